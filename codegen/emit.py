@@ -1,0 +1,123 @@
+"""Emit torch source for per-token IR expressions (prologue and epilogue code).
+
+Values live in the layout [B, T, H] + ([M] if per-memory) + core dims; broadcasting between types is
+resolved here, at generation time, into explicit indexing. Spec names are re-validated before they
+become Python identifiers (prefixed, so they never collide with Python names).
+"""
+from __future__ import annotations
+
+import re
+
+from lindsl.errors import LinError
+from lindsl.ir import Binary, Call, Expr, MatMul, Num, Transpose, Ty, Unary, Var
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+TORCH_FN = {
+    "exp": "torch.exp", "log": "torch.log", "sigmoid": "torch.sigmoid", "logsigmoid": "logsigmoid",
+    "silu": "silu", "relu": "torch.relu", "elu": "elu", "softplus": "softplus", "tanh": "torch.tanh",
+    "sqrt": "torch.sqrt", "abs": "torch.abs",
+}
+
+
+def safe(name: str) -> str:
+    if not IDENT.match(name) or name.startswith("__"):
+        raise LinError(f"invalid name {name!r} cannot be used in generated code")
+    return name
+
+
+def var_name(name: str, shift: int = 0) -> str:
+    return f"v_{safe(name)}" + (f"_m{-shift}" if shift else "")
+
+
+def ncore(ty: Ty) -> int:
+    return {"scalar": 0, "vec": 1, "row": 1, "mat": 2, "ident": 0}[ty.kind]
+
+
+def is_const(e: Expr) -> bool:
+    """True when an expression is a Python number at run time (numbers, dims, options)."""
+    return not any(isinstance(v, Var) and v.kind not in ("dim", "option") for v in e.walk())
+
+
+def align(code: str, src: Ty, dst: Ty, const: bool = False) -> str:
+    """Source that broadcasts a value of type src into the layout of type dst."""
+    if const:
+        return code
+    core = ncore(src)
+    if src.kind == "scalar" and ncore(dst) > 0:
+        code = f"({code})" + "[..., None]" * ncore(dst)
+        core = ncore(dst)
+    if dst.mem and not src.mem:
+        code = f"({code}).unsqueeze({-core - 1})"
+    return code
+
+
+class Emitter:
+    """Turns a typed expression into one torch expression string."""
+
+    def __init__(self, names: dict[tuple[str, int], str] | None = None):
+        self.names = names or {}
+
+    def __call__(self, e: Expr) -> str:
+        return self.go(e)
+
+    def go(self, e: Expr) -> str:
+        if isinstance(e, Num):
+            return repr(float(e.value))
+        if isinstance(e, Var):
+            if e.kind == "dim":
+                return f"sizes[{safe(e.name)!r}]"
+            if e.kind == "option":
+                return f"opts[{safe(e.name)!r}]"
+            if e.kind == "head":
+                return "head"
+            if e.kind == "read":
+                return safe(e.name)
+            if e.kind == "ident":
+                raise LinError("the identity I has no per-token value", e.loc)
+            return self.names.get((e.name, e.shift), var_name(e.name, e.shift))
+        if isinstance(e, Unary):
+            x = self.go(e.x)
+            return f"(-{x})" if e.op == "neg" else x
+        if isinstance(e, Transpose):
+            return self.go(e.x)
+        if isinstance(e, Binary):
+            l = align(self.go(e.l), e.l.ty, e.ty, is_const(e.l)) if e.op != "pow" else self.go(e.l)
+            r = align(self.go(e.r), e.r.ty, e.ty, is_const(e.r)) if e.op != "pow" else self.go(e.r)
+            if e.op == "pow":
+                if e.l.ty.mem != e.ty.mem:
+                    l = align(l, e.l.ty, e.ty)
+                return f"_pow({l}, {r})"
+            return f"({l} {e.op} {r})"
+        if isinstance(e, MatMul):
+            a, b = e.l.ty, e.r.ty
+            if a.kind == "scalar" or b.kind == "scalar":
+                return f"({align(self.go(e.l), a, e.ty, is_const(e.l))} * {align(self.go(e.r), b, e.ty, is_const(e.r))})"
+            if a.kind == "row" and b.kind == "vec":
+                mem = a.with_mem(e.ty.mem)
+                return f"({align(self.go(e.l), a, mem)} * {align(self.go(e.r), b, b.with_mem(e.ty.mem))}).sum(-1)"
+            raise LinError(f"a {a} times {b} product has no per-token value", e.loc)
+        if isinstance(e, Call):
+            return self.call(e)
+        raise TypeError(type(e))
+
+    def call(self, e: Call) -> str:
+        args = [self.go(a) for a in e.args]
+        if e.fn in TORCH_FN:
+            return f"{TORCH_FN[e.fn]}(_t({args[0]}))"
+        if e.fn in ("min", "max"):
+            l = align(args[0], e.args[0].ty, e.ty, is_const(e.args[0]))
+            r = align(args[1], e.args[1].ty, e.ty, is_const(e.args[1]))
+            return f"torch.{'minimum' if e.fn == 'min' else 'maximum'}(_t({l}), _t({r}))"
+        if e.fn == "l2norm":
+            return f"l2norm({args[0]})"
+        if e.fn == "softmax":
+            return f"torch.softmax({args[0]}, -1)"
+        if e.fn == "sum":
+            t = e.args[0].ty
+            if e.dim is not None and t.mem == e.dim:
+                return f"({args[0]}).sum({-ncore(t) - 1})"
+            return f"({args[0]}).sum(-1)"
+        if e.fn == "topk":
+            return f"topk_mask({args[0]}, {int(e.args[1].value)})"
+        raise LinError(f"{e.fn}() has no per-token value here", e.loc)

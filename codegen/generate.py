@@ -1,0 +1,174 @@
+"""Generate a self-contained Python module (imports only torch) implementing a spec's chunkwise op.
+
+The module inlines the builtins, the shape binder and the chunk engine, then adds code generated from
+the IR: the options, the prologue (lets and the canonical per-token vectors), one autograd Function per
+state whose backward is rendered from the derived adjoint plan, and the epilogue.
+"""
+from __future__ import annotations
+
+import hashlib
+import keyword
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from lindsl import __version__
+from lindsl.errors import LinError
+from lindsl.ir import Spec, Var
+from lindsl.passes.adjoint import derive_adjoint
+from lindsl.passes.chunk import recurrence_text
+from lindsl.passes.normalize import Normalized
+
+from .emit import Emitter, align, safe
+
+RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py")
+
+
+def _runtime_source(name: str) -> str:
+    return resources.files("lindsl.runtime").joinpath(name).read_text()
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("module.py.j2")
+
+
+def generator_fingerprint() -> str:
+    """Hash of everything that shapes generated code (version, template, runtime sources)."""
+    h = hashlib.sha256(__version__.encode())
+    h.update(resources.files("lindsl.codegen").joinpath("templates/module.py.j2").read_bytes())
+    for f in RUNTIME_FILES:
+        h.update(_runtime_source(f).encode())
+    for f in ("emit.py", "generate.py"):
+        h.update(resources.files("lindsl.codegen").joinpath(f).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def spec_hash(spec: Spec) -> str:
+    return hashlib.sha256((spec.source + "\0" + generator_fingerprint()).encode()).hexdigest()[:16]
+
+
+def _check_name(name: str, loc) -> str:
+    if keyword.iskeyword(name) or name.startswith("_lindsl") or name in ("scale", "initial_state",
+                                                                           "output_final_state", "chunk_size"):
+        raise LinError(f"'{name}' cannot name an input: it is a Python keyword or an argument of the op", loc,
+                       "rename it")
+    return safe(name)
+
+
+def generate_module(n: Normalized) -> str:
+    """The source text of the chunkwise module for a normalized spec."""
+    spec = n.spec
+    fn_name = _check_name(spec.name, None)
+    emit = Emitter()
+    decl_names = [_check_name(d.name, d.loc) for d in spec.inputs]
+    decls = [(d.name, d.kind, ([d.ty.mem] if d.ty.mem else []) + list(d.ty.dims)) for d in spec.inputs]
+    options = [(safe(k), emit(e)) for k, e in spec.options.items()]
+    shifted = sorted({(v.name, -v.shift) for e in _all_exprs(spec, n) for v in e.walk()
+                      if isinstance(v, Var) and v.kind == "input" and v.shift < 0})
+    lets = [(safe(name), emit(e)) for name, e in spec.lets]
+    cores = []
+    gid_of = {}
+    for si, st in enumerate(spec.states):
+        c = n.canon[st.name]
+        reads = [(gi, r) for gi, r in enumerate(n.reads) if r.state == st.name]
+        local = [(li, r) for li, (gi, r) in enumerate(reads)]
+        plan = derive_adjoint(c, local)
+        p = f"c{si}_"
+        mem = st.ty.mem
+        M_code = f"sizes[{mem!r}]" if mem else "1"
+        tensors = []
+
+        def add(name, expr, core, code=None):
+            code = code if code is not None else emit(expr)
+            expr_mem = bool(expr.ty.mem) if expr is not None else False
+            if mem and not expr_mem:
+                code = f"_mem({code}, {M_code}, {core})"
+            tensors.append((name, code, core))
+
+        if c.key_gate is not None:
+            add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1)
+        if c.value_gate is not None:
+            add(p + "gv", c.value_gate, 1)
+        for j, pr in enumerate(c.pairs):
+            add(f"{p}b{j}", pr.b, 1)
+            add(f"{p}a{j}", pr.a, 1)
+        for i, r in enumerate(c.inputs):
+            add(f"{p}k{i}", r.k, 1)
+            if r.v is None:
+                add(f"{p}v{i}", None, 1, code="torch.ones(B, T, H, 1, dtype=dtype, device=device)")
+            else:
+                add(f"{p}v{i}", r.v, 1)
+        for li, (gi, r) in enumerate(reads):
+            add(f"{p}x{li}", r.x, 1)
+            gid_of[gi] = (si, li)
+        stack = lambda names: f"torch.stack([{', '.join(names)}], 2)" if names else "None"  # noqa: E731
+        vector_state = st.ty.kind == "vec"
+        V_code = "1" if vector_state else f"sizes[{st.value_dim!r}]"
+        mid = f"[{M_code}]" if mem else "[]"
+        shape = ["B", "H"] + ([M_code] if mem else []) + [f"sizes[{st.key_dim!r}]"] + ([] if vector_state else [V_code])
+        vec_code = {f"x{li}": f"xs[{li}]" for li, _ in local}
+        vec_code.update({f"o{li}": f"outs[{li}]" for li, _ in local})
+        vec_code.update({f"k{i}": f"k[:, :, {i}]" for i in range(len(c.inputs))})
+        vec_code.update({f"v{i}": f"v[:, :, {i}]" for i in range(len(c.inputs))})
+        vec_code.update({f"b{j}": f"b[:, :, {j}]" for j in range(len(c.pairs))})
+        vec_code.update({f"a{j}": f"a[:, :, {j}]" for j in range(len(c.pairs))})
+        vec_code.update({f"u{j}": f"u[:, :, {j}]" for j in range(len(c.pairs))})
+        grad_vec_code = {f"dO{li}": f"dO[{li}]" for li, _ in local}
+        grad_vec_code.update({f"egv*du{j}": f"(du{j} * egv if egv is not None else du{j})" for j in range(len(c.pairs))})
+        cores.append(dict(
+            name=safe(st.name), index=si, equation=recurrence_text(c).replace("\n", " "),
+            backward_equations=plan.equations(), reads=[r for _, r in local], nreads=len(local),
+            read_ids=[gi for gi, _ in reads], plan=plan, vec_code=vec_code, grad_vec_code=grad_vec_code,
+            tensors=tensors, M_code=M_code, mem=bool(mem),
+            gk_arg=p + "gk" if c.key_gate is not None else "None",
+            gv_arg=p + "gv" if c.value_gate is not None else "None",
+            b_arg=stack([f"{p}b{j}" for j in range(len(c.pairs))]),
+            a_arg=stack([f"{p}a{j}" for j in range(len(c.pairs))]),
+            k_arg=stack([f"{p}k{i}" for i in range(len(c.inputs))]),
+            v_arg=stack([f"{p}v{i}" for i in range(len(c.inputs))]),
+            x_args=[f"{p}x{li}" for li, _ in local], K=st.key_dim, V_code=V_code, mid=mid,
+            final_shape="(" + ", ".join(shape) + ")", vector_state=vector_state,
+            adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
+            fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
+        ))
+    epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
+    chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
+    ctx = dict(
+        version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
+        summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
+        chunk=chunk, decls=repr(decls), states=repr([s.name for s in spec.states]),
+        outputs=repr([o for o, _ in spec.outputs]), n_outputs=len(spec.outputs), n_states=len(spec.states),
+        builtins_src=_runtime_source("builtins.py"), shapes_src=_runtime_source("shapes.py"),
+        engine_src=_runtime_source("engine.py"), options=options, has_scale="scale" in spec.options,
+        cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
+        lets=lets, epilogue=epilogue, doc=f"chunkwise op generated from {Path(spec.file).name}",
+    )
+    return _template().render(**ctx)
+
+
+def _all_exprs(spec: Spec, n: Normalized):
+    yield from (e for _, e in spec.lets)
+    for c in n.canon.values():
+        for e in (c.key_gate, c.value_gate):
+            if e is not None:
+                yield e
+        for p in c.pairs:
+            yield p.b
+            yield p.a
+        for r in c.inputs:
+            yield r.k
+            if r.v is not None:
+                yield r.v
+    for r in n.reads:
+        yield r.x
+    for _, e in n.epilogue:
+        yield e
+
+
+def _unpack(names: list[str]) -> str:
+    if not names:
+        return "_"
+    return ", ".join(names) + ("," if len(names) == 1 else "")

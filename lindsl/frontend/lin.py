@@ -1,0 +1,414 @@
+"""The .lin frontend: lark parse tree -> typed IR (lindsl.ir.Spec), with located errors."""
+from __future__ import annotations
+
+import difflib
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark import Token, Tree
+
+from .. import types as T
+from ..errors import LinError, Loc
+from ..ir import RESERVED, ROLES, SCALAR, InputDecl, Num, Spec, StateDecl, Ty, Var
+
+_PARSER: lark.Lark | None = None
+
+TOKEN_NAMES = {
+    "NAME": "a name", "NUMBER": "a number", "FUNC": "a function call", "_NL": "end of line", "$END": "end of file",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "EQUAL": "'='", "COLON": "':'",
+    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CIRCUMFLEX": "'^'", "TRANSPOSE": "'^T'",
+    "SIGN": "'+' or '-'", "AT": "'@'",
+}
+KEYWORDS = {"LIN": "lin", "DIM": "dim", "IN": "in", "PARAM": "param", "OPTION": "option", "LET": "let",
+            "STATE": "state", "OUT": "out", "ROUTED": "routed", "BY": "by"}
+
+
+def _parser() -> lark.Lark:
+    global _PARSER
+    if _PARSER is None:
+        text = resources.files("lindsl.grammar").joinpath("lin.lark").read_text()
+        _PARSER = lark.Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return _PARSER
+
+
+def parse_file(path: str | Path) -> Spec:
+    """Parse and check a .lin file."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise LinError(f"cannot read spec file {path}: {e.strerror}") from None
+    return parse_spec(text, str(path))
+
+
+def parse_spec(text: str, file: str = "<spec>") -> Spec:
+    """Parse and check .lin source text; raises LinError on any problem."""
+    lines = text.splitlines() or [""]
+    try:
+        tree = _parser().parse(text + "\n")
+    except lark.exceptions.UnexpectedInput as e:
+        raise _syntax_error(e, text, lines, file) from None
+    return Builder(text, lines, file).build(tree)
+
+
+def _syntax_error(e: lark.exceptions.UnexpectedInput, text: str, lines: list[str], file: str) -> LinError:
+    line = getattr(e, "line", None) or len(lines)
+    col = getattr(e, "column", None) or 1
+    if line < 1 or line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    loc = Loc(file, line, max(col, 1), lines[line - 1])
+    if isinstance(e, lark.exceptions.UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
+        return LinError(f"unexpected character {ch!r}", loc,
+                        "names are letters, digits and _; operators are + - * / @ ^ ^T; '#' starts a comment")
+    expected = sorted({_readable(t) for t in (getattr(e, "expected", None) or getattr(e, "accepts", None) or [])})
+    tok = getattr(e, "token", None)
+    if tok is not None and tok.type != "$END":
+        what = "end of line" if tok.type == "_NL" else f"{tok.value!r}"
+    else:
+        what = "end of file"
+    hint = ("expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")) if expected else None
+    if tok is not None and tok.type == "NAME" and tok.value in ("S", "out", "state") and line == 1:
+        hint = (hint or "") + "; a spec starts with declarations: lin NAME, dim K, V, in q[K], ..."
+    return LinError(f"syntax error: unexpected {what}", loc, hint)
+
+
+def _readable(t: str) -> str:
+    if t in KEYWORDS:
+        return repr(KEYWORDS[t])
+    return TOKEN_NAMES.get(t, t.lower())
+
+
+class Builder:
+    """Walks the parse tree and produces a typed, checked Spec."""
+
+    def __init__(self, text: str, lines: list[str], file: str):
+        self.text, self.lines, self.file = text, lines, file
+        self.dims: list[str] = []
+        self.inputs: dict[str, InputDecl] = {}
+        self.options: dict[str, object] = {}
+        self.option_locs: dict[str, Loc] = {}
+        self.lets: dict[str, object] = {}
+        self.let_order: list[str] = []
+        self.states: dict[str, StateDecl] = {}
+        self.defined: dict[str, Loc] = {}
+        self.typed_lets: dict[str, Ty] = {}
+        self.routes: list = []
+        self.name = Path(file).stem if file and not file.startswith("<") else "spec"
+
+    # ---------------------------------------------------------------- locations
+    def loc(self, node) -> Loc:
+        if isinstance(node, Token):
+            line, col, end = node.line, node.column, node.end_column
+        else:
+            meta = node.meta
+            if getattr(meta, "empty", True):
+                return Loc(self.file, 1, 1, self.lines[0])
+            line, col = meta.line, meta.column
+            end = meta.end_column if meta.end_line == meta.line else None
+        return Loc(self.file, line, col, self.lines[line - 1] if 0 < line <= len(self.lines) else "", end)
+
+    def error(self, msg: str, node, hint: str | None = None) -> LinError:
+        return LinError(msg, self.loc(node), hint)
+
+    # ---------------------------------------------------------------- statements
+    def build(self, tree: Tree) -> Spec:
+        stmts = [s for s in tree.children if isinstance(s, Tree)]
+        updates_raw, outs_raw, lets_raw, states_raw, opts_raw = [], [], [], [], []
+        for s in stmts:
+            kind = s.data
+            if kind == "name_stmt":
+                self.name = self.ident(s.children[0], "spec name", declare=False)
+            elif kind == "dim_stmt":
+                for tok in s.children:
+                    self.dims.append(self.ident(tok, "dimension"))
+            elif kind in ("input_stmt", "param_stmt"):
+                for d in s.children:
+                    self.declare_input(d, "input" if kind == "input_stmt" else "param")
+            elif kind == "option_stmt":
+                name = self.ident(s.children[0], "option")
+                opts_raw.append((name, s))
+            elif kind == "let_stmt":
+                name = self.ident(s.children[0], "let")
+                lets_raw.append((name, s))
+                self.let_order.append(name)
+            elif kind == "state_stmt":
+                states_raw.append(s)
+            elif kind == "update_stmt":
+                updates_raw.append(s)
+            elif kind == "out_stmt":
+                outs_raw.append(s)
+        for s in states_raw:
+            self.declare_state(s)
+        options = {}
+        for name, s in opts_raw:
+            e = self.expr(s.children[1], ctx="option")
+            if e.ty.kind != "scalar" or e.ty.mem:
+                raise self.error(f"option {name} must be a scalar, got {e.ty}", s.children[1])
+            options[name] = e
+            self.options[name] = e
+            self.option_locs[name] = self.loc(s.children[0])
+        if "chunk" in options:
+            c = options["chunk"]
+            if not isinstance(c, Num) or c.value not in (16, 32, 64, 128):
+                raise self.error("option chunk must be one of 16, 32, 64, 128", opts_raw[[n for n, _ in opts_raw].index("chunk")][1].children[1])
+        lets = []
+        for name, s in lets_raw:
+            e = self.expr(s.children[1], ctx="let")
+            if e.ty.kind not in ("scalar", "vec"):
+                raise self.error(f"let {name}: a per-token quantity must be a scalar or a vector, got {e.ty}",
+                                 s.children[1], "matrices appear only in state updates")
+            self.typed_lets[name] = e.ty
+            lets.append((name, e))
+        for st, node in self.routes:
+            self.type_route(st, node)
+        updates = {}
+        for s in updates_raw:
+            tok = s.children[0]
+            name = str(tok)
+            if name not in self.states:
+                if name in self.defined:
+                    raise self.error(f"'{name}' is not a state; only states are assigned with '='", tok,
+                                     "use 'let NAME = ...' for a per-token quantity and 'out NAME = ...' for an output")
+                raise self.error(f"assignment to undeclared state '{name}'", tok,
+                                 f"declare it first: state {name}[K, V]" + self._suggest(name))
+            if name in updates:
+                raise self.error(f"state {name} is updated twice", tok, "write one update per state")
+            st = self.states[name]
+            e = self.expr(s.children[1], ctx="update", state=name)
+            if e.ty.kind != st.ty.kind or e.ty.dims != st.ty.dims:
+                raise self.error(f"shape mismatch: the update of {name} has type {e.ty}, the state is {st.ty}",
+                                 s.children[1])
+            if e.ty.mem != st.ty.mem and e.ty.mem is not None:
+                raise self.error(f"memory axis mismatch in the update of {name}", s.children[1])
+            updates[name] = e
+        for name, st in self.states.items():
+            if name not in updates:
+                raise LinError(f"state {name} is declared but never updated", st.loc,
+                               f"add a line '{name} = ...' with its update")
+        outputs = []
+        for s in outs_raw:
+            name = self.ident(s.children[0], "output")
+            e = self.expr(s.children[1], ctx="out")
+            if e.ty.mem:
+                raise self.error(f"output {name} still has the memory axis {e.ty.mem}", s.children[1],
+                                 f"combine memories, e.g. sum(w * (S^T q), {e.ty.mem})")
+            if e.ty.kind not in ("vec", "scalar"):
+                raise self.error(f"output {name} must be a vector per token, got {e.ty}", s.children[1],
+                                 "read a state with S^T q")
+            outputs.append((name, e))
+        if not self.states:
+            raise LinError("the spec declares no state", Loc(self.file, 1, 1, self.lines[0]),
+                           "declare one: state S[K, V], then its update S = ...")
+        if not outputs:
+            raise LinError("the spec has no output", Loc(self.file, len(self.lines), 1, self.lines[-1]),
+                           "add one: out o = S^T q")
+        spec = Spec(self.name, self.file, list(self.dims), list(self.inputs.values()), options, lets,
+                    list(self.states.values()), updates, outputs, self.text, self.option_locs)
+        return spec
+
+    def ident(self, tok: Token, what: str, declare: bool = True) -> str:
+        name = str(tok)
+        if name in RESERVED:
+            raise self.error(f"'{name}' is reserved and cannot name a {what}", tok,
+                             "reserved: builtin functions, I, t, head, H and the statement keywords")
+        if name.startswith("__"):
+            raise self.error(f"names may not start with '__': {name}", tok)
+        if declare:
+            if name in self.defined:
+                prev = self.defined[name]
+                raise self.error(f"'{name}' is already defined (at {prev})", tok, "pick another name")
+            self.defined[name] = self.loc(tok)
+        return name
+
+    def shape(self, node: Tree | None) -> list[str]:
+        if node is None:
+            return []
+        out = []
+        for tok in node.children:
+            if tok is None:
+                continue
+            if str(tok) not in self.dims:
+                raise self.error(f"unknown dimension '{tok}'", tok,
+                                 f"declare it with 'dim {tok}'" + self._suggest(str(tok), self.dims))
+            out.append(str(tok))
+        return out
+
+    def declare_input(self, d: Tree, kind: str) -> None:
+        name_tok, shape_node, role_tok = d.children
+        name = self.ident(name_tok, kind)
+        dims = self.shape(shape_node)
+        role = str(role_tok) if role_tok is not None else "real"
+        if role not in ROLES:
+            raise self.error(f"unknown constraint '{role}'", role_tok,
+                             "valid: " + ", ".join(f"{k} ({v})" for k, v in ROLES.items()))
+        if len(dims) == 0:
+            ty = SCALAR
+        elif len(dims) == 1:
+            ty = Ty("vec", (dims[0],))
+        elif len(dims) == 2:
+            ty = Ty("vec", (dims[1],), dims[0])
+        else:
+            raise self.error(f"{kind} {name}: at most two dims ([M, K] = one K-vector per memory)", shape_node)
+        if role == "unitnorm" and ty.kind != "vec":
+            raise self.error("unitnorm applies to vectors", role_tok)
+        self.inputs[name] = InputDecl(name, ty, role, kind, self.loc(name_tok))
+
+    def declare_state(self, s: Tree) -> None:
+        name_tok, shape_node, route_node = s.children
+        name = self.ident(name_tok, "state")
+        dims = self.shape(shape_node)
+        mem = None
+        if len(dims) == 3 or (len(dims) == 2 and route_node is not None):
+            mem, dims = dims[0], dims[1:]
+        if len(dims) == 2:
+            ty = Ty("mat", tuple(dims), mem)
+        elif len(dims) == 1:
+            ty = Ty("vec", tuple(dims), mem)
+        else:
+            raise self.error(f"state {name} needs a shape [K, V] (matrix), [K] (vector) or [M, K, V] (M memories)",
+                             shape_node if shape_node is not None else name_tok)
+        st = StateDecl(name, ty, None, self.loc(name_tok))
+        self.states[name] = st
+        if route_node is not None:
+            if mem is None:
+                raise self.error("only a multi-memory state [M, K, V] can be routed", route_node)
+            self.routes.append((st, route_node))
+
+    def type_route(self, st: StateDecl, route_node: Tree) -> None:
+        mem = st.ty.mem
+        if True:
+            if mem is None:
+                raise self.error("only a multi-memory state [M, K, V] can be routed", route_node)
+            r = self.expr(route_node.children[0], ctx="let")
+            if r.ty.kind != "vec" or r.ty.dims != (mem,) or r.ty.mem:
+                raise self.error(f"the routing mask must be a vector over {mem} (e.g. topk(r, 2)), got {r.ty}",
+                                 route_node.children[0])
+            st.route = r
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, node, ctx: str, state: str | None = None):
+        self.ctx, self.cur_state = ctx, state
+        return self._e(node)
+
+    def _e(self, node):
+        if isinstance(node, Token):
+            raise self.error(f"unexpected token {node!r}", node)
+        k = node.data
+        loc = self.loc(node)
+        ch = node.children
+        if k == "number":
+            return Num(float(ch[0]), loc=loc)
+        if k == "name":
+            return self.name_ref(ch[0], 0)
+        if k == "timeref":
+            return self.time_ref(ch[0], ch[1], ch[2] if len(ch) > 2 else None, node)
+        if k in ("add", "sub", "mul", "div"):
+            op = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[k]
+            return T.binary(op, self._e(ch[0]), self._e(ch[1]), loc)
+        if k == "pow":
+            return T.binary("pow", self._e(ch[0]), self._e(ch[1]), loc)
+        if k == "neg":
+            return T.neg(self._e(ch[0]), loc)
+        if k in ("matmul", "juxt"):
+            left, right = ch
+            if k == "juxt" and isinstance(left, Tree) and left.data == "name" and self._unknown(left.children[0]) \
+                    and self._followed_by_paren(left.children[0]):
+                tok = left.children[0]
+                raise self.error(f"unknown function '{tok}'", tok,
+                                 "builtin functions: " + ", ".join(sorted(set(_builtin_list()))))
+            return T.matmul(self._e(left), self._e(right), loc)
+        if k == "transpose":
+            return T.transpose(self._e(ch[0]), loc)
+        if k == "call":
+            fn = str(ch[0])
+            raw = [c for c in ch[1:] if c is not None]
+            if fn == "sum" and len(raw) == 2 and isinstance(raw[1], Tree) and raw[1].data == "name" \
+                    and str(raw[1].children[0]) in self.dims:
+                return T.call(fn, [self._e(raw[0])], loc, dim=str(raw[1].children[0]))
+            return T.call(fn, [self._e(a) for a in raw], loc)
+        raise self.error(f"unsupported syntax ({k})", node)
+
+    def _followed_by_paren(self, tok: Token) -> bool:
+        line = self.lines[tok.line - 1] if 0 < tok.line <= len(self.lines) else ""
+        return line[tok.end_column - 1:tok.end_column] == "("
+
+    def _unknown(self, tok: Token) -> bool:
+        n = str(tok)
+        return n not in self.defined and n not in ("I", "head", "H") and n not in self.dims
+
+    def name_ref(self, tok: Token, shift: int):
+        name = str(tok)
+        loc = self.loc(tok)
+        ctx = self.ctx
+        if name == "I":
+            return Var("I", "ident", 0, Ty("ident"), loc)
+        if name == "head":
+            return Var("head", "head", 0, SCALAR, loc)
+        if name == "H" or name in self.dims:
+            return Var(name, "dim", 0, SCALAR, loc)
+        if name in self.inputs:
+            d = self.inputs[name]
+            if ctx == "option":
+                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok)
+            if d.kind == "param" and shift:
+                raise self.error(f"param {name} is constant over time; it has no [t-1]", tok)
+            return Var(name, d.kind, shift, d.ty, loc)
+        if name in self.options:
+            return Var(name, "option", 0, SCALAR, loc)
+        if name in self.let_order:
+            if ctx == "option":
+                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok)
+            if name not in self.typed_lets:
+                raise self.error(f"'{name}' is used before its let", tok, "move the let above this line")
+            return Var(name, "let", shift, self.typed_lets[name], loc)
+        if name in self.states:
+            st = self.states[name]
+            if ctx in ("let", "option"):
+                raise self.error(f"state {name} cannot be used in a {ctx}", tok,
+                                 "per-token quantities come from inputs; states are read in 'out' lines")
+            if ctx == "update":
+                if name != self.cur_state:
+                    raise self.error(f"the update of {self.cur_state} reads state {name}", tok,
+                                     "each state's update may use only its own previous value")
+                if shift:
+                    raise self.error(f"in an update, '{name}' already means the previous state S[t-1]", tok,
+                                     f"write {name} on the right-hand side without a time index")
+                return Var(name, "state", -1, st.ty, loc)
+            return Var(name, "state", shift, st.ty, loc)
+        if name in self.defined:
+            raise self.error(f"'{name}' cannot be used here", tok)
+        raise self.error(f"undefined name '{name}'", tok, "declare it with 'in', 'param', 'let' or 'option'"
+                         + self._suggest(name))
+
+    def time_ref(self, base, t_tok: Token, shift_node, node):
+        if not (isinstance(base, Tree) and base.data == "name"):
+            raise self.error("a time index [t-1] applies to a name", node)
+        if str(t_tok) != "t":
+            raise self.error(f"time index must use t, e.g. x[t-1]; got '{t_tok}'", t_tok)
+        n = 0
+        if shift_node is not None:
+            sign, val = shift_node.children
+            if not float(val).is_integer():
+                raise self.error("time offsets are integers", val)
+            n = int(float(val)) * (-1 if str(sign) == "-" else 1)
+        if n > 0:
+            raise self.error(f"'{base.children[0]}[t+{n}]' depends on a future token", node,
+                             "a causal recurrence may read only the current token and earlier ones, e.g. x[t-1]")
+        name = str(base.children[0])
+        if name in self.states and self.ctx == "out" and n < -1:
+            raise self.error(f"only S[t] and S[t-1] can be read, not {name}[t{n}]", node)
+        if name in self.let_order and n:
+            raise self.error("time shifts apply to inputs, not to lets", node)
+        return self.name_ref(base.children[0], n)
+
+    def _suggest(self, name: str, pool=None) -> str:
+        pool = list(pool if pool is not None else list(self.defined) + self.dims)
+        m = difflib.get_close_matches(name, pool, n=1)
+        return f" (did you mean '{m[0]}'?)" if m else ""
+
+
+def _builtin_list():
+    from ..ir import BUILTINS
+    return BUILTINS

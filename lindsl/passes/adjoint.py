@@ -1,0 +1,104 @@
+"""Derive the backward pass of a canonical recurrence by reverse-mode reasoning over one step.
+
+Forward step (state after token t):  S_t = A_t S_{t-1} E_t + sum_i k_i v_i^T,
+A_t = D_t + sum_j b_j a_j^T, E_t = diag(e^{gv_t}), u_j = E_t S_{t-1}^T a_j, reads o = S_t^T x (or S_{t-1}^T x).
+Let dS_t be the total gradient reaching S_t. Then, by the chain rule through one step:
+
+  adjoint recurrence   dS_{t-1} = A_t^T dS_t E_t + sum_{reads of S_{t-1}} x dO^T
+                       -- the same class run backwards in time, with b and a swapped and the
+                          transition of token t+1 shifted onto position t;
+  inputs               dk_i = dS_t v_i,  dv_i = dS_t^T k_i
+  rank-one factors     db_j = dS_t u_j,  du_j = dS_t^T b_j,  da_j = S_{t-1} (e^{gv_t} * du_j)
+  reads                dx = S_t dO (after) or S_{t-1} dO (before)
+  initial state        dS_0 = A_0^T dS_0' E_0 + (reads before token 0)
+  log-gates            by the gauge S~_t = Gamma_t^{-1} S_t Delta_t^{-1} (Gamma, Delta the cumulative gates),
+                       the gates move onto the token vectors: x -> e^{+G_t} x for reads, k, b -> e^{-G_t},
+                       a -> e^{+G_{t-1}}, v -> e^{-Gv_t}, o -> e^{+Gv_t}. Hence
+                       dG_t = sum (+/-) x * dx over those vectors (shifted by one for a and 'before' reads),
+                       plus rowsum(dS_T * S_T) at the end, and dg_t = sum_{s >= t} dG_s.
+The plan below lists these equations for one Canonical; codegen renders it as code and explain as text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .normalize import Canonical, Read
+
+
+@dataclass
+class GaugeTerm:
+    """sign * vec * dvec contributes to dG at position t (shift 0) or t-1 (shift -1)."""
+    sign: int
+    vec: str
+    grad: str
+    shift: int
+
+
+@dataclass
+class AdjointPlan:
+    state: str
+    R: int
+    P: int
+    reads: list[tuple[int, str]]  # (read index, timing)
+    adjoint_inputs: list[tuple[str, str, bool]]  # (key vector, value grad, shifted to t-1)
+    adjoint_reads: list[tuple[str, str, str, str]]  # (result, side, vector, equation)
+    forward_reads: list[tuple[str, str, str, str, str]]  # (result, side, timing, vector, equation)
+    key_gauge: list[GaugeTerm] = field(default_factory=list)
+    value_gauge: list[GaugeTerm] = field(default_factory=list)
+    key_gate: str = "none"
+    value_gate: bool = False
+
+    def equations(self) -> list[str]:
+        """The backward recurrences as text lines."""
+        A = "(D_t + " + " + ".join(f"b{j} a{j}^T" for j in range(self.R)) + ")" if self.R else "D_t"
+        lines = [f"dS_{{t-1}} = {A.replace('D_t', 'D_t')}^T dS_t E_t" +
+                 "".join(f" + [{'x' + str(i)} dO{i}^T]" for i, _ in self.reads)]
+        for res, side, vec, eq in self.adjoint_reads:
+            lines.append(eq)
+        for res, side, timing, vec, eq in self.forward_reads:
+            lines.append(eq)
+        if self.key_gate != "none":
+            terms = " ".join(f"{'+' if g.sign > 0 else '-'} {g.vec}*{g.grad}{'[t+1]' if g.shift else ''}"
+                             for g in self.key_gauge)
+            red = " (summed over K)" if self.key_gate == "scalar" else ""
+            lines.append(f"dgk_t = sum_(s>=t) ( {terms} ){red} + [t=T] rowsum(dS_T * S_T)")
+        if self.value_gate:
+            terms = " ".join(f"{'+' if g.sign > 0 else '-'} {g.vec}*{g.grad}{'[t+1]' if g.shift else ''}"
+                             for g in self.value_gauge)
+            lines.append(f"dgv_t = sum_(s>=t) ( {terms} ) + [t=T] colsum(dS_T * S_T)")
+        lines.append("dS_0 = A_0^T dS'_0 E_0 + (x dO^T of reads before token 0)")
+        return lines
+
+
+def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
+    """The backward plan of one state's recurrence (reads: (local index, Read) of this state's reads)."""
+    R, P = len(c.pairs), len(c.inputs)
+    plan = AdjointPlan(c.state.name, R, P, [(i, r.timing) for i, r in reads], [], [], [],
+                       key_gate=c.key_gate_kind, value_gate=c.value_gate is not None)
+    for i, r in reads:
+        plan.adjoint_inputs.append((f"x{i}", f"dO{i}", r.timing == "before"))
+    for i in range(P):
+        plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
+        plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
+    for j in range(R):
+        plan.adjoint_reads.append((f"db{j}", "v", f"u{j}", f"db{j}_t = dS_t u{j}_t"))
+        plan.adjoint_reads.append((f"du{j}", "k", f"b{j}", f"du{j}_t = dS_t^T b{j}_t"))
+    for i, r in reads:
+        plan.forward_reads.append((f"dx{i}", "v", r.timing, f"dO{i}",
+                                   f"dx{i}_t = S_{{{'t' if r.timing == 'after' else 't-1'}}} dO{i}_t"))
+    for j in range(R):
+        plan.forward_reads.append((f"da{j}", "v", "before", f"egv*du{j}", f"da{j}_t = S_{{t-1}} (E_t du{j}_t)"))
+    if c.key_gate is not None:
+        for i, r in reads:
+            plan.key_gauge.append(GaugeTerm(+1, f"x{i}", f"dx{i}", -1 if r.timing == "before" else 0))
+        for i in range(P):
+            plan.key_gauge.append(GaugeTerm(-1, f"k{i}", f"dk{i}", 0))
+        for j in range(R):
+            plan.key_gauge.append(GaugeTerm(-1, f"b{j}", f"db{j}", 0))
+            plan.key_gauge.append(GaugeTerm(+1, f"a{j}", f"da{j}", -1))
+    if c.value_gate is not None:
+        for i, r in reads:
+            plan.value_gauge.append(GaugeTerm(+1, f"o{i}", f"dO{i}", -1 if r.timing == "before" else 0))
+        for i in range(P):
+            plan.value_gauge.append(GaugeTerm(-1, f"v{i}", f"dv{i}", 0))
+    return plan

@@ -1,0 +1,43 @@
+"""Semantics of the .lin builtin functions, as torch code.
+
+This file is the single definition: the naive interpreter calls these functions and the code
+generator inlines this file's source into every generated module (it imports only torch).
+"""
+import torch
+import torch.nn.functional as F
+
+L2NORM_EPS = 1e-6
+
+
+def l2norm(x):
+    """x / sqrt(sum(x^2) + 1e-6) over the last axis (fla's convention)."""
+    return x * torch.rsqrt((x * x).sum(-1, keepdim=True) + L2NORM_EPS)
+
+
+def topk_mask(x, n):
+    """1.0 at the n largest entries of the last axis, 0.0 elsewhere (no gradient)."""
+    n = min(int(n), x.shape[-1])
+    idx = x.detach().topk(n, dim=-1).indices
+    return torch.zeros_like(x).scatter(-1, idx, 1.0)
+
+
+def elu(x):
+    return F.elu(x)
+
+
+def silu(x):
+    return F.silu(x)
+
+
+def softplus(x):
+    return F.softplus(x)
+
+
+def logsigmoid(x):
+    return F.logsigmoid(x)
+
+
+ELEMENTWISE = {
+    "exp": torch.exp, "log": torch.log, "sigmoid": torch.sigmoid, "logsigmoid": logsigmoid, "silu": silu,
+    "relu": torch.relu, "elu": elu, "softplus": softplus, "tanh": torch.tanh, "sqrt": torch.sqrt, "abs": torch.abs,
+}

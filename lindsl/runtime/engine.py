@@ -1,0 +1,241 @@
+"""The chunkwise engine for the canonical recurrence, in PyTorch (torch-only; inlined into generated modules).
+
+    S_t = (diag(exp(gk_t)) + sum_j b_tj a_tj^T) S_{t-1} diag(exp(gv_t)) + sum_i k_ti v_ti^T
+
+Within a chunk every quantity is written against the chunk-start state S_c:
+  u_tj = a_tj^T S_{t-1} E_t  (the "pseudo-values" of the rank-one factors) solve a strictly lower block-
+  triangular system  u = W S_c + U0  with  T = (I - M)^{-1}  (the UT / WY representation), where
+  M[(t,j),(s,j')] = sum_d a_tj[d] b_sj'[d] exp(Gk_{t-1}[d] - Gk_s[d]) for s < t;
+  the state pass is  S_{c+1} = diag(e^{Gk_C}) S_c diag(e^{Gv_C}) + sum_rows (e^{Gk_C - Gk_s} b_s)(e^{Gv_C - Gv_s} u_s)^T
+  + (the same for the inputs k v^T); reads combine the chunk-start term with intra-chunk pair weights.
+Only exponentials of non-positive differences of cumulative log-gates are formed (masked pairs get -inf
+before exp). With a value-side gate and rank-one factors the system differs per value column and is
+solved column by column.
+
+Reads: ("k", timing, x) returns S^T x (x over the key dim, out over V); ("v", timing, y) returns S y.
+timing "after" reads S_t, "before" reads S_{t-1}.
+"""
+import torch
+
+
+def _pad_time(x, T_pad):
+    if x is None or x.shape[1] == T_pad:
+        return x
+    pad = [0, 0] * (x.dim() - 2) + [0, T_pad - x.shape[1]]
+    return torch.nn.functional.pad(x, pad)
+
+
+def _chunked(x, C):
+    if x is None:
+        return None
+    N, Tp = x.shape[:2]
+    return x.reshape((N, Tp // C, C) + tuple(x.shape[2:]))
+
+
+def _rows(x):
+    """[N, NC, C, R, D] -> [N, NC, C*R, D] (time-major rows)."""
+    if x is None:
+        return None
+    return x.reshape(x.shape[:2] + (x.shape[2] * x.shape[3],) + tuple(x.shape[4:]))
+
+
+def _rep(G, R):
+    """Repeat per-token cumulative gates for R rows per token."""
+    if G is None:
+        return None
+    return G.repeat_interleave(R, dim=2)
+
+
+def _mask(tx, ty, strict, device):
+    tx = torch.as_tensor(tx, device=device)
+    ty = torch.as_tensor(ty, device=device)
+    return (tx[:, None] > ty[None, :]) if strict else (tx[:, None] >= ty[None, :])
+
+
+def _pair_decay(Gx, Gy, mask):
+    """exp(Gx_i - Gy_j) where mask, 0 elsewhere; [.., Lx, Ly] (scalar gates) or [.., Lx, Ly, D]."""
+    if Gx.dim() == 3:
+        d = Gx[:, :, :, None] - Gy[:, :, None, :]
+        return d.masked_fill(~mask, float("-inf")).exp()
+    d = Gx[:, :, :, None, :] - Gy[:, :, None, :, :]
+    return d.masked_fill(~mask[:, :, None], float("-inf")).exp()
+
+
+def coef(x, Gx, y, Gy, mask):
+    """c_ij = sum_d x_i[d] y_j[d] exp(Gx_i[d] - Gy_j[d]) for masked pairs (Gx, Gy None: no gate)."""
+    if Gx is None:
+        return (x @ y.transpose(-1, -2)) * mask
+    if Gx.dim() == 3:
+        return (x @ y.transpose(-1, -2)) * _pair_decay(Gx, Gy, mask)
+    return torch.einsum("ncld,ncmd,ncmld->nclm", x, y, _pair_decay(Gx, Gy, mask).transpose(2, 3))
+
+
+def apply(c, w, Gx, Gy, mask):
+    """out_i = sum_j c_ij exp(Gx_i - Gy_j) w_j (elementwise over w's last dim when gates are vectors)."""
+    if Gx is None:
+        return c @ w
+    if Gx.dim() == 3:
+        return (c * _pair_decay(Gx, Gy, mask)) @ w
+    return torch.einsum("nclm,nclmd,ncmd->ncld", c, _pair_decay(Gx, Gy, mask), w)
+
+
+def _scale(x, G):
+    """x * exp(G) with G a cumulative log gate (scalar per row or vector)."""
+    if G is None:
+        return x
+    if G.dim() == x.dim() - 1:
+        return x * G.exp()[..., None]
+    return x * G.exp()
+
+
+def _cumsum(g, C):
+    if g is None:
+        return None, None
+    G = g.cumsum(2)
+    return G, G - g
+
+
+def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None):
+    """Run the canonical recurrence chunkwise. Shapes: gk None|[N,T]|[N,T,K]; gv None|[N,T,V];
+    b, a None|[N,T,R,K]; k [N,T,P,K] and v [N,T,P,V] (P may be 0); S0 None|[N,K,V].
+    Returns (outs, S_T, u) with u [N,T,R,V] the pseudo-values (None when R = 0)."""
+    ref = k if k is not None else b
+    N, T = ref.shape[:2]
+    K = K or ref.shape[-1]
+    V = V or v.shape[-1]
+    dev, dt = ref.device, ref.dtype
+    C = chunk
+    NC = max(1, -(-T // C))
+    Tp = NC * C
+    R = b.shape[2] if b is not None else 0
+    P = k.shape[2] if k is not None else 0
+    gk, gv, b, a, k, v = (_chunked(_pad_time(x, Tp), C) for x in (gk, gv, b, a, k, v))
+    Gk, Gk_ex = _cumsum(gk, C)
+    Gv, Gv_ex = _cumsum(gv, C)
+    tok = torch.arange(C, device=dev)
+    Gk_last = Gk[:, :, -1] if Gk is not None else None
+    Gv_last = Gv[:, :, -1] if Gv is not None else None
+
+    # rows of the rank-one factors (b, a, u) and of the inputs (k, v), time-major
+    tR = tok.repeat_interleave(R) if R else None
+    tP = tok.repeat_interleave(P) if P else None
+    bR, aR = _rows(b), _rows(a)
+    kP, vP = _rows(k), _rows(v)
+    GkR, GkR_ex, GvR = _rep(Gk, R), _rep(Gk_ex, R), _rep(Gv, R)
+    GkP, GvP = _rep(Gk, P), _rep(Gv, P)
+
+    def dec_to_end(G, Gr):
+        if G is None:
+            return None
+        last = G[:, :, -1:]
+        return last - Gr
+
+    # local state of the inputs within each chunk (from a zero state)
+    H_loc = None
+    if P:
+        kk = _scale(kP, dec_to_end(Gk, GkP))
+        vv = _scale(vP, dec_to_end(Gv, GvP))
+        H_loc = kk.transpose(-1, -2) @ vv  # [N, NC, K, V]
+
+    # the UT / WY system for the pseudo-values
+    W = U0 = b_end = uv_end = None
+    if R:
+        mRR = _mask(tR, tR, True, dev)
+        mRP = _mask(tR, tP, True, dev) if P else None
+        M = coef(aR, GkR_ex, bR, GkR, mRR)  # [N, NC, L, L]
+        W0 = _scale(aR, GkR_ex)  # [N, NC, L, K]
+        Nin = coef(aR, GkR_ex, kP, GkP, mRP) if P else None
+        L = C * R
+        eye = torch.eye(L, device=dev, dtype=dt)
+        if Gv is None:
+            Tm = torch.linalg.solve_triangular(eye - M, eye.expand_as(M), upper=False, unitriangular=True)
+            W = Tm @ W0
+            U0 = Tm @ (Nin @ vP) if P else torch.zeros(N, NC, L, V, device=dev, dtype=dt)
+        else:
+            # per value column: M_v = M * exp(Gv_i - Gv_j)
+            Mv = M[..., None] * _pair_decay(GvR, GvR, mRR)  # [N, NC, L, L, V]
+            Av = (eye[..., None] - Mv).permute(0, 1, 4, 2, 3)  # [N, NC, V, L, L]
+            rhs_w = (W0[:, :, None] * GvR.exp().transpose(-1, -2)[..., None])  # [N, NC, V, L, K]
+            W = torch.linalg.solve_triangular(Av, rhs_w, upper=False, unitriangular=True)  # [N, NC, V, L, K]
+            if P:
+                rhs_u = apply(Nin, vP, GvR, GvP, mRP)  # [N, NC, L, V]
+                U0 = torch.linalg.solve_triangular(Av, rhs_u.transpose(-1, -2)[..., None], upper=False,
+                                                   unitriangular=True)[..., 0].transpose(-1, -2)
+            else:
+                U0 = torch.zeros(N, NC, L, V, device=dev, dtype=dt)
+        b_end = _scale(bR, dec_to_end(Gk, GkR))  # [N, NC, L, K]
+        uv_end = dec_to_end(Gv, GvR)  # [N, NC, L, V] or None
+
+    # sequential state pass over chunks
+    S = S0.to(dt) if S0 is not None else torch.zeros(N, K, V, device=dev, dtype=dt)
+    S_starts, us = [], []
+    for c in range(NC):
+        S_starts.append(S)
+        Sn = S
+        if Gk_last is not None:
+            Sn = Sn * (Gk_last[:, c].exp()[:, None, None] if Gk_last.dim() == 2 else Gk_last[:, c].exp()[:, :, None])
+        if Gv_last is not None:
+            Sn = Sn * Gv_last[:, c].exp()[:, None, :]
+        if R:
+            if Gv is None:
+                u = W[:, c] @ S + U0[:, c]
+            else:
+                u = torch.einsum("nvlk,nkv->nlv", W[:, c], S) + U0[:, c]
+            us.append(u)
+            uu = u * uv_end[:, c].exp() if uv_end is not None else u
+            Sn = Sn + b_end[:, c].transpose(-1, -2) @ uu
+        if P:
+            Sn = Sn + H_loc[:, c]
+        S = Sn
+    Sc = torch.stack(S_starts, 1)  # [N, NC, K, V]
+    u = torch.stack(us, 1) if R else None  # [N, NC, L, V]
+
+    outs = []
+    for side, timing, x in reads:
+        x = _chunked(_pad_time(x, Tp), C)
+        before = timing == "before"
+        Gkx = Gk_ex if before else Gk
+        Gvx = Gv_ex if before else Gv
+        if side == "k":
+            out = _scale(torch.einsum("nckv,nctk->nctv", Sc, _scale(x, Gkx)), Gvx)
+            if R:
+                m = _mask(tok, tR, before, dev)
+                out = out + apply(coef(x, Gkx, bR, GkR, m), u, Gvx, GvR, m)
+            if P:
+                m = _mask(tok, tP, before, dev)
+                out = out + apply(coef(x, Gkx, kP, GkP, m), vP, Gvx, GvP, m)
+        else:
+            out = _scale(torch.einsum("nckv,nctv->nctk", Sc, _scale(x, Gvx)), Gkx)
+            if R:
+                m = _mask(tok, tR, before, dev)
+                out = out + apply(coef(x, Gvx, u, GvR, m), bR, Gkx, GkR, m)
+            if P:
+                m = _mask(tok, tP, before, dev)
+                out = out + apply(coef(x, Gvx, vP, GvP, m), kP, Gkx, GkP, m)
+        outs.append(out.reshape((N, Tp) + tuple(out.shape[3:]))[:, :T])
+    if R:
+        u = u.reshape(N, NC, C, R, V).reshape(N, Tp, R, V)[:, :T]
+    return outs, S, u
+
+
+def shift_next(x):
+    """x_{t+1} at position t (zero past the end)."""
+    if x is None:
+        return None
+    return torch.cat([x[:, 1:], torch.zeros_like(x[:, :1])], 1)
+
+
+def shift_prev(x):
+    """x_{t-1} at position t (zero at t = 0)."""
+    if x is None:
+        return None
+    return torch.cat([torch.zeros_like(x[:, :1]), x[:, :-1]], 1)
+
+
+def flip(x):
+    return None if x is None else x.flip(1)
+
+
+def rev_cumsum(x):
+    """sum_{s >= t} x_s along time."""
+    return x.flip(1).cumsum(1).flip(1)
