@@ -146,7 +146,11 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
         want(1)
         t = args[0].ty
         if t.kind not in ("scalar", "vec"):
-            raise LinError(f"{fn}() applies elementwise to a scalar or vector, got {t}", loc)
+            hint = ("a state update must be linear in the state: gate it with exp(g) * S or diag(exp(g)) S, "
+                    "do not apply functions to it" if t.kind == "mat" else
+                    "apply it to the column vector and transpose the result: " + fn + "(x)^T" if t.kind == "row"
+                    else None)
+            raise LinError(f"{fn}() applies elementwise to a scalar or vector, got {t}", loc, hint)
         return Call(fn, tuple(args), t, loc)
     if fn in ("min", "max"):
         want(2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from lark import Token, Tree
 
 from .. import types as T
 from ..errors import LinError, Loc
-from ..ir import RESERVED, ROLES, SCALAR, InputDecl, Num, Spec, StateDecl, Ty, Var
+from ..ir import BUILTINS, RESERVED, ROLES, SCALAR, InputDecl, Num, Spec, StateDecl, Ty, Var
 
 _PARSER: lark.Lark | None = None
 
@@ -28,7 +29,7 @@ def _parser() -> lark.Lark:
     global _PARSER
     if _PARSER is None:
         text = resources.files("lindsl.grammar").joinpath("lin.lark").read_text()
-        _PARSER = lark.Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+        _PARSER = lark.Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
     return _PARSER
 
 
@@ -42,14 +43,33 @@ def parse_file(path: str | Path) -> Spec:
     return parse_spec(text, str(path))
 
 
+MAX_DEPTH = 200  # deepest expression nesting accepted (keeps every recursive pass far from Python's limit)
+
+
+def source_lines(text: str) -> list[str]:
+    """The source split into lines exactly as the lexer counts them: only '\n' ends a line.
+
+    (str.splitlines also breaks at \f, \v, \x1c-\x1e, \x85 and \u2028, which the lexer treats as
+    ordinary characters; using it would show the wrong source line in error messages.)
+    """
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
 def parse_spec(text: str, file: str = "<spec>") -> Spec:
     """Parse and check .lin source text; raises LinError on any problem."""
-    lines = text.splitlines() or [""]
+    if not isinstance(text, str):
+        raise LinError(f"spec source must be text, got {type(text).__name__}")
+    lines = source_lines(text)
     try:
         tree = _parser().parse(text + "\n")
     except lark.exceptions.UnexpectedInput as e:
         raise _syntax_error(e, text, lines, file) from None
-    return Builder(text, lines, file).build(tree)
+    b = Builder(text, lines, file)
+    b.check_depth(tree)
+    return b.build(tree)
 
 
 def _syntax_error(e: lark.exceptions.UnexpectedInput, text: str, lines: list[str], file: str) -> LinError:
@@ -64,6 +84,9 @@ def _syntax_error(e: lark.exceptions.UnexpectedInput, text: str, lines: list[str
                         "names are letters, digits and _; operators are + - * / @ ^ ^T; '#' starts a comment")
     expected = sorted({_readable(t) for t in (getattr(e, "expected", None) or getattr(e, "accepts", None) or [])})
     tok = getattr(e, "token", None)
+    unknown = _unknown_statement(tok, lines, file)
+    if unknown is not None:
+        return unknown
     if tok is not None and tok.type != "$END":
         what = "end of line" if tok.type == "_NL" else f"{tok.value!r}"
     else:
@@ -72,6 +95,28 @@ def _syntax_error(e: lark.exceptions.UnexpectedInput, text: str, lines: list[str
     if tok is not None and tok.type == "NAME" and tok.value in ("S", "out", "state") and line == 1:
         hint = (hint or "") + "; a spec starts with declarations: lin NAME, dim K, V, in q[K], ..."
     return LinError(f"syntax error: unexpected {what}", loc, hint)
+
+
+STATEMENTS = ("lin", "dim", "in", "param", "option", "let", "state", "out")
+
+
+def _unknown_statement(tok, lines: list[str], file: str) -> LinError | None:
+    """`stat S[K, V]`, `output o = ...`: a line that starts with a word that is not a statement keyword,
+    followed by something other than '=' (so it is not an update either)."""
+    if tok is None or tok.type in ("$END", "_NL", "EQUAL") or not isinstance(tok.line, int):
+        return None
+    if not 0 < tok.line <= len(lines):
+        return None
+    text = lines[tok.line - 1]
+    m = re.match(r"([ \t\f]*)([A-Za-z_][A-Za-z0-9_]*)[ \t\f]+$", text[:tok.column - 1])
+    if m is None or m.group(2) in STATEMENTS:
+        return None
+    word = m.group(2)
+    col = len(m.group(1)) + 1
+    close = difflib.get_close_matches(word, STATEMENTS, n=1, cutoff=0.5)
+    hint = ("a line is a statement (" + ", ".join(STATEMENTS) + " ...) or a state update 'S = ...'"
+            + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return LinError(f"unknown statement '{word}'", Loc(file, tok.line, col, text, col + len(word)), hint)
 
 
 def _readable(t: str) -> str:
@@ -111,6 +156,16 @@ class Builder:
 
     def error(self, msg: str, node, hint: str | None = None) -> LinError:
         return LinError(msg, self.loc(node), hint)
+
+    def check_depth(self, tree: Tree) -> None:
+        """Reject absurdly deep expressions up front (without recursion), so no pass overflows the stack."""
+        stack = [(tree, 0)]
+        while stack:
+            node, d = stack.pop()
+            if d > MAX_DEPTH:
+                raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)", node,
+                                 "split it into several 'let' lines")
+            stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
 
     # ---------------------------------------------------------------- statements
     def build(self, tree: Tree) -> Spec:
@@ -211,7 +266,8 @@ class Builder:
     def ident(self, tok: Token, what: str, declare: bool = True) -> str:
         name = str(tok)
         if name in RESERVED:
-            raise self.error(f"'{name}' is reserved and cannot name a {what}", tok,
+            article = "an" if what[:1] in "aeiou" else "a"
+            raise self.error(f"'{name}' is reserved and cannot name {article} {what}", tok,
                              "reserved: builtin functions, I, t, head, H and the statement keywords")
         if name.startswith("__"):
             raise self.error(f"names may not start with '__': {name}", tok)
@@ -241,7 +297,7 @@ class Builder:
         dims = self.shape(shape_node)
         role = str(role_tok) if role_tok is not None else "real"
         if role not in ROLES:
-            raise self.error(f"unknown constraint '{role}'", role_tok,
+            raise self.error(f"unknown constraint '{role}'" + self._suggest(role, list(ROLES)), role_tok,
                              "valid: " + ", ".join(f"{k} ({v})" for k, v in ROLES.items()))
         if len(dims) == 0:
             ty = SCALAR
@@ -315,9 +371,7 @@ class Builder:
             left, right = ch
             if k == "juxt" and isinstance(left, Tree) and left.data == "name" and self._unknown(left.children[0]) \
                     and self._followed_by_paren(left.children[0]):
-                tok = left.children[0]
-                raise self.error(f"unknown function '{tok}'", tok,
-                                 "builtin functions: " + ", ".join(sorted(set(_builtin_list()))))
+                raise self.unknown_function(left.children[0])
             return T.matmul(self._e(left), self._e(right), loc)
         if k == "transpose":
             return T.transpose(self._e(ch[0]), loc)
@@ -327,8 +381,15 @@ class Builder:
             if fn == "sum" and len(raw) == 2 and isinstance(raw[1], Tree) and raw[1].data == "name" \
                     and str(raw[1].children[0]) in self.dims:
                 return T.call(fn, [self._e(raw[0])], loc, dim=str(raw[1].children[0]))
+            if fn == "sum" and len(raw) == 2:
+                raise self.error("the second argument of sum() must be a dimension name, e.g. sum(x, M)", raw[1],
+                                 "sum(x) adds up a vector's entries; sum(x, M) reduces the memory axis M")
             return T.call(fn, [self._e(a) for a in raw], loc)
         raise self.error(f"unsupported syntax ({k})", node)
+
+    def unknown_function(self, tok: Token) -> LinError:
+        return self.error(f"unknown function '{tok}'" + self._suggest(str(tok), BUILTINS), tok,
+                          "builtin functions: " + ", ".join(sorted(set(BUILTINS))))
 
     def _followed_by_paren(self, tok: Token) -> bool:
         line = self.lines[tok.line - 1] if 0 < tok.line <= len(self.lines) else ""
@@ -342,6 +403,10 @@ class Builder:
         name = str(tok)
         loc = self.loc(tok)
         ctx = self.ctx
+        constant = name in ("I", "head", "H") or name in self.dims or name in self.options
+        if shift and constant:
+            raise self.error(f"'{name}' is constant over time; it has no [t{shift:+d}]", tok,
+                             "time shifts apply to per-token inputs (x[t-1]) and, in 'out' lines, to a state (S[t-1])")
         if name == "I":
             return Var("I", "ident", 0, Ty("ident"), loc)
         if name == "head":
@@ -379,6 +444,15 @@ class Builder:
             return Var(name, "state", shift, st.ty, loc)
         if name in self.defined:
             raise self.error(f"'{name}' cannot be used here", tok)
+        if name in BUILTINS:
+            raise self.error(f"'{name}' is a builtin function; call it with parentheses, e.g. {name}(x)", tok)
+        if name == "t":
+            raise self.error("'t' may appear only in a time index, e.g. x[t-1]", tok)
+        if name in RESERVED:
+            raise self.error(f"'{name}' is a keyword, not a value", tok,
+                             "statements start with lin, dim, in, param, option, let, state or out")
+        if self._followed_by_paren(tok):
+            raise self.unknown_function(tok)
         raise self.error(f"undefined name '{name}'", tok, "declare it with 'in', 'param', 'let' or 'option'"
                          + self._suggest(name))
 
@@ -408,7 +482,3 @@ class Builder:
         m = difflib.get_close_matches(name, pool, n=1)
         return f" (did you mean '{m[0]}'?)" if m else ""
 
-
-def _builtin_list():
-    from ..ir import BUILTINS
-    return BUILTINS

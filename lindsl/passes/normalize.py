@@ -90,6 +90,10 @@ def _mul(x: Expr | None, y: Expr | None) -> Expr | None:
         return y
     if _is_one(y):
         return x
+    if isinstance(x, Num) and x.value == -1.0:
+        return T.neg(y, y.loc)
+    if isinstance(y, Num) and y.value == -1.0:
+        return T.neg(x, x.loc)
     return T.binary("*", x, y, y.loc or x.loc)
 
 

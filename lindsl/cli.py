@@ -1,0 +1,108 @@
+"""The lindsl command line: check, explain, compile, run."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import LinError
+
+
+def _load(path: str):
+    from .runtime.op import load
+    return load(path)
+
+
+def cmd_check(a) -> int:
+    from .check import check
+    rep = check(a.spec, quick=a.quick)
+    print(rep.format())
+    return 0 if rep.ok else 1
+
+
+def cmd_explain(a) -> int:
+    from .explain import explain
+    op = _load(a.spec)
+    print(explain(op.compiled))
+    return 0
+
+
+def cmd_compile(a) -> int:
+    from .runtime.op import compile_spec, generate_source, spec_from
+    t0 = time.perf_counter()
+    spec = spec_from(a.spec)
+    src = generate_source(compile_spec(spec))
+    out = Path(a.output)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{spec.name}.py"
+    path.write_text(src)
+    print(f"wrote {path} ({len(src.splitlines())} lines, {1000 * (time.perf_counter() - t0):.0f} ms); "
+          f"import it and call {spec.name}(...) or op(...)")
+    return 0
+
+
+def cmd_run(a) -> int:
+    import torch
+
+    from .check import default_sizes, random_inputs
+    from .runtime.naive import run_naive
+    op = _load(a.spec)
+    spec = op.spec
+    sizes = default_sizes(spec, K=a.K, V=a.V, M=a.M)
+    args = random_inputs(spec, a.B, a.T, a.H, sizes, torch.float32, seed=a.seed)
+    for x in args.values():
+        x.requires_grad_(True)
+    t0 = time.perf_counter()
+    out, fin = op(*[args[d.name] for d in spec.inputs], output_final_state=True)
+    t1 = time.perf_counter()
+    o = out if not isinstance(out, tuple) else out[0]
+    o.float().square().sum().backward()
+    t2 = time.perf_counter()
+    print(f"{spec.name}: backend {op.backend} (chunkwise PyTorch on CPU), module {op.path}")
+    print(f"  compile: parse {1e3 * op.timings['parse']:.0f} ms, passes {1e3 * op.timings['passes']:.0f} ms, "
+          f"generate {1e3 * op.timings['generate']:.0f} ms, import {1e3 * op.timings['import']:.0f} ms")
+    shape = "x".join(str(s) for s in o.shape)
+    print(f"  B={a.B} T={a.T} H={a.H} sizes={sizes}: output {shape}, forward {1e3 * (t1 - t0):.1f} ms, "
+          f"backward {1e3 * (t2 - t1):.1f} ms")
+    grads = ", ".join(f"d{n} {float(x.grad.norm()):.3g}" for n, x in args.items() if x.grad is not None)
+    print(f"  |o| = {float(o.norm()):.4g}; gradient norms: {grads}")
+    if a.T <= 512:
+        (ref,), _ = run_naive(spec, {k: v.detach().double() for k, v in args.items()})
+        err = float((o.double() - ref).abs().max() / ref.abs().max().clamp_min(1e-30))
+        print(f"  vs naive recurrence (fp64): max relative error {err:.1e}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="lindsl", description="A compiler for linear-attention recurrences.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="verify the derived forms: sympy proof, chunkwise vs naive, fwd and grads")
+    c.add_argument("spec")
+    c.add_argument("--quick", action="store_true", help="fewer shapes")
+    c.set_defaults(fn=cmd_check)
+    e = sub.add_parser("explain", help="print the derived equations (text and LaTeX)")
+    e.add_argument("spec")
+    e.set_defaults(fn=cmd_explain)
+    m = sub.add_parser("compile", help="write the generated module (imports only torch)")
+    m.add_argument("spec")
+    m.add_argument("-o", "--output", default="out")
+    m.set_defaults(fn=cmd_compile)
+    r = sub.add_parser("run", help="run the op on random inputs (forward and backward) and report")
+    r.add_argument("spec")
+    for name, default in (("B", 2), ("T", 256), ("H", 4), ("K", 32), ("V", 32), ("M", 4), ("seed", 0)):
+        r.add_argument(f"--{name}", type=int, default=default)
+    r.set_defaults(fn=cmd_run)
+    a = p.parse_args(argv)
+    try:
+        return a.fn(a)
+    except LinError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

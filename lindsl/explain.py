@@ -1,0 +1,120 @@
+"""Human-readable derivations: the canonical recurrence, its chunkwise form, the backward, as text and LaTeX."""
+from __future__ import annotations
+
+from .ir import ROLES, Binary, Call, Expr, MatMul, Num, Transpose, Unary, Var, render
+from .passes.adjoint import derive_adjoint
+from .passes.chunk import recurrence_text
+from .runtime.op import Compiled
+
+FN_TEX = {"exp": r"\exp", "log": r"\log", "sigmoid": r"\sigma", "tanh": r"\tanh", "sqrt": r"\sqrt"}
+
+
+def latex(e: Expr) -> str:
+    """LaTeX for a per-token expression."""
+    if isinstance(e, Num):
+        v = e.value
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    if isinstance(e, Var):
+        n = e.name if len(e.name) == 1 else rf"\mathrm{{{e.name}}}"
+        if e.kind == "ident":
+            return "I"
+        if e.kind == "state":
+            return f"{n}_{{t-1}}" if e.shift else f"{n}_t"
+        if e.kind == "read":
+            return rf"r_{{{e.name[4:]}}}"
+        sub = "t" if e.kind in ("input", "let") else ""
+        if e.shift:
+            sub = f"t{e.shift:+d}"
+        return n if e.name == "beta" and False else (rf"\beta_{{{sub}}}" if e.name == "beta" else (f"{n}_{{{sub}}}" if sub else n))
+    if isinstance(e, Unary):
+        return f"-{_p(e.x)}" if e.op == "neg" else latex(e.x)
+    if isinstance(e, Transpose):
+        return f"{_p(e.x)}^\\top"
+    if isinstance(e, Binary):
+        if e.op == "pow":
+            return f"{_p(e.l)}^{{{latex(e.r)}}}"
+        if e.op == "/":
+            return rf"\frac{{{latex(e.l)}}}{{{latex(e.r)}}}"
+        op = {"*": r" \odot " if e.l.ty.kind != "scalar" and e.r.ty.kind != "scalar" else r"\,", "+": " + ", "-": " - "}[e.op]
+        return f"{_p(e.l) if e.op == '*' else latex(e.l)}{op}{_p(e.r) if e.op != '+' else latex(e.r)}"
+    if isinstance(e, MatMul):
+        return f"{_p(e.l)}\\,{_p(e.r)}"
+    if isinstance(e, Call):
+        fn = FN_TEX.get(e.fn, rf"\mathrm{{{e.fn}}}")
+        args = ", ".join(latex(a) for a in e.args) + (f", {e.dim}" if e.dim else "")
+        return rf"{fn}\left({args}\right)"
+    return render(e)
+
+
+def _p(e: Expr) -> str:
+    s = latex(e)
+    if isinstance(e, (Binary, MatMul)) and not (isinstance(e, Binary) and e.op in ("pow", "/")):
+        return rf"\left({s}\right)"
+    return s
+
+
+def explain(c: Compiled) -> str:
+    """The full derivation report for a compiled spec."""
+    spec, n = c.spec, c.normalized
+    out = [f"spec {spec.name} ({spec.file})", ""]
+    out.append("inputs:")
+    for d in spec.inputs:
+        out.append(f"  {d.kind:5s} {d.name}: {d.ty}  ({d.role}: {ROLES[d.role]})")
+    if spec.options:
+        out.append("options: " + ", ".join(f"{k} = {render(v)}" for k, v in spec.options.items()))
+    if spec.lets:
+        out.append("per-token quantities:")
+        for name, e in spec.lets:
+            out.append(f"  {name} = {render(e)}")
+    out.append("")
+    out.append("== normalized recurrences (S_t = A_t S_(t-1) E_t + B_t)")
+    for st in spec.states:
+        out.append("  " + recurrence_text(n.canon[st.name]).replace("\n", "\n  "))
+        out.append("  class: " + c.classes[st.name].describe())
+    out.append("")
+    out.append("== readouts and epilogue")
+    for i, r in enumerate(n.reads):
+        out.append(f"  read{i} = {r.state}_{'t' if r.timing == 'after' else '(t-1)'}^T ({render(r.x)})")
+    for name, e in n.epilogue:
+        out.append(f"  {name} = {render(e)}")
+    out.append("")
+    out.append("== chunkwise form (chunk of C tokens, chunk-start state S_c)")
+    for st in spec.states:
+        f = c.chunk_forms[st.name]
+        out.append(f"  [{st.name}]")
+        out += [f"    {line}" for line in f.text]
+        out += [f"    {line}" for line in f.summary]
+    out.append("")
+    out.append("== backward (derived by reverse mode over one step)")
+    for st in spec.states:
+        reads = [(li, r) for li, r in enumerate([r for r in n.reads if r.state == st.name])]
+        plan = derive_adjoint(n.canon[st.name], reads)
+        out.append(f"  [{st.name}]")
+        out += [f"    {line}" for line in plan.equations()]
+    out.append("")
+    out.append("== LaTeX")
+    for st in spec.states:
+        cn = n.canon[st.name]
+        A = []
+        if cn.key_gate is not None:
+            g = latex(cn.key_gate)
+            A.append(rf"\mathrm{{diag}}\!\left(e^{{{g}}}\right)" if cn.key_gate_kind == "vector" else rf"e^{{{g}}}")
+        else:
+            A.append("I")
+        A += [rf"b^{{({j})}}_t a^{{({j})\top}}_t" for j in range(len(cn.pairs))]
+        E = rf"\,\mathrm{{diag}}\!\left(e^{{{latex(cn.value_gate)}}}\right)" if cn.value_gate is not None else ""
+        B = " + ".join(rf"k^{{({i})}}_t v^{{({i})\top}}_t" for i in range(len(cn.inputs))) or "0"
+        name = st.name
+        out.append(rf"  {name}_t = \left({' + '.join(A)}\right) {name}_{{t-1}}{E} + {B}")
+        for j, p in enumerate(cn.pairs):
+            out.append(rf"  b^{{({j})}}_t = {latex(p.b)},\quad a^{{({j})}}_t = {latex(p.a)}")
+        for i, r in enumerate(cn.inputs):
+            out.append(rf"  k^{{({i})}}_t = {latex(r.k)},\quad v^{{({i})}}_t = {latex(r.v) if r.v is not None else '1'}")
+        out += [f"  {line}" for line in c.chunk_forms[st.name].latex]
+        out.append(r"  dS_{t-1} = A_t^\top dS_t E_t + \sum_{\text{reads}} x_t\, dO_t^\top,\qquad "
+                   r"dg_t = \sum_{s \ge t} \Big(\sum \pm\, x_s \odot dx_s\Big)")
+    for i, r in enumerate(n.reads):
+        out.append(rf"  r_{{{i}}} = {r.state}_{{{'t' if r.timing == 'after' else 't-1'}}}^\top {_p(r.x)}")
+    for name, e in n.epilogue:
+        out.append(rf"  {name}_t = {latex(e)}")
+    return "\n".join(out)
