@@ -50,12 +50,24 @@ def compile_spec(spec: Spec) -> Compiled:
     return Compiled(spec, n, classes, forms, {"passes": time.perf_counter() - t0})
 
 
+def library_path(name: str) -> Path | None:
+    """The shipped library spec called name (e.g. "gla"), or None."""
+    from importlib import resources
+    p = resources.files("lindsl.library").joinpath(f"{name}.lin")
+    return Path(str(p)) if p.is_file() else None
+
+
 def spec_from(source) -> Spec:
+    """A Spec from a Spec, a .lin path, a library spec name, or .lin text."""
     if isinstance(source, Spec):
         return source
     s = str(source)
-    if "\n" not in s and (s.endswith(".lin") or Path(s).exists()):
-        return parse_file(s)
+    if "\n" not in s:
+        if s.endswith(".lin") or Path(s).exists():
+            return parse_file(s)
+        lib = library_path(s)
+        if lib is not None:
+            return parse_file(lib)
     return parse_spec(s, "<string>")
 
 

@@ -1,0 +1,85 @@
+"""The command line and the generated module, as a user meets them."""
+import ast
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import lindsl
+from lindsl.check import random_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "lindsl.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env={"PYTHONWARNINGS": "ignore", "PATH": "/usr/bin:/bin",
+                                                "HOME": str(Path.home())})
+
+
+def test_compile_writes_a_module_that_imports_only_torch(tmp_path):
+    r = run_cli("compile", "library/gla.lin", "-o", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "gla.py"
+    tree = ast.parse(path.read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported <= {"torch", "math"}, imported
+    spec = importlib.util.spec_from_file_location("compiled_gla", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    op = lindsl.load("library/gla.lin")
+    args = random_inputs(op.spec, 1, 9, 2, {"K": 4, "V": 3})
+    o1, s1 = mod.gla(*args.values(), output_final_state=True)
+    o2, s2 = op(*args.values(), output_final_state=True)
+    assert torch.equal(o1, o2) and torch.equal(s1, s2)
+
+
+def test_check_explain_run_succeed():
+    r = run_cli("check", "library/deltanet.lin", "--quick")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS" in r.stdout and "proved" in r.stdout
+    r = run_cli("explain", "library/rwkv7.lin")
+    assert r.returncode == 0 and "chunkwise form" in r.stdout and "dS_{t-1}" in r.stdout and "\\mathrm{diag}" in r.stdout
+    r = run_cli("run", "gla", "--T", "40", "--K", "8", "--V", "8")
+    assert r.returncode == 0, r.stderr
+    assert "backend torch-chunk" in r.stdout and "vs naive" in r.stdout
+
+
+@pytest.mark.parametrize("text,where", [
+    ("lin x\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k v\nout o = S^T q\n", "x.lin:5:9"),
+    ("lin x\ndim K, V\nin q[K]\nstate S[K, V]\nS = S +\nout o = S^T q\n", "x.lin:5:"),
+])
+def test_bad_spec_gives_located_error_and_nonzero_exit(tmp_path, text, where):
+    f = tmp_path / "x.lin"
+    f.write_text(text)
+    r = run_cli("check", "x.lin", cwd=tmp_path)
+    assert r.returncode == 2
+    assert where in r.stderr and "^" in r.stderr and "hint:" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_file_is_a_clean_error():
+    r = run_cli("explain", "no/such/spec.lin")
+    assert r.returncode == 2 and "cannot read spec file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_library_names_resolve():
+    assert lindsl.load("kda").spec.name == "kda"
+
+
+def test_op_reports_its_backend_and_rejects_bad_shapes():
+    op = lindsl.load("gla")
+    assert op.backend == "torch-chunk"
+    q = torch.randn(1, 5, 2, 4)
+    with pytest.raises(ValueError, match="argument 'g' must have shape"):
+        op(q, q, q, torch.randn(1, 5, 2))
+    with pytest.raises(ValueError, match="dimension K"):
+        op(q, torch.randn(1, 5, 2, 3), q, -torch.rand(1, 5, 2, 4))

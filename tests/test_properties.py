@@ -1,0 +1,445 @@
+"""Property tests: random .lin specs composed from the supported primitives, chunkwise op vs naive recurrence.
+
+The compiler will be judged on specs nobody has written yet, so instead of testing the library specs this
+file GENERATES spec text from the primitives of the documented algebra (lindsl/passes/normalize.py):
+
+    S_t = A_t S_{t-1} E_t + sum_i k_i v_i^T,   A_t = diag(exp(gk_t)) + sum_j b_j a_j^T,  E_t = diag(exp(gv_t))
+
+* transition: a product of 1-3 key-side factors applied to the state, each one of
+    scalar gate       exp(g) (g: loggate), sigmoid(x), exp(dt * A) (dt: positive, A: negative param)
+    key-diag gate     diag(exp(gk)) (gk[K]: loggate), diag(sigmoid(x)), diag(exp(-softplus(x)))
+    Householder       (I - beta * n n^T), n = l2norm(x), beta: unit (or 2 * beta: DeltaProduct's range);
+                      sometimes written expanded as  X - beta * n (n^T X)  on the inner expression X
+    DPLR              (diag(exp(w)) - c * n (n * a)^T)  (RWKV-7 style, a[K]: unit) or
+                      (diag(exp(w)) + 0.5 * c * b a^T) / (I + 0.5 * c * b a^T) with l2-normalised a, b:
+                      the rank-one part has norm <= 1 / 0.5, so 19 steps stay well conditioned in fp64
+    identity          I
+  written flat (F1 F2 S) or nested (F1 (F2 S)), optionally with a value-side gate S diag(exp(gv)) right
+  after S, and sometimes with the input inside the transition, A (S + k v^T);
+* input: a sum/difference of 1-2 rank-one terms: beta * n v^T (delta rule), phi(k) v^T, (1 - exp(gk)) v^T,
+  k2 (u * v)^T, k (dt * v)^T, sigmoid(x) * k v^T;
+* readout: S^T (scale * phi(q)) after the update or S[t-1]^T phi(q) before it (or the row form
+  (phi(q)^T S)^T), optionally + a bonus (phi(q)^T (u * phi(k))) v, optionally divided by a second
+  (normalizer) state z[K] read as z^T phi(q) inside a denominator kept >= 1 ((.)^2 + 1, abs(.) + 1,
+  sqrt((.)^2 + 1): with_state=True draws a random initial z, so z^T q itself has no sign);
+  feature maps phi in {id, relu, elu(x)+1, silu, l2norm, sigmoid}; sometimes a second output;
+* sometimes a routed multi-memory state S[M, K, V] routed by topk(r, 1 or 2) read as
+  sum(w * (S^T q), M), w = sel * softmax(r), with per-memory (x[M, K], beta[M]) or shared inputs.
+
+Every drawn spec is meant to be valid: a LinError from `load` is reported as a failure (with the spec
+text), never filtered. Conventions that keep the generator inside the documented algebra are noted
+where they are applied (`# algebra:` comments).
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import textwrap
+from dataclasses import dataclass, field
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from lindsl.check import check, compare
+from lindsl.errors import LinError
+from lindsl.runtime.op import load
+
+# CI budget: the whole file in < 90 s on 2 CPU cores. Override for a longer local search, e.g.
+# LINDSL_PROPERTY_EXAMPLES=500 pytest tests/test_properties.py
+MAX_EXAMPLES = int(os.environ.get("LINDSL_PROPERTY_EXAMPLES", "40"))
+COMPARE = dict(B=2, T=19, H=1, dtype=torch.float64, chunk=8, with_state=True)
+
+
+def run_compare(text: str):
+    """Compile `text` and compare chunkwise vs naive (forward, final state, all gradients); fail loudly."""
+    try:
+        op = load(text, cache=True)
+    except LinError as e:
+        pytest.fail(f"the compiler rejected a spec inside the documented algebra:\n{text}\n{e}", pytrace=False)
+    try:
+        res = compare(op, **COMPARE)
+    except Exception as e:  # a crash of the generated op (forward or backward) is a compiler bug too
+        raise AssertionError(f"compare() crashed on the spec:\n{text}\n{type(e).__name__}: {e}") from e
+    bad = [f"{c.name}: rel err {c.err:.2e} > {c.tol:.0e}" for c in res if not c.ok]
+    assert not bad, "chunkwise op != naive recurrence for the spec:\n" + text + "\n" + "\n".join(bad)
+    return res
+
+
+# --------------------------------------------------------------------------- the spec generator
+FEATURE_MAPS = {
+    "id": "{x}", "relu": "relu({x})", "elu1": "elu({x}) + 1", "silu": "silu({x})", "l2norm": "l2norm({x})",
+    "sigmoid": "sigmoid({x})",
+}
+
+
+@dataclass
+class Factor:
+    kind: str          # scalar | keydiag | householder | dplr | identity
+    text: str          # the factor as a matrix (or scalar) expression
+    mem_scalar: bool = False  # a per-memory scalar ([M]): must multiply an expression that has the memory axis
+    # for a Householder factor: (coefficient, normalised vector), to reuse in the input or write it expanded
+    hh: tuple[str, str] | None = None
+    gate: str | None = None   # a key-diag log-gate name (for the (1 - exp(gk)) v^T input)
+
+
+@dataclass
+class Draft:
+    """A spec being assembled: declarations are emitted in order, names are fresh."""
+    name: str
+    routed: bool
+    dims: list[str] = field(default_factory=lambda: ["K", "V"])
+    decls: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    lets: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    outs: list[str] = field(default_factory=list)
+    _n: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _declared: set = field(default_factory=set)
+
+    def fresh(self, base: str) -> str:
+        return f"{base}{next(self._n)}"
+
+    def inp(self, base: str, dim: str | None = None, role: str | None = None, mem: bool = False,
+            param: bool = False, fixed: bool = False) -> str:
+        """Declare an input (or param) named base+N (or base itself when fixed, declared once)."""
+        name = base if fixed else self.fresh(base)
+        if name in self._declared:
+            return name
+        self._declared.add(name)
+        shape = [d for d in (("M" if mem else None), dim) if d]
+        decl = f"{'param' if param else 'in'} {name}" + (f"[{', '.join(shape)}]" if shape else "")
+        self.decls.append(decl + (f": {role}" if role else ""))
+        return name
+
+    def let(self, base: str, expr: str) -> str:
+        name = self.fresh(base)
+        self.lets.append(f"let {name} = {expr}")
+        return name
+
+    def text(self) -> str:
+        lines = [f"lin {self.name}", "dim " + ", ".join(self.dims)]
+        lines += self.decls + self.options + self.lets + self.states + self.updates + self.outs
+        return "\n".join(lines) + "\n"
+
+
+@st.composite
+def feature(draw, d: Draft, x: str, allow=tuple(FEATURE_MAPS)) -> str:
+    fm = draw(st.sampled_from(allow))
+    if fm == "id":
+        return x
+    return d.let(f"{x}f", FEATURE_MAPS[fm].format(x=x))
+
+
+@st.composite
+def transition_factor(draw, d: Draft, mem_ok: bool) -> Factor:
+    kind = draw(st.sampled_from(["scalar", "keydiag", "householder", "householder", "dplr", "identity"]))
+    mem = mem_ok and draw(st.booleans())  # per-memory inputs for this factor (routed specs only)
+    if kind == "identity":
+        return Factor("identity", "I")
+    if kind == "scalar":
+        form = draw(st.sampled_from(["exp", "sigmoid", "mamba"]))
+        if form == "exp":
+            text = f"exp({d.inp('gs', role='loggate', mem=mem)})"
+        elif form == "sigmoid":
+            text = f"sigmoid({d.inp('a', mem=mem)})"
+        else:
+            dt = d.inp("dt", role="positive", mem=mem)
+            text = f"exp({dt} * {d.inp('A', role='negative', param=True)})"
+        return Factor("scalar", text, mem_scalar=mem)
+    if kind == "keydiag":
+        form = draw(st.sampled_from(["exp", "exp", "sigmoid", "softplus"]))
+        if form == "exp":
+            g = d.inp("gk", "K", role="loggate", mem=mem)
+            return Factor("keydiag", f"diag(exp({g}))", gate=g)
+        x = d.inp("x", "K", mem=mem)
+        return Factor("keydiag", f"diag(sigmoid({x}))" if form == "sigmoid" else f"diag(exp(-softplus({x})))")
+    if kind == "householder":
+        x = d.inp("k", "K", mem=mem)
+        n = d.let("n", draw(st.sampled_from(["l2norm({x})", "l2norm({x})", "l2norm(silu({x}))"])).format(x=x))
+        beta = d.inp("beta", role="unit", mem=mem)
+        coef = draw(st.sampled_from([beta, beta, f"2 * {beta}"]))
+        return Factor("householder", f"(I - {coef} * {n} {n}^T)", hh=(coef, n))
+    # DPLR: diagonal plus a rank-one term, kept well conditioned (see the module docstring)
+    form = draw(st.sampled_from(["rwkv7", "generic", "identity_plus"]))
+    c = d.inp("c", role="unit", mem=mem)
+    an = d.let("an", f"l2norm({d.inp('x', 'K', mem=mem)})")
+    if form == "rwkv7":
+        w = d.inp("wd", "K", role="loggate", mem=mem)
+        aa = d.inp("aa", "K", role="unit", mem=mem)
+        return Factor("dplr", f"(diag(exp({w})) - {c} * {an} ({an} * {aa})^T)", gate=w)
+    bn = d.let("bn", f"l2norm({d.inp('y', 'K', mem=mem)})")
+    if form == "generic":
+        w = d.inp("wd", "K", role="loggate", mem=mem)
+        return Factor("dplr", f"(diag(exp({w})) + 0.5 * {c} * {bn} {an}^T)", gate=w)
+    return Factor("dplr", f"(I + 0.5 * {c} * {bn} {an}^T)")
+
+
+def paren(x: str) -> str:
+    return x if x.replace("_", "").isalnum() else f"({x})"
+
+
+@st.composite
+def apply_transition(draw, factors: list[Factor], core: str, state: str) -> str:
+    """The factors applied to `core` (the state, possibly with its value gate or the input inside)."""
+    flat_ok = not any(f.mem_scalar for f in factors) and core == state
+    # algebra: a per-memory scalar gate g[M] only has a meaning next to something with the memory axis
+    # (exp(g) * (I - b n n^T) would multiply [M] by a shared K x K matrix), so it is written around the
+    # state expression as exp(g) * (...); a shared scalar may sit anywhere in a flat product.
+    if flat_ok and draw(st.booleans()):
+        parts = [f.text for f in factors]
+        if factors and factors[0].kind == "scalar" and draw(st.booleans()):
+            return f"{parts[0]} * " + " ".join(parts[1:] + [core])
+        return " ".join(parts + [core])
+    expr = core
+    for f in reversed(factors):
+        if f.kind == "scalar":
+            expr = f"{f.text} * {paren(expr)}"
+        elif f.kind == "householder" and draw(st.integers(0, 3)) == 0:
+            coef, n = f.hh
+            # written as a delta rule on the inner expression X: X - beta n (n^T X); X is parenthesised
+            # after n^T (n^T S diag(..) without the parentheses is a known gap, see test_known_gaps)
+            expr = f"({expr} - {coef} * {n} ({n}^T {paren(expr)}))"
+        else:
+            expr = f"{f.text} {paren(expr)}"
+    return expr
+
+
+@st.composite
+def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, mem: bool) -> list[str]:
+    terms = []
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["delta", "kv", "hgrn", "uv", "dtv", "sig"]))
+        hh = [f.hh for f in factors if f.hh is not None]
+        gates = [f.gate for f in factors if f.gate is not None and f.gate.startswith("gk")]
+        if kind == "delta":
+            if hh:
+                coef, n = draw(st.sampled_from(hh))
+            else:
+                coef, n = d.inp("beta", role="unit", mem=mem), d.let("n", f"l2norm({kf})")
+            terms.append(f"{coef} * {n} {v}^T")
+        elif kind == "kv":
+            terms.append(f"{kf} {v}^T")
+        elif kind == "hgrn":
+            g = draw(st.sampled_from(gates)) if gates else d.inp("gk", "K", role="loggate", mem=mem)
+            terms.append(f"(1 - exp({g})) {v}^T")
+        elif kind == "uv":
+            u = d.inp("uv", "V", param=True) if draw(st.booleans()) else d.inp("uv", "V")
+            terms.append(f"{d.inp('k', 'K', mem=mem)} ({u} * {v})^T")
+        elif kind == "dtv":
+            terms.append(f"{kf} ({d.inp('dt', role='positive', mem=mem)} * {v})^T")
+        else:
+            terms.append(f"sigmoid({d.inp('a', mem=mem)}) * {kf} {v}^T")
+    out = terms[0]
+    for t in terms[1:]:
+        out += draw(st.sampled_from([" + ", " - "])) + t
+    return out
+
+
+@st.composite
+def lin_specs(draw) -> str:
+    """A random valid .lin spec built from the supported primitives (see the module docstring)."""
+    routed = draw(st.integers(0, 3)) == 0
+    d = Draft("prop", routed)
+    if routed:
+        d.dims = ["M", "K", "V"]
+    q = d.inp("q", "K", fixed=True)
+    kmem = routed and draw(st.booleans())
+    k = d.inp("k", "K", mem=kmem, fixed=True)
+    vmem = routed and draw(st.booleans())
+    v = d.inp("v", "V", mem=vmem, fixed=True)
+    qf = draw(feature(d, q))
+    kf = draw(feature(d, k))
+
+    # ---- transition of S
+    factors = [draw(transition_factor(d, routed)) for _ in range(draw(st.integers(1, 3)))]
+    gv = d.inp("gv", "V", role="loggate", mem=routed and draw(st.booleans())) if draw(st.integers(0, 2)) == 0 \
+        else None
+    core = "S" + (f" diag(exp({gv}))" if gv else "")
+    ins = draw(input_terms(d, factors, kf, v, routed))
+    if gv is None and draw(st.integers(0, 5)) == 0:
+        # input inside the transition: A (S + k v^T) = A S + (A k) v^T
+        update = draw(apply_transition(factors, f"S + {ins}", "S"))
+    else:
+        update = draw(apply_transition(factors, core, "S")) + " + " + ins
+
+    # ---- routing
+    sel = w = None
+    if routed:
+        r = d.inp("r", "M", fixed=True)
+        sel = d.let("sel", f"topk({r}, {draw(st.integers(1, 2))})")
+        w = d.let("w", f"{sel} * softmax({r})")
+        d.states.append(f"state S[M, K, V] routed by {sel}")
+    else:
+        d.states.append("state S[K, V]")
+    d.updates.append(f"S = {update}")
+
+    # ---- readout
+    before = draw(st.booleans())
+    Sname = "S[t-1]" if before else "S"
+    x = qf
+    if draw(st.booleans()):
+        d.options.append("option scale = K^-0.5")
+        x = f"(scale * {qf})"
+    read = f"({x}^T {Sname})^T" if draw(st.integers(0, 4)) == 0 else f"{Sname}^T {x}"
+    if routed:
+        read = f"sum({w} * ({read}), M)"
+        if draw(st.booleans()):
+            read = f"{read} / sum({w}, M)"
+    if not (kmem or vmem) and draw(st.integers(0, 2)) == 0:
+        u = d.inp("u", "K", param=True)
+        read = f"{read} + ({qf}^T ({u} * {kf})) {v}"
+
+    # ---- optional normalizer state z[K]
+    if not routed and draw(st.integers(0, 3)) == 0:
+        zk = draw(feature(d, k, allow=("elu1", "sigmoid", "relu")))  # positive feature map for the normalizer
+        zq = qf if draw(st.booleans()) else draw(feature(d, q, allow=("elu1", "sigmoid")))
+        ztrans = draw(st.sampled_from(["plain", "shared", "scalar", "keydiag", "householder"]))
+        if ztrans == "plain" or (ztrans == "shared" and not factors):
+            zupd = "z"
+        elif ztrans == "shared":  # z carries the same key-side transition as S
+            zupd = draw(apply_transition(factors, "z", "z"))
+        elif ztrans == "scalar":
+            zupd = f"exp({d.inp('gs', role='loggate')}) * z"
+        elif ztrans == "keydiag":
+            zupd = f"diag(exp({d.inp('gk', 'K', role='loggate')})) z"
+        else:
+            n = d.let("n", f"l2norm({d.inp('k', 'K')})")
+            zupd = f"(I - {d.inp('beta', role='unit')} * {n} {n}^T) z"
+        d.states.append("state z[K]")
+        d.updates.append(f"z = {zupd} + {zk}")
+        zr = f"{'z[t-1]' if draw(st.booleans()) else 'z'}^T {zq}"
+        # algebra: with a random initial z, z^T q has no sign; keep the denominator >= 1
+        den = draw(st.sampled_from([f"({zr})^2 + 1", f"abs({zr}) + 1", f"sqrt(({zr})^2 + 1)",
+                                    f"{zr} * ({zr}) + 1"]))
+        read = f"({read}) / ({den})"
+    d.outs.append(f"out o = {read}")
+    if draw(st.integers(0, 6)) == 0:
+        d.outs.append(f"out o2 = {'S' if before else 'S[t-1]'}^T {kf}")
+    return d.text()
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lin_specs())
+def test_random_specs_chunk_equals_naive(text):
+    note(text)
+    run_compare(text)
+
+
+# --------------------------------------------------------------------------- compositions that must be covered
+HAND = {
+    # (a) value-side gate times a Householder factor
+    "vgate_householder": """
+        lin vgate_householder
+        dim K, V
+        in q[K], k[K], v[V]
+        in gv[V]: loggate
+        in beta: unit
+        option scale = K^-0.5
+        let kn = l2norm(k)
+        state S[K, V]
+        S = (I - beta * kn kn^T) S diag(exp(gv)) + beta * kn v^T
+        out o = S^T (scale * q)
+        """,
+    # (b) two Householder factors per token (DeltaProduct, n_h = 2)
+    "two_householder": """
+        lin two_householder
+        dim K, V
+        in q[K], k1[K], k2[K], v1[V], v2[V]
+        in b1: unit, b2: unit
+        let n1 = l2norm(k1)
+        let n2 = l2norm(k2)
+        state S[K, V]
+        S = (I - b2 * n2 n2^T) (I - b1 * n1 n1^T) S + (I - b2 * n2 n2^T) (b1 * n1 v1^T) + b2 * n2 v2^T
+        out o = S^T q
+        """,
+    # (c) scalar gate * key-diagonal gate * Householder
+    "scalar_keydiag_householder": """
+        lin scalar_keydiag_householder
+        dim K, V
+        in q[K], k[K], v[V]
+        in gs: loggate
+        in gk[K]: loggate
+        in beta: unit
+        let kn = l2norm(k)
+        state S[K, V]
+        S = exp(gs) * (I - beta * kn kn^T) diag(exp(gk)) S + beta * kn v^T
+        out o = S^T q
+        """,
+    # (d) DPLR (RWKV-7 style) with a value-side gate
+    "dplr_vgate": """
+        lin dplr_vgate
+        dim K, V
+        in r[K], k[K], v[V], x[K]
+        in w[K]: loggate
+        in a[K]: unit
+        in gv[V]: loggate
+        let kk = l2norm(x)
+        state S[K, V]
+        S = (diag(exp(w)) - kk (kk * a)^T) S diag(exp(gv)) + k v^T
+        out o = S^T r
+        """,
+    # (e) read before the update with a bonus term, on a gated delta rule
+    "before_bonus_gated_delta": """
+        lin before_bonus_gated_delta
+        dim K, V
+        in q[K], k[K], v[V]
+        in g: loggate
+        in beta: unit
+        param u[K]
+        option scale = K^-0.5
+        let kn = l2norm(k)
+        state S[K, V]
+        S = exp(g) * (I - beta * kn kn^T) S + beta * kn v^T
+        out o = S[t-1]^T (scale * q) + ((scale * q)^T (u * kn)) v
+        """,
+    # (f) routed memories with a key-diagonal gate and a value-side gate
+    "routed_keydiag_vgate": """
+        lin routed_keydiag_vgate
+        dim M, K, V
+        in q[K], k[M, K], v[V]
+        in gk[M, K]: loggate
+        in gv[V]: loggate
+        in r[M]
+        let sel = topk(r, 2)
+        let w = sel * softmax(r)
+        state S[M, K, V] routed by sel
+        S = diag(exp(gk)) S diag(exp(gv)) + k v^T
+        out o = sum(w * (S^T q), M)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(HAND))
+def test_hand_written_compositions(name):
+    run_compare(textwrap.dedent(HAND[name]).strip() + "\n")
+
+
+# --------------------------------------------------------------------------- check() on a composed spec
+COMPOSED = textwrap.dedent("""
+    lin composed
+    dim K, V
+    in q[K], k[K], k2[K], v[V]
+    in gs: loggate
+    in gk[K]: loggate
+    in b1: unit, b2: unit
+    param u[K]
+    option scale = K^-0.5
+    let kn = l2norm(k)
+    let n2 = l2norm(k2)
+    state S[K, V]
+    S = exp(gs) * (I - b1 * kn kn^T) (I - b2 * n2 n2^T) diag(exp(gk)) S + b1 * kn v^T
+    out o = S[t-1]^T (scale * q) + ((scale * q)^T (u * kn)) v
+    """).strip() + "\n"
+
+
+def test_check_composed_spec():
+    # TODO(prove): lindsl/passes/prove.py (the sympy proof of the normalized update) does not exist yet;
+    # until it lands check() runs without it. Drop this fallback (always prove=True) once it exists.
+    has_prove = importlib.util.find_spec("lindsl.passes.prove") is not None
+    report = check(COMPOSED, quick=True, prove=has_prove)
+    assert report.ok, COMPOSED + "\n" + report.format()
