@@ -96,10 +96,54 @@ class Emitter:
             if a.kind == "row" and b.kind == "vec":
                 mem = a.with_mem(e.ty.mem)
                 return f"({align(self.go(e.l), a, mem)} * {align(self.go(e.r), b, b.with_mem(e.ty.mem))}).sum(-1)"
+            if a.kind in ("mat", "ident") and b.kind == "vec":
+                return self.apply_mat(e.l, self.vec(e.r, e.ty.mem), e.ty.mem, False)
+            if a.kind == "row" and b.kind in ("mat", "ident"):
+                return self.apply_mat(e.r, self.vec(e.l, e.ty.mem), e.ty.mem, True)
             raise LinError(f"a {a} times {b} product has no per-token value", e.loc)
         if isinstance(e, Call):
             return self.call(e)
         raise TypeError(type(e))
+
+    def vec(self, e: Expr, mem: str | None) -> str:
+        """A vector (or row, or scalar) broadcast to the layout of a vector with memory axis `mem`."""
+        return align(self.go(e), e.ty, Ty("vec", ("_",), mem), is_const(e))
+
+    def apply_mat(self, m: Expr, x: str, mem: str | None, transpose: bool) -> str:
+        """Source for m x (m^T x when transpose) with x vector source in the layout of a vector with `mem`.
+
+        A per-token matrix (I, diag(d), outer products b a^T, scalar multiples, sums and products of these,
+        e.g. (I - beta k k^T) q) is never materialised: it is applied to the vector factor by factor.
+        """
+        if isinstance(m, Var) and m.ty.kind == "ident":
+            return x
+        if isinstance(m, Unary) and m.op == "neg":
+            return f"(-{self.apply_mat(m.x, x, mem, transpose)})"
+        if isinstance(m, Transpose):
+            return self.apply_mat(m.x, x, mem, not transpose)
+        if isinstance(m, Call) and m.fn == "diag":
+            return f"({self.vec(m.args[0], mem)} * {x})"
+        if isinstance(m, (Binary, MatMul)):
+            l, r = m.l, m.r
+            op = m.op if isinstance(m, Binary) else "@"
+            if op in "+-":
+                parts = [f"({self.vec(side, mem)} * {x})" if side.ty.kind == "scalar"  # c + I: c I + I
+                         else self.apply_mat(side, x, mem, transpose) for side in (l, r)]
+                return f"({parts[0]} {op} {parts[1]})"
+            if op == "/" and r.ty.kind == "scalar":
+                return f"({self.apply_mat(l, x, mem, transpose)} / {self.vec(r, mem)})"
+            if op in "*@" and (l.ty.kind == "scalar" or r.ty.kind == "scalar"):
+                c, mm = (l, r) if l.ty.kind == "scalar" else (r, l)
+                return f"({self.vec(c, mem)} * {self.apply_mat(mm, x, mem, transpose)})"
+            if op == "@" and l.ty.kind == "vec" and r.ty.kind == "row":
+                # (b a^T) x = b (a . x);  (b a^T)^T x = a (b . x)
+                u, w = (r, l) if transpose else (l, r)
+                return f"({self.vec(u, mem)} * ({self.vec(w, mem)} * {x}).sum(-1, keepdim=True))"
+            if op == "@" and l.ty.kind in ("mat", "ident") and r.ty.kind in ("mat", "ident"):
+                first, second = (l, r) if transpose else (r, l)
+                return self.apply_mat(second, self.apply_mat(first, x, mem, transpose), mem, transpose)
+        raise LinError(f"the matrix {m.ty} in this product has no per-token value", m.loc,
+                       "per-token matrices are built from I, diag(x), outer products b a^T, sums and products")
 
     def call(self, e: Call) -> str:
         args = [self.go(a) for a in e.args]

@@ -54,12 +54,14 @@ def cmd_run(a) -> int:
     for x in args.values():
         x.requires_grad_(True)
     t0 = time.perf_counter()
-    out, fin = op(*[args[d.name] for d in spec.inputs], output_final_state=True)
+    out, fin = op(*[args[d.name] for d in spec.inputs], output_final_state=True, backend=a.backend)
     t1 = time.perf_counter()
     o = out if not isinstance(out, tuple) else out[0]
     o.float().square().sum().backward()
     t2 = time.perf_counter()
-    print(f"{spec.name}: backend {op.backend} (chunkwise PyTorch on CPU), module {op.path}")
+    what = {"torch": "the chunkwise PyTorch engine", "triton": "the generated Triton kernels"}[op.last_backend]
+    where = "GPU" if o.is_cuda else ("CPU, Triton interpreter" if op.last_backend == "triton" else "CPU")
+    print(f"{spec.name}: backend {op.last_backend} ({what}, {where}), module {op.path}")
     print(f"  compile: parse {1e3 * op.timings['parse']:.0f} ms, passes {1e3 * op.timings['passes']:.0f} ms, "
           f"generate {1e3 * op.timings['generate']:.0f} ms, import {1e3 * op.timings['import']:.0f} ms")
     shape = "x".join(str(s) for s in o.shape)
@@ -92,6 +94,8 @@ def main(argv=None) -> int:
     r.add_argument("spec")
     for name, default in (("B", 2), ("T", 256), ("H", 4), ("K", 32), ("V", 32), ("M", 4), ("seed", 0)):
         r.add_argument(f"--{name}", type=int, default=default)
+    r.add_argument("--backend", choices=["torch", "triton"], default=None,
+                   help="engine (default: triton on a GPU, torch on the CPU)")
     r.set_defaults(fn=cmd_run)
     a = p.parse_args(argv)
     try:

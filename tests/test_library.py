@@ -243,14 +243,28 @@ def test_gradcheck(op):
                                   if "loggate" in p.read_text() or n in EXTRA_GATES])
 def test_extreme_gates(get_op, name, gate_scale):
     """Log-gates scaled by 10 / 100 (per-step decays down to ~e^-100): fp32 over T=300 (chunk 64) stays
-    finite in outputs, finals and every gradient; fp64 still matches the naive recurrence."""
+    finite in outputs, finals and every gradient, and close to fp64 on the same inputs; fp64 still matches
+    the naive recurrence.
+
+    The fp32 bound is loose on purpose: within a chunk the cumulative log-gate reaches ~-1e3 at scale 100,
+    where a float32 ulp is ~1e-4, so pair decays exp(G_i - G_j) carry ~1e-4 relative error (observed up to
+    ~2e-3 on the gate gradients, against ~2e-7 for a float32 token-by-token loop)."""
     op = get_op(name)
     spec = op.spec
     assert is_gated(spec)
     sizes = default_sizes(spec)
-    args32 = valid_inputs(spec, 2, 300, 2, sizes, torch.float32, gate_scale, seed=7)
-    init32 = random_states(spec, 2, 2, sizes, torch.float32)
-    assert_finite(op, *forward_backward(op, args32, init32, chunk=64), f"fp32 gate scale {gate_scale}, T=300")
+    args64 = valid_inputs(spec, 2, 300, 2, sizes, torch.float64, gate_scale, seed=7)
+    init64 = random_states(spec, 2, 2, sizes, torch.float64)
+    args32 = {k: v.float() for k, v in args64.items()}
+    init32 = tuple(s.float() for s in init64)
+    outs, fins, grads = forward_backward(op, args32, init32, chunk=64)
+    assert_finite(op, outs, fins, grads, f"fp32 gate scale {gate_scale}, T=300")
+    r_outs, r_fins, r_grads = forward_backward(op, args64, init64, chunk=64)
+    errs = {f"out:{n}": rel_err(a, b) for (n, _), a, b in zip(spec.outputs, outs, r_outs)}
+    errs.update({f"final:{s.name}": rel_err(a, b) for s, a, b in zip(spec.states, fins, r_fins)})
+    errs.update({n: rel_err(g, r_grads[n]) for n, g in grads.items() if g is not None})
+    bad = {k: f"{e:.2e}" for k, e in errs.items() if not e <= 1e-2}
+    assert not bad, f"{spec.name}: fp32 vs fp64 at gate scale {gate_scale}, T=300: {bad}"
     args64 = valid_inputs(spec, 2, 40, 2, sizes, torch.float64, gate_scale, seed=8)
     init64 = random_states(spec, 2, 2, sizes, torch.float64)
     compare_with_naive(op, args64, init64, chunk=16, tol=FP64_TOL)

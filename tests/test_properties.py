@@ -209,7 +209,10 @@ def apply_transition(draw, factors: list[Factor], core: str, state: str) -> str:
 
 
 @st.composite
-def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, mem: bool) -> list[str]:
+def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, kmem: bool, vmem: bool) -> str:
+    # algebra: a per-memory scalar x[M] scales only a per-memory vector (x * k with k[M, K]); next to a
+    # shared vector the product is [M] * [K], a shape error (see test_known_gaps), so scalars follow the
+    # memory layout of the vector they multiply.
     terms = []
     for _ in range(draw(st.integers(1, 2))):
         kind = draw(st.sampled_from(["delta", "kv", "hgrn", "uv", "dtv", "sig"]))
@@ -219,20 +222,20 @@ def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, mem: boo
             if hh:
                 coef, n = draw(st.sampled_from(hh))
             else:
-                coef, n = d.inp("beta", role="unit", mem=mem), d.let("n", f"l2norm({kf})")
+                coef, n = d.inp("beta", role="unit", mem=kmem), d.let("n", f"l2norm({kf})")
             terms.append(f"{coef} * {n} {v}^T")
         elif kind == "kv":
             terms.append(f"{kf} {v}^T")
         elif kind == "hgrn":
-            g = draw(st.sampled_from(gates)) if gates else d.inp("gk", "K", role="loggate", mem=mem)
+            g = draw(st.sampled_from(gates)) if gates else d.inp("gk", "K", role="loggate", mem=kmem or vmem)
             terms.append(f"(1 - exp({g})) {v}^T")
         elif kind == "uv":
             u = d.inp("uv", "V", param=True) if draw(st.booleans()) else d.inp("uv", "V")
-            terms.append(f"{d.inp('k', 'K', mem=mem)} ({u} * {v})^T")
+            terms.append(f"{d.inp('k', 'K', mem=kmem)} ({u} * {v})^T")
         elif kind == "dtv":
-            terms.append(f"{kf} ({d.inp('dt', role='positive', mem=mem)} * {v})^T")
+            terms.append(f"{kf} ({d.inp('dt', role='positive', mem=vmem)} * {v})^T")
         else:
-            terms.append(f"sigmoid({d.inp('a', mem=mem)}) * {kf} {v}^T")
+            terms.append(f"sigmoid({d.inp('a', mem=kmem)}) * {kf} {v}^T")
     out = terms[0]
     for t in terms[1:]:
         out += draw(st.sampled_from([" + ", " - "])) + t
@@ -259,7 +262,7 @@ def lin_specs(draw) -> str:
     gv = d.inp("gv", "V", role="loggate", mem=routed and draw(st.booleans())) if draw(st.integers(0, 2)) == 0 \
         else None
     core = "S" + (f" diag(exp({gv}))" if gv else "")
-    ins = draw(input_terms(d, factors, kf, v, routed))
+    ins = draw(input_terms(d, factors, kf, v, kmem, vmem))
     if gv is None and draw(st.integers(0, 5)) == 0:
         # input inside the transition: A (S + k v^T) = A S + (A k) v^T
         update = draw(apply_transition(factors, f"S + {ins}", "S"))
@@ -270,7 +273,8 @@ def lin_specs(draw) -> str:
     sel = w = None
     if routed:
         r = d.inp("r", "M", fixed=True)
-        sel = d.let("sel", f"topk({r}, {draw(st.integers(1, 2))})")
+        topn = draw(st.integers(1, 2))
+        sel = d.let("sel", f"topk({r}, {topn})")
         w = d.let("w", f"{sel} * softmax({r})")
         d.states.append(f"state S[M, K, V] routed by {sel}")
     else:
@@ -281,13 +285,21 @@ def lin_specs(draw) -> str:
     before = draw(st.booleans())
     Sname = "S[t-1]" if before else "S"
     x = qf
+    if draw(st.integers(0, 7)) == 0:
+        # a per-token matrix applied to the query: (I - beta n n^T) q, diag(x) q, (I + b a^T)^T q
+        m = draw(transition_factor(d, False))
+        x = d.let("qm", f"{m.text}{'^T' if draw(st.booleans()) and m.kind != 'scalar' else ''} {qf}"
+                  if m.kind != "scalar" else f"{m.text} * {qf}")
     if draw(st.booleans()):
         d.options.append("option scale = K^-0.5")
         x = f"(scale * {qf})"
     read = f"({x}^T {Sname})^T" if draw(st.integers(0, 4)) == 0 else f"{Sname}^T {x}"
     if routed:
         read = f"sum({w} * ({read}), M)"
-        if draw(st.booleans()):
+        # check: with topk(r, 1), sum(w * x, M) / sum(w, M) does not depend on r at all, so dr is rounding
+        # noise on both sides and compare()'s relative error (max|a-b| / max|b|) of two noise vectors is
+        # O(1) -- a false alarm, not a compiler bug; renormalise only with 2 selected memories.
+        if topn == 2 and draw(st.booleans()):
             read = f"{read} / sum({w}, M)"
     if not (kmem or vmem) and draw(st.integers(0, 2)) == 0:
         u = d.inp("u", "K", param=True)
@@ -318,7 +330,8 @@ def lin_specs(draw) -> str:
         read = f"({read}) / ({den})"
     d.outs.append(f"out o = {read}")
     if draw(st.integers(0, 6)) == 0:
-        d.outs.append(f"out o2 = {'S' if before else 'S[t-1]'}^T {kf}")
+        read2 = f"{'S' if before else 'S[t-1]'}^T {kf}"
+        d.outs.append(f"out o2 = {f'sum({w} * ({read2}), M)' if routed else read2}")
     return d.text()
 
 

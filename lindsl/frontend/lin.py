@@ -92,9 +92,29 @@ def _syntax_error(e: lark.exceptions.UnexpectedInput, text: str, lines: list[str
     else:
         what = "end of file"
     hint = ("expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")) if expected else None
+    paren = _paren_note(lines[line - 1], loc.col, tok)
+    if paren:
+        hint = f"{hint}; {paren}" if hint else paren
     if tok is not None and tok.type == "NAME" and tok.value in ("S", "out", "state") and line == 1:
         hint = (hint or "") + "; a spec starts with declarations: lin NAME, dim K, V, in q[K], ..."
     return LinError(f"syntax error: unexpected {what}", loc, hint)
+
+
+def _paren_note(text: str, col: int, tok) -> str | None:
+    """Say which '(' is still open at the error, or that a ')' has no partner."""
+    opened: list[int] = []
+    for i, ch in enumerate(text[:max(col - 1, 0)]):
+        if ch == "#":
+            break
+        if ch == "(":
+            opened.append(i + 1)
+        elif ch == ")" and opened:
+            opened.pop()
+    if tok is not None and tok.type == "RPAR" and not opened:
+        return "this ')' has no matching '('"
+    if opened and (tok is None or tok.type in ("_NL", "$END", "RSQB", "COMMA", "EQUAL")):
+        return f"the '(' at column {opened[-1]} is never closed"
+    return None
 
 
 STATEMENTS = ("lin", "dim", "in", "param", "option", "let", "state", "out")
@@ -138,6 +158,7 @@ class Builder:
         self.let_order: list[str] = []
         self.states: dict[str, StateDecl] = {}
         self.defined: dict[str, Loc] = {}
+        self.kinds: dict[str, str] = {}  # what each defined name is: input, param, option, let, state, output...
         self.typed_lets: dict[str, Ty] = {}
         self.routes: list = []
         self.name = Path(file).stem if file and not file.startswith("<") else "spec"
@@ -200,14 +221,17 @@ class Builder:
         for name, s in opts_raw:
             e = self.expr(s.children[1], ctx="option")
             if e.ty.kind != "scalar" or e.ty.mem:
-                raise self.error(f"option {name} must be a scalar, got {e.ty}", s.children[1])
+                raise self.error(f"option {name} must be a scalar, got {e.ty}", s.children[1],
+                                 "an option is one number per spec, e.g. option scale = K^-0.5")
             options[name] = e
             self.options[name] = e
             self.option_locs[name] = self.loc(s.children[0])
         if "chunk" in options:
             c = options["chunk"]
             if not isinstance(c, Num) or c.value not in (16, 32, 64, 128):
-                raise self.error("option chunk must be one of 16, 32, 64, 128", opts_raw[[n for n, _ in opts_raw].index("chunk")][1].children[1])
+                raise self.error("option chunk must be one of 16, 32, 64, 128",
+                                 opts_raw[[n for n, _ in opts_raw].index("chunk")][1].children[1],
+                                 "chunk is the block length of the chunked kernels; write a literal, e.g. option chunk = 64")
         lets = []
         for name, s in lets_raw:
             e = self.expr(s.children[1], ctx="let")
@@ -234,9 +258,12 @@ class Builder:
             e = self.expr(s.children[1], ctx="update", state=name)
             if e.ty.kind != st.ty.kind or e.ty.dims != st.ty.dims:
                 raise self.error(f"shape mismatch: the update of {name} has type {e.ty}, the state is {st.ty}",
-                                 s.children[1])
+                                 s.children[1], f"the right-hand side must have the state's shape, e.g. {name} + k v^T")
             if e.ty.mem != st.ty.mem and e.ty.mem is not None:
-                raise self.error(f"memory axis mismatch in the update of {name}", s.children[1])
+                raise self.error(f"memory axis mismatch in the update of {name}: the update is over {e.ty.mem}, "
+                                 f"the state {'is over ' + st.ty.mem if st.ty.mem else 'has no memory axis'}",
+                                 s.children[1],
+                                 f"reduce the memory axis with sum(x, {e.ty.mem}) or declare state {name}[{e.ty.mem}, ...]")
             updates[name] = e
         for name, st in self.states.items():
             if name not in updates:
@@ -270,12 +297,13 @@ class Builder:
             raise self.error(f"'{name}' is reserved and cannot name {article} {what}", tok,
                              "reserved: builtin functions, I, t, head, H and the statement keywords")
         if name.startswith("__"):
-            raise self.error(f"names may not start with '__': {name}", tok)
+            raise self.error(f"names may not start with '__': {name}", tok, "pick another name")
         if declare:
             if name in self.defined:
                 prev = self.defined[name]
                 raise self.error(f"'{name}' is already defined (at {prev})", tok, "pick another name")
             self.defined[name] = self.loc(tok)
+            self.kinds[name] = what
         return name
 
     def shape(self, node: Tree | None) -> list[str]:
@@ -306,9 +334,11 @@ class Builder:
         elif len(dims) == 2:
             ty = Ty("vec", (dims[1],), dims[0])
         else:
-            raise self.error(f"{kind} {name}: at most two dims ([M, K] = one K-vector per memory)", shape_node)
+            raise self.error(f"{kind} {name}: at most two dims ([M, K] = one K-vector per memory)", shape_node,
+                             f"declare {name}[K] for a vector per token or {name}[M, K] for one K-vector per memory")
         if role == "unitnorm" and ty.kind != "vec":
-            raise self.error("unitnorm applies to vectors", role_tok)
+            raise self.error("unitnorm applies to vectors", role_tok,
+                             "a scalar input takes real, loggate, unit, positive, negative or nonneg")
         self.inputs[name] = InputDecl(name, ty, role, kind, self.loc(name_tok))
 
     def declare_state(self, s: Tree) -> None:
@@ -324,24 +354,24 @@ class Builder:
             ty = Ty("vec", tuple(dims), mem)
         else:
             raise self.error(f"state {name} needs a shape [K, V] (matrix), [K] (vector) or [M, K, V] (M memories)",
-                             shape_node if shape_node is not None else name_tok)
+                             shape_node if shape_node is not None else name_tok,
+                             f"e.g. state {name}[K, V], or state {name}[M, K, V] routed by sel")
         st = StateDecl(name, ty, None, self.loc(name_tok))
         self.states[name] = st
         if route_node is not None:
             if mem is None:
-                raise self.error("only a multi-memory state [M, K, V] can be routed", route_node)
+                raise self.error("only a multi-memory state [M, K, V] can be routed", route_node,
+                                 f"declare the memory axis first: state {name}[M, K, V] routed by sel")
             self.routes.append((st, route_node))
 
     def type_route(self, st: StateDecl, route_node: Tree) -> None:
-        mem = st.ty.mem
-        if True:
-            if mem is None:
-                raise self.error("only a multi-memory state [M, K, V] can be routed", route_node)
-            r = self.expr(route_node.children[0], ctx="let")
-            if r.ty.kind != "vec" or r.ty.dims != (mem,) or r.ty.mem:
-                raise self.error(f"the routing mask must be a vector over {mem} (e.g. topk(r, 2)), got {r.ty}",
-                                 route_node.children[0])
-            st.route = r
+        mem = st.ty.mem  # declare_state admits a route only on a multi-memory state
+        r = self.expr(route_node.children[0], ctx="let")
+        if r.ty.kind != "vec" or r.ty.dims != (mem,) or r.ty.mem:
+            raise self.error(f"the routing mask must be a vector over {mem} (e.g. topk(r, 2)), got {r.ty}",
+                             route_node.children[0],
+                             f"declare router scores 'in r[{mem}]' and route with a 0/1 mask: let sel = topk(r, 2)")
+        st.route = r
 
     # ---------------------------------------------------------------- expressions
     def expr(self, node, ctx: str, state: str | None = None):
@@ -416,22 +446,25 @@ class Builder:
         if name in self.inputs:
             d = self.inputs[name]
             if ctx == "option":
-                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok)
+                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok,
+                                 "options are constants of the spec; use 'let' for per-token quantities")
             if d.kind == "param" and shift:
-                raise self.error(f"param {name} is constant over time; it has no [t-1]", tok)
+                raise self.error(f"param {name} is constant over time; it has no [t{shift:+d}]", tok,
+                                 "time shifts apply to per-token inputs ('in'), e.g. x[t-1]")
             return Var(name, d.kind, shift, d.ty, loc)
         if name in self.options:
             return Var(name, "option", 0, SCALAR, loc)
         if name in self.let_order:
             if ctx == "option":
-                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok)
+                raise self.error(f"option values may use only numbers, dims and other options, not '{name}'", tok,
+                                 "options are constants of the spec; use 'let' for per-token quantities")
             if name not in self.typed_lets:
                 raise self.error(f"'{name}' is used before its let", tok, "move the let above this line")
             return Var(name, "let", shift, self.typed_lets[name], loc)
         if name in self.states:
             st = self.states[name]
             if ctx in ("let", "option"):
-                raise self.error(f"state {name} cannot be used in a {ctx}", tok,
+                raise self.error(f"state {name} cannot be used in {'an' if ctx == 'option' else 'a'} {ctx}", tok,
                                  "per-token quantities come from inputs; states are read in 'out' lines")
             if ctx == "update":
                 if name != self.cur_state:
@@ -443,11 +476,19 @@ class Builder:
                 return Var(name, "state", -1, st.ty, loc)
             return Var(name, "state", shift, st.ty, loc)
         if name in self.defined:
-            raise self.error(f"'{name}' cannot be used here", tok)
+            what = self.kinds.get(name, "name")
+            if what == "output":
+                raise self.error(f"output {name} cannot be used in another expression", tok,
+                                 "put the shared part in a let, or repeat the expression")
+            if what == "option":
+                raise self.error(f"option {name} is used before its definition", tok, "move the option above this line")
+            raise self.error(f"{what} '{name}' cannot be used here", tok)
         if name in BUILTINS:
-            raise self.error(f"'{name}' is a builtin function; call it with parentheses, e.g. {name}(x)", tok)
+            raise self.error(f"'{name}' is a builtin function; call it with parentheses, e.g. {name}(x)", tok,
+                             "a name for a value must not be a builtin function's name")
         if name == "t":
-            raise self.error("'t' may appear only in a time index, e.g. x[t-1]", tok)
+            raise self.error("'t' may appear only in a time index, e.g. x[t-1]", tok,
+                             "the token position is not a value; use 'head' or the dims for constants")
         if name in RESERVED:
             raise self.error(f"'{name}' is a keyword, not a value", tok,
                              "statements start with lin, dim, in, param, option, let, state or out")
@@ -458,23 +499,27 @@ class Builder:
 
     def time_ref(self, base, t_tok: Token, shift_node, node):
         if not (isinstance(base, Tree) and base.data == "name"):
-            raise self.error("a time index [t-1] applies to a name", node)
+            raise self.error("a time index [t-1] applies to a name", node,
+                             "shift the inputs inside the expression, e.g. (k[t-1] + v[t-1]) instead of (k + v)[t-1]")
         if str(t_tok) != "t":
-            raise self.error(f"time index must use t, e.g. x[t-1]; got '{t_tok}'", t_tok)
+            raise self.error(f"time index must use t, e.g. x[t-1]; got '{t_tok}'", t_tok,
+                             "x[t] is the current token, x[t-1] the previous one")
         n = 0
         if shift_node is not None:
             sign, val = shift_node.children
             if not float(val).is_integer():
-                raise self.error("time offsets are integers", val)
+                raise self.error("time offsets are integers", val, "e.g. x[t-1]")
             n = int(float(val)) * (-1 if str(sign) == "-" else 1)
         if n > 0:
             raise self.error(f"'{base.children[0]}[t+{n}]' depends on a future token", node,
                              "a causal recurrence may read only the current token and earlier ones, e.g. x[t-1]")
         name = str(base.children[0])
         if name in self.states and self.ctx == "out" and n < -1:
-            raise self.error(f"only S[t] and S[t-1] can be read, not {name}[t{n}]", node)
+            raise self.error(f"only {name}[t] and {name}[t-1] can be read, not {name}[t{n}]", node,
+                             f"{name} (or {name}[t]) is the state after this token's update, {name}[t-1] the one before")
         if name in self.let_order and n:
-            raise self.error("time shifts apply to inputs, not to lets", node)
+            raise self.error("time shifts apply to inputs, not to lets", node,
+                             "shift the inputs inside the let instead, e.g. let z1 = 2 * q[t-1]")
         return self.name_ref(base.children[0], n)
 
     def _suggest(self, name: str, pool=None) -> str:

@@ -52,13 +52,18 @@ def _mask(tx, ty, strict, device):
     return (tx[:, None] > ty[None, :]) if strict else (tx[:, None] >= ty[None, :])
 
 
-def _pair_decay(Gx, Gy, mask):
+def _exp(G, dtype):
+    """exp of (float64) cumulative log gates, in the working dtype."""
+    return G.exp().to(dtype)
+
+
+def _pair_decay(Gx, Gy, mask, dtype):
     """exp(Gx_i - Gy_j) where mask, 0 elsewhere; [.., Lx, Ly] (scalar gates) or [.., Lx, Ly, D]."""
     if Gx.dim() == 3:
         d = Gx[:, :, :, None] - Gy[:, :, None, :]
-        return d.masked_fill(~mask, float("-inf")).exp()
+        return _exp(d.masked_fill(~mask, float("-inf")), dtype)
     d = Gx[:, :, :, None, :] - Gy[:, :, None, :, :]
-    return d.masked_fill(~mask[:, :, None], float("-inf")).exp()
+    return _exp(d.masked_fill(~mask[:, :, None], float("-inf")), dtype)
 
 
 def coef(x, Gx, y, Gy, mask):
@@ -66,8 +71,8 @@ def coef(x, Gx, y, Gy, mask):
     if Gx is None:
         return (x @ y.transpose(-1, -2)) * mask
     if Gx.dim() == 3:
-        return (x @ y.transpose(-1, -2)) * _pair_decay(Gx, Gy, mask)
-    return torch.einsum("ncld,ncmd,ncmld->nclm", x, y, _pair_decay(Gx, Gy, mask).transpose(2, 3))
+        return (x @ y.transpose(-1, -2)) * _pair_decay(Gx, Gy, mask, x.dtype)
+    return torch.einsum("ncld,ncmd,ncmld->nclm", x, y, _pair_decay(Gx, Gy, mask, x.dtype).transpose(2, 3))
 
 
 def apply(c, w, Gx, Gy, mask):
@@ -75,8 +80,8 @@ def apply(c, w, Gx, Gy, mask):
     if Gx is None:
         return c @ w
     if Gx.dim() == 3:
-        return (c * _pair_decay(Gx, Gy, mask)) @ w
-    return torch.einsum("nclm,nclmd,ncmd->ncld", c, _pair_decay(Gx, Gy, mask), w)
+        return (c * _pair_decay(Gx, Gy, mask, w.dtype)) @ w
+    return torch.einsum("nclm,nclmd,ncmd->ncld", c, _pair_decay(Gx, Gy, mask, w.dtype), w)
 
 
 def _scale(x, G):
@@ -84,13 +89,14 @@ def _scale(x, G):
     if G is None:
         return x
     if G.dim() == x.dim() - 1:
-        return x * G.exp()[..., None]
-    return x * G.exp()
+        return x * _exp(G, x.dtype)[..., None]
+    return x * _exp(G, x.dtype)
 
 
 def _cumsum(g, C):
     if g is None:
         return None, None
+    g = g.double()
     G = g.cumsum(2)
     return G, G - g
 
@@ -153,9 +159,9 @@ def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None):
             U0 = Tm @ (Nin @ vP) if P else torch.zeros(N, NC, L, V, device=dev, dtype=dt)
         else:
             # per value column: M_v = M * exp(Gv_i - Gv_j)
-            Mv = M[..., None] * _pair_decay(GvR, GvR, mRR)  # [N, NC, L, L, V]
+            Mv = M[..., None] * _pair_decay(GvR, GvR, mRR, dt)  # [N, NC, L, L, V]
             Av = (eye[..., None] - Mv).permute(0, 1, 4, 2, 3)  # [N, NC, V, L, L]
-            rhs_w = (W0[:, :, None] * GvR.exp().transpose(-1, -2)[..., None])  # [N, NC, V, L, K]
+            rhs_w = (W0[:, :, None] * _exp(GvR, dt).transpose(-1, -2)[..., None])  # [N, NC, V, L, K]
             W = torch.linalg.solve_triangular(Av, rhs_w, upper=False, unitriangular=True)  # [N, NC, V, L, K]
             if P:
                 rhs_u = apply(Nin, vP, GvR, GvP, mRP)  # [N, NC, L, V]
@@ -173,16 +179,16 @@ def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None):
         S_starts.append(S)
         Sn = S
         if Gk_last is not None:
-            Sn = Sn * (Gk_last[:, c].exp()[:, None, None] if Gk_last.dim() == 2 else Gk_last[:, c].exp()[:, :, None])
+            Sn = Sn * (_exp(Gk_last[:, c], dt)[:, None, None] if Gk_last.dim() == 2 else _exp(Gk_last[:, c], dt)[:, :, None])
         if Gv_last is not None:
-            Sn = Sn * Gv_last[:, c].exp()[:, None, :]
+            Sn = Sn * _exp(Gv_last[:, c], dt)[:, None, :]
         if R:
             if Gv is None:
                 u = W[:, c] @ S + U0[:, c]
             else:
                 u = torch.einsum("nvlk,nkv->nlv", W[:, c], S) + U0[:, c]
             us.append(u)
-            uu = u * uv_end[:, c].exp() if uv_end is not None else u
+            uu = u * _exp(uv_end[:, c], dt) if uv_end is not None else u
             Sn = Sn + b_end[:, c].transpose(-1, -2) @ uu
         if P:
             Sn = Sn + H_loc[:, c]

@@ -80,14 +80,22 @@ class Op:
         self.module = module
         self.path = path
         self.timings = timings
-        self.backend = module.BACKEND
         self.__doc__ = module.op.__doc__
 
     def __call__(self, *args, **kwargs):
         return self.module.op(*args, **kwargs)
 
+    def backend_for(self, tensor, backend=None) -> str:
+        """The engine a call with this tensor runs: 'triton' (GPU, or interpreter when asked) or 'torch'."""
+        return self.module.pick_backend(tensor, backend)
+
+    @property
+    def last_backend(self) -> str | None:
+        """The engine the most recent call ran."""
+        return self.module.LAST_BACKEND
+
     def __repr__(self) -> str:
-        return f"<lindsl op {self.spec.name} backend={self.backend} module={self.path}>"
+        return f"<lindsl op {self.spec.name} module={self.path}>"
 
 
 def generate_source(compiled: Compiled) -> str:

@@ -1,0 +1,385 @@
+"""The chunkwise engine as Triton kernels: the same contract as engine.chunk_scan, three phases.
+
+  prep   (grid: chunks x sequences)  the UT/WY system of the rank-one factors: M, T = (I - M)^-1 by
+         Neumann doubling (prod_k (I + M^(2^k)), exact because M is strictly lower triangular),
+         W = T (e^{G_(t-1)} a), U0 = T N V;
+  state  (grid: sequences x value blocks)  walks the chunks in order with the state in registers,
+         stores each chunk-start state and the pseudo-values u = W S_c + U0;
+  read   (grid: chunks x sequences x output blocks)  S^T x or S y for every requested read.
+Scalar or no key gates use chunks of 64 and tensor-core products with pairwise scalar decays;
+per-dimension gates (key or value side) use chunks of 16 and form exp(G_t - G_s) pair by pair, so
+no exponential of a positive number is ever taken. Torch-only besides triton; inlined into modules.
+"""
+import torch
+import triton
+import triton.language as tl
+
+
+def _p2(x, lo=16):
+    return max(lo, triton.next_power_of_2(int(x)))
+
+
+@triton.jit
+def _rows_gate(G_ptr, n, tok, tok_ok, kk, k_ok, Tp, K: tl.constexpr, GK: tl.constexpr):
+    """Cumulative key gate per row: [rows] for a scalar gate, [rows, BK] for a vector gate."""
+    if GK == 1:
+        return tl.load(G_ptr + n * Tp + tok, mask=tok_ok, other=0.0)
+    else:
+        return tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :], mask=tok_ok[:, None] & k_ok[None, :],
+                       other=0.0)
+
+
+@triton.jit
+def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
+                 K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                 BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                 NSQ: tl.constexpr):
+    c = tl.program_id(0)
+    n = tl.program_id(1)
+    L: tl.constexpr = C * R
+    rows = tl.arange(0, BL)
+    t_row = rows // R
+    tok = c * C + t_row
+    row_ok = (rows < L) & (tok < T)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    vv = tl.arange(0, BV)
+    v_ok = vv < V
+    base = n * T * R + c * C * R + rows
+    m2 = row_ok[:, None] & k_ok[None, :]
+    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0)
+    lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
+    if GK == 2:
+        Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+        M = tl.zeros([BL, BL], dtype=tl.float32)
+        for j in range(0, L):
+            tj = c * C + j // R
+            bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0)
+            Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0)
+            ok = (t_row > j // R) & row_ok
+            e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
+            col = tl.sum(a * bj[None, :] * e, 1)
+            M = tl.where(rows[None, :] == j, col[:, None], M)
+        a_dec = a * tl.exp(Gex)
+    else:
+        b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0)
+        M = tl.dot(a, tl.trans(b), input_precision="ieee")
+        if GK == 1:
+            Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+            Gr = _rows_gate(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+            M = M * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
+            a_dec = a * tl.exp(Gex)[:, None]
+        else:
+            M = tl.where(lower, M, 0.0)
+            a_dec = a
+    # T = (I - M)^-1 = (I + M)(I + M^2)(I + M^4)...
+    eye = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
+    Tm = eye + M
+    Pw = M
+    for _ in tl.static_range(NSQ):
+        Pw = tl.dot(Pw, Pw, input_precision="ieee")
+        Tm = Tm + tl.dot(Tm, Pw, input_precision="ieee")
+    W = tl.dot(Tm, a_dec, input_precision="ieee")
+    wbase = (n * NC + c) * L + rows
+    tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    rhs = tl.zeros([BL, BV], dtype=tl.float32)
+    if P > 0:
+        LP: tl.constexpr = C * P
+        if GK == 2:
+            for s in range(0, LP):
+                ts = c * C + s // P
+                ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0)
+                vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vv, mask=v_ok & (ts < T), other=0.0)
+                Gs = tl.load(G_ptr + (n * Tp + ts) * K + kk, mask=k_ok, other=0.0)
+                ok = (t_row > s // P) & row_ok
+                e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gs[None, :], float("-inf")))
+                col = tl.sum(a * ks[None, :] * e, 1)
+                rhs += col[:, None] * vs[None, :]
+        else:
+            prow = tl.arange(0, BLP)
+            t_p = prow // P
+            ptok = c * C + t_p
+            p_ok = (prow < LP) & (ptok < T)
+            pbase = n * T * P + c * C * P + prow
+            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            Nin = tl.dot(a, tl.trans(kp), input_precision="ieee")
+            low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
+            if GK == 1:
+                Gp = _rows_gate(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK)
+                Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
+            else:
+                Nin = tl.where(low, Nin, 0.0)
+            rhs = tl.dot(Nin, vp, input_precision="ieee")
+    U0 = tl.dot(Tm, rhs, input_precision="ieee")
+    tl.store(U0_ptr + wbase[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
+
+
+@triton.jit
+def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
+                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
+                  GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr):
+    n = tl.program_id(0)
+    vb = tl.program_id(1)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    vv = vb * BV + tl.arange(0, BV)
+    v_ok = vv < V
+    smask = k_ok[:, None] & v_ok[None, :]
+    if HAS_S0:
+        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0)
+    else:
+        S = tl.zeros([BK, BV], dtype=tl.float32)
+    L: tl.constexpr = C * R
+    LP: tl.constexpr = C * P
+    for c in range(0, NC):
+        tl.store(h_ptr + ((n * NC + c) * K + kk[:, None]) * V + vv[None, :], S, mask=smask)
+        last = c * C + C - 1
+        Snew = S
+        if GK == 1:
+            GC = tl.load(G_ptr + n * Tp + last)
+            Snew = Snew * tl.exp(GC)
+        if GK == 2:
+            GCv = tl.load(G_ptr + (n * Tp + last) * K + kk, mask=k_ok, other=0.0)
+            Snew = Snew * tl.exp(GCv)[:, None]
+        if GV:
+            GvC = tl.load(Gv_ptr + (n * Tp + last) * V + vv, mask=v_ok, other=0.0)
+            Snew = Snew * tl.exp(GvC)[None, :]
+        if R > 0:
+            rows = tl.arange(0, BL)
+            t_row = rows // R
+            tok = c * C + t_row
+            row_ok = (rows < L) & (tok < T)
+            wbase = (n * NC + c) * L + rows
+            Wc = tl.load(W_ptr + wbase[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
+                         other=0.0)
+            U0c = tl.load(U0_ptr + wbase[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
+                          other=0.0)
+            u = tl.dot(Wc, S, input_precision="ieee") + U0c
+            base = n * T * R + c * C * R + rows
+            tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
+            b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+            if GK == 1:
+                Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0)
+                b = b * tl.exp(GC - Gr)[:, None]
+            if GK == 2:
+                Gr2 = tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
+                              mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+                b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
+            Snew += tl.dot(tl.trans(b), u, input_precision="ieee")
+        if P > 0:
+            prow = tl.arange(0, BLP)
+            ptok = c * C + prow // P
+            p_ok = (prow < LP) & (ptok < T)
+            pbase = n * T * P + c * C * P + prow
+            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            if GK == 1:
+                Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0)
+                kp = kp * tl.exp(GC - Gp)[:, None]
+            if GK == 2:
+                Gp2 = tl.load(G_ptr + (n * Tp + ptok)[:, None] * K + kk[None, :],
+                              mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+                kp = kp * tl.exp(tl.where(p_ok[:, None] & k_ok[None, :], GCv[None, :] - Gp2, float("-inf")))
+            if GV:
+                Gvp = tl.load(Gv_ptr + (n * Tp + ptok)[:, None] * V + vv[None, :],
+                              mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+                vp = vp * tl.exp(tl.where(p_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvp, float("-inf")))
+            Snew += tl.dot(tl.trans(kp), vp, input_precision="ieee")
+        S = Snew
+    tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
+
+
+@triton.jit
+def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
+                 T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
+                 BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
+                 SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
+                 LOOP: tl.constexpr):
+    """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
+    'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
+    src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
+    c = tl.program_id(0)
+    n = tl.program_id(1)
+    ob = tl.program_id(2)
+    t = tl.arange(0, BC)
+    tok = c * C + t
+    t_ok = (t < C) & (tok < T)
+    ii = tl.arange(0, BI)
+    i_ok = ii < D_IN
+    oo = ob * BO + tl.arange(0, BO)
+    o_ok = oo < D_OUT
+    x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0)
+    # exponents of the reader: G_t (after) or G_(t-1) (before), on both sides
+    if SIDE_K:
+        Gi_ptr = Gex_ptr if BEFORE else G_ptr
+        Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
+        Gi_src = G_ptr
+        Go_src = Gv_ptr
+    else:
+        Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
+        Go_ptr = Gex_ptr if BEFORE else G_ptr
+        Gi_src = Gv_ptr
+        Go_src = G_ptr
+    if GIN == 1:
+        Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+        xs = x * tl.exp(Gi)[:, None]
+    elif GIN == 2:
+        Gi = tl.load(Gi_ptr + (n * Tp + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                     other=0.0)
+        xs = x * tl.exp(Gi)
+    else:
+        xs = x
+    # chunk-start state block: SIDE_K: S[:, out] as [in, out]; otherwise S[out, :]^T as [in, out]
+    if SIDE_K:
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0)
+    else:
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0)
+    out = tl.dot(xs, Sblk, input_precision="ieee")
+    if GOUT == 1:
+        Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+        out = out * tl.exp(Go)[:, None]
+    elif GOUT == 2:
+        Go = tl.load(Go_ptr + (n * Tp + tok)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+                     other=0.0)
+        out = out * tl.exp(Go)
+    for part in tl.static_range(2):
+        if part == 0:
+            NR: tl.constexpr = R
+            s_ptr = src_ptr
+            q_ptr = w_ptr
+            BROWS: tl.constexpr = BL
+        else:
+            NR: tl.constexpr = P
+            s_ptr = srcin_ptr
+            q_ptr = win_ptr
+            BROWS: tl.constexpr = BLP
+        if NR > 0:
+            LR: tl.constexpr = C * NR
+            if LOOP:
+                for j in range(0, LR):
+                    tj = c * C + j // NR
+                    ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
+                    rb = n * T * NR + c * C * NR + j
+                    sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0)
+                    wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0)
+                    if GIN == 2:
+                        Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0)
+                        e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
+                        cj = tl.sum(x * sj[None, :] * e, 1)
+                    elif GIN == 1:
+                        Gsj = tl.load(Gi_src + n * Tp + tj)
+                        cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
+                    else:
+                        cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+                    if GOUT == 2:
+                        Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0)
+                        eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
+                        out += cj[:, None] * wj[None, :] * eo
+                    elif GOUT == 1:
+                        Goj = tl.load(Go_src + n * Tp + tj)
+                        out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+                    else:
+                        out += cj[:, None] * wj[None, :]
+            else:
+                rr = tl.arange(0, BROWS)
+                t_r = rr // NR
+                rtok = c * C + t_r
+                r_ok = (rr < LR) & (rtok < T)
+                rb = n * T * NR + c * C * NR + rr
+                src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0)
+                w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0)
+                cm = tl.dot(x, tl.trans(src), input_precision="ieee")
+                if BEFORE:
+                    okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+                else:
+                    okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+                dec = tl.zeros([BC, BROWS], dtype=tl.float32)
+                if GIN == 1:
+                    Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0)
+                    dec += Gi[:, None] - Gsr[None, :]
+                if GOUT == 1:
+                    Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0)
+                    dec += Go[:, None] - Gor[None, :]
+                cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
+                out += tl.dot(cm, w, input_precision="ieee")
+    tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+
+
+def _cum(g, C, Tp):
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32."""
+    if g is None:
+        return None, None
+    g = g.float()
+    T = g.shape[1]
+    if Tp != T:
+        pad = [0, 0] * (g.dim() - 2) + [0, Tp - T]
+        g = torch.nn.functional.pad(g, pad)
+    shp = g.shape
+    G = g.reshape((shp[0], Tp // C, C) + tuple(shp[2:])).cumsum(2).reshape(shp)
+    return G.contiguous(), (G - g).contiguous()
+
+
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None):
+    """Triton version of engine.chunk_scan (same arguments and results). Works in fp32."""
+    ref = k if k is not None else b
+    dev = ref.device
+    N, T = ref.shape[:2]
+    K = K or ref.shape[-1]
+    V = V or v.shape[-1]
+    R = b.shape[2] if b is not None else 0
+    P = k.shape[2] if k is not None else 0
+    GK = 0 if gk is None else (1 if gk.dim() == 2 else 2)
+    GV = 0 if gv is None else 2
+    if GV and R:
+        raise NotImplementedError("the Triton engine does not yet support a value-side gate together with "
+                                  "rank-one transition factors (per-column WY); use the torch engine")
+    loop = GK == 2 or GV == 2
+    C = 16 if loop else 64
+    NC = max(1, triton.cdiv(T, C))
+    Tp = NC * C
+    f32 = torch.float32
+    G, Gex = _cum(gk, C, Tp)
+    Gv, Gvex = _cum(gv, C, Tp)
+    dummy = torch.zeros(1, device=dev, dtype=f32)
+
+    def c32(x):
+        return dummy if x is None else x.to(f32).contiguous()
+
+    a_, b_, k_, v_ = c32(a), c32(b), c32(k), c32(v)
+    G_, Gex_, Gv_, Gvex_ = c32(G), c32(Gex), c32(Gv), c32(Gvex)
+    BK, BV = _p2(K), _p2(V)
+    BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
+    W = U0 = dummy
+    if R:
+        L = C * R
+        W = torch.empty(N, NC, L, K, device=dev, dtype=f32)
+        U0 = torch.empty(N, NC, L, V, device=dev, dtype=f32)
+        nsq = max(0, BL.bit_length() - 2)
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
+                              BK=BK, BV=BV, GK=GK, NSQ=nsq)
+    h = torch.empty(N, NC, K, V, device=dev, dtype=f32)
+    u = torch.empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
+    ST = torch.empty(N, K, V, device=dev, dtype=f32)
+    BVs = min(BV, 64)
+    _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
+                                             R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
+                                             HAS_S0=S0 is not None)
+    outs = []
+    for side, timing, x in reads:
+        side_k = side == "k"
+        d_in, d_out = (K, V) if side_k else (V, K)
+        out = torch.empty(N, T, d_out, device=dev, dtype=f32)
+        BO = min(_p2(d_out), 64)
+        gin, gout = (GK, GV) if side_k else (GV, GK)
+        _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
+            c32(x), b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
+            G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
+            BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
+            GIN=gin, GOUT=gout, LOOP=loop)
+        outs.append(out)
+    return outs, ST, (u if R else None)
