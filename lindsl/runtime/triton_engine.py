@@ -10,9 +10,18 @@ Scalar or no key gates use chunks of 64 and tensor-core products with pairwise s
 per-dimension gates (key or value side) use chunks of 16 and form exp(G_t - G_s) pair by pair, so
 no exponential of a positive number is ever taken. Torch-only besides triton; inlined into modules.
 """
+import os
+
 import torch
 import triton
 import triton.language as tl
+
+
+def _empty(*shape, device, dtype):
+    """Output buffers; filled with NaN when LINDSL_POISON=1, so an unwritten element cannot pass a check."""
+    if os.environ.get("LINDSL_POISON") == "1":
+        return torch.full(shape, float("nan"), device=device, dtype=dtype)
+    return torch.empty(*shape, device=device, dtype=dtype)
 
 
 def _p2(x, lo=16):
@@ -357,14 +366,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None)
     W = U0 = dummy
     if R:
         L = C * R
-        W = torch.empty(N, NC, L, K, device=dev, dtype=f32)
-        U0 = torch.empty(N, NC, L, V, device=dev, dtype=f32)
+        W = _empty(N, NC, L, K, device=dev, dtype=f32)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         nsq = max(0, BL.bit_length() - 2)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, NSQ=nsq)
-    h = torch.empty(N, NC, K, V, device=dev, dtype=f32)
-    u = torch.empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
-    ST = torch.empty(N, K, V, device=dev, dtype=f32)
+    h = _empty(N, NC, K, V, device=dev, dtype=f32)
+    u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
+    ST = _empty(N, K, V, device=dev, dtype=f32)
     BVs = min(BV, 64)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
@@ -373,7 +382,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None)
     for side, timing, x in reads:
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
-        out = torch.empty(N, T, d_out, device=dev, dtype=f32)
+        out = _empty(N, T, d_out, device=dev, dtype=f32)
         BO = min(_p2(d_out), 64)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
