@@ -9,11 +9,16 @@ from .errors import LinError, Loc
 from .ir import ELEMENTWISE, SCALAR, Binary, Call, Expr, MatMul, Num, Transpose, Ty, Unary, render
 
 OUTER_HINT = "write k^T v for a dot product (a scalar) or k v^T for an outer product (a matrix)"
+IDENT_HINT = "I is the identity matrix: write e.g. (I - beta * k k^T) S; scale the state itself with c * S"
+SIGNATURES = {**{f: f"{f}(x)" for f in ELEMENTWISE}, "l2norm": "l2norm(x)", "softmax": "softmax(x)",
+              "sum": "sum(x) or sum(x, M)", "diag": "diag(x)", "topk": "topk(r, 2)", "min": "min(x, y)",
+              "max": "max(x, y)"}
 
 
 def _mem(a: Ty, b: Ty, loc: Loc | None) -> str | None:
     if a.mem and b.mem and a.mem != b.mem:
-        raise LinError(f"memory axes differ: {a} and {b}", loc)
+        raise LinError(f"memory axes differ: {a} and {b}", loc,
+                       "values over different memory axes cannot be combined; reduce one with sum(x, M)")
     return a.mem or b.mem
 
 
@@ -39,9 +44,9 @@ def binary(op: str, l: Expr, r: Expr, loc: Loc | None = None) -> Expr:
         other = b if a.kind == "ident" else a
         if op not in "+-" or other.kind not in ("mat", "ident", "scalar"):
             raise LinError(f"the identity I can only be added to or subtracted from a square matrix, "
-                           f"got I {op} {other}", loc)
+                           f"got I {op} {other}", loc, IDENT_HINT)
         if other.kind == "mat" and other.dims[0] != other.dims[1]:
-            raise LinError(f"I {op} {other}: the matrix is not square", loc)
+            raise LinError(f"I {op} {other}: the matrix is not square", loc, IDENT_HINT)
         ty = other if other.kind == "mat" else Ty("ident")
         return Binary(op, l, r, ty.with_mem(mem), loc)
     if op in "+-":
@@ -72,7 +77,7 @@ def binary(op: str, l: Expr, r: Expr, loc: Loc | None = None) -> Expr:
         if b.kind == "scalar" or (a.kind == b.kind == "vec" and a.dims == b.dims):
             return Binary(op, l, r, a.with_mem(mem), loc)
         raise LinError(f"shape mismatch: {l.ty} / {r.ty}", loc, "divide by a scalar or by a vector of the same size")
-    raise LinError(f"unknown operator {op}", loc)
+    raise LinError(f"unknown operator {op}", loc, "operators: + - * / ^ and juxtaposition or @ (matrix product)")
 
 
 def neg(x: Expr, loc: Loc | None = None) -> Expr:
@@ -91,7 +96,7 @@ def transpose(x: Expr, loc: Loc | None = None) -> Expr:
         return Transpose(x, Ty("mat", (t.dims[1], t.dims[0]), t.mem), loc)
     if t.kind in ("scalar", "ident"):
         return x
-    raise LinError(f"cannot transpose {t}", loc)
+    raise LinError(f"cannot transpose {t}", loc, "^T applies to vectors and matrices")
 
 
 def matmul(l: Expr, r: Expr, loc: Loc | None = None) -> Expr:
@@ -126,7 +131,9 @@ def matmul(l: Expr, r: Expr, loc: Loc | None = None) -> Expr:
     elif ka == kb == "row":
         raise LinError(f"shape mismatch: row vector times row vector ({render(l)}, {render(r)})", loc, OUTER_HINT)
     else:
-        raise LinError(f"shape mismatch: cannot multiply {a} by {b}", loc)
+        raise LinError(f"shape mismatch: cannot multiply {a} by {b}", loc,
+                       "juxtaposition (or @) is a matrix product: column row = matrix, row column = scalar, "
+                       "matrix column = column, row matrix = row; use '*' for elementwise products")
     return MatMul(l, r, ty.with_mem(mem), loc)
 
 
@@ -140,7 +147,8 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
     """A builtin function call; see docs/language.md for the list."""
     def want(n: int) -> None:
         if len(args) != n:
-            raise LinError(f"{fn}() takes {n} argument{'s' if n > 1 else ''}, got {len(args)}", loc)
+            raise LinError(f"{fn}() takes {n} argument{'s' if n > 1 else ''}, got {len(args)}", loc,
+                           f"e.g. {SIGNATURES.get(fn, fn + '(x)')}")
 
     if fn in ELEMENTWISE:
         want(1)
@@ -160,19 +168,21 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
         want(1)
         t = args[0].ty
         if t.kind != "vec":
-            raise LinError(f"{fn}() takes a vector, got {t}", loc)
+            raise LinError(f"{fn}() takes a vector, got {t}", loc,
+                           f"{fn}() works over a vector's entries; for a scalar it is not needed")
         return Call(fn, tuple(args), t, loc)
     if fn == "sum":
         if len(args) not in (1, 2):
             raise LinError(f"sum() takes a vector, or a per-memory value and its memory axis, got {len(args)} "
-                           "arguments", loc)
+                           "arguments", loc, "sum(x) adds a vector's entries; sum(x, M) reduces the memory axis M")
         t = args[0].ty
         if dim is not None:
             if t.mem == dim:
                 return Call(fn, (args[0],), t.with_mem(None), loc, dim)
             if t.kind == "vec" and t.dims == (dim,):
                 return Call(fn, (args[0],), SCALAR.with_mem(t.mem), loc, dim)
-            raise LinError(f"sum(x, {dim}): x {t} has no axis {dim}", loc)
+            raise LinError(f"sum(x, {dim}): x {t} has no axis {dim}", loc,
+                           f"sum(x, {dim}) reduces a value over the memory axis {dim} (or a vector of size {dim})")
         if t.kind != "vec":
             raise LinError(f"sum() reduces a vector, got {t}", loc,
                            "to reduce over memories write sum(x, M) with the memory axis")
@@ -188,9 +198,10 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
         t = args[0].ty
         n = args[1]
         if t.kind != "vec" or not isinstance(n, Num) or not float(n.value).is_integer() or n.value < 1:
-            raise LinError("topk(x, n) takes a vector of router scores and a positive integer literal n", loc)
+            raise LinError("topk(x, n) takes a vector of router scores and a positive integer literal n", loc,
+                           "e.g. let sel = topk(r, 2) with router scores 'in r[M]'")
         return Call(fn, tuple(args), t, loc)
-    raise LinError(f"unknown function {fn}()", loc)
+    raise LinError(f"unknown function {fn}()", loc, "builtin functions: " + ", ".join(sorted(SIGNATURES)))
 
 
 def num(v: float) -> Num:

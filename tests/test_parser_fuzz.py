@@ -98,9 +98,11 @@ def check(text: str) -> None:
 # --------------------------------------------------------------------------- (a) arbitrary text
 KEYWORDS = ["lin", "dim", "in", "param", "option", "let", "state", "out", "routed", "by"]
 PIECES = (KEYWORDS + list(BUILTINS) + list(ROLES)
-          + ["S", "P", "z", "q", "k", "v", "g", "beta", "r", "K", "V", "M", "I", "t", "head", "H", "sel", "scale", "chunk",
+          + ["S", "P", "z", "q", "k", "v", "g", "beta", "r", "K", "V", "M", "I", "t", "head", "H", "sel", "scale",
+             "chunk",
              "+", "-", "*", "/", "@", "^", "^T", "(", ")", "[", "]", ",", "=", ":", "#", "\n", "\n", "\n", "\r\n",
-             "\\\n", "0", "1", "2", "0.5", "1e-6", "1e999", "64", "t-1", "t+1", "[t-1]", " ", "\t", "\f", "$", "\u2028"])
+             "\\\n", "0", "1", "2", "0.5", "1e-6", "1e999", "64", "t-1", "t+1", "[t-1]", " ", "\t", "\f", "$",
+             "\u2028"])
 
 ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
 ARBITRARY = st.one_of(

@@ -11,7 +11,7 @@ from lark import Token, Tree
 
 from .. import types as T
 from ..errors import LinError, Loc
-from ..ir import BUILTINS, RESERVED, ROLES, SCALAR, InputDecl, Num, Spec, StateDecl, Ty, Var
+from ..ir import BUILTINS, RESERVED, ROLES, SCALAR, Binary, Call, InputDecl, Num, Spec, StateDecl, Ty, Var
 
 _PARSER: lark.Lark | None = None
 
@@ -37,9 +37,11 @@ def parse_file(path: str | Path) -> Spec:
     """Parse and check a .lin file."""
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise LinError(f"cannot read spec file {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise LinError(f"spec file {path} is not UTF-8 text (byte {e.start}: {e.reason})") from None
     return parse_spec(text, str(path))
 
 
@@ -160,6 +162,7 @@ class Builder:
         self.defined: dict[str, Loc] = {}
         self.kinds: dict[str, str] = {}  # what each defined name is: input, param, option, let, state, output...
         self.typed_lets: dict[str, Ty] = {}
+        self.let_exprs: dict[str, object] = {}
         self.routes: list = []
         self.name = Path(file).stem if file and not file.startswith("<") else "spec"
 
@@ -231,7 +234,8 @@ class Builder:
             if not isinstance(c, Num) or c.value not in (16, 32, 64, 128):
                 raise self.error("option chunk must be one of 16, 32, 64, 128",
                                  opts_raw[[n for n, _ in opts_raw].index("chunk")][1].children[1],
-                                 "chunk is the block length of the chunked kernels; write a literal, e.g. option chunk = 64")
+                                 "chunk is the block length of the chunked kernels; write a literal, "
+                                 "e.g. option chunk = 64")
         lets = []
         for name, s in lets_raw:
             e = self.expr(s.children[1], ctx="let")
@@ -239,6 +243,7 @@ class Builder:
                 raise self.error(f"let {name}: a per-token quantity must be a scalar or a vector, got {e.ty}",
                                  s.children[1], "matrices appear only in state updates")
             self.typed_lets[name] = e.ty
+            self.let_exprs[name] = e
             lets.append((name, e))
         for st, node in self.routes:
             self.type_route(st, node)
@@ -263,7 +268,8 @@ class Builder:
                 raise self.error(f"memory axis mismatch in the update of {name}: the update is over {e.ty.mem}, "
                                  f"the state {'is over ' + st.ty.mem if st.ty.mem else 'has no memory axis'}",
                                  s.children[1],
-                                 f"reduce the memory axis with sum(x, {e.ty.mem}) or declare state {name}[{e.ty.mem}, ...]")
+                                 f"reduce the memory axis with sum(x, {e.ty.mem}) or declare "
+                                 f"state {name}[{e.ty.mem}, ...]")
             updates[name] = e
         for name, st in self.states.items():
             if name not in updates:
@@ -371,7 +377,24 @@ class Builder:
             raise self.error(f"the routing mask must be a vector over {mem} (e.g. topk(r, 2)), got {r.ty}",
                              route_node.children[0],
                              f"declare router scores 'in r[{mem}]' and route with a 0/1 mask: let sel = topk(r, 2)")
+        if not self._is_mask(r):
+            raise self.error("the routing mask must be a 0/1 selection: topk(r, n), a let defined as one, "
+                             "or a product of such masks", route_node.children[0],
+                             "a memory is either selected (updated) or not (kept); weight the memories in the "
+                             "output instead, e.g. sum(w * (S^T q), M)")
         st.route = r
+
+    def _is_mask(self, e) -> bool:
+        """Provably 0/1: topk(...), a let bound to a mask, or a product / min / max of masks."""
+        if isinstance(e, Call) and e.fn == "topk":
+            return True
+        if isinstance(e, Call) and e.fn in ("min", "max"):
+            return all(self._is_mask(a) for a in e.args)
+        if isinstance(e, Var) and e.kind == "let" and e.shift == 0 and e.name in self.let_exprs:
+            return self._is_mask(self.let_exprs[e.name])
+        if isinstance(e, Binary) and e.op == "*":
+            return self._is_mask(e.l) and self._is_mask(e.r)
+        return False
 
     # ---------------------------------------------------------------- expressions
     def expr(self, node, ctx: str, state: str | None = None):
@@ -440,6 +463,9 @@ class Builder:
         if name == "I":
             return Var("I", "ident", 0, Ty("ident"), loc)
         if name == "head":
+            if ctx == "option":
+                raise self.error("option values are the same for every head; they cannot use 'head'", tok,
+                                 "compute per-head constants in a let, e.g. let g = log(1 - 2^(-5 - head))")
             return Var("head", "head", 0, SCALAR, loc)
         if name == "H" or name in self.dims:
             return Var(name, "dim", 0, SCALAR, loc)
@@ -514,9 +540,14 @@ class Builder:
             raise self.error(f"'{base.children[0]}[t+{n}]' depends on a future token", node,
                              "a causal recurrence may read only the current token and earlier ones, e.g. x[t-1]")
         name = str(base.children[0])
+        if name in self.states and self.ctx == "update" and name == self.cur_state:
+            raise self.error(f"in an update, '{name}' already means the previous state {name}[t-1]", node,
+                             f"write {name} on the right-hand side without a time index; {name}[t] is the state "
+                             "this line defines")
         if name in self.states and self.ctx == "out" and n < -1:
             raise self.error(f"only {name}[t] and {name}[t-1] can be read, not {name}[t{n}]", node,
-                             f"{name} (or {name}[t]) is the state after this token's update, {name}[t-1] the one before")
+                             f"{name} (or {name}[t]) is the state after this token's update, "
+                             f"{name}[t-1] the one before")
         if name in self.let_order and n:
             raise self.error("time shifts apply to inputs, not to lets", node,
                              "shift the inputs inside the let instead, e.g. let z1 = 2 * q[t-1]")

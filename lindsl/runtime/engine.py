@@ -94,6 +94,10 @@ def _scale(x, G):
 
 
 def _cumsum(g, C):
+    """Within-chunk cumulative log gates (inclusive, exclusive), kept in float64: pair decays are
+    exp(G_i - G_j), and with strong gates |G| reaches 1e2..1e3 within a chunk, where float32 rounding of G
+    alone (ulp ~1e-5..1e-4) would become the relative error of every decay (and more on gate gradients).
+    Every exp is cast back to the working dtype (_exp)."""
     if g is None:
         return None, None
     g = g.double()

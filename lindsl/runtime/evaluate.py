@@ -67,9 +67,11 @@ class Evaluator:
         if isinstance(l, _Ident) or isinstance(r, _Ident):
             n = e.ty.dims[0] if e.ty.kind == "mat" else None
             other = r if isinstance(l, _Ident) else l
-            eye = torch.eye(self.dims[n], dtype=other.dtype, device=other.device) if n else 1.0
-            l = eye if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
-            r = eye if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
+            if n is None:
+                raise ValueError("the identity I must be combined with a matrix")
+            eye = torch.eye(self.dims[n], dtype=other.dtype, device=other.device)
+            l = l.materialize(eye) if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
+            r = r.materialize(eye) if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
         else:
             l, r = align(l, e.l.ty, e.ty), align(r, e.r.ty, e.ty)
         if e.op == "+":
@@ -89,10 +91,16 @@ class Evaluator:
     def matmul(self, e: MatMul):
         a, b = e.l.ty, e.r.ty
         l, r = self.ev(e.l), self.ev(e.r)
+        if isinstance(l, _Ident) and isinstance(r, _Ident):
+            return _Ident(_mul_scale(l.scale, r.scale))
+        if isinstance(l, _Ident) and b.kind == "scalar":
+            return _Ident(_mul_scale(l.scale, r))
+        if isinstance(r, _Ident) and a.kind == "scalar":
+            return _Ident(_mul_scale(r.scale, l))
         if isinstance(l, _Ident):
-            return r
+            return r if l.scale is None else _scaled(r, l.scale, b)
         if isinstance(r, _Ident):
-            return l
+            return l if r.scale is None else _scaled(l, r.scale, a)
         if a.kind == "scalar" or b.kind == "scalar":
             return align(l, a, e.ty) * align(r, b, e.ty)
         mem = e.ty.mem
@@ -135,4 +143,28 @@ class Evaluator:
 
 
 class _Ident:
-    """The identity matrix I, materialised only where it is added to a matrix."""
+    """The identity matrix I (times an optional scalar), materialised only where it is added to a matrix."""
+
+    def __init__(self, scale=None):
+        self.scale = scale
+
+    def materialize(self, eye):
+        if self.scale is None:
+            return eye
+        s = self.scale
+        return eye * (s[..., None, None] if torch.is_tensor(s) else s)
+
+
+def _mul_scale(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a * b
+
+
+def _scaled(x, s, ty: Ty):
+    """s * x for a scalar s and a value x of type ty."""
+    if not torch.is_tensor(s):
+        return x * s
+    return x * s.reshape(s.shape + (1,) * ncore(ty)) if torch.is_tensor(x) else s * x

@@ -201,6 +201,62 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
+def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+           D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BC: tl.constexpr,
+           BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr, LOOP: tl.constexpr):
+    """Add the intra-chunk terms of NR rows per token (src rows contracted with x, w rows returned)."""
+    LR: tl.constexpr = C * NR
+    if LOOP:
+        for j in range(0, LR):
+            tj = c * C + j // NR
+            ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
+            rb = n * T * NR + c * C * NR + j
+            sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0)
+            wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0)
+            if GIN == 2:
+                Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0)
+                e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
+                cj = tl.sum(x * sj[None, :] * e, 1)
+            elif GIN == 1:
+                Gsj = tl.load(Gi_src + n * Tp + tj)
+                cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
+            else:
+                cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+            if GOUT == 2:
+                Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0)
+                eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
+                out += cj[:, None] * wj[None, :] * eo
+            elif GOUT == 1:
+                Goj = tl.load(Go_src + n * Tp + tj)
+                out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+            else:
+                out += cj[:, None] * wj[None, :]
+    else:
+        rr = tl.arange(0, BROWS)
+        t_r = rr // NR
+        rtok = c * C + t_r
+        r_ok = (rr < LR) & (rtok < T)
+        rb = n * T * NR + c * C * NR + rr
+        src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0)
+        w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0)
+        cm = tl.dot(x, tl.trans(src), input_precision="ieee")
+        if BEFORE:
+            okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+        else:
+            okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+        dec = tl.zeros([BC, BROWS], dtype=tl.float32)
+        if GIN == 1:
+            Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0)
+            dec += Gi[:, None] - Gsr[None, :]
+        if GOUT == 1:
+            Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0)
+            dec += Go[:, None] - Gor[None, :]
+        cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
+        out += tl.dot(cm, w, input_precision="ieee")
+    return out
+
+
+@triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
@@ -240,6 +296,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                      other=0.0)
         xs = x * tl.exp(Gi)
     else:
+        Gi = tl.zeros([BC], dtype=tl.float32)
         xs = x
     # chunk-start state block: SIDE_K: S[:, out] as [in, out]; otherwise S[out, :]^T as [in, out]
     if SIDE_K:
@@ -249,6 +306,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
                        other=0.0)
     out = tl.dot(xs, Sblk, input_precision="ieee")
+    Go = tl.zeros([BC], dtype=tl.float32)
     if GOUT == 1:
         Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0)
         out = out * tl.exp(Go)[:, None]
@@ -256,66 +314,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         Go = tl.load(Go_ptr + (n * Tp + tok)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                      other=0.0)
         out = out * tl.exp(Go)
-    for part in tl.static_range(2):
-        if part == 0:
-            NR: tl.constexpr = R
-            s_ptr = src_ptr
-            q_ptr = w_ptr
-            BROWS: tl.constexpr = BL
-        else:
-            NR: tl.constexpr = P
-            s_ptr = srcin_ptr
-            q_ptr = win_ptr
-            BROWS: tl.constexpr = BLP
-        if NR > 0:
-            LR: tl.constexpr = C * NR
-            if LOOP:
-                for j in range(0, LR):
-                    tj = c * C + j // NR
-                    ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
-                    rb = n * T * NR + c * C * NR + j
-                    sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0)
-                    wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0)
-                    if GIN == 2:
-                        Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0)
-                        e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
-                        cj = tl.sum(x * sj[None, :] * e, 1)
-                    elif GIN == 1:
-                        Gsj = tl.load(Gi_src + n * Tp + tj)
-                        cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
-                    else:
-                        cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
-                    if GOUT == 2:
-                        Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0)
-                        eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
-                        out += cj[:, None] * wj[None, :] * eo
-                    elif GOUT == 1:
-                        Goj = tl.load(Go_src + n * Tp + tj)
-                        out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
-                    else:
-                        out += cj[:, None] * wj[None, :]
-            else:
-                rr = tl.arange(0, BROWS)
-                t_r = rr // NR
-                rtok = c * C + t_r
-                r_ok = (rr < LR) & (rtok < T)
-                rb = n * T * NR + c * C * NR + rr
-                src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0)
-                w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0)
-                cm = tl.dot(x, tl.trans(src), input_precision="ieee")
-                if BEFORE:
-                    okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
-                else:
-                    okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
-                dec = tl.zeros([BC, BROWS], dtype=tl.float32)
-                if GIN == 1:
-                    Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0)
-                    dec += Gi[:, None] - Gsr[None, :]
-                if GOUT == 1:
-                    Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0)
-                    dec += Go[:, None] - Gor[None, :]
-                cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
-                out += tl.dot(cm, w, input_precision="ieee")
+    if R > 0:
+        out = _intra(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+                     D_IN, D_OUT, C, R, BC, BL, BEFORE, GIN, GOUT, LOOP)
+    if P > 0:
+        out = _intra(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+                     D_IN, D_OUT, C, P, BC, BLP, BEFORE, GIN, GOUT, LOOP)
     tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
@@ -370,25 +374,25 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         nsq = max(0, BL.bit_length() - 2)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, NSQ=nsq)
+                              BK=BK, BV=BV, GK=GK, NSQ=nsq, num_stages=1)
     h = _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
-    BVs = min(BV, 64)
+    BVs = min(BV, 32 if K >= 128 else 64)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None)
+                                             HAS_S0=S0 is not None, num_stages=1)
     outs = []
     for side, timing, x in reads:
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         out = _empty(N, T, d_out, device=dev, dtype=f32)
-        BO = min(_p2(d_out), 64)
+        BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
             c32(x), b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop)
+            GIN=gin, GOUT=gout, LOOP=loop, num_stages=1)
         outs.append(out)
     return outs, ST, (u if R else None)

@@ -1,0 +1,77 @@
+"""The generated Triton kernels, run in Triton's CPU interpreter (TRITON_INTERPRET=1), fp32, tiny shapes:
+the engine against the PyTorch engine for each gate/factor combination, and every library spec's op
+(forward and every gradient) against the PyTorch backend. Real sizes and bf16 run on the GPU
+(benchmarks/gpu_suite.py)."""
+import glob
+import os
+
+import pytest
+import torch
+
+triton = pytest.importorskip("triton")
+
+import lindsl  # noqa: E402
+from lindsl.check import random_inputs, rel_err  # noqa: E402
+from lindsl.runtime.engine import chunk_scan  # noqa: E402
+from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
+
+SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
+                                                                          "*.lin")))
+COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 0, 1), ("v", None, 1, 1),
+          ("v", "v", 0, 2), (None, None, 1, 0)]
+
+
+@pytest.mark.parametrize("gk_kind,gv_kind,R,P", COMBOS)
+def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P):
+    g = torch.Generator().manual_seed(R * 7 + P)
+    N, T, K, V = 2, 37, 5, 4
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
+                                       else -2 * torch.rand(N, T, K, generator=g))
+    gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
+    b = 0.3 * rnd(N, T, R, K) if R else None
+    a = 0.3 * rnd(N, T, R, K) if R else None
+    k = rnd(N, T, P, K) if P else None
+    v = rnd(N, T, max(P, 1), V)[:, :, :P] if P else torch.zeros(N, T, 0, V)
+    S0 = rnd(N, K, V)
+    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
+             ("v", "before", rnd(N, T, V))]
+    o1, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V)
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(s, t, x.double()) for s, t, x in reads],
+                            chunk=16, K=K, V=V)
+    for x, y in zip(o1 + [S1] + ([u1] if R else []), o2 + [S2] + ([u2] if R else [])):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-5
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_library_spec_triton_equals_torch_backend(name):
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 20, 1, {"K": 4, "V": 4, "M": 2}, torch.float32, seed=3)
+    for x in args.values():
+        x.requires_grad_(True)
+    res = {}
+    for be in ("torch", "triton"):
+        o, f = op(*args.values(), output_final_state=True, backend=be, chunk_size=16)
+        assert op.last_backend == be
+        o = o if not isinstance(o, tuple) else o[0]
+        fs = f if isinstance(f, tuple) else (f,)
+        w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).sin()
+        loss = (o * w).sum() + sum((x * 0.5).sum() for x in fs)
+        grads = torch.autograd.grad(loss, list(args.values()), allow_unused=True)
+        res[be] = [o, *fs] + [gr for gr in grads if gr is not None]
+    assert len(res["torch"]) == len(res["triton"])
+    for x, y in zip(res["triton"], res["torch"]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-4, name
+
+
+def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
+    op = lindsl.load("gla")
+    args = random_inputs(op.spec, 1, 4, 1, {"K": 4, "V": 4}, torch.float32)
+    monkeypatch.setenv("TRITON_INTERPRET", "0")
+    with pytest.raises(ValueError, match="TRITON_INTERPRET=1"):
+        op(*args.values(), backend="triton")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        op(*args.values(), backend="cuda")
