@@ -5,6 +5,8 @@ expression in the IR is well typed by construction.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from .errors import LinError, Loc
 from .ir import ELEMENTWISE, SCALAR, Binary, Call, Expr, MatMul, Num, Transpose, Ty, Unary, render
 
@@ -22,11 +24,19 @@ def _mem(a: Ty, b: Ty, loc: Loc | None) -> str | None:
     return a.mem or b.mem
 
 
+MEMORY_DIMS: ContextVar[frozenset] = ContextVar("MEMORY_DIMS", default=frozenset())
+
+
 def as_mem_scalar(x: Expr, other: Ty) -> Expr:
-    """A vector over M used with a per-memory value acts as one scalar per memory (same memory layout)."""
+    """A vector over a memory axis M, combined with a per-memory value or with a vector over another dim,
+    acts as one scalar per memory (the same memory layout). MEMORY_DIMS holds the spec's memory axes."""
     a = x.ty
-    if a.kind == "vec" and other.mem and a.dims == (other.mem,) and a.mem is None:
-        return Unary("asmem", x, Ty("scalar", (), other.mem), x.loc)
+    if a.kind != "vec" or a.mem is not None:
+        return x
+    d = a.dims[0]
+    if (other.mem and d == other.mem) or (d in MEMORY_DIMS.get() and other.mem is None and other.kind in
+                                          ("vec", "row", "mat") and other.dims[0] != d):
+        return Unary("asmem", x, Ty("scalar", (), d), x.loc)
     return x
 
 
@@ -42,7 +52,9 @@ def binary(op: str, l: Expr, r: Expr, loc: Loc | None = None) -> Expr:
         return Binary(op, l, r, a.with_mem(mem), loc)
     if a.kind == "ident" or b.kind == "ident":
         other = b if a.kind == "ident" else a
-        if op not in "+-" or other.kind not in ("mat", "ident", "scalar"):
+        if op == "*" and other.kind == "scalar":
+            return Binary(op, l, r, Ty("ident", (), mem), loc)
+        if op not in "+-" or other.kind not in ("mat", "ident"):
             raise LinError(f"the identity I can only be added to or subtracted from a square matrix, "
                            f"got I {op} {other}", loc, IDENT_HINT)
         if other.kind == "mat" and other.dims[0] != other.dims[1]:

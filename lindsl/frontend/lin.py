@@ -220,6 +220,14 @@ class Builder:
                 outs_raw.append(s)
         for s in states_raw:
             self.declare_state(s)
+        mems = frozenset(st.ty.mem for st in self.states.values() if st.ty.mem)
+        token = T.MEMORY_DIMS.set(mems)
+        try:
+            return self._build_rest(opts_raw, lets_raw, updates_raw, outs_raw)
+        finally:
+            T.MEMORY_DIMS.reset(token)
+
+    def _build_rest(self, opts_raw, lets_raw, updates_raw, outs_raw) -> Spec:
         options = {}
         for name, s in opts_raw:
             e = self.expr(s.children[1], ctx="option")

@@ -185,10 +185,8 @@ class Normalizer:
                 return Trans(None, [Pair(e.l, T.transpose(e.r))], ["rank1"])
             if e.l.ty.kind == "mat" and e.r.ty.kind == "mat":
                 return trans_mul(self.trans_of(e.l), self.trans_of(e.r))
-            if e.l.ty.kind == "ident":
-                return self.trans_of(e.r)
-            if e.r.ty.kind == "ident":
-                return self.trans_of(e.l)
+            if e.l.ty.kind == "ident" or e.r.ty.kind == "ident":
+                return trans_mul(self.trans_of(e.l), self.trans_of(e.r))
         if isinstance(e, Transpose) and e.ty.kind == "mat":
             t = self.trans_of(e.x)
             return Trans(t.d, [Pair(p.a, p.b) for p in t.pairs], t.factors)
@@ -199,6 +197,11 @@ class Normalizer:
         """A value-side factor: returns (scalar part, value-diagonal vector) or raises."""
         if isinstance(e, Call) and e.fn == "diag":
             return None, e.args[0]
+        if isinstance(e, (Binary, MatMul)) and getattr(e, "op", "*") == "*" and \
+                (e.l.ty.kind == "scalar" or e.r.ty.kind == "scalar"):
+            c, m = (e.l, e.r) if e.l.ty.kind == "scalar" else (e.r, e.l)
+            s, d = self.value_diag(m)
+            return _mul_opt(c, s), d
         if isinstance(e, Var) and e.kind == "ident":
             return None, None
         if isinstance(e, MatMul) and e.l.ty.kind == "mat" and e.r.ty.kind == "mat":
@@ -228,12 +231,14 @@ class Normalizer:
         if isinstance(e, Binary) and e.op in "*/":
             if e.op == "/":
                 if mentions_state(e.r, {S}):
-                    raise self.err("division by the state: the update must be linear in the state", e)
+                    raise self.err("division by the state: the update must be linear in the state", e,
+                                   "divide the readout instead, e.g. out o = (S^T q) / (z^T q + eps)")
                 f, c = self.lin(e.l, S)
                 inv = T.binary("/", ONE, e.r, e.loc)
                 return self.scale_form(f, inv), (_mul(c, inv) if c is not None else None)
             if mentions_state(e.l, {S}) and mentions_state(e.r, {S}):
-                raise self.err("the update multiplies the state by itself: it must be linear in the state", e)
+                raise self.err("the update multiplies the state by itself: it must be linear in the state", e,
+                               "a linear recurrence applies gates and rank-one corrections to S, e.g. S - b (a^T S)")
             fe, ce = (e.l, e.r) if mentions_state(e.l, {S}) else (e.r, e.l)
             if ce.ty.kind != "scalar":
                 raise self.err(f"elementwise product of the state with {render(ce)}", e,
@@ -243,7 +248,8 @@ class Normalizer:
         if isinstance(e, MatMul):
             ls, rs = mentions_state(e.l, {S}), mentions_state(e.r, {S})
             if ls and rs:
-                raise self.err("the update multiplies the state by itself: it must be linear in the state", e)
+                raise self.err("the update multiplies the state by itself: it must be linear in the state", e,
+                               "a linear recurrence applies gates and rank-one corrections to S, e.g. S - b (a^T S)")
             if rs:
                 f, c = self.lin(e.r, S)
                 lt = e.l.ty.kind
@@ -267,11 +273,15 @@ class Normalizer:
             rt = e.r.ty.kind
             if rt == "scalar":
                 return self.scale_form(f, e.r), const
-            if rt in ("mat", "ident") and f.kind == "mat":
+            if rt in ("mat", "ident"):
                 s, dv = self.value_diag(e.r)
-                terms = [(trans_scale(L, s) if s is not None else L, R + ((dv,) if dv is not None else ()))
-                         for L, R in f.terms]
-                return Form("mat", terms), const
+                if f.kind == "mat":
+                    terms = [(trans_scale(L, s) if s is not None else L, R + ((dv,) if dv is not None else ()))
+                             for L, R in f.terms]
+                else:
+                    terms = [(_mul(s, a) if s is not None else a, R + ((dv,) if dv is not None else ()))
+                             for a, R in f.terms]
+                return Form(f.kind, terms), const
             if rt == "vec":
                 raise self.err(f"{render(e)} contracts the state's value side", e,
                                "read the state in 'out' lines; in an update use b (a^T S) for a rank-one correction")
@@ -321,13 +331,18 @@ class Normalizer:
         if isinstance(c, MatMul):
             if c.l.ty.kind == "vec" and c.r.ty.kind == "row":
                 return [Rank1(c.l, T.transpose(c.r))]
-            if c.l.ty.kind in ("mat", "ident") and c.r.ty.kind == "mat":
-                t = self.trans_of(c.l)
-                return [Rank1(apply_trans(t, r.k), r.v) for r in self.rank1_terms(c.r, False)]
-            if c.l.ty.kind == "mat" and c.r.ty.kind in ("mat", "ident"):
+            if c.l.ty.kind in ("mat", "ident") and c.r.ty.kind in ("mat", "ident"):
+                try:
+                    t = self.trans_of(c.l)
+                    return [Rank1(apply_trans(t, r.k), r.v) for r in self.rank1_terms(c.r, False)]
+                except LinError:
+                    s, dv = self.value_diag(c.r)
+                    return [Rank1(_mul(s, r.k) if s is not None else r.k,
+                                  _mul(dv, r.v) if dv is not None else r.v) for r in self.rank1_terms(c.l, False)]
+            if c.l.ty.kind == "row" and c.r.ty.kind == "mat":
                 s, dv = self.value_diag(c.r)
-                return [Rank1(_mul(s, r.k) if s is not None else r.k, _mul(dv, r.v) if dv is not None else r.v)
-                        for r in self.rank1_terms(c.l, False)]
+                v = T.transpose(c.l)
+                return [Rank1(s if s is not None else ONE, _mul(dv, v) if dv is not None else v)]
         raise self.err(f"the input term {render(c)} is not a sum of rank-one outer products", c,
                        "write inputs as k v^T (a column times a row), e.g. beta * k v^T")
 
@@ -396,8 +411,11 @@ class Normalizer:
                 return e
             if isinstance(e, MatMul):
                 l, r = e.l, e.r
-                if isinstance(l, Transpose) and isinstance(l.x, Var) and l.x.kind == "state" and not mentions_state(r):
-                    return self.make_read(reads, l.x, r, e, transpose=False)
+                scale, core = _split_scale(l)
+                if isinstance(core, Transpose) and isinstance(core.x, Var) and core.x.kind == "state" \
+                        and not mentions_state(r):
+                    read = self.make_read(reads, core.x, r, e, transpose=False)
+                    return T.binary("*", scale, read, e.loc) if scale is not None else read
                 if isinstance(r, Var) and r.kind == "state" and l.ty.kind == "row" and not mentions_state(l):
                     return self.make_read(reads, r, T.transpose(l), e, transpose=True)
             if isinstance(e, Var) and e.kind == "state":
@@ -423,6 +441,18 @@ class Normalizer:
         reads.append(Read(s.name, x, timing, Ty("scalar", (), st.ty.mem) if st.ty.kind == "vec"
                           else Ty("vec", (st.value_dim,), st.ty.mem), e.loc))
         return Var(f"read{len(reads) - 1}", "read", 0, ty, e.loc)
+
+
+def _split_scale(e: Expr) -> tuple[Expr | None, Expr]:
+    """(c, x) for e = c * x with a state-free scalar c (else (None, e))."""
+    if isinstance(e, (Binary, MatMul)) and getattr(e, "op", "*") == "*" and e.l.ty.kind == "scalar" \
+            and not mentions_state(e.l):
+        inner_c, core = _split_scale(e.r)
+        return (e.l if inner_c is None else T.binary("*", e.l, inner_c, e.loc)), core
+    if isinstance(e, Unary) and e.op == "neg":
+        inner_c, core = _split_scale(e.x)
+        return (Num(-1.0) if inner_c is None else T.neg(inner_c, e.loc)), core
+    return None, e
 
 
 def _mul_opt(a, b):
@@ -462,7 +492,8 @@ def log_of(d: Expr) -> Expr:
         return T.call("logsigmoid", [d.args[0]], d.loc)
     if isinstance(d, Num):
         if d.value <= 0:
-            raise LinError(f"a gate coefficient {d.value} is not positive", d.loc)
+            raise LinError(f"a gate coefficient {d.value} is not positive", d.loc,
+                           "a decay multiplies the state by a value in (0, 1], e.g. exp(g) with g: loggate")
         return Num(math.log(d.value), loc=d.loc)
     if isinstance(d, Binary) and d.op == "*":
         return T.binary("+", log_of(d.l), log_of(d.r), d.loc)
@@ -481,7 +512,22 @@ ROLE_BOUNDS = {"real": (-math.inf, math.inf), "loggate": (-math.inf, 0.0), "unit
 
 
 def bounds(e: Expr, spec: Spec) -> tuple[float, float]:
-    """Interval bounds of an elementwise expression under the declared input constraints."""
+    """Interval bounds of an elementwise expression under the declared input constraints.
+
+    Unknown or ill-defined bounds (overflow, NaN) widen to (-inf, inf); lets are bounded once each."""
+    try:
+        lo, hi = _bounds(e, spec, {})
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return -math.inf, math.inf
+    except RecursionError:
+        raise LinError("the spec's definitions are nested too deeply to analyse", e.loc,
+                       "shorten the chain of lets that define this gate") from None
+    if math.isnan(lo) or math.isnan(hi):
+        return -math.inf, math.inf
+    return lo, hi
+
+
+def _bounds(e: Expr, spec: Spec, memo: dict) -> tuple[float, float]:
     inf = math.inf
 
     def mul(a, b):
@@ -500,10 +546,12 @@ def bounds(e: Expr, spec: Spec) -> tuple[float, float]:
         if isinstance(x, Var):
             if x.kind in ("input", "param"):
                 return ROLE_BOUNDS[spec.input(x.name).role]
-            if x.kind == "let":
-                return go(dict(spec.lets)[x.name])
-            if x.kind == "option":
-                return go(spec.options[x.name])
+            if x.kind in ("let", "option"):
+                key = (x.kind, x.name)
+                if key not in memo:
+                    memo[key] = (-inf, inf)
+                    memo[key] = go(dict(spec.lets)[x.name] if x.kind == "let" else spec.options[x.name])
+                return memo[key]
             if x.kind == "dim":
                 return 1.0, inf
             if x.kind == "head":

@@ -15,8 +15,11 @@ from .normalize import Normalized
 PROOF_DIMS = 2
 
 
-class SymVal:
-    """A symbolic value: kind scalar|vec|row|mat, a sympy Matrix (or Expr for scalars); per-memory: a list."""
+class _SymI:
+    """The identity matrix times a scalar, materialised where its size is known."""
+
+    def __init__(self, scale):
+        self.scale = scale
 
 
 def _sigmoid(x):
@@ -42,7 +45,7 @@ class SymEval:
             return sp.nsimplify(e.value) if float(e.value).is_integer() else sp.Float(e.value)
         if isinstance(e, Var):
             if e.kind == "ident":
-                return "I"
+                return _SymI(sp.Integer(1))
             if e.kind == "dim":
                 return sp.sympify(self.dims[e.name])
             v = self.env[(e.name, e.shift)]
@@ -59,19 +62,25 @@ class SymEval:
             return x.T if isinstance(x, sp.MatrixBase) else x
         if isinstance(e, Binary):
             l, r = self.ev(e.l), self.ev(e.r)
-            if isinstance(l, str) or isinstance(r, str):
+            if e.ty.kind == "ident":
+                sl = l.scale if isinstance(l, _SymI) else l
+                sr = r.scale if isinstance(r, _SymI) else r
+                return _SymI(sl * sr if e.op == "*" else (sl + sr if e.op == "+" else sl - sr))
+            if isinstance(l, _SymI) or isinstance(r, _SymI):
                 n = self.dims[e.ty.dims[0]]
-                l = sp.eye(n) if isinstance(l, str) else l
-                r = sp.eye(n) if isinstance(r, str) else r
+                l = sp.eye(n) * l.scale if isinstance(l, _SymI) else l
+                r = sp.eye(n) * r.scale if isinstance(r, _SymI) else r
             if e.op == "pow":
                 return l.applyfunc(lambda z: z ** r) if isinstance(l, sp.MatrixBase) else l ** r
             return _elementwise(e.op, l, r)
         if isinstance(e, MatMul):
             l, r = self.ev(e.l), self.ev(e.r)
-            if isinstance(l, str):
-                return r
-            if isinstance(r, str):
-                return l
+            if isinstance(l, _SymI) and isinstance(r, _SymI):
+                return _SymI(l.scale * r.scale)
+            if isinstance(l, _SymI):
+                return _SymI(l.scale * r) if e.ty.kind == "ident" else l.scale * r
+            if isinstance(r, _SymI):
+                return _SymI(r.scale * l) if e.ty.kind == "ident" else r.scale * l
             if not isinstance(l, sp.MatrixBase) or not isinstance(r, sp.MatrixBase):
                 return l * r
             out = l * r

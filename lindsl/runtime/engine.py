@@ -105,7 +105,7 @@ def _cumsum(g, C):
     return G, G - g
 
 
-def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None):
+def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precision=None):
     """Run the canonical recurrence chunkwise. Shapes: gk None|[N,T]|[N,T,K]; gv None|[N,T,V];
     b, a None|[N,T,R,K]; k [N,T,P,K] and v [N,T,P,V] (P may be 0); S0 None|[N,K,V].
     Returns (outs, S_T, u) with u [N,T,R,V] the pseudo-values (None when R = 0)."""

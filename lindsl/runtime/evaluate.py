@@ -64,6 +64,13 @@ class Evaluator:
 
     def binary(self, e: Binary):
         l, r = self.ev(e.l), self.ev(e.r)
+        if e.ty.kind == "ident":
+            sl = l.scale if isinstance(l, _Ident) else l
+            sr = r.scale if isinstance(r, _Ident) else r
+            if e.op == "*":
+                return _Ident(_mul_scale(sl, sr))
+            one = lambda z: 1.0 if z is None else z  # noqa: E731
+            return _Ident(one(sl) + one(sr) if e.op == "+" else one(sl) - one(sr))
         if isinstance(l, _Ident) or isinstance(r, _Ident):
             n = e.ty.dims[0] if e.ty.kind == "mat" else None
             other = r if isinstance(l, _Ident) else l

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ..ir import Spec
+from ..ir import Spec, Var
 from .evaluate import Evaluator, align
 from .shapes import bind_dims
 
@@ -56,6 +56,12 @@ def run_naive(spec: Spec, args: dict, scale=None, initial_state=None, output_fin
         init = None if initial_state is None else initial_state[i]
         states[st.name] = init.to(dtype) if init is not None else torch.zeros(shape, dtype=dtype, device=ref.device)
     outs = [[] for _ in spec.outputs]
+    shifts: dict[str, set[int]] = {}
+    exprs = [e for _, e in spec.lets] + list(spec.updates.values()) + [e for _, e in spec.outputs]
+    for e in exprs:
+        for v in e.walk():
+            if isinstance(v, Var) and v.kind == "input" and v.shift < 0:
+                shifts.setdefault(v.name, set()).add(-v.shift)
     for t in range(T):
         env = {("head", 0): head}
         env.update({(k, 0): v for k, v in opts.items()})
@@ -65,7 +71,7 @@ def run_naive(spec: Spec, args: dict, scale=None, initial_state=None, output_fin
                 env[(d.name, 0)] = a.unsqueeze(0)
             else:
                 env[(d.name, 0)] = a[:, t]
-                for s in range(1, 4):
+                for s in shifts.get(d.name, ()):
                     env[(d.name, -s)] = a[:, t - s] if t - s >= 0 else torch.zeros_like(a[:, 0])
         ev = Evaluator(env, sizes)
         for name, e in spec.lets:

@@ -128,7 +128,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
-                  GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr):
+                  GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr):
     n = tl.program_id(0)
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
@@ -165,7 +165,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                          other=0.0)
             U0c = tl.load(U0_ptr + wbase[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
                           other=0.0)
-            u = tl.dot(Wc, S, input_precision="ieee") + U0c
+            u = tl.dot(Wc, S, input_precision=PREC) + U0c
             base = n * T * R + c * C * R + rows
             tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
             b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
@@ -176,7 +176,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 Gr2 = tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
                               mask=row_ok[:, None] & k_ok[None, :], other=0.0)
                 b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
-            Snew += tl.dot(tl.trans(b), u, input_precision="ieee")
+            Snew += tl.dot(tl.trans(b), u, input_precision=PREC)
         if P > 0:
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
@@ -195,7 +195,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 Gvp = tl.load(Gv_ptr + (n * Tp + ptok)[:, None] * V + vv[None, :],
                               mask=p_ok[:, None] & v_ok[None, :], other=0.0)
                 vp = vp * tl.exp(tl.where(p_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvp, float("-inf")))
-            Snew += tl.dot(tl.trans(kp), vp, input_precision="ieee")
+            Snew += tl.dot(tl.trans(kp), vp, input_precision=PREC)
         S = Snew
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
@@ -203,7 +203,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 @triton.jit
 def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
            D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BC: tl.constexpr,
-           BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr, LOOP: tl.constexpr):
+           BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr, LOOP: tl.constexpr,
+           PREC: tl.constexpr):
     """Add the intra-chunk terms of NR rows per token (src rows contracted with x, w rows returned)."""
     LR: tl.constexpr = C * NR
     if LOOP:
@@ -239,7 +240,7 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
         rb = n * T * NR + c * C * NR + rr
         src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0)
         w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0)
-        cm = tl.dot(x, tl.trans(src), input_precision="ieee")
+        cm = tl.dot(x, tl.trans(src), input_precision=PREC)
         if BEFORE:
             okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
         else:
@@ -252,7 +253,7 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
             Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0)
             dec += Go[:, None] - Gor[None, :]
         cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
-        out += tl.dot(cm, w, input_precision="ieee")
+        out += tl.dot(cm, w, input_precision=PREC)
     return out
 
 
@@ -262,7 +263,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr):
+                 LOOP: tl.constexpr, PREC: tl.constexpr):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
@@ -305,7 +306,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     else:
         Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
                        other=0.0)
-    out = tl.dot(xs, Sblk, input_precision="ieee")
+    out = tl.dot(xs, Sblk, input_precision=PREC)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GOUT == 1:
         Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0)
@@ -316,10 +317,10 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out = out * tl.exp(Go)
     if R > 0:
         out = _intra(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-                     D_IN, D_OUT, C, R, BC, BL, BEFORE, GIN, GOUT, LOOP)
+                     D_IN, D_OUT, C, R, BC, BL, BEFORE, GIN, GOUT, LOOP, PREC)
     if P > 0:
         out = _intra(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-                     D_IN, D_OUT, C, P, BC, BLP, BEFORE, GIN, GOUT, LOOP)
+                     D_IN, D_OUT, C, P, BC, BLP, BEFORE, GIN, GOUT, LOOP, PREC)
     tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
@@ -337,8 +338,10 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None):
-    """Triton version of engine.chunk_scan (same arguments and results). Works in fp32."""
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision="ieee"):
+    """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
+    state pass's and reads' matrix-product mode: "ieee" (fp32) or "tf32" (tensor cores, for bf16/fp16 inputs).
+    The WY inverse always uses ieee products."""
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -381,7 +384,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None)
     BVs = min(BV, 32 if K >= 128 else 64)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, num_stages=1)
+                                             HAS_S0=S0 is not None, PREC=precision, num_stages=1)
     outs = []
     for side, timing, x in reads:
         side_k = side == "k"
@@ -393,6 +396,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None)
             c32(x), b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, num_stages=1)
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=1)
         outs.append(out)
     return outs, ST, (u if R else None)
