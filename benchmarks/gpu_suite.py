@@ -150,8 +150,9 @@ def fla_fns(name, B, T, H, D):
     elif mod == "kda":
         call = lambda: fn(q, k, v, gk, beta)  # noqa: E731
     elif mod == "rwkv7":
-        a = mk(B, T, H, D)
-        bb = mk(B, T, H, D)
+        kap = F.normalize(torch.randn(B, T, H, D, device=dev), dim=-1)
+        a = (-kap).to(bf).requires_grad_(True)
+        bb = (kap * torch.rand(B, T, H, D, device=dev)).to(bf).requires_grad_(True)
         call = lambda: fn(q, gk, k, v, a, bb)  # noqa: E731
     t0 = time.perf_counter()
     o = call()[0]

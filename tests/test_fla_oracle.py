@@ -260,10 +260,11 @@ def test_rwkv7():
     fla = load_fla_naive("generalized_delta_rule/dplr/naive.py")
     r = gen(12)
     q, k, v, h0 = r(B, T, H, K), r(B, T, H, K), r(B, T, H, V), r(B, H, K, V)
-    kappa = l2norm(r(B, T, H, K))
-    a, b = -kappa, kappa * torch.sigmoid(r(B, T, H, K))   # RWKV-7: a = -kappa, b = kappa * a_lr
+    kappa_raw, lr = r(B, T, H, K), torch.sigmoid(r(B, T, H, K))
+    kappa = l2norm(kappa_raw)
+    a, b = -kappa, kappa * lr   # RWKV-7: a = -kappa_hat, b = kappa_hat * a_lr (the spec forms them itself)
     w = F.logsigmoid(r(B, T, H, K))
-    (o,), (S,) = run_naive(spec("rwkv7"), dict(r=q, k=k, v=v, a=a, b=b, w=w), scale=K ** -0.5,
+    (o,), (S,) = run_naive(spec("rwkv7"), dict(r=q, k=k, v=v, kappa=kappa_raw, w=w, lr=lr), scale=K ** -0.5,
                            initial_state=(h0,), output_final_state=True)
     # dplr_recurrence casts everything but alpha to float32; cast alpha too so its einsum sees one dtype.
     o_ref, S_ref = fla.dplr_recurrence(bhtd(q), bhtd(k), bhtd(v), bhtd(a).float(), bhtd(b), bhtd(w),

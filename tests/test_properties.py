@@ -14,8 +14,9 @@ file GENERATES spec text from the primitives of the documented algebra (lindsl/p
                       (diag(exp(w)) + 0.5 * c * b a^T) / (I + 0.5 * c * b a^T) with l2-normalised a, b:
                       the rank-one part has norm <= 1 / 0.5, so 19 steps stay well conditioned in fp64
     identity          I
-  written flat (F1 F2 S) or nested (F1 (F2 S)), optionally with a value-side gate S diag(exp(gv)) right
-  after S, and sometimes with the input inside the transition, A (S + k v^T);
+  written flat (F1 F2 S, c * F2 S) or nested (F1 (F2 S)), with per-memory or shared inputs in routed
+  specs, optionally with a value-side gate right after S (S diag(exp(gv)), sometimes S (exp(gs) *
+  diag(exp(gv)))), and sometimes with the input inside the transition, A (S + k v^T) [diag(exp(gv))];
 * input: a sum/difference of 1-2 rank-one terms: beta * n v^T (delta rule), phi(k) v^T, (1 - exp(gk)) v^T,
   k2 (u * v)^T, k (dt * v)^T, sigmoid(x) * k v^T;
 * readout: S^T (scale * phi(q)) after the update or S[t-1]^T phi(q) before it (or the row form
@@ -32,8 +33,8 @@ where they are applied (`# algebra:` comments); two that avoid false alarms of c
 error on an (almost) zero reference are marked `# check:`.
 
 Also here: hand-written compositions that must always be covered, check() (with the sympy proof) on a
-composed spec, minimal reproducers of the bugs this generator found (test_regressions) and valid specs
-the compiler still rejects (test_known_gaps, strict xfail).
+composed spec, and minimal reproducers of the bugs this generator found: wrong results or crashes
+(test_regressions) and valid specs the compiler used to reject with a LinError (test_known_gaps).
 """
 from __future__ import annotations
 
@@ -84,7 +85,6 @@ FEATURE_MAPS = {
 class Factor:
     kind: str          # scalar | keydiag | householder | dplr | identity
     text: str          # the factor as a matrix (or scalar) expression
-    mem_scalar: bool = False  # a per-memory scalar ([M]): must multiply an expression that has the memory axis
     # for a Householder factor: (coefficient, normalised vector), to reuse in the input or write it expanded
     hh: tuple[str, str] | None = None
     gate: str | None = None   # a key-diag log-gate name (for the (1 - exp(gk)) v^T input)
@@ -141,7 +141,7 @@ def feature(draw, d: Draft, x: str, allow=tuple(FEATURE_MAPS)) -> str:
 
 @st.composite
 def transition_factor(draw, d: Draft, mem_ok: bool) -> Factor:
-    kind = draw(st.sampled_from(["scalar", "keydiag", "householder", "householder", "dplr", "identity"]))
+    kind = draw(st.sampled_from(["scalar", "keydiag", "householder", "householder", "dplr", "dplr", "identity"]))
     mem = mem_ok and draw(st.booleans())  # per-memory inputs for this factor (routed specs only)
     if kind == "identity":
         return Factor("identity", "I")
@@ -154,7 +154,7 @@ def transition_factor(draw, d: Draft, mem_ok: bool) -> Factor:
         else:
             dt = d.inp("dt", role="positive", mem=mem)
             text = f"exp({dt} * {d.inp('A', role='negative', param=True)})"
-        return Factor("scalar", text, mem_scalar=mem)
+        return Factor("scalar", text)
     if kind == "keydiag":
         form = draw(st.sampled_from(["exp", "exp", "sigmoid", "softplus"]))
         if form == "exp":
@@ -193,37 +193,40 @@ def paren(x: str) -> str:
     return x if x.replace("_", "").isalnum() else f"({x})"
 
 
+def is_chain(x: str) -> bool:
+    """True for a juxtaposition chain (no top-level * / + -), which may follow n^T without parentheses."""
+    depth = 0
+    for ch in x:
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in "*/+-":
+            return False
+    return True
+
+
 @st.composite
-def apply_transition(draw, factors: list[Factor], core: str, state: str) -> str:
+def apply_transition(draw, factors: list[Factor], core: str) -> str:
     """The factors applied to `core` (the state, possibly with its value gate or the input inside)."""
-    flat_ok = not any(f.mem_scalar for f in factors) and core == state
-    # algebra: a per-memory scalar gate g[M] only has a meaning next to something with the memory axis
-    # (exp(g) * (I - b n n^T) would multiply [M] by a shared K x K matrix), so it is written around the
-    # state expression as exp(g) * (...); a shared scalar may sit anywhere in a flat product.
-    if flat_ok and draw(st.booleans()):
-        parts = [f.text for f in factors]
-        if factors and factors[0].kind == "scalar" and draw(st.booleans()):
-            return f"{parts[0]} * " + " ".join(parts[1:] + [core])
-        return " ".join(parts + [core])
-    expr = core
+    if draw(st.booleans()):  # flat: F1 F2 core, or c * F2 core (left-associative products)
+        parts = [f.text for f in factors] + [core if is_chain(core) else f"({core})"]
+        if factors[0].kind == "scalar" and draw(st.booleans()):
+            return f"{parts[0]} * " + " ".join(parts[1:])
+        return " ".join(parts)
+    expr = core  # nested: F1 (F2 (core))
     for f in reversed(factors):
         if f.kind == "scalar":
             expr = f"{f.text} * {paren(expr)}"
         elif f.kind == "householder" and rarely(draw, 3):
+            # the delta rule written on the inner expression X: X - beta n (n^T X)
             coef, n = f.hh
-            # written as a delta rule on the inner expression X: X - beta n (n^T X); X is parenthesised
-            # after n^T (n^T S diag(..) without the parentheses is a known gap, see test_known_gaps)
-            expr = f"({expr} - {coef} * {n} ({n}^T {paren(expr)}))"
+            inner = expr if is_chain(expr) and draw(st.booleans()) else paren(expr)
+            expr = f"({expr} - {coef} * {n} ({n}^T {inner}))"
         else:
             expr = f"{f.text} {paren(expr)}"
     return expr
 
 
 @st.composite
-def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, kmem: bool, vmem: bool) -> str:
-    # algebra: a per-memory scalar x[M] scales only a per-memory vector (x * k with k[M, K]); next to a
-    # shared vector the product is [M] * [K], a shape error (see test_known_gaps), so scalars follow the
-    # memory layout of the vector they multiply.
+def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, routed: bool) -> str:
     terms = []
     kinds = draw(st.lists(st.sampled_from(["delta", "kv", "hgrn", "uv", "dtv", "sig"]), min_size=1, max_size=2,
                           unique=True))
@@ -237,20 +240,20 @@ def input_terms(draw, d: Draft, factors: list[Factor], kf: str, v: str, kmem: bo
             if hh:
                 coef, n = draw(st.sampled_from(hh))
             else:
-                coef, n = d.inp("beta", role="unit", mem=kmem), d.let("n", f"l2norm({kf})")
+                coef, n = d.inp("beta", role="unit", mem=routed and draw(st.booleans())), d.let("n", f"l2norm({kf})")
             terms.append(f"{coef} * {n} {v}^T")
         elif kind == "kv":
             terms.append(f"{kf} {v}^T")
         elif kind == "hgrn":
-            g = draw(st.sampled_from(gates)) if gates else d.inp("gk", "K", role="loggate", mem=kmem or vmem)
+            g = draw(st.sampled_from(gates)) if gates else d.inp("gk", "K", role="loggate", mem=routed and draw(st.booleans()))
             terms.append(f"(1 - exp({g})) {v}^T")
         elif kind == "uv":
             u = d.inp("uv", "V", param=True) if draw(st.booleans()) else d.inp("uv", "V")
-            terms.append(f"{d.inp('k', 'K', mem=kmem)} ({u} * {v})^T")
+            terms.append(f"{d.inp('k', 'K', mem=routed and draw(st.booleans()))} ({u} * {v})^T")
         elif kind == "dtv":
-            terms.append(f"{kf} ({d.inp('dt', role='positive', mem=vmem)} * {v})^T")
+            terms.append(f"{kf} ({d.inp('dt', role='positive', mem=routed and draw(st.booleans()))} * {v})^T")
         else:
-            terms.append(f"sigmoid({d.inp('a', mem=kmem)}) * {kf} {v}^T")
+            terms.append(f"sigmoid({d.inp('a', mem=routed and draw(st.booleans()))}) * {kf} {v}^T")
     out = terms[0]
     for t in terms[1:]:
         out += draw(st.sampled_from([" + ", " - "])) + t
@@ -274,15 +277,18 @@ def lin_specs(draw) -> str:
 
     # ---- transition of S
     factors = [draw(transition_factor(d, routed)) for _ in range(draw(st.integers(1, 3)))]
-    gv = d.inp("gv", "V", role="loggate", mem=routed and draw(st.booleans())) if rarely(draw, 2) \
-        else None
-    core = "S" + (f" diag(exp({gv}))" if gv else "")
-    ins = draw(input_terms(d, factors, kf, v, kmem, vmem))
-    if gv is None and rarely(draw, 5):
-        # input inside the transition: A (S + k v^T) = A S + (A k) v^T
-        update = draw(apply_transition(factors, f"S + {ins}", "S"))
+    vside = None
+    if rarely(draw, 2):  # value-side gate, right after S
+        vside = f"diag(exp({d.inp('gv', 'V', role='loggate', mem=routed and draw(st.booleans()))}))"
+        if rarely(draw, 3):
+            vside = f"(exp({d.inp('gs', role='loggate')}) * {vside})"
+    ins = draw(input_terms(d, factors, kf, v, routed))
+    if rarely(draw, 5):
+        # the input inside the transition: A (S + k v^T) E = A S E + (A k) (E v)^T
+        core = f"S + {ins}" if vside is None else f"(S + {ins}) {vside}"
+        update = draw(apply_transition(factors, core))
     else:
-        update = draw(apply_transition(factors, core, "S")) + " + " + ins
+        update = draw(apply_transition(factors, "S" + (f" {vside}" if vside else ""))) + " + " + ins
 
     # ---- routing
     sel = w = None
@@ -316,7 +322,7 @@ def lin_specs(draw) -> str:
         # O(1) -- a false alarm, not a compiler bug; renormalise only with 2 selected memories.
         if topn == 2 and draw(st.booleans()):
             read = f"{read} / sum({w}, M)"
-    if not (kmem or vmem) and rarely(draw, 2):
+    if not (kmem or vmem) and rarely(draw, 2):  # algebra: a per-memory k or v would leave the axis M in o
         u = d.inp("u", "K", param=True)
         read = f"{read} + ({qf}^T ({u} * {kf})) {v}"
 
@@ -328,7 +334,7 @@ def lin_specs(draw) -> str:
         if ztrans == "plain" or (ztrans == "shared" and not factors):
             zupd = "z"
         elif ztrans == "shared":  # z carries the same key-side transition as S
-            zupd = draw(apply_transition(factors, "z", "z"))
+            zupd = draw(apply_transition(factors, "z"))
         elif ztrans == "scalar":
             zupd = f"exp({d.inp('gs', role='loggate')}) * z"
         elif ztrans == "keydiag":
@@ -487,6 +493,18 @@ REGRESSIONS = {
     # the chunkwise op silently dropped exp(g) (rel err ~0.6 against the naive recurrence)
     "scaled_identity_in_product": _P + "in g: loggate\nin gk[K]: loggate\nstate S[K, V]\n"
                                   "S = I exp(g) diag(exp(gk)) S + k v^T\nout o = S^T q\n",
+    # the naive oracle's scaled identity on a routed state: a per-token scalar scale was broadcast
+    # against [B, H, M, K, V] without its memory axis (wrong reference, or a stack() shape crash)
+    "scaled_identity_routed": "lin r\ndim M, K, V\nin q[K], k[M, K], v[V], r[M]\nin gs: loggate\n"
+                              "in beta[M]: unit\nlet n = l2norm(k)\nlet sel = topk(r, 1)\n"
+                              "let w = sel * softmax(r)\nstate S[M, K, V] routed by sel\n"
+                              "S = I exp(gs) (I - beta * n n^T) S + beta * n v^T\nout o = sum(w * (S^T q), M)\n",
+    # a per-memory gate next to the identity, I exp(gm) with gm[M]: I times an [M]-vector is typed as that
+    # vector, and normalize could not bound "log(I exp(gm))": "cannot show that the key-side decay ... <= 1"
+    "identity_times_memory_gate": "lin r\ndim M, K, V\nin q[K], k[K], v[V], r[M]\nin gm[M]: loggate\n"
+                                  "let sel = topk(r, 2)\nlet w = sel * softmax(r)\n"
+                                  "state S[M, K, V] routed by sel\nS = I exp(gm) S + k v^T\n"
+                                  "out o = sum(w * (S^T q), M)\n",
     # per-token matrix times vector outside the state (codegen/emit.py had no per-token value for it)
     "matvec_in_input": _P + "in k2[K], v2[V], b1: unit, b2: unit\nlet n1 = l2norm(k)\nlet n2 = l2norm(k2)\n"
                         "state S[K, V]\nS = (I - b2 * n2 n2^T) (I - b1 * n1 n1^T) S + ((I - b2 * n2 n2^T) "
@@ -507,8 +525,8 @@ def test_regressions(name):
     run_compare(REGRESSIONS[name])
 
 
-# Valid specs (inside the documented algebra) that the compiler rejects with a LinError. Strict xfail:
-# when one starts to compile and match, the marker must go (and the generator may then draw the form).
+# Valid specs (inside the documented algebra) that the compiler rejected with a LinError (fixed in normalize /
+# types since); the generator draws these forms now, the minimal specs stay as regressions.
 KNOWN_GAPS = {
     # n^T S diag(e) parses as (n^T S) diag(e): a row form times a value-side gate ("unsupported product");
     # n^T (S diag(e)) is accepted
@@ -532,9 +550,6 @@ KNOWN_GAPS = {
                                     "state S[M, K, V] routed by sel\n"
                                     "S = (I - beta * n n^T) S + beta * n v^T\nout o = sum(w * (S^T q), M)\n",
 }
-
-
-_GAP = pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason="the compiler rejects a valid spec")
 
 
 @pytest.mark.parametrize("name", list(KNOWN_GAPS))

@@ -1,8 +1,7 @@
 """The chunkwise engine as Triton kernels: the same contract as engine.chunk_scan, three phases.
 
   prep   (grid: chunks x sequences)  the UT/WY system of the rank-one factors: M, T = (I - M)^-1 by
-         Neumann doubling (prod_k (I + M^(2^k)), exact because M is strictly lower triangular),
-         W = T (e^{G_(t-1)} a), U0 = T N V;
+         forward substitution (M is strictly lower triangular), W = T (e^{G_(t-1)} a), U0 = T N V;
   state  (grid: sequences x value blocks)  walks the chunks in order with the state in registers,
          stores each chunk-start state and the pseudo-values u = W S_c + U0;
   read   (grid: chunks x sequences x output blocks)  S^T x or S y for every requested read.
@@ -24,6 +23,9 @@ def _empty(*shape, device, dtype):
     return torch.empty(*shape, device=device, dtype=dtype)
 
 
+ACCURATE = "tf32x3"  # fp32-accurate products on tensor cores (three tf32 products)
+
+
 def _p2(x, lo=16):
     return max(lo, triton.next_power_of_2(int(x)))
 
@@ -42,7 +44,7 @@ def _rows_gate(G_ptr, n, tok, tok_ok, kk, k_ok, Tp, K: tl.constexpr, GK: tl.cons
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 NSQ: tl.constexpr):
+                 PREC: tl.constexpr):
     c = tl.program_id(0)
     n = tl.program_id(1)
     L: tl.constexpr = C * R
@@ -72,7 +74,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         a_dec = a * tl.exp(Gex)
     else:
         b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0)
-        M = tl.dot(a, tl.trans(b), input_precision="ieee")
+        M = tl.dot(a, tl.trans(b), input_precision=PREC)
         if GK == 1:
             Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
             Gr = _rows_gate(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
@@ -81,14 +83,13 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
-    # T = (I - M)^-1 = (I + M)(I + M^2)(I + M^4)...
-    eye = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
-    Tm = eye + M
-    Pw = M
-    for _ in tl.static_range(NSQ):
-        Pw = tl.dot(Pw, Pw, input_precision="ieee")
-        Tm = Tm + tl.dot(Tm, Pw, input_precision="ieee")
-    W = tl.dot(Tm, a_dec, input_precision="ieee")
+    # T = (I - M)^-1 by forward substitution: T[i] = e_i + sum_j M[i, j] T[j] (rows j < i are final)
+    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
+    for i in range(1, L):
+        mrow = tl.sum(tl.where(rows[:, None] == i, M, 0.0), 0)
+        new = tl.sum(mrow[:, None] * Tm, 0)
+        Tm = tl.where(rows[:, None] == i, Tm + new[None, :], Tm)
+    W = tl.dot(Tm, a_dec, input_precision=PREC)
     wbase = (n * NC + c) * L + rows
     tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
@@ -112,15 +113,15 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             pbase = n * T * P + c * C * P + prow
             kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            Nin = tl.dot(a, tl.trans(kp), input_precision="ieee")
+            Nin = tl.dot(a, tl.trans(kp), input_precision=PREC)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
                 Gp = _rows_gate(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK)
                 Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
             else:
                 Nin = tl.where(low, Nin, 0.0)
-            rhs = tl.dot(Nin, vp, input_precision="ieee")
-    U0 = tl.dot(Tm, rhs, input_precision="ieee")
+            rhs = tl.dot(Nin, vp, input_precision=PREC)
+    U0 = tl.dot(Tm, rhs, input_precision=PREC)
     tl.store(U0_ptr + wbase[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
 
 
@@ -338,10 +339,10 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision="ieee"):
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE):
     """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
-    state pass's and reads' matrix-product mode: "ieee" (fp32) or "tf32" (tensor cores, for bf16/fp16 inputs).
-    The WY inverse always uses ieee products."""
+    state pass's and reads' matrix-product mode: "tf32x3" (fp32-accurate) or "tf32" (for bf16/fp16 inputs).
+    The WY system always uses the accurate mode."""
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -375,9 +376,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
-        nsq = max(0, BL.bit_length() - 2)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, NSQ=nsq, num_stages=1)
+                              BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
     h = _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
