@@ -34,8 +34,8 @@ def as_mem_scalar(x: Expr, other: Ty) -> Expr:
     if a.kind != "vec" or a.mem is not None:
         return x
     d = a.dims[0]
-    if (other.mem and d == other.mem) or (d in MEMORY_DIMS.get() and other.mem is None and other.kind in
-                                          ("vec", "row", "mat") and other.dims[0] != d):
+    if (other.mem and d == other.mem) or (d in MEMORY_DIMS.get() and other.mem is None and (
+            other.kind == "ident" or (other.kind in ("vec", "row", "mat") and other.dims[0] != d))):
         return Unary("asmem", x, Ty("scalar", (), d), x.loc)
     return x
 

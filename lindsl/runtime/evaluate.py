@@ -65,20 +65,20 @@ class Evaluator:
     def binary(self, e: Binary):
         l, r = self.ev(e.l), self.ev(e.r)
         if e.ty.kind == "ident":
-            sl = l.scale if isinstance(l, _Ident) else l
-            sr = r.scale if isinstance(r, _Ident) else r
+            sl = l.scale_as(e.ty) if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
+            sr = r.scale_as(e.ty) if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
             if e.op == "*":
-                return _Ident(_mul_scale(sl, sr))
+                return _Ident(_mul_scale(sl, sr), e.ty)
             one = lambda z: 1.0 if z is None else z  # noqa: E731
-            return _Ident(one(sl) + one(sr) if e.op == "+" else one(sl) - one(sr))
+            return _Ident(one(sl) + one(sr) if e.op == "+" else one(sl) - one(sr), e.ty)
         if isinstance(l, _Ident) or isinstance(r, _Ident):
             n = e.ty.dims[0] if e.ty.kind == "mat" else None
             other = r if isinstance(l, _Ident) else l
             if n is None:
                 raise ValueError("the identity I must be combined with a matrix")
             eye = torch.eye(self.dims[n], dtype=other.dtype, device=other.device)
-            l = l.materialize(eye) if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
-            r = r.materialize(eye) if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
+            l = l.materialize(eye, e.ty) if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
+            r = r.materialize(eye, e.ty) if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
         else:
             l, r = align(l, e.l.ty, e.ty), align(r, e.r.ty, e.ty)
         if e.op == "+":
@@ -98,16 +98,14 @@ class Evaluator:
     def matmul(self, e: MatMul):
         a, b = e.l.ty, e.r.ty
         l, r = self.ev(e.l), self.ev(e.r)
-        if isinstance(l, _Ident) and isinstance(r, _Ident):
-            return _Ident(_mul_scale(l.scale, r.scale))
-        if isinstance(l, _Ident) and b.kind == "scalar":
-            return _Ident(_mul_scale(l.scale, r))
-        if isinstance(r, _Ident) and a.kind == "scalar":
-            return _Ident(_mul_scale(r.scale, l))
+        if e.ty.kind == "ident":
+            sl = l.scale_as(e.ty) if isinstance(l, _Ident) else align(l, a, e.ty)
+            sr = r.scale_as(e.ty) if isinstance(r, _Ident) else align(r, b, e.ty)
+            return _Ident(_mul_scale(sl, sr), e.ty)
         if isinstance(l, _Ident):
-            return r if l.scale is None else _scaled(r, l.scale, b)
+            return r if l.scale is None else align(l.scale_as(e.ty), Ty("scalar", (), e.ty.mem), e.ty) * align(r, b, e.ty)
         if isinstance(r, _Ident):
-            return l if r.scale is None else _scaled(l, r.scale, a)
+            return l if r.scale is None else align(l, a, e.ty) * align(r.scale_as(e.ty), Ty("scalar", (), e.ty.mem), e.ty)
         if a.kind == "scalar" or b.kind == "scalar":
             return align(l, a, e.ty) * align(r, b, e.ty)
         mem = e.ty.mem
@@ -150,16 +148,24 @@ class Evaluator:
 
 
 class _Ident:
-    """The identity matrix I (times an optional scalar), materialised only where it is added to a matrix."""
+    """The identity matrix I times an optional scalar (of type ty: per memory or not), materialised only
+    where it meets a matrix."""
 
-    def __init__(self, scale=None):
+    def __init__(self, scale=None, ty: Ty | None = None):
         self.scale = scale
+        self.ty = ty or Ty("scalar")
 
-    def materialize(self, eye):
-        if self.scale is None:
+    def scale_as(self, ty: Ty):
+        """The scale in the layout of a scalar of type ty's memory axis (None for a plain I)."""
+        if self.scale is None or not torch.is_tensor(self.scale):
+            return self.scale
+        return align(self.scale, Ty("scalar", (), self.ty.mem), Ty("scalar", (), ty.mem))
+
+    def materialize(self, eye, ty: Ty):
+        s = self.scale_as(ty)
+        if s is None:
             return eye
-        s = self.scale
-        return eye * (s[..., None, None] if torch.is_tensor(s) else s)
+        return eye * (align(s, Ty("scalar", (), ty.mem), ty) if torch.is_tensor(s) else s)
 
 
 def _mul_scale(a, b):
@@ -168,10 +174,3 @@ def _mul_scale(a, b):
     if b is None:
         return a
     return a * b
-
-
-def _scaled(x, s, ty: Ty):
-    """s * x for a scalar s and a value x of type ty."""
-    if not torch.is_tensor(s):
-        return x * s
-    return x * s.reshape(s.shape + (1,) * ncore(ty)) if torch.is_tensor(x) else s * x
