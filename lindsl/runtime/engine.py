@@ -105,10 +105,11 @@ def _cumsum(g, C):
     return G, G - g
 
 
-def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precision=None):
+def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precision=None, return_states=False):
     """Run the canonical recurrence chunkwise. Shapes: gk None|[N,T]|[N,T,K]; gv None|[N,T,V];
     b, a None|[N,T,R,K]; k [N,T,P,K] and v [N,T,P,V] (P may be 0); S0 None|[N,K,V].
-    Returns (outs, S_T, u) with u [N,T,R,V] the pseudo-values (None when R = 0)."""
+    Returns (outs, S_T, u) with u [N,T,R,V] the pseudo-values (None when R = 0); with return_states, also the
+    chunk-start states [N, NC, K, V] and the chunk size."""
     ref = k if k is not None else b
     N, T = ref.shape[:2]
     K = K or ref.shape[-1]
@@ -225,6 +226,8 @@ def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precisio
         outs.append(out.reshape((N, Tp) + tuple(out.shape[3:]))[:, :T])
     if R:
         u = u.reshape(N, NC, C, R, V).reshape(N, Tp, R, V)[:, :T]
+    if return_states:
+        return outs, S, u, Sc, C
     return outs, S, u
 
 
@@ -246,6 +249,13 @@ def flip(x):
     return None if x is None else x.flip(1)
 
 
-def rev_cumsum(x):
-    """sum_{s >= t} x_s along time."""
-    return x.flip(1).cumsum(1).flip(1)
+def pad_time(x, Tp):
+    """Zero-pad along time (dim 1) to Tp steps: zero log-gates and vectors are identity steps."""
+    return _pad_time(x, Tp)
+
+
+def local_rev_cumsum(x, C):
+    """sum over s >= t within t's chunk of C steps (time padded to a multiple of C)."""
+    N, Tp = x.shape[:2]
+    y = x.reshape((N, Tp // C, C) + tuple(x.shape[2:]))
+    return y.flip(2).cumsum(2).flip(2).reshape(x.shape)

@@ -339,7 +339,13 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE):
+def triton_chunk(gk, gv):
+    """The chunk size the Triton engine uses: 16 with per-dimension gates (pair-by-pair decays), else 64."""
+    return 16 if (gk is not None and gk.dim() == 3) or gv is not None else 64
+
+
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
+                      return_states=False):
     """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
     state pass's and reads' matrix-product mode: "tf32x3" (fp32-accurate) or "tf32" (for bf16/fp16 inputs).
     The WY system always uses the accurate mode."""
@@ -356,7 +362,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         raise NotImplementedError("the Triton engine does not yet support a value-side gate together with "
                                   "rank-one transition factors (per-column WY); use the torch engine")
     loop = GK == 2 or GV == 2
-    C = 16 if loop else 64
+    C = triton_chunk(gk, gv)
     NC = max(1, triton.cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
@@ -398,4 +404,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=1)
         outs.append(out)
+    if return_states:
+        return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
