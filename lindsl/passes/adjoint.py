@@ -15,7 +15,9 @@ Let dS_t be the total gradient reaching S_t. Then, by the chain rule through one
                        the gates move onto the token vectors: x -> e^{+G_t} x for reads, k, b -> e^{-G_t},
                        a -> e^{+G_{t-1}}, v -> e^{-Gv_t}, o -> e^{+Gv_t}. Hence
                        dG_t = sum (+/-) x * dx over those vectors (shifted by one for a and 'before' reads),
-                       plus rowsum(dS_T * S_T) at the end, and dg_t = sum_{s >= t} dG_s.
+                       plus rowsum(dS_T * S_T) at the end, and dg_t = sum_{s >= t} dG_s, evaluated as a sum
+                       within t's chunk plus the exact derivative at the next chunk's first token t',
+                       rowsum(dS_t' * D_t' S_(t'-1) E_t'), from the stored chunk states (no long cancelling sums).
 The plan below lists these equations for one Canonical; codegen renders it as code and explain as text.
 """
 from __future__ import annotations
@@ -62,10 +64,12 @@ class AdjointPlan:
                              for g in self.key_gauge)
             red = " (summed over K)" if self.key_gate == "scalar" else ""
             lines.append(f"dgk_t = sum_(s>=t) ( {terms} ){red} + [t=T] rowsum(dS_T * S_T)")
+            lines.append("      = (that sum within t's chunk) + rowsum(dS_t' * D_t' S_(t'-1) E_t'), t' = next chunk's first token")
         if self.value_gate:
             terms = " ".join(f"{'+' if g.sign > 0 else '-'} {g.vec}*{g.grad}{'[t+1]' if g.shift else ''}"
                              for g in self.value_gauge)
             lines.append(f"dgv_t = sum_(s>=t) ( {terms} ) + [t=T] colsum(dS_T * S_T)")
+            lines.append("      = (that sum within t's chunk) + colsum(dS_t' * A_t' S_(t'-1) E_t'), t' = next chunk's first token")
         lines.append("dS_0 = A_0^T dS'_0 E_0 + (x dO^T of reads before token 0)")
         return lines
 
