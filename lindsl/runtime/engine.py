@@ -259,3 +259,30 @@ def local_rev_cumsum(x, C):
     N, Tp = x.shape[:2]
     y = x.reshape((N, Tp // C, C) + tuple(x.shape[2:]))
     return y.flip(2).cumsum(2).flip(2).reshape(x.shape)
+
+
+def recurrent_scan(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
+    """The canonical recurrence token by token (the fused-recurrent form, for decoding and short inputs).
+    Same arguments and results as chunk_scan, without u."""
+    ref = k if k is not None else b
+    N, T = ref.shape[:2]
+    K = K or ref.shape[-1]
+    V = V or v.shape[-1]
+    S = S0.to(ref.dtype) if S0 is not None else torch.zeros(N, K, V, device=ref.device, dtype=ref.dtype)
+    outs = [[] for _ in reads]
+    for t in range(T):
+        prev = S
+        S = prev
+        if gk is not None:
+            S = S * (gk[:, t].exp()[:, None, None] if gk.dim() == 2 else gk[:, t].exp()[:, :, None])
+        if b is not None:
+            S = S + torch.einsum("nrk,nrv->nkv", b[:, t], torch.einsum("nrk,nkv->nrv", a[:, t], prev))
+        if gv is not None:
+            S = S * gv[:, t].exp()[:, None, :]
+        if k is not None and k.shape[2]:
+            S = S + torch.einsum("npk,npv->nkv", k[:, t], v[:, t])
+        for i, (side, timing, x) in enumerate(reads):
+            St = S if timing == "after" else prev
+            outs[i].append(torch.einsum("nkv,nk->nv", St, x[:, t]) if side == "k" else
+                           torch.einsum("nkv,nv->nk", St, x[:, t]))
+    return [torch.stack(o, 1) for o in outs], S, None

@@ -85,6 +85,10 @@ class Op:
     def __call__(self, *args, **kwargs):
         return self.module.op(*args, **kwargs)
 
+    def step(self, *args, **kwargs):
+        """Decode: the fused-recurrent form (state in, state out, no autograd), same signature as the op."""
+        return self.module.fused_recurrent(*args, **kwargs)
+
     def backend_for(self, tensor, backend=None) -> str:
         """The engine a call with this tensor runs: 'triton' (GPU, or interpreter when asked) or 'torch'."""
         return self.module.pick_backend(tensor, backend)

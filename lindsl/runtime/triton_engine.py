@@ -325,6 +325,79 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
+@triton.jit
+def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr, x_ptr, out_ptr, T,
+                      NREAD: tl.constexpr, K: tl.constexpr, V: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BK: tl.constexpr,
+                      BV: tl.constexpr, GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr,
+                      BEFORE_MASK: tl.constexpr):
+    """One sequence and value block: the state in registers, tokens in order (the fused-recurrent form).
+    Reads are side-k (S^T x); bit r of BEFORE_MASK marks read r as taken before the update."""
+    n = tl.program_id(0)
+    vb = tl.program_id(1)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    vv = vb * BV + tl.arange(0, BV)
+    v_ok = vv < V
+    smask = k_ok[:, None] & v_ok[None, :]
+    if HAS_S0:
+        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0)
+    else:
+        S = tl.zeros([BK, BV], dtype=tl.float32)
+    for t in range(0, T):
+        prev = S
+        for r in tl.static_range(NREAD):
+            if (BEFORE_MASK >> r) & 1:
+                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0)
+                tl.store(out_ptr + ((r * tl.num_programs(0) + n) * T + t) * V + vv, tl.sum(x[:, None] * prev, 0),
+                         mask=v_ok)
+        if GK == 1:
+            S = S * tl.exp(tl.load(gk_ptr + n * T + t))
+        if GK == 2:
+            S = S * tl.exp(tl.load(gk_ptr + (n * T + t) * K + kk, mask=k_ok, other=0.0))[:, None]
+        for j in tl.static_range(R):
+            aj = tl.load(a_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0)
+            bj = tl.load(b_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0)
+            uj = tl.sum(aj[:, None] * prev, 0)
+            S += bj[:, None] * uj[None, :]
+        if GV:
+            S = S * tl.exp(tl.load(gv_ptr + (n * T + t) * V + vv, mask=v_ok, other=0.0))[None, :]
+        for i in tl.static_range(P):
+            ki = tl.load(k_ptr + ((n * T + t) * P + i) * K + kk, mask=k_ok, other=0.0)
+            vi = tl.load(v_ptr + ((n * T + t) * P + i) * V + vv, mask=v_ok, other=0.0)
+            S += ki[:, None] * vi[None, :]
+        for r in tl.static_range(NREAD):
+            if not ((BEFORE_MASK >> r) & 1):
+                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0)
+                tl.store(out_ptr + ((r * tl.num_programs(0) + n) * T + t) * V + vv, tl.sum(x[:, None] * S, 0),
+                         mask=v_ok)
+    tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
+
+
+def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
+    """Triton version of engine.recurrent_scan (reads of side k only: the forward's)."""
+    ref = k if k is not None else b
+    dev = ref.device
+    N, T = ref.shape[:2]
+    K = K or ref.shape[-1]
+    V = V or v.shape[-1]
+    R = b.shape[2] if b is not None else 0
+    P = k.shape[2] if k is not None else 0
+    f32 = torch.float32
+    dummy = torch.zeros(1, device=dev, dtype=f32)
+    c32 = lambda x: dummy if x is None else x.to(f32).contiguous()  # noqa: E731
+    assert all(side == "k" for side, _, _ in reads)
+    mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before")
+    xs = torch.stack([x.to(f32) for _, _, x in reads], 0).contiguous() if reads else dummy
+    out = _empty(len(reads), N, T, V, device=dev, dtype=f32)
+    ST = _empty(N, K, V, device=dev, dtype=f32)
+    BV = min(_p2(V), 32 if K >= 128 else 64)
+    _recurrent_kernel[(N, triton.cdiv(V, BV))](
+        c32(gk), c32(gv), c32(b), c32(a), c32(k), c32(v), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
+        BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
+        HAS_S0=S0 is not None, BEFORE_MASK=mask)
+    return [out[i] for i in range(len(reads))], ST, None
+
+
 def _cum(g, C, Tp):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32."""
     if g is None:
