@@ -186,6 +186,47 @@ def sdpa_fns(B, T, H, D):
     return fwd, fb
 
 
+FLA_DECODE = {
+    "retnet": ("simple_gla", "fused_recurrent_simple_gla"), "gla": ("gla", "fused_recurrent_gla"),
+    "deltanet": ("delta_rule", "fused_recurrent_delta_rule"),
+    "gated_deltanet": ("gated_delta_rule", "fused_recurrent_gated_delta_rule"),
+}
+
+
+def decode_row(name, B, H, D, with_fla):
+    """One decode step (T=1, state in and out): lindsl's fused-recurrent form vs fla's fused_recurrent."""
+    op = lindsl.load(name)
+    sizes = default_sizes(op.spec, K=D, V=D, M=4)
+    args = [v.to(torch.bfloat16) for v in random_inputs(op.spec, B, 1, H, sizes, torch.float32, 1.0, 0,
+                                                         device="cuda").values()]
+    from lindsl.runtime.naive import state_shape
+    st = tuple(torch.zeros(state_shape(s, B, H, sizes), device="cuda") for s in op.spec.states)
+    st = st[0] if len(st) == 1 else st
+    step = lambda: op.step(*args, initial_state=st, output_final_state=True)  # noqa: E731
+    step()
+    row = dict(spec=name, batch=B, H=H, D=D, lindsl_step_ms=time_ms(step))
+    row["lindsl_tok_s"] = B / row["lindsl_step_ms"] * 1e3
+    if with_fla and name in FLA_DECODE:
+        import importlib
+        mod, fn_name = FLA_DECODE[name]
+        fn = getattr(importlib.import_module(f"fla.ops.{mod}"), fn_name)
+        bf, dev = torch.bfloat16, "cuda"
+        q, k, v = (torch.randn(B, 1, H, D, device=dev, dtype=bf) for _ in range(3))
+        k = F.normalize(k.float(), dim=-1).to(bf)
+        g = (F.logsigmoid(torch.randn(B, 1, H, device=dev)) / 16).to(bf)
+        gk = (F.logsigmoid(torch.randn(B, 1, H, D, device=dev)) / 16).to(bf)
+        beta = torch.rand(B, 1, H, device=dev, dtype=bf)
+        h0 = torch.zeros(B, H, D, D, device=dev)
+        call = {"simple_gla": lambda: fn(q, k, v, g=g, initial_state=h0, output_final_state=True),
+                "gla": lambda: fn(q, k, v, gk=gk, initial_state=h0, output_final_state=True),
+                "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True),
+                "gated_delta_rule": lambda: fn(q, k, v, g, beta, initial_state=h0, output_final_state=True)}[mod]
+        call()
+        row["fla_step_ms"] = time_ms(call)
+        row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
+    return row
+
+
 def io_floor_ms(B, T, H, D, n_in=3):
     return (n_in + 1) * B * T * H * D * 2 / 4.25e12 * 1e3
 
@@ -199,6 +240,7 @@ def main():
     p.add_argument("--bench-specs", default=",".join(LIBRARY))
     p.add_argument("--fla", default="", help="comma list of specs whose fla counterpart is timed in this run")
     p.add_argument("--skip-check", action="store_true")
+    p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
     a = p.parse_args()
     env = dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, triton=triton.__version__,
                date=time.strftime("%Y-%m-%d"))
@@ -259,6 +301,18 @@ def main():
             dump()
             torch.cuda.empty_cache()
             print(fmt_row(row), flush=True)
+    if a.decode:
+        results["decode"] = []
+        for name in a.decode.split(","):
+            for B in (64, 256):
+                try:
+                    row = decode_row(name, B, 16, 128, name in fla_set)
+                except Exception as e:
+                    row = dict(spec=name, batch=B, error=repr(e))
+                    traceback.print_exc()
+                results["decode"].append(row)
+                dump()
+                print("decode", json.dumps(row), flush=True)
     print("\n" + table(results), flush=True)
 
 
