@@ -421,7 +421,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       return_states=False):
     """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
     state pass's and reads' matrix-product mode: "tf32x3" (fp32-accurate) or "tf32" (for bf16/fp16 inputs).
-    The WY system always uses the accurate mode."""
+    The WY system, and the state pass when there are rank-one factors (its pseudo-values u feed the backward's
+    gate gradients), always use the accurate mode."""
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -463,7 +464,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BVs = min(BV, 32 if K >= 128 else 64)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, PREC=precision, num_stages=1)
+                                             HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
+                                             num_stages=1)
     outs = []
     for side, timing, x in reads:
         side_k = side == "k"
