@@ -18,7 +18,7 @@ from triton.compiler import ASTSource
 import lindsl
 from lindsl.check import default_sizes, random_inputs
 
-KERNELS = ("_prep_kernel", "_state_kernel", "_read_kernel")
+KERNELS = ("_prep_kernel", "_prep_col_kernel", "_state_kernel", "_read_kernel", "_recurrent_kernel")
 SHARED_LIMIT = 232448
 
 
@@ -68,6 +68,7 @@ def main():
             try:
                 o, _ = op(*args.values(), backend="triton")
                 (o[0] if isinstance(o, tuple) else o).sum().backward()
+                op.step(*args.values(), backend="triton")
             except (ValueError, NotImplementedError) as e:
                 print(f"{name} D={D}: not run by the Triton engine: {e}")
         for kname in KERNELS:

@@ -143,7 +143,7 @@ def generate_module(n: Normalized) -> str:
         outputs=repr([o for o, _ in spec.outputs]), n_outputs=len(spec.outputs), n_states=len(spec.states),
         builtins_src=_runtime_source("builtins.py"), shapes_src=_runtime_source("shapes.py"),
         engine_src=_runtime_source("engine.py"),
-        triton_src=_indent(_runtime_source("triton_engine.py")), triton_unsupported=_triton_unsupported(n), options=options, has_scale="scale" in spec.options,
+        triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
         lets=lets, epilogue=epilogue, doc=f"chunkwise op generated from {Path(spec.file).name}",
     )
@@ -177,12 +177,3 @@ def _unpack(names: list[str]) -> str:
 
 def _indent(src: str) -> str:
     return "\n".join(("    " + line) if line.strip() else "" for line in src.splitlines())
-
-
-def _triton_unsupported(n: Normalized) -> str:
-    """Why the Triton engine cannot run this spec, or '' when it can."""
-    for name, c in n.canon.items():
-        if c.value_gate is not None and c.pairs:
-            return (f"state {name} combines a value-side gate with rank-one transition factors (a per-column "
-                    f"WY system), which the Triton engine does not implement yet")
-    return ""

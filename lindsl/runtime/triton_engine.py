@@ -126,10 +126,86 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
 
 
 @triton.jit
+def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, U0_ptr, T, Tp, NC,
+                     K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                     BL: tl.constexpr, BK: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr):
+    """The WY system of one value column (a value-side gate with rank-one factors): the pair weights carry the
+    column's decay exp(Gv_i[v] - Gv_j[v]), so T, W and U0 differ per column. Pairs are formed one by one."""
+    c = tl.program_id(0)
+    n = tl.program_id(1)
+    vc = tl.program_id(2)
+    L: tl.constexpr = C * R
+    rows = tl.arange(0, BL)
+    t_row = rows // R
+    tok = c * C + t_row
+    row_ok = (rows < L) & (tok < T)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    m2 = row_ok[:, None] & k_ok[None, :]
+    a = tl.load(a_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :], mask=m2, other=0.0)
+    gvr = tl.load(Gv_ptr + (n * Tp + tok) * V + vc, mask=row_ok, other=0.0)
+    if GK != 0:
+        Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+    else:
+        Gex = gvr
+    M = tl.zeros([BL, BL], dtype=tl.float32)
+    for j in range(0, L):
+        tj = c * C + j // R
+        bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0)
+        ok = (t_row > j // R) & row_ok & (tj < T)
+        col = _pair_col(a, bj, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K, GK)
+        gvj = tl.load(Gv_ptr + (n * Tp + tj) * V + vc)
+        col = col * tl.exp(tl.where(ok, gvr - gvj, float("-inf")))
+        M = tl.where(rows[None, :] == j, col[:, None], M)
+    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
+    for i in range(1, L):
+        mrow = tl.sum(tl.where(rows[:, None] == i, M, 0.0), 0)
+        new = tl.sum(mrow[:, None] * Tm, 0)
+        Tm = tl.where(rows[:, None] == i, Tm + new[None, :], Tm)
+    if GK == 2:
+        a_dec = a * tl.exp(Gex)
+    elif GK == 1:
+        a_dec = a * tl.exp(Gex)[:, None]
+    else:
+        a_dec = a
+    a_dec = a_dec * tl.exp(gvr)[:, None]
+    W = tl.dot(Tm, a_dec, input_precision=PREC)
+    wbase = ((n * NC + c) * V + vc) * L + rows
+    tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    rhs = tl.zeros([BL], dtype=tl.float32)
+    LP: tl.constexpr = C * P
+    for s in range(0, LP):
+        ts = c * C + s // P
+        ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0)
+        vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vc, mask=ts < T, other=0.0)
+        ok = (t_row > s // P) & row_ok & (ts < T)
+        col = _pair_col(a, ks, Gex, G_ptr, n, ts, Tp, kk, k_ok, ok, K, GK)
+        gvs = tl.load(Gv_ptr + (n * Tp + ts) * V + vc)
+        rhs += col * tl.exp(tl.where(ok, gvr - gvs, float("-inf"))) * vs
+    U0 = tl.sum(Tm * rhs[None, :], 1)
+    tl.store(U0_ptr + ((n * NC + c) * L + rows) * V + vc, U0, mask=rows < L)
+
+
+@triton.jit
+def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
+    """sum_d a_i[d] y[d] exp(G_(t_i - 1)[d] - G_tj[d]) for the rows where ok (0 elsewhere)."""
+    if GK == 2:
+        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0)
+        e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
+        return tl.sum(a * y[None, :] * e, 1)
+    elif GK == 1:
+        Gj = tl.load(G_ptr + n * Tp + tj)
+        return tl.sum(a * y[None, :], 1) * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))
+    else:
+        return tl.where(ok, tl.sum(a * y[None, :], 1), 0.0)
+
+
+@triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
-                  GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr):
+                  GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
+                  COLW: tl.constexpr):
     n = tl.program_id(0)
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
@@ -162,11 +238,22 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             tok = c * C + t_row
             row_ok = (rows < L) & (tok < T)
             wbase = (n * NC + c) * L + rows
-            Wc = tl.load(W_ptr + wbase[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
-                         other=0.0)
             U0c = tl.load(U0_ptr + wbase[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
                           other=0.0)
-            u = tl.dot(Wc, S, input_precision=PREC) + U0c
+            if COLW:
+                u = U0c
+                vcol = tl.arange(0, BV)
+                for vi in tl.static_range(BV):
+                    v_i = vb * BV + vi
+                    wv = tl.load(W_ptr + (((n * NC + c) * V + v_i) * L + rows)[:, None] * K + kk[None, :],
+                                 mask=(rows < L)[:, None] & k_ok[None, :] & (v_i < V), other=0.0)
+                    s_col = tl.sum(tl.where(vcol[None, :] == vi, S, 0.0), 1)
+                    u_col = tl.sum(wv * s_col[None, :], 1)
+                    u = tl.where(vcol[None, :] == vi, u + u_col[:, None], u)
+            else:
+                Wc = tl.load(W_ptr + wbase[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
+                             other=0.0)
+                u = tl.dot(Wc, S, input_precision=PREC) + U0c
             base = n * T * R + c * C * R + rows
             tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
             b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
@@ -177,6 +264,10 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 Gr2 = tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
                               mask=row_ok[:, None] & k_ok[None, :], other=0.0)
                 b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
+            if GV:
+                Gvr = tl.load(Gv_ptr + (n * Tp + tok)[:, None] * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
+                              other=0.0)
+                u = u * tl.exp(tl.where(row_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvr, float("-inf")))
             Snew += tl.dot(tl.trans(b), u, input_precision=PREC)
         if P > 0:
             prow = tl.arange(0, BLP)
@@ -432,9 +523,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     P = k.shape[2] if k is not None else 0
     GK = 0 if gk is None else (1 if gk.dim() == 2 else 2)
     GV = 0 if gv is None else 2
-    if GV and R:
-        raise NotImplementedError("the Triton engine does not yet support a value-side gate together with "
-                                  "rank-one transition factors (per-column WY); use the torch engine")
     loop = GK == 2 or GV == 2
     C = triton_chunk(gk, gv)
     NC = max(1, triton.cdiv(T, C))
@@ -452,7 +540,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
     W = U0 = dummy
-    if R:
+    if R and GV:
+        L = C * R
+        W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
+        _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
+                                     BL=BL, BK=BK, GK=GK, PREC=ACCURATE, num_stages=1)
+    elif R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
@@ -461,11 +555,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     h = _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
-    BVs = min(BV, 32 if K >= 128 else 64)
+    BVs = 16 if (R and GV) else min(BV, 32 if K >= 128 else 64)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
-                                             num_stages=1)
+                                             COLW=bool(R and GV), num_stages=1)
     outs = []
     for side, timing, x in reads:
         side_k = side == "k"
