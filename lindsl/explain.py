@@ -25,7 +25,9 @@ def latex(e: Expr) -> str:
         sub = "t" if e.kind in ("input", "let") else ""
         if e.shift:
             sub = f"t{e.shift:+d}"
-        return n if e.name == "beta" and False else (rf"\beta_{{{sub}}}" if e.name == "beta" else (f"{n}_{{{sub}}}" if sub else n))
+        if e.name == "beta":
+            n = r"\beta"
+        return f"{n}_{{{sub}}}" if sub else n
     if isinstance(e, Unary):
         return f"-{_p(e.x)}" if e.op == "neg" else latex(e.x)
     if isinstance(e, Transpose):

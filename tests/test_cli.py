@@ -83,3 +83,11 @@ def test_op_reports_its_backend_and_rejects_bad_shapes():
         op(q, q, q, torch.randn(1, 5, 2))
     with pytest.raises(ValueError, match="dimension K"):
         op(q, torch.randn(1, 5, 2, 3), q, -torch.rand(1, 5, 2, 4))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "library").glob("*.lin")))
+def test_explain_every_library_spec(name):
+    from lindsl.explain import explain
+    text = explain(lindsl.load(name).compiled)
+    for section in ("normalized recurrences", "chunkwise form", "backward", "LaTeX"):
+        assert section in text
