@@ -240,6 +240,7 @@ def main():
     p.add_argument("--bench-specs", default=",".join(LIBRARY))
     p.add_argument("--fla", default="", help="comma list of specs whose fla counterpart is timed in this run")
     p.add_argument("--skip-check", action="store_true")
+    p.add_argument("--profile", default="", help="comma list of specs to profile (forward+backward, first shape)")
     p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
     a = p.parse_args()
     env = dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, triton=triton.__version__,
@@ -301,6 +302,18 @@ def main():
             dump()
             torch.cuda.empty_cache()
             print(fmt_row(row), flush=True)
+    for name in filter(None, a.profile.split(",")):
+        B, T, H, D = map(int, a.bench_shapes.split(";")[0].split(","))
+        f1, f2, _ = lindsl_fns(name, B, T, H, D)
+        f2()
+        torch.cuda.synchronize()
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+            f2()
+            torch.cuda.synchronize()
+        table_txt = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
+        with open(os.path.join(a.out, f"profile_{name}.txt"), "w") as fh:
+            fh.write(table_txt)
+        print(f"profile of {name} forward+backward (top kernels by CUDA time):\n{table_txt}", flush=True)
     if a.decode:
         results["decode"] = []
         for name in a.decode.split(","):
