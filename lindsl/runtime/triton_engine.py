@@ -201,11 +201,78 @@ def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl
 
 
 @triton.jit
+def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, kk, k_ok, vv, v_ok,
+                 K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                 BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr, NREAD: tl.constexpr,
+                 BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr):
+    """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u."""
+    t = tl.arange(0, C)
+    tok = c * C + t
+    t_ok = tok < T
+    NSEQ = tl.num_programs(0)
+    for r in tl.static_range(NREAD):
+        x = tl.load(x_ptr + ((r * NSEQ + n) * T + tok)[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+                    other=0.0)
+        if GK == 1:
+            if (BEFORE_MASK >> r) & 1:
+                Gx = tl.load(Gex_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+            else:
+                Gx = tl.load(G_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+            o = tl.dot(x * tl.exp(Gx)[:, None], S, input_precision=RPREC)
+        else:
+            Gx = tl.zeros([C], dtype=tl.float32)
+            o = tl.dot(x, S, input_precision=RPREC)
+        if R > 0:
+            rows = tl.arange(0, BL)
+            t_row = rows // R
+            rtok = c * C + t_row
+            r_ok = (rows < C * R) & (rtok < T)
+            bu = tl.load(b_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :],
+                         mask=r_ok[:, None] & k_ok[None, :], other=0.0)
+            cm = tl.dot(x, tl.trans(bu), input_precision=RPREC)
+            if (BEFORE_MASK >> r) & 1:
+                okm = (t[:, None] > t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
+            else:
+                okm = (t[:, None] >= t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
+            if GK == 1:
+                Gr = tl.load(G_ptr + n * Tp + rtok, mask=r_ok, other=0.0)
+                cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gr[None, :], float("-inf")))
+            else:
+                cm = tl.where(okm, cm, 0.0)
+            o += tl.dot(cm, u, input_precision=RPREC)
+        if P > 0:
+            prow = tl.arange(0, BLP)
+            t_p = prow // P
+            ptok = c * C + t_p
+            p_ok = (prow < C * P) & (ptok < T)
+            pbase = n * T * P + c * C * P + prow
+            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            cm = tl.dot(x, tl.trans(kp), input_precision=RPREC)
+            if (BEFORE_MASK >> r) & 1:
+                okm = (t[:, None] > t_p[None, :]) & t_ok[:, None] & p_ok[None, :]
+            else:
+                okm = (t[:, None] >= t_p[None, :]) & t_ok[:, None] & p_ok[None, :]
+            if GK == 1:
+                Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0)
+                cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gp[None, :], float("-inf")))
+            else:
+                cm = tl.where(okm, cm, 0.0)
+            o += tl.dot(cm, vp, input_precision=RPREC)
+        tl.store(o_ptr + ((r * NSEQ + n) * T + tok)[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
+
+
+@triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
+                  Gex_ptr, x_ptr, o_ptr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
-                  COLW: tl.constexpr):
+                  COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
+                  RPREC: tl.constexpr):
+    """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
+    (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
+    go to memory (STORE_H off)."""
     n = tl.program_id(0)
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
@@ -219,8 +286,10 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
         S = tl.zeros([BK, BV], dtype=tl.float32)
     L: tl.constexpr = C * R
     LP: tl.constexpr = C * P
+    u = tl.zeros([BL, BV], dtype=tl.float32)
     for c in range(0, NC):
-        tl.store(h_ptr + ((n * NC + c) * K + kk[:, None]) * V + vv[None, :], S, mask=smask)
+        if STORE_H:
+            tl.store(h_ptr + ((n * NC + c) * K + kk[:, None]) * V + vv[None, :], S, mask=smask)
         last = c * C + C - 1
         Snew = S
         if GK == 1:
@@ -256,6 +325,10 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 u = tl.dot(Wc, S, input_precision=PREC) + U0c
             base = n * T * R + c * C * R + rows
             tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
+        if NREAD > 0:
+            _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp,
+                         kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
+        if R > 0:
             b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
             if GK == 1:
                 Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0)
@@ -552,16 +625,22 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
-    h = _empty(N, NC, K, V, device=dev, dtype=f32)
+    fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
+    h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
+    xs = torch.stack([x.to(f32) for _, _, x in reads], 0).contiguous() if fused else dummy
+    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=f32) if fused else dummy
+    before_mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before") if fused else 0
     BVs = 16 if (R and GV) else min(BV, 32 if K >= 128 else 64)
-    _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, K=K, V=V, C=C,
+    _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+                                             fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
+                                             BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
                                              COLW=bool(R and GV), num_stages=1)
-    outs = []
-    for side, timing, x in reads:
+    outs = [fused_out[i] for i in range(len(reads))] if fused else []
+    for side, timing, x in ([] if fused else reads):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         out = _empty(N, T, d_out, device=dev, dtype=f32)
