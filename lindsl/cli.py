@@ -68,10 +68,10 @@ def cmd_run(a) -> int:
     print(f"  B={a.B} T={a.T} H={a.H} sizes={sizes}: output {shape}, forward {1e3 * (t1 - t0):.1f} ms, "
           f"backward {1e3 * (t2 - t1):.1f} ms")
     grads = ", ".join(f"d{n} {float(x.grad.norm()):.3g}" for n, x in args.items() if x.grad is not None)
-    print(f"  |o| = {float(o.norm()):.4g}; gradient norms: {grads}")
+    print(f"  |o| = {float(o.detach().norm()):.4g}; gradient norms: {grads}")
     if a.T <= 512:
         (ref,), _ = run_naive(spec, {k: v.detach().double() for k, v in args.items()})
-        err = float((o.double() - ref).abs().max() / ref.abs().max().clamp_min(1e-30))
+        err = float((o.detach().double() - ref).abs().max() / ref.abs().max().clamp_min(1e-30))
         print(f"  vs naive recurrence (fp64): max relative error {err:.1e}")
     return 0
 
