@@ -108,7 +108,7 @@ def generate_module(n: Normalized) -> str:
         vector_state = st.ty.kind == "vec"
         V_code = "1" if vector_state else f"sizes[{st.value_dim!r}]"
         mid = f"[{M_code}]" if mem else "[]"
-        shape = ["B", "H"] + ([M_code] if mem else []) + [f"sizes[{st.key_dim!r}]"] + ([] if vector_state else [V_code])
+        shape = ["Be", "H"] + ([M_code] if mem else []) + [f"sizes[{st.key_dim!r}]"] + ([] if vector_state else [V_code])
         vec_code = {f"x{li}": f"xs[{li}]" for li, _ in local}
         vec_code.update({f"o{li}": f"outs[{li}]" for li, _ in local})
         vec_code.update({f"k{i}": f"k[:, :, {i}]" for i in range(len(c.inputs))})

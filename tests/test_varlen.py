@@ -40,3 +40,38 @@ def test_varlen_rejects_bad_boundaries():
     args2 = random_inputs(op.spec, 2, 10, 1, {"K": 4, "V": 3})
     with pytest.raises(ValueError, match="batch size must be 1"):
         op(*args2.values(), cu_seqlens=torch.tensor([0, 10]))
+
+
+SHIFT_SPEC = """lin shifted
+dim K, V
+in q[K], k[K], v[V]
+in g[K]: loggate
+let ks = 0.5 * k + 0.5 * k[t-1]
+state S[K, V]
+S = diag(exp(g)) S + ks v^T
+out o = S^T q + v[t-2]
+"""
+
+
+@pytest.mark.parametrize("src", ["deltanet", SHIFT_SPEC])
+def test_varlen_gradients_and_token_shift_restart(src):
+    op = lindsl.load(src)
+    args = random_inputs(op.spec, 1, 25, 2, {"K": 4, "V": 3})
+    for x in args.values():
+        x.requires_grad_(True)
+    cu = torch.tensor([0, 6, 6, 14, 25])
+    h0 = torch.randn(4, 2, 4, 3, dtype=torch.float64, requires_grad=True)
+    o, f = op(*args.values(), initial_state=h0, output_final_state=True, cu_seqlens=cu)
+    w = torch.randn_like(o)
+    g1 = torch.autograd.grad((o * w).sum() + f.square().sum(), list(args.values()) + [h0])
+    total = 0
+    for i, (lo, hi) in enumerate(zip(cu[:-1].tolist(), cu[1:].tolist())):
+        if hi == lo:
+            total = total + h0[i].square().sum()
+            continue
+        sub = [x[:, lo:hi] for x in args.values()]
+        o2, f2 = op(*sub, initial_state=h0[i:i + 1], output_final_state=True)
+        total = total + (o2 * w[:, lo:hi]).sum() + f2.square().sum()
+    g2 = torch.autograd.grad(total, list(args.values()) + [h0])
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(a, b)
