@@ -89,7 +89,7 @@ def rel_err(a: torch.Tensor, b: torch.Tensor, floor: float = 1e-30) -> float:
 
 
 def compare(op: Op, B=2, T=37, H=2, sizes=None, dtype=torch.float64, chunk=16, gate_scale=1.0, seed=0,
-            with_state=True, tol=None) -> list[Comparison]:
+            with_state=True, tol=None, backend=None) -> list[Comparison]:
     """Chunkwise op vs the naive recurrence: outputs, final states and the gradient of every argument."""
     spec = op.spec
     sizes = sizes or default_sizes(spec)
@@ -105,7 +105,7 @@ def compare(op: Op, B=2, T=37, H=2, sizes=None, dtype=torch.float64, chunk=16, g
                      .requires_grad_(True) for st in spec.states)
     call_init = init if init is None or len(init) > 1 else init[0]
     out, fin = op(*[args[d.name] for d in spec.inputs], initial_state=call_init, output_final_state=True,
-                  chunk_size=chunk)
+                  chunk_size=chunk, backend=backend)
     outs = out if isinstance(out, tuple) else (out,)
     fins = fin if isinstance(fin, tuple) else (fin,)
     ref_outs, ref_fins = run_naive(spec, args, initial_state=init, output_final_state=True)
@@ -130,8 +130,9 @@ def compare(op: Op, B=2, T=37, H=2, sizes=None, dtype=torch.float64, chunk=16, g
     return res
 
 
-def check(source, quick: bool = False, prove: bool = True) -> CheckReport:
-    """Verify a spec: sympy proof of the normalized update, then chunkwise vs naive in fp64 and fp32."""
+def check(source, quick: bool = False, prove: bool = True, triton: bool = False) -> CheckReport:
+    """Verify a spec: sympy proof of the normalized update, then chunkwise vs naive in fp64 and fp32; with
+    triton=True also the generated Triton kernels (in Triton's CPU interpreter, TRITON_INTERPRET=1) in fp32."""
     op = source if isinstance(source, Op) else load(source)
     rep = CheckReport(op.spec.name)
     if prove:
@@ -143,6 +144,9 @@ def check(source, quick: bool = False, prove: bool = True) -> CheckReport:
         cases += [("fp64, T=1", dict(dtype=torch.float64, T=1)),
                   ("fp64, T=64 (exact chunks), no h0", dict(dtype=torch.float64, T=64, with_state=False)),
                   ("fp64, gate scale 10", dict(dtype=torch.float64, gate_scale=10.0, T=40))]
+    if triton:
+        cases.append(("Triton kernels (interpreter), fp32, T=37", dict(dtype=torch.float32, backend="triton",
+                                                                       T=37, B=1, H=1)))
     for label, kw in cases:
         rep.rows.append((label, compare(op, **kw)))
     return rep

@@ -15,8 +15,11 @@ def _load(path: str):
 
 
 def cmd_check(a) -> int:
+    if a.triton:
+        import os
+        os.environ["TRITON_INTERPRET"] = "1"  # before anything imports triton
     from .check import check
-    rep = check(a.spec, quick=a.quick)
+    rep = check(a.spec, quick=a.quick, triton=a.triton)
     print(rep.format())
     return 0 if rep.ok else 1
 
@@ -82,6 +85,8 @@ def main(argv=None) -> int:
     c = sub.add_parser("check", help="verify the derived forms: sympy proof, chunkwise vs naive, fwd and grads")
     c.add_argument("spec")
     c.add_argument("--quick", action="store_true", help="fewer shapes")
+    c.add_argument("--triton", action="store_true",
+                   help="also check the generated Triton kernels, in Triton's CPU interpreter (needs triton)")
     c.set_defaults(fn=cmd_check)
     e = sub.add_parser("explain", help="print the derived equations (text and LaTeX)")
     e.add_argument("spec")

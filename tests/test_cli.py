@@ -46,6 +46,8 @@ def test_check_explain_run_succeed():
     r = run_cli("check", "library/deltanet.lin", "--quick")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS" in r.stdout and "proved" in r.stdout
+    r = run_cli("check", "examples/new_rule.lin", "--quick", "--triton")
+    assert r.returncode == 0 and "Triton kernels (interpreter)" in r.stdout and "FAIL" not in r.stdout, r.stdout
     r = run_cli("explain", "library/rwkv7.lin")
     assert r.returncode == 0 and "chunkwise form" in r.stdout and "dS_{t-1}" in r.stdout and "\\mathrm{diag}" in r.stdout
     r = run_cli("run", "gla", "--T", "40", "--K", "8", "--V", "8")
