@@ -92,22 +92,26 @@ def lindsl_fns(name, B, T, H, D):
     sizes = default_sizes(op.spec, K=D, V=D, M=4)
     args = random_inputs(op.spec, B, T, H, sizes, torch.float32, 1.0, 0, device="cuda")
     xb = [v.to(torch.bfloat16).requires_grad_(True) for v in args.values()]
+    fwd, fb, first = timed_closures(lambda: op(*xb)[0])
+    return fwd, fb, first + op.timings["total"]
+
+
+def timed_closures(call):
+    """(forward, forward+backward, seconds of the first call incl. compilation) for a call returning the output."""
     t0 = time.perf_counter()
-    o, _ = op(*xb)
-    o.float().sum().backward()
+    call().float().sum().backward()
     torch.cuda.synchronize()
     first = time.perf_counter() - t0
-    do = torch.randn_like(o)
+    do = torch.randn_like(call().detach())
 
     def fwd():
         with torch.no_grad():
-            op(*xb)
+            call()
 
     def fb():
-        out, _ = op(*xb)
-        out.backward(do)
+        call().backward(do)
 
-    return fwd, fb, first + op.timings["total"]
+    return fwd, fb, first
 
 
 FLA_OPS = {
@@ -154,21 +158,7 @@ def fla_fns(name, B, T, H, D):
         a = (-kap).to(bf).requires_grad_(True)
         bb = (kap * torch.rand(B, T, H, D, device=dev)).to(bf).requires_grad_(True)
         call = lambda: fn(q, gk, k, v, a, bb)  # noqa: E731
-    t0 = time.perf_counter()
-    o = call()[0]
-    o.float().sum().backward()
-    torch.cuda.synchronize()
-    first = time.perf_counter() - t0
-    do = torch.randn_like(o)
-
-    def fwd():
-        with torch.no_grad():
-            call()
-
-    def fb():
-        call()[0].backward(do)
-
-    return fwd, fb, first
+    return timed_closures(lambda: call()[0])
 
 
 def sdpa_fns(B, T, H, D):

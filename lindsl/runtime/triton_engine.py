@@ -31,6 +31,41 @@ def _p2(x, lo=16):
 
 
 @triton.jit
+def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.constexpr, C: tl.constexpr,
+                NR: tl.constexpr, BROWS: tl.constexpr, BEFORE: tl.constexpr, GK: tl.constexpr, RPREC: tl.constexpr):
+    """Pair weights of a chunk's reads x (C rows) against its NR source rows per token (rows of src_ptr, layout
+    [N, T, NR, K]): x_t . src_s times exp(Gx_t - G_s) for s <= t (s < t before the update), scalar or no gate."""
+    rows = tl.arange(0, BROWS)
+    t_row = rows // NR
+    rtok = c * C + t_row
+    r_ok = (rows < C * NR) & (rtok < T)
+    src = tl.load(src_ptr + (n * T * NR + c * C * NR + rows)[:, None] * K + kk[None, :],
+                  mask=r_ok[:, None] & k_ok[None, :], other=0.0)
+    cm = tl.dot(x, tl.trans(src), input_precision=RPREC)
+    if BEFORE:
+        okm = (t[:, None] > t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
+    else:
+        okm = (t[:, None] >= t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
+    if GK == 1:
+        Gr = tl.load(G_ptr + n * Tp + rtok, mask=r_ok, other=0.0)
+        cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gr[None, :], float("-inf")))
+    else:
+        cm = tl.where(okm, cm, 0.0)
+    return cm
+
+
+@triton.jit
+def _unit_lower_inverse(M, rows, L: tl.constexpr):
+    """(I - M)^-1 for strictly lower-triangular M, by forward substitution: T[i] = e_i + sum_j M[i, j] T[j]."""
+    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
+    for i in range(1, L):
+        mrow = tl.sum(tl.where(rows[:, None] == i, M, 0.0), 0)
+        new = tl.sum(mrow[:, None] * Tm, 0)
+        Tm = tl.where(rows[:, None] == i, Tm + new[None, :], Tm)
+    return Tm
+
+
+@triton.jit
 def _rows_gate(G_ptr, n, tok, tok_ok, kk, k_ok, Tp, K: tl.constexpr, GK: tl.constexpr):
     """Cumulative key gate per row: [rows] for a scalar gate, [rows, BK] for a vector gate."""
     if GK == 1:
@@ -83,12 +118,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
-    # T = (I - M)^-1 by forward substitution: T[i] = e_i + sum_j M[i, j] T[j] (rows j < i are final)
-    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
-    for i in range(1, L):
-        mrow = tl.sum(tl.where(rows[:, None] == i, M, 0.0), 0)
-        new = tl.sum(mrow[:, None] * Tm, 0)
-        Tm = tl.where(rows[:, None] == i, Tm + new[None, :], Tm)
+    Tm = _unit_lower_inverse(M, rows, L)
     W = tl.dot(Tm, a_dec, input_precision=PREC)
     wbase = (n * NC + c) * L + rows
     tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
@@ -157,11 +187,7 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
         gvj = tl.load(Gv_ptr + (n * Tp + tj) * V + vc)
         col = col * tl.exp(tl.where(ok, gvr - gvj, float("-inf")))
         M = tl.where(rows[None, :] == j, col[:, None], M)
-    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0)
-    for i in range(1, L):
-        mrow = tl.sum(tl.where(rows[:, None] == i, M, 0.0), 0)
-        new = tl.sum(mrow[:, None] * Tm, 0)
-        Tm = tl.where(rows[:, None] == i, Tm + new[None, :], Tm)
+    Tm = _unit_lower_inverse(M, rows, L)
     if GK == 2:
         a_dec = a * tl.exp(Gex)
     elif GK == 1:
@@ -223,42 +249,15 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
             Gx = tl.zeros([C], dtype=tl.float32)
             o = tl.dot(x, S, input_precision=RPREC)
         if R > 0:
-            rows = tl.arange(0, BL)
-            t_row = rows // R
-            rtok = c * C + t_row
-            r_ok = (rows < C * R) & (rtok < T)
-            bu = tl.load(b_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :],
-                         mask=r_ok[:, None] & k_ok[None, :], other=0.0)
-            cm = tl.dot(x, tl.trans(bu), input_precision=RPREC)
-            if (BEFORE_MASK >> r) & 1:
-                okm = (t[:, None] > t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
-            else:
-                okm = (t[:, None] >= t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
-            if GK == 1:
-                Gr = tl.load(G_ptr + n * Tp + rtok, mask=r_ok, other=0.0)
-                cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gr[None, :], float("-inf")))
-            else:
-                cm = tl.where(okm, cm, 0.0)
-            o += tl.dot(cm, u, input_precision=RPREC)
+            o += tl.dot(_chunk_coef(x, Gx, b_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, R, BL,
+                                    (BEFORE_MASK >> r) & 1, GK, RPREC), u, input_precision=RPREC)
         if P > 0:
             prow = tl.arange(0, BLP)
-            t_p = prow // P
-            ptok = c * C + t_p
-            p_ok = (prow < C * P) & (ptok < T)
-            pbase = n * T * P + c * C * P + prow
-            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            cm = tl.dot(x, tl.trans(kp), input_precision=RPREC)
-            if (BEFORE_MASK >> r) & 1:
-                okm = (t[:, None] > t_p[None, :]) & t_ok[:, None] & p_ok[None, :]
-            else:
-                okm = (t[:, None] >= t_p[None, :]) & t_ok[:, None] & p_ok[None, :]
-            if GK == 1:
-                Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0)
-                cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gp[None, :], float("-inf")))
-            else:
-                cm = tl.where(okm, cm, 0.0)
-            o += tl.dot(cm, vp, input_precision=RPREC)
+            p_ok = (prow < C * P) & (c * C + prow // P < T)
+            vp = tl.load(v_ptr + (n * T * P + c * C * P + prow)[:, None] * V + vv[None, :],
+                         mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            o += tl.dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, P, BLP,
+                                    (BEFORE_MASK >> r) & 1, GK, RPREC), vp, input_precision=RPREC)
         tl.store(o_ptr + ((r * NSEQ + n) * T + tok)[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
 
 
