@@ -2,11 +2,20 @@
 
     op = lindsl.load("library/gated_deltanet.lin")
     o, S = op(q, k, v, g, beta, output_final_state=True)
+
+or, from Python (see docs/language.md, "Python rules"):
+
+    K, V = lindsl.dims("K V")
+
+    @lindsl.rule
+    def gla(S: State[K, V], q: In[K], k: In[K], v: In[V], g: In[K, loggate], scale=K ** -0.5):
+        S = diag(exp(g)) @ S + k @ v.T
+        return S.T @ (scale * q)
 """
 from .errors import LinError
 
 __version__ = "0.1.0"
-__all__ = ["LinError", "__version__", "load", "parse_spec", "parse_file", "check"]
+__all__ = ["LinError", "__version__", "load", "parse_spec", "parse_file", "check", "rule", "jit"]
 
 
 def load(source, cache: bool = True):
@@ -31,3 +40,21 @@ def check(source, quick: bool = False):
     """Verify a spec's derived forms (sympy proof; chunkwise vs naive, forward and gradients)."""
     from .check import check as _c
     return _c(source, quick=quick)
+
+
+_PY_NAMES = {"rule", "jit", "spec_of", "dims", "State", "In", "Param", "I", "t", "head", "H", "outer", "dot", "routed",
+             "real", "loggate", "unit", "positive", "negative", "nonneg", "unitnorm", "exp", "log", "sigmoid",
+             "logsigmoid", "silu", "relu", "elu", "softplus", "tanh", "sqrt", "abs", "l2norm", "softmax", "sum",
+             "diag", "topk", "min", "max"}
+
+
+def __getattr__(name):
+    """The decorator frontend's names (rule, jit, State, In, Param, dims, exp, l2norm, ...), imported on first use."""
+    if name not in _PY_NAMES:
+        raise AttributeError(f"module 'lindsl' has no attribute {name!r}")
+    from .frontend import python as _py
+    if name in _py.HELPERS:
+        return _py.HELPERS[name]
+    if name in _py.__all__:
+        return getattr(_py, name)
+    raise AttributeError(f"module 'lindsl' has no attribute {name!r}")
