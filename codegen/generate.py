@@ -19,6 +19,7 @@ from lindsl.ir import Spec, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.normalize import Normalized
+from lindsl.sp.payload import sp_info
 
 from .emit import Emitter, align, safe
 
@@ -43,6 +44,7 @@ def generator_fingerprint() -> str:
         h.update(_runtime_source(f).encode())
     for f in ("emit.py", "generate.py"):
         h.update(resources.files("lindsl.codegen").joinpath(f).read_bytes())
+    h.update(resources.files("lindsl.sp").joinpath("payload.py").read_bytes())  # SP_INFO
     return h.hexdigest()[:16]
 
 
@@ -52,7 +54,9 @@ def spec_hash(spec: Spec) -> str:
 
 def _check_name(name: str, loc) -> str:
     if keyword.iskeyword(name) or name.startswith("_lindsl") or name in ("scale", "initial_state",
-                                                                           "output_final_state", "chunk_size"):
+                                                                           "output_final_state", "chunk_size",
+                                                                           "cu_seqlens", "backend", "sp_group",
+                                                                           "sp_schedule"):
         raise LinError(f"'{name}' cannot name an input: it is a Python keyword or an argument of the op", loc,
                        "rename it")
     return safe(name)
@@ -146,6 +150,7 @@ def generate_module(n: Normalized) -> str:
         triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
         lets=lets, epilogue=epilogue, doc=f"chunkwise op generated from {Path(spec.file).name}",
+        sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
 

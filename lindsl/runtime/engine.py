@@ -286,3 +286,46 @@ def recurrent_scan(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
             outs[i].append(torch.einsum("nkv,nk->nv", St, x[:, t]) if side == "k" else
                            torch.einsum("nkv,nv->nk", St, x[:, t]))
     return [torch.stack(o, 1) for o in outs], S, None
+
+
+def transition_product(gk, gv, b, a, chunk=64):
+    """The product of a sequence's transitions in compact form, for sequence-parallel shard summaries.
+
+    For S_t = (diag(exp(gk_t)) + sum_j b_tj a_tj^T) S_{t-1} diag(exp(gv_t)) + (inputs), the map from the state
+    before the first token to the state after the last is S -> L S R + B (left and right factors commute), with
+        L = prod_t (diag(exp(gk_t)) + sum_j b_tj a_tj^T)   (later tokens on the left),   R = diag(exp(sum_t gv_t)).
+    Returns (L, R): L None (identity), [N] (scalar gate), [N, K] (key-vector gate) or [N, K, K] (rank-one factors:
+    dense); R None or [N, V]. Shapes of the arguments as in chunk_scan; the working dtype is that of the arguments
+    (gate sums in float64). Dense products are chunkwise: per chunk the WY form
+        L_c = diag(exp(G_C)) + sum_s (exp(G_C - G_s) b_s) w_s^T,   w = (I - M)^{-1} (exp(G_(s-1)) a_s)
+    (the chunk engine's UT system without inputs), then a balanced product tree over the chunks."""
+    R_ = None if gv is None else _exp(gv.double().sum(1), gv.dtype)
+    if b is None:
+        L = None if gk is None else _exp(gk.double().sum(1), gk.dtype)
+        return L, R_
+    N, T, Rr, K = b.shape
+    dev, dt = b.device, b.dtype
+    C = chunk
+    NC = max(1, -(-T // C))
+    Tp = NC * C
+    gk_c, b_c, a_c = (_chunked(_pad_time(x, Tp), C) for x in (gk, b, a))
+    Gk, Gk_ex = _cumsum(gk_c, C)
+    tR = torch.arange(C, device=dev).repeat_interleave(Rr)
+    bR, aR = _rows(b_c), _rows(a_c)
+    GkR, GkR_ex = _rep(Gk, Rr), _rep(Gk_ex, Rr)
+    M = coef(aR, GkR_ex, bR, GkR, _mask(tR, tR, True, dev))  # [N, NC, L, L]
+    eye = torch.eye(C * Rr, device=dev, dtype=dt)
+    W = torch.linalg.solve_triangular(eye - M, _scale(aR, GkR_ex), upper=False, unitriangular=True)  # [N, NC, L, K]
+    b_end = _scale(bR, None if Gk is None else Gk[:, :, -1:] - GkR)  # [N, NC, L, K]
+    Lc = b_end.transpose(-1, -2) @ W  # [N, NC, K, K]
+    if Gk is None:
+        Lc = Lc + torch.eye(K, device=dev, dtype=dt)
+    elif Gk.dim() == 3:
+        Lc = Lc + _exp(Gk[:, :, -1], dt)[..., None, None] * torch.eye(K, device=dev, dtype=dt)
+    else:
+        Lc = Lc + torch.diag_embed(_exp(Gk[:, :, -1], dt))
+    while Lc.shape[1] > 1:  # balanced tree: later chunks on the left
+        if Lc.shape[1] % 2:
+            Lc = torch.cat([Lc, torch.eye(K, device=dev, dtype=dt).expand(N, 1, K, K)], 1)
+        Lc = Lc[:, 1::2] @ Lc[:, 0::2]
+    return Lc[:, 0], R_

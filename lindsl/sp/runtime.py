@@ -1,0 +1,521 @@
+"""Sequence parallelism at run time: a generated op on a torch.distributed process group.
+
+    o, S = op(q, k, v, g, sp_group=group)                 # each rank passes its contiguous shard [B, T_r, H, ...]
+    o, S = lindsl.sp.run(op, q, k, v, g, group=group, schedule="allscan")
+
+Every rank gets its shard's outputs, and in backward its shard's gradients, equal to the single-device run on the
+whole sequence (up to fp32 re-association). Shards may have different lengths (at least one token each).
+
+Forward, per rank r (an autograd.Function):
+  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition product in
+     compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus the product (a
+     sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over chunks);
+  2. exchange and fold: S_start_r = the exclusive scan of (A_j, B_j) over j < r (lindsl.sp.scan, the plan's schedule);
+  3. the local op with initial_state = S_start_r, its autograd graph kept.
+Backward: the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
+cotangents (an extra backward pass on every rank that carries a state in, i.e. all but the first); the reverse
+exclusive scan dS_end_r = sum over later ranks via mu_j = G_j + A_j^T mu_(j+1); then the local backward with
+(dO, dS_end_r + mu_(r+1)) gives the input gradients. Gradients reach earlier ranks exactly through dS_end, because
+S_start_r = S_end_(r-1). On the last rank the two backward passes are one (mu = 0).
+
+Arguments and results:
+  * inputs: this rank's shard of every per-token input; params (per head) and `initial_state` are replicated
+    (pass the same on every rank). Their gradients are this rank's contribution: sum (all-reduce) them over the
+    ranks, as for any replicated weight, to get the single-device gradient.
+  * initial_state: used by the rank where the sequence starts (rank 0; with cu_seqlens, the rank where each
+    sequence starts). Ranks that start no sequence may pass None.
+  * final state (output_final_state=True): every rank returns the state at the end of its shard; on the last
+    rank it is the sequence's final state. With cu_seqlens: a [N, ...] tensor (N sequences) holding the final
+    states of the sequences that end on this rank, zero rows for the others (their sum over ranks is the
+    single-device result).
+  * cu_seqlens: the *global* boundaries of the packed sequences (B = 1), the same tensor on every rank; sequences
+    may cross shard boundaries. A sequence start inside a shard resets the carried state (that shard's A is 0).
+Every rank must call the op (and its backward) the same number of times. Before any data moves, the ranks
+exchange a fixed-size description of their call (spec, shapes, dtypes, schedule, cu_seqlens, options, and any
+local error): a mismatch, or an error on one rank, raises SPError on every rank. A dead or hung rank makes the
+collectives fail with SPError once the process group's timeout expires (gloo; set it in init_process_group).
+With NCCL the process group's watchdog aborts the process after its timeout (set TORCH_NCCL_ASYNC_ERROR_HANDLING
+as you need). Not supported: specs that read earlier tokens (x[t-1]) - they would need the previous shard's last
+tokens (a halo exchange); they raise a clear error.
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+import types
+
+import torch
+import torch.distributed as dist
+
+from .plan import PROFILES, SCHEDULES, Plan, make_plan
+from .scan import Comm, ScanSpec, SPError, run_scan
+
+__all__ = ["run", "run_module", "last_plan", "SPError"]
+
+LAST_PLAN: Plan | None = None
+
+_MAGIC = 0x11D5_5EC0
+_META = 128
+_ARG_SLOTS = 8  # args whose shapes travel in full; the rest are hashed
+_MSG0 = 16 + 7 * _ARG_SLOTS + 1  # first slot of the error message text
+_SCHED = {None: 0, "allgather": 1, "allscan": 2, "doubling": 3}
+_DTYPES = {torch.float32: 1, torch.float64: 2, torch.bfloat16: 3, torch.float16: 4}
+
+
+def last_plan() -> Plan | None:
+    """The plan of the most recent sequence-parallel call in this process."""
+    return LAST_PLAN
+
+
+def run(op, *inputs, group, schedule=None, scale=None, initial_state=None, output_final_state=False,
+        cu_seqlens=None, chunk_size=None, backend=None, model=None):
+    """Run a compiled op (lindsl.load(...)) sequence-parallel over `group`: see the module docstring."""
+    module = op.module if hasattr(op, "module") else op
+    return run_module(module, inputs, group=group, schedule=schedule, scale=scale, initial_state=initial_state,
+                      output_final_state=output_final_state, cu_seqlens=cu_seqlens, chunk_size=chunk_size,
+                      backend=backend, model=model)
+
+
+def run_module(module, inputs, *, group, schedule=None, scale=None, initial_state=None, output_final_state=False,
+               cu_seqlens=None, chunk_size=None, backend=None, model=None):
+    """The entry point of the generated op's sp_group= keyword (module: the generated module or its globals())."""
+    global LAST_PLAN
+    mod = types.SimpleNamespace(**module) if isinstance(module, dict) else module
+    if not dist.is_available() or not dist.is_initialized():
+        raise SPError("sp_group needs an initialised torch.distributed process group (dist.init_process_group)")
+    ex = _Executor(mod, group, tuple(inputs), schedule, scale, initial_state, cu_seqlens, chunk_size, backend, model)
+    ex.setup()
+    LAST_PLAN = ex.plan
+    ex.grad = torch.is_grad_enabled() and any(
+        torch.is_tensor(x) and x.requires_grad for x in list(ex.inputs) + list(ex.inits))
+    flat = _SPFunction.apply(ex, *ex.inputs, *ex.inits)
+    n_out = len(mod.OUTPUTS)
+    outs, fins = flat[:n_out], flat[n_out:]
+    out = outs[0] if n_out == 1 else tuple(outs)
+    fin = (fins[0] if len(fins) == 1 else tuple(fins)) if output_final_state else None
+    return out, fin
+
+
+def _hash63(data) -> int:
+    return int(hashlib.sha256(repr(data).encode()).hexdigest()[:15], 16)
+
+
+def _tensor_hash(x) -> int:
+    y = x.detach().contiguous().cpu().reshape(-1)
+    return int(hashlib.sha256(y.view(torch.uint8).numpy().tobytes()).hexdigest()[:15], 16)
+
+
+class _Executor:
+    """One sequence-parallel call: validation, the metadata exchange, the segmentation of this rank's shard,
+    the plan, the summaries and scans. Used by _SPFunction."""
+
+    def __init__(self, mod, group, inputs, schedule, scale, initial_state, cu_seqlens, chunk_size, backend, model):
+        self.mod, self.group, self.inputs = mod, group, inputs
+        self.schedule, self.scale, self.initial_state = schedule, scale, initial_state
+        self.cu_seqlens, self.chunk_size, self.backend, self.model = cu_seqlens, chunk_size, backend, model
+        self.info = mod.SP_INFO
+        self.rank = dist.get_rank(group)
+        self.P = dist.get_world_size(group)
+        self.inits = ()
+        self.gathered = None
+
+    # ------------------------------------------------------------ validation and metadata
+    def _local_checks(self):
+        mod, info = self.mod, self.info
+        if info["token_shifts"]:
+            raise ValueError(f"spec {info['spec']} reads {', '.join(info['token_shifts'])}: sequence parallelism "
+                             "would need the previous shard's last tokens (a halo exchange), not implemented")
+        if self.schedule not in _SCHED:
+            raise ValueError(f"sp_schedule must be one of {', '.join(SCHEDULES)} or None, got {self.schedule!r}")
+        names = [d[0] for d in mod.DECLS]
+        if len(self.inputs) != len(names):
+            raise ValueError(f"expected {len(names)} inputs ({', '.join(names)}), got {len(self.inputs)}")
+        args = dict(zip(names, self.inputs))
+        sizes, B, T, H = mod.bind_dims(mod.DECLS, args)
+        ref = self.inputs[0]
+        backend_name = dist.get_backend(self.group)
+        if backend_name == "nccl" and not ref.is_cuda:
+            raise ValueError("an NCCL process group needs CUDA tensors")
+        if backend_name == "gloo" and ref.is_cuda:
+            raise ValueError("a gloo process group exchanges CPU tensors; use an NCCL group for CUDA tensors")
+        if T < 1:
+            raise ValueError("every rank needs at least one token of the sequence (T >= 1)")
+        self.sizes, self.B, self.T, self.H = sizes, B, T, H
+        self.dtype = torch.float64 if ref.dtype == torch.float64 else torch.float32
+        self.device = ref.device
+        self.comm_device = ref.device
+        self.bounds = None
+        if self.cu_seqlens is not None:
+            cu = self.cu_seqlens
+            if not torch.is_tensor(cu) or cu.dim() != 1 or cu.dtype.is_floating_point:
+                raise ValueError("cu_seqlens must be a 1-D integer tensor of global sequence boundaries")
+            if B != 1:
+                raise ValueError(f"with cu_seqlens the batch size must be 1 (packed sequences), got B={B}")
+            self.bounds = [int(x) for x in cu.tolist()]
+            b = self.bounds
+            if len(b) < 2 or b[0] != 0 or any(x >= y for x, y in zip(b, b[1:])):
+                raise ValueError(f"cu_seqlens must rise strictly from 0 (no empty sequences), got {b}")
+        inits = mod._initial_states(self.initial_state)
+        for i, st in enumerate(inits):
+            if st is not None and not torch.is_tensor(st):
+                raise ValueError(f"initial_state for state '{mod.STATES[i]}' must be a tensor or None")
+        self.inits = tuple(inits)
+
+    def _meta(self, err: str | None) -> list[int]:
+        m = [0] * _META
+        m[0] = _MAGIC
+        m[1] = int(self.mod.SPEC_HASH[:15], 16)
+        if err is not None:
+            m[14] = 1
+            data = err.encode("utf-8", "replace")[:8 * (_META - _MSG0)]
+            m[15] = len(data)
+            for j in range(0, len(data), 8):
+                m[_MSG0 + j // 8] = int.from_bytes(data[j:j + 8].ljust(8, b"\0"), "little", signed=True)
+            return m
+        m[2] = _SCHED[self.schedule]
+        m[3] = self.T
+        m[4], m[5] = self.B, self.H
+        m[6] = _DTYPES.get(self.inputs[0].dtype, 9)
+        m[7] = int(self.bounds is not None)
+        m[8] = _hash63(self.bounds) if self.bounds is not None else 0
+        m[9] = int(any(x is not None for x in self.inits))
+        m[10] = _hash63([None if x is None else (tuple(x.shape), str(x.dtype)) for x in self.inits])
+        m[11] = len(self.inputs)
+        params = [x for x, d in zip(self.inputs, self.mod.DECLS) if d[1] == "param"]
+        m[12] = _hash63([_tensor_hash(p) for p in params])
+        m[13] = -1 if self.scale is None else struct.unpack("<q", struct.pack("<d", float(self.scale)))[0]
+        shapes = []
+        for x, d in zip(self.inputs, self.mod.DECLS):
+            shp = list(x.shape)
+            if d[1] == "input":
+                shp[1] = -1  # the shard length may differ per rank
+            shapes.append(shp)
+        for j, shp in enumerate(shapes[:_ARG_SLOTS]):
+            m[16 + 7 * j] = len(shp)
+            for q, n in enumerate(shp[:6]):
+                m[17 + 7 * j + q] = n
+        m[16 + 7 * _ARG_SLOTS] = _hash63([shapes[_ARG_SLOTS:], [s[6:] for s in shapes],
+                                          [str(x.dtype) for x in self.inputs], self.chunk_size or 0])
+        return m
+
+    def setup(self):
+        err = None
+        try:
+            self._local_checks()
+        except Exception as e:  # noqa: BLE001 - reported to every rank below
+            err = f"{type(e).__name__}: {e}"
+            self.comm_device = torch.device("cuda", torch.cuda.current_device()) if (
+                dist.get_backend(self.group) == "nccl") else torch.device("cpu")
+        if err is None and dist.get_backend(self.group) == "nccl":
+            self.comm_device = self.inputs[0].device
+        mine = torch.tensor(self._meta(err), dtype=torch.int64, device=self.comm_device)
+        allm = torch.empty(self.P * _META, dtype=torch.int64, device=self.comm_device)
+        Comm(self.group, range(self.P)).all_gather(allm, mine, "metadata exchange")
+        metas = allm.reshape(self.P, _META).cpu().tolist()
+        problem = check_metas(metas, [d[0] for d in self.mod.DECLS], self.rank)
+        if problem:
+            raise SPError(problem)
+        self._segment([m[3] for m in metas], [bool(m[9]) for m in metas])
+        profile = self.model or ("gloo" if dist.get_backend(self.group) == "gloo" else
+                                 ("nvlink" if self.P <= 8 else "ib"))
+        rows_batch = 1 if self.bounds is not None else self.B
+        state_dtype = "float64" if self.dtype == torch.float64 else "float32"
+        self.plan = make_plan(self.info, self.P, self.total, self.H, self.sizes, rows_batch, self.schedule,
+                              PROFILES[profile] if isinstance(profile, str) else profile, state_dtype, self.lens)
+
+    def _segment(self, lens, has_init):
+        """Where this rank's shard lies in the packed sequence(s): its segments, which sequences start and end
+        here, whether a state is carried in, and every rank's reset flag (a sequence starts in its shard)."""
+        self.lens = lens
+        self.total = sum(lens)
+        starts = [sum(lens[:j]) for j in range(self.P)]
+        bounds = self.bounds if self.bounds is not None else [0, self.total]
+        if bounds[-1] != self.total:
+            raise SPError(f"cu_seqlens ends at {bounds[-1]} but the shards hold {self.total} tokens "
+                          f"({' + '.join(map(str, lens))})")
+        bset = set(bounds[:-1])
+        self.resets = [any(s <= c < s + n for c in bounds[:-1]) for s, n in zip(starts, lens)]
+        any_init = any(has_init)
+        for j in range(self.P):
+            owns = [c for c in bounds[:-1] if starts[j] <= c < starts[j] + lens[j]]
+            if any_init and owns and not has_init[j]:
+                raise SPError(f"initial_state is given on some ranks but not on rank {j}, where a sequence starts "
+                              f"(at token {owns[0]}); pass the same initial_state on every rank")
+        s = starts[self.rank]
+        e = s + lens[self.rank]
+        self.s, self.e = s, e
+        n0 = max(n for n, c in enumerate(bounds[:-1]) if c <= s)
+        self.local_bounds = [0] + [c - s for c in bounds if s < c < e] + [e - s]
+        nseg = len(self.local_bounds) - 1
+        self.seqs = list(range(n0, n0 + nseg))
+        self.first_continues = s not in bset
+        self.last_continues = bounds[self.seqs[-1] + 1] > e
+        self.ends_here = [bounds[n + 1] <= e for n in self.seqs]
+        self.reset = self.resets[self.rank]
+
+    # ------------------------------------------------------------ summaries and scans
+    def cores_meta(self, summ):
+        cores = []
+        for c, sm in zip(self.info["cores"], summ):
+            fin = sm["final"]
+            vec = c["value"] is None
+            K = fin.shape[-1] if vec else fin.shape[-2]
+            V = 1 if vec else fin.shape[-1]
+            N = fin.numel() // (K * V)
+            gk0 = sm["gk0"].reshape(N, -1)[:, :] if sm["gk0"] is not None else None
+            if gk0 is not None and c["left"] == "scalar":
+                gk0 = gk0.reshape(N)
+            gv0 = sm["gv0"].reshape(N, V) if sm["gv0"] is not None else None
+            cores.append(dict(left=c["left"], right=c["right"], constant=c["constant"], N=N, K=K, V=V,
+                              gk0=gk0 if c["constant"] else None, gv0=gv0 if c["constant"] else None))
+        return cores
+
+    def summary(self, inputs, inits):
+        """(Ls, Rs, Bs) of this shard (engine rows), and the ScanSpec."""
+        mod = self.mod
+        lo = self.local_bounds[-2]
+        xs = [x if d[1] == "param" or lo == 0 else x[:, lo:] for x, d in zip(inputs, mod.DECLS)]
+        last = self.seqs[-1]
+        starts_here = lo > 0 or not self.first_continues
+        init = None
+        if starts_here and any(x is not None for x in inits):
+            init = tuple(None if x is None else (x[last:last + 1] if self.bounds is not None else x) for x in inits)
+            init = init if len(init) > 1 else init[0]
+        summ = mod._lindsl_shard_summary(*xs, scale=self.scale, initial_state=init, chunk_size=self.chunk_size,
+                                         backend=self.backend, transition=not self.reset)
+        cores = self.cores_meta(summ)
+        Ls, Rs, Bs = [], [], []
+        for c, sm in zip(cores, summ):
+            N, K, V = c["N"], c["K"], c["V"]
+            Bs.append(sm["final"].reshape(N, K, V).to(self.dtype))
+            if c["constant"]:
+                Ls.append(None)
+                Rs.append(None)
+                continue
+            if self.reset:  # a sequence starts in this shard: the carried state does not reach its end
+                L = torch.zeros({"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[c["left"]],
+                                dtype=self.dtype, device=self.device) if c["left"] != "none" else None
+                R = None if c["right"] == "none" else (
+                    torch.zeros(N, V, dtype=self.dtype, device=self.device) if L is None else
+                    torch.ones(N, V, dtype=self.dtype, device=self.device))
+            else:
+                L = None if sm["L"] is None else sm["L"].reshape(
+                    {"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[c["left"]]).to(self.dtype)
+                R = None if sm["R"] is None else sm["R"].reshape(N, V).to(self.dtype)
+            Ls.append(L)
+            Rs.append(R)
+        self.scan_spec = ScanSpec(cores, self.lens, self.resets, self.dtype, self.comm_device)
+        return Ls, Rs, Bs
+
+    def scan(self, Ls, Rs, Bs, reverse=False):
+        order = list(range(self.P))[::-1] if reverse else list(range(self.P))
+        comm = Comm(self.group, order)
+        X, gathered = run_scan(self.plan.schedule, self.scan_spec, comm, Ls, Rs, Bs, reverse=reverse,
+                               blocks=self.plan.blocks, gathered=self.gathered if reverse else None)
+        if not reverse and gathered is not None:
+            self.gathered = gathered
+        return X
+
+    # ------------------------------------------------------------ the local op
+    def local_call(self, inputs, carries, inits):
+        """The local op with the carried state (first segment) and the user's initial states (sequences that
+        start here). Returns (outs tuple, fins tuple) with fins per local segment."""
+        mod = self.mod
+        local_init = []
+        for i, (carry, user) in enumerate(zip(carries, inits)):
+            if self.bounds is None:
+                local_init.append(carry if self.first_continues else user)
+                continue
+            parts = [carry] if self.first_continues else []
+            new = self.seqs[1:] if self.first_continues else self.seqs
+            if new:
+                if user is not None:
+                    parts += [user[new[0]:new[-1] + 1]]
+                elif parts:
+                    parts += [torch.zeros((len(new),) + tuple(carry.shape[1:]), dtype=carry.dtype,
+                                          device=carry.device)]
+            local_init.append(torch.cat(parts, 0) if len(parts) > 1 else (parts[0] if parts else None))
+        init_arg = None
+        if any(x is not None for x in local_init):
+            init_arg = tuple(local_init) if len(local_init) > 1 else local_init[0]
+        cu = None
+        if self.bounds is not None:
+            cu = torch.tensor(self.local_bounds, dtype=self.cu_seqlens.dtype, device=self.cu_seqlens.device)
+        out, fin = mod.op(*inputs, scale=self.scale, initial_state=init_arg, output_final_state=True,
+                          cu_seqlens=cu, chunk_size=self.chunk_size, backend=self.backend)
+        outs = out if isinstance(out, tuple) else (out,)
+        fins = fin if isinstance(fin, tuple) else (fin,)
+        return outs, fins
+
+    def user_finals(self, fins):
+        """What the caller gets as final states (see the module docstring)."""
+        if self.bounds is None:
+            return [f.detach() for f in fins]
+        out = []
+        n_seq = len(self.bounds) - 1
+        for f in fins:
+            full = torch.zeros((n_seq,) + tuple(f.shape[1:]), dtype=f.dtype, device=f.device)
+            for j, n in enumerate(self.seqs):
+                if self.ends_here[j]:
+                    full[n] = f[j].detach()
+            out.append(full)
+        return out
+
+    def finals_cotangent(self, dF, fins):
+        """Cotangents of the local per-segment final states from those of the returned final states."""
+        out = []
+        for d, f in zip(dF, fins):
+            if self.bounds is None:
+                out.append(torch.zeros_like(f) if d is None else d.to(f.dtype))
+                continue
+            g = torch.zeros_like(f)
+            if d is not None:
+                for j, n in enumerate(self.seqs):
+                    if self.ends_here[j]:
+                        g[j] = d[n].to(f.dtype)
+            out.append(g)
+        return out
+
+
+class _SPFunction(torch.autograd.Function):
+    """Outputs and final states of this rank's shard; see the module docstring for the passes."""
+
+    @staticmethod
+    def forward(ctx, ex: _Executor, *flat):
+        inputs, inits = flat[:len(ex.inputs)], flat[len(ex.inputs):]
+        with torch.no_grad():
+            Ls, Rs, Bs = ex.summary(inputs, inits)
+            X = ex.scan(Ls, Rs, Bs)
+        ctx.ex = ex
+        ctx.Ls, ctx.Rs = Ls, Rs
+        carries = X if ex.first_continues else [None] * len(X)
+        if ex.grad:
+            leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
+            leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
+            carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
+            with torch.enable_grad():
+                outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
+            ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
+        else:
+            with torch.no_grad():
+                outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
+        user_fins = ex.user_finals(fins)
+        return tuple(o.detach() for o in outs) + tuple(user_fins)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        ex = ctx.ex
+        outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
+        n_out = len(outs)
+        dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
+        dE = ex.finals_cotangent(grads[n_out:], fins)
+        roots = list(outs) + list(fins)
+        # pass 1: the adjoint of the carried-in state from this rank's own cotangents (skipped on the last rank:
+        # there the second pass is the same computation, and on ranks without a carried state)
+        cores = ex.scan_spec.cores
+        last = ex.rank == ex.P - 1
+        G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
+        combined = None
+        if ex.first_continues:
+            wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+            if last:
+                combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
+                gc = combined[:len(carry_leaves)]
+            else:
+                gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
+            G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) if g is None
+                 else g.reshape(c["N"], c["K"], c["V"]).to(ex.dtype) for g, c in zip(gc, cores)]
+        # the reverse scan: mu = the adjoint of this shard's end state from the later ranks
+        mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
+        if combined is not None:
+            got = combined[len(carry_leaves):]
+        else:
+            if ex.last_continues:  # the later ranks' adjoint enters through this shard's end state
+                for i, m in enumerate(mu):
+                    d = dE[i]
+                    if ex.bounds is None:
+                        dE[i] = d + m.reshape(d.shape).to(d.dtype)
+                    else:
+                        dE[i] = torch.cat([d[:-1], d[-1:] + m.reshape(d[-1:].shape).to(d.dtype)], 0)
+            wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+            got = _grad(roots, wants, dO + dE) if wants else []
+        it = iter(got)
+        res = []
+        for x in leaves_in + leaves_init:
+            if torch.is_tensor(x) and x.requires_grad:
+                g = next(it)
+                res.append(torch.zeros_like(x) if g is None else g)
+            else:
+                res.append(None)
+        return (None, *res)
+
+
+def _grad(roots, leaves, cots, retain=False):
+    pairs = [(r, c) for r, c in zip(roots, cots) if r.requires_grad]
+    if not pairs or not leaves:
+        return [None] * len(leaves)
+    return list(torch.autograd.grad([r for r, _ in pairs], leaves, [c for _, c in pairs], retain_graph=retain,
+                                    allow_unused=True))
+
+
+def _shape_carries(ex: _Executor, carries):
+    """Carried states [N, K, V] -> the op's state layout ([B or 1, H, (M), K, (V)])."""
+    out = []
+    for c, info in zip(carries, ex.info["cores"]):
+        if c is None:
+            out.append(None)
+            continue
+        lead = [1 if ex.bounds is not None else ex.B, ex.H]
+        if info["mem"] is not None:
+            lead.append(ex.sizes[info["mem"]])
+        shape = lead + [ex.sizes[info["key"]]] + ([ex.sizes[info["value"]]] if info["value"] is not None else [])
+        out.append(c.reshape(shape))
+    return out
+
+
+def check_metas(metas, names, rank) -> str | None:
+    """The first disagreement between the ranks' call descriptions, as a message (None when they agree)."""
+    P = len(metas)
+    for j, m in enumerate(metas):
+        if m[0] != _MAGIC:
+            return f"rank {j} did not make a lindsl sequence-parallel call (it joined a different collective)"
+    errs = []
+    for j, m in enumerate(metas):
+        if m[14]:
+            n = m[15]
+            data = b"".join(int(x).to_bytes(8, "little", signed=True) for x in m[_MSG0:_MSG0 + (n + 7) // 8])[:n]
+            errs.append(f"rank {j}: {data.decode('utf-8', 'replace')}")
+    if errs:
+        return "sequence-parallel call rejected on " + ("; ".join(errs)) + (
+            f" (reported on every rank; this is rank {rank})")
+    fields = [(1, "spec (or lindsl version)"), (2, "sp_schedule"), (4, "batch size B"), (5, "number of heads H"),
+              (6, "input dtype"), (7, "use of cu_seqlens"), (8, "cu_seqlens"),
+              (11, "number of inputs"), (12, "parameter values (params must be replicated)"), (13, "scale"),
+              (16 + 7 * _ARG_SLOTS, "shapes or dtypes of the inputs, or chunk_size")]
+    inv_sched = {v: k for k, v in _SCHED.items()}
+    inv_dt = {v: str(k).replace("torch.", "") for k, v in _DTYPES.items()}
+    for j in range(1, P):
+        a, b = metas[0], metas[j]
+        for q in range(len(names[:_ARG_SLOTS])):
+            o = 16 + 7 * q
+            if a[o:o + 7] != b[o:o + 7]:
+                def shp(m):
+                    return "[" + ", ".join("T" if x == -1 else str(x) for x in m[o + 1:o + 1 + min(m[o], 6)]) + "]"
+                return (f"mismatched shards: argument '{names[q]}' has shape {shp(b)} on rank {j} but {shp(a)} on "
+                        f"rank 0 (every dim but the sequence length must agree)")
+        for f, what in fields:
+            if a[f] != b[f]:
+                extra = ""
+                if f == 2:
+                    extra = f": {inv_sched.get(b[f])!r} on rank {j}, {inv_sched.get(a[f])!r} on rank 0"
+                elif f == 6:
+                    extra = f": {inv_dt.get(b[f], '?')} on rank {j}, {inv_dt.get(a[f], '?')} on rank 0"
+                elif f in (4, 5, 11):
+                    extra = f": {b[f]} on rank {j}, {a[f]} on rank 0"
+                return f"mismatched sequence-parallel calls: the {what} differ between rank 0 and rank {j}{extra}"
+    with_init = [j for j in range(P) if metas[j][9]]
+    for j in with_init[1:]:
+        if metas[j][10] != metas[with_init[0]][10]:
+            return (f"mismatched sequence-parallel calls: initial_state shapes or dtypes differ between rank "
+                    f"{with_init[0]} and rank {j}")
+    return None
