@@ -1,4 +1,4 @@
-"""The lindsl command line: check, explain, compile, run."""
+"""The lindsl command line: check, explain, compile, run, search, leaderboard."""
 from __future__ import annotations
 
 import argparse
@@ -102,6 +102,8 @@ def main(argv=None) -> int:
     r.add_argument("--backend", choices=["torch", "triton"], default=None,
                    help="engine (default: triton on a GPU, torch on the CPU)")
     r.set_defaults(fn=cmd_run)
+    from .search.cli import add_commands as add_search_commands
+    add_search_commands(sub)
     a = p.parse_args(argv)
     try:
         return a.fn(a)

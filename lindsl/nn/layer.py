@@ -55,7 +55,7 @@ class _Input(nn.Module):
     """The projection of one per-token input of the spec."""
 
     def __init__(self, d_model: int, H: int, shape: tuple[int, ...], role: str, conv: int, mem: bool, low_rank: int,
-                 normalizer: float):
+                 normalizer: float, A_range: tuple[float, float] = (1.0, 16.0)):
         super().__init__()
         self.H, self.shape, self.role, self.normalizer = H, shape, role, normalizer
         n = H * math.prod(shape)
@@ -68,7 +68,7 @@ class _Input(nn.Module):
             self.proj = nn.Linear(d_model, n, bias=False)
         self.conv = ShortConv(n, conv) if conv and role == "real" and shape and not mem else None
         if role == "loggate" and not self.vector_gate:
-            self.A_log = nn.Parameter(torch.log(torch.empty(n).uniform_(1, 16)))
+            self.A_log = nn.Parameter(torch.log(torch.empty(n).uniform_(*A_range)))
         if role in ("loggate", "positive", "nonneg") and not self.vector_gate:
             dt = torch.exp(torch.rand(n) * (math.log(0.1) - math.log(1e-3)) + math.log(1e-3)).clamp_min(1e-4)
             self.dt_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))  # inverse softplus
@@ -129,14 +129,15 @@ class LinearAttention(nn.Module):
     """A drop-in attention block [B, T, d_model] -> [B, T, d_model] running the spec's recurrence per head.
 
     sizes: the spec's dims (default K = V = d_model / num_heads, memory axes 4). conv_size: kernel of the short
-    causal convolutions on real vector inputs (0: none). forward(h, cache=None, use_cache=False) returns
+    causal convolutions on real vector inputs (0: none). A_range: the init range of the scalar decay rate A. forward(h, cache=None, use_cache=False) returns
     (output, cache); with a cache, one token runs the decode form (op.step) and longer inputs the chunked op
     started from the cached state.
     """
 
     def __init__(self, spec, d_model: int, num_heads: int = 1, sizes: dict[str, int] | None = None,
                  conv_size: int = 4, output_norm: bool = True, output_gate: bool = True, chunk_size: int | None = None,
-                 gate_low_rank: int = 16, gate_logit_normalizer: float = 16.0, norm_eps: float = 1e-5):
+                 gate_low_rank: int = 16, gate_logit_normalizer: float = 16.0, norm_eps: float = 1e-5,
+                 A_range: tuple[float, float] = (1.0, 16.0)):
         super().__init__()
         self.op = _load(spec)
         s: Spec = self.op.spec
@@ -165,7 +166,7 @@ class LinearAttention(nn.Module):
                 self.params[d.name] = _Param(num_heads, shape, d.role)
             else:
                 self.inputs[d.name] = _Input(d_model, num_heads, shape, d.role, conv_size, over_mem, gate_low_rank,
-                                             gate_logit_normalizer)
+                                             gate_logit_normalizer, A_range)
         self.norm = nn.RMSNorm(self.head_v, eps=norm_eps) if output_norm else None
         self.gate = nn.Linear(d_model, num_heads * self.head_v, bias=False) if output_gate else None
         self.o_proj = nn.Linear(num_heads * self.head_v, d_model, bias=False)

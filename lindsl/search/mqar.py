@@ -1,0 +1,129 @@
+"""Multi-query associative recall (MQAR, Arora et al. 2023, "Zoology"): a short training run of the small LM.
+
+A sequence holds N key-value pairs (keys from one half of the vocabulary, values from the other), then queries:
+keys drawn again from the pairs, each to be answered with its value at the same position (the next-token
+target). Accuracy is the fraction of queries answered correctly on held-out sequences after training.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class MQARTask:
+    """One MQAR setting: sequence length T, number of pairs, vocabulary, and the head sizes of the model."""
+    T: int = 64
+    pairs: int = 8
+    vocab: int = 64
+    K: int = 16
+    V: int = 16
+    format: str = "tokens"  # "tokens": k1 v1 k2 v2 ... (Zoology); "pairs": one token per (key, value) pair
+
+    @property
+    def label(self) -> str:
+        return f"T{self.T}_N{self.pairs}_K{self.K}" + ("_pairs" if self.format == "pairs" else "")
+
+    @property
+    def n_tokens(self) -> int:
+        half = self.vocab // 2
+        return self.vocab if self.format == "tokens" else half * half + 2 * half
+
+
+@dataclass(frozen=True)
+class MQARTrain:
+    """The training run: the model (d_model, layers, heads) and the optimisation."""
+    d_model: int = 64
+    n_layers: int = 2
+    num_heads: int = 1
+    steps: int = 300
+    batch: int = 32
+    lr: float = 3e-3
+    eval_batch: int = 256
+    seed: int = 0
+    chunk_size: int = 16
+    A_range: tuple = (1.0, 16.0)
+
+
+def mqar_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """ids [B, T] and targets [B, T] (-100 where nothing is asked)."""
+    if task.format == "pairs":
+        return _pair_batch(task, batch, gen)
+    half = task.vocab // 2
+    if task.pairs > half - 1 or 2 * task.pairs >= task.T:
+        raise ValueError(f"MQAR {task}: need pairs < vocab/2 and 2 * pairs < T")
+    keys = torch.argsort(torch.rand(batch, half - 1, generator=gen), dim=1)[:, :task.pairs] + 1
+    vals = torch.randint(half, task.vocab, (batch, task.pairs), generator=gen)
+    ids = torch.zeros(batch, task.T, dtype=torch.long)
+    ids[:, 0:2 * task.pairs:2] = keys
+    ids[:, 1:2 * task.pairs:2] = vals
+    nq = task.T - 2 * task.pairs
+    which = torch.randint(0, task.pairs, (batch, nq), generator=gen)
+    ids[:, 2 * task.pairs:] = torch.gather(keys, 1, which)
+    tgt = torch.full((batch, task.T), -100, dtype=torch.long)
+    tgt[:, 2 * task.pairs:] = torch.gather(vals, 1, which)
+    return ids, tgt
+
+
+def _pair_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pairs format: the first N tokens each carry one (key, value) pair (id key * n + value), then query tokens
+    (id n^2 + key) whose target is the value token (id n^2 + n + value); keys n = vocab / 2 distinct."""
+    n = task.vocab // 2
+    if task.pairs > n or task.pairs >= task.T:
+        raise ValueError(f"MQAR {task}: need pairs <= vocab/2 and pairs < T")
+    keys = torch.argsort(torch.rand(batch, n, generator=gen), dim=1)[:, :task.pairs]
+    vals = torch.randint(0, n, (batch, task.pairs), generator=gen)
+    ids = torch.zeros(batch, task.T, dtype=torch.long)
+    ids[:, :task.pairs] = keys * n + vals
+    which = torch.randint(0, task.pairs, (batch, task.T - task.pairs), generator=gen)
+    ids[:, task.pairs:] = n * n + torch.gather(keys, 1, which)
+    tgt = torch.full((batch, task.T), -100, dtype=torch.long)
+    tgt[:, task.pairs:] = n * n + n + torch.gather(vals, 1, which)
+    return ids, tgt
+
+
+def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None) -> dict:
+    """Train the small LM with the spec's layer on MQAR; returns accuracy, final loss, state size and seconds."""
+    from ..nn import CausalLM
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    sizes = {}
+    from ..nn.layer import _load
+    op = _load(spec)
+    mems = {st.ty.mem for st in op.spec.states if st.ty.mem} | {i.ty.mem for i in op.spec.inputs if i.ty.mem}
+    values = {st.value_dim for st in op.spec.states if st.value_dim}
+    for d in op.spec.dims:
+        sizes[d] = 4 if d in mems else (task.V if d in values else task.K)
+    model = CausalLM(op, task.n_tokens, cfg.d_model, cfg.n_layers, cfg.num_heads, sizes=sizes, chunk_size=cfg.chunk_size,
+                     A_range=cfg.A_range)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.1, betas=(0.9, 0.98))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, cfg.steps // 10)) * 0.5 * (1 + math.cos(math.pi * s / cfg.steps)))
+    t0 = time.perf_counter()
+    loss_val = math.nan
+    for step in range(cfg.steps):
+        ids, tgt = mqar_batch(task, cfg.batch, gen)
+        logits, _ = model(ids)
+        loss = F.cross_entropy(logits.reshape(-1, task.n_tokens), tgt.reshape(-1), ignore_index=-100)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"MQAR training diverged at step {step} (loss {float(loss)})")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        loss_val = float(loss.detach())
+        if progress is not None:
+            progress(step + 1, cfg.steps, loss_val)
+    model.eval()
+    with torch.no_grad():
+        ids, tgt = mqar_batch(task, cfg.eval_batch, torch.Generator().manual_seed(10_000 + cfg.seed))
+        logits, _ = model(ids)
+        mask = tgt != -100
+        acc = float((logits.argmax(-1)[mask] == tgt[mask]).float().mean())
+    return {"task": task.label, "accuracy": acc, "loss": loss_val, "state_size": model.state_size(),
+            "seconds": time.perf_counter() - t0, **{f"task_{k}": v for k, v in asdict(task).items()}}
