@@ -265,3 +265,18 @@ def test_functions_without_source_are_rejected():
     with pytest.raises(TypeError, match="building block"):
         exp(torch.zeros(1))
     assert isinstance(topk, object) and I is lindsl.I and Param is lindsl.Param
+
+
+def test_nested_rules_and_python_hints():
+    def make():
+        @lindsl.rule
+        def nested(S: State[K, V], q: In[K], k: In[K], v: In[V], g: In[loggate]):
+            S = exp(g) * S + k @ v.T
+            return S.T @ q
+        return nested
+
+    assert make().spec.source.splitlines()[-2] == "S = exp(g) * S + k v^T"
+    err = _err(_wrong_shapes)
+    assert "k.T @ v" in err.hint and "k @ v.T" in err.hint
+    err = _err(_ungated)
+    assert "In[..., loggate]" in err.hint

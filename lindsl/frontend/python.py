@@ -137,7 +137,11 @@ def rule(fn=None, *, name: str | None = None, dims: str | tuple | list | None = 
     @lindsl.rule(name=..., dims="M K V"); dims fixes the dimension order (default: order of first use)."""
     def wrap(f):
         from ..runtime.op import load
-        return load(spec_of(f, name=name, dims=dims), cache=cache)
+        spec = spec_of(f, name=name, dims=dims)
+        try:
+            return load(spec, cache=cache)
+        except LinError as e:
+            raise _pythonize(e) from None
     return wrap(fn) if fn is not None else wrap
 
 
@@ -146,7 +150,24 @@ jit = rule
 
 def spec_of(fn, *, name: str | None = None, dims: str | tuple | list | None = None) -> Spec:
     """The checked IR of a rule function (what @lindsl.rule compiles)."""
-    return _Lowering(fn, name, dims).run()
+    try:
+        return _Lowering(fn, name, dims).run()
+    except LinError as e:
+        raise _pythonize(e) from None
+
+
+_HINT_REWRITES = [("': loggate'", "In[..., loggate]"), ("': unit'", "In[..., unit]"), ("k^T v", "k.T @ v"),
+                  ("k v^T", "k @ v.T"), ("S^T q", "S.T @ q"), ("x^T", "x.T"), ("kn kn^T", "kn @ kn.T")]
+
+
+def _pythonize(e: LinError) -> LinError:
+    """The shared error with its hint's .lin notation written as Python (k v^T -> k @ v.T, ': loggate' -> In[..])."""
+    if not e.hint or e.loc is None or not e.loc.file.endswith(".py"):
+        return e
+    hint = e.hint
+    for old, new in _HINT_REWRITES:
+        hint = hint.replace(old, new)
+    return LinError(e.message, e.loc, hint)
 
 
 # ------------------------------------------------------------------ lowering
