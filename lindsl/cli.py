@@ -79,6 +79,47 @@ def cmd_run(a) -> int:
     return 0
 
 
+def cmd_plan(a) -> int:
+    from dataclasses import replace
+
+    from .sp.plan import PROFILES, plan_spec
+    sizes = {}
+    for item in a.dim or []:
+        name, eq, val = item.partition("=")
+        if not eq or not name.strip() or not val.strip().isdigit() or int(val) < 1:
+            raise ValueError(f"--dim expects NAME=SIZE with a positive integer size, got {item!r}")
+        sizes[name.strip()] = int(val)
+    model = PROFILES[a.link]
+    for field, value, scale in (("alpha", a.alpha_us, 1e-6), ("bandwidth", a.bandwidth_gbs, 1e9),
+                                ("flops", a.tflops, 1e12)):
+        if value is not None:
+            if not value > 0:
+                raise ValueError(f"--{field.replace('flops', 'tflops')} must be positive, got {value}")
+            model = replace(model, **{field: value * scale}, name=f"{model.name} (adjusted)")
+    plan = plan_spec(a.spec, a.world, a.seq_len, a.heads, batch=a.batch, sizes=sizes, schedule=a.schedule,
+                     model=model)
+    print(plan.to_json(indent=2) if a.json else plan)
+    return 0
+
+
+def _positive_int(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
+def _count(text):
+    from .sp.plan import parse_count
+    try:
+        return parse_count(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="lindsl", description="A compiler for linear-attention recurrences.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -104,6 +145,23 @@ def main(argv=None) -> int:
     r.set_defaults(fn=cmd_run)
     from .search.cli import add_commands as add_search_commands
     add_search_commands(sub)
+    pl = sub.add_parser("plan", help="sequence-parallel plan: payload per rank, schedule and why, predicted "
+                                     "communication time")
+    pl.add_argument("spec")
+    pl.add_argument("--world", type=_positive_int, required=True, help="number of ranks the sequence is split over")
+    pl.add_argument("--seq-len", type=_count, required=True, help="tokens in the sequence: 4096, 32K, 1M (K = 1024)")
+    pl.add_argument("--heads", type=_positive_int, required=True)
+    pl.add_argument("--batch", type=_positive_int, default=1)
+    pl.add_argument("--dim", action="append", metavar="NAME=SIZE",
+                    help="size of a spec dim (default 128; memory axes 4); repeat for several")
+    pl.add_argument("--schedule", choices=["allgather", "allscan", "doubling"], default=None,
+                    help="force a schedule (default: the cost model's choice)")
+    pl.add_argument("--link", choices=["nvlink", "ib", "gloo"], default="nvlink", help="cost-model profile")
+    pl.add_argument("--alpha-us", type=float, default=None, help="override the latency per message (us)")
+    pl.add_argument("--bandwidth-gbs", type=float, default=None, help="override the link bandwidth (GB/s)")
+    pl.add_argument("--tflops", type=float, default=None, help="override the fp32 TFLOP/s for applying A")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.set_defaults(fn=cmd_plan)
     a = p.parse_args(argv)
     try:
         return a.fn(a)

@@ -5,8 +5,8 @@ exclusive scan over ranks of the shards' affine maps S -> A_r(S) + B_r (lindsl.s
 reverse scan of the state's adjoint with A_r^T. Three schedules compute it (lindsl.sp.scan):
 
   allgather  one all-gather of every rank's (A_r, B_r), then a local fold (LASP-2, fla's context parallel):
-             receives (P-1)(m_S + m_A), memory O(P), latency (P-1) alpha (ring); the backward re-uses the
-             gathered A and sends only the adjoint states.
+             receives (P-1)(m_S + m_A), memory O(P), latency (P-1) alpha on a ring, one alpha through a switch;
+             the backward re-uses the gathered A and sends only the adjoint states.
   allscan    a pipelined chain (ZeCO's All-Scan): the state is split into n blocks (along V: a dense A acts on
              K), rank r forwards each block to r+1 as soon as A_r(block) + B_r is ready:
              (P - 2 + n)(alpha + (beta m_S + t_apply)/n); A never leaves its rank; memory O(1).
@@ -35,25 +35,30 @@ _PREFERENCE = ("allscan", "doubling", "allgather")  # on (near) ties: O(1) memor
 @dataclass
 class LinkModel:
     """Cost-model constants. alpha: seconds per message; bandwidth: bytes/s per link direction; flops: fp32 flop/s
-    for applying/composing A; mem: bytes/s for elementwise work. The profiles are assumptions, not measurements."""
+    for applying/composing A; mem: bytes/s for elementwise work; ring: an all-gather pays (P-1) latencies (a ring),
+    otherwise one (all peers reached at once, as through an NVSwitch). The profiles are assumptions, not
+    measurements: compare them with `benchmarks/sp_suite.py` and override them (LinkModel, CLI flags)."""
     name: str
     alpha: float
     bandwidth: float
     flops: float
     mem: float
+    ring: bool = True
 
     def describe(self) -> str:
         return (f"{self.name}: alpha = {_fmt_time(self.alpha)} per message, 1/beta = {self.bandwidth / 1e9:.0f} GB/s, "
-                f"{self.flops / 1e12:.3g} TFLOP/s fp32, memory {self.mem / 1e12:.3g} TB/s")
+                f"{self.flops / 1e12:.3g} TFLOP/s fp32, memory {self.mem / 1e12:.3g} TB/s, all-gather latency "
+                f"{'(P-1) alpha (ring)' if self.ring else 'alpha (one step through the switch)'}")
 
 
 PROFILES = {
-    # NCCL within one host over NVLink (H100/H200): small-message latency ~10-20 us, ~300 GB/s achieved per direction
-    "nvlink": LinkModel("nvlink", 15e-6, 300e9, 50e12, 4e12),
-    # NCCL across hosts (400 Gb/s InfiniBand NDR per GPU)
-    "ib": LinkModel("ib", 25e-6, 45e9, 50e12, 4e12),
+    # NCCL within one host over NVLink + NVSwitch (H100/H200): small-message latency ~10-20 us, ~300 GB/s achieved
+    # per direction; an all-gather reaches every peer at once
+    "nvlink": LinkModel("nvlink", 15e-6, 300e9, 50e12, 4e12, ring=False),
+    # NCCL across hosts (400 Gb/s InfiniBand NDR per GPU), ring all-gather
+    "ib": LinkModel("ib", 25e-6, 45e9, 50e12, 4e12, ring=True),
     # gloo over loopback TCP on CPUs
-    "gloo": LinkModel("gloo", 100e-6, 2e9, 2e10, 1e10),
+    "gloo": LinkModel("gloo", 100e-6, 2e9, 2e10, 1e10, ring=True),
 }
 
 
@@ -233,10 +238,12 @@ def estimate(cores: list[CorePayload], P: int, model: LinkModel, max_blocks: int
         for s in SCHEDULES:
             res[s] = fig(0, 0, 0, 0, 0, 0, 0, 0, 0, blocks=1, rounds=0)
         return res
-    # all-gather (ring): (P-1) steps; the last rank folds P-1 maps. Backward: A known, adjoint states only.
-    res["allgather"] = fig((P - 1) * model.alpha, (P - 1) * (mS + mA) * beta, (P - 1) * t_app, P - 1,
+    # all-gather: receives (P-1) maps (ring: P-1 latencies); the last rank folds P-1 maps. Backward: A is known
+    # from the forward, only the adjoint states travel.
+    lat = (P - 1 if model.ring else 1) * model.alpha
+    res["allgather"] = fig(lat, (P - 1) * (mS + mA) * beta, (P - 1) * t_app, P - 1 if model.ring else 1,
                            (P - 1) * (mS + mA), P * (mS + mA),
-                           (P - 1) * model.alpha, (P - 1) * mS * beta, (P - 1) * t_app, blocks=1, rounds=1)
+                           lat, (P - 1) * mS * beta, (P - 1) * t_app, blocks=1, rounds=1)
     # pipelined chain with n blocks
     n = _best_blocks(P, model.alpha, mS * beta + t_app, nmax)
     stages = P - 2 + n
