@@ -49,7 +49,11 @@ _PY_NAMES = {"rule", "jit", "spec_of", "dims", "State", "In", "Param", "I", "t",
 
 
 def __getattr__(name):
-    """The decorator frontend's names (rule, jit, State, In, Param, dims, exp, l2norm, ...), imported on first use."""
+    """lindsl.nn, lindsl.search and the decorator frontend's names (rule, jit, State, In, dims, exp, ...), imported
+    on first use."""
+    if name in ("nn", "search"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
     if name not in _PY_NAMES:
         raise AttributeError(f"module 'lindsl' has no attribute {name!r}")
     from .frontend import python as _py

@@ -26,6 +26,11 @@ def test_cached_generation_equals_full_forward(name):
     torch.testing.assert_close(rest, full[:, 4:], rtol=1e-9, atol=1e-10)
 
 
+def test_lazy_subpackages():
+    import lindsl
+    assert lindsl.nn.CausalLM is CausalLM and callable(lindsl.search.mutate)
+
+
 def test_generate_is_greedy_decoding_of_the_full_model():
     torch.manual_seed(1)
     m = CausalLM("gated_deltanet", vocab_size=30, d_model=16, n_layers=1, num_heads=1).double()
