@@ -26,7 +26,8 @@ def classify_one(c: Canonical) -> TransitionClass:
     algorithm = "wy" if R else "gated"
     per_column = bool(R and c.value_gate is not None)
     if R:
-        payload = "dense K x K per value column" if per_column else "dense K x K"
+        # the value gate commutes with the key-side product (L S R): a V-vector on top of the dense K x K
+        payload = "dense K x K + value-vector" if c.value_gate is not None else "dense K x K"
     elif c.key_gate is None and c.value_gate is None:
         payload = "none (identity)"
     else:

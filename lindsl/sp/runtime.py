@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 import types
 
 import torch
@@ -53,6 +54,10 @@ from .scan import Comm, ScanSpec, SPError, run_scan
 __all__ = ["run", "run_module", "last_plan", "SPError"]
 
 LAST_PLAN: Plan | None = None
+# Set to a list to record each call's phase times (seconds; synchronizes the device and puts a barrier before each
+# scan, so that "scan" is the exchange itself and "wait" the time spent waiting for the slowest rank). For
+# benchmarks; None (the default) adds no synchronization.
+TIMINGS: list | None = None
 
 _MAGIC = 0x11D5_5EC0
 _META = 128
@@ -96,6 +101,36 @@ def run_module(module, inputs, *, group, schedule=None, scale=None, initial_stat
     return out, fin
 
 
+class _Phase:
+    """Times a phase into ex.times when TIMINGS is a list (see there)."""
+
+    def __init__(self, ex, name, barrier=False):
+        self.ex, self.name, self.barrier = ex, name, barrier
+
+    def __enter__(self):
+        if self.ex.times is not None:
+            _sync(self.ex.device)
+            if self.barrier:
+                t0 = time.perf_counter()
+                dist.barrier(group=self.ex.group)
+                _sync(self.ex.device)
+                self.ex.times["wait_" + self.name] = self.ex.times.get("wait_" + self.name, 0.0) + (
+                    time.perf_counter() - t0)
+            self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        if self.ex.times is not None and not exc[0]:
+            _sync(self.ex.device)
+            self.ex.times[self.name] = self.ex.times.get(self.name, 0.0) + time.perf_counter() - self.t0
+        return False
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def _hash63(data) -> int:
     return int(hashlib.sha256(repr(data).encode()).hexdigest()[:15], 16)
 
@@ -118,6 +153,10 @@ class _Executor:
         self.P = dist.get_world_size(group)
         self.inits = ()
         self.gathered = None
+        self.times = None
+        if TIMINGS is not None:
+            self.times = {}
+            TIMINGS.append(self.times)
 
     # ------------------------------------------------------------ validation and metadata
     def _local_checks(self):
@@ -384,21 +423,24 @@ class _SPFunction(torch.autograd.Function):
     def forward(ctx, ex: _Executor, *flat):
         inputs, inits = flat[:len(ex.inputs)], flat[len(ex.inputs):]
         with torch.no_grad():
-            Ls, Rs, Bs = ex.summary(inputs, inits)
-            X = ex.scan(Ls, Rs, Bs)
+            with _Phase(ex, "summary"):
+                Ls, Rs, Bs = ex.summary(inputs, inits)
+            with _Phase(ex, "scan_fwd", barrier=True):
+                X = ex.scan(Ls, Rs, Bs)
         ctx.ex = ex
         ctx.Ls, ctx.Rs = Ls, Rs
         carries = X if ex.first_continues else [None] * len(X)
-        if ex.grad:
-            leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
-            leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
-            carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
-            with torch.enable_grad():
-                outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
-            ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
-        else:
-            with torch.no_grad():
-                outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
+        with _Phase(ex, "local_fwd"):
+            if ex.grad:
+                leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
+                leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
+                carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
+                with torch.enable_grad():
+                    outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
+                ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
+            else:
+                with torch.no_grad():
+                    outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
         user_fins = ex.user_finals(fins)
         return tuple(o.detach() for o in outs) + tuple(user_fins)
 
@@ -418,15 +460,17 @@ class _SPFunction(torch.autograd.Function):
         combined = None
         if ex.first_continues:
             wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
-            if last:
-                combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
-                gc = combined[:len(carry_leaves)]
-            else:
-                gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
+            with _Phase(ex, "pass1" if not last else "pass2"):
+                if last:
+                    combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
+                    gc = combined[:len(carry_leaves)]
+                else:
+                    gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
             G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) if g is None
                  else g.reshape(c["N"], c["K"], c["V"]).to(ex.dtype) for g, c in zip(gc, cores)]
         # the reverse scan: mu = the adjoint of this shard's end state from the later ranks
-        mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
+        with _Phase(ex, "scan_bwd", barrier=True):
+            mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
         if combined is not None:
             got = combined[len(carry_leaves):]
         else:
@@ -438,7 +482,8 @@ class _SPFunction(torch.autograd.Function):
                     else:
                         dE[i] = torch.cat([d[:-1], d[-1:] + m.reshape(d[-1:].shape).to(d.dtype)], 0)
             wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
-            got = _grad(roots, wants, dO + dE) if wants else []
+            with _Phase(ex, "pass2"):
+                got = _grad(roots, wants, dO + dE) if wants else []
         it = iter(got)
         res = []
         for x in leaves_in + leaves_init:

@@ -302,9 +302,9 @@ class Scan:
                 for i, ((L, R), x) in enumerate(zip(maps, Xj)):
                     b = Bs[i][:, :, cj[i]]
                     outj.append(b if self.pos == 0 else apply_map(self._L(L), R, x, cj[i]) + b)
-                works.append((self.comm.isend(self.pack([None] * len(outj), [None] * len(outj), outj, False)
-                                              .contiguous(), self.pos + 1, stage)))
-        self.comm.wait(works, stage)
+                buf = self.pack([None] * len(outj), [None] * len(outj), outj, False).contiguous()
+                works.append((self.comm.isend(buf, self.pos + 1, stage), buf))  # the buffer lives until the wait
+        self.comm.wait([w for w, _ in works], stage)
         return [torch.cat(xs, -1) for xs in X_blocks]
 
     def doubling(self, Ls, Rs, Bs):
