@@ -180,3 +180,7 @@ def test_cli_errors_are_clean(tmp_path, capsys):
     assert main(["leaderboard", "--db", str(tmp_path / "none.db")]) == 2
     assert main(["search", "--db", str(tmp_path / "x.db"), "--tasks", "64:8", "--n", "0"]) == 2
     assert "T:pairs:K" in capsys.readouterr().err
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    assert main(["leaderboard", "--db", str(junk)]) == 2
+    assert "junk.db" in capsys.readouterr().err

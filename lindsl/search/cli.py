@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -20,7 +21,7 @@ def add_commands(sub) -> None:
                    help="specs scored alongside for reference (comma-separated; '' for none)")
     s.add_argument("--steps", type=int, default=None, help="MQAR training steps per task")
     s.add_argument("--tasks", default=None,
-                   help="MQAR tasks as T:pairs:K[,T:pairs:K...] (default 64:8:16,128:16:16)")
+                   help="MQAR tasks as T:pairs:K[,T:pairs:K...] (vocabulary 32; default 32:6:8)")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
     lb = sub.add_parser("leaderboard", help="rank the candidates of a search database")
@@ -32,6 +33,16 @@ def add_commands(sub) -> None:
 
 
 def cmd_search(a) -> int:
+    try:
+        return _search(a)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished candidates are in {a.db}: lindsl search --resume --db {a.db}", file=sys.stderr)
+        return 130
+    except sqlite3.DatabaseError as e:
+        raise ValueError(f"{a.db}: {e}") from None
+
+
+def _search(a) -> int:
     from .mqar import MQARTask, MQARTrain
     from .runner import SearchConfig, search
     if a.resume:
@@ -52,7 +63,7 @@ def cmd_search(a) -> int:
                     T, N, K = (int(x) for x in t.split(":"))
                 except ValueError:
                     raise ValueError(f"--tasks: expected T:pairs:K, got {t!r}") from None
-                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K)))
+                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=32)))
             cfg.tasks = tasks
         run_id = search(a.db, cfg)
     print(leaderboard(a.db, run_id, top=10))
@@ -62,7 +73,10 @@ def cmd_search(a) -> int:
 def cmd_leaderboard(a) -> int:
     if not Path(a.db).exists():
         raise ValueError(f"no database {a.db}")
-    print(leaderboard(a.db, a.run, a.top, a.markdown))
+    try:
+        print(leaderboard(a.db, a.run, a.top, a.markdown))
+    except sqlite3.DatabaseError as e:
+        raise ValueError(f"{a.db}: {e}") from None
     return 0
 
 
@@ -75,7 +89,10 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
             if row is None:
                 return f"{db_path}: no runs"
             run_id = row["id"]
-        cfg = json.loads(db.rows("SELECT config FROM runs WHERE id = ?", (run_id,))[0]["config"])
+        found = db.rows("SELECT config FROM runs WHERE id = ?", (run_id,))
+        if not found:
+            raise ValueError(f"{db_path} has no run {run_id}")
+        cfg = json.loads(found[0]["config"])
         cands = db.rows("SELECT * FROM candidates WHERE run_id = ? ORDER BY idx", (run_id,))
         scores = {}
         for r in db.rows("SELECT s.* FROM scores s JOIN candidates c ON c.id = s.candidate_id WHERE c.run_id = ?",
@@ -131,6 +148,3 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
     finally:
         db.close()
 
-
-if __name__ == "__main__":
-    sys.exit("run: lindsl search ... / lindsl leaderboard ...")

@@ -31,8 +31,7 @@ class SearchConfig:
     n: int = 50
     seed: int = 0
     baselines: list[str] = field(default_factory=lambda: ["gated_deltanet", "linear_attn"])
-    tasks: list[dict] = field(default_factory=lambda: [asdict(MQARTask(T=64, pairs=8, K=16, V=16)),
-                                                       asdict(MQARTask(T=128, pairs=16, K=16, V=16))])
+    tasks: list[dict] = field(default_factory=lambda: [asdict(MQARTask(T=32, pairs=6, vocab=32, K=8, V=8))])
     train: dict = field(default_factory=lambda: asdict(MQARTrain()))
     crossover_rate: float = 0.2
     mqar: bool = True
@@ -153,7 +152,7 @@ def throughput(op) -> tuple[float, str]:
 
 
 def _pick_parent(rng: random.Random, pool: list, k: int = 3):
-    """Tournament selection by mean MQAR accuracy (throughput breaks ties)."""
+    """Tournament selection: the best mean MQAR accuracy among k random scored candidates."""
     contenders = rng.sample(pool, min(k, len(pool)))
     return max(contenders, key=lambda r: (r["mqar"] if r["mqar"] is not None else -1.0))
 
@@ -165,7 +164,7 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
     roots = [r for r in pool if r["operator"] == "root"]
     pool = [r for r in pool if r["operator"] != "baseline"] or roots
     if not pool:
-        raise RuntimeError("no scored parent to mutate (did the parents fail their checks? see the leaderboard)")
+        raise ValueError("no scored parent to mutate (did the parents fail their checks? see the leaderboard)")
     for _ in range(60):
         p1 = _pick_parent(rng, pool)
         a = parse_spec(p1["spec"], f"<{p1['name']}>")
@@ -187,7 +186,7 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
         text = to_lin(child, header=f"{opname}: {desc}\nparents: {parents[0]}" + (f", {parents[1]}" if parents[1]
                                                                                     else ""))
         return parse_spec(text, f"<c{idx:03d}>"), text, key, parents, opname, desc
-    raise RuntimeError(f"no new candidate after 60 attempts at index {idx}")
+    raise ValueError(f"no new candidate after 60 attempts at index {idx} (every edit was inapplicable or seen)")
 
 
 def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, stream=sys.stderr) -> int:
@@ -217,7 +216,7 @@ def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, 
                 cid = row["id"]
                 db.reset(cid)
             spec = parse_spec(db.rows("SELECT spec FROM candidates WHERE id = ?", (cid,))[0]["spec"], f"<{name}>")
-            res = evaluate(db, cid, spec, cfg, prog)
+            res = _evaluate_recorded(db, cid, spec, cfg, prog)
             prog.done += 1
             prog.log(f"{kind} {name}: {res}{_summary(db, cid)}")
         for idx in range(cfg.n):
@@ -232,18 +231,23 @@ def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, 
             else:
                 spec, text, key, parents, opname, desc = _make_child(db, run_id, idx, cfg)
                 cid = db.add_candidate(run_id, idx, spec.name, text, key, parents, opname, desc)
-            try:
-                res = evaluate(db, cid, spec, cfg, prog)
-            except Exception as e:  # noqa: BLE001 - recorded with its traceback; the search goes on
-                db.add_error(cid, "internal", traceback.format_exc())
-                db.set_status(cid, "failed")
-                res = f"failed (internal error {type(e).__name__}: {e})"
+            res = _evaluate_recorded(db, cid, spec, cfg, prog)
             prog.done += 1
             prog.log(f"{spec.name} {desc}: {res}{_summary(db, cid)}")
         db.finish_run(run_id)
         return run_id
     finally:
         db.close()
+
+
+def _evaluate_recorded(db: DB, cid: int, spec: Spec, cfg: SearchConfig, prog: Progress) -> str:
+    """evaluate(), with any unexpected exception recorded (traceback in errors) as a failed candidate."""
+    try:
+        return evaluate(db, cid, spec, cfg, prog)
+    except Exception as e:  # noqa: BLE001 - recorded with its traceback; the search goes on
+        db.add_error(cid, "internal", traceback.format_exc())
+        db.set_status(cid, "failed")
+        return f"failed (internal error {type(e).__name__}: {e})"
 
 
 def _summary(db: DB, cid: int) -> str:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from .. import types as T
-from ..ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Unary, Var, mentions_state, render, structural_key
+from ..ir import Binary, Call, Expr, MatMul, Spec, Transpose, Unary, Var, mentions_state, render, structural_key
 from ..passes.normalize import bounds
 
 
