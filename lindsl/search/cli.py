@@ -115,7 +115,7 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
         label = next((r["label"] for rs in scores.values() for r in rs if r["metric"] == "throughput"), "")
         out = [f"run {run_id}: parents {','.join(cfg['parents'])}, {cfg['n']} candidates; "
                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-               f"throughput: {label}" if label else ""]
+               f"throughput: {label}" if label else None]
         head = ["rank", "name", "operator", "status"] + [f"MQAR {t}" for t in tasks] + ["mean", "tok/s", "state"]
         table = []
         for i, (c, acc, mean, tput, state) in enumerate(rows[:top]):
@@ -124,12 +124,16 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
                          + [f"{mean:.3f}" if mean is not None else "-", f"{tput:.0f}" if tput else "-",
                             str(state) if state else "-"])
         if markdown:
-            out.append("| " + " | ".join(head + ["update"]) + " |")
-            out.append("|" + "---|" * (len(head) + 1))
+            out.append("| " + " | ".join(head + ["change", "update"]) + " |")
+            out.append("|" + "---|" * (len(head) + 2))
             for (c, *_), line in zip(rows[:top], table):
                 upd = " ; ".join(ln for ln in c["spec"].splitlines() if " = " in ln and not ln.startswith(
                     ("option", "let", "#")) and not ln.startswith("out"))
-                out.append("| " + " | ".join(line + [f"`{upd}`"]) + " |")
+                desc = (c["description"] or "").replace("|", "/")
+                out.append("| " + " | ".join(line + [desc, f"`{upd}`"]) + " |")
+            out.append("")
+            for c, *_ in rows[:min(top, 5)]:
+                out += [f"**{c['name']}**", "", "```", c["spec"].rstrip(), "```", ""]
         else:
             widths = [max(len(h), *(len(r[j]) for r in table)) if table else len(h) for j, h in enumerate(head)]
             out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)))
@@ -144,7 +148,7 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
         if errors:
             out.append("errors:")
             out += [f"  {r['name']} ({r['stage']}): {r['message'].strip().splitlines()[-1][:200]}" for r in errors]
-        return "\n".join(x for x in out if x)
+        return "\n".join(x for x in out if x is not None)
     finally:
         db.close()
 
