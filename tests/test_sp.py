@@ -14,6 +14,9 @@ missing term (a dropped carry, an untransposed A, a misplaced gradient) gives er
 run (tolerance 1e-12) shows that the algorithm is exact up to rounding, including a value-side gate with rank-one
 factors (examples/new_rule.lin).
 """
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,7 +85,24 @@ def test_sp_failures_give_errors_on_every_rank():
         assert "ShapeError" in r["local_error"]["error"]
         assert r["schedule"]["kind"] == "SPError" and "sp_schedule" in r["schedule"]["error"]
         assert r["shift"]["kind"] == "SPError" and "halo" in r["shift"]["error"]
+        assert r["grad_mode"]["kind"] == "SPError" and "autograd" in r["grad_mode"]["error"]
     survivor = a if "hung" in a else b
     assert survivor["hung"]["kind"] == "SPError" and "timeout" in survivor["hung"]["error"].lower()
     assert 0.5 * timeout <= survivor["hung"]["seconds"] <= 3 * timeout
     assert survivor["dead"]["kind"] == "SPError" and survivor["dead"]["seconds"] <= 3 * timeout
+
+
+def test_gpu_suite_dry_run(tmp_path):
+    """benchmarks/sp_suite.py's CPU path (2 gloo ranks, tiny sizes) runs every phase and writes its JSON."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sp_suite.py"), "--dry", "--out", str(tmp_path),
+                           "--specs", "gated_deltanet", "--bench-specs", "gla"], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "correctness (P=2 vs P=1" in proc.stdout and "projection gla" in proc.stdout
+    res = json.loads((tmp_path / "sp_suite.json").read_text())
+    assert res["correctness"] and all(r["ok"] for r in res["correctness"])
+    assert {r["schedule"] for r in res["correctness"]} == set(SCHEDULES)
+    row = res["bench"][0]
+    assert set(row["P2"]) == set(SCHEDULES) | {"auto"} and "fb_s" in row["P1"]
+    assert all(r["comm_s"] > 0 and r["predicted_comm_s"] > 0 for r in row["P2"].values())
+    assert len(res["projection"]) == 6

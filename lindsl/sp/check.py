@@ -243,7 +243,9 @@ def _failure_worker(rank, world, store_dir, out_dir, cfg):
     attempt("local_error", bad)
     # 3. different schedules on the ranks
     attempt("schedule", xs, sp_schedule="allscan" if rank == 0 else "doubling")
-    # 4. a spec that reads an earlier token (would need a halo exchange)
+    # 4. autograd on one rank only
+    attempt("grad_mode", [x.clone().requires_grad_(rank == 0) for x in xs])
+    # 5. a spec that reads an earlier token (would need a halo exchange)
     shift = lindsl.load("lin shifted\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-1] v^T\n"
                         "out o = S^T q\n")
     sargs = random_inputs(shift.spec, 1, 8, 2, sizes, torch.float32, seed=rank)
@@ -255,7 +257,7 @@ def _failure_worker(rank, world, store_dir, out_dir, cfg):
         res["shift"] = dict(ok=False, error=str(e), kind=type(e).__name__, seconds=time.perf_counter() - t0)
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump([res], f)
-    # 5. rank 1 hangs (alive, not calling) past the timeout, then dies: the others' calls must fail, the first
+    # 6. rank 1 hangs (alive, not calling) past the timeout, then dies: the others' calls must fail, the first
     #    within about the process group's timeout, the second at once
     if rank == 1:
         time.sleep(1.5 * cfg["timeout"])

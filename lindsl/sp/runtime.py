@@ -63,6 +63,7 @@ _MAGIC = 0x11D5_5EC0
 _META = 128
 _ARG_SLOTS = 8  # args whose shapes travel in full; the rest are hashed
 _MSG0 = 16 + 7 * _ARG_SLOTS + 1  # first slot of the error message text
+_GRAD = _META - 1  # autograd on (every rank must then run the backward)
 _SCHED = {None: 0, "allgather": 1, "allscan": 2, "doubling": 3}
 _DTYPES = {torch.float32: 1, torch.float64: 2, torch.bfloat16: 3, torch.float16: 4}
 
@@ -91,8 +92,6 @@ def run_module(module, inputs, *, group, schedule=None, scale=None, initial_stat
     ex = _Executor(mod, group, tuple(inputs), schedule, scale, initial_state, cu_seqlens, chunk_size, backend, model)
     ex.setup()
     LAST_PLAN = ex.plan
-    ex.grad = torch.is_grad_enabled() and any(
-        torch.is_tensor(x) and x.requires_grad for x in list(ex.inputs) + list(ex.inits))
     flat = _SPFunction.apply(ex, *ex.inputs, *ex.inits)
     n_out = len(mod.OUTPUTS)
     outs, fins = flat[:n_out], flat[n_out:]
@@ -199,6 +198,8 @@ class _Executor:
             if st is not None and not torch.is_tensor(st):
                 raise ValueError(f"initial_state for state '{mod.STATES[i]}' must be a tensor or None")
         self.inits = tuple(inits)
+        self.grad = torch.is_grad_enabled() and any(
+            torch.is_tensor(x) and x.requires_grad for x in list(self.inputs) + list(self.inits))
 
     def _meta(self, err: str | None) -> list[int]:
         m = [0] * _META
@@ -206,12 +207,13 @@ class _Executor:
         m[1] = int(self.mod.SPEC_HASH[:15], 16)
         if err is not None:
             m[14] = 1
-            data = err.encode("utf-8", "replace")[:8 * (_META - _MSG0)]
+            data = err.encode("utf-8", "replace")[:8 * (_GRAD - _MSG0)]
             m[15] = len(data)
             for j in range(0, len(data), 8):
                 m[_MSG0 + j // 8] = int.from_bytes(data[j:j + 8].ljust(8, b"\0"), "little", signed=True)
             return m
         m[2] = _SCHED[self.schedule]
+        m[_GRAD] = int(self.grad)
         m[3] = self.T
         m[4], m[5] = self.B, self.H
         m[6] = _DTYPES.get(self.inputs[0].dtype, 9)
@@ -536,7 +538,9 @@ def check_metas(metas, names, rank) -> str | None:
     fields = [(1, "spec (or lindsl version)"), (2, "sp_schedule"), (4, "batch size B"), (5, "number of heads H"),
               (6, "input dtype"), (7, "use of cu_seqlens"), (8, "cu_seqlens"),
               (11, "number of inputs"), (12, "parameter values (params must be replicated)"), (13, "scale"),
-              (16 + 7 * _ARG_SLOTS, "shapes or dtypes of the inputs, or chunk_size")]
+              (16 + 7 * _ARG_SLOTS, "shapes or dtypes of the inputs, or chunk_size"),
+              (_GRAD, "autograd modes (inputs requiring grad under grad mode on some ranks only: the backward "
+                      "would wait for ranks that never run it)")]
     inv_sched = {v: k for k, v in _SCHED.items()}
     inv_dt = {v: str(k).replace("torch.", "") for k, v in _DTYPES.items()}
     for j in range(1, P):
