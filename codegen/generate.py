@@ -104,7 +104,8 @@ def generate_module(n: Normalized) -> str:
         for li, (gi, r) in enumerate(reads):
             add(f"{p}x{li}", r.x, 1)
             gid_of[gi] = (si, li)
-        stack = lambda names: f"torch.stack([{', '.join(names)}], 2)" if names else "None"  # noqa: E731
+        stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
+                               else (f"{names[0]}.unsqueeze(2)" if names else "None"))
         vector_state = st.ty.kind == "vec"
         V_code = "1" if vector_state else f"sizes[{st.value_dim!r}]"
         mid = f"[{M_code}]" if mem else "[]"
