@@ -278,7 +278,7 @@ def main():
                     torch.cuda.empty_cache()
     os.environ.pop("LINDSL_POISON", None)
     fla_set = set(filter(None, a.fla.split(",")))
-    for shape in a.bench_shapes.split(";"):
+    for shape in filter(None, a.bench_shapes.split(";")):
         B, T, H, D = map(int, shape.split(","))
         try:
             sd = bench_case("sdpa", *sdpa_fns(B, T, H, D))

@@ -54,6 +54,8 @@ def _dot(x, y, PREC: tl.constexpr):
     "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands."""
     if PREC == "bf16":
         return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16))
+    elif PREC == "bf16-rounded":
+        return tl.dot(x.to(tl.bfloat16).to(tl.float32), y.to(tl.bfloat16).to(tl.float32), input_precision="ieee")
     else:
         return tl.dot(x, y, input_precision=PREC)
 
@@ -609,11 +611,14 @@ def triton_chunk(gk, gv):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False):
-    """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
-    state pass's and reads' matrix-product mode: "tf32x3" (fp32-accurate) or "tf32" (for bf16/fp16 inputs).
+                      return_states=False, out_dtypes=None):
+    """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
+    output dtype, fp32 by default). Computes in fp32; precision is the state pass's and reads' matrix-product
+    mode: "tf32x3" (fp32-accurate), "tf32", or "bf16" (operands rounded to bf16, for bf16/fp16 inputs).
     The WY system, and the state pass when there are rank-one factors (its pseudo-values u feed the backward's
     gate gradients), always use the accurate mode."""
+    if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
+        precision = "bf16-rounded"  # the interpreter's bf16 products are wrong: round operands, multiply in fp32
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -657,11 +662,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
-    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=xs.dtype) if fused else dummy
+    out_dtypes = list(out_dtypes) if out_dtypes is not None else [f32] * len(reads)
+    one_dtype = out_dtypes[0] if len(set(out_dtypes)) == 1 else f32
+    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=one_dtype) if fused else dummy
     before_mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before") if fused else 0
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
-    fast = fused and precision == "bf16" and not R and not loop
+    fast = fused and precision.startswith("bf16") and not R and not loop
+    if R and precision.startswith("bf16"):
+        precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
     BVs = 16 if (R and GV) else (min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
@@ -670,11 +679,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
                                              COLW=bool(R and GV), num_stages=2 if fast else 1)
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
-    for side, timing, x in ([] if fused else reads):
+    for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        out = _empty(N, T, d_out, device=dev, dtype=x.dtype)
+        out = _empty(N, T, d_out, device=dev, dtype=odt)
         BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
