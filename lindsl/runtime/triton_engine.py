@@ -111,7 +111,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr):
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
     t_row = rows // R
@@ -192,7 +192,7 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     """The WY system of one value column (a value-side gate with rank-one factors): the pair weights carry the
     column's decay exp(Gv_i[v] - Gv_j[v]), so T, W and U0 differ per column. Pairs are formed one by one."""
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vc = tl.program_id(2)
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
@@ -302,7 +302,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off)."""
-    n = tl.program_id(0)
+    n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
     k_ok = kk < K
@@ -462,7 +462,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
     t = tl.arange(0, BC)
     tok = c * C + t
@@ -525,7 +525,7 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
                       BEFORE_MASK: tl.constexpr):
     """One sequence and value block: the state in registers, tokens in order (the fused-recurrent form).
     Reads are side-k (S^T x); bit r of BEFORE_MASK marks read r as taken before the update."""
-    n = tl.program_id(0)
+    n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
     k_ok = kk < K
