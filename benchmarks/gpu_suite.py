@@ -45,6 +45,7 @@ def correctness(name, B, T, H, D, gate_scale, seed=0):
     args = random_inputs(op.spec, B, T, H, sizes, torch.float32, gate_scale, seed, device="cuda")
     xb = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in args.items()}
     xr = {k: v.detach().double().requires_grad_(True) for k, v in xb.items()}
+    t0 = time.perf_counter()
     o, f = op(*xb.values(), output_final_state=True, backend="triton")
     assert op.last_backend == "triton"
     o = o if not isinstance(o, tuple) else o[0]
@@ -54,6 +55,8 @@ def correctness(name, B, T, H, D, gate_scale, seed=0):
     dfs = [torch.randn(x.shape, device="cuda", generator=gen) for x in fs]
     loss = (o.float() * do).sum() + sum((x.float() * w).sum() for x, w in zip(fs, dfs))
     g = torch.autograd.grad(loss, list(xb.values()), allow_unused=True)
+    torch.cuda.synchronize()
+    first_call = time.perf_counter() - t0
     o_r, f_r = op(*xr.values(), output_final_state=True, backend="torch", chunk_size=16)
     o_r = o_r if not isinstance(o_r, tuple) else o_r[0]
     frs = f_r if isinstance(f_r, tuple) else (f_r,)
@@ -65,7 +68,7 @@ def correctness(name, B, T, H, D, gate_scale, seed=0):
             continue
         tol = 2e-2 if n in GATE_NAMES else 1e-2
         rows.append((f"d{n}", rel_rms(a, b) if a is not None and b is not None else math.inf, tol))
-    return rows
+    return rows, first_call + op.timings["total"]
 
 
 def time_ms(fn):
@@ -225,7 +228,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     p.add_argument("--specs", default=",".join(LIBRARY))
-    p.add_argument("--check-shape", default="2,4096,8,128")
+    p.add_argument("--check-shape", default="2,4096,8,128", help="one or more B,T,H,D separated by ';'")
+    p.add_argument("--autotune-cache", default="",
+                   help="directory of saved Triton autotune results (*.autotune.json): loaded before the run, "
+                        "updated after it (fla is still autotuned, once per op and shape)")
     p.add_argument("--bench-shapes", default="4,8192,16,128;8,2048,16,64")
     p.add_argument("--bench-specs", default=",".join(LIBRARY))
     p.add_argument("--fla", default="", help="comma list of specs whose fla counterpart is timed in this run")
@@ -233,6 +239,9 @@ def main():
     p.add_argument("--profile", default="", help="comma list of specs to profile (forward+backward, first shape)")
     p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
     a = p.parse_args()
+    if a.autotune_cache:
+        os.environ["TRITON_CACHE_AUTOTUNING"] = "1"
+        _sync_autotune(a.autotune_cache, _triton_cache_dir())
     env = dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, triton=triton.__version__,
                date=time.strftime("%Y-%m-%d"))
     print(json.dumps(env), flush=True)
@@ -242,28 +251,34 @@ def main():
         with open(os.path.join(a.out, "gpu_suite.json"), "w") as fh:
             json.dump(results, fh, indent=1)
 
+    first_call = {}
     if not a.skip_check:
         os.environ["LINDSL_POISON"] = "1"
-        B, T, H, D = map(int, a.check_shape.split(","))
-        for name in a.specs.split(","):
-            for gs in (1.0, 10.0):
-                try:
-                    t0 = time.perf_counter()
-                    rows = correctness(name, B, T, H, D, gs)
-                    ok = all(e <= tol for _, e, tol in rows)
-                    worst = max(rows, key=lambda r: r[1] / r[2])
-                    results["check"].append(dict(spec=name, gate_scale=gs, ok=ok, rows=rows))
-                    print(f"check {name:24s} gate x{gs:<4g} {'PASS' if ok else 'FAIL'}  worst {worst[0]} "
-                          f"{worst[1]:.1e} (tol {worst[2]:.0e})  {time.perf_counter() - t0:.1f}s", flush=True)
-                except Exception as e:
-                    results["check"].append(dict(spec=name, gate_scale=gs, ok=False, error=repr(e)))
-                    print(f"check {name:24s} gate x{gs:<4g} ERROR {e!r}", flush=True)
-                    traceback.print_exc()
-                dump()
-                torch.cuda.empty_cache()
+        for cshape in a.check_shape.split(";"):
+            B, T, H, D = map(int, cshape.split(","))
+            for name in a.specs.split(","):
+                for gs in (1.0, 10.0):
+                    try:
+                        t0 = time.perf_counter()
+                        rows, first = correctness(name, B, T, H, D, gs)
+                        first_call.setdefault(name, first)
+                        ok = all(e <= tol for _, e, tol in rows)
+                        worst = max(rows, key=lambda r: r[1] / r[2])
+                        results["check"].append(dict(spec=name, shape=[B, T, H, D], gate_scale=gs, ok=ok, rows=rows,
+                                                     first_call_s=first))
+                        print(f"check {name:24s} {cshape:14s} gate x{gs:<4g} {'PASS' if ok else 'FAIL'}  worst "
+                              f"{worst[0]} {worst[1]:.1e} (tol {worst[2]:.0e})  {time.perf_counter() - t0:.1f}s",
+                              flush=True)
+                    except Exception as e:
+                        results["check"].append(dict(spec=name, shape=[B, T, H, D], gate_scale=gs, ok=False,
+                                                     error=repr(e)))
+                        print(f"check {name:24s} {cshape:14s} gate x{gs:<4g} ERROR {e!r}", flush=True)
+                        traceback.print_exc()
+                    dump()
+                    torch.cuda.empty_cache()
     os.environ.pop("LINDSL_POISON", None)
     fla_set = set(filter(None, a.fla.split(",")))
-    for shape in a.bench_shapes.split(";"):
+    for shape in filter(None, a.bench_shapes.split(";")):
         B, T, H, D = map(int, shape.split(","))
         try:
             sd = bench_case("sdpa", *sdpa_fns(B, T, H, D))
@@ -276,7 +291,7 @@ def main():
             try:
                 f1, f2, compile_s = lindsl_fns(name, B, T, H, D)
                 row.update(zip(("lindsl_fwd", "lindsl_fb", "lindsl_mem"), bench_case(name, f1, f2)))
-                row["compile_s"] = compile_s
+                row["compile_s"] = first_call.get(name, compile_s)
             except Exception as e:
                 row["lindsl_error"] = repr(e)
                 traceback.print_exc()
@@ -285,6 +300,8 @@ def main():
                     f1, f2, first = fla_fns(name, B, T, H, D)
                     row.update(zip(("fla_fwd", "fla_fb", "fla_mem"), bench_case(name, f1, f2)))
                     row["fla_first_call_s"] = first
+                    if a.autotune_cache:
+                        _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"))
                 except Exception as e:
                     row["fla_error"] = repr(e)
                     traceback.print_exc()
@@ -316,7 +333,28 @@ def main():
                 results["decode"].append(row)
                 dump()
                 print("decode", json.dumps(row), flush=True)
+    if a.autotune_cache:
+        n = _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"))
+        print(f"saved {n} autotune results to $OUT/triton-autotune", flush=True)
     print("\n" + table(results), flush=True)
+
+
+def _triton_cache_dir():
+    return os.environ.get("TRITON_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".triton", "cache")
+
+
+def _sync_autotune(src, dst):
+    """Copy every *.autotune.json under src to the same relative path under dst; returns how many."""
+    import shutil
+    n = 0
+    for root, _, files in os.walk(src):
+        for f in files:
+            if f.endswith(".autotune.json"):
+                rel = os.path.relpath(os.path.join(root, f), src)
+                os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
+                shutil.copyfile(os.path.join(root, f), os.path.join(dst, rel))
+                n += 1
+    return n
 
 
 def fmt_row(r):

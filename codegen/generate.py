@@ -108,7 +108,8 @@ def generate_module(n: Normalized) -> str:
         for li, (gi, r) in enumerate(reads):
             add(f"{p}x{li}", r.x, 1)
             gid_of[gi] = (si, li)
-        stack = lambda names: f"torch.stack([{', '.join(names)}], 2)" if names else "None"  # noqa: E731
+        stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
+                               else (f"{names[0]}.unsqueeze(2)" if names else "None"))
         vector_state = st.ty.kind == "vec"
         V_code = "1" if vector_state else f"sizes[{st.value_dim!r}]"
         mid = f"[{M_code}]" if mem else "[]"
@@ -139,6 +140,12 @@ def generate_module(n: Normalized) -> str:
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
+    codes = [code for _, code in epilogue]
+    for c in cores:
+        # a read that is an output as it stands may be stored in the input dtype; any read the epilogue computes
+        # with stays fp32 until the epilogue is done
+        c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
+                       for gi in c["read_ids"]]
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),

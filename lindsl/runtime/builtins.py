@@ -10,7 +10,10 @@ L2NORM_EPS = 1e-6
 
 
 def l2norm(x):
-    """x / sqrt(sum(x^2) + 1e-6) over the last axis (fla's convention)."""
+    """x / sqrt(sum(x^2) + 1e-6) over the last axis (fla's convention); bf16/fp16 inputs are normalized in fp32
+    and the result stays fp32 (a bf16 sum of squares costs the delta rule its output tolerance)."""
+    if x.dtype in (torch.bfloat16, torch.float16):
+        x = x.float()
     return x * torch.rsqrt((x * x).sum(-1, keepdim=True) + L2NORM_EPS)
 
 

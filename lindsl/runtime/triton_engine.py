@@ -26,8 +26,38 @@ def _empty(*shape, device, dtype):
 ACCURATE = "tf32x3"  # fp32-accurate products on tensor cores (three tf32 products)
 
 
+def _data(x, dummy):
+    """A per-token operand as the kernels take it: contiguous, in its own floating dtype (kernels load and
+    convert to fp32), so bf16 inputs are not copied to fp32 first."""
+    if x is None:
+        return dummy
+    if x.dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        x = x.to(torch.float32)
+    return x.contiguous()
+
+
+def _stack_reads(reads):
+    """The read vectors as one [NREAD, N, T, D] buffer, in their common dtype (no copy for a single read)."""
+    xs = [_data(x, None) for _, _, x in reads]
+    if len({x.dtype for x in xs}) > 1:
+        xs = [x.float() for x in xs]
+    return xs[0][None] if len(xs) == 1 else torch.stack(xs, 0)
+
+
 def _p2(x, lo=16):
     return max(lo, triton.next_power_of_2(int(x)))
+
+
+@triton.jit
+def _dot(x, y, PREC: tl.constexpr):
+    """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
+    "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands."""
+    if PREC == "bf16":
+        return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16))
+    elif PREC == "bf16-rounded":
+        return tl.dot(x.to(tl.bfloat16).to(tl.float32), y.to(tl.bfloat16).to(tl.float32), input_precision="ieee")
+    else:
+        return tl.dot(x, y, input_precision=PREC)
 
 
 @triton.jit
@@ -40,14 +70,14 @@ def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.con
     rtok = c * C + t_row
     r_ok = (rows < C * NR) & (rtok < T)
     src = tl.load(src_ptr + (n * T * NR + c * C * NR + rows)[:, None] * K + kk[None, :],
-                  mask=r_ok[:, None] & k_ok[None, :], other=0.0)
-    cm = tl.dot(x, tl.trans(src), input_precision=RPREC)
+                  mask=r_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+    cm = _dot(x, tl.trans(src), RPREC)
     if BEFORE:
         okm = (t[:, None] > t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
     else:
         okm = (t[:, None] >= t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
     if GK == 1:
-        Gr = tl.load(G_ptr + n * Tp + rtok, mask=r_ok, other=0.0)
+        Gr = tl.load(G_ptr + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
         cm = cm * tl.exp(tl.where(okm, Gx[:, None] - Gr[None, :], float("-inf")))
     else:
         cm = tl.where(okm, cm, 0.0)
@@ -69,10 +99,10 @@ def _unit_lower_inverse(M, rows, L: tl.constexpr):
 def _rows_gate(G_ptr, n, tok, tok_ok, kk, k_ok, Tp, K: tl.constexpr, GK: tl.constexpr):
     """Cumulative key gate per row: [rows] for a scalar gate, [rows, BK] for a vector gate."""
     if GK == 1:
-        return tl.load(G_ptr + n * Tp + tok, mask=tok_ok, other=0.0)
+        return tl.load(G_ptr + n * Tp + tok, mask=tok_ok, other=0.0).to(tl.float32)
     else:
         return tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :], mask=tok_ok[:, None] & k_ok[None, :],
-                       other=0.0)
+                       other=0.0).to(tl.float32)
 
 
 @triton.jit
@@ -81,7 +111,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr):
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
     t_row = rows // R
@@ -93,23 +123,23 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     v_ok = vv < V
     base = n * T * R + c * C * R + rows
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0)
+    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2:
         Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
         M = tl.zeros([BL, BL], dtype=tl.float32)
         for j in range(0, L):
             tj = c * C + j // R
-            bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0)
-            Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0)
+            bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
+            Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
             ok = (t_row > j // R) & row_ok
             e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
             col = tl.sum(a * bj[None, :] * e, 1)
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
     else:
-        b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0)
-        M = tl.dot(a, tl.trans(b), input_precision=PREC)
+        b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+        M = _dot(a, tl.trans(b), PREC)
         if GK == 1:
             Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
             Gr = _rows_gate(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
@@ -119,7 +149,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             M = tl.where(lower, M, 0.0)
             a_dec = a
     Tm = _unit_lower_inverse(M, rows, L)
-    W = tl.dot(Tm, a_dec, input_precision=PREC)
+    W = _dot(Tm, a_dec, PREC)
     wbase = (n * NC + c) * L + rows
     tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
@@ -128,9 +158,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         if GK == 2:
             for s in range(0, LP):
                 ts = c * C + s // P
-                ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0)
-                vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vv, mask=v_ok & (ts < T), other=0.0)
-                Gs = tl.load(G_ptr + (n * Tp + ts) * K + kk, mask=k_ok, other=0.0)
+                ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
+                vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vv, mask=v_ok & (ts < T), other=0.0).to(tl.float32)
+                Gs = tl.load(G_ptr + (n * Tp + ts) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
                 ok = (t_row > s // P) & row_ok
                 e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gs[None, :], float("-inf")))
                 col = tl.sum(a * ks[None, :] * e, 1)
@@ -141,17 +171,17 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             ptok = c * C + t_p
             p_ok = (prow < LP) & (ptok < T)
             pbase = n * T * P + c * C * P + prow
-            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            Nin = tl.dot(a, tl.trans(kp), input_precision=PREC)
+            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            Nin = _dot(a, tl.trans(kp), PREC)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
                 Gp = _rows_gate(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK)
                 Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
             else:
                 Nin = tl.where(low, Nin, 0.0)
-            rhs = tl.dot(Nin, vp, input_precision=PREC)
-    U0 = tl.dot(Tm, rhs, input_precision=PREC)
+            rhs = _dot(Nin, vp, PREC)
+    U0 = _dot(Tm, rhs, PREC)
     tl.store(U0_ptr + wbase[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
 
 
@@ -162,7 +192,7 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     """The WY system of one value column (a value-side gate with rank-one factors): the pair weights carry the
     column's decay exp(Gv_i[v] - Gv_j[v]), so T, W and U0 differ per column. Pairs are formed one by one."""
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vc = tl.program_id(2)
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
@@ -172,8 +202,8 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     kk = tl.arange(0, BK)
     k_ok = kk < K
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :], mask=m2, other=0.0)
-    gvr = tl.load(Gv_ptr + (n * Tp + tok) * V + vc, mask=row_ok, other=0.0)
+    a = tl.load(a_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    gvr = tl.load(Gv_ptr + (n * Tp + tok) * V + vc, mask=row_ok, other=0.0).to(tl.float32)
     if GK != 0:
         Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
     else:
@@ -181,10 +211,10 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     M = tl.zeros([BL, BL], dtype=tl.float32)
     for j in range(0, L):
         tj = c * C + j // R
-        bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0)
+        bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
         ok = (t_row > j // R) & row_ok & (tj < T)
         col = _pair_col(a, bj, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K, GK)
-        gvj = tl.load(Gv_ptr + (n * Tp + tj) * V + vc)
+        gvj = tl.load(Gv_ptr + (n * Tp + tj) * V + vc).to(tl.float32)
         col = col * tl.exp(tl.where(ok, gvr - gvj, float("-inf")))
         M = tl.where(rows[None, :] == j, col[:, None], M)
     Tm = _unit_lower_inverse(M, rows, L)
@@ -195,18 +225,18 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     else:
         a_dec = a
     a_dec = a_dec * tl.exp(gvr)[:, None]
-    W = tl.dot(Tm, a_dec, input_precision=PREC)
+    W = _dot(Tm, a_dec, PREC)
     wbase = ((n * NC + c) * V + vc) * L + rows
     tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL], dtype=tl.float32)
     LP: tl.constexpr = C * P
     for s in range(0, LP):
         ts = c * C + s // P
-        ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0)
-        vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vc, mask=ts < T, other=0.0)
+        ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
+        vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vc, mask=ts < T, other=0.0).to(tl.float32)
         ok = (t_row > s // P) & row_ok & (ts < T)
         col = _pair_col(a, ks, Gex, G_ptr, n, ts, Tp, kk, k_ok, ok, K, GK)
-        gvs = tl.load(Gv_ptr + (n * Tp + ts) * V + vc)
+        gvs = tl.load(Gv_ptr + (n * Tp + ts) * V + vc).to(tl.float32)
         rhs += col * tl.exp(tl.where(ok, gvr - gvs, float("-inf"))) * vs
     U0 = tl.sum(Tm * rhs[None, :], 1)
     tl.store(U0_ptr + ((n * NC + c) * L + rows) * V + vc, U0, mask=rows < L)
@@ -216,11 +246,11 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
 def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
     """sum_d a_i[d] y[d] exp(G_(t_i - 1)[d] - G_tj[d]) for the rows where ok (0 elsewhere)."""
     if GK == 2:
-        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0)
+        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
         e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
         return tl.sum(a * y[None, :] * e, 1)
     elif GK == 1:
-        Gj = tl.load(G_ptr + n * Tp + tj)
+        Gj = tl.load(G_ptr + n * Tp + tj).to(tl.float32)
         return tl.sum(a * y[None, :], 1) * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))
     else:
         return tl.where(ok, tl.sum(a * y[None, :], 1), 0.0)
@@ -238,26 +268,26 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
     NSEQ = tl.num_programs(0)
     for r in tl.static_range(NREAD):
         x = tl.load(x_ptr + ((r * NSEQ + n) * T + tok)[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
-                    other=0.0)
+                    other=0.0).to(tl.float32)
         if GK == 1:
             if (BEFORE_MASK >> r) & 1:
-                Gx = tl.load(Gex_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+                Gx = tl.load(Gex_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
             else:
-                Gx = tl.load(G_ptr + n * Tp + tok, mask=t_ok, other=0.0)
-            o = tl.dot(x * tl.exp(Gx)[:, None], S, input_precision=RPREC)
+                Gx = tl.load(G_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
+            o = _dot(x * tl.exp(Gx)[:, None], S, RPREC)
         else:
             Gx = tl.zeros([C], dtype=tl.float32)
-            o = tl.dot(x, S, input_precision=RPREC)
+            o = _dot(x, S, RPREC)
         if R > 0:
-            o += tl.dot(_chunk_coef(x, Gx, b_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, R, BL,
-                                    (BEFORE_MASK >> r) & 1, GK, RPREC), u, input_precision=RPREC)
+            o += _dot(_chunk_coef(x, Gx, b_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, R, BL,
+                                    (BEFORE_MASK >> r) & 1, GK, RPREC), u, RPREC)
         if P > 0:
             prow = tl.arange(0, BLP)
             p_ok = (prow < C * P) & (c * C + prow // P < T)
             vp = tl.load(v_ptr + (n * T * P + c * C * P + prow)[:, None] * V + vv[None, :],
-                         mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            o += tl.dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, P, BLP,
-                                    (BEFORE_MASK >> r) & 1, GK, RPREC), vp, input_precision=RPREC)
+                         mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, P, BLP,
+                                    (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
         tl.store(o_ptr + ((r * NSEQ + n) * T + tok)[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
 
 
@@ -272,7 +302,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off)."""
-    n = tl.program_id(0)
+    n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
     k_ok = kk < K
@@ -280,7 +310,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     v_ok = vv < V
     smask = k_ok[:, None] & v_ok[None, :]
     if HAS_S0:
-        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0)
+        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0).to(tl.float32)
     else:
         S = tl.zeros([BK, BV], dtype=tl.float32)
     L: tl.constexpr = C * R
@@ -292,13 +322,13 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
         last = c * C + C - 1
         Snew = S
         if GK == 1:
-            GC = tl.load(G_ptr + n * Tp + last)
+            GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
             Snew = Snew * tl.exp(GC)
         if GK == 2:
-            GCv = tl.load(G_ptr + (n * Tp + last) * K + kk, mask=k_ok, other=0.0)
+            GCv = tl.load(G_ptr + (n * Tp + last) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
             Snew = Snew * tl.exp(GCv)[:, None]
         if GV:
-            GvC = tl.load(Gv_ptr + (n * Tp + last) * V + vv, mask=v_ok, other=0.0)
+            GvC = tl.load(Gv_ptr + (n * Tp + last) * V + vv, mask=v_ok, other=0.0).to(tl.float32)
             Snew = Snew * tl.exp(GvC)[None, :]
         if R > 0:
             rows = tl.arange(0, BL)
@@ -307,59 +337,59 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             row_ok = (rows < L) & (tok < T)
             wbase = (n * NC + c) * L + rows
             U0c = tl.load(U0_ptr + wbase[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
-                          other=0.0)
+                          other=0.0).to(tl.float32)
             if COLW:
                 u = U0c
                 vcol = tl.arange(0, BV)
                 for vi in tl.static_range(BV):
                     v_i = vb * BV + vi
                     wv = tl.load(W_ptr + (((n * NC + c) * V + v_i) * L + rows)[:, None] * K + kk[None, :],
-                                 mask=(rows < L)[:, None] & k_ok[None, :] & (v_i < V), other=0.0)
+                                 mask=(rows < L)[:, None] & k_ok[None, :] & (v_i < V), other=0.0).to(tl.float32)
                     s_col = tl.sum(tl.where(vcol[None, :] == vi, S, 0.0), 1)
                     u_col = tl.sum(wv * s_col[None, :], 1)
                     u = tl.where(vcol[None, :] == vi, u + u_col[:, None], u)
             else:
                 Wc = tl.load(W_ptr + wbase[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
-                             other=0.0)
-                u = tl.dot(Wc, S, input_precision=PREC) + U0c
+                             other=0.0).to(tl.float32)
+                u = _dot(Wc, S, PREC) + U0c
             base = n * T * R + c * C * R + rows
             tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp,
                          kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
         if R > 0:
-            b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+            b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
             if GK == 1:
-                Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0)
+                Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
                 b = b * tl.exp(GC - Gr)[:, None]
             if GK == 2:
                 Gr2 = tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
-                              mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+                              mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
             if GV:
                 Gvr = tl.load(Gv_ptr + (n * Tp + tok)[:, None] * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
-                              other=0.0)
+                              other=0.0).to(tl.float32)
                 u = u * tl.exp(tl.where(row_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvr, float("-inf")))
-            Snew += tl.dot(tl.trans(b), u, input_precision=PREC)
+            Snew += _dot(tl.trans(b), u, PREC)
         if P > 0:
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
             pbase = n * T * P + c * C * P + prow
-            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
             if GK == 1:
-                Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0)
+                Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 kp = kp * tl.exp(GC - Gp)[:, None]
             if GK == 2:
                 Gp2 = tl.load(G_ptr + (n * Tp + ptok)[:, None] * K + kk[None, :],
-                              mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+                              mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 kp = kp * tl.exp(tl.where(p_ok[:, None] & k_ok[None, :], GCv[None, :] - Gp2, float("-inf")))
             if GV:
                 Gvp = tl.load(Gv_ptr + (n * Tp + ptok)[:, None] * V + vv[None, :],
-                              mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+                              mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
                 vp = vp * tl.exp(tl.where(p_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvp, float("-inf")))
-            Snew += tl.dot(tl.trans(kp), vp, input_precision=PREC)
+            Snew += _dot(tl.trans(kp), vp, PREC)
         S = Snew
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
@@ -376,23 +406,23 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
             tj = c * C + j // NR
             ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
             rb = n * T * NR + c * C * NR + j
-            sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0)
-            wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0)
+            sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
             if GIN == 2:
-                Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0)
+                Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
                 e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
                 cj = tl.sum(x * sj[None, :] * e, 1)
             elif GIN == 1:
-                Gsj = tl.load(Gi_src + n * Tp + tj)
+                Gsj = tl.load(Gi_src + n * Tp + tj).to(tl.float32)
                 cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
             else:
                 cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
             if GOUT == 2:
-                Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0)
+                Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
                 eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
                 out += cj[:, None] * wj[None, :] * eo
             elif GOUT == 1:
-                Goj = tl.load(Go_src + n * Tp + tj)
+                Goj = tl.load(Go_src + n * Tp + tj).to(tl.float32)
                 out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
             else:
                 out += cj[:, None] * wj[None, :]
@@ -402,22 +432,22 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
         rtok = c * C + t_r
         r_ok = (rr < LR) & (rtok < T)
         rb = n * T * NR + c * C * NR + rr
-        src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0)
-        w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0)
-        cm = tl.dot(x, tl.trans(src), input_precision=PREC)
+        src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+        w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+        cm = _dot(x, tl.trans(src), PREC)
         if BEFORE:
             okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
         else:
             okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
         dec = tl.zeros([BC, BROWS], dtype=tl.float32)
         if GIN == 1:
-            Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0)
+            Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
             dec += Gi[:, None] - Gsr[None, :]
         if GOUT == 1:
-            Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0)
+            Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
             dec += Go[:, None] - Gor[None, :]
         cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
-        out += tl.dot(cm, w, input_precision=PREC)
+        out += _dot(cm, w, PREC)
     return out
 
 
@@ -432,7 +462,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
     c = tl.program_id(0)
-    n = tl.program_id(1)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
     t = tl.arange(0, BC)
     tok = c * C + t
@@ -441,7 +471,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
-    x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0)
+    x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
     # exponents of the reader: G_t (after) or G_(t-1) (before), on both sides
     if SIDE_K:
         Gi_ptr = Gex_ptr if BEFORE else G_ptr
@@ -454,11 +484,11 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         Gi_src = Gv_ptr
         Go_src = G_ptr
     if GIN == 1:
-        Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+        Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
         xs = x * tl.exp(Gi)[:, None]
     elif GIN == 2:
         Gi = tl.load(Gi_ptr + (n * Tp + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                     other=0.0)
+                     other=0.0).to(tl.float32)
         xs = x * tl.exp(Gi)
     else:
         Gi = tl.zeros([BC], dtype=tl.float32)
@@ -466,18 +496,18 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     # chunk-start state block: SIDE_K: S[:, out] as [in, out]; otherwise S[out, :]^T as [in, out]
     if SIDE_K:
         Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0)
+                       other=0.0).to(tl.float32)
     else:
         Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0)
-    out = tl.dot(xs, Sblk, input_precision=PREC)
+                       other=0.0).to(tl.float32)
+    out = _dot(xs, Sblk, PREC)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GOUT == 1:
-        Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0)
+        Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
         out = out * tl.exp(Go)[:, None]
     elif GOUT == 2:
         Go = tl.load(Go_ptr + (n * Tp + tok)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
-                     other=0.0)
+                     other=0.0).to(tl.float32)
         out = out * tl.exp(Go)
     if R > 0:
         out = _intra(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
@@ -495,7 +525,7 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
                       BEFORE_MASK: tl.constexpr):
     """One sequence and value block: the state in registers, tokens in order (the fused-recurrent form).
     Reads are side-k (S^T x); bit r of BEFORE_MASK marks read r as taken before the update."""
-    n = tl.program_id(0)
+    n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
     k_ok = kk < K
@@ -503,34 +533,34 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
     v_ok = vv < V
     smask = k_ok[:, None] & v_ok[None, :]
     if HAS_S0:
-        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0)
+        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0).to(tl.float32)
     else:
         S = tl.zeros([BK, BV], dtype=tl.float32)
     for t in range(0, T):
         prev = S
         for r in tl.static_range(NREAD):
             if (BEFORE_MASK >> r) & 1:
-                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0)
+                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
                 tl.store(out_ptr + ((r * tl.num_programs(0) + n) * T + t) * V + vv, tl.sum(x[:, None] * prev, 0),
                          mask=v_ok)
         if GK == 1:
-            S = S * tl.exp(tl.load(gk_ptr + n * T + t))
+            S = S * tl.exp(tl.load(gk_ptr + n * T + t).to(tl.float32))
         if GK == 2:
-            S = S * tl.exp(tl.load(gk_ptr + (n * T + t) * K + kk, mask=k_ok, other=0.0))[:, None]
+            S = S * tl.exp(tl.load(gk_ptr + (n * T + t) * K + kk, mask=k_ok, other=0.0).to(tl.float32))[:, None]
         for j in tl.static_range(R):
-            aj = tl.load(a_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0)
-            bj = tl.load(b_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0)
+            aj = tl.load(a_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
+            bj = tl.load(b_ptr + ((n * T + t) * R + j) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
             uj = tl.sum(aj[:, None] * prev, 0)
             S += bj[:, None] * uj[None, :]
         if GV:
-            S = S * tl.exp(tl.load(gv_ptr + (n * T + t) * V + vv, mask=v_ok, other=0.0))[None, :]
+            S = S * tl.exp(tl.load(gv_ptr + (n * T + t) * V + vv, mask=v_ok, other=0.0).to(tl.float32))[None, :]
         for i in tl.static_range(P):
-            ki = tl.load(k_ptr + ((n * T + t) * P + i) * K + kk, mask=k_ok, other=0.0)
-            vi = tl.load(v_ptr + ((n * T + t) * P + i) * V + vv, mask=v_ok, other=0.0)
+            ki = tl.load(k_ptr + ((n * T + t) * P + i) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
+            vi = tl.load(v_ptr + ((n * T + t) * P + i) * V + vv, mask=v_ok, other=0.0).to(tl.float32)
             S += ki[:, None] * vi[None, :]
         for r in tl.static_range(NREAD):
             if not ((BEFORE_MASK >> r) & 1):
-                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0)
+                x = tl.load(x_ptr + ((r * tl.num_programs(0) + n) * T + t) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
                 tl.store(out_ptr + ((r * tl.num_programs(0) + n) * T + t) * V + vv, tl.sum(x[:, None] * S, 0),
                          mask=v_ok)
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
@@ -550,12 +580,12 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
     c32 = lambda x: dummy if x is None else x.to(f32).contiguous()  # noqa: E731
     assert all(side == "k" for side, _, _ in reads)
     mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before")
-    xs = torch.stack([x.to(f32) for _, _, x in reads], 0).contiguous() if reads else dummy
-    out = _empty(len(reads), N, T, V, device=dev, dtype=f32)
+    xs = _stack_reads(reads) if reads else dummy
+    out = _empty(len(reads), N, T, V, device=dev, dtype=xs.dtype)
     ST = _empty(N, K, V, device=dev, dtype=f32)
     BV = min(_p2(V), 32 if K >= 128 else 64)
     _recurrent_kernel[(N, triton.cdiv(V, BV))](
-        c32(gk), c32(gv), c32(b), c32(a), c32(k), c32(v), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
+        c32(gk), c32(gv), _data(b, dummy), _data(a, dummy), _data(k, dummy), _data(v, dummy), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
         BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
         HAS_S0=S0 is not None, BEFORE_MASK=mask)
     return [out[i] for i in range(len(reads))], ST, None
@@ -581,11 +611,14 @@ def triton_chunk(gk, gv):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False):
-    """Triton version of engine.chunk_scan (same arguments and results). Works in fp32; precision is the
-    state pass's and reads' matrix-product mode: "tf32x3" (fp32-accurate) or "tf32" (for bf16/fp16 inputs).
+                      return_states=False, out_dtypes=None):
+    """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
+    output dtype, fp32 by default). Computes in fp32; precision is the state pass's and reads' matrix-product
+    mode: "tf32x3" (fp32-accurate), "tf32", or "bf16" (operands rounded to bf16, for bf16/fp16 inputs).
     The WY system, and the state pass when there are rank-one factors (its pseudo-values u feed the backward's
     gate gradients), always use the accurate mode."""
+    if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
+        precision = "bf16-rounded"  # the interpreter's bf16 products are wrong: round operands, multiply in fp32
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -607,7 +640,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     def c32(x):
         return dummy if x is None else x.to(f32).contiguous()
 
-    a_, b_, k_, v_ = c32(a), c32(b), c32(k), c32(v)
+    a_, b_, k_, v_ = _data(a, dummy), _data(b, dummy), _data(k, dummy), _data(v, dummy)
     G_, Gex_, Gv_, Gvex_ = c32(G), c32(Gex), c32(Gv), c32(Gvex)
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
@@ -628,25 +661,33 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
-    xs = torch.stack([x.to(f32) for _, _, x in reads], 0).contiguous() if fused else dummy
-    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=f32) if fused else dummy
+    xs = _stack_reads(reads) if fused else dummy
+    out_dtypes = list(out_dtypes) if out_dtypes is not None else [f32] * len(reads)
+    one_dtype = out_dtypes[0] if len(set(out_dtypes)) == 1 else f32
+    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=one_dtype) if fused else dummy
     before_mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before") if fused else 0
-    BVs = 16 if (R and GV) else min(BV, 32 if K >= 128 else 64)
+    # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
+    # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
+    fast = fused and precision.startswith("bf16") and not R and not loop
+    if R and precision.startswith("bf16"):
+        precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
+    BVs = 16 if (R and GV) else (min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
-                                             COLW=bool(R and GV), num_stages=1)
+                                             COLW=bool(R and GV), num_stages=2 if fast else 1)
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
-    for side, timing, x in ([] if fused else reads):
+    for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
-        out = _empty(N, T, d_out, device=dev, dtype=f32)
+        x = _data(x, dummy)
+        out = _empty(N, T, d_out, device=dev, dtype=odt)
         BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
-            c32(x), b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
+            x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=1)
