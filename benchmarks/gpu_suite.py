@@ -344,8 +344,10 @@ def _triton_cache_dir():
 
 
 def _sync_autotune(src, dst):
-    """Copy every *.autotune.json under src to the same relative path under dst; returns how many."""
+    """Copy every *.autotune.json under src to the same relative path under dst; returns how many. A tar.gz of
+    them is written beside dst too (the device tool returns a bounded number of files)."""
     import shutil
+    import tarfile
     n = 0
     for root, _, files in os.walk(src):
         for f in files:
@@ -354,6 +356,9 @@ def _sync_autotune(src, dst):
                 os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
                 shutil.copyfile(os.path.join(root, f), os.path.join(dst, rel))
                 n += 1
+    if n and not os.path.abspath(dst).startswith(os.path.abspath(src)):
+        with tarfile.open(dst.rstrip("/") + ".tar.gz", "w:gz") as tar:
+            tar.add(dst, arcname=os.path.basename(dst.rstrip("/")))
     return n
 
 
