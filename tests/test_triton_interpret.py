@@ -18,7 +18,8 @@ from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
 COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 0, 1), ("v", None, 1, 1),
-          ("v", "v", 0, 2), (None, None, 1, 0), ("s", "v", 1, 1)]  # the last: per-value-column WY
+          ("v", "v", 0, 2), (None, None, 1, 0), ("s", "v", 1, 1),  # per-value-column WY
+          ("s", None, 3, 1)]  # 3 x 64 rows: not four power-of-two blocks, so forward substitution over all rows
 
 
 @pytest.mark.parametrize("gk_kind,gv_kind,R,P", COMBOS)

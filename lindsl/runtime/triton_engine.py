@@ -44,6 +44,11 @@ def _stack_reads(reads):
     return xs[0][None] if len(xs) == 1 else torch.stack(xs, 0)
 
 
+def _blocked_wy(L):
+    """Whether a chunk's WY system of L rows splits into four row blocks of a power-of-two size >= 16."""
+    return L % 4 == 0 and L // 4 >= 16 and (L // 4) & (L // 4 - 1) == 0 and os.environ.get("LINDSL_WY") != "substitution"
+
+
 def _p2(x, lo=16):
     return max(lo, triton.next_power_of_2(int(x)))
 
@@ -183,6 +188,133 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             rhs = _dot(Nin, vp, PREC)
     U0 = _dot(Tm, rhs, PREC)
     tl.store(U0_ptr + wbase[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
+
+
+@triton.jit
+def _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, I: tl.constexpr, kk, k_ok,
+             K: tl.constexpr, C: tl.constexpr, R: tl.constexpr, BS: tl.constexpr, GK: tl.constexpr):
+    """Rows I*BS .. I*BS+BS-1 of a chunk's rank-one factors (scalar or no gate): a, b, the exponents G_(t-1) and
+    G_t of the rows' tokens, the rows' token index in the chunk and their validity."""
+    rows = I * BS + tl.arange(0, BS)
+    t_row = rows // R
+    tok = c * C + t_row
+    row_ok = (rows < C * R) & (tok < T)
+    m2 = row_ok[:, None] & k_ok[None, :]
+    base = n * T * R + c * C * R + rows
+    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    if GK == 1:
+        Gex = tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
+        Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
+    else:
+        Gex = tl.zeros([BS], dtype=tl.float32)
+        Gr = tl.zeros([BS], dtype=tl.float32)
+    return a, b, Gex, Gr, t_row, row_ok
+
+
+@triton.jit
+def _wy_block(ai, Gexi, ti, oki, bj, Grj, tj, okj, GK: tl.constexpr, PREC: tl.constexpr):
+    """Block M_ij of the WY system: (a_r . b_s) e^{G_(t_r - 1) - G_(t_s)} for t_r > t_s, 0 elsewhere."""
+    m = _dot(ai, tl.trans(bj), PREC)
+    ok = (ti[:, None] > tj[None, :]) & oki[:, None] & okj[None, :]
+    if GK == 1:
+        return m * tl.exp(tl.where(ok, Gexi[:, None] - Grj[None, :], float("-inf")))
+    else:
+        return tl.where(ok, m, 0.0)
+
+
+@triton.jit
+def _wy_rhs(ai, Gexi, ti, oki, kp, vp, Gp, t_p, p_ok, GK: tl.constexpr, PREC: tl.constexpr):
+    """Rows of N V: sum over the chunk's input rows s with t_s < t_r of (a_r . k_s) e^{G_(t_r - 1) - G_(t_s)} v_s."""
+    nin = _dot(ai, tl.trans(kp), PREC)
+    ok = (ti[:, None] > t_p[None, :]) & oki[:, None] & p_ok[None, :]
+    if GK == 1:
+        nin = nin * tl.exp(tl.where(ok, Gexi[:, None] - Gp[None, :], float("-inf")))
+    else:
+        nin = tl.where(ok, nin, 0.0)
+    return _dot(nin, vp, PREC)
+
+
+@triton.jit
+def _wy_decayed(a, Gex, GK: tl.constexpr):
+    if GK == 1:
+        return a * tl.exp(Gex)[:, None]
+    else:
+        return a
+
+
+@triton.jit
+def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
+                         K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                         BS: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                         PREC: tl.constexpr):
+    """The WY system of one chunk (scalar or no key gate) by blocks, the same result as _prep_kernel: the C*R rows
+    form four row blocks of BS; each diagonal block's (I - M_ii)^-1 comes from forward substitution over BS rows,
+    and the right-hand sides Y = [e^{G_(t-1)} a | N V] are solved block by block on tensor cores:
+    X_i = (I - M_ii)^-1 (Y_i + sum_{j<i} M_ij X_j)."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    L: tl.constexpr = C * R
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    vv = tl.arange(0, BV)
+    v_ok = vv < V
+    loc = tl.arange(0, BS)
+    a0, b0, Ge0, Gr0, t0, ok0 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 0, kk, k_ok, K, C, R, BS, GK)
+    a1, b1, Ge1, Gr1, t1, ok1 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 1, kk, k_ok, K, C, R, BS, GK)
+    a2, b2, Ge2, Gr2, t2, ok2 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 2, kk, k_ok, K, C, R, BS, GK)
+    a3, b3, Ge3, Gr3, t3, ok3 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 3, kk, k_ok, K, C, R, BS, GK)
+    T00 = _unit_lower_inverse(_wy_block(a0, Ge0, t0, ok0, b0, Gr0, t0, ok0, GK, PREC), loc, BS)
+    T11 = _unit_lower_inverse(_wy_block(a1, Ge1, t1, ok1, b1, Gr1, t1, ok1, GK, PREC), loc, BS)
+    T22 = _unit_lower_inverse(_wy_block(a2, Ge2, t2, ok2, b2, Gr2, t2, ok2, GK, PREC), loc, BS)
+    T33 = _unit_lower_inverse(_wy_block(a3, Ge3, t3, ok3, b3, Gr3, t3, ok3, GK, PREC), loc, BS)
+    M10 = _wy_block(a1, Ge1, t1, ok1, b0, Gr0, t0, ok0, GK, PREC)
+    M20 = _wy_block(a2, Ge2, t2, ok2, b0, Gr0, t0, ok0, GK, PREC)
+    M21 = _wy_block(a2, Ge2, t2, ok2, b1, Gr1, t1, ok1, GK, PREC)
+    M30 = _wy_block(a3, Ge3, t3, ok3, b0, Gr0, t0, ok0, GK, PREC)
+    M31 = _wy_block(a3, Ge3, t3, ok3, b1, Gr1, t1, ok1, GK, PREC)
+    M32 = _wy_block(a3, Ge3, t3, ok3, b2, Gr2, t2, ok2, GK, PREC)
+    X0 = _dot(T00, _wy_decayed(a0, Ge0, GK), PREC)
+    X1 = _dot(T11, _wy_decayed(a1, Ge1, GK) + _dot(M10, X0, PREC), PREC)
+    X2 = _dot(T22, _wy_decayed(a2, Ge2, GK) + _dot(M20, X0, PREC) + _dot(M21, X1, PREC), PREC)
+    X3 = _dot(T33, _wy_decayed(a3, Ge3, GK) + _dot(M30, X0, PREC) + _dot(M31, X1, PREC) + _dot(M32, X2, PREC),
+              PREC)
+    wbase = (n * NC + c) * L + loc
+    wm = k_ok[None, :]
+    tl.store(W_ptr + (wbase + 0 * BS)[:, None] * K + kk[None, :], X0, mask=wm)
+    tl.store(W_ptr + (wbase + 1 * BS)[:, None] * K + kk[None, :], X1, mask=wm)
+    tl.store(W_ptr + (wbase + 2 * BS)[:, None] * K + kk[None, :], X2, mask=wm)
+    tl.store(W_ptr + (wbase + 3 * BS)[:, None] * K + kk[None, :], X3, mask=wm)
+    Y0 = tl.zeros([BS, BV], dtype=tl.float32)
+    Y1 = tl.zeros([BS, BV], dtype=tl.float32)
+    Y2 = tl.zeros([BS, BV], dtype=tl.float32)
+    Y3 = tl.zeros([BS, BV], dtype=tl.float32)
+    if P > 0:
+        LP: tl.constexpr = C * P
+        prow = tl.arange(0, BLP)
+        t_p = prow // P
+        ptok = c * C + t_p
+        p_ok = (prow < LP) & (ptok < T)
+        pbase = n * T * P + c * C * P + prow
+        kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :],
+                     other=0.0).to(tl.float32)
+        vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
+                     other=0.0).to(tl.float32)
+        if GK == 1:
+            Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
+        else:
+            Gp = tl.zeros([BLP], dtype=tl.float32)
+        Y0 = _dot(T00, _wy_rhs(a0, Ge0, t0, ok0, kp, vp, Gp, t_p, p_ok, GK, PREC), PREC)
+        Y1 = _dot(T11, _wy_rhs(a1, Ge1, t1, ok1, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M10, Y0, PREC), PREC)
+        Y2 = _dot(T22, _wy_rhs(a2, Ge2, t2, ok2, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M20, Y0, PREC)
+                  + _dot(M21, Y1, PREC), PREC)
+        Y3 = _dot(T33, _wy_rhs(a3, Ge3, t3, ok3, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M30, Y0, PREC)
+                  + _dot(M31, Y1, PREC) + _dot(M32, Y2, PREC), PREC)
+    um = v_ok[None, :]
+    tl.store(U0_ptr + (wbase + 0 * BS)[:, None] * V + vv[None, :], Y0, mask=um)
+    tl.store(U0_ptr + (wbase + 1 * BS)[:, None] * V + vv[None, :], Y1, mask=um)
+    tl.store(U0_ptr + (wbase + 2 * BS)[:, None] * V + vv[None, :], Y2, mask=um)
+    tl.store(U0_ptr + (wbase + 3 * BS)[:, None] * V + vv[None, :], Y3, mask=um)
 
 
 @triton.jit
@@ -651,6 +783,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=ACCURATE, num_stages=1)
+    elif R and GK != 2 and _blocked_wy(C * R):
+        L = C * R
+        W = _empty(N, NC, L, K, device=dev, dtype=f32)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
+        _prep_blocked_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BS=L // 4,
+                                      BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
     elif R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
