@@ -527,6 +527,146 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
+def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
+                D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BEFORE: tl.constexpr,
+                GIN: tl.constexpr, GOUT: tl.constexpr):
+    """Add the pair terms of source rows j0 .. j1-1 of the chunk one row at a time (exact: every exponent is a
+    non-positive difference G_t - G_s)."""
+    for j in range(j0, j1):
+        tj = c * C + j // NR
+        ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
+        rb = n * T * NR + c * C * NR + j
+        sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+        wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+        if GIN == 2:
+            Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
+            e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
+            cj = tl.sum(x * sj[None, :] * e, 1)
+        elif GIN == 1:
+            Gsj = tl.load(Gi_src + n * Tp + tj).to(tl.float32)
+            cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
+        else:
+            cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+        if GOUT == 2:
+            Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
+            eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
+            out += cj[:, None] * wj[None, :] * eo
+        elif GOUT == 1:
+            Goj = tl.load(Go_src + n * Tp + tj).to(tl.float32)
+            out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+        else:
+            out += cj[:, None] * wj[None, :]
+    return out
+
+
+@triton.jit
+def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, ROWS: tl.constexpr):
+    """Cumulative log-gates of some rows: [ROWS] (scalar gate), [ROWS, BD] (vector gate), zeros (no gate)."""
+    if G == 1:
+        return tl.load(ptr + n * Tp + tok, mask=ok, other=0.0).to(tl.float32)
+    elif G == 2:
+        return tl.load(ptr + (n * Tp + tok)[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
+                       other=0.0).to(tl.float32)
+    else:
+        return tl.zeros([ROWS], dtype=tl.float32)
+
+
+@triton.jit
+def _gate_row(ptr, n, tok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr):
+    """Cumulative log-gate of one row: a scalar, a [BD] vector, or 0."""
+    if G == 1:
+        return tl.load(ptr + n * Tp + tok).to(tl.float32)
+    elif G == 2:
+        return tl.load(ptr + (n * Tp + tok) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+    else:
+        return 0.0
+
+
+@triton.jit
+def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
+    """x * exp(SIGN * (Grows - Gref)) row by row (per element for a vector gate; Gref is one row); x without a gate.
+    SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive."""
+    if G == 1:
+        return x * tl.exp(SIGN * (Grows - Gref))[:, None]
+    elif G == 2:
+        return x * tl.exp(SIGN * (Grows - Gref[None, :]))
+    else:
+        return x
+
+
+@triton.jit
+def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC,
+                     D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                     BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
+                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr):
+    """A read with one source row per token (no rank-one factors, one input) in chunks of C = 16 * NSB, for
+    gates of any kind: the chunk-start term, then for each 16-row block I the exact pairs within the block (one
+    source row at a time) and, for each earlier block J, one tensor-core product through J's last row r:
+    e^{G_t - G_s} = e^{G_t - G_r} e^{G_r - G_s}, both factors at most 1 (G is non-increasing in time)."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    ob = tl.program_id(2)
+    ii = tl.arange(0, BI)
+    i_ok = ii < D_IN
+    oo = ob * BO + tl.arange(0, BO)
+    o_ok = oo < D_OUT
+    if SIDE_K:
+        Gi_ptr = Gex_ptr if BEFORE else G_ptr
+        Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
+        Gi_src = G_ptr
+        Go_src = Gv_ptr
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0).to(tl.float32)
+    else:
+        Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
+        Go_ptr = Gex_ptr if BEFORE else G_ptr
+        Gi_src = Gv_ptr
+        Go_src = G_ptr
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0).to(tl.float32)
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    for I in tl.static_range(NSB):
+        t = I * SB + tl.arange(0, SB)
+        tok = c * C + t
+        t_ok = tok < T
+        x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                    other=0.0).to(tl.float32)
+        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+        Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
+        if GIN == 1:
+            out = _dot(x * tl.exp(Gi)[:, None], Sblk, PREC)
+        elif GIN == 2:
+            out = _dot(x * tl.exp(Gi), Sblk, PREC)
+        else:
+            out = _dot(x, Sblk, PREC)
+        if GOUT == 1:
+            out = out * tl.exp(Go)[:, None]
+        elif GOUT == 2:
+            out = out * tl.exp(Go)
+        for J in tl.static_range(NSB):
+            if J < I:
+                s = J * SB + tl.arange(0, SB)
+                stok = c * C + s
+                s_ok = stok < T
+                src = tl.load(s_ptr + (n * T + stok)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                              other=0.0).to(tl.float32)
+                w = tl.load(w_ptr + (n * T + stok)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                            other=0.0).to(tl.float32)
+                ref = c * C + J * SB + SB - 1
+                Gir = _gate_row(Gi_src, n, ref, ii, i_ok, Tp, D_IN, GIN)
+                Gor = _gate_row(Go_src, n, ref, oo, o_ok, Tp, D_OUT, GOUT)
+                Gis = _gate_rows(Gi_src, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+                Gos = _gate_rows(Go_src, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
+                coef = _dot(_decay_rows(x, Gi, Gir, GIN, 1), tl.trans(_decay_rows(src, Gis, Gir, GIN, -1)), PREC)
+                part = _dot(coef, _decay_rows(w, Gos, Gor, GOUT, -1), PREC)
+                out += _decay_rows(part, Go, Gor, GOUT, 1)
+        out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+                          I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
+        tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+
+
+@triton.jit
 def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
            D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BC: tl.constexpr,
            BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr, LOOP: tl.constexpr,
@@ -534,30 +674,8 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
     """Add the intra-chunk terms of NR rows per token (src rows contracted with x, w rows returned)."""
     LR: tl.constexpr = C * NR
     if LOOP:
-        for j in range(0, LR):
-            tj = c * C + j // NR
-            ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
-            rb = n * T * NR + c * C * NR + j
-            sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-            wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
-            if GIN == 2:
-                Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
-                e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
-                cj = tl.sum(x * sj[None, :] * e, 1)
-            elif GIN == 1:
-                Gsj = tl.load(Gi_src + n * Tp + tj).to(tl.float32)
-                cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
-            else:
-                cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
-            if GOUT == 2:
-                Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
-                eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
-                out += cj[:, None] * wj[None, :] * eo
-            elif GOUT == 1:
-                Goj = tl.load(Go_src + n * Tp + tj).to(tl.float32)
-                out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
-            else:
-                out += cj[:, None] * wj[None, :]
+        out = _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+                          0, LR, D_IN, D_OUT, C, NR, BEFORE, GIN, GOUT)
     else:
         rr = tl.arange(0, BROWS)
         t_r = rr // NR
@@ -737,15 +855,23 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def triton_chunk(gk, gv):
-    """The chunk size the Triton engine uses: 16 with per-dimension gates (pair-by-pair decays), else 64."""
-    return 16 if (gk is not None and gk.dim() == 3) or gv is not None else 64
+def triton_chunk(gk, gv, b=None, k=None):
+    """The chunk size the Triton engine uses: 64, except with per-dimension gates together with rank-one factors
+    or several inputs per token, where pairs are formed one by one in chunks of 16."""
+    per_dim = (gk is not None and gk.dim() == 3) or gv is not None
+    return 16 if per_dim and not _sub_chunked(b, k) else 64
+
+
+def _sub_chunked(b, k):
+    """Per-dimension gates in chunks of 64 made of 16-row blocks (_read_sub_kernel): one input, no rank-one."""
+    return b is None and k is not None and k.shape[2] == 1 and os.environ.get("LINDSL_SUBCHUNK") != "0"
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None):
+                      return_states=False, out_dtypes=None, force_chunk=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
-    output dtype, fp32 by default). Computes in fp32; precision is the state pass's and reads' matrix-product
+    output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
+    backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
     mode: "tf32x3" (fp32-accurate), "tf32", or "bf16" (operands rounded to bf16, for bf16/fp16 inputs).
     The WY system, and the state pass when there are rank-one factors (its pseudo-values u feed the backward's
     gate gradients), always use the accurate mode."""
@@ -761,7 +887,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == 2 else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
-    C = triton_chunk(gk, gv)
+    C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k)
+    sub = loop and _sub_chunked(b, k) and C % 16 == 0
     NC = max(1, triton.cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
@@ -824,6 +951,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         out = _empty(N, T, d_out, device=dev, dtype=odt)
         BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
         gin, gout = (GK, GV) if side_k else (GV, GK)
+        if sub:
+            _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
+                x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,
+                D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
+                GOUT=gout, PREC=precision, num_stages=1)
+            outs.append(out)
+            continue
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
