@@ -48,7 +48,7 @@ import types
 import torch
 import torch.distributed as dist
 
-from .plan import PROFILES, SCHEDULES, Plan, make_plan
+from .plan import PROFILES, SCHEDULES, LinkModel, Plan, make_plan
 from .scan import Comm, ScanSpec, SPError, run_scan
 
 __all__ = ["run", "run_module", "last_plan", "SPError"]
@@ -165,6 +165,8 @@ class _Executor:
                              "would need the previous shard's last tokens (a halo exchange), not implemented")
         if self.schedule not in _SCHED:
             raise ValueError(f"sp_schedule must be one of {', '.join(SCHEDULES)} or None, got {self.schedule!r}")
+        if self.model is not None and not (isinstance(self.model, LinkModel) or self.model in PROFILES):
+            raise ValueError(f"model must be a LinkModel or one of {', '.join(PROFILES)}, got {self.model!r}")
         names = [d[0] for d in mod.DECLS]
         if len(self.inputs) != len(names):
             raise ValueError(f"expected {len(names)} inputs ({', '.join(names)}), got {len(self.inputs)}")
@@ -214,6 +216,7 @@ class _Executor:
             return m
         m[2] = _SCHED[self.schedule]
         m[_GRAD] = int(self.grad)
+        m[_MSG0] = _hash63(repr(self.model))  # the cost model decides the schedule and blocks: it must agree
         m[3] = self.T
         m[4], m[5] = self.B, self.H
         m[6] = _DTYPES.get(self.inputs[0].dtype, 9)
@@ -539,6 +542,7 @@ def check_metas(metas, names, rank) -> str | None:
               (6, "input dtype"), (7, "use of cu_seqlens"), (8, "cu_seqlens"),
               (11, "number of inputs"), (12, "parameter values (params must be replicated)"), (13, "scale"),
               (16 + 7 * _ARG_SLOTS, "shapes or dtypes of the inputs, or chunk_size"),
+              (_MSG0, "cost models (model=)"),
               (_GRAD, "autograd modes (inputs requiring grad under grad mode on some ranks only: the backward "
                       "would wait for ranks that never run it)")]
     inv_sched = {v: k for k, v in _SCHED.items()}
