@@ -18,13 +18,13 @@ schedule (lindsl.sp.plan, with alpha and beta fitted from the link microbenchmar
 the same sequence (= the throughput ratio). Written to $OUT/sp_suite.json after every row (a run cut off keeps
 what it has); a table is printed at the end. The run is bounded by --budget seconds (rows not reached are listed).
 
-What to expect from the current executor (lindsl.sp.runtime): the forward adds a summary state pass before the
-exchange, and the backward runs the later rank's backward, then the exchange, then the earlier rank's backward, so
-with P=2 the backward is not parallel at all; the speedup is bounded by about (2F + 2B) / (1.4F + 2B) for the
-forward F and backward B of one shard (about 1.1x for B = 2.5F) - well short of the issue's 1.9x target. The
-phase columns show where the time goes. Closing the gap needs the adjoint of the carried state from an adjoint
-state pass without gradient reads (instead of a full backward), and the local work started before the exchange
-with a correction afterwards (LASP-2); neither is implemented.
+What to expect from the current executor (lindsl.sp.runtime): with P=2 the forward's critical path is rank 0's
+summary state pass (no reads), the exchange, then rank 1's local forward; the backward's is rank 1's adjoint state
+pass (no gradient reads), the exchange, then rank 0's backward. For a shard's forward F, backward B, summary s*F
+and adjoint pass a*B that bounds the speedup by about (2F + 2B) / ((1 + s) F + (1 + a) B): roughly 1.5x for
+s = a = 0.35, short of the issue's 1.9x target. The phase columns (summary, pass1 = the adjoint pass) measure s and
+a. Closing the gap needs the local work started before the exchange with a cheap correction afterwards (LASP-2's
+overlap), which is not implemented.
 """
 import argparse
 import datetime
