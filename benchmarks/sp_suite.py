@@ -417,7 +417,7 @@ def main_worker(rank, world, args, store=None):
     model = None
     if math.isfinite(link["bandwidth_Bps"]):
         model = LinkModel("fitted", link["alpha_s"], link["bandwidth_Bps"], base.flops, base.mem, base.ring)
-    sizes_T = [16, 32] if dry else [int(x) * 1024 for x in args.t_rank.split(",")]
+    sizes_T = [16] if dry else [int(x) * 1024 for x in args.t_rank.split(",")]
     reps = 1 if dry else args.reps
     for T_rank in sizes_T:  # every spec at one size before the next size: a budget cut keeps both specs
         for name in [s for s in args.bench_specs.split(",") if s]:
