@@ -256,3 +256,30 @@ def test_map_algebra_mixed_kinds():
     lam = torch.randn(N, K, V, generator=g, dtype=torch.float64)
     # <lam, L S> = <L^T lam, S>
     assert abs((lam * apply_map(D, None, S)).sum() - (apply_map(transpose_left(D), None, lam) * S).sum()) < 1e-12
+
+
+@pytest.mark.parametrize("name", LIBRARY + ["new_rule"])
+def test_carry_adjoint_equals_autograd(name):
+    """The backward's cheap pass: d(loss)/d(initial state) by one adjoint state pass without gradient reads equals
+    autograd through the op, for every spec whose outputs are affine in the reads (the others refuse)."""
+    op = lindsl.load(ROOT / "examples" / "new_rule.lin" if name == "new_rule" else name)
+    spec = op.spec
+    args = random_inputs(spec, 2, 19, 2, default_sizes(spec), torch.float64, seed=4)
+    xs = [args[d.name] for d in spec.inputs]
+    g = torch.Generator().manual_seed(2)
+    _, fin = op(*xs, output_final_state=True)
+    fin = fin if isinstance(fin, tuple) else (fin,)
+    S0 = tuple(torch.randn(f.shape, generator=g, dtype=torch.float64).requires_grad_() for f in fin)
+    out, fin = op(*xs, initial_state=S0 if len(S0) > 1 else S0[0], output_final_state=True, chunk_size=8)
+    outs, fins = (out if isinstance(out, tuple) else (out,)), (fin if isinstance(fin, tuple) else (fin,))
+    dO = tuple(torch.randn(o.shape, generator=g, dtype=torch.float64) for o in outs)
+    dF = tuple(torch.randn(f.shape, generator=g, dtype=torch.float64) for f in fins)
+    if not op.module.SP_INFO["linear_epilogue"]:
+        assert name == "linear_attn_normalized"  # o = S^T q / (z^T q + eps)
+        with pytest.raises(ValueError, match="not affine"):
+            op.module._lindsl_carry_adjoint(*xs, d_outputs=dO, d_final_states=dF)
+        return
+    ref = torch.autograd.grad(list(outs) + list(fins), S0, list(dO) + list(dF))
+    got = op.module._lindsl_carry_adjoint(*xs, d_outputs=dO, d_final_states=dF, chunk_size=4)
+    for a, b in zip(got, ref):
+        assert (a - b).abs().max() <= 1e-12 * b.abs().max()

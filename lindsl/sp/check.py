@@ -26,6 +26,14 @@ SPECS = ("linear_attn", "linear_attn_normalized", "retnet", "lightning", "mamba2
          "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet", "sse_gla")
 
 
+def _fine_blocks():
+    from .plan import LinkModel
+    return LinkModel("negligible latency (test)", 1e-12, 1e9, 1e12, 1e12)
+
+
+FINE_BLOCKS = _fine_blocks()
+
+
 def _init(rank, world, store_dir, timeout_s):
     import torch.distributed as dist
     torch.set_num_threads(1)
@@ -59,6 +67,7 @@ def _tup(x):
 
 def _worker(rank, world, store_dir, out_dir, cfg):
     import lindsl
+    import lindsl.sp
     from lindsl.check import default_sizes, random_inputs
     from lindsl.runtime.naive import state_shape
     dist = _init(rank, world, store_dir, cfg.get("timeout", 120))
@@ -122,8 +131,15 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                       for x, d in zip(xs, spec.inputs)]
                 # initial_state: on every rank (batch: only rank 0 uses it; varlen: the ranks where sequences start)
                 ish = tuple(x.detach().clone().requires_grad_() for x in init)
-                o2, f2 = op(*sh, initial_state=call_init(ish), output_final_state=True, cu_seqlens=cu,
-                            chunk_size=cfg.get("chunk", 4), sp_group=group, sp_schedule=sched)
+                if sched == "allscan":
+                    # through lindsl.sp.run with a cost model of negligible latency: the chain then splits the state
+                    # into as many column blocks as it can (pipelining), which exercises the blocked messages
+                    o2, f2 = lindsl.sp.run(op, *sh, group=group, schedule=sched, initial_state=call_init(ish),
+                                           output_final_state=True, cu_seqlens=cu, chunk_size=cfg.get("chunk", 4),
+                                           model=FINE_BLOCKS)
+                else:
+                    o2, f2 = op(*sh, initial_state=call_init(ish), output_final_state=True, cu_seqlens=cu,
+                                chunk_size=cfg.get("chunk", 4), sp_group=group, sp_schedule=sched)
                 o2s, f2s = _tup(o2), _tup(f2)
                 l2 = sum((o * w[:, s:e]).sum() for o, w in zip(o2s, w_out))
                 if case == "batch" and rank in fin_ranks:
@@ -157,7 +173,7 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                     err[f"dh0:{st.name}(sum)"] = _rel(tot, g, floor)
                 from lindsl.sp import last_plan
                 rows.append(dict(spec=spec.name, case=case, schedule=sched, rank=rank, world=world,
-                                 chosen=last_plan().schedule, err=err))
+                                 chosen=last_plan().schedule, blocks=last_plan().blocks, err=err))
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(rows, f)
     dist.destroy_process_group()
@@ -209,6 +225,7 @@ def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "dou
 # ------------------------------------------------------------------ failures
 def _failure_worker(rank, world, store_dir, out_dir, cfg):
     import lindsl
+    import lindsl.sp
     from lindsl.check import default_sizes, random_inputs
     from lindsl.sp import SPError
     dist = _init(rank, world, store_dir, cfg["timeout"])
@@ -231,6 +248,18 @@ def _failure_worker(rank, world, store_dir, out_dir, cfg):
     args = random_inputs(spec, 1, 8, 2, sizes, torch.float32, seed=rank)
     xs = [args[d.name] for d in spec.inputs]
     attempt("good", xs)
+    t0 = time.perf_counter()
+    try:  # the same through lindsl.sp.run, forcing a schedule
+        o, _ = lindsl.sp.run(op, *xs, group=dist.group.WORLD, schedule="doubling")
+        res["run"] = dict(ok=tuple(o.shape) == (1, 8, 2, 3), seconds=time.perf_counter() - t0)
+    except Exception as e:  # noqa: BLE001
+        res["run"] = dict(ok=False, error=f"{type(e).__name__}: {e}", kind=type(e).__name__)
+    # different cost models on the ranks would choose different schedules: refused
+    try:
+        lindsl.sp.run(op, *xs, group=dist.group.WORLD, model="ib" if rank == 0 else "gloo")
+        res["model"] = dict(ok=True)
+    except SPError as e:
+        res["model"] = dict(ok=False, error=str(e), kind="SPError")
     # 1. mismatched shard shapes: rank 1 has a different value dim
     bad = list(xs)
     if rank == 1:

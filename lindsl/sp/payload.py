@@ -18,7 +18,7 @@ length, so nothing is sent for it ("none (constant decay)").
 """
 from __future__ import annotations
 
-from ..ir import Expr, Spec, Var
+from ..ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Unary, Var
 from ..passes.normalize import Canonical, Normalized
 
 # names of the compact transition kinds, in the order of their payload size
@@ -78,11 +78,47 @@ def token_shifts(spec: Spec, n: Normalized) -> list[str]:
     return sorted(names)
 
 
+def _affinity(e: Expr) -> str:
+    """How an epilogue expression depends on the reads: "const" (not at all), "lin" (affine) or "non"."""
+    if isinstance(e, Var):
+        return "lin" if e.kind == "read" else "const"
+    if isinstance(e, Num):
+        return "const"
+    kids = [_affinity(c) for c in e.children()]
+    if all(k == "const" for k in kids):
+        return "const"
+    if "non" in kids:
+        return "non"
+    if isinstance(e, Unary):
+        return kids[0] if e.op in ("neg", "asmem") else "non"
+    if isinstance(e, Transpose):
+        return kids[0]
+    if isinstance(e, Binary):
+        if e.op in ("+", "-"):
+            return "lin"
+        if e.op == "*":
+            return "lin" if "const" in kids else "non"
+        if e.op == "/":
+            return "lin" if kids[1] == "const" else "non"
+        return "non"
+    if isinstance(e, MatMul):
+        return "lin" if "const" in kids else "non"
+    if isinstance(e, Call):
+        return "lin" if e.fn == "sum" else "non"
+    return "non"
+
+
+def linear_epilogue(n: Normalized) -> bool:
+    """Every output is affine in the state reads (so the reads' cotangents do not depend on the state)."""
+    return all(_affinity(e) != "non" for _, e in n.epilogue)
+
+
 def sp_info(n: Normalized) -> dict:
     """Everything the sequence-parallel runtime needs from the IR, as plain data."""
     spec = n.spec
     return {"spec": spec.name, "cores": [core_info(n.canon[s.name], spec) for s in spec.states],
-            "token_shifts": token_shifts(spec, n), "params": [d.name for d in spec.params]}
+            "token_shifts": token_shifts(spec, n), "params": [d.name for d in spec.params],
+            "linear_epilogue": linear_epilogue(n)}
 
 
 def kind_label(core: dict) -> str:

@@ -9,14 +9,18 @@ whole sequence (up to fp32 re-association). Shards may have different lengths (a
 Forward, per rank r (an autograd.Function):
   1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition product in
      compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus the product (a
-     sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over chunks);
+     sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over chunks); none on the
+     last rank (nobody uses its map) and no product where a sequence starts in the shard (A_r = 0);
   2. exchange and fold: S_start_r = the exclusive scan of (A_j, B_j) over j < r (lindsl.sp.scan, the plan's schedule);
   3. the local op with initial_state = S_start_r, its autograd graph kept.
 Backward: the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
-cotangents (an extra backward pass on every rank that carries a state in, i.e. all but the first); the reverse
-exclusive scan dS_end_r = sum over later ranks via mu_j = G_j + A_j^T mu_(j+1); then the local backward with
+cotangents, on every rank that carries a state in (all but the first): when the outputs are affine in the state
+reads (every library spec but linear_attn_normalized) by an adjoint state pass without gradient reads
+(module._lindsl_carry_adjoint, about a third of a backward pass), otherwise by autograd through the local graph
+(a full extra backward pass, which on the last rank doubles as the final one). Then the reverse exclusive scan
+dS_end_r = sum over later ranks via mu_j = G_j + A_j^T mu_(j+1), and the local backward with
 (dO, dS_end_r + mu_(r+1)) gives the input gradients. Gradients reach earlier ranks exactly through dS_end, because
-S_start_r = S_end_(r-1). On the last rank the two backward passes are one (mu = 0).
+S_start_r = S_end_(r-1).
 
 Arguments and results:
   * inputs: this rank's shard of every per-token input; params (per head) and `initial_state` are replicated
@@ -48,7 +52,7 @@ import types
 import torch
 import torch.distributed as dist
 
-from .plan import PROFILES, SCHEDULES, Plan, make_plan
+from .plan import PROFILES, SCHEDULES, LinkModel, Plan, make_plan
 from .scan import Comm, ScanSpec, SPError, run_scan
 
 __all__ = ["run", "run_module", "last_plan", "SPError"]
@@ -165,6 +169,8 @@ class _Executor:
                              "would need the previous shard's last tokens (a halo exchange), not implemented")
         if self.schedule not in _SCHED:
             raise ValueError(f"sp_schedule must be one of {', '.join(SCHEDULES)} or None, got {self.schedule!r}")
+        if self.model is not None and not (isinstance(self.model, LinkModel) or self.model in PROFILES):
+            raise ValueError(f"model must be a LinkModel or one of {', '.join(PROFILES)}, got {self.model!r}")
         names = [d[0] for d in mod.DECLS]
         if len(self.inputs) != len(names):
             raise ValueError(f"expected {len(names)} inputs ({', '.join(names)}), got {len(self.inputs)}")
@@ -214,6 +220,7 @@ class _Executor:
             return m
         m[2] = _SCHED[self.schedule]
         m[_GRAD] = int(self.grad)
+        m[_MSG0] = _hash63(repr(self.model))  # the cost model decides the schedule and blocks: it must agree
         m[3] = self.T
         m[4], m[5] = self.B, self.H
         m[6] = _DTYPES.get(self.inputs[0].dtype, 9)
@@ -315,25 +322,30 @@ class _Executor:
         """(Ls, Rs, Bs) of this shard (engine rows), and the ScanSpec."""
         mod = self.mod
         lo = self.local_bounds[-2]
-        xs = [x if d[1] == "param" or lo == 0 else x[:, lo:] for x, d in zip(inputs, mod.DECLS)]
+        # the last rank's map is never used (forward: no rank after it; backward: it is applied to zero), so it
+        # computes no summary: one token gives the shapes and the per-step gates of constant cores
+        skip = self.rank == self.P - 1 and self.P > 1
+        hi = lo + 1 if skip else None
+        xs = [x if d[1] == "param" or (lo == 0 and hi is None) else x[:, lo:hi] for x, d in zip(inputs, mod.DECLS)]
         last = self.seqs[-1]
         starts_here = lo > 0 or not self.first_continues
         init = None
-        if starts_here and any(x is not None for x in inits):
+        if starts_here and not skip and any(x is not None for x in inits):
             init = tuple(None if x is None else (x[last:last + 1] if self.bounds is not None else x) for x in inits)
             init = init if len(init) > 1 else init[0]
         summ = mod._lindsl_shard_summary(*xs, scale=self.scale, initial_state=init, chunk_size=self.chunk_size,
-                                         backend=self.backend, transition=not self.reset)
+                                         backend=self.backend, transition=not (self.reset or skip))
         cores = self.cores_meta(summ)
         Ls, Rs, Bs = [], [], []
         for c, sm in zip(cores, summ):
             N, K, V = c["N"], c["K"], c["V"]
-            Bs.append(sm["final"].reshape(N, K, V).to(self.dtype))
+            B = sm["final"].reshape(N, K, V).to(self.dtype)
+            Bs.append(torch.zeros_like(B) if skip else B)
             if c["constant"]:
                 Ls.append(None)
                 Rs.append(None)
                 continue
-            if self.reset:  # a sequence starts in this shard: the carried state does not reach its end
+            if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
                 L = torch.zeros({"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[c["left"]],
                                 dtype=self.dtype, device=self.device) if c["left"] != "none" else None
                 R = None if c["right"] == "none" else (
@@ -387,6 +399,16 @@ class _Executor:
         outs = out if isinstance(out, tuple) else (out,)
         fins = fin if isinstance(fin, tuple) else (fin,)
         return outs, fins
+
+    def carry_adjoint(self, inputs, dO, dE):
+        """d(loss)/d(carried state) from this rank's own cotangents, over the first local segment (the only one the
+        carried state enters), by the module's adjoint state pass (outputs affine in the reads)."""
+        end = self.local_bounds[1]
+        xs = [x.detach() if d[1] == "param" else x.detach()[:, :end] for x, d in zip(inputs, self.mod.DECLS)]
+        d_out = tuple(d[:, :end] for d in dO)
+        d_fin = tuple(e if self.bounds is None else e[:1] for e in dE)
+        return self.mod._lindsl_carry_adjoint(*xs, d_outputs=d_out, d_final_states=d_fin, scale=self.scale,
+                                              chunk_size=self.chunk_size, backend=self.backend)
 
     def user_finals(self, fins):
         """What the caller gets as final states (see the module docstring)."""
@@ -454,20 +476,26 @@ class _SPFunction(torch.autograd.Function):
         dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
         dE = ex.finals_cotangent(grads[n_out:], fins)
         roots = list(outs) + list(fins)
-        # pass 1: the adjoint of the carried-in state from this rank's own cotangents (skipped on the last rank:
-        # there the second pass is the same computation, and on ranks without a carried state)
+        # pass 1: the adjoint of the carried-in state from this rank's own cotangents (none on ranks without a
+        # carried state). Outputs affine in the reads: an adjoint state pass without gradient reads
+        # (module._lindsl_carry_adjoint, about a third of a backward). Otherwise autograd through the local graph:
+        # a full backward pass, which on the last rank is also the final one (mu = 0 there).
         cores = ex.scan_spec.cores
         last = ex.rank == ex.P - 1
         G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
         combined = None
         if ex.first_continues:
             wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
-            with _Phase(ex, "pass1" if not last else "pass2"):
-                if last:
-                    combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
-                    gc = combined[:len(carry_leaves)]
-                else:
-                    gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
+            if ex.info.get("linear_epilogue"):
+                with _Phase(ex, "pass1"):
+                    gc = ex.carry_adjoint(leaves_in, dO, dE)
+            else:
+                with _Phase(ex, "pass1" if not last else "pass2"):
+                    if last:
+                        combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
+                        gc = combined[:len(carry_leaves)]
+                    else:
+                        gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
             G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) if g is None
                  else g.reshape(c["N"], c["K"], c["V"]).to(ex.dtype) for g, c in zip(gc, cores)]
         # the reverse scan: mu = the adjoint of this shard's end state from the later ranks
@@ -539,6 +567,7 @@ def check_metas(metas, names, rank) -> str | None:
               (6, "input dtype"), (7, "use of cu_seqlens"), (8, "cu_seqlens"),
               (11, "number of inputs"), (12, "parameter values (params must be replicated)"), (13, "scale"),
               (16 + 7 * _ARG_SLOTS, "shapes or dtypes of the inputs, or chunk_size"),
+              (_MSG0, "cost models (model=)"),
               (_GRAD, "autograd modes (inputs requiring grad under grad mode on some ranks only: the backward "
                       "would wait for ranks that never run it)")]
     inv_sched = {v: k for k, v in _SCHED.items()}
