@@ -416,7 +416,8 @@ def main_worker(rank, world, args, store=None):
     base = PROFILES["gloo" if dry else "nvlink"]
     model = None
     if math.isfinite(link["bandwidth_Bps"]):
-        model = LinkModel("fitted", link["alpha_s"], link["bandwidth_Bps"], base.flops, base.mem, base.ring)
+        model = LinkModel("fitted", link["alpha_s"], link["bandwidth_Bps"], base.flops, base.mem, base.ring,
+                          base.overhead)
     sizes_T = [16] if dry else [int(x) * 1024 for x in args.t_rank.split(",")]
     reps = 1 if dry else args.reps
     for T_rank in sizes_T:  # every spec at one size before the next size: a budget cut keeps both specs

@@ -44,21 +44,26 @@ class LinkModel:
     flops: float
     mem: float
     ring: bool = True
+    overhead: float = 0.0  # fixed software cost of one scan (packing, kernel launches, Python), per direction
 
     def describe(self) -> str:
         return (f"{self.name}: alpha = {_fmt_time(self.alpha)} per message, 1/beta = {self.bandwidth / 1e9:.0f} GB/s, "
                 f"{self.flops / 1e12:.3g} TFLOP/s fp32, memory {self.mem / 1e12:.3g} TB/s, all-gather latency "
-                f"{'(P-1) alpha (ring)' if self.ring else 'alpha (one step through the switch)'}")
+                f"{'(P-1) alpha (ring)' if self.ring else 'alpha (one step through the switch)'}"
+                + (f", {_fmt_time(self.overhead)} fixed per scan" if self.overhead else ""))
 
 
 PROFILES = {
-    # NCCL within one host over NVLink + NVSwitch (H100/H200): small-message latency ~10-20 us, ~300 GB/s achieved
-    # per direction; an all-gather reaches every peer at once
-    "nvlink": LinkModel("nvlink", 15e-6, 300e9, 50e12, 4e12, ring=False),
-    # NCCL across hosts (400 Gb/s InfiniBand NDR per GPU), ring all-gather
-    "ib": LinkModel("ib", 25e-6, 45e9, 50e12, 4e12, ring=True),
-    # gloo over loopback TCP on CPUs
-    "gloo": LinkModel("gloo", 100e-6, 2e9, 2e10, 1e10, ring=True),
+    # NCCL within one host over NVLink: calibrated on the lent 2 x H200 (benchmarks/raw/sp_suite_2026-11-29_x2_run1
+    # .json): one-way 4 KiB 81 us, 1 MiB 59 us, 16 MiB 96 us (alpha ~60 us, ~400 GB/s), and a scan phase measured
+    # at 0.4-0.5 ms for one message (packing, launches, Python: the fixed overhead); an all-gather reaches every
+    # peer at once (NVSwitch)
+    "nvlink": LinkModel("nvlink", 60e-6, 400e9, 50e12, 4e12, ring=False, overhead=350e-6),
+    # NCCL across hosts (400 Gb/s InfiniBand NDR per GPU), ring all-gather; the software overhead assumed as measured
+    # on NVLink (not measured here)
+    "ib": LinkModel("ib", 25e-6, 45e9, 50e12, 4e12, ring=True, overhead=350e-6),
+    # gloo over loopback TCP on CPUs (assumed; the CI self-check does not time anything)
+    "gloo": LinkModel("gloo", 100e-6, 2e9, 2e10, 1e10, ring=True, overhead=1e-3),
 }
 
 
@@ -229,6 +234,8 @@ def estimate(cores: list[CorePayload], P: int, model: LinkModel, max_blocks: int
     res = {}
 
     def fig(lat, bw, comp, msgs, recv, mem, bwd_lat, bwd_bw, bwd_comp, **extra):
+        if P > 1:  # the fixed cost of a scan, counted with the latency
+            lat, bwd_lat = lat + model.overhead, bwd_lat + model.overhead
         fwd = lat + bw + comp
         bwd = bwd_lat + bwd_bw + bwd_comp
         return dict(fwd_s=fwd, bwd_s=bwd, total_s=fwd + bwd, latency_s=lat + bwd_lat, bandwidth_s=bw + bwd_bw,
