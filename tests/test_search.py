@@ -120,6 +120,11 @@ def test_mqar_batches():
         for t in range(8, 16):
             assert int(tgt[b, t]) == pairs[int(ids[b, t])]
         assert (tgt[b, :8] == -100).all()
+    rec = MQARTask(T=24, pairs=8, vocab=40, recent=3)
+    ids, tgt = mqar_batch(rec, 4, torch.Generator().manual_seed(0))
+    for b in range(4):
+        last = {int(ids[b, 2 * i]) for i in range(5, 8)}
+        assert {int(x) for x in ids[b, 16:]} <= last
     pt = MQARTask(T=12, pairs=3, vocab=8, format="pairs")
     ids, tgt = mqar_batch(pt, 2, torch.Generator().manual_seed(0))
     n = 4

@@ -26,10 +26,12 @@ class MQARTask:
     K: int = 8
     V: int = 8
     format: str = "tokens"  # "tokens": k1 v1 k2 v2 ... (Zoology); "pairs": one token per (key, value) pair
+    recent: int = 0  # > 0: queries ask only the last `recent` pairs; the earlier pairs are distractors
 
     @property
     def label(self) -> str:
-        return f"T{self.T}_N{self.pairs}_K{self.K}" + ("_pairs" if self.format == "pairs" else "")
+        return f"T{self.T}_N{self.pairs}_K{self.K}" + (f"_last{self.recent}" if self.recent else "") \
+            + ("_pairs" if self.format == "pairs" else "")
 
     @property
     def n_tokens(self) -> int:
@@ -65,7 +67,8 @@ def mqar_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.
     ids[:, 0:2 * task.pairs:2] = keys
     ids[:, 1:2 * task.pairs:2] = vals
     nq = task.T - 2 * task.pairs
-    which = torch.randint(0, task.pairs, (batch, nq), generator=gen)
+    lo = task.pairs - task.recent if 0 < task.recent <= task.pairs else 0
+    which = torch.randint(lo, task.pairs, (batch, nq), generator=gen)
     ids[:, 2 * task.pairs:] = torch.gather(keys, 1, which)
     tgt = torch.full((batch, task.T), -100, dtype=torch.long)
     tgt[:, 2 * task.pairs:] = torch.gather(vals, 1, which)
