@@ -22,8 +22,14 @@ COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 
           ("s", None, 3, 1)]  # 3 x 64 rows: not four power-of-two blocks, so forward substitution over all rows
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,R,P", COMBOS)
-def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P):
+# the blocked WY solve (LINDSL_WY=blocked) applies to rank-one factors under scalar or no key gates
+WY_CASES = [c + ("substitution",) for c in COMBOS] + [c + ("blocked",) for c in COMBOS
+                                                       if c[2] and c[1] is None and c[0] != "v"]
+
+
+@pytest.mark.parametrize("gk_kind,gv_kind,R,P,wy", WY_CASES)
+def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P, wy, monkeypatch):
+    monkeypatch.setenv("LINDSL_WY", wy)
     g = torch.Generator().manual_seed(R * 7 + P)
     N, T, K, V = 2, 37, 5, 4
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -79,9 +85,10 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
 
 
 @pytest.mark.parametrize("gk_kind,gv_kind", [("v", None), (None, "v"), ("v", "v"), ("s", "v")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind):
-    """Per-dimension gates with one input and no rank-one factors run in chunks of 64 made of 16-row blocks
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, monkeypatch):
+    """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing."""
+    monkeypatch.setenv("LINDSL_SUBCHUNK", "1")
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -101,10 +108,12 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind):
         assert rel_err(x, y) < 1e-5
 
 
+@pytest.mark.parametrize("subchunk", ["0", "1"])
 @pytest.mark.parametrize("name", ["gla", "rwkv6"])
-def test_sub_chunked_spec_gradients_over_several_chunks(name):
-    """Forward and every gradient of a per-dimension-gate spec over three chunks of 64 (chunk boundaries in the
-    derived backward), Triton interpreter against the PyTorch backend."""
+def test_sub_chunked_spec_gradients_over_several_chunks(name, subchunk, monkeypatch):
+    """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the
+    derived backward), both read paths, Triton interpreter against the PyTorch backend."""
+    monkeypatch.setenv("LINDSL_SUBCHUNK", subchunk)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 150, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
     for x in args.values():

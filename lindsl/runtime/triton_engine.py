@@ -45,8 +45,11 @@ def _stack_reads(reads):
 
 
 def _blocked_wy(L):
-    """Whether a chunk's WY system of L rows splits into four row blocks of a power-of-two size >= 16."""
-    return L % 4 == 0 and L // 4 >= 16 and (L // 4) & (L // 4 - 1) == 0 and os.environ.get("LINDSL_WY") != "substitution"
+    """Whether to solve a chunk's WY system of L rows by four row blocks (_prep_blocked_kernel): opt-in with
+    LINDSL_WY=blocked and only where the blocks have a power-of-two size >= 16. Off by default: on the H200 it was
+    slower than forward substitution over the whole chunk (benchmarks/NOTES.md, v3)."""
+    return (os.environ.get("LINDSL_WY") == "blocked" and L % 4 == 0 and L // 4 >= 16
+            and (L // 4) & (L // 4 - 1) == 0)
 
 
 def _p2(x, lo=16):
@@ -856,15 +859,17 @@ def _cum(g, C, Tp):
 
 
 def triton_chunk(gk, gv, b=None, k=None):
-    """The chunk size the Triton engine uses: 64, except with per-dimension gates together with rank-one factors
-    or several inputs per token, where pairs are formed one by one in chunks of 16."""
+    """The chunk size the Triton engine uses: 64, except with per-dimension gates, where pairs are formed one by
+    one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked)."""
     per_dim = (gk is not None and gk.dim() == 3) or gv is not None
     return 16 if per_dim and not _sub_chunked(b, k) else 64
 
 
 def _sub_chunked(b, k):
-    """Per-dimension gates in chunks of 64 made of 16-row blocks (_read_sub_kernel): one input, no rank-one."""
-    return b is None and k is not None and k.shape[2] == 1 and os.environ.get("LINDSL_SUBCHUNK") != "0"
+    """Per-dimension gates in chunks of 64 made of 16-row blocks (_read_sub_kernel), for one input and no rank-one
+    factors: opt-in with LINDSL_SUBCHUNK=1. Off by default: on the H200 it was slower than chunks of 16 with
+    pair-by-pair loops (benchmarks/NOTES.md, v3)."""
+    return os.environ.get("LINDSL_SUBCHUNK") == "1" and b is None and k is not None and k.shape[2] == 1
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
