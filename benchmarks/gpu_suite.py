@@ -39,8 +39,33 @@ def rel_rms(a, b):
     return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-30))
 
 
+def random_compositions(n, seed):
+    """n random compositions of supported primitives: library specs with one to three random mutations
+    (lindsl.search.mutate) that pass the static checks (causal, linear cost, transition norm <= 1)."""
+    import random
+
+    from lindsl.runtime.op import spec_from
+    from lindsl.search.mutate import MUTATIONS, NotApplicable, mutate
+    from lindsl.search.static import static_checks
+    rng = random.Random(seed)
+    out, tries = [], 0
+    while len(out) < n and tries < 50 * n:
+        tries += 1
+        spec, what = spec_from(rng.choice(LIBRARY)), []
+        for _ in range(rng.randint(1, 3)):
+            try:
+                spec, desc = mutate(spec, rng.choice(sorted(MUTATIONS)), rng)
+                what.append(desc)
+            except NotApplicable:
+                continue
+        if what and all(c.ok for c in static_checks(spec)[0]):
+            out.append((spec, "; ".join(what)))
+    return out
+
+
 def correctness(name, B, T, H, D, gate_scale, seed=0):
     op = lindsl.load(name)
+    gates = GATE_NAMES | {d.name for d in op.spec.inputs if d.role not in ("real", "unitnorm")}
     sizes = default_sizes(op.spec, K=D, V=D, M=4)
     args = random_inputs(op.spec, B, T, H, sizes, torch.float32, gate_scale, seed, device="cuda")
     xb = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in args.items()}
@@ -66,7 +91,7 @@ def correctness(name, B, T, H, D, gate_scale, seed=0):
     for n, a, b in zip(xb, g, g_r):
         if a is None and b is None:
             continue
-        tol = 2e-2 if n in GATE_NAMES else 1e-2
+        tol = 2e-2 if n in gates else 1e-2
         rows.append((f"d{n}", rel_rms(a, b) if a is not None and b is not None else math.inf, tol))
     return rows, first_call + op.timings["total"]
 
@@ -236,6 +261,8 @@ def main():
     p.add_argument("--bench-specs", default=",".join(LIBRARY))
     p.add_argument("--fla", default="", help="comma list of specs whose fla counterpart is timed in this run")
     p.add_argument("--skip-check", action="store_true")
+    p.add_argument("--random", type=int, default=0,
+                   help="also check this many random compositions (mutated library specs) at the first check shape")
     p.add_argument("--profile", default="", help="comma list of specs to profile (forward+backward, first shape)")
     p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
     a = p.parse_args()
@@ -276,6 +303,23 @@ def main():
                         traceback.print_exc()
                     dump()
                     torch.cuda.empty_cache()
+        if a.random:
+            B, T, H, D = map(int, a.check_shape.split(";")[0].split(","))
+            for spec, what in random_compositions(a.random, seed=1):
+                try:
+                    rows, _ = correctness(spec, B, T, H, D, 1.0)
+                    ok = all(e <= tol for _, e, tol in rows)
+                    worst = max(rows, key=lambda r: r[1] / r[2])
+                    results["check"].append(dict(spec=spec.name, composition=what, source=spec.source,
+                                                 shape=[B, T, H, D], gate_scale=1.0, ok=ok, rows=rows))
+                    print(f"check random {spec.name} ({what}): {'PASS' if ok else 'FAIL'} worst {worst[0]} "
+                          f"{worst[1]:.1e} (tol {worst[2]:.0e})", flush=True)
+                except Exception as e:
+                    results["check"].append(dict(spec=spec.name, composition=what, source=spec.source, ok=False,
+                                                 error=repr(e)))
+                    print(f"check random {spec.name} ({what}): ERROR {e!r}", flush=True)
+                dump()
+                torch.cuda.empty_cache()
     os.environ.pop("LINDSL_POISON", None)
     fla_set = set(filter(None, a.fla.split(",")))
     for shape in filter(None, a.bench_shapes.split(";")):
