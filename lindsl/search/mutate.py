@@ -460,7 +460,7 @@ def crossover(a: Spec, b: Spec, rng: random.Random) -> tuple[Spec, str]:
         v.key = [replace_vars(f, mapping) for f in vb.key]
         v.value = [replace_vars(f, mapping) for f in vb.value]
         d.updates[st.name] = v.rebuild(_state_var(st))
-        return _finish(d), f"crossover: {a.name} with the transition of {b.name}"
+        return _finish(d), f"{a.name} with the transition of {b.name}"
 
 
 def _import_name(d: Draft, b: Spec, name: str, kind: str) -> Expr:

@@ -172,19 +172,18 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
             if len(pool) > 1 and rng.random() < cfg.crossover_rate:
                 p2 = _pick_parent(rng, [r for r in pool if r["id"] != p1["id"]])
                 child, desc = crossover(a, parse_spec(p2["spec"], f"<{p2['name']}>"), rng)
-                parents, opname = (p1["id"], p2["id"]), "crossover"
+                parents, opname, names = (p1["id"], p2["id"]), "crossover", f"{p1['name']}, {p2['name']}"
             else:
                 opname = rng.choice(sorted(MUTATIONS))
                 child, desc = mutate(a, opname, rng)
-                parents = (p1["id"], None)
+                parents, names = (p1["id"], None), p1["name"]
         except NotApplicable:
             continue
         child.name = f"c{idx:03d}"
         key = ir_key(child)
         if db.has_key(run_id, key):
             continue
-        text = to_lin(child, header=f"{opname}: {desc}\nparents: {parents[0]}" + (f", {parents[1]}" if parents[1]
-                                                                                    else ""))
+        text = to_lin(child, header=f"{opname}: {desc}\nparents: {names}")
         return parse_spec(text, f"<c{idx:03d}>"), text, key, parents, opname, desc
     raise ValueError(f"no new candidate after 60 attempts at index {idx} (every edit was inapplicable or seen)")
 
