@@ -179,6 +179,15 @@ def test_search_records_everything_and_resumes(tmp_path, capsys):
     assert "| rank |" in capsys.readouterr().out
 
 
+def test_search_averages_mqar_over_seeds(tmp_path):
+    db = str(tmp_path / "seeds.db")
+    search(db, _tiny(n=0, mqar_seeds=2), stream=open(tmp_path / "log.txt", "w"))
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT c.name, json_extract(s.detail, '$.seed') FROM scores s JOIN candidates c ON "
+                       "c.id = s.candidate_id WHERE s.metric = 'mqar_acc' ORDER BY c.name, 2").fetchall()
+    assert rows == [("gla", 0), ("gla", 1), ("linear_attn", 0), ("linear_attn", 1)]
+
+
 def test_cli_errors_are_clean(tmp_path, capsys):
     assert main(["search", "--resume", "--db", str(tmp_path / "none.db")]) == 2
     assert "no database" in capsys.readouterr().err

@@ -22,6 +22,7 @@ def add_commands(sub) -> None:
     s.add_argument("--steps", type=int, default=None, help="MQAR training steps per task")
     s.add_argument("--tasks", default=None,
                    help="MQAR tasks as T:pairs:K[,T:pairs:K...] (vocabulary 32; default 32:6:8)")
+    s.add_argument("--seeds", type=int, default=1, help="MQAR training runs per task, averaged (default 1)")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
     lb = sub.add_parser("leaderboard", help="rank the candidates of a search database")
@@ -51,9 +52,10 @@ def _search(a) -> int:
         run_id = search(a.db, resume=True)
     else:
         cfg = SearchConfig(parents=[p for p in a.parent.split(",") if p], n=a.n, seed=a.seed,
-                           baselines=[b for b in a.baselines.split(",") if b], mqar=not a.no_mqar)
-        if a.n < 0:
-            raise ValueError("--n must be >= 0")
+                           baselines=[b for b in a.baselines.split(",") if b], mqar=not a.no_mqar,
+                           mqar_seeds=a.seeds)
+        if a.n < 0 or a.seeds < 1:
+            raise ValueError("--n must be >= 0 and --seeds >= 1")
         if a.steps is not None:
             cfg.train = asdict(MQARTrain(**{**cfg.train, "steps": a.steps}))
         if a.tasks:
@@ -102,7 +104,11 @@ def leaderboard(db_path: str, run_id: int | None = None, top: int = 20, markdown
         rows = []
         for c in cands:
             ss = scores.get(c["id"], [])
-            acc = {r["label"]: r["value"] for r in ss if r["metric"] == "mqar_acc"}
+            per = {}
+            for r in ss:
+                if r["metric"] == "mqar_acc":
+                    per.setdefault(r["label"], []).append(r["value"])
+            acc = {k: sum(v) / len(v) for k, v in per.items()}
             state = next((json.loads(r["detail"]).get("state_size") for r in ss if r["metric"] == "mqar_acc"), None)
             tput = next((r["value"] for r in ss if r["metric"] == "throughput"), None)
             mean = sum(acc.values()) / len(acc) if acc else None

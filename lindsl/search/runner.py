@@ -35,6 +35,7 @@ class SearchConfig:
     train: dict = field(default_factory=lambda: asdict(MQARTrain()))
     crossover_rate: float = 0.2
     mqar: bool = True
+    mqar_seeds: int = 1  # training runs per task (different seeds); the scores are averaged
     verify_T: int = 20
 
     def to_json(self) -> dict:
@@ -107,12 +108,13 @@ def evaluate(db: DB, cid: int, spec: Spec, cfg: SearchConfig, progress: Progress
         db.add_score(cid, "throughput", tput, label)
         if cfg.mqar:
             stage = "mqar"
-            train = MQARTrain(**cfg.train)
             for td in cfg.tasks:
                 task = MQARTask(**td)
-                res = train_mqar(op, task, train, progress=lambda s, n, loss: progress.status(
-                    f"{spec.name} mqar {task.label} step {s}/{n} loss {loss:.3f}"))
-                db.add_score(cid, "mqar_acc", res["accuracy"], task.label, res)
+                for k in range(cfg.mqar_seeds):
+                    train = MQARTrain(**{**cfg.train, "seed": cfg.train.get("seed", 0) + k})
+                    res = train_mqar(op, task, train, progress=lambda s, n, loss: progress.status(
+                        f"{spec.name} mqar {task.label} seed {train.seed} step {s}/{n} loss {loss:.3f}"))
+                    db.add_score(cid, "mqar_acc", res["accuracy"], task.label, {**res, "seed": train.seed})
     except (LinError, FloatingPointError, RuntimeError, ValueError) as e:
         db.add_error(cid, stage, f"{type(e).__name__}: {e}")
         db.set_status(cid, "failed")
