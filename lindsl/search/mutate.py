@@ -460,7 +460,7 @@ def crossover(a: Spec, b: Spec, rng: random.Random) -> tuple[Spec, str]:
         v.key = [replace_vars(f, mapping) for f in vb.key]
         v.value = [replace_vars(f, mapping) for f in vb.value]
         d.updates[st.name] = v.rebuild(_state_var(st))
-        return _finish(d), f"{a.name} with the transition of {b.name}"
+        return d.finish(), f"{a.name} with the transition of {b.name}"
 
 
 def _import_name(d: Draft, b: Spec, name: str, kind: str) -> Expr:
@@ -488,10 +488,6 @@ def _import_name(d: Draft, b: Spec, name: str, kind: str) -> Expr:
         if structural_key(mine) == structural_key(e):
             return Var(n, "let", 0, e.ty)
     return d.add_let(name, e)
-
-
-def _finish(d: Draft) -> Spec:
-    return d.finish()
 
 
 def mutate(spec: Spec, op: str, rng: random.Random) -> tuple[Spec, str]:

@@ -2,12 +2,11 @@
 CheckResult with the reason (why it passes, or why it is rejected)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..errors import LinError
 from ..ir import Spec, Var
-from ..passes.normalize import Normalized, bounds, normalize
+from ..passes.normalize import Normalized, normalize
 from .view import factor_norm, view_of
 
 MAX_RANK_ONE = 4  # rank-one factors per state: each adds a K x K WY solve per chunk
@@ -102,8 +101,3 @@ def static_checks(spec: Spec, sizes: dict[str, int] | None = None) -> tuple[list
                                                                         "skipped: the update is not in the linear class")
     return [causal, cost, stab], n
 
-
-def gate_bounds(spec: Spec, e) -> tuple[float, float]:
-    """Interval of an expression under the spec's constraints (re-exported for mutation operators)."""
-    lo, hi = bounds(e, spec)
-    return (lo if math.isfinite(lo) else -math.inf), (hi if math.isfinite(hi) else math.inf)
