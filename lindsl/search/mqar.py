@@ -18,8 +18,9 @@ import torch.nn.functional as F
 class MQARTask:
     """One MQAR setting: sequence length T, number of pairs, vocabulary, and the head sizes of the model.
 
-    The default (T=32, 6 pairs, vocabulary 32, K=V=8: a 64-float state per head and layer) separates Gated
-    DeltaNet from linear attention after the default training run on a 2-core CPU (benchmarks/RESULTS.md)."""
+    The default (T=32, 6 pairs, vocabulary 32, K=V=8: a 64-float state per head and layer) is the cheapest setting
+    tried on a 2-core CPU; a single run there does not reliably separate Gated DeltaNet from linear attention (the
+    order depends on the seed: benchmarks/RESULTS.md), so compare rules over several seeds (--seeds)."""
     T: int = 32
     pairs: int = 6
     vocab: int = 32
