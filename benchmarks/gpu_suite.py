@@ -25,18 +25,11 @@ import torch.nn.functional as F
 import triton
 
 import lindsl
-from lindsl.check import default_sizes, random_inputs
+from lindsl.check import default_sizes, random_inputs, rel_rms
 
 LIBRARY = ["linear_attn", "linear_attn_normalized", "retnet", "lightning", "mamba2", "gla", "hgrn2", "rwkv6",
            "deltanet", "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet", "sse_gla"]
 GATE_NAMES = {"g", "w", "beta", "dt", "A"}
-
-
-def rel_rms(a, b):
-    a, b = a.detach().double(), b.detach().double()
-    if not torch.isfinite(a).all():
-        return math.inf
-    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-30))
 
 
 def random_compositions(n, seed):
@@ -345,7 +338,7 @@ def main():
                     row.update(zip(("fla_fwd", "fla_fb", "fla_mem"), bench_case(name, f1, f2)))
                     row["fla_first_call_s"] = first
                     if a.autotune_cache:
-                        _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"))
+                        _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"), tar=True)
                 except Exception as e:
                     row["fla_error"] = repr(e)
                     traceback.print_exc()
@@ -378,7 +371,7 @@ def main():
                 dump()
                 print("decode", json.dumps(row), flush=True)
     if a.autotune_cache:
-        n = _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"))
+        n = _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"), tar=True)
         print(f"saved {n} autotune results to $OUT/triton-autotune", flush=True)
     print("\n" + table(results), flush=True)
 
@@ -387,9 +380,9 @@ def _triton_cache_dir():
     return os.environ.get("TRITON_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".triton", "cache")
 
 
-def _sync_autotune(src, dst):
-    """Copy every *.autotune.json under src to the same relative path under dst; returns how many. A tar.gz of
-    them is written beside dst too (the device tool returns a bounded number of files)."""
+def _sync_autotune(src, dst, tar=False):
+    """Copy every *.autotune.json under src to the same relative path under dst; returns how many. With tar, a
+    tar.gz of dst is written beside it too (the device tool returns a bounded number of files)."""
     import shutil
     import tarfile
     n = 0
@@ -400,7 +393,7 @@ def _sync_autotune(src, dst):
                 os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
                 shutil.copyfile(os.path.join(root, f), os.path.join(dst, rel))
                 n += 1
-    if n and not os.path.abspath(dst).startswith(os.path.abspath(src)):
+    if n and tar:
         with tarfile.open(dst.rstrip("/") + ".tar.gz", "w:gz") as tar:
             tar.add(dst, arcname=os.path.basename(dst.rstrip("/")))
     return n

@@ -43,13 +43,6 @@ SCHEDULES = ("allgather", "allscan", "doubling")
 GATE_NAMES = {"g", "w", "beta", "dt", "A"}
 
 
-def rel_rms(a, b):
-    a, b = a.detach().double(), b.detach().double()
-    if not torch.isfinite(a).all():
-        return math.inf
-    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-30))
-
-
 def device_inputs(spec, B, T, H, sizes, dtype, device, seed, gate_scale=1.0):
     """Random arguments satisfying each input's role (as lindsl.check.random_inputs), generated on the device."""
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -123,6 +116,7 @@ def _tup(x):
 # ------------------------------------------------------------------ correctness
 def correctness(cx: Ctx, name, T_rank, H, D, dtype):
     import lindsl
+    from lindsl.check import rel_rms
     op = lindsl.load(name)
     spec = op.spec
     sizes = sizes_of(spec, D)

@@ -79,6 +79,14 @@ class CheckReport:
         return "\n".join(lines)
 
 
+def rel_rms(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Relative RMS error ||a - b|| / ||b|| (fla's test metric); inf when a has a NaN or inf."""
+    a, b = a.detach().double(), b.detach().double()
+    if not torch.isfinite(a).all():
+        return math.inf
+    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-30))
+
+
 def rel_err(a: torch.Tensor, b: torch.Tensor, floor: float = 1e-30) -> float:
     """max|a - b| / max|b|; the denominator is at least floor, so a reference that is zero up to rounding
     (a gradient that cancels exactly) is compared on an absolute scale."""

@@ -105,13 +105,11 @@ def _cumsum(g, C):
     return G, G - g
 
 
-def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precision=None, return_states=False,
-               force_chunk=True):
+def chunk_scan(gk, gv, b, a, k, v, S0, reads, chunk=64, K=None, V=None, precision=None, return_states=False):
     """Run the canonical recurrence chunkwise. Shapes: gk None|[N,T]|[N,T,K]; gv None|[N,T,V];
     b, a None|[N,T,R,K]; k [N,T,P,K] and v [N,T,P,V] (P may be 0); S0 None|[N,K,V].
     Returns (outs, S_T, u) with u [N,T,R,V] the pseudo-values (None when R = 0); with return_states, also the
-    chunk-start states [N, NC, K, V] and the chunk size. (This engine always uses the given chunk: force_chunk
-    exists for the Triton engine's signature.)"""
+    chunk-start states [N, NC, K, V] and the chunk size."""
     ref = k if k is not None else b
     N, T = ref.shape[:2]
     K = K or ref.shape[-1]

@@ -69,6 +69,41 @@ def _dot(x, y, PREC: tl.constexpr):
 
 
 @triton.jit
+def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, ROWS: tl.constexpr):
+    """Cumulative log-gates of some rows: [ROWS] (scalar gate), [ROWS, BD] (vector gate), zeros (no gate)."""
+    if G == 1:
+        return tl.load(ptr + n * Tp + tok, mask=ok, other=0.0).to(tl.float32)
+    elif G == 2:
+        return tl.load(ptr + (n * Tp + tok)[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
+                       other=0.0).to(tl.float32)
+    else:
+        return tl.zeros([ROWS], dtype=tl.float32)
+
+
+@triton.jit
+def _gate_row(ptr, n, tok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr):
+    """Cumulative log-gate of one row: a scalar, a [BD] vector, or 0."""
+    if G == 1:
+        return tl.load(ptr + n * Tp + tok).to(tl.float32)
+    elif G == 2:
+        return tl.load(ptr + (n * Tp + tok) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+    else:
+        return 0.0
+
+
+@triton.jit
+def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
+    """x * exp(SIGN * (Grows - Gref)) row by row (per element for a vector gate; Gref is one row); x without a gate.
+    SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive."""
+    if G == 1:
+        return x * tl.exp(SIGN * (Grows - Gref))[:, None]
+    elif G == 2:
+        return x * tl.exp(SIGN * (Grows - Gref[None, :]))
+    else:
+        return x
+
+
+@triton.jit
 def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.constexpr, C: tl.constexpr,
                 NR: tl.constexpr, BROWS: tl.constexpr, BEFORE: tl.constexpr, GK: tl.constexpr, RPREC: tl.constexpr):
     """Pair weights of a chunk's reads x (C rows) against its NR source rows per token (rows of src_ptr, layout
@@ -104,16 +139,6 @@ def _unit_lower_inverse(M, rows, L: tl.constexpr):
 
 
 @triton.jit
-def _rows_gate(G_ptr, n, tok, tok_ok, kk, k_ok, Tp, K: tl.constexpr, GK: tl.constexpr):
-    """Cumulative key gate per row: [rows] for a scalar gate, [rows, BK] for a vector gate."""
-    if GK == 1:
-        return tl.load(G_ptr + n * Tp + tok, mask=tok_ok, other=0.0).to(tl.float32)
-    else:
-        return tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :], mask=tok_ok[:, None] & k_ok[None, :],
-                       other=0.0).to(tl.float32)
-
-
-@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
@@ -134,7 +159,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2:
-        Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
         for j in range(0, L):
             tj = c * C + j // R
@@ -149,8 +174,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
         M = _dot(a, tl.trans(b), PREC)
         if GK == 1:
-            Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
-            Gr = _rows_gate(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+            Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
+            Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
             M = M * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
             a_dec = a * tl.exp(Gex)[:, None]
         else:
@@ -184,7 +209,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             Nin = _dot(a, tl.trans(kp), PREC)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
-                Gp = _rows_gate(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK)
+                Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
                 Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
             else:
                 Nin = tl.where(low, Nin, 0.0)
@@ -206,12 +231,8 @@ def _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, I: tl.constexpr, kk, k_o
     base = n * T * R + c * C * R + rows
     a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-    if GK == 1:
-        Gex = tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
-        Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
-    else:
-        Gex = tl.zeros([BS], dtype=tl.float32)
-        Gr = tl.zeros([BS], dtype=tl.float32)
+    Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
+    Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
     return a, b, Gex, Gr, t_row, row_ok
 
 
@@ -303,10 +324,7 @@ def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_p
                      other=0.0).to(tl.float32)
         vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
                      other=0.0).to(tl.float32)
-        if GK == 1:
-            Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
-        else:
-            Gp = tl.zeros([BLP], dtype=tl.float32)
+        Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
         Y0 = _dot(T00, _wy_rhs(a0, Ge0, t0, ok0, kp, vp, Gp, t_p, p_ok, GK, PREC), PREC)
         Y1 = _dot(T11, _wy_rhs(a1, Ge1, t1, ok1, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M10, Y0, PREC), PREC)
         Y2 = _dot(T22, _wy_rhs(a2, Ge2, t2, ok2, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M20, Y0, PREC)
@@ -340,7 +358,7 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     a = tl.load(a_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     gvr = tl.load(Gv_ptr + (n * Tp + tok) * V + vc, mask=row_ok, other=0.0).to(tl.float32)
     if GK != 0:
-        Gex = _rows_gate(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK)
+        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
     else:
         Gex = gvr
     M = tl.zeros([BL, BL], dtype=tl.float32)
@@ -427,6 +445,16 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
 
 
 @triton.jit
+def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
+                   HAS_S0: tl.constexpr):
+    """The [BK, BV] block of sequence n's initial state, fp32 (zeros without one)."""
+    if HAS_S0:
+        return tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0).to(tl.float32)
+    else:
+        return tl.zeros([BK, BV], dtype=tl.float32)
+
+
+@triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
                   Gex_ptr, x_ptr, o_ptr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
@@ -444,10 +472,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
     smask = k_ok[:, None] & v_ok[None, :]
-    if HAS_S0:
-        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0).to(tl.float32)
-    else:
-        S = tl.zeros([BK, BV], dtype=tl.float32)
+    S = _initial_state(S0_ptr, n, kk, vv, smask, K, V, BK, BV, HAS_S0)
     L: tl.constexpr = C * R
     LP: tl.constexpr = C * P
     u = tl.zeros([BL, BV], dtype=tl.float32)
@@ -563,41 +588,6 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
 
 
 @triton.jit
-def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, ROWS: tl.constexpr):
-    """Cumulative log-gates of some rows: [ROWS] (scalar gate), [ROWS, BD] (vector gate), zeros (no gate)."""
-    if G == 1:
-        return tl.load(ptr + n * Tp + tok, mask=ok, other=0.0).to(tl.float32)
-    elif G == 2:
-        return tl.load(ptr + (n * Tp + tok)[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
-                       other=0.0).to(tl.float32)
-    else:
-        return tl.zeros([ROWS], dtype=tl.float32)
-
-
-@triton.jit
-def _gate_row(ptr, n, tok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr):
-    """Cumulative log-gate of one row: a scalar, a [BD] vector, or 0."""
-    if G == 1:
-        return tl.load(ptr + n * Tp + tok).to(tl.float32)
-    elif G == 2:
-        return tl.load(ptr + (n * Tp + tok) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-    else:
-        return 0.0
-
-
-@triton.jit
-def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
-    """x * exp(SIGN * (Grows - Gref)) row by row (per element for a vector gate; Gref is one row); x without a gate.
-    SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive."""
-    if G == 1:
-        return x * tl.exp(SIGN * (Grows - Gref))[:, None]
-    elif G == 2:
-        return x * tl.exp(SIGN * (Grows - Gref[None, :]))
-    else:
-        return x
-
-
-@triton.jit
 def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                      BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
@@ -613,20 +603,8 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
     i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
-    if SIDE_K:
-        Gi_ptr = Gex_ptr if BEFORE else G_ptr
-        Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
-        Gi_src = G_ptr
-        Go_src = Gv_ptr
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
-    else:
-        Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
-        Go_ptr = Gex_ptr if BEFORE else G_ptr
-        Gi_src = Gv_ptr
-        Go_src = G_ptr
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
+    Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
+                                                       o_ok, K, V, SIDE_K, BEFORE)
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     for I in tl.static_range(NSB):
@@ -705,6 +683,22 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
 
 
 @triton.jit
+def _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr,
+                V: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr):
+    """What a read of chunk c takes from each side: the reader's exponents (G_t after, G_(t-1) before) on the
+    contracted ('in') and returned ('out') side, the sources' exponents on both, and the chunk-start state block as
+    [in, out] (S[:, out] for SIDE_K, S[out, :]^T otherwise)."""
+    if SIDE_K:
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0).to(tl.float32)
+        return Gex_ptr if BEFORE else G_ptr, Gvex_ptr if BEFORE else Gv_ptr, G_ptr, Gv_ptr, Sblk
+    else:
+        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
+                       other=0.0).to(tl.float32)
+        return Gvex_ptr if BEFORE else Gv_ptr, Gex_ptr if BEFORE else G_ptr, Gv_ptr, G_ptr, Sblk
+
+
+@triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
@@ -725,17 +719,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
     x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-    # exponents of the reader: G_t (after) or G_(t-1) (before), on both sides
-    if SIDE_K:
-        Gi_ptr = Gex_ptr if BEFORE else G_ptr
-        Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
-        Gi_src = G_ptr
-        Go_src = Gv_ptr
-    else:
-        Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
-        Go_ptr = Gex_ptr if BEFORE else G_ptr
-        Gi_src = Gv_ptr
-        Go_src = G_ptr
+    Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
+                                                       o_ok, K, V, SIDE_K, BEFORE)
     if GIN == 1:
         Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
         xs = x * tl.exp(Gi)[:, None]
@@ -746,13 +731,6 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     else:
         Gi = tl.zeros([BC], dtype=tl.float32)
         xs = x
-    # chunk-start state block: SIDE_K: S[:, out] as [in, out]; otherwise S[out, :]^T as [in, out]
-    if SIDE_K:
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
-    else:
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
     out = _dot(xs, Sblk, PREC)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GOUT == 1:
@@ -785,10 +763,7 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
     smask = k_ok[:, None] & v_ok[None, :]
-    if HAS_S0:
-        S = tl.load(S0_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=smask, other=0.0).to(tl.float32)
-    else:
-        S = tl.zeros([BK, BV], dtype=tl.float32)
+    S = _initial_state(S0_ptr, n, kk, vv, smask, K, V, BK, BV, HAS_S0)
     for t in range(0, T):
         prev = S
         for r in tl.static_range(NREAD):

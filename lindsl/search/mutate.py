@@ -26,7 +26,7 @@ from ..frontend.printer import spec_key, to_lin
 from ..ir import (RESERVED, SCALAR, Binary, Call, Expr, InputDecl, MatMul, Num, Spec, StateDecl, Transpose, Ty,
                   Unary, Var, structural_key)
 from ..passes.normalize import bounds, rebuild
-from .view import _flatten, is_scalar, product, vec_norm, view_of
+from .view import _flatten, is_scalar, product, rank_one_parts, vec_norm, view_of
 
 
 class NotApplicable(Exception):
@@ -150,18 +150,6 @@ def _is_gate(f: Expr) -> bool:
     return is_scalar(f) or (isinstance(f, Call) and f.fn == "diag")
 
 
-def _input_parts(c: Expr):
-    """An input term c1 * ... * x y^T as (scalars, x, y)."""
-    fs = _flatten(c)
-    if fs is None:
-        return None
-    scalars = [f for f in fs if is_scalar(f)]
-    rest = [f for f in fs if not is_scalar(f)]
-    if len(rest) == 2 and rest[0].ty.kind == "vec" and rest[1].ty.kind == "row":
-        return scalars, rest[0], T.transpose(rest[1])
-    return None
-
-
 def _gate_input(f: Expr, d: Draft):
     """For a gate exp(g) / diag(exp(g)) on a loggate input g: the input decl, else None."""
     inner = f.args[0] if isinstance(f, Call) and f.fn == "diag" else f
@@ -266,7 +254,7 @@ def gate_form(d: Draft, rng: random.Random) -> str:
 def _key_vector(v) -> tuple[list, Expr, Expr]:
     if len(v.inputs) != 1:
         raise NotApplicable("needs exactly one input term k v^T")
-    parts = _input_parts(v.inputs[0])
+    parts = rank_one_parts(v.inputs[0])
     if parts is None:
         raise NotApplicable("the input term is not c * k v^T")
     return parts

@@ -62,6 +62,18 @@ def _flatten(e: Expr) -> list[Expr] | None:
     return [e]
 
 
+def rank_one_parts(e: Expr) -> tuple[list[Expr], Expr, Expr] | None:
+    """c1 * ... * b a^T as (scalars c, b, a), or None."""
+    fs = _flatten(e)
+    if fs is None:
+        return None
+    scalars = [f for f in fs if is_scalar(f)]
+    rest = [f for f in fs if not is_scalar(f)]
+    if len(rest) == 2 and rest[0].ty.kind == "vec" and rest[1].ty.kind == "row":
+        return scalars, rest[0], T.transpose(rest[1])
+    return None
+
+
 def view_of(spec: Spec, state: str) -> UpdateView | None:
     """The factored view of a state's update, or None when the update is not a product chain form."""
     e = spec.updates[state]
@@ -128,16 +140,6 @@ def vec_norm(e: Expr, spec: Spec) -> float:
     return math.inf
 
 
-def _rank_one(e: Expr) -> tuple[list[Expr], Expr, Expr] | None:
-    """c b a^T as (scalars c, b, a) or None."""
-    fs = _flatten(e)
-    if fs is None:
-        return None
-    scalars = [f for f in fs if is_scalar(f)]
-    rest = [f for f in fs if not is_scalar(f)]
-    if len(rest) == 2 and rest[0].ty.kind == "vec" and rest[1].ty.kind == "row":
-        return scalars, rest[0], T.transpose(rest[1])
-    return None
 
 
 def _strip_mem(e: Expr) -> Expr:
@@ -152,7 +154,7 @@ def householder(e: Expr, spec: Spec) -> str | None:
     if len(idents) != 1 or idents[0][0] < 0 or len(others) != 1:
         return None
     sign, r1 = others[0]
-    parts = _rank_one(r1)
+    parts = rank_one_parts(r1)
     if parts is None:
         return None
     scalars, b, a = parts
@@ -189,7 +191,7 @@ def factor_norm(e: Expr, spec: Spec) -> tuple[float, str]:
         for _, t in _terms(e):
             total += factor_norm(t, spec)[0]
         return total, f"||{render(e)}|| <= {total:g} (sum of its terms' bounds)"
-    r1 = _rank_one(e)
+    r1 = rank_one_parts(e)
     if r1 is not None:
         scalars, b, a = r1
         n = math.prod(_abs_bound(c, spec) for c in scalars) * vec_norm(b, spec) * vec_norm(a, spec)
