@@ -52,6 +52,13 @@ def _blocked_wy(L):
             and (L // 4) & (L // 4 - 1) == 0)
 
 
+def _knob(name, default):
+    """A launch parameter, overridable by the environment variable LINDSL_TUNE_<name> (for tuning sweeps on the
+    GPU, benchmarks/variant_sweep.py); the default is the engine's choice."""
+    value = os.environ.get("LINDSL_TUNE_" + name)
+    return default if value is None else type(default)(value)
+
+
 def _p2(x, lo=16):
     return max(lo, triton.next_power_of_2(int(x)))
 
@@ -889,7 +896,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
-                                     BL=BL, BK=BK, GK=GK, PREC=ACCURATE, num_stages=1)
+                                     BL=BL, BK=BK, GK=GK, PREC=_knob("WY_PREC", ACCURATE), num_stages=1,
+                                     num_warps=_knob("PREP_WARPS", 4))
     elif R and GK != 2 and _blocked_wy(C * R):
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
@@ -901,7 +909,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
+                              BK=BK, BV=BV, GK=GK, PREC=_knob("WY_PREC", ACCURATE), num_stages=1,
+                              num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
@@ -916,20 +925,21 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fast = fused and precision.startswith("bf16") and not R and not loop
     if R and precision.startswith("bf16"):
         precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
-    BVs = 16 if (R and GV) else (min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
+    BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
-                                             COLW=bool(R and GV), num_stages=2 if fast else 1)
+                                             COLW=bool(R and GV), num_stages=_knob("STATE_STAGES", 2 if fast else 1),
+                                             num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
         out = _empty(N, T, d_out, device=dev, dtype=odt)
-        BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
+        BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub:
             _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
@@ -942,7 +952,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=1)
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=_knob("READ_STAGES", 1),
+            num_warps=_knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C

@@ -1,0 +1,105 @@
+"""Tuning sweep (one run on the lent H200): launch-parameter and precision variants of the Triton engine, each
+checked for correctness (bf16, gate scales 1 and 10, as gpu_suite) and timed (forward, forward+backward) in the
+same run. A variant is a set of LINDSL_TUNE_* environment values (lindsl.runtime.triton_engine._knob); the
+baseline is the engine's defaults. Not a test:
+
+    python3 benchmarks/variant_sweep.py --specs retnet,gla,deltanet --variants "STATE_WARPS=8;BWD_PREC=tf32" --out $OUT
+
+Every variant a default may switch to has to pass the check on the GPU (Triton 3.6 miscompiled one configuration
+of a correct kernel there: shared/device/README.md).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_suite import bench_case, correctness, lindsl_fns  # noqa: E402
+
+
+def parse_variants(text):
+    """'A=1,B=x;C=2' -> [{}, {'A': '1', 'B': 'x'}, {'C': '2'}] (the baseline first)."""
+    out = [{}]
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        out.append(dict(kv.split("=", 1) for kv in part.split(",")))
+    return out
+
+
+def with_env(env, fn):
+    keys = {"LINDSL_TUNE_" + k: v for k, v in env.items()}
+    old = {k: os.environ.get(k) for k in keys}
+    os.environ.update(keys)
+    try:
+        return fn()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default=os.environ.get("OUT", "."))
+    p.add_argument("--specs", default="retnet,gla,deltanet")
+    p.add_argument("--variants", default="")
+    p.add_argument("--check-shape", default="2,4096,8,128")
+    p.add_argument("--bench-shape", default="4,8192,16,128")
+    p.add_argument("--budget", type=float, default=500.0, help="seconds after which no new row starts")
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    t_start = time.perf_counter()
+    rows = []
+    cB, cT, cH, cD = map(int, a.check_shape.split(","))
+    B, T, H, D = map(int, a.bench_shape.split(","))
+    for name in a.specs.split(","):
+        for env in parse_variants(a.variants):
+            label = ",".join(f"{k}={v}" for k, v in env.items()) or "default"
+            if time.perf_counter() - t_start > a.budget:
+                rows.append(dict(spec=name, variant=label, skipped="time budget"))
+                continue
+            row = dict(spec=name, variant=label)
+            try:
+                os.environ["LINDSL_POISON"] = "1"
+                checks = []
+                for gs in (1.0, 10.0):
+                    res, _ = with_env(env, lambda: correctness(name, cB, cT, cH, cD, gs))
+                    worst = max(res, key=lambda r: r[1] / r[2])
+                    checks.append(dict(gate_scale=gs, ok=all(e <= tol for _, e, tol in res),
+                                       worst=[worst[0], worst[1], worst[2]]))
+                os.environ.pop("LINDSL_POISON", None)
+                row["check"] = checks
+                row["ok"] = all(c["ok"] for c in checks)
+                f1, f2, _ = with_env(env, lambda: lindsl_fns(name, B, T, H, D))
+                fwd, fb, mem = with_env(env, lambda: bench_case(name, f1, f2))
+                row.update(fwd_ms=fwd, fb_ms=fb, mem_mb=mem)
+            except Exception as e:  # noqa: BLE001 - recorded, the sweep goes on
+                os.environ.pop("LINDSL_POISON", None)
+                row["error"] = repr(e)[:500]
+                traceback.print_exc()
+            rows.append(row)
+            torch.cuda.empty_cache()
+            print(fmt(row), flush=True)
+            with open(os.path.join(a.out, "variant_sweep.json"), "w") as fh:
+                json.dump(dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, bench_shape=[B, T, H, D],
+                               check_shape=[cB, cT, cH, cD], rows=rows), fh, indent=1)
+    print("\nvariant sweep (ms; ok = correctness at gate x1 and x10):")
+    for r in rows:
+        print(fmt(r))
+
+
+def fmt(r):
+    if "fwd_ms" not in r:
+        return f"{r['spec']:16s} {r['variant']:40s} {r.get('error', r.get('skipped', ''))[:120]}"
+    bad = [c for c in r["check"] if not c["ok"]]
+    return (f"{r['spec']:16s} {r['variant']:40s} fwd {r['fwd_ms']:8.3f} f+b {r['fb_ms']:8.3f} mem {r['mem_mb']:7.0f}"
+            f" {'ok' if r['ok'] else 'FAIL ' + str([c['worst'] for c in bad])}")
+
+
+if __name__ == "__main__":
+    main()
