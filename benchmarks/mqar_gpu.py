@@ -21,9 +21,12 @@ The setting (PRESETS["gpu"]) and why:
     step of online least squares) and the gate can forget what is no longer needed. On the CPU the setting was
     6-8 pairs in 8-16 dimensions with vocabulary 32-64: few enough keys that an embedding makes them nearly
     orthogonal, so linear attention solved the task and the ranking was a race between learning speeds.
-  * Longer training at a moderate learning rate (2000 steps, batch 64, lr 2e-3, 10 % warmup, cosine): the CPU
-    runs stopped at 800-1000 steps, inside Gated DeltaNet's plateau (300-500 steps, by RESULTS.md), so the order
-    was set by which seed left its plateau first.
+  * Longer training at a moderate learning rate (up to 2000 steps, batch 128, lr 2e-3, 10 % warmup, cosine): the
+    CPU runs stopped at 800-1000 steps of batch 32, inside Gated DeltaNet's plateau (300-500 steps, by RESULTS.md),
+    so the order was set by which seed left its plateau first. On the GPU a step of this small model costs kernel
+    launches, not arithmetic, so batch 128 (4x the CPU's) sees more data per step at almost no cost. The script
+    first times a few steps of every worker at once (--no-probe skips it) and, if 2000 steps would not fit the
+    budget, trains fewer steps -- the same number for every rule -- and says so.
   * The decay gate starts slow: A ~ U(0.1, 1) instead of Mamba's U(1, 16) (dt ~ logU(1e-3, 0.1) as before), a
     per-token decay exp(-A dt) between 0.9999 and 0.9 with a median near 0.997, instead of a median near 0.92 that
     forgets a pair within about 12 tokens. With one head per layer the CPU runs drew a single decay rate per layer:
@@ -46,11 +49,12 @@ import statistics
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, replace
 from multiprocessing import get_context
 from pathlib import Path
 
-RULES = ["gated_deltanet", "deltanet", "linear_attn", "gla"]
+RULES = ["gated_deltanet", "deltanet", "linear_attn"]  # add gla with --rules ...,gla (one more run per seed)
 
 
 def _settings(a):
@@ -81,11 +85,11 @@ def _worker_init():
         torch.backends.cudnn.allow_tf32 = True
 
 
-def _run(rule, seed, task, train, deadline, quiet):
+def _run(rule, seed, task, train, deadline, quiet, margin):
     """One training run in a worker process; returns its row."""
     from lindsl.search.mqar import train_mqar
     t0 = time.time()
-    if time.time() > deadline - 20:
+    if time.time() > deadline - margin:
         return {"rule": rule, "seed": seed, "skipped": "time budget spent before the run started"}
     cfg = replace(train, seed=seed)
     last = [time.time()]
@@ -100,6 +104,20 @@ def _run(rule, seed, task, train, deadline, quiet):
         return {"rule": rule, "seed": seed, "error": f"{type(e).__name__}: {e}"[:500]}
     res.update(rule=rule, seed=seed, wall_s=time.time() - t0, truncated=res["steps_done"] < cfg.steps)
     return res
+
+
+def _probe(rule, task, train, n):
+    """Time training steps of one rule in a worker (after the first steps, which build the model and compile the
+    kernels); every worker runs one probe at the same time, so the time includes the sharing of the GPU."""
+    from lindsl.search.mqar import train_mqar
+    marks = []
+    try:
+        train_mqar(rule, task, replace(train, steps=n, eval_batch=8, seed=999),
+                   progress=lambda s, _n, _loss: marks.append((s, time.time())))
+    except Exception as e:  # noqa: BLE001
+        return {"rule": rule, "error": f"{type(e).__name__}: {e}"[:500]}
+    (s0, t0), (s1, t1) = marks[len(marks) // 2 - 1] if len(marks) > 1 else marks[0], marks[-1]
+    return {"rule": rule, "step_s": (t1 - t0) / max(1, s1 - s0)}
 
 
 def _summary(rows, rules):
@@ -143,23 +161,27 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=os.environ.get("OUT", "mqar_gpu_out"), help="folder for mqar_gpu.json")
     p.add_argument("--dry", action="store_true", help="CPU smoke test with tiny sizes (< 1 minute)")
     p.add_argument("--rules", default=",".join(RULES), help="comma-separated library specs")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per rule (default 6; --dry 2)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default min(runs, 12); --dry 2)")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per rule (default 5; --dry 2)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per run, at most 24; "
+                                                              "--dry 2)")
     p.add_argument("--budget", type=float, default=None,
                    help="seconds for the whole call; runs stop at the budget and report what they reached "
-                        "(default 320, --dry 50)")
+                        "(default 300, --dry 50); the call ends within about 30 s after it")
     p.add_argument("--device", default=None, help="default cuda (cpu for --dry)")
     for k, ty in (("T", int), ("pairs", int), ("vocab", int), ("K", int), ("steps", int), ("lr", float),
                   ("batch", int), ("d_model", int)):
         p.add_argument(f"--{k.replace('_', '-')}", dest=k, type=ty, default=None, help="override the preset")
     p.add_argument("--A-range", dest="A_range", default=None, help="decay rate init range lo,hi (preset 0.1,1)")
     p.add_argument("--quiet", action="store_true", help="no per-step progress lines")
+    p.add_argument("--no-probe", action="store_true",
+                   help="keep the preset's steps (default: time the steps first and lower the steps, the same for "
+                        "every rule, so that the runs end within the budget)")
     a = p.parse_args(argv)
     t_start = time.time()
-    budget = a.budget if a.budget is not None else (50.0 if a.dry else 320.0)
+    budget = a.budget if a.budget is not None else (50.0 if a.dry else 300.0)
     deadline = t_start + budget
     rules = [r for r in a.rules.split(",") if r]
-    n_seeds = a.seeds if a.seeds is not None else (2 if a.dry else 6)
+    n_seeds = a.seeds if a.seeds is not None else (2 if a.dry else 5)
     seeds = list(range(n_seeds))
     task, train = _settings(a)
     if not a.dry and train.device.startswith("cuda"):
@@ -168,7 +190,8 @@ def main(argv=None) -> int:
             print("no CUDA device: run with --dry (CPU) or on a GPU", file=sys.stderr)
             return 2
     jobs = [(r, s) for s in seeds for r in rules]
-    workers = a.workers or (2 if a.dry else min(len(jobs), 12))
+    # one round by default: every run at the same time, so every run shares the GPU and the CPU alike
+    workers = a.workers or (2 if a.dry else min(len(jobs), 24))
     out_dir = Path(a.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / ("mqar_gpu_dry.json" if a.dry else "mqar_gpu.json")
@@ -197,9 +220,38 @@ def main(argv=None) -> int:
 
     dump()
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
-    futs = {ex.submit(_run, r, s, task, train, deadline, a.quiet): (r, s) for r, s in jobs}
+    if not a.no_probe:
+        n_probe = 10 if a.dry else 75
+        print(f"probe: {workers} workers start, build and compile, then time {n_probe} steps each", flush=True)
+        pf = [ex.submit(_probe, rules[i % len(rules)], task, train, n_probe) for i in range(workers)]
+        probes = []
+        for i, f in enumerate(pf):
+            try:
+                probes.append(f.result(timeout=max(1.0, t_start + 0.6 * budget - time.time())))
+            except FutureTimeout:
+                probes.append({"rule": rules[i % len(rules)], "error": "probe unfinished at 60 % of the budget"})
+        meta["probe"] = probes
+        bad = {x["rule"]: x["error"] for x in probes if "error" in x}
+        for r, err in bad.items():
+            print(f"probe: {r} failed: {err}", flush=True)
+        times = [x["step_s"] for x in probes if "step_s" in x]
+        if times:
+            rounds = math.ceil(len(jobs) / workers)
+            avail = (deadline - time.time() - 15) / rounds - 10  # per run: model build and evaluation
+            fit = int(avail / (max(times) * 1.15))
+            steps = min(train.steps, max(fit // 100 * 100, min(train.steps, 100)))
+            meta["steps_fit"], meta["preset_steps"] = fit, train.steps
+            print(f"probe: {max(times) * 1e3:.0f} ms per step (slowest rule, {workers} runs at once) at "
+                  f"{time.time() - t_start:.0f}s; {fit} steps fit in {rounds} round(s): training "
+                  f"{steps} steps (preset {train.steps})", flush=True)
+            if steps < train.steps:
+                print(f"WARNING: fewer steps than the preset's {train.steps}: the runs may not converge", flush=True)
+            train = replace(train, steps=steps)
+            meta["train"] = asdict(train)
+        dump()
+    futs = {ex.submit(_run, r, s, task, train, deadline, a.quiet, min(20.0, 0.1 * budget)): (r, s) for r, s in jobs}
     pending = set(futs)
-    hard = deadline + 45  # evaluation of runs stopped at the deadline
+    hard = deadline + 30  # evaluation of runs stopped at the deadline
     while pending:
         done, pending = wait(pending, timeout=max(1.0, hard - time.time()), return_when=FIRST_COMPLETED)
         for f in done:
@@ -223,7 +275,7 @@ def main(argv=None) -> int:
                 r, s = futs[f]
                 f.cancel()
                 rows.append({"rule": r, "seed": s, "skipped": "unfinished at the hard time limit"})
-            for proc in list(getattr(ex, "_processes", {}).values()):
+            for proc in list(getattr(ex, "_processes", {}).values()):  # the pool's own worker processes
                 proc.kill()
             break
     ex.shutdown(wait=False, cancel_futures=True)

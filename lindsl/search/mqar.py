@@ -168,11 +168,10 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
 
 # Named settings: (task, training). "cpu" is the search's default; "gpu" is the setting of benchmarks/mqar_gpu.py
 # (its docstring gives the reasons): more pairs (32) than key dimensions (16) drawn from 255 keys, T = 256,
-# 2000 steps at lr 2e-3, a slow-starting decay gate and no weight decay on 1-D parameters; one training run
-# takes about a minute on an H200.
+# 2000 steps of batch 128 at lr 2e-3, a slow-starting decay gate and no weight decay on 1-D parameters.
 PRESETS = {
     "cpu": (MQARTask(), MQARTrain()),
     "gpu": (MQARTask(T=256, pairs=32, vocab=512, K=16, V=16),
-            MQARTrain(d_model=128, n_layers=2, num_heads=1, steps=2000, batch=64, lr=2e-3, eval_batch=512,
+            MQARTrain(d_model=128, n_layers=2, num_heads=1, steps=2000, batch=128, lr=2e-3, eval_batch=512,
                       chunk_size=64, A_range=(0.1, 1.0), device="cuda", decay_1d=False)),
 }
