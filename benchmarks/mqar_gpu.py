@@ -116,7 +116,9 @@ def _probe(rule, task, train, n):
                    progress=lambda s, _n, _loss: marks.append((s, time.time())))
     except Exception as e:  # noqa: BLE001
         return {"rule": rule, "error": f"{type(e).__name__}: {e}"[:500]}
-    (s0, t0), (s1, t1) = marks[len(marks) // 2 - 1] if len(marks) > 1 else marks[0], marks[-1]
+    if len(marks) < 2:
+        return {"rule": rule, "error": f"probe: {len(marks)} timing mark(s) in {n} steps"}
+    (s0, t0), (s1, t1) = marks[len(marks) // 2 - 1], marks[-1]
     return {"rule": rule, "step_s": (t1 - t0) / max(1, s1 - s0)}
 
 
