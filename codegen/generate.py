@@ -56,7 +56,8 @@ def _check_name(name: str, loc) -> str:
     if keyword.iskeyword(name) or name.startswith("_lindsl") or name in ("scale", "initial_state",
                                                                            "output_final_state", "chunk_size",
                                                                            "cu_seqlens", "backend", "sp_group",
-                                                                           "sp_schedule"):
+                                                                           "sp_schedule", "prev_inputs",
+                                                                           "output_prev_inputs"):
         raise LinError(f"'{name}' cannot name an input: it is a Python keyword or an argument of the op", loc,
                        "rename it")
     return safe(name)
@@ -156,6 +157,7 @@ def generate_module(n: Normalized) -> str:
         engine_src=_runtime_source("engine.py"),
         triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
+        shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
         lets=lets, epilogue=epilogue, doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )

@@ -49,3 +49,84 @@ def test_token_by_token_decoding(name):
     torch.testing.assert_close(torch.cat(outs, 1), full)
     for a, b in zip(state if isinstance(state, tuple) else (state,), fin if isinstance(fin, tuple) else (fin,)):
         torch.testing.assert_close(a, b)
+
+
+# ---------------------------------------------------------------- token shifts: the decode cache carries x[t-n]
+from shifted_specs import HAND, library_with_input_shifts, shifted_mutant  # noqa: E402
+
+SHIFTED = ([pytest.param(n, id=n) for n in library_with_input_shifts()]
+           + [pytest.param(HAND[n], id=n) for n in HAND]
+           + [pytest.param(shifted_mutant(s), id=f"mutant{s}") for s in range(4)])
+
+
+def _tok(op, args, a, b):
+    return {k: (x[:, a:b] if op.spec.input(k).kind == "input" else x) for k, x in args.items()}
+
+
+def _tuple(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
+@pytest.mark.parametrize("source", SHIFTED)
+def test_token_by_token_decoding_with_token_shifts(source):
+    op = lindsl.load(source)
+    assert op.shifts and max(op.shifts.values()) in (1, 2)
+    T = 7
+    args = random_inputs(op.spec, 2, T, 2, SIZES, torch.float64, seed=4)
+    h0 = _init(op.spec, 2, 2, torch.float64)
+    full, fin = op(*args.values(), initial_state=h0, output_final_state=True)
+    state, prev, outs = h0, None, []
+    for t in range(T):
+        o, state, prev = op.step(*_tok(op, args, t, t + 1).values(), initial_state=state, prev_inputs=prev,
+                                 output_final_state=True, output_prev_inputs=True)
+        assert set(prev) == set(op.shifts)
+        assert all(prev[k].shape[1] == n for k, n in op.shifts.items())
+        outs.append(o)
+    torch.testing.assert_close(torch.cat(outs, 1), full, rtol=1e-10, atol=1e-12)
+    for a, b in zip(_tuple(state), _tuple(fin)):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    # the carried tokens are what the shift reads: stepping without them (zeros) differs
+    o_zero, _ = op.step(*_tok(op, args, T - 1, T).values(), initial_state=None)
+    o_prev, _ = op.step(*_tok(op, args, T - 1, T).values(), initial_state=None,
+                        prev_inputs=op(*_tok(op, args, 0, T - 1).values(), output_prev_inputs=True)[2])
+    assert not torch.allclose(o_zero, o_prev)
+
+
+@pytest.mark.parametrize("source", SHIFTED[:3])
+def test_chunked_continuation_with_token_shifts(source):
+    """The chunked op continues a sequence from (state, prev_inputs) as well, over splits shorter than the shift;
+    the tuple form of prev_inputs (SHIFTS' order) is accepted; the Triton decode kernel (interpreter) agrees."""
+    op = lindsl.load(source)
+    args = random_inputs(op.spec, 1, 9, 2, SIZES, torch.float64, seed=7)
+    full, fin = op(*args.values(), output_final_state=True)
+    state, prev, outs = None, None, []
+    for a, b in ((0, 1), (1, 5), (5, 6), (6, 9)):
+        o, state, prev = op(*_tok(op, args, a, b).values(), initial_state=state, prev_inputs=prev, chunk_size=4,
+                            output_final_state=True, output_prev_inputs=True)
+        prev = tuple(prev[k] for k in op.shifts)
+        outs.append(o)
+    torch.testing.assert_close(torch.cat(outs, 1), full, rtol=1e-10, atol=1e-12)
+    a32 = {k: x.float() for k, x in args.items()}
+    o1, s1, p1 = op(*_tok(op, a32, 0, 5).values(), output_final_state=True, output_prev_inputs=True)
+    o2, _ = op.step(*_tok(op, a32, 5, 9).values(), initial_state=s1, prev_inputs=p1, backend="triton")
+    assert op.last_backend == "triton"
+    torch.testing.assert_close(torch.cat([o1, o2], 1), full.float(), rtol=1e-4, atol=1e-5)
+
+
+def test_prev_inputs_errors():
+    op = lindsl.load(HAND["delta_shift2"])
+    assert op.shifts == {"k": 2, "q": 2, "v": 1}
+    args = random_inputs(op.spec, 1, 3, 2, SIZES, torch.float64, seed=1)
+    with pytest.raises(ValueError, match=r"prev_inputs\['k'\] must be the 2 token"):
+        op.step(*args.values(), prev_inputs={"k": args["k"][:, :1]})
+    with pytest.raises(ValueError, match="shifts only"):
+        op.step(*args.values(), prev_inputs={"beta": args["beta"]})
+    with pytest.raises(ValueError, match="tuple of 1"):
+        op.step(*args.values(), prev_inputs=(args["k"][:, :2],))
+    with pytest.raises(ValueError, match="cu_seqlens"):
+        op(*args.values(), cu_seqlens=torch.tensor([0, 3]), output_prev_inputs=True)
+    # a spec without shifts returns an empty prev_inputs
+    gla = lindsl.load("gla")
+    assert gla.shifts == {}
+    g = random_inputs(gla.spec, 1, 3, 2, SIZES, torch.float64, seed=1)
+    assert gla.step(*g.values(), output_prev_inputs=True)[2] == {}

@@ -142,6 +142,50 @@ def test_mqar_training_runs_and_reports():
     assert 0.0 <= res["accuracy"] <= 1.0 and res["state_size"] == 16 and res["loss"] > 0
 
 
+def test_mqar_training_options_and_deadline():
+    """The GPU preset's options (no weight decay on 1-D parameters, warmup) train on the CPU; a deadline that has
+    passed stops training before the first step and the model is still evaluated."""
+    import json
+    import time
+    task = MQARTask(T=16, pairs=2, vocab=12, K=4, V=4)
+    cfg = MQARTrain(d_model=16, n_layers=1, steps=3, batch=4, eval_batch=8, decay_1d=False, warmup=0.5,
+                    A_range=(0.1, 1.0))
+    res = train_mqar("gated_deltanet", task, cfg)
+    assert res["steps_done"] == 3 and 0.0 <= res["accuracy"] <= 1.0
+    res = train_mqar("gated_deltanet", task, cfg, deadline=time.time() - 1)
+    assert res["steps_done"] == 0 and 0.0 <= res["accuracy"] <= 1.0
+    # the defaults are the search's CPU setting, unchanged
+    from lindsl.search.mqar import PRESETS
+    assert PRESETS["cpu"] == (MQARTask(), MQARTrain()) and MQARTrain().device == "cpu" and MQARTrain().decay_1d
+    assert json.dumps(asdict(PRESETS["gpu"][1]))
+
+
+def test_search_cli_mqar_preset(tmp_path):
+    """--mqar-preset gpu stores the preset's task and training in the run's config (--steps still overrides)."""
+    import json
+    from lindsl.search.mqar import PRESETS
+    db = str(tmp_path / "runs.db")
+    assert main(["search", "--parent", "linear_attn", "--n", "0", "--baselines", "", "--no-mqar", "--db", db,
+                 "--mqar-preset", "gpu", "--steps", "7"]) == 0
+    cfg = json.loads(sqlite3.connect(db).execute("SELECT config FROM runs").fetchone()[0])
+    assert cfg["tasks"] == [json.loads(json.dumps(asdict(PRESETS["gpu"][0])))]
+    assert cfg["train"]["steps"] == 7 and cfg["train"]["device"] == "cuda" and cfg["train"]["batch"] == 128
+
+
+def test_mqar_gpu_benchmark_dry(tmp_path, monkeypatch):
+    """benchmarks/mqar_gpu.py end to end on the CPU with a tiny setting: a JSON with a row per run and a summary."""
+    import importlib
+    import json
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the spawned workers import the script by name
+    mod = importlib.import_module("mqar_gpu")
+    assert mod.main(["--dry", "--out", str(tmp_path), "--rules", "linear_attn", "--seeds", "2", "--steps", "2",
+                     "--workers", "1", "--no-probe", "--quiet"]) == 0
+    d = json.loads((tmp_path / "mqar_gpu_dry.json").read_text())
+    assert d["finished"] and [r["seed"] for r in d["rows"]] == [0, 1]
+    assert all(r["steps_done"] == 2 and 0 <= r["accuracy"] <= 1 for r in d["rows"])
+    assert d["summary"]["linear_attn"]["n"] == 2
+
+
 def _tiny(n=3, **kw):
     return SearchConfig(parents=["gla"], n=n, seed=0, baselines=["linear_attn"],
                         tasks=[asdict(MQARTask(T=16, pairs=2, vocab=12, K=4, V=4))],

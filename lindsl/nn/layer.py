@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..ir import Spec, Var
+from ..ir import Spec
 
 
 def _load(spec):
@@ -131,7 +131,8 @@ class LinearAttention(nn.Module):
     sizes: the spec's dims (default K = V = d_model / num_heads, memory axes 4). conv_size: kernel of the short
     causal convolutions on real vector inputs (0: none). A_range: the init range of the scalar decay rate A. forward(h, cache=None, use_cache=False) returns
     (output, cache); with a cache, one token runs the decode form (op.step) and longer inputs the chunked op
-    started from the cached state.
+    started from the cached state. The cache is {"state": final states, "conv": short-conv tails, "prev": the
+    last n tokens of each input the spec reads shifted (x[t-n]), empty for a spec without token shifts}.
     """
 
     def __init__(self, spec, d_model: int, num_heads: int = 1, sizes: dict[str, int] | None = None,
@@ -154,8 +155,8 @@ class LinearAttention(nn.Module):
         out_ty = s.outputs[0][1].ty
         self.head_v = self.sizes[out_ty.dims[0]] if out_ty.kind == "vec" else 1
         self.H, self.d_model, self.chunk_size = num_heads, d_model, chunk_size
-        self.shifted = sorted({v.name for e in _all_exprs(s) for v in e.walk()
-                               if isinstance(v, Var) and v.kind == "input" and v.shift < 0})
+        # inputs read with a token shift (x[t-n]): the decode cache carries their last n tokens (op.shifts)
+        self.shifted = self.op.shifts
         self.inputs = nn.ModuleDict()
         self.params = nn.ModuleDict()
         for d in s.inputs:
@@ -185,9 +186,6 @@ class LinearAttention(nn.Module):
 
     def forward(self, h: torch.Tensor, cache: dict | None = None, use_cache: bool = False):
         B, T, _ = h.shape
-        if (cache is not None or use_cache) and self.shifted:
-            raise ValueError(f"spec {self.spec.name} uses token shifts ({', '.join(self.shifted)}[t-1]); cached "
-                             "decoding would need the previous token's inputs, which op.step does not take")
         conv_cache = (cache or {}).get("conv", {})
         args, new_conv = [], {}
         for d in self.spec.inputs:
@@ -200,11 +198,16 @@ class LinearAttention(nn.Module):
                     new_conv[d.name] = c
         state = (cache or {}).get("state")
         want_state = use_cache or cache is not None
+        kw = {}
+        if self.shifted:
+            kw = dict(prev_inputs=(cache or {}).get("prev"), output_prev_inputs=want_state)
         if cache is not None and T == 1:
             with torch.no_grad():
-                o, fin = self.op.step(*args, initial_state=state, output_final_state=True)
+                res = self.op.step(*args, initial_state=state, output_final_state=True, **kw)
         else:
-            o, fin = self.op(*args, initial_state=state, output_final_state=want_state, chunk_size=self.chunk_size)
+            res = self.op(*args, initial_state=state, output_final_state=want_state, chunk_size=self.chunk_size, **kw)
+        o, fin = res[0], res[1]
+        prev = res[2] if len(res) > 2 else {}
         if o.dim() == 3:
             o = o.unsqueeze(-1)
         if self.norm is not None:
@@ -212,8 +215,5 @@ class LinearAttention(nn.Module):
         if self.gate is not None:
             o = o * F.silu(self.gate(h)).reshape(B, T, self.H, self.head_v)
         y = self.o_proj(o.reshape(B, T, self.H * self.head_v).to(h.dtype))
-        return y, ({"state": fin, "conv": new_conv} if want_state else None)
+        return y, ({"state": fin, "conv": new_conv, "prev": prev} if want_state else None)
 
-
-def _all_exprs(s: Spec):
-    return [e for _, e in s.lets] + list(s.updates.values()) + [e for _, e in s.outputs]

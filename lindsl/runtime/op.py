@@ -86,8 +86,18 @@ class Op:
         return self.module.op(*args, **kwargs)
 
     def step(self, *args, **kwargs):
-        """Decode: the fused-recurrent form (state in, state out, no autograd), same signature as the op."""
+        """Decode: the fused-recurrent form (state in, state out, no autograd), same signature as the op.
+
+        For a spec with token shifts (x[t-n]; see `shifts`), pass output_prev_inputs=True to get
+        (output, final_state, prev_inputs) and give prev_inputs (with initial_state) to the next step, so that
+        stepping token by token equals one call over the whole sequence. Without prev_inputs a call starts the
+        sequence: shifted inputs read zeros before its first token."""
         return self.module.fused_recurrent(*args, **kwargs)
+
+    @property
+    def shifts(self) -> dict[str, int]:
+        """The inputs read with a token shift, each with its largest shift n (x[t-n]): what a decode cache carries."""
+        return dict(self.module.SHIFTS)
 
     def backend_for(self, tensor, backend=None) -> str:
         """The engine a call with this tensor runs: 'triton' (GPU, or interpreter when asked) or 'torch'."""

@@ -23,6 +23,10 @@ def add_commands(sub) -> None:
     s.add_argument("--tasks", default=None,
                    help="MQAR tasks as T:pairs:K[,T:pairs:K...] (vocabulary 32; default 32:6:8)")
     s.add_argument("--seeds", type=int, default=1, help="MQAR training runs per task, averaged (default 1)")
+    s.add_argument("--mqar-preset", choices=["cpu", "gpu"], default=None,
+                   help="MQAR task and training of lindsl.search.mqar.PRESETS: 'cpu' (the default setting) or 'gpu' "
+                        "(T=256, 32 pairs, K=16, 2000 steps on CUDA: benchmarks/mqar_gpu.py); --steps and --tasks "
+                        "override it")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
     lb = sub.add_parser("leaderboard", help="rank the candidates of a search database")
@@ -56,6 +60,10 @@ def _search(a) -> int:
                            mqar_seeds=a.seeds)
         if a.n < 0 or a.seeds < 1:
             raise ValueError("--n must be >= 0 and --seeds >= 1")
+        if a.mqar_preset:
+            from .mqar import PRESETS
+            task, train = PRESETS[a.mqar_preset]
+            cfg.tasks, cfg.train = [asdict(task)], asdict(train)
         if a.steps is not None:
             cfg.train = asdict(MQARTrain(**{**cfg.train, "steps": a.steps}))
         if a.tasks:
@@ -65,7 +73,8 @@ def _search(a) -> int:
                     T, N, K = (int(x) for x in t.split(":"))
                 except ValueError:
                     raise ValueError(f"--tasks: expected T:pairs:K, got {t!r}") from None
-                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=32)))
+                vocab = cfg.tasks[0]["vocab"] if a.mqar_preset else 32
+                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=vocab)))
             cfg.tasks = tasks
         run_id = search(a.db, cfg)
     print(leaderboard(a.db, run_id, top=10))

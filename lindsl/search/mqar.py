@@ -53,6 +53,10 @@ class MQARTrain:
     seed: int = 0
     chunk_size: int = 16
     A_range: tuple = (1.0, 16.0)
+    device: str = "cpu"  # "cuda": the model, the batches and the op (Triton kernels) on the GPU
+    weight_decay: float = 0.1
+    decay_1d: bool = True  # False: no weight decay on 1-D parameters (norms, biases, A_log, dt_bias; fla/Mamba)
+    warmup: float = 0.1  # fraction of the steps with a linear learning-rate warmup (then cosine to 0)
 
 
 def mqar_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,8 +97,11 @@ def _pair_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch
     return ids, tgt
 
 
-def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None) -> dict:
-    """Train the small LM with the spec's layer on MQAR; returns accuracy, final loss, state size and seconds."""
+def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None, deadline: float | None = None) -> dict:
+    """Train the small LM with the spec's layer on MQAR; returns accuracy, final loss, state size and seconds.
+
+    deadline (a time.time() value): stop training there and evaluate the model as it is ("steps_done" says how
+    far it got). Batches are drawn on the CPU from the seed's generator (the same data on every device)."""
     from ..nn import CausalLM
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -105,32 +112,66 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
     values = {st.value_dim for st in op.spec.states if st.value_dim}
     for d in op.spec.dims:
         sizes[d] = 4 if d in mems else (task.V if d in values else task.K)
+    dev = torch.device(cfg.device)
     model = CausalLM(op, task.n_tokens, cfg.d_model, cfg.n_layers, cfg.num_heads, sizes=sizes, chunk_size=cfg.chunk_size,
-                     A_range=cfg.A_range)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.1, betas=(0.9, 0.98))
+                     A_range=cfg.A_range).to(dev)
+    if cfg.decay_1d:
+        groups = model.parameters()
+    else:
+        ps = list(model.parameters())
+        groups = [{"params": [p for p in ps if p.dim() >= 2]},
+                  {"params": [p for p in ps if p.dim() < 2], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+    warm = max(1, math.floor(cfg.steps * cfg.warmup + 1e-9))
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, cfg.steps // 10)) * 0.5 * (1 + math.cos(math.pi * s / cfg.steps)))
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * s / cfg.steps)))
+    # on a GPU the loss is read back (a synchronisation) every 25 steps, on the CPU every step
+    every = 1 if dev.type == "cpu" else 25
     t0 = time.perf_counter()
     loss_val = math.nan
+    steps_done = 0
     for step in range(cfg.steps):
+        if deadline is not None and time.time() > deadline:
+            break
         ids, tgt = mqar_batch(task, cfg.batch, gen)
+        ids, tgt = ids.to(dev, non_blocking=True), tgt.to(dev, non_blocking=True)
         logits, _ = model(ids)
         loss = F.cross_entropy(logits.reshape(-1, task.n_tokens), tgt.reshape(-1), ignore_index=-100)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"MQAR training diverged at step {step} (loss {float(loss)})")
+        if (step + 1) % every == 0 or step + 1 == cfg.steps:
+            loss_val = float(loss.detach())
+            if not math.isfinite(loss_val):
+                raise FloatingPointError(f"MQAR training diverged at step {step} (loss {loss_val})")
+            if progress is not None:
+                progress(step + 1, cfg.steps, loss_val)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        loss_val = float(loss.detach())
-        if progress is not None:
-            progress(step + 1, cfg.steps, loss_val)
+        steps_done = step + 1
+    train_s = time.perf_counter() - t0
     model.eval()
     with torch.no_grad():
         ids, tgt = mqar_batch(task, cfg.eval_batch, torch.Generator().manual_seed(10_000 + cfg.seed))
-        logits, _ = model(ids)
-        mask = tgt != -100
-        acc = float((logits.argmax(-1)[mask] == tgt[mask]).float().mean())
+        ids, tgt = ids.to(dev), tgt.to(dev)
+        correct, total = 0, 0
+        for i in range(0, ids.shape[0], 256):
+            logits, _ = model(ids[i:i + 256])
+            mask = tgt[i:i + 256] != -100
+            correct += int((logits.argmax(-1)[mask] == tgt[i:i + 256][mask]).sum())
+            total += int(mask.sum())
+        acc = correct / total
     return {"task": task.label, "accuracy": acc, "loss": loss_val, "state_size": model.state_size(),
-            "seconds": time.perf_counter() - t0, **{f"task_{k}": v for k, v in asdict(task).items()}}
+            "seconds": time.perf_counter() - t0, "train_seconds": train_s, "steps_done": steps_done,
+            **{f"task_{k}": v for k, v in asdict(task).items()}}
+
+
+# Named settings: (task, training). "cpu" is the search's default; "gpu" is the setting of benchmarks/mqar_gpu.py
+# (its docstring gives the reasons): more pairs (32) than key dimensions (16) drawn from 255 keys, T = 256,
+# 2000 steps of batch 128 at lr 2e-3, a slow-starting decay gate and no weight decay on 1-D parameters.
+PRESETS = {
+    "cpu": (MQARTask(), MQARTrain()),
+    "gpu": (MQARTask(T=256, pairs=32, vocab=512, K=16, V=16),
+            MQARTrain(d_model=128, n_layers=2, num_heads=1, steps=2000, batch=128, lr=2e-3, eval_batch=512,
+                      chunk_size=64, A_range=(0.1, 1.0), device="cuda", decay_1d=False)),
+}
