@@ -529,7 +529,12 @@ def read_corrections(core, S):
     """What the carried state S = S_in [N, K, V] adds to each read of one segment (engine layout [N, T, V]):
     S_t = S_t^0 + diag(exp(Gk_t)) S diag(exp(Gv_t)) for diagonal transitions, so a read S_t^T x_t ("after") or
     S_{t-1}^T x_t ("before") gains exp(Gv) * ((x_t * exp(Gk)) @ S) with the inclusive (after) or exclusive
-    (before) cumulative log-gates. One batched product per read."""
+    (before) cumulative log-gates. One batched product per read.
+
+    Its vector-Jacobian products for a read cotangent dr_t (from the epilogue), with y_t = S (exp(Gv_t) * dr_t):
+        d/dS = sum_t (x_t * exp(Gk_t)) (exp(Gv_t) * dr_t)^T        (part of G_r, sent in the reverse exchange)
+        d/dx_t = exp(Gk_t) * y_t,   d/dgk_s = sum_{t >= s} x_t * exp(Gk_t) * y_t   (t > s for "before" reads)
+        d/dgv_s = sum_{t >= s} exp(Gv_t) * dr_t * (S^T (exp(Gk_t) * x_t))            (likewise)"""
     gk, gv = core["gk"], core["gv"]
     Gk = _cums(gk) if gk is not None else None
     Gv = _cums(gv) if gv is not None else None
@@ -559,7 +564,15 @@ def terminal_value(core, mu, S0):
     final state, held fixed):  S_T = sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t)) + A S0  with the
     reverse exclusive sums Gk'_t = sum_{s>t} gk_s (Gv' likewise) and S0 the state at the segment start (None:
     zero). Its gradient is the part of the input gradients linear in mu (two K x V products per input and token:
-    (k' @ mu) forward, dk' = (v' * 1) mu^T backward)."""
+    k' @ mu forward, (v' * d) mu^T backward).
+
+    Gate gradients (exact; tests/test_sp.py::test_lasp2_gate_gradient_math checks them against the closed form
+    and the step-by-step recurrence). With k'_tp = exp(Gk'_t) * k_tp, v'_tp = exp(Gv'_t) * v_tp,
+    h_t = sum_p k'_tp * (mu v'_tp) in R^K and, for a value gate, w_t = sum_p v'_tp * (mu^T k'_tp) in R^V:
+        d<mu, S_T>/d gk_s = sum_{t<s} h_t + exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))      (Gk'_t holds gk_s iff t < s)
+        d<mu, S_T>/d gv_s = sum_{t<s} w_t + exp(Gv_T) * colsum(S0 * mu * exp(Gk_T))
+    (a scalar gate: the key-vector formula summed over K). Autograd through this expression computes exactly
+    these sums (the exclusive cumulative sums' vector-Jacobian products)."""
     gk, gv, k, v = core["gk"], core["gv"], core["k"], core["v"]
     mu = mu.to(k.dtype if k is not None else mu.dtype)
     val = None
