@@ -124,8 +124,12 @@ def test_gpu_suite_dry_run(tmp_path):
     assert res["correctness"] and all(r["ok"] for r in res["correctness"])
     assert {r["schedule"] for r in res["correctness"]} == set(SCHEDULES)
     row = res["bench"][0]
-    assert set(row["P2"]) == set(SCHEDULES) | {"auto"} and "fb_s" in row["P1"]
-    assert all(r["comm_s"] > 0 and r["predicted_comm_s"] > 0 for r in row["P2"].values())
+    assert row["P"] == 2 and set(row["PN"]) == set(SCHEDULES) | {"auto"} and "fb_s" in row["P1"]
+    assert all(r["comm_s"] > 0 and r["predicted_comm_s"] > 0 for r in row["PN"].values())
+    # gla runs the LASP-2 form: its phases are measured (local passes, corrections after the exchanges)
+    assert all(r["form"] == "lasp2" and r["phases_s"]["local_fwd"] > 0 and r["phases_s"]["correction_fwd"] > 0
+               and r["phases_s"]["correction_bwd"] > 0 and r["extra_bwd_s"] > 0 for r in row["PN"].values())
+    assert "P2 f+b" in proc.stdout
     assert len(res["projection"]) == 6
 
 

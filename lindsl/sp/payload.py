@@ -165,7 +165,7 @@ def sp_form(info: dict) -> tuple[str, str]:
             "on token t is P_t S_in with P_t the product of the shard's transitions up to t, which per token is "
             "the WY/Householder form the chunk engine builds inside its state pass (a correction would cost about "
             "a forward pass), so the summary pass runs before the exchange and the local pass after it")
-    if not info["linear_epilogue"]:
+    if not info.get("linear_epilogue", False):
         return "summary-first", (
             "the outputs are not affine in the state reads: the reads' cotangents depend on the carried state, so "
             "a correction after the exchange cannot be separated from the local pass")
