@@ -364,10 +364,10 @@ def table(res):
             if "error" in r:
                 lines.append(f"{row['spec']:16s} {row['T_rank']:7d} {sched:16s} {r['error']}")
                 continue
-            ph = r["phases_s"]
             lines.append(
                 f"{row['spec']:16s} {row['T_rank']:7d} {sched + ('=' + r['chosen'] if sched == 'auto' else ''):16s} "
-                f"{'lasp2' if r['form'] == 'lasp2' else 'summ':6s} {fmt_ms(p1.get('fb_s'))} {fmt_ms(r['fb_s'])} {r.get('speedup_fb', float('nan')):7.2f} "
+                f"{'lasp2' if r['form'] == 'lasp2' else 'summ':6s} {fmt_ms(p1.get('fb_s'))} {fmt_ms(r['fb_s'])} "
+                f"{r.get('speedup_fb', float('nan')):7.2f} "
                 f"{fmt_ms(p1.get('fwd_s'))} {fmt_ms(r['fwd_s'])} {fmt_ms(r['comm_s'])} "
                 f"{100 * (r['comm_share'] or 0):5.1f}% {fmt_ms(r['predicted_comm_s'])} "
                 f"{fmt_ms(r.get('predicted_comm_fitted_s'))} {fmt_ms(r['extra_fwd_s'])} {fmt_ms(r['extra_bwd_s'])}")

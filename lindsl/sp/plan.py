@@ -18,6 +18,11 @@ B*H*M numbers for a scalar gate, x K for a key-vector gate, x K^2 dense, + V for
 model (latency alpha per message, beta seconds per byte, flop/s and memory bandwidth for applying and composing A)
 predicts each schedule's time on the critical path; the planner picks the fastest (ties: lower memory), or the
 user forces one. Re-associating schedules are not bit-identical to the sequential scan (fp32 rounding).
+
+Besides the exchange, the plan names the executor's form (lindsl.sp.payload.sp_form) and estimates the form's own
+compute on the critical path (form_cost): for "lasp2" the corrections after the exchanges (one K x V product per
+read and token forward, two per input backward), for "summary-first" the summary and adjoint state passes that
+run before them.
 """
 from __future__ import annotations
 

@@ -6,21 +6,50 @@
 Every rank gets its shard's outputs, and in backward its shard's gradients, equal to the single-device run on the
 whole sequence (up to fp32 re-association). Shards may have different lengths (at least one token each).
 
-Forward, per rank r (an autograd.Function):
-  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition product in
-     compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus the product (a
-     sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over chunks); none on the
-     last rank (nobody uses its map) and no product where a sequence starts in the shard (A_r = 0);
-  2. exchange and fold: S_start_r = the exclusive scan of (A_j, B_j) over j < r (lindsl.sp.scan, the plan's schedule);
-  3. the local op with initial_state = S_start_r, its autograd graph kept.
-Backward: the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
-cotangents, on every rank that carries a state in (all but the first): when the outputs are affine in the state
-reads (every library spec but linear_attn_normalized) by an adjoint state pass without gradient reads
-(module._lindsl_carry_adjoint, about a third of a backward pass), otherwise by autograd through the local graph
-(a full extra backward pass, which on the last rank doubles as the final one). Then the reverse exclusive scan
-dS_end_r = sum over later ranks via mu_j = G_j + A_j^T mu_(j+1), and the local backward with
-(dO, dS_end_r + mu_(r+1)) gives the input gradients. Gradients reach earlier ranks exactly through dS_end, because
-S_start_r = S_end_(r-1).
+Two executor forms; which one a spec runs follows from SP_INFO (lindsl.sp.payload.sp_form), and the plan
+(Plan.form, Plan.form_reason, `lindsl plan`) says which and why. Both compute the same quantities exactly (up to
+rounding); they differ in what runs before and after the exchanges.
+
+LASP-2 form (every transition identity, scalar or key-vector, with or without a value-side gate, and outputs
+affine in the reads: linear attention, RetNet, Lightning, Mamba-2, GLA, HGRN-2, RWKV-6, SSE-GLA). Per rank r, with
+D_t = diag(exp(gk_t)), E_t = diag(exp(gv_t)), S_t = D_t S_(t-1) E_t + sum_p k_tp v_tp^T, cumulative log-gates
+G_t = sum_(s<=t) g_s from the shard start, and S_in the state carried in:
+  forward  1. the local op from a zero carried state (user initial states where sequences start): outputs o^0
+              and final states; B_r = the last segment's final state, A_r = (exp(Gk_T), exp(Gv_T)) from the
+              log-gates (nothing for identity or constant decays; 0 where a sequence starts in the shard);
+           2. the exchange: S_in = the exclusive scan of (A_j, B_j), j < r (lindsl.sp.scan, the plan's schedule);
+           3. the correction on the first segment (the only one the carried state reaches):
+              S_t = S_t^0 + D(Gk_t) S_in E(Gv_t), so a read S_t^T x_t gains
+              dr_t = exp(Gv_t) * ((x_t * exp(Gk_t)) @ S_in)   (G_(t-1) for reads before the update),
+              o_t += eps(dr) - eps(0) (eps: the epilogue, affine in the reads), and its final state += A S_in.
+  backward 1. autograd through 1 and 3 with the rank's own cotangents (dO, dE) at once: the local backward,
+              plus the corrections' vector-Jacobian products, which give the input-gradient terms through S_in's
+              reads and G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
+           2. the reverse exchange: mu = dloss/dS_end of this shard from the later ranks
+              (mu_r = G_(r+1) + A_(r+1)^T mu_(r+1));
+           3. the terms linear in mu: the gradient of <mu, S_end> with S_end = sum_t D(Gk'_t) k_t v_t^T E(Gv'_t)
+              + A S_0 (Gk'_t = sum_(s>t) gk_s; S_0 = S_in, or the user's initial state where the last
+              sequence starts here) with respect to k, v, the gates and S_0 (terminal_value: two K x V products
+              per input and token; its docstring writes out the exact gate-gradient sums).
+  Critical path at P = 2: F + comm + c_f (forward), B + comm + c_b (backward), with c_f, c_b the corrections.
+
+Summary-first form (dense K x K transitions: delta rule, Gated DeltaNet, KDA, RWKV-7, MoM; or outputs not
+affine in the reads: linear_attn_normalized). The carried state reaches token t through the product of the
+shard's Householder/DPLR transitions up to t; applying it per token is the WY work the chunk engine does inside its
+state pass (about a forward pass), so there is no cheap correction and the pass runs before the exchange:
+  forward  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition
+              product in compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus
+              the product (a sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over
+              chunks); none on the last rank and no product where a sequence starts in the shard (A_r = 0);
+           2. exchange and fold as above;
+           3. the local op with initial_state = S_start_r, its autograd graph kept.
+  backward the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
+           cotangents: when the outputs are affine in the reads by an adjoint state pass without gradient reads
+           (module._lindsl_carry_adjoint, about a third of a backward pass), otherwise by autograd through the
+           local graph (a full extra backward pass, which on the last rank doubles as the final one). Then the
+           reverse scan, and the local backward with (dO, dS_end_r + mu_r).
+  Critical path at P = 2: (1 + s) F + (1 + a) B + 2 comm with s F, a B the summary and adjoint passes.
+Gradients reach earlier ranks exactly through the carried cotangent, because S_start_r = S_end_(r-1).
 
 Arguments and results:
   * inputs: this rank's shard of every per-token input; params (per head) and `initial_state` are replicated
