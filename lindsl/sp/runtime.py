@@ -642,12 +642,17 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
         with mode():
             outs, fins = ex.local_call(leaves_in, [None] * n, leaves_init)
             first = ex.forms(leaves_in, 0, end if end < ex.T else None) if ex.first_continues else None
-        with torch.no_grad():
-            same = first is not None and lo == 0  # one segment: the last is the first
-            if same:
-                last = first
-            else:  # the last segment's gates (only the first token's where its map is not needed)
+        same = first is not None and lo == 0  # one segment: the last is the first
+        terminal = grad and ex.last_continues and ex.P > 1  # the backward will need <mu, S_end>'s graph
+        if same:
+            last = first
+        elif terminal:  # kept for the backward's terms in mu (no recomputation after the reverse exchange)
+            with torch.enable_grad():
+                last = ex.forms(leaves_in, lo, None)
+        else:  # the last segment's gates (only the first token's where its map is not needed)
+            with torch.no_grad():
                 last = ex.forms(inputs, lo, lo + 1 if (skip or ex.reset) else None)
+        with torch.no_grad():
             Ls, Rs, Bs = ex.lasp2_maps(last[4], fins, skip)
     ctx.Ls, ctx.Rs = Ls, Rs
     with _Phase(ex, "scan_fwd", barrier=True):
@@ -673,7 +678,7 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
                         fins[i] = torch.cat([f[:1] + end_correction(c, S).reshape(f[:1].shape).to(f.dtype), f[1:]])
     if grad:
         ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
-        ctx.first, ctx.same = first, same
+        ctx.last, ctx.same = last, same
     user_fins = ex.user_finals(fins)
     return tuple(o.detach() for o in outs) + tuple(user_fins)
 
@@ -703,9 +708,8 @@ def _backward_lasp2(ctx, *grads):
         mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
     with _Phase(ex, "correction_bwd"):
         if terminal:
-            lo = ex.local_bounds[-2]
             with torch.enable_grad():
-                fl = ctx.first if reuse else ex.forms(leaves_in, lo, None)
+                fl = ctx.last
                 val = None
                 for i, (cr, m) in enumerate(zip(fl[4], mu)):
                     if reuse:
