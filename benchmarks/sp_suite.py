@@ -29,8 +29,10 @@ forward F, local backward B, P ranks, comm = one exchange.
     exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one batched product per read, c_f);
     backward = every rank's local backward with its own cotangents at once (it also yields G_r = dloss/dS_in
     through the correction graph), the reverse exchange, then the terms linear in the carried cotangent mu
-    (<mu, S_end> through k, v and the gates: two products per input, c_b). Critical path of a step:
-    F + comm + c_f + B + comm + c_b (for every P with allgather; chain schedules add (P-2) hops), against
+    (<mu, S_end> through k, v and the gates: two products per input, c_b). Before the forward exchange a rank
+    also evaluates its canonical tensors once (the spec's lets, p: elementwise, kept for both corrections; inside
+    local_fwd). Critical path of a step: F + p + comm + c_f + B + comm + c_b (allgather; the chain schedules add
+    (P-2) hops), against
     P (F + B) on one device: speedup P (F + B) / (F + B + 2 comm + c_f + c_b), about 1.9x at P = 2 when
     comm + c stay near 5% of F + B. Phases: local_fwd, scan_fwd (wait_scan_fwd: waiting for the slowest rank),
     correction_fwd, local_bwd, scan_bwd, correction_bwd.
