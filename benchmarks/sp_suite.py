@@ -1,7 +1,8 @@
-"""Sequence-parallel suite for one host with 2 GPUs (NCCL): correctness at real sizes in bf16 against the
-single-GPU run, a link microbenchmark (alpha, beta), then P=1 vs P=2 timings for GLA and Gated DeltaNet.
+"""Sequence-parallel suite for one host with P GPUs (NCCL): correctness at real sizes in bf16 against the
+single-GPU run, a link microbenchmark (alpha, beta), then P=1 vs P timings for GLA and Gated DeltaNet.
 
     torchrun --standalone --nproc_per_node 2 benchmarks/sp_suite.py --out $OUT          # on nvidia-h200-x2
+    torchrun --standalone --nproc_per_node 4 benchmarks/sp_suite.py --out $OUT          # on nvidia-h200-x4
     python3 benchmarks/sp_suite.py --dry                                                 # CPU, 2 gloo ranks, tiny
 
 Correctness: every rank runs the whole sequence on its own GPU (P=1, bf16 inputs, the generated Triton kernels)
@@ -9,22 +10,38 @@ and then its shard with sp_group, for every schedule; relative RMS error of the 
 rank), every input gradient (params summed over ranks). Tolerances as in gpu_suite (5e-3 outputs and states,
 1e-2 gradients, 2e-2 gate/beta gradients): the two runs differ by fp32/tf32 re-association only.
 
-Benchmark (B=1, H=16, D=128, bf16): per-rank T = 32K..256K. P=1 = rank 0 alone on the whole sequence (2 T tokens),
-forward and forward+backward; P=2 = both ranks on their shards (step time = the slower rank) for every schedule,
+Benchmark (B=1, H=16, D=128, bf16): per-rank T = 32K..256K. P=1 = rank 0 alone on the whole sequence (P T tokens),
+forward and forward+backward; P = all ranks on their shards (step time = the slower rank) for every schedule,
 plus one profiled step (lindsl.sp.runtime.TIMINGS: device synchronised, a barrier before each scan) that splits the
-step into summary / scan / local forward / backward passes, so that the exchange's own time ("comm") and its share
+step into the executor form's phases (below), so that the exchange's own time ("comm") and its share
 of the step are measured apart from waiting for the slower rank. Next to it: the cost model's prediction for the
-schedule (lindsl.sp.plan, with alpha and beta fitted from the link microbenchmark). Speedup = P1 time / P2 time on
+schedule (lindsl.sp.plan, with alpha and beta fitted from the link microbenchmark). Speedup = P1 time / P time on
 the same sequence (= the throughput ratio). Written to $OUT/sp_suite.json after every row (a run cut off keeps
 what it has); a table is printed at the end. The run is bounded by --budget seconds (rows not reached are listed).
 
-What to expect from the current executor (lindsl.sp.runtime): with P=2 the forward's critical path is rank 0's
-summary state pass (no reads), the exchange, then rank 1's local forward; the backward's is rank 1's adjoint state
-pass (no gradient reads), the exchange, then rank 0's backward. For a shard's forward F, backward B, summary s*F
-and adjoint pass a*B that bounds the speedup by about (2F + 2B) / ((1 + s) F + (1 + a) B): roughly 1.5x for
-s = a = 0.35, short of the issue's 1.9x target. The phase columns (summary, pass1 = the adjoint pass) measure s and
-a. Closing the gap needs the local work started before the exchange with a cheap correction afterwards (LASP-2's
-overlap), which is not implemented.
+Rows are labelled by the world size: "P1" (rank 0 alone on the whole sequence) and "PN" (all ranks), with the
+field "P" = the world size (torchrun --nproc_per_node 4 gives P = 4 and P = 1).
+
+Where the time goes (lindsl.sp.runtime; `lindsl plan` says which form a spec runs and why). Per shard: local
+forward F, local backward B, P ranks, comm = one exchange.
+  * LASP-2 form (identity / scalar / key-vector transitions, affine epilogue: GLA, RetNet, Mamba-2, ...):
+    forward = every rank's local forward from zero at once (it yields B_r; A_r is a sum of log-gates), the
+    exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one batched product per read, c_f);
+    backward = every rank's local backward with its own cotangents at once (it also yields G_r = dloss/dS_in
+    through the correction graph), the reverse exchange, then the terms linear in the carried cotangent mu
+    (<mu, S_end> through k, v and the gates: two products per input, c_b). Before the forward exchange a rank
+    also evaluates its canonical tensors once (the spec's lets, p: elementwise, kept for both corrections; inside
+    local_fwd). Critical path of a step: F + p + comm + c_f + B + comm + c_b (allgather; the chain schedules add
+    (P-2) hops), against
+    P (F + B) on one device: speedup P (F + B) / (F + B + 2 comm + c_f + c_b), about 1.9x at P = 2 when
+    comm + c stay near 5% of F + B. Phases: local_fwd, scan_fwd (wait_scan_fwd: waiting for the slowest rank),
+    correction_fwd, local_bwd, scan_bwd, correction_bwd.
+  * summary-first form (dense K x K transitions: DeltaNet, Gated DeltaNet, KDA, RWKV-7; and non-affine
+    epilogues): forward = a summary state pass s*F, exchange, then the local forward from the received state;
+    backward = an adjoint state pass a*B, exchange, then the local backward. Critical path (1 + s) F + (1 + a) B
+    + 2 comm: about 1.5x at P = 2 for s = a = 0.35. Phases: summary, scan_fwd, local_fwd, pass1, scan_bwd, pass2.
+The table's "extra f"/"extra b" columns are the form's own work on the critical path (correction_fwd /
+correction_bwd, or summary / pass1); "comm" = scan_fwd + scan_bwd (the exchanges alone), "share" = comm / step.
 """
 import argparse
 import datetime
@@ -41,6 +58,12 @@ import torch.distributed as dist
 
 SCHEDULES = ("allgather", "allscan", "doubling")
 GATE_NAMES = {"g", "w", "beta", "dt", "A"}
+# lindsl.sp.runtime.TIMINGS keys of each executor form, in the order they run; EXTRA: the form's own work
+PHASES = {"lasp2": ("local_fwd", "wait_scan_fwd", "scan_fwd", "correction_fwd", "local_bwd", "wait_scan_bwd",
+                    "scan_bwd", "correction_bwd"),
+          "summary-first": ("summary", "wait_scan_fwd", "scan_fwd", "local_fwd", "pass1", "wait_scan_bwd",
+                            "scan_bwd", "pass2")}
+EXTRA = {"lasp2": ("correction_fwd", "correction_bwd"), "summary-first": ("summary", "pass1")}
 
 
 def device_inputs(spec, B, T, H, sizes, dtype, device, seed, gate_scale=1.0):
@@ -200,7 +223,7 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
     op = lindsl.load(name)
     spec = op.spec
     sizes = sizes_of(spec, D)
-    row = dict(spec=name, T_rank=T_rank, T_total=T_rank * cx.world, H=H, D=D)
+    row = dict(spec=name, T_rank=T_rank, T_total=T_rank * cx.world, H=H, D=D, P=cx.world)
     # P = 1: rank 0 alone on the whole sequence
     p1 = {}
     if cx.rank == 0:
@@ -227,10 +250,10 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
         torch.cuda.empty_cache() if cx.device.type == "cuda" else None
     dist.barrier()
     row["P1"] = p1 if cx.rank == 0 else {}
-    # P = world, every schedule
+    # P = world (row["PN"]), every schedule
     xs = device_inputs(spec, 1, T_rank, H, sizes, dtype, cx.device, seed=2 + cx.rank)
     xs = [x.requires_grad_() for x in xs]
-    row["P2"] = {}
+    row["PN"] = {}  # P = cx.world ranks
     for sched in SCHEDULES + ("auto",):
         sc = None if sched == "auto" else sched
         try:
@@ -250,6 +273,7 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
             r = dict(fwd_s=cx.timed(fwd, reps), fb_s=cx.timed(fb, reps))
             plan = rt.last_plan()
             r["chosen"] = plan.schedule
+            r["form"] = plan.form
             # one profiled step: phases on every rank, the slowest rank's figures
             rt.TIMINGS = []
             fb()
@@ -258,9 +282,8 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
             for t in times:
                 for k, v in t.items():
                     phases[k] = phases.get(k, 0.0) + v
-            keys = ("summary", "wait_scan_fwd", "scan_fwd", "local_fwd", "pass1", "wait_scan_bwd", "scan_bwd",
-                    "pass2")
-            r["phases_s"] = {k: cx.max(phases.get(k, 0.0)) for k in keys}
+            r["phases_s"] = {k: cx.max(phases.get(k, 0.0)) for k in PHASES[plan.form]}
+            r["extra_fwd_s"], r["extra_bwd_s"] = (r["phases_s"][k] for k in EXTRA[plan.form])
             r["comm_s"] = r["phases_s"]["scan_fwd"] + r["phases_s"]["scan_bwd"]
             r["comm_share"] = r["comm_s"] / r["fb_s"] if r["fb_s"] else None
             a = plan.alternatives[plan.schedule]
@@ -271,9 +294,9 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
                 pm = make_plan(op.module.SP_INFO, cx.world, T_rank * cx.world, H, sizes, 1, plan.schedule,
                                model=model, shard_lens=plan.shard_lens)
                 r["predicted_comm_fitted_s"] = pm.alternatives[plan.schedule]["total_s"]
-            row["P2"][sched] = r
+            row["PN"][sched] = r
         except torch.cuda.OutOfMemoryError as err:
-            row["P2"][sched] = dict(error=f"out of memory: {str(err).splitlines()[0][:200]}")
+            row["PN"][sched] = dict(error=f"out of memory: {str(err).splitlines()[0][:200]}")
             rt.TIMINGS = None
         if cx.device.type == "cuda":
             torch.cuda.empty_cache()
@@ -283,7 +306,7 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
                       row["P1"].get("fwd_s", float("nan")) if cx.rank == 0 else 0.0], device=cx.device,
                      dtype=torch.float64)
     dist.broadcast(t, 0)
-    for r in row["P2"].values():
+    for r in row["PN"].values():
         if "fb_s" in r:
             r["speedup_fb"] = float(t[0]) / r["fb_s"]
             r["speedup_fwd"] = float(t[1]) / r["fwd_s"]
@@ -321,7 +344,8 @@ def fmt_ms(x):
 
 
 def table(res):
-    lines = ["", "correctness (P=2 vs P=1, relative RMS; worst over ranks):"]
+    P = res.get("world", 2)
+    lines = ["", f"correctness (P={P} vs P=1, relative RMS; worst over ranks):"]
     for r in res.get("correctness", []):
         worst = max(r["errors"].items(), key=lambda kv: kv[1])
         lines.append(f"  {r['spec']:16s} {r['schedule']:10s} T={r['T_total']:7d} {'ok' if r['ok'] else 'FAIL'}   "
@@ -331,22 +355,24 @@ def table(res):
         lines.append(f"link: alpha {1e6 * lk['alpha_s']:.1f} us, bandwidth {lk['bandwidth_Bps'] / 1e9:.1f} GB/s "
                      f"(fitted on point-to-point {', '.join(str(r['bytes']) for r in lk['rows'])} B)")
     lines.append("")
-    lines.append(f"{'spec':16s} {'T/rank':>7s} {'sched':16s} {'P1 f+b':>8s} {'P2 f+b':>8s} {'speedup':>7s} "
-                 f"{'P1 fwd':>8s} {'P2 fwd':>8s} {'comm':>8s} {'share':>6s} {'pred':>8s} {'pred*':>8s} "
-                 f"{'summary':>8s} {'pass1':>8s}  (ms; pred* = fitted alpha/beta)")
+    pn = f"P{P}"
+    lines.append(f"{'spec':16s} {'T/rank':>7s} {'sched':16s} {'form':6s} {'P1 f+b':>8s} {pn + ' f+b':>8s} "
+                 f"{'speedup':>7s} {'P1 fwd':>8s} {pn + ' fwd':>8s} {'comm':>8s} {'share':>6s} {'pred':>8s} "
+                 f"{'pred*':>8s} {'extra f':>8s} {'extra b':>8s}  (ms; pred* = fitted alpha/beta; extra = the "
+                 f"form's own work: lasp2 corrections, summary-first summary/adjoint passes)")
     for row in res.get("bench", []):
         p1 = row["P1"]
-        for sched, r in row["P2"].items():
+        for sched, r in row["PN"].items():
             if "error" in r:
                 lines.append(f"{row['spec']:16s} {row['T_rank']:7d} {sched:16s} {r['error']}")
                 continue
-            ph = r["phases_s"]
             lines.append(
                 f"{row['spec']:16s} {row['T_rank']:7d} {sched + ('=' + r['chosen'] if sched == 'auto' else ''):16s} "
-                f"{fmt_ms(p1.get('fb_s'))} {fmt_ms(r['fb_s'])} {r.get('speedup_fb', float('nan')):7.2f} "
+                f"{'lasp2' if r['form'] == 'lasp2' else 'summ':6s} {fmt_ms(p1.get('fb_s'))} {fmt_ms(r['fb_s'])} "
+                f"{r.get('speedup_fb', float('nan')):7.2f} "
                 f"{fmt_ms(p1.get('fwd_s'))} {fmt_ms(r['fwd_s'])} {fmt_ms(r['comm_s'])} "
                 f"{100 * (r['comm_share'] or 0):5.1f}% {fmt_ms(r['predicted_comm_s'])} "
-                f"{fmt_ms(r.get('predicted_comm_fitted_s'))} {fmt_ms(ph['summary'])} {fmt_ms(ph['pass1'])}")
+                f"{fmt_ms(r.get('predicted_comm_fitted_s'))} {fmt_ms(r['extra_fwd_s'])} {fmt_ms(r['extra_bwd_s'])}")
         if "error" in p1:
             lines.append(f"{row['spec']:16s} {row['T_rank']:7d} P=1: {p1['error']}")
     if res.get("skipped"):
@@ -423,11 +449,11 @@ def main_worker(rank, world, args, store=None):
             try:
                 row = bench_row(cx, name, T_rank, H, D, dtype, reps, model)
             except Exception:  # noqa: BLE001
-                row = dict(spec=name, T_rank=T_rank, P1={}, P2={}, error=traceback.format_exc()[-2000:])
+                row = dict(spec=name, T_rank=T_rank, P=world, P1={}, PN={}, error=traceback.format_exc()[-2000:])
                 log(row["error"])
             res["bench"].append(row)
             log(f"bench {name} T/rank={T_rank}: " + ", ".join(
-                f"{k} {r.get('speedup_fb', float('nan')):.2f}x" for k, r in row["P2"].items()))
+                f"{k} {r.get('speedup_fb', float('nan')):.2f}x" for k, r in row["PN"].items()))
             dump()
     if rank == 0:
         res["projection"] = projection(model if not dry else None)
@@ -435,10 +461,11 @@ def main_worker(rank, world, args, store=None):
         dump()
         print(table(res), flush=True)
         best = [(r.get("speedup_fb", 0.0), r.get("comm_share") or 0.0, row["spec"], row["T_rank"], k)
-                for row in res["bench"] for k, r in row["P2"].items() if "fb_s" in r]
+                for row in res["bench"] for k, r in row["PN"].items() if "fb_s" in r]
         if best:
             b = max(best)
-            print(f"target: P=2 >= 1.9x P=1 at long T, comm <= 5% of the step; best measured {b[0]:.2f}x "
+            print(f"target (issue): P=2 >= 1.9x P=1 at long T, comm <= 5% of the step; best measured at P={world}: "
+                  f"{b[0]:.2f}x "
                   f"({b[2]}, T/rank={b[3]}, {b[4]}, comm {100 * b[1]:.1f}%)", flush=True)
         print(f"wrote {out_path}", flush=True)
     dist.barrier()

@@ -45,6 +45,7 @@ def _assert_rows(rows, world, specs, schedules, cases, tol):
 def test_sp_equals_single_device(world):
     rows = check_world(world, specs=SPECS, schedules=SCHEDULES)
     _assert_rows(rows, world, SPECS, SCHEDULES, ("batch", "varlen"), TOL32)
+    _assert_forms(rows)
     if world > 2:  # the chain ran with several column blocks per state (see lindsl.sp.check.FINE_BLOCKS)
         assert min(r["blocks"] for r in rows if r["schedule"] == "allscan") > 1
     # the final-state comparisons ran: shard ends (batch) and the summed varlen finals
@@ -52,12 +53,29 @@ def test_sp_equals_single_device(world):
     assert any(k.startswith("final:") for r in rows for k in r["err"])
 
 
+LASP2 = {"linear_attn", "retnet", "lightning", "mamba2", "gla", "hgrn2", "rwkv6", "sse_gla", "lasp2_mix"}
+
+
+def _assert_forms(rows):
+    """Diagonal transitions with an affine epilogue run the LASP-2 form, the rest summary-first (no fallback)."""
+    for r in rows:
+        assert r["form"] == ("lasp2" if r["spec"] in LASP2 else "summary-first"), (r["spec"], r["form"])
+
+
 def test_sp_fp64_exact_with_value_gate():
+    """fp64, 3 ranks: dense transitions with a value gate (summary-first) and the LASP-2 form on a scalar decay,
+    key-vector gates (gla: the gate gradient corrections), several states and a key-vector + value gate with reads
+    before and after the update and a vector state (tests/data/lasp2_mix.lin); forward, final states and every
+    gradient (gates, params, initial states) equal the single-device run, with varlen sequences crossing ranks."""
     new_rule = str(ROOT / "examples" / "new_rule.lin")
-    specs = [new_rule, "gated_deltanet", "retnet", "sse_gla"]
+    mix = str(ROOT / "tests" / "data" / "lasp2_mix.lin")
+    specs = [new_rule, "gated_deltanet", "retnet", "sse_gla", "gla", mix]
     rows = check_world(3, specs=specs, schedules=SCHEDULES, dtype="float64")
-    _assert_rows(rows, 3, ["new_rule", "gated_deltanet", "retnet", "sse_gla"], SCHEDULES, ("batch", "varlen"),
-                 TOL64)
+    _assert_rows(rows, 3, ["new_rule", "gated_deltanet", "retnet", "sse_gla", "gla", "lasp2_mix"], SCHEDULES,
+                 ("batch", "varlen"), TOL64)
+    _assert_forms(rows)
+    keys = {k for r in rows if r["spec"] == "lasp2_mix" for k in r["err"]}
+    assert {"dg", "dgv", "da", "du(sum)", "dh0:S(sum)", "dh0:z(sum)", "final:S", "final:z"} <= keys
 
 
 def test_varlen_layout_covers_the_cases():
@@ -106,6 +124,86 @@ def test_gpu_suite_dry_run(tmp_path):
     assert res["correctness"] and all(r["ok"] for r in res["correctness"])
     assert {r["schedule"] for r in res["correctness"]} == set(SCHEDULES)
     row = res["bench"][0]
-    assert set(row["P2"]) == set(SCHEDULES) | {"auto"} and "fb_s" in row["P1"]
-    assert all(r["comm_s"] > 0 and r["predicted_comm_s"] > 0 for r in row["P2"].values())
+    assert row["P"] == 2 and set(row["PN"]) == set(SCHEDULES) | {"auto"} and "fb_s" in row["P1"]
+    assert all(r["comm_s"] > 0 and r["predicted_comm_s"] > 0 for r in row["PN"].values())
+    # gla runs the LASP-2 form: its phases are measured (local passes, corrections after the exchanges)
+    assert all(r["form"] == "lasp2" and r["phases_s"]["local_fwd"] > 0 and r["phases_s"]["correction_fwd"] > 0
+               and r["phases_s"]["correction_bwd"] > 0 and r["extra_bwd_s"] > 0 for r in row["PN"].values())
+    assert "P2 f+b" in proc.stdout
     assert len(res["projection"]) == 6
+
+
+def test_lasp2_gate_gradient_math():
+    """The LASP-2 corrections (lindsl.sp.runtime): their values and gate gradients against the step-by-step
+    recurrence from S0 (autograd through the loop) and against the closed forms in terminal_value's docstring,
+    fp64, for a key-vector gate with a value gate, a scalar gate, and "before"/"after" reads."""
+    import torch
+    from lindsl.sp.runtime import end_correction, read_corrections, terminal_value
+    torch.manual_seed(0)
+    N, T, P, K, V = 3, 7, 2, 4, 5
+    for scalar in (False, True):
+        gk = -torch.rand((N, T) if scalar else (N, T, K), dtype=torch.float64)
+        gv = -torch.rand(N, T, V, dtype=torch.float64)
+        k, v = torch.randn(N, T, P, K, dtype=torch.float64), torch.randn(N, T, P, V, dtype=torch.float64)
+        xa, xb = torch.randn(N, T, K, dtype=torch.float64), torch.randn(N, T, K, dtype=torch.float64)
+        S0, mu = torch.randn(N, K, V, dtype=torch.float64), torch.randn(N, K, V, dtype=torch.float64)
+        dra, drb = torch.randn(N, T, V, dtype=torch.float64), torch.randn(N, T, V, dtype=torch.float64)
+        leaves = [t.clone().requires_grad_() for t in (gk, gv, k, v, xa, xb, S0)]
+        core = dict(gk=leaves[0], gv=leaves[1], k=leaves[2], v=leaves[3], xs=[leaves[4], leaves[5]],
+                    timings=["after", "before"])
+        # the corrections' values and gradients
+        ra, rb = read_corrections(core, leaves[6])
+        val = terminal_value(core, mu, leaves[6]) + (ra * dra).sum() + (rb * drb).sum()
+        got = torch.autograd.grad(val, leaves)
+        # the recurrence token by token: reads of S_t (after) and S_{t-1} (before), <mu, S_T>
+        ref_leaves = [t.clone().requires_grad_() for t in (gk, gv, k, v, xa, xb, S0)]
+        g_, gv_, k_, v_, xa_, xb_, S = ref_leaves
+        ref = 0
+        for t in range(T):
+            prev = S
+            d = g_[:, t].exp()[:, None, None] if scalar else g_[:, t].exp()[:, :, None]
+            S = d * S * gv_[:, t].exp()[:, None, :] + torch.einsum("npk,npv->nkv", k_[:, t], v_[:, t])
+            ref = ref + (torch.einsum("nkv,nk->nv", S, xa_[:, t]) * dra[:, t]).sum()
+            ref = ref + (torch.einsum("nkv,nk->nv", prev, xb_[:, t]) * drb[:, t]).sum()
+        ref = ref + (S * mu).sum()
+        # (the recurrence includes the zero-state parts of the reads, which do not depend on S0 nor on the reads'
+        # gates through S0; subtract them by running it from S0 = 0)
+        z_leaves = [t.clone().requires_grad_() for t in (gk, gv, k, v, xa, xb)]
+        g2, gv2, k2, v2, xa2, xb2 = z_leaves
+        S = torch.zeros(N, K, V, dtype=torch.float64)
+        zero = 0
+        for t in range(T):
+            prev = S
+            d = g2[:, t].exp()[:, None, None] if scalar else g2[:, t].exp()[:, :, None]
+            S = d * S * gv2[:, t].exp()[:, None, :] + torch.einsum("npk,npv->nkv", k2[:, t], v2[:, t])
+            zero = zero + (torch.einsum("nkv,nk->nv", S, xa2[:, t]) * dra[:, t]).sum()
+            zero = zero + (torch.einsum("nkv,nk->nv", prev, xb2[:, t]) * drb[:, t]).sum()
+        want = torch.autograd.grad(ref, ref_leaves)
+        want0 = torch.autograd.grad(zero, z_leaves)
+        # value: recurrence = zero-state reads + corrections + <mu, S_T>
+        assert abs(float((ref - zero - val).detach())) <= 1e-12 * max(1.0, abs(float(ref.detach())))
+        for j, (a, b) in enumerate(zip(got, want)):
+            b = b - want0[j] if j < 6 else b
+            assert torch.allclose(a, b, rtol=1e-11, atol=1e-11), (scalar, j, float((a - b).abs().max()))
+        # the closed form of the terminal gate gradients (terminal_value's docstring)
+        gk_, gv3, k3, v3, S03 = [t.clone().requires_grad_() for t in (gk, gv, k, v, S0)]
+        tv = terminal_value(dict(gk=gk_, gv=gv3, k=k3, v=v3), mu, S03)
+        dgk, dgv = torch.autograd.grad(tv, [gk_, gv3])
+        rc = lambda g: torch.flip(torch.cumsum(torch.flip(g, [1]), 1), [1]) - g  # noqa: E731  sum_{s>t}
+        Gk_b = rc(gk)
+        kt = k * (Gk_b.exp()[:, :, None, None] if scalar else Gk_b.exp()[:, :, None, :])
+        vt = v * rc(gv).exp()[:, :, None, :]
+        h = (kt * torch.einsum("nkv,ntpv->ntpk", mu, vt)).sum(2)  # [N, T, K]
+        w = (vt * torch.einsum("nkv,ntpk->ntpv", mu, kt)).sum(2)  # [N, T, V]
+        ex_cum = lambda a: torch.cumsum(a, 1) - a  # noqa: E731  sum_{t<s}
+        GkT, GvT = gk.sum(1), gv.sum(1)
+        ekT = GkT.exp()[:, None, None] if scalar else GkT.exp()[:, :, None]
+        rows = (S0 * mu * GvT.exp()[:, None, :] * ekT).sum(-1)  # exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))
+        cols = (S0 * mu * ekT * GvT.exp()[:, None, :]).sum(-2)
+        want_k = ex_cum(h) + rows[:, None, :]
+        want_k = want_k.sum(-1) if scalar else want_k
+        want_v = ex_cum(w) + cols[:, None, :]
+        assert torch.allclose(dgk, want_k, rtol=1e-11, atol=1e-12)
+        assert torch.allclose(dgv, want_v, rtol=1e-11, atol=1e-12)
+        # A S0 (the carried state's share of the final state)
+        assert torch.allclose(end_correction(dict(gk=gk, gv=gv), S0), S0 * ekT * GvT.exp()[:, None, :])

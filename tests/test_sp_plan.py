@@ -283,3 +283,20 @@ def test_carry_adjoint_equals_autograd(name):
     got = op.module._lindsl_carry_adjoint(*xs, d_outputs=dO, d_final_states=dF, chunk_size=4)
     for a, b in zip(got, ref):
         assert (a - b).abs().max() <= 1e-12 * b.abs().max()
+
+
+def test_plan_says_which_executor_form():
+    """The plan (and `lindsl plan`) names the executor's form and why: LASP-2 for diagonal transitions with an
+    affine epilogue, summary-first for dense transitions and for outputs not affine in the reads; the form's own
+    compute on the critical path is the correction (LASP-2), far below a summary state pass."""
+    for name, form, why in (("gla", "lasp2", "diagonal"), ("retnet", "lasp2", "diagonal"),
+                            ("gated_deltanet", "summary-first", "dense K x K"),
+                            ("linear_attn_normalized", "summary-first", "not affine")):
+        p = plan_spec(name, 2, "512K", 16)
+        assert p.form == form and why in p.form_reason, (name, p.form, p.form_reason)
+        assert f"executor form: {form}" in str(p)
+        assert Plan.from_json(p.to_json()) == p
+    lasp, summ = plan_spec("gla", 2, "512K", 16), plan_spec("gated_deltanet", 2, "512K", 16)
+    assert "correction" in lasp.extra["fwd_what"] and "summary" in summ.extra["fwd_what"]
+    assert lasp.extra["fwd_s"] < summ.extra["fwd_s"]
+    assert plan_spec("gla", 1, "512K", 16).extra == {}

@@ -6,6 +6,11 @@
 
 lindsl.sp.payload  what a rank sends (from the IR's transition class)      lindsl.sp.plan  plans and the cost model
 lindsl.sp.scan     the three schedules on a process group                  lindsl.sp.runtime  the autograd executor
+
+The executor runs one of two forms (lindsl.sp.payload.sp_form; the plan says which and why): "lasp2" for
+identity / scalar / key-vector transitions with outputs affine in the reads (local passes from zero at once, a
+cheap correction after each exchange) and "summary-first" for dense K x K transitions (a summary or adjoint state
+pass before each exchange, the local pass after it).
 """
 from .plan import PROFILES, SCHEDULES, LinkModel, Plan, make_plan, parse_count, plan_spec
 from .scan import SPError

@@ -173,7 +173,8 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                     err[f"dh0:{st.name}(sum)"] = _rel(tot, g, floor)
                 from lindsl.sp import last_plan
                 rows.append(dict(spec=spec.name, case=case, schedule=sched, rank=rank, world=world,
-                                 chosen=last_plan().schedule, blocks=last_plan().blocks, err=err))
+                                 chosen=last_plan().schedule, blocks=last_plan().blocks, form=last_plan().form,
+                                 err=err))
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(rows, f)
     dist.destroy_process_group()

@@ -116,7 +116,11 @@ def linear_epilogue(n: Normalized) -> bool:
 def sp_info(n: Normalized) -> dict:
     """Everything the sequence-parallel runtime needs from the IR, as plain data."""
     spec = n.spec
-    return {"spec": spec.name, "cores": [core_info(n.canon[s.name], spec) for s in spec.states],
+    cores = [core_info(n.canon[s.name], spec) for s in spec.states]
+    for c, s in zip(cores, spec.states):  # for the cost of the LASP-2 correction (one product per read / input)
+        c["reads"] = sum(1 for r in n.reads if r.state == s.name)
+        c["inputs"] = len(n.canon[s.name].inputs)
+    return {"spec": spec.name, "cores": cores,
             "token_shifts": token_shifts(spec, n), "params": [d.name for d in spec.params],
             "linear_epilogue": linear_epilogue(n)}
 
@@ -139,3 +143,34 @@ def transition_elems(core: dict, K: int, V: int) -> int:
         return 0
     n = {"none": 0, "scalar": 1, "key-vector": K, "dense": K * K}[core["left"]]
     return n + (V if core["right"] != "none" else 0)
+
+
+# the executor's two forms (lindsl.sp.runtime): which one a spec runs follows from its SP_INFO alone
+FORMS = ("lasp2", "summary-first")
+
+
+def sp_form(info: dict) -> tuple[str, str]:
+    """(form, why) of the sequence-parallel executor for a spec's SP description.
+
+    "lasp2": every state's transition is identity, scalar or key-vector (optionally with a value-side gate) and
+    the outputs are affine in the reads. Then the carried state S_in reaches token t of a shard as
+    diag(exp(Gk_t)) S_in diag(exp(Gv_t)) (cumulative log-gates from the shard start), so each rank runs its local
+    forward and backward from zero at once and, after the exchange, adds one batched product per read.
+    "summary-first": otherwise. Each rank first runs a summary state pass (forward) or an adjoint state pass
+    (backward), exchanges, and then runs its local pass from the received state."""
+    dense = [c["state"] for c in info["cores"] if c["left"] == "dense"]
+    if dense:
+        return "summary-first", (
+            f"state {', '.join(dense)} has a dense K x K transition (rank-one factors): the carried state's effect "
+            "on token t is P_t S_in with P_t the product of the shard's transitions up to t, which per token is "
+            "the WY/Householder form the chunk engine builds inside its state pass (a correction would cost about "
+            "a forward pass), so the summary pass runs before the exchange and the local pass after it")
+    if not info.get("linear_epilogue", False):
+        return "summary-first", (
+            "the outputs are not affine in the state reads: the reads' cotangents depend on the carried state, so "
+            "a correction after the exchange cannot be separated from the local pass")
+    kinds = sorted({c["left"] for c in info["cores"]})
+    return "lasp2", (
+        f"every transition is diagonal ({', '.join(kinds)}) and the outputs are affine in the reads: local "
+        "forward/backward from zero before the exchange, then one batched product per read (x_t * exp(G_t)) @ S_in "
+        "and, in backward, the terms linear in the carried cotangent")

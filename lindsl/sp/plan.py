@@ -18,6 +18,11 @@ B*H*M numbers for a scalar gate, x K for a key-vector gate, x K^2 dense, + V for
 model (latency alpha per message, beta seconds per byte, flop/s and memory bandwidth for applying and composing A)
 predicts each schedule's time on the critical path; the planner picks the fastest (ties: lower memory), or the
 user forces one. Re-associating schedules are not bit-identical to the sequential scan (fp32 rounding).
+
+Besides the exchange, the plan names the executor's form (lindsl.sp.payload.sp_form) and estimates the form's own
+compute on the critical path (form_cost): for "lasp2" the corrections after the exchanges (one K x V product per
+read and token forward, two per input backward), for "summary-first" the summary and adjoint state passes that
+run before them.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
-from .payload import kind_label, transition_elems
+from .payload import kind_label, sp_form, transition_elems
 
 SCHEDULES = ("allgather", "allscan", "doubling")
 _PREFERENCE = ("allscan", "doubling", "allgather")  # on (near) ties: O(1) memory first
@@ -107,6 +112,9 @@ class Plan:
     reason: str
     model: dict
     shard_lens: list = field(default_factory=list)
+    form: str = "lasp2"  # the executor's form (lindsl.sp.payload.sp_form): "lasp2" or "summary-first"
+    form_reason: str = ""
+    extra: dict = field(default_factory=dict)  # the form's own compute on the critical path (form_cost)
 
     def to_json(self, indent=None) -> str:
         return json.dumps(asdict(self), indent=indent)
@@ -142,6 +150,11 @@ class Plan:
                          f"{a['messages']:>8d} {_fmt_bytes(a['bytes_recv']):>10s} {_fmt_bytes(a['memory_bytes']):>10s}"
                          f"{extra}{'   <- chosen' if name == self.schedule else ''}")
         lines.append(f"schedule: {self.schedule}{' (forced)' if self.forced else ''} - {self.reason}")
+        lines.append(f"executor form: {self.form} - {self.form_reason}")
+        if self.extra:
+            e = self.extra
+            lines.append(f"  its compute on the critical path (estimate): forward {_fmt_time(e['fwd_s'])} "
+                         f"({e['fwd_what']}), backward {_fmt_time(e['bwd_s'])} ({e['bwd_what']})")
         lines.append(f"predicted communication time: {_fmt_time(self.predicted_comm_s)} per training step "
                      f"(forward {_fmt_time(self.alternatives[self.schedule]['fwd_s'])} + backward "
                      f"{_fmt_time(self.alternatives[self.schedule]['bwd_s'])})")
@@ -210,6 +223,41 @@ def core_payloads(info: dict, sizes: dict, batch: int, heads: int, elt: int = 4)
                                rows * K * V * elt, rows * transition_elems(c, K, V) * elt, rows * apply_f,
                                rows * comp_f))
     return out
+
+
+def form_cost(info: dict, cores: list[CorePayload], form: str, tokens: int, model: LinkModel) -> dict:
+    """The executor form's own compute on the critical path, per step, for a shard of `tokens` tokens (estimates
+    from flops and bytes, max of the two; cores as from core_payloads, so rows = B*H*M).
+
+    lasp2: after the forward exchange, the correction o_t += (x_t * exp(G_t)) @ S_in: 2 K V flops per read and
+    token (plus reading x and the gates, writing o); after the backward exchange, the terms linear in the carried
+    cotangent mu: <mu, B_r> as a function of k, v and the gates and its vector-Jacobian product, two K x V
+    products per input pair and token. (The d/dS_in product runs before the exchange, with the local backward.)
+    summary-first: before the forward exchange a state pass without reads (the chunk engine's state recurrence:
+    about 4 K V flops per token, plus 4 C K per token for the WY form of rank-one factors), before the backward
+    exchange the same-sized adjoint state pass; the local passes follow the exchanges."""
+    fl = by = bfl = bby = 0.0
+    for c, ci in zip(cores, info["cores"]):
+        n = c.rows * tokens
+        elt = c.state_bytes // max(1, c.rows * c.K * c.V)
+        nr, ni = ci.get("reads", 1), ci.get("inputs", 1)
+        if form == "lasp2":
+            fl += n * nr * 2.0 * c.K * c.V
+            by += n * elt * (nr * (c.K + 2 * c.V) + c.K)
+            bfl += n * ni * 2 * 2.0 * c.K * c.V
+            bby += n * elt * ni * 3 * (c.K + c.V)
+        else:
+            extra = 4.0 * 64 * c.K if c.left == "dense" else 0.0
+            fl += n * (4.0 * c.K * c.V + extra)
+            by += n * elt * (2 * c.K + c.V)
+            bfl += n * (4.0 * c.K * c.V + extra)
+            bby += n * elt * (2 * c.K + c.V)
+    t = lambda f, b: max(f / model.flops, b / model.mem)  # noqa: E731
+    if form == "lasp2":
+        return dict(fwd_s=t(fl, by), bwd_s=t(bfl, bby), fwd_what="correction after the exchange",
+                    bwd_what="carried-cotangent terms after the exchange")
+    return dict(fwd_s=t(fl, by), bwd_s=t(bfl, bby), fwd_what="summary state pass before the exchange",
+                bwd_what="adjoint state pass before the exchange")
 
 
 def _best_blocks(P: int, alpha: float, work: float, nmax: int) -> int:
@@ -321,10 +369,13 @@ def make_plan(info: dict, world: int, seq_len: int, heads: int, sizes: dict, bat
     chosen = schedule or auto
     mS = sum(c.state_bytes for c in cores)
     mA = sum(c.transition_bytes for c in cores)
+    form, why = sp_form(info)
+    tokens = max(shard_lens) if shard_lens else -(-int(seq_len) // world)
+    extra = form_cost(info, cores, form, tokens, model) if world > 1 else {}
     return Plan(info["spec"], world, int(seq_len), heads, batch, dict(sizes), state_dtype, cores, mS, mA, chosen,
                 schedule is not None, alts[chosen].get("blocks", 1), alts, alts[chosen]["total_s"],
                 _reason(alts, chosen, schedule is not None, auto, mS, mA, model, world), asdict(model),
-                list(shard_lens or []))
+                list(shard_lens or []), form, why, extra)
 
 
 def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: dict | None = None, schedule=None,

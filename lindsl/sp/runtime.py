@@ -6,21 +6,50 @@
 Every rank gets its shard's outputs, and in backward its shard's gradients, equal to the single-device run on the
 whole sequence (up to fp32 re-association). Shards may have different lengths (at least one token each).
 
-Forward, per rank r (an autograd.Function):
-  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition product in
-     compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus the product (a
-     sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over chunks); none on the
-     last rank (nobody uses its map) and no product where a sequence starts in the shard (A_r = 0);
-  2. exchange and fold: S_start_r = the exclusive scan of (A_j, B_j) over j < r (lindsl.sp.scan, the plan's schedule);
-  3. the local op with initial_state = S_start_r, its autograd graph kept.
-Backward: the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
-cotangents, on every rank that carries a state in (all but the first): when the outputs are affine in the state
-reads (every library spec but linear_attn_normalized) by an adjoint state pass without gradient reads
-(module._lindsl_carry_adjoint, about a third of a backward pass), otherwise by autograd through the local graph
-(a full extra backward pass, which on the last rank doubles as the final one). Then the reverse exclusive scan
-dS_end_r = sum over later ranks via mu_j = G_j + A_j^T mu_(j+1), and the local backward with
-(dO, dS_end_r + mu_(r+1)) gives the input gradients. Gradients reach earlier ranks exactly through dS_end, because
-S_start_r = S_end_(r-1).
+Two executor forms; which one a spec runs follows from SP_INFO (lindsl.sp.payload.sp_form), and the plan
+(Plan.form, Plan.form_reason, `lindsl plan`) says which and why. Both compute the same quantities exactly (up to
+rounding); they differ in what runs before and after the exchanges.
+
+LASP-2 form (every transition identity, scalar or key-vector, with or without a value-side gate, and outputs
+affine in the reads: linear attention, RetNet, Lightning, Mamba-2, GLA, HGRN-2, RWKV-6, SSE-GLA). Per rank r, with
+D_t = diag(exp(gk_t)), E_t = diag(exp(gv_t)), S_t = D_t S_(t-1) E_t + sum_p k_tp v_tp^T, cumulative log-gates
+G_t = sum_(s<=t) g_s from the shard start, and S_in the state carried in:
+  forward  1. the local op from a zero carried state (user initial states where sequences start): outputs o^0
+              and final states; B_r = the last segment's final state, A_r = (exp(Gk_T), exp(Gv_T)) from the
+              log-gates (nothing for identity or constant decays; 0 where a sequence starts in the shard);
+           2. the exchange: S_in = the exclusive scan of (A_j, B_j), j < r (lindsl.sp.scan, the plan's schedule);
+           3. the correction on the first segment (the only one the carried state reaches):
+              S_t = S_t^0 + D(Gk_t) S_in E(Gv_t), so a read S_t^T x_t gains
+              dr_t = exp(Gv_t) * ((x_t * exp(Gk_t)) @ S_in)   (G_(t-1) for reads before the update),
+              o_t += eps(dr) - eps(0) (eps: the epilogue, affine in the reads), and its final state += A S_in.
+  backward 1. autograd through 1 and 3 with the rank's own cotangents (dO, dE) at once: the local backward,
+              plus the corrections' vector-Jacobian products, which give the input-gradient terms through S_in's
+              reads and G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
+           2. the reverse exchange: mu = dloss/dS_end of this shard from the later ranks
+              (mu_r = G_(r+1) + A_(r+1)^T mu_(r+1));
+           3. the terms linear in mu: the gradient of <mu, S_end> with S_end = sum_t D(Gk'_t) k_t v_t^T E(Gv'_t)
+              + A S_0 (Gk'_t = sum_(s>t) gk_s; S_0 = S_in, or the user's initial state where the last
+              sequence starts here) with respect to k, v, the gates and S_0 (terminal_value: two K x V products
+              per input and token; its docstring writes out the exact gate-gradient sums).
+  Critical path at P = 2: F + comm + c_f (forward), B + comm + c_b (backward), with c_f, c_b the corrections.
+
+Summary-first form (dense K x K transitions: delta rule, Gated DeltaNet, KDA, RWKV-7, MoM; or outputs not
+affine in the reads: linear_attn_normalized). The carried state reaches token t through the product of the
+shard's Householder/DPLR transitions up to t; applying it per token is the WY work the chunk engine does inside its
+state pass (about a forward pass), so there is no cheap correction and the pass runs before the exchange:
+  forward  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition
+              product in compact form (module._lindsl_shard_summary) - one extra state pass without reads, plus
+              the product (a sum of log-gates; for rank-one factors the chunkwise WY form and a product tree over
+              chunks); none on the last rank and no product where a sequence starts in the shard (A_r = 0);
+           2. exchange and fold as above;
+           3. the local op with initial_state = S_start_r, its autograd graph kept.
+  backward the local gradients are linear in (dO, dS_end). G_r = d(loss)/d(S_start_r) from the rank's own
+           cotangents: when the outputs are affine in the reads by an adjoint state pass without gradient reads
+           (module._lindsl_carry_adjoint, about a third of a backward pass), otherwise by autograd through the
+           local graph (a full extra backward pass, which on the last rank doubles as the final one). Then the
+           reverse scan, and the local backward with (dO, dS_end_r + mu_r).
+  Critical path at P = 2: (1 + s) F + (1 + a) B + 2 comm with s F, a B the summary and adjoint passes.
+Gradients reach earlier ranks exactly through the carried cotangent, because S_start_r = S_end_(r-1).
 
 Arguments and results:
   * inputs: this rank's shard of every per-token input; params (per head) and `initial_state` are replicated
@@ -52,6 +81,7 @@ import types
 import torch
 import torch.distributed as dist
 
+from .payload import sp_form
 from .plan import PROFILES, SCHEDULES, LinkModel, Plan, make_plan
 from .scan import Comm, ScanSpec, SPError, run_scan
 
@@ -152,6 +182,7 @@ class _Executor:
         self.schedule, self.scale, self.initial_state = schedule, scale, initial_state
         self.cu_seqlens, self.chunk_size, self.backend, self.model = cu_seqlens, chunk_size, backend, model
         self.info = mod.SP_INFO
+        self.form, self.form_reason = sp_form(self.info)
         self.rank = dist.get_rank(group)
         self.P = dist.get_world_size(group)
         self.inits = ()
@@ -369,6 +400,49 @@ class _Executor:
             self.gathered = gathered
         return X
 
+    # ------------------------------------------------------------ LASP-2 form
+    def forms(self, inputs, lo, hi):
+        """The module's canonical tensors and epilogue (module._lindsl_sp_forms) of local tokens [lo, hi) (one
+        segment: one piece of one sequence), under the caller's autograd mode."""
+        args = {d[0]: (x if d[1] == "param" or (lo == 0 and hi is None) else x[:, lo:hi])
+                for x, d in zip(inputs, self.mod.DECLS)}
+        return self.mod._lindsl_sp_forms(args, self.scale)
+
+    def lasp2_maps(self, fcores, fins, skip):
+        """(Ls, Rs, Bs) of this shard from the local forward's final states (B_r: the last segment's, from zero
+        or from the user's initial state where its sequence starts here) and the last segment's log-gates
+        (A_r = exp of their sums: engine.transition_product without rank-one factors); sets the ScanSpec."""
+        metas, Ls, Rs, Bs = [], [], [], []
+        for c, cr, fin in zip(self.info["cores"], fcores, fins):
+            K, V = cr["K"], cr["V"]
+            B = (fin[-1:] if self.bounds is not None else fin).detach().reshape(-1, K, V).to(self.dtype)
+            N = B.shape[0]
+            gk, gv = cr["gk"], cr["gv"]
+            gk0 = None if gk is None else gk[:, 0].detach().reshape((N,) if c["left"] == "scalar" else (N, -1))
+            gv0 = None if gv is None else gv[:, 0].detach().reshape(N, V)
+            metas.append(dict(left=c["left"], right=c["right"], constant=c["constant"], N=N, K=K, V=V,
+                              gk0=gk0 if c["constant"] else None, gv0=gv0 if c["constant"] else None))
+            Bs.append(torch.zeros_like(B) if skip else B)
+            if c["constant"]:
+                Ls.append(None)
+                Rs.append(None)
+                continue
+            if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
+                L = None if c["left"] == "none" else torch.zeros(
+                    (N,) if c["left"] == "scalar" else (N, K), dtype=self.dtype, device=self.device)
+                R = None if c["right"] == "none" else (
+                    torch.zeros(N, V, dtype=self.dtype, device=self.device) if L is None else
+                    torch.ones(N, V, dtype=self.dtype, device=self.device))
+            else:
+                L, R = self.mod.transition_product(None if gk is None else gk.detach(),
+                                                   None if gv is None else gv.detach(), None, None)
+                L = None if L is None else L.to(self.dtype)
+                R = None if R is None else R.to(self.dtype)
+            Ls.append(L)
+            Rs.append(R)
+        self.scan_spec = ScanSpec(metas, self.lens, self.resets, self.dtype, self.comm_device)
+        return Ls, Rs, Bs
+
     # ------------------------------------------------------------ the local op
     def local_call(self, inputs, carries, inits):
         """The local op with the carried state (first segment) and the user's initial states (sequences that
@@ -384,9 +458,11 @@ class _Executor:
             if new:
                 if user is not None:
                     parts += [user[new[0]:new[-1] + 1]]
-                elif parts:
+                elif parts and carry is not None:
                     parts += [torch.zeros((len(new),) + tuple(carry.shape[1:]), dtype=carry.dtype,
                                           device=carry.device)]
+            if self.first_continues and carry is None:  # a zero carry (LASP-2's local pass)
+                parts = [torch.zeros_like(parts[1][:1]), parts[1]] if len(parts) > 1 else []
             local_init.append(torch.cat(parts, 0) if len(parts) > 1 else (parts[0] if parts else None))
         init_arg = None
         if any(x is not None for x in local_init):
@@ -441,88 +517,304 @@ class _Executor:
 
 
 class _SPFunction(torch.autograd.Function):
-    """Outputs and final states of this rank's shard; see the module docstring for the passes."""
+    """Outputs and final states of this rank's shard; see the module docstring for the two forms."""
 
     @staticmethod
     def forward(ctx, ex: _Executor, *flat):
         inputs, inits = flat[:len(ex.inputs)], flat[len(ex.inputs):]
-        with torch.no_grad():
-            with _Phase(ex, "summary"):
-                Ls, Rs, Bs = ex.summary(inputs, inits)
-            with _Phase(ex, "scan_fwd", barrier=True):
-                X = ex.scan(Ls, Rs, Bs)
         ctx.ex = ex
-        ctx.Ls, ctx.Rs = Ls, Rs
-        carries = X if ex.first_continues else [None] * len(X)
-        with _Phase(ex, "local_fwd"):
-            if ex.grad:
-                leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
-                leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
-                carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
-                with torch.enable_grad():
-                    outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
-                ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
-            else:
-                with torch.no_grad():
-                    outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
-        user_fins = ex.user_finals(fins)
-        return tuple(o.detach() for o in outs) + tuple(user_fins)
+        if ex.form == "lasp2":
+            return _forward_lasp2(ctx, ex, inputs, inits)
+        return _forward_summary(ctx, ex, inputs, inits)
 
     @staticmethod
     def backward(ctx, *grads):
-        ex = ctx.ex
-        outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
-        n_out = len(outs)
-        dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
-        dE = ex.finals_cotangent(grads[n_out:], fins)
-        roots = list(outs) + list(fins)
-        # pass 1: the adjoint of the carried-in state from this rank's own cotangents (none on ranks without a
-        # carried state). Outputs affine in the reads: an adjoint state pass without gradient reads
-        # (module._lindsl_carry_adjoint, about a third of a backward). Otherwise autograd through the local graph:
-        # a full backward pass, which on the last rank is also the final one (mu = 0 there).
-        cores = ex.scan_spec.cores
-        last = ex.rank == ex.P - 1
-        G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
-        combined = None
+        if ctx.ex.form == "lasp2":
+            return _backward_lasp2(ctx, *grads)
+        return _backward_summary(ctx, *grads)
+
+
+# ------------------------------------------------------------------ LASP-2 (diagonal transitions)
+def _exp_k(G):
+    """exp of a key log-gate sum [N, T] (scalar) or [N, T, K], shaped to multiply [N, T, K]."""
+    return G.exp()[..., None] if G.dim() == 2 else G.exp()
+
+
+def _cums(g):
+    """(inclusive, exclusive) cumulative sums of log-gates [N, T, ...] along time: G_t = sum_{s<=t} g_s and
+    sum_{s<t} g_s (from the segment start)."""
+    inc = torch.cumsum(g, 1)
+    return inc, torch.cat([torch.zeros_like(g[:, :1]), inc[:, :-1]], 1)
+
+
+def _rcums(g):
+    """Reverse exclusive cumulative sums sum_{s>t} g_s along time (summed from the end: accurate near the end,
+    where the terms of B_r weigh most)."""
+    r = torch.flip(torch.cumsum(torch.flip(g, [1]), 1), [1])
+    return torch.cat([r[:, 1:], torch.zeros_like(g[:, :1])], 1)
+
+
+def read_corrections(core, S):
+    """What the carried state S = S_in [N, K, V] adds to each read of one segment (engine layout [N, T, V]):
+    S_t = S_t^0 + diag(exp(Gk_t)) S diag(exp(Gv_t)) for diagonal transitions, so a read S_t^T x_t ("after") or
+    S_{t-1}^T x_t ("before") gains exp(Gv) * ((x_t * exp(Gk)) @ S) with the inclusive (after) or exclusive
+    (before) cumulative log-gates. One batched product per read.
+
+    Its vector-Jacobian products for a read cotangent dr_t (from the epilogue), with y_t = S (exp(Gv_t) * dr_t):
+        d/dS = sum_t (x_t * exp(Gk_t)) (exp(Gv_t) * dr_t)^T        (part of G_r, sent in the reverse exchange)
+        d/dx_t = exp(Gk_t) * y_t,   d/dgk_s = sum_{t >= s} x_t * exp(Gk_t) * y_t   (t > s for "before" reads)
+        d/dgv_s = sum_{t >= s} exp(Gv_t) * dr_t * (S^T (exp(Gk_t) * x_t))            (likewise)"""
+    gk, gv = core["gk"], core["gv"]
+    Gk = _cums(gk) if gk is not None else None
+    Gv = _cums(gv) if gv is not None else None
+    out = []
+    for x, timing in zip(core["xs"], core["timings"]):
+        j = 0 if timing == "after" else 1
+        xt = x if Gk is None else x * _exp_k(Gk[j])
+        r = xt @ S.to(xt.dtype)
+        out.append(r if Gv is None else r * Gv[j].exp())
+    return out
+
+
+def end_correction(core, S):
+    """A S: what the state S at a segment's start contributes to its final state, exp(Gk_T) S exp(Gv_T)."""
+    gk, gv = core["gk"], core["gv"]
+    y = S
+    if gk is not None:
+        G = gk.sum(1)
+        y = y * (G.exp()[:, None, None] if G.dim() == 1 else G.exp()[:, :, None])
+    if gv is not None:
+        y = y * gv.sum(1).exp()[:, None, :]
+    return y
+
+
+def terminal_value(core, mu, S0):
+    """<mu, S_T> of one segment as a differentiable function of its canonical tensors (mu, the cotangent of its
+    final state, held fixed):  S_T = sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t)) + A S0  with the
+    reverse exclusive sums Gk'_t = sum_{s>t} gk_s (Gv' likewise) and S0 the state at the segment start (None:
+    zero). Its gradient is the part of the input gradients linear in mu (two K x V products per input and token:
+    k' @ mu forward, (v' * d) mu^T backward).
+
+    Gate gradients (exact; tests/test_sp.py::test_lasp2_gate_gradient_math checks them against the closed form
+    and the step-by-step recurrence). With k'_tp = exp(Gk'_t) * k_tp, v'_tp = exp(Gv'_t) * v_tp,
+    h_t = sum_p k'_tp * (mu v'_tp) in R^K and, for a value gate, w_t = sum_p v'_tp * (mu^T k'_tp) in R^V:
+        d<mu, S_T>/d gk_s = sum_{t<s} h_t + exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))      (Gk'_t holds gk_s iff t < s)
+        d<mu, S_T>/d gv_s = sum_{t<s} w_t + exp(Gv_T) * colsum(S0 * mu * exp(Gk_T))
+    (a scalar gate: the key-vector formula summed over K). Autograd through this expression computes exactly
+    these sums (the exclusive cumulative sums' vector-Jacobian products)."""
+    gk, gv, k, v = core["gk"], core["gv"], core["k"], core["v"]
+    mu = mu.to(k.dtype if k is not None else mu.dtype)
+    val = None
+    if k is not None and k.shape[2]:
+        kt = k if gk is None else k * (_rcums(gk).exp()[..., None, None] if gk.dim() == 2 else
+                                       _rcums(gk).exp()[:, :, None, :])
+        vt = v if gv is None else v * _rcums(gv).exp()[:, :, None, :]
+        N, T, P, K = kt.shape
+        val = ((kt.reshape(N, T * P, K) @ mu) * vt.reshape(N, T * P, -1)).sum()
+    if S0 is not None:
+        t = (end_correction(core, S0.to(mu.dtype)) * mu).sum()
+        val = t if val is None else val + t
+    return val
+
+
+def _add_front(o, d):
+    """o with d added to its first d.shape[1] tokens."""
+    d = d.to(o.dtype)
+    if d.shape[1] == o.shape[1]:
+        return o + d
+    return torch.cat([o[:, :d.shape[1]] + d, o[:, d.shape[1]:]], 1)
+
+
+def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
+    """Local forward from zero (outputs o^0, final states incl. B_r), A_r from the log-gates, the exchange, then
+    o += epilogue-linear(read_corrections(S_in)) on the first segment and its final state += A S_in."""
+    grad = ex.grad
+    mode = torch.enable_grad if grad else torch.no_grad
+    n = len(ex.info["cores"])
+    if grad:
+        leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
+        leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
+    else:
+        leaves_in, leaves_init = list(inputs), list(inits)
+    end, lo = ex.local_bounds[1], ex.local_bounds[-2]
+    skip = ex.rank == ex.P - 1 and ex.P > 1
+    with _Phase(ex, "local_fwd"):
+        with mode():
+            outs, fins = ex.local_call(leaves_in, [None] * n, leaves_init)
+            first = ex.forms(leaves_in, 0, end if end < ex.T else None) if ex.first_continues else None
+        same = first is not None and lo == 0  # one segment: the last is the first
+        terminal = grad and ex.last_continues and ex.P > 1  # the backward will need <mu, S_end>'s graph
+        if same:
+            last = first
+        elif terminal:  # kept for the backward's terms in mu (no recomputation after the reverse exchange)
+            with torch.enable_grad():
+                last = ex.forms(leaves_in, lo, None)
+        else:  # the last segment's gates (only the first token's where its map is not needed)
+            with torch.no_grad():
+                last = ex.forms(inputs, lo, lo + 1 if (skip or ex.reset) else None)
+        with torch.no_grad():
+            Ls, Rs, Bs = ex.lasp2_maps(last[4], fins, skip)
+    ctx.Ls, ctx.Rs = Ls, Rs
+    with _Phase(ex, "scan_fwd", barrier=True):
+        with torch.no_grad():
+            X = ex.scan(Ls, Rs, Bs)
+    carry_leaves = [None] * n
+    outs, fins = list(outs), list(fins)
+    with _Phase(ex, "correction_fwd"):
         if ex.first_continues:
-            wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
-            if ex.info.get("linear_epilogue"):
-                with _Phase(ex, "pass1"):
-                    gc = ex.carry_adjoint(leaves_in, dO, dE)
-            else:
-                with _Phase(ex, "pass1" if not last else "pass2"):
-                    if last:
-                        combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
-                        gc = combined[:len(carry_leaves)]
-                    else:
-                        gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
-            G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) if g is None
-                 else g.reshape(c["N"], c["K"], c["V"]).to(ex.dtype) for g, c in zip(gc, cores)]
-        # the reverse scan: mu = the adjoint of this shard's end state from the later ranks
-        with _Phase(ex, "scan_bwd", barrier=True):
-            mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
-        if combined is not None:
-            got = combined[len(carry_leaves):]
-        else:
-            if ex.last_continues:  # the later ranks' adjoint enters through this shard's end state
-                for i, m in enumerate(mu):
-                    d = dE[i]
+            with mode():
+                carry_leaves = [x.detach().requires_grad_(grad) for x in X]
+                cores, epilogue = first[4], first[5]
+                dr = [read_corrections(c, S) for c, S in zip(cores, carry_leaves)]
+                zero = [[torch.zeros_like(r) for r in rs] for rs in dr]
+                # the epilogue is affine in the reads: its linear part applied to the read corrections
+                for j, (a, b) in enumerate(zip(epilogue(dr), epilogue(zero))):
+                    outs[j] = _add_front(outs[j], a - b)
+                for i, (c, S) in enumerate(zip(cores, carry_leaves)):
+                    f = fins[i]
                     if ex.bounds is None:
-                        dE[i] = d + m.reshape(d.shape).to(d.dtype)
+                        fins[i] = f + end_correction(c, S).reshape(f.shape).to(f.dtype)
                     else:
-                        dE[i] = torch.cat([d[:-1], d[-1:] + m.reshape(d[-1:].shape).to(d.dtype)], 0)
-            wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
-            with _Phase(ex, "pass2"):
-                got = _grad(roots, wants, dO + dE) if wants else []
-        it = iter(got)
-        res = []
-        for x in leaves_in + leaves_init:
-            if torch.is_tensor(x) and x.requires_grad:
-                g = next(it)
-                res.append(torch.zeros_like(x) if g is None else g)
-            else:
-                res.append(None)
-        return (None, *res)
+                        fins[i] = torch.cat([f[:1] + end_correction(c, S).reshape(f[:1].shape).to(f.dtype), f[1:]])
+    if grad:
+        ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
+        ctx.last, ctx.same = last, same
+    user_fins = ex.user_finals(fins)
+    return tuple(o.detach() for o in outs) + tuple(user_fins)
+
+
+def _backward_lasp2(ctx, *grads):
+    """Local backward with the rank's own cotangents at once (it also gives G_r = d(own loss)/dS_in through the
+    forward corrections), the reverse exchange (mu = the cotangent of this shard's end state from later ranks),
+    then the gradient of <mu, S_end> (terminal_value): the terms linear in mu."""
+    ex = ctx.ex
+    outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
+    n_out = len(outs)
+    dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
+    dE = ex.finals_cotangent(grads[n_out:], fins)
+    roots = list(outs) + list(fins)
+    wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+    carry = [c for c in carry_leaves if c is not None]
+    terminal = ex.last_continues and ex.P > 1 and bool(wants)
+    reuse = terminal and ctx.same
+    with _Phase(ex, "local_bwd"):
+        got = _grad(roots, wants + carry, dO + dE, retain=reuse)
+    g_in, gc = got[:len(wants)], got[len(wants):]
+    cores = ex.scan_spec.cores
+    G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
+    if carry:
+        G = [torch.zeros_like(z) if g is None else g.reshape(z.shape).to(ex.dtype) for g, z in zip(gc, G)]
+    with _Phase(ex, "scan_bwd", barrier=True):
+        mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
+    with _Phase(ex, "correction_bwd"):
+        if terminal:
+            with torch.enable_grad():
+                fl = ctx.last
+                val = None
+                for i, (cr, m) in enumerate(zip(fl[4], mu)):
+                    if reuse:
+                        S0 = carry_leaves[i].detach()
+                    else:  # the last sequence starts here: from the user's initial state (or zero)
+                        init = leaves_init[i]
+                        S0 = None if init is None else (init[ex.seqs[-1]:ex.seqs[-1] + 1] if ex.bounds is not None
+                                                        else init)
+                        S0 = None if S0 is None else S0.reshape(-1, cr["K"], cr["V"])
+                    t = terminal_value(cr, m, S0)
+                    if t is not None:
+                        val = t if val is None else val + t
+                if val is not None and val.requires_grad:
+                    g3 = torch.autograd.grad(val, wants, allow_unused=True)
+                    g_in = [a if b is None else (b if a is None else a + b) for a, b in zip(g_in, g3)]
+    it = iter(g_in)
+    res = []
+    for x in leaves_in + leaves_init:
+        if torch.is_tensor(x) and x.requires_grad:
+            g = next(it)
+            res.append(torch.zeros_like(x) if g is None else g)
+        else:
+            res.append(None)
+    return (None, *res)
+
+
+# ------------------------------------------------------------------ summary-first (dense transitions)
+def _forward_summary(ctx, ex: _Executor, inputs, inits):
+    with torch.no_grad():
+        with _Phase(ex, "summary"):
+            Ls, Rs, Bs = ex.summary(inputs, inits)
+        with _Phase(ex, "scan_fwd", barrier=True):
+            X = ex.scan(Ls, Rs, Bs)
+    ctx.ex = ex
+    ctx.Ls, ctx.Rs = Ls, Rs
+    carries = X if ex.first_continues else [None] * len(X)
+    with _Phase(ex, "local_fwd"):
+        if ex.grad:
+            leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
+            leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
+            carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
+            with torch.enable_grad():
+                outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
+            ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
+        else:
+            with torch.no_grad():
+                outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
+    user_fins = ex.user_finals(fins)
+    return tuple(o.detach() for o in outs) + tuple(user_fins)
+
+
+def _backward_summary(ctx, *grads):
+    ex = ctx.ex
+    outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
+    n_out = len(outs)
+    dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
+    dE = ex.finals_cotangent(grads[n_out:], fins)
+    roots = list(outs) + list(fins)
+    # pass 1: the adjoint of the carried-in state from this rank's own cotangents (none on ranks without a
+    # carried state). Outputs affine in the reads: an adjoint state pass without gradient reads
+    # (module._lindsl_carry_adjoint, about a third of a backward). Otherwise autograd through the local graph:
+    # a full backward pass, which on the last rank is also the final one (mu = 0 there).
+    cores = ex.scan_spec.cores
+    last = ex.rank == ex.P - 1
+    G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
+    combined = None
+    if ex.first_continues:
+        wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+        if ex.info.get("linear_epilogue"):
+            with _Phase(ex, "pass1"):
+                gc = ex.carry_adjoint(leaves_in, dO, dE)
+        else:
+            with _Phase(ex, "pass1" if not last else "pass2"):
+                if last:
+                    combined = _grad(roots, list(carry_leaves) + wants, dO + dE)
+                    gc = combined[:len(carry_leaves)]
+                else:
+                    gc = _grad(roots, list(carry_leaves), dO + dE, retain=True)
+        G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) if g is None
+             else g.reshape(c["N"], c["K"], c["V"]).to(ex.dtype) for g, c in zip(gc, cores)]
+    # the reverse scan: mu = the adjoint of this shard's end state from the later ranks
+    with _Phase(ex, "scan_bwd", barrier=True):
+        mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
+    if combined is not None:
+        got = combined[len(carry_leaves):]
+    else:
+        if ex.last_continues:  # the later ranks' adjoint enters through this shard's end state
+            for i, m in enumerate(mu):
+                d = dE[i]
+                if ex.bounds is None:
+                    dE[i] = d + m.reshape(d.shape).to(d.dtype)
+                else:
+                    dE[i] = torch.cat([d[:-1], d[-1:] + m.reshape(d[-1:].shape).to(d.dtype)], 0)
+        wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+        with _Phase(ex, "pass2"):
+            got = _grad(roots, wants, dO + dE) if wants else []
+    it = iter(got)
+    res = []
+    for x in leaves_in + leaves_init:
+        if torch.is_tensor(x) and x.requires_grad:
+            g = next(it)
+            res.append(torch.zeros_like(x) if g is None else g)
+        else:
+            res.append(None)
+    return (None, *res)
 
 
 def _grad(roots, leaves, cots, retain=False):
