@@ -79,12 +79,18 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def rel_rms(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Relative RMS error ||a - b|| / ||b|| (fla's test metric); inf when a has a NaN or inf."""
+def rel_rms(a: torch.Tensor, b: torch.Tensor, floor: float = 1e-30) -> float:
+    """Relative RMS error ||a - b|| / ||b|| (fla's test metric); inf when a has a NaN or inf. The denominator is
+    at least floor, so a reference that is zero up to rounding is compared on an absolute scale."""
     a, b = a.detach().double(), b.detach().double()
     if not torch.isfinite(a).all():
         return math.inf
-    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-30))
+    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(floor))
+
+
+def rms(x: torch.Tensor) -> float:
+    """Root mean square of a tensor, in fp64."""
+    return float(x.detach().double().pow(2).mean().sqrt())
 
 
 def rel_err(a: torch.Tensor, b: torch.Tensor, floor: float = 1e-30) -> float:

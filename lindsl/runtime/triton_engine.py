@@ -860,8 +860,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
     mode: "tf32x3" (fp32-accurate), "tf32", or "bf16" (operands rounded to bf16, for bf16/fp16 inputs).
-    The WY system, and the state pass when there are rank-one factors (its pseudo-values u feed the backward's
-    gate gradients), always use the accurate mode."""
+    The WY system uses the accurate mode for fp32 inputs and tf32 otherwise; the state pass when there are rank-one
+    factors (its pseudo-values u feed the backward's gate gradients) always uses the accurate mode."""
     if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
         precision = "bf16-rounded"  # the interpreter's bf16 products are wrong: round operands, multiply in fp32
     ref = k if k is not None else b
@@ -891,12 +891,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
     W = U0 = dummy
+    # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
+    # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
+    wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
     if R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
-                                     BL=BL, BK=BK, GK=GK, PREC=_knob("WY_PREC", ACCURATE), num_stages=1,
+                                     BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif R and GK != 2 and _blocked_wy(C * R):
         L = C * R
@@ -909,7 +912,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=_knob("WY_PREC", ACCURATE), num_stages=1,
+                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, num_stages=1,
                               num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
