@@ -218,9 +218,14 @@ def decode_row(name, B, H, D, with_fla):
     st = tuple(torch.zeros(state_shape(s, B, H, sizes), device="cuda") for s in op.spec.states)
     st = st[0] if len(st) == 1 else st
     step = lambda: op.step(*args, initial_state=st, output_final_state=True)  # noqa: E731
-    step()
+    ref_out = step()[0].float()
     row = dict(spec=name, batch=B, H=H, D=D, lindsl_step_ms=time_ms(step))
     row["lindsl_tok_s"] = B / row["lindsl_step_ms"] * 1e3
+    # the same step captured as a CUDA graph (op.graphed_step): same output, one launch per token
+    graphed = op.graphed_step(*args, initial_state=st)
+    row["graphed_rel_err"] = rel_rms(graphed(*args).float(), ref_out)
+    row["graphed_step_ms"] = time_ms(lambda: graphed(*args))
+    row["graphed_tok_s"] = B / row["graphed_step_ms"] * 1e3
     if with_fla and name in FLA_DECODE:
         import importlib
         mod, fn_name = FLA_DECODE[name]

@@ -130,3 +130,34 @@ def test_prev_inputs_errors():
     assert gla.shifts == {}
     g = random_inputs(gla.spec, 1, 3, 2, SIZES, torch.float64, seed=1)
     assert gla.step(*g.values(), output_prev_inputs=True)[2] == {}
+
+
+def test_graphed_step_needs_cuda_tensors():
+    op = lindsl.load("gla")
+    args = random_inputs(op.spec, 2, 1, 2, SIZES, torch.float32, seed=2)
+    with pytest.raises(ValueError, match="CUDA"):
+        op.graphed_step(*args.values(), initial_state=_init(op.spec, 2, 2, torch.float32))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU (run on the GPU machine)")
+@pytest.mark.parametrize("name", ["gla", "gated_deltanet", "mom_gated_deltanet"])
+def test_graphed_step_equals_step(name):
+    """Replaying the captured step token by token gives op.step's outputs and final state."""
+    op = lindsl.load(name)
+    sizes = {"K": 32, "V": 32, "M": 2}
+    B, H, T = 3, 2, 6
+    seq = {k: v.cuda() for k, v in random_inputs(op.spec, B, T, H, sizes, torch.float32, seed=4).items()}
+    g = torch.Generator().manual_seed(1)
+    st = tuple(torch.randn(state_shape(s, B, H, sizes), generator=g).cuda() for s in op.spec.states)
+    st = st[0] if len(st) == 1 else st
+    tok = lambda t: [x[:, t:t + 1] if x.dim() >= 3 and x.shape[1] == T else x for x in seq.values()]  # noqa: E731
+    graphed = op.graphed_step(*tok(0), initial_state=st)
+    state = st
+    for t in range(T):
+        o_ref, state = op.step(*tok(t), initial_state=state, output_final_state=True)
+        o = graphed(*tok(t))
+        o, o_ref = (o[0], o_ref[0]) if isinstance(o, tuple) else (o, o_ref)
+        assert rel_err(o, o_ref) < 1e-5
+    for a, b in zip(graphed.state if isinstance(graphed.state, tuple) else (graphed.state,),
+                    state if isinstance(state, tuple) else (state,)):
+        assert rel_err(a, b.reshape(a.shape)) < 1e-5

@@ -94,6 +94,12 @@ class Op:
         sequence: shifted inputs read zeros before its first token."""
         return self.module.fused_recurrent(*args, **kwargs)
 
+    def graphed_step(self, *example_args, initial_state, scale=None):
+        """Decode with a CUDA graph: the step captured once for these shapes (lindsl.runtime.decode.GraphedStep);
+        call the result with each token's inputs, read `.state`. CUDA tensors only."""
+        from .decode import GraphedStep
+        return GraphedStep(self, *example_args, initial_state=initial_state, scale=scale)
+
     @property
     def shifts(self) -> dict[str, int]:
         """The inputs read with a token shift, each with its largest shift n (x[t-n]): what a decode cache carries."""
