@@ -742,15 +742,7 @@ def _backward_lasp2(ctx, *grads):
                 if val is not None and val.requires_grad:
                     g3 = torch.autograd.grad(val, wants, allow_unused=True)
                     g_in = [a if b is None else (b if a is None else a + b) for a, b in zip(g_in, g3)]
-    it = iter(g_in)
-    res = []
-    for x in leaves_in + leaves_init:
-        if torch.is_tensor(x) and x.requires_grad:
-            g = next(it)
-            res.append(torch.zeros_like(x) if g is None else g)
-        else:
-            res.append(None)
-    return (None, *res)
+    return (None, *_leaf_grads(leaves_in + leaves_init, g_in))
 
 
 # ------------------------------------------------------------------ summary-first (dense transitions)
@@ -823,15 +815,21 @@ def _backward_summary(ctx, *grads):
         wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
         with _Phase(ex, "pass2"):
             got = _grad(roots, wants, dO + dE) if wants else []
-    it = iter(got)
+    return (None, *_leaf_grads(leaves_in + leaves_init, got))
+
+
+def _leaf_grads(leaves, grads):
+    """One gradient per leaf for autograd.Function.backward: the next of grads (in order) for each leaf that
+    requires grad (zeros where autograd gave None), None for the others."""
+    it = iter(grads)
     res = []
-    for x in leaves_in + leaves_init:
+    for x in leaves:
         if torch.is_tensor(x) and x.requires_grad:
             g = next(it)
             res.append(torch.zeros_like(x) if g is None else g)
         else:
             res.append(None)
-    return (None, *res)
+    return res
 
 
 def _grad(roots, leaves, cots, retain=False):
