@@ -163,3 +163,26 @@ def test_graphed_step_equals_step(name):
     for a, b in zip(graphed.state if isinstance(graphed.state, tuple) else (graphed.state,),
                     state if isinstance(state, tuple) else (state,)):
         assert rel_err(a, b.reshape(a.shape)) < 1e-5
+
+
+@pytest.mark.parametrize("name", ["gated_deltanet", "mom_gated_deltanet", "rwkv7"])
+@pytest.mark.parametrize("backend", ["torch", "triton"])
+def test_step_state_in_place(name, backend):
+    """state_in_place writes the final state into initial_state's memory, with the same values as a normal step;
+    a state it cannot update in place is an error, not a silent copy."""
+    if backend == "triton":
+        pytest.importorskip("triton")
+    op = lindsl.load(name)
+    dtype = torch.float32
+    args = list(random_inputs(op.spec, 2, 3, 2, SIZES, dtype, seed=3).values())
+    st = _init(op.spec, 2, 2, dtype)
+    o_ref, f_ref = op.step(*args, initial_state=st, output_final_state=True, backend=backend)
+    buf = tuple(x.clone() for x in st) if isinstance(st, tuple) else st.clone()
+    o, f = op.step(*args, initial_state=buf, output_final_state=True, backend=backend, state_in_place=True)
+    for a, b, given in zip(*(x if isinstance(x, tuple) else (x,) for x in (f, f_ref, buf))):
+        assert a.data_ptr() == given.data_ptr()
+        assert rel_err(a, b) < 1e-6
+    assert rel_err(o, o_ref) < 1e-6
+    half = tuple(x.half() for x in st) if isinstance(st, tuple) else st.half()
+    with pytest.raises(ValueError, match="state_in_place"):
+        op.step(*args, initial_state=half, output_final_state=True, backend=backend, state_in_place=True)

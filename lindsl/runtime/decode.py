@@ -1,6 +1,6 @@
 """Decoding with a CUDA graph: one op.step (prologue, recurrent kernel, epilogue) captured once for fixed shapes
-and replayed per token, with the state (and, for token-shift specs, the previous tokens' inputs) held in
-graph-owned buffers. At batch 64 an eager step is a few dozen small launches (~0.3 ms on the H200, mostly launch
+and replayed per token, with the state (updated in place by the recurrent kernel) and, for token-shift specs, the
+previous tokens' inputs held in graph-owned buffers. At batch 64 an eager step is a few dozen small launches (~0.3 ms on the H200, mostly launch
 latency); a replay is one graph launch. Same results as op.step (tests/test_decode.py checks it on a GPU)."""
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class GraphedStep:
         if any(s is None or not torch.is_tensor(s) or not s.is_cuda for s in states):
             raise ValueError("GraphedStep needs the initial state(s) as CUDA tensors (zeros to start a sequence)")
         self._multi = isinstance(initial_state, (tuple, list))
-        self.static_state = [s.detach().float().clone() for s in states]
+        wide = torch.float64 if tensors[0].dtype == torch.float64 else torch.float32  # the op's working dtype
+        self.static_state = [s.detach().to(wide).clone().contiguous() for s in states]
         self.shifts = op.shifts
         names = [d[0] for d in op.module.DECLS]
         by_name = dict(zip(names, self.static_args))
@@ -51,15 +52,13 @@ class GraphedStep:
             self.static_out = self._step()
 
     def _step(self):
-        """op.step on the static buffers; writes the new state and previous-token inputs back into them."""
+        """op.step on the static buffers: the kernel writes the new state into the state buffers in place
+        (state_in_place), the previous-token inputs are copied back."""
         state = tuple(self.static_state) if self._multi else self.static_state[0]
         res = self.op.step(*self.static_args, scale=self.scale, initial_state=state, output_final_state=True,
                            prev_inputs=dict(self.static_prev) if self.shifts else None,
-                           output_prev_inputs=bool(self.shifts))
-        out, fin = res[0], res[1]
-        fins = fin if isinstance(fin, tuple) else (fin,)
-        for s, f in zip(self.static_state, fins):
-            s.copy_(f.reshape(s.shape))
+                           output_prev_inputs=bool(self.shifts), state_in_place=True)
+        out = res[0]
         if self.shifts:
             for name, p in res[2].items():
                 self.static_prev[name].copy_(p.reshape(self.static_prev[name].shape))

@@ -801,8 +801,10 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
 
-def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
-    """Triton version of engine.recurrent_scan (reads of side k only: the forward's)."""
+def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
+    """Triton version of engine.recurrent_scan (reads of side k only: the forward's). out_state (fp32, contiguous,
+    [N, K, V]) receives the final state, and may be S0 itself: each program loads its block of the state before the
+    token loop and stores it after, and no two programs share a block."""
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -817,7 +819,10 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None):
     mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before")
     xs = _stack_reads(reads) if reads else dummy
     out = _empty(len(reads), N, T, V, device=dev, dtype=xs.dtype)
-    ST = _empty(N, K, V, device=dev, dtype=f32)
+    if out_state is not None and (out_state.dtype != f32 or not out_state.is_contiguous()
+                                  or tuple(out_state.shape) != (N, K, V)):
+        raise ValueError("out_state must be a contiguous fp32 [N, K, V] tensor")
+    ST = out_state if out_state is not None else _empty(N, K, V, device=dev, dtype=f32)
     BV = min(_p2(V), 32 if K >= 128 else 64)
     _recurrent_kernel[(N, triton.cdiv(V, BV))](
         c32(gk), c32(gv), _data(b, dummy), _data(a, dummy), _data(k, dummy), _data(v, dummy), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
