@@ -146,10 +146,23 @@ def _unit_lower_inverse(M, rows, L: tl.constexpr):
 
 
 @triton.jit
+def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr):
+    """(I - M)^-1 = (I + M)(I + M^2)(I + M^4)... for strictly lower-triangular M of 2^LOG2 padded rows (nilpotent:
+    the factors up to M^(2^(LOG2-1)) give every power below the size): 2 (LOG2 - 1) tensor-core products instead of
+    one dependent step per row."""
+    Tm = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0) + M
+    Pw = M
+    for _ in tl.static_range(LOG2 - 1):
+        Pw = _dot(Pw, Pw, PREC)
+        Tm = Tm + _dot(Tm, Pw, PREC)
+    return Tm
+
+
+@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 PREC: tl.constexpr):
+                 PREC: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0):
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -188,7 +201,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
-    Tm = _unit_lower_inverse(M, rows, L)
+    if DOUBLING:
+        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+    else:
+        Tm = _unit_lower_inverse(M, rows, L)
     W = _dot(Tm, a_dec, PREC)
     wbase = (n * NC + c) * L + rows
     tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
@@ -917,8 +933,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, num_stages=1,
-                              num_warps=_knob("PREP_WARPS", 4))
+                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", "substitution") == "doubling",
+                              LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
