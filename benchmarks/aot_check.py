@@ -38,7 +38,7 @@ def compile_variant(fn, constexprs, opts):
     params = list(inspect.signature(fn.fn).parameters)
     sig = {p: "constexpr" if p in constexprs else ("*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=fn, signature=sig, constexprs={(params.index(k),): v for k, v in constexprs.items()})
-    k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options=dict(num_warps=4, **opts))
+    k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4, **opts})
     return k.metadata.shared
 
 

@@ -130,3 +130,31 @@ def test_sub_chunked_spec_gradients_over_several_chunks(name, subchunk, monkeypa
     for x, y in zip(res["triton"], res["torch"]):
         assert torch.isfinite(x).all()
         assert rel_err(x, y) < 1e-4, name
+
+
+def test_chunk_shrinks_for_many_rank_one_factors():
+    """The WY system's tiles stay within 128 x 128 values (shared memory on the H200, benchmarks/aot_check.py)."""
+    from lindsl.runtime.triton_engine import triton_chunk
+    b = lambda R, K: torch.zeros(1, 1, R, K)  # noqa: E731
+    assert triton_chunk(None, None, b(1, 128), None, 128) == 64
+    assert triton_chunk(None, None, b(2, 128), None, 128) == 64
+    assert triton_chunk(None, None, b(3, 128), None, 128) == 32
+    assert triton_chunk(None, None, b(2, 256), None, 256) == 32
+    assert triton_chunk(None, None, b(1, 256), None, 256) == 64
+    assert triton_chunk(torch.zeros(1, 1, 8), None, b(3, 128), None, 128) == 16  # per-key gate: pairs of 16
+
+
+def test_three_householder_factors_at_k128():
+    """A composition with three rank-one factors at K = V = 128 runs in chunks of 32 (two chunks here); forward and
+    every gradient equal the PyTorch engine."""
+    op = lindsl.load(os.path.join(os.path.dirname(__file__), "data", "three_householder.lin"))
+    args = random_inputs(op.spec, 1, 40, 1, {"K": 128, "V": 128}, torch.float32, seed=5)
+    res = {}
+    for be in ("torch", "triton"):
+        xs = [x.detach().clone().requires_grad_(True) for x in args.values()]
+        o, f = op(*xs, output_final_state=True, backend=be, chunk_size=32)
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).sin()).sum() + f.sum()
+        res[be] = [o, f] + list(torch.autograd.grad(loss, xs))
+    for x, y in zip(res["triton"], res["torch"]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-4

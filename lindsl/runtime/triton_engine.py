@@ -861,11 +861,21 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def triton_chunk(gk, gv, b=None, k=None):
+def triton_chunk(gk, gv, b=None, k=None, V=None):
     """The chunk size the Triton engine uses: 64, except with per-dimension gates, where pairs are formed one by
-    one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked)."""
+    one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked), and with several rank-one
+    factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
+    at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
+    (benchmarks/aot_check.py: three factors at K=128, two at K=256)."""
     per_dim = (gk is not None and gk.dim() == 3) or gv is not None
-    return 16 if per_dim and not _sub_chunked(b, k) else 64
+    if per_dim and not _sub_chunked(b, k):
+        return 16
+    R = b.shape[2] if b is not None else 0
+    width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
+    C = 64
+    while R and C > 16 and _p2(C * R) * width > 128 * 128:
+        C //= 2
+    return C
 
 
 def _sub_chunked(b, k):
@@ -895,7 +905,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == 2 else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
-    C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k)
+    C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V)
     sub = loop and _sub_chunked(b, k) and C % 16 == 0
     NC = max(1, triton.cdiv(T, C))
     Tp = NC * C
