@@ -113,6 +113,29 @@ def test_chunked_continuation_with_token_shifts(source):
     torch.testing.assert_close(torch.cat([o1, o2], 1), full.float(), rtol=1e-4, atol=1e-5)
 
 
+def test_chunked_continuation_gradients_with_token_shifts():
+    """Gradients flow through the returned prev_inputs as through the final state: a sequence continued chunk by
+    chunk (state and prev_inputs carried) has the gradients of one call (the carried tokens used to be detached, so
+    the last n tokens of the first chunk lost the gradient of the next chunk's shifted reads; found by
+    benchmarks/fuzz_compositions.py)."""
+    op = lindsl.load(HAND["delta_shift2"])
+    args = random_inputs(op.spec, 1, 7, 2, SIZES, torch.float64, seed=3)
+    for x in args.values():
+        x.requires_grad_(True)
+    h0 = _init(op.spec, 1, 2, torch.float64).requires_grad_(True)
+    full, fin = op(*args.values(), initial_state=h0, output_final_state=True, chunk_size=4)
+    o1, s1, p1 = op(*_tok(op, args, 0, 3).values(), initial_state=h0, output_final_state=True, chunk_size=4,
+                    output_prev_inputs=True)
+    o2, s2 = op(*_tok(op, args, 3, 7).values(), initial_state=s1, prev_inputs=p1, output_final_state=True,
+                chunk_size=4)
+    w = torch.randn_like(full)
+    leaves = list(args.values()) + [h0]
+    g1 = torch.autograd.grad((full * w).sum() + fin.sum(), leaves)
+    g2 = torch.autograd.grad((torch.cat([o1, o2], 1) * w).sum() + s2.sum(), leaves)
+    for a, b in zip(g2, g1):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_prev_inputs_errors():
     op = lindsl.load(HAND["delta_shift2"])
     assert op.shifts == {"k": 2, "q": 2, "v": 1}
