@@ -171,14 +171,20 @@ def candidates(rng: random.Random, stats: dict):
             stats["duplicate"] += 1
             continue
         seen.add(key)
-        res, _ = static_checks(spec)
-        bad = [c for c in res if not c.ok and not (ARGS_unstable and c.name == "stability")]
-        if bad:
-            stats["static_reject"] += 1
-            stats.setdefault("static_reasons", {}).setdefault(bad[0].name, 0)
-            stats["static_reasons"][bad[0].name] += 1
+        if _rejected(spec, stats):
             continue
         yield spec, what
+
+
+def _rejected(spec, stats: dict) -> bool:
+    """Whether the static checks reject spec (stability ignored with --unstable); counts the first reason."""
+    res, _ = static_checks(spec)
+    bad = [c for c in res if not c.ok and not (ARGS_unstable and c.name == "stability")]
+    if bad:
+        stats["static_reject"] += 1
+        stats.setdefault("static_reasons", {}).setdefault(bad[0].name, 0)
+        stats["static_reasons"][bad[0].name] += 1
+    return bool(bad)
 
 
 def property_specs(n: int, seed: int, stats: dict):
@@ -204,12 +210,7 @@ def property_specs(n: int, seed: int, stats: dict):
         except LinError as e:  # the generator's specs are meant to be valid
             yield None, ["properties spec rejected by the parser", e.message, text]
             continue
-        res, _ = static_checks(spec)
-        bad = [c for c in res if not c.ok and not (ARGS_unstable and c.name == "stability")]
-        if bad:
-            stats["static_reject"] += 1
-            stats.setdefault("static_reasons", {}).setdefault(bad[0].name, 0)
-            stats["static_reasons"][bad[0].name] += 1
+        if _rejected(spec, stats):
             continue
         yield spec, [f"tests/test_properties.py lin_specs #{j}"]
 

@@ -349,6 +349,15 @@ class _Executor:
                               gk0=gk0 if c["constant"] else None, gv0=gv0 if c["constant"] else None))
         return cores
 
+    def _cut_map(self, c, N, K, V):
+        """(L, R) of a shard the carried state does not cross (a sequence starts in it): L R = 0 in compact form."""
+        L = None if c["left"] == "none" else torch.zeros(_left_shape(c["left"], N, K), dtype=self.dtype,
+                                                         device=self.device)
+        R = None if c["right"] == "none" else (
+            torch.zeros(N, V, dtype=self.dtype, device=self.device) if L is None else
+            torch.ones(N, V, dtype=self.dtype, device=self.device))
+        return L, R
+
     def summary(self, inputs, inits):
         """(Ls, Rs, Bs) of this shard (engine rows), and the ScanSpec."""
         mod = self.mod
@@ -377,14 +386,9 @@ class _Executor:
                 Rs.append(None)
                 continue
             if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
-                L = torch.zeros({"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[c["left"]],
-                                dtype=self.dtype, device=self.device) if c["left"] != "none" else None
-                R = None if c["right"] == "none" else (
-                    torch.zeros(N, V, dtype=self.dtype, device=self.device) if L is None else
-                    torch.ones(N, V, dtype=self.dtype, device=self.device))
+                L, R = self._cut_map(c, N, K, V)
             else:
-                L = None if sm["L"] is None else sm["L"].reshape(
-                    {"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[c["left"]]).to(self.dtype)
+                L = None if sm["L"] is None else sm["L"].reshape(_left_shape(c["left"], N, K)).to(self.dtype)
                 R = None if sm["R"] is None else sm["R"].reshape(N, V).to(self.dtype)
             Ls.append(L)
             Rs.append(R)
@@ -428,11 +432,7 @@ class _Executor:
                 Rs.append(None)
                 continue
             if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
-                L = None if c["left"] == "none" else torch.zeros(
-                    (N,) if c["left"] == "scalar" else (N, K), dtype=self.dtype, device=self.device)
-                R = None if c["right"] == "none" else (
-                    torch.zeros(N, V, dtype=self.dtype, device=self.device) if L is None else
-                    torch.ones(N, V, dtype=self.dtype, device=self.device))
+                L, R = self._cut_map(c, N, K, V)
             else:
                 L, R = self.mod.transition_product(None if gk is None else gk.detach(),
                                                    None if gv is None else gv.detach(), None, None)
@@ -816,6 +816,11 @@ def _backward_summary(ctx, *grads):
         with _Phase(ex, "pass2"):
             got = _grad(roots, wants, dO + dE) if wants else []
     return (None, *_leaf_grads(leaves_in + leaves_init, got))
+
+
+def _left_shape(left, N, K):
+    """The compact shape of a shard's key-side transition product: scalar, key-vector or dense."""
+    return {"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[left]
 
 
 def _leaf_grads(leaves, grads):
