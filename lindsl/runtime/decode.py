@@ -1,7 +1,8 @@
 """Decoding with a CUDA graph: one op.step (prologue, recurrent kernel, epilogue) captured once for fixed shapes
 and replayed per token, with the state (updated in place by the recurrent kernel) and, for token-shift specs, the
-previous tokens' inputs held in graph-owned buffers. At batch 64 an eager step is a few dozen small launches (~0.3 ms on the H200, mostly launch
-latency); a replay is one graph launch. Same results as op.step (tests/test_decode.py checks it on a GPU)."""
+previous tokens' inputs held in graph-owned buffers. At batch 64 an eager step is a few dozen small launches
+(0.2-0.8 ms on the H200, mostly launch latency); a replay is one graph launch (0.10-0.135 ms, benchmarks/RESULTS.md).
+Same results as op.step (tests/test_decode.py checks it on a GPU)."""
 from __future__ import annotations
 
 import torch
