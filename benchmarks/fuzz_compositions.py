@@ -335,16 +335,8 @@ def check_state(spec, op, shape, rng):
                     backend="torch", output_prev_inputs=True)
     o2, s2 = op(*tok(spec, args, cut, Tn).values(), initial_state=s1, prev_inputs=p1, output_final_state=True,
                 chunk_size=8, backend="torch")
-    names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
     got = [torch.cat([a, b], 1) for a, b in zip(tup(o1), tup(o2))] + list(tup(s2))
-    ref = list(tup(full)) + list(tup(fin))
-    compare_all(f"split at {cut} vs one call", list(zip(names, got)), ref, TOL64)
-    ws = [torch.randn(o.shape, generator=gen, dtype=torch.float64) for o in ref]
-    leaves = list(args.values()) + list(h0)
-    gn = [f"d{n}" for n in args] + [f"dh0:{s.name}" for s in spec.states]
-    g1 = grads(sum((o * w).sum() for o, w in zip(got, ws)), leaves)
-    g2 = grads(sum((o * w).sum() for o, w in zip(ref, ws)), leaves)
-    compare_all(f"split at {cut} vs one call, gradients", list(zip(gn, g1)), g2, TOL64, grad_floor(g2))
+    _compare_with_grads(f"split at {cut} vs one call", spec, args, h0, got, list(tup(full)) + list(tup(fin)), gen)
 
 
 def check_varlen(spec, op, shape, rng):
@@ -376,15 +368,20 @@ def check_varlen(spec, op, shape, rng):
         for j, x in enumerate(tup(f2)):
             pieces_f[j].append(x)
     ref = [torch.cat(p, 1) for p in pieces_o] + [torch.cat(p, 0) for p in pieces_f]
+    _compare_with_grads(f"varlen {cu_l} vs separate calls", spec, args, h0, list(outs) + list(fins), ref, gen)
+
+
+def _compare_with_grads(label, spec, args, h0, got, ref, gen):
+    """got == ref (outputs then final states, fp64) and so are the gradients of one random projection of them with
+    respect to the inputs and initial states."""
     names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
-    got = list(outs) + list(fins)
-    compare_all(f"varlen {cu_l} vs separate calls", list(zip(names, got)), ref, TOL64)
+    compare_all(label, list(zip(names, got)), ref, TOL64)
     ws = [torch.randn(x.shape, generator=gen, dtype=torch.float64) for x in ref]
     leaves = list(args.values()) + list(h0)
     gn = [f"d{n}" for n in args] + [f"dh0:{s.name}" for s in spec.states]
     g1 = grads(sum((x * w).sum() for x, w in zip(got, ws)), leaves)
     g2 = grads(sum((x * w).sum() for x, w in zip(ref, ws)), leaves)
-    compare_all(f"varlen {cu_l} vs separate calls, gradients", list(zip(gn, g1)), g2, TOL64, grad_floor(g2))
+    compare_all(f"{label}, gradients", list(zip(gn, g1)), g2, TOL64, grad_floor(g2))
 
 
 def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):

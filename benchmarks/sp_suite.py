@@ -116,13 +116,14 @@ class Ctx:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return float(t.item())
 
-    def timed(self, fn, reps, warm=1):
-        """Median seconds of fn over reps (after warm calls), all ranks starting together."""
+    def timed(self, fn, reps, warm=1, together=True):
+        """Median seconds of fn over reps (after warm calls); together: all ranks start each rep at a barrier."""
         for _ in range(warm):
             fn()
         ts = []
         for _ in range(reps):
-            dist.barrier()
+            if together:
+                dist.barrier()
             self.sync()
             t = time.perf_counter()
             fn()
@@ -243,7 +244,7 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
                     do = torch.randn_like(o)
                 o.backward(do)
 
-            p1 = dict(fwd_s=_timed_local(cx, fwd, reps), fb_s=_timed_local(cx, fb, reps))
+            p1 = dict(fwd_s=cx.timed(fwd, reps, together=False), fb_s=cx.timed(fb, reps, together=False))
             del xs, do
         except torch.cuda.OutOfMemoryError as err:
             p1 = dict(error=f"out of memory: {str(err).splitlines()[0][:200]}")
@@ -311,19 +312,6 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
             r["speedup_fb"] = float(t[0]) / r["fb_s"]
             r["speedup_fwd"] = float(t[1]) / r["fwd_s"]
     return row
-
-
-def _timed_local(cx: Ctx, fn, reps):
-    fn()
-    ts = []
-    for _ in range(reps):
-        cx.sync()
-        t = time.perf_counter()
-        fn()
-        cx.sync()
-        ts.append(time.perf_counter() - t)
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 def projection(model_fitted):

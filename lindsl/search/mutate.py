@@ -206,23 +206,24 @@ def gate_to_scalar(d: Draft, rng: random.Random) -> str:
     return _retype_gate(d, False)
 
 
-def remove_gate(d: Draft, rng: random.Random) -> str:
+def _pick_gate(d: Draft, rng: random.Random):
+    """(state, its update view, index of a randomly chosen decay factor) of the primary state."""
     st, v = _primary(d)
     idx = [i for i, f in enumerate(v.key) if _is_gate(f)]
     if not idx:
         raise NotApplicable("no gate")
-    i = rng.choice(idx)
+    return st, v, rng.choice(idx)
+
+
+def remove_gate(d: Draft, rng: random.Random) -> str:
+    st, v, i = _pick_gate(d, rng)
     f = v.key.pop(i)
     _set_update(d, st, v)
     return f"remove the decay factor {_render(f)} of {st.name}"
 
 
 def gate_form(d: Draft, rng: random.Random) -> str:
-    st, v = _primary(d)
-    idx = [i for i, f in enumerate(v.key) if _is_gate(f)]
-    if not idx:
-        raise NotApplicable("no gate")
-    i = rng.choice(idx)
+    st, v, i = _pick_gate(d, rng)
     vector = isinstance(v.key[i], Call) and v.key[i].fn == "diag"
     forms = ["exp", "sigmoid"] + ([] if vector else ["dtA", "fixed"])
     form = rng.choice(forms)

@@ -349,6 +349,17 @@ class _Executor:
                               gk0=gk0 if c["constant"] else None, gv0=gv0 if c["constant"] else None))
         return cores
 
+    def _shard_map(self, c, N, K, V, skip, product):
+        """(L, R) of one state's shard map in compact form: none for a constant transition (the scan derives it
+        from the shard lengths), the cut map where a sequence starts in the shard or the carried state is not
+        needed (skip: the last rank), else product(), the shard's transition product."""
+        if c["constant"]:
+            return None, None
+        if self.reset or skip:
+            return self._cut_map(c, N, K, V)
+        L, R = product()
+        return (None if L is None else L.to(self.dtype)), (None if R is None else R.to(self.dtype))
+
     def _cut_map(self, c, N, K, V):
         """(L, R) of a shard the carried state does not cross (a sequence starts in it): L R = 0 in compact form."""
         L = None if c["left"] == "none" else torch.zeros(_left_shape(c["left"], N, K), dtype=self.dtype,
@@ -381,15 +392,9 @@ class _Executor:
             N, K, V = c["N"], c["K"], c["V"]
             B = sm["final"].reshape(N, K, V).to(self.dtype)
             Bs.append(torch.zeros_like(B) if skip else B)
-            if c["constant"]:
-                Ls.append(None)
-                Rs.append(None)
-                continue
-            if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
-                L, R = self._cut_map(c, N, K, V)
-            else:
-                L = None if sm["L"] is None else sm["L"].reshape(_left_shape(c["left"], N, K)).to(self.dtype)
-                R = None if sm["R"] is None else sm["R"].reshape(N, V).to(self.dtype)
+            L, R = self._shard_map(c, N, K, V, skip, lambda: (
+                None if sm["L"] is None else sm["L"].reshape(_left_shape(c["left"], N, K)),
+                None if sm["R"] is None else sm["R"].reshape(N, V)))
             Ls.append(L)
             Rs.append(R)
         self.scan_spec = ScanSpec(cores, self.lens, self.resets, self.dtype, self.comm_device)
@@ -427,17 +432,8 @@ class _Executor:
             metas.append(dict(left=c["left"], right=c["right"], constant=c["constant"], N=N, K=K, V=V,
                               gk0=gk0 if c["constant"] else None, gv0=gv0 if c["constant"] else None))
             Bs.append(torch.zeros_like(B) if skip else B)
-            if c["constant"]:
-                Ls.append(None)
-                Rs.append(None)
-                continue
-            if self.reset or skip:  # a sequence starts in this shard: the carried state does not reach its end
-                L, R = self._cut_map(c, N, K, V)
-            else:
-                L, R = self.mod.transition_product(None if gk is None else gk.detach(),
-                                                   None if gv is None else gv.detach(), None, None)
-                L = None if L is None else L.to(self.dtype)
-                R = None if R is None else R.to(self.dtype)
+            L, R = self._shard_map(c, N, K, V, skip, lambda: self.mod.transition_product(
+                None if gk is None else gk.detach(), None if gv is None else gv.detach(), None, None))
             Ls.append(L)
             Rs.append(R)
         self.scan_spec = ScanSpec(metas, self.lens, self.resets, self.dtype, self.comm_device)
