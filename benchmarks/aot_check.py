@@ -8,7 +8,11 @@ memory against the H200's 227 KiB. Catches compile errors and resource overflows
 """
 import argparse
 import inspect
+import os
+import re
+import subprocess
 import sys
+import tempfile
 
 import torch
 import triton
@@ -29,27 +33,53 @@ class Recorder:
     def __getitem__(self, grid):
         def launch(*args, **kwargs):
             opts = {k: kwargs.pop(k) for k in ("num_stages", "num_warps") if k in kwargs}
-            key = (self.name, tuple(sorted(kwargs.items())), tuple(sorted(opts.items())))
+            params = list(inspect.signature(self.fn.fn).parameters)
+            types = tuple((p, _ptr_type(x)) for p, x in zip(params, args) if p.endswith("_ptr"))
+            key = (self.name, tuple(sorted(kwargs.items())), tuple(sorted(opts.items())), types)
             self.seen[key] = self.fn
         return launch
 
 
-def compile_variant(fn, constexprs, opts):
+def _ptr_type(x):
+    return {torch.bfloat16: "*bf16", torch.float16: "*fp16"}.get(getattr(x, "dtype", None), "*fp32")
+
+
+def compile_variant(fn, constexprs, opts, types):
+    """Compile for sm_90; returns (shared memory bytes, the compiled kernel)."""
     params = list(inspect.signature(fn.fn).parameters)
-    sig = {p: "constexpr" if p in constexprs else ("*fp32" if p.endswith("_ptr") else "i32") for p in params}
+    types = dict(types)
+    sig = {p: "constexpr" if p in constexprs else (types.get(p, "*fp32") if p.endswith("_ptr") else "i32")
+           for p in params}
     src = ASTSource(fn=fn, signature=sig, constexprs={(params.index(k),): v for k, v in constexprs.items()})
     k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4, **opts})
-    return k.metadata.shared
+    return k.metadata.shared, k
+
+
+def registers(kernel):
+    """(registers per thread, spill store bytes, spill load bytes) from ptxas -v on the kernel's PTX."""
+    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "k.ptx")
+        with open(path, "w") as f:
+            f.write(kernel.asm["ptx"])
+        log = subprocess.run([ptxas, "-arch=sm_90a", "-v", path, "-o", os.path.join(d, "k.o")],
+                             capture_output=True, text=True).stderr
+    regs = re.search(r"Used (\d+) registers", log)
+    spill = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", log)
+    return (int(regs.group(1)) if regs else -1, int(spill.group(1)) if spill else -1,
+            int(spill.group(2)) if spill else -1)
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dims", default="64,128")
     p.add_argument("--specs", default="")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="input dtype (bfloat16: the benchmark's path, tf32/bf16 products)")
+    p.add_argument("--regs", action="store_true", help="also report registers and spills (ptxas -v)")
     a = p.parse_args()
     from lindsl.runtime.op import library_path  # noqa: F401
     import glob
-    import os
     names = a.specs.split(",") if a.specs else [os.path.basename(f)[:-4] for f in
                                                   sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "library", "*.lin")))]
     seen = {}
@@ -62,7 +92,7 @@ def main():
         mod.pick_backend = lambda ref, backend=None: "triton"  # launches are only recorded; CPU tensors are fine
         for D in map(int, a.dims.split(",")):
             sizes = default_sizes(op.spec, K=D, V=D, M=2)
-            args = random_inputs(op.spec, 1, 70, 1, sizes, torch.float32)
+            args = random_inputs(op.spec, 1, 70, 1, sizes, getattr(torch, a.dtype))
             for x in args.values():
                 x.requires_grad_(True)
             try:
@@ -75,11 +105,13 @@ def main():
             setattr(mod, kname, getattr(mod, kname).fn)
         mod.pick_backend = pick
     bad = 0
-    for (kname, ce, opts), fn in sorted(seen.items(), key=lambda kv: str(kv[0])):
+    for (kname, ce, opts, types), fn in sorted(seen.items(), key=lambda kv: str(kv[0])):
         try:
-            shared = compile_variant(fn, dict(ce), dict(opts))
+            shared, kernel = compile_variant(fn, dict(ce), dict(opts), types)
             status = "ok" if shared <= SHARED_LIMIT else "TOO MUCH SHARED MEMORY"
             bad += shared > SHARED_LIMIT
+            if a.regs:
+                status += "  regs %d spill st %d ld %d" % registers(kernel)
         except Exception as e:
             shared, status = -1, f"COMPILE ERROR {str(e).splitlines()[-1][:200]}"
             bad += 1

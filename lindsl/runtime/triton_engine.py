@@ -8,6 +8,8 @@
 Scalar or no key gates use chunks of 64 and tensor-core products with pairwise scalar decays;
 per-dimension gates (key or value side) use chunks of 16 and form exp(G_t - G_s) pair by pair, so
 no exponential of a positive number is ever taken. Torch-only besides triton; inlined into modules.
+Addressing: a tile's address is a 64-bit scalar base (sequence, chunk) plus 32-bit tile offsets; 64-bit offset
+tiles cost two registers per element and made the kernels spill (benchmarks/aot_check.py --regs).
 """
 import os
 
@@ -66,13 +68,26 @@ def _p2(x, lo=16):
 @triton.jit
 def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
-    "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands."""
+    "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands. Operands may
+    come in their storage dtype (bf16 tiles stay bf16 in registers until here)."""
     if PREC == "bf16":
         return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16))
     elif PREC == "bf16-rounded":
         return tl.dot(x.to(tl.bfloat16).to(tl.float32), y.to(tl.bfloat16).to(tl.float32), input_precision="ieee")
     else:
-        return tl.dot(x, y, input_precision=PREC)
+        return tl.dot(x.to(tl.float32), y.to(tl.float32), input_precision=PREC)
+
+
+@triton.jit
+def _dot_acc(acc, x, y, PREC: tl.constexpr):
+    """acc + x y in the precision of _dot, accumulated in place by the tensor-core instruction."""
+    if PREC == "bf16":
+        return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16), acc)
+    elif PREC == "bf16-rounded":
+        return tl.dot(x.to(tl.bfloat16).to(tl.float32), y.to(tl.bfloat16).to(tl.float32), acc,
+                      input_precision="ieee")
+    else:
+        return tl.dot(x.to(tl.float32), y.to(tl.float32), acc, input_precision=PREC)
 
 
 @triton.jit
@@ -81,7 +96,7 @@ def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, 
     if G == 1:
         return tl.load(ptr + n * Tp + tok, mask=ok, other=0.0).to(tl.float32)
     elif G == 2:
-        return tl.load(ptr + (n * Tp + tok)[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
+        return tl.load(ptr + (n * Tp) * D + tok[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
                        other=0.0).to(tl.float32)
     else:
         return tl.zeros([ROWS], dtype=tl.float32)
@@ -119,8 +134,8 @@ def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.con
     t_row = rows // NR
     rtok = c * C + t_row
     r_ok = (rows < C * NR) & (rtok < T)
-    src = tl.load(src_ptr + (n * T * NR + c * C * NR + rows)[:, None] * K + kk[None, :],
-                  mask=r_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+    src = tl.load(src_ptr + (n * T * NR + c * C * NR) * K + rows[:, None] * K + kk[None, :],
+                  mask=r_ok[:, None] & k_ok[None, :], other=0.0)
     cm = _dot(x, tl.trans(src), RPREC)
     if BEFORE:
         okm = (t[:, None] > t_row[None, :]) & t_ok[:, None] & r_ok[None, :]
@@ -174,9 +189,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     k_ok = kk < K
     vv = tl.arange(0, BV)
     v_ok = vv < V
-    base = n * T * R + c * C * R + rows
+    base0 = n * T * R + c * C * R
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    a = tl.load(a_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -191,7 +206,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
     else:
-        b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+        b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
         M = _dot(a, tl.trans(b), PREC)
         if GK == 1:
             Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -206,8 +221,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     else:
         Tm = _unit_lower_inverse(M, rows, L)
     W = _dot(Tm, a_dec, PREC)
-    wbase = (n * NC + c) * L + rows
-    tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    wbase0 = (n * NC + c) * L
+    tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
     if P > 0:
         LP: tl.constexpr = C * P
@@ -226,9 +241,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             t_p = prow // P
             ptok = c * C + t_p
             p_ok = (prow < LP) & (ptok < T)
-            pbase = n * T * P + c * C * P + prow
-            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
-            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            pbase0 = n * T * P + c * C * P
+            kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
             Nin = _dot(a, tl.trans(kp), PREC)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
@@ -238,7 +253,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
                 Nin = tl.where(low, Nin, 0.0)
             rhs = _dot(Nin, vp, PREC)
     U0 = _dot(Tm, rhs, PREC)
-    tl.store(U0_ptr + wbase[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
+    tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
 
 
 @triton.jit
@@ -251,9 +266,9 @@ def _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, I: tl.constexpr, kk, k_o
     tok = c * C + t_row
     row_ok = (rows < C * R) & (tok < T)
     m2 = row_ok[:, None] & k_ok[None, :]
-    base = n * T * R + c * C * R + rows
-    a = tl.load(a_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-    b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    base0 = n * T * R + c * C * R
+    a = tl.load(a_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
     Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
     return a, b, Gex, Gr, t_row, row_ok
@@ -326,12 +341,12 @@ def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_p
     X2 = _dot(T22, _wy_decayed(a2, Ge2, GK) + _dot(M20, X0, PREC) + _dot(M21, X1, PREC), PREC)
     X3 = _dot(T33, _wy_decayed(a3, Ge3, GK) + _dot(M30, X0, PREC) + _dot(M31, X1, PREC) + _dot(M32, X2, PREC),
               PREC)
-    wbase = (n * NC + c) * L + loc
+    wbase0 = (n * NC + c) * L
     wm = k_ok[None, :]
-    tl.store(W_ptr + (wbase + 0 * BS)[:, None] * K + kk[None, :], X0, mask=wm)
-    tl.store(W_ptr + (wbase + 1 * BS)[:, None] * K + kk[None, :], X1, mask=wm)
-    tl.store(W_ptr + (wbase + 2 * BS)[:, None] * K + kk[None, :], X2, mask=wm)
-    tl.store(W_ptr + (wbase + 3 * BS)[:, None] * K + kk[None, :], X3, mask=wm)
+    tl.store(W_ptr + wbase0 * K + (loc + 0 * BS)[:, None] * K + kk[None, :], X0, mask=wm)
+    tl.store(W_ptr + wbase0 * K + (loc + 1 * BS)[:, None] * K + kk[None, :], X1, mask=wm)
+    tl.store(W_ptr + wbase0 * K + (loc + 2 * BS)[:, None] * K + kk[None, :], X2, mask=wm)
+    tl.store(W_ptr + wbase0 * K + (loc + 3 * BS)[:, None] * K + kk[None, :], X3, mask=wm)
     Y0 = tl.zeros([BS, BV], dtype=tl.float32)
     Y1 = tl.zeros([BS, BV], dtype=tl.float32)
     Y2 = tl.zeros([BS, BV], dtype=tl.float32)
@@ -342,10 +357,10 @@ def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_p
         t_p = prow // P
         ptok = c * C + t_p
         p_ok = (prow < LP) & (ptok < T)
-        pbase = n * T * P + c * C * P + prow
-        kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :],
+        pbase0 = n * T * P + c * C * P
+        kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :],
                      other=0.0).to(tl.float32)
-        vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
+        vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
                      other=0.0).to(tl.float32)
         Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
         Y0 = _dot(T00, _wy_rhs(a0, Ge0, t0, ok0, kp, vp, Gp, t_p, p_ok, GK, PREC), PREC)
@@ -355,10 +370,10 @@ def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_p
         Y3 = _dot(T33, _wy_rhs(a3, Ge3, t3, ok3, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M30, Y0, PREC)
                   + _dot(M31, Y1, PREC) + _dot(M32, Y2, PREC), PREC)
     um = v_ok[None, :]
-    tl.store(U0_ptr + (wbase + 0 * BS)[:, None] * V + vv[None, :], Y0, mask=um)
-    tl.store(U0_ptr + (wbase + 1 * BS)[:, None] * V + vv[None, :], Y1, mask=um)
-    tl.store(U0_ptr + (wbase + 2 * BS)[:, None] * V + vv[None, :], Y2, mask=um)
-    tl.store(U0_ptr + (wbase + 3 * BS)[:, None] * V + vv[None, :], Y3, mask=um)
+    tl.store(U0_ptr + wbase0 * V + (loc + 0 * BS)[:, None] * V + vv[None, :], Y0, mask=um)
+    tl.store(U0_ptr + wbase0 * V + (loc + 1 * BS)[:, None] * V + vv[None, :], Y1, mask=um)
+    tl.store(U0_ptr + wbase0 * V + (loc + 2 * BS)[:, None] * V + vv[None, :], Y2, mask=um)
+    tl.store(U0_ptr + wbase0 * V + (loc + 3 * BS)[:, None] * V + vv[None, :], Y3, mask=um)
 
 
 @triton.jit
@@ -378,7 +393,7 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
     kk = tl.arange(0, BK)
     k_ok = kk < K
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + (n * T * R + c * C * R + rows)[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    a = tl.load(a_ptr + (n * T * R + c * C * R) * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     gvr = tl.load(Gv_ptr + (n * Tp + tok) * V + vc, mask=row_ok, other=0.0).to(tl.float32)
     if GK != 0:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -402,8 +417,8 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
         a_dec = a
     a_dec = a_dec * tl.exp(gvr)[:, None]
     W = _dot(Tm, a_dec, PREC)
-    wbase = ((n * NC + c) * V + vc) * L + rows
-    tl.store(W_ptr + wbase[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    wbase0 = ((n * NC + c) * V + vc) * L
+    tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL], dtype=tl.float32)
     LP: tl.constexpr = C * P
     for s in range(0, LP):
@@ -443,14 +458,14 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
     t_ok = tok < T
     NSEQ = tl.num_programs(0)
     for r in tl.static_range(NREAD):
-        x = tl.load(x_ptr + ((r * NSEQ + n) * T + tok)[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
-                    other=0.0).to(tl.float32)
+        x = tl.load(x_ptr + ((r * NSEQ + n) * T) * K + tok[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+                    other=0.0)
         if GK == 1:
             if (BEFORE_MASK >> r) & 1:
                 Gx = tl.load(Gex_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
             else:
                 Gx = tl.load(G_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
-            o = _dot(x * tl.exp(Gx)[:, None], S, RPREC)
+            o = _dot(x, S, RPREC) * tl.exp(Gx)[:, None]
         else:
             Gx = tl.zeros([C], dtype=tl.float32)
             o = _dot(x, S, RPREC)
@@ -460,11 +475,11 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
         if P > 0:
             prow = tl.arange(0, BLP)
             p_ok = (prow < C * P) & (c * C + prow // P < T)
-            vp = tl.load(v_ptr + (n * T * P + c * C * P + prow)[:, None] * V + vv[None, :],
-                         mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            vp = tl.load(v_ptr + (n * T * P + c * C * P) * V + prow[:, None] * V + vv[None, :],
+                         mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, P, BLP,
                                     (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
-        tl.store(o_ptr + ((r * NSEQ + n) * T + tok)[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
+        tl.store(o_ptr + ((r * NSEQ + n) * T) * V + tok[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
 
 
 @triton.jit
@@ -501,25 +516,21 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     u = tl.zeros([BL, BV], dtype=tl.float32)
     for c in range(0, NC):
         if STORE_H:
-            tl.store(h_ptr + ((n * NC + c) * K + kk[:, None]) * V + vv[None, :], S, mask=smask)
+            tl.store(h_ptr + (n * NC + c) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
         last = c * C + C - 1
-        Snew = S
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
-            Snew = Snew * tl.exp(GC)
         if GK == 2:
             GCv = tl.load(G_ptr + (n * Tp + last) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
-            Snew = Snew * tl.exp(GCv)[:, None]
         if GV:
             GvC = tl.load(Gv_ptr + (n * Tp + last) * V + vv, mask=v_ok, other=0.0).to(tl.float32)
-            Snew = Snew * tl.exp(GvC)[None, :]
         if R > 0:
             rows = tl.arange(0, BL)
             t_row = rows // R
             tok = c * C + t_row
             row_ok = (rows < L) & (tok < T)
-            wbase = (n * NC + c) * L + rows
-            U0c = tl.load(U0_ptr + wbase[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
+            wbase0 = (n * NC + c) * L
+            U0c = tl.load(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
                           other=0.0).to(tl.float32)
             if COLW:
                 u = U0c
@@ -532,48 +543,54 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                     u_col = tl.sum(wv * s_col[None, :], 1)
                     u = tl.where(vcol[None, :] == vi, u + u_col[:, None], u)
             else:
-                Wc = tl.load(W_ptr + wbase[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
+                Wc = tl.load(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
                              other=0.0).to(tl.float32)
                 u = _dot(Wc, S, PREC) + U0c
-            base = n * T * R + c * C * R + rows
-            tl.store(u_ptr + base[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
+            base0 = n * T * R + c * C * R
+            tl.store(u_ptr + base0 * V + rows[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp,
                          kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
+        # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
+        if GK == 1:
+            S = S * tl.exp(GC)
+        if GK == 2:
+            S = S * tl.exp(GCv)[:, None]
+        if GV:
+            S = S * tl.exp(GvC)[None, :]
         if R > 0:
-            b = tl.load(b_ptr + base[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
             if GK == 1:
                 Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
                 b = b * tl.exp(GC - Gr)[:, None]
             if GK == 2:
-                Gr2 = tl.load(G_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
+                Gr2 = tl.load(G_ptr + (n * Tp) * K + tok[:, None] * K + kk[None, :],
                               mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
             if GV:
-                Gvr = tl.load(Gv_ptr + (n * Tp + tok)[:, None] * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
+                Gvr = tl.load(Gv_ptr + (n * Tp) * V + tok[:, None] * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
                               other=0.0).to(tl.float32)
                 u = u * tl.exp(tl.where(row_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvr, float("-inf")))
-            Snew += _dot(tl.trans(b), u, PREC)
+            S += _dot(tl.trans(b), u, PREC)
         if P > 0:
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
-            pbase = n * T * P + c * C * P + prow
-            kp = tl.load(k_ptr + pbase[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
-            vp = tl.load(v_ptr + pbase[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            pbase0 = n * T * P + c * C * P
+            kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
-                kp = kp * tl.exp(GC - Gp)[:, None]
+                vp = vp * tl.exp(GC - Gp)[:, None]
             if GK == 2:
-                Gp2 = tl.load(G_ptr + (n * Tp + ptok)[:, None] * K + kk[None, :],
+                Gp2 = tl.load(G_ptr + (n * Tp) * K + ptok[:, None] * K + kk[None, :],
                               mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 kp = kp * tl.exp(tl.where(p_ok[:, None] & k_ok[None, :], GCv[None, :] - Gp2, float("-inf")))
             if GV:
-                Gvp = tl.load(Gv_ptr + (n * Tp + ptok)[:, None] * V + vv[None, :],
+                Gvp = tl.load(Gv_ptr + (n * Tp) * V + ptok[:, None] * V + vv[None, :],
                               mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
                 vp = vp * tl.exp(tl.where(p_ok[:, None] & v_ok[None, :], GvC[None, :] - Gvp, float("-inf")))
-            Snew += _dot(tl.trans(kp), vp, PREC)
-        S = Snew
+            S += _dot(tl.trans(kp), vp, PREC)
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
 
@@ -634,7 +651,7 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
         t = I * SB + tl.arange(0, SB)
         tok = c * C + t
         t_ok = tok < T
-        x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                     other=0.0).to(tl.float32)
         Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
         Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
@@ -653,9 +670,9 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 s = J * SB + tl.arange(0, SB)
                 stok = c * C + s
                 s_ok = stok < T
-                src = tl.load(s_ptr + (n * T + stok)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                               other=0.0).to(tl.float32)
-                w = tl.load(w_ptr + (n * T + stok)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                w = tl.load(w_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                             other=0.0).to(tl.float32)
                 ref = c * C + J * SB + SB - 1
                 Gir = _gate_row(Gi_src, n, ref, ii, i_ok, Tp, D_IN, GIN)
@@ -667,7 +684,7 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 out += _decay_rows(part, Go, Gor, GOUT, 1)
         out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
                           I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
-        tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -706,19 +723,113 @@ def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, i
 
 
 @triton.jit
+def _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr, V: tl.constexpr, SIDE_K: tl.constexpr):
+    """The chunk-start state block as [in, out] (S[in, out] for SIDE_K, S[out, in]^T otherwise), as stored. The
+    64-bit offset of the state is a scalar; the tile's offsets are 32-bit (64-bit offset tiles spill registers)."""
+    base = h_ptr + (n * NC + c) * K * V
+    if SIDE_K:
+        return tl.load(base + ii[:, None] * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :], other=0.0)
+    else:
+        return tl.load(base + oo[None, :] * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :], other=0.0)
+
+
+@triton.jit
 def _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr,
                 V: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr):
     """What a read of chunk c takes from each side: the reader's exponents (G_t after, G_(t-1) before) on the
-    contracted ('in') and returned ('out') side, the sources' exponents on both, and the chunk-start state block as
-    [in, out] (S[:, out] for SIDE_K, S[out, :]^T otherwise)."""
+    contracted ('in') and returned ('out') side, the sources' exponents on both, and the chunk-start state block
+    (_state_block, fp32)."""
+    Sblk = _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K).to(tl.float32)
     if SIDE_K:
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + ii[:, None]) * V + oo[None, :], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
         return Gex_ptr if BEFORE else G_ptr, Gvex_ptr if BEFORE else Gv_ptr, G_ptr, Gv_ptr, Sblk
     else:
-        Sblk = tl.load(h_ptr + ((n * NC + c) * K + oo[None, :]) * V + ii[:, None], mask=i_ok[:, None] & o_ok[None, :],
-                       other=0.0).to(tl.float32)
         return Gvex_ptr if BEFORE else Gv_ptr, Gex_ptr if BEFORE else G_ptr, Gv_ptr, G_ptr, Sblk
+
+
+@triton.jit
+def _pair_weights(cm, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C: tl.constexpr, NR: tl.constexpr,
+                  BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr):
+    """The causal mask and scalar decays e^{(Gi_t - Gi_s) + (Go_t - Go_s)} applied to a chunk's pair products
+    cm [C, rows] (NR source rows per token); every exponent is <= 0 where the mask keeps it."""
+    rr = tl.arange(0, BROWS)
+    t_r = rr // NR
+    rtok = c * C + t_r
+    r_ok = (rr < C * NR) & (rtok < T)
+    if BEFORE:
+        okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+    else:
+        okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
+    if GIN == 1 or GOUT == 1:
+        dec = tl.zeros(cm.shape, dtype=tl.float32)
+        if GIN == 1:
+            Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
+            dec += Gi[:, None] - Gsr[None, :]
+        if GOUT == 1:
+            Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
+            dec += Go[:, None] - Gor[None, :]
+        return cm * tl.exp(tl.where(okm, dec, float("-inf")))
+    else:
+        return tl.where(okm, cm, 0.0)
+
+
+@triton.jit
+def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
+                 BROWS: tl.constexpr):
+    """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D]), as stored (scalar 64-bit base,
+    32-bit tile offsets)."""
+    rr = tl.arange(0, BROWS)
+    r_ok = (rr < C * NR) & (c * C + rr // NR < T)
+    base = ptr + n * T * NR * D
+    return tl.load(base + (c * C * NR + rr)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
+                   other=0.0)
+
+
+@triton.jit
+def _read_blocked(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n, T, Tp,
+                  NC, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
+                  V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
+                  BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
+                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
+                  PREC: tl.constexpr):
+    """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
+    accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
+    pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
+    tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs)."""
+    Gi_ptr = Gex_ptr if BEFORE else G_ptr
+    Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
+    Gi_src, Go_src = G_ptr, Gv_ptr
+    if not SIDE_K:
+        Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
+        Go_ptr = Gex_ptr if BEFORE else G_ptr
+        Gi_src, Go_src = Gv_ptr, G_ptr
+    out = tl.zeros([BC, BO], dtype=tl.float32)
+    cmr = tl.zeros([BC, BL], dtype=tl.float32)
+    cmp = tl.zeros([BC, BLP], dtype=tl.float32)
+    for i0 in range(0, BI, BKI):
+        ii = i0 + tl.arange(0, BKI)
+        i_ok = ii < D_IN
+        x = tl.load(x_ptr + n * T * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                    other=0.0)
+        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+        if R > 0:
+            cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL)), PREC)
+        if P > 0:
+            cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP)), PREC)
+    Gi = tl.zeros([BC], dtype=tl.float32)
+    Go = tl.zeros([BC], dtype=tl.float32)
+    if GIN == 1:
+        Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
+    if GOUT == 1:
+        Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
+    if GIN == 1 or GOUT == 1:
+        out = out * tl.exp(Gi + Go)[:, None]
+    if R > 0:
+        cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
+        out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL), PREC)
+    if P > 0:
+        cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
+        out = _dot_acc(out, cm, _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP), PREC)
+    return out
 
 
 @triton.jit
@@ -727,7 +838,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
@@ -737,18 +848,24 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     t = tl.arange(0, BC)
     tok = c * C + t
     t_ok = (t < C) & (tok < T)
-    ii = tl.arange(0, BI)
-    i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
-    x = tl.load(x_ptr + (n * T + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    if not LOOP:
+        out = _read_blocked(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n,
+                            T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO,
+                            SIDE_K, BEFORE, GIN, GOUT, PREC)
+        tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        return
+    ii = tl.arange(0, BI)
+    i_ok = ii < D_IN
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
     Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
                                                        o_ok, K, V, SIDE_K, BEFORE)
     if GIN == 1:
         Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
         xs = x * tl.exp(Gi)[:, None]
     elif GIN == 2:
-        Gi = tl.load(Gi_ptr + (n * Tp + tok)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+        Gi = tl.load(Gi_ptr + (n * Tp) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                      other=0.0).to(tl.float32)
         xs = x * tl.exp(Gi)
     else:
@@ -760,7 +877,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
         out = out * tl.exp(Go)[:, None]
     elif GOUT == 2:
-        Go = tl.load(Go_ptr + (n * Tp + tok)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+        Go = tl.load(Go_ptr + (n * Tp) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                      other=0.0).to(tl.float32)
         out = out * tl.exp(Go)
     if R > 0:
@@ -769,7 +886,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if P > 0:
         out = _intra(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
                      D_IN, D_OUT, C, P, BC, BLP, BEFORE, GIN, GOUT, LOOP, PREC)
-    tl.store(out_ptr + (n * T + tok)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -925,6 +1042,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
     wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
+    # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
+    # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
+    wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
     if R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
@@ -943,7 +1063,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", "substitution") == "doubling",
+                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
@@ -964,7 +1084,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, PREC=ACCURATE if R else precision,
+                                             HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", ACCURATE) if R else precision,
                                              COLW=bool(R and GV), num_stages=_knob("STATE_STAGES", 2 if fast else 1),
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
@@ -986,7 +1106,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, num_stages=_knob("READ_STAGES", 1),
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
+            num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
