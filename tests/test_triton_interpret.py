@@ -158,3 +158,26 @@ def test_three_householder_factors_at_k128():
     for x, y in zip(res["triton"], res["torch"]):
         assert torch.isfinite(x).all()
         assert rel_err(x, y) < 1e-4
+
+
+@pytest.mark.parametrize("name", ["retnet", "gated_deltanet", "gla"])
+def test_bf16_inputs_forward_and_gradients(name):
+    """bf16 inputs take the kernels' low-precision path (bf16 tiles loaded as stored, tf32 backward products, no
+    fp32 copies of the saved tensors): forward and every gradient against fp64 on the same bf16-rounded values."""
+    from lindsl.check import default_sizes
+    op = lindsl.load(name)
+    sizes = default_sizes(op.spec, K=16, V=16, M=2)
+    base = random_inputs(op.spec, 1, 70, 2, sizes, torch.float32)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
+    o_ref, _ = op(*ref.values(), backend="torch")
+    o_lo, _ = op(*lo.values(), backend="triton")
+    o_ref, o_lo = [o[0] if isinstance(o, tuple) else o for o in (o_ref, o_lo)]
+    assert o_lo.dtype == torch.bfloat16
+    w = torch.randn(o_ref.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    (o_ref * w).sum().backward()
+    (o_lo.double() * w).sum().backward()
+    assert rel_err(o_lo.double(), o_ref) < 1e-2
+    for k in base:
+        assert torch.isfinite(lo[k].grad.double()).all(), k
+        assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k

@@ -254,6 +254,17 @@ def pad_time(x, Tp):
     return _pad_time(x, Tp)
 
 
+def chunk_boundary_sums(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=False):
+    """At the chunk boundaries j = 1 .. NC-1: E_j = dS_j * S_j elementwise, with dS_j the adjoint state there
+    (h_adj[:, NC - j]: the adjoint scan runs backwards) and S_j the forward chunk-start state (h_fwd[:, j]).
+    Returns (rowsum(E_j diag(wv_j)) [N, NC-1, K] if rows, colsum(diag(wk_j) E_j) [N, NC-1, V] if cols), wk/wv
+    optional [N, NC-1, K] / [N, NC-1, V] weights: the gate gradients' boundary terms."""
+    E = h_adj[:, 1:].flip(1) * h_fwd[:, 1:]
+    r = (E if wv is None else E * wv[:, :, None, :]).sum(-1) if rows else None
+    c = (E if wk is None else E * wk[:, :, :, None]).sum(-2) if cols else None
+    return r, c
+
+
 def local_rev_cumsum(x, C):
     """sum over s >= t within t's chunk of C steps (time padded to a multiple of C)."""
     N, Tp = x.shape[:2]

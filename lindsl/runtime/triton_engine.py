@@ -934,6 +934,59 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
 
+@triton.jit
+def _boundary_kernel(ha_ptr, hf_ptr, wk_ptr, wv_ptr, r_ptr, c_ptr, NC, K: tl.constexpr, V: tl.constexpr,
+                     BKB: tl.constexpr, BV: tl.constexpr, WK: tl.constexpr, WV: tl.constexpr, ROWS: tl.constexpr,
+                     COLS: tl.constexpr):
+    """Boundary j + 1 of sequence n: E = h_adj[NC - 1 - j] * h_fwd[j + 1]; row sums (weights over V) and column
+    sums (weights over K), the key rows in blocks of BKB."""
+    j = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)
+    NB = NC - 1
+    ha = ha_ptr + (n * NC + NC - 1 - j) * K * V
+    hf = hf_ptr + (n * NC + j + 1) * K * V
+    vv = tl.arange(0, BV)
+    v_ok = vv < V
+    if WV:
+        wv = tl.load(wv_ptr + (n * NB + j) * V + vv, mask=v_ok, other=0.0).to(tl.float32)
+    colsum = tl.zeros([BV], dtype=tl.float32)
+    for k0 in range(0, K, BKB):
+        kk = k0 + tl.arange(0, BKB)
+        k_ok = kk < K
+        m = k_ok[:, None] & v_ok[None, :]
+        E = (tl.load(ha + kk[:, None] * V + vv[None, :], mask=m, other=0.0).to(tl.float32)
+             * tl.load(hf + kk[:, None] * V + vv[None, :], mask=m, other=0.0).to(tl.float32))
+        if ROWS:
+            rs = tl.sum(E * wv[None, :], 1) if WV else tl.sum(E, 1)
+            tl.store(r_ptr + (n * NB + j) * K + kk, rs, mask=k_ok)
+        if COLS:
+            if WK:
+                wk = tl.load(wk_ptr + (n * NB + j) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
+                colsum += tl.sum(E * wk[:, None], 0)
+            else:
+                colsum += tl.sum(E, 0)
+    if COLS:
+        tl.store(c_ptr + (n * NB + j) * V + vv, colsum, mask=v_ok)
+
+
+def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=False):
+    """Triton version of engine.chunk_boundary_sums (fp32): one pass over both state sequences, no flipped copy
+    and no [N, NC-1, K, V] product in memory."""
+    N, NC, K, V = h_fwd.shape
+    dev = h_fwd.device
+    f32 = torch.float32
+    dummy = torch.zeros(1, device=dev, dtype=f32)
+    r = _empty(N, NC - 1, K, device=dev, dtype=f32) if rows else dummy
+    c = _empty(N, NC - 1, V, device=dev, dtype=f32) if cols else dummy
+    wk_ = dummy if wk is None else wk.to(f32).contiguous()
+    wv_ = dummy if wv is None else wv.to(f32).contiguous()
+    BV = _p2(V)
+    _boundary_kernel[(NC - 1, N)](h_adj.contiguous(), h_fwd.contiguous(), wk_, wv_, r, c, NC, K=K, V=V,
+                                  BKB=max(1, min(_p2(K), 8192 // BV)), BV=BV, WK=wk is not None,
+                                  WV=wv is not None, ROWS=rows, COLS=cols)
+    return (r if rows else None), (c if cols else None)
+
+
 def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
     """Triton version of engine.recurrent_scan (reads of side k only: the forward's). out_state (fp32, contiguous,
     [N, K, V]) receives the final state, and may be S0 itself: each program loads its block of the state before the
