@@ -1098,6 +1098,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
     # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
     wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
+    # the WY factors W, U0 stored in bf16 for low-precision inputs when LINDSL_TUNE_WU_BF16=1, fp32 otherwise
+    wu_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WU_BF16", 0) else f32
     if R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
@@ -1113,13 +1115,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                       BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
     elif R:
         L = C * R
-        W = _empty(N, NC, L, K, device=dev, dtype=f32)
-        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
+        W = _empty(N, NC, L, K, device=dev, dtype=wu_dtype)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=wu_dtype)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
-    h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=f32)
+    # chunk-start states in bf16 for low-precision inputs when LINDSL_TUNE_H_BF16=1 (half the state traffic of the
+    # reads); fp32 otherwise
+    h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", 0) else f32
+    h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
