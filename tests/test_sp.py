@@ -130,6 +130,11 @@ def test_gpu_suite_dry_run(tmp_path):
     assert all(r["form"] == "lasp2" and r["phases_s"]["local_fwd"] > 0 and r["phases_s"]["correction_fwd"] > 0
                and r["phases_s"]["correction_bwd"] > 0 and r["extra_bwd_s"] > 0 for r in row["PN"].values())
     assert "P2 f+b" in proc.stdout
+    # the LASP-2 corrections alone: the PyTorch path and the kernels (interpreter: conftest sets TRITON_INTERPRET)
+    cr = res["corrections"]
+    assert set(cr["ms"]) == {"torch", "triton"} and set(cr["ms"]["torch"]) == {"read_fwd", "read_vjp", "terminal"}
+    assert len(cr["errors"]) == 8 and all(v <= 1e-5 for v in cr["errors"].values()), cr["errors"]
+    assert "LASP-2 corrections alone (triton" in proc.stdout
     assert len(res["projection"]) == 6
 
 

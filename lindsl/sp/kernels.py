@@ -71,8 +71,9 @@ def _store_tile_sums(loc_ptr, tot_ptr, x, n, tile, t, t_ok, T, NT, dd, d_ok, D: 
 def _read_fwd_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, out_ptr, T, NT, K: tl.constexpr,
                      V: tl.constexpr, BT: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                      GV: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr):
-    """out[n, t, v-block] = exp(Gv_t) * ((x_t * exp(Gk_t)) @ S[n, :, v-block]); grid (NT, N, V blocks)."""
-    tile, n, vb = tl.program_id(0), tl.program_id(1).to(tl.int64), tl.program_id(2)
+    """out[n, t, v-block] = exp(Gv_t) * ((x_t * exp(Gk_t)) @ S[n, :, v-block]); grid (V blocks, NT, N): the
+    value blocks of one tile run side by side (its x and gates are read from HBM once)."""
+    vb, tile, n = tl.program_id(0), tl.program_id(1), tl.program_id(2).to(tl.int64)
     rows = tl.arange(0, BT)
     t = tile * BT + rows
     t_ok = t < T
@@ -141,9 +142,9 @@ def _read_dstate_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, dr_ptr, part_ptr,
                         K: tl.constexpr, V: tl.constexpr, BT: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                         GK: tl.constexpr, GV: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr):
     """A read's d/dS = sum_t (x_t * exp(Gk_t)) (exp(Gv_t) * dr_t)^T over the TILES tiles of one split of time:
-    part[split, n, :, v-block]; grid (splits, N, V blocks)."""
-    split, n, vb = tl.program_id(0), tl.program_id(1).to(tl.int64), tl.program_id(2)
-    N = tl.num_programs(1)
+    part[split, n, :, v-block]; grid (V blocks, splits, N)."""
+    vb, split, n = tl.program_id(0), tl.program_id(1), tl.program_id(2).to(tl.int64)
+    N = tl.num_programs(2)
     rows = tl.arange(0, BT)
     kk = tl.arange(0, BK)
     k_ok = kk < K
@@ -304,7 +305,7 @@ def read_correction(x, gk, gv, S, before):
     NT = triton.cdiv(T, TILE)
     out = torch.empty(N, T, V, device=x.device, dtype=x.dtype)
     gk_off, gv_off = _offsets(gk, False), _offsets(gv, False)
-    _read_fwd_kernel[(NT, N, triton.cdiv(V, BV))](
+    _read_fwd_kernel[(triton.cdiv(V, BV), NT, N)](
         _arg(x, dummy), _arg(gk, dummy), _arg(gk_off, dummy), _arg(gv, dummy), _arg(gv_off, dummy), _arg(S, dummy),
         out, T, NT, K=K, V=V, BT=TILE, BK=BK, BV=BV, GK=_gate_mode(gk), GV=gv is not None, BEFORE=before,
         PREC=PREC)
@@ -348,7 +349,7 @@ def read_correction_vjp(x, gk, gv, S, dr, before, need):
         tiles = triton.cdiv(NT, splits)
         splits = triton.cdiv(NT, tiles)
         part = torch.empty(splits, N, K, V, device=dev, dtype=f32)
-        _read_dstate_kernel[(splits, N, nvb)](x_, gk_, gk_off_, gv_, gv_off_, dr_, part, T, NT, tiles, K=K, V=V,
+        _read_dstate_kernel[(nvb, splits, N)](x_, gk_, gk_off_, gv_, gv_off_, dr_, part, T, NT, tiles, K=K, V=V,
                                               BT=TILE, BK=BK, BV=BV, GK=GK, GV=gv is not None, BEFORE=before,
                                               PREC=PREC)
         dS = part.sum(0).to(S.dtype)
