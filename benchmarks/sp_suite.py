@@ -26,10 +26,10 @@ Where the time goes (lindsl.sp.runtime; `lindsl plan` says which form a spec run
 forward F, local backward B, P ranks, comm = one exchange.
   * LASP-2 form (identity / scalar / key-vector transitions, affine epilogue: GLA, RetNet, Mamba-2, ...):
     forward = every rank's local forward from zero at once (it yields B_r; A_r is a sum of log-gates), the
-    exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one batched product per read, c_f);
+    exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one fused kernel per read, c_f);
     backward = every rank's local backward with its own cotangents at once (it also yields G_r = dloss/dS_in
-    through the correction graph), the reverse exchange, then the terms linear in the carried cotangent mu
-    (<mu, S_end> through k, v and the gates: two products per input, c_b). Before the forward exchange a rank
+    through the correction's written-out vector-Jacobian products), the reverse exchange, then the terms linear in
+    the carried cotangent mu (the gradient of <mu, S_end> through k, v and the gates, one fused kernel, c_b). Before the forward exchange a rank
     also evaluates its canonical tensors once (the spec's lets, p: elementwise, kept for both corrections; inside
     local_fwd). Critical path of a step: F + p + comm + c_f + B + comm + c_b (allgather; the chain schedules add
     (P-2) hops), against

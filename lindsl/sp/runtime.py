@@ -24,7 +24,8 @@ G_t = sum_(s<=t) g_s from the shard start, and S_in the state carried in:
               o_t += eps(dr) - eps(0) (eps: the epilogue, affine in the reads), and its final state += A S_in.
   backward 1. autograd through 1 and 3 with the rank's own cotangents (dO, dE) at once: the local backward,
               plus the corrections' vector-Jacobian products (written out, read_corrections), which give the
-              input-gradient terms through S_in's reads and G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
+              input-gradient terms through S_in's reads and
+              G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
            2. the reverse exchange: mu = dloss/dS_end of this shard from the later ranks
               (mu_r = G_(r+1) + A_(r+1)^T mu_(r+1));
            3. the terms linear in mu: the gradient of <mu, S_end> with S_end = sum_t D(Gk'_t) k_t v_t^T E(Gv'_t)
@@ -571,6 +572,7 @@ def _exp_gates(g, before):
 
 
 def _read_torch(x, gk, gv, S, before):
+    """One read's correction exp(Gv_t) * ((x_t * exp(Gk_t)) @ S) in PyTorch passes (read_corrections)."""
     ek, ev = _exp_gates(gk, before), _exp_gates(gv, before)
     r = (x if ek is None else x * (ek[..., None] if gk.dim() == 2 else ek)) @ S
     return r if ev is None else r * ev
