@@ -26,10 +26,10 @@ Where the time goes (lindsl.sp.runtime; `lindsl plan` says which form a spec run
 forward F, local backward B, P ranks, comm = one exchange.
   * LASP-2 form (identity / scalar / key-vector transitions, affine epilogue: GLA, RetNet, Mamba-2, ...):
     forward = every rank's local forward from zero at once (it yields B_r; A_r is a sum of log-gates), the
-    exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one batched product per read, c_f);
+    exchange, then the correction o_t += (x_t * exp(G_t)) @ S_in (one fused kernel per read, c_f);
     backward = every rank's local backward with its own cotangents at once (it also yields G_r = dloss/dS_in
-    through the correction graph), the reverse exchange, then the terms linear in the carried cotangent mu
-    (<mu, S_end> through k, v and the gates: two products per input, c_b). Before the forward exchange a rank
+    through the correction's written-out vector-Jacobian products), the reverse exchange, then the terms linear in
+    the carried cotangent mu (the gradient of <mu, S_end> through k, v and the gates, one fused kernel, c_b). Before the forward exchange a rank
     also evaluates its canonical tensors once (the spec's lets, p: elementwise, kept for both corrections; inside
     local_fwd). Critical path of a step: F + p + comm + c_f + B + comm + c_b (allgather; the chain schedules add
     (P-2) hops), against
@@ -42,6 +42,9 @@ forward F, local backward B, P ranks, comm = one exchange.
     + 2 comm: about 1.5x at P = 2 for s = a = 0.35. Phases: summary, scan_fwd, local_fwd, pass1, scan_bwd, pass2.
 The table's "extra f"/"extra b" columns are the form's own work on the critical path (correction_fwd /
 correction_bwd, or summary / pass1); "comm" = scan_fwd + scan_bwd (the exchanges alone), "share" = comm / step.
+Before the benchmark rows, rank 0 times the LASP-2 corrections alone at the first T per rank (corrections_bench:
+Triton kernels against the PyTorch passes, with their relative errors); `--specs "" --bench-specs ""` runs only
+that and the link microbenchmark.
 """
 import argparse
 import datetime
@@ -314,6 +317,51 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
     return row
 
 
+def corrections_bench(cx: Ctx, T, H, D, reps):
+    """The LASP-2 corrections alone on one shard (rank 0; B=1, H heads, K=V=D, a key-vector gate as in GLA, fp32
+    canonical tensors): the read correction (forward), its vector-Jacobian products (autograd through
+    read_corrections: dx, dgk, dS) and the gradient of <mu, S_T> (terminal_grads), ms per path (the Triton kernels
+    on CUDA or under TRITON_INTERPRET=1, the PyTorch passes), and the relative RMS error of every Triton result
+    against the PyTorch one."""
+    from lindsl.check import rel_rms
+    from lindsl.sp.runtime import read_corrections, terminal_grads
+    gen = torch.Generator(device=cx.device).manual_seed(3)
+
+    def rnd(*shape, scale=1.0):
+        return torch.randn(*shape, generator=gen, device=cx.device) * scale
+    gk = torch.nn.functional.logsigmoid(rnd(H, T, D) + 2.0) / 16  # GLA's gate: logsigmoid / 16
+    x, k, v, dr = rnd(H, T, D), rnd(H, T, 1, D), rnd(H, T, 1, D), rnd(H, T, D)
+    S, mu = rnd(H, D, D, scale=0.1), rnd(H, D, D, scale=0.1)
+    paths = ["torch"] + (["triton"] if cx.device.type == "cuda" or os.environ.get("TRITON_INTERPRET") == "1" else [])
+    row = dict(T=T, H=H, D=D, ms={}, errors={})
+    results = {}
+    for path in paths:
+        use_triton = path == "triton"
+        leaves = [t.clone().requires_grad_() for t in (x, gk, S)]
+        core = dict(gk=leaves[1], gv=None, xs=[leaves[0]], timings=["after"])
+
+        def fwd():
+            return read_corrections(core, leaves[2], use_triton)[0]
+
+        def bwd():
+            return torch.autograd.grad(fwd(), leaves, dr)
+
+        def term():
+            return terminal_grads(dict(gk=gk, gv=None, k=k, v=v), mu, S, use_triton)
+        f = cx.timed(fwd, reps, together=False)
+        fb = cx.timed(bwd, reps, together=False)
+        row["ms"][path] = dict(read_fwd=1e3 * f, read_vjp=1e3 * max(fb - f, 0.0), terminal=1e3 * cx.timed(
+            term, reps, together=False))
+        with torch.no_grad():
+            r = fwd().detach()
+        got = term()
+        results[path] = dict(read=r, **dict(zip(("dx", "dgk", "dS"), bwd())),
+                             **{"term_" + n: got[n] for n in ("k", "v", "gk", "S0")})
+    if "triton" in results:
+        row["errors"] = {n: rel_rms(results["triton"][n], results["torch"][n]) for n in results["torch"]}
+    return row
+
+
 def projection(model_fitted):
     """Cost-model projections to P = 8, 64, 256 (8M tokens, H=16, D=128): fitted NVLink constants for P=8,
     the InfiniBand profile beyond one host."""
@@ -365,6 +413,14 @@ def table(res):
             lines.append(f"{row['spec']:16s} {row['T_rank']:7d} P=1: {p1['error']}")
     if res.get("skipped"):
         lines.append(f"not run (time budget): {res['skipped']}")
+    cr = res.get("corrections")
+    if cr:
+        for path, m in cr["ms"].items():
+            lines.append(f"LASP-2 corrections alone ({path}, T={cr['T']}, H={cr['H']}, D={cr['D']}): " + ", ".join(
+                f"{k} {v:.3f} ms" for k, v in m.items()))
+        if cr["errors"]:
+            lines.append("  triton vs torch, relative RMS: " + ", ".join(f"{k} {v:.1e}" for k, v in
+                                                                         cr["errors"].items()))
     for p in res.get("projection", []):
         alts = ", ".join(f"{k} {1e3 * v:.2f} ms" for k, v in p["alternatives"].items())
         lines.append(f"projection {p['spec']:16s} P={p['P']:4d} ({p['model']}): {p['chosen']}; {alts}")
@@ -420,13 +476,21 @@ def main_worker(rank, world, args, store=None):
     res["link"] = link
     log(f"link: alpha {1e6 * link['alpha_s']:.1f} us, {link['bandwidth_Bps'] / 1e9:.1f} GB/s")
     dump()
+    sizes_T = [16] if dry else [int(x) * 1024 for x in args.t_rank.split(",")]
+    if rank == 0:
+        row = corrections_bench(cx, sizes_T[0], H, D, 1 if dry else args.reps)
+        res["corrections"] = row
+        log(f"LASP-2 corrections alone, T={row['T']}: " + "; ".join(
+            f"{p} " + ", ".join(f"{k} {v:.3f} ms" for k, v in m.items()) for p, m in row["ms"].items()) + (
+            "; triton vs torch rel. RMS " + ", ".join(f"{k} {v:.1e}" for k, v in row["errors"].items())
+            if row["errors"] else ""))
+        dump()
     from lindsl.sp.plan import PROFILES, LinkModel
     base = PROFILES["gloo" if dry else "nvlink"]
     model = None
     if math.isfinite(link["bandwidth_Bps"]):
         model = LinkModel("fitted", link["alpha_s"], link["bandwidth_Bps"], base.flops, base.mem, base.ring,
                           base.overhead)
-    sizes_T = [16] if dry else [int(x) * 1024 for x in args.t_rank.split(",")]
     reps = 1 if dry else args.reps
     for T_rank in sizes_T:  # every spec at one size before the next size: a budget cut keeps both specs
         for name in [s for s in args.bench_specs.split(",") if s]:

@@ -130,6 +130,11 @@ def test_gpu_suite_dry_run(tmp_path):
     assert all(r["form"] == "lasp2" and r["phases_s"]["local_fwd"] > 0 and r["phases_s"]["correction_fwd"] > 0
                and r["phases_s"]["correction_bwd"] > 0 and r["extra_bwd_s"] > 0 for r in row["PN"].values())
     assert "P2 f+b" in proc.stdout
+    # the LASP-2 corrections alone: the PyTorch path and the kernels (interpreter: conftest sets TRITON_INTERPRET)
+    cr = res["corrections"]
+    assert set(cr["ms"]) == {"torch", "triton"} and set(cr["ms"]["torch"]) == {"read_fwd", "read_vjp", "terminal"}
+    assert len(cr["errors"]) == 8 and all(v <= 1e-5 for v in cr["errors"].values()), cr["errors"]
+    assert "LASP-2 corrections alone (triton" in proc.stdout
     assert len(res["projection"]) == 6
 
 
@@ -149,11 +154,12 @@ def test_blocked_time_cumsum_matches_cumsum(T):
 
 
 def test_lasp2_gate_gradient_math():
-    """The LASP-2 corrections (lindsl.sp.runtime): their values and gate gradients against the step-by-step
-    recurrence from S0 (autograd through the loop) and against the closed forms in terminal_value's docstring,
-    fp64, for a key-vector gate with a value gate, a scalar gate, and "before"/"after" reads."""
+    """The LASP-2 corrections (lindsl.sp.runtime): their values and gradients (the reads' written-out
+    vector-Jacobian products, terminal_grads) against the step-by-step recurrence from S0 (autograd through the
+    loop) and against the closed forms in terminal_grads' docstring, fp64, for a key-vector gate with a value gate,
+    a scalar gate, and "before"/"after" reads."""
     import torch
-    from lindsl.sp.runtime import end_correction, read_corrections, terminal_value
+    from lindsl.sp.runtime import end_correction, read_corrections, terminal_grads
     torch.manual_seed(0)
     N, T, P, K, V = 3, 7, 2, 4, 5
     for scalar in (False, True):
@@ -166,10 +172,12 @@ def test_lasp2_gate_gradient_math():
         leaves = [t.clone().requires_grad_() for t in (gk, gv, k, v, xa, xb, S0)]
         core = dict(gk=leaves[0], gv=leaves[1], k=leaves[2], v=leaves[3], xs=[leaves[4], leaves[5]],
                     timings=["after", "before"])
-        # the corrections' values and gradients
+        # the corrections' values and gradients: reads through their autograd.Function, <mu, S_T> by terminal_grads
         ra, rb = read_corrections(core, leaves[6])
-        val = terminal_value(core, mu, leaves[6]) + (ra * dra).sum() + (rb * drb).sum()
-        got = torch.autograd.grad(val, leaves)
+        val = (ra * dra).sum() + (rb * drb).sum()
+        got = torch.autograd.grad(val, leaves, allow_unused=True)  # k, v: only through <mu, S_T>
+        tg = terminal_grads(dict(gk=gk, gv=gv, k=k, v=v), mu, S0)
+        got = [(0 if a is None else a) + b for a, b in zip(got, [tg["gk"], tg["gv"], tg["k"], tg["v"], 0, 0, tg["S0"]])]
         # the recurrence token by token: reads of S_t (after) and S_{t-1} (before), <mu, S_T>
         ref_leaves = [t.clone().requires_grad_() for t in (gk, gv, k, v, xa, xb, S0)]
         g_, gv_, k_, v_, xa_, xb_, S = ref_leaves
@@ -180,6 +188,7 @@ def test_lasp2_gate_gradient_math():
             S = d * S * gv_[:, t].exp()[:, None, :] + torch.einsum("npk,npv->nkv", k_[:, t], v_[:, t])
             ref = ref + (torch.einsum("nkv,nk->nv", S, xa_[:, t]) * dra[:, t]).sum()
             ref = ref + (torch.einsum("nkv,nk->nv", prev, xb_[:, t]) * drb[:, t]).sum()
+        S_end = S.detach()
         ref = ref + (S * mu).sum()
         # (the recurrence includes the zero-state parts of the reads, which do not depend on S0 nor on the reads'
         # gates through S0; subtract them by running it from S0 = 0)
@@ -196,14 +205,13 @@ def test_lasp2_gate_gradient_math():
         want = torch.autograd.grad(ref, ref_leaves)
         want0 = torch.autograd.grad(zero, z_leaves)
         # value: recurrence = zero-state reads + corrections + <mu, S_T>
+        val = val + (S_end * mu).sum()
         assert abs(float((ref - zero - val).detach())) <= 1e-12 * max(1.0, abs(float(ref.detach())))
         for j, (a, b) in enumerate(zip(got, want)):
             b = b - want0[j] if j < 6 else b
             assert torch.allclose(a, b, rtol=1e-11, atol=1e-11), (scalar, j, float((a - b).abs().max()))
-        # the closed form of the terminal gate gradients (terminal_value's docstring)
-        gk_, gv3, k3, v3, S03 = [t.clone().requires_grad_() for t in (gk, gv, k, v, S0)]
-        tv = terminal_value(dict(gk=gk_, gv=gv3, k=k3, v=v3), mu, S03)
-        dgk, dgv = torch.autograd.grad(tv, [gk_, gv3])
+        # the closed form of the terminal gate gradients (terminal_grads' docstring)
+        dgk, dgv = tg["gk"], tg["gv"]
         rc = lambda g: torch.flip(torch.cumsum(torch.flip(g, [1]), 1), [1]) - g  # noqa: E731  sum_{s>t}
         Gk_b = rc(gk)
         kt = k * (Gk_b.exp()[:, :, None, None] if scalar else Gk_b.exp()[:, :, None, :])

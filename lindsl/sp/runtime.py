@@ -23,15 +23,18 @@ G_t = sum_(s<=t) g_s from the shard start, and S_in the state carried in:
               dr_t = exp(Gv_t) * ((x_t * exp(Gk_t)) @ S_in)   (G_(t-1) for reads before the update),
               o_t += eps(dr) - eps(0) (eps: the epilogue, affine in the reads), and its final state += A S_in.
   backward 1. autograd through 1 and 3 with the rank's own cotangents (dO, dE) at once: the local backward,
-              plus the corrections' vector-Jacobian products, which give the input-gradient terms through S_in's
-              reads and G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
+              plus the corrections' vector-Jacobian products (written out, read_corrections), which give the
+              input-gradient terms through S_in's reads and
+              G_r = dloss_r/dS_in = sum_t (x_t exp(Gk_t)) (exp(Gv_t) d(dr_t))^T + A^T dE;
            2. the reverse exchange: mu = dloss/dS_end of this shard from the later ranks
               (mu_r = G_(r+1) + A_(r+1)^T mu_(r+1));
            3. the terms linear in mu: the gradient of <mu, S_end> with S_end = sum_t D(Gk'_t) k_t v_t^T E(Gv'_t)
               + A S_0 (Gk'_t = sum_(s>t) gk_s; S_0 = S_in, or the user's initial state where the last
-              sequence starts here) with respect to k, v, the gates and S_0 (terminal_value: two K x V products
+              sequence starts here) with respect to k, v, the gates and S_0 (terminal_grads: two K x V products
               per input and token; its docstring writes out the exact gate-gradient sums).
   Critical path at P = 2: F + comm + c_f (forward), B + comm + c_b (backward), with c_f, c_b the corrections.
+  The corrections run as Triton kernels (lindsl.sp.kernels) where the op runs its Triton engine (CUDA, or
+  backend="triton" under TRITON_INTERPRET=1), else as PyTorch passes; both evaluate the same explicit formulas.
 
 Summary-first form (dense K x K transitions: delta rule, Gated DeltaNet, KDA, RWKV-7, MoM; or outputs not
 affine in the reads: linear_attn_normalized). The carried state reaches token t through the product of the
@@ -218,6 +221,7 @@ class _Executor:
         self.sizes, self.B, self.T, self.H = sizes, B, T, H
         self.dtype = torch.float64 if ref.dtype == torch.float64 else torch.float32
         self.device = ref.device
+        self.use_triton = mod.pick_backend(ref, self.backend) == "triton"  # the corrections' kernels (LASP-2 form)
         self.comm_device = ref.device
         self.bounds = None
         if self.cu_seqlens is not None:
@@ -531,11 +535,6 @@ class _SPFunction(torch.autograd.Function):
 
 
 # ------------------------------------------------------------------ LASP-2 (diagonal transitions)
-def _exp_k(G):
-    """exp of a key log-gate sum [N, T] (scalar) or [N, T, K], shaped to multiply [N, T, K]."""
-    return G.exp()[..., None] if G.dim() == 2 else G.exp()
-
-
 def _cumsum_time(g, block=64):
     """Inclusive cumulative sum along time (dim 1) of [N, T, ...], in blocks: sums within blocks of `block` tokens,
     then over the block totals. Same values as torch.cumsum(g, 1) up to fp rounding, but on CUDA a scan along an
@@ -560,33 +559,83 @@ def _cums(g):
     return inc, torch.cat([torch.zeros_like(g[:, :1]), inc[:, :-1]], 1)
 
 
-def _rcums(g):
-    """Reverse exclusive cumulative sums sum_{s>t} g_s along time (summed from the end: accurate near the end,
-    where the terms of B_r weigh most)."""
+def _rcums(g, inclusive=False):
+    """Reverse cumulative sums sum_{s>t} g_s (sum_{s>=t} when inclusive) along time (summed from the end: accurate
+    near the end, where the terms of B_r weigh most)."""
     r = torch.flip(_cumsum_time(torch.flip(g, [1])), [1])
-    return torch.cat([r[:, 1:], torch.zeros_like(g[:, :1])], 1)
+    return r if inclusive else torch.cat([r[:, 1:], torch.zeros_like(g[:, :1])], 1)
 
 
-def read_corrections(core, S):
+def _exp_gates(g, before):
+    """exp of the cumulative log-gates of reads after (inclusive sums) or before (exclusive) the update."""
+    return None if g is None else _cums(g)[1 if before else 0].exp()
+
+
+def _read_torch(x, gk, gv, S, before):
+    """One read's correction exp(Gv_t) * ((x_t * exp(Gk_t)) @ S) in PyTorch passes (read_corrections)."""
+    ek, ev = _exp_gates(gk, before), _exp_gates(gv, before)
+    r = (x if ek is None else x * (ek[..., None] if gk.dim() == 2 else ek)) @ S
+    return r if ev is None else r * ev
+
+
+def _read_vjp_torch(x, gk, gv, S, dr, before, need):
+    """(dx, dgk, dgv, dS) of _read_torch: read_corrections' docstring, in fp32/fp64 PyTorch passes."""
+    ek, ev = _exp_gates(gk, before), _exp_gates(gv, before)
+    if ek is not None and gk.dim() == 2:
+        ek = ek[..., None]
+    u = dr if ev is None else dr * ev
+    xe = x if ek is None else x * ek
+    y = u @ S.transpose(1, 2)
+    dx = y if ek is None else ek * y
+    dgk = dgv = dS = None
+    if gk is not None and need[1]:
+        h = xe * y
+        dgk = _rcums(h.sum(-1) if gk.dim() == 2 else h, inclusive=not before)
+    if gv is not None and need[2]:
+        dgv = _rcums(u * (xe @ S), inclusive=not before)
+    if need[3]:
+        dS = xe.transpose(1, 2) @ u
+    return (dx if need[0] else None), dgk, dgv, dS
+
+
+class _ReadCorrection(torch.autograd.Function):
+    """One read's correction exp(Gv_t) * ((x_t * exp(Gk_t)) @ S) with its vector-Jacobian products written out
+    (read_corrections); Triton kernels (lindsl.sp.kernels) or PyTorch passes, no autograd graph inside."""
+
+    @staticmethod
+    def forward(ctx, x, gk, gv, S, before, use_triton):
+        ctx.save_for_backward(x, gk, gv, S)
+        ctx.before, ctx.use_triton = before, use_triton
+        if use_triton:
+            from . import kernels
+            return kernels.read_correction(x, gk, gv, S, before)
+        return _read_torch(x, gk, gv, S, before)
+
+    @staticmethod
+    def backward(ctx, dr):
+        x, gk, gv, S = ctx.saved_tensors
+        need = ctx.needs_input_grad[:4]
+        if ctx.use_triton:
+            from . import kernels
+            grads = kernels.read_correction_vjp(x, gk, gv, S, dr.contiguous(), ctx.before, need)
+        else:
+            grads = _read_vjp_torch(x, gk, gv, S, dr, ctx.before, need)
+        return (*grads, None, None)
+
+
+def read_corrections(core, S, use_triton=False):
     """What the carried state S = S_in [N, K, V] adds to each read of one segment (engine layout [N, T, V]):
     S_t = S_t^0 + diag(exp(Gk_t)) S diag(exp(Gv_t)) for diagonal transitions, so a read S_t^T x_t ("after") or
     S_{t-1}^T x_t ("before") gains exp(Gv) * ((x_t * exp(Gk)) @ S) with the inclusive (after) or exclusive
-    (before) cumulative log-gates. One batched product per read.
+    (before) cumulative log-gates. One fused pass per read (use_triton) or a few PyTorch passes.
 
-    Its vector-Jacobian products for a read cotangent dr_t (from the epilogue), with y_t = S (exp(Gv_t) * dr_t):
+    Its vector-Jacobian products for a read cotangent dr_t (from the epilogue), with y_t = S (exp(Gv_t) * dr_t),
+    computed explicitly by _ReadCorrection.backward:
         d/dS = sum_t (x_t * exp(Gk_t)) (exp(Gv_t) * dr_t)^T        (part of G_r, sent in the reverse exchange)
         d/dx_t = exp(Gk_t) * y_t,   d/dgk_s = sum_{t >= s} x_t * exp(Gk_t) * y_t   (t > s for "before" reads)
         d/dgv_s = sum_{t >= s} exp(Gv_t) * dr_t * (S^T (exp(Gk_t) * x_t))            (likewise)"""
-    gk, gv = core["gk"], core["gv"]
-    Gk = _cums(gk) if gk is not None else None
-    Gv = _cums(gv) if gv is not None else None
-    out = []
-    for x, timing in zip(core["xs"], core["timings"]):
-        j = 0 if timing == "after" else 1
-        xt = x if Gk is None else x * _exp_k(Gk[j])
-        r = xt @ S.to(xt.dtype)
-        out.append(r if Gv is None else r * Gv[j].exp())
-    return out
+    return [_ReadCorrection.apply(x, core["gk"], core["gv"], S.to(x.dtype), timing == "before", use_triton)
+            for x, timing in zip(core["xs"], core["timings"])]
 
 
 def end_correction(core, S):
@@ -601,33 +650,54 @@ def end_correction(core, S):
     return y
 
 
-def terminal_value(core, mu, S0):
-    """<mu, S_T> of one segment as a differentiable function of its canonical tensors (mu, the cotangent of its
-    final state, held fixed):  S_T = sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t)) + A S0  with the
+def terminal_grads(core, mu, S0, use_triton=False):
+    """The gradient of <mu, S_T> for one segment with respect to its canonical tensors (mu, the cotangent of its
+    final state, held fixed): S_T = sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t)) + A S0 with the
     reverse exclusive sums Gk'_t = sum_{s>t} gk_s (Gv' likewise) and S0 the state at the segment start (None:
-    zero). Its gradient is the part of the input gradients linear in mu (two K x V products per input and token:
-    k' @ mu forward, (v' * d) mu^T backward).
-
-    Gate gradients (exact; tests/test_sp.py::test_lasp2_gate_gradient_math checks them against the closed form
-    and the step-by-step recurrence). With k'_tp = exp(Gk'_t) * k_tp, v'_tp = exp(Gv'_t) * v_tp,
-    h_t = sum_p k'_tp * (mu v'_tp) in R^K and, for a value gate, w_t = sum_p v'_tp * (mu^T k'_tp) in R^V:
-        d<mu, S_T>/d gk_s = sum_{t<s} h_t + exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))      (Gk'_t holds gk_s iff t < s)
-        d<mu, S_T>/d gv_s = sum_{t<s} w_t + exp(Gv_T) * colsum(S0 * mu * exp(Gk_T))
-    (a scalar gate: the key-vector formula summed over K). Autograd through this expression computes exactly
-    these sums (the exclusive cumulative sums' vector-Jacobian products)."""
+    zero). Returns {"k", "v", "gk", "gv", "S0": gradient or None}: the part of the input gradients linear in mu.
+    With k'_tp = exp(Gk'_t) * k_tp, v'_tp = exp(Gv'_t) * v_tp:
+        dk_tp = exp(Gk'_t) * (mu v'_tp),   dv_tp = exp(Gv'_t) * (mu^T k'_tp),   dS0 = A^T mu
+    and, with h_t = sum_p k_tp * dk_tp in R^K and w_t = sum_p v_tp * dv_tp in R^V (Gk'_t holds gk_s iff t < s),
+        d/dgk_s = sum_{t<s} h_t + exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))
+        d/dgv_s = sum_{t<s} w_t + exp(Gv_T) * colsum(S0 * mu * exp(Gk_T))
+    (a scalar gate: the key-vector formula summed over K). One fused pass over the tokens (use_triton) or a few
+    PyTorch passes; tests/test_sp.py checks them against autograd and the step-by-step recurrence."""
     gk, gv, k, v = core["gk"], core["gv"], core["k"], core["v"]
     mu = mu.to(k.dtype if k is not None else mu.dtype)
-    val = None
-    if k is not None and k.shape[2]:
-        kt = k if gk is None else k * (_rcums(gk).exp()[..., None, None] if gk.dim() == 2 else
-                                       _rcums(gk).exp()[:, :, None, :])
-        vt = v if gv is None else v * _rcums(gv).exp()[:, :, None, :]
-        N, T, P, K = kt.shape
-        val = ((kt.reshape(N, T * P, K) @ mu) * vt.reshape(N, T * P, -1)).sum()
+    out = dict(k=None, v=None, gk=None, gv=None, S0=None)
+    const_k = const_v = None
     if S0 is not None:
-        t = (end_correction(core, S0.to(mu.dtype)) * mu).sum()
-        val = t if val is None else val + t
-    return val
+        dS0 = end_correction(core, mu)  # A is diagonal on both sides: A^T mu = A mu
+        out["S0"] = dS0
+        m = S0.to(mu.dtype) * dS0
+        const_k = None if gk is None else (m.sum((1, 2)) if gk.dim() == 2 else m.sum(2))
+        const_v = None if gv is None else m.sum(1)
+    if k is None or not k.shape[2]:
+        out["gk"] = None if const_k is None else const_k[:, None].expand(gk.shape).contiguous()
+        out["gv"] = None if const_v is None else const_v[:, None].expand(gv.shape).contiguous()
+        return out
+    if use_triton:
+        from . import kernels
+        out["k"], out["v"], out["gk"], out["gv"] = kernels.terminal_grads(k, v, gk, gv, mu, const_k, const_v)
+        return out
+    N, T, P, K = k.shape
+    ek = None if gk is None else _rcums(gk).exp()
+    ek = None if ek is None else (ek[:, :, None, None] if gk.dim() == 2 else ek[:, :, None, :])
+    ev = None if gv is None else _rcums(gv).exp()[:, :, None, :]
+    kt = k if ek is None else k * ek
+    vt = v if ev is None else v * ev
+    mv = (vt.reshape(N, T * P, -1) @ mu.transpose(1, 2)).reshape(k.shape)
+    mk = (kt.reshape(N, T * P, K) @ mu).reshape(v.shape)
+    out["k"] = mv if ek is None else mv * ek
+    out["v"] = mk if ev is None else mk * ev
+    if gk is not None:
+        h = (k * out["k"]).sum(2)
+        out["gk"] = _cums(h.sum(-1) if gk.dim() == 2 else h)[1]
+        out["gk"] = out["gk"] if const_k is None else out["gk"] + const_k[:, None]
+    if gv is not None:
+        w = (v * out["v"]).sum(2)
+        out["gv"] = _cums(w)[1] if const_v is None else _cums(w)[1] + const_v[:, None]
+    return out
 
 
 def _add_front(o, d):
@@ -678,7 +748,7 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
             with mode():
                 carry_leaves = [x.detach().requires_grad_(grad) for x in X]
                 cores, epilogue = first[4], first[5]
-                dr = [read_corrections(c, S) for c, S in zip(cores, carry_leaves)]
+                dr = [read_corrections(c, S, ex.use_triton) for c, S in zip(cores, carry_leaves)]
                 zero = [[torch.zeros_like(r) for r in rs] for rs in dr]
                 # the epilogue is affine in the reads: its linear part applied to the read corrections
                 for j, (a, b) in enumerate(zip(epilogue(dr), epilogue(zero))):
@@ -699,7 +769,7 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
 def _backward_lasp2(ctx, *grads):
     """Local backward with the rank's own cotangents at once (it also gives G_r = d(own loss)/dS_in through the
     forward corrections), the reverse exchange (mu = the cotangent of this shard's end state from later ranks),
-    then the gradient of <mu, S_end> (terminal_value): the terms linear in mu."""
+    then the gradient of <mu, S_end> (terminal_grads): the terms linear in mu."""
     ex = ctx.ex
     outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
     n_out = len(outs)
@@ -721,23 +791,24 @@ def _backward_lasp2(ctx, *grads):
         mu = ex.scan(ctx.Ls, ctx.Rs, G, reverse=True)
     with _Phase(ex, "correction_bwd"):
         if terminal:
-            with torch.enable_grad():
-                fl = ctx.last
-                val = None
-                for i, (cr, m) in enumerate(zip(fl[4], mu)):
-                    if reuse:
-                        S0 = carry_leaves[i].detach()
-                    else:  # the last sequence starts here: from the user's initial state (or zero)
-                        init = leaves_init[i]
+            pairs = []
+            for i, (cr, m) in enumerate(zip(ctx.last[4], mu)):
+                if reuse:
+                    S0 = carry_leaves[i].detach()
+                else:  # the last sequence starts here: from the user's initial state (or zero)
+                    init = leaves_init[i]
+                    with torch.enable_grad():
                         S0 = None if init is None else (init[ex.seqs[-1]:ex.seqs[-1] + 1] if ex.bounds is not None
                                                         else init)
                         S0 = None if S0 is None else S0.reshape(-1, cr["K"], cr["V"])
-                    t = terminal_value(cr, m, S0)
-                    if t is not None:
-                        val = t if val is None else val + t
-                if val is not None and val.requires_grad:
-                    g3 = torch.autograd.grad(val, wants, allow_unused=True)
-                    g_in = [a if b is None else (b if a is None else a + b) for a, b in zip(g_in, g3)]
+                with torch.no_grad():
+                    got = terminal_grads(cr, m, S0, ex.use_triton)
+                for name, x in (("k", cr["k"]), ("v", cr["v"]), ("gk", cr["gk"]), ("gv", cr["gv"]), ("S0", S0)):
+                    if got[name] is not None and x.requires_grad:
+                        pairs.append((x, got[name].to(x.dtype)))
+            if pairs:  # through the prologue (the spec's lets) to the inputs
+                g3 = torch.autograd.grad([x for x, _ in pairs], wants, [g for _, g in pairs], allow_unused=True)
+                g_in = [a if b is None else (b if a is None else a + b) for a, b in zip(g_in, g3)]
     return (None, *_leaf_grads(leaves_in + leaves_init, g_in))
 
 
