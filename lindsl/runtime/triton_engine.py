@@ -1121,9 +1121,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     fused = not loop and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads)
-    # chunk-start states in bf16 for low-precision inputs when LINDSL_TUNE_H_BF16=1 (half the state traffic of the
-    # reads); fp32 otherwise
-    h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", 0) else f32
+    # chunk-start states in bf16 for low-precision inputs without rank-one factors (half the reads' state traffic:
+    # gla fwd+bwd 23.1 -> 20.5 ms, retnet 6.70 -> 6.45, checks green at gate x10); fp32 with rank-one factors, where
+    # bf16 states put Gated DeltaNet's gate gradient at 5e-2 (benchmarks/NOTES.md, v6). LINDSL_TUNE_H_BF16 overrides
+    h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(not R)) else f32
     h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
@@ -1143,7 +1144,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", ACCURATE) if R else precision,
-                                             COLW=bool(R and GV), num_stages=_knob("STATE_STAGES", 2 if fast else 1),
+                                             COLW=bool(R and GV), num_stages=_knob("STATE_STAGES", 2 if fast or not R else 1),
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
