@@ -39,7 +39,7 @@ def _gates(g_ptr, off_ptr, n, tile, rows, t, T, NT, dd, d_ok, D: tl.constexpr, M
         src = t
         ok = t < T
     if MODE == 2:
-        g = tl.load(g_ptr + (n * T + src[:, None]) * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
+        g = tl.load(g_ptr + n * T * D + src[:, None] * D + dd[None, :], mask=ok[:, None] & d_ok[None, :],
                     other=0.).to(tl.float32)
         off = tl.load(off_ptr + (n * NT + tile) * D + dd, mask=d_ok, other=0.)
         return tl.cumsum(g, 0, reverse=REVERSE) + off[None, :]
@@ -60,7 +60,7 @@ def _store_tile_sums(loc_ptr, tot_ptr, x, n, tile, t, t_ok, T, NT, dd, d_ok, D: 
     if EXCLUSIVE:
         c = c - x
     if MODE == 2:
-        tl.store(loc_ptr + (n * T + t[:, None]) * D + dd[None, :], c, mask=t_ok[:, None] & d_ok[None, :])
+        tl.store(loc_ptr + n * T * D + t[:, None] * D + dd[None, :], c, mask=t_ok[:, None] & d_ok[None, :])
         tl.store(tot_ptr + (n * NT + tile) * D + dd, tl.sum(x, 0), mask=d_ok)
     else:
         tl.store(loc_ptr + n * T + t, c, mask=t_ok)
@@ -81,7 +81,7 @@ def _read_fwd_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, out_ptr, T, N
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
-    x = tl.load(x_ptr + (n * T + t[:, None]) * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+    x = tl.load(x_ptr + n * T * K + t[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
                 other=0.).to(tl.float32)
     if GK > 0:
         x = x * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, False, BEFORE, BT))
@@ -90,7 +90,7 @@ def _read_fwd_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, out_ptr, T, N
     r = tl.dot(x, S, input_precision=PREC)
     if GV:
         r = r * tl.exp(_gates(gv_ptr, gv_off, n, tile, rows, t, T, NT, vv, v_ok, V, 2, False, BEFORE, BT))
-    tl.store(out_ptr + (n * T + t[:, None]) * V + vv[None, :], r.to(out_ptr.dtype.element_ty),
+    tl.store(out_ptr + n * T * V + t[:, None] * V + vv[None, :], r.to(out_ptr.dtype.element_ty),
              mask=t_ok[:, None] & v_ok[None, :])
 
 
@@ -108,7 +108,7 @@ def _read_vjp_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, dr_ptr, dx_pt
     t_ok = t < T
     kk = tl.arange(0, BK)
     k_ok = kk < K
-    x = tl.load(x_ptr + (n * T + t[:, None]) * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+    x = tl.load(x_ptr + n * T * K + t[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
                 other=0.).to(tl.float32)
     if GK > 0:
         x = x * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, False, BEFORE, BT))
@@ -117,7 +117,7 @@ def _read_vjp_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, dr_ptr, dx_pt
     for v0 in tl.static_range(0, V, BV):
         vv = v0 + tl.arange(0, BV)
         v_ok = vv < V
-        u = tl.load(dr_ptr + (n * T + t[:, None]) * V + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
+        u = tl.load(dr_ptr + n * T * V + t[:, None] * V + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
                     other=0.).to(tl.float32)
         if GV:
             u = u * tl.exp(_gates(gv_ptr, gv_off, n, tile, rows, t, T, NT, vv, v_ok, V, 2, False, BEFORE, BT))
@@ -131,7 +131,7 @@ def _read_vjp_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, dr_ptr, dx_pt
         dx = y
         if GK > 0:
             dx = y * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, False, BEFORE, BT))
-        tl.store(dx_ptr + (n * T + t[:, None]) * K + kk[None, :], dx.to(dx_ptr.dtype.element_ty),
+        tl.store(dx_ptr + n * T * K + t[:, None] * K + kk[None, :], dx.to(dx_ptr.dtype.element_ty),
                  mask=t_ok[:, None] & k_ok[None, :])
     if GK > 0 and NEED_GK:
         _store_tile_sums(hk_ptr, hk_tot, xe * y, n, tile, t, t_ok, T, NT, kk, k_ok, K, GK, True, BEFORE)
@@ -154,11 +154,11 @@ def _read_dstate_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, dr_ptr, part_ptr,
     for tile in range(split * TILES, tl.minimum(split * TILES + TILES, NT)):
         t = tile * BT + rows
         t_ok = t < T
-        x = tl.load(x_ptr + (n * T + t[:, None]) * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+        x = tl.load(x_ptr + n * T * K + t[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
                     other=0.).to(tl.float32)
         if GK > 0:
             x = x * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, False, BEFORE, BT))
-        u = tl.load(dr_ptr + (n * T + t[:, None]) * V + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
+        u = tl.load(dr_ptr + n * T * V + t[:, None] * V + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
                     other=0.).to(tl.float32)
         if GV:
             u = u * tl.exp(_gates(gv_ptr, gv_off, n, tile, rows, t, T, NT, vv, v_ok, V, 2, False, BEFORE, BT))
@@ -182,7 +182,7 @@ def _terminal_kernel(k_ptr, v_ptr, gk_ptr, gk_off, gv_ptr, gv_off, mu_ptr, dk_pt
     t_ok = t < T
     kk = tl.arange(0, BK)
     k_ok = kk < K
-    k_at = k_ptr + ((n * T + t[:, None]) * P + p) * K + kk[None, :]
+    k_at = k_ptr + (n * T * P + p) * K + t[:, None] * (P * K) + kk[None, :]
     kd = tl.load(k_at, mask=t_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
     if GK > 0:
         kd = kd * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, True, True, BT))
@@ -190,7 +190,7 @@ def _terminal_kernel(k_ptr, v_ptr, gk_ptr, gk_off, gv_ptr, gv_off, mu_ptr, dk_pt
     for v0 in tl.static_range(0, V, BV):
         vv = v0 + tl.arange(0, BV)
         v_ok = vv < V
-        v_in = tl.load(v_ptr + ((n * T + t[:, None]) * P + p) * V + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
+        v_in = tl.load(v_ptr + (n * T * P + p) * V + t[:, None] * (P * V) + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
                        other=0.).to(tl.float32)
         ev = tl.full([BT, 1], 1.0, tl.float32)
         if GV:
@@ -199,7 +199,7 @@ def _terminal_kernel(k_ptr, v_ptr, gk_ptr, gk_off, gv_ptr, gv_off, mu_ptr, dk_pt
                      other=0.).to(tl.float32)
         mv += tl.dot(v_in * ev, tl.trans(mu), input_precision=PREC)
         dv = ev * tl.dot(kd, mu, input_precision=PREC)
-        tl.store(dv_ptr + ((n * T + t[:, None]) * P + p) * V + vv[None, :], dv.to(dv_ptr.dtype.element_ty),
+        tl.store(dv_ptr + (n * T * P + p) * V + t[:, None] * (P * V) + vv[None, :], dv.to(dv_ptr.dtype.element_ty),
                  mask=t_ok[:, None] & v_ok[None, :])
         if GV:
             _store_tile_sums(hv_ptr + p * N * T * V, hv_tot + p * N * NT * V, v_in * dv, n, tile, t, t_ok, T, NT,
@@ -207,7 +207,7 @@ def _terminal_kernel(k_ptr, v_ptr, gk_ptr, gk_off, gv_ptr, gv_off, mu_ptr, dk_pt
     dk = mv  # k and exp(Gk') are reloaded, not kept through the loop (registers)
     if GK > 0:
         dk = mv * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, True, True, BT))
-    tl.store(dk_ptr + ((n * T + t[:, None]) * P + p) * K + kk[None, :], dk.to(dk_ptr.dtype.element_ty),
+    tl.store(dk_ptr + (n * T * P + p) * K + t[:, None] * (P * K) + kk[None, :], dk.to(dk_ptr.dtype.element_ty),
              mask=t_ok[:, None] & k_ok[None, :])
     if GK > 0:
         k_in = tl.load(k_at, mask=t_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
@@ -228,8 +228,8 @@ def _add_tile_offsets_kernel(loc_ptr, off_ptr, out_ptr, T, NT, PARTS: tl.constex
     mask = t_ok[:, None] & d_ok[None, :]
     acc = tl.load(off_ptr + (n * NT + tile) * D + dd, mask=d_ok, other=0.)[None, :] + tl.zeros([BT, BD], tl.float32)
     for p in tl.static_range(PARTS):
-        acc += tl.load(loc_ptr + ((p * N + n) * T + t[:, None]) * D + dd[None, :], mask=mask, other=0.)
-    tl.store(out_ptr + (n * T + t[:, None]) * D + dd[None, :], acc.to(out_ptr.dtype.element_ty), mask=mask)
+        acc += tl.load(loc_ptr + (p * N + n) * T * D + t[:, None] * D + dd[None, :], mask=mask, other=0.)
+    tl.store(out_ptr + n * T * D + t[:, None] * D + dd[None, :], acc.to(out_ptr.dtype.element_ty), mask=mask)
 
 
 # ------------------------------------------------------------------ launchers
