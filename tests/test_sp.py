@@ -133,7 +133,8 @@ def test_gpu_suite_dry_run(tmp_path):
     # the LASP-2 corrections alone: the PyTorch path and the kernels (interpreter: conftest sets TRITON_INTERPRET)
     cr = res["corrections"]
     assert set(cr["ms"]) == {"torch", "triton"} and set(cr["ms"]["torch"]) == {"read_fwd", "read_vjp", "terminal"}
-    assert len(cr["errors"]) == 8 and all(v <= 1e-5 for v in cr["errors"].values()), cr["errors"]
+    assert set(cr["ms"]["triton"]) == {"read_fwd", "read_vjp"}
+    assert len(cr["errors"]) == 4 and all(v <= 1e-5 for v in cr["errors"].values()), cr["errors"]
     assert "LASP-2 corrections alone (triton" in proc.stdout
     assert len(res["projection"]) == 6
 

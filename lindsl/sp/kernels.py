@@ -168,54 +168,6 @@ def _read_dstate_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, dr_ptr, part_ptr,
 
 
 @triton.jit
-def _terminal_kernel(k_ptr, v_ptr, gk_ptr, gk_off, gv_ptr, gv_off, mu_ptr, dk_ptr, dv_ptr, hk_ptr, hk_tot, hv_ptr,
-                     hv_tot, T, NT, P: tl.constexpr, K: tl.constexpr, V: tl.constexpr, DK: tl.constexpr,
-                     BT: tl.constexpr,
-                     BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr, GV: tl.constexpr, PREC: tl.constexpr):
-    """The gradient of <mu, S_T> through one input p of one tile (grid (NT, N, P)), with k' = exp(Gk') k,
-    v' = exp(Gv') v (Gk'_t = sum_(s>t) gk_s): dk = exp(Gk') * (v' mu^T), dv = exp(Gv') * (k' mu), and the in-tile
-    exclusive cumulative sums (and tile totals) of h = k * dk and w = v * dv into the input's slice of hk, hv."""
-    tile, n, p = tl.program_id(0), tl.program_id(1).to(tl.int64), tl.program_id(2).to(tl.int64)
-    N = tl.num_programs(1)
-    rows = tl.arange(0, BT)
-    t = tile * BT + rows
-    t_ok = t < T
-    kk = tl.arange(0, BK)
-    k_ok = kk < K
-    k_at = k_ptr + (n * T * P + p) * K + t[:, None] * (P * K) + kk[None, :]
-    kd = tl.load(k_at, mask=t_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
-    if GK > 0:
-        kd = kd * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, True, True, BT))
-    mv = tl.zeros([BT, BK], dtype=tl.float32)
-    for v0 in tl.static_range(0, V, BV):
-        vv = v0 + tl.arange(0, BV)
-        v_ok = vv < V
-        v_in = tl.load(v_ptr + (n * T * P + p) * V + t[:, None] * (P * V) + vv[None, :], mask=t_ok[:, None] & v_ok[None, :],
-                       other=0.).to(tl.float32)
-        ev = tl.full([BT, 1], 1.0, tl.float32)
-        if GV:
-            ev = tl.exp(_gates(gv_ptr, gv_off, n, tile, rows, t, T, NT, vv, v_ok, V, 2, True, True, BT))
-        mu = tl.load(mu_ptr + n * K * V + kk[:, None] * V + vv[None, :], mask=k_ok[:, None] & v_ok[None, :],
-                     other=0.).to(tl.float32)
-        mv += tl.dot(v_in * ev, tl.trans(mu), input_precision=PREC)
-        dv = ev * tl.dot(kd, mu, input_precision=PREC)
-        tl.store(dv_ptr + (n * T * P + p) * V + t[:, None] * (P * V) + vv[None, :], dv.to(dv_ptr.dtype.element_ty),
-                 mask=t_ok[:, None] & v_ok[None, :])
-        if GV:
-            _store_tile_sums(hv_ptr + p * N * T * V, hv_tot + p * N * NT * V, v_in * dv, n, tile, t, t_ok, T, NT,
-                             vv, v_ok, V, 2, False, True)
-    dk = mv  # k and exp(Gk') are reloaded, not kept through the loop (registers)
-    if GK > 0:
-        dk = mv * tl.exp(_gates(gk_ptr, gk_off, n, tile, rows, t, T, NT, kk, k_ok, K, GK, True, True, BT))
-    tl.store(dk_ptr + (n * T * P + p) * K + t[:, None] * (P * K) + kk[None, :], dk.to(dk_ptr.dtype.element_ty),
-             mask=t_ok[:, None] & k_ok[None, :])
-    if GK > 0:
-        k_in = tl.load(k_at, mask=t_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
-        _store_tile_sums(hk_ptr + p * N * T * DK, hk_tot + p * N * NT * DK, k_in * dk, n, tile, t, t_ok, T, NT, kk,
-                         k_ok, K, GK, False, True)
-
-
-@triton.jit
 def _add_tile_offsets_kernel(loc_ptr, off_ptr, out_ptr, T, NT, PARTS: tl.constexpr, D: tl.constexpr,
                              BT: tl.constexpr, BD: tl.constexpr):
     """out[n, t] = sum_p loc[p, n, t] + off[n, tile of t] ([.., D] rows; D = 1: [N, T]); grid (NT, N)."""
@@ -354,34 +306,3 @@ def read_correction_vjp(x, gk, gv, S, dr, before, need):
                                               PREC=PREC)
         dS = part.sum(0).to(S.dtype)
     return (dx if need[0] else None), dgk, dgv, dS
-
-
-def terminal_grads(k, v, gk, gv, mu, const_k, const_v):
-    """(dk, dv, dgk, dgv) of <mu, sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t))> for k [N, T, P, K],
-    v [N, T, P, V], Gk'_t = sum_(s>t) gk_s (Gv' likewise); the gate gradients are exclusive cumulative sums plus
-    const_k, const_v ([N] / [N, K] and [N, V], or None: the terms through the segment's initial state); None for
-    an absent gate."""
-    _check_device(k)
-    N, T, P, K = k.shape
-    V = v.shape[-1]
-    dev = k.device
-    f32 = torch.float32
-    dummy = torch.zeros(1, device=dev, dtype=f32)
-    BK, BV = _blocks(K, V)
-    NT = triton.cdiv(T, TILE)
-    GK = _gate_mode(gk)
-    gk_off, gv_off = _offsets(gk, True), _offsets(gv, True)
-    dk = torch.empty(N, T, P, K, device=dev, dtype=k.dtype)
-    dv = torch.empty(N, T, P, V, device=dev, dtype=v.dtype)
-    DK = K if GK == 2 else 1
-    hk = torch.empty(P, N, T, DK, device=dev, dtype=f32) if GK else dummy
-    hk_tot = torch.empty(P, N, NT, DK, device=dev, dtype=f32) if GK else dummy
-    hv = torch.empty(P, N, T, V, device=dev, dtype=f32) if gv is not None else dummy
-    hv_tot = torch.empty(P, N, NT, V, device=dev, dtype=f32) if gv is not None else dummy
-    _terminal_kernel[(NT, N, P)](_arg(k, dummy), _arg(v, dummy), _arg(gk, dummy), _arg(gk_off, dummy),
-                                 _arg(gv, dummy), _arg(gv_off, dummy), _arg(mu, dummy), dk, dv, hk, hk_tot, hv,
-                                 hv_tot, T, NT, P=P, K=K, V=V, DK=DK, BT=TILE, BK=BK, BV=BV, GK=GK,
-                                 GV=gv is not None, PREC=PREC, num_warps=_warps(BK))
-    dgk = _finish(hk, hk_tot, const_k, False, gk).reshape(gk.shape) if GK else None
-    dgv = _finish(hv, hv_tot, const_v, False, gv) if gv is not None else None
-    return dk, dv, dgk, dgv

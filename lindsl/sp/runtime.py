@@ -650,7 +650,7 @@ def end_correction(core, S):
     return y
 
 
-def terminal_grads(core, mu, S0, use_triton=False):
+def terminal_grads(core, mu, S0):
     """The gradient of <mu, S_T> for one segment with respect to its canonical tensors (mu, the cotangent of its
     final state, held fixed): S_T = sum_t sum_p diag(exp(Gk'_t)) k_tp v_tp^T diag(exp(Gv'_t)) + A S0 with the
     reverse exclusive sums Gk'_t = sum_{s>t} gk_s (Gv' likewise) and S0 the state at the segment start (None:
@@ -660,8 +660,9 @@ def terminal_grads(core, mu, S0, use_triton=False):
     and, with h_t = sum_p k_tp * dk_tp in R^K and w_t = sum_p v_tp * dv_tp in R^V (Gk'_t holds gk_s iff t < s),
         d/dgk_s = sum_{t<s} h_t + exp(Gk_T) * rowsum(S0 * mu * exp(Gv_T))
         d/dgv_s = sum_{t<s} w_t + exp(Gv_T) * colsum(S0 * mu * exp(Gk_T))
-    (a scalar gate: the key-vector formula summed over K). One fused pass over the tokens (use_triton) or a few
-    PyTorch passes; tests/test_sp.py checks them against autograd and the step-by-step recurrence."""
+    (a scalar gate: the key-vector formula summed over K). Two batched products and a few PyTorch passes on every
+    device: a fused Triton pass measured slower on the H200 (6.8 vs 4.4 ms at 32K tokens, H=16, D=128;
+    benchmarks/RESULTS.md) and was removed. tests/test_sp.py checks them against autograd and the recurrence."""
     gk, gv, k, v = core["gk"], core["gv"], core["k"], core["v"]
     mu = mu.to(k.dtype if k is not None else mu.dtype)
     out = dict(k=None, v=None, gk=None, gv=None, S0=None)
@@ -675,10 +676,6 @@ def terminal_grads(core, mu, S0, use_triton=False):
     if k is None or not k.shape[2]:
         out["gk"] = None if const_k is None else const_k[:, None].expand(gk.shape).contiguous()
         out["gv"] = None if const_v is None else const_v[:, None].expand(gv.shape).contiguous()
-        return out
-    if use_triton:
-        from . import kernels
-        out["k"], out["v"], out["gk"], out["gv"] = kernels.terminal_grads(k, v, gk, gv, mu, const_k, const_v)
         return out
     N, T, P, K = k.shape
     ek = None if gk is None else _rcums(gk).exp()
@@ -802,7 +799,7 @@ def _backward_lasp2(ctx, *grads):
                                                         else init)
                         S0 = None if S0 is None else S0.reshape(-1, cr["K"], cr["V"])
                 with torch.no_grad():
-                    got = terminal_grads(cr, m, S0, ex.use_triton)
+                    got = terminal_grads(cr, m, S0)
                 for name, x in (("k", cr["k"]), ("v", cr["v"]), ("gk", cr["gk"]), ("gv", cr["gv"]), ("S0", S0)):
                     if got[name] is not None and x.requires_grad:
                         pairs.append((x, got[name].to(x.dtype)))
