@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import keyword
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -147,6 +148,9 @@ def generate_module(n: Normalized) -> str:
         # with stays fp32 until the epilogue is done
         c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
                        for gi in c["read_ids"]]
+    # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
+    prologue_outputs = [name for c in cores for name, _, _ in c["tensors"]]
+    prologue_outputs += sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
@@ -158,7 +162,7 @@ def generate_module(n: Normalized) -> str:
         triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
         shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
-        lets=lets, epilogue=epilogue, doc=f"chunkwise op generated from {Path(spec.file).name}",
+        lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)

@@ -418,3 +418,19 @@ def test_scale_option(get_op):
     args2 = random_inputs(op2.spec, 1, 4, 1, default_sizes(op2.spec), torch.float64, seed=17)
     with pytest.raises(ValueError, match="scale"):
         op2(*[args2[d.name] for d in op2.spec.inputs], scale=0.5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_prologue_traces_whole_under_torch_compile(name):
+    """The generated prologue (lets, canonical tensors, engine layout) is one graph for torch.compile (fullgraph:
+    a graph break raises) with the eager values: what LINDSL_TUNE_PROLOGUE=compiled fuses on CUDA."""
+    import torch._dynamo
+    op = load(name)
+    mod = op.module
+    args = random_inputs(op.spec, 1, 20, 2, default_sizes(op.spec, K=8, V=8, M=2), torch.float32)
+    sizes, B, T, H = mod.bind_dims(mod.DECLS, args)
+    call = (args, sizes, mod._options(sizes, None), B, T, H, torch.float32, torch.device("cpu"), False, None, {})
+    torch._dynamo.reset()
+    traced = torch.compile(mod._lindsl_prologue, fullgraph=True, backend="eager")(*call)
+    eager = mod._lindsl_prologue(*call)
+    assert len(traced) == len(eager) and all(torch.equal(a, b) for a, b in zip(traced, eager))
