@@ -46,14 +46,6 @@ def _stack_reads(reads):
     return xs[0][None] if len(xs) == 1 else torch.stack(xs, 0)
 
 
-def _blocked_wy(L):
-    """Whether to solve a chunk's WY system of L rows by four row blocks (_prep_blocked_kernel): opt-in with
-    LINDSL_WY=blocked and only where the blocks have a power-of-two size >= 16. Off by default: on the H200 it was
-    slower than forward substitution over the whole chunk (benchmarks/NOTES.md, v3)."""
-    return (os.environ.get("LINDSL_WY") == "blocked" and L % 4 == 0 and L // 4 >= 16
-            and (L // 4) & (L // 4 - 1) == 0)
-
-
 def _knob(name, default):
     """A launch parameter, overridable by the environment variable LINDSL_TUNE_<name> (for tuning sweeps on the
     GPU, benchmarks/variant_sweep.py); the default is the engine's choice."""
@@ -254,126 +246,6 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             rhs = _dot(Nin, vp, PREC)
     U0 = _dot(Tm, rhs, PREC)
     tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
-
-
-@triton.jit
-def _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, I: tl.constexpr, kk, k_ok,
-             K: tl.constexpr, C: tl.constexpr, R: tl.constexpr, BS: tl.constexpr, GK: tl.constexpr):
-    """Rows I*BS .. I*BS+BS-1 of a chunk's rank-one factors (scalar or no gate): a, b, the exponents G_(t-1) and
-    G_t of the rows' tokens, the rows' token index in the chunk and their validity."""
-    rows = I * BS + tl.arange(0, BS)
-    t_row = rows // R
-    tok = c * C + t_row
-    row_ok = (rows < C * R) & (tok < T)
-    m2 = row_ok[:, None] & k_ok[None, :]
-    base0 = n * T * R + c * C * R
-    a = tl.load(a_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-    b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-    Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
-    Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BS)
-    return a, b, Gex, Gr, t_row, row_ok
-
-
-@triton.jit
-def _wy_block(ai, Gexi, ti, oki, bj, Grj, tj, okj, GK: tl.constexpr, PREC: tl.constexpr):
-    """Block M_ij of the WY system: (a_r . b_s) e^{G_(t_r - 1) - G_(t_s)} for t_r > t_s, 0 elsewhere."""
-    m = _dot(ai, tl.trans(bj), PREC)
-    ok = (ti[:, None] > tj[None, :]) & oki[:, None] & okj[None, :]
-    if GK == 1:
-        return m * tl.exp(tl.where(ok, Gexi[:, None] - Grj[None, :], float("-inf")))
-    else:
-        return tl.where(ok, m, 0.0)
-
-
-@triton.jit
-def _wy_rhs(ai, Gexi, ti, oki, kp, vp, Gp, t_p, p_ok, GK: tl.constexpr, PREC: tl.constexpr):
-    """Rows of N V: sum over the chunk's input rows s with t_s < t_r of (a_r . k_s) e^{G_(t_r - 1) - G_(t_s)} v_s."""
-    nin = _dot(ai, tl.trans(kp), PREC)
-    ok = (ti[:, None] > t_p[None, :]) & oki[:, None] & p_ok[None, :]
-    if GK == 1:
-        nin = nin * tl.exp(tl.where(ok, Gexi[:, None] - Gp[None, :], float("-inf")))
-    else:
-        nin = tl.where(ok, nin, 0.0)
-    return _dot(nin, vp, PREC)
-
-
-@triton.jit
-def _wy_decayed(a, Gex, GK: tl.constexpr):
-    if GK == 1:
-        return a * tl.exp(Gex)[:, None]
-    else:
-        return a
-
-
-@triton.jit
-def _prep_blocked_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
-                         K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
-                         BS: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                         PREC: tl.constexpr):
-    """The WY system of one chunk (scalar or no key gate) by blocks, the same result as _prep_kernel: the C*R rows
-    form four row blocks of BS; each diagonal block's (I - M_ii)^-1 comes from forward substitution over BS rows,
-    and the right-hand sides Y = [e^{G_(t-1)} a | N V] are solved block by block on tensor cores:
-    X_i = (I - M_ii)^-1 (Y_i + sum_{j<i} M_ij X_j)."""
-    c = tl.program_id(0)
-    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    L: tl.constexpr = C * R
-    kk = tl.arange(0, BK)
-    k_ok = kk < K
-    vv = tl.arange(0, BV)
-    v_ok = vv < V
-    loc = tl.arange(0, BS)
-    a0, b0, Ge0, Gr0, t0, ok0 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 0, kk, k_ok, K, C, R, BS, GK)
-    a1, b1, Ge1, Gr1, t1, ok1 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 1, kk, k_ok, K, C, R, BS, GK)
-    a2, b2, Ge2, Gr2, t2, ok2 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 2, kk, k_ok, K, C, R, BS, GK)
-    a3, b3, Ge3, Gr3, t3, ok3 = _wy_rows(a_ptr, b_ptr, G_ptr, Gex_ptr, n, c, T, Tp, 3, kk, k_ok, K, C, R, BS, GK)
-    T00 = _unit_lower_inverse(_wy_block(a0, Ge0, t0, ok0, b0, Gr0, t0, ok0, GK, PREC), loc, BS)
-    T11 = _unit_lower_inverse(_wy_block(a1, Ge1, t1, ok1, b1, Gr1, t1, ok1, GK, PREC), loc, BS)
-    T22 = _unit_lower_inverse(_wy_block(a2, Ge2, t2, ok2, b2, Gr2, t2, ok2, GK, PREC), loc, BS)
-    T33 = _unit_lower_inverse(_wy_block(a3, Ge3, t3, ok3, b3, Gr3, t3, ok3, GK, PREC), loc, BS)
-    M10 = _wy_block(a1, Ge1, t1, ok1, b0, Gr0, t0, ok0, GK, PREC)
-    M20 = _wy_block(a2, Ge2, t2, ok2, b0, Gr0, t0, ok0, GK, PREC)
-    M21 = _wy_block(a2, Ge2, t2, ok2, b1, Gr1, t1, ok1, GK, PREC)
-    M30 = _wy_block(a3, Ge3, t3, ok3, b0, Gr0, t0, ok0, GK, PREC)
-    M31 = _wy_block(a3, Ge3, t3, ok3, b1, Gr1, t1, ok1, GK, PREC)
-    M32 = _wy_block(a3, Ge3, t3, ok3, b2, Gr2, t2, ok2, GK, PREC)
-    X0 = _dot(T00, _wy_decayed(a0, Ge0, GK), PREC)
-    X1 = _dot(T11, _wy_decayed(a1, Ge1, GK) + _dot(M10, X0, PREC), PREC)
-    X2 = _dot(T22, _wy_decayed(a2, Ge2, GK) + _dot(M20, X0, PREC) + _dot(M21, X1, PREC), PREC)
-    X3 = _dot(T33, _wy_decayed(a3, Ge3, GK) + _dot(M30, X0, PREC) + _dot(M31, X1, PREC) + _dot(M32, X2, PREC),
-              PREC)
-    wbase0 = (n * NC + c) * L
-    wm = k_ok[None, :]
-    tl.store(W_ptr + wbase0 * K + (loc + 0 * BS)[:, None] * K + kk[None, :], X0, mask=wm)
-    tl.store(W_ptr + wbase0 * K + (loc + 1 * BS)[:, None] * K + kk[None, :], X1, mask=wm)
-    tl.store(W_ptr + wbase0 * K + (loc + 2 * BS)[:, None] * K + kk[None, :], X2, mask=wm)
-    tl.store(W_ptr + wbase0 * K + (loc + 3 * BS)[:, None] * K + kk[None, :], X3, mask=wm)
-    Y0 = tl.zeros([BS, BV], dtype=tl.float32)
-    Y1 = tl.zeros([BS, BV], dtype=tl.float32)
-    Y2 = tl.zeros([BS, BV], dtype=tl.float32)
-    Y3 = tl.zeros([BS, BV], dtype=tl.float32)
-    if P > 0:
-        LP: tl.constexpr = C * P
-        prow = tl.arange(0, BLP)
-        t_p = prow // P
-        ptok = c * C + t_p
-        p_ok = (prow < LP) & (ptok < T)
-        pbase0 = n * T * P + c * C * P
-        kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :],
-                     other=0.0).to(tl.float32)
-        vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
-                     other=0.0).to(tl.float32)
-        Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
-        Y0 = _dot(T00, _wy_rhs(a0, Ge0, t0, ok0, kp, vp, Gp, t_p, p_ok, GK, PREC), PREC)
-        Y1 = _dot(T11, _wy_rhs(a1, Ge1, t1, ok1, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M10, Y0, PREC), PREC)
-        Y2 = _dot(T22, _wy_rhs(a2, Ge2, t2, ok2, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M20, Y0, PREC)
-                  + _dot(M21, Y1, PREC), PREC)
-        Y3 = _dot(T33, _wy_rhs(a3, Ge3, t3, ok3, kp, vp, Gp, t_p, p_ok, GK, PREC) + _dot(M30, Y0, PREC)
-                  + _dot(M31, Y1, PREC) + _dot(M32, Y2, PREC), PREC)
-    um = v_ok[None, :]
-    tl.store(U0_ptr + wbase0 * V + (loc + 0 * BS)[:, None] * V + vv[None, :], Y0, mask=um)
-    tl.store(U0_ptr + wbase0 * V + (loc + 1 * BS)[:, None] * V + vv[None, :], Y1, mask=um)
-    tl.store(U0_ptr + wbase0 * V + (loc + 2 * BS)[:, None] * V + vv[None, :], Y2, mask=um)
-    tl.store(U0_ptr + wbase0 * V + (loc + 3 * BS)[:, None] * V + vv[None, :], Y3, mask=um)
 
 
 @triton.jit
@@ -688,41 +560,6 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
-def _intra(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-           D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BC: tl.constexpr,
-           BROWS: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr, LOOP: tl.constexpr,
-           PREC: tl.constexpr):
-    """Add the intra-chunk terms of NR rows per token (src rows contracted with x, w rows returned)."""
-    LR: tl.constexpr = C * NR
-    if LOOP:
-        out = _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-                          0, LR, D_IN, D_OUT, C, NR, BEFORE, GIN, GOUT)
-    else:
-        rr = tl.arange(0, BROWS)
-        t_r = rr // NR
-        rtok = c * C + t_r
-        r_ok = (rr < LR) & (rtok < T)
-        rb = n * T * NR + c * C * NR + rr
-        src = tl.load(s_ptr + rb[:, None] * D_IN + ii[None, :], mask=r_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-        w = tl.load(q_ptr + rb[:, None] * D_OUT + oo[None, :], mask=r_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
-        cm = _dot(x, tl.trans(src), PREC)
-        if BEFORE:
-            okm = (t[:, None] > t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
-        else:
-            okm = (t[:, None] >= t_r[None, :]) & t_ok[:, None] & r_ok[None, :]
-        dec = tl.zeros([BC, BROWS], dtype=tl.float32)
-        if GIN == 1:
-            Gsr = tl.load(Gi_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
-            dec += Gi[:, None] - Gsr[None, :]
-        if GOUT == 1:
-            Gor = tl.load(Go_src + n * Tp + rtok, mask=r_ok, other=0.0).to(tl.float32)
-            dec += Go[:, None] - Gor[None, :]
-        cm = cm * tl.exp(tl.where(okm, dec, float("-inf")))
-        out += _dot(cm, w, PREC)
-    return out
-
-
-@triton.jit
 def _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr, V: tl.constexpr, SIDE_K: tl.constexpr):
     """The chunk-start state block as [in, out] (S[in, out] for SIDE_K, S[out, in]^T otherwise), as stored. The
     64-bit offset of the state is a scalar; the tile's offsets are 32-bit (64-bit offset tiles spill registers)."""
@@ -785,7 +622,7 @@ def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR:
 
 
 @triton.jit
-def _read_blocked(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n, T, Tp,
+def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n, T, Tp,
                   NC, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
                   V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
@@ -841,7 +678,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
-    src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k)."""
+    src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
+    Scalar or no gates: _read_chunk_products (tensor-core pair products); per-dimension gates (LOOP): the pairs one source
+    row at a time (_pairs_loop), every exponent a non-positive difference."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -851,7 +690,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
     if not LOOP:
-        out = _read_blocked(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n,
+        out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n,
                             T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO,
                             SIDE_K, BEFORE, GIN, GOUT, PREC)
         tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
@@ -881,11 +720,11 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                      other=0.0).to(tl.float32)
         out = out * tl.exp(Go)
     if R > 0:
-        out = _intra(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-                     D_IN, D_OUT, C, R, BC, BL, BEFORE, GIN, GOUT, LOOP, PREC)
+        out = _pairs_loop(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+                          0, C * R, D_IN, D_OUT, C, R, BEFORE, GIN, GOUT)
     if P > 0:
-        out = _intra(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
-                     D_IN, D_OUT, C, P, BC, BLP, BEFORE, GIN, GOUT, LOOP, PREC)
+        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
+                          o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
     tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
@@ -1098,8 +937,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
     # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
     wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
-    # the WY factors W, U0 stored in bf16 for low-precision inputs when LINDSL_TUNE_WU_BF16=1, fp32 otherwise
-    wu_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WU_BF16", 0) else f32
     if R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
@@ -1107,16 +944,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
-    elif R and GK != 2 and _blocked_wy(C * R):
+    elif R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=f32)
         U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
-        _prep_blocked_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BS=L // 4,
-                                      BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=ACCURATE, num_stages=1)
-    elif R:
-        L = C * R
-        W = _empty(N, NC, L, K, device=dev, dtype=wu_dtype)
-        U0 = _empty(N, NC, L, V, device=dev, dtype=wu_dtype)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
