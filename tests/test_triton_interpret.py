@@ -88,7 +88,7 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
 def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing."""
-    monkeypatch.setenv("LINDSL_SUBCHUNK", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -113,7 +113,7 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, monkeypatch):
 def test_sub_chunked_spec_gradients_over_several_chunks(name, subchunk, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the
     derived backward), both read paths, Triton interpreter against the PyTorch backend."""
-    monkeypatch.setenv("LINDSL_SUBCHUNK", subchunk)
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", subchunk)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 150, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
     for x in args.values():

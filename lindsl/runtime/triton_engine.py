@@ -889,9 +889,9 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
 
 def _sub_chunked(b, k):
     """Per-dimension gates in chunks of 64 made of 16-row blocks (_read_sub_kernel), for one input and no rank-one
-    factors: opt-in with LINDSL_SUBCHUNK=1. Off by default: on the H200 it was slower than chunks of 16 with
-    pair-by-pair loops (benchmarks/NOTES.md, v3)."""
-    return os.environ.get("LINDSL_SUBCHUNK") == "1" and b is None and k is not None and k.shape[2] == 1
+    factors: opt-in with LINDSL_TUNE_SUBCHUNK=1. Off by default: on the H200 it was slower than chunks of 16 with
+    pair-by-pair loops (benchmarks/NOTES.md, v3; measured before the register fix of v6)."""
+    return bool(_knob("SUBCHUNK", 0)) and b is None and k is not None and k.shape[2] == 1
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
@@ -971,12 +971,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if R and precision.startswith("bf16"):
         precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
+    # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them the fused forward's stages
+    # overflow shared memory, and the state-storing passes (the backward's) are a separate knob to sweep
+    if fused:
+        stages = _knob("STATE_STAGES", 2 if fast or not R else 1)
+    else:
+        stages = _knob("STORE_H_STAGES", 2 if not R else 1)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", ACCURATE) if R else precision,
-                                             COLW=bool(R and GV), num_stages=_knob("STATE_STAGES", 2 if fast or not R else 1),
+                                             COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
