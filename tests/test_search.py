@@ -14,6 +14,7 @@ from lindsl.cli import main
 from lindsl.frontend import parse_file, parse_spec
 from lindsl.frontend.printer import spec_key, to_lin
 from lindsl.ir import Spec, Var
+from lindsl.runtime.op import load
 from lindsl.search import MUTATIONS, NotApplicable, crossover, mutate, static_checks
 from lindsl.search.mqar import MQARTask, MQARTrain, mqar_batch, train_mqar
 from lindsl.search.runner import SearchConfig, search
@@ -88,6 +89,21 @@ def test_crossover_brings_the_transition_and_its_names():
     assert "(I - beta * kn kn^T) S + k v^T" in text and "in beta: unit" in text and "let kn = l2norm(k)" in text
     assert "in g[K]" not in text  # gla's gate is gone, and with it its input
     assert all(r.ok for r in static_checks(child)[0])
+
+
+def test_rwkv7_rejection_is_not_a_proof_artefact():
+    """The stability check rejects RWKV-7 (and so its mutants): ||diag(exp(w)) - (kh * lr) kh^T|| exceeds 1 for
+    inputs the spec allows (unit-norm kh, lr in [0, 1], w <= 0). One step of the library op from S_0 = I with
+    w = 0, kappa = (1, 1), lr = (1, 0) and no input gives a state of norm sqrt((3 + sqrt(5)) / 4) = 1.144, though its
+    eigenvalues stay in [0, 1]: RWKV-7's stability rests on the spectrum, which the norm criterion does not cover."""
+    op = load("rwkv7")
+    z = torch.zeros(1, 1, 1, 2, dtype=torch.float64)
+    kappa = torch.tensor([1.0, 1.0], dtype=torch.float64).reshape(1, 1, 1, 2)
+    lr = torch.tensor([1.0, 0.0], dtype=torch.float64).reshape(1, 1, 1, 2)
+    S0 = torch.eye(2, dtype=torch.float64).reshape(1, 1, 2, 2)
+    _, S1 = op(z, z, z, kappa, z, lr, initial_state=S0, output_final_state=True, backend="torch")
+    assert torch.linalg.matrix_norm(S1[0, 0], ord=2) > 1.14
+    assert torch.linalg.eigvals(S1[0, 0]).abs().max() <= 1 + 1e-12
 
 
 def test_static_checks_reject_with_reasons():
