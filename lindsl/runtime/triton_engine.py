@@ -848,11 +848,11 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
                                   or tuple(out_state.shape) != (N, K, V)):
         raise ValueError("out_state must be a contiguous fp32 [N, K, V] tensor")
     ST = out_state if out_state is not None else _empty(N, K, V, device=dev, dtype=f32)
-    BV = min(_p2(V), 32 if K >= 128 else 64)
+    BV = _knob("DECODE_BV", min(_p2(V), 32 if K >= 128 else 64))
     _recurrent_kernel[(N, triton.cdiv(V, BV))](
         c32(gk), c32(gv), _data(b, dummy), _data(a, dummy), _data(k, dummy), _data(v, dummy), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
         BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
-        HAS_S0=S0 is not None, BEFORE_MASK=mask)
+        HAS_S0=S0 is not None, BEFORE_MASK=mask, num_warps=_knob("DECODE_WARPS", 4))
     return [out[i] for i in range(len(reads))], ST, None
 
 
