@@ -15,15 +15,12 @@ import torch
 import triton
 import triton.language as tl
 
+from ..runtime.triton_engine import _p2
 from .runtime import _cums, _rcums
 
 PREC = "tf32x3"  # fp32-accurate products on tensor cores (three tf32 products)
 TILE = 64  # tokens per tile (the in-tile cumulative sums' length)
 MIN_PROGRAMS = 528  # the dS kernel splits time so that it launches about this many programs (4 per H200 SM)
-
-
-def _p2(x, lo=16):
-    return max(lo, triton.next_power_of_2(int(x)))
 
 
 @triton.jit
