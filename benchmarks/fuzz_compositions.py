@@ -101,9 +101,8 @@ class CheckFailed(Exception):
 
 
 # ------------------------------------------------------------------ candidates
-def mutated(rng: random.Random, lo=1, hi=4):
-    name = rng.choice(LIBRARY)
-    spec, what = spec_from(name), [name]
+def mutate_times(spec, what, rng: random.Random, lo, hi):
+    """Apply lo..hi random mutations (those not applicable are skipped), recording each in the lineage what."""
     for _ in range(rng.randint(lo, hi)):
         op = rng.choice(sorted(MUTATIONS))
         try:
@@ -112,6 +111,11 @@ def mutated(rng: random.Random, lo=1, hi=4):
         except NotApplicable:
             continue
     return spec, what
+
+
+def mutated(rng: random.Random, lo=1, hi=4):
+    name = rng.choice(LIBRARY)
+    return mutate_times(spec_from(name), [name], rng, lo, hi)
 
 
 def inject_shifts(spec, rng: random.Random):
@@ -144,14 +148,7 @@ def candidates(rng: random.Random, stats: dict):
                 a, wa = mutated(rng, 0, 2)
                 b, wb = mutated(rng, 0, 2)
                 spec, desc = crossover(a, b, rng)
-                what = wa + ["x"] + wb + [f"crossover: {desc}"]
-                for _ in range(rng.randint(0, 2)):
-                    op = rng.choice(sorted(MUTATIONS))
-                    try:
-                        spec, desc = mutate(spec, op, rng)
-                        what.append(f"{op}: {desc}")
-                    except NotApplicable:
-                        pass
+                spec, what = mutate_times(spec, wa + ["x"] + wb + [f"crossover: {desc}"], rng, 0, 2)
             else:
                 spec, what = mutated(rng)
                 if len(what) == 1:

@@ -138,6 +138,12 @@ def generate_module(n: Normalized) -> str:
             v_arg=stack([f"{p}v{i}" for i in range(len(c.inputs))]),
             x_args=[f"{p}x{li}" for li, _ in local], K=st.key_dim, V_code=V_code, mid=mid,
             final_shape="(" + ", ".join(shape) + ")", vector_state=vector_state,
+            adj_k_stack=stack([f"shift_next(xs[{i}])" if sh else f"xs[{i}]"
+                               for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
+            adj_v_stack=stack([f"shift_next(dO[{i}])" if sh else f"dO[{i}]"
+                               for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
+            grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
+                         for g in ("db", "da", "dk", "dv")},
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
         ))

@@ -763,16 +763,21 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
     return tuple(o.detach() for o in outs) + tuple(user_fins)
 
 
+def _local_cotangents(ex: _Executor, outs, fins, grads):
+    """The local graph's roots (outputs, final states) and their cotangents from the op's incoming gradients:
+    dO (zeros for outputs without one) and dE (the final states', through the user's finals)."""
+    n_out = len(outs)
+    dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
+    return list(outs) + list(fins), dO, ex.finals_cotangent(grads[n_out:], fins)
+
+
 def _backward_lasp2(ctx, *grads):
     """Local backward with the rank's own cotangents at once (it also gives G_r = d(own loss)/dS_in through the
     forward corrections), the reverse exchange (mu = the cotangent of this shard's end state from later ranks),
     then the gradient of <mu, S_end> (terminal_grads): the terms linear in mu."""
     ex = ctx.ex
     outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
-    n_out = len(outs)
-    dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
-    dE = ex.finals_cotangent(grads[n_out:], fins)
-    roots = list(outs) + list(fins)
+    roots, dO, dE = _local_cotangents(ex, outs, fins, grads)
     wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
     carry = [c for c in carry_leaves if c is not None]
     terminal = ex.last_continues and ex.P > 1 and bool(wants)
@@ -837,10 +842,7 @@ def _forward_summary(ctx, ex: _Executor, inputs, inits):
 def _backward_summary(ctx, *grads):
     ex = ctx.ex
     outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
-    n_out = len(outs)
-    dO = [torch.zeros_like(o) if g is None else g for g, o in zip(grads[:n_out], outs)]
-    dE = ex.finals_cotangent(grads[n_out:], fins)
-    roots = list(outs) + list(fins)
+    roots, dO, dE = _local_cotangents(ex, outs, fins, grads)
     # pass 1: the adjoint of the carried-in state from this rank's own cotangents (none on ranks without a
     # carried state). Outputs affine in the reads: an adjoint state pass without gradient reads
     # (module._lindsl_carry_adjoint, about a third of a backward). Otherwise autograd through the local graph:
