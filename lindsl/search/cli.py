@@ -21,12 +21,14 @@ def add_commands(sub) -> None:
                    help="specs scored alongside for reference (comma-separated; '' for none)")
     s.add_argument("--steps", type=int, default=None, help="MQAR training steps per task")
     s.add_argument("--tasks", default=None,
-                   help="MQAR tasks as T:pairs:K[,T:pairs:K...] (vocabulary 32; default 32:6:8)")
+                   help="MQAR tasks as T:pairs:K[:overwrite][,...] (vocabulary 32; default 32:6:8; overwrite: that "
+                        "many keys re-assigned a new value before the queries, which ask the latest value)")
     s.add_argument("--seeds", type=int, default=1, help="MQAR training runs per task, averaged (default 1)")
-    s.add_argument("--mqar-preset", choices=["cpu", "gpu"], default=None,
-                   help="MQAR task and training of lindsl.search.mqar.PRESETS: 'cpu' (the default setting) or 'gpu' "
-                        "(T=256, 32 pairs, K=16, 2000 steps on CUDA: benchmarks/mqar_gpu.py); --steps and --tasks "
-                        "override it")
+    s.add_argument("--mqar-preset", choices=["cpu", "overwrite", "gpu"], default=None,
+                   help="MQAR task and training of lindsl.search.mqar.PRESETS: 'cpu' (the default setting), "
+                        "'overwrite' (T=32, 4 pairs, then all 4 keys re-assigned; queries ask the latest value; CPU "
+                        "training: benchmarks/mqar_overwrite.py) or 'gpu' (T=256, 32 pairs, K=16, 2000 steps on "
+                        "CUDA: benchmarks/mqar_gpu.py); --steps and --tasks override it")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
     lb = sub.add_parser("leaderboard", help="rank the candidates of a search database")
@@ -70,12 +72,19 @@ def _search(a) -> int:
             tasks = []
             for t in a.tasks.split(","):
                 try:
-                    T, N, K = (int(x) for x in t.split(":"))
+                    T, N, K, *ow = (int(x) for x in t.split(":"))
+                    if len(ow) > 1:
+                        raise ValueError
                 except ValueError:
-                    raise ValueError(f"--tasks: expected T:pairs:K, got {t!r}") from None
+                    raise ValueError(f"--tasks: expected T:pairs:K or T:pairs:K:overwrite, got {t!r}") from None
                 vocab = cfg.tasks[0]["vocab"] if a.mqar_preset else 32
-                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=vocab)))
+                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=vocab, overwrite=ow[0] if ow else 0)))
             cfg.tasks = tasks
+        if cfg.mqar:
+            import torch
+            from .mqar import mqar_batch
+            for td in cfg.tasks:  # a setting the generator rejects fails here, not once per candidate
+                mqar_batch(MQARTask(**td), 1, torch.Generator())
         run_id = search(a.db, cfg)
     print(leaderboard(a.db, run_id, top=10))
     return 0

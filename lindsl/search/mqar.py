@@ -28,11 +28,14 @@ class MQARTask:
     V: int = 8
     format: str = "tokens"  # "tokens": k1 v1 k2 v2 ... (Zoology); "pairs": one token per (key, value) pair
     recent: int = 0  # > 0: queries ask only the last `recent` pairs; the earlier pairs are distractors
+    # > 0: after the `pairs` pairs, this many of their keys (distinct, in random order) are assigned a new value
+    # (different from the old one); queries (over all `pairs` keys) must return the latest value ("tokens" only)
+    overwrite: int = 0
 
     @property
     def label(self) -> str:
         return f"T{self.T}_N{self.pairs}_K{self.K}" + (f"_last{self.recent}" if self.recent else "") \
-            + ("_pairs" if self.format == "pairs" else "")
+            + (f"_ow{self.overwrite}" if self.overwrite else "") + ("_pairs" if self.format == "pairs" else "")
 
     @property
     def n_tokens(self) -> int:
@@ -61,6 +64,8 @@ class MQARTrain:
 
 def mqar_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """ids [B, T] and targets [B, T] (-100 where nothing is asked)."""
+    if task.overwrite:
+        return _overwrite_batch(task, batch, gen)
     if task.format == "pairs":
         return _pair_batch(task, batch, gen)
     half = task.vocab // 2
@@ -77,6 +82,35 @@ def mqar_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.
     ids[:, 2 * task.pairs:] = torch.gather(keys, 1, which)
     tgt = torch.full((batch, task.T), -100, dtype=torch.long)
     tgt[:, 2 * task.pairs:] = torch.gather(vals, 1, which)
+    return ids, tgt
+
+
+def _overwrite_batch(task: MQARTask, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """MQAR with key overwrites: k1 v1 ... kN vN, then `overwrite` of those keys again with new values
+    (k_i v_i' with v_i' != v_i), then queries over all N keys whose target is the key's latest value.
+
+    A sum of outer products (linear attention) reads an overwritten key as a mix of its old and new value; a rule
+    that replaces the association (the delta rule) or forgets the older write (a decay gate) can return the new one."""
+    half, n, m = task.vocab // 2, task.pairs, task.overwrite
+    if task.format != "tokens" or task.recent:
+        raise ValueError(f"MQAR {task}: overwrite needs format 'tokens' and recent = 0")
+    if not 0 < m <= n or n > half - 1 or 2 * (n + m) >= task.T or half < 2:
+        raise ValueError(f"MQAR {task}: need 0 < overwrite <= pairs < vocab/2 and 2 * (pairs + overwrite) < T")
+    keys = torch.argsort(torch.rand(batch, half - 1, generator=gen), dim=1)[:, :n] + 1
+    vals = torch.randint(half, task.vocab, (batch, n), generator=gen)
+    again = torch.argsort(torch.rand(batch, n, generator=gen), dim=1)[:, :m]  # which pairs are re-assigned
+    new = torch.randint(half, task.vocab - 1, (batch, m), generator=gen)
+    new = new + (new >= torch.gather(vals, 1, again)).long()  # uniform over the values other than the old one
+    latest = vals.scatter(1, again, new)
+    ids = torch.zeros(batch, task.T, dtype=torch.long)
+    ids[:, 0:2 * n:2] = keys
+    ids[:, 1:2 * n:2] = vals
+    ids[:, 2 * n:2 * (n + m):2] = torch.gather(keys, 1, again)
+    ids[:, 2 * n + 1:2 * (n + m):2] = new
+    which = torch.randint(0, n, (batch, task.T - 2 * (n + m)), generator=gen)
+    ids[:, 2 * (n + m):] = torch.gather(keys, 1, which)
+    tgt = torch.full((batch, task.T), -100, dtype=torch.long)
+    tgt[:, 2 * (n + m):] = torch.gather(latest, 1, which)
     return ids, tgt
 
 
@@ -166,11 +200,14 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
             **{f"task_{k}": v for k, v in asdict(task).items()}}
 
 
-# Named settings: (task, training). "cpu" is the search's default; "gpu" is the setting of benchmarks/mqar_gpu.py
+# Named settings: (task, training). "cpu" is the search's default; "overwrite" is MQAR with key overwrites at the
+# CPU training (4 pairs, then all 4 keys re-assigned, queries ask the latest value: benchmarks/mqar_overwrite.py);
+# "gpu" is the setting of benchmarks/mqar_gpu.py
 # (its docstring gives the reasons): more pairs (32) than key dimensions (16) drawn from 255 keys, T = 256,
 # 2000 steps of batch 128 at lr 2e-3, a slow-starting decay gate and no weight decay on 1-D parameters.
 PRESETS = {
     "cpu": (MQARTask(), MQARTrain()),
+    "overwrite": (MQARTask(T=32, pairs=4, vocab=32, K=8, V=8, overwrite=4), MQARTrain()),
     "gpu": (MQARTask(T=256, pairs=32, vocab=512, K=16, V=16),
             MQARTrain(d_model=128, n_layers=2, num_heads=1, steps=2000, batch=128, lr=2e-3, eval_batch=512,
                       chunk_size=64, A_range=(0.1, 1.0), device="cuda", decay_1d=False)),
