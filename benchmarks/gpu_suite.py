@@ -13,6 +13,7 @@ Speed: medians of triton.testing.do_bench, forward and forward+backward, ratio f
 peak memory (torch.cuda.max_memory_allocated), compile time (generation + Triton JIT of the first call).
 """
 import argparse
+import faulthandler
 import json
 import math
 import os
@@ -249,7 +250,16 @@ def decode_row(name, B, H, D, with_fla):
 
 
 def io_floor_ms(B, T, H, D, n_in=3):
+    """q, k, v read and o written once in bf16 at the measured 4.25 TB/s."""
     return (n_in + 1) * B * T * H * D * 2 / 4.25e12 * 1e3
+
+
+def roofline_ms(B, T, H, D, C=64):
+    """The forward's floor: max of the IO floor and the chunked products of the plainest rule (per token and head
+    2CD for q k^T, 2CD for P v, 2D^2 for q S, 2D^2 for k^T v) at the measured 686 TFLOP/s bf16 matmul rate; a lower
+    bound for rules with more work (a delta rule's WY system)."""
+    flops = B * T * H * (4 * C * D + 4 * D * D)
+    return max(io_floor_ms(B, T, H, D), flops / 686e12 * 1e3)
 
 
 def main():
@@ -268,7 +278,16 @@ def main():
                    help="also check this many random compositions (mutated library specs) at the first check shape")
     p.add_argument("--profile", default="", help="comma list of specs to profile (forward+backward, first shape)")
     p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
+    p.add_argument("--watchdog", type=float, default=0,
+                   help="seconds one check or benchmark row may take before every thread's stack is printed and the "
+                        "run exits (0: no limit)")
     a = p.parse_args()
+
+    def watch(what):
+        """Re-arm the watchdog for the next unit of work and say which it is (a stalled run names it)."""
+        if a.watchdog:
+            print(f"-- {what}", flush=True)
+            faulthandler.dump_traceback_later(a.watchdog, exit=True)
     if a.autotune_cache:
         os.environ["TRITON_CACHE_AUTOTUNING"] = "1"
         _sync_autotune(a.autotune_cache, _triton_cache_dir())
@@ -288,6 +307,7 @@ def main():
             B, T, H, D = map(int, cshape.split(","))
             for name in a.specs.split(","):
                 for gs in (1.0, 10.0):
+                    watch(f"check {name} {cshape} gate x{gs:g}")
                     try:
                         t0 = time.perf_counter()
                         rows, first = correctness(name, B, T, H, D, gs)
@@ -325,6 +345,7 @@ def main():
                 torch.cuda.empty_cache()
     os.environ.pop("LINDSL_POISON", None)
     fla_set = set(filter(None, a.fla.split(",")))
+    fla_done = {}
     for shape in filter(None, a.bench_shapes.split(";")):
         B, T, H, D = map(int, shape.split(","))
         try:
@@ -333,8 +354,9 @@ def main():
             sd = (math.nan, math.nan, math.nan)
             print("sdpa failed", e)
         for name in a.bench_specs.split(","):
+            watch(f"bench {name} {shape}")
             row = dict(spec=name, shape=[B, T, H, D], sdpa_fwd=sd[0], sdpa_fb=sd[1], sdpa_mem=sd[2],
-                       io_floor_fwd=io_floor_ms(B, T, H, D))
+                       io_floor_fwd=io_floor_ms(B, T, H, D), roofline_fwd=roofline_ms(B, T, H, D))
             try:
                 f1, f2, compile_s = lindsl_fns(name, B, T, H, D)
                 row.update(zip(("lindsl_fwd", "lindsl_fb", "lindsl_mem"), bench_case(name, f1, f2)))
@@ -342,11 +364,16 @@ def main():
             except Exception as e:
                 row["lindsl_error"] = repr(e)
                 traceback.print_exc()
-            if name in fla_set and name in FLA_OPS:
+            key = (FLA_OPS.get(name), B, T, H, D)
+            if name in fla_set and key in fla_done:
+                # the same fla op on the same inputs (retnet/mamba2 -> chunk_simple_gla, gla/hgrn2 -> chunk_gla)
+                row.update({k: v for k, v in fla_done[key].items() if k.startswith("fla_")}, fla_timed_with=fla_done[key]["spec"])
+            elif name in fla_set and name in FLA_OPS:
                 try:
                     f1, f2, first = fla_fns(name, B, T, H, D)
                     row.update(zip(("fla_fwd", "fla_fb", "fla_mem"), bench_case(name, f1, f2)))
                     row["fla_first_call_s"] = first
+                    fla_done[key] = row
                     if a.autotune_cache:
                         _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"), tar=True)
                 except Exception as e:
@@ -372,6 +399,7 @@ def main():
         results["decode"] = []
         for name in a.decode.split(","):
             for B in (64, 256):
+                watch(f"decode {name} batch {B}")
                 try:
                     row = decode_row(name, B, 16, 128, name in fla_set)
                 except Exception as e:
@@ -383,6 +411,7 @@ def main():
     if a.autotune_cache:
         n = _sync_autotune(_triton_cache_dir(), os.path.join(a.out, "triton-autotune"), tar=True)
         print(f"saved {n} autotune results to $OUT/triton-autotune", flush=True)
+    faulthandler.cancel_dump_traceback_later()
     print("\n" + table(results), flush=True)
 
 
@@ -417,7 +446,8 @@ def fmt_row(r):
                           and r[b] > 0 else f"{'-':>7s}")
     return (f"{r['spec']:22s} {'x'.join(map(str, r['shape'])):16s} lindsl {g('lindsl_fwd')} {g('lindsl_fb')} "
             f"fla {g('fla_fwd')} {g('fla_fb')} fla/lindsl {ratio('fla_fwd', 'lindsl_fwd')} {ratio('fla_fb', 'lindsl_fb')}"
-            f" sdpa {g('sdpa_fwd')} {g('sdpa_fb')} mem(MB) {g('lindsl_mem')} floor/fwd {ratio('io_floor_fwd', 'lindsl_fwd')}"
+            f" sdpa {g('sdpa_fwd')} {g('sdpa_fb')} mem(MB) {g('lindsl_mem')} fla {g('fla_mem')}"
+            f" roofline/fwd {ratio('roofline_fwd', 'lindsl_fwd')}"
             f" compile {g('compile_s')}s")
 
 

@@ -18,10 +18,13 @@ def l2norm(x):
 
 
 def topk_mask(x, n):
-    """1.0 at the n largest entries of the last axis, 0.0 elsewhere (no gradient)."""
+    """1.0 at the n largest entries of the last axis, 0.0 elsewhere (no gradient), in x's dtype.
+
+    The ones are a tensor of x's dtype, not the scalar 1.0: inductor (torch 2.11, CUDA) typed a bf16 scatter of the
+    scalar as fp32 and the compiled prologue lost the gradients behind it (benchmarks/NOTES.md, v7)."""
     n = min(int(n), x.shape[-1])
     idx = x.detach().topk(n, dim=-1).indices
-    return torch.zeros_like(x).scatter(-1, idx, 1.0)
+    return torch.zeros_like(x).scatter(-1, idx, torch.ones(idx.shape, dtype=x.dtype, device=x.device))
 
 
 def elu(x):
