@@ -26,8 +26,8 @@ def add_commands(sub) -> None:
     s.add_argument("--seeds", type=int, default=1, help="MQAR training runs per task, averaged (default 1)")
     s.add_argument("--mqar-preset", choices=["cpu", "overwrite", "gpu"], default=None,
                    help="MQAR task and training of lindsl.search.mqar.PRESETS: 'cpu' (the default setting), "
-                        "'overwrite' (T=32, 4 pairs, then all 4 keys re-assigned; queries ask the latest value; CPU "
-                        "training: benchmarks/mqar_overwrite.py) or 'gpu' (T=256, 32 pairs, K=16, 2000 steps on "
+                        "'overwrite' (T=32, 4 pairs, then all 4 keys re-assigned; queries ask the latest value; one "
+                        "layer, 1600 steps on the CPU: benchmarks/mqar_overwrite.py) or 'gpu' (T=256, 32 pairs, K=16, 2000 steps on "
                         "CUDA: benchmarks/mqar_gpu.py); --steps and --tasks override it")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
