@@ -91,3 +91,23 @@ def test_search_cli_overwrite_preset_and_tasks(tmp_path):
     assert [t["overwrite"] for t in cfg["tasks"]] == [4, 0]
     assert main(["search", "--parent", "linear_attn", "--n", "0", "--db", db, "--tasks", "32:4:8:5"]) == 2
     assert main(["search", "--parent", "linear_attn", "--n", "0", "--db", db, "--tasks", "32:4:8:1:1"]) == 2
+
+
+def test_mqar_overwrite_benchmark_smoke(tmp_path):
+    """benchmarks/mqar_overwrite.py: two training steps of one rule, a JSONL row, and the table read back."""
+    import importlib
+    import json
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        mod = importlib.import_module("mqar_overwrite")
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "r.jsonl"
+    assert mod.settings()["ow_1layer_1600"] == PRESETS["overwrite"]
+    assert mod.main(["--setting", "ow_1layer_800", "--rules", "linear_attn", "--seeds", "1", "--steps", "2",
+                     "--out", str(out), "--quiet"]) == 0
+    row = json.loads(out.read_text())
+    assert row["spec"] == "linear_attn" and row["train_cfg"]["steps"] == 2 and row["task_cfg"]["overwrite"] == 4
+    assert "| linear_attn | 64 |" in mod.table([row])
