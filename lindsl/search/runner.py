@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -191,7 +192,9 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
 
 
 def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, stream=sys.stderr) -> int:
-    """Run (or resume) a search; returns the run id."""
+    """Run (or resume) a search; returns the run id. Candidates run with the eager prologue unless
+    LINDSL_TUNE_PROLOGUE says otherwise: torch.compile's seconds per spec would dominate a loop over many rules."""
+    os.environ.setdefault("LINDSL_TUNE_PROLOGUE", "eager")
     db = DB(db_path)
     try:
         if resume:
