@@ -2,6 +2,7 @@
 the SQLite-backed loop (resume, leaderboard, CLI) and MQAR batches and a few training steps on a tiny model."""
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 from dataclasses import asdict, replace
@@ -258,3 +259,18 @@ def test_cli_errors_are_clean(tmp_path, capsys):
     junk.write_text("not a database")
     assert main(["leaderboard", "--db", str(junk)]) == 2
     assert "junk.db" in capsys.readouterr().err
+
+
+def test_search_runs_candidates_with_the_eager_prologue(tmp_path, monkeypatch):
+    """Candidates see LINDSL_TUNE_PROLOGUE=eager (no torch.compile per rule) unless the user set it; the variable
+    is restored afterwards."""
+    from lindsl.search import runner
+    seen = []
+    monkeypatch.setattr(runner, "_evaluate_recorded",
+                        lambda *a, **k: seen.append(os.environ.get("LINDSL_TUNE_PROLOGUE")) or "scored")
+    monkeypatch.delenv("LINDSL_TUNE_PROLOGUE", raising=False)
+    search(str(tmp_path / "a.db"), _tiny(n=0), stream=open(tmp_path / "log.txt", "w"))
+    assert seen and set(seen) == {"eager"} and "LINDSL_TUNE_PROLOGUE" not in os.environ
+    monkeypatch.setenv("LINDSL_TUNE_PROLOGUE", "compiled")
+    search(str(tmp_path / "b.db"), _tiny(n=0), stream=open(tmp_path / "log.txt", "w"))
+    assert seen[-1] == "compiled" and os.environ["LINDSL_TUNE_PROLOGUE"] == "compiled"

@@ -971,10 +971,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if R and precision.startswith("bf16"):
         precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
-    # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them the fused forward's stages
-    # overflow shared memory, and the state-storing passes (the backward's) are a separate knob to sweep
+    # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
+    # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
+    # memory; the state-storing passes (the backward's) are a separate knob to sweep
     if fused:
-        stages = _knob("STATE_STAGES", 2 if fast or not R else 1)
+        stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
         stages = _knob("STORE_H_STAGES", 2 if not R else 1)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,

@@ -194,7 +194,9 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
 def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, stream=sys.stderr) -> int:
     """Run (or resume) a search; returns the run id. Candidates run with the eager prologue unless
     LINDSL_TUNE_PROLOGUE says otherwise: torch.compile's seconds per spec would dominate a loop over many rules."""
-    os.environ.setdefault("LINDSL_TUNE_PROLOGUE", "eager")
+    unset = "LINDSL_TUNE_PROLOGUE" not in os.environ
+    if unset:
+        os.environ["LINDSL_TUNE_PROLOGUE"] = "eager"
     db = DB(db_path)
     try:
         if resume:
@@ -242,6 +244,8 @@ def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, 
         return run_id
     finally:
         db.close()
+        if unset:
+            os.environ.pop("LINDSL_TUNE_PROLOGUE", None)
 
 
 def _evaluate_recorded(db: DB, cid: int, spec: Spec, cfg: SearchConfig, prog: Progress) -> str:
