@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200-x2 or larger; with two GPUs about 9 minutes): what session
-# 4 left opt-in or unmeasured, each change checked for correctness in the same run.
-#   GPU 0: the whole library's checks (D=128 and 64, gate x1/x10) and 8 random compositions with the compiled
-#          prologue (LINDSL_TUNE_PROLOGUE=compiled): if green, it can become the default for long runs (it costs an
-#          inductor compile per spec, which a search loop over thousands of specs may not want); then the decode
-#          step with 16- and 64-wide value blocks (DECODE_BV; batch 256 was 0.82-0.92x fla with 32)
-#   GPU 1: sweeps: the compiled prologue's timing on every fla-covered family; two pipeline stages in the backward's
-#          state passes of rank-one specs (STORE_H_STAGES=2); the 16-row sub-chunk reads for per-dimension gates
-#          (SUBCHUNK=1), last measured before the register fix; 64-wide value blocks in the rank-one state pass
-#          (STATE_BV=64: half the redundant pair products of the fused forward's reads)
+# The first device call of the next session (nvidia-h200-x2, about 9 minutes): issue 4's table at fla's benchmark
+# shapes that share H=16, D=128 with the fla autotune results in benchmarks/triton-autotune/ (4x2048x16x128 and
+# 2x16384x16x128; Triton's autotune key of fla's kernels holds H and D, not T), every fla-covered spec against fla
+# and SDPA in the same run; then D=256 for the specs whose fused forward changed stages (lindsl only, with a check).
+# Session 5 learned that fla's first call at a shape without saved results autotunes for 1.5-4 minutes per op: the
+# shapes with H=64, H=96 and D=64 need their own calls (one op and shape per GPU job, --autotune-cache, then commit
+# $OUT/.../triton-autotune.tar.gz's contents to benchmarks/triton-autotune/).
 set -u
+SH='4,2048,16,128;2,16384,16,128'
+S0=retnet,mamba2,gla,hgrn2,deltanet
+S1=gated_deltanet,kda,rwkv6,rwkv7
+AT="--autotune-cache benchmarks/triton-autotune --watchdog 240"
 JOB_TIMEOUT=${PHASE_A:-520} TAIL_LINES=40 bash benchmarks/run_parallel.sh \
-  "LINDSL_TUNE_PROLOGUE=compiled python3 benchmarks/gpu_suite.py --out \$OUT --check-shape '2,4096,8,128;2,4096,8,64' --random 8 --bench-shapes ''; for bv in 16 64; do LINDSL_TUNE_DECODE_BV=\$bv python3 benchmarks/gpu_suite.py --out \$OUT/decode_bv\$bv --skip-check --bench-shapes '' --decode retnet,gla,deltanet,gated_deltanet; done" \
-  "python3 benchmarks/variant_sweep.py --out \$OUT --specs deltanet,gated_deltanet,kda,rwkv7 --variants 'PROLOGUE=compiled;STORE_H_STAGES=2;PROLOGUE=compiled,STORE_H_STAGES=2;STATE_BV=64' --budget 300; python3 benchmarks/variant_sweep.py --out \$OUT/pd --specs gla,hgrn2,retnet --variants 'PROLOGUE=compiled;SUBCHUNK=1;PROLOGUE=compiled,SUBCHUNK=1' --budget 150"
+  "python3 benchmarks/gpu_suite.py --out \$OUT --skip-check --bench-shapes '$SH' --bench-specs $S0 --fla $S0 $AT" \
+  "python3 benchmarks/gpu_suite.py --out \$OUT --skip-check --bench-shapes '$SH' --bench-specs $S1 --fla $S1 $AT; mkdir -p \$OUT/d256; python3 benchmarks/gpu_suite.py --out \$OUT/d256 --specs retnet,linear_attn,gla,deltanet --check-shape '1,2048,4,256' --bench-shapes '2,8192,16,256' --bench-specs retnet,linear_attn,gla,deltanet --watchdog 120"
