@@ -220,7 +220,10 @@ def decode_row(name, B, H, D, with_fla):
     st = st[0] if len(st) == 1 else st
     step = lambda: op.step(*args, initial_state=st, output_final_state=True)  # noqa: E731
     ref_out = step()[0].float()
-    row = dict(spec=name, batch=B, H=H, D=D, lindsl_step_ms=time_ms(step))
+    # the step against the PyTorch engine in fp64 on the same inputs (checks the decode path and its knobs)
+    st64 = tuple(s.double() for s in st) if isinstance(st, tuple) else st.double()
+    exact = op(*[a.double() for a in args], initial_state=st64, backend="torch")[0]
+    row = dict(spec=name, batch=B, H=H, D=D, step_rel_err=rel_rms(ref_out, exact), lindsl_step_ms=time_ms(step))
     row["lindsl_tok_s"] = B / row["lindsl_step_ms"] * 1e3
     # the same step captured as a CUDA graph (op.graphed_step): same output, one launch per token
     graphed = op.graphed_step(*args, initial_state=st)
@@ -282,6 +285,7 @@ def main():
                    help="seconds one check or benchmark row may take before every thread's stack is printed and the "
                         "run exits (0: no limit)")
     a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
 
     def watch(what):
         """Re-arm the watchdog for the next unit of work and say which it is (a stalled run names it)."""
