@@ -16,7 +16,7 @@ import jinja2
 
 from lindsl import __version__
 from lindsl.errors import LinError
-from lindsl.ir import Spec, Var
+from lindsl.ir import Binary, Expr, Spec, Unary, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.normalize import Normalized
@@ -110,6 +110,9 @@ def generate_module(n: Normalized) -> str:
         for li, (gi, r) in enumerate(reads):
             add(f"{p}x{li}", r.x, 1)
             gid_of[gi] = (si, li)
+        fold = _delta_fold(c, emit)
+        if isinstance(fold, Expr):
+            add(p + "fold", fold, 0)
         stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
                                else (f"{names[0]}.unsqueeze(2)" if names else "None"))
         vector_state = st.ty.kind == "vec"
@@ -130,6 +133,7 @@ def generate_module(n: Normalized) -> str:
             backward_equations=plan.equations(), reads=[r for _, r in local], nreads=len(local),
             read_ids=[gi for gi, _ in reads], plan=plan, vec_code=vec_code, grad_vec_code=grad_vec_code,
             tensors=tensors, M_code=M_code, mem=bool(mem),
+            fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",
             b_arg=stack([f"{p}b{j}" for j in range(len(c.pairs))]),
@@ -172,6 +176,22 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def _delta_fold(c, emit):
+    """A delta rule's update: with one rank-one factor and one input whose key k' gives b = -k' (DeltaNet, KDA) or
+    b = -s k' with s a per-token scalar (Gated DeltaNet: s = exp(g)), the state pass can take b^T u + k'^T v' as
+    k'^T (v' - s u), one product instead of two. Returns None, 1 or the expression s."""
+    if len(c.pairs) != 1 or len(c.inputs) != 1 or c.inputs[0].v is None:
+        return None
+    b, key = c.pairs[0].b, emit(c.inputs[0].k)
+    if isinstance(b, Unary) and b.op == "neg" and emit(b.x) == key:
+        return 1
+    if isinstance(b, Binary) and b.op == "*":
+        for s, x in ((b.l, b.r), (b.r, b.l)):
+            if s.ty.kind == "scalar" and isinstance(x, Unary) and x.op == "neg" and emit(x.x) == key:
+                return s
+    return None
 
 
 def _all_exprs(spec: Spec, n: Normalized):

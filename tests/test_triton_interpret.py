@@ -52,6 +52,31 @@ def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P, wy, monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
+@pytest.mark.parametrize("gk_kind,gv_kind,scaled", [(None, None, False), ("s", None, True), ("v", None, False),
+                                                     ("s", "v", True)])
+def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
+    """b = -s k' (a delta rule): the state pass's one-product update (fold) against the two-term torch engine."""
+    g = torch.Generator().manual_seed(11)
+    N, T, K, V = 2, 37, 5, 4
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
+                                       else -2 * torch.rand(N, T, K, generator=g))
+    gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
+    k = 0.5 * rnd(N, T, 1, K)
+    s = torch.rand(N, T, generator=g) + 0.5 if scaled else torch.ones(N, T)
+    b, a, v, S0 = -s[..., None, None] * k, 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
+    reads = [("k", "after", rnd(N, T, K)), ("v", "before", rnd(N, T, V))]
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
+                            chunk=16, K=K, V=V)
+    for return_states in (False, True):
+        o1, S1, u1, *_ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, fold=s if scaled else True,
+                                           return_states=return_states)
+        for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):
+            assert torch.isfinite(x).all()
+            assert rel_err(x, y) < 1e-5
+
+
 @pytest.mark.parametrize("name", SPECS)
 def test_library_spec_triton_equals_torch_backend(name):
     op = lindsl.load(name)
@@ -178,3 +203,12 @@ def test_bf16_inputs_forward_and_gradients(name):
     for k in base:
         assert torch.isfinite(lo[k].grad.double()).all(), k
         assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
+
+
+@pytest.mark.parametrize("name,fold", [("deltanet", "True"), ("kda", "True"), ("gated_deltanet", "c0_fold"),
+                                       ("rwkv7", "None"), ("mom_gated_deltanet", "None"), ("gla", "None")])
+def test_codegen_finds_the_delta_rule_fold(name, fold):
+    """The codegen passes fold to the state pass where the IR has b = -s k' (DeltaNet, KDA: s = 1; Gated DeltaNet:
+    s = exp(g)), and not where b is another vector (RWKV-7's -kh*lr, MoM's routed factor) or absent."""
+    src = open(lindsl.load(name).path).read()
+    assert f".apply(chunk, backend, precision, {fold}, " in src

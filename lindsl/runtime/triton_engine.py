@@ -366,15 +366,16 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
-                  RPREC: tl.constexpr):
+                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
-    go to memory (STORE_H off)."""
+    go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
+    taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2)."""
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
@@ -430,7 +431,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             S = S * tl.exp(GCv)[:, None]
         if GV:
             S = S * tl.exp(GvC)[None, :]
-        if R > 0:
+        if R > 0 and FOLD == 0:
             b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
             if GK == 1:
                 Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
@@ -451,6 +452,11 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             pbase0 = n * T * P + c * C * P
             kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            if FOLD == 1:
+                vp = vp.to(tl.float32) - u
+            if FOLD == 2:
+                s_row = tl.load(fold_ptr + n * T + ptok, mask=p_ok, other=0.0).to(tl.float32)
+                vp = vp.to(tl.float32) - s_row[:, None] * u
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 vp = vp * tl.exp(GC - Gp)[:, None]
@@ -895,13 +901,15 @@ def _sub_chunked(b, k):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
     mode: "tf32x3" (fp32-accurate), "tf32", or "bf16" (operands rounded to bf16, for bf16/fp16 inputs).
     The WY system uses the accurate mode for fp32 inputs and tf32 otherwise; the state pass when there are rank-one
-    factors (its pseudo-values u feed the backward's gate gradients) always uses the accurate mode."""
+    factors (its pseudo-values u feed the backward's gate gradients) always uses the accurate mode.
+    fold (one rank-one factor and one input whose key k' gives b = -s k', as the codegen finds in a delta rule):
+    True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product."""
     if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
         precision = "bf16-rounded"  # the interpreter's bf16 products are wrong: round operands, multiply in fp32
     ref = k if k is not None else b
@@ -978,8 +986,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
         stages = _knob("STORE_H_STAGES", 2 if not R else 1)
+    # the delta rule's update as one product (fewer spills on sm_90: benchmarks/aot_check.py --regs; not yet timed
+    # on the GPU); LINDSL_TUNE_FOLD=0 turns it off for a comparison
+    FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                             fused_out, STORE_H=not fused, NREAD=len(reads) if fused else 0,
+                                             fused_out, c32(fold) if FOLD == 2 else dummy, FOLD=FOLD,
+                                             STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", ACCURATE) if R else precision,
