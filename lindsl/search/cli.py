@@ -21,14 +21,16 @@ def add_commands(sub) -> None:
                    help="specs scored alongside for reference (comma-separated; '' for none)")
     s.add_argument("--steps", type=int, default=None, help="MQAR training steps per task")
     s.add_argument("--tasks", default=None,
-                   help="MQAR tasks as T:pairs:K[:overwrite][,...] (vocabulary 32; default 32:6:8; overwrite: that "
-                        "many keys re-assigned a new value before the queries, which ask the latest value)")
+                   help="MQAR tasks as T:pairs:K[:overwrite][,...] (vocabulary 32; overwrite: that many keys "
+                        "re-assigned a new value before the queries, which ask the latest value; default: the "
+                        "'overwrite' preset's 32:4:8:4)")
     s.add_argument("--seeds", type=int, default=1, help="MQAR training runs per task, averaged (default 1)")
-    s.add_argument("--mqar-preset", choices=["cpu", "overwrite", "gpu"], default=None,
-                   help="MQAR task and training of lindsl.search.mqar.PRESETS: 'cpu' (the default setting), "
-                        "'overwrite' (T=32, 4 pairs, then all 4 keys re-assigned; queries ask the latest value; one "
-                        "layer, 1600 steps on the CPU: benchmarks/mqar_overwrite.py) or 'gpu' (T=256, 32 pairs, K=16, 2000 steps on "
-                        "CUDA: benchmarks/mqar_gpu.py); --steps and --tasks override it")
+    s.add_argument("--mqar-preset", choices=["cpu", "overwrite", "gpu"], default="overwrite",
+                   help="MQAR task and training of lindsl.search.mqar.PRESETS: 'overwrite' (the default: T=32, 4 "
+                        "pairs, then all 4 keys re-assigned; queries ask the latest value; one layer, 1600 steps on "
+                        "the CPU: benchmarks/mqar_overwrite.py), 'cpu' (plain MQAR, T=32, 6 pairs, 2 layers, 800 "
+                        "steps) or 'gpu' (T=256, 32 pairs, K=16, 2000 steps on CUDA: benchmarks/mqar_gpu.py); "
+                        "--steps and --tasks override it")
     s.add_argument("--no-mqar", action="store_true", help="static checks, verification and throughput only")
     s.set_defaults(fn=cmd_search)
     lb = sub.add_parser("leaderboard", help="rank the candidates of a search database")
