@@ -52,7 +52,7 @@ def cmd_search(a) -> int:
 
 
 def _search(a) -> int:
-    from .mqar import MQARTask, MQARTrain
+    from .mqar import PRESETS, MQARTask, MQARTrain
     from .runner import SearchConfig, search
     if a.resume:
         if not Path(a.db).exists():
@@ -64,10 +64,8 @@ def _search(a) -> int:
                            mqar_seeds=a.seeds)
         if a.n < 0 or a.seeds < 1:
             raise ValueError("--n must be >= 0 and --seeds >= 1")
-        if a.mqar_preset:
-            from .mqar import PRESETS
-            task, train = PRESETS[a.mqar_preset]
-            cfg.tasks, cfg.train = [asdict(task)], asdict(train)
+        task, train = PRESETS[a.mqar_preset]
+        cfg.tasks, cfg.train = [asdict(task)], asdict(train)
         if a.steps is not None:
             cfg.train = asdict(MQARTrain(**{**cfg.train, "steps": a.steps}))
         if a.tasks:
@@ -79,8 +77,8 @@ def _search(a) -> int:
                         raise ValueError
                 except ValueError:
                     raise ValueError(f"--tasks: expected T:pairs:K or T:pairs:K:overwrite, got {t!r}") from None
-                vocab = cfg.tasks[0]["vocab"] if a.mqar_preset else 32
-                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=vocab, overwrite=ow[0] if ow else 0)))
+                tasks.append(asdict(MQARTask(T=T, pairs=N, K=K, V=K, vocab=cfg.tasks[0]["vocab"],
+                                             overwrite=ow[0] if ow else 0)))
             cfg.tasks = tasks
         if cfg.mqar:
             import torch
