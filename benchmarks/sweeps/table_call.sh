@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Issue 4's table in one call of the device tool (nvidia-h200-x2): every fla-covered family at fla's five benchmark
+# shapes against fla and SDPA, plus D=256 (lindsl only, checked first). One process per (fla op family, shape group)
+# runs benchmarks/fla_table.py; processes on a GPU compile in parallel, share its timing through a file lock and
+# measure after a barrier (see fla_table.py). Everything is packed into $OUT/all.tar.gz.
+set -u
+H16='4,2048,16,128;2,16384,16,128'
+GROUPS=("h16:$H16" "h64:4,4096,64,128" "h96:1,8192,96,128" "d64:8,1024,8,64")
+GPU0=("sgla:retnet,mamba2" "gla:gla,hgrn2" "dn:deltanet" "rwkv6:rwkv6")
+GPU1=("gdn:gated_deltanet" "kda:kda" "rwkv7:rwkv7")
+DEADLINE=${DEADLINE:-380}
+JOB_TIMEOUT=${JOB_TIMEOUT:-540}
+export TORCHINDUCTOR_COMPILE_THREADS=1
+COMMON="--seed-triton-results benchmarks/triton-autotune --fla-configs benchmarks/fla_configs.json --deadline $DEADLINE"
+rm -rf /tmp/barrier0 /tmp/barrier1 /tmp/gpu0.lock /tmp/gpu1.lock
+pids=()
+launch() {  # gpu peers tag args...
+  local g=$1 n=$2 tag=$3; shift 3
+  mkdir -p "$OUT/g$g"
+  ( CUDA_VISIBLE_DEVICES=$g timeout "$JOB_TIMEOUT" python3 benchmarks/fla_table.py --tag "$tag" --lock /tmp/gpu$g.lock \
+      --barrier /tmp/barrier$g --peers "$n" --out "$OUT/g$g" $COMMON "$@" > "$OUT/g$g/$tag.log" 2>&1
+    echo "exit $?" >> "$OUT/g$g/$tag.log" ) &
+  pids+=($!)
+}
+n0=$(( ${#GPU0[@]} * ${#GROUPS[@]} ))
+n1=$(( ${#GPU1[@]} * ${#GROUPS[@]} + 1 ))
+for fam in "${GPU0[@]}"; do for grp in "${GROUPS[@]}"; do
+  launch 0 $n0 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
+done; done
+for fam in "${GPU1[@]}"; do for grp in "${GROUPS[@]}"; do
+  launch 1 $n1 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
+done; done
+launch 1 $n1 d256 --specs retnet,linear_attn,gla,deltanet --no-fla --check-shape 1,2048,4,256 --shapes 2,8192,16,256
+for p in "${pids[@]}"; do wait "$p"; done
+for g in 0 1; do echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier" "$OUT"/g$g/*.log | head -60; done
+for g in 0 1; do grep -h -E "x[0-9]+x[0-9]+x[0-9]+ +lindsl" "$OUT"/g$g/*.log; done
+(cd "$OUT" && tar czf all.tar.gz g* && rm -rf g*)
