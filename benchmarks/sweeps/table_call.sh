@@ -5,7 +5,7 @@
 # measure after a barrier (see fla_table.py). Everything is packed into $OUT/all.tar.gz.
 set -u
 H16='4,2048,16,128;2,16384,16,128'
-GROUPS=("h16:$H16" "h64:4,4096,64,128" "h96:1,8192,96,128" "d64:8,1024,8,64")
+SHAPE_GROUPS=("h16:$H16" "h64:4,4096,64,128" "h96:1,8192,96,128" "d64:8,1024,8,64")
 GPU0=("sgla:retnet,mamba2" "gla:gla,hgrn2" "dn:deltanet" "rwkv6:rwkv6")
 GPU1=("gdn:gated_deltanet" "kda:kda" "rwkv7:rwkv7")
 DEADLINE=${DEADLINE:-380}
@@ -22,15 +22,15 @@ launch() {  # gpu peers tag args...
     echo "exit $?" >> "$OUT/g$g/$tag.log" ) &
   pids+=($!)
 }
-n0=$(( ${#GPU0[@]} * ${#GROUPS[@]} ))
-n1=$(( ${#GPU1[@]} * ${#GROUPS[@]} + 1 ))
-for fam in "${GPU0[@]}"; do for grp in "${GROUPS[@]}"; do
+n0=$(( ${#GPU0[@]} * ${#SHAPE_GROUPS[@]} ))
+n1=$(( ${#GPU1[@]} * ${#SHAPE_GROUPS[@]} + ${WITH_D256:-1} ))
+for fam in "${GPU0[@]}"; do for grp in "${SHAPE_GROUPS[@]}"; do
   launch 0 $n0 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
 done; done
-for fam in "${GPU1[@]}"; do for grp in "${GROUPS[@]}"; do
+for fam in "${GPU1[@]}"; do for grp in "${SHAPE_GROUPS[@]}"; do
   launch 1 $n1 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
 done; done
-launch 1 $n1 d256 --specs retnet,linear_attn,gla,deltanet --no-fla --check-shape 1,2048,4,256 --shapes 2,8192,16,256
+[ "${WITH_D256:-1}" = 1 ] && launch 1 $n1 d256 --specs retnet,linear_attn,gla,deltanet --no-fla --check-shape 1,2048,4,256 --shapes 2,8192,16,256
 for p in "${pids[@]}"; do wait "$p"; done
 for g in 0 1; do echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier" "$OUT"/g$g/*.log | head -60; done
 for g in 0 1; do grep -h -E "x[0-9]+x[0-9]+x[0-9]+ +lindsl" "$OUT"/g$g/*.log; done
