@@ -10,6 +10,7 @@ pids=()
 for job in 0:retnet 0:mamba2 0:gla 0:hgrn2 0:deltanet:unfused 0:gated_deltanet:unfused \
            1:rwkv6 1:deltanet 1:gated_deltanet 1:kda 1:rwkv7; do
   IFS=: read -r g s variant <<< "$job"
+  [ "${ONE_GPU:-0}" = 1 ] && g=0
   dir="$OUT/g$g/$s${variant:+_$variant}"
   mkdir -p "$dir"
   ( export CUDA_VISIBLE_DEVICES=$g; [ "$variant" = unfused ] && export LINDSL_TUNE_FUSE_READS=0
