@@ -4,7 +4,9 @@ phase holds it back, with the measurement: this prints it. GPU only:
 
     python3 benchmarks/profile_phases.py --specs deltanet,gla --shape 2,16384,16,128 --out $OUT
 
-fla's autotune is skipped with the configs saved by fla_table.py (benchmarks/fla_configs.json).
+fla's autotune is skipped with the configs saved by fla_table.py (benchmarks/fla_configs.json). With several
+processes per GPU, pass --lock and --barrier/--peers: session 6's first profile call had neither barrier nor warm-up
+phase, and a few profiles overlapped other processes' first calls (their kernel times came out 15-100 % high).
 """
 import argparse
 import contextlib
@@ -64,6 +66,10 @@ def main():
     p.add_argument("--shape", default="2,16384,16,128")
     p.add_argument("--fla-configs", default="benchmarks/fla_configs.json")
     p.add_argument("--lock", default="", help="file lock shared by processes on this GPU: profiles taken one at a time")
+    p.add_argument("--barrier", default="", help="directory shared by the processes on this GPU: profile after all "
+                                                  "--peers made their first calls (or --deadline seconds passed)")
+    p.add_argument("--peers", type=int, default=1)
+    p.add_argument("--deadline", type=float, default=150)
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -72,13 +78,23 @@ def main():
     for name in a.specs.split(","):
         importlib.import_module(f"fla.ops.{gs.FLA_OPS[name][0]}")
     print(f"loaded {fla_table.load_configs(a.fla_configs)} fla configs", flush=True)
+    makers = (("lindsl", gs.lindsl_fns), ("fla", gs.fla_fns))
+    for name in a.specs.split(","):  # first calls (compiles) before the barrier: no peer's GPU work during profiles
+        for who, make in makers:
+            try:
+                make(name, B, T, H, D)
+            except Exception as e:
+                print(f"warm {name} {who}: {e!r}", flush=True)
+            torch.cuda.empty_cache()
+    if a.barrier:
+        fla_table.wait_for_peers(a.barrier, f"{a.specs}{os.getpid()}", a.peers, a.deadline)
     res = {}
     for name in a.specs.split(","):
         res[name] = {}
-        for who, make in (("lindsl", gs.lindsl_fns), ("fla", gs.fla_fns)):
+        for who, make in makers:
             try:
-                f1, f2, _ = make(name, B, T, H, D)
                 with fla_table.gpu_lock(a.lock) if a.lock else contextlib.nullcontext():
+                    f1, f2, _ = make(name, B, T, H, D)
                     res[name][who] = dict(fwd=profile(f1, who), fb=profile(f2, who))
                 del f1, f2
             except Exception as e:

@@ -16,9 +16,10 @@ import jinja2
 
 from lindsl import __version__
 from lindsl.errors import LinError
-from lindsl.ir import Binary, Expr, Spec, Unary, Var, structural_key
+from lindsl.ir import Expr, Spec, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
+from lindsl.passes.classify import delta_fold
 from lindsl.passes.normalize import Normalized
 from lindsl.sp.payload import sp_info
 
@@ -110,7 +111,7 @@ def generate_module(n: Normalized) -> str:
         for li, (gi, r) in enumerate(reads):
             add(f"{p}x{li}", r.x, 1)
             gid_of[gi] = (si, li)
-        fold = _delta_fold(c)
+        fold = delta_fold(c)
         if isinstance(fold, Expr):
             add(p + "fold", fold, 0)
         stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
@@ -176,23 +177,6 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
-
-
-def _delta_fold(c):
-    """A delta rule's update: with one rank-one factor and one input whose key k' gives b = -k' (DeltaNet, KDA) or
-    b = -s k' with s a per-token scalar (Gated DeltaNet: s = exp(g)), the state pass can take b^T u + k'^T v' as
-    k'^T (v' - s u), one product instead of two. Returns None, 1 or the expression s."""
-    if len(c.pairs) != 1 or len(c.inputs) != 1 or c.inputs[0].v is None:
-        return None
-    b, key = c.pairs[0].b, structural_key(c.inputs[0].k)
-    negated_key = lambda e: isinstance(e, Unary) and e.op == "neg" and structural_key(e.x) == key  # noqa: E731
-    if negated_key(b):
-        return 1
-    if isinstance(b, Binary) and b.op == "*":
-        for s, x in ((b.l, b.r), (b.r, b.l)):
-            if s.ty.kind == "scalar" and negated_key(x):
-                return s
-    return None
 
 
 def _all_exprs(spec: Spec, n: Normalized):

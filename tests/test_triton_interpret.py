@@ -78,13 +78,14 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
 
 
 def test_unfused_reads_equal_fused(monkeypatch):
-    """LINDSL_TUNE_FUSE_READS=0 (reads as separate kernels after the state pass) gives the fused forward's results."""
+    """LINDSL_TUNE_FUSE_READS=0/1 (reads as separate kernels after the state pass, or inside it) agree."""
     g = torch.Generator().manual_seed(5)
     N, T, K, V = 2, 40, 8, 4
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
     k, a, v, S0 = 0.5 * rnd(N, T, 1, K), 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
     gk, b = -torch.rand(N, T, generator=g), -0.5 * rnd(N, T, 1, K)
     reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K))]
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "1")
     fused = chunk_scan_triton(gk, None, b, a, k, v, S0, reads, K=K, V=V)
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
     unfused = chunk_scan_triton(gk, None, b, a, k, v, S0, reads, K=K, V=V)
@@ -222,9 +223,64 @@ def test_bf16_inputs_forward_and_gradients(name):
 
 
 @pytest.mark.parametrize("name,fold", [("deltanet", "True"), ("kda", "True"), ("gated_deltanet", "c0_fold"),
-                                       ("rwkv7", "None"), ("mom_gated_deltanet", "None"), ("gla", "None")])
+                                       ("mom_gated_deltanet", "c0_fold"), ("rwkv7", "None"), ("gla", "None")])
 def test_codegen_finds_the_delta_rule_fold(name, fold):
-    """The codegen passes fold to the state pass where the IR has b = -s k' (DeltaNet, KDA: s = 1; Gated DeltaNet:
-    s = exp(g)), and not where b is another vector (RWKV-7's -kh*lr, MoM's routed factor) or absent."""
+    """The codegen passes fold to the state pass where the IR has b = -s k' (DeltaNet, KDA: s = 1; Gated DeltaNet
+    and MoM, whose router selection multiplies both b and k': s = exp(g)), and not where b is another vector
+    (RWKV-7's -kh*lr) or absent."""
     src = open(lindsl.load(name).path).read()
     assert f".apply(chunk, backend, precision, {fold}, " in src
+
+
+FOLD_SPEC = """lin {name}
+dim K, V
+in q[K], k[K], v[V]
+in g: loggate
+in beta: unit
+in c
+let kn = l2norm(k)
+state S[K, V]
+S = {update}
+out o = S^T q
+"""
+
+
+@pytest.mark.parametrize("update,fold", [
+    # scalar factors in another order and a constant: b = -(2 beta c) kn, k' = c beta kn -> s = 2
+    ("(I - 2 * beta * c * kn kn^T) S + c * beta * kn v^T", "2"),
+    # the gate inside the product: b = -(exp(g) beta) kn, k' = beta kn -> s = exp(g)
+    ("(I - exp(g) * beta * kn kn^T) S + beta * kn v^T", "exp(g)"),
+    # a plus sign: b = +beta kn -> s = -1
+    ("(I + 0.5 * beta * kn kn^T) S + beta * kn v^T", None),
+    # different vectors (b along kn, k' along q): no fold
+    ("(I - beta * kn kn^T) S + beta * q v^T", ""),
+])
+def test_delta_fold_on_new_compositions(update, fold):
+    """The classify pass factors b and k' into sign, scalars and vectors: s is b's scalars without k''s, for
+    compositions no library spec spells; and the Triton path with the fold equals the PyTorch engine."""
+    from lindsl.passes.classify import classify
+    from lindsl.passes.normalize import normalize
+    spec = lindsl.parse_spec(FOLD_SPEC.format(name="fold_case", update=update))
+    found = classify(normalize(spec))["S"].delta_fold
+    if fold is None:
+        assert found.startswith("-") or found.startswith("(-"), found
+    else:
+        assert found == fold
+    if fold == "":
+        return
+    op = lindsl.load(FOLD_SPEC.format(name="fold_case", update=update))
+    from lindsl.check import default_sizes
+    sizes = default_sizes(op.spec, K=8, V=8, M=2)
+    x = random_inputs(op.spec, 1, 40, 2, sizes, torch.float64)
+    x["c"] = x["c"].abs() * 0.5
+    xr = {k: v.clone().requires_grad_(True) for k, v in x.items()}
+    xt = {k: v.clone().requires_grad_(True) for k, v in x.items()}
+    o_r, _ = op(*xr.values(), backend="torch")
+    o_t, _ = op(*xt.values(), backend="triton")
+    assert rel_err(o_t, o_r) < 1e-6
+    w = torch.randn(o_r.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    (o_r * w).sum().backward()
+    (o_t * w).sum().backward()
+    for k in x:
+        assert (xt[k].grad is None) == (xr[k].grad is None), k
+        assert xr[k].grad is None or rel_err(xt[k].grad, xr[k].grad) < 1e-6, k

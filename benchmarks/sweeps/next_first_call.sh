@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200-x2, about 9 minutes): issue 4's table at fla's benchmark
-# shapes that share H=16, D=128 with the fla autotune results in benchmarks/triton-autotune/ (4x2048x16x128 and
-# 2x16384x16x128; Triton's autotune key of fla's kernels holds H and D, not T), every fla-covered spec against fla
-# and SDPA in the same run; then D=256 for the specs whose fused forward changed stages (lindsl only, with a check).
-# GPU 1 first checks and times the delta-rule fold of session 5 (default on; FOLD=0 is the old two-product update).
-# Session 5 learned that fla's first call at a shape without saved results autotunes for 1.5-4 minutes per op: the
-# shapes with H=64, H=96 and D=64 need their own calls (one op and shape per GPU job, --autotune-cache, then commit
-# $OUT/.../triton-autotune.tar.gz's contents to benchmarks/triton-autotune/).
+# The first device call of the next session (nvidia-h200-x2, about 9 minutes), for what session 6 changed without a
+# full check and what its profiles point at (benchmarks/NOTES.md, v8):
+#   GPU 0: the whole library's checks with the current defaults (unfused forward reads for rank-one specs: RWKV-7 and
+#          MoM have not run with them; MoM's state pass now takes the delta-rule fold), gate x1 and x10, plus four
+#          random compositions.
+#   GPU 1: the rank-one state pass's latency knobs for the five rank-one specs, each variant checked at gate x1 and
+#          x10 in the same run: two pipeline stages (STORE_H_STAGES), 64-wide value blocks (STATE_BV), tf32 in place
+#          of tf32x3 (STATE_PREC), and stages with tf32 together.
+# Then, with what is kept: `benchmarks/sweeps/table_call.sh` (about 4 minutes now that fla's configs load from
+# benchmarks/fla_configs.json) and `benchmarks/sweeps/profile_call.sh`.
 set -u
-SH='4,2048,16,128;2,16384,16,128'
-S0=retnet,mamba2,gla,hgrn2,deltanet
-S1=gated_deltanet,kda,rwkv6,rwkv7
-AT="--autotune-cache benchmarks/triton-autotune --watchdog 240"
-JOB_TIMEOUT=${PHASE_A:-520} TAIL_LINES=40 bash benchmarks/run_parallel.sh \
-  "python3 benchmarks/gpu_suite.py --out \$OUT --skip-check --bench-shapes '$SH' --bench-specs $S0 --fla $S0 $AT" \
-  "python3 benchmarks/variant_sweep.py --out \$OUT/fold --specs deltanet,gated_deltanet,kda --variants 'FOLD=0' --budget 200; python3 benchmarks/gpu_suite.py --out \$OUT --skip-check --bench-shapes '$SH' --bench-specs $S1 --fla $S1 $AT; mkdir -p \$OUT/d256; python3 benchmarks/gpu_suite.py --out \$OUT/d256 --specs retnet,linear_attn,gla,deltanet --check-shape '1,2048,4,256' --bench-shapes '2,8192,16,256' --bench-specs retnet,linear_attn,gla,deltanet --watchdog 120"
+R=deltanet,gated_deltanet,kda,rwkv7,mom_gated_deltanet
+JOB_TIMEOUT=${PHASE_A:-520} TAIL_LINES=45 bash benchmarks/run_parallel.sh \
+  "python3 benchmarks/gpu_suite.py --out \$OUT --check-shape '2,4096,8,128' --random 4 --bench-shapes '' --watchdog 200" \
+  "python3 benchmarks/variant_sweep.py --out \$OUT --specs $R --variants 'STORE_H_STAGES=2;STATE_BV=64;STATE_PREC=tf32;STORE_H_STAGES=2,STATE_PREC=tf32' --budget 470"

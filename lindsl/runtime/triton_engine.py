@@ -959,9 +959,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
-    # the forward's reads inside the state pass (one kernel); LINDSL_TUNE_FUSE_READS=0 runs them as parallel read
-    # kernels after it, for measuring what the fused reads cost on the state pass's sequential chain
-    fused = (bool(_knob("FUSE_READS", 1)) and not loop and not return_states and bool(reads)
+    # the forward's reads inside the state pass (one kernel) without rank-one factors; with them the reads lengthen
+    # the state pass's sequential chain more than a separate parallel read kernel costs (2x16384x16x128 profile:
+    # Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms of reads unfused; forward at 4x8192x16x128
+    # 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8). LINDSL_TUNE_FUSE_READS=0/1 overrides
+    fused = (bool(_knob("FUSE_READS", int(not R))) and not loop and not return_states and bool(reads)
              and all(side == "k" for side, _, _ in reads))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10); fp32 otherwise: bf16
