@@ -628,16 +628,19 @@ def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR:
 
 
 @triton.jit
-def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n, T, Tp,
-                  NC, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
+def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, fold_ptr,
+                  c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
                   V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
-    tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs)."""
+    tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs).
+    FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
+    so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
+    two products and the b tile fewer per chunk."""
     Gi_ptr = Gex_ptr if BEFORE else G_ptr
     Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
     Gi_src, Go_src = G_ptr, Gv_ptr
@@ -654,10 +657,16 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         x = tl.load(x_ptr + n * T * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                     other=0.0)
         out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
-        if R > 0:
-            cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL)), PREC)
-        if P > 0:
-            cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP)), PREC)
+        if FOLD > 0 and not SIDE_K:
+            rows = _source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
+            rows -= _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * _source_rows(
+                src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
+            cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
+        else:
+            if R > 0 and FOLD == 0:
+                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL)), PREC)
+            if P > 0:
+                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP)), PREC)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GIN == 1:
@@ -666,22 +675,35 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         Go = tl.load(Go_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
     if GIN == 1 or GOUT == 1:
         out = out * tl.exp(Gi + Go)[:, None]
-    if R > 0:
+    if R > 0 and FOLD == 0:
         cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
         out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
-        out = _dot_acc(out, cm, _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP), PREC)
+        rows = _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP)
+        if FOLD > 0 and SIDE_K:
+            rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * _source_rows(
+                w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL).to(tl.float32)
+        out = _dot_acc(out, cm, rows, PREC)
     return out
 
 
 @triton.jit
+def _fold_scale(fold_ptr, c, n, T, C: tl.constexpr, BROWS: tl.constexpr, FOLD: tl.constexpr):
+    """The delta-rule fold's s for a chunk's source rows (one per token): 1 (FOLD 1) or loaded (FOLD 2, [N, T])."""
+    rr = tl.arange(0, BROWS)
+    if FOLD == 2:
+        return tl.load(fold_ptr + n * T + c * C + rr, mask=(rr < C) & (c * C + rr < T), other=0.0).to(tl.float32)
+    return tl.full([BROWS], 1.0, dtype=tl.float32)
+
+
+@triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 fold_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -696,9 +718,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
     if not LOOP:
-        out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, c, n,
-                            T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO,
-                            SIDE_K, BEFORE, GIN, GOUT, PREC)
+        out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
+                            fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
+                            BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
         tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
@@ -994,8 +1016,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # the delta rule's update as one product (fewer spills on sm_90: benchmarks/aot_check.py --regs; not yet timed
     # on the GPU); LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
+    fold_s = c32(fold) if FOLD == 2 else dummy
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                             fused_out, c32(fold) if FOLD == 2 else dummy, FOLD=FOLD,
+                                             fused_out, fold_s, FOLD=FOLD,
                                              STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
@@ -1019,9 +1042,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             continue
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
+            FOLD=0 if loop else FOLD,
             num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_WARPS", 4))
         outs.append(out)
