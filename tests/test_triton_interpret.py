@@ -284,3 +284,29 @@ def test_delta_fold_on_new_compositions(update, fold):
     for k in x:
         assert (xt[k].grad is None) == (xr[k].grad is None), k
         assert xr[k].grad is None or rel_err(xt[k].grad, xr[k].grad) < 1e-6, k
+
+
+@pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet"])
+def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
+    """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;
+    graph breaks at the kernel launches), what =compiled hands to inductor on CUDA: every gradient equals the eager
+    backward's."""
+    import torch._dynamo
+    from lindsl.check import default_sizes
+    op = lindsl.load(name)
+    base = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=8, V=8, M=2), torch.float32)
+    grads = []
+    for mode in ("eager", "trace"):
+        monkeypatch.setenv("LINDSL_TUNE_BWD_GLUE", mode)
+        torch._dynamo.reset()
+        x = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, _ = op(*x.values(), backend="triton")
+        o = o[0] if isinstance(o, tuple) else o
+        torch._dynamo.utils.counters.clear()
+        (o * torch.linspace(-1, 1, o.numel()).reshape(o.shape)).sum().backward()
+        grads.append([x[k].grad for k in x])
+        traced = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+        assert (traced > 0) == (mode == "trace"), (mode, traced)
+    for k, a, b in zip(base, *grads):
+        assert (a is None) == (b is None), k
+        assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# A later device call (nvidia-h200-x2, about 8 minutes), for what session 5 left unmeasured:
-#   GPU 0: the decode step at batch 64 and 256 against fla's fused_recurrent, with the opt-in compiled decode
-#          prologue (LINDSL_TUNE_DECODE_PROLOGUE=compiled: the step's few dozen small launches fused by inductor)
-#          and 16-, 32- and 64-wide value blocks in the recurrent kernel (DECODE_BV; batch 256 was 0.82-0.92x fla with
-#          32). Every row reports step_rel_err against the PyTorch engine in fp64 and graphed_rel_err against the
-#          eager step.
-#   GPU 1: bf16 products in the backward's reads and non-rank-one state passes (BWD_PREC=bf16; session 3 measured
-#          RetNet 9.91 -> 9.18 ms with it and did not try the other families), each variant checked at gate x1 and
-#          x10 in the same run.
+# The second device call of the next session (nvidia-h200-x2, about 9 minutes):
+#   GPU 0: the rank-one state pass's latency knobs (benchmarks/NOTES.md, v8: ~8 us per chunk step against fla's
+#          ~1.5), each variant checked at gate x1 and x10: two pipeline stages (STORE_H_STAGES), 64-wide value blocks
+#          (STATE_BV), tf32 in place of tf32x3 (STATE_PREC), stages with tf32 together; and FOLD=0 (no fold in the
+#          state pass or the reads) against the default.
+#   GPU 1: the decode step (compiled decode prologue, DECODE_BV 16/32/64, batch 64/256 vs fla's fused_recurrent),
+#          then BWD_PREC=bf16 for the families without rank-one factors.
 set -u
+R=deltanet,gated_deltanet,kda,rwkv7,mom_gated_deltanet
 SPECS=retnet,gla,deltanet,gated_deltanet
-JOB_TIMEOUT=${PHASE_A:-480} TAIL_LINES=30 bash benchmarks/run_parallel.sh \
-  "for p in eager compiled; do for bv in 16 32 64; do LINDSL_TUNE_DECODE_PROLOGUE=\$p LINDSL_TUNE_DECODE_BV=\$bv python3 benchmarks/gpu_suite.py --out \$OUT/\${p}_bv\$bv --skip-check --bench-shapes '' --decode $SPECS --fla $SPECS --watchdog 120; done; done" \
-  "python3 benchmarks/variant_sweep.py --out \$OUT --specs retnet,mamba2,gla,hgrn2,rwkv6,deltanet,gated_deltanet,kda --variants 'BWD_PREC=bf16' --budget 420"
+JOB_TIMEOUT=${PHASE_A:-520} TAIL_LINES=40 bash benchmarks/run_parallel.sh \
+  "python3 benchmarks/variant_sweep.py --out \$OUT --specs $R --variants 'FOLD=0;STORE_H_STAGES=2;STATE_BV=64;STATE_PREC=tf32;STORE_H_STAGES=2,STATE_PREC=tf32' --budget 480" \
+  "for p in eager compiled; do for bv in 16 32 64; do LINDSL_TUNE_DECODE_PROLOGUE=\$p LINDSL_TUNE_DECODE_BV=\$bv timeout 50 python3 benchmarks/gpu_suite.py --out \$OUT/\${p}_bv\$bv --skip-check --bench-shapes '' --decode $SPECS --fla $SPECS --watchdog 45; done; done; python3 benchmarks/variant_sweep.py --out \$OUT/bwdprec --specs retnet,mamba2,gla,hgrn2,rwkv6 --variants 'BWD_PREC=bf16' --budget 150"
