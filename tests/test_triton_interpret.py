@@ -126,11 +126,14 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
+@pytest.mark.parametrize("amat", ["1", "0"])
 @pytest.mark.parametrize("gk_kind,gv_kind", [("v", None), (None, "v"), ("v", "v"), ("s", "v")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, monkeypatch):
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
-    (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing."""
+    (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
+    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731

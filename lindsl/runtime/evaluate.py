@@ -68,7 +68,7 @@ class Evaluator:
             sl = l.scale_as(e.ty) if isinstance(l, _Ident) else align(l, e.l.ty, e.ty)
             sr = r.scale_as(e.ty) if isinstance(r, _Ident) else align(r, e.r.ty, e.ty)
             if e.op == "*":
-                return _Ident(_mul_scale(sl, sr), e.ty)
+                return _Ident(mul_optional(sl, sr), e.ty)
             one = lambda z: 1.0 if z is None else z  # noqa: E731
             return _Ident(one(sl) + one(sr) if e.op == "+" else one(sl) - one(sr), e.ty)
         if isinstance(l, _Ident) or isinstance(r, _Ident):
@@ -101,7 +101,7 @@ class Evaluator:
         if e.ty.kind == "ident":
             sl = l.scale_as(e.ty) if isinstance(l, _Ident) else align(l, a, e.ty)
             sr = r.scale_as(e.ty) if isinstance(r, _Ident) else align(r, b, e.ty)
-            return _Ident(_mul_scale(sl, sr), e.ty)
+            return _Ident(mul_optional(sl, sr), e.ty)
         if isinstance(l, _Ident):
             return r if l.scale is None else align(l.scale_as(e.ty), Ty("scalar", (), e.ty.mem), e.ty) * align(r, b, e.ty)
         if isinstance(r, _Ident):
@@ -168,7 +168,8 @@ class _Ident:
         return eye * (align(s, Ty("scalar", (), ty.mem), ty) if torch.is_tensor(s) else s)
 
 
-def _mul_scale(a, b):
+def mul_optional(a, b):
+    """a * b where None stands for 1 (an absent scale, gate or diagonal map)."""
     if a is None:
         return b
     if b is None:

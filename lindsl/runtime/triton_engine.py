@@ -566,6 +566,93 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
+def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.constexpr, C: tl.constexpr,
+                       BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr):
+    """The pair scores of a sub-chunked read, once per chunk (not once per value block): A[t, s] = sum_i x_t[i]
+    src_s[i] exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows
+    with one source row per token. One program per (chunk, 16-row block I): blocks J < I through J's last row r on
+    the tensor cores (e^{Gi_t - G_r} e^{G_r - G_s}, both at most 1), the diagonal block one source row at a time;
+    blocks above the diagonal are not written (the read-out masks them)."""
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    c = tl.program_id(0) // NSB
+    I = tl.program_id(0) % NSB
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    ii = tl.arange(0, BI)
+    i_ok = ii < D_IN
+    sb = tl.arange(0, SB)
+    a_base = A_ptr + (n * NC + c) * C * C
+    t = I * SB + sb
+    tok = c * C + t
+    t_ok = tok < T
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                other=0.0).to(tl.float32)
+    Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+    for J in range(0, I):
+        s = J * SB + sb
+        stok = c * C + s
+        s_ok = stok < T
+        src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                      other=0.0).to(tl.float32)
+        Gr = _gate_row(Gs_ptr, n, c * C + J * SB + SB - 1, ii, i_ok, Tp, D_IN, GIN)
+        Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+        blk = _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+        tl.store(a_base + t[:, None] * C + s[None, :], tl.where(t_ok[:, None] & s_ok[None, :], blk, 0.0))
+    blk = tl.zeros([SB, SB], dtype=tl.float32)
+    for j in range(SB):
+        tj = c * C + I * SB + j
+        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
+        sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+        if GIN == 2:
+            Gsj = tl.load(Gs_ptr + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
+            e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
+            cj = tl.sum(x * sj[None, :] * e, 1)
+        elif GIN == 1:
+            Gsj = tl.load(Gs_ptr + n * Tp + tj).to(tl.float32)
+            cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
+        else:
+            cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+        blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
+    tl.store(a_base + t[:, None] * C + t[None, :], blk)
+
+
+@triton.jit
+def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, D_IN: tl.constexpr,
+                      D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
+                      BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
+                      PREC: tl.constexpr):
+    """A sub-chunked read's output from its pair scores (_sub_scores_kernel): out_t = (x_t e^{Gi_t}) S_c +
+    sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
+    side."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    ob = tl.program_id(2)
+    t = tl.arange(0, C)
+    tok = c * C + t
+    t_ok = tok < T
+    oo = ob * BO + tl.arange(0, BO)
+    o_ok = oo < D_OUT
+    out = tl.zeros([C, BO], dtype=tl.float32)
+    for i0 in range(0, BI, BKI):
+        ii = i0 + tl.arange(0, BKI)
+        i_ok = ii < D_IN
+        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                    other=0.0).to(tl.float32)
+        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, C)
+        if GIN == 1:
+            x = x * tl.exp(Gi)[:, None]
+        elif GIN == 2:
+            x = x * tl.exp(Gi)
+        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+    A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
+    A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
+    w = tl.load(w_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+                other=0.0)
+    out = _dot_acc(out, A, w, PREC)
+    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+
+
+@triton.jit
 def _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr, V: tl.constexpr, SIDE_K: tl.constexpr):
     """The chunk-start state block as [in, out] (S[in, out] for SIDE_K, S[out, in]^T otherwise), as stored. The
     64-bit offset of the state is a scalar; the tile's offsets are 32-bit (64-bit offset tiles spill registers)."""
@@ -1033,6 +1120,19 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         out = _empty(N, T, d_out, device=dev, dtype=odt)
         BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
+        if sub and gout == 0 and _knob("SUB_AMAT", 1):
+            # the pair scores once per chunk, then the read-out per value block on the tensor cores (no returned-side
+            # gate); LINDSL_TUNE_SUB_AMAT=0 keeps the one-kernel form below
+            A = _empty(N, NC, C, C, device=dev, dtype=f32)
+            gi = (Gex_ if timing == "before" else G_) if side_k else (Gvex_ if timing == "before" else Gv_)
+            _sub_scores_kernel[(NC * (C // 16), N)](x, k_ if side_k else v_, gi, G_ if side_k else Gv_, A, T, Tp, NC, D_IN=d_in,
+                                        C=C, BI=_p2(d_in), BEFORE=timing == "before", GIN=gin, PREC=precision,
+                                        num_stages=1)
+            _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
+                x, v_ if side_k else k_, A, gi, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
+                BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, num_stages=1)
+            outs.append(out)
+            continue
         if sub:
             _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,

@@ -18,6 +18,8 @@ import math
 import torch
 import torch.distributed as dist
 
+from ..runtime.evaluate import mul_optional
+
 
 class SPError(RuntimeError):
     """A sequence-parallel call failed on this rank: mismatched shards, a dead or missing rank, a timeout."""
@@ -64,11 +66,8 @@ def compose_left(L2, L1):
 
 
 def compose_right(R2, R1):
-    if R2 is None:
-        return R1
-    if R1 is None:
-        return R2
-    return R2 * R1
+    """R2 R1 for value-side maps (diagonal: they commute; None is the identity)."""
+    return mul_optional(R2, R1)
 
 
 def transpose_left(L):
