@@ -87,7 +87,6 @@ def delta_fold(c: Canonical):
     return s if sign_b * sign_k < 0 else T.neg(s, s.loc)
 
 
-
 def classify(n: Normalized) -> dict[str, TransitionClass]:
     """The transition class of every state."""
     return {name: classify_one(c) for name, c in n.canon.items()}
