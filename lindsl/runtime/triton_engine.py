@@ -653,6 +653,67 @@ def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, D_
 
 
 @triton.jit
+def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp, NC,
+                            D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                            C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
+                            GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr):
+    """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
+    gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
+    e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time."""
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    c = tl.program_id(0) // NSB
+    I = tl.program_id(0) % NSB
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    ob = tl.program_id(2)
+    sb = tl.arange(0, SB)
+    t = I * SB + sb
+    tok = c * C + t
+    t_ok = tok < T
+    ii = tl.arange(0, BI)
+    i_ok = ii < D_IN
+    oo = ob * BO + tl.arange(0, BO)
+    o_ok = oo < D_OUT
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                other=0.0).to(tl.float32)
+    Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+    Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
+    if GIN == 1:
+        x = x * tl.exp(Gi)[:, None]
+    elif GIN == 2:
+        x = x * tl.exp(Gi)
+    out = _dot(x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+    if GOUT == 1:
+        out = out * tl.exp(Go)[:, None]
+    else:
+        out = out * tl.exp(Go)
+    a_base = A_ptr + (n * NC + c) * C * C
+    for J in range(0, I):
+        s = J * SB + sb
+        stok = c * C + s
+        s_ok = stok < T
+        A = tl.load(a_base + t[:, None] * C + s[None, :])
+        w = tl.load(w_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                    other=0.0).to(tl.float32)
+        Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
+        Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
+        out += _decay_rows(_dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC), Go, Gr, GOUT, 1)
+    for j in range(SB):
+        tj = c * C + I * SB + j
+        a = tl.load(a_base + t * C + I * SB + j)
+        wj = tl.load(w_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+        ok = (sb >= j) & t_ok
+        if GOUT == 2:
+            Goj = tl.load(Gos_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
+            out += a[:, None] * wj[None, :] * tl.exp(tl.where(ok[:, None] & o_ok[None, :], Go - Goj[None, :],
+                                                              float("-inf")))
+        else:
+            Goj = tl.load(Gos_ptr + n * Tp + tj).to(tl.float32)
+            out += (a * tl.exp(tl.where(ok, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+
+
+@triton.jit
 def _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K: tl.constexpr, V: tl.constexpr, SIDE_K: tl.constexpr):
     """The chunk-start state block as [in, out] (S[in, out] for SIDE_K, S[out, in]^T otherwise), as stored. The
     64-bit offset of the state is a scalar; the tile's offsets are 32-bit (64-bit offset tiles spill registers)."""
@@ -1120,17 +1181,25 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         out = _empty(N, T, d_out, device=dev, dtype=odt)
         BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
-        if sub and gout == 0 and _knob("SUB_AMAT", 1):
-            # the pair scores once per chunk, then the read-out per value block on the tensor cores (no returned-side
-            # gate); LINDSL_TUNE_SUB_AMAT=0 keeps the one-kernel form below
+        if sub and _knob("SUB_AMAT", 1):
+            # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
+            # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below
+            before = timing == "before"
+            gi = (Gex_ if before else G_) if side_k else (Gvex_ if before else Gv_)
+            go = (Gvex_ if before else Gv_) if side_k else (Gex_ if before else G_)
             A = _empty(N, NC, C, C, device=dev, dtype=f32)
-            gi = (Gex_ if timing == "before" else G_) if side_k else (Gvex_ if timing == "before" else Gv_)
-            _sub_scores_kernel[(NC * (C // 16), N)](x, k_ if side_k else v_, gi, G_ if side_k else Gv_, A, T, Tp, NC, D_IN=d_in,
-                                        C=C, BI=_p2(d_in), BEFORE=timing == "before", GIN=gin, PREC=precision,
-                                        num_stages=1)
-            _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
-                x, v_ if side_k else k_, A, gi, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
-                BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, num_stages=1)
+            _sub_scores_kernel[(NC * (C // 16), N)](x, k_ if side_k else v_, gi, G_ if side_k else Gv_, A, T, Tp, NC,
+                                                    D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin,
+                                                    PREC=precision, num_stages=1)
+            w = v_ if side_k else k_
+            if gout == 0:
+                _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
+                    x, w, A, gi, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
+                    BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, num_stages=1)
+            else:
+                _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
+                    x, w, A, gi, go, Gv_ if side_k else G_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
+                    BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, num_stages=1)
             outs.append(out)
             continue
         if sub:
