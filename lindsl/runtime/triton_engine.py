@@ -452,11 +452,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             pbase0 = n * T * P + c * C * P
             kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            if FOLD == 1:
-                vp = vp.to(tl.float32) - u
-            if FOLD == 2:
-                s_row = tl.load(fold_ptr + n * T + ptok, mask=p_ok, other=0.0).to(tl.float32)
-                vp = vp.to(tl.float32) - s_row[:, None] * u
+            if FOLD > 0:
+                vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * u
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 vp = vp * tl.exp(GC - Gp)[:, None]
@@ -473,6 +470,36 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
+def _score_column(x, Gi, sj, Gsrc_ptr, n, tj, ok_t, ii, i_ok, Tp, D_IN: tl.constexpr, GIN: tl.constexpr):
+    """One source row's pair scores against the rows x: x_t . src_j e^{Gi_t - G_j} where ok_t, else 0 (every kept
+    exponent is a non-positive difference)."""
+    if GIN == 2:
+        Gsj = tl.load(Gsrc_ptr + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
+        e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
+        return tl.sum(x * sj[None, :] * e, 1)
+    elif GIN == 1:
+        Gsj = tl.load(Gsrc_ptr + n * Tp + tj).to(tl.float32)
+        return tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
+    else:
+        return tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+
+
+@triton.jit
+def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr,
+                       GOUT: tl.constexpr):
+    """out + cj wj^T with the returned side's decays e^{Go_t - G_j} where ok_t (cj is zero elsewhere)."""
+    if GOUT == 2:
+        Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
+        eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
+        return out + cj[:, None] * wj[None, :] * eo
+    elif GOUT == 1:
+        Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
+        return out + (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+    else:
+        return out + cj[:, None] * wj[None, :]
+
+
+@triton.jit
 def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
                 D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BEFORE: tl.constexpr,
                 GIN: tl.constexpr, GOUT: tl.constexpr):
@@ -484,24 +511,8 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
         rb = n * T * NR + c * C * NR + j
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
-        if GIN == 2:
-            Gsj = tl.load(Gi_src + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
-            e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
-            cj = tl.sum(x * sj[None, :] * e, 1)
-        elif GIN == 1:
-            Gsj = tl.load(Gi_src + n * Tp + tj).to(tl.float32)
-            cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
-        else:
-            cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
-        if GOUT == 2:
-            Goj = tl.load(Go_src + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
-            eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
-            out += cj[:, None] * wj[None, :] * eo
-        elif GOUT == 1:
-            Goj = tl.load(Go_src + n * Tp + tj).to(tl.float32)
-            out += (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
-        else:
-            out += cj[:, None] * wj[None, :]
+        cj = _score_column(x, Gi, sj, Gi_src, n, tj, ok_t, ii, i_ok, Tp, D_IN, GIN)
+        out = _add_decayed_outer(out, cj, wj, Go, Go_src, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
     return out
 
 
@@ -603,15 +614,7 @@ def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.
         tj = c * C + I * SB + j
         ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
         sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-        if GIN == 2:
-            Gsj = tl.load(Gs_ptr + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
-            e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
-            cj = tl.sum(x * sj[None, :] * e, 1)
-        elif GIN == 1:
-            Gsj = tl.load(Gs_ptr + n * Tp + tj).to(tl.float32)
-            cj = tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
-        else:
-            cj = tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
+        cj = _score_column(x, Gi, sj, Gs_ptr, n, tj, ok_t, ii, i_ok, Tp, D_IN, GIN)
         blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
     tl.store(a_base + t[:, None] * C + t[None, :], blk)
 
@@ -702,14 +705,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr,
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
         wj = tl.load(w_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
-        ok = (sb >= j) & t_ok
-        if GOUT == 2:
-            Goj = tl.load(Gos_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
-            out += a[:, None] * wj[None, :] * tl.exp(tl.where(ok[:, None] & o_ok[None, :], Go - Goj[None, :],
-                                                              float("-inf")))
-        else:
-            Goj = tl.load(Gos_ptr + n * Tp + tj).to(tl.float32)
-            out += (a * tl.exp(tl.where(ok, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
+        out = _add_decayed_outer(out, a, wj, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
     tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 

@@ -200,11 +200,12 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
             **{f"task_{k}": v for k, v in asdict(task).items()}}
 
 
-# Named settings: (task, training). "overwrite" is the search's default; "cpu" is plain MQAR; "overwrite" is MQAR with key overwrites (4 pairs,
+# Named settings: (task, training). "overwrite", the search's default, is MQAR with key overwrites (4 pairs,
 # then all 4 keys re-assigned a new value, queries ask the latest value) with a one-layer model trained 1600 steps
-# (about the cost of "cpu"; the seed table is benchmarks/mqar_overwrite.py); "gpu" is the setting of benchmarks/mqar_gpu.py
-# (its docstring gives the reasons): more pairs (32) than key dimensions (16) drawn from 255 keys, T = 256,
-# 2000 steps of batch 128 at lr 2e-3, a slow-starting decay gate and no weight decay on 1-D parameters.
+# (about the cost of "cpu", plain MQAR with the dataclasses' defaults; seed table: benchmarks/mqar_overwrite.py);
+# "gpu" is the setting of benchmarks/mqar_gpu.py (its docstring gives the reasons): more pairs (32) than key
+# dimensions (16) drawn from 255 keys, T = 256, 2000 steps of batch 128 at lr 2e-3, a slow-starting decay gate and
+# no weight decay on 1-D parameters.
 PRESETS = {
     "cpu": (MQARTask(), MQARTrain()),
     "overwrite": (MQARTask(T=32, pairs=4, vocab=32, K=8, V=8, overwrite=4), MQARTrain(n_layers=1, steps=1600)),
