@@ -307,7 +307,8 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
 
 @triton.jit
 def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
-    """sum_d a_i[d] y[d] exp(G_(t_i - 1)[d] - G_tj[d]) for the rows where ok (0 elsewhere)."""
+    """sum_d a_i[d] y[d] exp(Gex_i[d] - G_tj[d]) for the rows where ok (0 elsewhere): one source row's pair scores
+    (Gex the rows' exponents, e.g. G_(t_i - 1) in the WY system or a read's G_t)."""
     if GK == 2:
         Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
         e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
@@ -470,21 +471,6 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
-def _score_column(x, Gi, sj, Gsrc_ptr, n, tj, ok_t, ii, i_ok, Tp, D_IN: tl.constexpr, GIN: tl.constexpr):
-    """One source row's pair scores against the rows x: x_t . src_j e^{Gi_t - G_j} where ok_t, else 0 (every kept
-    exponent is a non-positive difference)."""
-    if GIN == 2:
-        Gsj = tl.load(Gsrc_ptr + (n * Tp + tj) * D_IN + ii, mask=i_ok, other=0.0).to(tl.float32)
-        e = tl.exp(tl.where(ok_t[:, None] & i_ok[None, :], Gi - Gsj[None, :], float("-inf")))
-        return tl.sum(x * sj[None, :] * e, 1)
-    elif GIN == 1:
-        Gsj = tl.load(Gsrc_ptr + n * Tp + tj).to(tl.float32)
-        return tl.sum(x * sj[None, :], 1) * tl.exp(tl.where(ok_t, Gi - Gsj, float("-inf")))
-    else:
-        return tl.where(ok_t, tl.sum(x * sj[None, :], 1), 0.0)
-
-
-@triton.jit
 def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr,
                        GOUT: tl.constexpr):
     """out + cj wj^T with the returned side's decays e^{Go_t - G_j} where ok_t (cj is zero elsewhere)."""
@@ -511,7 +497,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
         rb = n * T * NR + c * C * NR + j
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
-        cj = _score_column(x, Gi, sj, Gi_src, n, tj, ok_t, ii, i_ok, Tp, D_IN, GIN)
+        cj = _pair_col(x, sj, Gi, Gi_src, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
         out = _add_decayed_outer(out, cj, wj, Go, Go_src, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
     return out
 
@@ -614,7 +600,7 @@ def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.
         tj = c * C + I * SB + j
         ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
         sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-        cj = _score_column(x, Gi, sj, Gs_ptr, n, tj, ok_t, ii, i_ok, Tp, D_IN, GIN)
+        cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
         blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
     tl.store(a_base + t[:, None] * C + t[None, :], blk)
 
