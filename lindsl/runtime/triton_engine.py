@@ -1006,7 +1006,7 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
                                   or tuple(out_state.shape) != (N, K, V)):
         raise ValueError("out_state must be a contiguous fp32 [N, K, V] tensor")
     ST = out_state if out_state is not None else _empty(N, K, V, device=dev, dtype=f32)
-    BV = _knob("DECODE_BV", min(_p2(V), 32 if K >= 128 else 64))
+    BV = _knob("DECODE_BV", min(_p2(V), 64))
     _recurrent_kernel[(N, triton.cdiv(V, BV))](
         c32(gk), c32(gv), _data(b, dummy), _data(a, dummy), _data(k, dummy), _data(v, dummy), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
         BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
@@ -1143,8 +1143,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
         stages = _knob("STORE_H_STAGES", 2 if not R else 1)
-    # the delta rule's update as one product (fewer spills on sm_90: benchmarks/aot_check.py --regs; not yet timed
-    # on the GPU); LINDSL_TUNE_FOLD=0 turns it off for a comparison
+    # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
+    # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
@@ -1152,7 +1152,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", ACCURATE) if R else precision,
+                                             HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", "tf32" if precision == "bf16" else ACCURATE) if R else precision,
                                              COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
