@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 4's table in one call of the device tool (nvidia-h200-x2): every fla-covered family at fla's five benchmark
-# shapes against fla and SDPA, plus D=256 (lindsl only, checked first). One process per (fla op family, shape group)
+# shapes against fla and SDPA (each spec checked at gate x1 and x10 first), plus D=256 (lindsl only, checked first). One process per (fla op family, shape group)
 # runs benchmarks/fla_table.py; processes on a GPU compile in parallel, share its timing through a file lock and
 # measure after a barrier (see fla_table.py). Everything is packed into $OUT/all.tar.gz.
 set -u
@@ -24,14 +24,15 @@ launch() {  # gpu peers tag args...
 }
 n0=$(( ${#GPU0[@]} * ${#SHAPE_GROUPS[@]} ))
 n1=$(( ${#GPU1[@]} * ${#SHAPE_GROUPS[@]} + ${WITH_D256:-1} ))
+check() { [ "${1%%:*}" = h16 ] && echo "--check-shape ${CHECK_SHAPE:-2,4096,8,128}"; }  # the checks ride with one group
 for fam in "${GPU0[@]}"; do for grp in "${SHAPE_GROUPS[@]}"; do
-  launch 0 $n0 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
+  launch 0 $n0 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}" $(check "$grp")
 done; done
 for fam in "${GPU1[@]}"; do for grp in "${SHAPE_GROUPS[@]}"; do
-  launch 1 $n1 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}"
+  launch 1 $n1 "${fam%%:*}_${grp%%:*}" --specs "${fam#*:}" --shapes "${grp#*:}" $(check "$grp")
 done; done
 [ "${WITH_D256:-1}" = 1 ] && launch 1 $n1 d256 --specs retnet,linear_attn,gla,deltanet --no-fla --check-shape 1,2048,4,256 --shapes 2,8192,16,256
 for p in "${pids[@]}"; do wait "$p"; done
-for g in 0 1; do echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier" "$OUT"/g$g/*.log | head -60; done
+for g in 0 1; do echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier|^check|PASS|FAIL" "$OUT"/g$g/*.log | head -60; done
 for g in 0 1; do grep -h -E "x[0-9]+x[0-9]+x[0-9]+ +lindsl" "$OUT"/g$g/*.log; done
 (cd "$OUT" && tar czf all.tar.gz g* && rm -rf g*)
