@@ -161,7 +161,9 @@ def generate_module(n: Normalized) -> str:
                        for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, _, _ in c["tensors"]]
-    prologue_outputs += sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
+    epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
+    prologue_outputs += epilogue_lets
+    epilogue_reads = [f"read{gi}" for c in cores for gi in c["read_ids"]]
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
@@ -173,7 +175,9 @@ def generate_module(n: Normalized) -> str:
         triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
         shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
-        lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, doc=f"chunkwise op generated from {Path(spec.file).name}",
+        lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
+        epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
+        epilogue_trivial=all(re.fullmatch(r"read\d+", code) for code in codes), doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)

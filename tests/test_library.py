@@ -434,3 +434,30 @@ def test_prologue_traces_whole_under_torch_compile(name):
     traced = torch.compile(mod._lindsl_prologue, fullgraph=True, backend="eager")(*call)
     eager = mod._lindsl_prologue(*call)
     assert len(traced) == len(eager) and all(torch.equal(a, b) for a, b in zip(traced, eager))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_epilogue_traces_whole_under_torch_compile(name, monkeypatch):
+    """The generated epilogue (the outputs from the reads and the lets) is one graph for torch.compile (fullgraph,
+    through AOTAutograd) with the eager values and gradients: what the chunked CUDA path compiles with the prologue."""
+    import torch._dynamo
+    op = load(name)
+    mod = op.module
+    args = random_inputs(op.spec, 1, 20, 2, default_sizes(op.spec, K=8, V=8, M=2), torch.float32)
+    calls = []
+    epilogue = mod._lindsl_epilogue
+    monkeypatch.setattr(mod, "_lindsl_epilogue", lambda *a: calls.append(a) or epilogue(*a))
+    op(*args.values())
+    reads, lets, *rest = calls[0]
+    results = []
+    for fn in (epilogue, torch.compile(epilogue, fullgraph=True, backend="aot_eager")):
+        torch._dynamo.reset()
+        r = [x.detach().clone().requires_grad_(True) for x in reads]
+        lt = [x.detach().clone().requires_grad_(x.is_floating_point()) for x in lets]
+        outs = fn(tuple(r), tuple(lt), *rest)
+        sum((o * torch.linspace(-1, 1, o.numel()).reshape(o.shape)).sum() for o in outs).backward()
+        results.append((outs, [x.grad for x in r + lt]))
+    (o_e, g_e), (o_t, g_t) = results
+    assert len(o_e) == len(o_t) and all(torch.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(o_e, o_t))
+    for a, b in zip(g_e, g_t):
+        assert (a is None) == (b is None) and (a is None or torch.allclose(a, b, rtol=1e-6, atol=1e-7))

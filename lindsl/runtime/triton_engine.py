@@ -1046,10 +1046,11 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
 
 
 def _sub_chunked(b, k):
-    """Per-dimension gates in chunks of 64 made of 16-row blocks (_read_sub_kernel), for one input and no rank-one
-    factors: opt-in with LINDSL_TUNE_SUBCHUNK=1. Off by default: on the H200 it was slower than chunks of 16 with
-    pair-by-pair loops (benchmarks/NOTES.md, v3; measured before the register fix of v6)."""
-    return bool(_knob("SUBCHUNK", 0)) and b is None and k is not None and k.shape[2] == 1
+    """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
+    (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default:
+    GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 % forward+backward than chunks of 16 with
+    pair loops (benchmarks/NOTES.md, v9); LINDSL_TUNE_SUBCHUNK=0 keeps the chunks of 16."""
+    return bool(_knob("SUBCHUNK", 1)) and b is None and k is not None and k.shape[2] == 1
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
@@ -1133,6 +1134,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
     fast = fused and precision.startswith("bf16") and not R and not loop
+    # the rank-one state pass: tf32 products for low-precision inputs (v9: 3-8 % off the forward, checks green),
+    # tf32x3 for fp32 inputs
+    state_prec = _knob("STATE_PREC", "tf32" if precision.startswith("bf16") else ACCURATE) if R else precision
     if R and precision.startswith("bf16"):
         precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
@@ -1152,7 +1156,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, PREC=_knob("STATE_PREC", "tf32" if precision == "bf16" else ACCURATE) if R else precision,
+                                             HAS_S0=S0 is not None, PREC=state_prec,
                                              COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
@@ -1165,14 +1169,17 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
-            # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below
+            # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
+            # The scores' diagonal block sums rows once per source row: two warps keep those sums within fewer
+            # warps (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels)
             before = timing == "before"
             gi = (Gex_ if before else G_) if side_k else (Gvex_ if before else Gv_)
             go = (Gvex_ if before else Gv_) if side_k else (Gex_ if before else G_)
             A = _empty(N, NC, C, C, device=dev, dtype=f32)
             _sub_scores_kernel[(NC * (C // 16), N)](x, k_ if side_k else v_, gi, G_ if side_k else Gv_, A, T, Tp, NC,
                                                     D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin,
-                                                    PREC=precision, num_stages=1)
+                                                    PREC=precision, num_stages=1,
+                                                    num_warps=_knob("SUB_SCORES_WARPS", 2))
             w = v_ if side_k else k_
             if gout == 0:
                 _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
@@ -1181,7 +1188,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             else:
                 _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
                     x, w, A, gi, go, Gv_ if side_k else G_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
-                    BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, num_stages=1)
+                    BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, num_stages=1,
+                    num_warps=_knob("SUB_GATED_WARPS", 4))
             outs.append(out)
             continue
         if sub:
@@ -1198,7 +1206,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
             FOLD=0 if loop else FOLD,
             num_stages=_knob("READ_STAGES", 1),
-            num_warps=_knob("READ_WARPS", 4))
+            num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C
