@@ -1098,17 +1098,21 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
     # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
     wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
+    # W and U0 (the WY system's output, read once per value block by every state pass) in bf16 for low-precision
+    # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage. Opt-in
+    # (LINDSL_TUNE_WY_BF16=1) until measured with STORE_H_STAGES (benchmarks/NOTES.md, v9)
+    wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 0) else f32
     if R and GV:
         L = C * R
-        W = _empty(N, NC, V, L, K, device=dev, dtype=f32)
-        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
+        W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif R:
         L = C * R
-        W = _empty(N, NC, L, K, device=dev, dtype=f32)
-        U0 = _empty(N, NC, L, V, device=dev, dtype=f32)
+        W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
+        U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
