@@ -262,15 +262,18 @@ def test_cli_errors_are_clean(tmp_path, capsys):
 
 
 def test_search_runs_candidates_with_the_eager_prologue(tmp_path, monkeypatch):
-    """Candidates see LINDSL_TUNE_PROLOGUE=eager (no torch.compile per rule) unless the user set it; the variable
-    is restored afterwards."""
+    """Candidates see LINDSL_TUNE_PROLOGUE=eager and LINDSL_TUNE_BWD_GLUE=eager (no torch.compile per rule) unless
+    the user set them; the variables are restored afterwards."""
     from lindsl.search import runner
     seen = []
+    names = ("LINDSL_TUNE_PROLOGUE", "LINDSL_TUNE_BWD_GLUE")
     monkeypatch.setattr(runner, "_evaluate_recorded",
-                        lambda *a, **k: seen.append(os.environ.get("LINDSL_TUNE_PROLOGUE")) or "scored")
-    monkeypatch.delenv("LINDSL_TUNE_PROLOGUE", raising=False)
+                        lambda *a, **k: seen.append(tuple(os.environ.get(n) for n in names)) or "scored")
+    for n in names:
+        monkeypatch.delenv(n, raising=False)
     search(str(tmp_path / "a.db"), _tiny(n=0), stream=open(tmp_path / "log.txt", "w"))
-    assert seen and set(seen) == {"eager"} and "LINDSL_TUNE_PROLOGUE" not in os.environ
+    assert seen and set(seen) == {("eager", "eager")} and not any(n in os.environ for n in names)
     monkeypatch.setenv("LINDSL_TUNE_PROLOGUE", "compiled")
     search(str(tmp_path / "b.db"), _tiny(n=0), stream=open(tmp_path / "log.txt", "w"))
-    assert seen[-1] == "compiled" and os.environ["LINDSL_TUNE_PROLOGUE"] == "compiled"
+    assert seen[-1] == ("compiled", "eager") and os.environ["LINDSL_TUNE_PROLOGUE"] == "compiled"
+    assert "LINDSL_TUNE_BWD_GLUE" not in os.environ

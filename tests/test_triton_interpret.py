@@ -316,3 +316,55 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
     for k, a, b in zip(base, *grads):
         assert (a is None) == (b is None), k
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
+
+
+@pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold", [("v", None, 1, 1, "scaled"), ("v", None, 1, 1, None),
+                                                      ("s", "v", 2, 1, None), ("v", None, 1, 0, None)])
+def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatch):
+    """Rank-one factors with per-dimension gates (LINDSL_TUNE_SUBCHUNK_R1=1): the state pass in chunks of 16, the
+    reads as linear reads over the source pairs in chunks of 64 from every fourth state, each pair through the pair
+    scores and a read-out (one pair with the fold): three chunks of 64, every read kind and timing, against the
+    fp64 torch engine."""
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
+    g = torch.Generator().manual_seed(R * 5 + P)
+    N, T, K, V = (1 if gv_kind else 2), 140, 8, 8
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = -torch.rand(N, T, generator=g) if gk_kind == "s" else -2 * torch.rand(N, T, K, generator=g)
+    gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
+    k = 0.5 * rnd(N, T, P, K) if P else None
+    v = rnd(N, T, max(P, 1), V)[:, :, :P] if P else torch.zeros(N, T, 0, V)
+    s = torch.rand(N, T, generator=g) + 0.5 if fold == "scaled" else torch.ones(N, T)
+    b = -s[..., None, None] * k if fold else 0.3 * rnd(N, T, R, K)
+    a = 0.3 * rnd(N, T, R, K)
+    S0 = rnd(N, K, V)
+    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
+             ("v", "before", rnd(N, T, V))][::3 if gv_kind else 1]
+    o1, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V,
+                                   fold=None if fold is None else (s if fold == "scaled" else True))
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
+                            chunk=16, K=K, V=V)
+    for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-5
+
+
+@pytest.mark.parametrize("name", ["kda", "rwkv7"])
+def test_rank_one_reads_in_chunks_of_64_spec_gradients(name, monkeypatch):
+    """KDA (the fold: one source pair) and RWKV-7 (two pairs) with LINDSL_TUNE_SUBCHUNK_R1=1: forward and every
+    gradient over several chunks of 64 (the backward's adjoint and rescan reads too), Triton interpreter against
+    the PyTorch backend."""
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 150, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
+    for x in args.values():
+        x.requires_grad_(True)
+    res = {}
+    for be in ("torch", "triton"):
+        o, f = op(*args.values(), output_final_state=True, backend=be)
+        w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).cos()
+        loss = (o * w).sum() + (f * 0.5).sum()
+        res[be] = [o, f] + [gr for gr in torch.autograd.grad(loss, list(args.values())) if gr is not None]
+    for x, y in zip(res["triton"], res["torch"]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-4, name

@@ -488,15 +488,26 @@ def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_
 @triton.jit
 def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
                 D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BEFORE: tl.constexpr,
-                GIN: tl.constexpr, GOUT: tl.constexpr):
+                GIN: tl.constexpr, GOUT: tl.constexpr, u_ptr=None, fold_ptr=None, FOLD: tl.constexpr = 0,
+                FOLD_IN: tl.constexpr = False):
     """Add the pair terms of source rows j0 .. j1-1 of the chunk one row at a time (exact: every exponent is a
-    non-positive difference G_t - G_s)."""
+    non-positive difference G_t - G_s). FOLD (the delta rule's b = -s k', one row per token): the rank-one pair
+    joins the input pair, s_j u_j taken off the input's value row v'_j, which is the returned row (key-side reads)
+    or, with FOLD_IN, the contracted row (value-side reads)."""
     for j in range(j0, j1):
         tj = c * C + j // NR
         ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
         rb = n * T * NR + c * C * NR + j
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+        if FOLD > 0:
+            sc = 1.0
+            if FOLD == 2:
+                sc = tl.load(fold_ptr + n * T + tj, mask=tj < T, other=0.0).to(tl.float32)
+            if FOLD_IN:
+                sj -= sc * tl.load(u_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            else:
+                wj -= sc * tl.load(u_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
         cj = _pair_col(x, sj, Gi, Gi_src, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
         out = _add_decayed_outer(out, cj, wj, Go, Go_src, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
     return out
@@ -606,13 +617,14 @@ def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.
 
 
 @triton.jit
-def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, D_IN: tl.constexpr,
+def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, D_IN: tl.constexpr,
                       D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
                       BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
-                      PREC: tl.constexpr):
+                      PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr):
     """A sub-chunked read's output from its pair scores (_sub_scores_kernel): out_t = (x_t e^{Gi_t}) S_c +
     sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
-    side."""
+    side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens); without HAS_H the state
+    term is left out, with ACC the result is added to out (a read's further source pairs)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
@@ -622,33 +634,39 @@ def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, D_
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
     out = tl.zeros([C, BO], dtype=tl.float32)
-    for i0 in range(0, BI, BKI):
-        ii = i0 + tl.arange(0, BKI)
-        i_ok = ii < D_IN
-        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                    other=0.0).to(tl.float32)
-        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, C)
-        if GIN == 1:
-            x = x * tl.exp(Gi)[:, None]
-        elif GIN == 2:
-            x = x * tl.exp(Gi)
-        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+    if HAS_H:
+        for i0 in range(0, BI, BKI):
+            ii = i0 + tl.arange(0, BKI)
+            i_ok = ii < D_IN
+            x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :],
+                        mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+            Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, C)
+            if GIN == 1:
+                x = x * tl.exp(Gi)[:, None]
+            elif GIN == 2:
+                x = x * tl.exp(Gi)
+            out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
     w = tl.load(w_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                 other=0.0)
     out = _dot_acc(out, A, w, PREC)
-    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
+    if ACC:
+        out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+    tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
-def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp, NC,
+def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp, NC, NCH,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
-                            GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr):
+                            GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
+                            HAS_H: tl.constexpr, ACC: tl.constexpr):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
-    e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time."""
+    e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
+    H_STEP, NCH, HAS_H, ACC as in _read_amat_kernel."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -663,19 +681,22 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr,
     i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
-    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                other=0.0).to(tl.float32)
-    Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
     Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
-    if GIN == 1:
-        x = x * tl.exp(Gi)[:, None]
-    elif GIN == 2:
-        x = x * tl.exp(Gi)
-    out = _dot(x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
-    if GOUT == 1:
-        out = out * tl.exp(Go)[:, None]
+    if HAS_H:
+        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                    other=0.0).to(tl.float32)
+        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+        if GIN == 1:
+            x = x * tl.exp(Gi)[:, None]
+        elif GIN == 2:
+            x = x * tl.exp(Gi)
+        out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+        if GOUT == 1:
+            out = out * tl.exp(Go)[:, None]
+        else:
+            out = out * tl.exp(Go)
     else:
-        out = out * tl.exp(Go)
+        out = tl.zeros([SB, BO], dtype=tl.float32)
     a_base = A_ptr + (n * NC + c) * C * C
     for J in range(0, I):
         s = J * SB + sb
@@ -692,7 +713,10 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr,
         a = tl.load(a_base + t * C + I * SB + j)
         wj = tl.load(w_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
         out = _add_decayed_outer(out, a, wj, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
-    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
+    if ACC:
+        out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+    tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -877,10 +901,15 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         Go = tl.load(Go_ptr + (n * Tp) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                      other=0.0).to(tl.float32)
         out = out * tl.exp(Go)
-    if R > 0:
+    if FOLD > 0:
+        # one pair loop: k' against v' - s u (SIDE_K; u is w_ptr) or v' - s u against k' (u is src_ptr)
+        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
+                          o_ok, 0, C, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT, w_ptr if SIDE_K else src_ptr, fold_ptr,
+                          FOLD, not SIDE_K)
+    elif R > 0:
         out = _pairs_loop(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
                           0, C * R, D_IN, D_OUT, C, R, BEFORE, GIN, GOUT)
-    if P > 0:
+    if P > 0 and FOLD == 0:
         out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
                           o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
     tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
@@ -1053,6 +1082,35 @@ def _sub_chunked(b, k):
     return bool(_knob("SUBCHUNK", 1)) and b is None and k is not None and k.shape[2] == 1
 
 
+def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
+              precision):
+    """One source pair of a sub-chunked read (chunks of C made of 16-row blocks): the pair scores once per chunk
+    (_sub_scores_kernel), then the read-out per value block on the tensor cores. gates: the within-chunk cumulative
+    gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH stored states, one every C / h_step tokens."""
+    G, Gex, Gv, Gvex, Tp = gates
+    NC = triton.cdiv(T, C)
+    d_in, d_out = (K, V) if side_k else (V, K)
+    gi = (Gex if before else G) if side_k else (Gvex if before else Gv)
+    go = (Gvex if before else Gv) if side_k else (Gex if before else G)
+    A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
+    # the scores' diagonal block sums rows once per source row: two warps keep those sums within fewer warps
+    # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels)
+    _sub_scores_kernel[(NC * (C // 16), N)](x, src, gi, G if side_k else Gv, A, T, Tp, NC, D_IN=d_in, C=C,
+                                            BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, num_stages=1,
+                                            num_warps=_knob("SUB_SCORES_WARPS", 2))
+    BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
+    if gout == 0:
+        _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
+            x, w, A, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
+            BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
+            ACC=acc, num_stages=1)
+    else:
+        _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
+            x, w, A, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
+            BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step, HAS_H=has_h,
+            ACC=acc, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
@@ -1138,9 +1196,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
     fast = fused and precision.startswith("bf16") and not R and not loop
-    # the rank-one state pass: tf32 products for low-precision inputs (v9: 3-8 % off the forward, checks green),
-    # tf32x3 for fp32 inputs
-    state_prec = _knob("STATE_PREC", "tf32" if precision.startswith("bf16") else ACCURATE) if R else precision
+    # the rank-one state pass: tf32 products for low-precision inputs, forward and backward passes alike (v9: 3-8 %
+    # off the forward, checks green; tf32x3 spills 600 bytes at C = 64, K = 128), tf32x3 for fp32 inputs
+    state_prec = _knob("STATE_PREC", ACCURATE if precision == ACCURATE else "tf32") if R else precision
     if R and precision.startswith("bf16"):
         precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
@@ -1164,36 +1222,42 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
+    # reads of rank-one specs with per-dimension gates in chunks of 64 (opt-in LINDSL_TUNE_SUBCHUNK_R1=1 until
+    # measured): the state pass stays in chunks of 16, the reads take its u
+    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 0))
+    if sub_r1:
+        r1_C = 64
+        r1_Tp = triton.cdiv(T, r1_C) * r1_C
+        r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
+        if FOLD:
+            s_fold = fold_s[:, :, None] if FOLD == 2 else 1.0
+            r1_pairs = [(k_[:, :, 0], (v_[:, :, 0].to(f32) - s_fold * u[:, :, 0]).contiguous())]
+        else:
+            r1_pairs = ([(b_[:, :, r].contiguous(), u[:, :, r].contiguous()) for r in range(R)]
+                        + [(k_[:, :, p].contiguous(), v_[:, :, p].contiguous()) for p in range(P)])
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        out = _empty(N, T, d_out, device=dev, dtype=odt)
+        several = sub_r1 and len(r1_pairs) > 1  # accumulated over the pairs in fp32
+        out = _empty(N, T, d_out, device=dev, dtype=f32 if several else odt)
         BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
+        if sub_r1:
+            # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
+            # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
+            # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
+            for i, (key_rows, value_rows) in enumerate(r1_pairs):
+                src, w = (key_rows, value_rows) if side_k else (value_rows, key_rows)
+                _sub_read(x, src, w, r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
+                          NC, r1_C // C, i == 0, i > 0, precision)
+            outs.append(out.to(odt) if several else out)
+            continue
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
-            # The scores' diagonal block sums rows once per source row: two warps keep those sums within fewer
-            # warps (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels)
-            before = timing == "before"
-            gi = (Gex_ if before else G_) if side_k else (Gvex_ if before else Gv_)
-            go = (Gvex_ if before else Gv_) if side_k else (Gex_ if before else G_)
-            A = _empty(N, NC, C, C, device=dev, dtype=f32)
-            _sub_scores_kernel[(NC * (C // 16), N)](x, k_ if side_k else v_, gi, G_ if side_k else Gv_, A, T, Tp, NC,
-                                                    D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin,
-                                                    PREC=precision, num_stages=1,
-                                                    num_warps=_knob("SUB_SCORES_WARPS", 2))
-            w = v_ if side_k else k_
-            if gout == 0:
-                _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
-                    x, w, A, gi, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
-                    BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, num_stages=1)
-            else:
-                _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
-                    x, w, A, gi, go, Gv_ if side_k else G_, h, out, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
-                    BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, num_stages=1,
-                    num_warps=_knob("SUB_GATED_WARPS", 4))
+            _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
+                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision)
             outs.append(out)
             continue
         if sub:
@@ -1208,7 +1272,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
-            FOLD=0 if loop else FOLD,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD,
             num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)

@@ -193,12 +193,16 @@ def _make_child(db: DB, run_id: int, idx: int, cfg: SearchConfig):
     raise ValueError(f"no new candidate after 60 attempts at index {idx} (every edit was inapplicable or seen)")
 
 
+EAGER_IN_SEARCH = ("LINDSL_TUNE_PROLOGUE", "LINDSL_TUNE_BWD_GLUE")
+
+
 def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, stream=sys.stderr) -> int:
-    """Run (or resume) a search; returns the run id. Candidates run with the eager prologue unless
-    LINDSL_TUNE_PROLOGUE says otherwise: torch.compile's seconds per spec would dominate a loop over many rules."""
-    unset = "LINDSL_TUNE_PROLOGUE" not in os.environ
-    if unset:
-        os.environ["LINDSL_TUNE_PROLOGUE"] = "eager"
+    """Run (or resume) a search; returns the run id. Candidates run with the eager prologue (and so the eager
+    epilogue) and eager backward glue unless LINDSL_TUNE_PROLOGUE / LINDSL_TUNE_BWD_GLUE say otherwise:
+    torch.compile's seconds per spec would dominate a loop over many rules."""
+    unset = [name for name in EAGER_IN_SEARCH if name not in os.environ]
+    for name in unset:
+        os.environ[name] = "eager"
     db = DB(db_path)
     try:
         if resume:
@@ -246,8 +250,8 @@ def search(db_path: str, cfg: SearchConfig | None = None, resume: bool = False, 
         return run_id
     finally:
         db.close()
-        if unset:
-            os.environ.pop("LINDSL_TUNE_PROLOGUE", None)
+        for name in unset:
+            os.environ.pop(name, None)
 
 
 def _evaluate_recorded(db: DB, cid: int, spec: Spec, cfg: SearchConfig, prog: Progress) -> str:
