@@ -372,11 +372,12 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
-                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0):
+                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
-    taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2)."""
+    taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
+    states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C)."""
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.arange(0, BK)
@@ -390,7 +391,9 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     u = tl.zeros([BL, BV], dtype=tl.float32)
     for c in range(0, NC):
         if STORE_H:
-            tl.store(h_ptr + (n * NC + c) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
+            if c % H_EVERY == 0:
+                NCH = (NC + H_EVERY - 1) // H_EVERY
+                tl.store(h_ptr + (n * NCH + c // H_EVERY) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
         last = c * C + C - 1
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
@@ -1185,7 +1188,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # states put Gated DeltaNet's gate gradient at 5e-2 and Mamba-2's dA (a scalar gate: its gradient sums K x V
     # cancelling terms) at 3.7e-2, over the 2e-2 tolerance (benchmarks/NOTES.md, v6). LINDSL_TUNE_H_BF16 overrides
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(not R and GK != 1)) else f32
-    h = dummy if fused else _empty(N, NC, K, V, device=dev, dtype=h_dtype)
+    # reads of rank-one specs with per-dimension gates in chunks of 64 (opt-in LINDSL_TUNE_SUBCHUNK_R1=1 until
+    # measured): the state pass stays in chunks of 16, the reads take its u and, unless the caller wants every
+    # chunk's state, it stores only every fourth state (a quarter of the states' bytes and memory)
+    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 0))
+    h_every = 4 if sub_r1 and not return_states else 1
+    NCH = triton.cdiv(NC, h_every)
+    h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
@@ -1214,7 +1223,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
     _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                             fused_out, fold_s, FOLD=FOLD,
+                                             fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
                                              STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
@@ -1222,9 +1231,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
-    # reads of rank-one specs with per-dimension gates in chunks of 64 (opt-in LINDSL_TUNE_SUBCHUNK_R1=1 until
-    # measured): the state pass stays in chunks of 16, the reads take its u
-    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 0))
     if sub_r1:
         r1_C = 64
         r1_Tp = triton.cdiv(T, r1_C) * r1_C
@@ -1250,7 +1256,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             for i, (key_rows, value_rows) in enumerate(r1_pairs):
                 src, w = (key_rows, value_rows) if side_k else (value_rows, key_rows)
                 _sub_read(x, src, w, r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
-                          NC, r1_C // C, i == 0, i > 0, precision)
+                          NCH, r1_C // C // h_every, i == 0, i > 0, precision)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
