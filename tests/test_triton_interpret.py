@@ -153,14 +153,17 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypa
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("subchunk", ["0", "1"])
-@pytest.mark.parametrize("name", ["gla", "rwkv6"])
-def test_sub_chunked_spec_gradients_over_several_chunks(name, subchunk, monkeypatch):
-    """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the
-    derived backward), both read paths, Triton interpreter against the PyTorch backend."""
-    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", subchunk)
+@pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
+                                                ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
+                                                ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130)])
+def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
+    """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
+    backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
+    KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1), the
+    backward's adjoint and rescan reads included."""
+    monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
-    args = random_inputs(op.spec, 1, 150, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
+    args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
     for x in args.values():
         x.requires_grad_(True)
     res = {}
@@ -347,24 +350,3 @@ def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatc
     for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):
         assert torch.isfinite(x).all()
         assert rel_err(x, y) < 1e-5
-
-
-@pytest.mark.parametrize("name", ["kda", "rwkv7"])
-def test_rank_one_reads_in_chunks_of_64_spec_gradients(name, monkeypatch):
-    """KDA (the fold: one source pair) and RWKV-7 (two pairs) with LINDSL_TUNE_SUBCHUNK_R1=1: forward and every
-    gradient over several chunks of 64 (the backward's adjoint and rescan reads too), Triton interpreter against
-    the PyTorch backend."""
-    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
-    op = lindsl.load(name)
-    args = random_inputs(op.spec, 1, 130, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
-    for x in args.values():
-        x.requires_grad_(True)
-    res = {}
-    for be in ("torch", "triton"):
-        o, f = op(*args.values(), output_final_state=True, backend=be)
-        w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).cos()
-        loss = (o * w).sum() + (f * 0.5).sum()
-        res[be] = [o, f] + [gr for gr in torch.autograd.grad(loss, list(args.values())) if gr is not None]
-    for x, y in zip(res["triton"], res["torch"]):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-4, name
