@@ -189,6 +189,21 @@ def test_chunk_shrinks_for_many_rank_one_factors():
     assert triton_chunk(torch.zeros(1, 1, 8), None, b(3, 128), None, 128) == 16  # per-key gate: pairs of 16
 
 
+def test_per_dim_gates_take_sub_chunks_up_to_128(monkeypatch):
+    """Per-dimension gates with one input and no rank-one factors run in chunks of 64 made of 16-row blocks up to
+    K = V = 128 (measured); above, where the pair-scores kernel spills, in chunks of 16 unless SUBCHUNK=1."""
+    from lindsl.runtime.triton_engine import triton_chunk
+    gk = lambda K: torch.zeros(1, 1, K)  # noqa: E731
+    k = lambda K: torch.zeros(1, 1, 1, K)  # noqa: E731
+    assert triton_chunk(gk(128), None, None, k(128), 128) == 64
+    assert triton_chunk(gk(256), None, None, k(256), 256) == 16
+    assert triton_chunk(gk(128), None, None, k(128), 256) == 16
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
+    assert triton_chunk(gk(256), None, None, k(256), 256) == 64
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "0")
+    assert triton_chunk(gk(128), None, None, k(128), 128) == 16
+
+
 def test_three_householder_factors_at_k128():
     """A composition with three rank-one factors at K = V = 128 runs in chunks of 32 (two chunks here); forward and
     every gradient equal the PyTorch engine."""

@@ -1067,7 +1067,7 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
     (benchmarks/aot_check.py: three factors at K=128, two at K=256)."""
     per_dim = (gk is not None and gk.dim() == 3) or gv is not None
-    if per_dim and not _sub_chunked(b, k):
+    if per_dim and not _sub_chunked(b, k, V):
         return 16
     R = b.shape[2] if b is not None else 0
     width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
@@ -1077,12 +1077,14 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
     return C
 
 
-def _sub_chunked(b, k):
+def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
-    (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default:
-    GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 % forward+backward than chunks of 16 with
-    pair loops (benchmarks/NOTES.md, v9); LINDSL_TUNE_SUBCHUNK=0 keeps the chunks of 16."""
-    return bool(_knob("SUBCHUNK", 1)) and b is None and k is not None and k.shape[2] == 1
+    (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default up to
+    K = V = 128: GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 % forward+backward than chunks of
+    16 with pair loops (benchmarks/NOTES.md, v9). Above 128 the scores kernel spills (450-610 bytes at 256,
+    aot_check) and is unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
+    fits = k is not None and k.shape[-1] <= 128 and (V or 1) <= 128
+    return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[2] == 1
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
@@ -1137,7 +1139,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V)
-    sub = loop and _sub_chunked(b, k) and C % 16 == 0
+    sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
     NC = max(1, triton.cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
