@@ -474,18 +474,23 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
+def _add_decayed(out, M, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr, GOUT: tl.constexpr):
+    """out + M with the returned side's decays e^{Go_t - G_j} of source row j where ok_t (M is zero elsewhere)."""
+    if GOUT == 2:
+        Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
+        return out + M * tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
+    elif GOUT == 1:
+        Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
+        return out + M * tl.exp(tl.where(ok_t, Go - Goj, float("-inf")))[:, None]
+    else:
+        return out + M
+
+
+@triton.jit
 def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr,
                        GOUT: tl.constexpr):
     """out + cj wj^T with the returned side's decays e^{Go_t - G_j} where ok_t (cj is zero elsewhere)."""
-    if GOUT == 2:
-        Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
-        eo = tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
-        return out + cj[:, None] * wj[None, :] * eo
-    elif GOUT == 1:
-        Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
-        return out + (cj * tl.exp(tl.where(ok_t, Go - Goj, float("-inf"))))[:, None] * wj[None, :]
-    else:
-        return out + cj[:, None] * wj[None, :]
+    return _add_decayed(out, cj[:, None] * wj[None, :], Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
 
 
 @triton.jit
@@ -577,13 +582,29 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
-def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.constexpr, C: tl.constexpr,
-                       BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr):
+def _decayed_reader_rows(a, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
+    """a_i * exp(Gex_i - G_tj) for the rows where ok (0 elsewhere): the reader rows of one source row's pair scores,
+    shared by the sources of one token (_pair_col for one source)."""
+    if GK == 2:
+        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
+        return a * tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
+    elif GK == 1:
+        Gj = tl.load(G_ptr + n * Tp + tj).to(tl.float32)
+        return a * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))[:, None]
+    else:
+        return tl.where(ok[:, None], a, 0.0)
+
+
+@triton.jit
+def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
+                       C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
+                       TWO: tl.constexpr):
     """The pair scores of a sub-chunked read, once per chunk (not once per value block): A[t, s] = sum_i x_t[i]
     src_s[i] exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows
     with one source row per token. One program per (chunk, 16-row block I): blocks J < I through J's last row r on
     the tensor cores (e^{Gi_t - G_r} e^{G_r - G_s}, both at most 1), the diagonal block one source row at a time;
-    blocks above the diagonal are not written (the read-out masks them)."""
+    blocks above the diagonal are not written (the read-out masks them). TWO: the scores of a second source s2 with
+    the same decays into A2, the diagonal block's exponentials shared (a rank-one factor's pair beside the input's)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -607,27 +628,45 @@ def _sub_scores_kernel(x_ptr, s_ptr, Gi_ptr, Gs_ptr, A_ptr, T, Tp, NC, D_IN: tl.
                       other=0.0).to(tl.float32)
         Gr = _gate_row(Gs_ptr, n, c * C + J * SB + SB - 1, ii, i_ok, Tp, D_IN, GIN)
         Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-        blk = _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+        xd = _decay_rows(x, Gi, Gr, GIN, 1)
+        blk = _dot(xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
         tl.store(a_base + t[:, None] * C + s[None, :], tl.where(t_ok[:, None] & s_ok[None, :], blk, 0.0))
+        if TWO:
+            src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
+                           mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+            blk2 = _dot(xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
+            tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :],
+                     tl.where(t_ok[:, None] & s_ok[None, :], blk2, 0.0))
     blk = tl.zeros([SB, SB], dtype=tl.float32)
+    blk2 = tl.zeros([SB, SB], dtype=tl.float32)
     for j in range(SB):
         tj = c * C + I * SB + j
         ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
         sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-        cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+        if TWO:
+            xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+            cj = tl.sum(xe * sj[None, :], 1)
+            sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            blk2 += tl.where(sb[None, :] == j, tl.sum(xe * sj2[None, :], 1)[:, None], 0.0)
+        else:
+            cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
         blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
     tl.store(a_base + t[:, None] * C + t[None, :], blk)
+    if TWO:
+        tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :], blk2)
 
 
 @triton.jit
-def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, D_IN: tl.constexpr,
+def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, D_IN: tl.constexpr,
                       D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
                       BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
-                      PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr):
+                      PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
+                      TWO: tl.constexpr):
     """A sub-chunked read's output from its pair scores (_sub_scores_kernel): out_t = (x_t e^{Gi_t}) S_c +
     sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
     side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens); without HAS_H the state
-    term is left out, with ACC the result is added to out (a read's further source pairs)."""
+    term is left out, with ACC the result is added to out (a read's further source pairs); TWO adds a second
+    pair's A2 w2."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
@@ -654,6 +693,12 @@ def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NC
     w = tl.load(w_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                 other=0.0)
     out = _dot_acc(out, A, w, PREC)
+    if TWO:
+        A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
+        A2 = tl.where(t[:, None] // 16 >= t[None, :] // 16, A2, 0.0)
+        w2 = tl.load(w2_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :],
+                     mask=t_ok[:, None] & o_ok[None, :], other=0.0)
+        out = _dot_acc(out, A2, w2, PREC)
     o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
@@ -661,15 +706,16 @@ def _read_amat_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NC
 
 
 @triton.jit
-def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp, NC, NCH,
+def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp,
+                            NC, NCH,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
-                            HAS_H: tl.constexpr, ACC: tl.constexpr):
+                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
     e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
-    H_STEP, NCH, HAS_H, ACC as in _read_amat_kernel."""
+    H_STEP, NCH, HAS_H, ACC, TWO as in _read_amat_kernel."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -710,12 +756,23 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, A_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr,
                     other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
-        out += _decay_rows(_dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC), Go, Gr, GOUT, 1)
+        inner = _dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC)
+        if TWO:
+            A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :])
+            w2 = tl.load(w2_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :],
+                         mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+            inner += _dot(A2, _decay_rows(w2, Gs, Gr, GOUT, -1), PREC)
+        out += _decay_rows(inner, Go, Gr, GOUT, 1)
     for j in range(SB):
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
         wj = tl.load(w_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
-        out = _add_decayed_outer(out, a, wj, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
+        M = a[:, None] * wj[None, :]
+        if TWO:
+            a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
+            w2j = tl.load(w2_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+            M += a2[:, None] * w2j[None, :]
+        out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
     o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
@@ -1088,32 +1145,36 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision):
-    """One source pair of a sub-chunked read (chunks of C made of 16-row blocks): the pair scores once per chunk
-    (_sub_scores_kernel), then the read-out per value block on the tensor cores. gates: the within-chunk cumulative
-    gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH stored states, one every C / h_step tokens."""
+              precision, second=None):
+    """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
+    (second = (src2, w2)): the pair scores once per chunk (_sub_scores_kernel), then the read-out per value block on
+    the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH
+    stored states, one every C / h_step tokens."""
     G, Gex, Gv, Gvex, Tp = gates
     NC = triton.cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
     gi = (Gex if before else G) if side_k else (Gvex if before else Gv)
     go = (Gvex if before else Gv) if side_k else (Gex if before else G)
     A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
+    two = second is not None
+    src2, w2 = second if two else (src, w)
+    A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
     # the scores' diagonal block sums rows once per source row: two warps keep those sums within fewer warps
-    # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels)
-    _sub_scores_kernel[(NC * (C // 16), N)](x, src, gi, G if side_k else Gv, A, T, Tp, NC, D_IN=d_in, C=C,
-                                            BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, num_stages=1,
-                                            num_warps=_knob("SUB_SCORES_WARPS", 2))
+    # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels); two sources at two warps spill (600 B)
+    _sub_scores_kernel[(NC * (C // 16), N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
+                                            C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two,
+                                            num_stages=1, num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
     BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
-            x, w, A, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
+            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
             BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
-            ACC=acc, num_stages=1)
+            ACC=acc, TWO=two, num_stages=1)
     else:
         _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
-            x, w, A, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
-            BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step, HAS_H=has_h,
-            ACC=acc, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V,
+            C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
+            HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
@@ -1247,7 +1308,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        several = sub_r1 and len(r1_pairs) > 1  # accumulated over the pairs in fp32
+        several = sub_r1 and len(r1_pairs) > (2 if _knob("SUB_PAIRS", 2) == 2 else 1)  # summed in fp32
         out = _empty(N, T, d_out, device=dev, dtype=f32 if several else odt)
         BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
@@ -1255,10 +1316,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
-            for i, (key_rows, value_rows) in enumerate(r1_pairs):
-                src, w = (key_rows, value_rows) if side_k else (value_rows, key_rows)
-                _sub_read(x, src, w, r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
-                          NCH, r1_C // C // h_every, i == 0, i > 0, precision)
+            rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
+            # two pairs per launch share the scores' exponentials (the two-source scores kernel spills 200-430
+            # bytes at K = 128 with vector gates: LINDSL_TUNE_SUB_PAIRS=1 for one pair per launch, to compare)
+            step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
+            for i in range(0, len(rows), step):
+                _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
+                          NCH, r1_C // C // h_every, i == 0, i > 0, precision,
+                          second=rows[i + 1] if step == 2 and i + 1 < len(rows) else None)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
