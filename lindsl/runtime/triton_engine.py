@@ -306,13 +306,25 @@ def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, 
 
 
 @triton.jit
+def _decayed_reader_rows(a, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
+    """a_i * exp(Gex_i - G_tj) for the rows where ok (0 elsewhere): the reader rows of one source row's pair scores,
+    shared by the sources of one token (_pair_col sums them against one source)."""
+    if GK == 2:
+        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
+        return a * tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
+    elif GK == 1:
+        Gj = tl.load(G_ptr + n * Tp + tj).to(tl.float32)
+        return a * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))[:, None]
+    else:
+        return tl.where(ok[:, None], a, 0.0)
+
+
+@triton.jit
 def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
     """sum_d a_i[d] y[d] exp(Gex_i[d] - G_tj[d]) for the rows where ok (0 elsewhere): one source row's pair scores
     (Gex the rows' exponents, e.g. G_(t_i - 1) in the WY system or a read's G_t)."""
     if GK == 2:
-        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
-        e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
-        return tl.sum(a * y[None, :] * e, 1)
+        return tl.sum(_decayed_reader_rows(a, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K, GK) * y[None, :], 1)
     elif GK == 1:
         Gj = tl.load(G_ptr + n * Tp + tj).to(tl.float32)
         return tl.sum(a * y[None, :], 1) * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))
@@ -579,20 +591,6 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
         out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
                           I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
         tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
-
-
-@triton.jit
-def _decayed_reader_rows(a, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl.constexpr):
-    """a_i * exp(Gex_i - G_tj) for the rows where ok (0 elsewhere): the reader rows of one source row's pair scores,
-    shared by the sources of one token (_pair_col for one source)."""
-    if GK == 2:
-        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
-        return a * tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
-    elif GK == 1:
-        Gj = tl.load(G_ptr + n * Tp + tj).to(tl.float32)
-        return a * tl.exp(tl.where(ok, Gex - Gj, float("-inf")))[:, None]
-    else:
-        return tl.where(ok[:, None], a, 0.0)
 
 
 @triton.jit
@@ -1295,6 +1293,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
+        # two pairs per launch share the scores' exponentials (the two-source scores kernel spills 200-430 bytes at
+        # K = 128 with vector gates: LINDSL_TUNE_SUB_PAIRS=1 for one pair per launch, to compare)
+        r1_step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
         r1_C = 64
         r1_Tp = triton.cdiv(T, r1_C) * r1_C
         r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
@@ -1308,7 +1309,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        several = sub_r1 and len(r1_pairs) > (2 if _knob("SUB_PAIRS", 2) == 2 else 1)  # summed in fp32
+        several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
         out = _empty(N, T, d_out, device=dev, dtype=f32 if several else odt)
         BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
         gin, gout = (GK, GV) if side_k else (GV, GK)
@@ -1317,13 +1318,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
             rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
-            # two pairs per launch share the scores' exponentials (the two-source scores kernel spills 200-430
-            # bytes at K = 128 with vector gates: LINDSL_TUNE_SUB_PAIRS=1 for one pair per launch, to compare)
-            step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
-            for i in range(0, len(rows), step):
+            for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
-                          second=rows[i + 1] if step == 2 and i + 1 < len(rows) else None)
+                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
