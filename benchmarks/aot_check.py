@@ -104,6 +104,8 @@ def main():
             try:
                 o, _ = op(*args.values(), backend="triton")
                 (o[0] if isinstance(o, tuple) else o).sum().backward()
+                with torch.no_grad():  # a forward without gradients may launch other variants (bf16 state pass)
+                    op(*args.values(), backend="triton")
                 op.step(*args.values(), backend="triton")
             except (ValueError, NotImplementedError) as e:
                 print(f"{name} D={D}: not run by the Triton engine: {e}")

@@ -155,12 +155,13 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypa
 
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
-                                                ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130)])
+                                                ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130),
+                                                ("kda", "SUBCHUNK_R1", "0", 130)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
-    KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1), the
-    backward's adjoint and rescan reads included."""
+    KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
+    default) and KDA with the chunks-of-16 pair-loop reads, the backward's adjoint and rescan reads included."""
     monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
@@ -246,6 +247,24 @@ def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
         assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
 
 
+@pytest.mark.parametrize("name", ["gated_deltanet", "kda"])
+def test_forward_without_gradients_multiplies_the_state_pass_in_bf16(name):
+    """A forward that no gradient will follow (torch.no_grad) lets the rank-one state pass of a gated spec multiply
+    bf16 inputs in bf16 (its pseudo-values then feed only the outputs): within bf16 error of fp64, and not the
+    same bits as the forward under autograd, whose state pass multiplies in tf32 for the gate gradients."""
+    from lindsl.check import default_sizes
+    op = lindsl.load(name)
+    base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    o_ref, _ = op(*[v.detach().double() for v in lo.values()], backend="torch")
+    o_grad, _ = op(*lo.values(), backend="triton")
+    with torch.no_grad():
+        o_infer, _ = op(*lo.values(), backend="triton")
+    assert rel_err(o_infer.double(), o_ref) < 1e-2
+    assert rel_err(o_grad.double(), o_ref) < 1e-2
+    assert not torch.equal(o_infer, o_grad.detach())
+
+
 @pytest.mark.parametrize("name,fold", [("deltanet", "True"), ("kda", "True"), ("gated_deltanet", "c0_fold"),
                                        ("mom_gated_deltanet", "c0_fold"), ("rwkv7", "None"), ("gla", "None")])
 def test_codegen_finds_the_delta_rule_fold(name, fold):
@@ -253,7 +272,7 @@ def test_codegen_finds_the_delta_rule_fold(name, fold):
     and MoM, whose router selection multiplies both b and k': s = exp(g)), and not where b is another vector
     (RWKV-7's -kh*lr) or absent."""
     src = open(lindsl.load(name).path).read()
-    assert f".apply(chunk, backend, precision, {fold}, " in src
+    assert f".apply(chunk, backend, precision, torch.is_grad_enabled(), {fold}, " in src
 
 
 FOLD_SPEC = """lin {name}

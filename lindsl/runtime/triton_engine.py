@@ -1175,8 +1175,15 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
+def _on_backend(precision):
+    """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
+    if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
+        return "bf16-rounded"
+    return precision
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1184,9 +1191,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     The WY system uses the accurate mode for fp32 inputs and tf32 otherwise; the state pass when there are rank-one
     factors (its pseudo-values u feed the backward's gate gradients) always uses the accurate mode.
     fold (one rank-one factor and one input whose key k' gives b = -s k', as the codegen finds in a delta rule):
-    True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product."""
-    if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
-        precision = "bf16-rounded"  # the interpreter's bf16 products are wrong: round operands, multiply in fp32
+    True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product.
+    exact_u (rank-one factors, low-precision inputs): the pseudo-values u feed gate gradients (the forward under
+    autograd saves them; the backward's passes), so with decay gates the state pass multiplies in tf32; False (a
+    forward without gradients) lets it multiply in bf16 as fla's does."""
+    precision = _on_backend(precision)
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -1221,9 +1230,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
     wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
     # W and U0 (the WY system's output, read once per value block by every state pass) in bf16 for low-precision
-    # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage. Opt-in
-    # (LINDSL_TUNE_WY_BF16=1) until measured with STORE_H_STAGES (benchmarks/NOTES.md, v9)
-    wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 0) else f32
+    # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage (session 8, 4x8192x16x128:
+    # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
+    # benchmarks/NOTES.md, v10). LINDSL_TUNE_WY_BF16=0 keeps them in fp32
+    wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 1) else f32
     if R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
@@ -1249,10 +1259,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # states put Gated DeltaNet's gate gradient at 5e-2 and Mamba-2's dA (a scalar gate: its gradient sums K x V
     # cancelling terms) at 3.7e-2, over the 2e-2 tolerance (benchmarks/NOTES.md, v6). LINDSL_TUNE_H_BF16 overrides
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(not R and GK != 1)) else f32
-    # reads of rank-one specs with per-dimension gates in chunks of 64 (opt-in LINDSL_TUNE_SUBCHUNK_R1=1 until
-    # measured): the state pass stays in chunks of 16, the reads take its u and, unless the caller wants every
-    # chunk's state, it stores only every fourth state (a quarter of the states' bytes and memory)
-    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 0))
+    # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
+    # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
+    # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
+    # keeps the chunks-of-16 pair-loop reads
+    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
     h_every = 4 if sub_r1 and not return_states else 1
     NCH = triton.cdiv(NC, h_every)
     h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
@@ -1266,19 +1277,29 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
     fast = fused and precision.startswith("bf16") and not R and not loop
-    # the rank-one state pass: tf32 products for low-precision inputs, forward and backward passes alike (v9: 3-8 %
-    # off the forward, checks green; tf32x3 spills 600 bytes at C = 64, K = 128), tf32x3 for fp32 inputs
-    state_prec = _knob("STATE_PREC", ACCURATE if precision == ACCURATE else "tf32") if R else precision
+    # the rank-one state pass for low-precision inputs: bf16 products (as fla's) unless u feeds gate gradients,
+    # tf32 then (session 8 at 4x8192x16x128: bf16 takes DeltaNet's forward 3.23 -> 2.74 ms with checks green, but
+    # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
+    # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
+    low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
+    state_prec = _on_backend(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state)) if R else precision
     if R and precision.startswith("bf16"):
-        precision = "tf32"  # bf16 read products beside the rank-one system's tf32x3 ones: not verified on sm_90
+        # tf32 read products with rank-one factors. bf16 ones (LINDSL_TUNE_R1_READ_PREC=bf16) measured Gated
+        # DeltaNet's forward 3.46 -> 3.21 ms and DeltaNet's 3.23 -> 3.09 with the GPU checks green, but under the
+        # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
+        # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
+        precision = _on_backend(_knob("R1_READ_PREC", "tf32"))
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
-    # memory; the state-storing passes (the backward's) are a separate knob to sweep
+    # memory; the state-storing passes with rank-one factors: in chunks of 64 two stages with bf16 products (Gated
+    # DeltaNet's state pass 1.29 -> 1.02 ms, session 8) and one with tf32 (two measured 14-20 % slower, three
+    # overflow shared memory); in chunks of 16 with bf16 W, U0 three (KDA, session 8)
     if fused:
         stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
-        stages = _knob("STORE_H_STAGES", 2 if not R else 1)
+        r1_stages = 3 if C <= 16 and wy_dtype != f32 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
+        stages = _knob("STORE_H_STAGES", 2 if not R else r1_stages)
     # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
