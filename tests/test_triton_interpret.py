@@ -126,14 +126,17 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat", [("v", None, "1"), (None, "v", "1"), ("v", "v", "1"), ("s", "v", "1"),
-                                                  ("v", "v", "0")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,amat,diag", [("v", None, "1", "0"), (None, "v", "1", "0"), ("v", "v", "1", "0"),
+                                                       ("s", "v", "1", "0"), ("v", "v", "0", "0"), ("v", "v", "1", "8"),
+                                                       ("s", "v", "1", "8")])
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
-    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0)."""
+    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
+    scores' diagonal block one source row at a time or at once in slices of 8 dimensions (SUB_DIAG_BK)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
+    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", diag)
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -355,14 +358,43 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold", [("v", None, 1, 1, "scaled"), ("s", "v", 2, 1, None),
-                                                      ("v", None, 1, 0, None)])
-def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatch):
-    """Rank-one factors with per-dimension gates (LINDSL_TUNE_SUBCHUNK_R1=1): the state pass in chunks of 16, the
+@pytest.mark.parametrize("R,P", [(0, 1), (2, 1)])
+def test_pair_scores_in_slices_of_the_contracted_dimension(R, P, monkeypatch):
+    """The pair-scores kernel with its blocks in slices (SUB_SCORES_BK=16: earlier blocks through the reference row
+    accumulated slice by slice; SUB_DIAG_BK=8: the diagonal block at once) over K = V = 32, so that there are
+    several slices: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two rank-one factors
+    and an input (two source pairs per launch), every read kind and timing, against the fp64 torch engine."""
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_BK", "16")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", "8")
+    g = torch.Generator().manual_seed(3 + R)
+    N, T, K, V = 1, 140, 32, 32
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = -2 * torch.rand(N, T, K, generator=g)
+    gv = -torch.rand(N, T, V, generator=g) if R == 0 else None
+    k, v, S0 = 0.5 * rnd(N, T, P, K), rnd(N, T, P, V), rnd(N, K, V)
+    b = 0.3 * rnd(N, T, R, K) if R else None
+    a = 0.3 * rnd(N, T, R, K) if R else None
+    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
+             ("v", "before", rnd(N, T, V))]
+    o1, S1, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V)
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, _ = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
+                           chunk=16, K=K, V=V)
+    for x, y in zip(o1 + [S1], o2 + [S2]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-5
+
+
+@pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold,diag", [("v", None, 1, 1, "scaled", "0"), ("s", "v", 2, 1, None, "0"),
+                                                           ("v", None, 1, 0, None, "0"), ("s", "v", 2, 1, None, "8")])
+def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, diag, monkeypatch):
+    """Rank-one factors with per-dimension gates (SUBCHUNK_R1, the default): the state pass in chunks of 16, the
     reads as linear reads over the source pairs in chunks of 64 from every fourth state, each pair through the pair
-    scores and a read-out (one pair with the fold): three chunks of 64, every read kind and timing, against the
-    fp64 torch engine."""
+    scores and a read-out (one pair with the fold; two pairs per launch, their scores' diagonal block also at once:
+    SUB_DIAG_BK): three chunks of 64, every read kind and timing, against the fp64 torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", diag)
     g = torch.Generator().manual_seed(R * 5 + P)
     N, T, K, V = (1 if gv_kind else 2), 140, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731

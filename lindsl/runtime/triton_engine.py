@@ -594,15 +594,104 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
+def _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp,
+                    D_IN: tl.constexpr, BI: tl.constexpr, SB: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr,
+                    PREC: tl.constexpr, TWO: tl.constexpr):
+    """The scores of the reader rows tok against an earlier block's source rows stok, through that block's last row
+    ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1; with TWO also the
+    second source's. BK = 0: the whole width at once, the reader's rows x, Gi as the caller loaded them; BK > 0:
+    accumulated over slices of BK dimensions, every operand loaded per slice (a few registers per tile where the
+    whole width holds [16, D] tiles in every warp)."""
+    if BK == 0:
+        ii = tl.arange(0, BI)
+        i_ok = ii < D_IN
+        src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                      other=0.0).to(tl.float32)
+        Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
+        Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+        xd = _decay_rows(x, Gi, Gr, GIN, 1)
+        blk = _dot(xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+        blk2 = blk
+        if TWO:
+            src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
+                           mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+            blk2 = _dot(xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
+    else:
+        blk = tl.zeros([SB, SB], dtype=tl.float32)
+        blk2 = tl.zeros([SB, SB], dtype=tl.float32)
+        for i0 in tl.static_range(0, BI, BK):
+            ii = i0 + tl.arange(0, BK)
+            i_ok = ii < D_IN
+            xs = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                         other=0.0).to(tl.float32)
+            Gis = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+            src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                          other=0.0).to(tl.float32)
+            Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
+            Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+            xd = _decay_rows(xs, Gis, Gr, GIN, 1)
+            blk = _dot_acc(blk, xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+            if TWO:
+                src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
+                               mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+                blk2 = _dot_acc(blk2, xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
+    return blk, blk2
+
+
+@triton.jit
+def _diag_scores(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t, t_ok, T, Tp, D_IN: tl.constexpr, BI: tl.constexpr,
+                 SB: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, TWO: tl.constexpr):
+    """The diagonal block's pair scores A[t, s] = sum_i x_t[i] s_s[i] e^{Gi_t[i] - Gs_s[i]} (s before t, or up to
+    t), every pair at once: per slice of BK dimensions one [SB, SB, BK] product, its exponent masked to -inf above
+    the diagonal before the exponential (every kept exponent is a non-positive difference). A scalar gate's decay
+    and the mask of an ungated read multiply the summed block. Returns the block and, with TWO, the second
+    source's."""
+    pair = ((t[:, None] > t[None, :]) if BEFORE else (t[:, None] >= t[None, :])) & t_ok[:, None] & t_ok[None, :]
+    blk = tl.zeros([SB, SB], dtype=tl.float32)
+    blk2 = tl.zeros([SB, SB], dtype=tl.float32)
+    for i0 in tl.static_range(0, BI, BK):
+        ii = i0 + tl.arange(0, BK)
+        m = t_ok[:, None] & (ii < D_IN)[None, :]
+        rows = (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :]
+        x = tl.load(x_ptr + rows, mask=m, other=0.0).to(tl.float32)
+        src = tl.load(s_ptr + rows, mask=m, other=0.0).to(tl.float32)
+        if GIN == 2:
+            g_rows = (n * Tp) * D_IN + tok[:, None] * D_IN + ii[None, :]
+            Gx = tl.load(Gi_ptr + g_rows, mask=m, other=0.0).to(tl.float32)
+            Gsrc = tl.load(Gs_ptr + g_rows, mask=m, other=0.0).to(tl.float32)
+            e = tl.exp(tl.where(pair[:, :, None], Gx[:, None, :] - Gsrc[None, :, :], float("-inf")))
+            xe = x[:, None, :] * e
+        else:
+            xe = x[:, None, :]
+        blk += tl.sum(xe * src[None, :, :], 2)
+        if TWO:
+            src2 = tl.load(s2_ptr + rows, mask=m, other=0.0).to(tl.float32)
+            blk2 += tl.sum(xe * src2[None, :, :], 2)
+    if GIN == 1:
+        Gx1 = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
+        Gs1 = tl.load(Gs_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
+        decay = tl.exp(tl.where(pair, Gx1[:, None] - Gs1[None, :], float("-inf")))
+        blk = blk * decay
+        blk2 = blk2 * decay
+    elif GIN == 0:
+        blk = tl.where(pair, blk, 0.0)
+        blk2 = tl.where(pair, blk2, 0.0)
+    return blk, blk2
+
+
+@triton.jit
 def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                        C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                       TWO: tl.constexpr):
+                       TWO: tl.constexpr, DIAG_BK: tl.constexpr = 0, SCORES_BK: tl.constexpr = 0):
     """The pair scores of a sub-chunked read, once per chunk (not once per value block): A[t, s] = sum_i x_t[i]
     src_s[i] exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows
     with one source row per token. One program per (chunk, 16-row block I): blocks J < I through J's last row r on
     the tensor cores (e^{Gi_t - G_r} e^{G_r - G_s}, both at most 1), the diagonal block one source row at a time;
     blocks above the diagonal are not written (the read-out masks them). TWO: the scores of a second source s2 with
-    the same decays into A2, the diagonal block's exponentials shared (a rank-one factor's pair beside the input's)."""
+    the same decays into A2, the diagonal block's exponentials shared (a rank-one factor's pair beside the input's).
+    DIAG_BK > 0: the diagonal block at once, as [16, 16, DIAG_BK] products over slices of the contracted dimension,
+    instead of one source row at a time (see _diag_scores). SCORES_BK > 0: the blocks J < I in slices of SCORES_BK
+    dimensions (see _offdiag_scores)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -622,33 +711,30 @@ def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, T
         s = J * SB + sb
         stok = c * C + s
         s_ok = stok < T
-        src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
-                      other=0.0).to(tl.float32)
-        Gr = _gate_row(Gs_ptr, n, c * C + J * SB + SB - 1, ii, i_ok, Tp, D_IN, GIN)
-        Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-        xd = _decay_rows(x, Gi, Gr, GIN, 1)
-        blk = _dot(xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+        blk, blk2 = _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok,
+                                    c * C + J * SB + SB - 1, T, Tp, D_IN, BI, SB, SCORES_BK, GIN, PREC, TWO)
         tl.store(a_base + t[:, None] * C + s[None, :], tl.where(t_ok[:, None] & s_ok[None, :], blk, 0.0))
         if TWO:
-            src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
-                           mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-            blk2 = _dot(xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
             tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :],
                      tl.where(t_ok[:, None] & s_ok[None, :], blk2, 0.0))
-    blk = tl.zeros([SB, SB], dtype=tl.float32)
-    blk2 = tl.zeros([SB, SB], dtype=tl.float32)
-    for j in range(SB):
-        tj = c * C + I * SB + j
-        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
-        sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-        if TWO:
-            xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-            cj = tl.sum(xe * sj[None, :], 1)
-            sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-            blk2 += tl.where(sb[None, :] == j, tl.sum(xe * sj2[None, :], 1)[:, None], 0.0)
-        else:
-            cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-        blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
+    if DIAG_BK > 0:
+        blk, blk2 = _diag_scores(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t, t_ok, T, Tp, D_IN, BI, SB, DIAG_BK,
+                                 BEFORE, GIN, TWO)
+    else:
+        blk = tl.zeros([SB, SB], dtype=tl.float32)
+        blk2 = tl.zeros([SB, SB], dtype=tl.float32)
+        for j in range(SB):
+            tj = c * C + I * SB + j
+            ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
+            sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            if TWO:
+                xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+                cj = tl.sum(xe * sj[None, :], 1)
+                sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+                blk2 += tl.where(sb[None, :] == j, tl.sum(xe * sj2[None, :], 1)[:, None], 0.0)
+            else:
+                cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+            blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
     tl.store(a_base + t[:, None] * C + t[None, :], blk)
     if TWO:
         tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :], blk2)
@@ -1161,7 +1247,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels); two sources at two warps spill (600 B)
     _sub_scores_kernel[(NC * (C // 16), N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
                                             C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two,
-                                            num_stages=1, num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
+                                            DIAG_BK=_knob("SUB_DIAG_BK", 0), SCORES_BK=_knob("SUB_SCORES_BK", 0),
+                                            num_stages=1,
+                                            num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
     BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
