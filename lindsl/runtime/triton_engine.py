@@ -594,14 +594,13 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
-def _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp,
-                    D_IN: tl.constexpr, BI: tl.constexpr, SB: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr,
-                    PREC: tl.constexpr, TWO: tl.constexpr):
+def _offdiag_scores(x, Gi, x_ptr, s_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN: tl.constexpr,
+                    BI: tl.constexpr, SB: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr):
     """The scores of the reader rows tok against an earlier block's source rows stok, through that block's last row
-    ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1; with TWO also the
-    second source's. BK = 0: the whole width at once, the reader's rows x, Gi as the caller loaded them; BK > 0:
-    accumulated over slices of BK dimensions, every operand loaded per slice (a few registers per tile where the
-    whole width holds [16, D] tiles in every warp)."""
+    ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. BK = 0: the whole
+    width at once, the reader's rows x, Gi as the caller loaded them (a second source's call shares their decayed
+    form: the compiler merges the identical products); BK > 0: accumulated over slices of BK dimensions, every
+    operand loaded per slice (a few registers per tile where the whole width holds [16, D] tiles in every warp)."""
     if BK == 0:
         ii = tl.arange(0, BI)
         i_ok = ii < D_IN
@@ -609,16 +608,9 @@ def _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, s
                       other=0.0).to(tl.float32)
         Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
         Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-        xd = _decay_rows(x, Gi, Gr, GIN, 1)
-        blk = _dot(xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
-        blk2 = blk
-        if TWO:
-            src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
-                           mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-            blk2 = _dot(xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
+        blk = _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
     else:
         blk = tl.zeros([SB, SB], dtype=tl.float32)
-        blk2 = tl.zeros([SB, SB], dtype=tl.float32)
         for i0 in tl.static_range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
@@ -629,13 +621,8 @@ def _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, s
                           other=0.0).to(tl.float32)
             Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
             Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            xd = _decay_rows(xs, Gis, Gr, GIN, 1)
-            blk = _dot_acc(blk, xd, tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
-            if TWO:
-                src2 = tl.load(s2_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
-                               mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-                blk2 = _dot_acc(blk2, xd, tl.trans(_decay_rows(src2, Gs, Gr, GIN, -1)), PREC)
-    return blk, blk2
+            blk = _dot_acc(blk, _decay_rows(xs, Gis, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
+    return blk
 
 
 @triton.jit
@@ -711,10 +698,13 @@ def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, T
         s = J * SB + sb
         stok = c * C + s
         s_ok = stok < T
-        blk, blk2 = _offdiag_scores(x, Gi, x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok,
-                                    c * C + J * SB + SB - 1, T, Tp, D_IN, BI, SB, SCORES_BK, GIN, PREC, TWO)
+        ref = c * C + J * SB + SB - 1
+        blk = _offdiag_scores(x, Gi, x_ptr, s_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN, BI, SB,
+                              SCORES_BK, GIN, PREC)
         tl.store(a_base + t[:, None] * C + s[None, :], tl.where(t_ok[:, None] & s_ok[None, :], blk, 0.0))
         if TWO:
+            blk2 = _offdiag_scores(x, Gi, x_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN, BI,
+                                   SB, SCORES_BK, GIN, PREC)
             tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :],
                      tl.where(t_ok[:, None] & s_ok[None, :], blk2, 0.0))
     if DIAG_BK > 0:
