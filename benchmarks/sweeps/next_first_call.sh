@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200-x2, about 9 minutes), for what session 7 changed after
-# its last GPU run (benchmarks/NOTES.md, v9):
-#   GPU 0: the whole library's checks with the current defaults, gate x1 and x10, plus four random compositions.
-#          New since the last check: the epilogue through torch.compile, tf32 in the backward's rank-one state
-#          passes, the fold in the per-dimension-gate pair loop (KDA), sub-chunked reads and two-warp pair scores.
-#   GPU 1: the A/B pairs session 7 could not run, each variant checked at gate x1 and x10: KDA's and RWKV-7's
-#          reads in chunks of 64 (SUBCHUNK_R1=1, opt-in; SUB_PAIRS=1: RWKV-7's two source pairs in two launches
-#          instead of one that spills), the fold in the pair loop (LOOP_FOLD=0 is the old
-#          form), the compiled epilogue (EPILOGUE=eager), and W, U0 in bf16 with two or three pipeline stages for
-#          the rank-one state passes.
-# Then `table_call.sh` and `profile_call.sh` with what is kept.
+# The first device call of the next session (nvidia-h200-x2, about 8 minutes), for what session 8 added after its
+# table (benchmarks/NOTES.md, v10): the pair-scores kernel in slices of the contracted dimension (opt-in
+# SUB_SCORES_BK: earlier blocks accumulated per slice; SUB_DIAG_BK: the diagonal block at once as [16, 16, BK]
+# products instead of one source row at a time). sm_90 registers fell from 250-255 to 142-144 (D = 128, one pair).
+#   GPU 0: phase times (no checks) at 2x16384x16x128: GLA and RWKV-6 (one pair), then KDA (forward and backward
+#          scores) and RWKV-7 (two pairs per launch).
+#   GPU 1: the two most likely variants with checks (gate x1 and x10) and end-to-end times at 4x8192x16x128.
 set -u
-JOB_TIMEOUT=${PHASE_A:-520} TAIL_LINES=45 bash benchmarks/run_parallel.sh \
-  "python3 benchmarks/gpu_suite.py --out \$OUT --check-shape '2,4096,8,128' --random 4 --bench-shapes '' --watchdog 200" \
-  "python3 benchmarks/variant_sweep.py --out \$OUT --specs kda,rwkv7,rwkv6,mamba2 --variants 'SUBCHUNK_R1=1;SUBCHUNK_R1=1,SUB_PAIRS=1;LOOP_FOLD=0;EPILOGUE=eager' --budget 250 && python3 benchmarks/variant_sweep.py --out \$OUT/rank_one --specs gated_deltanet,deltanet,kda --variants 'WY_BF16=1;WY_BF16=1,STORE_H_STAGES=2;WY_BF16=1,STORE_H_STAGES=3' --budget 220"
+V='SUB_SCORES_BK=32,SUB_DIAG_BK=8;SUB_SCORES_BK=32,SUB_DIAG_BK=16;SUB_SCORES_BK=64,SUB_DIAG_BK=8;SUB_DIAG_BK=8;SUB_SCORES_BK=32,SUB_DIAG_BK=8,SUB_SCORES_WARPS=4;SUB_SCORES_BK=32,SUB_DIAG_BK=8,SUB_SCORES_WARPS=1'
+JOB_TIMEOUT=${PHASE_A:-480} TAIL_LINES=60 bash benchmarks/run_parallel.sh \
+  "python3 benchmarks/phase_sweep.py --out \$OUT --specs gla,rwkv6 --budget 220 --variants '$V' && python3 benchmarks/phase_sweep.py --out \$OUT/r1 --specs kda,rwkv7 --budget 200 --variants 'SUB_SCORES_BK=32,SUB_DIAG_BK=8;SUB_SCORES_BK=32,SUB_DIAG_BK=16;SUB_DIAG_BK=8'" \
+  "python3 benchmarks/variant_sweep.py --out \$OUT --specs gla,rwkv6,kda,rwkv7 --variants 'SUB_SCORES_BK=32,SUB_DIAG_BK=8;SUB_SCORES_BK=32,SUB_DIAG_BK=16' --budget 420"
