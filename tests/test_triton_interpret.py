@@ -22,6 +22,24 @@ COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 
           ("s", None, 3, 1)]  # 3 x 64 rows: not four power-of-two blocks, so forward substitution over all rows
 
 
+def every_read(rnd, N, T, K, V):
+    """One read of each kind and timing: key side and value side, after and before the token's update."""
+    return [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
+            ("v", "before", rnd(N, T, V))]
+
+
+def assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, reads, K, V, fold=None):
+    """The Triton engine's reads, final state and (with rank-one factors) pseudo-values against the PyTorch engine
+    in fp64 on the same inputs, to 1e-5 relative, all finite."""
+    o1, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, fold=fold)
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(s, t, x.double()) for s, t, x in reads],
+                            chunk=16, K=K, V=V)
+    for x, y in zip(o1 + [S1] + ([u1] if b is not None else []), o2 + [S2] + ([u2] if b is not None else [])):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-5
+
+
 # the WY system by forward substitution (the default for fp32 inputs) and by doubling products (the default for
 # bf16 inputs, LINDSL_TUNE_WY_SOLVE=doubling here) for the whole-chunk solve without a value gate
 WY_CASES = [c + ("substitution",) for c in COMBOS] + [c + ("doubling",) for c in COMBOS if c[2] and c[1] is None]
@@ -41,15 +59,7 @@ def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P, wy, monkeypatch):
     k = rnd(N, T, P, K) if P else None
     v = rnd(N, T, max(P, 1), V)[:, :, :P] if P else torch.zeros(N, T, 0, V)
     S0 = rnd(N, K, V)
-    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
-             ("v", "before", rnd(N, T, V))]
-    o1, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V)
-    d = lambda x: None if x is None else x.double()  # noqa: E731
-    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(s, t, x.double()) for s, t, x in reads],
-                            chunk=16, K=K, V=V)
-    for x, y in zip(o1 + [S1] + ([u1] if R else []), o2 + [S2] + ([u2] if R else [])):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-5
+    assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V), K, V)
 
 
 @pytest.mark.parametrize("gk_kind,gv_kind,scaled", [(None, None, False), ("s", None, True), ("v", None, False),
@@ -144,8 +154,7 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, mo
                                        else -3 * torch.rand(N, T, K, generator=g))
     gv = None if gv_kind is None else -3 * torch.rand(N, T, V, generator=g)
     k, v, S0 = rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
-             ("v", "before", rnd(N, T, V))]
+    reads = every_read(rnd, N, T, K, V)
     o1, S1, _, h1, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
     assert C == 64
     d = lambda x: None if x is None else x.double()  # noqa: E731
@@ -375,15 +384,7 @@ def test_pair_scores_in_slices_of_the_contracted_dimension(R, P, monkeypatch):
     k, v, S0 = 0.5 * rnd(N, T, P, K), rnd(N, T, P, V), rnd(N, K, V)
     b = 0.3 * rnd(N, T, R, K) if R else None
     a = 0.3 * rnd(N, T, R, K) if R else None
-    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
-             ("v", "before", rnd(N, T, V))]
-    o1, S1, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V)
-    d = lambda x: None if x is None else x.double()  # noqa: E731
-    o2, S2, _ = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
-                           chunk=16, K=K, V=V)
-    for x, y in zip(o1 + [S1], o2 + [S2]):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-5
+    assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V), K, V)
 
 
 @pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold,diag", [("v", None, 1, 1, "scaled", "0"), ("s", "v", 2, 1, None, "0"),
@@ -406,13 +407,5 @@ def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, diag, monk
     b = -s[..., None, None] * k if fold else 0.3 * rnd(N, T, R, K)
     a = 0.3 * rnd(N, T, R, K)
     S0 = rnd(N, K, V)
-    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K)), ("v", "after", rnd(N, T, V)),
-             ("v", "before", rnd(N, T, V))][::3 if gv_kind else 1]
-    o1, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V,
-                                   fold=None if fold is None else (s if fold == "scaled" else True))
-    d = lambda x: None if x is None else x.double()  # noqa: E731
-    o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
-                            chunk=16, K=K, V=V)
-    for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-5
+    assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V)[::3 if gv_kind else 1], K, V,
+                               fold=None if fold is None else (s if fold == "scaled" else True))
