@@ -136,9 +136,9 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat,diag", [("v", None, "1", "0"), (None, "v", "1", "0"), ("v", "v", "1", "0"),
-                                                       ("s", "v", "1", "0"), ("v", "v", "0", "0"), ("v", "v", "1", "8"),
-                                                       ("s", "v", "1", "8")])
+@pytest.mark.parametrize("gk_kind,gv_kind,amat,diag", [("v", None, "1", "0"), (None, "v", "1", "0"),
+                                                       ("v", "v", "1", "0"), ("s", "v", "1", "0"), ("v", "v", "0", "0"),
+                                                       ("v", "v", "1", "8"), ("s", "v", "1", "8")])
 def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads

@@ -617,8 +617,8 @@ def _offdiag_scores(x, Gi, x_ptr, s_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_o
             xs = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                          other=0.0).to(tl.float32)
             Gis = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
-                          other=0.0).to(tl.float32)
+            src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
+                          mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
             Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
             Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
             blk = _dot_acc(blk, _decay_rows(xs, Gis, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
@@ -1253,7 +1253,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
-def _on_backend(precision):
+def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
     if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
         return "bf16-rounded"
@@ -1273,7 +1273,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     exact_u (rank-one factors, low-precision inputs): the pseudo-values u feed gate gradients (the forward under
     autograd saves them; the backward's passes), so with decay gates the state pass multiplies in tf32; False (a
     forward without gradients) lets it multiply in bf16 as fla's does."""
-    precision = _on_backend(precision)
+    precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
     N, T = ref.shape[:2]
@@ -1360,13 +1360,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
     # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
     low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
-    state_prec = _on_backend(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state)) if R else precision
+    state_prec = precision
+    if R:
+        state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     if R and precision.startswith("bf16"):
         # tf32 read products with rank-one factors. bf16 ones (LINDSL_TUNE_R1_READ_PREC=bf16) measured Gated
         # DeltaNet's forward 3.46 -> 3.21 ms and DeltaNet's 3.23 -> 3.09 with the GPU checks green, but under the
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
-        precision = _on_backend(_knob("R1_READ_PREC", "tf32"))
+        precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
