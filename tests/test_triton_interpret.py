@@ -168,12 +168,15 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, mo
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130),
-                                                ("kda", "SUBCHUNK_R1", "0", 130)])
+                                                ("kda", "SUBCHUNK_R1", "0", 130), ("kda", "BWD_STATE_EVERY", "4", 130),
+                                                ("rwkv7", "BWD_STATE_EVERY", "4", 130)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
     KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
-    default) and KDA with the chunks-of-16 pair-loop reads, the backward's adjoint and rescan reads included."""
+    default) and KDA with the chunks-of-16 pair-loop reads, the backward's adjoint and rescan reads included; KDA
+    and RWKV-7 with the backward's scans keeping every fourth state only (BWD_STATE_EVERY=4: the gate gradients'
+    boundary terms every 64 tokens)."""
     monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)

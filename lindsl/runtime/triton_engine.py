@@ -1208,6 +1208,23 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
     return C
 
 
+def triton_state_stride(gk, gv, b=None, k=None, V=None):
+    """How many of the engine's chunks one stored state may span in a backward's gate-gradient boundary terms: 4
+    where the reads run in chunks of 64 from every fourth state anyway (rank-one factors with per-dimension gates
+    in chunks of 16, SUBCHUNK_R1) and LINDSL_TUNE_BWD_STATE_EVERY=4 asks for it (opt-in until measured: a quarter
+    of the backward's stored states, their bytes and memory, and gauge sums over 64 tokens instead of 16);
+    otherwise 1."""
+    every = _knob("BWD_STATE_EVERY", 1)
+    if every == 1:
+        return 1
+    if every != 4:
+        raise ValueError(f"LINDSL_TUNE_BWD_STATE_EVERY must be 1 or 4, got {every}")
+    per_dim = (gk is not None and gk.dim() == 3) or gv is not None
+    R = b.shape[2] if b is not None else 0
+    sub_r1 = bool(R and per_dim and triton_chunk(gk, gv, b, k, V) == 16 and _knob("SUBCHUNK_R1", 1))
+    return 4 if sub_r1 else 1
+
+
 def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
     (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default up to
@@ -1261,7 +1278,8 @@ def _for_interpreter(precision):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True,
+                      state_every=1):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1272,7 +1290,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product.
     exact_u (rank-one factors, low-precision inputs): the pseudo-values u feed gate gradients (the forward under
     autograd saves them; the backward's passes), so with decay gates the state pass multiplies in tf32; False (a
-    forward without gradients) lets it multiply in bf16 as fla's does."""
+    forward without gradients) lets it multiply in bf16 as fla's does. state_every (with return_states): the
+    chunk-start states of every state_every-th chunk only (triton_state_stride), where the reads need no others."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1342,7 +1361,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
     # keeps the chunks-of-16 pair-loop reads
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
-    h_every = 4 if sub_r1 and not return_states else 1
+    h_every = state_every if return_states else (4 if sub_r1 else 1)
+    if h_every not in (1, 4) or (h_every == 4 and reads and not sub_r1):
+        raise ValueError(f"state_every={state_every}: the reads here need every chunk's state")
     NCH = triton.cdiv(NC, h_every)
     h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
