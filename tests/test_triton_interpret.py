@@ -138,12 +138,13 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
 
 @pytest.mark.parametrize("gk_kind,gv_kind,amat,diag", [("v", None, "1", "0"), (None, "v", "1", "0"),
                                                        ("v", "v", "1", "0"), ("s", "v", "1", "0"), ("v", "v", "0", "0"),
-                                                       ("v", "v", "1", "8"), ("s", "v", "1", "8")])
+                                                       ("s", "v", "1", "8")])
 def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
     without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
-    scores' diagonal block one source row at a time or at once in slices of 8 dimensions (SUB_DIAG_BK)."""
+    scores' diagonal block one source row at a time or at once in slices of 8 dimensions (SUB_DIAG_BK; with vector
+    gates on both sides: test_pair_scores_in_slices_of_the_contracted_dimension)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", diag)
@@ -168,15 +169,14 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, mo
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130),
-                                                ("kda", "SUBCHUNK_R1", "0", 130), ("kda", "BWD_STATE_EVERY", "4", 130),
-                                                ("rwkv7", "BWD_STATE_EVERY", "4", 130)])
+                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "BWD_STATE_EVERY", "4", 130)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
     KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
-    default) and KDA with the chunks-of-16 pair-loop reads, the backward's adjoint and rescan reads included; KDA
-    and RWKV-7 with the backward's scans keeping every fourth state only (BWD_STATE_EVERY=4: the gate gradients'
-    boundary terms every 64 tokens)."""
+    default) and KDA with the chunks-of-16 pair-loop reads (three chunks of 16), the backward's adjoint and rescan
+    reads included; RWKV-7 with the backward's scans keeping every fourth state only (BWD_STATE_EVERY=4: the gate
+    gradients' boundary terms every 64 tokens)."""
     monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
@@ -390,15 +390,15 @@ def test_pair_scores_in_slices_of_the_contracted_dimension(R, P, monkeypatch):
     assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V), K, V)
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold,diag", [("v", None, 1, 1, "scaled", "0"), ("s", "v", 2, 1, None, "0"),
-                                                           ("v", None, 1, 0, None, "0"), ("s", "v", 2, 1, None, "8")])
-def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, diag, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,R,P,fold", [("v", None, 1, 1, "scaled"), ("s", "v", 2, 1, None),
+                                                      ("v", None, 1, 0, None)])
+def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatch):
     """Rank-one factors with per-dimension gates (SUBCHUNK_R1, the default): the state pass in chunks of 16, the
     reads as linear reads over the source pairs in chunks of 64 from every fourth state, each pair through the pair
-    scores and a read-out (one pair with the fold; two pairs per launch, their scores' diagonal block also at once:
-    SUB_DIAG_BK): three chunks of 64, every read kind and timing, against the fp64 torch engine."""
+    scores and a read-out (one pair with the fold; two pairs per launch, their scores' blocks in slices:
+    test_pair_scores_in_slices_of_the_contracted_dimension): three chunks of 64, every read kind and timing,
+    against the fp64 torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
-    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", diag)
     g = torch.Generator().manual_seed(R * 5 + P)
     N, T, K, V = (1 if gv_kind else 2), 140, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
