@@ -136,18 +136,18 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat,diag", [("v", None, "1", "0"), (None, "v", "1", "0"),
-                                                       ("v", "v", "1", "0"), ("s", "v", "1", "0"), ("v", "v", "0", "0"),
-                                                       ("s", "v", "1", "8")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,amat,split", [("v", None, "1", "0"), (None, "v", "1", "0"),
+                                                        ("v", "v", "1", "0"), ("s", "v", "1", "0"),
+                                                        ("v", "v", "0", "0"), ("s", "v", "1", "1")])
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, split, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
     without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
-    scores' diagonal block one source row at a time or at once in slices of 8 dimensions (SUB_DIAG_BK; with vector
-    gates on both sides: test_pair_scores_in_slices_of_the_contracted_dimension)."""
+    scores in one kernel or split, the blocks below the diagonal apart (SUB_SCORES_SPLIT; with vector gates on both
+    sides: test_split_pair_scores)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
-    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", diag)
+    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_SPLIT", split)
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -169,14 +169,13 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, diag, mo
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130),
-                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "BWD_STATE_EVERY", "4", 130)])
+                                                ("kda", "SUBCHUNK_R1", "0", 40)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
     KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
     default) and KDA with the chunks-of-16 pair-loop reads (three chunks of 16), the backward's adjoint and rescan
-    reads included; RWKV-7 with the backward's scans keeping every fourth state only (BWD_STATE_EVERY=4: the gate
-    gradients' boundary terms every 64 tokens)."""
+    reads included."""
     monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
@@ -371,14 +370,15 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 
 
 @pytest.mark.parametrize("R,P", [(0, 1), (2, 1)])
-def test_pair_scores_in_slices_of_the_contracted_dimension(R, P, monkeypatch):
-    """The pair-scores kernel with its blocks in slices (SUB_SCORES_BK=16: earlier blocks through the reference row
-    accumulated slice by slice; SUB_DIAG_BK=8: the diagonal block at once) over K = V = 32, so that there are
-    several slices: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two rank-one factors
-    and an input (two source pairs per launch), every read kind and timing, against the fp64 torch engine."""
+def test_split_pair_scores(R, P, monkeypatch):
+    """The pair scores split as fla splits them (SUB_SCORES_SPLIT=1): the blocks below the diagonal one program per
+    block pair, accumulated over slices of 16 dimensions (SUB_OFF_BK) of K = V = 32, and the diagonal blocks apart,
+    each column stored as it is summed: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two
+    rank-one factors and an input (two source pairs per launch), every read kind and timing, against the fp64 torch
+    engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
-    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_BK", "16")
-    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_BK", "8")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_SPLIT", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_OFF_BK", "16")
     g = torch.Generator().manual_seed(3 + R)
     N, T, K, V = 1, 140, 32, 32
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731

@@ -594,91 +594,43 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
-def _offdiag_scores(x, Gi, x_ptr, s_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN: tl.constexpr,
-                    BI: tl.constexpr, SB: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr):
-    """The scores of the reader rows tok against an earlier block's source rows stok, through that block's last row
-    ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. BK = 0: the whole
-    width at once, the reader's rows x, Gi as the caller loaded them (a second source's call shares their decayed
-    form: the compiler merges the identical products); BK > 0: accumulated over slices of BK dimensions, every
-    operand loaded per slice (a few registers per tile where the whole width holds [16, D] tiles in every warp)."""
-    if BK == 0:
-        ii = tl.arange(0, BI)
-        i_ok = ii < D_IN
-        src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
-                      other=0.0).to(tl.float32)
-        Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
-        Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-        blk = _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
-    else:
-        blk = tl.zeros([SB, SB], dtype=tl.float32)
-        for i0 in tl.static_range(0, BI, BK):
-            ii = i0 + tl.arange(0, BK)
-            i_ok = ii < D_IN
-            xs = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                         other=0.0).to(tl.float32)
-            Gis = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :],
-                          mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-            Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
-            Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            blk = _dot_acc(blk, _decay_rows(xs, Gis, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
-    return blk
+def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
+                    GIN: tl.constexpr, PREC: tl.constexpr):
+    """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
+    block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. A
+    second source's call shares the reader's decayed form (the compiler merges the identical products)."""
+    src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                  other=0.0).to(tl.float32)
+    Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
+    Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+    return _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
 
 
 @triton.jit
-def _diag_scores(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t, t_ok, T, Tp, D_IN: tl.constexpr, BI: tl.constexpr,
-                 SB: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, TWO: tl.constexpr):
-    """The diagonal block's pair scores A[t, s] = sum_i x_t[i] s_s[i] e^{Gi_t[i] - Gs_s[i]} (s before t, or up to
-    t), every pair at once: per slice of BK dimensions one [SB, SB, BK] product, its exponent masked to -inf above
-    the diagonal before the exponential (every kept exponent is a non-positive difference). A scalar gate's decay
-    and the mask of an ungated read multiply the summed block. Returns the block and, with TWO, the second
-    source's."""
-    pair = ((t[:, None] > t[None, :]) if BEFORE else (t[:, None] >= t[None, :])) & t_ok[:, None] & t_ok[None, :]
-    blk = tl.zeros([SB, SB], dtype=tl.float32)
-    blk2 = tl.zeros([SB, SB], dtype=tl.float32)
-    for i0 in tl.static_range(0, BI, BK):
-        ii = i0 + tl.arange(0, BK)
-        m = t_ok[:, None] & (ii < D_IN)[None, :]
-        rows = (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :]
-        x = tl.load(x_ptr + rows, mask=m, other=0.0).to(tl.float32)
-        src = tl.load(s_ptr + rows, mask=m, other=0.0).to(tl.float32)
-        if GIN == 2:
-            g_rows = (n * Tp) * D_IN + tok[:, None] * D_IN + ii[None, :]
-            Gx = tl.load(Gi_ptr + g_rows, mask=m, other=0.0).to(tl.float32)
-            Gsrc = tl.load(Gs_ptr + g_rows, mask=m, other=0.0).to(tl.float32)
-            e = tl.exp(tl.where(pair[:, :, None], Gx[:, None, :] - Gsrc[None, :, :], float("-inf")))
-            xe = x[:, None, :] * e
-        else:
-            xe = x[:, None, :]
-        blk += tl.sum(xe * src[None, :, :], 2)
-        if TWO:
-            src2 = tl.load(s2_ptr + rows, mask=m, other=0.0).to(tl.float32)
-            blk2 += tl.sum(xe * src2[None, :, :], 2)
-    if GIN == 1:
-        Gx1 = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
-        Gs1 = tl.load(Gs_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
-        decay = tl.exp(tl.where(pair, Gx1[:, None] - Gs1[None, :], float("-inf")))
-        blk = blk * decay
-        blk2 = blk2 * decay
-    elif GIN == 0:
-        blk = tl.where(pair, blk, 0.0)
-        blk2 = tl.where(pair, blk2, 0.0)
-    return blk, blk2
+def _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN: tl.constexpr, GIN: tl.constexpr,
+                    TWO: tl.constexpr):
+    """One source row tj's column of the diagonal block, A[t, tj] for the reader rows x where ok_t (0 elsewhere),
+    and with TWO the second source's column (the reader's decayed rows shared)."""
+    sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+    if TWO:
+        xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+        sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+        return tl.sum(xe * sj[None, :], 1), tl.sum(xe * sj2[None, :], 1)
+    cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+    return cj, cj
 
 
 @triton.jit
 def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                        C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                       TWO: tl.constexpr, DIAG_BK: tl.constexpr = 0, SCORES_BK: tl.constexpr = 0):
+                       TWO: tl.constexpr, DIAG_ONLY: tl.constexpr = False):
     """The pair scores of a sub-chunked read, once per chunk (not once per value block): A[t, s] = sum_i x_t[i]
     src_s[i] exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows
     with one source row per token. One program per (chunk, 16-row block I): blocks J < I through J's last row r on
     the tensor cores (e^{Gi_t - G_r} e^{G_r - G_s}, both at most 1), the diagonal block one source row at a time;
     blocks above the diagonal are not written (the read-out masks them). TWO: the scores of a second source s2 with
     the same decays into A2, the diagonal block's exponentials shared (a rank-one factor's pair beside the input's).
-    DIAG_BK > 0: the diagonal block at once, as [16, 16, DIAG_BK] products over slices of the contracted dimension,
-    instead of one source row at a time (see _diag_scores). SCORES_BK > 0: the blocks J < I in slices of SCORES_BK
-    dimensions (see _offdiag_scores)."""
+    DIAG_ONLY: the diagonal block alone, each column stored as it is summed (_sub_offdiag_kernel writes the rest)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -688,46 +640,85 @@ def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, T
     i_ok = ii < D_IN
     sb = tl.arange(0, SB)
     a_base = A_ptr + (n * NC + c) * C * C
+    a2_base = A2_ptr + (n * NC + c) * C * C
     t = I * SB + sb
     tok = c * C + t
     t_ok = tok < T
     x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                 other=0.0).to(tl.float32)
     Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-    for J in range(0, I):
-        s = J * SB + sb
-        stok = c * C + s
-        s_ok = stok < T
-        ref = c * C + J * SB + SB - 1
-        blk = _offdiag_scores(x, Gi, x_ptr, s_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN, BI, SB,
-                              SCORES_BK, GIN, PREC)
-        tl.store(a_base + t[:, None] * C + s[None, :], tl.where(t_ok[:, None] & s_ok[None, :], blk, 0.0))
-        if TWO:
-            blk2 = _offdiag_scores(x, Gi, x_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t_ok, stok, s_ok, ref, T, Tp, D_IN, BI,
-                                   SB, SCORES_BK, GIN, PREC)
-            tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :],
-                     tl.where(t_ok[:, None] & s_ok[None, :], blk2, 0.0))
-    if DIAG_BK > 0:
-        blk, blk2 = _diag_scores(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, n, tok, t, t_ok, T, Tp, D_IN, BI, SB, DIAG_BK,
-                                 BEFORE, GIN, TWO)
+    if DIAG_ONLY:
+        for j in range(SB):
+            tj = c * C + I * SB + j
+            ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
+            cj, cj2 = _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN, GIN, TWO)
+            tl.store(a_base + t * C + I * SB + j, cj)
+            if TWO:
+                tl.store(a2_base + t * C + I * SB + j, cj2)
     else:
+        for J in range(0, I):
+            s = J * SB + sb
+            stok = c * C + s
+            s_ok = stok < T
+            ref = c * C + J * SB + SB - 1
+            keep = t_ok[:, None] & s_ok[None, :]
+            blk = _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
+            tl.store(a_base + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
+            if TWO:
+                blk2 = _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
+                tl.store(a2_base + t[:, None] * C + s[None, :], tl.where(keep, blk2, 0.0))
         blk = tl.zeros([SB, SB], dtype=tl.float32)
         blk2 = tl.zeros([SB, SB], dtype=tl.float32)
         for j in range(SB):
             tj = c * C + I * SB + j
             ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
-            sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-            if TWO:
-                xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                cj = tl.sum(xe * sj[None, :], 1)
-                sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-                blk2 += tl.where(sb[None, :] == j, tl.sum(xe * sj2[None, :], 1)[:, None], 0.0)
-            else:
-                cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+            cj, cj2 = _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN, GIN, TWO)
             blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
-    tl.store(a_base + t[:, None] * C + t[None, :], blk)
-    if TWO:
-        tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :], blk2)
+            if TWO:
+                blk2 += tl.where(sb[None, :] == j, cj2[:, None], 0.0)
+        tl.store(a_base + t[:, None] * C + t[None, :], blk)
+        if TWO:
+            tl.store(a2_base + t[:, None] * C + t[None, :], blk2)
+
+
+@triton.jit
+def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
+                        C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
+                        TWO: tl.constexpr):
+    """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
+    NC * NSB * NSB, the others return at once), accumulated over slices of BK dimensions on the tensor cores through
+    J's last row; _sub_scores_kernel with DIAG_ONLY writes the diagonal blocks."""
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    c = tl.program_id(0) // (NSB * NSB)
+    I = (tl.program_id(0) // NSB) % NSB
+    J = tl.program_id(0) % NSB
+    if J < I:
+        n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+        sb = tl.arange(0, SB)
+        t = I * SB + sb
+        tok = c * C + t
+        t_ok = tok < T
+        s = J * SB + sb
+        stok = c * C + s
+        s_ok = stok < T
+        ref = c * C + J * SB + SB - 1
+        blk = tl.zeros([SB, SB], dtype=tl.float32)
+        blk2 = tl.zeros([SB, SB], dtype=tl.float32)
+        for i0 in range(0, BI, BK):
+            ii = i0 + tl.arange(0, BK)
+            i_ok = ii < D_IN
+            x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :],
+                        mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+            Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
+            if TWO:
+                blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN,
+                                        PREC)
+        keep = t_ok[:, None] & s_ok[None, :]
+        tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
+        if TWO:
+            tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk2, 0.0))
 
 
 @triton.jit
@@ -1208,23 +1199,6 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
     return C
 
 
-def triton_state_stride(gk, gv, b=None, k=None, V=None):
-    """How many of the engine's chunks one stored state may span in a backward's gate-gradient boundary terms: 4
-    where the reads run in chunks of 64 from every fourth state anyway (rank-one factors with per-dimension gates
-    in chunks of 16, SUBCHUNK_R1) and LINDSL_TUNE_BWD_STATE_EVERY=4 asks for it (opt-in until measured: a quarter
-    of the backward's stored states, their bytes and memory, and gauge sums over 64 tokens instead of 16);
-    otherwise 1."""
-    every = _knob("BWD_STATE_EVERY", 1)
-    if every == 1:
-        return 1
-    if every != 4:
-        raise ValueError(f"LINDSL_TUNE_BWD_STATE_EVERY must be 1 or 4, got {every}")
-    per_dim = (gk is not None and gk.dim() == 3) or gv is not None
-    R = b.shape[2] if b is not None else 0
-    sub_r1 = bool(R and per_dim and triton_chunk(gk, gv, b, k, V) == 16 and _knob("SUBCHUNK_R1", 1))
-    return 4 if sub_r1 else 1
-
-
 def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
     (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default up to
@@ -1250,13 +1224,24 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     two = second is not None
     src2, w2 = second if two else (src, w)
     A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
-    # the scores' diagonal block sums rows once per source row: two warps keep those sums within fewer warps
-    # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels); two sources at two warps spill (600 B)
-    _sub_scores_kernel[(NC * (C // 16), N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
-                                            C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two,
-                                            DIAG_BK=_knob("SUB_DIAG_BK", 0), SCORES_BK=_knob("SUB_SCORES_BK", 0),
-                                            num_stages=1,
-                                            num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
+    NSB = C // 16
+    if _knob("SUB_SCORES_SPLIT", 0) and NSB > 1:
+        # fla's split: the blocks below the diagonal one program per block pair, the diagonal blocks apart
+        BK = min(_knob("SUB_OFF_BK", 64), _p2(d_in))
+        _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
+                                                 C=C, BI=_p2(d_in), BK=BK, GIN=gin, PREC=precision, TWO=two,
+                                                 num_stages=_knob("SUB_OFF_STAGES", 2),
+                                                 num_warps=_knob("SUB_OFF_WARPS", 1))
+        _sub_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
+                                          BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two,
+                                          DIAG_ONLY=True, num_stages=1,
+                                          num_warps=_knob("SUB_DIAG_WARPS", 2 if two else 1))
+    else:
+        # the scores' diagonal block sums rows once per source row: two warps keep those sums within fewer warps
+        # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels); two sources at two warps spill (600 B)
+        _sub_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
+                                          BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two, num_stages=1,
+                                          num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
     BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
@@ -1278,8 +1263,7 @@ def _for_interpreter(precision):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True,
-                      state_every=1):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1290,8 +1274,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product.
     exact_u (rank-one factors, low-precision inputs): the pseudo-values u feed gate gradients (the forward under
     autograd saves them; the backward's passes), so with decay gates the state pass multiplies in tf32; False (a
-    forward without gradients) lets it multiply in bf16 as fla's does. state_every (with return_states): the
-    chunk-start states of every state_every-th chunk only (triton_state_stride), where the reads need no others."""
+    forward without gradients) lets it multiply in bf16 as fla's does."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1361,9 +1344,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
     # keeps the chunks-of-16 pair-loop reads
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
-    h_every = state_every if return_states else (4 if sub_r1 else 1)
-    if h_every not in (1, 4) or (h_every == 4 and reads and not sub_r1):
-        raise ValueError(f"state_every={state_every}: the reads here need every chunk's state")
+    h_every = 4 if sub_r1 and not return_states else 1
     NCH = triton.cdiv(NC, h_every)
     h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Run in session 9 (call 1) at 5893d4a; the knobs it sweeps were removed after it (2-4x slower).
 # The first device call of the next session (nvidia-h200-x2, about 8 minutes), for what session 8 added after its
 # table (benchmarks/NOTES.md, v10): the pair-scores kernel in slices of the contracted dimension (opt-in
 # SUB_SCORES_BK: earlier blocks accumulated per slice; SUB_DIAG_BK: the diagonal block at once as [16, 16, BK]

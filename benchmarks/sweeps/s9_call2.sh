@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Run in session 9 (call 2) at 5893d4a; the knobs it sweeps were removed after it (no gain, or checks fail).
 # The second device call of the next session (nvidia-h200-x2, about 8 minutes): which rank-one state pass needs tf32
 # for the gate gradients. Session 8 found bf16 products in all three passes (forward, adjoint, rescan) put Gated
 # DeltaNet's dg at 7.4e-2 and KDA's at 2.3e-2 (tolerance 2e-2); under the interpreter (T = 256, D = 32, gate x10)
