@@ -136,18 +136,14 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat,split", [("v", None, "1", "0"), (None, "v", "1", "0"),
-                                                        ("v", "v", "1", "0"), ("s", "v", "1", "0"),
-                                                        ("v", "v", "0", "0"), ("s", "v", "1", "1")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, split, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,amat", [("v", None, "1"), (None, "v", "1"), ("v", "v", "1"), ("s", "v", "1"),
+                                                  ("v", "v", "0")])
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
-    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
-    scores in one kernel or split, the blocks below the diagonal apart (SUB_SCORES_SPLIT; with vector gates on both
-    sides: test_split_pair_scores)."""
+    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
-    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_SPLIT", split)
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -370,14 +366,12 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 
 
 @pytest.mark.parametrize("R,P", [(0, 1), (2, 1)])
-def test_split_pair_scores(R, P, monkeypatch):
-    """The pair scores split as fla splits them (SUB_SCORES_SPLIT=1): the blocks below the diagonal one program per
-    block pair, accumulated over slices of 16 dimensions (SUB_OFF_BK) of K = V = 32, and the diagonal blocks apart,
-    each column stored as it is summed: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two
+def test_pair_scores_over_slices(R, P, monkeypatch):
+    """The pair scores' blocks below the diagonal accumulated over slices of 16 dimensions (SUB_OFF_BK) of
+    K = V = 32: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two
     rank-one factors and an input (two source pairs per launch), every read kind and timing, against the fp64 torch
     engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
-    monkeypatch.setenv("LINDSL_TUNE_SUB_SCORES_SPLIT", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_OFF_BK", "16")
     g = torch.Generator().manual_seed(3 + R)
     N, T, K, V = 1, 140, 32, 32

@@ -607,30 +607,15 @@ def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D
 
 
 @triton.jit
-def _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN: tl.constexpr, GIN: tl.constexpr,
-                    TWO: tl.constexpr):
-    """One source row tj's column of the diagonal block, A[t, tj] for the reader rows x where ok_t (0 elsewhere),
-    and with TWO the second source's column (the reader's decayed rows shared)."""
-    sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-    if TWO:
-        xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-        sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
-        return tl.sum(xe * sj[None, :], 1), tl.sum(xe * sj2[None, :], 1)
-    cj = _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-    return cj, cj
-
-
-@triton.jit
-def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
-                       C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                       TWO: tl.constexpr, DIAG_ONLY: tl.constexpr = False):
-    """The pair scores of a sub-chunked read, once per chunk (not once per value block): A[t, s] = sum_i x_t[i]
-    src_s[i] exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows
-    with one source row per token. One program per (chunk, 16-row block I): blocks J < I through J's last row r on
-    the tensor cores (e^{Gi_t - G_r} e^{G_r - G_s}, both at most 1), the diagonal block one source row at a time;
-    blocks above the diagonal are not written (the read-out masks them). TWO: the scores of a second source s2 with
-    the same decays into A2, the diagonal block's exponentials shared (a rank-one factor's pair beside the input's).
-    DIAG_ONLY: the diagonal block alone, each column stored as it is summed (_sub_offdiag_kernel writes the rest)."""
+def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
+                            C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr,
+                            TWO: tl.constexpr):
+    """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
+    exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows with one
+    source row per token: one program per (chunk, block), one source row at a time, each column stored as it is
+    summed (_sub_offdiag_kernel writes the blocks below; those above are not written, the read-out masks them).
+    TWO: the scores of a second source s2 with the same decays into A2, the exponentials shared (a rank-one
+    factor's pair beside the input's)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -639,46 +624,24 @@ def _sub_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, T
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
     sb = tl.arange(0, SB)
-    a_base = A_ptr + (n * NC + c) * C * C
-    a2_base = A2_ptr + (n * NC + c) * C * C
     t = I * SB + sb
     tok = c * C + t
     t_ok = tok < T
     x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                 other=0.0).to(tl.float32)
     Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-    if DIAG_ONLY:
-        for j in range(SB):
-            tj = c * C + I * SB + j
-            ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
-            cj, cj2 = _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN, GIN, TWO)
-            tl.store(a_base + t * C + I * SB + j, cj)
-            if TWO:
-                tl.store(a2_base + t * C + I * SB + j, cj2)
-    else:
-        for J in range(0, I):
-            s = J * SB + sb
-            stok = c * C + s
-            s_ok = stok < T
-            ref = c * C + J * SB + SB - 1
-            keep = t_ok[:, None] & s_ok[None, :]
-            blk = _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
-            tl.store(a_base + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
-            if TWO:
-                blk2 = _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
-                tl.store(a2_base + t[:, None] * C + s[None, :], tl.where(keep, blk2, 0.0))
-        blk = tl.zeros([SB, SB], dtype=tl.float32)
-        blk2 = tl.zeros([SB, SB], dtype=tl.float32)
-        for j in range(SB):
-            tj = c * C + I * SB + j
-            ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
-            cj, cj2 = _diag_score_col(x, Gi, s_ptr, s2_ptr, Gs_ptr, n, tj, Tp, T, ii, i_ok, ok_t, D_IN, GIN, TWO)
-            blk += tl.where(sb[None, :] == j, cj[:, None], 0.0)
-            if TWO:
-                blk2 += tl.where(sb[None, :] == j, cj2[:, None], 0.0)
-        tl.store(a_base + t[:, None] * C + t[None, :], blk)
+    cols = (n * NC + c) * C * C + t * C + I * SB
+    for j in range(SB):
+        tj = c * C + I * SB + j
+        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok & (tj < T)
+        sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         if TWO:
-            tl.store(a2_base + t[:, None] * C + t[None, :], blk2)
+            xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+            sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            tl.store(A_ptr + cols + j, tl.sum(xe * sj[None, :], 1))
+            tl.store(A2_ptr + cols + j, tl.sum(xe * sj2[None, :], 1))
+        else:
+            tl.store(A_ptr + cols + j, _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN))
 
 
 @triton.jit
@@ -687,7 +650,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
                         TWO: tl.constexpr):
     """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
     NC * NSB * NSB, the others return at once), accumulated over slices of BK dimensions on the tensor cores through
-    J's last row; _sub_scores_kernel with DIAG_ONLY writes the diagonal blocks."""
+    J's last row; _sub_diag_scores_kernel writes the diagonal blocks."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // (NSB * NSB)
@@ -727,8 +690,8 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
                       BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
                       PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
                       TWO: tl.constexpr):
-    """A sub-chunked read's output from its pair scores (_sub_scores_kernel): out_t = (x_t e^{Gi_t}) S_c +
-    sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
+    """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
+    out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
     side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens); without HAS_H the state
     term is left out, with ACC the result is added to out (a read's further source pairs); TWO adds a second
     pair's A2 w2."""
@@ -1201,10 +1164,10 @@ def triton_chunk(gk, gv, b=None, k=None, V=None):
 
 def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
-    (_sub_scores_kernel) and a tensor-core read-out, for one input and no rank-one factors. On by default up to
-    K = V = 128: GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 % forward+backward than chunks of
-    16 with pair loops (benchmarks/NOTES.md, v9). Above 128 the scores kernel spills (450-610 bytes at 256,
-    aot_check) and is unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
+    (_sub_offdiag_kernel, _sub_diag_scores_kernel) and a tensor-core read-out, for one input and no rank-one
+    factors. On by default up to K = V = 128: GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 %
+    forward+backward than chunks of 16 with pair loops (benchmarks/NOTES.md, v9). Above 128 the diagonal scores
+    hold [16, K] rows per warp pair and are unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
     fits = k is not None and k.shape[-1] <= 128 and (V or 1) <= 128
     return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[2] == 1
 
@@ -1212,9 +1175,9 @@ def _sub_chunked(b, k, V):
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
-    (second = (src2, w2)): the pair scores once per chunk (_sub_scores_kernel), then the read-out per value block on
-    the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH
-    stored states, one every C / h_step tokens."""
+    (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel), then the
+    read-out per value block on the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp)
+    for chunks of C; h: NCH stored states, one every C / h_step tokens."""
     G, Gex, Gv, Gvex, Tp = gates
     NC = triton.cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -1225,23 +1188,17 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     src2, w2 = second if two else (src, w)
     A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
     NSB = C // 16
-    if _knob("SUB_SCORES_SPLIT", 0) and NSB > 1:
-        # fla's split: the blocks below the diagonal one program per block pair, the diagonal blocks apart
-        BK = min(_knob("SUB_OFF_BK", 64), _p2(d_in))
+    # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
+    # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
+    if NSB > 1:
         _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
-                                                 C=C, BI=_p2(d_in), BK=BK, GIN=gin, PREC=precision, TWO=two,
+                                                 C=C, BI=_p2(d_in), BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)),
+                                                 GIN=gin, PREC=precision, TWO=two,
                                                  num_stages=_knob("SUB_OFF_STAGES", 2),
                                                  num_warps=_knob("SUB_OFF_WARPS", 1))
-        _sub_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
-                                          BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two,
-                                          DIAG_ONLY=True, num_stages=1,
-                                          num_warps=_knob("SUB_DIAG_WARPS", 2 if two else 1))
-    else:
-        # the scores' diagonal block sums rows once per source row: two warps keep those sums within fewer warps
-        # (v9: GLA forward -19 %, as fla's one-warp intra-sub-chunk kernels); two sources at two warps spill (600 B)
-        _sub_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
-                                          BI=_p2(d_in), BEFORE=before, GIN=gin, PREC=precision, TWO=two, num_stages=1,
-                                          num_warps=_knob("SUB_SCORES_WARPS", 4 if two else 2))
+    _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
+                                           BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, num_stages=1,
+                                           num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
