@@ -136,14 +136,17 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat", [("v", None, "1"), (None, "v", "1"), ("v", "v", "1"), ("s", "v", "1"),
-                                                  ("v", "v", "0")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,amat,parts", [("v", None, "1", "1"), (None, "v", "1", "2"),
+                                                        ("v", "v", "1", "1"), ("s", "v", "1", "1"),
+                                                        ("v", "v", "0", "1"), ("v", "v", "1", "2")])
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
-    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0)."""
+    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
+    diagonal scores pair by pair or in two groups of 8 rows through a reference row (SUB_DIAG_PARTS)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
+    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 150, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -365,14 +368,15 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
 
 
-@pytest.mark.parametrize("R,P", [(0, 1), (2, 1)])
-def test_pair_scores_over_slices(R, P, monkeypatch):
+@pytest.mark.parametrize("R,P,parts", [(0, 1, "1"), (2, 1, "2")])
+def test_pair_scores_over_slices(R, P, parts, monkeypatch):
     """The pair scores' blocks below the diagonal accumulated over slices of 16 dimensions (SUB_OFF_BK) of
-    K = V = 32: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two
-    rank-one factors and an input (two source pairs per launch), every read kind and timing, against the fp64 torch
-    engine."""
+    K = V = 32: per-dimension key and value gates, one input (GLA-like, chunks of 64) or two rank-one factors and an
+    input (two source pairs per launch, the diagonal scores in two groups of 8 rows), every read kind and timing,
+    against the fp64 torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_OFF_BK", "16")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
     g = torch.Generator().manual_seed(3 + R)
     N, T, K, V = 1, 140, 32, 32
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
