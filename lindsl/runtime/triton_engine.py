@@ -722,10 +722,10 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
                       PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
                       TWO: tl.constexpr):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
-    out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of BKI; no gate on the returned
-    side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens); without HAS_H the state
-    term is left out, with ACC the result is added to out (a read's further source pairs); TWO adds a second
-    pair's A2 w2."""
+    out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
+    BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
+    without HAS_H the state term is left out, with ACC the result is added to out (a read's further source pairs);
+    TWO adds a second pair's A2 w2."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
