@@ -368,6 +368,20 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
 
 
+@pytest.mark.parametrize("N,T,D,C,dtype", [(2, 150, 8, 64, torch.float32), (3, 40, 40, 16, torch.bfloat16)])
+def test_chunk_cumsum_kernel(N, T, D, C, dtype, monkeypatch):
+    """The per-dimension gate's within-chunk sums from one kernel equal PyTorch's (cast, pad, cumsum, difference):
+    a partial last chunk, D not a power of two, bf16 input."""
+    from lindsl.runtime.triton_engine import _cum
+    g = (-3 * torch.rand(N, T, D, generator=torch.Generator().manual_seed(T))).to(dtype)
+    Tp = -(-T // C) * C
+    G, Gex = _cum(g, C, Tp)
+    monkeypatch.setenv("LINDSL_TUNE_CUM", "torch")
+    G_ref, Gex_ref = _cum(g, C, Tp)
+    assert G.shape == G_ref.shape == (N, Tp, D) and G.dtype == torch.float32
+    assert torch.allclose(G, G_ref, rtol=1e-6, atol=1e-5) and torch.allclose(Gex, Gex_ref, rtol=1e-6, atol=1e-5)
+
+
 @pytest.mark.parametrize("R,P,parts", [(0, 1, "1"), (2, 1, "2")])
 def test_pair_scores_over_slices(R, P, parts, monkeypatch):
     """The pair scores' blocks below the diagonal accumulated over slices of 16 dimensions (SUB_OFF_BK) of

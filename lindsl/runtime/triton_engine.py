@@ -607,6 +607,23 @@ def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D
 
 
 @triton.jit
+def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr):
+    """Within-chunk sums of a per-dimension log-gate g [N, T, D]: G (inclusive) and G - g (exclusive), fp32
+    [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence, block of BD dimensions)."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    dd = tl.program_id(2) * BD + tl.arange(0, BD)
+    d_ok = dd < D
+    tok = c * C + tl.arange(0, C)
+    g = tl.load(g_ptr + (n * T + tok[:, None]) * D + dd[None, :], mask=(tok < T)[:, None] & d_ok[None, :],
+                other=0.0).to(tl.float32)
+    G = tl.cumsum(g, 0)
+    out = (n * Tp + tok[:, None]) * D + dd[None, :]
+    tl.store(G_ptr + out, G, mask=d_ok[None, :])
+    tl.store(Gex_ptr + out, G - g, mask=d_ok[None, :])
+
+
+@triton.jit
 def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr,
                             TWO: tl.constexpr, PARTS: tl.constexpr = 1):
@@ -1163,9 +1180,19 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
 
 
 def _cum(g, C, Tp):
-    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32."""
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32. A per-dimension
+    gate's take one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once) instead of a cast, a pad,
+    a cumsum and a difference in PyTorch, once per scan; LINDSL_TUNE_CUM=torch keeps the PyTorch form."""
     if g is None:
         return None, None
+    if g.dim() == 3 and _knob("CUM", "kernel") == "kernel":
+        g = g.contiguous()
+        N, T, D = g.shape
+        G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
+        Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
+        BD = min(_p2(D), 64)
+        _chunk_cumsum_kernel[(Tp // C, N, triton.cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD)
+        return G, Gex
     g = g.float()
     T = g.shape[1]
     if Tp != T:
@@ -1385,8 +1412,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
-        # two pairs per launch share the scores' exponentials (the two-source scores kernel spills 200-430 bytes at
-        # K = 128 with vector gates: LINDSL_TUNE_SUB_PAIRS=1 for one pair per launch, to compare)
+        # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
         r1_step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
         r1_C = 64
         r1_Tp = triton.cdiv(T, r1_C) * r1_C
