@@ -1180,12 +1180,12 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
 
 
 def _cum(g, C, Tp):
-    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32. A per-dimension
-    gate's take one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once) instead of a cast, a pad,
-    a cumsum and a difference in PyTorch, once per scan; LINDSL_TUNE_CUM=torch keeps the PyTorch form."""
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32: a cast, a pad, a
+    cumsum and a difference in PyTorch. LINDSL_TUNE_CUM=kernel (opt-in until the GPU checks run it) takes a
+    per-dimension gate's in one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once)."""
     if g is None:
         return None, None
-    if g.dim() == 3 and _knob("CUM", "kernel") == "kernel":
+    if g.dim() == 3 and _knob("CUM", "torch") == "kernel":
         g = g.contiguous()
         N, T, D = g.shape
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
