@@ -138,7 +138,7 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
 
 @pytest.mark.parametrize("gk_kind,gv_kind,amat,parts", [("v", None, "1", "1"), (None, "v", "1", "2"),
                                                         ("v", "v", "1", "1"), ("s", "v", "1", "1"),
-                                                        ("v", "v", "0", "1"), ("v", "v", "1", "2")])
+                                                        ("v", "v", "0", "1")])
 def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
