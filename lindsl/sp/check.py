@@ -177,6 +177,9 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                                  err=err))
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(rows, f)
+    # every rank done with the group before any tears it down (a gloo rank once aborted at teardown in CI:
+    # "terminate called without an active exception")
+    dist.barrier()
     dist.destroy_process_group()
 
 
