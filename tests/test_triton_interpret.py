@@ -370,9 +370,8 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 
 @pytest.mark.parametrize("N,T,D,C,dtype", [(2, 150, 8, 64, torch.float32), (3, 40, 40, 16, torch.bfloat16)])
 def test_chunk_cumsum_kernel(N, T, D, C, dtype, monkeypatch):
-    """The per-dimension gate's within-chunk sums from one kernel (CUM=kernel) equal PyTorch's (cast, pad, cumsum,
-    difference): a partial last chunk, D not a power of two, bf16 input. The whole interpreter suite passed with the
-    kernel as the default (session 9)."""
+    """The per-dimension gate's within-chunk sums from one kernel (CUM=kernel, the default) equal PyTorch's (cast,
+    pad, cumsum, difference; CUM=torch): a partial last chunk, D not a power of two, bf16 input."""
     from lindsl.runtime.triton_engine import _cum
     g = (-3 * torch.rand(N, T, D, generator=torch.Generator().manual_seed(T))).to(dtype)
     Tp = -(-T // C) * C

@@ -594,6 +594,33 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 
 @triton.jit
+def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
+                  ROWS: tl.constexpr):
+    """A reader's rows tok over the dimensions ii (fp32, zeros past T) and their log-gates (_gate_rows)."""
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                other=0.0).to(tl.float32)
+    return x, _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, ROWS)
+
+
+@triton.jit
+def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
+                          ROWS: tl.constexpr):
+    """A reader's rows times e^{Gi} (the factor that meets the chunk-start state)."""
+    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, ROWS)
+    if GIN == 1:
+        x = x * tl.exp(Gi)[:, None]
+    elif GIN == 2:
+        x = x * tl.exp(Gi)
+    return x
+
+
+@triton.jit
+def _source_row(s_ptr, n, tj, T, dd, d_ok, D: tl.constexpr):
+    """One source row tj over the dimensions dd (fp32, zeros past T)."""
+    return tl.load(s_ptr + (n * T + tj) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+
+
+@triton.jit
 def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
                     GIN: tl.constexpr, PREC: tl.constexpr):
     """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
@@ -649,9 +676,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         t = I * SB + p * HB + hb
         tok = c * C + t
         t_ok = tok < T
-        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                    other=0.0).to(tl.float32)
-        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, HB)
+        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, HB)
         cols = (n * NC + c) * C * C + t * C + I * SB
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
@@ -661,10 +686,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
-                sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+                sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
                 if TWO:
-                    sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+                    sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
         for q in tl.static_range(p + 1, PARTS):  # the groups above: the read-out masks only whole 16-row blocks
             zero = tl.zeros([HB, HB], dtype=tl.float32)
@@ -674,10 +699,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
-            sj = tl.load(s_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+            sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
             if TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                sj2 = tl.load(s2_ptr + (n * T + tj) * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
+                sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
@@ -719,9 +744,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
-            x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :],
-                        mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-            Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
             blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
                 blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN,
@@ -756,13 +779,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         for i0 in range(0, BI, BKI):
             ii = i0 + tl.arange(0, BKI)
             i_ok = ii < D_IN
-            x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :],
-                        mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
-            Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, C)
-            if GIN == 1:
-                x = x * tl.exp(Gi)[:, None]
-            elif GIN == 2:
-                x = x * tl.exp(Gi)
+            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, C)
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
@@ -808,13 +825,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     o_ok = oo < D_OUT
     Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
     if HAS_H:
-        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                    other=0.0).to(tl.float32)
-        Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-        if GIN == 1:
-            x = x * tl.exp(Gi)[:, None]
-        elif GIN == 2:
-            x = x * tl.exp(Gi)
+        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
         out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if GOUT == 1:
             out = out * tl.exp(Go)[:, None]
@@ -842,11 +853,11 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     for j in range(SB):
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
-        wj = tl.load(w_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+        wj = _source_row(w_ptr, n, tj, T, oo, o_ok, D_OUT)
         M = a[:, None] * wj[None, :]
         if TWO:
             a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
-            w2j = tl.load(w2_ptr + (n * T + tj) * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
+            w2j = _source_row(w2_ptr, n, tj, T, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
         out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
     o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
@@ -1180,12 +1191,13 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
 
 
 def _cum(g, C, Tp):
-    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32: a cast, a pad, a
-    cumsum and a difference in PyTorch. LINDSL_TUNE_CUM=kernel (opt-in until the GPU checks run it) takes a
-    per-dimension gate's in one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once)."""
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32. A per-dimension
+    gate's in one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA,
+    RWKV-7 forward 6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch); a scalar gate's, and
+    CUM=torch, as a cast, a pad, a cumsum and a difference in PyTorch."""
     if g is None:
         return None, None
-    if g.dim() == 3 and _knob("CUM", "torch") == "kernel":
+    if g.dim() == 3 and _knob("CUM", "kernel") == "kernel":
         g = g.contiguous()
         N, T, D = g.shape
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
@@ -1231,11 +1243,13 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None):
+              precision, second=None, wide=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel), then the
     read-out per value block on the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp)
-    for chunks of C; h: NCH stored states, one every C / h_step tokens."""
+    for chunks of C; h: NCH stored states, one every C / h_step tokens. wide: value blocks of up to 128 in the
+    read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
+    come here with two source pairs, 6-7 % slower, so they keep blocks of 64)."""
     G, Gex, Gv, Gvex, Tp = gates
     NC = triton.cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -1256,9 +1270,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                                                  num_warps=_knob("SUB_OFF_WARPS", 1))
     _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
                                            BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
-                                           PARTS=_knob("SUB_DIAG_PARTS", 1), num_stages=1,
+                                           PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
                                            num_warps=_knob("SUB_DIAG_WARPS", 2))
-    BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
+    BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
@@ -1446,7 +1460,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
-                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision)
+                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True)
             outs.append(out)
             continue
         if sub:
