@@ -1000,16 +1000,19 @@ def _fold_scale(fold_ptr, c, n, T, C: tl.constexpr, BROWS: tl.constexpr, FOLD: t
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
-                 C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
-                 BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
+                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
+                 V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
+                 BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
+                 TWO_X: tl.constexpr = False, BEFORE2: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
     Scalar or no gates: _read_chunk_products (tensor-core pair products); per-dimension gates (LOOP): the pairs one source
-    row at a time (_pairs_loop), every exponent a non-positive difference."""
+    row at a time (_pairs_loop), every exponent a non-positive difference. TWO_X (not LOOP): a second read of the same
+    side, x2 into out2 (timing BEFORE2), right after the first in the same program, so that its state block and
+    source rows come from L2 rather than memory."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1023,6 +1026,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                             fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
                             BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
         tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        if TWO_X:
+            out = _read_chunk_products(x2_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
+                                       h_ptr, fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R,
+                                       P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE2, GIN, GOUT, PREC, FOLD)
+            tl.store(out2_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out,
+                     mask=t_ok[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1285,6 +1294,20 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
+def _read_partners(reads):
+    """Reads of one scan paired for one launch of _read_kernel: each read with the next unpaired read of the same
+    side ({first index: second index}). LINDSL_TUNE_READ_PAIRS=0 launches every read alone."""
+    partner, taken = {}, set()
+    for i, (side, _, _) in enumerate(reads):
+        if i in taken:
+            continue
+        j = next((j for j in range(i + 1, len(reads)) if j not in taken and reads[j][0] == side), None)
+        if j is not None:
+            partner[i] = j
+            taken.update((i, j))
+    return partner
+
+
 def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
     if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
@@ -1401,7 +1424,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    BVs = 16 if (R and GV) else _knob("STATE_BV", min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64))
+    # value blocks of 16 with a scalar key gate and no rank-one factors (session 10, checked: RetNet and Mamba-2
+    # forward 8-10 % faster at 2x16384x16x128 and 4x2048x16x128, forward+backward the same or faster; the specs
+    # without a gate measured slower, so they keep 64 / 32)
+    BVs = 16 if (R and GV) else _knob("STATE_BV", 16 if GK == 1 and not R else min(BV, 64) if fast
+                                      else min(BV, 32 if K >= 128 else 64))
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
     # memory; the state-storing passes with rank-one factors: in chunks of 64 two stages with bf16 products (Gated
@@ -1437,7 +1464,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_pairs = ([(b_[:, :, r].contiguous(), u[:, :, r].contiguous()) for r in range(R)]
                         + [(k_[:, :, p].contiguous(), v_[:, :, p].contiguous()) for p in range(P)])
-    for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
+    plain = not fused and not sub_r1 and not sub and not loop
+    partner = _read_partners(reads) if plain and _knob("READ_PAIRS", 1) else {}
+    outs += [None] * (0 if fused else len(reads))
+    for i, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
+        if outs[i] is not None:
+            continue
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
@@ -1450,35 +1482,39 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
             rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
-            for i in range(0, len(rows), r1_step):
-                _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
-                          NCH, r1_C // C // h_every, i == 0, i > 0, precision,
-                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None)
-            outs.append(out.to(odt) if several else out)
+            for j in range(0, len(rows), r1_step):
+                _sub_read(x, *rows[j], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
+                          NCH, r1_C // C // h_every, j == 0, j > 0, precision,
+                          second=rows[j + 1] if r1_step == 2 and j + 1 < len(rows) else None)
+            outs[i] = out.to(odt) if several else out
             continue
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
                       timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True)
-            outs.append(out)
+            outs[i] = out
             continue
         if sub:
             _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,
                 D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
                 GOUT=gout, PREC=precision, num_stages=1)
-            outs.append(out)
+            outs[i] = out
             continue
+        j = partner.get(i)
+        x2, out2 = (_data(reads[j][2], dummy), _empty(N, T, d_out, device=dev, dtype=out_dtypes[j])) if j is not None else (x, out)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
-            BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, x2, out2, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R,
+            P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD,
-            num_stages=_knob("READ_STAGES", 1),
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, TWO_X=j is not None,
+            BEFORE2=j is not None and reads[j][1] == "before", num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
-        outs.append(out)
+        outs[i] = out
+        if j is not None:
+            outs[j] = out2
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
