@@ -87,24 +87,6 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
             assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("pairs", ["1", "0"])
-def test_paired_reads(pairs, monkeypatch):
-    """Reads of the same side two per launch (_read_kernel's TWO_X; READ_PAIRS=0: one per launch), with rank-one
-    factors and a scalar gate: three key-side reads of both timings (a pair and one alone) and a value-side read,
-    against the fp64 torch engine."""
-    monkeypatch.setenv("LINDSL_TUNE_READ_PAIRS", pairs)
-    g = torch.Generator().manual_seed(17)
-    N, T, K, V = 2, 70, 8, 4
-    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
-    k, a, v, S0 = 0.5 * rnd(N, T, 1, K), 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    gk, b = -torch.rand(N, T, generator=g), -0.5 * rnd(N, T, 1, K)
-    reads = [("k", "after", rnd(N, T, K)), ("v", "before", rnd(N, T, V)), ("k", "before", rnd(N, T, K)),
-             ("k", "after", rnd(N, T, K))]
-    from lindsl.runtime.triton_engine import _read_partners
-    assert _read_partners(reads) == {0: 2}
-    assert_engine_matches_fp64(gk, None, b, a, k, v, S0, reads, K, V)
-
-
 def test_unfused_reads_equal_fused(monkeypatch):
     """LINDSL_TUNE_FUSE_READS=0/1 (reads as separate kernels after the state pass, or inside it) agree."""
     g = torch.Generator().manual_seed(5)

@@ -1000,19 +1000,16 @@ def _fold_scale(fold_ptr, c, n, T, C: tl.constexpr, BROWS: tl.constexpr, FOLD: t
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
-                 V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
-                 BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
+                 fold_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
+                 BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
-                 TWO_X: tl.constexpr = False, BEFORE2: tl.constexpr = False):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
     Scalar or no gates: _read_chunk_products (tensor-core pair products); per-dimension gates (LOOP): the pairs one source
-    row at a time (_pairs_loop), every exponent a non-positive difference. TWO_X (not LOOP): a second read of the same
-    side, x2 into out2 (timing BEFORE2), right after the first in the same program, so that its state block and
-    source rows come from L2 rather than memory."""
+    row at a time (_pairs_loop), every exponent a non-positive difference."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1026,12 +1023,6 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                             fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
                             BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
         tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
-        if TWO_X:
-            out = _read_chunk_products(x2_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
-                                       h_ptr, fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R,
-                                       P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE2, GIN, GOUT, PREC, FOLD)
-            tl.store(out2_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out,
-                     mask=t_ok[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1294,20 +1285,6 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
-def _read_partners(reads):
-    """Reads of one scan paired for one launch of _read_kernel: each read with the next unpaired read of the same
-    side ({first index: second index}). LINDSL_TUNE_READ_PAIRS=0 launches every read alone."""
-    partner, taken = {}, set()
-    for i, (side, _, _) in enumerate(reads):
-        if i in taken:
-            continue
-        j = next((j for j in range(i + 1, len(reads)) if j not in taken and reads[j][0] == side), None)
-        if j is not None:
-            partner[i] = j
-            taken.update((i, j))
-    return partner
-
-
 def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
     if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
@@ -1464,12 +1441,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_pairs = ([(b_[:, :, r].contiguous(), u[:, :, r].contiguous()) for r in range(R)]
                         + [(k_[:, :, p].contiguous(), v_[:, :, p].contiguous()) for p in range(P)])
-    plain = not fused and not sub_r1 and not sub and not loop
-    partner = _read_partners(reads) if plain and _knob("READ_PAIRS", 1) else {}
-    outs += [None] * (0 if fused else len(reads))
-    for i, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
-        if outs[i] is not None:
-            continue
+    for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
@@ -1482,39 +1454,35 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
             rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
-            for j in range(0, len(rows), r1_step):
-                _sub_read(x, *rows[j], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
-                          NCH, r1_C // C // h_every, j == 0, j > 0, precision,
-                          second=rows[j + 1] if r1_step == 2 and j + 1 < len(rows) else None)
-            outs[i] = out.to(odt) if several else out
+            for i in range(0, len(rows), r1_step):
+                _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
+                          NCH, r1_C // C // h_every, i == 0, i > 0, precision,
+                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None)
+            outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
                       timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True)
-            outs[i] = out
+            outs.append(out)
             continue
         if sub:
             _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,
                 D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
                 GOUT=gout, PREC=precision, num_stages=1)
-            outs[i] = out
+            outs.append(out)
             continue
-        j = partner.get(i)
-        x2, out2 = (_data(reads[j][2], dummy), _empty(N, T, d_out, device=dev, dtype=out_dtypes[j])) if j is not None else (x, out)
         _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, x2, out2, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R,
-            P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
+            BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, TWO_X=j is not None,
-            BEFORE2=j is not None and reads[j][1] == "before", num_stages=_knob("READ_STAGES", 1),
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD,
+            num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
-        outs[i] = out
-        if j is not None:
-            outs[j] = out2
+        outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
