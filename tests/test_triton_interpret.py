@@ -261,6 +261,36 @@ def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "kda"])
+def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
+    """The backward's rescan takes the WY system (W, U0) the forward solved instead of solving it again: one solve
+    fewer per forward+backward, and every gradient bit-identical to solving it again (LINDSL_TUNE_WY_REUSE=0)."""
+    op = lindsl.load(name)
+    calls = []
+
+    class Counted:
+        def __init__(self, kernel):
+            self.kernel = kernel
+
+        def __getitem__(self, grid):
+            calls.append(grid)
+            return self.kernel[grid]
+
+    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", Counted(op.module._prep_kernel))
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=4)
+    grads = {}
+    for reuse in ("1", "0"):
+        monkeypatch.setenv("LINDSL_TUNE_WY_REUSE", reuse)
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        calls.clear()
+        o, _ = op(*args.values(), backend="triton")
+        (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
+        grads[reuse] = ([x.grad for x in args.values()], len(calls))
+    assert grads["1"][1] == grads["0"][1] - 1
+    for x, y in zip(grads["1"][0], grads["0"][0]):
+        assert torch.equal(x, y)
+
+
+@pytest.mark.parametrize("name", ["gated_deltanet", "kda"])
 def test_forward_without_gradients_multiplies_the_state_pass_in_bf16(name):
     """A forward that no gradient will follow (torch.no_grad) lets the rank-one state pass of a gated spec multiply
     bf16 inputs in bf16 (its pseudo-values then feed only the outputs): within bf16 error of fp64, and not the

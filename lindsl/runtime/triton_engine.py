@@ -1293,7 +1293,7 @@ def _for_interpreter(precision):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1304,7 +1304,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     True for s = 1, or s as an [N, T] tensor; the state pass then takes the two update terms as one product.
     exact_u (rank-one factors, low-precision inputs): the pseudo-values u feed gate gradients (the forward under
     autograd saves them; the backward's passes), so with decay gates the state pass multiplies in tf32; False (a
-    forward without gradients) lets it multiply in bf16 as fla's does."""
+    forward without gradients) lets it multiply in bf16 as fla's does.
+    wy (rank-one factors without a value gate): a list shared by scans of the same inputs and chunk, the forward and
+    the backward's rescan: the first fills it with the WY system's W and U0, a later one with the same chunk, solve
+    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1351,10 +1354,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
+    elif R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
+        W, U0 = wy[1:]
     elif R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
+        if wy is not None:
+            wy[:] = [(C, wy_prec, wy_dtype), W, U0]
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
