@@ -136,15 +136,17 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
         op(*args.values(), backend="cuda")
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,amat,parts", [("v", None, "1", "1"), (None, "v", "1", "2"),
-                                                        ("v", "v", "1", "1"), ("s", "v", "1", "1"),
-                                                        ("v", "v", "0", "1")])
-def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, monkeypatch):
+@pytest.mark.parametrize("gk_kind,gv_kind,amat,parts,plain", [("v", None, "1", "1", "1"), ("v", None, "1", "2", "0"),
+                                                              (None, "v", "1", "2", "1"), ("v", "v", "1", "1", "1"),
+                                                              ("s", "v", "1", "1", "1"), ("v", "v", "0", "1", "1")])
+def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, plain, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
     (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
     without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
-    diagonal scores pair by pair or in two groups of 8 rows through a reference row (SUB_DIAG_PARTS)."""
+    diagonal scores pair by pair or in two groups of 8 rows through a reference row (SUB_DIAG_PARTS); reads whose
+    contracted side has no gate through one masked product per chunk (SUB_PLAIN=1) or the split kernels (0)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
+    monkeypatch.setenv("LINDSL_TUNE_SUB_PLAIN", plain)
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
     g = torch.Generator().manual_seed(11)

@@ -718,6 +718,37 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 
 
 @triton.jit
+def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.constexpr, C: tl.constexpr,
+                         BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr,
+                         TWO: tl.constexpr):
+    """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
+    (s < t with BEFORE), zeros above, the whole chunk as one product on the tensor cores over slices of BK
+    dimensions (no 16-row blocks, no reference rows, no pair-by-pair diagonal: those exist for the decays). One
+    program per chunk; TWO: a second source into A2."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    t = tl.arange(0, C)
+    tok = c * C + t
+    t_ok = tok < T
+    blk = tl.zeros([C, C], dtype=tl.float32)
+    blk2 = tl.zeros([C, C], dtype=tl.float32)
+    for i0 in range(0, BI, BK):
+        ii = i0 + tl.arange(0, BK)
+        i_ok = ii < D_IN
+        rows = (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :]
+        m = t_ok[:, None] & i_ok[None, :]
+        x = tl.load(x_ptr + rows, mask=m, other=0.0).to(tl.float32)
+        blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + rows, mask=m, other=0.0).to(tl.float32)), PREC)
+        if TWO:
+            blk2 = _dot_acc(blk2, x, tl.trans(tl.load(s2_ptr + rows, mask=m, other=0.0).to(tl.float32)), PREC)
+    keep = ((t[:, None] > t[None, :]) if BEFORE else (t[:, None] >= t[None, :])) & t_ok[:, None] & t_ok[None, :]
+    out = (n * NC + c) * C * C + t[:, None] * C + t[None, :]
+    tl.store(A_ptr + out, tl.where(keep, blk, 0.0))
+    if TWO:
+        tl.store(A2_ptr + out, tl.where(keep, blk2, 0.0))
+
+
+@triton.jit
 def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                         C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
                         TWO: tl.constexpr):
@@ -1245,7 +1276,8 @@ def _sub_chunked(b, k, V):
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
-    (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel), then the
+    (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one
+    masked product, _plain_scores_kernel, when the contracted side has no gate), then the
     read-out per value block on the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp)
     for chunks of C; h: NCH stored states, one every C / h_step tokens. wide: value blocks of up to 128 in the
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
@@ -1260,18 +1292,25 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     src2, w2 = second if two else (src, w)
     A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
     NSB = C // 16
-    # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
-    # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
-    if NSB > 1:
-        _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
-                                                 C=C, BI=_p2(d_in), BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)),
-                                                 GIN=gin, PREC=precision, TWO=two,
-                                                 num_stages=_knob("SUB_OFF_STAGES", 2),
-                                                 num_warps=_knob("SUB_OFF_WARPS", 1))
-    _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in, C=C,
-                                           BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
-                                           PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
-                                           num_warps=_knob("SUB_DIAG_WARPS", 2))
+    if gin == 0 and _knob("SUB_PLAIN", 1):
+        # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, D_IN=d_in, C=C, BI=_p2(d_in),
+                                      BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
+                                      TWO=two, num_stages=_knob("SUB_PLAIN_STAGES", 2),
+                                      num_warps=_knob("SUB_PLAIN_WARPS", 4))
+    else:
+        # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
+        # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
+        if NSB > 1:
+            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC,
+                                                     D_IN=d_in, C=C, BI=_p2(d_in),
+                                                     BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
+                                                     PREC=precision, TWO=two, num_stages=_knob("SUB_OFF_STAGES", 2),
+                                                     num_warps=_knob("SUB_OFF_WARPS", 1))
+        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
+                                               C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
+                                               PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
+                                               num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
