@@ -53,6 +53,13 @@ def _knob(name, default):
     return default if value is None else type(default)(value)
 
 
+def _sm_count(device):
+    """Streaming multiprocessors of a CUDA device (132 on the H200; the H200's count for the CPU interpreter)."""
+    if device.type != "cuda":
+        return 132
+    return torch.cuda.get_device_properties(device).multi_processor_count
+
+
 def _p2(x, lo=16):
     return max(lo, triton.next_power_of_2(int(x)))
 
@@ -1447,11 +1454,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    # value blocks of 16 with a scalar key gate and no rank-one factors (session 10, checked: RetNet and Mamba-2
-    # forward 8-10 % faster at 2x16384x16x128 and 4x2048x16x128, forward+backward the same or faster; the specs
-    # without a gate measured slower, so they keep 64 / 32)
-    BVs = 16 if (R and GV) else _knob("STATE_BV", 16 if GK == 1 and not R else min(BV, 64) if fast
-                                      else min(BV, 32 if K >= 128 else 64))
+    # value blocks of 16 with a scalar key gate and no rank-one factors when the wider blocks would leave SMs idle
+    # (session 10's table, 16 everywhere against session 9's: RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with
+    # 128 programs, 1.03 -> 0.94 at 2x16384x16x128 with 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value
+    # block of the fused pass repeats the chunk's pair products; the storing passes, which do not, gained up to 256
+    # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). The specs without a gate measured slower with 16
+    BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
+    if GK == 1 and not R and N * triton.cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
+        BVs = 16
+    BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
     # memory; the state-storing passes with rank-one factors: in chunks of 64 two stages with bf16 products (Gated
