@@ -1458,9 +1458,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (session 10's table, 16 everywhere against session 9's: RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with
     # 128 programs, 1.03 -> 0.94 at 2x16384x16x128 with 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value
     # block of the fused pass repeats the chunk's pair products; the storing passes, which do not, gained up to 256
-    # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). The specs without a gate measured slower with 16
+    # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). Not at K = 256, where the repeated products
+    # are twice as long (2x8192x16x256 with 128 programs: forward 1.27 -> 1.70 ms, forward+backward 8.86 -> 10.01),
+    # nor for specs without a gate (slower with 16 in call 2)
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
-    if GK == 1 and not R and N * triton.cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
+    if GK == 1 and not R and K <= 128 and N * triton.cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
         BVs = 16
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
