@@ -1283,10 +1283,10 @@ def _sub_chunked(b, k, V):
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
-    (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one
-    masked product, _plain_scores_kernel, when the contracted side has no gate), then the
-    read-out per value block on the tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp)
-    for chunks of C; h: NCH stored states, one every C / h_step tokens. wide: value blocks of up to 128 in the
+    (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
+    product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
+    tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH stored
+    states, one every C / h_step tokens. wide: value blocks of up to 128 in the
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64)."""
     G, Gex, Gv, Gvex, Tp = gates
