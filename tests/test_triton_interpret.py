@@ -28,6 +28,17 @@ def every_read(rnd, N, T, K, V):
             ("v", "before", rnd(N, T, V))]
 
 
+def gated_one_input(seed, N, T, K, V, gk_kind, gv_kind):
+    """Gates (None, "s" scalar or "v" per-dimension, strong), one input pair, an initial state and every read."""
+    g = torch.Generator().manual_seed(seed)
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
+                                       else -3 * torch.rand(N, T, K, generator=g))
+    gv = None if gv_kind is None else -3 * torch.rand(N, T, V, generator=g)
+    k, v, S0 = rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
+    return gk, gv, k, v, S0, every_read(rnd, N, T, K, V)
+
+
 def assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, reads, K, V, fold=None):
     """The Triton engine's reads, final state and (with rank-one factors) pseudo-values against the PyTorch engine
     in fp64 on the same inputs, to 1e-5 relative, all finite."""
@@ -95,14 +106,8 @@ def test_reverse_scan_equals_scan_of_flipped_inputs(gk_kind, gv_kind, subchunk, 
     no, scalar and per-key gates (the value side's reads through the gated read-out), chunks of 64 made of 16-row
     blocks and chunks of 16 (SUBCHUNK=0), a last chunk cut short."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", subchunk)
-    g = torch.Generator().manual_seed(23)
-    N, T, K, V = 1, 100, 8, 8
-    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
-    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
-                                       else -3 * torch.rand(N, T, K, generator=g))
-    gv = None if gv_kind is None else -3 * torch.rand(N, T, V, generator=g)
-    k, v, S0 = rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    reads = every_read(rnd, N, T, K, V)
+    K = V = 8
+    gk, gv, k, v, S0, reads = gated_one_input(23, 1, 100, K, V, gk_kind, gv_kind)
     f = lambda x: None if x is None else x.flip(1)  # noqa: E731
     o1, S1, _, h1, _ = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True,
                                          reverse=True)
@@ -195,14 +200,8 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
     monkeypatch.setenv("LINDSL_TUNE_SUB_PLAIN", plain)
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
-    g = torch.Generator().manual_seed(11)
-    N, T, K, V = 2, 150, 8, 8
-    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
-    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
-                                       else -3 * torch.rand(N, T, K, generator=g))
-    gv = None if gv_kind is None else -3 * torch.rand(N, T, V, generator=g)
-    k, v, S0 = rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    reads = every_read(rnd, N, T, K, V)
+    K = V = 8
+    gk, gv, k, v, S0, reads = gated_one_input(11, 2, 150, K, V, gk_kind, gv_kind)
     o1, S1, _, h1, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
     assert C == 64
     d = lambda x: None if x is None else x.double()  # noqa: E731
