@@ -214,7 +214,7 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
 
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
-                                                ("kda", "SUBCHUNK_R1", "1", 130), ("rwkv7", "SUBCHUNK_R1", "1", 130),
+                                                ("kda", "SUBCHUNK_R1", "1", 100), ("rwkv7", "SUBCHUNK_R1", "1", 100),
                                                 ("kda", "SUBCHUNK_R1", "0", 40)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
@@ -486,11 +486,11 @@ def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatc
     """Rank-one factors with per-dimension gates (SUBCHUNK_R1, the default): the state pass in chunks of 16, the
     reads as linear reads over the source pairs in chunks of 64 from every fourth state, each pair through the pair
     scores and a read-out (one pair with the fold; two pairs per launch, their scores' blocks in slices:
-    test_pair_scores_in_slices_of_the_contracted_dimension): three chunks of 64, every read kind and timing,
-    against the fp64 torch engine."""
+    test_pair_scores_over_slices): two chunks of 64, the second cut short, every read
+    kind and timing, against the fp64 torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
     g = torch.Generator().manual_seed(R * 5 + P)
-    N, T, K, V = (1 if gv_kind else 2), 140, 8, 8
+    N, T, K, V = (1 if gv_kind else 2), 100, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
     gk = -torch.rand(N, T, generator=g) if gk_kind == "s" else -2 * torch.rand(N, T, K, generator=g)
     gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
