@@ -483,7 +483,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
             if REV:
-                prow_mem = (n * T + T - 1 - ptok) * P + prow % P
+                prow_mem = (n * T + _tok(ptok, T, REV)) * P + prow % P
                 kp = tl.load(k_ptr + prow_mem[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
                 vp = tl.load(v_ptr + prow_mem[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             else:
@@ -542,7 +542,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
         tj = c * C + j // NR
         ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
         if REV:
-            rb = (n * T + T - 1 - tj) * NR + j % NR
+            rb = (n * T + _tok(tj, T, REV)) * NR + j % NR
         else:
             rb = n * T * NR + c * C * NR + j
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
@@ -984,7 +984,7 @@ def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR:
     rr = tl.arange(0, BROWS)
     r_ok = (rr < C * NR) & (c * C + rr // NR < T)
     if REV:
-        mem = (n * T + T - 1 - (c * C + rr // NR)) * NR + rr % NR
+        mem = (n * T + _tok(c * C + rr // NR, T, REV)) * NR + rr % NR
         return tl.load(ptr + mem[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :], other=0.0)
     base = ptr + n * T * NR * D
     return tl.load(base + (c * C * NR + rr)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
