@@ -1,0 +1,89 @@
+"""Host-side cost of one forward+backward on the GPU (not a test):
+
+    python3 benchmarks/host_overhead.py --specs retnet,gla,deltanet --shapes 1,64,1,128;4,2048,16,128 --out $OUT
+
+Per spec, shape and glue mode (LINDSL_TUNE_BWD_GLUE / PROLOGUE / EPILOGUE): the GPU-timed median (do_bench), the
+host's time to enqueue one call (perf_counter over back-to-back calls without synchronising, so a host slower than
+the GPU shows as enqueue >= device time), the number of kernels launched, and a cProfile of one call (the slowest
+Python functions by own time). Small shapes where the host is the bottleneck are where fla wins the table's rows.
+"""
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_suite import lindsl_fns, time_ms  # noqa: E402
+from variant_sweep import parse_variants, with_env  # noqa: E402
+
+
+def enqueue_ms(fn, n=30):
+    """Host milliseconds per call over n calls issued without synchronising."""
+    fn()
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    t1 = time.perf_counter()
+    torch.cuda.synchronize()
+    return (t1 - t0) * 1e3 / n
+
+
+def kernel_count(fn):
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+
+
+def top_functions(fn, n=18):
+    pr = cProfile.Profile()
+    pr.enable()
+    fn()
+    torch.cuda.synchronize()
+    pr.disable()
+    s = io.StringIO()
+    pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(n)
+    return s.getvalue()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--specs", default="retnet,gla,deltanet")
+    p.add_argument("--shapes", default="1,64,1,128;4,2048,16,128")
+    p.add_argument("--variants", default="BWD_GLUE=eager;BWD_GLUE=eager,PROLOGUE=eager,EPILOGUE=eager")
+    p.add_argument("--out", default=os.environ.get("OUT", "."))
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    rows = []
+    for name in a.specs.split(","):
+        for shape in a.shapes.split(";"):
+            B, T, H, D = map(int, shape.split(","))
+            for env in parse_variants(a.variants):
+                label = ",".join(f"{k}={v}" for k, v in env.items()) or "default"
+
+                def run():
+                    fwd, fb, _ = lindsl_fns(name, B, T, H, D)
+                    r = dict(fwd=time_ms(fwd), fb=time_ms(fb), enq_fwd=enqueue_ms(fwd), enq_fb=enqueue_ms(fb),
+                             k_fwd=kernel_count(fwd), k_fb=kernel_count(fb))
+                    prof = top_functions(fb)
+                    return r, prof
+
+                r, prof = with_env(env, run)
+                line = (f"{name:10s} {shape:16s} {label:44s} fwd {r['fwd']:7.3f} ms (host {r['enq_fwd']:6.3f}, "
+                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)")
+                print(line, flush=True)
+                rows.append(line)
+                with open(os.path.join(a.out, f"prof_{name}_{shape.replace(',', 'x')}_{len(rows)}.txt"), "w") as fh:
+                    fh.write(line + "\n" + prof)
+    print("\nhost overhead (GPU-timed median; host = enqueue time per call without synchronising):")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
