@@ -98,46 +98,6 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
             assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,subchunk", [(None, None, "1"), ("s", None, "1"), ("v", None, "1"),
-                                                       ("v", None, "0")])
-def test_reverse_scan_equals_scan_of_flipped_inputs(gk_kind, gv_kind, subchunk, monkeypatch):
-    """chunk_scan_triton(reverse=True) on tensors in time order (the kernels read them from the far end) equals the
-    scan of the flipped tensors, flipped back: every read kind and timing, the final state and every chunk state;
-    no, scalar and per-key gates (the value side's reads through the gated read-out), chunks of 64 made of 16-row
-    blocks and chunks of 16 (SUBCHUNK=0), a last chunk cut short."""
-    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", subchunk)
-    K = V = 8
-    gk, gv, k, v, S0, reads = gated_one_input(23, 1, 100, K, V, gk_kind, gv_kind)
-    f = lambda x: None if x is None else x.flip(1)  # noqa: E731
-    o1, S1, _, h1, _ = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True,
-                                         reverse=True)
-    o2, S2, _, h2, _ = chunk_scan_triton(f(gk), f(gv), None, None, f(k), f(v), S0, [(s, t, f(x)) for s, t, x in reads],
-                                         K=K, V=V, return_states=True)
-    for x, y in zip(o1 + [S1, h1], [f(o) for o in o2] + [S2, h2]):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-6
-
-
-@pytest.mark.parametrize("name", ["gla", "retnet", "mamba2", "linear_attn"])
-def test_adjoint_reverse_gradients(name, monkeypatch):
-    """LINDSL_TUNE_ADJ_REVERSE=1: the backward's adjoint scan reads the forward's tensors from the far end instead
-    of flipped copies; every gradient equals the flipped-copies backward's (per-key, scalar and no gates; two
-    chunks, the last cut short)."""
-    op = lindsl.load(name)
-    base = random_inputs(op.spec, 1, 100, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=6)
-    grads = {}
-    for rev in ("1", "0"):
-        monkeypatch.setenv("LINDSL_TUNE_ADJ_REVERSE", rev)
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, _ = op(*args.values(), backend="triton")
-        o = o[0] if isinstance(o, tuple) else o
-        (o * torch.arange(o.numel()).reshape(o.shape).sin()).sum().backward()
-        grads[rev] = [x.grad for x in args.values()]
-    for x, y in zip(grads["1"], grads["0"]):
-        assert x is not None and torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-6, name
-
-
 def test_unfused_reads_equal_fused(monkeypatch):
     """LINDSL_TUNE_FUSE_READS=0/1 (reads as separate kernels after the state pass, or inside it) agree."""
     g = torch.Generator().manual_seed(5)

@@ -65,16 +65,6 @@ def _p2(x, lo=16):
 
 
 @triton.jit
-def _tok(tok, T, REV: tl.constexpr):
-    """Where scan step tok of a per-token operand is stored: at tok, or at T - 1 - tok when the scan runs backwards
-    over tensors kept in time order (REV; chunk_scan_triton's reverse)."""
-    if REV:
-        return T - 1 - tok
-    else:
-        return tok
-
-
-@triton.jit
 def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
     "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands. Operands may
@@ -401,7 +391,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
-                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1, REV: tl.constexpr = False):
+                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
@@ -482,16 +472,9 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
-            if REV:
-                prow_mem = (n * T + _tok(ptok, T, REV)) * P + prow % P
-                kp = tl.load(k_ptr + prow_mem[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-                vp = tl.load(v_ptr + prow_mem[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            else:
-                pbase0 = n * T * P + c * C * P
-                kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :],
-                             other=0.0)
-                vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
-                             other=0.0)
+            pbase0 = n * T * P + c * C * P
+            kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             if FOLD > 0:
                 vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * u
             if GK == 1:
@@ -533,7 +516,7 @@ def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_
 def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
                 D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BEFORE: tl.constexpr,
                 GIN: tl.constexpr, GOUT: tl.constexpr, u_ptr=None, fold_ptr=None, FOLD: tl.constexpr = 0,
-                FOLD_IN: tl.constexpr = False, REV: tl.constexpr = False):
+                FOLD_IN: tl.constexpr = False):
     """Add the pair terms of source rows j0 .. j1-1 of the chunk one row at a time (exact: every exponent is a
     non-positive difference G_t - G_s). FOLD (the delta rule's b = -s k', one row per token): the rank-one pair
     joins the input pair, s_j u_j taken off the input's value row v'_j, which is the returned row (key-side reads)
@@ -541,10 +524,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
     for j in range(j0, j1):
         tj = c * C + j // NR
         ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
-        if REV:
-            rb = (n * T + _tok(tj, T, REV)) * NR + j % NR
-        else:
-            rb = n * T * NR + c * C * NR + j
+        rb = n * T * NR + c * C * NR + j
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
         if FOLD > 0:
@@ -622,18 +602,18 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
 
 @triton.jit
 def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
-                  ROWS: tl.constexpr, REV: tl.constexpr = False):
+                  ROWS: tl.constexpr):
     """A reader's rows tok over the dimensions ii (fp32, zeros past T) and their log-gates (_gate_rows)."""
-    x = tl.load(x_ptr + (n * T) * D_IN + _tok(tok, T, REV)[:, None] * D_IN + ii[None, :],
-                mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                other=0.0).to(tl.float32)
     return x, _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, ROWS)
 
 
 @triton.jit
 def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
-                          ROWS: tl.constexpr, REV: tl.constexpr = False):
+                          ROWS: tl.constexpr):
     """A reader's rows times e^{Gi} (the factor that meets the chunk-start state)."""
-    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, ROWS, REV)
+    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, ROWS)
     if GIN == 1:
         x = x * tl.exp(Gi)[:, None]
     elif GIN == 2:
@@ -642,27 +622,26 @@ def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl
 
 
 @triton.jit
-def _source_row(s_ptr, n, tj, T, dd, d_ok, D: tl.constexpr, REV: tl.constexpr = False):
+def _source_row(s_ptr, n, tj, T, dd, d_ok, D: tl.constexpr):
     """One source row tj over the dimensions dd (fp32, zeros past T)."""
-    return tl.load(s_ptr + (n * T + _tok(tj, T, REV)) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+    return tl.load(s_ptr + (n * T + tj) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
 
 
 @triton.jit
 def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
-                    GIN: tl.constexpr, PREC: tl.constexpr, REV: tl.constexpr = False):
+                    GIN: tl.constexpr, PREC: tl.constexpr):
     """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
     block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. A
     second source's call shares the reader's decayed form (the compiler merges the identical products)."""
-    src = tl.load(s_ptr + (n * T) * D_IN + _tok(stok, T, REV)[:, None] * D_IN + ii[None, :],
-                  mask=s_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                  other=0.0).to(tl.float32)
     Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
     Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
     return _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
 
 
 @triton.jit
-def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr,
-                         REV: tl.constexpr = False):
+def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr):
     """Within-chunk sums of a per-dimension log-gate g [N, T, D]: G (inclusive) and G - g (exclusive), fp32
     [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence, block of BD dimensions)."""
     c = tl.program_id(0)
@@ -670,7 +649,7 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.co
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
     d_ok = dd < D
     tok = c * C + tl.arange(0, C)
-    g = tl.load(g_ptr + (n * T + _tok(tok, T, REV)[:, None]) * D + dd[None, :], mask=(tok < T)[:, None] & d_ok[None, :],
+    g = tl.load(g_ptr + (n * T + tok[:, None]) * D + dd[None, :], mask=(tok < T)[:, None] & d_ok[None, :],
                 other=0.0).to(tl.float32)
     G = tl.cumsum(g, 0)
     out = (n * Tp + tok[:, None]) * D + dd[None, :]
@@ -681,7 +660,7 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.co
 @triton.jit
 def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr,
-                            TWO: tl.constexpr, PARTS: tl.constexpr = 1, REV: tl.constexpr = False):
+                            TWO: tl.constexpr, PARTS: tl.constexpr = 1):
     """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
     exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows with one
     source row per token: one program per (chunk, block), one source row at a time, each column stored as it is
@@ -704,7 +683,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         t = I * SB + p * HB + hb
         tok = c * C + t
         t_ok = tok < T
-        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, HB, REV)
+        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, HB)
         cols = (n * NC + c) * C * C + t * C + I * SB
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
@@ -714,10 +693,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
-                sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN, REV)
+                sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
                 if TWO:
-                    sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN, REV)
+                    sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
         for q in tl.static_range(p + 1, PARTS):  # the groups above: the read-out masks only whole 16-row blocks
             zero = tl.zeros([HB, HB], dtype=tl.float32)
@@ -727,10 +706,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
-            sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN, REV)
+            sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
             if TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN, REV)
+                sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
@@ -748,7 +727,7 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 @triton.jit
 def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.constexpr, C: tl.constexpr,
                          BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr,
-                         TWO: tl.constexpr, REV: tl.constexpr = False):
+                         TWO: tl.constexpr):
     """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
     (s < t with BEFORE), zeros above, the whole chunk as one product on the tensor cores over slices of BK
     dimensions (no 16-row blocks, no reference rows, no pair-by-pair diagonal: those exist for the decays). One
@@ -763,7 +742,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.co
     for i0 in range(0, BI, BK):
         ii = i0 + tl.arange(0, BK)
         i_ok = ii < D_IN
-        rows = (n * T) * D_IN + _tok(tok, T, REV)[:, None] * D_IN + ii[None, :]
+        rows = (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :]
         m = t_ok[:, None] & i_ok[None, :]
         x = tl.load(x_ptr + rows, mask=m, other=0.0).to(tl.float32)
         blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + rows, mask=m, other=0.0).to(tl.float32)), PREC)
@@ -779,7 +758,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.co
 @triton.jit
 def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
                         C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                        TWO: tl.constexpr, REV: tl.constexpr = False):
+                        TWO: tl.constexpr):
     """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
     NC * NSB * NSB, the others return at once), accumulated over slices of BK dimensions on the tensor cores through
     J's last row; _sub_diag_scores_kernel writes the diagonal blocks."""
@@ -803,12 +782,11 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
-            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB, REV)
-            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC,
-                                   REV)
+            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
+            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
                 blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN,
-                                        PREC, REV)
+                                        PREC)
         keep = t_ok[:, None] & s_ok[None, :]
         tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
         if TWO:
@@ -820,7 +798,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
                       D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
                       BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
                       PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
-                      TWO: tl.constexpr, REV: tl.constexpr = False):
+                      TWO: tl.constexpr):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
@@ -839,20 +817,20 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         for i0 in range(0, BI, BKI):
             ii = i0 + tl.arange(0, BKI)
             i_ok = ii < D_IN
-            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, C, REV)
+            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, C)
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
-    w = tl.load(w_ptr + (n * T) * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :],
-                mask=t_ok[:, None] & o_ok[None, :], other=0.0)
+    w = tl.load(w_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+                other=0.0)
     out = _dot_acc(out, A, w, PREC)
     if TWO:
         A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
         A2 = tl.where(t[:, None] // 16 >= t[None, :] // 16, A2, 0.0)
-        w2 = tl.load(w2_ptr + (n * T) * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :],
+        w2 = tl.load(w2_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :],
                      mask=t_ok[:, None] & o_ok[None, :], other=0.0)
         out = _dot_acc(out, A2, w2, PREC)
-    o_ptrs = out_ptr + (n * T) * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :]
+    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
     tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
@@ -864,7 +842,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
-                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False):
+                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
     e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
@@ -885,7 +863,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     o_ok = oo < D_OUT
     Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
     if HAS_H:
-        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB, REV)
+        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
         out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if GOUT == 1:
             out = out * tl.exp(Go)[:, None]
@@ -899,28 +877,28 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         stok = c * C + s
         s_ok = stok < T
         A = tl.load(a_base + t[:, None] * C + s[None, :])
-        w = tl.load(w_ptr + (n * T) * D_OUT + _tok(stok, T, REV)[:, None] * D_OUT + oo[None, :],
-                    mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+        w = tl.load(w_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                    other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
         inner = _dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC)
         if TWO:
             A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :])
-            w2 = tl.load(w2_ptr + (n * T) * D_OUT + _tok(stok, T, REV)[:, None] * D_OUT + oo[None, :],
+            w2 = tl.load(w2_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             inner += _dot(A2, _decay_rows(w2, Gs, Gr, GOUT, -1), PREC)
         out += _decay_rows(inner, Go, Gr, GOUT, 1)
     for j in range(SB):
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
-        wj = _source_row(w_ptr, n, tj, T, oo, o_ok, D_OUT, REV)
+        wj = _source_row(w_ptr, n, tj, T, oo, o_ok, D_OUT)
         M = a[:, None] * wj[None, :]
         if TWO:
             a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
-            w2j = _source_row(w2_ptr, n, tj, T, oo, o_ok, D_OUT, REV)
+            w2j = _source_row(w2_ptr, n, tj, T, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
         out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
-    o_ptrs = out_ptr + (n * T) * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :]
+    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
     tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
@@ -978,14 +956,11 @@ def _pair_weights(cm, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C: tl.conste
 
 @triton.jit
 def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
-                 BROWS: tl.constexpr, REV: tl.constexpr = False):
+                 BROWS: tl.constexpr):
     """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D]), as stored (scalar 64-bit base,
-    32-bit tile offsets); REV: the chunk's tokens read from the far end (_tok)."""
+    32-bit tile offsets)."""
     rr = tl.arange(0, BROWS)
     r_ok = (rr < C * NR) & (c * C + rr // NR < T)
-    if REV:
-        mem = (n * T + _tok(c * C + rr // NR, T, REV)) * NR + rr % NR
-        return tl.load(ptr + mem[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :], other=0.0)
     base = ptr + n * T * NR * D
     return tl.load(base + (c * C * NR + rr)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
                    other=0.0)
@@ -997,7 +972,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0, REV: tl.constexpr = False):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1018,8 +993,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
-        x = tl.load(x_ptr + n * T * D_IN + _tok(tok, T, REV)[:, None] * D_IN + ii[None, :],
-                    mask=t_ok[:, None] & i_ok[None, :], other=0.0)
+        x = tl.load(x_ptr + n * T * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                    other=0.0)
         out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if FOLD > 0 and not SIDE_K:
             rows = _source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
@@ -1030,8 +1005,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
             if R > 0 and FOLD == 0:
                 cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL)), PREC)
             if P > 0:
-                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP, REV)),
-                               PREC)
+                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP)), PREC)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GIN == 1:
@@ -1045,7 +1019,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
-        rows = _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP, REV)
+        rows = _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP)
         if FOLD > 0 and SIDE_K:
             rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * _source_rows(
                 w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL).to(tl.float32)
@@ -1068,8 +1042,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
-                 REV: tl.constexpr = False):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1086,14 +1059,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
                             fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
-                            BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, REV)
-        tl.store(out_ptr + n * T * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :], out,
-                 mask=t_ok[:, None] & o_ok[None, :])
+                            BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
+        tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
-    x = tl.load(x_ptr + (n * T) * D_IN + _tok(tok, T, REV)[:, None] * D_IN + ii[None, :],
-                mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
     Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
                                                        o_ok, K, V, SIDE_K, BEFORE)
     if GIN == 1:
@@ -1125,9 +1096,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                           0, C * R, D_IN, D_OUT, C, R, BEFORE, GIN, GOUT)
     if P > 0 and FOLD == 0:
         out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
-                          o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT, REV=REV)
-    tl.store(out_ptr + (n * T) * D_OUT + _tok(tok, T, REV)[:, None] * D_OUT + oo[None, :], out,
-             mask=t_ok[:, None] & o_ok[None, :])
+                          o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
+    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -1258,9 +1228,8 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
     return [out[i] for i in range(len(reads))], ST, None
 
 
-def _cum(g, C, Tp, reverse=False):
-    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in scan order
-    (reverse: the gate is in time order and the scan runs backwards). A per-dimension
+def _cum(g, C, Tp):
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32. A per-dimension
     gate's in one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA,
     RWKV-7 forward 6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch); a scalar gate's, and
     CUM=torch, as a cast, a pad, a cumsum and a difference in PyTorch."""
@@ -1272,9 +1241,9 @@ def _cum(g, C, Tp, reverse=False):
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         BD = min(_p2(D), 64)
-        _chunk_cumsum_kernel[(Tp // C, N, triton.cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD, REV=reverse)
+        _chunk_cumsum_kernel[(Tp // C, N, triton.cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD)
         return G, Gex
-    g = g.float().flip(1) if reverse else g.float()
+    g = g.float()
     T = g.shape[1]
     if Tp != T:
         pad = [0, 0] * (g.dim() - 2) + [0, Tp - T]
@@ -1312,15 +1281,14 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, rev=False):
+              precision, second=None, wide=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
     tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH stored
     states, one every C / h_step tokens. wide: value blocks of up to 128 in the
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
-    come here with two source pairs, 6-7 % slower, so they keep blocks of 64). rev: a scan run backwards over
-    tensors in time order (chunk_scan_triton's reverse)."""
+    come here with two source pairs, 6-7 % slower, so they keep blocks of 64)."""
     G, Gex, Gv, Gvex, Tp = gates
     NC = triton.cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -1335,7 +1303,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
         _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, D_IN=d_in, C=C, BI=_p2(d_in),
                                       BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
-                                      TWO=two, REV=rev, num_stages=_knob("SUB_PLAIN_STAGES", 2),
+                                      TWO=two, num_stages=_knob("SUB_PLAIN_STAGES", 2),
                                       num_warps=_knob("SUB_PLAIN_WARPS", 4))
     else:
         # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
@@ -1344,11 +1312,10 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC,
                                                      D_IN=d_in, C=C, BI=_p2(d_in),
                                                      BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
-                                                     PREC=precision, TWO=two, REV=rev,
-                                                     num_stages=_knob("SUB_OFF_STAGES", 2),
+                                                     PREC=precision, TWO=two, num_stages=_knob("SUB_OFF_STAGES", 2),
                                                      num_warps=_knob("SUB_OFF_WARPS", 1))
         _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
-                                               C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, REV=rev,
+                                               C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
                                                PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
                                                num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
@@ -1356,12 +1323,12 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
             BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
-            ACC=acc, TWO=two, REV=rev, num_stages=1)
+            ACC=acc, TWO=two, num_stages=1)
     else:
         _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+            HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def _for_interpreter(precision):
@@ -1372,8 +1339,7 @@ def _for_interpreter(precision):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      reverse=False):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1387,10 +1353,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     forward without gradients) lets it multiply in bf16 as fla's does.
     wy (rank-one factors without a value gate): a list shared by scans of the same inputs and chunk, the forward and
     the backward's rescan: the first fills it with the WY system's W and U0, a later one with the same chunk, solve
-    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time).
-    reverse (no rank-one factors): the operands are in time order and the scan runs from the last token to the
-    first, the kernels reading them from the far end, so the adjoint scan needs no flipped copies; the reads come
-    back in time order, the chunk states h in scan order."""
+    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1404,13 +1367,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     loop = GK == 2 or GV == 2
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
-    if reverse and (R or (sub and not _knob("SUB_AMAT", 1))):
-        raise ValueError("chunk_scan_triton(reverse=True) takes no rank-one factors and needs SUB_AMAT=1")
     NC = max(1, triton.cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
-    G, Gex = _cum(gk, C, Tp, reverse)
-    Gv, Gvex = _cum(gv, C, Tp, reverse)
+    G, Gex = _cum(gk, C, Tp)
+    Gv, Gvex = _cum(gv, C, Tp)
     dummy = torch.zeros(1, device=dev, dtype=f32)
 
     def c32(x):
@@ -1454,8 +1415,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # the state pass's sequential chain more than a separate parallel read kernel costs (2x16384x16x128 profile:
     # Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms of reads unfused; forward at 4x8192x16x128
     # 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8). LINDSL_TUNE_FUSE_READS=0/1 overrides
-    fused = (bool(_knob("FUSE_READS", int(not R))) and not loop and not return_states and not reverse
-             and bool(reads) and all(side == "k" for side, _, _ in reads))
+    fused = (bool(_knob("FUSE_READS", int(not R))) and not loop and not return_states and bool(reads)
+             and all(side == "k" for side, _, _ in reads))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10); fp32 otherwise: bf16
     # states put Gated DeltaNet's gate gradient at 5e-2 and Mamba-2's dA (a scalar gate: its gradient sums K x V
@@ -1524,7 +1485,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=state_prec,
-                                             COLW=bool(R and GV), REV=reverse, num_stages=stages,
+                                             COLW=bool(R and GV), num_stages=stages,
                                              num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
@@ -1562,8 +1523,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
-                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True,
-                      rev=reverse)
+                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True)
             outs.append(out)
             continue
         if sub:
@@ -1578,7 +1538,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reverse,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD,
             num_stages=_knob("READ_STAGES", 1),
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
