@@ -41,14 +41,22 @@ def kernel_count(fn):
     return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
 
 
-def top_functions(fn, n=18):
+def top_functions(fn, calls=100, n=40):
+    """cProfile over `calls` calls (own time, then cumulative) and the profiler's CPU time per operator."""
     pr = cProfile.Profile()
     pr.enable()
-    fn()
+    for _ in range(calls):
+        fn()
     torch.cuda.synchronize()
     pr.disable()
     s = io.StringIO()
     pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(n)
+    pstats.Stats(pr, stream=s).sort_stats("cumtime").print_stats(n)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        for _ in range(10):
+            fn()
+        torch.cuda.synchronize()
+    s.write(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=n))
     return s.getvalue()
 
 

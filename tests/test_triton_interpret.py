@@ -405,18 +405,20 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
 
 
-@pytest.mark.parametrize("N,T,D,C,dtype", [(2, 150, 8, 64, torch.float32), (3, 40, 40, 16, torch.bfloat16)])
+@pytest.mark.parametrize("N,T,D,C,dtype", [(2, 150, 8, 64, torch.float32), (3, 40, 40, 16, torch.bfloat16),
+                                           (2, 150, None, 64, torch.bfloat16)])
 def test_chunk_cumsum_kernel(N, T, D, C, dtype, monkeypatch):
-    """The per-dimension gate's within-chunk sums from one kernel (CUM=kernel, the default) equal PyTorch's (cast,
-    pad, cumsum, difference; CUM=torch): a partial last chunk, D not a power of two, bf16 input."""
+    """A gate's within-chunk sums from one kernel (CUM=kernel, the default) equal PyTorch's (cast, pad, cumsum,
+    difference; CUM=torch): a partial last chunk, D not a power of two, bf16 input, a scalar gate [N, T]."""
     from lindsl.runtime.triton_engine import _cum
-    g = (-3 * torch.rand(N, T, D, generator=torch.Generator().manual_seed(T))).to(dtype)
+    shape = (N, T) if D is None else (N, T, D)
+    g = (-3 * torch.rand(shape, generator=torch.Generator().manual_seed(T))).to(dtype)
     Tp = -(-T // C) * C
     monkeypatch.setenv("LINDSL_TUNE_CUM", "kernel")
     G, Gex = _cum(g, C, Tp)
     monkeypatch.setenv("LINDSL_TUNE_CUM", "torch")
     G_ref, Gex_ref = _cum(g, C, Tp)
-    assert G.shape == G_ref.shape == (N, Tp, D) and G.dtype == torch.float32
+    assert G.shape == G_ref.shape == (N, Tp) + shape[2:] and G.dtype == torch.float32 and G.is_contiguous()
     assert torch.allclose(G, G_ref, rtol=1e-6, atol=1e-5) and torch.allclose(Gex, Gex_ref, rtol=1e-6, atol=1e-5)
 
 

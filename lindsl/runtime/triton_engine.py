@@ -61,7 +61,13 @@ def _sm_count(device):
 
 
 def _p2(x, lo=16):
-    return max(lo, triton.next_power_of_2(int(x)))
+    """The next power of two >= x, at least lo (plain Python: Triton 3.6's next_power_of_2 and cdiv are constexpr
+    functions whose host calls cost microseconds each, and a forward+backward makes dozens)."""
+    return max(lo, 1 << max(int(x) - 1, 0).bit_length())
+
+
+def _cdiv(a, b):
+    return -(-a // b)
 
 
 @triton.jit
@@ -1221,7 +1227,7 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
         raise ValueError("out_state must be a contiguous fp32 [N, K, V] tensor")
     ST = out_state if out_state is not None else _empty(N, K, V, device=dev, dtype=f32)
     BV = _knob("DECODE_BV", min(_p2(V), 64))
-    _recurrent_kernel[(N, triton.cdiv(V, BV))](
+    _recurrent_kernel[(N, _cdiv(V, BV))](
         c32(gk), c32(gv), _data(b, dummy), _data(a, dummy), _data(k, dummy), _data(v, dummy), c32(S0), ST, xs, out, T, NREAD=len(reads), K=K, V=V, R=R, P=P,
         BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
         HAS_S0=S0 is not None, BEFORE_MASK=mask, num_warps=_knob("DECODE_WARPS", 4))
@@ -1229,20 +1235,22 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
 
 
 def _cum(g, C, Tp):
-    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32. A per-dimension
-    gate's in one kernel (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA,
-    RWKV-7 forward 6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch); a scalar gate's, and
-    CUM=torch, as a cast, a pad, a cumsum and a difference in PyTorch."""
+    """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
+    (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
+    6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch). A scalar gate [N, T] goes through it as
+    [N, T, 1]: one launch instead of five PyTorch operations, whose CUDA cumsum alone costs the host about 0.1 ms
+    (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch."""
     if g is None:
         return None, None
-    if g.dim() == 3 and _knob("CUM", "kernel") == "kernel":
-        g = g.contiguous()
+    if _knob("CUM", "kernel") == "kernel":
+        scalar = g.dim() == 2
+        g = (g.unsqueeze(-1) if scalar else g).contiguous()
         N, T, D = g.shape
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         BD = min(_p2(D), 64)
-        _chunk_cumsum_kernel[(Tp // C, N, triton.cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD)
-        return G, Gex
+        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD)
+        return (G.squeeze(-1), Gex.squeeze(-1)) if scalar else (G, Gex)
     g = g.float()
     T = g.shape[1]
     if Tp != T:
@@ -1290,7 +1298,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64)."""
     G, Gex, Gv, Gvex, Tp = gates
-    NC = triton.cdiv(T, C)
+    NC = _cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
     gi = (Gex if before else G) if side_k else (Gvex if before else Gv)
     go = (Gvex if before else Gv) if side_k else (Gex if before else G)
@@ -1320,12 +1328,12 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                                                num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
-        _read_amat_kernel[(NC, N, triton.cdiv(d_out, BO))](
+        _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
             BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
             ACC=acc, TWO=two, num_stages=1)
     else:
-        _read_amat_gated_kernel[(NC * (C // 16), N, triton.cdiv(d_out, BO))](
+        _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
@@ -1367,7 +1375,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     loop = GK == 2 or GV == 2
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
-    NC = max(1, triton.cdiv(T, C))
+    NC = max(1, _cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
     G, Gex = _cum(gk, C, Tp)
@@ -1428,7 +1436,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # keeps the chunks-of-16 pair-loop reads
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
     h_every = 4 if sub_r1 and not return_states else 1
-    NCH = triton.cdiv(NC, h_every)
+    NCH = _cdiv(NC, h_every)
     h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
@@ -1460,10 +1468,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # block of the fused pass repeats the chunk's pair products; the storing passes, which do not, gained up to 256
     # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). Not at K = 256, where the repeated products
     # are twice as long (2x8192x16x256 with 128 programs: forward 1.27 -> 1.70 ms, forward+backward 8.86 -> 10.01),
-    # nor for specs without a gate (slower with 16 in call 2)
+    # nor for specs without a gate (slower with 16 in call 2). The other way, blocks of 64 in the storing passes
+    # too when they give at least eight programs per SM (session 11, call 2, RetNet and Mamba-2 at 4x4096x64x128 with
+    # 2048: forward+backward 9.78 -> 9.49 and 12.87 -> 12.51 ms; with 192 at 1x8192x96x128 32 and 64 were equal)
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
-    if GK == 1 and not R and K <= 128 and N * triton.cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
+    if GK == 1 and not R and K <= 128 and N * _cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
         BVs = 16
+    elif GK == 1 and not R and K <= 128 and not fused and N * _cdiv(V, 64) >= 8 * _sm_count(dev):
+        BVs = min(BV, 64)
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
@@ -1479,7 +1491,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
-    _state_kernel[(N, triton.cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+    _state_kernel[(N, _cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
                                              STORE_H=not fused, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
@@ -1492,7 +1504,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
         r1_step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
         r1_C = 64
-        r1_Tp = triton.cdiv(T, r1_C) * r1_C
+        r1_Tp = _cdiv(T, r1_C) * r1_C
         r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
             s_fold = fold_s[:, :, None] if FOLD == 2 else 1.0
@@ -1527,13 +1539,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             outs.append(out)
             continue
         if sub:
-            _read_sub_kernel[(NC, N, triton.cdiv(d_out, BO))](
+            _read_sub_kernel[(NC, N, _cdiv(d_out, BO))](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,
                 D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
                 GOUT=gout, PREC=precision, num_stages=1)
             outs.append(out)
             continue
-        _read_kernel[(NC, N, triton.cdiv(d_out, BO))](
+        _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
