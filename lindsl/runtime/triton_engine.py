@@ -1419,17 +1419,23 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
-    # the forward's reads inside the state pass (one kernel) without rank-one factors; with them the reads lengthen
-    # the state pass's sequential chain more than a separate parallel read kernel costs (2x16384x16x128 profile:
-    # Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms of reads unfused; forward at 4x8192x16x128
-    # 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8). LINDSL_TUNE_FUSE_READS=0/1 overrides
-    fused = (bool(_knob("FUSE_READS", int(not R))) and not loop and not return_states and bool(reads)
+    # the forward's reads inside the state pass (one kernel) without rank-one factors and without a scalar key gate;
+    # with rank-one factors the reads lengthen the state pass's sequential chain more than a separate parallel read
+    # kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms of reads
+    # unfused; forward at 4x8192x16x128 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8); with a scalar key
+    # gate the fused pass repeats each chunk's pair products per value block (session 11, call 5, 4x8192x16x128:
+    # RetNet's forward 0.96 -> 0.83 ms unfused, 0.72 with bf16 chunk states, Mamba-2's 1.17 -> 1.14 and 1.00).
+    # LINDSL_TUNE_FUSE_READS=0/1 overrides
+    fused = (bool(_knob("FUSE_READS", int(not R and GK != 1))) and not loop and not return_states and bool(reads)
              and all(side == "k" for side, _, _ in reads))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
-    # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10); fp32 otherwise: bf16
-    # states put Gated DeltaNet's gate gradient at 5e-2 and Mamba-2's dA (a scalar gate: its gradient sums K x V
-    # cancelling terms) at 3.7e-2, over the 2e-2 tolerance (benchmarks/NOTES.md, v6). LINDSL_TUNE_H_BF16 overrides
-    h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(not R and GK != 1)) else f32
+    # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
+    # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
+    # sums K x V cancelling terms) at 3.7e-2, over the 2e-2 tolerance (session 6; again in session 11, call 5);
+    # fp32 otherwise: Gated DeltaNet's gate gradient was 5e-2 with them (benchmarks/NOTES.md, v6).
+    # LINDSL_TUNE_H_BF16 overrides
+    h_bf16 = not R and (GK != 1 or not return_states)
+    h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
