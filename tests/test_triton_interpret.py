@@ -115,6 +115,37 @@ def test_unfused_reads_equal_fused(monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
+def test_scalar_gate_long_sequence_forward_unfused_with_bf16_states(monkeypatch):
+    """A scalar-gate forward on a long sequence with few programs (T >= 4096) takes the unfused path (the read
+    kernel after a state pass that stores bf16 chunk states, for bf16 inputs); reads and final state agree with the
+    fused pass's (which rounds its state operand to bf16 as well)."""
+    from lindsl.runtime import triton_engine
+    launches = []
+
+    class Spy:
+        def __init__(self, kernel):
+            self.kernel = kernel
+
+        def __getitem__(self, grid):
+            launches.append(grid)
+            return self.kernel[grid]
+
+    monkeypatch.setattr(triton_engine, "_read_kernel", Spy(triton_engine._read_kernel))
+    g = torch.Generator().manual_seed(8)
+    N, T, K, V = 1, 4100, 8, 4
+    gk = -0.05 * torch.rand(N, T, generator=g)
+    k, v = 0.3 * torch.randn(N, T, 1, K, generator=g), torch.randn(N, T, 1, V, generator=g)
+    reads = [("k", "after", 0.3 * torch.randn(N, T, K, generator=g))]
+    default = chunk_scan_triton(gk, None, None, None, k, v, None, reads, K=K, V=V, precision="bf16")
+    assert len(launches) == 1
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "1")
+    fused = chunk_scan_triton(gk, None, None, None, k, v, None, reads, K=K, V=V, precision="bf16")
+    assert len(launches) == 1
+    for x, y in zip(default[0] + [default[1]], fused[0] + [fused[1]]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-3
+
+
 @pytest.mark.parametrize("name", SPECS)
 def test_library_spec_triton_equals_torch_backend(name):
     op = lindsl.load(name)

@@ -1419,15 +1419,21 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
-    # the forward's reads inside the state pass (one kernel) without rank-one factors and without a scalar key gate;
-    # with rank-one factors the reads lengthen the state pass's sequential chain more than a separate parallel read
-    # kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms of reads
-    # unfused; forward at 4x8192x16x128 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8); with a scalar key
-    # gate the fused pass repeats each chunk's pair products per value block (session 11, call 5, 4x8192x16x128:
-    # RetNet's forward 0.96 -> 0.83 ms unfused, 0.72 with bf16 chunk states, Mamba-2's 1.17 -> 1.14 and 1.00).
+    # the forward's reads inside the state pass (one kernel), except:
+    # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
+    #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
+    #   of reads unfused; forward at 4x8192x16x128 4.43 -> 4.05 ms, checks green: benchmarks/NOTES.md, v8);
+    # - with a scalar key gate, few programs and long sequences, where the fused pass's chain is the bottleneck
+    #   (session 11, call 5, 4x8192x16x128 with 128 fused programs: RetNet's forward 0.96 -> 0.83 ms unfused, 0.72
+    #   with bf16 chunk states, Mamba-2's 1.17 -> 1.14 and 1.00. The table, call 6, unfused with bf16 states against
+    #   the fused pass of sessions 9-10: RetNet 1.70 -> 1.54 ms at 1x8192x96x128 with 192 programs and 0.94 -> 0.82
+    #   at 2x16384x16x128 with 64, but 1.24 -> 1.54 at 4x4096x64x128 with 512, and 0.38 -> 0.43, 0.41 -> 0.47 at
+    #   T = 2048 and 1024, where the host's time dominates and the read kernel is one launch more; K = 256 not
+    #   measured).
     # LINDSL_TUNE_FUSE_READS=0/1 overrides
-    fused = (bool(_knob("FUSE_READS", int(not R and GK != 1))) and not loop and not return_states and bool(reads)
-             and all(side == "k" for side, _, _ in reads))
+    few_long = GK == 1 and K <= 128 and N * _cdiv(V, 64) < 2 * _sm_count(dev) and T >= 4096
+    fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
+             and bool(reads) and all(side == "k" for side, _, _ in reads))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
