@@ -1481,12 +1481,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). Not at K = 256, where the repeated products
     # are twice as long (2x8192x16x256 with 128 programs: forward 1.27 -> 1.70 ms, forward+backward 8.86 -> 10.01),
     # nor for specs without a gate (slower with 16 in call 2). The other way, blocks of 64 in the storing passes
-    # too when they give at least eight programs per SM (session 11, call 2, RetNet and Mamba-2 at 4x4096x64x128 with
-    # 2048: forward+backward 9.78 -> 9.49 and 12.87 -> 12.51 ms; with 192 at 1x8192x96x128 32 and 64 were equal)
+    # too when they give at least two programs per SM (session 11, call 2, RetNet and Mamba-2 at 4x4096x64x128 with
+    # 512: forward+backward 9.78 -> 9.49 and 12.87 -> 12.51 ms; with 192 at 1x8192x96x128 32 and 64 were equal)
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
     if GK == 1 and not R and K <= 128 and N * _cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
         BVs = 16
-    elif GK == 1 and not R and K <= 128 and not fused and N * _cdiv(V, 64) >= 8 * _sm_count(dev):
+    elif GK == 1 and not R and K <= 128 and not fused and N * _cdiv(V, 64) >= 2 * _sm_count(dev):
         BVs = min(BV, 64)
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
