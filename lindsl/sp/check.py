@@ -81,7 +81,7 @@ def _worker(rank, world, store_dir, out_dir, cfg):
         sizes = default_sizes(spec, K=cfg.get("K", 4), V=cfg.get("V", 3), M=cfg.get("M", 3))
         cases = ["batch"] + (["varlen"] if cfg.get("varlen") else [])
         for case in cases:
-            B, H, T = (2, 2, cfg["T"]) if case == "batch" else (1, 2, cfg["T_varlen"])
+            B, H, T = (2, cfg["H"], cfg["T"]) if case == "batch" else (1, cfg["H"], cfg["T_varlen"])
             lens = shard_lens(T, world)
             starts = [sum(lens[:j]) for j in range(world)]
             s, e = starts[rank], starts[rank] + lens[rank]
@@ -217,12 +217,13 @@ def _spawn(fn, world, cfg, timeout_s=600):
 
 
 def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "doubling"), T=None, varlen=True,
-                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120) -> list[dict]:
-    """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc)."""
+                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2) -> list[dict]:
+    """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc);
+    H heads in both cases (a batch of 2 and one packed row)."""
     T = T or max(24, 5 * world + 3)
     Tv = max(24, 5 * world + 3)
     cfg = dict(specs=list(specs), schedules=list(schedules), T=T, T_varlen=Tv, varlen=varlen, dtype=dtype,
-               chunk=chunk, K=K, V=V, M=M, timeout=timeout, cu=varlen_bounds(Tv, world))
+               chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=varlen_bounds(Tv, world))
     return _spawn(_worker, world, cfg)
 
 
