@@ -28,6 +28,17 @@ def every_read(rnd, N, T, K, V):
             ("v", "before", rnd(N, T, V))]
 
 
+class CountedLaunches:
+    """A Triton kernel whose launches (kernel[grid]) append their grid to a list."""
+
+    def __init__(self, kernel, launches):
+        self.kernel, self.launches = kernel, launches
+
+    def __getitem__(self, grid):
+        self.launches.append(grid)
+        return self.kernel[grid]
+
+
 def gated_one_input(seed, N, T, K, V, gk_kind, gv_kind):
     """Gates (None, "s" scalar or "v" per-dimension, strong), one input pair, an initial state and every read."""
     g = torch.Generator().manual_seed(seed)
@@ -121,16 +132,7 @@ def test_scalar_gate_long_sequence_forward_unfused_with_bf16_states(monkeypatch)
     fused pass's (which rounds its state operand to bf16 as well)."""
     from lindsl.runtime import triton_engine
     launches = []
-
-    class Spy:
-        def __init__(self, kernel):
-            self.kernel = kernel
-
-        def __getitem__(self, grid):
-            launches.append(grid)
-            return self.kernel[grid]
-
-    monkeypatch.setattr(triton_engine, "_read_kernel", Spy(triton_engine._read_kernel))
+    monkeypatch.setattr(triton_engine, "_read_kernel", CountedLaunches(triton_engine._read_kernel, launches))
     g = torch.Generator().manual_seed(8)
     N, T, K, V = 1, 4100, 8, 4
     gk = -0.05 * torch.rand(N, T, generator=g)
@@ -304,16 +306,7 @@ def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
     fewer per forward+backward, and every gradient bit-identical to solving it again (LINDSL_TUNE_WY_REUSE=0)."""
     op = lindsl.load(name)
     calls = []
-
-    class Counted:
-        def __init__(self, kernel):
-            self.kernel = kernel
-
-        def __getitem__(self, grid):
-            calls.append(grid)
-            return self.kernel[grid]
-
-    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", Counted(op.module._prep_kernel))
+    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", CountedLaunches(op.module._prep_kernel, calls))
     base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=4)
     grads = {}
     for reuse in ("1", "0"):
