@@ -70,6 +70,18 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
+_DUMMIES = {}
+
+
+def _dummy(device):
+    """A one-element fp32 zero tensor per device, passed where a kernel's optional operand is absent (constexpr
+    flags keep kernels from reading or writing it): cached, so a call launches no fill kernel for it."""
+    key = (device.type, device.index)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = torch.zeros(1, device=device, dtype=torch.float32)
+    return _DUMMIES[key]
+
+
 @triton.jit
 def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
@@ -1192,7 +1204,7 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
     N, NC, K, V = h_fwd.shape
     dev = h_fwd.device
     f32 = torch.float32
-    dummy = torch.zeros(1, device=dev, dtype=f32)
+    dummy = _dummy(dev)
     r = _empty(N, NC - 1, K, device=dev, dtype=f32) if rows else dummy
     c = _empty(N, NC - 1, V, device=dev, dtype=f32) if cols else dummy
     wk_ = dummy if wk is None else wk.to(f32).contiguous()
@@ -1216,7 +1228,7 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
     R = b.shape[2] if b is not None else 0
     P = k.shape[2] if k is not None else 0
     f32 = torch.float32
-    dummy = torch.zeros(1, device=dev, dtype=f32)
+    dummy = _dummy(dev)
     c32 = lambda x: dummy if x is None else x.to(f32).contiguous()  # noqa: E731
     assert all(side == "k" for side, _, _ in reads)
     mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before")
@@ -1380,7 +1392,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     f32 = torch.float32
     G, Gex = _cum(gk, C, Tp)
     Gv, Gvex = _cum(gv, C, Tp)
-    dummy = torch.zeros(1, device=dev, dtype=f32)
+    dummy = _dummy(dev)
 
     def c32(x):
         return dummy if x is None else x.to(f32).contiguous()
