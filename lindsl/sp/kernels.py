@@ -15,7 +15,7 @@ import torch
 import triton
 import triton.language as tl
 
-from ..runtime.triton_engine import _p2
+from ..runtime.triton_engine import _cdiv, _dummy, _p2
 from .runtime import _cums, _rcums
 
 PREC = "tf32x3"  # fp32-accurate products on tensor cores (three tf32 products)
@@ -227,7 +227,7 @@ def _finish(loc, tot, const, reverse, like):
     D = loc.shape[3] if loc.dim() == 4 else 1
     out = loc[0] if loc.shape[0] == 1 and like.dtype == torch.float32 else torch.empty(
         like.shape, device=like.device, dtype=like.dtype)
-    _add_tile_offsets_kernel[(triton.cdiv(T, TILE), N)](loc, off.contiguous(), out, T, off.shape[1],
+    _add_tile_offsets_kernel[(_cdiv(T, TILE), N)](loc, off.contiguous(), out, T, off.shape[1],
                                                          PARTS=loc.shape[0], D=D, BT=TILE, BD=_p2(D, 1))
     return out
 
@@ -249,12 +249,12 @@ def read_correction(x, gk, gv, S, before):
     _check_device(x)
     N, T, K = x.shape
     V = S.shape[-1]
-    dummy = torch.zeros(1, device=x.device, dtype=torch.float32)
+    dummy = _dummy(x.device)
     BK, BV = _blocks(K, V)
-    NT = triton.cdiv(T, TILE)
+    NT = _cdiv(T, TILE)
     out = torch.empty(N, T, V, device=x.device, dtype=x.dtype)
     gk_off, gv_off = _offsets(gk, False), _offsets(gv, False)
-    _read_fwd_kernel[(triton.cdiv(V, BV), NT, N)](
+    _read_fwd_kernel[(_cdiv(V, BV), NT, N)](
         _arg(x, dummy), _arg(gk, dummy), _arg(gk_off, dummy), _arg(gv, dummy), _arg(gv_off, dummy), _arg(S, dummy),
         out, T, NT, K=K, V=V, BT=TILE, BK=BK, BV=BV, GK=_gate_mode(gk), GV=gv is not None, BEFORE=before,
         PREC=PREC)
@@ -268,9 +268,9 @@ def read_correction_vjp(x, gk, gv, S, dr, before, need):
     V = S.shape[-1]
     dev = x.device
     f32 = torch.float32
-    dummy = torch.zeros(1, device=dev, dtype=f32)
+    dummy = _dummy(dev)
     BK, BV = _blocks(K, V)
-    NT = triton.cdiv(T, TILE)
+    NT = _cdiv(T, TILE)
     GK = _gate_mode(gk)
     need_gk, need_gv = GK > 0 and need[1], gv is not None and need[2]
     gk_off, gv_off = _offsets(gk, False), _offsets(gv, False)
@@ -293,10 +293,10 @@ def read_correction_vjp(x, gk, gv, S, dr, before, need):
         if need_gv:
             dgv = _finish(hv, hv_tot, None, True, gv)
     if need[3]:
-        nvb = triton.cdiv(V, BV)
-        splits = max(1, min(NT, triton.cdiv(MIN_PROGRAMS, N * nvb)))
-        tiles = triton.cdiv(NT, splits)
-        splits = triton.cdiv(NT, tiles)
+        nvb = _cdiv(V, BV)
+        splits = max(1, min(NT, _cdiv(MIN_PROGRAMS, N * nvb)))
+        tiles = _cdiv(NT, splits)
+        splits = _cdiv(NT, tiles)
         part = torch.empty(splits, N, K, V, device=dev, dtype=f32)
         _read_dstate_kernel[(nvb, splits, N)](x_, gk_, gk_off_, gv_, gv_off_, dr_, part, T, NT, tiles, K=K, V=V,
                                               BT=TILE, BK=BK, BV=BV, GK=GK, GV=gv is not None, BEFORE=before,
