@@ -167,8 +167,12 @@ def test_plan_errors():
         plan_spec("gla", 8, 4, 4)
     with pytest.raises(ValueError, match="no dim"):
         plan_spec("gla", 2, 1024, 4, sizes={"Q": 3})
-    with pytest.raises(ValueError, match="halo"):
-        plan_spec("lin s\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-1] v^T\nout o = S^T q\n", 2, 64, 1)
+
+
+def test_plan_of_a_spec_with_token_shifts_names_the_halo():
+    p = plan_spec("lin s\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-1] v^T\nout o = S^T q\n", 2, 64, 1)
+    assert p.halo == ["k[t-1]"] and "token shifts (k[t-1])" in str(p)
+    assert Plan.from_json(p.to_json()).halo == ["k[t-1]"]
 
 
 def test_parse_count():

@@ -279,13 +279,14 @@ def _failure_worker(rank, world, store_dir, out_dir, cfg):
     attempt("schedule", xs, sp_schedule="allscan" if rank == 0 else "doubling")
     # 4. autograd on one rank only
     attempt("grad_mode", [x.clone().requires_grad_(rank == 0) for x in xs])
-    # 5. a spec that reads an earlier token (would need a halo exchange)
+    # 5. a spec that reads an earlier token, with cu_seqlens (the halo is exchanged only without packing)
     shift = lindsl.load("lin shifted\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-1] v^T\n"
                         "out o = S^T q\n")
     sargs = random_inputs(shift.spec, 1, 8, 2, sizes, torch.float32, seed=rank)
     t0 = time.perf_counter()
     try:
-        shift(*[sargs[d.name] for d in shift.spec.inputs], sp_group=dist.group.WORLD)
+        shift(*[sargs[d.name] for d in shift.spec.inputs], sp_group=dist.group.WORLD,
+              cu_seqlens=torch.tensor([0, 5, 16]))
         res["shift"] = dict(ok=True, seconds=time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001
         res["shift"] = dict(ok=False, error=str(e), kind=type(e).__name__, seconds=time.perf_counter() - t0)

@@ -115,6 +115,7 @@ class Plan:
     form: str = "lasp2"  # the executor's form (lindsl.sp.payload.sp_form): "lasp2" or "summary-first"
     form_reason: str = ""
     extra: dict = field(default_factory=dict)  # the form's own compute on the critical path (form_cost)
+    halo: list = field(default_factory=list)  # the inputs read at earlier tokens (x[t-n]): exchanged as a halo
 
     def to_json(self, indent=None) -> str:
         return json.dumps(asdict(self), indent=indent)
@@ -155,6 +156,10 @@ class Plan:
             e = self.extra
             lines.append(f"  its compute on the critical path (estimate): forward {_fmt_time(e['fwd_s'])} "
                          f"({e['fwd_what']}), backward {_fmt_time(e['bwd_s'])} ({e['bwd_what']})")
+        if self.halo:
+            lines.append(f"token shifts ({', '.join(self.halo)}): one all-gather of every rank's last tokens of "
+                         "those inputs before the local pass and one of their gradients in the backward (a few "
+                         "tokens per rank; not in the figures above)")
         lines.append(f"predicted communication time: {_fmt_time(self.predicted_comm_s)} per training step "
                      f"(forward {_fmt_time(self.alternatives[self.schedule]['fwd_s'])} + backward "
                      f"{_fmt_time(self.alternatives[self.schedule]['bwd_s'])})")
@@ -375,7 +380,7 @@ def make_plan(info: dict, world: int, seq_len: int, heads: int, sizes: dict, bat
     return Plan(info["spec"], world, int(seq_len), heads, batch, dict(sizes), state_dtype, cores, mS, mA, chosen,
                 schedule is not None, alts[chosen].get("blocks", 1), alts, alts[chosen]["total_s"],
                 _reason(alts, chosen, schedule is not None, auto, mS, mA, model, world), asdict(model),
-                list(shard_lens or []), form, why, extra)
+                list(shard_lens or []), form, why, extra, list(info.get("token_shifts", [])))
 
 
 def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: dict | None = None, schedule=None,
@@ -394,7 +399,4 @@ def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: di
         if not isinstance(v, int) or v < 1:
             raise ValueError(f"dim {k} must be a positive integer, got {v!r}")
         full[k] = v
-    if info["token_shifts"]:
-        raise ValueError(f"spec {spec.name} reads {', '.join(info['token_shifts'])}: sequence parallelism needs the "
-                         "previous shard's last tokens (a halo exchange), which lindsl.sp does not implement")
     return make_plan(info, world, parse_count(seq_len), heads, full, batch, schedule, model)

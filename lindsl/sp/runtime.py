@@ -71,8 +71,10 @@ exchange a fixed-size description of their call (spec, shapes, dtypes, schedule,
 local error): a mismatch, or an error on one rank, raises SPError on every rank. A dead or hung rank makes the
 collectives fail with SPError once the process group's timeout expires (gloo; set it in init_process_group).
 With NCCL the process group's watchdog aborts the process after its timeout (set TORCH_NCCL_ASYNC_ERROR_HANDLING
-as you need). Not supported: specs that read earlier tokens (x[t-1]) - they would need the previous shard's last
-tokens (a halo exchange); they raise a clear error.
+as you need). Specs that read earlier tokens (x[t-n]): each rank takes the previous shard's last n tokens of those
+inputs (one all-gather of every rank's tails, the halo) as the local calls' prev_inputs, and the backward sends the
+halo's gradients back the same way; every rank but the last must hold at least n tokens. Not with cu_seqlens (the
+op takes no prev_inputs with packed sequences): that raises a clear error.
 """
 from __future__ import annotations
 
@@ -190,6 +192,8 @@ class _Executor:
         self.P = dist.get_world_size(group)
         self.inits = ()
         self.gathered = None
+        self.shifts = dict(getattr(mod, "SHIFTS", {}))  # shifted input -> its largest shift n (x[t-n])
+        self.shift_len = max(self.shifts.values(), default=0)
         self.times = None
         if TIMINGS is not None:
             self.times = {}
@@ -198,9 +202,10 @@ class _Executor:
     # ------------------------------------------------------------ validation and metadata
     def _local_checks(self):
         mod, info = self.mod, self.info
-        if info["token_shifts"]:
-            raise ValueError(f"spec {info['spec']} reads {', '.join(info['token_shifts'])}: sequence parallelism "
-                             "would need the previous shard's last tokens (a halo exchange), not implemented")
+        if info["token_shifts"] and self.cu_seqlens is not None:
+            raise ValueError(f"spec {info['spec']} reads {', '.join(info['token_shifts'])}: with cu_seqlens the "
+                             "shards' token shifts are not exchanged (as the op takes no prev_inputs with "
+                             "cu_seqlens); split the packed sequences per call, or shard without cu_seqlens")
         if self.schedule not in _SCHED:
             raise ValueError(f"sp_schedule must be one of {', '.join(SCHEDULES)} or None, got {self.schedule!r}")
         if self.model is not None and not (isinstance(self.model, LinkModel) or self.model in PROFILES):
@@ -311,6 +316,11 @@ class _Executor:
         here, whether a state is carried in, and every rank's reset flag (a sequence starts in its shard)."""
         self.lens = lens
         self.total = sum(lens)
+        short = [j for j, n in enumerate(lens[:-1]) if n < self.shift_len]
+        if short:
+            raise SPError(f"spec {self.info['spec']} reads earlier tokens (up to x[t-{self.shift_len}]): every rank "
+                          f"but the last must hold at least {self.shift_len} tokens, the next rank's halo; rank "
+                          f"{short[0]} holds {lens[short[0]]}")
         starts = [sum(lens[:j]) for j in range(self.P)]
         bounds = self.bounds if self.bounds is not None else [0, self.total]
         if bounds[-1] != self.total:
@@ -373,8 +383,8 @@ class _Executor:
             torch.ones(N, V, dtype=self.dtype, device=self.device))
         return L, R
 
-    def summary(self, inputs, inits):
-        """(Ls, Rs, Bs) of this shard (engine rows), and the ScanSpec."""
+    def summary(self, inputs, inits, prev=None):
+        """(Ls, Rs, Bs) of this shard (engine rows), and the ScanSpec; prev: the halo (token shifts)."""
         mod = self.mod
         lo = self.local_bounds[-2]
         # the last rank's map is never used (forward: no rank after it; backward: it is applied to zero), so it
@@ -389,7 +399,8 @@ class _Executor:
             init = tuple(None if x is None else (x[last:last + 1] if self.bounds is not None else x) for x in inits)
             init = init if len(init) > 1 else init[0]
         summ = mod._lindsl_shard_summary(*xs, scale=self.scale, initial_state=init, chunk_size=self.chunk_size,
-                                         backend=self.backend, transition=not (self.reset or skip))
+                                         backend=self.backend, transition=not (self.reset or skip),
+                                         prev_inputs=(prev or None) if lo == 0 else None)
         cores = self.cores_meta(summ)
         Ls, Rs, Bs = [], [], []
         for c, sm in zip(cores, summ):
@@ -413,13 +424,58 @@ class _Executor:
             self.gathered = gathered
         return X
 
+    # ------------------------------------------------------------ token shifts: the halo
+    def _tails(self, tensors):
+        """Every rank's tensors (one per shifted input, in SHIFTS order), all-gathered through one flat buffer in
+        the state dtype: a list per rank."""
+        flat = torch.cat([t.detach().to(self.dtype).reshape(-1) for t in tensors])
+        out = torch.empty(self.P * flat.numel(), dtype=self.dtype, device=self.comm_device)
+        Comm(self.group, range(self.P)).all_gather(out, flat.to(self.comm_device), "token-shift halo exchange")
+        parts = []
+        for r in range(self.P):
+            chunk, pos = out[r * flat.numel():(r + 1) * flat.numel()], 0
+            mine = []
+            for t in tensors:
+                mine.append(chunk[pos:pos + t.numel()].reshape(t.shape).to(device=t.device, dtype=t.dtype).clone())
+                pos += t.numel()
+            parts.append(mine)
+        return parts
+
+    def halo(self, inputs):
+        """{shifted input: the previous rank's last n tokens} (prev_inputs of this rank's local calls; empty on
+        rank 0 and for specs without token shifts). One all-gather of every rank's tails."""
+        if not self.shifts:
+            return {}
+        args = {d[0]: x for x, d in zip(inputs, self.mod.DECLS)}
+        tails = self._tails([_last_tokens(args[name], n) for name, n in self.shifts.items()])
+        return {} if self.rank == 0 else dict(zip(self.shifts, tails[self.rank - 1]))
+
+    def halo_grads(self, leaves_in, grads, halo_leaves, halo_grads):
+        """The inputs' gradients plus, on each shifted input's last n tokens, the next rank's gradient of its
+        halo (the collective runs on every rank)."""
+        if not self.shifts:
+            return grads
+        names = [d[0] for d in self.mod.DECLS]
+        mine = [torch.zeros_like(_last_tokens(leaves_in[names.index(name)], n)) if halo_grads.get(name) is None
+                else halo_grads[name] for name, n in self.shifts.items()]
+        got = self._tails(mine)
+        if self.rank == self.P - 1:
+            return grads
+        grads = list(grads)
+        for name, n, g in zip(self.shifts, self.shifts.values(), got[self.rank + 1]):
+            i = names.index(name)
+            if grads[i] is not None:
+                grads[i] = torch.cat([grads[i][:, :-n], grads[i][:, -n:] + g.to(grads[i].dtype)], 1)
+        return grads
+
     # ------------------------------------------------------------ LASP-2 form
-    def forms(self, inputs, lo, hi):
+    def forms(self, inputs, lo, hi, prev=None):
         """The module's canonical tensors and epilogue (module._lindsl_sp_forms) of local tokens [lo, hi) (one
-        segment: one piece of one sequence), under the caller's autograd mode."""
+        segment: one piece of one sequence), under the caller's autograd mode; prev: the halo (token shifts) of
+        a segment at the shard's start."""
         args = {d[0]: (x if d[1] == "param" or (lo == 0 and hi is None) else x[:, lo:hi])
                 for x, d in zip(inputs, self.mod.DECLS)}
-        return self.mod._lindsl_sp_forms(args, self.scale)
+        return self.mod._lindsl_sp_forms(args, self.scale, prev_inputs=(prev or None) if lo == 0 else None)
 
     def lasp2_maps(self, fcores, fins, skip):
         """(Ls, Rs, Bs) of this shard from the local forward's final states (B_r: the last segment's, from zero
@@ -444,9 +500,9 @@ class _Executor:
         return Ls, Rs, Bs
 
     # ------------------------------------------------------------ the local op
-    def local_call(self, inputs, carries, inits):
-        """The local op with the carried state (first segment) and the user's initial states (sequences that
-        start here). Returns (outs tuple, fins tuple) with fins per local segment."""
+    def local_call(self, inputs, carries, inits, prev=None):
+        """The local op with the carried state (first segment), the user's initial states (sequences that start
+        here) and the halo of token shifts (prev). Returns (outs tuple, fins tuple) with fins per local segment."""
         mod = self.mod
         local_init = []
         for i, (carry, user) in enumerate(zip(carries, inits)):
@@ -471,12 +527,12 @@ class _Executor:
         if self.bounds is not None:
             cu = torch.tensor(self.local_bounds, dtype=self.cu_seqlens.dtype, device=self.cu_seqlens.device)
         out, fin = mod.op(*inputs, scale=self.scale, initial_state=init_arg, output_final_state=True,
-                          cu_seqlens=cu, chunk_size=self.chunk_size, backend=self.backend)
+                          cu_seqlens=cu, chunk_size=self.chunk_size, backend=self.backend, prev_inputs=prev or None)
         outs = out if isinstance(out, tuple) else (out,)
         fins = fin if isinstance(fin, tuple) else (fin,)
         return outs, fins
 
-    def carry_adjoint(self, inputs, dO, dE):
+    def carry_adjoint(self, inputs, dO, dE, prev=None):
         """d(loss)/d(carried state) from this rank's own cotangents, over the first local segment (the only one the
         carried state enters), by the module's adjoint state pass (outputs affine in the reads)."""
         end = self.local_bounds[1]
@@ -484,7 +540,8 @@ class _Executor:
         d_out = tuple(d[:, :end] for d in dO)
         d_fin = tuple(e if self.bounds is None else e[:1] for e in dE)
         return self.mod._lindsl_carry_adjoint(*xs, d_outputs=d_out, d_final_states=d_fin, scale=self.scale,
-                                              chunk_size=self.chunk_size, backend=self.backend)
+                                              chunk_size=self.chunk_size, backend=self.backend,
+                                              prev_inputs=prev or None)
 
     def user_finals(self, fins):
         """What the caller gets as final states (see the module docstring)."""
@@ -711,27 +768,30 @@ def _forward_lasp2(ctx, ex: _Executor, inputs, inits):
     grad = ex.grad
     mode = torch.enable_grad if grad else torch.no_grad
     n = len(ex.info["cores"])
+    halo = ex.halo(inputs)
     if grad:
         leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
         leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
+        halo = {k: v.requires_grad_(True) for k, v in halo.items()}
     else:
         leaves_in, leaves_init = list(inputs), list(inits)
+    ctx.halo = halo
     end, lo = ex.local_bounds[1], ex.local_bounds[-2]
     skip = ex.rank == ex.P - 1 and ex.P > 1
     with _Phase(ex, "local_fwd"):
         with mode():
-            outs, fins = ex.local_call(leaves_in, [None] * n, leaves_init)
-            first = ex.forms(leaves_in, 0, end if end < ex.T else None) if ex.first_continues else None
+            outs, fins = ex.local_call(leaves_in, [None] * n, leaves_init, halo)
+            first = ex.forms(leaves_in, 0, end if end < ex.T else None, halo) if ex.first_continues else None
         same = first is not None and lo == 0  # one segment: the last is the first
         terminal = grad and ex.last_continues and ex.P > 1  # the backward will need <mu, S_end>'s graph
         if same:
             last = first
         elif terminal:  # kept for the backward's terms in mu (no recomputation after the reverse exchange)
             with torch.enable_grad():
-                last = ex.forms(leaves_in, lo, None)
+                last = ex.forms(leaves_in, lo, None, halo)
         else:  # the last segment's gates (only the first token's where its map is not needed)
             with torch.no_grad():
-                last = ex.forms(inputs, lo, lo + 1 if (skip or ex.reset) else None)
+                last = ex.forms(inputs, lo, lo + 1 if (skip or ex.reset) else None, halo)
         with torch.no_grad():
             Ls, Rs, Bs = ex.lasp2_maps(last[4], fins, skip)
     ctx.Ls, ctx.Rs = Ls, Rs
@@ -778,7 +838,7 @@ def _backward_lasp2(ctx, *grads):
     ex = ctx.ex
     outs, fins, leaves_in, leaves_init, carry_leaves = ctx.graph
     roots, dO, dE = _local_cotangents(ex, outs, fins, grads)
-    wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+    wants = _wants(leaves_in + leaves_init, ctx.halo)
     carry = [c for c in carry_leaves if c is not None]
     terminal = ex.last_continues and ex.P > 1 and bool(wants)
     reuse = terminal and ctx.same
@@ -811,14 +871,15 @@ def _backward_lasp2(ctx, *grads):
             if pairs:  # through the prologue (the spec's lets) to the inputs
                 g3 = torch.autograd.grad([x for x, _ in pairs], wants, [g for _, g in pairs], allow_unused=True)
                 g_in = [a if b is None else (b if a is None else a + b) for a, b in zip(g_in, g3)]
-    return (None, *_leaf_grads(leaves_in + leaves_init, g_in))
+    return (None, *_input_grads(ex, leaves_in, leaves_init, ctx.halo, g_in))
 
 
 # ------------------------------------------------------------------ summary-first (dense transitions)
 def _forward_summary(ctx, ex: _Executor, inputs, inits):
+    halo = ex.halo(inputs)
     with torch.no_grad():
         with _Phase(ex, "summary"):
-            Ls, Rs, Bs = ex.summary(inputs, inits)
+            Ls, Rs, Bs = ex.summary(inputs, inits, halo)
         with _Phase(ex, "scan_fwd", barrier=True):
             X = ex.scan(Ls, Rs, Bs)
     ctx.ex = ex
@@ -829,12 +890,14 @@ def _forward_summary(ctx, ex: _Executor, inputs, inits):
             leaves_in = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
             leaves_init = [None if x is None else x.detach().requires_grad_(x.requires_grad) for x in inits]
             carry_leaves = [None if c is None else c.detach().requires_grad_(True) for c in carries]
+            halo = {k: v.requires_grad_(True) for k, v in halo.items()}
             with torch.enable_grad():
-                outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init)
+                outs, fins = ex.local_call(leaves_in, _shape_carries(ex, carry_leaves), leaves_init, halo)
             ctx.graph = (outs, fins, leaves_in, leaves_init, carry_leaves)
         else:
             with torch.no_grad():
-                outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits))
+                outs, fins = ex.local_call(list(inputs), _shape_carries(ex, carries), list(inits), halo)
+    ctx.halo = halo
     user_fins = ex.user_finals(fins)
     return tuple(o.detach() for o in outs) + tuple(user_fins)
 
@@ -852,10 +915,10 @@ def _backward_summary(ctx, *grads):
     G = [torch.zeros(c["N"], c["K"], c["V"], dtype=ex.dtype, device=ex.comm_device) for c in cores]
     combined = None
     if ex.first_continues:
-        wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+        wants = _wants(leaves_in + leaves_init, ctx.halo)
         if ex.info.get("linear_epilogue"):
             with _Phase(ex, "pass1"):
-                gc = ex.carry_adjoint(leaves_in, dO, dE)
+                gc = ex.carry_adjoint(leaves_in, dO, dE, ctx.halo)
         else:
             with _Phase(ex, "pass1" if not last else "pass2"):
                 if last:
@@ -878,15 +941,39 @@ def _backward_summary(ctx, *grads):
                     dE[i] = d + m.reshape(d.shape).to(d.dtype)
                 else:
                     dE[i] = torch.cat([d[:-1], d[-1:] + m.reshape(d[-1:].shape).to(d.dtype)], 0)
-        wants = [x for x in leaves_in + leaves_init if torch.is_tensor(x) and x.requires_grad]
+        wants = _wants(leaves_in + leaves_init, ctx.halo)
         with _Phase(ex, "pass2"):
             got = _grad(roots, wants, dO + dE) if wants else []
-    return (None, *_leaf_grads(leaves_in + leaves_init, got))
+    return (None, *_input_grads(ex, leaves_in, leaves_init, ctx.halo, got))
 
 
 def _left_shape(left, N, K):
     """The compact shape of a shard's key-side transition product: scalar, key-vector or dense."""
     return {"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[left]
+
+
+def _last_tokens(x, n):
+    """x's last n tokens along dim 1, zeros in front where x has fewer (the last rank's shard may be short)."""
+    if x.shape[1] >= n:
+        return x[:, -n:]
+    return torch.cat([x.new_zeros((x.shape[0], n - x.shape[1]) + tuple(x.shape[2:])), x], 1)
+
+
+def _wants(leaves, halo):
+    """The leaves that want a gradient: inputs and initial states requiring grad, then the halo's tensors."""
+    return [x for x in leaves if torch.is_tensor(x) and x.requires_grad] + [
+        x for x in halo.values() if x.requires_grad]
+
+
+def _input_grads(ex: _Executor, leaves_in, leaves_init, halo, got):
+    """The backward's result for the inputs and initial states from got (in _wants order): the halo's gradients
+    go to the previous rank, which adds them to its shifted inputs' last tokens."""
+    leaves = leaves_in + leaves_init
+    n = sum(1 for x in leaves if torch.is_tensor(x) and x.requires_grad)
+    got = list(got)
+    halo_grads = dict(zip([k for k, v in halo.items() if v.requires_grad], got[n:]))
+    res = _leaf_grads(leaves, got[:n])
+    return ex.halo_grads(leaves_in, res[:len(leaves_in)], halo, halo_grads) + res[len(leaves_in):]
 
 
 def _leaf_grads(leaves, grads):
