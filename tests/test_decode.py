@@ -136,6 +136,28 @@ def test_chunked_continuation_gradients_with_token_shifts():
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_packed_sequences_first_continues_from_prev_inputs():
+    """With cu_seqlens, prev_inputs are the tokens before the first packed sequence: outputs and gradients (also
+    of prev_inputs) equal per-sequence calls where only the first takes them (shifts of one and two tokens)."""
+    op = lindsl.load(HAND["delta_shift2"])
+    args = random_inputs(op.spec, 1, 9, 2, SIZES, torch.float64, seed=3)
+    prev = {name: torch.randn((1, n) + tuple(args[name].shape[2:]), dtype=torch.float64)
+            for name, n in op.shifts.items()}
+    bounds = [0, 1, 5, 9]  # a first sequence shorter than the longest shift
+    leaves = [x.clone().requires_grad_(True) for x in list(args.values()) + list(prev.values())]
+    xs, ps = leaves[:len(args)], dict(zip(prev, leaves[len(args):]))
+    packed = op(*xs, cu_seqlens=torch.tensor(bounds), prev_inputs=ps, chunk_size=4)[0]
+    parts = [op(*_tok(op, dict(zip(args, xs)), a, b).values(), prev_inputs=ps if a == 0 else None,
+                chunk_size=4)[0] for a, b in zip(bounds, bounds[1:])]
+    torch.testing.assert_close(packed, torch.cat(parts, 1), rtol=1e-10, atol=1e-12)
+    w = torch.randn_like(packed)
+    g1 = torch.autograd.grad((packed * w).sum(), leaves)
+    g2 = torch.autograd.grad((torch.cat(parts, 1) * w).sum(), leaves)
+    assert all(g.abs().sum() > 0 for g in g1[len(args):])  # the prefix reaches the first sequence
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_prev_inputs_errors():
     op = lindsl.load(HAND["delta_shift2"])
     assert op.shifts == {"k": 2, "q": 2, "v": 1}

@@ -59,14 +59,17 @@ LASP2 = {"linear_attn", "retnet", "lightning", "mamba2", "gla", "hgrn2", "rwkv6"
 
 def test_sp_token_shifts_exchange_a_halo():
     """Specs that read earlier tokens (x[t-1], x[t-2]) on 3 ranks: each rank takes the previous shard's last
-    tokens (an all-gather of the tails) and sends their gradients back; outputs, shard-end states and every
-    gradient equal the single-device run, in the LASP-2 form (GLA with RWKV-style token shifts) and the
-    summary-first form (a gated delta rule with shifts of one and two)."""
+    tokens (an all-gather of the tails) and sends their gradients back; outputs, shard-end and final states and
+    every gradient equal the single-device run, in the LASP-2 form (GLA with RWKV-style token shifts) and the
+    summary-first form (a gated delta rule with shifts of one and two). Packed sequences (shards of 8 tokens):
+    two start one token before a shard's end, so the halo's first token is not theirs, and one crosses a shard."""
     specs = [str(ROOT / "tests" / "data" / f"sp_shift_{s}.lin") for s in ("gla", "delta")]
-    rows = check_world(3, specs=specs, schedules=("allgather", "doubling"), varlen=False)
-    _assert_rows(rows, 3, ["gla_token_shift", "delta_shift2"], ("allgather", "doubling"), ("batch",), TOL32)
+    rows = check_world(3, specs=specs, schedules=("allgather", "doubling"), cu=[0, 7, 15, 19, 24])
+    _assert_rows(rows, 3, ["gla_token_shift", "delta_shift2"], ("allgather", "doubling"), ("batch", "varlen"),
+                 TOL32)
     _assert_forms(rows)
     assert any(k.startswith("end:") for r in rows for k in r["err"])
+    assert any(k.startswith("final:") for r in rows for k in r["err"])
 
 
 def _assert_forms(rows):
@@ -118,7 +121,7 @@ def test_sp_failures_give_errors_on_every_rank():
         assert r["local_error"]["kind"] == "SPError" and "rejected on rank 1" in r["local_error"]["error"]
         assert "ShapeError" in r["local_error"]["error"]
         assert r["schedule"]["kind"] == "SPError" and "sp_schedule" in r["schedule"]["error"]
-        assert r["shift"]["kind"] == "SPError" and "cu_seqlens" in r["shift"]["error"]
+        assert r["shift"]["kind"] == "SPError" and "at least 2 tokens" in r["shift"]["error"]
         assert r["grad_mode"]["kind"] == "SPError" and "autograd" in r["grad_mode"]["error"]
     survivor = a if "hung" in a else b
     assert survivor["hung"]["kind"] == "SPError" and "timeout" in survivor["hung"]["error"].lower()

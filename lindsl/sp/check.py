@@ -217,13 +217,14 @@ def _spawn(fn, world, cfg, timeout_s=600):
 
 
 def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "doubling"), T=None, varlen=True,
-                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2) -> list[dict]:
+                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None) -> list[dict]:
     """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc);
-    H heads in both cases (a batch of 2 and one packed row)."""
+    H heads in both cases (a batch of 2 and one packed row); cu: the packed row's boundaries (default
+    varlen_bounds)."""
     T = T or max(24, 5 * world + 3)
     Tv = max(24, 5 * world + 3)
     cfg = dict(specs=list(specs), schedules=list(schedules), T=T, T_varlen=Tv, varlen=varlen, dtype=dtype,
-               chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=varlen_bounds(Tv, world))
+               chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=list(cu) if cu else varlen_bounds(Tv, world))
     return _spawn(_worker, world, cfg)
 
 
@@ -279,14 +280,13 @@ def _failure_worker(rank, world, store_dir, out_dir, cfg):
     attempt("schedule", xs, sp_schedule="allscan" if rank == 0 else "doubling")
     # 4. autograd on one rank only
     attempt("grad_mode", [x.clone().requires_grad_(rank == 0) for x in xs])
-    # 5. a spec that reads an earlier token, with cu_seqlens (the halo is exchanged only without packing)
-    shift = lindsl.load("lin shifted\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-1] v^T\n"
+    # 5. a spec that reads two tokens back, with one token on rank 0: its halo would need tokens of two shards
+    shift = lindsl.load("lin shifted\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k[t-2] v^T\n"
                         "out o = S^T q\n")
-    sargs = random_inputs(shift.spec, 1, 8, 2, sizes, torch.float32, seed=rank)
+    sargs = random_inputs(shift.spec, 1, 1 if rank == 0 else 8, 2, sizes, torch.float32, seed=rank)
     t0 = time.perf_counter()
     try:
-        shift(*[sargs[d.name] for d in shift.spec.inputs], sp_group=dist.group.WORLD,
-              cu_seqlens=torch.tensor([0, 5, 16]))
+        shift(*[sargs[d.name] for d in shift.spec.inputs], sp_group=dist.group.WORLD)
         res["shift"] = dict(ok=True, seconds=time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001
         res["shift"] = dict(ok=False, error=str(e), kind=type(e).__name__, seconds=time.perf_counter() - t0)

@@ -73,8 +73,8 @@ collectives fail with SPError once the process group's timeout expires (gloo; se
 With NCCL the process group's watchdog aborts the process after its timeout (set TORCH_NCCL_ASYNC_ERROR_HANDLING
 as you need). Specs that read earlier tokens (x[t-n]): each rank takes the previous shard's last n tokens of those
 inputs (one all-gather of every rank's tails, the halo) as the local calls' prev_inputs, and the backward sends the
-halo's gradients back the same way; every rank but the last must hold at least n tokens. Not with cu_seqlens (the
-op takes no prev_inputs with packed sequences): that raises a clear error.
+halo's gradients back the same way; every rank but the last must hold at least n tokens. With cu_seqlens the halo
+holds only tokens of the sequence that runs into the next shard (zeros before its start).
 """
 from __future__ import annotations
 
@@ -202,10 +202,6 @@ class _Executor:
     # ------------------------------------------------------------ validation and metadata
     def _local_checks(self):
         mod, info = self.mod, self.info
-        if info["token_shifts"] and self.cu_seqlens is not None:
-            raise ValueError(f"spec {info['spec']} reads {', '.join(info['token_shifts'])}: with cu_seqlens the "
-                             "shards' token shifts are not exchanged (as the op takes no prev_inputs with "
-                             "cu_seqlens); split the packed sequences per call, or shard without cu_seqlens")
         if self.schedule not in _SCHED:
             raise ValueError(f"sp_schedule must be one of {', '.join(SCHEDULES)} or None, got {self.schedule!r}")
         if self.model is not None and not (isinstance(self.model, LinkModel) or self.model in PROFILES):
@@ -441,14 +437,24 @@ class _Executor:
             parts.append(mine)
         return parts
 
+    def _tail_mask(self, x, n):
+        """1 for this shard's last n tokens that belong to the sequence running into the next shard, 0 for those
+        before its start (packed sequences): what the next rank may read through its shifts."""
+        bounds = self.bounds if self.bounds is not None else [0, self.total]
+        start = max(c for c in bounds[:-1] if c <= self.e) if self.e < self.total else 0
+        pos = torch.arange(self.e - n, self.e, device=x.device)
+        return (pos >= start).to(x.dtype).reshape((1, n) + (1,) * (x.dim() - 2))
+
     def halo(self, inputs):
-        """{shifted input: the previous rank's last n tokens} (prev_inputs of this rank's local calls; empty on
-        rank 0 and for specs without token shifts). One all-gather of every rank's tails."""
+        """{shifted input: the previous rank's last n tokens} (prev_inputs of this rank's first segment; empty on
+        rank 0, where a sequence starts at the shard, and for specs without token shifts). One all-gather of every
+        rank's tails, each masked to the sequence that runs into the next shard."""
         if not self.shifts:
             return {}
         args = {d[0]: x for x, d in zip(inputs, self.mod.DECLS)}
-        tails = self._tails([_last_tokens(args[name], n) for name, n in self.shifts.items()])
-        return {} if self.rank == 0 else dict(zip(self.shifts, tails[self.rank - 1]))
+        tails = self._tails([_last_tokens(args[name], n) * self._tail_mask(args[name], n)
+                             for name, n in self.shifts.items()])
+        return dict(zip(self.shifts, tails[self.rank - 1])) if self.first_continues else {}
 
     def halo_grads(self, leaves_in, grads, halo_leaves, halo_grads):
         """The inputs' gradients plus, on each shifted input's last n tokens, the next rank's gradient of its
@@ -465,7 +471,8 @@ class _Executor:
         for name, n, g in zip(self.shifts, self.shifts.values(), got[self.rank + 1]):
             i = names.index(name)
             if grads[i] is not None:
-                grads[i] = torch.cat([grads[i][:, :-n], grads[i][:, -n:] + g.to(grads[i].dtype)], 1)
+                g = (g * self._tail_mask(g, n)).to(grads[i].dtype)
+                grads[i] = torch.cat([grads[i][:, :-n], grads[i][:, -n:] + g], 1)
         return grads
 
     # ------------------------------------------------------------ LASP-2 form
