@@ -456,7 +456,7 @@ class _Executor:
                              for name, n in self.shifts.items()])
         return dict(zip(self.shifts, tails[self.rank - 1])) if self.first_continues else {}
 
-    def halo_grads(self, leaves_in, grads, halo_leaves, halo_grads):
+    def halo_grads(self, leaves_in, grads, halo_grads):
         """The inputs' gradients plus, on each shifted input's last n tokens, the next rank's gradient of its
         halo (the collective runs on every rank)."""
         if not self.shifts:
@@ -980,7 +980,7 @@ def _input_grads(ex: _Executor, leaves_in, leaves_init, halo, got):
     got = list(got)
     halo_grads = dict(zip([k for k, v in halo.items() if v.requires_grad], got[n:]))
     res = _leaf_grads(leaves, got[:n])
-    return ex.halo_grads(leaves_in, res[:len(leaves_in)], halo, halo_grads) + res[len(leaves_in):]
+    return ex.halo_grads(leaves_in, res[:len(leaves_in)], halo_grads) + res[len(leaves_in):]
 
 
 def _leaf_grads(leaves, grads):
