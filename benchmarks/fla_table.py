@@ -10,7 +10,9 @@ hit across device calls (session 6, call 1: fla retuned kernels whose result fil
 2. Barrier: a process waits until every peer on its GPU is warm (or a deadline passes; rows measured before all
    peers were warm say so).
 3. Measure: each process takes the lock and times its rows (lindsl, fla, SDPA: medians of do_bench 25/100 ms,
-   forward and forward+backward, peak memory) on a quiet GPU with idle CPUs.
+   forward and forward+backward, peak memory) on a quiet GPU with idle CPUs. Shapes bound by the host's time
+   (B*T*H <= --host-bound) also take --host-lock, shared by every GPU's processes: two host-bound timings side by
+   side disturbed each other by up to 20 % (session 11).
 4. fla's chosen configs are written to $OUT/fla_configs_<tag>.json; `--fla-configs FILE` loads such a file so a later
    run skips the autotuning (benchmarks/fla_configs.json is the merged file in the repository).
 
@@ -163,6 +165,10 @@ def main():
     p.add_argument("--barrier", required=True)
     p.add_argument("--peers", type=int, required=True)
     p.add_argument("--deadline", type=float, default=400, help="seconds after start to stop waiting for peers")
+    p.add_argument("--host-lock", default="",
+                   help="a lock shared by every GPU's processes, held while timing host-bound shapes")
+    p.add_argument("--host-bound", type=int, default=1 << 17,
+                   help="B*T*H at or below which a shape is host-bound (session 11: 4x2048x16 and 8x1024x8)")
     p.add_argument("--fla-configs", default="")
     p.add_argument("--seed-triton-results", default="",
                    help="directory of Triton's *.autotune.json files (benchmarks/triton-autotune) to seed fla's caches")
@@ -234,7 +240,9 @@ def main():
     log(f"barrier passed ({'all peers warm' if all_warm else 'deadline, some peers still warming'})")
 
     for B, T, H, D in shapes:
-        with gpu_lock(a.lock):
+        # host-bound shapes measure the host (benchmarks/host_overhead.py): no other GPU's process times then
+        host_bound = a.host_lock and B * T * H <= a.host_bound
+        with gpu_lock(a.lock), (gpu_lock(a.host_lock) if host_bound else contextlib.nullcontext()):
             try:
                 sd = gs.bench_case("sdpa", *gs.sdpa_fns(B, T, H, D))
             except Exception as e:
