@@ -84,6 +84,29 @@ def test_engine_matches_torch_engine(gk_kind, gv_kind, R, P, wy, monkeypatch):
     assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V), K, V)
 
 
+@pytest.mark.parametrize("gk_kind,gv_kind,R", [("s", None, 0), ("v", "v", 0), ("s", None, 1)])
+def test_scan_without_reads_keeps_chunk_states_in_registers(gk_kind, gv_kind, R, monkeypatch):
+    """A scan without reads that does not return its chunk states (the sequence-parallel summary's state pass)
+    stores none of them: the placeholder it gets instead stays untouched (filled with NaN here), and its final state
+    and pseudo-values equal those of the same scan with reads."""
+    from lindsl.runtime import triton_engine
+    monkeypatch.setitem(triton_engine._DUMMIES, ("cpu", None), torch.full((1,), float("nan")))
+    g = torch.Generator().manual_seed(3 + R)
+    N, T, K, V = 2, 37, 5, 4
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
+                                       else -2 * torch.rand(N, T, K, generator=g))
+    gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
+    b, a = (0.3 * rnd(N, T, R, K), 0.3 * rnd(N, T, R, K)) if R else (None, None)
+    k, v, S0 = rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
+    _, S1, u1 = chunk_scan_triton(gk, gv, b, a, k, v, S0, [], K=K, V=V)
+    _, S2, u2 = chunk_scan_triton(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V), K=K, V=V)
+    assert triton_engine._DUMMIES[("cpu", None)].isnan().all()
+    for x, y in zip([S1] + ([u1] if R else []), [S2] + ([u2] if R else [])):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-6
+
+
 @pytest.mark.parametrize("gk_kind,gv_kind,scaled", [(None, None, False), ("s", None, True), ("v", None, False),
                                                      ("s", "v", True)])
 def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):

@@ -1461,7 +1461,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
     h_every = 4 if sub_r1 and not return_states else 1
     NCH = _cdiv(NC, h_every)
-    h = dummy if fused else _empty(N, NCH, K, V, device=dev, dtype=h_dtype)
+    # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
+    # either (the sequence-parallel summary's state pass) keeps them in registers
+    store_h = not fused and (bool(reads) or return_states)
+    h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
     u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
     ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
@@ -1517,7 +1520,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fold_s = c32(fold) if FOLD == 2 else dummy
     _state_kernel[(N, _cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                              fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
-                                             STORE_H=not fused, NREAD=len(reads) if fused else 0,
+                                             STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                              BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                              R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
                                              HAS_S0=S0 is not None, PREC=state_prec,
