@@ -1442,8 +1442,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     #   at 2x16384x16x128 with 64, but 1.24 -> 1.54 at 4x4096x64x128 with 512, and 0.38 -> 0.43, 0.41 -> 0.47 at
     #   T = 2048 and 1024, where the host's time dominates and the read kernel is one launch more; K = 256 not
     #   measured).
-    # LINDSL_TUNE_FUSE_READS=0/1 overrides
-    few_long = GK == 1 and K <= 128 and N * _cdiv(V, 64) < 2 * _sm_count(dev) and T >= 4096
+    # LINDSL_TUNE_FUSE_READS=0/1 overrides. Programs per SM decide this and the value blocks below for scalar key
+    # gates without rank-one factors (K = 256 not measured)
+    occupancy_rules = GK == 1 and not R and K <= 128
+    sms = _sm_count(dev)
+    few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
              and bool(reads) and all(side == "k" for side, _, _ in reads))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
@@ -1499,9 +1502,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # too when they give at least two programs per SM (session 11, call 2, RetNet and Mamba-2 at 4x4096x64x128 with
     # 512: forward+backward 9.78 -> 9.49 and 12.87 -> 12.51 ms; with 192 at 1x8192x96x128 32 and 64 were equal)
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
-    if GK == 1 and not R and K <= 128 and N * _cdiv(V, BVs) < _sm_count(dev) * (1 if fused else 2):
+    if occupancy_rules and N * _cdiv(V, BVs) < sms * (1 if fused else 2):
         BVs = 16
-    elif GK == 1 and not R and K <= 128 and not fused and N * _cdiv(V, 64) >= 2 * _sm_count(dev):
+    elif occupancy_rules and not fused and N * _cdiv(V, 64) >= 2 * sms:
         BVs = min(BV, 64)
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at

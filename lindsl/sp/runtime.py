@@ -452,8 +452,8 @@ class _Executor:
         if not self.shifts:
             return {}
         args = {d[0]: x for x, d in zip(inputs, self.mod.DECLS)}
-        tails = self._tails([_last_tokens(args[name], n) * self._tail_mask(args[name], n)
-                             for name, n in self.shifts.items()])
+        last = self.mod._next_prev_inputs(args, {}, self.B)  # the op's own: last n tokens, zeros in front
+        tails = self._tails([last[name] * self._tail_mask(last[name], n) for name, n in self.shifts.items()])
         return dict(zip(self.shifts, tails[self.rank - 1])) if self.first_continues else {}
 
     def halo_grads(self, leaves_in, grads, halo_grads):
@@ -462,8 +462,11 @@ class _Executor:
         if not self.shifts:
             return grads
         names = [d[0] for d in self.mod.DECLS]
-        mine = [torch.zeros_like(_last_tokens(leaves_in[names.index(name)], n)) if halo_grads.get(name) is None
-                else halo_grads[name] for name, n in self.shifts.items()]
+        mine = []
+        for name, n in self.shifts.items():
+            x = leaves_in[names.index(name)]
+            g = halo_grads.get(name)
+            mine.append(x.new_zeros((x.shape[0], n) + tuple(x.shape[2:])) if g is None else g)
         got = self._tails(mine)
         if self.rank == self.P - 1:
             return grads
@@ -957,13 +960,6 @@ def _backward_summary(ctx, *grads):
 def _left_shape(left, N, K):
     """The compact shape of a shard's key-side transition product: scalar, key-vector or dense."""
     return {"scalar": (N,), "key-vector": (N, K), "dense": (N, K, K)}[left]
-
-
-def _last_tokens(x, n):
-    """x's last n tokens along dim 1, zeros in front where x has fewer (the last rank's shard may be short)."""
-    if x.shape[1] >= n:
-        return x[:, -n:]
-    return torch.cat([x.new_zeros((x.shape[0], n - x.shape[1]) + tuple(x.shape[2:])), x], 1)
 
 
 def _wants(leaves, halo):
