@@ -221,9 +221,10 @@ def link_bench(cx: Ctx, sizes_bytes, reps):
 
 
 # ------------------------------------------------------------------ benchmark
-def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
+def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model, schedules=SCHEDULES + ("auto",)):
     import lindsl
     import lindsl.sp.runtime as rt
+    from lindsl.sp.payload import sp_form
     op = lindsl.load(name)
     spec = op.spec
     sizes = sizes_of(spec, D)
@@ -258,8 +259,12 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
     xs = device_inputs(spec, 1, T_rank, H, sizes, dtype, cx.device, seed=2 + cx.rank)
     xs = [x.requires_grad_() for x in xs]
     row["PN"] = {}  # P = cx.world ranks
-    for sched in SCHEDULES + ("auto",):
+    runs = [(sched, sched, None) for sched in schedules]
+    if cx.args.summary_first and sp_form(op.module.SP_INFO)[0] == "lasp2":  # the other form, for comparison
+        runs.append(("auto+summary", "auto", "summary-first"))
+    for label, sched, form in runs:
         sc = None if sched == "auto" else sched
+        rt.FORM = form
         try:
             do = None
 
@@ -298,10 +303,12 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model):
                 pm = make_plan(op.module.SP_INFO, cx.world, T_rank * cx.world, H, sizes, 1, plan.schedule,
                                model=model, shard_lens=plan.shard_lens)
                 r["predicted_comm_fitted_s"] = pm.alternatives[plan.schedule]["total_s"]
-            row["PN"][sched] = r
+            row["PN"][label] = r
         except torch.cuda.OutOfMemoryError as err:
-            row["PN"][sched] = dict(error=f"out of memory: {str(err).splitlines()[0][:200]}")
+            row["PN"][label] = dict(error=f"out of memory: {str(err).splitlines()[0][:200]}")
             rt.TIMINGS = None
+        finally:
+            rt.FORM = None
         if cx.device.type == "cuda":
             torch.cuda.empty_cache()
     del xs
@@ -402,7 +409,7 @@ def table(res):
                 lines.append(f"{row['spec']:16s} {row['T_rank']:7d} {sched:16s} {r['error']}")
                 continue
             lines.append(
-                f"{row['spec']:16s} {row['T_rank']:7d} {sched + ('=' + r['chosen'] if sched == 'auto' else ''):16s} "
+                f"{row['spec']:16s} {row['T_rank']:7d} {sched + ('=' + r['chosen'] if sched.startswith('auto') else ''):16s} "
                 f"{'lasp2' if r['form'] == 'lasp2' else 'summ':6s} {fmt_ms(p1.get('fb_s'))} {fmt_ms(r['fb_s'])} "
                 f"{r.get('speedup_fb', float('nan')):7.2f} "
                 f"{fmt_ms(p1.get('fwd_s'))} {fmt_ms(r['fwd_s'])} {fmt_ms(r['comm_s'])} "
@@ -498,7 +505,7 @@ def main_worker(rank, world, args, store=None):
                 res["skipped"].append(f"{name} T/rank={T_rank}")
                 continue
             try:
-                row = bench_row(cx, name, T_rank, H, D, dtype, reps, model)
+                row = bench_row(cx, name, T_rank, H, D, dtype, reps, model, tuple(args.schedules.split(",")))
             except Exception:  # noqa: BLE001
                 row = dict(spec=name, T_rank=T_rank, P=world, P1={}, PN={}, error=traceback.format_exc()[-2000:])
                 log(row["error"])
@@ -539,6 +546,9 @@ def main():
     p.add_argument("--heads", type=int, default=16)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--schedules", default=",".join(SCHEDULES + ("auto",)), help="benchmark schedules (and auto)")
+    p.add_argument("--summary-first", action="store_true",
+                   help="also time the summary-first form on specs whose derived form is LASP-2 (auto schedule)")
     p.add_argument("--budget", type=float, default=420.0, help="seconds after which no new benchmark row starts")
     args = p.parse_args()
     if args.quick:

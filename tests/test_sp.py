@@ -72,6 +72,18 @@ def test_sp_token_shifts_exchange_a_halo():
     assert any(k.startswith("final:") for r in rows for k in r["err"])
 
 
+def test_sp_summary_first_form_for_diagonal_transitions():
+    """The summary-first form forced on specs whose derived form is LASP-2 (lindsl.sp.runtime.FORM, for comparing
+    the two on the GPU): a scalar decay, key-vector gates with token shifts, and several states with reads before and
+    after the update and a value gate; the same results as the single device."""
+    mix = str(ROOT / "tests" / "data" / "lasp2_mix.lin")
+    shift = str(ROOT / "tests" / "data" / "sp_shift_gla.lin")
+    rows = check_world(3, specs=["retnet", shift, mix], schedules=("allgather",), form="summary-first",
+                       cu=[0, 7, 15, 19, 24])
+    _assert_rows(rows, 3, ["retnet", "gla_token_shift", "lasp2_mix"], ("allgather",), ("batch", "varlen"), TOL32)
+    assert {r["form"] for r in rows} == {"summary-first"}
+
+
 def _assert_forms(rows):
     """Diagonal transitions with an affine epilogue run the LASP-2 form, the rest summary-first (no fallback)."""
     for r in rows:

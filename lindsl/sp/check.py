@@ -68,9 +68,11 @@ def _tup(x):
 def _worker(rank, world, store_dir, out_dir, cfg):
     import lindsl
     import lindsl.sp
+    import lindsl.sp.runtime
     from lindsl.check import default_sizes, random_inputs
     from lindsl.runtime.naive import state_shape
     dist = _init(rank, world, store_dir, cfg.get("timeout", 120))
+    lindsl.sp.runtime.FORM = cfg.get("form")
     group = dist.group.WORLD
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.get("dtype", "float32")]
     floor = 1e-2 if dtype == torch.float32 else 1e-6
@@ -217,14 +219,15 @@ def _spawn(fn, world, cfg, timeout_s=600):
 
 
 def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "doubling"), T=None, varlen=True,
-                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None) -> list[dict]:
+                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None, form=None) -> list[dict]:
     """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc);
     H heads in both cases (a batch of 2 and one packed row); cu: the packed row's boundaries (default
-    varlen_bounds)."""
+    varlen_bounds); form: the executor form forced on every spec (lindsl.sp.runtime.FORM)."""
     T = T or max(24, 5 * world + 3)
     Tv = max(24, 5 * world + 3)
     cfg = dict(specs=list(specs), schedules=list(schedules), T=T, T_varlen=Tv, varlen=varlen, dtype=dtype,
-               chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=list(cu) if cu else varlen_bounds(Tv, world))
+               chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=list(cu) if cu else varlen_bounds(Tv, world),
+               form=form)
     return _spawn(_worker, world, cfg)
 
 
@@ -232,6 +235,7 @@ def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "dou
 def _failure_worker(rank, world, store_dir, out_dir, cfg):
     import lindsl
     import lindsl.sp
+    import lindsl.sp.runtime
     from lindsl.check import default_sizes, random_inputs
     from lindsl.sp import SPError
     dist = _init(rank, world, store_dir, cfg["timeout"])

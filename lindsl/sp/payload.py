@@ -149,8 +149,9 @@ def transition_elems(core: dict, K: int, V: int) -> int:
 FORMS = ("lasp2", "summary-first")
 
 
-def sp_form(info: dict) -> tuple[str, str]:
-    """(form, why) of the sequence-parallel executor for a spec's SP description.
+def sp_form(info: dict, force: str | None = None) -> tuple[str, str]:
+    """(form, why) of the sequence-parallel executor for a spec's SP description; force names a form instead of
+    the derived one ("summary-first" is valid for every spec, "lasp2" only where it is the derived form).
 
     "lasp2": every state's transition is identity, scalar or key-vector (optionally with a value-side gate) and
     the outputs are affine in the reads. Then the carried state S_in reaches token t of a shard as
@@ -158,6 +159,15 @@ def sp_form(info: dict) -> tuple[str, str]:
     forward and backward from zero at once and, after the exchange, adds one batched product per read.
     "summary-first": otherwise. Each rank first runs a summary state pass (forward) or an adjoint state pass
     (backward), exchanges, and then runs its local pass from the received state."""
+    if force is not None:
+        if force not in ("lasp2", "summary-first"):
+            raise ValueError(f"the executor form is 'lasp2' or 'summary-first', got {force!r}")
+        form, why = sp_form(info)
+        if force == "summary-first" and form == "lasp2":
+            return force, "forced (its derived form would be lasp2: " + why + ")"
+        if force == "lasp2" and form != "lasp2":
+            raise ValueError(f"spec {info['spec']} cannot run the lasp2 form: {why}")
+        return form, why
     dense = [c["state"] for c in info["cores"] if c["left"] == "dense"]
     if dense:
         return "summary-first", (

@@ -351,8 +351,9 @@ def _reason(alts: dict, chosen: str, forced: bool, auto: str, mS: int, mA: int, 
 
 def make_plan(info: dict, world: int, seq_len: int, heads: int, sizes: dict, batch: int = 1, schedule=None,
               model: LinkModel | str = "nvlink", state_dtype: str = "float32", shard_lens=None,
-              max_blocks: int | None = None) -> Plan:
-    """A plan from the IR's SP description (lindsl.sp.payload.sp_info or a module's SP_INFO)."""
+              max_blocks: int | None = None, form: str | None = None) -> Plan:
+    """A plan from the IR's SP description (lindsl.sp.payload.sp_info or a module's SP_INFO); form forces the
+    executor's form (lindsl.sp.payload.sp_form)."""
     if not isinstance(world, int) or world < 1:
         raise ValueError(f"world must be a positive number of ranks, got {world!r}")
     if seq_len < world:
@@ -374,7 +375,7 @@ def make_plan(info: dict, world: int, seq_len: int, heads: int, sizes: dict, bat
     chosen = schedule or auto
     mS = sum(c.state_bytes for c in cores)
     mA = sum(c.transition_bytes for c in cores)
-    form, why = sp_form(info)
+    form, why = sp_form(info, form)
     tokens = max(shard_lens) if shard_lens else -(-int(seq_len) // world)
     extra = form_cost(info, cores, form, tokens, model) if world > 1 else {}
     return Plan(info["spec"], world, int(seq_len), heads, batch, dict(sizes), state_dtype, cores, mS, mA, chosen,

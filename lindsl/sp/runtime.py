@@ -97,6 +97,9 @@ LAST_PLAN: Plan | None = None
 # scan, so that "scan" is the exchange itself and "wait" the time spent waiting for the slowest rank). For
 # benchmarks; None (the default) adds no synchronization.
 TIMINGS: list | None = None
+# Set to "summary-first" to run that executor form for a spec whose derived form is LASP-2 (both compute the same
+# quantities; benchmarks compare their critical paths). None: the derived form (lindsl.sp.payload.sp_form).
+FORM: str | None = None
 
 _MAGIC = 0x11D5_5EC0
 _META = 128
@@ -187,7 +190,7 @@ class _Executor:
         self.schedule, self.scale, self.initial_state = schedule, scale, initial_state
         self.cu_seqlens, self.chunk_size, self.backend, self.model = cu_seqlens, chunk_size, backend, model
         self.info = mod.SP_INFO
-        self.form, self.form_reason = sp_form(self.info)
+        self.form, self.form_reason = sp_form(self.info, FORM)
         self.rank = dist.get_rank(group)
         self.P = dist.get_world_size(group)
         self.inits = ()
@@ -305,7 +308,8 @@ class _Executor:
         rows_batch = 1 if self.bounds is not None else self.B
         state_dtype = "float64" if self.dtype == torch.float64 else "float32"
         self.plan = make_plan(self.info, self.P, self.total, self.H, self.sizes, rows_batch, self.schedule,
-                              PROFILES[profile] if isinstance(profile, str) else profile, state_dtype, self.lens)
+                              PROFILES[profile] if isinstance(profile, str) else profile, state_dtype, self.lens,
+                              form=self.form)
 
     def _segment(self, lens, has_init):
         """Where this rank's shard lies in the packed sequence(s): its segments, which sequences start and end
