@@ -93,7 +93,8 @@ def generate_module(n: Normalized) -> str:
             expr_mem = bool(expr.ty.mem) if expr is not None else False
             if mem and not expr_mem:
                 code = f"_mem({code}, {M_code}, {core})"
-            tensors.append((name, code, core))
+            vector = not name.endswith(("gk", "gv", "fold"))  # log-gates and the fold's scale stay fp32
+            tensors.append((name, code, core, vector))
 
         if c.key_gate is not None:
             add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1)
@@ -160,7 +161,7 @@ def generate_module(n: Normalized) -> str:
         c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
                        for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
-    prologue_outputs = [name for c in cores for name, _, _ in c["tensors"]]
+    prologue_outputs = [name for c in cores for name, _, _, _ in c["tensors"]]
     epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
     prologue_outputs += epilogue_lets
     epilogue_reads = [f"read{gi}" for c in cores for gi in c["read_ids"]]
