@@ -159,10 +159,19 @@ def correctness(cx: Ctx, name, T_rank, H, D, dtype):
     loss = sum((o.float() * x).sum() for o, x in zip(outs, w)) + sum((f * x).sum() for f, x in zip(fins, wf))
     gref = torch.autograd.grad(loss, leaves)
     rows = []
-    for sched in SCHEDULES:
+    import lindsl.sp.runtime as rt
+    from lindsl.sp.payload import sp_form
+    runs = [(sched, sched, None) for sched in SCHEDULES]
+    if cx.args.summary_first and sp_form(op.module.SP_INFO)[0] == "lasp2":
+        runs.append(("allgather+summary", "allgather", "summary-first"))
+    for label, sched, form in runs:
         sh = [(x[:, s:e] if d.kind == "input" else x).detach().clone().requires_grad_() for x, d in
               zip(xs, spec.inputs)]
-        o2, f2 = op(*sh, output_final_state=True, sp_group=dist.group.WORLD, sp_schedule=sched)
+        rt.FORM = form
+        try:
+            o2, f2 = op(*sh, output_final_state=True, sp_group=dist.group.WORLD, sp_schedule=sched)
+        finally:
+            rt.FORM = None
         o2s, f2s = _tup(o2), _tup(f2)
         l2 = sum((o.float() * x[:, s:e]).sum() for o, x in zip(o2s, w))
         if cx.rank == cx.world - 1:
@@ -183,7 +192,7 @@ def correctness(cx: Ctx, name, T_rank, H, D, dtype):
                 errs[f"d{d.name}(sum)"] = (rel_rms(tot, g), tol)
         worst = {k: (cx.max(v), tol) for k, (v, tol) in errs.items()}
         ok = all(v <= tol for v, tol in worst.values())
-        rows.append(dict(spec=name, schedule=sched, T_total=T, ok=ok,
+        rows.append(dict(spec=name, schedule=label, T_total=T, ok=ok,
                          errors={k: v for k, (v, _) in worst.items()}))
         del sh, o2, f2, o2s, f2s, l2
     return rows
@@ -390,7 +399,7 @@ def table(res):
     lines = ["", f"correctness (P={P} vs P=1, relative RMS; worst over ranks):"]
     for r in res.get("correctness", []):
         worst = max(r["errors"].items(), key=lambda kv: kv[1])
-        lines.append(f"  {r['spec']:16s} {r['schedule']:10s} T={r['T_total']:7d} {'ok' if r['ok'] else 'FAIL'}   "
+        lines.append(f"  {r['spec']:16s} {r['schedule']:18s} T={r['T_total']:7d} {'ok' if r['ok'] else 'FAIL'}   "
                      f"worst {worst[0]} {worst[1]:.2e}")
     lk = res.get("link")
     if lk:
@@ -548,7 +557,7 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--schedules", default=",".join(SCHEDULES + ("auto",)), help="benchmark schedules (and auto)")
     p.add_argument("--summary-first", action="store_true",
-                   help="also time the summary-first form on specs whose derived form is LASP-2 (auto schedule)")
+                   help="also check and time the summary-first form on specs whose derived form is LASP-2")
     p.add_argument("--budget", type=float, default=420.0, help="seconds after which no new benchmark row starts")
     args = p.parse_args()
     if args.quick:

@@ -1359,7 +1359,8 @@ def _for_interpreter(precision):
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None):
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
+                      states=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1373,7 +1374,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     forward without gradients) lets it multiply in bf16 as fla's does.
     wy (rank-one factors without a value gate): a list shared by scans of the same inputs and chunk, the forward and
     the backward's rescan: the first fills it with the WY system's W and U0, a later one with the same chunk, solve
-    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time)."""
+    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time).
+    states: (h, u, S_T) of an earlier scan of the same inputs and chunk with return_states (every chunk's state):
+    only the reads run, from those states (the backward runs its rescan's state pass before the adjoint, which
+    reads the exact u, and its reads after)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1413,7 +1417,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
     # benchmarks/NOTES.md, v10). LINDSL_TUNE_WY_BF16=0 keeps them in fp32
     wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 1) else f32
-    if R and GV:
+    if states is not None:
+        pass
+    elif R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
@@ -1448,7 +1454,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sms = _sm_count(dev)
     few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
-             and bool(reads) and all(side == "k" for side, _, _ in reads))
+             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None)
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
@@ -1462,14 +1468,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
     # keeps the chunks-of-16 pair-loop reads
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
-    h_every = 4 if sub_r1 and not return_states else 1
+    h_every = 4 if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
     # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
     # either (the sequence-parallel summary's state pass) keeps them in registers
-    store_h = not fused and (bool(reads) or return_states)
-    h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
-    u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
-    ST = _empty(N, K, V, device=dev, dtype=f32)
+    store_h = not fused and (bool(reads) or return_states) and states is None
+    if states is not None:
+        h, u, ST = states
+        u = u if R else dummy
+    else:
+        h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
+        u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
+        ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
     out_dtypes = list(out_dtypes) if out_dtypes is not None else [f32] * len(reads)
     one_dtype = out_dtypes[0] if len(set(out_dtypes)) == 1 else f32
@@ -1521,14 +1531,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
-    _state_kernel[(N, _cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                             fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
-                                             STORE_H=store_h, NREAD=len(reads) if fused else 0,
-                                             BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
-                                             R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
-                                             HAS_S0=S0 is not None, PREC=state_prec,
-                                             COLW=bool(R and GV), num_stages=stages,
-                                             num_warps=_knob("STATE_WARPS", 4))
+    if states is None:
+        _state_kernel[(N, _cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+                                         fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
+                                         STORE_H=store_h, NREAD=len(reads) if fused else 0,
+                                         BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
+                                         R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
+                                         HAS_S0=S0 is not None, PREC=state_prec,
+                                         COLW=bool(R and GV), num_stages=stages,
+                                         num_warps=_knob("STATE_WARPS", 4))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
