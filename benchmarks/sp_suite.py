@@ -160,10 +160,10 @@ def correctness(cx: Ctx, name, T_rank, H, D, dtype):
     gref = torch.autograd.grad(loss, leaves)
     rows = []
     import lindsl.sp.runtime as rt
-    from lindsl.sp.payload import sp_form
+    from lindsl.sp.payload import lasp2_applies
     runs = [(sched, sched, None) for sched in SCHEDULES]
-    if cx.args.summary_first and sp_form(op.module.SP_INFO)[0] == "lasp2":
-        runs.append(("allgather+summary", "allgather", "summary-first"))
+    if cx.args.lasp2 and lasp2_applies(op.module.SP_INFO)[0]:
+        runs.append(("allgather+lasp2", "allgather", "lasp2"))
     for label, sched, form in runs:
         sh = [(x[:, s:e] if d.kind == "input" else x).detach().clone().requires_grad_() for x, d in
               zip(xs, spec.inputs)]
@@ -233,7 +233,7 @@ def link_bench(cx: Ctx, sizes_bytes, reps):
 def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model, schedules=SCHEDULES + ("auto",)):
     import lindsl
     import lindsl.sp.runtime as rt
-    from lindsl.sp.payload import sp_form
+    from lindsl.sp.payload import lasp2_applies
     op = lindsl.load(name)
     spec = op.spec
     sizes = sizes_of(spec, D)
@@ -269,8 +269,8 @@ def bench_row(cx: Ctx, name, T_rank, H, D, dtype, reps, model, schedules=SCHEDUL
     xs = [x.requires_grad_() for x in xs]
     row["PN"] = {}  # P = cx.world ranks
     runs = [(sched, sched, None) for sched in schedules]
-    if cx.args.summary_first and sp_form(op.module.SP_INFO)[0] == "lasp2":  # the other form, for comparison
-        runs.append(("auto+summary", "auto", "summary-first"))
+    if cx.args.lasp2 and lasp2_applies(op.module.SP_INFO)[0]:  # the other form, for comparison
+        runs.append(("auto+lasp2", "auto", "lasp2"))
     for label, sched, form in runs:
         sc = None if sched == "auto" else sched
         rt.FORM = form
@@ -556,8 +556,8 @@ def main():
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--schedules", default=",".join(SCHEDULES + ("auto",)), help="benchmark schedules (and auto)")
-    p.add_argument("--summary-first", action="store_true",
-                   help="also check and time the summary-first form on specs whose derived form is LASP-2")
+    p.add_argument("--lasp2", action="store_true",
+                   help="also check and time the LASP-2 form on specs it applies to (summary-first is the default)")
     p.add_argument("--budget", type=float, default=420.0, help="seconds after which no new benchmark row starts")
     args = p.parse_args()
     if args.quick:

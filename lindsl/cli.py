@@ -97,7 +97,7 @@ def cmd_plan(a) -> int:
                 raise ValueError(f"--{field.replace('flops', 'tflops')} must be positive, got {value}")
             model = replace(model, **{field: value * scale}, name=f"{model.name} (adjusted)")
     plan = plan_spec(a.spec, a.world, a.seq_len, a.heads, batch=a.batch, sizes=sizes, schedule=a.schedule,
-                     model=model)
+                     model=model, form=a.form)
     print(plan.to_json(indent=2) if a.json else plan)
     return 0
 
@@ -156,6 +156,8 @@ def main(argv=None) -> int:
                     help="size of a spec dim (default 128; memory axes 4); repeat for several")
     pl.add_argument("--schedule", choices=["allgather", "allscan", "doubling"], default=None,
                     help="force a schedule (default: the cost model's choice)")
+    pl.add_argument("--form", choices=["summary-first", "lasp2"], default=None,
+                    help="force the executor's form (default summary-first; lasp2 where the transitions are diagonal)")
     pl.add_argument("--link", choices=["nvlink", "ib", "gloo"], default="nvlink", help="cost-model profile")
     pl.add_argument("--alpha-us", type=float, default=None, help="override the latency per message (us)")
     pl.add_argument("--bandwidth-gbs", type=float, default=None, help="override the link bandwidth (GB/s)")

@@ -174,7 +174,7 @@ def test_sp_triton_path_equals_single_device(monkeypatch):
     from lindsl.sp.check import check_world
     monkeypatch.setenv("LINDSL_BACKEND", "triton")
     rows = check_world(2, specs=[str(Path(__file__).parent / "data" / "lasp2_mix.lin")], schedules=("allgather",),
-                       T=40, H=1)
+                       T=40, H=1, form="lasp2")
     assert {(r["case"], r["rank"]) for r in rows} == {(c, j) for c in ("batch", "varlen") for j in (0, 1)}
     assert all(r["form"] == "lasp2" for r in rows)
     keys = {k for r in rows for k in r["err"]}

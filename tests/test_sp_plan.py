@@ -290,17 +290,20 @@ def test_carry_adjoint_equals_autograd(name):
 
 
 def test_plan_says_which_executor_form():
-    """The plan (and `lindsl plan`) names the executor's form and why: LASP-2 for diagonal transitions with an
-    affine epilogue, summary-first for dense transitions and for outputs not affine in the reads; the form's own
-    compute on the critical path is the correction (LASP-2), far below a summary state pass."""
-    for name, form, why in (("gla", "lasp2", "diagonal"), ("retnet", "lasp2", "diagonal"),
-                            ("gated_deltanet", "summary-first", "dense K x K"),
-                            ("linear_attn_normalized", "summary-first", "not affine")):
+    """The plan (and `lindsl plan`) names the executor's form and why: summary-first by default, saying for diagonal
+    transitions with an affine epilogue that the LASP-2 form also applies and why it is not the default, for dense
+    transitions and non-affine outputs why it is the only form; forced, LASP-2 where it applies (its own compute on
+    the critical path is the correction, below a summary state pass) and an error elsewhere."""
+    for name, why in (("gla", "LASP-2 form also applies"), ("retnet", "LASP-2 form also applies"),
+                      ("gated_deltanet", "dense K x K"), ("linear_attn_normalized", "not affine")):
         p = plan_spec(name, 2, "512K", 16)
-        assert p.form == form and why in p.form_reason, (name, p.form, p.form_reason)
-        assert f"executor form: {form}" in str(p)
+        assert p.form == "summary-first" and why in p.form_reason, (name, p.form, p.form_reason)
+        assert "executor form: summary-first" in str(p)
         assert Plan.from_json(p.to_json()) == p
-    lasp, summ = plan_spec("gla", 2, "512K", 16), plan_spec("gated_deltanet", 2, "512K", 16)
+    lasp, summ = plan_spec("gla", 2, "512K", 16, form="lasp2"), plan_spec("gated_deltanet", 2, "512K", 16)
+    assert lasp.form == "lasp2" and "diagonal" in lasp.form_reason and "executor form: lasp2" in str(lasp)
     assert "correction" in lasp.extra["fwd_what"] and "summary" in summ.extra["fwd_what"]
     assert lasp.extra["fwd_s"] < summ.extra["fwd_s"]
+    with pytest.raises(ValueError, match="cannot run the lasp2 form"):
+        plan_spec("gated_deltanet", 2, "512K", 16, form="lasp2")
     assert plan_spec("gla", 1, "512K", 16).extra == {}

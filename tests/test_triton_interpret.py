@@ -370,24 +370,27 @@ def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
 def test_forward_state_pass_in_bf16_and_exact_u_in_the_backward(name):
     """The rank-one state pass of a gated spec multiplies bf16 inputs in bf16 in the forward, with or without
     autograd (the same bits): the backward does not take the forward's pseudo-values u but recomputes them in its
-    rescan's state pass (tf32) before the adjoint reads them, so the gate gradient, whose chunk sums cancel, stays
-    within its bf16 tolerance of fp64 (with the forward's bf16 u it was 7.4e-2 for Gated DeltaNet on the GPU)."""
+    rescan's state pass (tf32) before the adjoint reads them, and takes the final state of the gate gradient's last
+    term from there too, so the gate gradient, whose chunk sums cancel, stays within its bf16 tolerance of fp64
+    (with the forward's bf16 final state it was 7.4e-2 for Gated DeltaNet on the GPU)."""
     from lindsl.check import default_sizes
     op = lindsl.load(name)
     base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0)
     lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
     ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
-    o_ref, _ = op(*ref.values(), backend="torch")
-    o_grad, _ = op(*lo.values(), backend="triton")
+    o_ref, f_ref = op(*ref.values(), backend="torch", output_final_state=True)
+    o_grad, f_grad = op(*lo.values(), backend="triton", output_final_state=True)
     with torch.no_grad():
         o_infer, _ = op(*lo.values(), backend="triton")
     assert rel_err(o_grad.double(), o_ref) < 1e-2
     assert torch.equal(o_infer, o_grad.detach())
-    w = torch.randn(o_ref.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    (o_ref * w).sum().backward()
-    (o_grad.double() * w).sum().backward()
+    gen = torch.Generator().manual_seed(3)
+    w = torch.randn(o_ref.shape, dtype=torch.float64, generator=gen)
+    wf = torch.randn(f_ref.shape, dtype=torch.float64, generator=gen)  # the final state's term in the gate gradient
+    ((o_ref * w).sum() + (f_ref * wf).sum()).backward()
+    ((o_grad.double() * w).sum() + (f_grad.double() * wf).sum()).backward()
     for k in lo:
-        assert rel_err(lo[k].grad.double(), ref[k].grad) < 2e-2, k
+        assert rel_err(lo[k].grad.double(), ref[k].grad) < 6e-3, k  # dg: 1.1e-2 from the forward's final state
 
 
 @pytest.mark.parametrize("name,fold", [("deltanet", "True"), ("kda", "True"), ("gated_deltanet", "c0_fold"),

@@ -71,8 +71,8 @@ def _worker(rank, world, store_dir, out_dir, cfg):
     import lindsl.sp.runtime
     from lindsl.check import default_sizes, random_inputs
     from lindsl.runtime.naive import state_shape
+    from lindsl.sp.payload import lasp2_applies
     dist = _init(rank, world, store_dir, cfg.get("timeout", 120))
-    lindsl.sp.runtime.FORM = cfg.get("form")
     group = dist.group.WORLD
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.get("dtype", "float32")]
     floor = 1e-2 if dtype == torch.float32 else 1e-6
@@ -80,6 +80,9 @@ def _worker(rank, world, store_dir, out_dir, cfg):
     for si, name in enumerate(cfg["specs"]):
         op = lindsl.load(name)
         spec = op.spec
+        # a forced form where it applies (LASP-2 for diagonal transitions), the default elsewhere
+        form = cfg.get("form")
+        lindsl.sp.runtime.FORM = form if form != "lasp2" or lasp2_applies(op.module.SP_INFO)[0] else None
         sizes = default_sizes(spec, K=cfg.get("K", 4), V=cfg.get("V", 3), M=cfg.get("M", 3))
         cases = ["batch"] + (["varlen"] if cfg.get("varlen") else [])
         for case in cases:
@@ -222,7 +225,7 @@ def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "dou
                 dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None, form=None) -> list[dict]:
     """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc);
     H heads in both cases (a batch of 2 and one packed row); cu: the packed row's boundaries (default
-    varlen_bounds); form: the executor form forced on every spec (lindsl.sp.runtime.FORM)."""
+    varlen_bounds); form: the executor form forced on every spec where it applies (lindsl.sp.runtime.FORM)."""
     T = T or max(24, 5 * world + 3)
     Tv = max(24, 5 * world + 3)
     cfg = dict(specs=list(specs), schedules=list(schedules), T=T, T_varlen=Tv, varlen=varlen, dtype=dtype,

@@ -149,38 +149,49 @@ def transition_elems(core: dict, K: int, V: int) -> int:
 FORMS = ("lasp2", "summary-first")
 
 
-def sp_form(info: dict, force: str | None = None) -> tuple[str, str]:
-    """(form, why) of the sequence-parallel executor for a spec's SP description; force names a form instead of
-    the derived one ("summary-first" is valid for every spec, "lasp2" only where it is the derived form).
+def lasp2_applies(info: dict) -> tuple[bool, str]:
+    """(whether the LASP-2 form applies to a spec's SP description, why or why not).
 
-    "lasp2": every state's transition is identity, scalar or key-vector (optionally with a value-side gate) and
-    the outputs are affine in the reads. Then the carried state S_in reaches token t of a shard as
+    It applies when every state's transition is identity, scalar or key-vector (optionally with a value-side gate)
+    and the outputs are affine in the reads: the carried state S_in then reaches token t of a shard as
     diag(exp(Gk_t)) S_in diag(exp(Gv_t)) (cumulative log-gates from the shard start), so each rank runs its local
-    forward and backward from zero at once and, after the exchange, adds one batched product per read.
-    "summary-first": otherwise. Each rank first runs a summary state pass (forward) or an adjoint state pass
-    (backward), exchanges, and then runs its local pass from the received state."""
-    if force is not None:
-        if force not in ("lasp2", "summary-first"):
-            raise ValueError(f"the executor form is 'lasp2' or 'summary-first', got {force!r}")
-        form, why = sp_form(info)
-        if force == "summary-first" and form == "lasp2":
-            return force, "forced (its derived form would be lasp2: " + why + ")"
-        if force == "lasp2" and form != "lasp2":
-            raise ValueError(f"spec {info['spec']} cannot run the lasp2 form: {why}")
-        return form, why
+    forward and backward from zero at once and, after the exchange, adds one batched product per read."""
     dense = [c["state"] for c in info["cores"] if c["left"] == "dense"]
     if dense:
-        return "summary-first", (
+        return False, (
             f"state {', '.join(dense)} has a dense K x K transition (rank-one factors): the carried state's effect "
             "on token t is P_t S_in with P_t the product of the shard's transitions up to t, which per token is "
             "the WY/Householder form the chunk engine builds inside its state pass (a correction would cost about "
-            "a forward pass), so the summary pass runs before the exchange and the local pass after it")
+            "a forward pass)")
     if not info.get("linear_epilogue", False):
-        return "summary-first", (
+        return False, (
             "the outputs are not affine in the state reads: the reads' cotangents depend on the carried state, so "
             "a correction after the exchange cannot be separated from the local pass")
     kinds = sorted({c["left"] for c in info["cores"]})
-    return "lasp2", (
+    return True, (
         f"every transition is diagonal ({', '.join(kinds)}) and the outputs are affine in the reads: local "
         "forward/backward from zero before the exchange, then one batched product per read (x_t * exp(G_t)) @ S_in "
         "and, in backward, the terms linear in the carried cotangent")
+
+
+def sp_form(info: dict, force: str | None = None) -> tuple[str, str]:
+    """(form, why) of the sequence-parallel executor for a spec's SP description; force: "lasp2" where it
+    applies (lasp2_applies; a ValueError elsewhere) or "summary-first".
+
+    "summary-first", the default for every spec: each rank first runs a summary state pass (forward) or an adjoint
+    state pass (backward), exchanges, and then runs its local pass from the received state. "lasp2": local passes
+    from zero first, then the corrections after each exchange; on 2 H200s it measured slower where it applies
+    (session 12: GLA at P=2, 32K tokens per rank, 1.03-1.09x against summary-first's 1.34x: the corrections'
+    vector-Jacobian products and terminal gradients cost more than the state passes before the exchanges)."""
+    if force not in (None, "lasp2", "summary-first"):
+        raise ValueError(f"the executor form is 'lasp2' or 'summary-first', got {force!r}")
+    applies, why = lasp2_applies(info)
+    if force == "lasp2":
+        if not applies:
+            raise ValueError(f"spec {info['spec']} cannot run the lasp2 form: {why}")
+        return "lasp2", "forced; " + why
+    if not applies:
+        return "summary-first", why + ", so the summary pass runs before the exchange and the local pass after it"
+    return "summary-first", (
+        "the default: the LASP-2 form also applies (" + why + "), but its corrections after the exchanges measured "
+        "slower on 2 H200s than a state pass before them (GLA, P=2: 1.03-1.09x against 1.34x)")

@@ -385,8 +385,10 @@ def make_plan(info: dict, world: int, seq_len: int, heads: int, sizes: dict, bat
 
 
 def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: dict | None = None, schedule=None,
-              model: LinkModel | str = "nvlink", default_dim: int = 128, default_mem: int = 4) -> Plan:
-    """The plan for a spec (path, library name, .lin text or Spec): dims default to 128 (memory axes to 4)."""
+              model: LinkModel | str = "nvlink", default_dim: int = 128, default_mem: int = 4,
+              form: str | None = None) -> Plan:
+    """The plan for a spec (path, library name, .lin text or Spec): dims default to 128 (memory axes to 4); form
+    forces the executor's form (lindsl.sp.payload.sp_form)."""
     from ..runtime.op import compile_spec, spec_from
     from .payload import sp_info
     compiled = compile_spec(spec_from(source))
@@ -400,4 +402,4 @@ def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: di
         if not isinstance(v, int) or v < 1:
             raise ValueError(f"dim {k} must be a positive integer, got {v!r}")
         full[k] = v
-    return make_plan(info, world, parse_count(seq_len), heads, full, batch, schedule, model)
+    return make_plan(info, world, parse_count(seq_len), heads, full, batch, schedule, model, form=form)

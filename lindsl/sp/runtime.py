@@ -6,9 +6,10 @@
 Every rank gets its shard's outputs, and in backward its shard's gradients, equal to the single-device run on the
 whole sequence (up to fp32 re-association). Shards may have different lengths (at least one token each).
 
-Two executor forms; which one a spec runs follows from SP_INFO (lindsl.sp.payload.sp_form), and the plan
-(Plan.form, Plan.form_reason, `lindsl plan`) says which and why. Both compute the same quantities exactly (up to
-rounding); they differ in what runs before and after the exchanges.
+Two executor forms (lindsl.sp.payload.sp_form); the plan (Plan.form, Plan.form_reason, `lindsl plan`) says which
+runs and why. Both compute the same quantities exactly (up to rounding); they differ in what runs before and after
+the exchanges. Summary-first is the default for every spec (on 2 H200s it measured faster than LASP-2 where both
+apply); FORM = "lasp2" runs the LASP-2 form where it applies.
 
 LASP-2 form (every transition identity, scalar or key-vector, with or without a value-side gate, and outputs
 affine in the reads: linear attention, RetNet, Lightning, Mamba-2, GLA, HGRN-2, RWKV-6, SSE-GLA). Per rank r, with
@@ -36,8 +37,9 @@ G_t = sum_(s<=t) g_s from the shard start, and S_in the state carried in:
   The corrections run as Triton kernels (lindsl.sp.kernels) where the op runs its Triton engine (CUDA, or
   backend="triton" under TRITON_INTERPRET=1), else as PyTorch passes; both evaluate the same explicit formulas.
 
-Summary-first form (dense K x K transitions: delta rule, Gated DeltaNet, KDA, RWKV-7, MoM; or outputs not
-affine in the reads: linear_attn_normalized). The carried state reaches token t through the product of the
+Summary-first form (every spec; the only one for dense K x K transitions: delta rule, Gated DeltaNet, KDA,
+RWKV-7, MoM; or outputs not affine in the reads: linear_attn_normalized). For dense transitions the carried state
+reaches token t through the product of the
 shard's Householder/DPLR transitions up to t; applying it per token is the WY work the chunk engine does inside its
 state pass (about a forward pass), so there is no cheap correction and the pass runs before the exchange:
   forward  1. summary (no autograd): B_r = the state after the shard from zero, A_r = the shard's transition
@@ -97,8 +99,8 @@ LAST_PLAN: Plan | None = None
 # scan, so that "scan" is the exchange itself and "wait" the time spent waiting for the slowest rank). For
 # benchmarks; None (the default) adds no synchronization.
 TIMINGS: list | None = None
-# Set to "summary-first" to run that executor form for a spec whose derived form is LASP-2 (both compute the same
-# quantities; benchmarks compare their critical paths). None: the derived form (lindsl.sp.payload.sp_form).
+# Set to "lasp2" to run that executor form where it applies (lindsl.sp.payload.lasp2_applies; both forms compute the
+# same quantities, benchmarks compare their critical paths). None: the default form (lindsl.sp.payload.sp_form).
 FORM: str | None = None
 
 _MAGIC = 0x11D5_5EC0
