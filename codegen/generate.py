@@ -88,18 +88,18 @@ def generate_module(n: Normalized) -> str:
         M_code = f"sizes[{mem!r}]" if mem else "1"
         tensors = []
 
-        def add(name, expr, core, code=None):
+        def add(name, expr, core, code=None, vector=True):
+            """A canonical tensor; vector=False for log-gates and the fold's scale, which stay fp32."""
             code = code if code is not None else emit(expr)
             expr_mem = bool(expr.ty.mem) if expr is not None else False
             if mem and not expr_mem:
                 code = f"_mem({code}, {M_code}, {core})"
-            vector = not name.endswith(("gk", "gv", "fold"))  # log-gates and the fold's scale stay fp32
             tensors.append((name, code, core, vector))
 
         if c.key_gate is not None:
-            add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1)
+            add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False)
         if c.value_gate is not None:
-            add(p + "gv", c.value_gate, 1)
+            add(p + "gv", c.value_gate, 1, vector=False)
         for j, pr in enumerate(c.pairs):
             add(f"{p}b{j}", pr.b, 1)
             add(f"{p}a{j}", pr.a, 1)
@@ -114,7 +114,7 @@ def generate_module(n: Normalized) -> str:
             gid_of[gi] = (si, li)
         fold = delta_fold(c)
         if isinstance(fold, Expr):
-            add(p + "fold", fold, 0)
+            add(p + "fold", fold, 0, vector=False)
         stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
                                else (f"{names[0]}.unsqueeze(2)" if names else "None"))
         vector_state = st.ty.kind == "vec"
