@@ -145,7 +145,7 @@ def transition_elems(core: dict, K: int, V: int) -> int:
     return n + (V if core["right"] != "none" else 0)
 
 
-# the executor's two forms (lindsl.sp.runtime): which one a spec runs follows from its SP_INFO alone
+# the executor's two forms (lindsl.sp.runtime): summary-first by default, LASP-2 on request where it applies
 FORMS = ("lasp2", "summary-first")
 
 
@@ -183,8 +183,8 @@ def sp_form(info: dict, force: str | None = None) -> tuple[str, str]:
     from zero first, then the corrections after each exchange; on 2 H200s it measured slower where it applies
     (session 12: GLA at P=2, 32K tokens per rank, 1.03-1.09x against summary-first's 1.34x: the corrections'
     vector-Jacobian products and terminal gradients cost more than the state passes before the exchanges)."""
-    if force not in (None, "lasp2", "summary-first"):
-        raise ValueError(f"the executor form is 'lasp2' or 'summary-first', got {force!r}")
+    if force is not None and force not in FORMS:
+        raise ValueError(f"the executor form is one of {', '.join(FORMS)}, got {force!r}")
     applies, why = lasp2_applies(info)
     if force == "lasp2":
         if not applies:
