@@ -107,6 +107,33 @@ def test_scan_without_reads_keeps_chunk_states_in_registers(gk_kind, gv_kind, R,
         assert rel_err(x, y) < 1e-6
 
 
+@pytest.mark.parametrize("gk_kind,gv_kind", [("s", None), ("v", None)])
+def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypatch):
+    """The backward's split rescan: a scan's reads run from the chunk states and pseudo-values of an earlier scan
+    without reads (states=, with return_states) give the same bits as one scan with those reads, and launch no WY
+    system and no state pass (rank-one factors: a scalar gate in chunks of 64; per-dimension gates, whose state pass
+    runs in chunks of 16 and whose reads then run in chunks of 64 from every chunk state)."""
+    from lindsl.runtime import triton_engine
+    g = torch.Generator().manual_seed(21)
+    N, T, K, V = 2, 37, 5, 4
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = -torch.rand(N, T, generator=g) if gk_kind == "s" else -2 * torch.rand(N, T, K, generator=g)
+    gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
+    b, a, k, v, S0 = 0.3 * rnd(N, T, 1, K), 0.3 * rnd(N, T, 1, K), rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
+    reads = every_read(rnd, N, T, K, V)
+    whole, S1, u1, h1, C = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True)
+    _, S2, u2, h2, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, [], K=K, V=V, return_states=True)
+    launches = []
+    for name in ("_prep_kernel", "_prep_col_kernel", "_state_kernel"):
+        monkeypatch.setattr(triton_engine, name, CountedLaunches(getattr(triton_engine, name), launches))
+    split, S3, u3, h3, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True,
+                                            states=(h2, u2, S2))
+    assert not launches
+    assert h3 is h2 and u3 is u2 and S3 is S2
+    for x, y in zip(split + [S2, u2, h2], whole + [S1, u1, h1]):
+        assert torch.equal(x, y)
+
+
 @pytest.mark.parametrize("gk_kind,gv_kind,scaled", [(None, None, False), ("s", None, True), ("v", None, False),
                                                      ("s", "v", True)])
 def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
