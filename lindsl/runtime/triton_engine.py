@@ -1417,18 +1417,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
     # benchmarks/NOTES.md, v10). LINDSL_TUNE_WY_BF16=0 keeps them in fp32
     wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 1) else f32
-    if states is not None:
-        pass
-    elif R and GV:
+    if states is None and R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
-    elif R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
+    elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
         W, U0 = wy[1:]
-    elif R:
+    elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
