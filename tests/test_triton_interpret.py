@@ -484,6 +484,29 @@ def test_delta_fold_on_new_compositions(update, fold):
         assert xr[k].grad is None or rel_err(xt[k].grad, xr[k].grad) < 1e-6, k
 
 
+@pytest.mark.parametrize("update,scaled", [
+    ("(I - 2 * beta * c * kn kn^T) S + c * beta * kn v^T", True),
+    ("exp(g) * (I + 0.5 * beta * kn kn^T) S + beta * kn v^T", True),
+    ("(I - beta * kn kn^T) S + beta * q v^T", False),
+])
+def test_fold_takes_du_from_dv(update, scaled):
+    """With the fold (b = -s k') the adjoint plan reads dS^T k' once and takes du = -s dv from it (one read fewer);
+    without it both reads stay. The gradients of every input equal the naive recurrence's (the PyTorch engine in fp64,
+    the kernels under the interpreter in fp32), for an s with constants, a gate and a plus sign."""
+    from lindsl.check import compare
+    from lindsl.passes.adjoint import derive_adjoint
+    from lindsl.passes.normalize import normalize
+    src = FOLD_SPEC.format(name="fold_case", update=update)
+    plan = derive_adjoint(normalize(lindsl.parse_spec(src)).canon["S"], [])
+    reads = [r[0] for r in plan.adjoint_reads]
+    assert ("du0" not in reads and [r[0] for r in plan.scaled_reads] == ["du0"]) == scaled, reads
+    assert len(reads) == (3 if scaled else 4)
+    op = lindsl.load(src)
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):  # the kernels compute in fp32
+        for cmp in compare(op, B=1, T=40, H=2, chunk=16, backend=backend, dtype=dtype):
+            assert cmp.ok, (backend, cmp)
+
+
 @pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet"])
 def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
     """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;

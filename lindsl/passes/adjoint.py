@@ -9,6 +9,7 @@ Let dS_t be the total gradient reaching S_t. Then, by the chain rule through one
                           transition of token t+1 shifted onto position t;
   inputs               dk_i = dS_t v_i,  dv_i = dS_t^T k_i
   rank-one factors     db_j = dS_t u_j,  du_j = dS_t^T b_j,  da_j = S_{t-1} (e^{gv_t} * du_j)
+                       (a delta rule's fold, b_0 = -s k_0: du_0 = -s dv_0, one read fewer)
   reads                dx = S_t dO (after) or S_{t-1} dO (before)
   initial state        dS_0 = A_0^T dS_0' E_0 + (reads before token 0)
   log-gates            by the gauge S~_t = Gamma_t^{-1} S_t Delta_t^{-1} (Gamma, Delta the cumulative gates),
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .classify import delta_fold
 from .normalize import Canonical, Read
 
 
@@ -44,6 +46,8 @@ class AdjointPlan:
     reads: list[tuple[int, str]]  # (read index, timing)
     adjoint_inputs: list[tuple[str, str, bool]]  # (key vector, value grad, shifted to t-1)
     adjoint_reads: list[tuple[str, str, str, str]]  # (result, side, vector, equation)
+    # (result, read result it scales, equation): a read equal to another read times -s (the fold, b = -s k')
+    scaled_reads: list[tuple[str, str, str]]
     forward_reads: list[tuple[str, str, str, str, str]]  # (result, side, timing, vector, equation)
     key_gauge: list[GaugeTerm] = field(default_factory=list)
     value_gauge: list[GaugeTerm] = field(default_factory=list)
@@ -56,6 +60,8 @@ class AdjointPlan:
         lines = [f"dS_{{t-1}} = {A.replace('D_t', 'D_t')}^T dS_t E_t" +
                  "".join(f" + [{'x' + str(i)} dO{i}^T]" for i, _ in self.reads)]
         for res, side, vec, eq in self.adjoint_reads:
+            lines.append(eq)
+        for res, src, eq in self.scaled_reads:
             lines.append(eq)
         for res, side, timing, vec, eq in self.forward_reads:
             lines.append(eq)
@@ -77,16 +83,20 @@ class AdjointPlan:
 def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
     """The backward plan of one state's recurrence (reads: (local index, Read) of this state's reads)."""
     R, P = len(c.pairs), len(c.inputs)
-    plan = AdjointPlan(c.state.name, R, P, [(i, r.timing) for i, r in reads], [], [], [],
+    plan = AdjointPlan(c.state.name, R, P, [(i, r.timing) for i, r in reads], [], [], [], [],
                        key_gate=c.key_gate_kind, value_gate=c.value_gate is not None)
     for i, r in reads:
         plan.adjoint_inputs.append((f"x{i}", f"dO{i}", r.timing == "before"))
     for i in range(P):
         plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
         plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
+    folded = delta_fold(c) is not None
     for j in range(R):
         plan.adjoint_reads.append((f"db{j}", "v", f"u{j}", f"db{j}_t = dS_t u{j}_t"))
-        plan.adjoint_reads.append((f"du{j}", "k", f"b{j}", f"du{j}_t = dS_t^T b{j}_t"))
+        if folded:  # b0 = -s k0 and the same dS_t: dS_t^T b0_t = -s_t dS_t^T k0_t
+            plan.scaled_reads.append((f"du{j}", f"dv{j}", f"du{j}_t = dS_t^T b{j}_t = -s_t dv{j}_t (b{j} = -s k{j})"))
+        else:
+            plan.adjoint_reads.append((f"du{j}", "k", f"b{j}", f"du{j}_t = dS_t^T b{j}_t"))
     for i, r in reads:
         plan.forward_reads.append((f"dx{i}", "v", r.timing, f"dO{i}",
                                    f"dx{i}_t = S_{{{'t' if r.timing == 'after' else 't-1'}}} dO{i}_t"))
