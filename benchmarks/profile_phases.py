@@ -48,7 +48,7 @@ def profile(fn, who):
         for _ in range(ITERS):
             fn()
         torch.cuda.synchronize()
-    out = {}
+    out, raw = {}, {}
     for e in prof.key_averages():
         t = getattr(e, "self_device_time_total", None)
         t = e.self_cuda_time_total if t is None else t
@@ -57,7 +57,9 @@ def profile(fn, who):
         ph = out.setdefault(phase_of(e.key, who), [0.0, 0])
         ph[0] += t / 1e3 / ITERS
         ph[1] += e.count // ITERS
-    return dict(sorted(out.items(), key=lambda kv: -kv[1][0]))
+        raw[e.key] = [t / 1e3 / ITERS, e.count // ITERS]
+    return (dict(sorted(out.items(), key=lambda kv: -kv[1][0])),
+            dict(sorted(raw.items(), key=lambda kv: -kv[1][0])))
 
 
 def main():
@@ -70,6 +72,7 @@ def main():
                                                   "--peers made their first calls (or --deadline seconds passed)")
     p.add_argument("--peers", type=int, default=1)
     p.add_argument("--deadline", type=float, default=150)
+    p.add_argument("--detail", type=int, default=0, help="also print lindsl's N most expensive kernels by name")
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -95,7 +98,8 @@ def main():
             try:
                 with fla_table.gpu_lock(a.lock) if a.lock else contextlib.nullcontext():
                     f1, f2, _ = make(name, B, T, H, D)
-                    res[name][who] = dict(fwd=profile(f1, who), fb=profile(f2, who))
+                    (fwd, fwd_raw), (fb, fb_raw) = profile(f1, who), profile(f2, who)
+                    res[name][who] = dict(fwd=fwd, fb=fb, fwd_kernels=fwd_raw, fb_kernels=fb_raw)
                 del f1, f2
             except Exception as e:
                 res[name][who] = dict(error=repr(e))
@@ -111,6 +115,9 @@ def main():
                 tot = sum(v[0] for v in r[part].values())
                 items = "; ".join(f"{k} {v[0]:.3f} ms ({v[1]})" for k, v in list(r[part].items())[:7])
                 print(f"{name} {who} {part} {a.shape}: kernels {tot:.3f} ms = {items}", flush=True)
+                if a.detail and who == "lindsl":
+                    for k, v in list(r[part + "_kernels"].items())[:a.detail]:
+                        print(f"    {v[0]:7.3f} ms ({v[1]:2d}) {k[:150]}", flush=True)
 
 
 if __name__ == "__main__":
