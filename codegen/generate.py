@@ -150,6 +150,11 @@ def generate_module(n: Normalized) -> str:
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
+            gauge=_gradient_sums(plan, vec_code, grad_vec_code),
+            # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
+            adj_casts=[(r, {"dk": "k", "dv": "v", "db": "b"}[r[:2]]) for r, *_ in plan.adjoint_reads + plan.scaled_reads
+                       if r[:2] in ("dk", "dv", "db")],
+            fwd_casts=[(r, "a" if r.startswith("da") else f"xs[{r[2:]}]") for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
         ))
@@ -201,6 +206,35 @@ def _all_exprs(spec: Spec, n: Normalized):
         yield r.x
     for _, e in n.epilogue:
         yield e
+
+
+def _gauge_sum(terms, vec_code: dict, grad_code: dict) -> str | None:
+    """Python source of the sum of sign * vector * gradient over gauge terms (shifted ones through shift_next)."""
+    parts = []
+    for g in terms:
+        term = f"{vec_code[g.vec]} * {grad_code.get(g.grad, g.grad)}"
+        parts.append(("- " if g.sign < 0 else "+ ") + (f"shift_next({term})" if g.shift else term))
+    if not parts:
+        return None
+    text = " ".join(parts)
+    return "(" + (text[2:] if text.startswith("+ ") else text) + ")"
+
+
+def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
+    """The gate gradients' gauge sums split by when their operands exist in the backward: 'early' terms need only
+    the adjoint scan's reads (and the cotangents), 'late' ones the forward rescan's reads. The early part is summed
+    before the adjoint reads' gradients are cast to their inputs' dtype, in the same compiled region."""
+    late = {r[0] for r in plan.forward_reads}
+    red = ".sum(-1)" if plan.key_gate == "scalar" else ""
+    early_k = _gauge_sum([g for g in plan.key_gauge if g.grad not in late], vec_code, grad_code)
+    late_k = _gauge_sum([g for g in plan.key_gauge if g.grad in late], vec_code, grad_code)
+    if any(g.grad in late for g in plan.value_gauge):
+        raise AssertionError("a value-gate gauge term reads a forward rescan's result")
+    return dict(
+        key_early=early_k + red if early_k else None,
+        key_total=" + ".join(x for x in (late_k + red if late_k else None, "dG_early" if early_k else None) if x)
+        or "torch.zeros_like(gk)",
+        value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
 
 
 def _unpack(names: list[str]) -> str:

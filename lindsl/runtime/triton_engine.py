@@ -1457,9 +1457,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
     # sums K x V cancelling terms) at 3.7e-2, over the 2e-2 tolerance (session 6; again in session 11, call 5);
-    # fp32 otherwise: Gated DeltaNet's gate gradient was 5e-2 with them (benchmarks/NOTES.md, v6).
-    # LINDSL_TUNE_H_BF16 overrides
-    h_bf16 = not R and (GK != 1 or not return_states)
+    # fp32 otherwise: Gated DeltaNet's gate gradient was 5e-2 with them (benchmarks/NOTES.md, v6). With rank-one
+    # factors: bf16 in the forward (no gradient reads its states) and without gates (session 13, call 2,
+    # 4x8192x16x128, checks green: DeltaNet forward 2.07 -> 1.95 ms, forward+backward 9.93 -> 9.51; Gated DeltaNet
+    # forward 2.22 -> 2.10, but in its backward dg 5.3e-2). LINDSL_TUNE_H_BF16 overrides
+    h_bf16 = (not return_states or not (GK or GV)) if R else (GK != 1 or not return_states)
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
