@@ -436,6 +436,44 @@ def test_prologue_traces_whole_under_torch_compile(name):
     assert len(traced) == len(eager) and all(torch.equal(a, b) for a, b in zip(traced, eager))
 
 
+@pytest.mark.parametrize("name", ["gated_deltanet", "gla", "rwkv6"])
+def test_input_gradients_are_contiguous(name):
+    """The gradient autograd hands to each input (a hook sees it before .grad does) is contiguous in [B, T, H, ...],
+    not a view of the engine's [B*H, T, ...] layout: a caller that accumulates .grad over steps would add it
+    strided (a non-vectorized pass on the GPU). From the op, and from the prologue through torch.compile with
+    autograd (aot_eager, fullgraph), with the eager gradients' values."""
+    import torch._dynamo
+    op = load(name)
+    mod = op.module
+    args = random_inputs(op.spec, 2, 20, 3, default_sizes(op.spec, K=8, V=8, M=2), torch.float32)
+
+    def leaves_with_hooks():
+        leaves = {k: v.clone().requires_grad_(True) for k, v in args.items()}
+        seen = {}
+        for k, x in leaves.items():
+            x.register_hook(lambda g, k=k: seen.__setitem__(k, g.is_contiguous()))
+        return leaves, seen
+
+    leaves, seen = leaves_with_hooks()
+    out, _ = op(*[leaves[d.name] for d in op.spec.inputs], backend="torch")
+    out.backward(torch.randn_like(out))
+    assert seen and all(seen.values()), seen
+    sizes, B, T, H = mod.bind_dims(mod.DECLS, args)
+    grads = []
+    for fn in (mod._lindsl_prologue, torch.compile(mod._lindsl_prologue, fullgraph=True, backend="aot_eager")):
+        leaves, seen = leaves_with_hooks()
+        outs = [o for o in fn(leaves, sizes, mod._options(sizes, None), B, T, H, torch.float32, torch.device("cpu"),
+                              False, None, {}) if o.requires_grad]
+        gen = torch.Generator().manual_seed(3)
+        torch.autograd.backward(outs, [torch.randn(o.shape, generator=gen) for o in outs])
+        assert seen and all(seen.values()), seen
+        grads.append({k: v.grad for k, v in leaves.items() if v.grad is not None})
+    torch._dynamo.reset()
+    assert grads[0].keys() == grads[1].keys()
+    for k, g in grads[1].items():
+        assert torch.allclose(g, grads[0][k], rtol=1e-5, atol=1e-6), k
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_epilogue_traces_whole_under_torch_compile(name, monkeypatch):
     """The generated epilogue (the outputs from the reads and the lets) is one graph for torch.compile (fullgraph,
