@@ -107,6 +107,29 @@ def test_scan_without_reads_keeps_chunk_states_in_registers(gk_kind, gv_kind, R,
         assert rel_err(x, y) < 1e-6
 
 
+@pytest.mark.parametrize("gk_kind,gv_kind", [(None, None), ("s", None), ("v", "v")])
+def test_state_pass_split_over_keys(gk_kind, gv_kind, monkeypatch):
+    """Without rank-one factors the state pass may run one program per block of state rows (LINDSL_TUNE_STATE_BK):
+    two 16-row blocks at K = 32 give the chunk states, final state and reads of the fp64 PyTorch engine, and the
+    launch really has two key blocks."""
+    from lindsl.runtime import triton_engine
+    monkeypatch.setenv("LINDSL_TUNE_STATE_BK", "16")
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
+    launches = []
+    monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
+    N, T, K, V = 2, 150, 32, 8
+    gk, gv, k, v, S0, reads = gated_one_input(5, N, T, K, V, gk_kind, gv_kind)
+    outs, ST, _, h, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
+    assert [grid[2] for grid in launches] == [2]
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    ref, ST_ref, _, h_ref, _ = chunk_scan(d(gk), d(gv), None, None, d(k), d(v), S0.double(),
+                                          [(s_, t_, x.double()) for s_, t_, x in reads], chunk=C, K=K, V=V,
+                                          return_states=True)
+    for x, y in zip(outs + [ST, h], ref + [ST_ref, h_ref]):
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 1e-5
+
+
 @pytest.mark.parametrize("gk_kind,gv_kind", [("s", None), ("v", None)])
 def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypatch):
     """The backward's split rescan: a scan's reads run from the chunk states and pseudo-values of an earlier scan

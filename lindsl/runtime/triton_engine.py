@@ -414,10 +414,12 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
     taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
-    states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C)."""
+    states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
+    fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
+    BK-row block."""
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
-    kk = tl.arange(0, BK)
+    kk = tl.program_id(2) * BK + tl.arange(0, BK)
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
@@ -1531,12 +1533,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
+    # key blocks: without rank-one factors and fused reads each block of state rows is a pass of its own
+    BKs = BK if R or fused else min(BK, _p2(_knob("STATE_BK", BK)))
     if states is None:
-        _state_kernel[(N, _cdiv(V, BVs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
-                                         R=R, P=P, BL=BL, BLP=BLP, BK=BK, BV=BVs, GK=GK, GV=GV,
+                                         R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
                                          num_warps=_knob("STATE_WARPS", 4))

@@ -1,0 +1,118 @@
+"""Launch configurations of the state pass without rank-one factors (one GPU run, not a test): for each key gate
+(none, scalar, per-dimension) with the chunk-state dtypes the engine uses, and fla's benchmark shapes at D = 128, the CUDA kernel time of
+`_state_kernel` (torch.profiler, mean of 5 after a warm-up) under every (STATE_BK, STATE_BV, STATE_WARPS,
+STORE_H_STAGES) of a small grid, next to the engine's default. Prints one line per case with the default, the best
+configuration and its time, and writes every time to state_pass_sweep.json:
+
+    python3 benchmarks/state_pass_sweep.py --out $OUT
+"""
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
+
+SHAPES = [(4, 2048, 16, 128), (4, 4096, 64, 128), (1, 8192, 96, 128), (2, 16384, 16, 128)]
+# (key gate, chunk states in bf16): the scalar gate's backward keeps fp32 states, every other pass bf16 ones
+CASES = [("none", 1), ("scalar", 1), ("scalar", 0), ("vector", 1)]
+TILES = [(128, 16), (128, 32), (128, 64), (64, 16), (64, 32), (64, 64), (32, 32), (32, 64)]
+ITERS = 5
+
+
+def kernel_ms(fn, name="_state_kernel"):
+    fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        for _ in range(ITERS):
+            fn()
+        torch.cuda.synchronize()
+    total = 0.0
+    for e in prof.key_averages():
+        if e.key.startswith(name):
+            t = getattr(e, "self_device_time_total", None)
+            total += (e.self_cuda_time_total if t is None else t) / 1e3 / ITERS
+    return total
+
+
+def with_env(env, fn):
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: str(v) for k, v in env.items()})
+    try:
+        return fn()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default=os.environ.get("OUT", "."))
+    p.add_argument("--budget", type=float, default=400.0)
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    t0 = time.perf_counter()
+    dev = torch.device("cuda")
+    rows = []
+    configs = [dict(LINDSL_TUNE_STATE_BK=bk, LINDSL_TUNE_STATE_BV=bv, LINDSL_TUNE_STATE_WARPS=w,
+                    LINDSL_TUNE_STORE_H_STAGES=s)
+               for (bk, bv), w, s in itertools.product(TILES, (2, 4, 8), (2, 3)) if not (w == 2 and bk * bv > 4096)]
+    for (gate, h_bf16), shape in itertools.product(CASES, SHAPES):
+        if time.perf_counter() - t0 > a.budget:
+            print("time budget reached", flush=True)
+            break
+        B, T, H, D = shape
+        N = B * H
+        g = torch.Generator(device=dev).manual_seed(0)
+        k = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=torch.bfloat16)
+        v = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=torch.bfloat16)
+        gk = (None if gate == "none" else
+              -torch.rand(N, T, device=dev, generator=g) if gate == "scalar" else
+              -torch.rand(N, T, D, device=dev, generator=g))
+
+        def run():
+            return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision="bf16", return_states=True)
+
+        def states():
+            _, ST, _, h, _ = run()
+            return torch.cat([ST.float().flatten(), h.float().flatten()])
+
+        case = {"gate": gate, "h_bf16": h_bf16, "shape": shape, "times": {}, "errors": {}}
+        base = {"LINDSL_TUNE_H_BF16": h_bf16}
+        case["default"] = with_env(base, lambda: kernel_ms(run))
+        ref = with_env(base, states)
+        for cfg in configs:
+            label = "BK={LINDSL_TUNE_STATE_BK},BV={LINDSL_TUNE_STATE_BV},W={LINDSL_TUNE_STATE_WARPS},S={LINDSL_TUNE_STORE_H_STAGES}".format(**cfg)
+            try:
+                case["times"][label] = with_env({**base, **cfg}, lambda: kernel_ms(run))
+                # every configuration's chunk states and final state against the default's (a configuration that
+                # miscompiles shows here: benchmarks are no place to trust a launch that was never checked)
+                got = with_env({**base, **cfg}, states)
+                case["errors"][label] = float(((got - ref).norm() / ref.norm()).item())
+            except Exception as e:  # a configuration that does not fit is a result
+                case["times"][label] = repr(e)[:120]
+        ok = {k_: t for k_, t in case["times"].items() if isinstance(t, float) and case["errors"][k_] < 1e-3}
+        bad = sorted(k_ for k_, e in case["errors"].items() if not e < 1e-3)
+        if bad:
+            print(f"  WRONG ({gate}, {shape}): " + "; ".join(f"{b} {case['errors'][b]:.2e}" for b in bad), flush=True)
+        best = min(ok, key=ok.get)
+        top = sorted(ok, key=ok.get)[:4]
+        print(f"{gate:6s} h_bf16={h_bf16} {'x'.join(map(str, shape)):16s} default {case['default']:.3f} ms | best "
+              f"{ok[best]:.3f} ({best}) | next " + "; ".join(f"{t} {ok[t]:.3f}" for t in top[1:]), flush=True)
+        rows.append(case)
+        del k, v, gk
+        torch.cuda.empty_cache()
+    with open(os.path.join(a.out, "state_pass_sweep.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
