@@ -21,17 +21,30 @@ from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
 SHAPES = [(4, 2048, 16, 128), (4, 4096, 64, 128), (1, 8192, 96, 128), (2, 16384, 16, 128)]
 # (key gate, chunk states in bf16): the scalar gate's backward keeps fp32 states, every other pass bf16 ones
 CASES = [("none", 1), ("scalar", 1), ("scalar", 0), ("vector", 1)]
+# --rank-one: the delta rule's state pass (b = -beta k, a = k, the fold), ungated and with a scalar gate, as the
+# forward runs it (bf16 products) and as the backward's rescan does (exact pseudo-values: tf32 with a gate)
+R1_CASES = [("none", "fwd"), ("none", "bwd"), ("scalar", "fwd"), ("scalar", "bwd")]
+R1_CONFIGS = [dict(LINDSL_TUNE_STATE_BV=bv, LINDSL_TUNE_STATE_WARPS=w, LINDSL_TUNE_STORE_H_STAGES=st)
+              for bv in (16, 32, 64) for w in (4, 8) for st in (1, 2, 3)]
 TILES = [(128, 16), (128, 32), (128, 64), (64, 16), (64, 32), (64, 64), (32, 32), (32, 64)]
 ITERS = 5
 
 
+def sync():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def kernel_ms(fn, name="_state_kernel"):
     fn()
-    torch.cuda.synchronize()
+    sync()
+    if not torch.cuda.is_available():  # --smoke: the launches run, nothing is timed
+        fn()
+        return 0.0
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
         for _ in range(ITERS):
             fn()
-        torch.cuda.synchronize()
+        sync()
     total = 0.0
     for e in prof.key_averages():
         if e.key.startswith(name):
@@ -57,15 +70,21 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     p.add_argument("--budget", type=float, default=400.0)
+    p.add_argument("--rank-one", action="store_true", help="the delta rule's state pass instead")
+    p.add_argument("--smoke", action="store_true", help="CPU interpreter, one tiny shape, two configurations")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter()
-    dev = torch.device("cuda")
+    dev = torch.device("cpu" if a.smoke else "cuda")
+    shapes = [(1, 80, 2, 32)] if a.smoke else SHAPES
     rows = []
     configs = [dict(LINDSL_TUNE_STATE_BK=bk, LINDSL_TUNE_STATE_BV=bv, LINDSL_TUNE_STATE_WARPS=w,
                     LINDSL_TUNE_STORE_H_STAGES=s)
                for (bk, bv), w, s in itertools.product(TILES, (2, 4, 8), (2, 3)) if not (w == 2 and bk * bv > 4096)]
-    for (gate, h_bf16), shape in itertools.product(CASES, SHAPES):
+    if a.rank_one:
+        configs = R1_CONFIGS
+    configs = configs[:2] if a.smoke else configs
+    for (gate, h_bf16), shape in itertools.product(R1_CASES if a.rank_one else CASES, shapes):
         if time.perf_counter() - t0 > a.budget:
             print("time budget reached", flush=True)
             break
@@ -78,19 +97,29 @@ def main():
               -torch.rand(N, T, device=dev, generator=g) if gate == "scalar" else
               -torch.rand(N, T, D, device=dev, generator=g))
 
-        def run():
-            return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision="bf16", return_states=True)
+        if a.rank_one:
+            k = torch.nn.functional.normalize(k.float(), dim=-1).to(torch.bfloat16)
+            beta = torch.rand(N, T, device=dev, generator=g)
+            b = (-beta[:, :, None, None] * k.float()).to(torch.bfloat16)
+
+            def run():
+                return chunk_scan_triton(gk, None, b, k, k, v, None, [], precision="bf16", return_states=True,
+                                         fold=beta, exact_u=h_bf16 == "bwd", K=D, V=D)
+        else:
+            def run():
+                return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision="bf16", return_states=True,
+                                         K=D, V=D)
 
         def states():
             _, ST, _, h, _ = run()
             return torch.cat([ST.float().flatten(), h.float().flatten()])
 
         case = {"gate": gate, "h_bf16": h_bf16, "shape": shape, "times": {}, "errors": {}}
-        base = {"LINDSL_TUNE_H_BF16": h_bf16}
+        base = ({"LINDSL_TUNE_H_BF16": 1} if h_bf16 == "fwd" else {}) if a.rank_one else {"LINDSL_TUNE_H_BF16": h_bf16}
         case["default"] = with_env(base, lambda: kernel_ms(run))
         ref = with_env(base, states)
         for cfg in configs:
-            label = "BK={LINDSL_TUNE_STATE_BK},BV={LINDSL_TUNE_STATE_BV},W={LINDSL_TUNE_STATE_WARPS},S={LINDSL_TUNE_STORE_H_STAGES}".format(**cfg)
+            label = ",".join(f"{k_[len('LINDSL_TUNE_'):]}={v_}" for k_, v_ in cfg.items())
             try:
                 case["times"][label] = with_env({**base, **cfg}, lambda: kernel_ms(run))
                 # every configuration's chunk states and final state against the default's (a configuration that
@@ -105,12 +134,13 @@ def main():
             print(f"  WRONG ({gate}, {shape}): " + "; ".join(f"{b} {case['errors'][b]:.2e}" for b in bad), flush=True)
         best = min(ok, key=ok.get)
         top = sorted(ok, key=ok.get)[:4]
-        print(f"{gate:6s} h_bf16={h_bf16} {'x'.join(map(str, shape)):16s} default {case['default']:.3f} ms | best "
+        print(f"{gate:6s} {'mode' if a.rank_one else 'h_bf16'}={h_bf16} {'x'.join(map(str, shape)):16s} default {case['default']:.3f} ms | best "
               f"{ok[best]:.3f} ({best}) | next " + "; ".join(f"{t} {ok[t]:.3f}" for t in top[1:]), flush=True)
         rows.append(case)
         del k, v, gk
-        torch.cuda.empty_cache()
-    with open(os.path.join(a.out, "state_pass_sweep.json"), "w") as f:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    with open(os.path.join(a.out, "state_pass_sweep" + ("_r1" if a.rank_one else "") + ".json"), "w") as f:
         json.dump(rows, f, indent=1)
 
 

@@ -6,8 +6,9 @@
 set -u
 H16='4,2048,16,128;2,16384,16,128'
 SHAPE_GROUPS=("h16:$H16" "h64:4,4096,64,128" "h96:1,8192,96,128" "d64:8,1024,8,64")
-GPU0=("sgla:retnet,mamba2" "gla:gla,hgrn2" "dn:deltanet" "rwkv6:rwkv6")
-GPU1=("gdn:gated_deltanet" "kda:kda" "rwkv7:rwkv7")
+# TABLE_GPU0 / TABLE_GPU1 (space-separated tag:specs) override the split, e.g. TABLE_GPU1="" on one GPU
+read -r -a GPU0 <<< "${TABLE_GPU0-sgla:retnet,mamba2 gla:gla,hgrn2 dn:deltanet rwkv6:rwkv6}"
+read -r -a GPU1 <<< "${TABLE_GPU1-gdn:gated_deltanet kda:kda rwkv7:rwkv7}"
 DEADLINE=${DEADLINE:-380}
 JOB_TIMEOUT=${JOB_TIMEOUT:-540}
 export TORCHINDUCTOR_COMPILE_THREADS=1
@@ -37,6 +38,7 @@ for fam in "${GPU1[@]}"; do for grp in "${SHAPE_GROUPS[@]}"; do
 done; done
 [ "${WITH_D256:-1}" = 1 ] && launch 1 $peers d256 --specs retnet,linear_attn,gla,deltanet --no-fla --check-shape 1,2048,4,256 --shapes 2,8192,16,256
 for p in "${pids[@]}"; do wait "$p"; done
-for g in 0 1; do echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier|^check|PASS|FAIL" "$OUT"/g$g/*.log | head -60; done
-for g in 0 1; do grep -h -E "x[0-9]+x[0-9]+x[0-9]+ +lindsl" "$OUT"/g$g/*.log; done
+for g in 0 1; do [ -d "$OUT/g$g" ] || continue; echo "== GPU $g"; grep -h -E "done|ERROR|exit|Timeout|barrier|^check|PASS|FAIL" "$OUT"/g$g/*.log | head -60; done
+for g in 0 1; do [ -d "$OUT/g$g" ] && grep -h -E "x[0-9]+x[0-9]+x[0-9]+ +lindsl" "$OUT"/g$g/*.log; done
 (cd "$OUT" && tar czf all.tar.gz g* && rm -rf g*)
+true
