@@ -1504,20 +1504,27 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    # value blocks of 16 with a scalar key gate and no rank-one factors when the wider blocks would leave SMs idle
-    # (session 10's table, 16 everywhere against session 9's: RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with
-    # 128 programs, 1.03 -> 0.94 at 2x16384x16x128 with 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value
-    # block of the fused pass repeats the chunk's pair products; the storing passes, which do not, gained up to 256
-    # programs, forward+backward 3.53 -> 3.31 ms at 4x2048x16x128). Not at K = 256, where the repeated products
-    # are twice as long (2x8192x16x256 with 128 programs: forward 1.27 -> 1.70 ms, forward+backward 8.86 -> 10.01),
-    # nor for specs without a gate (slower with 16 in call 2). The other way, blocks of 64 in the storing passes
-    # too when they give at least two programs per SM (session 11, call 2, RetNet and Mamba-2 at 4x4096x64x128 with
-    # 512: forward+backward 9.78 -> 9.49 and 12.87 -> 12.51 ms; with 192 at 1x8192x96x128 32 and 64 were equal)
+    # the fused pass: value blocks of 16 with a scalar key gate when the wider blocks would leave SMs idle (session
+    # 10's table: RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with 128 programs, 1.03 -> 0.94 at 2x16384x16x128
+    # with 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value block repeats the chunk's pair products). Not
+    # at K = 256, where the repeated products are twice as long (2x8192x16x256 with 128 programs: forward 1.27 ->
+    # 1.70 ms, forward+backward 8.86 -> 10.01), nor for specs without a gate (slower with 16 in call 2)
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
-    if occupancy_rules and N * _cdiv(V, BVs) < sms * (1 if fused else 2):
+    if occupancy_rules and fused and N * _cdiv(V, BVs) < sms:
         BVs = 16
-    elif occupancy_rules and not fused and N * _cdiv(V, 64) >= 2 * sms:
+    # the storing pass without rank-one factors: the state's rows are independent, so it runs in 64 x 64 blocks of
+    # the state, keys split too (fla's chunk_fwd_h tiles), whole key rows instead for scalar or no key gates once
+    # those still give three programs per SM; three pipeline stages up to two programs per SM, two beyond (session
+    # 14, call 1, benchmarks/state_pass_sweep.py at fla's four D = 128 shapes, every configuration checked against
+    # the default's states: 1.02x the best of 46 configurations in total against 1.45x for session 13's value blocks
+    # of 16-64 over whole key rows; 2x16384x16x128 with bf16 states 0.32 -> 0.20 ms, per-dimension gates 0.65 -> 0.36;
+    # K = 64 and 256 not measured)
+    store_split = not R and not fused
+    BKs = BK
+    if store_split:
         BVs = min(BV, 64)
+        BKs = BK if GK != 2 and N * _cdiv(V, BVs) * _cdiv(K, 128) >= 3 * sms else min(BK, 64)
+        BKs = min(BK, _p2(_knob("STATE_BK", BKs)))
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
@@ -1528,13 +1535,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
         r1_stages = 3 if C <= 16 and wy_dtype != f32 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
-        stages = _knob("STORE_H_STAGES", 2 if not R else r1_stages)
+        split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
+        stages = _knob("STORE_H_STAGES", split_stages if not R else r1_stages)
     # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
-    # key blocks: without rank-one factors and fused reads each block of state rows is a pass of its own
-    BKs = BK if R or fused else min(BK, _p2(_knob("STATE_BK", BK)))
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
