@@ -1525,6 +1525,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         BVs = min(BV, 64)
         BKs = BK if GK != 2 and N * _cdiv(V, BVs) * _cdiv(K, 128) >= 3 * sms else min(BK, 64)
         BKs = min(BK, _p2(_knob("STATE_BK", BKs)))
+    # the storing pass with rank-one factors in chunks of 64 at K = 128 (value blocks only: the factors mix the
+    # rows): the widest value block that still gives 192 programs, 64 down to 16 (session 14, call 2,
+    # state_pass_sweep.py --rank-one, the delta rule ungated and with a scalar gate, forward and rescan, each
+    # configuration checked: the best of 18 or within 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x
+    # the best in total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 ->
+    # 1.21, 1x8192x96x128 0.77 -> 0.55)
+    r1_wide = bool(R and not GV and not fused and C > 16 and _p2(K) == 128)
+    if r1_wide:
+        BVs = min(BV, next(bv for bv in (64, 32, 16) if bv == 16 or N * _cdiv(V, bv) >= 192))
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
     # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
     # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
@@ -1535,6 +1544,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
     else:
         r1_stages = 3 if C <= 16 and wy_dtype != f32 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
+        if r1_wide:  # (the same sweep: bf16 products three stages in value blocks of 16; tf32 one in blocks of 64)
+            r1_stages = (3 if BVs == 16 else 2) if state_prec.startswith("bf16") else (1 if BVs == 64 else 2)
         split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
         stages = _knob("STORE_H_STAGES", split_stages if not R else r1_stages)
     # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
