@@ -72,6 +72,9 @@ def main():
     p.add_argument("--budget", type=float, default=400.0)
     p.add_argument("--rank-one", action="store_true", help="the delta rule's state pass instead")
     p.add_argument("--smoke", action="store_true", help="CPU interpreter, one tiny shape, two configurations")
+    p.add_argument("--precision", default="bf16",
+                   help="the state pass's products: bf16 (the forward), tf32 (the backward's passes), tf32x3")
+    p.add_argument("--cases", default="", help="only these (gate:h_bf16,...), e.g. scalar:0,vector:1")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter()
@@ -84,15 +87,19 @@ def main():
     if a.rank_one:
         configs = R1_CONFIGS
     configs = configs[:2] if a.smoke else configs
-    for (gate, h_bf16), shape in itertools.product(R1_CASES if a.rank_one else CASES, shapes):
+    cases = R1_CASES if a.rank_one else CASES
+    if a.cases:
+        cases = [(g_, int(h_) if h_.isdigit() else h_) for g_, h_ in (c.split(":") for c in a.cases.split(","))]
+    for (gate, h_bf16), shape in itertools.product(cases, shapes):
         if time.perf_counter() - t0 > a.budget:
             print("time budget reached", flush=True)
             break
         B, T, H, D = shape
         N = B * H
         g = torch.Generator(device=dev).manual_seed(0)
-        k = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=torch.bfloat16)
-        v = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=torch.bfloat16)
+        dt = torch.float32 if a.precision == "tf32x3" else torch.bfloat16  # tf32x3: the engine's mode for fp32 inputs
+        k = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=dt)
+        v = torch.randn(N, T, 1, D, device=dev, generator=g, dtype=dt)
         gk = (None if gate == "none" else
               -torch.rand(N, T, device=dev, generator=g) if gate == "scalar" else
               -torch.rand(N, T, D, device=dev, generator=g))
@@ -107,14 +114,14 @@ def main():
                                          fold=beta, exact_u=h_bf16 == "bwd", K=D, V=D)
         else:
             def run():
-                return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision="bf16", return_states=True,
+                return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision=a.precision, return_states=True,
                                          K=D, V=D)
 
         def states():
             _, ST, _, h, _ = run()
             return torch.cat([ST.float().flatten(), h.float().flatten()])
 
-        case = {"gate": gate, "h_bf16": h_bf16, "shape": shape, "times": {}, "errors": {}}
+        case = {"gate": gate, "h_bf16": h_bf16, "shape": shape, "precision": a.precision, "times": {}, "errors": {}}
         base = ({"LINDSL_TUNE_H_BF16": 1} if h_bf16 == "fwd" else {}) if a.rank_one else {"LINDSL_TUNE_H_BF16": h_bf16}
         case["default"] = with_env(base, lambda: kernel_ms(run))
         ref = with_env(base, states)
@@ -140,7 +147,8 @@ def main():
         del k, v, gk
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    with open(os.path.join(a.out, "state_pass_sweep" + ("_r1" if a.rank_one else "") + ".json"), "w") as f:
+    name = "state_pass_sweep" + ("_r1" if a.rank_one else "") + ("" if a.precision == "bf16" else "_" + a.precision)
+    with open(os.path.join(a.out, name + ".json"), "w") as f:
         json.dump(rows, f, indent=1)
 
 
