@@ -1512,18 +1512,31 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
     if occupancy_rules and fused and N * _cdiv(V, BVs) < sms:
         BVs = 16
-    # the storing pass without rank-one factors: the state's rows are independent, so it runs in 64 x 64 blocks of
-    # the state, keys split too (fla's chunk_fwd_h tiles), whole key rows instead for scalar or no key gates once
-    # those still give three programs per SM; three pipeline stages up to two programs per SM, two beyond (session
-    # 14, call 1, benchmarks/state_pass_sweep.py at fla's four D = 128 shapes, every configuration checked against
-    # the default's states: 1.02x the best of 46 configurations in total against 1.45x for session 13's value blocks
-    # of 16-64 over whole key rows; 2x16384x16x128 with bf16 states 0.32 -> 0.20 ms, per-dimension gates 0.65 -> 0.36;
-    # K = 64 and 256 not measured)
+    # the storing pass without rank-one factors: the state's rows are independent, so it runs in blocks of 64 value
+    # columns by 64 or 32 key rows (fla's chunk_fwd_h tiles), by product precision (session 14, calls 1 and 4,
+    # benchmarks/state_pass_sweep.py, 46 configurations each checked against the default's states at fla's four
+    # D = 128 shapes, times summed over gates and shapes against the sum of each case's best):
+    # - bf16 (the forward): 64 key rows, or whole rows for scalar or no key gates once those still give three
+    #   programs per SM; four warps, three stages up to two programs per SM, two beyond: 1.02x the best (session
+    #   13's value blocks of 16-64 over whole key rows: 1.45x; 2x16384x16x128 0.32 -> 0.20 ms, per-dimension gates
+    #   0.65 -> 0.37);
+    # - tf32 (the backward's passes for bf16 inputs): 64 key rows, two warps, two stages: 1.06x (session 13's: 1.55x;
+    #   1x8192x96x128 with a scalar gate 0.67 -> 0.42 ms, per-dimension 0.94 -> 0.50);
+    # - tf32x3 (fp32 inputs): 32 key rows, four warps, three stages: 1.09x (session 13's: 1.36x).
+    # K = 64 and 256 not measured
     store_split = not R and not fused
-    BKs = BK
+    BKs, state_warps = BK, 4
+    split_stages = 2
     if store_split:
         BVs = min(BV, 64)
-        BKs = BK if GK != 2 and N * _cdiv(V, BVs) * _cdiv(K, 128) >= 3 * sms else min(BK, 64)
+        if state_prec == "tf32":
+            BKs, state_warps = min(BK, 64), 2
+        elif state_prec == ACCURATE:
+            BKs, split_stages = min(BK, 32), 3
+        else:
+            whole = GK != 2 and N * _cdiv(V, BVs) * _cdiv(K, 128) >= 3 * sms
+            BKs = BK if whole else min(BK, 64)
+            split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
         BKs = min(BK, _p2(_knob("STATE_BK", BKs)))
     # the storing pass with rank-one factors in chunks of 64 at K = 128 (value blocks only: the factors mix the
     # rows): the widest value block that still gives 192 programs, 64 down to 16 (session 14, call 2,
@@ -1546,7 +1559,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         r1_stages = 3 if C <= 16 and wy_dtype != f32 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
         if r1_wide:  # (the same sweep: bf16 products three stages in value blocks of 16; tf32 one in blocks of 64)
             r1_stages = (3 if BVs == 16 else 2) if state_prec.startswith("bf16") else (1 if BVs == 64 else 2)
-        split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
         stages = _knob("STORE_H_STAGES", split_stages if not R else r1_stages)
     # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
@@ -1560,7 +1572,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
-                                         num_warps=_knob("STATE_WARPS", 4))
+                                         num_warps=_knob("STATE_WARPS", state_warps))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
