@@ -16,7 +16,9 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
+from variant_sweep import with_env as _with_tune  # noqa: E402
 
 SHAPES = [(4, 2048, 16, 128), (4, 4096, 64, 128), (1, 8192, 96, 128), (2, 16384, 16, 128)]
 # (key gate, chunk states in bf16): the scalar gate's backward keeps fp32 states, every other pass bf16 ones
@@ -24,7 +26,7 @@ CASES = [("none", 1), ("scalar", 1), ("scalar", 0), ("vector", 1)]
 # --rank-one: the delta rule's state pass (b = -beta k, a = k, the fold), ungated and with a scalar gate, as the
 # forward runs it (bf16 products) and as the backward's rescan does (exact pseudo-values: tf32 with a gate)
 R1_CASES = [("none", "fwd"), ("none", "bwd"), ("scalar", "fwd"), ("scalar", "bwd")]
-R1_CONFIGS = [dict(LINDSL_TUNE_STATE_BV=bv, LINDSL_TUNE_STATE_WARPS=w, LINDSL_TUNE_STORE_H_STAGES=st)
+R1_CONFIGS = [dict(STATE_BV=bv, STATE_WARPS=w, STORE_H_STAGES=st)
               for bv in (16, 32, 64) for w in (4, 8) for st in (1, 2, 3)]
 TILES = [(128, 16), (128, 32), (128, 64), (64, 16), (64, 32), (64, 64), (32, 32), (32, 64)]
 ITERS = 5
@@ -54,16 +56,8 @@ def kernel_ms(fn, name="_state_kernel"):
 
 
 def with_env(env, fn):
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: str(v) for k, v in env.items()})
-    try:
-        return fn()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """fn() with LINDSL_TUNE_<key> = value for each (key, value) of env."""
+    return _with_tune({k: str(v) for k, v in env.items()}, fn)
 
 
 def main():
@@ -81,8 +75,8 @@ def main():
     dev = torch.device("cpu" if a.smoke else "cuda")
     shapes = [(1, 80, 2, 32)] if a.smoke else SHAPES
     rows = []
-    configs = [dict(LINDSL_TUNE_STATE_BK=bk, LINDSL_TUNE_STATE_BV=bv, LINDSL_TUNE_STATE_WARPS=w,
-                    LINDSL_TUNE_STORE_H_STAGES=s)
+    configs = [dict(STATE_BK=bk, STATE_BV=bv, STATE_WARPS=w,
+                    STORE_H_STAGES=s)
                for (bk, bv), w, s in itertools.product(TILES, (2, 4, 8), (2, 3)) if not (w == 2 and bk * bv > 4096)]
     if a.rank_one:
         configs = R1_CONFIGS
@@ -122,11 +116,11 @@ def main():
             return torch.cat([ST.float().flatten(), h.float().flatten()])
 
         case = {"gate": gate, "h_bf16": h_bf16, "shape": shape, "precision": a.precision, "times": {}, "errors": {}}
-        base = ({"LINDSL_TUNE_H_BF16": 1} if h_bf16 == "fwd" else {}) if a.rank_one else {"LINDSL_TUNE_H_BF16": h_bf16}
+        base = ({"H_BF16": 1} if h_bf16 == "fwd" else {}) if a.rank_one else {"H_BF16": h_bf16}
         case["default"] = with_env(base, lambda: kernel_ms(run))
         ref = with_env(base, states)
         for cfg in configs:
-            label = ",".join(f"{k_[len('LINDSL_TUNE_'):]}={v_}" for k_, v_ in cfg.items())
+            label = ",".join(f"{k_}={v_}" for k_, v_ in cfg.items())
             try:
                 case["times"][label] = with_env({**base, **cfg}, lambda: kernel_ms(run))
                 # every configuration's chunk states and final state against the default's (a configuration that
