@@ -1538,13 +1538,19 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             BKs = BK if whole else min(BK, 64)
             split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
         BKs = min(BK, _p2(_knob("STATE_BK", BKs)))
-    # the storing pass with rank-one factors in chunks of 64 at K = 128 (value blocks only: the factors mix the
-    # rows): the widest value block that still gives 192 programs, 64 down to 16 (session 14, call 2,
-    # state_pass_sweep.py --rank-one, the delta rule ungated and with a scalar gate, forward and rescan, each
-    # configuration checked: the best of 18 or within 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x
-    # the best in total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 ->
-    # 1.21, 1x8192x96x128 0.77 -> 0.55)
-    r1_wide = bool(R and not GV and not fused and C > 16 and _p2(K) == 128)
+    # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
+    # LINDSL_TUNE_FOLD=0 turns it off for a comparison
+    FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
+    fold_s = c32(fold) if FOLD == 2 else dummy
+    # the folded storing pass (the delta rule's forward and rescan) in chunks of 64 at K = 128, value blocks only
+    # (the factors mix the rows): the widest value block that still gives 192 programs, 64 down to 16 (session 14,
+    # call 2, state_pass_sweep.py --rank-one, ungated and with a scalar gate, forward and rescan, each configuration
+    # checked: the best of 18 or within 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x the best in
+    # total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 -> 1.21,
+    # 1x8192x96x128 0.77 -> 0.55). Not the adjoint's unfolded pass: with this rule DeltaNet's backward at
+    # 2x16384x16x128 spent 0.38 ms more in its two state passes (call 5), although its folded rescan alone is
+    # 0.10 ms faster with it (call 2); the unfolded pass keeps session 13's blocks
+    r1_wide = bool(R and FOLD and not GV and not fused and C > 16 and _p2(K) == 128)
     if r1_wide:
         BVs = min(BV, next(bv for bv in (64, 32, 16) if bv == 16 or N * _cdiv(V, bv) >= 192))
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
@@ -1560,10 +1566,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if r1_wide:  # (the same sweep: bf16 products three stages in value blocks of 16; tf32 one in blocks of 64)
             r1_stages = (3 if BVs == 16 else 2) if state_prec.startswith("bf16") else (1 if BVs == 64 else 2)
         stages = _knob("STORE_H_STAGES", split_stages if not R else r1_stages)
-    # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
-    # LINDSL_TUNE_FOLD=0 turns it off for a comparison
-    FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
-    fold_s = c32(fold) if FOLD == 2 else dummy
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
