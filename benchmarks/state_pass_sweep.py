@@ -60,20 +60,29 @@ def with_env(env, fn):
     return _with_tune({k: str(v) for k, v in env.items()}, fn)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def sweep_parser(doc):
+    """The arguments every sweep takes: --out, --budget (seconds after which no new case starts), --smoke."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     p.add_argument("--budget", type=float, default=400.0)
-    p.add_argument("--rank-one", action="store_true", help="the delta rule's state pass instead")
     p.add_argument("--smoke", action="store_true", help="CPU interpreter, one tiny shape, two configurations")
+    return p
+
+
+def sweep_setup(a):
+    """(start time, device, shapes) of a parsed sweep; creates --out."""
+    os.makedirs(a.out, exist_ok=True)
+    return time.perf_counter(), torch.device("cpu" if a.smoke else "cuda"), [(1, 80, 2, 32)] if a.smoke else SHAPES
+
+
+def main():
+    p = sweep_parser(__doc__)
+    p.add_argument("--rank-one", action="store_true", help="the delta rule's state pass instead")
     p.add_argument("--precision", default="bf16",
                    help="the state pass's products: bf16 (the forward), tf32 (the backward's passes), tf32x3")
     p.add_argument("--cases", default="", help="only these (gate:h_bf16,...), e.g. scalar:0,vector:1")
     a = p.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    t0 = time.perf_counter()
-    dev = torch.device("cpu" if a.smoke else "cuda")
-    shapes = [(1, 80, 2, 32)] if a.smoke else SHAPES
+    t0, dev, shapes = sweep_setup(a)
     rows = []
     configs = [dict(STATE_BK=bk, STATE_BV=bv, STATE_WARPS=w,
                     STORE_H_STAGES=s)

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200-x2, about 5 minutes), for what session 10 wrote after its
-# last call:
-#   - LINDSL_TUNE_ADJ_REVERSE=1 (opt-in): the backward's adjoint scan reads the forward's tensors from the far end
-#     (chunk_scan_triton's reverse) instead of flipped copies, for specs without rank-one factors. Predicted from
-#     session 9's glue analysis: GLA about -0.6 ms of 10.4 forward+backward at 4x8192x16x128. Checked A/B here.
-#   - the value blocks of 16 for scalar-key-gate state passes narrowed to idle-SM shapes and K <= 128, and the
-#     backward dropping the adjoint's inputs and (without gates) its chunk states before the rescan: unmeasured.
-#     RetNet and Mamba-2 at the shapes where the rule changed, and DeltaNet's peak memory (7374 MB at 2x16384).
-# Then run table_call.sh as the second call if ADJ_REVERSE wins (with LINDSL_TUNE_ADJ_REVERSE=1 made the default).
+# The first device call of the next session (nvidia-h200, one GPU, about 8 minutes), for what session 14 left:
+#   1. benchmarks/read_sweep.py: the read kernels (every family's largest phase) under a grid of launch knobs, each
+#      configuration checked against the default's output; pick rules from it as session 14 did for the state pass;
+#   2. DeltaNet and Gated DeltaNet after be10cee (the rank-one value-block rule only on the folded pass, not the
+#      adjoint's unfolded one): checked at gate x1 and x10 and timed at 2x16384x16x128, and DeltaNet's kernels by name
+#      (its backward's two state passes were 1.77 ms with the rule on both passes, 1.40 in session 13).
 set -u
-JOB_TIMEOUT=${PHASE_A:-300} TAIL_LINES=40 bash benchmarks/run_parallel.sh \
-  "python3 benchmarks/variant_sweep.py --out \$OUT/rev --specs gla,rwkv6,retnet,mamba2 --variants 'ADJ_REVERSE=1' --budget 240" \
-  "python3 benchmarks/variant_sweep.py --out \$OUT/big --specs retnet,mamba2 --bench-shape 4,4096,64,128 --variants 'STATE_BV=64' --budget 120 && python3 benchmarks/variant_sweep.py --out \$OUT/mem --specs deltanet --bench-shape 2,16384,16,128 --variants '' --budget 60"
+timeout 330 python3 benchmarks/read_sweep.py --out "$OUT" --budget 280 2>&1 | grep -v -i warn | tail -32
+timeout 150 python3 benchmarks/variant_sweep.py --specs deltanet,gated_deltanet --bench-shape 2,16384,16,128 \
+  --budget 110 --out "$OUT/v" 2>&1 | grep -A4 "^variant sweep"
+timeout 100 python3 benchmarks/profile_phases.py --specs deltanet --shape 2,16384,16,128 --detail 8 --out "$OUT/prof" \
+  2>&1 | grep -v -i warn | tail -14
