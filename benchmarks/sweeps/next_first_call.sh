@@ -2,7 +2,7 @@
 # The first device call of the next session (nvidia-h200, one GPU, about 8 minutes), for what session 14 left:
 #   1. benchmarks/read_sweep.py: the read kernels (every family's largest phase) under a grid of launch knobs, each
 #      configuration checked against the default's output; pick rules from it as session 14 did for the state pass;
-#   2. DeltaNet and Gated DeltaNet after be10cee (the rank-one value-block rule only on the folded pass, not the
+#   2. DeltaNet and Gated DeltaNet after 82610e6 (the rank-one value-block rule only on the folded pass, not the
 #      adjoint's unfolded one): checked at gate x1 and x10 and timed at 2x16384x16x128, and DeltaNet's kernels by name
 #      (its backward's two state passes were 1.77 ms with the rule on both passes, 1.40 in session 13).
 set -u
