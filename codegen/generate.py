@@ -152,9 +152,9 @@ def generate_module(n: Normalized) -> str:
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
-            adj_casts=[(r, {"dk": "k", "dv": "v", "db": "b"}[r[:2]]) for r, *_ in plan.adjoint_reads + plan.scaled_reads
-                       if r[:2] in ("dk", "dv", "db")],
-            fwd_casts=[(r, "a" if r.startswith("da") else f"xs[{r[2:]}]") for r, *_ in plan.forward_reads],
+            adj_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r]))
+                       for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
+            fwd_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r])) for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
         ))

@@ -49,6 +49,8 @@ class AdjointPlan:
     # (result, read result it scales, equation): a read equal to another read times -s (the fold, b = -s k')
     scaled_reads: list[tuple[str, str, str]]
     forward_reads: list[tuple[str, str, str, str, str]]  # (result, side, timing, vector, equation)
+    # each result that is an input's gradient -> that input: "k", "v", "b", "a" (stacked over i or j) or "x<i>"
+    grad_of: dict[str, str] = field(default_factory=dict)
     key_gauge: list[GaugeTerm] = field(default_factory=list)
     value_gauge: list[GaugeTerm] = field(default_factory=list)
     key_gate: str = "none"
@@ -90,9 +92,11 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
     for i in range(P):
         plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
         plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
+        plan.grad_of.update({f"dk{i}": "k", f"dv{i}": "v"})
     folded = delta_fold(c) is not None
     for j in range(R):
         plan.adjoint_reads.append((f"db{j}", "v", f"u{j}", f"db{j}_t = dS_t u{j}_t"))
+        plan.grad_of[f"db{j}"] = "b"
         if folded:  # b0 = -s k0 and the same dS_t: dS_t^T b0_t = -s_t dS_t^T k0_t
             plan.scaled_reads.append((f"du{j}", f"dv{j}", f"du{j}_t = dS_t^T b{j}_t = -s_t dv{j}_t (b{j} = -s k{j})"))
         else:
@@ -100,8 +104,10 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
     for i, r in reads:
         plan.forward_reads.append((f"dx{i}", "v", r.timing, f"dO{i}",
                                    f"dx{i}_t = S_{{{'t' if r.timing == 'after' else 't-1'}}} dO{i}_t"))
+        plan.grad_of[f"dx{i}"] = f"x{i}"
     for j in range(R):
         plan.forward_reads.append((f"da{j}", "v", "before", f"egv*du{j}", f"da{j}_t = S_{{t-1}} (E_t du{j}_t)"))
+        plan.grad_of[f"da{j}"] = "a"
     if c.key_gate is not None:
         for i, r in reads:
             plan.key_gauge.append(GaugeTerm(+1, f"x{i}", f"dx{i}", -1 if r.timing == "before" else 0))
