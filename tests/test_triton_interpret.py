@@ -130,6 +130,27 @@ def test_state_pass_split_over_keys(gk_kind, gv_kind, monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
+@pytest.mark.parametrize("precision,tol", [("bf16", 2e-2), ("tf32", 1e-4), ("tf32x3", 1e-5)])
+def test_state_pass_default_tiles_at_k128(precision, tol, monkeypatch):
+    """The storing pass's default tiles at K = V = 128 (split keys, chosen per product precision) give the fp64
+    engine's chunk states and final state, with a per-dimension key gate and a value gate (bf16: operands rounded,
+    as the interpreter runs it; the chunk states of low-precision products are stored in bf16)."""
+    from lindsl.runtime import triton_engine
+    launches = []
+    monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
+    N, T, K, V = 1, 70, 128, 128
+    gk, gv, k, v, S0, _ = gated_one_input(9, N, T, K, V, "v", "v")
+    _, ST, _, h, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, [], K=K, V=V, return_states=True,
+                                       precision=precision)
+    assert all(grid[2] > 1 for grid in launches)
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    _, ST_ref, _, h_ref, _ = chunk_scan(d(gk), d(gv), None, None, d(k), d(v), S0.double(), [], chunk=C, K=K, V=V,
+                                        return_states=True)
+    assert torch.isfinite(ST).all() and torch.isfinite(h).all()
+    assert rel_err(ST, ST_ref) < tol
+    assert rel_err(h, h_ref) < (2e-2 if h.dtype == torch.bfloat16 else tol)  # chunk states stored in bf16
+
+
 @pytest.mark.parametrize("gk_kind,gv_kind", [("s", None), ("v", None)])
 def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypatch):
     """The backward's split rescan: a scan's reads run from the chunk states and pseudo-values of an earlier scan
