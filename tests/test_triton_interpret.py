@@ -203,6 +203,31 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
             assert rel_err(x, y) < 1e-5
 
 
+@pytest.mark.parametrize("gk_kind", [None, "s"])
+def test_delta_rule_fold_at_k128(gk_kind, monkeypatch):
+    """The folded state pass at K = V = 128 in its default value blocks for tf32 products (the widest giving enough
+    programs: 16 here, at one sequence) against the fp64 engine: final state, pseudo-values and a read."""
+    from lindsl.runtime import triton_engine
+    launches = []
+    monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
+    g = torch.Generator().manual_seed(13)
+    N, T, K, V = 1, 70, 128, 128
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else -torch.rand(N, T, generator=g)
+    k = torch.nn.functional.normalize(rnd(N, T, 1, K), dim=-1)
+    s = torch.rand(N, T, generator=g)
+    b, v, S0 = -s[..., None, None] * k, rnd(N, T, 1, V), rnd(N, K, V)
+    reads = [("k", "after", rnd(N, T, K))]
+    o1, S1, u1 = chunk_scan_triton(gk, None, b, k, k, v, S0, reads, K=K, V=V, fold=s, precision="tf32")
+    assert launches and all(grid[1] > 2 for grid in launches)
+    d = lambda x: None if x is None else x.double()  # noqa: E731
+    o2, S2, u2 = chunk_scan(d(gk), None, d(b), d(k), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
+                            chunk=64, K=K, V=V)
+    for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):  # W and U0 in bf16 for low-precision products
+        assert torch.isfinite(x).all()
+        assert rel_err(x, y) < 2e-2
+
+
 def test_unfused_reads_equal_fused(monkeypatch):
     """LINDSL_TUNE_FUSE_READS=0/1 (reads as separate kernels after the state pass, or inside it) agree."""
     g = torch.Generator().manual_seed(5)

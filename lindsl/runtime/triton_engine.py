@@ -1549,8 +1549,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 -> 1.21,
     # 1x8192x96x128 0.77 -> 0.55). Not the adjoint's unfolded pass: with this rule DeltaNet's backward at
     # 2x16384x16x128 spent 0.38 ms more in its two state passes (call 5), although its folded rescan alone is
-    # 0.10 ms faster with it (call 2); the unfolded pass keeps session 13's blocks
-    r1_wide = bool(R and FOLD and not GV and not fused and C > 16 and _p2(K) == 128)
+    # 0.10 ms faster with it (call 2); the unfolded pass keeps session 13's blocks, and so do fp32 inputs (tf32x3,
+    # not measured)
+    r1_wide = bool(R and FOLD and not GV and not fused and C > 16 and _p2(K) == 128 and state_prec != ACCURATE)
     if r1_wide:
         BVs = min(BV, next(bv for bv in (64, 32, 16) if bv == 16 or N * _cdiv(V, bv) >= 192))
     BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
