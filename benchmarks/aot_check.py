@@ -4,7 +4,7 @@ Triton ships ptxas, so this runs without a GPU: it records the constexpr combina
 backward launch (kernels replaced by recorders, nothing executed), compiles each for sm_90 and reports shared
 memory against the H200's 227 KiB. Catches compile errors and resource overflows before spending GPU time.
 
-    python benchmarks/aot_check.py [--dims 64,128,256]
+    python benchmarks/aot_check.py [--dims 64,128,256] [--batch-heads 16,16]
 """
 import argparse
 import inspect
@@ -83,7 +83,11 @@ def main():
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                    help="input dtype (bfloat16: the benchmark's path, tf32/bf16 products)")
     p.add_argument("--regs", action="store_true", help="also report registers and spills (ptxas -v)")
+    p.add_argument("--batch-heads", default="1,1",
+                   help="B,H of the recorded calls: launch rules that follow the program count (e.g. 16,16 for 256 "
+                        "sequences, as at fla's 4x4096x64 shape) record their many-program variants")
     a = p.parse_args()
+    B, H = map(int, a.batch_heads.split(","))
     from lindsl.runtime.op import library_path  # noqa: F401
     import glob
     names = a.specs.split(",") if a.specs else [os.path.basename(f)[:-4] for f in
@@ -98,7 +102,7 @@ def main():
         mod.pick_backend = lambda ref, backend=None: "triton"  # launches are only recorded; CPU tensors are fine
         for D in map(int, a.dims.split(",")):
             sizes = default_sizes(op.spec, K=D, V=D, M=2)
-            args = random_inputs(op.spec, 1, 70, 1, sizes, getattr(torch, a.dtype))
+            args = random_inputs(op.spec, B, 70, H, sizes, getattr(torch, a.dtype))
             for x in args.values():
                 x.requires_grad_(True)
             try:
