@@ -1360,6 +1360,71 @@ def _for_interpreter(precision):
     return precision
 
 
+def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms):
+    """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
+    storing without rank-one factors, storing with them. LINDSL_TUNE_STATE_BK (storing, no rank-one factors),
+    STATE_BV, STATE_WARPS, STATE_STAGES (fused) and STORE_H_STAGES (storing) override the choice."""
+    BK, BV = _p2(K), _p2(V)
+    bk, warps = BK, 4
+    if fused:
+        # value blocks of 16 with a scalar key gate when the wider blocks would leave SMs idle (session 10's table:
+        # RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with 128 programs, 1.03 -> 0.94 at 2x16384x16x128 with
+        # 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value block repeats the chunk's pair products). Not
+        # at K = 256, where the repeated products are twice as long (2x8192x16x256 with 128 programs: forward 1.27
+        # -> 1.70 ms, forward+backward 8.86 -> 10.01), nor for specs without a gate (slower with 16 in call 2).
+        # Two stages (run 3: gla fwd+bwd -5 %) except with rank-one factors or K > 128, where they overflow shared
+        # memory (254 KB at K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py)
+        bv = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
+        if occupancy_rules and N * _cdiv(V, bv) < sms:
+            bv = 16
+        stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
+    elif not R:
+        # the state's rows are independent, so the pass runs in blocks of 64 value columns by 64 or 32 key rows
+        # (fla's chunk_fwd_h tiles), by product precision (session 14, calls 1 and 4, benchmarks/state_pass_sweep.py,
+        # 46 configurations each checked against the default's states at fla's four D = 128 shapes, times summed
+        # over gates and shapes against the sum of each case's best):
+        # - bf16 (the forward): 64 key rows, or whole rows for scalar or no key gates once those still give three
+        #   programs per SM; four warps, three stages up to two programs per SM, two beyond: 1.02x the best
+        #   (session 13's value blocks of 16-64 over whole key rows: 1.45x; 2x16384x16x128 0.32 -> 0.20 ms,
+        #   per-dimension gates 0.65 -> 0.37);
+        # - tf32 (the backward's passes for bf16 inputs): 64 key rows, two warps, two stages: 1.06x (session 13's:
+        #   1.55x; 1x8192x96x128 with a scalar gate 0.67 -> 0.42 ms, per-dimension 0.94 -> 0.50);
+        # - tf32x3 (fp32 inputs): 32 key rows, four warps, three stages: 1.09x (session 13's: 1.36x).
+        # K = 64 and 256 not measured
+        bv, stages = min(BV, 64), 2
+        if state_prec == "tf32":
+            bk, warps = min(BK, 64), 2
+        elif state_prec == ACCURATE:
+            bk, stages = min(BK, 32), 3
+        else:
+            whole = GK != 2 and N * _cdiv(V, bv) * _cdiv(K, 128) >= 3 * sms
+            bk = BK if whole else min(BK, 64)
+            stages = 3 if N * _cdiv(V, bv) * _cdiv(K, bk) <= 2 * sms else 2
+        bk = min(BK, _p2(_knob("STATE_BK", bk)))
+        stages = _knob("STORE_H_STAGES", stages)
+    else:
+        # rank-one factors: whole key rows (the factors mix them). In chunks of 64 two stages with bf16 products
+        # (Gated DeltaNet's state pass 1.29 -> 1.02 ms, session 8) and one with tf32 (two measured 14-20 % slower,
+        # three overflow shared memory); in chunks of 16 with bf16 W, U0 three (KDA, session 8)
+        bv = min(BV, 32 if K >= 128 else 64)
+        stages = 3 if C <= 16 and wy_bf16 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
+        if FOLD and not GV and C > 16 and BK == 128 and state_prec != ACCURATE:
+            # the folded pass (the delta rule's forward and rescan) at K = 128: the widest value block that still
+            # gives 192 programs, 64 down to 16; bf16 products three stages in blocks of 16, tf32 one in blocks of
+            # 64 (session 14, call 2, state_pass_sweep.py --rank-one, ungated and with a scalar gate, forward and
+            # rescan, each configuration checked: the best of 18 or within 1 % of it in all 16 cases at fla's four
+            # D = 128 shapes, 1.00x the best in total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms,
+            # rescan with a gate 1.75 -> 1.21, 1x8192x96x128 0.77 -> 0.55). Not the adjoint's unfolded pass: with
+            # this rule DeltaNet's backward at 2x16384x16x128 spent 0.38 ms more in its two state passes (call 5),
+            # although its folded rescan alone is 0.10 ms faster with it (call 2); nor fp32 inputs (tf32x3, not
+            # measured)
+            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= 192))
+            stages = (3 if bv == 16 else 2) if state_prec.startswith("bf16") else (1 if bv == 64 else 2)
+        stages = _knob("STORE_H_STAGES", stages)
+    bv = 16 if (R and GV) else _knob("STATE_BV", bv)
+    return bk, bv, _knob("STATE_WARPS", warps), stages
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None):
@@ -1504,69 +1569,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    # the fused pass: value blocks of 16 with a scalar key gate when the wider blocks would leave SMs idle (session
-    # 10's table: RetNet forward 0.42 -> 0.38 ms at 4x2048x16x128 with 128 programs, 1.03 -> 0.94 at 2x16384x16x128
-    # with 64, but 1.24 -> 2.23 at 4x4096x64x128 with 512: each value block repeats the chunk's pair products). Not
-    # at K = 256, where the repeated products are twice as long (2x8192x16x256 with 128 programs: forward 1.27 ->
-    # 1.70 ms, forward+backward 8.86 -> 10.01), nor for specs without a gate (slower with 16 in call 2)
-    BVs = min(BV, 64) if fast else min(BV, 32 if K >= 128 else 64)
-    if occupancy_rules and fused and N * _cdiv(V, BVs) < sms:
-        BVs = 16
-    # the storing pass without rank-one factors: the state's rows are independent, so it runs in blocks of 64 value
-    # columns by 64 or 32 key rows (fla's chunk_fwd_h tiles), by product precision (session 14, calls 1 and 4,
-    # benchmarks/state_pass_sweep.py, 46 configurations each checked against the default's states at fla's four
-    # D = 128 shapes, times summed over gates and shapes against the sum of each case's best):
-    # - bf16 (the forward): 64 key rows, or whole rows for scalar or no key gates once those still give three
-    #   programs per SM; four warps, three stages up to two programs per SM, two beyond: 1.02x the best (session
-    #   13's value blocks of 16-64 over whole key rows: 1.45x; 2x16384x16x128 0.32 -> 0.20 ms, per-dimension gates
-    #   0.65 -> 0.37);
-    # - tf32 (the backward's passes for bf16 inputs): 64 key rows, two warps, two stages: 1.06x (session 13's: 1.55x;
-    #   1x8192x96x128 with a scalar gate 0.67 -> 0.42 ms, per-dimension 0.94 -> 0.50);
-    # - tf32x3 (fp32 inputs): 32 key rows, four warps, three stages: 1.09x (session 13's: 1.36x).
-    # K = 64 and 256 not measured
-    store_split = not R and not fused
-    BKs, state_warps = BK, 4
-    split_stages = 2
-    if store_split:
-        BVs = min(BV, 64)
-        if state_prec == "tf32":
-            BKs, state_warps = min(BK, 64), 2
-        elif state_prec == ACCURATE:
-            BKs, split_stages = min(BK, 32), 3
-        else:
-            whole = GK != 2 and N * _cdiv(V, BVs) * _cdiv(K, 128) >= 3 * sms
-            BKs = BK if whole else min(BK, 64)
-            split_stages = 3 if N * _cdiv(V, BVs) * _cdiv(K, BKs) <= 2 * sms else 2
-        BKs = min(BK, _p2(_knob("STATE_BK", BKs)))
     # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
-    # the folded storing pass (the delta rule's forward and rescan) in chunks of 64 at K = 128, value blocks only
-    # (the factors mix the rows): the widest value block that still gives 192 programs, 64 down to 16 (session 14,
-    # call 2, state_pass_sweep.py --rank-one, ungated and with a scalar gate, forward and rescan, each configuration
-    # checked: the best of 18 or within 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x the best in
-    # total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 -> 1.21,
-    # 1x8192x96x128 0.77 -> 0.55). Not the adjoint's unfolded pass: with this rule DeltaNet's backward at
-    # 2x16384x16x128 spent 0.38 ms more in its two state passes (call 5), although its folded rescan alone is
-    # 0.10 ms faster with it (call 2); the unfolded pass keeps session 13's blocks, and so do fp32 inputs (tf32x3,
-    # not measured)
-    r1_wide = bool(R and FOLD and not GV and not fused and C > 16 and _p2(K) == 128 and state_prec != ACCURATE)
-    if r1_wide:
-        BVs = min(BV, next(bv for bv in (64, 32, 16) if bv == 16 or N * _cdiv(V, bv) >= 192))
-    BVs = 16 if (R and GV) else _knob("STATE_BV", BVs)
-    # pipeline stages: 2 without rank-one factors (run 3: gla fwd+bwd -5 %); with them, or with K > 128 (254 KB at
-    # K = V = 256, over the H200's 227 KiB: benchmarks/aot_check.py), the fused forward's stages overflow shared
-    # memory; the state-storing passes with rank-one factors: in chunks of 64 two stages with bf16 products (Gated
-    # DeltaNet's state pass 1.29 -> 1.02 ms, session 8) and one with tf32 (two measured 14-20 % slower, three
-    # overflow shared memory); in chunks of 16 with bf16 W, U0 three (KDA, session 8)
-    if fused:
-        stages = _knob("STATE_STAGES", 2 if (fast or not R) and K <= 128 else 1)
-    else:
-        r1_stages = 3 if C <= 16 and wy_dtype != f32 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
-        if r1_wide:  # (the same sweep: bf16 products three stages in value blocks of 16; tf32 one in blocks of 64)
-            r1_stages = (3 if BVs == 16 else 2) if state_prec.startswith("bf16") else (1 if BVs == 64 else 2)
-        stages = _knob("STORE_H_STAGES", split_stages if not R else r1_stages)
+    BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
+                                                       wy_dtype != f32, occupancy_rules, sms)
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
@@ -1575,7 +1583,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
-                                         num_warps=_knob("STATE_WARPS", state_warps))
+                                         num_warps=state_warps)
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
