@@ -6,7 +6,11 @@ of LINDSL_TUNE_* knobs, each checked against the default's output. Cases: a scal
 with the backward's fp32 states and tf32 products, and the forward's bf16 read; the delta rule's (fold) forward
 read and the backward's value-side read; per-dimension gates (sub-chunked reads) from either side:
 
-    python3 benchmarks/read_sweep.py --out $OUT [--cases scalar_v_fp32,vector_v_tf32] [--smoke]
+    python3 benchmarks/read_sweep.py --out $OUT [--cases scalar_v_fp32,vector_v_tf32] [--smoke] [--verbose]
+
+--verbose names each configuration before it runs (with CUDA_LAUNCH_BLOCKING=1, the last name printed before a
+CUDA error is the configuration that made it: session 15's first call lost its scalar_k_bf16 rows to an illegal
+memory access in one of them).
 """
 import itertools
 import json
@@ -49,6 +53,7 @@ def configs_of(gate, side):
 def main():
     p = sweep_parser(__doc__)
     p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--verbose", action="store_true")
     a = p.parse_args()
     t0, dev, shapes = sweep_setup(a)
     rows = []
@@ -89,6 +94,8 @@ def main():
         ref = with_env(base, out)
         for cfg in configs_of(gate, side)[:2 if a.smoke else None]:
             label = ",".join(f"{k_}={v_}" for k_, v_ in cfg.items())
+            if a.verbose:
+                print(f"  {case} {shape} {label}", flush=True)
             try:
                 row["times"][label] = with_env({**base, **cfg}, lambda: kernel_ms(run, READ_KERNELS))
                 got = with_env({**base, **cfg}, out)

@@ -597,6 +597,49 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
         assert a is None or torch.allclose(a, b, rtol=1e-5, atol=1e-6), k
 
 
+# a key and a value gate, both loggate inputs, over a scalar key gate (the gated read's value side)
+BOTH_GATES = """lin both_gates
+dim K, V
+in q[K], k[K], v[V]
+in g: loggate
+in gv[V]: loggate
+state S[K, V]
+S = exp(g) * S diag(exp(gv)) + k v^T
+out o = S^T q
+"""
+
+
+@pytest.mark.parametrize("source,frozen", [("gla", ("g",)), ("gated_deltanet", ("g",)), ("rwkv6", ("w",)),
+                                           (BOTH_GATES, ("g",)), (BOTH_GATES, ("gv",)), (BOTH_GATES, ("g", "gv"))])
+@pytest.mark.parametrize("backend", ["torch", "triton"])
+def test_frozen_gates_skip_their_gradient(source, frozen, backend):
+    """A log-gate input that needs no gradient (a fixed decay) skips the gate gradient's sums, the backward's stored
+    chunk states and the boundary pass: every other gradient still equals the naive recurrence's (fp64 oracle),
+    over several chunks with an initial state, and the frozen gates get none."""
+    from lindsl.check import default_sizes
+    from lindsl.runtime.naive import run_naive
+    op = lindsl.load(source)
+    assert set(frozen) <= {d.name for d in op.spec.inputs}
+    base = random_inputs(op.spec, 1, 45, 2, default_sizes(op.spec, K=8, V=8, M=2), torch.float32, seed=4)
+    init = torch.randn(1, 2, 8, 8, generator=torch.Generator().manual_seed(1))
+    grads = {}
+    for who, dtype in (("op", torch.float32), ("naive", torch.float64)):
+        x = {k: v.to(dtype).clone().requires_grad_(k not in frozen) for k, v in base.items()}
+        h0 = init.to(dtype).clone().requires_grad_(True)
+        if who == "op":
+            o, _ = op(*x.values(), initial_state=h0, backend=backend, chunk_size=16)
+        else:
+            (o,), _ = run_naive(op.spec, x, initial_state=(h0,), output_final_state=True)
+        w = torch.linspace(-1, 1, o.numel(), dtype=torch.float64).reshape(o.shape)
+        (o.double() * w).sum().backward()
+        grads[who] = {k: x[k].grad for k in x} | {"h0": h0.grad}
+    for k, g in grads["op"].items():
+        assert (g is None) == (k in frozen), k
+        if g is not None:
+            assert torch.isfinite(g).all(), k
+            assert rel_err(g.double(), grads["naive"][k]) < 1e-4, k
+
+
 @pytest.mark.parametrize("N,T,D,C,dtype", [(2, 150, 8, 64, torch.float32), (3, 40, 40, 16, torch.bfloat16),
                                            (2, 150, None, 64, torch.bfloat16)])
 def test_chunk_cumsum_kernel(N, T, D, C, dtype, monkeypatch):
