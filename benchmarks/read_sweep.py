@@ -4,7 +4,8 @@ GLA 3.67 of 9.81, DeltaNet 3.80 of 9.73 at 2x16384x16x128) run from given chunk 
 states=), so only the read kernels are timed (torch.profiler, mean of 5) under every configuration of a small grid
 of LINDSL_TUNE_* knobs, each checked against the default's output. Cases: a scalar key gate read from either side
 with the backward's fp32 states and tf32 products, and the forward's bf16 read; the delta rule's (fold) forward
-read and the backward's value-side read; per-dimension gates (sub-chunked reads) from either side:
+read and the backward's value-side read, its unfolded (adjoint) reads from either side; per-dimension gates
+(sub-chunked reads) from either side:
 
     python3 benchmarks/read_sweep.py --out $OUT [--cases scalar_v_fp32,vector_v_tf32] [--smoke] [--verbose]
 
@@ -26,15 +27,17 @@ from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
 from state_pass_sweep import kernel_ms, sweep_parser, sweep_setup, with_env  # noqa: E402
 
 READ_KERNELS = ("_read", "_sub_", "_plain_scores")
-# (key gate, side the read contracts, products, chunk states in bf16, rank-one fold)
+# (key gate, side the read contracts, products, chunk states in bf16, rank-one factor: "fold", "unfolded" or None)
 CASES = {
-    "scalar_v_fp32": ("scalar", "v", "tf32", 0, False),  # the backward's S dO and dS v
-    "scalar_k_fp32": ("scalar", "k", "tf32", 0, False),  # the backward's dS^T k
-    "scalar_k_bf16": ("scalar", "k", "bf16", 1, False),  # the forward's S^T q (unfused)
-    "fold_k_bf16": ("none", "k", "bf16", 1, True),  # DeltaNet's forward read
-    "fold_v_tf32": ("none", "v", "tf32", 1, True),  # DeltaNet's backward S dO
-    "vector_k_bf16": ("vector", "k", "bf16", 1, False),  # GLA's forward read (sub-chunked)
-    "vector_v_tf32": ("vector", "v", "tf32", 1, False),  # GLA's backward S dO (gated read-out)
+    "scalar_v_fp32": ("scalar", "v", "tf32", 0, None),  # the backward's S dO and dS v
+    "scalar_k_fp32": ("scalar", "k", "tf32", 0, None),  # the backward's dS^T k
+    "scalar_k_bf16": ("scalar", "k", "bf16", 1, None),  # the forward's S^T q (unfused)
+    "fold_k_bf16": ("none", "k", "bf16", 1, "fold"),  # DeltaNet's forward read
+    "fold_v_tf32": ("none", "v", "tf32", 1, "fold"),  # DeltaNet's backward S dO
+    "r1_v_tf32": ("none", "v", "tf32", 1, "unfolded"),  # DeltaNet's adjoint reads dS v and dS u
+    "r1_k_tf32": ("none", "k", "tf32", 1, "unfolded"),  # DeltaNet's adjoint read dS^T k
+    "vector_k_bf16": ("vector", "k", "bf16", 1, None),  # GLA's forward read (sub-chunked)
+    "vector_v_tf32": ("vector", "v", "tf32", 1, None),  # GLA's backward S dO (gated read-out)
 }
 PLAIN = [dict(READ_BO=bo, READ_WARPS=w, READ_STAGES=st, READ_BK=bk)
          for bo, w, st, bk in itertools.product((32, 64, 128), (4, 8), (1, 2), (64, 128))]
@@ -61,7 +64,8 @@ def main():
         if time.perf_counter() - t0 > a.budget:
             print("time budget reached", flush=True)
             break
-        gate, side, prec, h_bf16, fold = CASES[case]
+        gate, side, prec, h_bf16, rank_one = CASES[case]
+        fold = rank_one == "fold"
         B, T, H, D = shape
         N = B * H
         g = torch.Generator(device=dev).manual_seed(0)
@@ -71,14 +75,14 @@ def main():
         x = torch.randn(N, T, D, device=dev, generator=g).to(bf)
         gk = (None if gate == "none" else -torch.rand(N, T, device=dev, generator=g) if gate == "scalar"
               else -torch.rand(N, T, D, device=dev, generator=g))
-        beta = torch.rand(N, T, device=dev, generator=g) if fold else None
-        b = (-beta[:, :, None, None] * k.float()).to(bf) if fold else None
-        a_ = k if fold else None
+        beta = torch.rand(N, T, device=dev, generator=g) if rank_one else None
+        b = (-beta[:, :, None, None] * k.float()).to(bf) if rank_one else None
+        a_ = k if rank_one else None
         base = {"H_BF16": h_bf16}
 
         def scan(reads, states=None):
             return chunk_scan_triton(gk, None, b, a_, k, v, None, reads, precision=prec, return_states=states is None,
-                                     fold=beta, exact_u=prec != "bf16", states=states, K=D, V=D)
+                                     fold=beta if fold else None, exact_u=prec != "bf16", states=states, K=D, V=D)
 
         _, ST, u, hs, _ = with_env(base, lambda: scan([]))
         states = (hs, u, ST)

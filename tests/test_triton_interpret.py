@@ -206,10 +206,12 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
 @pytest.mark.parametrize("gk_kind", [None, "s"])
 def test_delta_rule_fold_at_k128(gk_kind, monkeypatch):
     """The folded state pass at K = V = 128 in its default value blocks for tf32 products (the widest giving enough
-    programs: 16 here, at one sequence) against the fp64 engine: final state, pseudo-values and a read."""
+    programs: 16 here, at one sequence) and the folded reads in theirs (the value side in one 128-wide block, the
+    key side in two) against the fp64 engine: final state, pseudo-values and reads from either side."""
     from lindsl.runtime import triton_engine
-    launches = []
+    launches, read_launches = [], []
     monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
+    monkeypatch.setattr(triton_engine, "_read_kernel", CountedLaunches(triton_engine._read_kernel, read_launches))
     g = torch.Generator().manual_seed(13)
     N, T, K, V = 1, 70, 128, 128
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -217,10 +219,11 @@ def test_delta_rule_fold_at_k128(gk_kind, monkeypatch):
     k = torch.nn.functional.normalize(rnd(N, T, 1, K), dim=-1)
     s = torch.rand(N, T, generator=g)
     b, v, S0 = -s[..., None, None] * k, rnd(N, T, 1, V), rnd(N, K, V)
-    reads = [("k", "after", rnd(N, T, K))]
+    reads = [("k", "after", rnd(N, T, K)), ("v", "after", rnd(N, T, V)), ("v", "before", rnd(N, T, V))]
     # W and U0 are stored in bf16 for low-precision products
     assert_engine_matches_fp64(gk, None, b, k, k, v, S0, reads, K, V, fold=s, precision="tf32", tol=2e-2)
     assert launches and all(grid[1] > 2 for grid in launches)
+    assert [grid[2] for grid in read_launches] == [2, 1, 1]
 
 
 def test_unfused_reads_equal_fused(monkeypatch):

@@ -1360,6 +1360,23 @@ def _for_interpreter(precision):
     return precision
 
 
+def _read_launch(d_in, d_out, side_k, fold, loop, precision):
+    """(value block BO, contracted block BKI, pipeline stages) of _read_kernel's launch. The delta rule's folded
+    reads at D = 128 with tf32 products (its forward read and the backward rescan's value-side reads) by
+    benchmarks/read_sweep.py (session 15, calls 1-2, four shapes each, every configuration checked): the value side
+    in one 128-wide block with the contraction in blocks of 64 and two stages (the fold's v' - s u rows are made once
+    per program, not once per value block: 0.538 -> 0.458 ms at 2x16384x16x128, 0.85x summed over the shapes), the
+    key side with the contraction in blocks of 64 (0.97x). Every other read kept its session 14 launch, the
+    sweep's best within 1 %. Knobs READ_BO, READ_BK, READ_STAGES override."""
+    BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
+    BKI, stages = _p2(d_in), 1
+    if fold and not loop and precision == "tf32" and _p2(d_in) == 128 and _p2(d_out) == 128:
+        BKI = 64
+        if not side_k:
+            BO, stages = 128, 2
+    return _knob("READ_BO", BO), _knob("READ_BK", BKI), _knob("READ_STAGES", stages)
+
+
 def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms):
     """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
     storing without rank-one factors, storing with them. LINDSL_TUNE_STATE_BK (storing, no rank-one factors),
@@ -1630,13 +1647,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GOUT=gout, PREC=precision, num_stages=1)
             outs.append(out)
             continue
+        read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
+        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, read_fold, loop, precision)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=_knob("READ_BK", _p2(d_in)),
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD,
-            num_stages=_knob("READ_STAGES", 1),
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI, FOLD=read_fold, num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
