@@ -177,12 +177,15 @@ def fla_fns(name, B, T, H, D):
     elif mod == "rwkv6":
         u = torch.randn(H, D, device=dev, dtype=bf).requires_grad_(True)
         call = lambda: fn(q, k, v, gk, u)  # noqa: E731
+    # the library's delta-rule specs normalize q and k inside the op (l2norm), so fla's rows include its own l2norm
+    # forward and backward (use_qk_l2norm_in_kernel, as fla's DeltaNet, Gated DeltaNet and KDA layers call them);
+    # before session 15 they did not. RWKV-7's rows still leave out fla's layer-side l2norm(kappa) and a, b products
     elif mod == "delta_rule":
-        call = lambda: fn(q, k, v, beta)  # noqa: E731
+        call = lambda: fn(q, k, v, beta, use_qk_l2norm_in_kernel=True)  # noqa: E731
     elif mod == "gated_delta_rule":
-        call = lambda: fn(q, k, v, g, beta)  # noqa: E731
+        call = lambda: fn(q, k, v, g, beta, use_qk_l2norm_in_kernel=True)  # noqa: E731
     elif mod == "kda":
-        call = lambda: fn(q, k, v, gk, beta)  # noqa: E731
+        call = lambda: fn(q, k, v, gk, beta, use_qk_l2norm_in_kernel=True)  # noqa: E731
     elif mod == "rwkv7":
         kap = F.normalize(torch.randn(B, T, H, D, device=dev), dim=-1)
         a = (-kap).to(bf).requires_grad_(True)
@@ -245,11 +248,14 @@ def decode_row(name, B, H, D, with_fla):
         gk = (F.logsigmoid(torch.randn(B, 1, H, D, device=dev)) / 16).to(bf)
         beta = torch.rand(B, 1, H, device=dev, dtype=bf)
         h0 = torch.zeros(B, H, D, D, device=dev)
-        # keywords: fla 0.6's fused_recurrent_gated_delta_rule takes gk (not beta) as its fifth argument
+        # keywords: fla 0.6's fused_recurrent_gated_delta_rule takes gk (not beta) as its fifth argument; the
+        # delta rules normalize q and k as the library's specs do (use_qk_l2norm_in_kernel, since session 15)
         call = {"simple_gla": lambda: fn(q, k, v, g=g, initial_state=h0, output_final_state=True),
                 "gla": lambda: fn(q, k, v, gk=gk, initial_state=h0, output_final_state=True),
-                "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True),
-                "gated_delta_rule": lambda: fn(q, k, v, g=g, beta=beta, initial_state=h0, output_final_state=True)}[mod]
+                "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True,
+                                         use_qk_l2norm_in_kernel=True),
+                "gated_delta_rule": lambda: fn(q, k, v, g=g, beta=beta, initial_state=h0, output_final_state=True,
+                                               use_qk_l2norm_in_kernel=True)}[mod]
         call()
         row["fla_step_ms"] = time_ms(call)
         row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
