@@ -1360,21 +1360,19 @@ def _for_interpreter(precision):
     return precision
 
 
-def _read_launch(d_in, d_out, side_k, R, fold, loop, precision):
+def _read_launch(d_in, d_out, side_k, R, loop, precision):
     """(value block BO, contracted block BKI, pipeline stages) of _read_kernel's launch. Reads with rank-one factors
     at D = 128 with tf32 products by benchmarks/read_sweep.py (session 15, calls 1-3, four shapes each, every
     configuration checked): on the value side (the delta rule's backward reads, folded or not) one 128-wide value
     block with the contraction in blocks of 64 and two stages (the pair rows are made once per program, not once per
     value block: folded 0.538 -> 0.458 ms at 2x16384x16x128, 0.85x summed over the shapes; unfolded 0.685 -> 0.639,
-    0.93x); the folded key side with the contraction in blocks of 64 (0.97x). Every other read kept its session 14
-    launch, the sweep's best within 1 %. Knobs READ_BO, READ_BK, READ_STAGES override."""
+    0.93x). The folded key side (the forward's read) measured 0.97x alone with the contraction in blocks of 64, but
+    DeltaNet's and Gated DeltaNet's forwards went 2-3 % up with it (calls 1 -> 3): it keeps whole rows. Every other
+    read kept its session 14 launch, the sweep's best within 1 %. Knobs READ_BO, READ_BK, READ_STAGES override."""
     BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
     BKI, stages = _p2(d_in), 1
-    if R and not loop and precision == "tf32" and _p2(d_in) == 128 and _p2(d_out) == 128:
-        if not side_k:
-            BO, BKI, stages = 128, 64, 2
-        elif fold:
-            BKI = 64
+    if R and not side_k and not loop and precision == "tf32" and _p2(d_in) == 128 and _p2(d_out) == 128:
+        BO, BKI, stages = 128, 64, 2
     return _knob("READ_BO", BO), _knob("READ_BK", BKI), _knob("READ_STAGES", stages)
 
 
@@ -1649,7 +1647,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             outs.append(out)
             continue
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
-        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, read_fold, loop, precision)
+        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
