@@ -9,9 +9,9 @@ read and the backward's value-side read, its unfolded (adjoint) reads from eithe
 
     python3 benchmarks/read_sweep.py --out $OUT [--cases scalar_v_fp32,vector_v_tf32] [--smoke] [--verbose]
 
---verbose names each configuration before it runs (with CUDA_LAUNCH_BLOCKING=1, the last name printed before a
-CUDA error is the configuration that made it: session 15's first call lost its scalar_k_bf16 rows to an illegal
-memory access in one of them).
+--verbose names each configuration before it runs. A CUDA error stops the sweep, naming the first configuration
+that raised it (with CUDA_LAUNCH_BLOCKING=1 the one that faulted): session 15's calls lost their scalar_k_bf16 rows
+to an illegal memory access in one configuration, which the per-configuration try/except then hid.
 """
 import itertools
 import json
@@ -106,6 +106,13 @@ def main():
                 row["errors"][label] = float(((got - ref).norm() / ref.norm()).item())
             except Exception as e:  # a configuration that does not compile or fit is a result
                 row["times"][label] = repr(e)[:120]
+                if "CUDA error" in repr(e):  # the context is lost: every later launch would fail too
+                    print(f"  CUDA error in {case} {shape} {label} (the first configuration to raise; with "
+                          f"CUDA_LAUNCH_BLOCKING=1 the one that faulted): {e!r}"[:400], flush=True)
+                    rows.append(row)
+                    with open(os.path.join(a.out, "read_sweep.json"), "w") as f:
+                        json.dump(rows, f, indent=1)
+                    sys.exit(1)
         ok = {k_: t for k_, t in row["times"].items() if isinstance(t, float) and row["errors"][k_] < 1e-2}
         bad = sorted(k_ for k_, e in row["errors"].items() if not e < 1e-2)
         if bad:
