@@ -9,9 +9,10 @@ read and the backward's value-side read, its unfolded (adjoint) reads from eithe
 
     python3 benchmarks/read_sweep.py --out $OUT [--cases scalar_v_fp32,vector_v_tf32] [--smoke] [--verbose]
 
---verbose names each configuration before it runs. A CUDA error stops the sweep, naming the first configuration
-that raised it (with CUDA_LAUNCH_BLOCKING=1 the one that faulted): session 15's calls lost their scalar_k_bf16 rows
-to an illegal memory access in one configuration, which the per-configuration try/except then hid.
+--verbose names each configuration before it runs. A CUDA error (torch's "CUDA error", Triton's "Triton Error
+[CUDA]: an illegal memory access") stops the sweep, naming the first configuration that raised it (with
+CUDA_LAUNCH_BLOCKING=1 the one that faulted, or the one after it): session 15's calls lost their scalar_k_bf16 rows
+to an illegal memory access that the per-configuration try/except hid.
 """
 import itertools
 import json
@@ -106,7 +107,7 @@ def main():
                 row["errors"][label] = float(((got - ref).norm() / ref.norm()).item())
             except Exception as e:  # a configuration that does not compile or fit is a result
                 row["times"][label] = repr(e)[:120]
-                if "CUDA error" in repr(e):  # the context is lost: every later launch would fail too
+                if "illegal" in repr(e) or "CUDA error" in repr(e):  # the context is lost: every later launch fails
                     print(f"  CUDA error in {case} {shape} {label} (the first configuration to raise; with "
                           f"CUDA_LAUNCH_BLOCKING=1 the one that faulted): {e!r}"[:400], flush=True)
                     rows.append(row)

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 8 minutes), for what session 14 left:
-#   1. benchmarks/read_sweep.py: the read kernels (every family's largest phase) under a grid of launch knobs, each
-#      configuration checked against the default's output; pick rules from it as session 14 did for the state pass;
-#   2. DeltaNet and Gated DeltaNet after 82610e6 (the rank-one value-block rule only on the folded pass, not the
-#      adjoint's unfolded one): checked at gate x1 and x10 and timed at 2x16384x16x128, and DeltaNet's kernels by name
-#      (its backward's two state passes were 1.77 ms with the rule on both passes, 1.40 in session 13).
+# The first device call of the next session (nvidia-h200, one GPU, about 8 minutes), for what session 15 left:
+#   1. the read sweep's scalar_k_bf16 case, which hit an illegal memory access in three calls of session 15, with
+#      the stop on the first CUDA error now matching Triton's wording too: names the faulting configuration;
+#   2. issue 4's table for KDA (fla's rows now with its l2norm), RWKV-7 and the GLA family (not re-measured since
+#      sessions 13-14), each checked at gate x1 and x10 first.
 set -u
-timeout 330 python3 benchmarks/read_sweep.py --out "$OUT" --budget 280 2>&1 | grep -v -i warn | tail -32
-timeout 150 python3 benchmarks/variant_sweep.py --specs deltanet,gated_deltanet --bench-shape 2,16384,16,128 \
-  --budget 110 --out "$OUT/v" 2>&1 | grep -A4 "^variant sweep"
-timeout 100 python3 benchmarks/profile_phases.py --specs deltanet --shape 2,16384,16,128 --detail 8 --out "$OUT/prof" \
-  2>&1 | grep -v -i warn | tail -14
+CUDA_LAUNCH_BLOCKING=1 timeout 70 python3 benchmarks/read_sweep.py --out "$OUT/rc" --budget 50 --cases scalar_k_bf16 \
+  --verbose > "$OUT/crash.log" 2>&1
+grep -E "CUDA error in|^scalar_k_bf16" "$OUT/crash.log" | cut -c1-400; tail -3 "$OUT/crash.log" | cut -c1-300
+TABLE_GPU0="kda:kda rwkv7:rwkv7 gla:gla,hgrn2" TABLE_GPU1="" WITH_D256=0 HOST_LOCK=0 DEADLINE=330 JOB_TIMEOUT=390 \
+  bash benchmarks/sweeps/table_call.sh
