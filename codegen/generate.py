@@ -155,6 +155,11 @@ def generate_module(n: Normalized) -> str:
             adj_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
             fwd_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r])) for r, *_ in plan.forward_reads],
+            # each read's dtype when no gate gradient takes it: its input's, or the working dtype for one that is
+            # not an input's gradient (an unfolded du, which a later read takes)
+            adj_out=[vec_code.get(plan.grad_of[r], plan.grad_of[r]) if r in plan.grad_of else None
+                     for r, *_ in plan.adjoint_reads],
+            fwd_out=[vec_code.get(plan.grad_of[r], plan.grad_of[r]) for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
         ))

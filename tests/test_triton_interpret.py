@@ -416,11 +416,13 @@ def test_three_householder_factors_at_k128():
 
 
 @pytest.mark.parametrize("name,wy_bf16", [("retnet", "0"), ("gated_deltanet", "0"), ("gla", "0"),
-                                          ("gated_deltanet", "1"), ("kda", "1")])
+                                          ("gated_deltanet", "1"), ("kda", "1"), ("deltanet", "1"),
+                                          ("linear_attn", "0")])
 def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
     """bf16 inputs take the kernels' low-precision path (bf16 tiles loaded as stored, tf32 backward products, no
-    fp32 copies of the saved tensors; with LINDSL_TUNE_WY_BF16=1 the WY system's W and U0 stored in bf16): forward
-    and every gradient against fp64 on the same bf16-rounded values."""
+    fp32 copies of the saved tensors; with LINDSL_TUNE_WY_BF16=1 the WY system's W and U0 stored in bf16; without a
+    gate gradient (RetNet, DeltaNet, linear attention) the backward's reads stored in bf16): forward and every
+    gradient against fp64 on the same bf16-rounded values."""
     from lindsl.check import default_sizes
     monkeypatch.setenv("LINDSL_TUNE_WY_BF16", wy_bf16)
     op = lindsl.load(name)
