@@ -48,6 +48,11 @@ SUB_V = [dict(READ_BO=bo, SUB_GATED_WARPS=gw, SUB_PLAIN_WARPS=pw)
          for bo, gw, pw in itertools.product((64, 128), (2, 4, 8), (4, 8))]
 
 
+def save(out, rows):
+    with open(os.path.join(out, "read_sweep.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+
+
 def configs_of(gate, side):
     if gate != "vector":
         return PLAIN
@@ -110,9 +115,7 @@ def main():
                 if "illegal" in repr(e) or "CUDA error" in repr(e):  # the context is lost: every later launch fails
                     print(f"  CUDA error in {case} {shape} {label} (the first configuration to raise; with "
                           f"CUDA_LAUNCH_BLOCKING=1 the one that faulted): {e!r}"[:400], flush=True)
-                    rows.append(row)
-                    with open(os.path.join(a.out, "read_sweep.json"), "w") as f:
-                        json.dump(rows, f, indent=1)
+                    save(a.out, rows + [row])
                     sys.exit(1)
         ok = {k_: t for k_, t in row["times"].items() if isinstance(t, float) and row["errors"][k_] < 1e-2}
         bad = sorted(k_ for k_, e in row["errors"].items() if not e < 1e-2)
@@ -124,8 +127,7 @@ def main():
         rows.append(row)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    with open(os.path.join(a.out, "read_sweep.json"), "w") as f:
-        json.dump(rows, f, indent=1)
+    save(a.out, rows)
 
 
 if __name__ == "__main__":

@@ -1361,7 +1361,8 @@ def _for_interpreter(precision):
 
 
 def _read_launch(d_in, d_out, side_k, R, loop, precision):
-    """(value block BO, contracted block BKI, pipeline stages) of _read_kernel's launch. Reads with rank-one factors
+    """(value block BO, contracted block BKI, pipeline stages) of _read_kernel's launch (BO also of
+    _read_sub_kernel's, which takes the defaults: per-dimension gates loop). Reads with rank-one factors
     at D = 128 with tf32 products by benchmarks/read_sweep.py (session 15, calls 1-3, four shapes each, every
     configuration checked): on the value side (the delta rule's backward reads, folded or not) one 128-wide value
     block with the contraction in blocks of 64 and two stages (the pair rows are made once per program, not once per
@@ -1619,7 +1620,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         x = _data(x, dummy)
         several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
         out = _empty(N, T, d_out, device=dev, dtype=f32 if several else odt)
-        BO = _knob("READ_BO", min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64))
+        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
             # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
@@ -1646,13 +1647,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GOUT=gout, PREC=precision, num_stages=1)
             outs.append(out)
             continue
-        read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
-        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI, FOLD=read_fold, num_stages=read_stages,
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
