@@ -115,8 +115,9 @@ def generate_module(n: Normalized) -> str:
         fold = delta_fold(c)
         if isinstance(fold, Expr):
             add(p + "fold", fold, 0, vector=False)
-        stack = lambda names: (f"torch.stack([{', '.join(names)}], 2)" if len(names) > 1  # noqa: E731
-                               else (f"{names[0]}.unsqueeze(2)" if names else "None"))
+        # factors stack before the feature dimension: [N, T, D] -> [N, T, F, D], [B, T, H, D] -> [B, T, H, F, D]
+        stack = lambda names: (f"torch.stack([{', '.join(names)}], -2)" if len(names) > 1  # noqa: E731
+                               else (f"{names[0]}.unsqueeze(-2)" if names else "None"))
         vector_state = st.ty.kind == "vec"
         V_code = "1" if vector_state else f"sizes[{st.value_dim!r}]"
         mid = f"[{M_code}]" if mem else "[]"
@@ -135,6 +136,9 @@ def generate_module(n: Normalized) -> str:
             backward_equations=plan.equations(), reads=[r for _, r in local], nreads=len(local),
             read_ids=[gi for gi, _ in reads], plan=plan, vec_code=vec_code, grad_vec_code=grad_vec_code,
             tensors=tensors, M_code=M_code, mem=bool(mem),
+            # the Triton engine's kernels for scalar or no gates take this state's per-token tensors in the callers'
+            # [B, T, H, ...] layout (no copies to [rows, T, ...]): chunk_scan_triton's heads
+            token_layout=plan.key_gate in ("none", "scalar") and not plan.value_gate,
             fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",

@@ -498,7 +498,7 @@ def test_codegen_finds_the_delta_rule_fold(name, fold):
     and MoM, whose router selection multiplies both b and k': s = exp(g)), and not where b is another vector
     (RWKV-7's -kh*lr) or absent."""
     src = open(lindsl.load(name).path).read()
-    assert f".apply(chunk, backend, precision, torch.is_grad_enabled(), {fold}, " in src
+    assert f".apply(chunk, backend, precision, torch.is_grad_enabled(), (layouts[0] or 1) if layouts else 1, {fold}, " in src
 
 
 FOLD_SPEC = """lin {name}
@@ -706,3 +706,103 @@ def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatc
     S0 = rnd(N, K, V)
     assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, every_read(rnd, N, T, K, V)[::3 if gv_kind else 1], K, V,
                                fold=None if fold is None else (s if fold == "scaled" else True))
+
+
+def _token_layout(x, H):
+    """[B*H, T, ...] (the engine's rows) -> [B, T, H, ...] (the callers' layout), contiguous."""
+    return x.reshape((-1, H) + tuple(x.shape[1:])).transpose(1, 2).contiguous()
+
+
+@pytest.mark.parametrize("gk_kind,R,P,fold,fused", [
+    (None, 0, 1, None, True), ("s", 0, 1, None, False), ("s", 0, 2, None, True), ("s", 1, 1, None, False),
+    ("s", 1, 1, "scaled", False), (None, 1, 1, "unit", False), (None, 2, 1, None, False)])
+def test_token_layout_equals_engine_rows(gk_kind, R, P, fold, fused, monkeypatch):
+    """chunk_scan_triton with heads (every per-token tensor [B, T, H, ...], read and written in place) gives what
+    the engine's rows [B*H, T, ...] give, bit for bit in fp32: reads on both sides and timings, the final state,
+    u, over several chunks and B = 2 (the sequence's first row (n // H) T H + n % H), fused and unfused reads, the
+    delta-rule fold with a per-token scale."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", str(int(fused)))
+    B, H, T, K, V = 2, 3, 40, 8, 8
+    N = B * H
+    g = torch.Generator().manual_seed(R * 10 + P)
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else -torch.rand(N, T, generator=g)
+    k = torch.nn.functional.normalize(rnd(N, T, max(P, 1), K), dim=-1)
+    v, S0 = rnd(N, T, P, V), rnd(N, K, V)
+    s = torch.rand(N, T, generator=g)
+    b = -s[:, :, None, None] * k[:, :, :1] if fold else (-0.5 * torch.nn.functional.normalize(rnd(N, T, R, K), dim=-1)
+                                                         if R else None)
+    b = b.expand(N, T, R, K) if fold else b
+    a = k[:, :, :1].expand(N, T, R, K).contiguous() if fold else (torch.nn.functional.normalize(rnd(N, T, R, K), dim=-1)
+                                                                  if R else None)
+    fold_arg = None if fold is None else (s if fold == "scaled" else True)
+    if fold == "unit":
+        b = -k[:, :, :1]
+    reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K))]
+    if not fused:
+        reads += [("v", "after", rnd(N, T, V)), ("v", "before", rnd(N, T, V))]
+    lay = lambda x: None if x is None else _token_layout(x, H)  # noqa: E731
+    rows = chunk_scan_triton(gk, None, b, a, k, v, S0, reads, chunk=16, force_chunk=True, K=K, V=V, fold=fold_arg)
+    toks = chunk_scan_triton(lay(gk), None, lay(b), lay(a), lay(k), lay(v), S0,
+                             [(sd, tm, lay(x)) for sd, tm, x in reads], chunk=16, force_chunk=True, K=K, V=V,
+                             fold=lay(fold_arg) if torch.is_tensor(fold_arg) else fold_arg, heads=H)
+    for x, y in zip(rows[0], toks[0]):
+        assert y.shape == (B, T, H, x.shape[-1])
+        assert torch.isfinite(y).all()
+        assert torch.equal(lay(x), y)
+    assert torch.equal(rows[1], toks[1])
+    if R:
+        assert torch.equal(lay(rows[2]), toks[2])
+
+
+def test_token_layout_refuses_per_dimension_gates():
+    """The per-dimension gates' kernels take the engine's rows only: heads with such a gate is an error, not a
+    wrong answer."""
+    B, H, T, K = 1, 2, 16, 4
+    x = torch.randn(B, T, H, 1, K)
+    with pytest.raises(ValueError, match="token layout"):
+        chunk_scan_triton(-torch.rand(B, T, H, K), None, None, None, x, x, None, [], K=K, V=K, heads=H)
+
+
+@pytest.mark.parametrize("name", ["retnet", "deltanet", "mom_gated_deltanet", "gla"])
+def test_library_spec_in_the_token_layout(name, monkeypatch):
+    """B = 2, H = 2 (and MoM's memories): the op's forward and every gradient on the Triton engine equal the
+    PyTorch backend's. The scalar- and no-gate states run their scans in the token layout (heads = H x memories,
+    the inputs read in place; outputs and gradients contiguous), GLA's per-dimension gate in the engine's rows, as
+    recorded."""
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 2, 37, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=5)
+    heads = []
+    scan = op.module.chunk_scan_triton
+
+    def recorded(*a, **kw):
+        heads.append(kw.get("heads", 1))
+        return scan(*a, **kw)
+    monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", recorded)
+    res = {}
+    for be in ("torch", "triton"):
+        x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
+        o, f = op(*x.values(), output_final_state=True, backend=be, chunk_size=16)
+        o = o if not isinstance(o, tuple) else o[0]
+        w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).sin()
+        ((o * w).sum() + 0.5 * f.sum()).backward()
+        res[be] = [o, f] + [x[k].grad for k in x]
+    want = {"retnet": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
+    assert heads and heads[0] == want, heads
+    for y, z in zip(res["triton"], res["torch"]):
+        assert y.is_contiguous() or want == 1  # outputs and gradients made in the token layout need no copy
+        assert torch.isfinite(y).all()
+        assert rel_err(y, z) < 1e-4, name
+
+
+@pytest.mark.parametrize("gate,R,K", [(None, 0, 8), ("s", 0, 8), ("s", 1, 128), (None, 3, 128), ("v", 0, 8)])
+def test_chunk_size_is_the_same_in_either_layout(gate, R, K):
+    """The engine's chunk depends on the gates and factors, not on the layout: the forward in the token layout and
+    the backward in the engine's rows must line up (and share the WY system)."""
+    from lindsl.runtime.triton_engine import triton_chunk
+    B, H, T = 2, 16, 8
+    gk = None if gate is None else (-torch.rand(B * H, T) if gate == "s" else -torch.rand(B * H, T, K))
+    b = None if not R else torch.randn(B * H, T, R, K)
+    k = torch.randn(B * H, T, 1, K)
+    lay = lambda x: None if x is None else _token_layout(x, H)  # noqa: E731
+    assert triton_chunk(lay(gk), None, lay(b), lay(k), K, heads=H) == triton_chunk(gk, None, b, k, K)

@@ -108,6 +108,14 @@ def _dot_acc(acc, x, y, PREC: tl.constexpr):
 
 
 @triton.jit
+def _seq_row(n, T, HS):
+    """The first token row of sequence n in a per-token tensor, laid out [N, T, ...] (HS = 1: the engine's rows)
+    or [B, T, HS, ...] with n = b HS + h (the callers' [B, T, H, D] tensors, read and written in place); token t of
+    the sequence is row _seq_row + t HS. A 64-bit scalar (n is); the tiles' offsets t HS ... stay 32-bit."""
+    return (n // HS) * T * HS + n % HS
+
+
+@triton.jit
 def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, ROWS: tl.constexpr):
     """Cumulative log-gates of some rows: [ROWS] (scalar gate), [ROWS, BD] (vector gate), zeros (no gate)."""
     if G == 1:
@@ -143,7 +151,7 @@ def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
 
 
 @triton.jit
-def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.constexpr, C: tl.constexpr,
+def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K: tl.constexpr, C: tl.constexpr,
                 NR: tl.constexpr, BROWS: tl.constexpr, BEFORE: tl.constexpr, GK: tl.constexpr, RPREC: tl.constexpr):
     """Pair weights of a chunk's reads x (C rows) against its NR source rows per token (rows of src_ptr, layout
     [N, T, NR, K]): x_t . src_s times exp(Gx_t - G_s) for s <= t (s < t before the update), scalar or no gate."""
@@ -151,7 +159,7 @@ def _chunk_coef(x, Gx, src_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K: tl.con
     t_row = rows // NR
     rtok = c * C + t_row
     r_ok = (rows < C * NR) & (rtok < T)
-    src = tl.load(src_ptr + (n * T * NR + c * C * NR) * K + rows[:, None] * K + kk[None, :],
+    src = tl.load(src_ptr + _seq_row(n, T, HS) * NR * K + (rtok * HS * NR + rows % NR)[:, None] * K + kk[None, :],
                   mask=r_ok[:, None] & k_ok[None, :], other=0.0)
     cm = _dot(x, tl.trans(src), RPREC)
     if BEFORE:
@@ -191,7 +199,7 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
-def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC,
+def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0):
@@ -206,16 +214,17 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     k_ok = kk < K
     vv = tl.arange(0, BV)
     v_ok = vv < V
-    base0 = n * T * R + c * C * R
+    seq = _seq_row(n, T, HS)
+    roff = (tok * HS * R + rows % R)[:, None]
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
         for j in range(0, L):
             tj = c * C + j // R
-            bj = tl.load(b_ptr + (n * T * R + c * C * R + j) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
+            bj = tl.load(b_ptr + ((seq + tj * HS) * R + j % R) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
             Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
             ok = (t_row > j // R) & row_ok
             e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gj[None, :], float("-inf")))
@@ -223,7 +232,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
     else:
-        b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
         M = _dot(a, tl.trans(b), PREC)
         if GK == 1:
             Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -246,8 +255,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         if GK == 2:
             for s in range(0, LP):
                 ts = c * C + s // P
-                ks = tl.load(k_ptr + (n * T * P + c * C * P + s) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
-                vs = tl.load(v_ptr + (n * T * P + c * C * P + s) * V + vv, mask=v_ok & (ts < T), other=0.0).to(tl.float32)
+                ks = tl.load(k_ptr + ((seq + ts * HS) * P + s % P) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
+                vs = tl.load(v_ptr + ((seq + ts * HS) * P + s % P) * V + vv, mask=v_ok & (ts < T), other=0.0).to(tl.float32)
                 Gs = tl.load(G_ptr + (n * Tp + ts) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
                 ok = (t_row > s // P) & row_ok
                 e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gs[None, :], float("-inf")))
@@ -258,9 +267,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             t_p = prow // P
             ptok = c * C + t_p
             p_ok = (prow < LP) & (ptok < T)
-            pbase0 = n * T * P + c * C * P
-            kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
-            vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            poff = (ptok * HS * P + prow % P)[:, None]
+            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
             Nin = _dot(a, tl.trans(kp), PREC)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
@@ -358,7 +367,7 @@ def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl
 
 
 @triton.jit
-def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, kk, k_ok, vv, v_ok,
+def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS, kk, k_ok, vv, v_ok,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr, NREAD: tl.constexpr,
                  BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr):
@@ -367,9 +376,10 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
     tok = c * C + t
     t_ok = tok < T
     NSEQ = tl.num_programs(0)
+    seq = _seq_row(n, T, HS)
     for r in tl.static_range(NREAD):
-        x = tl.load(x_ptr + ((r * NSEQ + n) * T) * K + tok[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
-                    other=0.0)
+        x = tl.load(x_ptr + (r * NSEQ * T + seq) * K + (tok * HS)[:, None] * K + kk[None, :],
+                    mask=t_ok[:, None] & k_ok[None, :], other=0.0)
         if GK == 1:
             if (BEFORE_MASK >> r) & 1:
                 Gx = tl.load(Gex_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
@@ -380,16 +390,17 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
             Gx = tl.zeros([C], dtype=tl.float32)
             o = _dot(x, S, RPREC)
         if R > 0:
-            o += _dot(_chunk_coef(x, Gx, b_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, R, BL,
+            o += _dot(_chunk_coef(x, Gx, b_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, R, BL,
                                     (BEFORE_MASK >> r) & 1, GK, RPREC), u, RPREC)
         if P > 0:
             prow = tl.arange(0, BLP)
             p_ok = (prow < C * P) & (c * C + prow // P < T)
-            vp = tl.load(v_ptr + (n * T * P + c * C * P) * V + prow[:, None] * V + vv[None, :],
+            vp = tl.load(v_ptr + seq * P * V + ((c * C + prow // P) * HS * P + prow % P)[:, None] * V + vv[None, :],
                          mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, t, t_ok, kk, k_ok, K, C, P, BLP,
+            o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, P, BLP,
                                     (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
-        tl.store(o_ptr + ((r * NSEQ + n) * T) * V + tok[:, None] * V + vv[None, :], o, mask=t_ok[:, None] & v_ok[None, :])
+        tl.store(o_ptr + (r * NSEQ * T + seq) * V + (tok * HS)[:, None] * V + vv[None, :], o,
+                 mask=t_ok[:, None] & v_ok[None, :])
 
 
 @triton.jit
@@ -404,7 +415,7 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
@@ -428,6 +439,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     L: tl.constexpr = C * R
     LP: tl.constexpr = C * P
     u = tl.zeros([BL, BV], dtype=tl.float32)
+    seq = _seq_row(n, T, HS)
     for c in range(0, NC):
         if STORE_H:
             if c % H_EVERY == 0:
@@ -462,10 +474,10 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 Wc = tl.load(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
                              other=0.0).to(tl.float32)
                 u = _dot(Wc, S, PREC) + U0c
-            base0 = n * T * R + c * C * R
-            tl.store(u_ptr + base0 * V + rows[:, None] * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
+            roff = (tok * HS * R + rows % R)[:, None]
+            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
-            _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp,
+            _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
@@ -475,7 +487,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
         if GV:
             S = S * tl.exp(GvC)[None, :]
         if R > 0 and FOLD == 0:
-            b = tl.load(b_ptr + base0 * K + rows[:, None] * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
             if GK == 1:
                 Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
                 b = b * tl.exp(GC - Gr)[:, None]
@@ -492,11 +504,11 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
-            pbase0 = n * T * P + c * C * P
-            kp = tl.load(k_ptr + pbase0 * K + prow[:, None] * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            vp = tl.load(v_ptr + pbase0 * V + prow[:, None] * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            poff = (ptok * HS * P + prow % P)[:, None]
+            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             if FOLD > 0:
-                vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * u
+                vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * u
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 vp = vp * tl.exp(GC - Gp)[:, None]
@@ -661,16 +673,17 @@ def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D
 
 
 @triton.jit
-def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr):
-    """Within-chunk sums of a per-dimension log-gate g [N, T, D]: G (inclusive) and G - g (exclusive), fp32
-    [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence, block of BD dimensions)."""
+def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr):
+    """Within-chunk sums of a per-dimension log-gate g [N, T, D] (or [B, T, HS, D], _seq_row): G (inclusive) and
+    G - g (exclusive), fp32 [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence, block of BD
+    dimensions)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
     d_ok = dd < D
     tok = c * C + tl.arange(0, C)
-    g = tl.load(g_ptr + (n * T + tok[:, None]) * D + dd[None, :], mask=(tok < T)[:, None] & d_ok[None, :],
-                other=0.0).to(tl.float32)
+    g = tl.load(g_ptr + _seq_row(n, T, HS) * D + (tok * HS)[:, None] * D + dd[None, :],
+                mask=(tok < T)[:, None] & d_ok[None, :], other=0.0).to(tl.float32)
     G = tl.cumsum(g, 0)
     out = (n * Tp + tok[:, None]) * D + dd[None, :]
     tl.store(G_ptr + out, G, mask=d_ok[None, :])
@@ -975,20 +988,21 @@ def _pair_weights(cm, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C: tl.conste
 
 
 @triton.jit
-def _source_rows(ptr, c, n, T, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
+def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
                  BROWS: tl.constexpr):
-    """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D]), as stored (scalar 64-bit base,
-    32-bit tile offsets)."""
+    """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D] or [B, T, HS, NR, D], _seq_row), as
+    stored (scalar 64-bit base, 32-bit tile offsets)."""
     rr = tl.arange(0, BROWS)
-    r_ok = (rr < C * NR) & (c * C + rr // NR < T)
-    base = ptr + n * T * NR * D
-    return tl.load(base + (c * C * NR + rr)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
+    rtok = c * C + rr // NR
+    r_ok = (rr < C * NR) & (rtok < T)
+    base = ptr + _seq_row(n, T, HS) * NR * D
+    return tl.load(base + (rtok * HS * NR + rr % NR)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
                    other=0.0)
 
 
 @triton.jit
 def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, fold_ptr,
-                  c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
+                  c, n, T, Tp, NC, HS, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
                   V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
@@ -1013,19 +1027,19 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
-        x = tl.load(x_ptr + n * T * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                    other=0.0)
+        x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :],
+                    mask=t_ok[:, None] & i_ok[None, :], other=0.0)
         out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if FOLD > 0 and not SIDE_K:
-            rows = _source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
-            rows -= _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * _source_rows(
-                src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
+            rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
+            rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
+                src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
             cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
         else:
             if R > 0 and FOLD == 0:
-                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, ii, i_ok, D_IN, C, R, BL)), PREC)
+                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC)
             if P > 0:
-                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, ii, i_ok, D_IN, C, P, BLP)), PREC)
+                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GIN == 1:
@@ -1036,29 +1050,31 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         out = out * tl.exp(Gi + Go)[:, None]
     if R > 0 and FOLD == 0:
         cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
-        out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL), PREC)
+        out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
-        rows = _source_rows(win_ptr, c, n, T, oo, o_ok, D_OUT, C, P, BLP)
+        rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP)
         if FOLD > 0 and SIDE_K:
-            rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, C, BLP, FOLD)[:, None] * _source_rows(
-                w_ptr, c, n, T, oo, o_ok, D_OUT, C, R, BL).to(tl.float32)
+            rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
+                w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL).to(tl.float32)
         out = _dot_acc(out, cm, rows, PREC)
     return out
 
 
 @triton.jit
-def _fold_scale(fold_ptr, c, n, T, C: tl.constexpr, BROWS: tl.constexpr, FOLD: tl.constexpr):
-    """The delta-rule fold's s for a chunk's source rows (one per token): 1 (FOLD 1) or loaded (FOLD 2, [N, T])."""
+def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOLD: tl.constexpr):
+    """The delta-rule fold's s for a chunk's source rows (one per token): 1 (FOLD 1) or loaded (FOLD 2, [N, T] or
+    [B, T, HS])."""
     rr = tl.arange(0, BROWS)
     if FOLD == 2:
-        return tl.load(fold_ptr + n * T + c * C + rr, mask=(rr < C) & (c * C + rr < T), other=0.0).to(tl.float32)
+        return tl.load(fold_ptr + _seq_row(n, T, HS) + (c * C + rr) * HS, mask=(rr < C) & (c * C + rr < T),
+                       other=0.0).to(tl.float32)
     return tl.full([BROWS], 1.0, dtype=tl.float32)
 
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, T, Tp, NC, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 fold_ptr, T, Tp, NC, HS, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
@@ -1078,9 +1094,10 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     o_ok = oo < D_OUT
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
-                            fold_ptr, c, n, T, Tp, NC, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
+                            fold_ptr, c, n, T, Tp, NC, HS, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
                             BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
-        tl.store(out_ptr + n * T * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out,
+                 mask=t_ok[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1248,23 +1265,27 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
     return [out[i] for i in range(len(reads))], ST, None
 
 
-def _cum(g, C, Tp):
+def _cum(g, C, Tp, HS=1):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
     (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
     6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch). A scalar gate [N, T] goes through it as
     [N, T, 1]: one launch instead of five PyTorch operations, whose CUDA cumsum alone costs the host about 0.1 ms
-    (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch."""
+    (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch.
+    HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way."""
     if g is None:
         return None, None
+    scalar = g.dim() == (2 if HS == 1 else 3)
     if _knob("CUM", "kernel") == "kernel":
-        scalar = g.dim() == 2
         g = (g.unsqueeze(-1) if scalar else g).contiguous()
-        N, T, D = g.shape
+        T, D = g.shape[1], g.shape[-1]
+        N = g.shape[0] * HS
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         BD = min(_p2(D), 64)
-        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, Gex, T, Tp, D=D, C=C, BD=BD)
+        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, Gex, T, Tp, HS, D=D, C=C, BD=BD)
         return (G.squeeze(-1), Gex.squeeze(-1)) if scalar else (G, Gex)
+    if HS > 1:
+        g = g.transpose(1, 2).reshape((-1,) + tuple(g.shape[1:2]) + tuple(g.shape[3:]))
     g = g.float()
     T = g.shape[1]
     if Tp != T:
@@ -1275,16 +1296,25 @@ def _cum(g, C, Tp):
     return G.contiguous(), (G - g).contiguous()
 
 
-def triton_chunk(gk, gv, b=None, k=None, V=None):
+def token_layout_ok(T, HS, K, V, R, P, GK, GV):
+    """Whether chunk_scan_triton can take its per-token tensors as [B, T, HS, ...] (heads = HS): its scalar- and
+    no-gate kernels address them through _seq_row; the per-dimension gates' kernels take [N, T, ...] only. Tile
+    offsets are 32-bit: every tensor must have fewer than 2^31 elements per sequence group (T HS rows)."""
+    return GK in (0, 1) and GV == 0 and T * HS * max(R, P, 1) * max(K, V) < 2 ** 31
+
+
+def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     """The chunk size the Triton engine uses: 64, except with per-dimension gates, where pairs are formed one by
     one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked), and with several rank-one
     factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
-    (benchmarks/aot_check.py: three factors at K=128, two at K=256)."""
-    per_dim = (gk is not None and gk.dim() == 3) or gv is not None
+    (benchmarks/aot_check.py: three factors at K=128, two at K=256). heads: as chunk_scan_triton's (the tensors'
+    dimensions before a token's own are [N, T] or [B, T, heads])."""
+    lead = 2 if heads == 1 else 3
+    per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
     if per_dim and not _sub_chunked(b, k, V):
         return 16
-    R = b.shape[2] if b is not None else 0
+    R = b.shape[lead] if b is not None else 0
     width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
@@ -1299,7 +1329,7 @@ def _sub_chunked(b, k, V):
     forward+backward than chunks of 16 with pair loops (benchmarks/NOTES.md, v9). Above 128 the diagonal scores
     hold [16, K] rows per warp pair and are unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
     fits = k is not None and k.shape[-1] <= 128 and (V or 1) <= 128
-    return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[2] == 1
+    return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
@@ -1444,7 +1474,7 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None):
+                      states=None, heads=1):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1461,24 +1491,35 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time).
     states: (h, u, S_T) of an earlier scan of the same inputs and chunk with return_states (every chunk's state):
     only the reads run, from those states (the backward runs its rescan's state pass before the adjoint, which
-    reads the exact u, and its reads after)."""
+    reads the exact u, and its reads after).
+    heads: every per-token tensor (gates, factors, inputs, reads, fold) is [B, T, heads, ...] instead of [N, T, ...]
+    with N = B heads (the callers' [B, T, H, D] layout, read in place: no layout copy), and so are the reads'
+    results and u; scalar or no gates only (token_layout_ok)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
-    N, T = ref.shape[:2]
+    HS = int(heads)
+    lead = 2 if HS == 1 else 3  # the dimensions before a token's own: [N, T] or [B, T, HS]
+    N, T = ref.shape[0] * HS, ref.shape[1]
     K = K or ref.shape[-1]
     V = V or v.shape[-1]
-    R = b.shape[2] if b is not None else 0
-    P = k.shape[2] if k is not None else 0
-    GK = 0 if gk is None else (1 if gk.dim() == 2 else 2)
+    R = b.shape[lead] if b is not None else 0
+    P = k.shape[lead] if k is not None else 0
+    GK = 0 if gk is None else (1 if gk.dim() == lead else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
-    C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V)
+    if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
+        raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs scalar or no gates and fewer than 2^31 "
+                         f"elements per tensor; got key gate {GK}, value gate {GV}, T={T}, K={K}, V={V}")
+
+    def per_token(*inner):
+        return (N, T) + inner if HS == 1 else (N // HS, T, HS) + inner
+    C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V, HS)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
     NC = max(1, _cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
-    G, Gex = _cum(gk, C, Tp)
+    G, Gex = _cum(gk, C, Tp, HS)
     Gv, Gvex = _cum(gv, C, Tp)
     dummy = _dummy(dev)
 
@@ -1516,7 +1557,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0]
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
@@ -1562,12 +1603,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         u = u if R else dummy
     else:
         h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
-        u = _empty(N, T, R, V, device=dev, dtype=f32) if R else dummy
+        u = _empty(*per_token(R, V), device=dev, dtype=f32) if R else dummy
         ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
     out_dtypes = list(out_dtypes) if out_dtypes is not None else [f32] * len(reads)
     one_dtype = out_dtypes[0] if len(set(out_dtypes)) == 1 else f32
-    fused_out = _empty(len(reads), N, T, V, device=dev, dtype=one_dtype) if fused else dummy
+    fused_out = _empty(len(reads), *per_token(V), device=dev, dtype=one_dtype) if fused else dummy
     before_mask = sum(1 << i for i, (_, timing, _) in enumerate(reads) if timing == "before") if fused else 0
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
@@ -1594,7 +1635,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                                        wy_dtype != f32, occupancy_rules, sms)
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, FOLD=FOLD, H_EVERY=h_every,
+                                         fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
@@ -1619,7 +1660,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
         several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
-        out = _empty(N, T, d_out, device=dev, dtype=f32 if several else odt)
+        out = _empty(*per_token(d_out), device=dev, dtype=f32 if several else odt)
         BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
@@ -1649,7 +1690,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             continue
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
             FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, num_stages=read_stages,
