@@ -166,6 +166,10 @@ def generate_module(n: Normalized) -> str:
             fwd_out=[vec_code.get(plan.grad_of[r], plan.grad_of[r]) for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
+            # the rescan's read vectors (dO through fwd_dO, which the rescan may take in the token layout) and, per
+            # read, whether its input's gradient is a rescan result
+            fwd_vec_code={k_: v_.replace("dO[", "fwd_dO[") for k_, v_ in grad_vec_code.items()},
+            rescan_dx=[f"dx{li}" in {r[0] for r in plan.forward_reads} for li, _ in local],
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]

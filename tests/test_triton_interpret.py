@@ -764,12 +764,13 @@ def test_token_layout_refuses_per_dimension_gates():
         chunk_scan_triton(-torch.rand(B, T, H, K), None, None, None, x, x, None, [], K=K, V=K, heads=H)
 
 
-@pytest.mark.parametrize("name", ["retnet", "deltanet", "mom_gated_deltanet", "gla"])
+@pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla"])
 def test_library_spec_in_the_token_layout(name, monkeypatch):
     """B = 2, H = 2 (and MoM's memories): the op's forward and every gradient on the Triton engine equal the
     PyTorch backend's. The scalar- and no-gate states run their scans in the token layout (heads = H x memories,
     the inputs read in place; outputs and gradients contiguous), GLA's per-dimension gate in the engine's rows, as
-    recorded."""
+    recorded; the backward's rescan (the last scan) in the token layout without gate gradients and rank-one
+    factors."""
     op = lindsl.load(name)
     args = random_inputs(op.spec, 2, 37, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=5)
     heads = []
@@ -787,8 +788,11 @@ def test_library_spec_in_the_token_layout(name, monkeypatch):
         w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).sin()
         ((o * w).sum() + 0.5 * f.sum()).backward()
         res[be] = [o, f] + [x[k].grad for k in x]
-    want = {"retnet": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
+    want = {"retnet": 2, "linear_attn": 2, "mamba2": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
     assert heads and heads[0] == want, heads
+    # the backward's rescan in the token layout too where no gate gradient or rank-one factor needs the rows
+    rescan = {"retnet": 2, "linear_attn": 2}.get(name, 1)
+    assert heads[-1] == rescan, heads
     for y, z in zip(res["triton"], res["torch"]):
         assert y.is_contiguous() or want == 1  # outputs and gradients made in the token layout need no copy
         assert torch.isfinite(y).all()
