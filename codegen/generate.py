@@ -65,6 +65,12 @@ def _check_name(name: str, loc) -> str:
     return safe(name)
 
 
+def _learned(e, lets) -> bool:
+    """Whether an expression depends on an input or a parameter (through lets too): a gradient may reach it."""
+    return e is not None and any(isinstance(v, Var) and (v.kind in ("input", "param") or (
+        v.kind == "let" and _learned(lets.get(v.name), lets))) for v in e.walk())
+
+
 def generate_module(n: Normalized) -> str:
     """The source text of the chunkwise module for a normalized spec."""
     spec = n.spec
@@ -139,6 +145,10 @@ def generate_module(n: Normalized) -> str:
             # the Triton engine's kernels for scalar or no gates take this state's per-token tensors in the callers'
             # [B, T, H, ...] layout (no copies to [rows, T, ...]): chunk_scan_triton's heads
             token_layout=plan.key_gate in ("none", "scalar") and not plan.value_gate,
+            # ... under autograd too: the backward keeps the engine's rows where a rank-one factor's u or a learned
+            # gate's gradient sums cross its two scans (converting there measured DeltaNet's forward+backward +6 %
+            # and Mamba-2's peak memory +24 %: benchmarks/NOTES.md, session 16)
+            token_layout_grad=not plan.R and not _learned(c.key_gate, dict(spec.lets)),
             fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",

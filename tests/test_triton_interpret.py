@@ -766,11 +766,11 @@ def test_token_layout_refuses_per_dimension_gates():
 
 @pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla"])
 def test_library_spec_in_the_token_layout(name, monkeypatch):
-    """B = 2, H = 2 (and MoM's memories): the op's forward and every gradient on the Triton engine equal the
-    PyTorch backend's. The scalar- and no-gate states run their scans in the token layout (heads = H x memories,
-    the inputs read in place; outputs and gradients contiguous), GLA's per-dimension gate in the engine's rows, as
-    recorded; the backward's rescan (the last scan) in the token layout without gate gradients and rank-one
-    factors."""
+    """B = 2, H = 2 (and MoM's memories): the op's forward without autograd, and its forward and every gradient,
+    on the Triton engine equal the PyTorch backend's. Without autograd every scalar- and no-gate state scans in the
+    token layout (heads = H x memories, the inputs read in place, outputs contiguous); under autograd only those
+    whose backward works in it too (no rank-one factor, no learned gate: RetNet, linear attention), and then the
+    backward's rescan (the last scan) as well. GLA's per-dimension gate keeps the engine's rows. As recorded."""
     op = lindsl.load(name)
     args = random_inputs(op.spec, 2, 37, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=5)
     heads = []
@@ -780,21 +780,26 @@ def test_library_spec_in_the_token_layout(name, monkeypatch):
         heads.append(kw.get("heads", 1))
         return scan(*a, **kw)
     monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", recorded)
+    first = lambda o: o if not isinstance(o, tuple) else o[0]  # noqa: E731
+    with torch.no_grad():
+        plain = [first(op(*args.values(), backend=be, chunk_size=16)[0]) for be in ("torch", "triton")]
+    layout = {"retnet": 2, "linear_attn": 2, "mamba2": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
+    assert heads == [layout], heads
+    assert plain[1].is_contiguous() or layout == 1
+    assert torch.isfinite(plain[1]).all() and rel_err(plain[1], plain[0]) < 1e-4
+    heads.clear()
     res = {}
     for be in ("torch", "triton"):
         x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
         o, f = op(*x.values(), output_final_state=True, backend=be, chunk_size=16)
-        o = o if not isinstance(o, tuple) else o[0]
+        o = first(o)
         w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).sin()
         ((o * w).sum() + 0.5 * f.sum()).backward()
         res[be] = [o, f] + [x[k].grad for k in x]
-    want = {"retnet": 2, "linear_attn": 2, "mamba2": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
-    assert heads and heads[0] == want, heads
-    # the backward's rescan in the token layout too where no gate gradient or rank-one factor needs the rows
-    rescan = {"retnet": 2, "linear_attn": 2}.get(name, 1)
-    assert heads[-1] == rescan, heads
+    layout = {"retnet": 2, "linear_attn": 2}.get(name, 1)
+    assert heads[0] == heads[-1] == layout, heads
     for y, z in zip(res["triton"], res["torch"]):
-        assert y.is_contiguous() or want == 1  # outputs and gradients made in the token layout need no copy
+        assert y.is_contiguous() or layout == 1  # outputs and gradients made in the token layout need no copy
         assert torch.isfinite(y).all()
         assert rel_err(y, z) < 1e-4, name
 
