@@ -135,6 +135,16 @@ def generate_module(n: Normalized) -> str:
         vec_code.update({f"b{j}": f"b[:, :, {j}]" for j in range(len(c.pairs))})
         vec_code.update({f"a{j}": f"a[:, :, {j}]" for j in range(len(c.pairs))})
         vec_code.update({f"u{j}": f"u[:, :, {j}]" for j in range(len(c.pairs))})
+        factor_index = {"b": 2, "a": 3, "k": 4, "v": 5}
+
+        def dtype_code(name, vec_code=vec_code):
+            """The working dtype of an input whose gradient a read makes: from the backward's work_dtypes, not the
+            tensor, which a reference after a graph break of the compiled glue would keep in memory."""
+            if name in factor_index:
+                return f"work_dtypes[{factor_index[name]}]"
+            m = re.fullmatch(r"x(\d+)", name)
+            return f"work_dtypes[{7 + int(m.group(1))}]" if m else vec_code.get(name, name) + ".dtype"
+
         grad_vec_code = {f"dO{li}": f"dO[{li}]" for li, _ in local}
         grad_vec_code.update({f"egv*du{j}": f"(du{j} * egv if egv is not None else du{j})" for j in range(len(c.pairs))})
         cores.append(dict(
@@ -148,7 +158,8 @@ def generate_module(n: Normalized) -> str:
             # ... under autograd too: the backward keeps the engine's rows where a rank-one factor's u or a learned
             # gate's gradient sums cross its two scans (converting there measured DeltaNet's forward+backward +6 %
             # and Mamba-2's peak memory +24 %: benchmarks/NOTES.md, session 16)
-            token_layout_grad=not plan.R and not _learned(c.key_gate, dict(spec.lets)),
+            token_layout_grad=not plan.R and not _learned(c.key_gate, dict(spec.lets))
+            and all(f"dx{li}" in {r[0] for r in plan.forward_reads} for li, _ in local),
             fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",
@@ -166,20 +177,17 @@ def generate_module(n: Normalized) -> str:
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
-            adj_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r]))
+            adj_casts=[(r, dtype_code(plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
-            fwd_casts=[(r, vec_code.get(plan.grad_of[r], plan.grad_of[r])) for r, *_ in plan.forward_reads],
+            fwd_casts=[(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.forward_reads],
             # each read's dtype when no gate gradient takes it: its input's, or the working dtype for one that is
             # not an input's gradient (an unfolded du, which a later read takes)
-            adj_out=[vec_code.get(plan.grad_of[r], plan.grad_of[r]) if r in plan.grad_of else None
-                     for r, *_ in plan.adjoint_reads],
-            fwd_out=[vec_code.get(plan.grad_of[r], plan.grad_of[r]) for r, *_ in plan.forward_reads],
+            adj_out=[dtype_code(plan.grad_of[r]) if r in plan.grad_of else "ST.dtype" for r, *_ in plan.adjoint_reads],
+            fwd_out=[dtype_code(plan.grad_of[r]) for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
-            # the rescan's read vectors (dO through fwd_dO, which the rescan may take in the token layout) and, per
-            # read, whether its input's gradient is a rescan result
+            # the rescan's read vectors (dO through fwd_dO, which the rescan may take in the token layout)
             fwd_vec_code={k_: v_.replace("dO[", "fwd_dO[") for k_, v_ in grad_vec_code.items()},
-            rescan_dx=[f"dx{li}" in {r[0] for r in plan.forward_reads} for li, _ in local],
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]

@@ -616,7 +616,7 @@ out o = S^T q
 """
 
 
-@pytest.mark.parametrize("source,frozen", [("gla", ("g",)), ("gated_deltanet", ("g",)), ("rwkv6", ("w",)),
+@pytest.mark.parametrize("source,frozen", [("gla", ("g",)), ("gated_deltanet", ("g",)),
                                            (BOTH_GATES, ("g",)), (BOTH_GATES, ("gv",)), (BOTH_GATES, ("g", "gv"))])
 @pytest.mark.parametrize("backend", ["torch", "triton"])
 def test_frozen_gates_skip_their_gradient(source, frozen, backend):
@@ -714,8 +714,8 @@ def _token_layout(x, H):
 
 
 @pytest.mark.parametrize("gk_kind,R,P,fold,fused", [
-    (None, 0, 1, None, True), ("s", 0, 1, None, False), ("s", 0, 2, None, True), ("s", 1, 1, None, False),
-    ("s", 1, 1, "scaled", False), (None, 1, 1, "unit", False), (None, 2, 1, None, False)])
+    (None, 0, 1, None, True), ("s", 0, 1, None, False), ("s", 0, 2, None, True), ("s", 1, 1, "scaled", False),
+    (None, 1, 1, "unit", False), (None, 2, 1, None, False)])
 def test_token_layout_equals_engine_rows(gk_kind, R, P, fold, fused, monkeypatch):
     """chunk_scan_triton with heads (every per-token tensor [B, T, H, ...], read and written in place) gives what
     the engine's rows [B*H, T, ...] give, bit for bit in fp32: reads on both sides and timings, the final state,
@@ -764,13 +764,14 @@ def test_token_layout_refuses_per_dimension_gates():
         chunk_scan_triton(-torch.rand(B, T, H, K), None, None, None, x, x, None, [], K=K, V=K, heads=H)
 
 
-@pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla"])
+@pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet"])
 def test_library_spec_in_the_token_layout(name, monkeypatch):
     """B = 2, H = 2 (and MoM's memories): the op's forward without autograd, and its forward and every gradient,
     on the Triton engine equal the PyTorch backend's. Without autograd every scalar- and no-gate state scans in the
     token layout (heads = H x memories, the inputs read in place, outputs contiguous); under autograd only those
     whose backward works in it too (no rank-one factor, no learned gate: RetNet, linear attention), and then the
-    backward's rescan (the last scan) as well. GLA's per-dimension gate keeps the engine's rows. As recorded."""
+    backward's rescan (the last scan) as well. As recorded (per-dimension gates keep the engine's rows:
+    test_token_layout_refuses_per_dimension_gates)."""
     op = lindsl.load(name)
     args = random_inputs(op.spec, 2, 37, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=5)
     heads = []
@@ -783,9 +784,9 @@ def test_library_spec_in_the_token_layout(name, monkeypatch):
     first = lambda o: o if not isinstance(o, tuple) else o[0]  # noqa: E731
     with torch.no_grad():
         plain = [first(op(*args.values(), backend=be, chunk_size=16)[0]) for be in ("torch", "triton")]
-    layout = {"retnet": 2, "linear_attn": 2, "mamba2": 2, "deltanet": 2, "mom_gated_deltanet": 4, "gla": 1}[name]
+    layout = {"retnet": 2, "linear_attn": 2, "mamba2": 2, "deltanet": 2, "mom_gated_deltanet": 4}[name]
     assert heads == [layout], heads
-    assert plain[1].is_contiguous() or layout == 1
+    assert plain[1].is_contiguous()
     assert torch.isfinite(plain[1]).all() and rel_err(plain[1], plain[0]) < 1e-4
     heads.clear()
     res = {}
@@ -815,3 +816,27 @@ def test_chunk_size_is_the_same_in_either_layout(gate, R, K):
     k = torch.randn(B * H, T, 1, K)
     lay = lambda x: None if x is None else _token_layout(x, H)  # noqa: E731
     assert triton_chunk(lay(gk), None, lay(b), lay(k), K, heads=H) == triton_chunk(gk, None, b, k, K)
+
+
+def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
+    """RetNet in the token layout (B = 2, H = 2) under the compiled backward glue: the graph before the adjoint's
+    scan returns only the adjoint's four flipped inputs as full-size tensors (the rows of k, v, q and dO returned
+    with them would be copies held to the end of the backward), and the adjoint's results leave it in the callers'
+    layout [B, T, H, D]."""
+    op = lindsl.load("retnet")
+    graphs = []
+    B, T, H, D = 2, 64, 2, 16
+
+    def recorder(gm, example_inputs):
+        out = next(n for n in gm.graph.nodes if n.op == "output").args[0]
+        vals = [o.meta["example_value"] for o in out if hasattr(o, "meta") and "example_value" in o.meta]
+        graphs.append([tuple(v.shape) for v in vals if v.dim() >= 3 and v.shape[1] == T])  # per-token tensors
+        return gm.forward
+    monkeypatch.setitem(op.module.__dict__, "_backward_glue",
+                        lambda fn, backend, on_cuda: torch.compile(fn, backend=recorder, dynamic=False))
+    args = random_inputs(op.spec, B, T, H, {"K": D, "V": D}, torch.float32, seed=1)
+    x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
+    o, _ = op(*x.values(), backend="triton", chunk_size=16)
+    o.sum().backward()
+    assert sorted(graphs[0]) == sorted([(B * H, T, 1, D)] * 2 + [(B * H, T, D)] * 2), graphs[0]
+    assert graphs[1] == [(B, T, H, D)] * 2, graphs[1]
