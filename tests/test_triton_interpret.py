@@ -758,7 +758,11 @@ def test_token_layout_equals_engine_rows(gk_kind, R, P, fold, fused, monkeypatch
 
 def test_token_layout_refuses_per_dimension_gates():
     """The per-dimension gates' kernels take the engine's rows only: heads with such a gate is an error, not a
-    wrong answer."""
+    wrong answer; so is a tensor whose 32-bit tile offsets would overflow (2^31 elements per sequence group)."""
+    from lindsl.runtime.triton_engine import token_layout_ok
+    assert token_layout_ok(16384, 96, 128, 128, 0, 1, 1, 0) and token_layout_ok(8192, 64, 128, 128, 1, 1, 0, 0)
+    assert not token_layout_ok(2 ** 17, 128, 128, 128, 0, 1, 1, 0)
+    assert not token_layout_ok(64, 2, 8, 8, 0, 1, 2, 0) and not token_layout_ok(64, 2, 8, 8, 0, 1, 1, 2)
     B, H, T, K = 1, 2, 16, 4
     x = torch.randn(B, T, H, 1, K)
     with pytest.raises(ValueError, match="token layout"):
