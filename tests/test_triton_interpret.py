@@ -498,7 +498,7 @@ def test_codegen_finds_the_delta_rule_fold(name, fold):
     and MoM, whose router selection multiplies both b and k': s = exp(g)), and not where b is another vector
     (RWKV-7's -kh*lr) or absent."""
     src = open(lindsl.load(name).path).read()
-    assert f".apply(chunk, backend, precision, torch.is_grad_enabled(), (layouts[0] or 1) if layouts else 1, {fold}, " in src
+    assert f".apply(chunk, backend, precision, torch.is_grad_enabled(), layouts[0], {fold}, " in src
 
 
 FOLD_SPEC = """lin {name}
