@@ -65,12 +65,6 @@ def _check_name(name: str, loc) -> str:
     return safe(name)
 
 
-def _learned(e, lets) -> bool:
-    """Whether an expression depends on an input or a parameter (through lets too): a gradient may reach it."""
-    return e is not None and any(isinstance(v, Var) and (v.kind in ("input", "param") or (
-        v.kind == "let" and _learned(lets.get(v.name), lets))) for v in e.walk())
-
-
 def generate_module(n: Normalized) -> str:
     """The source text of the chunkwise module for a normalized spec."""
     spec = n.spec
@@ -130,11 +124,12 @@ def generate_module(n: Normalized) -> str:
         shape = ["Be", "H"] + ([M_code] if mem else []) + [f"sizes[{st.key_dim!r}]"] + ([] if vector_state else [V_code])
         vec_code = {f"x{li}": f"xs[{li}]" for li, _ in local}
         vec_code.update({f"o{li}": f"outs[{li}]" for li, _ in local})
-        vec_code.update({f"k{i}": f"k[:, :, {i}]" for i in range(len(c.inputs))})
-        vec_code.update({f"v{i}": f"v[:, :, {i}]" for i in range(len(c.inputs))})
-        vec_code.update({f"b{j}": f"b[:, :, {j}]" for j in range(len(c.pairs))})
-        vec_code.update({f"a{j}": f"a[:, :, {j}]" for j in range(len(c.pairs))})
-        vec_code.update({f"u{j}": f"u[:, :, {j}]" for j in range(len(c.pairs))})
+        # one factor of a stack (the dimension before the feature's, in either layout: [N, T, F, D], [B, T, H, F, D])
+        vec_code.update({f"k{i}": f"k[..., {i}, :]" for i in range(len(c.inputs))})
+        vec_code.update({f"v{i}": f"v[..., {i}, :]" for i in range(len(c.inputs))})
+        vec_code.update({f"b{j}": f"b[..., {j}, :]" for j in range(len(c.pairs))})
+        vec_code.update({f"a{j}": f"a[..., {j}, :]" for j in range(len(c.pairs))})
+        vec_code.update({f"u{j}": f"u[..., {j}, :]" for j in range(len(c.pairs))})
         factor_index = {"b": 2, "a": 3, "k": 4, "v": 5}
 
         def dtype_code(name, vec_code=vec_code):
@@ -153,13 +148,8 @@ def generate_module(n: Normalized) -> str:
             read_ids=[gi for gi, _ in reads], plan=plan, vec_code=vec_code, grad_vec_code=grad_vec_code,
             tensors=tensors, M_code=M_code, mem=bool(mem),
             # the Triton engine's kernels for scalar or no gates take this state's per-token tensors in the callers'
-            # [B, T, H, ...] layout (no copies to [rows, T, ...]): chunk_scan_triton's heads
+            # [B, T, H, ...] layout (no copies to [rows, T, ...]), forward and backward: chunk_scan_triton's heads
             token_layout=plan.key_gate in ("none", "scalar") and not plan.value_gate,
-            # ... under autograd too: the backward keeps the engine's rows where a rank-one factor's u or a learned
-            # gate's gradient sums cross its two scans (converting there measured DeltaNet's forward+backward +6 %
-            # and Mamba-2's peak memory +24 %: benchmarks/NOTES.md, session 16)
-            token_layout_grad=not plan.R and not _learned(c.key_gate, dict(spec.lets))
-            and all(f"dx{li}" in {r[0] for r in plan.forward_reads} for li, _ in local),
             fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",
@@ -186,8 +176,6 @@ def generate_module(n: Normalized) -> str:
             fwd_out=[dtype_code(plan.grad_of[r]) for r, *_ in plan.forward_reads],
             adj_unpack=_unpack([r[0] for r in plan.adjoint_reads]),
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
-            # the rescan's read vectors (dO through fwd_dO, which the rescan may take in the token layout)
-            fwd_vec_code={k_: v_.replace("dO[", "fwd_dO[") for k_, v_ in grad_vec_code.items()},
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]

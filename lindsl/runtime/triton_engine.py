@@ -545,7 +545,7 @@ def _add_decayed_outer(out, cj, wj, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_
 
 
 @triton.jit
-def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
+def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo, o_ok, j0, j1,
                 D_IN: tl.constexpr, D_OUT: tl.constexpr, C: tl.constexpr, NR: tl.constexpr, BEFORE: tl.constexpr,
                 GIN: tl.constexpr, GOUT: tl.constexpr, u_ptr=None, fold_ptr=None, FOLD: tl.constexpr = 0,
                 FOLD_IN: tl.constexpr = False):
@@ -556,13 +556,13 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
     for j in range(j0, j1):
         tj = c * C + j // NR
         ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
-        rb = n * T * NR + c * C * NR + j
+        rb = (_seq_row(n, T, HS) + tj * HS) * NR + j % NR
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
         if FOLD > 0:
             sc = 1.0
             if FOLD == 2:
-                sc = tl.load(fold_ptr + n * T + tj, mask=tj < T, other=0.0).to(tl.float32)
+                sc = tl.load(fold_ptr + _seq_row(n, T, HS) + tj * HS, mask=tj < T, other=0.0).to(tl.float32)
             if FOLD_IN:
                 sj -= sc * tl.load(u_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
             else:
@@ -573,7 +573,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_
 
 
 @triton.jit
-def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC,
+def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                      BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
                      GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr):
@@ -596,7 +596,7 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
         t = I * SB + tl.arange(0, SB)
         tok = c * C + t
         t_ok = tok < T
-        x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+        x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                     other=0.0).to(tl.float32)
         Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
         Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
@@ -615,9 +615,9 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 s = J * SB + tl.arange(0, SB)
                 stok = c * C + s
                 s_ok = stok < T
-                src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                src = tl.load(s_ptr + _seq_row(n, T, HS) * D_IN + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                               other=0.0).to(tl.float32)
-                w = tl.load(w_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                             other=0.0).to(tl.float32)
                 ref = c * C + J * SB + SB - 1
                 Gir = _gate_row(Gi_src, n, ref, ii, i_ok, Tp, D_IN, GIN)
@@ -627,25 +627,25 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 coef = _dot(_decay_rows(x, Gi, Gir, GIN, 1), tl.trans(_decay_rows(src, Gis, Gir, GIN, -1)), PREC)
                 part = _dot(coef, _decay_rows(w, Gos, Gor, GOUT, -1), PREC)
                 out += _decay_rows(part, Go, Gor, GOUT, 1)
-        out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+        out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo, o_ok,
                           I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
-        tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
-def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
+def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN: tl.constexpr, GIN: tl.constexpr,
                   ROWS: tl.constexpr):
     """A reader's rows tok over the dimensions ii (fp32, zeros past T) and their log-gates (_gate_rows)."""
-    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+    x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
                 other=0.0).to(tl.float32)
     return x, _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, ROWS)
 
 
 @triton.jit
-def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl.constexpr, GIN: tl.constexpr,
+def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN: tl.constexpr, GIN: tl.constexpr,
                           ROWS: tl.constexpr):
     """A reader's rows times e^{Gi} (the factor that meets the chunk-start state)."""
-    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, ROWS)
+    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, ROWS)
     if GIN == 1:
         x = x * tl.exp(Gi)[:, None]
     elif GIN == 2:
@@ -654,18 +654,18 @@ def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN: tl
 
 
 @triton.jit
-def _source_row(s_ptr, n, tj, T, dd, d_ok, D: tl.constexpr):
+def _source_row(s_ptr, n, tj, T, HS, dd, d_ok, D: tl.constexpr):
     """One source row tj over the dimensions dd (fp32, zeros past T)."""
-    return tl.load(s_ptr + (n * T + tj) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+    return tl.load(s_ptr + (_seq_row(n, T, HS) + tj * HS) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
 
 
 @triton.jit
-def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
+def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
                     GIN: tl.constexpr, PREC: tl.constexpr):
     """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
     block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. A
     second source's call shares the reader's decayed form (the compiler merges the identical products)."""
-    src = tl.load(s_ptr + (n * T) * D_IN + stok[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+    src = tl.load(s_ptr + _seq_row(n, T, HS) * D_IN + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                   other=0.0).to(tl.float32)
     Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
     Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
@@ -691,7 +691,7 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: t
 
 
 @triton.jit
-def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
+def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, D_IN: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr,
                             TWO: tl.constexpr, PARTS: tl.constexpr = 1):
     """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
@@ -716,7 +716,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         t = I * SB + p * HB + hb
         tok = c * C + t
         t_ok = tok < T
-        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, HB)
+        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, HB)
         cols = (n * NC + c) * C * C + t * C + I * SB
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
@@ -726,10 +726,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
-                sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
+                sj = _source_row(s_ptr, n, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
                 if TWO:
-                    sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
+                    sj2 = _source_row(s2_ptr, n, tj, T, HS, ii, i_ok, D_IN)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
         for q in tl.static_range(p + 1, PARTS):  # the groups above: the read-out masks only whole 16-row blocks
             zero = tl.zeros([HB, HB], dtype=tl.float32)
@@ -739,10 +739,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
-            sj = _source_row(s_ptr, n, tj, T, ii, i_ok, D_IN)
+            sj = _source_row(s_ptr, n, tj, T, HS, ii, i_ok, D_IN)
             if TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                sj2 = _source_row(s2_ptr, n, tj, T, ii, i_ok, D_IN)
+                sj2 = _source_row(s2_ptr, n, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
@@ -758,7 +758,7 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 
 
 @triton.jit
-def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.constexpr, C: tl.constexpr,
+def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, D_IN: tl.constexpr, C: tl.constexpr,
                          BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr,
                          TWO: tl.constexpr):
     """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
@@ -770,17 +770,18 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.co
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
+    seq = _seq_row(n, T, HS) * D_IN
     blk = tl.zeros([C, C], dtype=tl.float32)
     blk2 = tl.zeros([C, C], dtype=tl.float32)
     for i0 in range(0, BI, BK):
         ii = i0 + tl.arange(0, BK)
         i_ok = ii < D_IN
-        rows = (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :]
+        rows = (tok * HS)[:, None] * D_IN + ii[None, :]
         m = t_ok[:, None] & i_ok[None, :]
-        x = tl.load(x_ptr + rows, mask=m, other=0.0).to(tl.float32)
-        blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + rows, mask=m, other=0.0).to(tl.float32)), PREC)
+        x = tl.load(x_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)
+        blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
         if TWO:
-            blk2 = _dot_acc(blk2, x, tl.trans(tl.load(s2_ptr + rows, mask=m, other=0.0).to(tl.float32)), PREC)
+            blk2 = _dot_acc(blk2, x, tl.trans(tl.load(s2_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
     keep = ((t[:, None] > t[None, :]) if BEFORE else (t[:, None] >= t[None, :])) & t_ok[:, None] & t_ok[None, :]
     out = (n * NC + c) * C * C + t[:, None] * C + t[None, :]
     tl.store(A_ptr + out, tl.where(keep, blk, 0.0))
@@ -789,7 +790,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, D_IN: tl.co
 
 
 @triton.jit
-def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, D_IN: tl.constexpr,
+def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, D_IN: tl.constexpr,
                         C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
                         TWO: tl.constexpr):
     """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
@@ -815,10 +816,10 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
-            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
-            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN, PREC)
+            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, SB)
+            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
-                blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, ii, i_ok, D_IN, SB, GIN,
+                blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN,
                                         PREC)
         keep = t_ok[:, None] & s_ok[None, :]
         tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
@@ -827,7 +828,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
 
 
 @triton.jit
-def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, D_IN: tl.constexpr,
+def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, HS, D_IN: tl.constexpr,
                       D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
                       BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
                       PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
@@ -850,20 +851,20 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         for i0 in range(0, BI, BKI):
             ii = i0 + tl.arange(0, BKI)
             i_ok = ii < D_IN
-            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, C)
+            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, C)
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
-    w = tl.load(w_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+    w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
                 other=0.0)
     out = _dot_acc(out, A, w, PREC)
     if TWO:
         A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
         A2 = tl.where(t[:, None] // 16 >= t[None, :] // 16, A2, 0.0)
-        w2 = tl.load(w2_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :],
+        w2 = tl.load(w2_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :],
                      mask=t_ok[:, None] & o_ok[None, :], other=0.0)
         out = _dot_acc(out, A2, w2, PREC)
-    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
+    o_ptrs = out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
     tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
@@ -871,7 +872,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp,
-                            NC, NCH,
+                            NC, NCH, HS,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
@@ -896,7 +897,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     o_ok = oo < D_OUT
     Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
     if HAS_H:
-        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, D_IN, GIN, SB)
+        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, SB)
         out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if GOUT == 1:
             out = out * tl.exp(Go)[:, None]
@@ -910,28 +911,28 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         stok = c * C + s
         s_ok = stok < T
         A = tl.load(a_base + t[:, None] * C + s[None, :])
-        w = tl.load(w_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+        w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                     other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
         inner = _dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC)
         if TWO:
             A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :])
-            w2 = tl.load(w2_ptr + (n * T) * D_OUT + stok[:, None] * D_OUT + oo[None, :],
+            w2 = tl.load(w2_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             inner += _dot(A2, _decay_rows(w2, Gs, Gr, GOUT, -1), PREC)
         out += _decay_rows(inner, Go, Gr, GOUT, 1)
     for j in range(SB):
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
-        wj = _source_row(w_ptr, n, tj, T, oo, o_ok, D_OUT)
+        wj = _source_row(w_ptr, n, tj, T, HS, oo, o_ok, D_OUT)
         M = a[:, None] * wj[None, :]
         if TWO:
             a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
-            w2j = _source_row(w2_ptr, n, tj, T, oo, o_ok, D_OUT)
+            w2j = _source_row(w2_ptr, n, tj, T, HS, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
         out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
-    o_ptrs = out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :]
+    o_ptrs = out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
     if ACC:
         out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
     tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
@@ -1101,7 +1102,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
-    x = tl.load(x_ptr + (n * T) * D_IN + tok[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
     Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
                                                        o_ok, K, V, SIDE_K, BEFORE)
     if GIN == 1:
@@ -1125,16 +1126,16 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out = out * tl.exp(Go)
     if FOLD > 0:
         # one pair loop: k' against v' - s u (SIDE_K; u is w_ptr) or v' - s u against k' (u is src_ptr)
-        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
+        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo,
                           o_ok, 0, C, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT, w_ptr if SIDE_K else src_ptr, fold_ptr,
                           FOLD, not SIDE_K)
     elif R > 0:
-        out = _pairs_loop(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo, o_ok,
+        out = _pairs_loop(out, x, Gi, Go, src_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo, o_ok,
                           0, C * R, D_IN, D_OUT, C, R, BEFORE, GIN, GOUT)
     if P > 0 and FOLD == 0:
-        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, t, t_ok, ii, i_ok, oo,
+        out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo,
                           o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
-    tl.store(out_ptr + (n * T) * D_OUT + tok[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+    tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -1297,10 +1298,11 @@ def _cum(g, C, Tp, HS=1):
 
 
 def token_layout_ok(T, HS, K, V, R, P, GK, GV):
-    """Whether chunk_scan_triton can take its per-token tensors as [B, T, HS, ...] (heads = HS): its scalar- and
-    no-gate kernels address them through _seq_row; the per-dimension gates' kernels take [N, T, ...] only. Tile
-    offsets are 32-bit: every tensor must have fewer than 2^31 elements per sequence group (T HS rows)."""
-    return GK in (0, 1) and GV == 0 and T * HS * max(R, P, 1) * max(K, V) < 2 ** 31
+    """Whether chunk_scan_triton can take its per-token tensors as [B, T, HS, ...] (heads = HS): every kernel of a
+    scan without a value gate addresses them through _seq_row; the value gate's WY kernel (_prep_col_kernel) takes
+    [N, T, ...] only. Tile offsets are 32-bit: every tensor must have fewer than 2^31 elements per sequence group
+    (T HS rows)."""
+    return GV == 0 and T * HS * max(R, P, 1) * max(K, V) < 2 ** 31
 
 
 def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
@@ -1333,14 +1335,15 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False):
+              precision, second=None, wide=False, HS=1):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
     tensor cores. gates: the within-chunk cumulative gates (G, Gex, Gv, Gvex, Tp) for chunks of C; h: NCH stored
     states, one every C / h_step tokens. wide: value blocks of up to 128 in the
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
-    come here with two source pairs, 6-7 % slower, so they keep blocks of 64)."""
+    come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
+    per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...])."""
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -1353,7 +1356,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     NSB = C // 16
     if gin == 0 and _knob("SUB_PLAIN", 1):
         # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
-        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, D_IN=d_in, C=C, BI=_p2(d_in),
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, HS, D_IN=d_in, C=C, BI=_p2(d_in),
                                       BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
                                       TWO=two, num_stages=_knob("SUB_PLAIN_STAGES", 2),
                                       num_warps=_knob("SUB_PLAIN_WARPS", 4))
@@ -1361,24 +1364,24 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
         # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
         if NSB > 1:
-            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC,
+            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS,
                                                      D_IN=d_in, C=C, BI=_p2(d_in),
                                                      BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
                                                      PREC=precision, TWO=two, num_stages=_knob("SUB_OFF_STAGES", 2),
                                                      num_warps=_knob("SUB_OFF_WARPS", 1))
-        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, D_IN=d_in,
+        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, D_IN=d_in,
                                                C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
                                                PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
                                                num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
+            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
             BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
             ACC=acc, TWO=two, num_stages=1)
     else:
         _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, D_IN=d_in, D_OUT=d_out, K=K, V=V,
+            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
             HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
@@ -1494,7 +1497,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reads the exact u, and its reads after).
     heads: every per-token tensor (gates, factors, inputs, reads, fold) is [B, T, heads, ...] instead of [N, T, ...]
     with N = B heads (the callers' [B, T, H, D] layout, read in place: no layout copy), and so are the reads'
-    results and u; scalar or no gates only (token_layout_ok)."""
+    results and u; no value gate (token_layout_ok)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1509,7 +1512,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
     if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
-        raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs scalar or no gates and fewer than 2^31 "
+        raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
                          f"elements per tensor; got key gate {GK}, value gate {GV}, T={T}, K={K}, V={V}")
 
     def per_token(*inner):
@@ -1648,13 +1651,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         r1_step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
         r1_C = 64
         r1_Tp = _cdiv(T, r1_C) * r1_C
-        r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
+        r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
-            s_fold = fold_s[:, :, None] if FOLD == 2 else 1.0
-            r1_pairs = [(k_[:, :, 0], (v_[:, :, 0].to(f32) - s_fold * u[:, :, 0]).contiguous())]
+            s_fold = fold_s[..., None] if FOLD == 2 else 1.0
+            r1_pairs = [(k_.select(-2, 0), (v_.select(-2, 0).to(f32) - s_fold * u.select(-2, 0)).contiguous())]
         else:
-            r1_pairs = ([(b_[:, :, r].contiguous(), u[:, :, r].contiguous()) for r in range(R)]
-                        + [(k_[:, :, p].contiguous(), v_[:, :, p].contiguous()) for p in range(P)])
+            r1_pairs = ([(b_.select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
+                        + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
@@ -1671,19 +1674,19 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
-                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None)
+                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
-                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True)
+                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS)
             outs.append(out)
             continue
         if sub:
             _read_sub_kernel[(NC, N, _cdiv(d_out, BO))](
-                x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, D_IN=d_in,
+                x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, HS, D_IN=d_in,
                 D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
                 GOUT=gout, PREC=precision, num_stages=1)
             outs.append(out)
