@@ -147,9 +147,10 @@ def generate_module(n: Normalized) -> str:
             backward_equations=plan.equations(), reads=[r for _, r in local], nreads=len(local),
             read_ids=[gi for gi, _ in reads], plan=plan, vec_code=vec_code, grad_vec_code=grad_vec_code,
             tensors=tensors, M_code=M_code, mem=bool(mem),
-            # the Triton engine's kernels for scalar or no gates take this state's per-token tensors in the callers'
-            # [B, T, H, ...] layout (no copies to [rows, T, ...]), forward and backward: chunk_scan_triton's heads
-            token_layout=plan.key_gate in ("none", "scalar") and not plan.value_gate,
+            # the Triton engine's kernels take this state's per-token tensors in the callers' [B, T, H, ...] layout
+            # (no copies to [rows, T, ...]), forward and backward, unless a value gate needs its WY kernel
+            # (_prep_col_kernel, rows only): chunk_scan_triton's heads
+            token_layout=not plan.value_gate,
             fold_arg="None" if fold is None else ("True" if fold == 1 else p + "fold"),
             gk_arg=p + "gk" if c.key_gate is not None else "None",
             gv_arg=p + "gv" if c.value_gate is not None else "None",

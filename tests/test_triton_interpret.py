@@ -778,8 +778,8 @@ def test_token_layout_refuses_value_gates():
 
 @pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla", "kda"])
 def test_library_spec_in_the_token_layout(name, monkeypatch):
-    """B = 2, H = 2 (and MoM's memories): the op's forward without autograd, and its forward and every gradient,
-    on the Triton engine equal the PyTorch backend's. Every state without a value gate scans in the token layout
+    """B = 2, H = 2 (and MoM's memories): the op's forward without autograd, and its forward and every gradient
+    (the initial state's too), on the Triton engine equal the PyTorch backend's. Every state without a value gate scans in the token layout
     (heads = H x memories, the inputs read in place, outputs and gradients contiguous): the forward, and under
     autograd every scan of the backward too, with rank-one factors (u), learned gates (their gauge and boundary
     sums) and per-dimension gates as well. As recorded (value gates keep the engine's rows:
@@ -802,13 +802,16 @@ def test_library_spec_in_the_token_layout(name, monkeypatch):
     assert torch.isfinite(plain[1]).all() and rel_err(plain[1], plain[0]) < 1e-4
     heads.clear()
     res = {}
+    S0 = torch.randn(op(*args.values(), output_final_state=True, backend="torch")[1].shape,
+                     generator=torch.Generator().manual_seed(1))
     for be in ("torch", "triton"):
         x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
-        o, f = op(*x.values(), output_final_state=True, backend=be, chunk_size=16)
+        s0 = S0.clone().requires_grad_(True)
+        o, f = op(*x.values(), initial_state=s0, output_final_state=True, backend=be, chunk_size=16)
         o = first(o)
         w = torch.arange(o.numel(), dtype=torch.float32).reshape(o.shape).sin()
         ((o * w).sum() + 0.5 * f.sum()).backward()
-        res[be] = [o, f] + [x[k].grad for k in x]
+        res[be] = [o, f, s0.grad] + [x[k].grad for k in x]
     assert set(heads) == {layout} and len(heads) >= 3, heads  # the forward, the adjoint, the rescan
     for y, z in zip(res["triton"], res["torch"]):
         assert y.is_contiguous()  # outputs and gradients made in the token layout need no copy
@@ -818,8 +821,9 @@ def test_library_spec_in_the_token_layout(name, monkeypatch):
 
 @pytest.mark.parametrize("gate,R,K", [(None, 0, 8), ("s", 0, 8), ("s", 1, 128), (None, 3, 128), ("v", 0, 8)])
 def test_chunk_size_is_the_same_in_either_layout(gate, R, K):
-    """The engine's chunk depends on the gates and factors, not on the layout: the forward in the token layout and
-    the backward in the engine's rows must line up (and share the WY system)."""
+    """The engine's chunk depends on the gates and factors, not on the layout: triton_chunk reads the layout's
+    leading dimensions (a scalar gate [B, T, H] is not a per-dimension one [N, T, K]), so either layout gets the
+    chunks the other would."""
     from lindsl.runtime.triton_engine import triton_chunk
     B, H, T = 2, 16, 8
     gk = None if gate is None else (-torch.rand(B * H, T) if gate == "s" else -torch.rand(B * H, T, K))
