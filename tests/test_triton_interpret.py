@@ -12,7 +12,7 @@ triton = pytest.importorskip("triton")
 
 import lindsl  # noqa: E402
 from lindsl.check import random_inputs, rel_err  # noqa: E402
-from lindsl.runtime.engine import chunk_scan  # noqa: E402
+from lindsl.runtime.engine import chunk_scan, pad_time  # noqa: E402
 from lindsl.runtime.triton_engine import ACCURATE, chunk_scan_triton  # noqa: E402
 
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
@@ -749,6 +749,8 @@ def test_token_layout_equals_engine_rows(gk_kind, R, P, fold, fused, chunk, knob
     reads = [("k", "after", rnd(N, T, K)), ("k", "before", rnd(N, T, K))]
     if not fused:
         reads += [("v", "after", rnd(N, T, V)), ("v", "before", rnd(N, T, V))]
+    if gk_kind == "v":  # (interpreter time) one read per side
+        reads = reads[::3]
     lay = lambda x: None if x is None else _token_layout(x, H)  # noqa: E731
     rows = chunk_scan_triton(gk, None, b, a, k, v, S0, reads, chunk=chunk, force_chunk=True, K=K, V=V, fold=fold_arg)
     toks = chunk_scan_triton(lay(gk), None, lay(b), lay(a), lay(k), lay(v), S0,
@@ -761,6 +763,41 @@ def test_token_layout_equals_engine_rows(gk_kind, R, P, fold, fused, chunk, knob
     assert torch.equal(rows[1], toks[1])
     if R:
         assert torch.equal(lay(rows[2]), toks[2])
+
+
+@pytest.mark.parametrize("gk_kind,R,fold,chunk,knobs", [
+    (None, 0, None, 16, {}), ("s", 1, "scaled", 16, {}), ("v", 0, None, 32, {}), ("v", 0, None, 16, {"SUBCHUNK": "0"}),
+    ("v", 2, None, 16, {})])
+def test_reversed_reads_equal_flipped_copies(gk_kind, R, fold, chunk, knobs, monkeypatch):
+    """A scan over reversed, padded time (the backward's adjoint) with reversed_reads takes its reads' vectors as the
+    callers' tensors in their own order and writes the results so, bit for bit what flipped, padded copies in and
+    the results flipped back give: both sides and timings, T = 40 over chunks of 16 and 32 (padding), the token
+    layout (B = 2, H = 2), the read paths (tensor-core and pair-loop reads, sub-chunked scores and read-outs,
+    rank-one reads in chunks of 64 over two source pairs)."""
+    for name, value in knobs.items():
+        monkeypatch.setenv("LINDSL_TUNE_" + name, value)
+    B, H, T, K, V = 2, 2, 40, 8, 8
+    g = torch.Generator().manual_seed(3 + R)
+    rnd = lambda *s: torch.randn(B, T, H, *s, generator=g)  # noqa: E731
+    unit = torch.nn.functional.normalize
+    Tp = -(-T // chunk) * chunk
+    gk = None if gk_kind is None else -torch.rand(*((B, T, H) if gk_kind == "s" else (B, T, H, K)), generator=g)
+    k, v = unit(rnd(1, K), dim=-1), rnd(1, V)
+    s = torch.rand(B, T, H, generator=g)
+    a = k.clone() if fold else (unit(rnd(R, K), dim=-1) if R else None)
+    b = -s[..., None, None] * a if fold else (-0.5 * unit(rnd(R, K), dim=-1) if R else None)
+    fold_arg = s if fold else None
+    rev = lambda x: None if x is None else pad_time(x, Tp).flip(1).contiguous()  # noqa: E731
+    reads = [("k", "after", rnd(K)), ("v", "before", rnd(V))]
+    args = (rev(gk), None, rev(b), rev(a), rev(k), rev(v), torch.randn(B * H, K, V, generator=g))
+    kw = dict(chunk=chunk, force_chunk=True, K=K, V=V, fold=rev(fold_arg) if fold else None, heads=H)
+    copies = chunk_scan_triton(*args, [(sd, tm, rev(x)) for sd, tm, x in reads], **kw)
+    direct = chunk_scan_triton(*args, reads, reversed_reads=True, **kw)
+    for x, y in zip(copies[0], direct[0]):
+        assert y.shape == (B, T, H, x.shape[-1]) and y.is_contiguous()
+        assert torch.isfinite(y).all()
+        assert torch.equal(x.flip(1)[:, :T], y)
+    assert torch.equal(copies[1], direct[1])
 
 
 def test_token_layout_refuses_value_gates():
@@ -835,9 +872,9 @@ def test_chunk_size_is_the_same_in_either_layout(gate, R, K):
 
 def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
     """RetNet in the token layout (B = 2, H = 2) under the compiled backward glue: the graph before the adjoint's
-    scan returns only the adjoint's flipped inputs (its gate, key and value stacks, read vectors) as full-size
-    tensors, all in the callers' layout (rows of k, v, q and dO returned with them would be copies held to the end
-    of the backward), and the adjoint's results leave the next graph in that layout too."""
+    scan returns only the adjoint's inputs as full-size tensors (its flipped gate, key and value stacks; its read
+    vectors, views of k and v), all in the callers' layout (rows of k, v, q and dO returned with them would be copies
+    held to the end of the backward), and the adjoint's results leave the next graph in that layout too."""
     op = lindsl.load("retnet")
     graphs = []
     B, T, H, D = 2, 64, 2, 16

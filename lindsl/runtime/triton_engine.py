@@ -116,6 +116,19 @@ def _seq_row(n, T, HS):
 
 
 @triton.jit
+def _reader_rows(n, tok, T, TX, HS, REV: tl.constexpr):
+    """Where a read's vectors and results live for the scan positions tok: (the sequence's first row, the tokens'
+    row offsets, whether they exist). The scan's own rows (TX = T), or REV: the scan runs over reversed time padded
+    to T (the adjoint) while the reader's tensors are the callers', TX tokens in their own order, so position p is
+    token T - 1 - p (no flipped copies of the vectors, no flip back of the results)."""
+    if REV:
+        xt = T - 1 - tok
+    else:
+        xt = tok
+    return _seq_row(n, TX, HS), xt * HS, (xt >= 0) & (xt < TX)
+
+
+@triton.jit
 def _gate_rows(ptr, n, tok, ok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr, ROWS: tl.constexpr):
     """Cumulative log-gates of some rows: [ROWS] (scalar gate), [ROWS, BD] (vector gate), zeros (no gate)."""
     if G == 1:
@@ -573,10 +586,10 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t
 
 
 @triton.jit
-def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS,
+def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS, TX,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                      BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
-                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr):
+                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, REV: tl.constexpr = False):
     """A read with one source row per token (no rank-one factors, one input) in chunks of C = 16 * NSB, for
     gates of any kind: the chunk-start term, then for each 16-row block I the exact pairs within the block (one
     source row at a time) and, for each earlier block J, one tensor-core product through J's last row r:
@@ -596,7 +609,8 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
         t = I * SB + tl.arange(0, SB)
         tok = c * C + t
         t_ok = tok < T
-        x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+        xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
+        x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
                     other=0.0).to(tl.float32)
         Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
         Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
@@ -629,23 +643,26 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 out += _decay_rows(part, Go, Gor, GOUT, 1)
         out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo, o_ok,
                           I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
-        tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+        tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
+                 mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
 @triton.jit
-def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN: tl.constexpr, GIN: tl.constexpr,
-                  ROWS: tl.constexpr):
-    """A reader's rows tok over the dimensions ii (fp32, zeros past T) and their log-gates (_gate_rows)."""
-    x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+def _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN: tl.constexpr, GIN: tl.constexpr,
+                  ROWS: tl.constexpr, REV: tl.constexpr):
+    """A reader's rows tok over the dimensions ii (fp32, zeros past T) and their log-gates (_gate_rows); TX and REV
+    as in _reader_rows."""
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
+    x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
                 other=0.0).to(tl.float32)
     return x, _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, ROWS)
 
 
 @triton.jit
-def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN: tl.constexpr, GIN: tl.constexpr,
-                          ROWS: tl.constexpr):
+def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN: tl.constexpr,
+                          GIN: tl.constexpr, ROWS: tl.constexpr, REV: tl.constexpr):
     """A reader's rows times e^{Gi} (the factor that meets the chunk-start state)."""
-    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, ROWS)
+    x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, ROWS, REV)
     if GIN == 1:
         x = x * tl.exp(Gi)[:, None]
     elif GIN == 2:
@@ -691,9 +708,9 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: t
 
 
 @triton.jit
-def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, D_IN: tl.constexpr,
-                            C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr,
-                            TWO: tl.constexpr, PARTS: tl.constexpr = 1):
+def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX,
+                            D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
+                            GIN: tl.constexpr, TWO: tl.constexpr, PARTS: tl.constexpr = 1, REV: tl.constexpr = False):
     """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
     exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows with one
     source row per token: one program per (chunk, block), one source row at a time, each column stored as it is
@@ -716,7 +733,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         t = I * SB + p * HB + hb
         tok = c * C + t
         t_ok = tok < T
-        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, HB)
+        x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, HB, REV)
         cols = (n * NC + c) * C * C + t * C + I * SB
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
@@ -758,9 +775,9 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 
 
 @triton.jit
-def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, D_IN: tl.constexpr, C: tl.constexpr,
+def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, TX, D_IN: tl.constexpr, C: tl.constexpr,
                          BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr,
-                         TWO: tl.constexpr):
+                         TWO: tl.constexpr, REV: tl.constexpr = False):
     """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
     (s < t with BEFORE), zeros above, the whole chunk as one product on the tensor cores over slices of BK
     dimensions (no 16-row blocks, no reference rows, no pair-by-pair diagonal: those exist for the decays). One
@@ -771,6 +788,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, D_IN: t
     tok = c * C + t
     t_ok = tok < T
     seq = _seq_row(n, T, HS) * D_IN
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     blk = tl.zeros([C, C], dtype=tl.float32)
     blk2 = tl.zeros([C, C], dtype=tl.float32)
     for i0 in range(0, BI, BK):
@@ -778,7 +796,8 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, D_IN: t
         i_ok = ii < D_IN
         rows = (tok * HS)[:, None] * D_IN + ii[None, :]
         m = t_ok[:, None] & i_ok[None, :]
-        x = tl.load(x_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)
+        x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
+                    other=0.0).to(tl.float32)
         blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
         if TWO:
             blk2 = _dot_acc(blk2, x, tl.trans(tl.load(s2_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
@@ -790,9 +809,9 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, D_IN: t
 
 
 @triton.jit
-def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, D_IN: tl.constexpr,
+def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr,
                         C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                        TWO: tl.constexpr):
+                        TWO: tl.constexpr, REV: tl.constexpr = False):
     """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
     NC * NSB * NSB, the others return at once), accumulated over slices of BK dimensions on the tensor cores through
     J's last row; _sub_diag_scores_kernel writes the diagonal blocks."""
@@ -816,7 +835,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
-            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, SB)
+            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, SB, REV)
             blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
                 blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN,
@@ -828,11 +847,11 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
 
 
 @triton.jit
-def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, HS, D_IN: tl.constexpr,
-                      D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, BI: tl.constexpr,
-                      BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
+def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, HS, TX,
+                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                      BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
                       PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
-                      TWO: tl.constexpr):
+                      TWO: tl.constexpr, REV: tl.constexpr = False):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
@@ -851,7 +870,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         for i0 in range(0, BI, BKI):
             ii = i0 + tl.arange(0, BKI)
             i_ok = ii < D_IN
-            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, C)
+            x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, C, REV)
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
@@ -864,19 +883,20 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         w2 = tl.load(w2_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :],
                      mask=t_ok[:, None] & o_ok[None, :], other=0.0)
         out = _dot_acc(out, A2, w2, PREC)
-    o_ptrs = out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
+    o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
     if ACC:
-        out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
-    tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
+        out += tl.load(o_ptrs, mask=(t_ok & x_ok)[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+    tl.store(o_ptrs, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp,
-                            NC, NCH, HS,
+                            NC, NCH, HS, TX,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
-                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr):
+                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
     e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
@@ -897,7 +917,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     o_ok = oo < D_OUT
     Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
     if HAS_H:
-        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, D_IN, GIN, SB)
+        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, SB, REV)
         out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if GOUT == 1:
             out = out * tl.exp(Go)[:, None]
@@ -932,10 +952,11 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             w2j = _source_row(w2_ptr, n, tj, T, HS, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
         out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
-    o_ptrs = out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
+    o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
     if ACC:
-        out += tl.load(o_ptrs, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
-    tl.store(o_ptrs, out, mask=t_ok[:, None] & o_ok[None, :])
+        out += tl.load(o_ptrs, mask=(t_ok & x_ok)[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+    tl.store(o_ptrs, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -1003,11 +1024,11 @@ def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr,
 
 @triton.jit
 def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, fold_ptr,
-                  c, n, T, Tp, NC, HS, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
-                  V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
+                  c, n, T, Tp, NC, HS, TX, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0, REV: tl.constexpr = False):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1025,11 +1046,12 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
-        x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :],
-                    mask=t_ok[:, None] & i_ok[None, :], other=0.0)
+        x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
+                    mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0)
         out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
         if FOLD > 0 and not SIDE_K:
             rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
@@ -1075,11 +1097,12 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, T, Tp, NC, HS, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 fold_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
+                 REV: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1093,16 +1116,18 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     t_ok = (t < C) & (tok < T)
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
+    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
-                            fold_ptr, c, n, T, Tp, NC, HS, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP,
-                            BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
-        tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out,
-                 mask=t_ok[:, None] & o_ok[None, :])
+                            fold_ptr, c, n, T, Tp, NC, HS, TX, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL,
+                            BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, REV)
+        tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
+                 mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
-    x = tl.load(x_ptr + _seq_row(n, T, HS) * D_IN + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+    x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
+                other=0.0).to(tl.float32)
     Gi_ptr, Go_ptr, Gi_src, Go_src, Sblk = _read_sides(G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, n, c, NC, ii, i_ok, oo,
                                                        o_ok, K, V, SIDE_K, BEFORE)
     if GIN == 1:
@@ -1135,7 +1160,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if P > 0 and FOLD == 0:
         out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo,
                           o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
-    tl.store(out_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], out, mask=t_ok[:, None] & o_ok[None, :])
+    tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -1335,7 +1360,7 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1343,7 +1368,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     states, one every C / h_step tokens. wide: value blocks of up to 128 in the
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
-    per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...])."""
+    per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
+    takes them (chunk_scan_triton's reversed_reads)."""
+    TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -1356,34 +1383,35 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     NSB = C // 16
     if gin == 0 and _knob("SUB_PLAIN", 1):
         # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
-        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, HS, D_IN=d_in, C=C, BI=_p2(d_in),
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
                                       BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
-                                      TWO=two, num_stages=_knob("SUB_PLAIN_STAGES", 2),
+                                      TWO=two, REV=rev, num_stages=_knob("SUB_PLAIN_STAGES", 2),
                                       num_warps=_knob("SUB_PLAIN_WARPS", 4))
     else:
         # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
         # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
         if NSB > 1:
-            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS,
+            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, TX,
                                                      D_IN=d_in, C=C, BI=_p2(d_in),
                                                      BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
-                                                     PREC=precision, TWO=two, num_stages=_knob("SUB_OFF_STAGES", 2),
+                                                     PREC=precision, TWO=two, REV=rev,
+                                                     num_stages=_knob("SUB_OFF_STAGES", 2),
                                                      num_warps=_knob("SUB_OFF_WARPS", 1))
-        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, D_IN=d_in,
-                                               C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
+        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, TX,
+                                               D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, REV=rev,
                                                PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
                                                num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
+            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
             BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
-            ACC=acc, TWO=two, num_stages=1)
+            ACC=acc, TWO=two, REV=rev, num_stages=1)
     else:
         _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V,
+            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def _for_interpreter(precision):
@@ -1477,7 +1505,7 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1):
+                      states=None, heads=1, reversed_reads=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1497,7 +1525,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reads the exact u, and its reads after).
     heads: every per-token tensor (gates, factors, inputs, reads, fold) is [B, T, heads, ...] instead of [N, T, ...]
     with N = B heads (the callers' [B, T, H, D] layout, read in place: no layout copy), and so are the reads'
-    results and u; no value gate (token_layout_ok)."""
+    results and u; no value gate (token_layout_ok).
+    reversed_reads: the scan runs over reversed time (the backward's adjoint, its inputs flipped and padded to whole
+    chunks) but the reads' vectors are the callers' tensors in their own order, of their own length (at most T), and
+    so are the results: scan position p reads and writes token T - 1 - p (_reader_rows; no flipped copies)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1515,8 +1546,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
                          f"elements per tensor; got key gate {GK}, value gate {GV}, T={T}, K={K}, V={V}")
 
-    def per_token(*inner):
+    def per_token(*inner, T=T):
         return (N, T) + inner if HS == 1 else (N // HS, T, HS) + inner
+    TX = reads[0][2].shape[1] if reversed_reads and reads else T  # the readers' tokens
+    if TX > T:
+        raise ValueError(f"reversed_reads: the reads' vectors have {TX} tokens, more than the scan's {T}")
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V, HS)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
     NC = max(1, _cdiv(T, C))
@@ -1580,7 +1614,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sms = _sm_count(dev)
     few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
-             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None)
+             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads)
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
@@ -1663,7 +1697,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
         several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
-        out = _empty(*per_token(d_out), device=dev, dtype=f32 if several else odt)
+        out = _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else odt)
         BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
@@ -1674,29 +1708,31 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
-                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS)
+                          second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
+                          rev=reversed_reads)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
-                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS)
+                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS,
+                      TX=TX, rev=reversed_reads)
             outs.append(out)
             continue
         if sub:
             _read_sub_kernel[(NC, N, _cdiv(d_out, BO))](
-                x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, HS, D_IN=d_in,
-                D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before", GIN=gin,
-                GOUT=gout, PREC=precision, num_stages=1)
+                x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, HS, TX,
+                D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
+                GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, num_stages=read_stages,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads, num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
