@@ -7,10 +7,16 @@ baseline is the engine's defaults. Not a test:
 
 Every variant a default may switch to has to pass the check on the GPU (Triton 3.6 miscompiled one configuration
 of a correct kernel there: shared/device/README.md).
+
+--isolate runs each variant in a process of its own (the same sequence of checks and timings in each). Needed for
+variants that change what torch.compile sees (the layout, dtypes, shapes): in one process the later variant's
+compiled glue recompiles and runs with dynamic shapes (session 17: DeltaNet's forward+backward 11.18 ms second in
+its process, 8.73 alone; benchmarks/NOTES.md, v19).
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -51,8 +57,11 @@ def main():
     p.add_argument("--check-shape", default="2,4096,8,128")
     p.add_argument("--bench-shape", default="4,8192,16,128")
     p.add_argument("--budget", type=float, default=500.0, help="seconds after which no new row starts")
+    p.add_argument("--isolate", action="store_true", help="each variant in a process of its own")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    if a.isolate:
+        return isolated(a)
     t_start = time.perf_counter()
     rows = []
     cB, cT, cH, cD = map(int, a.check_shape.split(","))
@@ -89,6 +98,36 @@ def main():
                 json.dump(dict(gpu=torch.cuda.get_device_name(), torch=torch.__version__, bench_shape=[B, T, H, D],
                                check_shape=[cB, cT, cH, cD], rows=rows), fh, indent=1)
     print("\nvariant sweep (ms; ok = correctness at gate x1 and x10):")
+    for r in rows:
+        print(fmt(r))
+
+
+def isolated(a):
+    """Each variant's rows from a process of its own (this script without --isolate, the variant's knobs in its
+    environment), gathered into one table; the budget is shared."""
+    t_start = time.perf_counter()
+    rows = []
+    for i, env in enumerate(parse_variants(a.variants)):
+        label = ",".join(f"{k}={v}" for k, v in env.items()) or "default"
+        left = a.budget - (time.perf_counter() - t_start)
+        out = os.path.join(a.out, f"variant{i}")
+        why = "time budget"
+        if left > 0:
+            run = subprocess.run([sys.executable, os.path.abspath(__file__), "--specs", a.specs, "--check-shape",
+                                  a.check_shape, "--bench-shape", a.bench_shape, "--budget", str(left), "--out", out],
+                                 env={**os.environ, **{"LINDSL_TUNE_" + k: v for k, v in env.items()}})
+            why = f"no result (its process exited {run.returncode})"
+        try:
+            with open(os.path.join(out, "variant_sweep.json")) as fh:
+                got = json.load(fh)["rows"]
+        except (OSError, ValueError):
+            got = []
+        done = {r["spec"] for r in got}
+        got += [dict(spec=name, skipped=why) for name in a.specs.split(",") if name not in done]
+        rows += [dict(r, variant=label) for r in got]
+    with open(os.path.join(a.out, "variant_sweep.json"), "w") as fh:
+        json.dump(dict(isolated=True, bench_shape=a.bench_shape, check_shape=a.check_shape, rows=rows), fh, indent=1)
+    print("\nvariant sweep, each variant in its own process (ms; ok = correctness at gate x1 and x10):")
     for r in rows:
         print(fmt(r))
 
