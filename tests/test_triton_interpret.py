@@ -798,6 +798,8 @@ def test_reversed_reads_equal_flipped_copies(gk_kind, R, fold, chunk, knobs, mon
         assert torch.isfinite(y).all()
         assert torch.equal(x.flip(1)[:, :T], y)
     assert torch.equal(copies[1], direct[1])
+    with pytest.raises(ValueError, match="same number of tokens"):  # readers of different lengths
+        chunk_scan_triton(*args, [reads[0], (reads[1][0], reads[1][1], reads[1][2][:, :-1])], reversed_reads=True, **kw)
 
 
 def test_token_layout_refuses_value_gates():

@@ -1549,8 +1549,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     def per_token(*inner, T=T):
         return (N, T) + inner if HS == 1 else (N // HS, T, HS) + inner
     TX = reads[0][2].shape[1] if reversed_reads and reads else T  # the readers' tokens
-    if TX > T:
-        raise ValueError(f"reversed_reads: the reads' vectors have {TX} tokens, more than the scan's {T}")
+    if TX > T or any(x.shape[1] != TX for _, _, x in reads):
+        raise ValueError(f"reversed_reads: every read's vector needs the same number of tokens, at most the scan's "
+                         f"{T}; got {[x.shape[1] for _, _, x in reads]}")
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V, HS)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
     NC = max(1, _cdiv(T, C))
