@@ -815,7 +815,7 @@ def test_token_layout_refuses_value_gates():
         chunk_scan_triton(None, -torch.rand(B, T, H, K), None, None, x, x, None, [], K=K, V=K, heads=H)
 
 
-@pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla", "kda"])
+@pytest.mark.parametrize("name", ["retnet", "linear_attn", "mamba2", "deltanet", "mom_gated_deltanet", "gla"])
 def test_library_spec_in_the_token_layout(name, monkeypatch):
     """B = 2, H = 2 (and MoM's memories): the op's forward without autograd, and its forward and every gradient
     (the initial state's too), on the Triton engine equal the PyTorch backend's. Every state without a value gate scans in the token layout
