@@ -1024,18 +1024,18 @@ def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr,
 
 @triton.jit
 def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, fold_ptr,
-                  c, n, T, Tp, NC, HS, TX, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                  c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN: tl.constexpr, D_OUT: tl.constexpr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0, REV: tl.constexpr = False):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
     tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs).
     FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
-    two products and the b tile fewer per chunk."""
+    two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows)."""
     Gi_ptr = Gex_ptr if BEFORE else G_ptr
     Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
     Gi_src, Go_src = G_ptr, Gv_ptr
@@ -1046,7 +1046,6 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
-    xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
@@ -1119,8 +1118,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
-                            fold_ptr, c, n, T, Tp, NC, HS, TX, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C, R, P, BC, BL,
-                            BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, REV)
+                            fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C,
+                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
         tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
                  mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
