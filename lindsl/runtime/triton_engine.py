@@ -566,16 +566,17 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t
     non-positive difference G_t - G_s). FOLD (the delta rule's b = -s k', one row per token): the rank-one pair
     joins the input pair, s_j u_j taken off the input's value row v'_j, which is the returned row (key-side reads)
     or, with FOLD_IN, the contracted row (value-side reads)."""
+    seq = _seq_row(n, T, HS)
     for j in range(j0, j1):
         tj = c * C + j // NR
         ok_t = ((t > j // NR) if BEFORE else (t >= j // NR)) & t_ok & (tj < T)
-        rb = (_seq_row(n, T, HS) + tj * HS) * NR + j % NR
+        rb = (seq + tj * HS) * NR + j % NR
         sj = tl.load(s_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
         wj = tl.load(q_ptr + rb * D_OUT + oo, mask=o_ok & (tj < T), other=0.0).to(tl.float32)
         if FOLD > 0:
             sc = 1.0
             if FOLD == 2:
-                sc = tl.load(fold_ptr + _seq_row(n, T, HS) + tj * HS, mask=tj < T, other=0.0).to(tl.float32)
+                sc = tl.load(fold_ptr + seq + tj * HS, mask=tj < T, other=0.0).to(tl.float32)
             if FOLD_IN:
                 sj -= sc * tl.load(u_ptr + rb * D_IN + ii, mask=i_ok & (tj < T), other=0.0).to(tl.float32)
             else:
@@ -605,6 +606,8 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                                                        o_ok, K, V, SIDE_K, BEFORE)
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
+    s_seq = _seq_base(s_ptr, n, T, HS, D_IN)
+    w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
     for I in tl.static_range(NSB):
         t = I * SB + tl.arange(0, SB)
         tok = c * C + t
@@ -629,9 +632,9 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 s = J * SB + tl.arange(0, SB)
                 stok = c * C + s
                 s_ok = stok < T
-                src = tl.load(s_ptr + _seq_row(n, T, HS) * D_IN + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+                src = tl.load(s_seq + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                               other=0.0).to(tl.float32)
-                w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+                w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                             other=0.0).to(tl.float32)
                 ref = c * C + J * SB + SB - 1
                 Gir = _gate_row(Gi_src, n, ref, ii, i_ok, Tp, D_IN, GIN)
@@ -671,18 +674,26 @@ def _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, 
 
 
 @triton.jit
-def _source_row(s_ptr, n, tj, T, HS, dd, d_ok, D: tl.constexpr):
-    """One source row tj over the dimensions dd (fp32, zeros past T)."""
-    return tl.load(s_ptr + (_seq_row(n, T, HS) + tj * HS) * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+def _seq_base(ptr, n, T, HS, D: tl.constexpr):
+    """Where sequence n's rows of D values start in a per-token tensor (_seq_row): computed once per program, before
+    the loops (an address recomputed inside them cost the token layout registers: GLA's value-side read went
+    from 128 to 142 and its time +20 %, session 18, call 1)."""
+    return ptr + _seq_row(n, T, HS) * D
 
 
 @triton.jit
-def _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
+def _source_row(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr):
+    """One source row tj over the dimensions dd (fp32, zeros past T) of a sequence starting at s_seq (_seq_base)."""
+    return tl.load(s_seq + tj * HS * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+
+
+@triton.jit
+def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
                     GIN: tl.constexpr, PREC: tl.constexpr):
     """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
     block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. A
     second source's call shares the reader's decayed form (the compiler merges the identical products)."""
-    src = tl.load(s_ptr + _seq_row(n, T, HS) * D_IN + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+    src = tl.load(s_seq + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                   other=0.0).to(tl.float32)
     Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
     Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
@@ -729,6 +740,8 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
     hb = tl.arange(0, HB)
+    s_seq = _seq_base(s_ptr, n, T, HS, D_IN)
+    s2_seq = _seq_base(s2_ptr, n, T, HS, D_IN)
     for p in tl.static_range(PARTS):
         t = I * SB + p * HB + hb
         tok = c * C + t
@@ -743,10 +756,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
-                sj = _source_row(s_ptr, n, tj, T, HS, ii, i_ok, D_IN)
+                sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
                 if TWO:
-                    sj2 = _source_row(s2_ptr, n, tj, T, HS, ii, i_ok, D_IN)
+                    sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
         for q in tl.static_range(p + 1, PARTS):  # the groups above: the read-out masks only whole 16-row blocks
             zero = tl.zeros([HB, HB], dtype=tl.float32)
@@ -756,10 +769,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
-            sj = _source_row(s_ptr, n, tj, T, HS, ii, i_ok, D_IN)
+            sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
             if TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                sj2 = _source_row(s2_ptr, n, tj, T, HS, ii, i_ok, D_IN)
+                sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
@@ -832,13 +845,21 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         ref = c * C + J * SB + SB - 1
         blk = tl.zeros([SB, SB], dtype=tl.float32)
         blk2 = tl.zeros([SB, SB], dtype=tl.float32)
+        # the reader's rows found once (one source: 148 -> 118 registers in the adjoint's reversed read, 125 -> 100
+        # in the forward's) or in each slice (two sources: 128 registers against 152 found once; ptxas for sm_90)
+        xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
-            x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, SB, REV)
-            blk += _offdiag_scores(x, Gi, s_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
-                blk2 += _offdiag_scores(x, Gi, s2_ptr, Gs_ptr, n, stok, s_ok, ref, T, Tp, HS, ii, i_ok, D_IN, SB, GIN,
+                x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, SB, REV)
+            else:
+                x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
+                            mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
+                Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
+            blk += _offdiag_scores(x, Gi, _seq_base(s_ptr, n, T, HS, D_IN), Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
+            if TWO:
+                blk2 += _offdiag_scores(x, Gi, _seq_base(s2_ptr, n, T, HS, D_IN), Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN,
                                         PREC)
         keep = t_ok[:, None] & s_ok[None, :]
         tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
@@ -926,30 +947,32 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     else:
         out = tl.zeros([SB, BO], dtype=tl.float32)
     a_base = A_ptr + (n * NC + c) * C * C
+    w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
+    w2_seq = _seq_base(w2_ptr, n, T, HS, D_OUT)
     for J in range(0, I):
         s = J * SB + sb
         stok = c * C + s
         s_ok = stok < T
         A = tl.load(a_base + t[:, None] * C + s[None, :])
-        w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
+        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                     other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
         inner = _dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC)
         if TWO:
             A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :])
-            w2 = tl.load(w2_ptr + _seq_row(n, T, HS) * D_OUT + (stok * HS)[:, None] * D_OUT + oo[None, :],
+            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             inner += _dot(A2, _decay_rows(w2, Gs, Gr, GOUT, -1), PREC)
         out += _decay_rows(inner, Go, Gr, GOUT, 1)
     for j in range(SB):
         tj = c * C + I * SB + j
         a = tl.load(a_base + t * C + I * SB + j)
-        wj = _source_row(w_ptr, n, tj, T, HS, oo, o_ok, D_OUT)
+        wj = _source_row(w_seq, tj, T, HS, oo, o_ok, D_OUT)
         M = a[:, None] * wj[None, :]
         if TWO:
             a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
-            w2j = _source_row(w2_ptr, n, tj, T, HS, oo, o_ok, D_OUT)
+            w2j = _source_row(w2_seq, tj, T, HS, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
         out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
