@@ -6,6 +6,8 @@
 set -u
 H16='4,2048,16,128;2,16384,16,128'
 SHAPE_GROUPS=("h16:$H16" "h64:4,4096,64,128" "h96:1,8192,96,128" "d64:8,1024,8,64")
+# TABLE_SHAPES (space-separated tag:shapes) overrides the shape groups; the checks ride with a group tagged h16
+[ -n "${TABLE_SHAPES-}" ] && read -r -a SHAPE_GROUPS <<< "$TABLE_SHAPES"
 # TABLE_GPU0 / TABLE_GPU1 (space-separated tag:specs) override the split; on one GPU: TABLE_GPU1="" WITH_D256=0
 # (the D = 256 rows run on GPU 1)
 read -r -a GPU0 <<< "${TABLE_GPU0-sgla:retnet,mamba2 gla:gla,hgrn2 dn:deltanet rwkv6:rwkv6}"

@@ -1313,6 +1313,12 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
     return [out[i] for i in range(len(reads))], ST, None
 
 
+def _lead_dims(heads):
+    """How many dimensions come before a token's own in a per-token tensor: [N, T] (heads = 1, the engine's rows)
+    or [B, T, heads] (the token layout)."""
+    return 2 if heads == 1 else 3
+
+
 def _cum(g, C, Tp, HS=1):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
     (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
@@ -1322,7 +1328,7 @@ def _cum(g, C, Tp, HS=1):
     HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way."""
     if g is None:
         return None, None
-    scalar = g.dim() == (2 if HS == 1 else 3)
+    scalar = g.dim() == _lead_dims(HS)
     if _knob("CUM", "kernel") == "kernel":
         g = (g.unsqueeze(-1) if scalar else g).contiguous()
         T, D = g.shape[1], g.shape[-1]
@@ -1359,7 +1365,7 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
     (benchmarks/aot_check.py: three factors at K=128, two at K=256). heads: as chunk_scan_triton's (the tensors'
     dimensions before a token's own are [N, T] or [B, T, heads])."""
-    lead = 2 if heads == 1 else 3
+    lead = _lead_dims(heads)
     per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
     if per_dim and not _sub_chunked(b, k, V):
         return 16
@@ -1555,7 +1561,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     ref = k if k is not None else b
     dev = ref.device
     HS = int(heads)
-    lead = 2 if HS == 1 else 3  # the dimensions before a token's own: [N, T] or [B, T, HS]
+    lead = _lead_dims(HS)
     N, T = ref.shape[0] * HS, ref.shape[1]
     K = K or ref.shape[-1]
     V = V or v.shape[-1]
