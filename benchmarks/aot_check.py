@@ -46,10 +46,13 @@ def _ptr_type(x):
     return {torch.bfloat16: "*bf16", torch.float16: "*fp16"}.get(getattr(x, "dtype", None), "*fp32")
 
 
-def compile_variant(fn, constexprs, opts, types):
-    """Compile for sm_90; returns (shared memory bytes, the compiled kernel)."""
+def compile_variant(fn, constexprs, opts, types, rows=False):
+    """Compile for sm_90; returns (shared memory bytes, the compiled kernel). Integers are multiples of 16, so HS
+    (the token layout's heads) is a runtime value; rows: HS = 1, the engine's rows, which the JIT specialises."""
     params = list(inspect.signature(fn.fn).parameters)
     types = dict(types)
+    if rows and "HS" in params:
+        constexprs = {**constexprs, "HS": 1}
     sig = {p: "constexpr" if p in constexprs else (types.get(p, "*fp32") if p.endswith("_ptr") else "i32")
            for p in params}
     # every pointer 16-byte aligned and every integer a multiple of 16, as in a launch at the benchmark's shapes
@@ -83,6 +86,9 @@ def main():
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                    help="input dtype (bfloat16: the benchmark's path, tf32/bf16 products)")
     p.add_argument("--regs", action="store_true", help="also report registers and spills (ptxas -v)")
+    p.add_argument("--rows-regs", action="store_true",
+                   help="also report registers and spills with HS = 1 (the engine's rows) beside the token layout's: "
+                        "session 18 found GLA's backward read at 142 registers in the layout against 128 in the rows")
     p.add_argument("--batch-heads", default="1,1",
                    help="B,H of the recorded calls: launch rules that follow the program count (e.g. 16,16 for 256 "
                         "sequences, as at fla's 4x4096x64 shape) record their many-program variants")
@@ -122,8 +128,11 @@ def main():
             shared, kernel = compile_variant(fn, dict(ce), dict(opts), types)
             status = "ok" if shared <= SHARED_LIMIT else "TOO MUCH SHARED MEMORY"
             bad += shared > SHARED_LIMIT
-            if a.regs:
+            if a.regs or a.rows_regs:
                 status += "  regs %d spill st %d ld %d" % registers(kernel)
+            if a.rows_regs:
+                status += "  (rows: regs %d spill st %d ld %d)" % registers(compile_variant(fn, dict(ce), dict(opts),
+                                                                                           types, rows=True)[1])
         except Exception as e:
             shared, status = -1, f"COMPILE ERROR {str(e).splitlines()[-1][:200]}"
             bad += 1

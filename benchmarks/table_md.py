@@ -1,6 +1,7 @@
-"""Markdown table of benchmarks/fla_table.py results: python3 benchmarks/table_md.py DIR_OR_JSON... (issue 4's
-table in RESULTS.md). Rows sorted by family then shape; ratios are fla/lindsl (>1: lindsl faster) and
-roofline/lindsl for the forward."""
+"""Markdown table of benchmarks/fla_table.py results: python3 benchmarks/table_md.py [LABEL=]DIR_OR_JSON... (issue
+4's table in RESULTS.md). Rows sorted by family then shape; ratios are fla/lindsl (>1: lindsl faster) and
+roofline/lindsl for the forward. With LABEL= on any argument (e.g. c2=/tmp/s18c2/table/g0) a first column says
+which call measured each row (a table assembled from several calls)."""
 import glob
 import json
 import os
@@ -12,10 +13,12 @@ SHAPES = [[4, 2048, 16, 128], [4, 4096, 64, 128], [8, 1024, 8, 64], [1, 8192, 96
 
 
 def rows(paths):
-    for p in paths:
+    for arg in paths:
+        label, _, p = arg.rpartition("=")
         for f in sorted(glob.glob(os.path.join(p, "table_*.json"))) if os.path.isdir(p) else [p]:
             with open(f) as fh:
-                yield from json.load(fh)["rows"]
+                for r in json.load(fh)["rows"]:
+                    yield {**r, "label": label}
 
 
 def main(paths):
@@ -32,11 +35,12 @@ def main(paths):
     def ratio(a, b):
         return f"{a / b:.2f}×" if isinstance(a, float) and isinstance(b, float) and b > 0 else "–"
 
-    print("| spec | B×T×H×D | lindsl fwd | fla fwd | fla/lindsl fwd | lindsl f+b | fla f+b | fla/lindsl f+b "
+    labelled = any("=" in p for p in paths)
+    print("| call " * labelled + "| spec | B×T×H×D | lindsl fwd | fla fwd | fla/lindsl fwd | lindsl f+b | fla f+b | fla/lindsl f+b "
           "| SDPA fwd / f+b | roofline/lindsl fwd | peak MB lindsl / fla |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * labelled + "|---|---|---|---|---|---|---|---|---|---|---|")
     for r in sorted(rows(paths), key=key):
-        print(f"| {r['spec']} | {'×'.join(map(str, r['shape']))} | {ms(r.get('lindsl_fwd'))} | {ms(r.get('fla_fwd'))} "
+        print(f"| {r['label']} " * labelled + f"| {r['spec']} | {'×'.join(map(str, r['shape']))} | {ms(r.get('lindsl_fwd'))} | {ms(r.get('fla_fwd'))} "
               f"| {ratio(r.get('fla_fwd'), r.get('lindsl_fwd'))} | {ms(r.get('lindsl_fb'))} | {ms(r.get('fla_fb'))} "
               f"| {ratio(r.get('fla_fb'), r.get('lindsl_fb'))} | {ms(r.get('sdpa_fwd'))} / {ms(r.get('sdpa_fb'))} "
               f"| {ratio(r.get('roofline_fwd'), r.get('lindsl_fwd'))} "

@@ -1051,11 +1051,14 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0, SPLIT: tl.constexpr = False):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
     tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs).
+    SPLIT (two pairs, R > 0 and P > 0 without the fold): the rank-one pair's scores and read-out first, then a second
+    pass over the contraction for the input pair's, so that one [C, C] score tile is live at a time instead of two
+    (the reader's tile is loaded twice).
     FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows)."""
@@ -1069,6 +1072,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
+    TWO_PASS: tl.constexpr = SPLIT and R > 0 and P > 0 and FOLD == 0
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
@@ -1083,7 +1087,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         else:
             if R > 0 and FOLD == 0:
                 cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC)
-            if P > 0:
+            if P > 0 and not TWO_PASS:
                 cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
@@ -1096,6 +1100,13 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     if R > 0 and FOLD == 0:
         cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
         out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL), PREC)
+    if TWO_PASS:
+        for i0 in range(0, BI, BKI):
+            ii = i0 + tl.arange(0, BKI)
+            i_ok = ii < D_IN
+            x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
+                        mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0)
+            cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
         rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP)
@@ -1124,7 +1135,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                  LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
-                 REV: tl.constexpr = False):
+                 REV: tl.constexpr = False, SPLIT: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1142,7 +1153,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
                             fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C,
-                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
+                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, SPLIT)
         tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
                  mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
@@ -1761,7 +1772,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads, num_stages=read_stages,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads,
+            SPLIT=bool(_knob("READ_SPLIT", 0)), num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
