@@ -848,6 +848,8 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         # the reader's rows found once (one source: 148 -> 118 registers in the adjoint's reversed read, 125 -> 100
         # in the forward's) or in each slice (two sources: 128 registers against 152 found once; ptxas for sm_90)
         xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
+        s_seq = _seq_base(s_ptr, n, T, HS, D_IN)
+        s2_seq = _seq_base(s2_ptr, n, T, HS, D_IN)
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
@@ -857,9 +859,9 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
                 x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
                             mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
                 Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            blk += _offdiag_scores(x, Gi, _seq_base(s_ptr, n, T, HS, D_IN), Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
+            blk += _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
             if TWO:
-                blk2 += _offdiag_scores(x, Gi, _seq_base(s2_ptr, n, T, HS, D_IN), Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN,
+                blk2 += _offdiag_scores(x, Gi, s2_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN,
                                         PREC)
         keep = t_ok[:, None] & s_ok[None, :]
         tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
