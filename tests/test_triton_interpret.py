@@ -117,7 +117,7 @@ def test_state_pass_split_over_keys(gk_kind, gv_kind, monkeypatch):
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
     launches = []
     monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
-    N, T, K, V = 2, 150, 32, 8
+    N, T, K, V = 2, 70, 32, 8
     gk, gv, k, v, S0, reads = gated_one_input(5, N, T, K, V, gk_kind, gv_kind)
     outs, ST, _, h, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
     assert [grid[2] for grid in launches] == [2]
@@ -361,7 +361,7 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
     K = V = 8
-    gk, gv, k, v, S0, reads = gated_one_input(11, 2, 150, K, V, gk_kind, gv_kind)
+    gk, gv, k, v, S0, reads = gated_one_input(11, 2, 130, K, V, gk_kind, gv_kind)
     o1, S1, _, h1, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
     assert C == 64
     d = lambda x: None if x is None else x.double()  # noqa: E731
@@ -720,7 +720,7 @@ def test_rank_one_reads_in_chunks_of_64(gk_kind, gv_kind, R, P, fold, monkeypatc
     kind and timing, against the fp64 torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK_R1", "1")
     g = torch.Generator().manual_seed(R * 5 + P)
-    N, T, K, V = (1 if gv_kind else 2), 100, 8, 8
+    N, T, K, V = (1 if gv_kind else 2), 70, 8, 8
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
     gk = -torch.rand(N, T, generator=g) if gk_kind == "s" else -2 * torch.rand(N, T, K, generator=g)
     gv = None if gv_kind is None else -torch.rand(N, T, V, generator=g)
