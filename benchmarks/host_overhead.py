@@ -5,7 +5,8 @@
 Per spec, shape and glue mode (LINDSL_TUNE_BWD_GLUE / PROLOGUE / EPILOGUE): the GPU-timed median (do_bench), the
 host's time to enqueue one call (perf_counter over back-to-back calls without synchronising, so a host slower than
 the GPU shows as enqueue >= device time), the number of kernels launched, and a cProfile of one call (the slowest
-Python functions by own time). Small shapes where the host is the bottleneck are where fla wins the table's rows.
+Python functions by own time; --profile picks the direction) and where the host waits for the GPU (each
+synchronising call under torch.cuda.set_sync_debug_mode, with the Python stack that made it). Small shapes where the host is the bottleneck are where fla wins the table's rows.
 """
 import argparse
 import cProfile
@@ -14,6 +15,8 @@ import os
 import pstats
 import sys
 import time
+import traceback
+import warnings
 
 import torch
 
@@ -41,6 +44,33 @@ def kernel_count(fn):
     return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
 
 
+def sync_sites(fn):
+    """The synchronising CUDA calls one call of fn makes, each with the innermost Python frames that issued it."""
+    fn()
+    torch.cuda.synchronize()
+    sites = []
+
+    def record(message, category, filename, lineno, file=None, line=None):
+        stack = [f for f in traceback.format_stack()[:-1] if "warnings.py" not in f]
+        sites.append(f"{message}\n" + "".join(stack[-6:]))
+    old = warnings.showwarning
+    warnings.showwarning = record
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            try:
+                torch.cuda.set_sync_debug_mode("warn")
+                fn()
+            except RuntimeError as e:
+                sites.append(f"sync debug mode failed: {e}\n")
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+    finally:
+        warnings.showwarning = old
+    torch.cuda.synchronize()
+    return sites
+
+
 def top_functions(fn, calls=100, n=40):
     """cProfile over `calls` calls (own time, then cumulative) and the profiler's CPU time per operator."""
     pr = cProfile.Profile()
@@ -65,6 +95,7 @@ def main():
     p.add_argument("--specs", default="retnet,gla,deltanet")
     p.add_argument("--shapes", default="1,64,1,128;4,2048,16,128")
     p.add_argument("--variants", default="BWD_GLUE=eager;BWD_GLUE=eager,PROLOGUE=eager,EPILOGUE=eager")
+    p.add_argument("--profile", choices=("fwd", "fb"), default="fb", help="the direction cProfile'd")
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -79,12 +110,14 @@ def main():
                     fwd, fb, _ = lindsl_fns(name, B, T, H, D)
                     r = dict(fwd=time_ms(fwd), fb=time_ms(fb), enq_fwd=enqueue_ms(fwd), enq_fb=enqueue_ms(fb),
                              k_fwd=kernel_count(fwd), k_fb=kernel_count(fb))
-                    prof = top_functions(fb)
-                    return r, prof
+                    sites = sync_sites(fwd) + sync_sites(fb)
+                    r["syncs"] = len(sites)
+                    prof = top_functions(fwd if a.profile == "fwd" else fb)
+                    return r, "".join(sites) + prof
 
                 r, prof = with_env(env, run)
                 line = (f"{name:10s} {shape:16s} {label:44s} fwd {r['fwd']:7.3f} ms (host {r['enq_fwd']:6.3f}, "
-                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)")
+                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)  syncs {r['syncs']}")
                 print(line, flush=True)
                 rows.append(line)
                 with open(os.path.join(a.out, f"prof_{name}_{shape.replace(',', 'x')}_{len(rows)}.txt"), "w") as fh:
