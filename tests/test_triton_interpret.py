@@ -247,9 +247,9 @@ def test_unfused_reads_equal_fused(monkeypatch):
 
 @pytest.mark.parametrize("gk_kind,reversed_reads", [(None, False), ("s", False), ("s", True)])
 def test_two_pass_pair_products_equal_one_pass(gk_kind, reversed_reads, monkeypatch):
-    """LINDSL_TUNE_READ_SPLIT=1 (a read with a rank-one pair and an input pair, unfolded: the rank-one pair's scores
-    and read-out first, the input pair's in a second pass over the contraction) gives every read, both sides and
-    timings, bit for bit what the one-pass form gives; also with the adjoint's reversed reads."""
+    """The two-pass read (the default; a read with a rank-one pair and an input pair, unfolded: the rank-one pair's
+    scores and read-out first, the input pair's in a second pass over the contraction) gives every read, both sides
+    and timings, bit for bit what the one-pass form (LINDSL_TUNE_READ_SPLIT=0) gives; also with reversed reads."""
     g = torch.Generator().manual_seed(8)
     N, T, K, V = 2, 70, 8, 16
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -467,6 +467,30 @@ def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
     for k in base:
         assert torch.isfinite(lo[k].grad.double()).all(), k
         assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
+
+
+@pytest.mark.parametrize("name,u_bf16,dtypes", [("deltanet", "1", ["bf16", "bf16", "fp32", "bf16"]),
+                                                  ("deltanet", "0", ["fp32"] * 4),
+                                                  ("gated_deltanet", "1", ["fp32"] * 4)])
+def test_pseudo_values_in_bf16_without_gates(name, u_bf16, dtypes, monkeypatch):
+    """bf16 inputs without gates: the forward's scan and the backward's rescan store their pseudo-values u in bf16,
+    the adjoint's scan keeps its own in fp32 (in bf16 they put DeltaNet's dv at 1.0e-2 against 6.5e-3 here); with a
+    gate (Gated DeltaNet) or LINDSL_TUNE_U_BF16=0 every u is fp32. Accuracy: test_bf16_inputs_forward_and_gradients."""
+    monkeypatch.setenv("LINDSL_TUNE_U_BF16", u_bf16)
+    op = lindsl.load(name)
+    seen = []
+
+    def scan(*args, **kwargs):
+        result = chunk_scan_triton(*args, **kwargs)
+        seen.append({torch.bfloat16: "bf16", torch.float32: "fp32"}[result[2].dtype])
+        return result
+    monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", scan)
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=5)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    o, _ = op(*lo.values(), backend="triton")
+    o.float().sum().backward()
+    # the forward, the rescan's state pass, the adjoint, the rescan's reads (which take the state pass's u)
+    assert seen == dtypes
 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])

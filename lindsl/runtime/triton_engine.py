@@ -488,7 +488,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                              other=0.0).to(tl.float32)
                 u = _dot(Wc, S, PREC) + U0c
             roff = (tok * HS * R + rows % R)[:, None]
-            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u, mask=row_ok[:, None] & v_ok[None, :])
+            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty), mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
@@ -1546,7 +1546,7 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1, reversed_reads=False):
+                      states=None, heads=1, reversed_reads=False, low_u=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1569,7 +1569,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     results and u; no value gate (token_layout_ok).
     reversed_reads: the scan runs over reversed time (the backward's adjoint, its inputs flipped and padded to whole
     chunks) but the reads' vectors are the callers' tensors in their own order, of their own length (at most T), and
-    so are the results: scan position p reads and writes token T - 1 - p (_reader_rows; no flipped copies)."""
+    so are the results: scan position p reads and writes token T - 1 - p (_reader_rows; no flipped copies).
+    low_u (rank-one factors, low-precision inputs, no gates): the pseudo-values u stored in bf16 (the forward's scan
+    and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against 6.5e-3 at K = 16)."""
     precision = _for_interpreter(precision)
     ref = k if k is not None else b
     dev = ref.device
@@ -1674,6 +1676,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
     h_every = 4 if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
+    # the pseudo-values u in bf16 (low_u, low-precision inputs, no gates), as fla keeps its v_new: no gate gradient
+    # sums over them (the chunk states are bf16 there too) and each read that takes them loads half the bytes.
+    # LINDSL_TUNE_U_BF16=0 keeps them in fp32
+    u_dtype = torch.bfloat16 if low_u and precision != ACCURATE and not (GK or GV) and _knob("U_BF16", 1) else f32
     # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
     # either (the sequence-parallel summary's state pass) keeps them in registers
     store_h = not fused and (bool(reads) or return_states) and states is None
@@ -1682,7 +1688,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         u = u if R else dummy
     else:
         h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
-        u = _empty(*per_token(R, V), device=dev, dtype=f32) if R else dummy
+        u = _empty(*per_token(R, V), device=dev, dtype=u_dtype) if R else dummy
         ST = _empty(N, K, V, device=dev, dtype=f32)
     xs = _stack_reads(reads) if fused else dummy
     out_dtypes = list(out_dtypes) if out_dtypes is not None else [f32] * len(reads)
@@ -1769,13 +1775,17 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
+        # an unfolded read with a rank-one pair and an input pair (the delta rule's adjoint) in two passes over the
+        # contraction (_read_chunk_products' SPLIT): DeltaNet's adjoint value-side read 255 registers with 36 B of
+        # spill -> 248 without; forward+backward at 2x16384x16x128, each in its own process, checks green: DeltaNet
+        # 8.044 -> 7.916 ms, Gated DeltaNet 11.293 -> 11.177 (session 19, calls 1-2). LINDSL_TUNE_READ_SPLIT=0: one pass
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
             FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads,
-            SPLIT=bool(_knob("READ_SPLIT", 0)), num_stages=read_stages,
+            SPLIT=bool(_knob("READ_SPLIT", 1)), num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
