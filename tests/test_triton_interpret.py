@@ -245,32 +245,6 @@ def test_unfused_reads_equal_fused(monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("gk_kind,reversed_reads", [(None, False), ("s", False), ("s", True)])
-def test_two_pass_pair_products_equal_one_pass(gk_kind, reversed_reads, monkeypatch):
-    """The two-pass read (the default; a read with a rank-one pair and an input pair, unfolded: the rank-one pair's
-    scores and read-out first, the input pair's in a second pass over the contraction) gives every read, both sides
-    and timings, bit for bit what the one-pass form (LINDSL_TUNE_READ_SPLIT=0) gives; also with reversed reads."""
-    g = torch.Generator().manual_seed(8)
-    N, T, K, V = 2, 70, 8, 16
-    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
-    k, a, v, S0 = 0.5 * rnd(N, T, 1, K), 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    b = -0.5 * rnd(N, T, 1, K)
-    gk = -torch.rand(N, T, generator=g) if gk_kind else None
-    reads = every_read(rnd, N, T - 5 if reversed_reads else T, K, V)
-    extra = {"reversed_reads": True} if reversed_reads else {}
-    from lindsl.runtime import triton_engine
-    launches = []
-    monkeypatch.setattr(triton_engine, "_read_kernel", CountedLaunches(triton_engine._read_kernel, launches))
-    runs = []
-    for split in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_READ_SPLIT", split)
-        runs.append(chunk_scan_triton(gk, None, b, a, k, v, S0, reads, K=K, V=V, **extra))
-    assert len(launches) == 2 * len(reads)
-    for x, y in zip(runs[0][0] + [runs[0][1]], runs[1][0] + [runs[1][1]]):
-        assert torch.isfinite(y).all()
-        assert torch.equal(x, y)
-
-
 @pytest.mark.parametrize("name", ["retnet", "gla", "deltanet", "rwkv7"])
 def test_kernels_neither_read_nor_write_the_placeholder_operand(name):
     """The cached placeholder passed for absent operands (_dummy) filled with NaN: a forward+backward stays finite

@@ -488,7 +488,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                              other=0.0).to(tl.float32)
                 u = _dot(Wc, S, PREC) + U0c
             roff = (tok * HS * R + rows % R)[:, None]
-            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty), mask=row_ok[:, None] & v_ok[None, :])
+            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty),
+                     mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
@@ -1053,14 +1054,11 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0, SPLIT: tl.constexpr = False):
+                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
     tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs).
-    SPLIT (two pairs, R > 0 and P > 0 without the fold): the rank-one pair's scores and read-out first, then a second
-    pass over the contraction for the input pair's, so that one [C, C] score tile is live at a time instead of two
-    (the reader's tile is loaded twice).
     FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows)."""
@@ -1074,7 +1072,6 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
-    TWO_PASS: tl.constexpr = SPLIT and R > 0 and P > 0 and FOLD == 0
     for i0 in range(0, BI, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
@@ -1089,7 +1086,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         else:
             if R > 0 and FOLD == 0:
                 cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC)
-            if P > 0 and not TWO_PASS:
+            if P > 0:
                 cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
@@ -1102,13 +1099,6 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     if R > 0 and FOLD == 0:
         cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
         out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL), PREC)
-    if TWO_PASS:
-        for i0 in range(0, BI, BKI):
-            ii = i0 + tl.arange(0, BKI)
-            i_ok = ii < D_IN
-            x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
-                        mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0)
-            cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
         rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP)
@@ -1137,7 +1127,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                  LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
-                 REV: tl.constexpr = False, SPLIT: tl.constexpr = False):
+                 REV: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1155,7 +1145,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
                             fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C,
-                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, SPLIT)
+                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
         tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
                  mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
@@ -1677,8 +1667,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     h_every = 4 if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
     # the pseudo-values u in bf16 (low_u, low-precision inputs, no gates), as fla keeps its v_new: no gate gradient
-    # sums over them (the chunk states are bf16 there too) and each read that takes them loads half the bytes.
-    # LINDSL_TUNE_U_BF16=0 keeps them in fp32
+    # sums over them (the chunk states are bf16 there too) and each read that takes them loads half the bytes
+    # (session 19, call 3, DeltaNet at 2x16384x16x128, each variant in its own process, checks green at gate x1 and
+    # x10: forward 1.913 -> 1.870 ms, forward+backward 7.895 -> 7.750, peak 4046 -> 3918 MB). LINDSL_TUNE_U_BF16=0
+    # keeps them in fp32
     u_dtype = torch.bfloat16 if low_u and precision != ACCURATE and not (GK or GV) and _knob("U_BF16", 1) else f32
     # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
     # either (the sequence-parallel summary's state pass) keeps them in registers
@@ -1775,17 +1767,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
-        # an unfolded read with a rank-one pair and an input pair (the delta rule's adjoint) in two passes over the
-        # contraction (_read_chunk_products' SPLIT): DeltaNet's adjoint value-side read 255 registers with 36 B of
-        # spill -> 248 without; forward+backward at 2x16384x16x128, each in its own process, checks green: DeltaNet
-        # 8.044 -> 7.916 ms, Gated DeltaNet 11.293 -> 11.177 (session 19, calls 1-2). LINDSL_TUNE_READ_SPLIT=0: one pass
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
             GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads,
-            SPLIT=bool(_knob("READ_SPLIT", 1)), num_stages=read_stages,
+            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads, num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
