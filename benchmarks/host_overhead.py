@@ -6,7 +6,9 @@ Per spec, shape and glue mode (LINDSL_TUNE_BWD_GLUE / PROLOGUE / EPILOGUE): the 
 host's time to enqueue one call (perf_counter over back-to-back calls without synchronising, so a host slower than
 the GPU shows as enqueue >= device time), the number of kernels launched, and a cProfile of one call (the slowest
 Python functions by own time; --profile picks the direction) and where the host waits for the GPU (each
-synchronising call under torch.cuda.set_sync_debug_mode, with the Python stack that made it). Small shapes where the host is the bottleneck are where fla wins the table's rows.
+synchronising call under torch.cuda.set_sync_debug_mode, with the Python stack that made it; the CUDA runtime calls
+per call; each call's enqueue time). Small shapes where the host is the bottleneck are where fla wins the table's
+rows.
 """
 import argparse
 import cProfile
@@ -44,6 +46,37 @@ def kernel_count(fn):
     return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
 
 
+def runtime_api(fn, calls=10):
+    """CUDA runtime/driver calls per call of fn (name: count, microseconds of host time), from the profiler's CPU
+    events: launches, copies, allocations and synchronisations that set_sync_debug_mode does not report."""
+    fn()
+    torch.cuda.synchronize()
+    acts = [torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA]
+    with torch.profiler.profile(activities=acts) as prof:
+        for _ in range(calls):
+            fn()
+        torch.cuda.synchronize()
+    out = {}
+    for e in prof.key_averages():
+        if e.key.startswith("cu") and e.count:
+            out[e.key] = (e.count / calls, e.cpu_time_total / calls)
+    return "".join(f"  {k:40s} {n:6.1f} calls {us:9.1f} us\n" for k, (n, us) in sorted(out.items(), key=lambda x: -x[1][1]))
+
+
+def enqueue_spread(fn, n=30):
+    """Host milliseconds of each of n calls issued without synchronising (a call that waits for the GPU shows as
+    one near the GPU's time per call)."""
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    torch.cuda.synchronize()
+    return " ".join(f"{t:.2f}" for t in times)
+
+
 def sync_sites(fn):
     """The synchronising CUDA calls one call of fn makes, each with the innermost Python frames that issued it."""
     fn()
@@ -51,6 +84,8 @@ def sync_sites(fn):
     sites = []
 
     def record(message, category, filename, lineno, file=None, line=None):
+        if "prototype" in str(message):
+            return
         stack = [f for f in traceback.format_stack()[:-1] if "warnings.py" not in f]
         sites.append(f"{message}\n" + "".join(stack[-6:]))
     old = warnings.showwarning
@@ -112,12 +147,17 @@ def main():
                              k_fwd=kernel_count(fwd), k_fb=kernel_count(fb))
                     sites = sync_sites(fwd) + sync_sites(fb)
                     r["syncs"] = len(sites)
-                    prof = top_functions(fwd if a.profile == "fwd" else fb)
-                    return r, "".join(sites) + prof
+                    one = fwd if a.profile == "fwd" else fb
+                    api = (f"runtime calls per {a.profile}:\n{runtime_api(one)}"
+                           f"each call's enqueue (ms): {enqueue_spread(one)}\n")
+                    print(api, flush=True)
+                    prof = top_functions(one)
+                    return r, "".join(sites) + api + prof
 
                 r, prof = with_env(env, run)
                 line = (f"{name:10s} {shape:16s} {label:44s} fwd {r['fwd']:7.3f} ms (host {r['enq_fwd']:6.3f}, "
-                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)  syncs {r['syncs']}")
+                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)"
+                        f"  syncs {r['syncs']}")
                 print(line, flush=True)
                 rows.append(line)
                 with open(os.path.join(a.out, f"prof_{name}_{shape.replace(',', 'x')}_{len(rows)}.txt"), "w") as fh:
