@@ -445,11 +445,13 @@ def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
 
 @pytest.mark.parametrize("name,u_bf16,dtypes", [("deltanet", "1", ["bf16", "bf16", "fp32", "bf16"]),
                                                   ("deltanet", "0", ["fp32"] * 4),
-                                                  ("gated_deltanet", "1", ["fp32"] * 4)])
-def test_pseudo_values_in_bf16_without_gates(name, u_bf16, dtypes, monkeypatch):
-    """bf16 inputs without gates: the forward's scan and the backward's rescan store their pseudo-values u in bf16,
-    the adjoint's scan keeps its own in fp32 (in bf16 they put DeltaNet's dv at 1.0e-2 against 6.5e-3 here); with a
-    gate (Gated DeltaNet) or LINDSL_TUNE_U_BF16=0 every u is fp32. Accuracy: test_bf16_inputs_forward_and_gradients."""
+                                                  ("gated_deltanet", "1", ["bf16", "fp32", "fp32", "fp32"]),
+                                                  ("gated_deltanet", "0", ["fp32"] * 4)])
+def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, dtypes, monkeypatch):
+    """bf16 inputs: the forward's scan stores its pseudo-values u in bf16 (on the Triton engine the backward
+    recomputes them), and without gates so does the backward's rescan; the adjoint's scan keeps its own in fp32 (in
+    bf16 they put DeltaNet's dv at 1.0e-2 against 6.5e-3 here), and so does a gated spec's rescan, whose u feeds
+    the gate gradient. LINDSL_TUNE_U_BF16=0: every u in fp32. Accuracy: test_bf16_inputs_forward_and_gradients."""
     monkeypatch.setenv("LINDSL_TUNE_U_BF16", u_bf16)
     op = lindsl.load(name)
     seen = []
