@@ -60,7 +60,8 @@ def runtime_api(fn, calls=10):
     for e in prof.key_averages():
         if e.key.startswith("cu") and e.count:
             out[e.key] = (e.count / calls, e.cpu_time_total / calls)
-    return "".join(f"  {k:40s} {n:6.1f} calls {us:9.1f} us\n" for k, (n, us) in sorted(out.items(), key=lambda x: -x[1][1]))
+    rows = sorted(out.items(), key=lambda x: -x[1][1])
+    return "".join(f"  {k:40s} {n:6.1f} calls {us:9.1f} us\n" for k, (n, us) in rows)
 
 
 def enqueue_spread(fn, n=30):
@@ -156,8 +157,8 @@ def main():
 
                 r, prof = with_env(env, run)
                 line = (f"{name:10s} {shape:16s} {label:44s} fwd {r['fwd']:7.3f} ms (host {r['enq_fwd']:6.3f}, "
-                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, {r['k_fb']:3d} kernels)"
-                        f"  syncs {r['syncs']}")
+                        f"{r['k_fwd']:3d} kernels)  f+b {r['fb']:7.3f} ms (host {r['enq_fb']:6.3f}, "
+                        f"{r['k_fb']:3d} kernels)  syncs {r['syncs']}")
                 print(line, flush=True)
                 rows.append(line)
                 with open(os.path.join(a.out, f"prof_{name}_{shape.replace(',', 'x')}_{len(rows)}.txt"), "w") as fh:

@@ -1667,12 +1667,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
     h_every = 4 if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
-    # the pseudo-values u in bf16 (low_u, low-precision inputs, no gates or a scan whose u feeds no gate gradient,
-    # exact_u False), as fla keeps its v_new: no gate gradient sums over them (the chunk states are bf16 there too)
-    # and each read that takes them loads half the bytes
-    # (session 19, call 3, DeltaNet at 2x16384x16x128, each variant in its own process, checks green at gate x1 and
-    # x10: forward 1.913 -> 1.870 ms, forward+backward 7.895 -> 7.750, peak 4046 -> 3918 MB). LINDSL_TUNE_U_BF16=0
-    # keeps them in fp32
+    # the pseudo-values u in bf16 where no gate gradient sums over them (low_u with low-precision inputs, and no
+    # gates or exact_u False), as fla keeps its v_new: each read that takes them loads half the bytes (session 19,
+    # call 3, DeltaNet at 2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: forward
+    # 1.913 -> 1.870 ms, forward+backward 7.895 -> 7.750, peak 4046 -> 3918 MB). LINDSL_TUNE_U_BF16=0 keeps fp32
     u_dtype = (torch.bfloat16 if low_u and precision != ACCURATE and (not (GK or GV) or not exact_u)
                and _knob("U_BF16", 1) else f32)
     # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
