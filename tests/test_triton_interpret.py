@@ -469,6 +469,38 @@ def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, d
     assert seen == dtypes
 
 
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_rank_one_reads_tile_products_in_bf16_equal_tf32(name, monkeypatch):
+    """LINDSL_TUNE_R1_TILE_BF16=1: the rank-one reads' products of two loaded tiles stored in bf16 (x S, x src^T,
+    x srcin^T) in bf16 instead of tf32. Exact either way (a bf16 value is exact in tf32), so under the interpreter
+    the forward and every gradient of bf16 inputs are bit-identical to the default, and some products did take it
+    (the test fails when a tile stored in fp32, as the adjoint's u, is rounded to bf16)."""
+    op = lindsl.load(name)
+    seen = []
+
+    class Spy:
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                seen.extend(kwargs[k] for k in ("PREC_XS", "PREC_XR", "PREC_XP"))
+                return kernel[grid](*args, **kwargs)
+            return launch
+    kernel = op.module._read_kernel
+    monkeypatch.setitem(op.module.__dict__, "_read_kernel", Spy())
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.float32, seed=6)
+    runs = []
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_R1_TILE_BF16", flag)
+        seen.clear()
+        lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+        o, _ = op(*lo.values(), backend="triton")
+        (o.float() * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
+        runs.append(([o.detach()] + [x.grad for x in lo.values()], list(seen)))
+    assert "bf16-rounded" not in runs[0][1] and "bf16-rounded" in runs[1][1]
+    for x, y in zip(runs[0][0], runs[1][0]):
+        assert torch.isfinite(y.float()).all()
+        assert torch.equal(x, y)
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
     """The backward's rescan takes the WY system (W, U0) the forward solved instead of solving it again: one solve

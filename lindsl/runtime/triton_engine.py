@@ -1054,11 +1054,16 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                  PREC: tl.constexpr, FOLD: tl.constexpr = 0):
+                  PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
+                  PREC_XR: tl.constexpr, PREC_XP: tl.constexpr):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
     tile of each operand (no spills at D = 128 on sm_90, benchmarks/aot_check.py --regs).
+    PREC_XS, PREC_XR, PREC_XP: the precisions of the three products of loaded tiles (x S, x src^T, x srcin^T), each
+    PREC or, where both its tiles are stored in bf16, "bf16": the same exact products as tf32 gives them (a bf16
+    value is exact in tf32), from bf16 operands; the products of computed fp32 tiles (the pair weights, the fold's
+    v' - s u) stay in PREC.
     FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows)."""
@@ -1077,7 +1082,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         i_ok = ii < D_IN
         x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
                     mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0)
-        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
+        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC_XS)
         if FOLD > 0 and not SIDE_K:
             rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
             rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
@@ -1085,9 +1090,9 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
             cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
         else:
             if R > 0 and FOLD == 0:
-                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC)
+                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC_XR)
             if P > 0:
-                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC)
+                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC_XP)
     Gi = tl.zeros([BC], dtype=tl.float32)
     Go = tl.zeros([BC], dtype=tl.float32)
     if GIN == 1:
@@ -1126,13 +1131,15 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
-                 LOOP: tl.constexpr, PREC: tl.constexpr, BKI: tl.constexpr = 64, FOLD: tl.constexpr = 0,
-                 REV: tl.constexpr = False):
+                 LOOP: tl.constexpr, PREC: tl.constexpr, PREC_XS: tl.constexpr, PREC_XR: tl.constexpr,
+                 PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
+                 FOLD: tl.constexpr = 0, REV: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
-    Scalar or no gates: _read_chunk_products (tensor-core pair products); per-dimension gates (LOOP): the pairs one source
-    row at a time (_pairs_loop), every exponent a non-positive difference."""
+    Scalar or no gates: _read_chunk_products (tensor-core pair products; PREC_X* for the loaded tiles' products);
+    per-dimension gates (LOOP): the pairs one source row at a time (_pairs_loop), every exponent a non-positive
+    difference."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1145,7 +1152,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if not LOOP:
         out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
                             fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C,
-                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
+                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, PREC_XS, PREC_XR,
+                            PREC_XP)
         tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
                  mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
@@ -1768,12 +1776,20 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
+        src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
+        read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
+        # a product of two loaded tiles in bf16 where the rank-one reads multiply in tf32 and both tiles are stored in
+        # bf16 (the same exact products; LINDSL_TUNE_R1_TILE_BF16=1, off by default: not yet measured)
+        low = bool(R and not loop and precision == "tf32" and x.dtype == torch.bfloat16 and _knob("R1_TILE_BF16", 0))
+        xs_prec, xr_prec, xp_prec = (_for_interpreter("bf16") if low and t.dtype == torch.bfloat16 else precision
+                                     for t in (h, src, srcin))
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, b_ if side_k else u, u if side_k else b_, k_ if side_k else v_, v_ if side_k else k_,
+            x, src, u if side_k else b_, srcin, v_ if side_k else k_,
             G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
             BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, BKI=BKI,
-            FOLD=0 if loop and not _knob("LOOP_FOLD", 1) else FOLD, REV=reversed_reads, num_stages=read_stages,
+            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec, PREC_XR=xr_prec,
+            PREC_XP=xp_prec, BKI=BKI,
+            FOLD=read_fold, REV=reversed_reads, num_stages=read_stages,
             num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
         outs.append(out)
     if return_states:
