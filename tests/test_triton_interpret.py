@@ -469,27 +469,35 @@ def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, d
     assert seen == dtypes
 
 
+TILE_KNOBS = {"R1_TILE_BF16": ("_read_kernel", ("PREC_XS", "PREC_XR", "PREC_XP")),
+              "WY_TILE_BF16": ("_prep_kernel", ("PREC_T",))}
+
+
+@pytest.mark.parametrize("knob", sorted(TILE_KNOBS))
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
-def test_rank_one_reads_tile_products_in_bf16_equal_tf32(name, monkeypatch):
-    """LINDSL_TUNE_R1_TILE_BF16=1: the rank-one reads' products of two loaded tiles stored in bf16 (x S, x src^T,
-    x srcin^T) in bf16 instead of tf32. Exact either way (a bf16 value is exact in tf32), so under the interpreter
-    the forward and every gradient of bf16 inputs are bit-identical to the default, and some products did take it
-    (the test fails when a tile stored in fp32, as the adjoint's u, is rounded to bf16)."""
+def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
+    """LINDSL_TUNE_R1_TILE_BF16=1 (the rank-one reads' x S, x src^T, x srcin^T) and LINDSL_TUNE_WY_TILE_BF16=1 (the
+    WY system's a b^T, a k^T): products of two loaded tiles stored in bf16 taken in bf16 instead of tf32. Exact
+    either way (a bf16 value is exact in tf32), so under the interpreter the forward and every gradient of bf16
+    inputs are bit-identical to the default, and some products did take it (the reads' test fails when a tile
+    stored in fp32, as the adjoint's u, is rounded to bf16)."""
     op = lindsl.load(name)
+    kernel_name, params = TILE_KNOBS[knob]
     seen = []
 
     class Spy:
         def __getitem__(self, grid):
             def launch(*args, **kwargs):
-                seen.extend(kwargs[k] for k in ("PREC_XS", "PREC_XR", "PREC_XP"))
+                seen.extend(kwargs[k] for k in params)
                 return kernel[grid](*args, **kwargs)
             return launch
-    kernel = op.module._read_kernel
-    monkeypatch.setitem(op.module.__dict__, "_read_kernel", Spy())
+    kernel = getattr(op.module, kernel_name)
+    monkeypatch.setitem(op.module.__dict__, kernel_name, Spy())
+    monkeypatch.setenv("LINDSL_TUNE_WY_REUSE", "0")  # the backward solves the system again
     base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.float32, seed=6)
     runs = []
     for flag in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_R1_TILE_BF16", flag)
+        monkeypatch.setenv("LINDSL_TUNE_" + knob, flag)
         seen.clear()
         lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
         o, _ = op(*lo.values(), backend="triton")

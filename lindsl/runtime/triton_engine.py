@@ -215,7 +215,11 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 PREC: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0):
+                 PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0):
+    """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
+    the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
+    PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
+    as in tf32."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -230,7 +234,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     seq = _seq_row(n, T, HS)
     roff = (tok * HS * R + rows % R)[:, None]
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+    a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
+    if PREC_T == PREC:
+        a = a.to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -245,8 +251,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
     else:
-        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-        M = _dot(a, tl.trans(b), PREC)
+        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
+        if PREC_T == PREC:
+            b = b.to(tl.float32)
+        M = _dot(a, tl.trans(b), PREC_T)
         if GK == 1:
             Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
             Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -281,9 +289,11 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
             ptok = c * C + t_p
             p_ok = (prow < LP) & (ptok < T)
             poff = (ptok * HS * P + prow % P)[:, None]
-            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
+            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            if PREC_T == PREC:
+                kp = kp.to(tl.float32)
             vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
-            Nin = _dot(a, tl.trans(kp), PREC)
+            Nin = _dot(a, tl.trans(kp), PREC_T)
             low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
             if GK == 1:
                 Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
@@ -1637,8 +1647,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0]
+        # the products of two loaded bf16 tiles (a b^T, a k^T) in bf16 where the system multiplies in tf32 (exact
+        # either way; LINDSL_TUNE_WY_TILE_BF16=1, off by default: not yet measured)
+        tiles_low = all(t.dtype == torch.bfloat16 for t in (a_, b_) + ((k_,) if P else ()))
+        tile_prec = (_for_interpreter("bf16") if wy_prec == "tf32" and GK != 2 and tiles_low
+                     and _knob("WY_TILE_BF16", 0) else wy_prec)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
+                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
+                              DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
