@@ -1470,6 +1470,14 @@ def _for_interpreter(precision):
     return precision
 
 
+def _tile_prec(precision, knob, *tiles):
+    """The precision of a product of loaded tiles: bf16 where the kernel multiplies in tf32, every tile is stored in
+    bf16 and LINDSL_TUNE_<knob>=1 (the same exact products: a bf16 value is exact in tf32; off by default, not yet
+    measured: R1_TILE_BF16 for the rank-one reads, WY_TILE_BF16 for the WY system), else the kernel's precision."""
+    low = precision == "tf32" and all(t.dtype == torch.bfloat16 for t in tiles) and _knob(knob, 0)
+    return _for_interpreter("bf16") if low else precision
+
+
 def _read_launch(d_in, d_out, side_k, R, loop, precision):
     """(value block BO, contracted block BKI, pipeline stages) of _read_kernel's launch (BO also of
     _read_sub_kernel's, which takes the defaults: per-dimension gates loop). Reads with rank-one factors
@@ -1647,11 +1655,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0]
-        # the products of two loaded bf16 tiles (a b^T, a k^T) in bf16 where the system multiplies in tf32 (exact
-        # either way; LINDSL_TUNE_WY_TILE_BF16=1, off by default: not yet measured)
-        tiles_low = all(t.dtype == torch.bfloat16 for t in (a_, b_) + ((k_,) if P else ()))
-        tile_prec = (_for_interpreter("bf16") if wy_prec == "tf32" and GK != 2 and tiles_low
-                     and _knob("WY_TILE_BF16", 0) else wy_prec)
+        # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
+        tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
@@ -1794,10 +1799,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             continue
         src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
-        # a product of two loaded tiles in bf16 where the rank-one reads multiply in tf32 and both tiles are stored in
-        # bf16 (the same exact products; LINDSL_TUNE_R1_TILE_BF16=1, off by default: not yet measured)
-        low = bool(R and not loop and precision == "tf32" and x.dtype == torch.bfloat16 and _knob("R1_TILE_BF16", 0))
-        xs_prec, xr_prec, xp_prec = (_for_interpreter("bf16") if low and t.dtype == torch.bfloat16 else precision
+        # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec)
+        xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", x, t) if R and not loop else precision
                                      for t in (h, src, srcin))
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_,
