@@ -476,11 +476,11 @@ TILE_KNOBS = {"R1_TILE_BF16": ("_read_kernel", ("PREC_XS", "PREC_XR", "PREC_XP")
 @pytest.mark.parametrize("knob", sorted(TILE_KNOBS))
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
 def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
-    """LINDSL_TUNE_R1_TILE_BF16=1 (the rank-one reads' x S, x src^T, x srcin^T) and LINDSL_TUNE_WY_TILE_BF16=1 (the
-    WY system's a b^T, a k^T): products of two loaded tiles stored in bf16 taken in bf16 instead of tf32. Exact
-    either way (a bf16 value is exact in tf32), so under the interpreter the forward and every gradient of bf16
-    inputs are bit-identical to the default, and some products did take it (the reads' test fails when a tile
-    stored in fp32, as the adjoint's u, is rounded to bf16)."""
+    """R1_TILE_BF16 (the rank-one reads' x S, x src^T, x srcin^T) and WY_TILE_BF16 (the WY system's a b^T, a k^T),
+    on by default: products of two loaded tiles stored in bf16 taken in bf16 instead of tf32. Exact either way (a
+    bf16 value is exact in tf32), so under the interpreter the forward and every gradient of bf16 inputs are
+    bit-identical to LINDSL_TUNE_<knob>=0, and some products did take it (the reads' test fails when a tile stored
+    in fp32, as the adjoint's u, is rounded to bf16)."""
     op = lindsl.load(name)
     kernel_name, params = TILE_KNOBS[knob]
     seen = []

@@ -1471,10 +1471,15 @@ def _for_interpreter(precision):
 
 
 def _tile_prec(precision, knob, *tiles):
-    """The precision of a product of loaded tiles: bf16 where the kernel multiplies in tf32, every tile is stored in
-    bf16 and LINDSL_TUNE_<knob>=1 (the same exact products: a bf16 value is exact in tf32; off by default, not yet
-    measured: R1_TILE_BF16 for the rank-one reads, WY_TILE_BF16 for the WY system), else the kernel's precision."""
-    low = precision == "tf32" and all(t.dtype == torch.bfloat16 for t in tiles) and _knob(knob, 0)
+    """The precision of a product of loaded tiles: bf16 where the kernel multiplies in tf32 and every tile is stored
+    in bf16 (the same exact products: a bf16 value is exact in tf32), else the kernel's precision. Fewer registers
+    (ptxas for sm_90: DeltaNet's adjoint value-side read 255 with 72 B of spill -> 228, its forward read 167 -> 128,
+    its WY system 255 -> 218) and bf16 tensor-core rates; session 20, call 1, 2x16384x16x128, each variant in its
+    own process, checks green at gate x1 and x10: R1_TILE_BF16 (the rank-one reads) DeltaNet forward 1.866 -> 1.715
+    ms, forward+backward 7.698 -> 7.049; WY_TILE_BF16 (the WY system) 1.855 / 7.672 alone, 1.697 / 7.019 with both;
+    Gated DeltaNet with both 2.122 -> 1.941, 11.242 -> 11.026 (benchmarks/NOTES.md, v22). LINDSL_TUNE_<knob>=0
+    keeps tf32."""
+    low = precision == "tf32" and all(t.dtype == torch.bfloat16 for t in tiles) and _knob(knob, 1)
     return _for_interpreter("bf16") if low else precision
 
 
