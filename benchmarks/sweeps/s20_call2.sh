@@ -7,7 +7,7 @@ set -u
 TABLE_GPU0="dn:deltanet gdn:gated_deltanet" TABLE_GPU1="" WITH_D256=0 HOST_LOCK=0 DEADLINE=200 JOB_TIMEOUT=230 \
   MAX_PROCS=4 bash benchmarks/sweeps/table_call.sh
 mkdir -p "$OUT/table" && mv "$OUT/all.tar.gz" "$OUT/table/"
-timeout 120 python3 benchmarks/variant_sweep.py --isolate --specs mom --variants "R1_TILE_BF16=0,WY_TILE_BF16=0" \
+timeout 120 python3 benchmarks/variant_sweep.py --isolate --specs mom_gated_deltanet --variants "R1_TILE_BF16=0,WY_TILE_BF16=0" \
   --bench-shape 2,16384,16,128 --budget 100 --out "$OUT/mom" 2>&1 | grep -A3 "^variant sweep, each"
 [ "$SECONDS" -lt 370 ] && timeout $((580 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
   --variants "U_BF16=0" --bench-shape 2,16384,16,128 --budget $((550 - SECONDS)) --out "$OUT/kda" 2>&1 \
