@@ -349,7 +349,8 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 100), ("rwkv7", "SUBCHUNK_R1", "1", 100),
-                                                ("kda", "SUBCHUNK_R1", "0", 40)])
+                                                ("kda", "SUBCHUNK_R1", "0", 40), ("kda", "R1_CHUNK", "64", 150),
+                                                ("rwkv7", "R1_CHUNK", "64", 150)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);

@@ -212,14 +212,57 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
+def _gated_lower_blocks(a, Gex, src_ptr, src2_ptr, G_ptr, n, c, seq, T, Tp, HS, rows, row_ok, kk, k_ok,
+                        K: tl.constexpr, C: tl.constexpr, BL: tl.constexpr, PREC: tl.constexpr, TWO: tl.constexpr):
+    """M[i, j] = sum_d a_id src_jd exp(Gex_id - G_jd) for the tokens j < i of one chunk (one row per token, a
+    per-dimension key gate: Gex the rows' exclusive and G the sources' inclusive cumulative gates), in 16-row blocks,
+    and with TWO the same for a second source (src2, the same decays). Below the diagonal blocks one tensor-core
+    product per row block through the gate before its first row r (both factors exp(Gex_i - Gex_r) and
+    exp(Gex_r - G_j) at most 1); in the diagonal blocks each exponent alone, the blocks' j-th sources together."""
+    M = tl.zeros([BL, BL], dtype=tl.float32)
+    M2 = tl.zeros([BL, BL], dtype=tl.float32)
+    m2 = row_ok[:, None] & k_ok[None, :]
+    tok = c * C + rows
+    for blk in tl.static_range(1, C // 16):
+        r = blk * 16
+        # the sources loaded per block (L1/L2 hits): fewer [C, K] tiles live across the kernel
+        ms = (rows < r)[:, None] & m2
+        Gr = tl.load(G_ptr + (n * Tp + c * C + r - 1) * K + kk, mask=k_ok, other=0.0).to(tl.float32)  # Gex_r
+        Gsrc = tl.load(G_ptr + (n * Tp + tok[:, None]) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+        e_src = tl.exp(tl.where(ms, Gr[None, :] - Gsrc, float("-inf")))
+        a_blk = a * tl.exp(tl.where(((rows // 16) == blk)[:, None] & m2, Gex - Gr[None, :], float("-inf")))
+        src = tl.load(src_ptr + (seq + tok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+        M += _dot(a_blk, tl.trans(src * e_src), PREC)
+        if TWO:
+            src2 = tl.load(src2_ptr + (seq + tok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+            M2 += _dot(a_blk, tl.trans(src2 * e_src), PREC)
+    cols = tl.arange(0, BL)
+    for jj in range(0, 16):
+        j_row = (rows // 16) * 16 + jj
+        tj = c * C + j_row
+        mj = (((rows % 16) > jj) & row_ok)[:, None] & k_ok[None, :]
+        Gj = tl.load(G_ptr + (n * Tp + tj[:, None]) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
+        ae = a * tl.exp(tl.where(mj, Gex - Gj, float("-inf")))
+        sj = tl.load(src_ptr + (seq + tj[:, None] * HS) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
+        at_j = cols[None, :] == j_row[:, None]
+        M += tl.where(at_j, tl.sum(ae * sj, 1)[:, None], 0.0)
+        if TWO:
+            sj2 = tl.load(src2_ptr + (seq + tj[:, None] * HS) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
+            M2 += tl.where(at_j, tl.sum(ae * sj2, 1)[:, None], 0.0)
+    return M, M2
+
+
+@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0):
+                 PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0,
+                 BLOCKED: tl.constexpr = False):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
-    as in tf32."""
+    as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
+    the decayed pair products from 16-row blocks (_gated_lower_blocks) instead of one source row at a time."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -238,7 +281,13 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     if PREC_T == PREC:
         a = a.to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
-    if GK == 2:
+    if GK == 2 and BLOCKED:
+        # M and, with an input, its pair matrix a k^T together (the same decays)
+        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
+        M, Nin = _gated_lower_blocks(a, Gex, b_ptr, k_ptr, G_ptr, n, c, seq, T, Tp, HS, rows, row_ok, kk, k_ok, K, C,
+                                     BL, PREC, P > 0)
+        a_dec = a * tl.exp(Gex)
+    elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
         for j in range(0, L):
@@ -273,7 +322,11 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
     if P > 0:
         LP: tl.constexpr = C * P
-        if GK == 2:
+        if GK == 2 and BLOCKED:
+            vp = tl.load(v_ptr + (seq + tok[:, None] * HS) * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
+                         other=0.0).to(tl.float32)
+            rhs = _dot(Nin, vp, PREC)
+        elif GK == 2:
             for s in range(0, LP):
                 ts = c * C + s // P
                 ks = tl.load(k_ptr + ((seq + ts * HS) * P + s % P) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
@@ -1388,14 +1441,23 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     dimensions before a token's own are [N, T] or [B, T, heads])."""
     lead = _lead_dims(heads)
     per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
-    if per_dim and not _sub_chunked(b, k, V):
-        return 16
     R = b.shape[lead] if b is not None else 0
+    if per_dim and not _sub_chunked(b, k, V) and not _r1_chunk64(gk, gv, b, R):
+        return 16
+
     width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
         C //= 2
     return C
+
+
+def _r1_chunk64(gk, gv, b, R):
+    """Rank-one factors with a per-dimension key gate (KDA, RWKV-7) in chunks of 64: the WY system from 16-row
+    blocks (_prep_kernel), the state pass a quarter of the sequential steps of chunks of 16. One factor, K <= 128,
+    no value gate; LINDSL_TUNE_R1_CHUNK=16 keeps chunks of 16."""
+    return (R == 1 and gv is None and gk is not None and b.shape[-1] <= 128
+            and _knob("R1_CHUNK", 16) == 64)
 
 
 def _sub_chunked(b, k, V):
@@ -1662,10 +1724,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             wy[:] = [(C, wy_prec, wy_dtype), W, U0]
         # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
+        blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
-                              LOG2=(BL - 1).bit_length(), num_stages=1, num_warps=_knob("PREP_WARPS", 4))
+                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, num_stages=1,
+                              num_warps=_knob("PREP_WARPS", 8 if blocked else 4))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
     #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
@@ -1698,8 +1762,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
     # keeps the chunks-of-16 pair-loop reads
-    sub_r1 = bool(R and loop and reads and not fused and C == 16 and _knob("SUBCHUNK_R1", 1))
-    h_every = 4 if sub_r1 and not return_states and states is None else 1
+    sub_r1 = bool(R and loop and reads and not fused and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
+    h_every = 64 // C if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
     # the pseudo-values u in bf16 where no gate gradient sums over them (low_u with low-precision inputs, and no
     # gates or exact_u False), as fla keeps its v_new: each read that takes them loads half the bytes (session 19,
