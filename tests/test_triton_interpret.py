@@ -168,7 +168,7 @@ def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypa
     whole, S1, u1, h1, C = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True)
     _, S2, u2, h2, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, [], K=K, V=V, return_states=True)
     launches = []
-    for name in ("_prep_kernel", "_prep_col_kernel", "_state_kernel"):
+    for name in ("_gated_pairs_kernel", "_prep_kernel", "_prep_col_kernel", "_state_kernel"):
         monkeypatch.setattr(triton_engine, name, CountedLaunches(getattr(triton_engine, name), launches))
     split, S3, u3, h3, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True,
                                             states=(h2, u2, S2))

@@ -212,48 +212,61 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
-def _gated_lower_blocks(a, Gex, src_ptr, src2_ptr, G_ptr, n, c, seq, T, Tp, HS, rows, row_ok, kk, k_ok,
-                        K: tl.constexpr, C: tl.constexpr, BL: tl.constexpr, PREC: tl.constexpr, TWO: tl.constexpr):
-    """M[i, j] = sum_d a_id src_jd exp(Gex_id - G_jd) for the tokens j < i of one chunk (one row per token, a
-    per-dimension key gate: Gex the rows' exclusive and G the sources' inclusive cumulative gates), in 16-row blocks,
-    and with TWO the same for a second source (src2, the same decays). Below the diagonal blocks one tensor-core
-    product per row block through the gate before its first row r (both factors exp(Gex_i - Gex_r) and
-    exp(Gex_r - G_j) at most 1); in the diagonal blocks each exponent alone, the blocks' j-th sources together."""
-    M = tl.zeros([BL, BL], dtype=tl.float32)
-    M2 = tl.zeros([BL, BL], dtype=tl.float32)
-    m2 = row_ok[:, None] & k_ok[None, :]
-    tok = c * C + rows
-    for blk in tl.static_range(1, C // 16):
-        r = blk * 16
-        # the sources loaded per block (L1/L2 hits): fewer [C, K] tiles live across the kernel
-        ms = (rows < r)[:, None] & m2
-        Gr = tl.load(G_ptr + (n * Tp + c * C + r - 1) * K + kk, mask=k_ok, other=0.0).to(tl.float32)  # Gex_r
-        Gsrc = tl.load(G_ptr + (n * Tp + tok[:, None]) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-        e_src = tl.exp(tl.where(ms, Gr[None, :] - Gsrc, float("-inf")))
-        a_blk = a * tl.exp(tl.where(((rows // 16) == blk)[:, None] & m2, Gex - Gr[None, :], float("-inf")))
-        src = tl.load(src_ptr + (seq + tok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-        M += _dot(a_blk, tl.trans(src * e_src), PREC)
+def _gated_pairs_kernel(a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, M_ptr, Nin_ptr, T, Tp, NC, HS, K: tl.constexpr,
+                        C: tl.constexpr, BK: tl.constexpr, TWO: tl.constexpr, PREC: tl.constexpr):
+    """The WY system's decayed pair products with a per-dimension key gate (one factor and at most one input per
+    token), one 16-row block of one chunk per program: M[i, j] = sum_d a_id b_jd exp(Gex_id - G_jd) for the tokens
+    j < i, and with TWO the same for the input key k (Nin), stored as [N, NC, C, C] for _prep_kernel. Below the
+    diagonal block one tensor-core product through the gate before the block's first row r (both factors
+    exp(Gex_i - Gex_r) and exp(Gex_r - G_j) at most 1); in the diagonal block each exponent alone."""
+    NB: tl.constexpr = C // 16
+    c = tl.program_id(0) // NB
+    blk = tl.program_id(0) % NB
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*C*C passes 2^31 at long T
+    seq = _seq_row(n, T, HS)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    ii = tl.arange(0, 16)
+    itok = c * C + blk * 16 + ii
+    i_ok = itok < T
+    mi = i_ok[:, None] & k_ok[None, :]
+    a = tl.load(a_ptr + (seq + itok[:, None] * HS) * K + kk[None, :], mask=mi, other=0.0).to(tl.float32)
+    Gex = tl.load(Gex_ptr + (n * Tp + itok[:, None]) * K + kk[None, :], mask=mi, other=0.0).to(tl.float32)
+    jj = tl.arange(0, C)
+    jtok = c * C + jj
+    r = blk * 16
+    # below the diagonal block: the sources j < r through Gex_r = G_(r-1)
+    ms = ((jj < r) & (jtok < T))[:, None] & k_ok[None, :]
+    Gr = tl.load(G_ptr + (n * Tp + c * C + r - 1) * K + kk, mask=k_ok & (r > 0), other=0.0).to(tl.float32)
+    Gs = tl.load(G_ptr + (n * Tp + jtok[:, None]) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+    e_src = tl.exp(tl.where(ms, Gr[None, :] - Gs, float("-inf")))
+    a_r = a * tl.exp(tl.where(mi, Gex - Gr[None, :], float("-inf")))
+    src = tl.load(b_ptr + (seq + jtok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+    M = _dot(a_r, tl.trans(src * e_src), PREC)
+    M2 = tl.zeros([16, C], dtype=tl.float32)
+    if TWO:
+        src2 = tl.load(k_ptr + (seq + jtok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
+        M2 = _dot(a_r, tl.trans(src2 * e_src), PREC)
+    # the diagonal block, one source token at a time
+    for j in range(0, 16):
+        tj = c * C + r + j
+        mj = ((ii > j) & i_ok)[:, None] & k_ok[None, :]
+        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
+        ae = a * tl.exp(tl.where(mj, Gex - Gj[None, :], float("-inf")))
+        at_j = (jj == r + j)[None, :]
+        sj = tl.load(b_ptr + (seq + tj * HS) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
+        M += tl.where(at_j, tl.sum(ae * sj[None, :], 1)[:, None], 0.0)
         if TWO:
-            src2 = tl.load(src2_ptr + (seq + tok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-            M2 += _dot(a_blk, tl.trans(src2 * e_src), PREC)
-    cols = tl.arange(0, BL)
-    for jj in range(0, 16):
-        j_row = (rows // 16) * 16 + jj
-        tj = c * C + j_row
-        mj = (((rows % 16) > jj) & row_ok)[:, None] & k_ok[None, :]
-        Gj = tl.load(G_ptr + (n * Tp + tj[:, None]) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
-        ae = a * tl.exp(tl.where(mj, Gex - Gj, float("-inf")))
-        sj = tl.load(src_ptr + (seq + tj[:, None] * HS) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
-        at_j = cols[None, :] == j_row[:, None]
-        M += tl.where(at_j, tl.sum(ae * sj, 1)[:, None], 0.0)
-        if TWO:
-            sj2 = tl.load(src2_ptr + (seq + tj[:, None] * HS) * K + kk[None, :], mask=mj, other=0.0).to(tl.float32)
-            M2 += tl.where(at_j, tl.sum(ae * sj2, 1)[:, None], 0.0)
-    return M, M2
+            sj2 = tl.load(k_ptr + (seq + tj * HS) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
+            M2 += tl.where(at_j, tl.sum(ae * sj2[None, :], 1)[:, None], 0.0)
+    out = ((n * NC + c) * C + r + ii)[:, None] * C + jj[None, :]
+    tl.store(M_ptr + out, M)
+    if TWO:
+        tl.store(Nin_ptr + out, M2)
 
 
 @triton.jit
-def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, Tp, NC, HS,
+def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0,
@@ -262,7 +275,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
     the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
-    the decayed pair products from 16-row blocks (_gated_lower_blocks) instead of one source row at a time."""
+    the decayed pair products M and a k^T given (M_ptr, Nin_ptr: _gated_pairs_kernel) instead of made one source
+    row at a time."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -282,11 +296,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         a = a.to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2 and BLOCKED:
-        # M and, with an input, its pair matrix a k^T together (the same decays)
-        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
-        M, Nin = _gated_lower_blocks(a, Gex, b_ptr, k_ptr, G_ptr, n, c, seq, T, Tp, HS, rows, row_ok, kk, k_ok, K, C,
-                                     BL, PREC, P > 0)
-        a_dec = a * tl.exp(Gex)
+        # M and, with an input, a k^T from _gated_pairs_kernel
+        mm = ((n * NC + c) * C + rows)[:, None] * C + rows[None, :]
+        M = tl.load(M_ptr + mm)
+        a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
     elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
@@ -325,7 +338,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, T, T
         if GK == 2 and BLOCKED:
             vp = tl.load(v_ptr + (seq + tok[:, None] * HS) * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
                          other=0.0).to(tl.float32)
-            rhs = _dot(Nin, vp, PREC)
+            rhs = _dot(tl.load(Nin_ptr + mm), vp, PREC)
         elif GK == 2:
             for s in range(0, LP):
                 ts = c * C + s // P
@@ -1622,6 +1635,12 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # measured)
             bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= 192))
             stages = (3 if bv == 16 else 2) if state_prec.startswith("bf16") else (1 if bv == 64 else 2)
+        if GK == 2 and C > 16:
+            # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
+            # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
+            # blocks, forward+backward's three passes 5.119 -> 3.651; each 16-wide block reloads the chunk's
+            # [C, K] gate tile)
+            bv, stages = min(BV, 32), 2
         stages = _knob("STORE_H_STAGES", stages)
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
     return bk, bv, _knob("STATE_WARPS", warps), stages
@@ -1725,11 +1744,19 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
+        Mp = Np = dummy
+        if blocked:
+            # the decayed pair products per 16-row block, many small programs, apart from the solve
+            Mp = _empty(N, NC, C, C, device=dev, dtype=f32)
+            Np = _empty(N, NC, C, C, device=dev, dtype=f32) if P else dummy
+            _gated_pairs_kernel[(NC * (C // 16), N)](a_, b_, k_, G_, Gex_, Mp, Np, T, Tp, NC, HS, K=K, C=C, BK=BK,
+                                                     TWO=P > 0, PREC=wy_prec, num_stages=1,
+                                                     num_warps=_knob("PAIRS_WARPS", 4))
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
                               BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, num_stages=1,
-                              num_warps=_knob("PREP_WARPS", 8 if blocked else 4))
+                              num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
     #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
