@@ -373,6 +373,26 @@ def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, m
         assert rel_err(x, y) < 1e-4, name
 
 
+@pytest.mark.parametrize("name", ["kda", "rwkv7"])
+def test_strong_per_dim_decay_keeps_gradients_finite(name):
+    """Per-dimension decays of about e^-300 per token (extreme but valid): every output and gradient finite, and
+    the well-conditioned ones (all but the decay's own) equal to the fp64 torch engine's. The backward's gated
+    read before the update once multiplied its zero diagonal score by e^{-g_t} = inf (dk and dg NaN)."""
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 80, 1, {"K": 8, "V": 8}, torch.float32, gate_scale=300.0, seed=2)
+    res = {}
+    for dtype in (torch.float64, torch.float32):
+        x = {k: v.to(dtype).requires_grad_(True) for k, v in args.items()}
+        o, f = op(*x.values(), output_final_state=True, backend="torch" if dtype == torch.float64 else "triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + f.sum()
+        res[dtype] = dict(o=o, f=f, **dict(zip(x, torch.autograd.grad(loss, list(x.values())))))
+    decay = {"kda": "g", "rwkv7": "w"}[name]
+    for key, got in res[torch.float32].items():
+        assert torch.isfinite(got).all(), key
+        if key != decay:
+            assert rel_err(got.double(), res[torch.float64][key]) < 1e-3, key
+
+
 def test_chunk_shrinks_for_many_rank_one_factors():
     """The WY system's tiles stay within 128 x 128 values (shared memory on the H200, benchmarks/aot_check.py)."""
     from lindsl.runtime.triton_engine import triton_chunk

@@ -996,11 +996,14 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
-                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False):
+                            HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
+                            BEFORE: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
     e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
-    H_STEP, NCH, HAS_H, ACC, TWO as in _read_amat_kernel."""
+    H_STEP, NCH, HAS_H, ACC, TWO as in _read_amat_kernel. BEFORE (the read before the token's update, Go the
+    exclusive gates): the diagonal's own token is left out of the decays as it is of the scores, whose zero would
+    otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough decay."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // NSB
@@ -1053,7 +1056,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
             w2j = _source_row(w2_seq, tj, T, HS, oo, o_ok, D_OUT)
             M += a2[:, None] * w2j[None, :]
-        out = _add_decayed(out, M, Go, Gos_ptr, n, tj, (sb >= j) & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
+        ok_t = (sb > j) if BEFORE else (sb >= j)
+        out = _add_decayed(out, M, Go, Gos_ptr, n, tj, ok_t & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
     if ACC:
@@ -1535,7 +1539,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before, num_stages=1,
+            num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def _for_interpreter(precision):
@@ -1851,7 +1856,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         r1_step = 2 if _knob("SUB_PAIRS", 2) == 2 else 1
         r1_C = 64
         r1_Tp = _cdiv(T, r1_C) * r1_C
-        r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
+        if C == r1_C:  # the scan's own cumulative gates
+            r1_gates = (G_, Gex_, Gv_, Gvex_, Tp)
+        else:
+            r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
             s_fold = fold_s[..., None] if FOLD == 2 else 1.0
             r1_pairs = [(k_.select(-2, 0), (v_.select(-2, 0).to(f32) - s_fold * u.select(-2, 0)).contiguous())]
