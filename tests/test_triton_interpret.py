@@ -349,14 +349,13 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 100), ("rwkv7", "SUBCHUNK_R1", "1", 100),
-                                                ("kda", "SUBCHUNK_R1", "0", 40), ("kda", "R1_CHUNK", "64", 150),
-                                                ("rwkv7", "R1_CHUNK", "64", 150)])
+                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "R1_CHUNK", "64", 100)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
     KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
     default) and KDA with the chunks-of-16 pair-loop reads (three chunks of 16), the backward's adjoint and rescan
-    reads included."""
+    reads included; RWKV-7 in chunks of 64 (R1_CHUNK; KDA's: test_per_dim_rank_one_chunks_of_64_over_several_heads)."""
     monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
@@ -371,6 +370,27 @@ def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, m
     for x, y in zip(res["triton"], res["torch"]):
         assert torch.isfinite(x).all()
         assert rel_err(x, y) < 1e-4, name
+
+
+def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
+    """KDA in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64: _gated_pairs_kernel, the WY solve that loads its products)
+    with several heads ([B, T, H, ...] read in place), forward and every gradient against the torch
+    engine; the WY system took the blocked path."""
+    monkeypatch.setenv("LINDSL_TUNE_R1_CHUNK", "64")
+    op = lindsl.load("kda")
+    calls = []
+    monkeypatch.setitem(op.module.__dict__, "_gated_pairs_kernel",
+                        CountedLaunches(op.module._gated_pairs_kernel, calls))
+    args = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    res = {}
+    for be in ("torch", "triton"):
+        x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
+        o, f = op(*x.values(), output_final_state=True, backend=be)
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + f.sum()
+        res[be] = [o, f] + list(torch.autograd.grad(loss, list(x.values())))
+    assert calls
+    for a, b in zip(res["triton"], res["torch"]):
+        assert torch.isfinite(a).all() and rel_err(a, b) < 1e-4
 
 
 @pytest.mark.parametrize("name", ["kda", "rwkv7"])
