@@ -1451,7 +1451,8 @@ def token_layout_ok(T, HS, K, V, R, P, GK, GV):
 
 def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     """The chunk size the Triton engine uses: 64, except with per-dimension gates, where pairs are formed one by
-    one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked), and with several rank-one
+    one in chunks of 16 (unless the sub-chunked reads are switched on, see _sub_chunked, or rank-one factors take
+    chunks of 64, see _r1_chunk64), and with several rank-one
     factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
     (benchmarks/aot_check.py: three factors at K=128, two at K=256). heads: as chunk_scan_triton's (the tensors'
@@ -1461,7 +1462,6 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     R = b.shape[lead] if b is not None else 0
     if per_dim and not _sub_chunked(b, k, V) and not _r1_chunk64(gk, gv, b, R):
         return 16
-
     width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
@@ -1470,9 +1470,11 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
 
 
 def _r1_chunk64(gk, gv, b, R):
-    """Rank-one factors with a per-dimension key gate (KDA, RWKV-7) in chunks of 64: the WY system from 16-row
-    blocks (_prep_kernel), the state pass a quarter of the sequential steps of chunks of 16. One factor, K <= 128,
-    no value gate; LINDSL_TUNE_R1_CHUNK=16 keeps chunks of 16."""
+    """Whether rank-one factors with a per-dimension key gate (KDA, RWKV-7) take chunks of 64: the WY system's
+    decayed pair products from 16-row blocks (_gated_pairs_kernel, then _prep_kernel's solve), a quarter of the
+    state pass's sequential steps of chunks of 16. One factor, K <= 128, no value gate; off by default until
+    measured (session 20: the one-kernel form lost in the WY system what the state passes gained, NOTES.md v22);
+    LINDSL_TUNE_R1_CHUNK=64 switches it on."""
     return (R == 1 and gv is None and gk is not None and b.shape[-1] <= 128
             and _knob("R1_CHUNK", 16) == 64)
 
@@ -1792,8 +1794,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
-    # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10). LINDSL_TUNE_SUBCHUNK_R1=0
-    # keeps the chunks-of-16 pair-loop reads
+    # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10); in chunks of 64
+    # (_r1_chunk64) every state. LINDSL_TUNE_SUBCHUNK_R1=0 keeps the chunks-of-16 pair-loop reads
     sub_r1 = bool(R and loop and reads and not fused and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
     h_every = 64 // C if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
