@@ -1710,8 +1710,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     NC = max(1, _cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
-    G, Gex = _cum(gk, C, Tp, HS)
-    Gv, Gvex = _cum(gv, C, Tp)
+    # the cumulative gates in chunks of C, except for reads from given states in chunks of 16 with rank-one factors
+    # and per-dimension gates, which take them in chunks of 64 (sub_r1 below): one launch fewer in the backward
+    reads_at_64 = states is not None and bool(R and loop and reads and C == 16 and _knob("SUBCHUNK_R1", 1))
+    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS)
+    Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp)
     dummy = _dummy(dev)
 
     def c32(x):
