@@ -372,6 +372,35 @@ def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, m
         assert rel_err(x, y) < 1e-4, name
 
 
+def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
+    """KDA's forward read (the delta rule's fold, a per-dimension key gate) makes its rows v' - s u inside
+    _read_amat_kernel (WFOLD) instead of a tensor of their own: forward and every gradient of bf16 inputs
+    bit-identical to LINDSL_TUNE_READ_WFOLD=0, and the kernel did take the fold."""
+    op = lindsl.load("kda")
+    seen = []
+
+    class Spy:
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                seen.append(kwargs["WFOLD"])
+                return kernel[grid](*args, **kwargs)
+            return launch
+    kernel = op.module._read_amat_kernel
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_kernel", Spy())
+    base = random_inputs(op.spec, 1, 40, 1, {"K": 8, "V": 8}, torch.float32, seed=1)
+    runs = []
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_READ_WFOLD", flag)
+        seen.clear()
+        lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+        o, _ = op(*lo.values(), backend="triton")
+        (o.float() * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
+        runs.append(([o.detach()] + [x.grad for x in lo.values()], list(seen)))
+    assert not any(runs[0][1]) and any(runs[1][1])
+    for x, y in zip(runs[0][0], runs[1][0]):
+        assert torch.isfinite(y.float()).all() and torch.equal(x, y)
+
+
 def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
     """KDA in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64: _gated_pairs_kernel, the WY solve that loads its products)
     with several heads ([B, T, H, ...] read in place), forward and every gradient against the torch

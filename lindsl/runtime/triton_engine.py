@@ -947,16 +947,17 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
 
 
 @triton.jit
-def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, T, Tp, NC, NCH, HS, TX,
-                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
-                      BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, GIN: tl.constexpr,
-                      PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr, ACC: tl.constexpr,
-                      TWO: tl.constexpr, REV: tl.constexpr = False):
+def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, wu_ptr, ws_ptr, T, Tp, NC, NCH,
+                      HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                      C: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
+                      GIN: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr,
+                      ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
     without HAS_H the state term is left out, with ACC the result is added to out (a read's further source pairs);
-    TWO adds a second pair's A2 w2."""
+    TWO adds a second pair's A2 w2. WFOLD (the delta rule's fold, as _state_kernel's FOLD): the rows w are v' - s u,
+    made here from v' (w_ptr), u (wu_ptr) and s (1, or per token from ws_ptr) instead of a tensor of their own."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
@@ -974,8 +975,11 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
     A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
-    w = tl.load(w_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
-                other=0.0)
+    w_off = _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
+    w = tl.load(w_ptr + w_off, mask=t_ok[:, None] & o_ok[None, :], other=0.0)
+    if WFOLD > 0:
+        wu = tl.load(wu_ptr + w_off, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+        w = w.to(tl.float32) - _fold_scale(ws_ptr, c, n, T, HS, C, C, WFOLD)[:, None] * wu
     out = _dot_acc(out, A, w, PREC)
     if TWO:
         A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
@@ -1490,7 +1494,7 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1, TX=None, rev=False):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False, wfold=None):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1499,7 +1503,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
     per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
-    takes them (chunk_scan_triton's reversed_reads)."""
+    takes them (chunk_scan_triton's reversed_reads). wfold (no gate on the returned side): (u, s, FOLD), the rows w
+    being v' - s u made in _read_amat_kernel from w = v'."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -1533,11 +1538,13 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                                                num_warps=_knob("SUB_DIAG_WARPS", 2))
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
+        wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in),
-            BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step, HAS_H=has_h,
-            ACC=acc, TWO=two, REV=rev, num_stages=1)
+            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
+            BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
+            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, num_stages=1)
     else:
+        assert wfold is None, "the gated read-out takes no fold"
         _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V,
             C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
@@ -1866,8 +1873,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
+            # the pair (k', v' - s u): a key-side read without a value gate makes v' - s u in its kernel (wfold);
+            # the others take it made once here, on first need
             s_fold = fold_s[..., None] if FOLD == 2 else 1.0
-            r1_pairs = [(k_.select(-2, 0), (v_.select(-2, 0).to(f32) - s_fold * u.select(-2, 0)).contiguous())]
+            v0, u0 = v_.select(-2, 0), u.select(-2, 0)
+            folded = []
+
+            def folded_rows():
+                if not folded:
+                    folded.append((v0.to(f32) - s_fold * u0).contiguous())
+                return folded[0]
         else:
             r1_pairs = ([(b_.select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
@@ -1875,7 +1890,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
+        several = sub_r1 and (1 if FOLD else R + P) > r1_step  # several launches: summed in fp32
         out = _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else odt)
         BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
@@ -1883,12 +1898,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
-            rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
+            wfold = (u0, fold_s, FOLD) if FOLD and side_k and gout == 0 and _knob("READ_WFOLD", 1) else None
+            pairs = [(k_.select(-2, 0), v0 if wfold else folded_rows())] if FOLD else r1_pairs
+            rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in pairs]
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
-                          rev=reversed_reads)
+                          rev=reversed_reads, wfold=wfold)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
