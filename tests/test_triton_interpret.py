@@ -349,7 +349,7 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
 @pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
                                                 ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
                                                 ("kda", "SUBCHUNK_R1", "1", 100), ("rwkv7", "SUBCHUNK_R1", "1", 100),
-                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "R1_CHUNK", "64", 100)])
+                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "R1_CHUNK", "64", 70)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
@@ -428,7 +428,7 @@ def test_strong_per_dim_decay_keeps_gradients_finite(name):
     the well-conditioned ones (all but the decay's own) equal to the fp64 torch engine's. The backward's gated
     read before the update once multiplied its zero diagonal score by e^{-g_t} = inf (dk and dg NaN)."""
     op = lindsl.load(name)
-    args = random_inputs(op.spec, 1, 80, 1, {"K": 8, "V": 8}, torch.float32, gate_scale=300.0, seed=2)
+    args = random_inputs(op.spec, 1, 40, 1, {"K": 8, "V": 8}, torch.float32, gate_scale=300.0, seed=2)
     res = {}
     for dtype in (torch.float64, torch.float32):
         x = {k: v.to(dtype).requires_grad_(True) for k, v in args.items()}
