@@ -373,20 +373,24 @@ def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, m
 
 
 def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
-    """KDA's forward read (the delta rule's fold, a per-dimension key gate) makes its rows v' - s u inside
-    _read_amat_kernel (WFOLD) instead of a tensor of their own: forward and every gradient of bf16 inputs
-    bit-identical to LINDSL_TUNE_READ_WFOLD=0, and the kernel did take the fold."""
+    """KDA's reads of the delta rule's fold with a per-dimension key gate make its rows v' - s u where they are
+    loaded (the forward's key-side read-out, _read_amat_kernel's WFOLD; the backward's value-side plain scores,
+    _plain_scores_kernel's SFOLD) instead of a tensor of their own: forward and every gradient of bf16 inputs
+    bit-identical to LINDSL_TUNE_READ_WFOLD=0, and both kernels did take the fold."""
     op = lindsl.load("kda")
     seen = []
 
     class Spy:
+        def __init__(self, kernel, flag):
+            self.kernel, self.flag = kernel, flag
+
         def __getitem__(self, grid):
             def launch(*args, **kwargs):
-                seen.append(kwargs["WFOLD"])
-                return kernel[grid](*args, **kwargs)
+                seen.append((self.flag, kwargs[self.flag]))
+                return self.kernel[grid](*args, **kwargs)
             return launch
-    kernel = op.module._read_amat_kernel
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_kernel", Spy())
+    for name, flag in (("_read_amat_kernel", "WFOLD"), ("_plain_scores_kernel", "SFOLD")):
+        monkeypatch.setitem(op.module.__dict__, name, Spy(getattr(op.module, name), flag))
     base = random_inputs(op.spec, 1, 40, 1, {"K": 8, "V": 8}, torch.float32, seed=1)
     runs = []
     for flag in ("0", "1"):
@@ -396,7 +400,8 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
         o, _ = op(*lo.values(), backend="triton")
         (o.float() * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
         runs.append(([o.detach()] + [x.grad for x in lo.values()], list(seen)))
-    assert not any(runs[0][1]) and any(runs[1][1])
+    assert not any(v for _, v in runs[0][1])
+    assert {f for f, v in runs[1][1] if v} == {"WFOLD", "SFOLD"}
     for x, y in zip(runs[0][0], runs[1][0]):
         assert torch.isfinite(y.float()).all() and torch.equal(x, y)
 

@@ -865,13 +865,14 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 
 
 @triton.jit
-def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, TX, D_IN: tl.constexpr, C: tl.constexpr,
-                         BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr, PREC: tl.constexpr,
-                         TWO: tl.constexpr, REV: tl.constexpr = False):
+def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T, NC, HS, TX, D_IN: tl.constexpr,
+                         C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr,
+                         PREC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, SFOLD: tl.constexpr = 0):
     """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
     (s < t with BEFORE), zeros above, the whole chunk as one product on the tensor cores over slices of BK
     dimensions (no 16-row blocks, no reference rows, no pair-by-pair diagonal: those exist for the decays). One
-    program per chunk; TWO: a second source into A2."""
+    program per chunk; TWO: a second source into A2. SFOLD (the delta rule's fold, as _state_kernel's FOLD): the
+    sources are v' - s u, made here from v' (s_ptr), u (su_ptr) and s (1, or per token from ss_ptr)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     t = tl.arange(0, C)
@@ -881,6 +882,8 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, TX, D_I
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     blk = tl.zeros([C, C], dtype=tl.float32)
     blk2 = tl.zeros([C, C], dtype=tl.float32)
+    if SFOLD > 0:
+        s_fold = _fold_scale(ss_ptr, c, n, T, HS, C, C, SFOLD)
     for i0 in range(0, BI, BK):
         ii = i0 + tl.arange(0, BK)
         i_ok = ii < D_IN
@@ -888,7 +891,10 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, T, NC, HS, TX, D_I
         m = t_ok[:, None] & i_ok[None, :]
         x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
                     other=0.0).to(tl.float32)
-        blk = _dot_acc(blk, x, tl.trans(tl.load(s_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
+        src = tl.load(s_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)
+        if SFOLD > 0:
+            src = src - s_fold[:, None] * tl.load(su_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)
+        blk = _dot_acc(blk, x, tl.trans(src), PREC)
         if TWO:
             blk2 = _dot_acc(blk2, x, tl.trans(tl.load(s2_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)), PREC)
     keep = ((t[:, None] > t[None, :]) if BEFORE else (t[:, None] >= t[None, :])) & t_ok[:, None] & t_ok[None, :]
@@ -1494,7 +1500,7 @@ def _sub_chunked(b, k, V):
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1, TX=None, rev=False, wfold=None):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False, wfold=None, sfold=None):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1504,7 +1510,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
     per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
     takes them (chunk_scan_triton's reversed_reads). wfold (no gate on the returned side): (u, s, FOLD), the rows w
-    being v' - s u made in _read_amat_kernel from w = v'."""
+    being v' - s u made in _read_amat_kernel from w = v'; sfold (no gate on the contracted side) the same for the
+    sources src, made in _plain_scores_kernel."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -1518,11 +1525,13 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     NSB = C // 16
     if gin == 0 and _knob("SUB_PLAIN", 1):
         # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
-        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
+        su, ss, sfold_kind = sfold if sfold is not None else (src, src, 0)
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, su, ss, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
                                       BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
-                                      TWO=two, REV=rev, num_stages=_knob("SUB_PLAIN_STAGES", 2),
+                                      TWO=two, REV=rev, SFOLD=sfold_kind, num_stages=_knob("SUB_PLAIN_STAGES", 2),
                                       num_warps=_knob("SUB_PLAIN_WARPS", 4))
     else:
+        assert sfold is None, "only the plain scores take a fold"
         # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
         # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
         if NSB > 1:
@@ -1898,14 +1907,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
-            wfold = (u0, fold_s, FOLD) if FOLD and side_k and gout == 0 and _knob("READ_WFOLD", 1) else None
-            pairs = [(k_.select(-2, 0), v0 if wfold else folded_rows())] if FOLD else r1_pairs
+            # the fold's v' - s u made where it is loaded: as the returned rows of a key-side read without a value
+            # gate, as the sources of a value-side read's plain scores; LINDSL_TUNE_READ_WFOLD=0 makes it apart
+            in_kernel = FOLD and _knob("READ_WFOLD", 1) and (gout == 0 if side_k else gin == 0 and _knob("SUB_PLAIN", 1))
+            wfold = (u0, fold_s, FOLD) if in_kernel and side_k else None
+            sfold = (u0, fold_s, FOLD) if in_kernel and not side_k else None
+            pairs = [(k_.select(-2, 0), v0 if in_kernel else folded_rows())] if FOLD else r1_pairs
             rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in pairs]
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
-                          rev=reversed_reads, wfold=wfold)
+                          rev=reversed_reads, wfold=wfold, sfold=sfold)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
