@@ -1778,8 +1778,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             _gated_pairs_kernel[(NC * (C // 16), N)](a_, b_, k_, G_, Gex_, Mp, Np, T, Tp, NC, HS, K=K, C=C, BK=BK,
                                                      TWO=P > 0, PREC=wy_prec, num_stages=1,
                                                      num_warps=_knob("PAIRS_WARPS", 4))
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL, BLP=BLP,
-                              BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL,
+                              BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, num_stages=1,
                               num_warps=_knob("PREP_WARPS", 4))
@@ -1882,8 +1882,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
-            # the pair (k', v' - s u): a key-side read without a value gate makes v' - s u in its kernel (wfold);
-            # the others take it made once here, on first need
+            # the pair (k', v' - s u): the reads make v' - s u where they load it (wfold, sfold below); the others
+            # take it made once here, on first need
             s_fold = fold_s[..., None] if FOLD == 2 else 1.0
             v0, u0 = v_.select(-2, 0), u.select(-2, 0)
             folded = []
@@ -1909,7 +1909,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
             # the fold's v' - s u made where it is loaded: as the returned rows of a key-side read without a value
             # gate, as the sources of a value-side read's plain scores; LINDSL_TUNE_READ_WFOLD=0 makes it apart
-            in_kernel = FOLD and _knob("READ_WFOLD", 1) and (gout == 0 if side_k else gin == 0 and _knob("SUB_PLAIN", 1))
+            in_kernel = (FOLD and _knob("READ_WFOLD", 1)
+                         and (gout == 0 if side_k else gin == 0 and _knob("SUB_PLAIN", 1)))
             wfold = (u0, fold_s, FOLD) if in_kernel and side_k else None
             sfold = (u0, fold_s, FOLD) if in_kernel and not side_k else None
             pairs = [(k_.select(-2, 0), v0 if in_kernel else folded_rows())] if FOLD else r1_pairs
