@@ -266,17 +266,18 @@ def _gated_pairs_kernel(a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, M_ptr, Nin_ptr, T, 
 
 
 @triton.jit
-def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, T, Tp, NC, HS,
+def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0,
-                 BLOCKED: tl.constexpr = False):
+                 BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
     the decayed pair products M and a k^T given (M_ptr, Nin_ptr: _gated_pairs_kernel) instead of made one source
-    row at a time."""
+    row at a time; with MFOLD (the delta rule's fold b = -s k', as _state_kernel's FOLD) M is a k^T's columns
+    scaled by -s."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -298,7 +299,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     if GK == 2 and BLOCKED:
         # M and, with an input, a k^T from _gated_pairs_kernel
         mm = ((n * NC + c) * C + rows)[:, None] * C + rows[None, :]
-        M = tl.load(M_ptr + mm)
+        if MFOLD > 0:
+            M = -tl.load(Nin_ptr + mm) * _fold_scale(fold_ptr, c, n, T, HS, C, BL, MFOLD)[None, :]
+        else:
+            M = tl.load(M_ptr + mm)
         a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
     elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -1752,6 +1756,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
     # benchmarks/NOTES.md, v10). LINDSL_TUNE_WY_BF16=0 keeps them in fp32
     wy_dtype = torch.bfloat16 if precision != ACCURATE and _knob("WY_BF16", 1) else f32
+    # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
+    # LINDSL_TUNE_FOLD=0 turns it off for a comparison
+    FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
+    fold_s = c32(fold) if FOLD == 2 else dummy
     if states is None and R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
@@ -1772,16 +1780,17 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
         Mp = Np = dummy
         if blocked:
-            # the decayed pair products per 16-row block, many small programs, apart from the solve
-            Mp = _empty(N, NC, C, C, device=dev, dtype=f32)
+            # the decayed pair products per 16-row block, many small programs, apart from the solve; with the fold
+            # (b = -s k') only a k^T, whose columns scaled by -s give M
+            Mp = _empty(N, NC, C, C, device=dev, dtype=f32) if not FOLD else dummy
             Np = _empty(N, NC, C, C, device=dev, dtype=f32) if P else dummy
-            _gated_pairs_kernel[(NC * (C // 16), N)](a_, b_, k_, G_, Gex_, Mp, Np, T, Tp, NC, HS, K=K, C=C, BK=BK,
-                                                     TWO=P > 0, PREC=wy_prec, num_stages=1,
-                                                     num_warps=_knob("PAIRS_WARPS", 4))
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, BL=BL,
-                              BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
+            _gated_pairs_kernel[(NC * (C // 16), N)](a_, k_ if FOLD else b_, k_, G_, Gex_, Np if FOLD else Mp, Np,
+                                                     T, Tp, NC, HS, K=K, C=C, BK=BK, TWO=P > 0 and not FOLD,
+                                                     PREC=wy_prec, num_stages=1, num_warps=_knob("PAIRS_WARPS", 4))
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P,
+                              BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
-                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, num_stages=1,
+                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0, num_stages=1,
                               num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
@@ -1856,10 +1865,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    # the delta rule's update as one product (benchmarks/NOTES.md, v9: FOLD=0 is 10-25 % slower forward);
-    # LINDSL_TUNE_FOLD=0 turns it off for a comparison
-    FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
-    fold_s = c32(fold) if FOLD == 2 else dummy
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms)
     if states is None:
