@@ -168,7 +168,7 @@ def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypa
     whole, S1, u1, h1, C = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True)
     _, S2, u2, h2, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, [], K=K, V=V, return_states=True)
     launches = []
-    for name in ("_gated_pairs_kernel", "_prep_kernel", "_prep_col_kernel", "_state_kernel"):
+    for name in ("_prep_kernel", "_prep_col_kernel", "_state_kernel"):
         monkeypatch.setattr(triton_engine, name, CountedLaunches(getattr(triton_engine, name), launches))
     split, S3, u3, h3, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True,
                                             states=(h2, u2, S2))
@@ -407,14 +407,21 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
 
 
 def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
-    """KDA in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64: _gated_pairs_kernel, the WY solve that loads its products)
-    with several heads ([B, T, H, ...] read in place), forward and every gradient against the torch
-    engine; the WY system took the blocked path."""
+    """KDA in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64: the WY system's pair products as the reads' pair scores,
+    _sub_scores, and the solve that loads them) with several heads ([B, T, H, ...] read in place), forward and every
+    gradient against the torch engine; the WY system took the blocked path."""
     monkeypatch.setenv("LINDSL_TUNE_R1_CHUNK", "64")
     op = lindsl.load("kda")
     calls = []
-    monkeypatch.setitem(op.module.__dict__, "_gated_pairs_kernel",
-                        CountedLaunches(op.module._gated_pairs_kernel, calls))
+
+    class Spy:
+        def __getitem__(self, grid):
+            def launch(*a, **kw):
+                calls.append(kw["BLOCKED"])
+                return kernel[grid](*a, **kw)
+            return launch
+    kernel = op.module._prep_kernel
+    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", Spy())
     args = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     res = {}
     for be in ("torch", "triton"):
@@ -422,7 +429,7 @@ def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
         o, f = op(*x.values(), output_final_state=True, backend=be)
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + f.sum()
         res[be] = [o, f] + list(torch.autograd.grad(loss, list(x.values())))
-    assert calls
+    assert calls and all(calls)
     for a, b in zip(res["triton"], res["torch"]):
         assert torch.isfinite(a).all() and rel_err(a, b) < 1e-4
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The first device call of the next session (nvidia-h200, one GPU, about 9 minutes), for what session 20 left
 # unmeasured: rank-one factors with a per-dimension key gate in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64) with the
-# decayed pair products in a kernel of their own (_gated_pairs_kernel, one 16-row block per program, no spill; the
-# WY solve 234 registers without spill against 255 and 148 B) and the state pass in 32-wide value blocks with two
+# decayed pair products made apart by the reads' pair-score kernels (_sub_scores; the WY solve 221 registers
+# without spill against 255 and 148 B) and the state pass in 32-wide value blocks with two
 # stages (session 20, call 4: the three passes 7.105 -> 3.651 ms of KDA's forward+backward). Make chunks of 64 the
 # default (triton_chunk, _r1_chunk64) if faster forward and forward+backward with the checks green; then KDA by
 # kernel. One spec per sweep, each variant in its own process, 2x16384x16x128.

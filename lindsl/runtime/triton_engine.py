@@ -212,60 +212,6 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
-def _gated_pairs_kernel(a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, M_ptr, Nin_ptr, T, Tp, NC, HS, K: tl.constexpr,
-                        C: tl.constexpr, BK: tl.constexpr, TWO: tl.constexpr, PREC: tl.constexpr):
-    """The WY system's decayed pair products with a per-dimension key gate (one factor and at most one input per
-    token), one 16-row block of one chunk per program: M[i, j] = sum_d a_id b_jd exp(Gex_id - G_jd) for the tokens
-    j < i, and with TWO the same for the input key k (Nin), stored as [N, NC, C, C] for _prep_kernel. Below the
-    diagonal block one tensor-core product through the gate before the block's first row r (both factors
-    exp(Gex_i - Gex_r) and exp(Gex_r - G_j) at most 1); in the diagonal block each exponent alone."""
-    NB: tl.constexpr = C // 16
-    c = tl.program_id(0) // NB
-    blk = tl.program_id(0) % NB
-    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*C*C passes 2^31 at long T
-    seq = _seq_row(n, T, HS)
-    kk = tl.arange(0, BK)
-    k_ok = kk < K
-    ii = tl.arange(0, 16)
-    itok = c * C + blk * 16 + ii
-    i_ok = itok < T
-    mi = i_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + (seq + itok[:, None] * HS) * K + kk[None, :], mask=mi, other=0.0).to(tl.float32)
-    Gex = tl.load(Gex_ptr + (n * Tp + itok[:, None]) * K + kk[None, :], mask=mi, other=0.0).to(tl.float32)
-    jj = tl.arange(0, C)
-    jtok = c * C + jj
-    r = blk * 16
-    # below the diagonal block: the sources j < r through Gex_r = G_(r-1)
-    ms = ((jj < r) & (jtok < T))[:, None] & k_ok[None, :]
-    Gr = tl.load(G_ptr + (n * Tp + c * C + r - 1) * K + kk, mask=k_ok & (r > 0), other=0.0).to(tl.float32)
-    Gs = tl.load(G_ptr + (n * Tp + jtok[:, None]) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-    e_src = tl.exp(tl.where(ms, Gr[None, :] - Gs, float("-inf")))
-    a_r = a * tl.exp(tl.where(mi, Gex - Gr[None, :], float("-inf")))
-    src = tl.load(b_ptr + (seq + jtok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-    M = _dot(a_r, tl.trans(src * e_src), PREC)
-    M2 = tl.zeros([16, C], dtype=tl.float32)
-    if TWO:
-        src2 = tl.load(k_ptr + (seq + jtok[:, None] * HS) * K + kk[None, :], mask=ms, other=0.0).to(tl.float32)
-        M2 = _dot(a_r, tl.trans(src2 * e_src), PREC)
-    # the diagonal block, one source token at a time
-    for j in range(0, 16):
-        tj = c * C + r + j
-        mj = ((ii > j) & i_ok)[:, None] & k_ok[None, :]
-        Gj = tl.load(G_ptr + (n * Tp + tj) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
-        ae = a * tl.exp(tl.where(mj, Gex - Gj[None, :], float("-inf")))
-        at_j = (jj == r + j)[None, :]
-        sj = tl.load(b_ptr + (seq + tj * HS) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
-        M += tl.where(at_j, tl.sum(ae * sj[None, :], 1)[:, None], 0.0)
-        if TWO:
-            sj2 = tl.load(k_ptr + (seq + tj * HS) * K + kk, mask=k_ok & (tj < T), other=0.0).to(tl.float32)
-            M2 += tl.where(at_j, tl.sum(ae * sj2[None, :], 1)[:, None], 0.0)
-    out = ((n * NC + c) * C + r + ii)[:, None] * C + jj[None, :]
-    tl.store(M_ptr + out, M)
-    if TWO:
-        tl.store(Nin_ptr + out, M2)
-
-
-@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
@@ -275,8 +221,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
-    the decayed pair products M and a k^T given (M_ptr, Nin_ptr: _gated_pairs_kernel) instead of made one source
-    row at a time; with MFOLD (the delta rule's fold b = -s k', as _state_kernel's FOLD) M is a k^T's columns
+    the decayed pair products M and a k^T given (M_ptr, Nin_ptr: the reads' pair scores, _sub_scores; only their
+    strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold b = -s k', as _state_kernel's FOLD) M is a k^T's columns
     scaled by -s."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
@@ -297,12 +243,13 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         a = a.to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
     if GK == 2 and BLOCKED:
-        # M and, with an input, a k^T from _gated_pairs_kernel
+        # M and, with an input, a k^T from the pair scores (_sub_scores)
         mm = ((n * NC + c) * C + rows)[:, None] * C + rows[None, :]
         if MFOLD > 0:
             M = -tl.load(Nin_ptr + mm) * _fold_scale(fold_ptr, c, n, T, HS, C, BL, MFOLD)[None, :]
         else:
             M = tl.load(M_ptr + mm)
+        M = tl.where(lower, M, 0.0)
         a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
     elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
@@ -342,7 +289,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         if GK == 2 and BLOCKED:
             vp = tl.load(v_ptr + (seq + tok[:, None] * HS) * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
                          other=0.0).to(tl.float32)
-            rhs = _dot(tl.load(Nin_ptr + mm), vp, PREC)
+            rhs = _dot(tl.where(lower, tl.load(Nin_ptr + mm), 0.0), vp, PREC)
         elif GK == 2:
             for s in range(0, LP):
                 ts = c * C + s // P
@@ -1485,7 +1432,7 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
 
 def _r1_chunk64(gk, gv, b, R):
     """Whether rank-one factors with a per-dimension key gate (KDA, RWKV-7) take chunks of 64: the WY system's
-    decayed pair products from 16-row blocks (_gated_pairs_kernel, then _prep_kernel's solve), a quarter of the
+    decayed pair products from 16-row blocks (_sub_scores, then _prep_kernel's solve), a quarter of the
     state pass's sequential steps of chunks of 16. One factor, K <= 128, no value gate; off by default until
     measured (session 20: the one-kernel form lost in the WY system what the state passes gained, NOTES.md v22);
     LINDSL_TUNE_R1_CHUNK=64 switches it on."""
@@ -1503,8 +1450,42 @@ def _sub_chunked(b, k, V):
     return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
 
 
+def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None):
+    """A sub-chunked read's pair scores A[t, s] = sum_d x_td src_sd e^{gi_td - gs_sd} for s <= t of each chunk of C
+    (s < t with before; the blocks above the diagonal blocks are not written), [N, NC, C, C] fp32, and with two the
+    same for src2 (A2, else A2 is A): one masked product per chunk when the contracted side has no gate
+    (_plain_scores_kernel; sfold as _sub_read's), else fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one
+    program per 16-row block doing both): the blocks below the diagonal one program per block pair, one warp
+    (_sub_offdiag_kernel); the diagonal blocks apart, two warps (_sub_diag_scores_kernel). Also the WY system's
+    decayed pair products in chunks of 64 (the reads before the update of x = a with the exclusive gates)."""
+    NC = _cdiv(T, C)
+    A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
+    A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
+    NSB = C // 16
+    if gin == 0 and _knob("SUB_PLAIN", 1):
+        # no gate on the contracted side (LINDSL_TUNE_SUB_PLAIN=0: the split below)
+        su, ss, sfold_kind = sfold if sfold is not None else (src, src, 0)
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, su, ss, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
+                                      BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
+                                      TWO=two, REV=rev, SFOLD=sfold_kind, num_stages=_knob("SUB_PLAIN_STAGES", 2),
+                                      num_warps=_knob("SUB_PLAIN_WARPS", 4))
+        return A, A2
+    assert sfold is None, "only the plain scores take a fold"
+    if NSB > 1:
+        _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, gs, A, A2, T, Tp, NC, HS, TX, D_IN=d_in, C=C,
+                                                 BI=_p2(d_in), BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
+                                                 PREC=precision, TWO=two, REV=rev,
+                                                 num_stages=_knob("SUB_OFF_STAGES", 2),
+                                                 num_warps=_knob("SUB_OFF_WARPS", 1))
+    _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, gs, A, A2, T, Tp, NC, HS, TX, D_IN=d_in, C=C,
+                                           BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, REV=rev,
+                                           PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
+                                           num_warps=_knob("SUB_DIAG_WARPS", 2))
+    return A, A2
+
+
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1, TX=None, rev=False, wfold=None, sfold=None):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1513,42 +1494,32 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     read-out (session 10, checked: GLA, RWKV-6, HGRN2 forward+backward 2.5-5 % faster; KDA and RWKV-7, whose reads
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
     per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
-    takes them (chunk_scan_triton's reversed_reads). wfold (no gate on the returned side): (u, s, FOLD), the rows w
-    being v' - s u made in _read_amat_kernel from w = v'; sfold (no gate on the contracted side) the same for the
-    sources src, made in _plain_scores_kernel."""
+    takes them (chunk_scan_triton's reversed_reads). fold: (u, s, FOLD) for the delta rule's pair (k', v' - s u),
+    its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2)."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
     gi = (Gex if before else G) if side_k else (Gvex if before else Gv)
     go = (Gvex if before else Gv) if side_k else (Gex if before else G)
-    A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
     two = second is not None
     src2, w2 = second if two else (src, w)
-    A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
-    NSB = C // 16
-    if gin == 0 and _knob("SUB_PLAIN", 1):
-        # no gate on the contracted side: one masked product per chunk (LINDSL_TUNE_SUB_PLAIN=0: the split below)
-        su, ss, sfold_kind = sfold if sfold is not None else (src, src, 0)
-        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, su, ss, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
-                                      BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
-                                      TWO=two, REV=rev, SFOLD=sfold_kind, num_stages=_knob("SUB_PLAIN_STAGES", 2),
-                                      num_warps=_knob("SUB_PLAIN_WARPS", 4))
-    else:
-        assert sfold is None, "only the plain scores take a fold"
-        # fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one program per 16-row block doing both): the
-        # blocks below the diagonal one program per block pair, one warp; the diagonal blocks apart, two warps
-        if NSB > 1:
-            _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, TX,
-                                                     D_IN=d_in, C=C, BI=_p2(d_in),
-                                                     BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
-                                                     PREC=precision, TWO=two, REV=rev,
-                                                     num_stages=_knob("SUB_OFF_STAGES", 2),
-                                                     num_warps=_knob("SUB_OFF_WARPS", 1))
-        _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, G if side_k else Gv, A, A2, T, Tp, NC, HS, TX,
-                                               D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, REV=rev,
-                                               PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
-                                               num_warps=_knob("SUB_DIAG_WARPS", 2))
+    wfold = sfold = None
+    if fold is not None:
+        # the pair's value rows are v' - s u, given as v' (w for a key-side read, src otherwise): made where they are
+        # loaded (_read_amat_kernel's WFOLD, _plain_scores_kernel's SFOLD), or here for the other kernels and with
+        # LINDSL_TUNE_READ_WFOLD=0
+        assert not two, "the fold is one source pair"
+        plain = gin == 0 and _knob("SUB_PLAIN", 1)
+        if _knob("READ_WFOLD", 1) and (gout == 0 if side_k else plain):
+            wfold, sfold = (fold, None) if side_k else (None, fold)
+        else:
+            u, s, kind = fold
+            made = (((w if side_k else src).to(torch.float32) - (s[..., None] if kind == 2 else 1.0) * u)
+                    .contiguous())
+            w, src = (made, src) if side_k else (w, made)
+    A, A2 = _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS, TX, d_in, gin, before, precision,
+                        two, rev, sfold)
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
@@ -1732,7 +1703,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     f32 = torch.float32
     # the cumulative gates in chunks of C, except for reads from given states in chunks of 16 with rank-one factors
     # and per-dimension gates, which take them in chunks of 64 (sub_r1 below): one launch fewer in the backward
-    reads_at_64 = states is not None and bool(R and loop and reads and C == 16 and _knob("SUBCHUNK_R1", 1))
+    # (rank-one factors and per-dimension gates never fuse their reads into the state pass: sub_r1 needs no `fused`)
+    sub_r1 = bool(R and loop and reads and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
+    reads_at_64 = states is not None and sub_r1 and C == 16
     G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS)
     Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp)
     dummy = _dummy(dev)
@@ -1780,13 +1753,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
         Mp = Np = dummy
         if blocked:
-            # the decayed pair products per 16-row block, many small programs, apart from the solve; with the fold
-            # (b = -s k') only a k^T, whose columns scaled by -s give M
-            Mp = _empty(N, NC, C, C, device=dev, dtype=f32) if not FOLD else dummy
-            Np = _empty(N, NC, C, C, device=dev, dtype=f32) if P else dummy
-            _gated_pairs_kernel[(NC * (C // 16), N)](a_, k_ if FOLD else b_, k_, G_, Gex_, Np if FOLD else Mp, Np,
-                                                     T, Tp, NC, HS, K=K, C=C, BK=BK, TWO=P > 0 and not FOLD,
-                                                     PREC=wy_prec, num_stages=1, num_warps=_knob("PAIRS_WARPS", 4))
+            # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
+            # before the update by x = a (exclusive gates) of the sources b and k; with the fold (b = -s k') only
+            # a k^T, whose columns scaled by -s give M
+            A, A2 = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
+                                P > 0 and not FOLD, False)
+            Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P,
                               BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
@@ -1824,7 +1796,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
     # 4x8192x16x128: KDA forward+backward -10 %, RWKV-7 -8 %, checks green: NOTES.md, v10); in chunks of 64
     # (_r1_chunk64) every state. LINDSL_TUNE_SUBCHUNK_R1=0 keeps the chunks-of-16 pair-loop reads
-    sub_r1 = bool(R and loop and reads and not fused and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
     h_every = 64 // C if sub_r1 and not return_states and states is None else 1
     NCH = _cdiv(NC, h_every)
     # the pseudo-values u in bf16 where no gate gradient sums over them (low_u with low-precision inputs, and no
@@ -1887,24 +1858,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
         if FOLD:
-            # the pair (k', v' - s u): the reads make v' - s u where they load it (wfold, sfold below); the others
-            # take it made once here, on first need
-            s_fold = fold_s[..., None] if FOLD == 2 else 1.0
-            v0, u0 = v_.select(-2, 0), u.select(-2, 0)
-            folded = []
-
-            def folded_rows():
-                if not folded:
-                    folded.append((v0.to(f32) - s_fold * u0).contiguous())
-                return folded[0]
+            # the pair (k', v' - s u), its value rows given as v' (_sub_read makes v' - s u where it is loaded)
+            r1_pairs = [(k_.select(-2, 0), v_.select(-2, 0))]
+            r1_fold = (u.select(-2, 0), fold_s, FOLD)
         else:
             r1_pairs = ([(b_.select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
+            r1_fold = None
     for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
-        several = sub_r1 and (1 if FOLD else R + P) > r1_step  # several launches: summed in fp32
+        several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
         out = _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else odt)
         BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
@@ -1912,19 +1877,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
             # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
             # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
-            # the fold's v' - s u made where it is loaded: as the returned rows of a key-side read without a value
-            # gate, as the sources of a value-side read's plain scores; LINDSL_TUNE_READ_WFOLD=0 makes it apart
-            in_kernel = (FOLD and _knob("READ_WFOLD", 1)
-                         and (gout == 0 if side_k else gin == 0 and _knob("SUB_PLAIN", 1)))
-            wfold = (u0, fold_s, FOLD) if in_kernel and side_k else None
-            sfold = (u0, fold_s, FOLD) if in_kernel and not side_k else None
-            pairs = [(k_.select(-2, 0), v0 if in_kernel else folded_rows())] if FOLD else r1_pairs
-            rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in pairs]
+            rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
-                          rev=reversed_reads, wfold=wfold, sfold=sfold)
+                          rev=reversed_reads, fold=r1_fold)
             outs.append(out.to(odt) if several else out)
             continue
         if sub and _knob("SUB_AMAT", 1):
