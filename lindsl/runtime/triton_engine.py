@@ -222,8 +222,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
     the decayed pair products M and a k^T given (M_ptr, Nin_ptr: the reads' pair scores, _sub_scores; only their
-    strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold b = -s k', as _state_kernel's FOLD) M is a k^T's columns
-    scaled by -s."""
+    strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold
+    b = -s k', as _state_kernel's FOLD) M is a k^T's columns scaled by -s."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
