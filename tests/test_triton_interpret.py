@@ -346,17 +346,18 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("name,knob,value,T", [("gla", "SUBCHUNK", "0", 150), ("gla", "SUBCHUNK", "1", 150),
-                                                ("rwkv6", "SUBCHUNK", "0", 150), ("rwkv6", "SUBCHUNK", "1", 150),
-                                                ("kda", "SUBCHUNK_R1", "1", 100), ("rwkv7", "SUBCHUNK_R1", "1", 100),
-                                                ("kda", "SUBCHUNK_R1", "0", 40), ("rwkv7", "R1_CHUNK", "64", 70)])
-def test_per_dim_gate_spec_gradients_over_several_chunks(name, knob, value, T, monkeypatch):
+@pytest.mark.parametrize("name,knobs,T", [("gla", "SUBCHUNK=0", 150), ("gla", "SUBCHUNK=1", 150),
+                                          ("rwkv6", "SUBCHUNK=0", 150), ("rwkv6", "SUBCHUNK=1", 150),
+                                          ("kda", "", 100), ("rwkv7", "", 100), ("kda", "R1_CHUNK=16", 100),
+                                          ("kda", "R1_CHUNK=16 SUBCHUNK_R1=0", 40), ("rwkv7", "R1_CHUNK=16", 70)])
+def test_per_dim_gate_spec_gradients_over_several_chunks(name, knobs, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
-    KDA (the fold: one source pair) and RWKV-7 (two pairs) with the reads in chunks of 64 (SUBCHUNK_R1, the
-    default) and KDA with the chunks-of-16 pair-loop reads (three chunks of 16), the backward's adjoint and rescan
-    reads included; RWKV-7 in chunks of 64 (R1_CHUNK; KDA's: test_per_dim_rank_one_chunks_of_64_over_several_heads)."""
-    monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
+    KDA (the fold: one source pair) and RWKV-7 (two pairs) in chunks of 64 (the default), and in chunks of 16
+    (R1_CHUNK=16) with the reads in chunks of 64 from every fourth state or, for KDA, with the chunks-of-16
+    pair-loop reads (SUBCHUNK_R1=0, three chunks of 16), the backward's adjoint and rescan reads included."""
+    for knob in knobs.split():
+        monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, T, 1, {"K": 8, "V": 8, "M": 2}, torch.float32, gate_scale=3.0, seed=5)
     for x in args.values():
@@ -406,11 +407,50 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
         assert torch.isfinite(y.float()).all() and torch.equal(x, y)
 
 
+def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeypatch):
+    """The backward's read-outs with a gate on the returned side (_read_amat_gated_kernel): KDA's two adjoint reads
+    of one state and source pair in one launch (READ_MERGE, NX = 2) and whole chunks of 64 rows per program
+    (GATED_ROWS=64, the blocks below the diagonal masked per row) give the same bits as one launch per read of one
+    16-row block per program, for forward and every gradient over two heads and a chunk cut short; each form did
+    launch; and all agree with the torch engine."""
+    op = lindsl.load("kda")
+    seen = []
+
+    class Spy:
+        def __init__(self, kernel):
+            self.kernel = kernel
+
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                seen.append((kwargs["NX"], kwargs["RB"]))
+                return self.kernel[grid](*args, **kwargs)
+            return launch
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel", Spy(op.module._read_amat_gated_kernel))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    runs = {}
+    for knobs in ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "torch"):
+        for knob in knobs.split()[:2] if knobs != "torch" else []:
+            monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="torch" if knobs == "torch" else "triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[knobs] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))), set(seen))
+    assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16)}
+    assert runs["READ_MERGE=1 GATED_ROWS=16"][1] == {(1, 16), (2, 16)}
+    assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64), (2, 64)}
+    first = runs["READ_MERGE=0 GATED_ROWS=16"][0]
+    for knobs in ("READ_MERGE=1 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64"):
+        for x, y in zip(first, runs[knobs][0]):
+            assert torch.isfinite(y).all() and torch.equal(x, y), knobs
+    for x, y in zip(first, runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4
+
+
 def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
-    """KDA in chunks of 64 (LINDSL_TUNE_R1_CHUNK=64: the WY system's pair products as the reads' pair scores,
+    """KDA in chunks of 64 (the default, _r1_chunk64: the WY system's pair products as the reads' pair scores,
     _sub_scores, and the solve that loads them) with several heads ([B, T, H, ...] read in place), forward and every
     gradient against the torch engine; the WY system took the blocked path."""
-    monkeypatch.setenv("LINDSL_TUNE_R1_CHUNK", "64")
     op = lindsl.load("kda")
     calls = []
 

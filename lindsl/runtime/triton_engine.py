@@ -566,16 +566,33 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
 
 
 @triton.jit
+def _returned_decays(Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr, GOUT: tl.constexpr,
+                     PER_ROW: tl.constexpr = False):
+    """The returned side's decays e^{Go_t - G_j} of source row j = tj where ok_t, 0 elsewhere: [rows, BO] (vector
+    gate), [rows, 1] (scalar gate), 1 (no gate). PER_ROW: tj gives each row its own source row."""
+    if GOUT == 2:
+        if PER_ROW:
+            Goj = tl.load(Gosrc_ptr + (n * Tp) * D_OUT + tj[:, None] * D_OUT + oo[None, :],
+                          mask=ok_t[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+        else:
+            Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
+        return tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj, float("-inf")))
+    elif GOUT == 1:
+        if PER_ROW:
+            Goj = tl.load(Gosrc_ptr + n * Tp + tj, mask=ok_t, other=0.0).to(tl.float32)
+        else:
+            Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
+        return tl.exp(tl.where(ok_t, Go - Goj, float("-inf")))[:, None]
+    else:
+        return 1.0
+
+
+@triton.jit
 def _add_decayed(out, M, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr, GOUT: tl.constexpr):
     """out + M with the returned side's decays e^{Go_t - G_j} of source row j where ok_t (M is zero elsewhere)."""
-    if GOUT == 2:
-        Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)
-        return out + M * tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj[None, :], float("-inf")))
-    elif GOUT == 1:
-        Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
-        return out + M * tl.exp(tl.where(ok_t, Go - Goj, float("-inf")))[:, None]
-    else:
+    if GOUT == 0:
         return out + M
+    return out + M * _returned_decays(Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
 
 
 @triton.jit
@@ -952,78 +969,124 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 
 
 @triton.jit
-def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, T, Tp,
-                            NC, NCH, HS, TX,
+def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
+                            A3_ptr, A4_ptr, out2_ptr, T, Tp, NC, NCH, HS, TX,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
-                            BEFORE: tl.constexpr = False):
+                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
-    gates): one program per (chunk, 16-row block I, value block). Block pairs J < I through J's last row r,
-    e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; the diagonal block one source row at a time.
-    H_STEP, NCH, HAS_H, ACC, TWO as in _read_amat_kernel. BEFORE (the read before the token's update, Go the
-    exclusive gates): the diagonal's own token is left out of the decays as it is of the scores, whose zero would
-    otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough decay."""
+    gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
+    pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
+    diagonal block one source row at a time. H_STEP, NCH, HAS_H, ACC, TWO as in _read_amat_kernel. BEFORE (the
+    read before the token's update, Go the exclusive gates): the diagonal's own token is left out of the decays as
+    it is of the scores, whose zero would otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough
+    decay. NX = 2: a second reader x2 of the same state, sources and timing (its scores A3 against w, A4 against
+    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays."""
     SB: tl.constexpr = 16
-    NSB: tl.constexpr = C // SB
-    c = tl.program_id(0) // NSB
-    I = tl.program_id(0) % NSB
+    c = tl.program_id(0) // (C // RB)
+    r0 = (tl.program_id(0) % (C // RB)) * RB
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
-    sb = tl.arange(0, SB)
-    t = I * SB + sb
+    rr = tl.arange(0, RB)
+    t = r0 + rr
+    sb = t % SB
     tok = c * C + t
     t_ok = tok < T
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
     o_ok = oo < D_OUT
-    Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
+    Go = _gate_rows(Go_ptr, n, tok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
+    out = tl.zeros([RB, BO], dtype=tl.float32)
+    out2 = tl.zeros([RB, BO], dtype=tl.float32)
     if HAS_H:
-        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, SB, REV)
-        out = _dot(x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
-        if GOUT == 1:
-            out = out * tl.exp(Go)[:, None]
-        else:
-            out = out * tl.exp(Go)
-    else:
-        out = tl.zeros([SB, BO], dtype=tl.float32)
-    a_base = A_ptr + (n * NC + c) * C * C
+        Sblk = _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K)
+        eGo = tl.exp(Go)[:, None] if GOUT == 1 else tl.exp(Go)
+        x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
+        out = _dot(x, Sblk, PREC) * eGo
+        if NX == 2:
+            x2 = _decayed_reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
+            out2 = _dot(x2, Sblk, PREC) * eGo
+    a_base = (n * NC + c) * C * C
     w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
     w2_seq = _seq_base(w2_ptr, n, T, HS, D_OUT)
-    for J in range(0, I):
-        s = J * SB + sb
+    sj = tl.arange(0, SB)
+    for J in range(0, (r0 + RB) // SB - 1):
+        s = J * SB + sj
         stok = c * C + s
         s_ok = stok < T
-        A = tl.load(a_base + t[:, None] * C + s[None, :])
+        below = t // SB > J  # rows of the blocks after J (all of them for one block I > J)
+        a_off = a_base + t[:, None] * C + s[None, :]
         w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                     other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
-        inner = _dot(A, _decay_rows(w, Gs, Gr, GOUT, -1), PREC)
+        wd = _decay_rows(w, Gs, Gr, GOUT, -1)
+        inner = _dot(_rows_where(below, A_ptr + a_off, RB), wd, PREC)
+        if NX == 2:
+            inner2 = _dot(_rows_where(below, A3_ptr + a_off, RB), wd, PREC)
         if TWO:
-            A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :])
             w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
-            inner += _dot(A2, _decay_rows(w2, Gs, Gr, GOUT, -1), PREC)
-        out += _decay_rows(inner, Go, Gr, GOUT, 1)
+            w2d = _decay_rows(w2, Gs, Gr, GOUT, -1)
+            inner += _dot(_rows_where(below, A2_ptr + a_off, RB), w2d, PREC)
+            if NX == 2:
+                inner2 += _dot(_rows_where(below, A4_ptr + a_off, RB), w2d, PREC)
+        Er = _decay_rows(1.0, tl.where(below[:, None], Go, float("-inf")) if GOUT == 2 else
+                         tl.where(below, Go, float("-inf")), Gr, GOUT, 1)
+        out += inner * Er
+        if NX == 2:
+            out2 += inner2 * Er
     for j in range(SB):
-        tj = c * C + I * SB + j
-        a = tl.load(a_base + t * C + I * SB + j)
-        wj = _source_row(w_seq, tj, T, HS, oo, o_ok, D_OUT)
-        M = a[:, None] * wj[None, :]
+        if RB == SB:
+            tj = c * C + r0 + j  # one block: one source row
+        else:
+            tj = c * C + t - sb + j  # each row's source: row j of its own block
+        a_off = a_base + t * C + (tj - c * C)
+        wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, RB)
+        M = tl.load(A_ptr + a_off)[:, None] * wj
+        if NX == 2:
+            M2 = tl.load(A3_ptr + a_off)[:, None] * wj
         if TWO:
-            a2 = tl.load(A2_ptr + (n * NC + c) * C * C + t * C + I * SB + j)
-            w2j = _source_row(w2_seq, tj, T, HS, oo, o_ok, D_OUT)
-            M += a2[:, None] * w2j[None, :]
-        ok_t = (sb > j) if BEFORE else (sb >= j)
-        out = _add_decayed(out, M, Go, Gos_ptr, n, tj, ok_t & t_ok, oo, o_ok, Tp, D_OUT, GOUT)
+            w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, RB)
+            M += tl.load(A2_ptr + a_off)[:, None] * w2j
+            if NX == 2:
+                M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
+        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok
+        E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, RB > SB)
+        out += M * E
+        if NX == 2:
+            out2 += M2 * E
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
-    o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
+    o_off = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
+    o_mask = (t_ok & x_ok)[:, None] & o_ok[None, :]
     if ACC:
-        out += tl.load(o_ptrs, mask=(t_ok & x_ok)[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
-    tl.store(o_ptrs, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+        out += tl.load(out_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
+    tl.store(out_ptr + o_off, out, mask=o_mask)
+    if NX == 2:
+        if ACC:
+            out2 += tl.load(out2_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
+        tl.store(out2_ptr + o_off, out2, mask=o_mask)
+
+
+@triton.jit
+def _rows_where(keep, ptrs, RB: tl.constexpr):
+    """A tile of pair scores with the rows not kept set to 0 (they lie above the diagonal blocks, never written)."""
+    if RB == 16:
+        return tl.load(ptrs)
+    return tl.where(keep[:, None], tl.load(ptrs), 0.0)
+
+
+@triton.jit
+def _diag_source_rows(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr, RB: tl.constexpr):
+    """The source rows of a diagonal block's step (fp32, zeros past T): one row tj broadcast (RB = 16), else each
+    reader row's own tj (each 16-row block its own row)."""
+    if RB == 16:
+        return _source_row(s_seq, tj, T, HS, dd, d_ok, D)[None, :]
+    return tl.load(s_seq + (tj * HS)[:, None] * D + dd[None, :], mask=(tj < T)[:, None] & d_ok[None, :],
+                   other=0.0).to(tl.float32)
 
 
 @triton.jit
@@ -1433,11 +1496,12 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
 def _r1_chunk64(gk, gv, b, R):
     """Whether rank-one factors with a per-dimension key gate (KDA, RWKV-7) take chunks of 64: the WY system's
     decayed pair products from 16-row blocks (_sub_scores, then _prep_kernel's solve), a quarter of the
-    state pass's sequential steps of chunks of 16. One factor, K <= 128, no value gate; off by default until
-    measured (session 20: the one-kernel form lost in the WY system what the state passes gained, NOTES.md v22);
-    LINDSL_TUNE_R1_CHUNK=64 switches it on."""
+    state pass's sequential steps of chunks of 16. One factor, K <= 128, no value gate. Session 21, call 1,
+    2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: KDA forward 6.298 -> 4.263
+    ms, forward+backward 29.921 -> 23.161, peak 10462 -> 7378 MB; RWKV-7 6.931 -> 5.342, 33.294 -> 27.109, 10842 ->
+    7758 MB (NOTES.md, v23). LINDSL_TUNE_R1_CHUNK=16 keeps chunks of 16."""
     return (R == 1 and gv is None and gk is not None and b.shape[-1] <= 128
-            and _knob("R1_CHUNK", 16) == 64)
+            and _knob("R1_CHUNK", 64) == 64)
 
 
 def _sub_chunked(b, k, V):
@@ -1448,6 +1512,24 @@ def _sub_chunked(b, k, V):
     hold [16, K] rows per warp pair and are unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
     fits = k is not None and k.shape[-1] <= 128 and (V or 1) <= 128
     return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
+
+
+def _merged_reads(reads, GK, GV):
+    """Pairs of sub-chunked reads read out in one launch {first: second}: two readers of the same side and timing
+    with a gate on the returned side share the state block, the decayed sources and the diagonal's decays
+    (_read_amat_gated_kernel's NX = 2): KDA's and RWKV-7's two adjoint reads (session 21, call 2, KDA at
+    2x16384x16x128, each variant in its own process, checks green: forward+backward 23.305 -> 22.542 ms, the gated
+    read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read."""
+    partners, waiting = {}, {}
+    for i, (side, timing, _) in enumerate(reads if _knob("READ_MERGE", 1) else []):
+        if (GV if side == "k" else GK) == 0:
+            continue
+        first = waiting.pop((side, timing), None)
+        if first is None:
+            waiting[(side, timing)] = i
+        else:
+            partners[first] = i
+    return partners
 
 
 def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None):
@@ -1485,7 +1567,7 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1495,7 +1577,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     come here with two source pairs, 6-7 % slower, so they keep blocks of 64). HS: chunk_scan_triton's heads (the
     per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
     takes them (chunk_scan_triton's reversed_reads). fold: (u, s, FOLD) for the delta rule's pair (k', v' - s u),
-    its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2)."""
+    its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2). also: (x2, out2), a second reader of the same
+    state, sources and timing, read out in the same launch (a gate on the returned side only: _merged_reads).
+    gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk)."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -1522,6 +1606,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                         two, rev, sfold)
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
+        assert also is None, "a second reader shares a gated read-out only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
@@ -1529,11 +1614,18 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, num_stages=1)
     else:
         assert wfold is None, "the gated read-out takes no fold"
-        _read_amat_gated_kernel[(NC * (C // 16), N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V,
-            C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before, num_stages=1,
-            num_warps=_knob("SUB_GATED_WARPS", 4))
+        x2, out2 = also if also is not None else (x, out)
+        A3, A4 = (_sub_scores(x2, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS, TX, d_in, gin, before,
+                              precision, two, rev, sfold) if also is not None else (A, A2))
+        # rows per program: one 16-row block, or the whole chunk, which loads the state block once per chunk
+        # instead of once per block, in value blocks of GATED_BO (32; 64 spills with NX = 2)
+        rb = C if gated_rows == C else 16
+        BO = BO if rb == 16 else min(BO, _knob("GATED_BO", 32))
+        _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
+            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
+            D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
+            PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
+            NX=1 if also is None else 2, RB=rb, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def _for_interpreter(precision):
@@ -1865,32 +1957,48 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             r1_pairs = ([(b_.select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
             r1_fold = None
-    for (side, timing, x), odt in ([] if fused else zip(reads, out_dtypes)):
+    sub_amat = sub and _knob("SUB_AMAT", 1)
+    partners = _merged_reads(reads, GK, GV) if (sub_r1 or sub_amat) and not fused else {}
+    read_outs = {}
+    for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
+        if i_read in read_outs:  # read out with an earlier read (_merged_reads)
+            outs.append(read_outs.pop(i_read).to(odt))
+            continue
         side_k = side == "k"
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
         several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
         out = _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else odt)
+        also = None
+        if i_read in partners:
+            j_read = partners[i_read]
+            also = (_data(reads[j_read][2], dummy),
+                    _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else out_dtypes[j_read]))
+            read_outs[j_read] = also[1]
         BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
-            # rank-one factors with per-dimension gates: the state pass ran in chunks of 16 and gave the
-            # pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one pair
-            # (k', v' - s u) with the fold), in chunks of 64 from every fourth stored state
+            # rank-one factors with per-dimension gates: the state pass (chunks of 64, _r1_chunk64, or of 16) gave
+            # the pseudo-values u, so each read is a plain linear read over the source pairs (b, u) and (k, v) (one
+            # pair (k', v' - s u) with the fold), in chunks of 64 from every stored state (every fourth of chunks
+            # of 16)
             rows = [(key_rows, value_rows) if side_k else (value_rows, key_rows) for key_rows, value_rows in r1_pairs]
+            # gated read-outs a whole chunk per program (session 21, call 3, KDA at 2x16384x16x128, each variant in
+            # its own process, checks green: forward+backward 22.580 -> 21.760 ms); GLA-like reads keep one 16-row
+            # block per program (not measured there). LINDSL_TUNE_GATED_ROWS=16 / 64 overrides both
             for i in range(0, len(rows), r1_step):
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
-                          rev=reversed_reads, fold=r1_fold)
+                          rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64))
             outs.append(out.to(odt) if several else out)
             continue
-        if sub and _knob("SUB_AMAT", 1):
+        if sub_amat:
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
                       timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS,
-                      TX=TX, rev=reversed_reads)
+                      TX=TX, rev=reversed_reads, also=also, gated_rows=_knob("GATED_ROWS", 16))
             outs.append(out)
             continue
         if sub:
