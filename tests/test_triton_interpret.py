@@ -409,10 +409,11 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
 
 def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeypatch):
     """The backward's read-outs with a gate on the returned side (_read_amat_gated_kernel): KDA's two adjoint reads
-    of one state and source pair in one launch (READ_MERGE, NX = 2) and whole chunks of 64 rows per program
+    of one state and source pair in one launch (READ_MERGE, NX = 2) with whole chunks of 64 rows per program
     (GATED_ROWS=64, the blocks below the diagonal masked per row) give the same bits as one launch per read of one
     16-row block per program, for forward and every gradient over two heads and a chunk cut short; each form did
-    launch; and all agree with the torch engine."""
+    launch; and all agree with the torch engine, as do both with the diagonal blocks' halves through a reference
+    row (GATED_HALVES=1, a different summation order)."""
     op = lindsl.load("kda")
     seen = []
 
@@ -422,29 +423,32 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
 
         def __getitem__(self, grid):
             def launch(*args, **kwargs):
-                seen.append((kwargs["NX"], kwargs["RB"]))
+                seen.append((kwargs["NX"], kwargs["RB"], kwargs["HALVES"]))
                 return self.kernel[grid](*args, **kwargs)
             return launch
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel", Spy(op.module._read_amat_gated_kernel))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = {}
-    for knobs in ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "torch"):
-        for knob in knobs.split()[:2] if knobs != "torch" else []:
+    forms = ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "GATED_ROWS=16 GATED_HALVES=1",
+             "GATED_ROWS=64 GATED_HALVES=1", "torch")
+    for knobs in forms:
+        monkeypatch.delenv("LINDSL_TUNE_GATED_HALVES", raising=False)
+        for knob in knobs.split() if knobs != "torch" else []:
             monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
         seen.clear()
         args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
         o, f = op(*args.values(), output_final_state=True, backend="torch" if knobs == "torch" else "triton")
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
         runs[knobs] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))), set(seen))
-    assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16)}
-    assert runs["READ_MERGE=1 GATED_ROWS=16"][1] == {(1, 16), (2, 16)}
-    assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64), (2, 64)}
-    first = runs["READ_MERGE=0 GATED_ROWS=16"][0]
-    for knobs in ("READ_MERGE=1 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64"):
-        for x, y in zip(first, runs[knobs][0]):
-            assert torch.isfinite(y).all() and torch.equal(x, y), knobs
-    for x, y in zip(first, runs["torch"][0]):
-        assert rel_err(x, y) < 1e-4
+    assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16, False)}
+    assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64, False), (2, 64, False)}
+    assert runs["GATED_ROWS=16 GATED_HALVES=1"][1] == {(1, 16, True), (2, 16, True)}
+    assert runs["GATED_ROWS=64 GATED_HALVES=1"][1] == {(1, 64, True), (2, 64, True)}
+    for x, y in zip(runs["READ_MERGE=0 GATED_ROWS=16"][0], runs["READ_MERGE=1 GATED_ROWS=64"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+    for knobs in ("READ_MERGE=0 GATED_ROWS=16", "GATED_ROWS=16 GATED_HALVES=1", "GATED_ROWS=64 GATED_HALVES=1"):
+        for x, y in zip(runs[knobs][0], runs["torch"][0]):
+            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4, knobs
 
 
 def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):

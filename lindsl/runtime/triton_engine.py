@@ -975,7 +975,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
-                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16):
+                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
+                            HALVES: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -983,7 +984,9 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     read before the token's update, Go the exclusive gates): the diagonal's own token is left out of the decays as
     it is of the scores, whose zero would otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough
     decay. NX = 2: a second reader x2 of the same state, sources and timing (its scores A3 against w, A4 against
-    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays."""
+    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays. HALVES: each diagonal
+    block's second half takes its first half through the block's row 7 on the tensor cores, and the steps one
+    source row at a time cover the two 8-row diagonal halves (8 steps instead of 16)."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1024,38 +1027,61 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
         wd = _decay_rows(w, Gs, Gr, GOUT, -1)
-        inner = _dot(_rows_where(below, A_ptr + a_off, RB), wd, PREC)
-        if NX == 2:
-            inner2 = _dot(_rows_where(below, A3_ptr + a_off, RB), wd, PREC)
+        w2d = wd
         if TWO:
             w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             w2d = _decay_rows(w2, Gs, Gr, GOUT, -1)
-            inner += _dot(_rows_where(below, A2_ptr + a_off, RB), w2d, PREC)
-            if NX == 2:
-                inner2 += _dot(_rows_where(below, A4_ptr + a_off, RB), w2d, PREC)
+        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_off, below[:, None], wd, w2d, PREC, TWO, NX)
         Er = _decay_rows(1.0, tl.where(below[:, None], Go, float("-inf")) if GOUT == 2 else
                          tl.where(below, Go, float("-inf")), Gr, GOUT, 1)
         out += inner * Er
         if NX == 2:
             out2 += inner2 * Er
-    for j in range(SB):
-        if RB == SB:
+    NSTEP: tl.constexpr = SB // 2 if HALVES else SB
+    PER_ROW: tl.constexpr = RB > SB or HALVES
+    if HALVES:
+        # the second half of each block (rows 8-15) against its first half through the block's row 7 (the last
+        # token before T if that is earlier), on the tensor cores: both exponents at most 0, half the steps below
+        hi = sb >= SB // 2
+        ref = tl.minimum(c * C + t - sb + SB // 2 - 1, T - 1)
+        Gref = _gate_rows(Gos_ptr, n, ref, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
+        Eref = _returned_decays(Go, Gos_ptr, n, ref, hi & t_ok, oo, o_ok, Tp, D_OUT, GOUT, True)
+        Esrc = _returned_decays(Gref, Gos_ptr, n, tok, (~hi) & t_ok, oo, o_ok, Tp, D_OUT, GOUT, True)
+        s_all = r0 + rr
+        half_pair = ((hi & t_ok)[:, None] & (s_all[None, :] // SB == t[:, None] // SB)
+                     & (s_all % SB < SB // 2)[None, :])
+        pair_off = a_base + t[:, None] * C + s_all[None, :]
+        wd = _diag_source_rows(w_seq, tok, T, HS, oo, o_ok, D_OUT, True) * Esrc
+        w2d = wd
+        if TWO:
+            w2d = _diag_source_rows(w2_seq, tok, T, HS, oo, o_ok, D_OUT, True) * Esrc
+        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, pair_off, half_pair, wd, w2d, PREC, TWO, NX)
+        out += inner * Eref
+        if NX == 2:
+            out2 += inner2 * Eref
+    for j in range(NSTEP):
+        if HALVES:
+            tj = c * C + t - sb + j + tl.where(hi, SB // 2, 0)  # row j of the row's own half-block
+            sh = sb % (SB // 2)
+        elif RB == SB:
             tj = c * C + r0 + j  # one block: one source row
+            sh = sb
         else:
             tj = c * C + t - sb + j  # each row's source: row j of its own block
+            sh = sb
         a_off = a_base + t * C + (tj - c * C)
-        wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, RB)
+        wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
         M = tl.load(A_ptr + a_off)[:, None] * wj
         if NX == 2:
             M2 = tl.load(A3_ptr + a_off)[:, None] * wj
         if TWO:
-            w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, RB)
+            w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
             M += tl.load(A2_ptr + a_off)[:, None] * w2j
             if NX == 2:
                 M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
-        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok
-        E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, RB > SB)
+        ok_t = ((sh > j) if BEFORE else (sh >= j)) & t_ok
+        E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, PER_ROW)
         out += M * E
         if NX == 2:
             out2 += M2 * E
@@ -1072,21 +1098,31 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
 
 
 @triton.jit
-def _rows_where(keep, ptrs, RB: tl.constexpr):
-    """A tile of pair scores with the rows not kept set to 0 (they lie above the diagonal blocks, never written)."""
-    if RB == 16:
-        return tl.load(ptrs)
-    return tl.where(keep[:, None], tl.load(ptrs), 0.0)
+def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, off, keep, wd, w2d, PREC: tl.constexpr, TWO: tl.constexpr,
+                 NX: tl.constexpr):
+    """The pair-score tiles at off (0 where not keep: they may lie above the diagonal blocks, never written) times
+    the decayed source rows: (A wd + A2 w2d, A3 wd + A4 w2d), the A2 and A4 terms with TWO, the second sum for
+    NX = 2 (else the first again)."""
+    inner = _dot(tl.where(keep, tl.load(A_ptr + off), 0.0), wd, PREC)
+    inner2 = inner
+    if NX == 2:
+        inner2 = _dot(tl.where(keep, tl.load(A3_ptr + off), 0.0), wd, PREC)
+    if TWO:
+        inner += _dot(tl.where(keep, tl.load(A2_ptr + off), 0.0), w2d, PREC)
+        if NX == 2:
+            inner2 += _dot(tl.where(keep, tl.load(A4_ptr + off), 0.0), w2d, PREC)
+    return inner, inner2
 
 
 @triton.jit
-def _diag_source_rows(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr, RB: tl.constexpr):
-    """The source rows of a diagonal block's step (fp32, zeros past T): one row tj broadcast (RB = 16), else each
-    reader row's own tj (each 16-row block its own row)."""
-    if RB == 16:
+def _diag_source_rows(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr, PER_ROW: tl.constexpr):
+    """Source rows of a diagonal block's step (fp32, zeros past T): one row tj broadcast, or with PER_ROW each
+    reader row's own tj."""
+    if PER_ROW:
+        return tl.load(s_seq + (tj * HS)[:, None] * D + dd[None, :], mask=(tj < T)[:, None] & d_ok[None, :],
+                       other=0.0).to(tl.float32)
+    else:
         return _source_row(s_seq, tj, T, HS, dd, d_ok, D)[None, :]
-    return tl.load(s_seq + (tj * HS)[:, None] * D + dd[None, :], mask=(tj < T)[:, None] & d_ok[None, :],
-                   other=0.0).to(tl.float32)
 
 
 @triton.jit
@@ -1625,7 +1661,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
+            NX=1 if also is None else 2, RB=rb, HALVES=bool(_knob("GATED_HALVES", 0)), num_stages=1,
+            num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
 def _for_interpreter(precision):
