@@ -592,7 +592,8 @@ def _add_decayed(out, M, Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.con
     """out + M with the returned side's decays e^{Go_t - G_j} of source row j where ok_t (M is zero elsewhere)."""
     if GOUT == 0:
         return out + M
-    return out + M * _returned_decays(Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
+    else:
+        return out + M * _returned_decays(Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT)
 
 
 @triton.jit
