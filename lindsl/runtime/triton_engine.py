@@ -154,11 +154,12 @@ def _gate_row(ptr, n, tok, dd, d_ok, Tp, D: tl.constexpr, G: tl.constexpr):
 @triton.jit
 def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
     """x * exp(SIGN * (Grows - Gref)) row by row (per element for a vector gate; Gref is one row); x without a gate.
-    SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive."""
+    SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive, and is taken
+    as 0 where it is (rows past T, whose gates load as 0: their x is 0, and 0 * e^{-G_ref} would be 0 * inf)."""
     if G == 1:
-        return x * tl.exp(SIGN * (Grows - Gref))[:, None]
+        return x * tl.exp(tl.minimum(SIGN * (Grows - Gref), 0.0))[:, None]
     elif G == 2:
-        return x * tl.exp(SIGN * (Grows - Gref[None, :]))
+        return x * tl.exp(tl.minimum(SIGN * (Grows - Gref[None, :]), 0.0))
     else:
         return x
 
