@@ -766,9 +766,10 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: t
 
 
 @triton.jit
-def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX,
-                            D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
-                            GIN: tl.constexpr, TWO: tl.constexpr, PARTS: tl.constexpr = 1, REV: tl.constexpr = False):
+def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, x2_ptr, A3_ptr, A4_ptr, T, Tp, NC,
+                            HS, TX, D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
+                            GIN: tl.constexpr, TWO: tl.constexpr, PARTS: tl.constexpr = 1, REV: tl.constexpr = False,
+                            X2: tl.constexpr = False):
     """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
     exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows with one
     source row per token: one program per (chunk, block), one source row at a time, each column stored as it is
@@ -777,7 +778,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
     factor's pair beside the input's). PARTS > 1 cuts the block into PARTS groups of rows: a group against an
     earlier group's sources goes through that group's last row r (e^{Gi_t - G_r} once per reader element and
     e^{G_r - G_s} once per source element, both at most 1) instead of one exponential per pair and element; only
-    the groups on the diagonal go pair by pair (PARTS = 2: 44 % fewer exponentials)."""
+    the groups on the diagonal go pair by pair (PARTS = 2: 44 % fewer exponentials). X2 (with BEFORE, Gi the
+    exclusive gates G - g and Gs the inclusive G): a second reader x2 after the update into A3 (and A4 for s2) from
+    the same exponentials, e^{G_t - G_s} = e^{g_t} e^{Gex_t - G_s} with e^{g_t} <= 1 taken into x2's rows once, the
+    pair s = t (no decay) added apart."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     HB: tl.constexpr = SB // PARTS
@@ -795,35 +799,82 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         t_ok = tok < T
         x, Gi = _reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, HB, REV)
         cols = (n * NC + c) * C * C + t * C + I * SB
+        if X2:
+            x2 = _reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, 0, HB, REV)[0]
+            x2g = x2 * _decays(_gate_rows(Gs_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, HB), Gi, GIN)
+            # the pair s = t of the read after the update: x2_t . src_t, no decay
+            own = tl.load(s_seq + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                          other=0.0).to(tl.float32)
+            self_term = tl.sum(x2 * own, 1)
+            self_term2 = self_term
+            if TWO:
+                own2 = tl.load(s2_seq + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
+                               other=0.0).to(tl.float32)
+                self_term2 = tl.sum(x2 * own2, 1)
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
             Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
             xd = _decay_rows(x, Gi, Gr, GIN, 1)
+            if X2:
+                xd2 = _decay_rows(x2g, Gi, Gr, GIN, 1)
             for j in range(HB):
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
                 sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
+                if X2:
+                    tl.store(A3_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd2 * (sj * e)[None, :], 1), 0.0))
                 if TWO:
                     sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
+                    if X2:
+                        tl.store(A4_ptr + cols + q * HB + j,
+                                 tl.where(keep, tl.sum(xd2 * (sj2 * e)[None, :], 1), 0.0))
         for q in tl.static_range(p + 1, PARTS):  # the groups above: the read-out masks only whole 16-row blocks
             zero = tl.zeros([HB, HB], dtype=tl.float32)
             tl.store(A_ptr + cols[:, None] + q * HB + hb[None, :], zero)
             if TWO:
                 tl.store(A2_ptr + cols[:, None] + q * HB + hb[None, :], zero)
+            if X2:
+                tl.store(A3_ptr + cols[:, None] + q * HB + hb[None, :], zero)
+                if TWO:
+                    tl.store(A4_ptr + cols[:, None] + q * HB + hb[None, :], zero)
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
             sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
-            if TWO:
+            if X2:
+                D = _decayed_reader_rows(1.0, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
+                xe = x * D
+                xe2 = x2g * D
+                is_self = (hb == j) & t_ok & (tj < T)
+                tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
+                tl.store(A3_ptr + cols + p * HB + j, tl.sum(xe2 * sj[None, :], 1) + tl.where(is_self, self_term, 0.0))
+                if TWO:
+                    sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
+                    tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
+                    tl.store(A4_ptr + cols + p * HB + j,
+                             tl.sum(xe2 * sj2[None, :], 1) + tl.where(is_self, self_term2, 0.0))
+            elif TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
                 sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
                 tl.store(A_ptr + cols + p * HB + j, _pair_col(x, sj, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN))
+
+
+@triton.jit
+def _decays(Ghi, Glo, G: tl.constexpr):
+    """e^{Ghi - Glo} row by row (Ghi <= Glo up to rounding: the exponent is taken as at most 0) as a factor of
+    [rows, BD] tiles: [rows, BD] (vector gate), [rows, 1] (scalar gate), 1 (no gate)."""
+    if G == 2:
+        return tl.exp(tl.minimum(Ghi - Glo, 0.0))
+    elif G == 1:
+        return tl.exp(tl.minimum(Ghi - Glo, 0.0))[:, None]
+    else:
+        return 1.0
 
 
 @triton.jit
@@ -1570,17 +1621,27 @@ def _merged_reads(reads, GK, GV):
     return partners
 
 
-def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None):
+def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None,
+                x2=None):
     """A sub-chunked read's pair scores A[t, s] = sum_d x_td src_sd e^{gi_td - gs_sd} for s <= t of each chunk of C
     (s < t with before; the blocks above the diagonal blocks are not written), [N, NC, C, C] fp32, and with two the
     same for src2 (A2, else A2 is A): one masked product per chunk when the contracted side has no gate
     (_plain_scores_kernel; sfold as _sub_read's), else fla's split (v11: GLA forward -16 %, RWKV-7 -20 % against one
     program per 16-row block doing both): the blocks below the diagonal one program per block pair, one warp
     (_sub_offdiag_kernel); the diagonal blocks apart, two warps (_sub_diag_scores_kernel). Also the WY system's
-    decayed pair products in chunks of 64 (the reads before the update of x = a with the exclusive gates)."""
+    decayed pair products in chunks of 64 (the reads before the update of x = a with the exclusive gates). x2 (a
+    per-dimension gate, before, gi the exclusive gates and gs the inclusive): also the scores of a reader x2 after the
+    update against the same sources, A3 and A4 (A4 is A3 without two), the diagonal blocks from the same
+    exponentials (_sub_diag_scores_kernel's X2); returns (A, A2, A3, A4)."""
     NC = _cdiv(T, C)
     A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
     A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
+    if x2 is not None:
+        assert gin == 2 and before and sfold is None and C % 16 == 0 and C > 16, "a second reader: see X2"
+        A3 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
+        A4 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A3
+    else:
+        A3, A4 = A, A2
     NSB = C // 16
     if gin == 0 and _knob("SUB_PLAIN", 1):
         # no gate on the contracted side (LINDSL_TUNE_SUB_PLAIN=0: the split below)
@@ -1591,21 +1652,25 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
                                       num_warps=_knob("SUB_PLAIN_WARPS", 4))
         return A, A2
     assert sfold is None, "only the plain scores take a fold"
-    if NSB > 1:
-        _sub_offdiag_kernel[(NC * NSB * NSB, N)](x, src, src2, gi, gs, A, A2, T, Tp, NC, HS, TX, D_IN=d_in, C=C,
-                                                 BI=_p2(d_in), BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
+    for reader, g_reader, out, out2 in ([(x, gi, A, A2)] + ([(x2, gs, A3, A4)] if x2 is not None else [])
+                                        if NSB > 1 else []):
+        # the blocks below the diagonal (x2, after the update: its gates are the inclusive gs)
+        _sub_offdiag_kernel[(NC * NSB * NSB, N)](reader, src, src2, g_reader, gs, out, out2, T, Tp, NC, HS, TX,
+                                                 D_IN=d_in, C=C, BI=_p2(d_in),
+                                                 BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
                                                  PREC=precision, TWO=two, REV=rev,
                                                  num_stages=_knob("SUB_OFF_STAGES", 2),
                                                  num_warps=_knob("SUB_OFF_WARPS", 1))
-    _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, gs, A, A2, T, Tp, NC, HS, TX, D_IN=d_in, C=C,
-                                           BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two, REV=rev,
-                                           PARTS=_knob("SUB_DIAG_PARTS", 2), num_stages=1,
-                                           num_warps=_knob("SUB_DIAG_WARPS", 2))
-    return A, A2
+    _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, gs, A, A2, x if x2 is None else x2, A3, A4, T, Tp, NC,
+                                           HS, TX, D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
+                                           REV=rev, PARTS=_knob("SUB_DIAG_PARTS", 2), X2=x2 is not None,
+                                           num_stages=1, num_warps=_knob("SUB_DIAG_WARPS", 2))
+    return (A, A2) if x2 is None else (A, A2, A3, A4)
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
-              precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16):
+              precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
+              scores=None):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1617,7 +1682,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     takes them (chunk_scan_triton's reversed_reads). fold: (u, s, FOLD) for the delta rule's pair (k', v' - s u),
     its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2). also: (x2, out2), a second reader of the same
     state, sources and timing, read out in the same launch (a gate on the returned side only: _merged_reads).
-    gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk)."""
+    gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk). scores: the pair
+    scores (A, A2) made already (chunk_scan_triton's shared scores)."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -1640,8 +1706,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             made = (((w if side_k else src).to(torch.float32) - (s[..., None] if kind == 2 else 1.0) * u)
                     .contiguous())
             w, src = (made, src) if side_k else (w, made)
-    A, A2 = _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS, TX, d_in, gin, before, precision,
-                        two, rev, sfold)
+    A, A2 = scores if scores is not None else _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS,
+                                                          TX, d_in, gin, before, precision, two, rev, sfold)
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         assert also is None, "a second reader shares a gated read-out only"
@@ -1836,6 +1902,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # and per-dimension gates, which take them in chunks of 64 (sub_r1 below): one launch fewer in the backward
     # (rank-one factors and per-dimension gates never fuse their reads into the state pass: sub_r1 needs no `fused`)
     sub_r1 = bool(R and loop and reads and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
+    shared_read = shared_scores = None  # a read whose pair scores the WY system makes (SHARED_SCORES)
     reads_at_64 = states is not None and sub_r1 and C == 16
     G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS)
     Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp)
@@ -1887,8 +1954,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
             # before the update by x = a (exclusive gates) of the sources b and k; with the fold (b = -s k') only
             # a k^T, whose columns scaled by -s give M
-            A, A2 = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
-                                P > 0 and not FOLD, False)
+            # with LINDSL_TUNE_SHARED_SCORES=1 (unmeasured, off) also the pair scores of the scan's key-side read
+            # after the update (KDA's and RWKV-7's output read: the same sources and gates), from the same
+            # exponentials (_sub_scores's x2), for that read's _sub_read
+            share = (_knob("SHARED_SCORES", 0) and sub_r1 and states is None and C == 64 and not reversed_reads
+                     and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
+            shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
+                               None) if share else None
+            made = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
+                               P > 0 and not FOLD, False,
+                               x2=None if shared_read is None else _data(reads[shared_read][2], dummy))
+            A, A2 = made[:2]
+            shared_scores = made[2:] if shared_read is not None else None
             Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P,
                               BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
@@ -2029,7 +2106,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
-                          rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64))
+                          rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
+                          scores=shared_scores if i_read == shared_read and len(rows) <= r1_step else None)
             outs.append(out.to(odt) if several else out)
             continue
         if sub_amat:
