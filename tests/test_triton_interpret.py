@@ -29,6 +29,19 @@ def every_read(rnd, N, T, K, V):
             ("v", "before", rnd(N, T, V))]
 
 
+class LaunchFlags:
+    """A Triton kernel whose launches (kernel[grid](...)) append {flag: value} of some keyword arguments to a list."""
+
+    def __init__(self, kernel, flags, seen):
+        self.kernel, self.flags, self.seen = kernel, flags, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append({f: kwargs[f] for f in self.flags})
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
 class CountedLaunches:
     """A Triton kernel whose launches (kernel[grid]) append their grid to a list."""
 
@@ -381,18 +394,8 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
     bit-identical to LINDSL_TUNE_READ_WFOLD=0, and both kernels did take the fold."""
     op = lindsl.load("kda")
     seen = []
-
-    class Spy:
-        def __init__(self, kernel, flag):
-            self.kernel, self.flag = kernel, flag
-
-        def __getitem__(self, grid):
-            def launch(*args, **kwargs):
-                seen.append((self.flag, kwargs[self.flag]))
-                return self.kernel[grid](*args, **kwargs)
-            return launch
     for name, flag in (("_read_amat_kernel", "WFOLD"), ("_plain_scores_kernel", "SFOLD")):
-        monkeypatch.setitem(op.module.__dict__, name, Spy(getattr(op.module, name), flag))
+        monkeypatch.setitem(op.module.__dict__, name, LaunchFlags(getattr(op.module, name), (flag,), seen))
     base = random_inputs(op.spec, 1, 40, 1, {"K": 8, "V": 8}, torch.float32, seed=1)
     runs = []
     for flag in ("0", "1"):
@@ -402,8 +405,8 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
         o, _ = op(*lo.values(), backend="triton")
         (o.float() * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
         runs.append(([o.detach()] + [x.grad for x in lo.values()], list(seen)))
-    assert not any(v for _, v in runs[0][1])
-    assert {f for f, v in runs[1][1] if v} == {"WFOLD", "SFOLD"}
+    assert not any(v for d in runs[0][1] for v in d.values())
+    assert {f for d in runs[1][1] for f, v in d.items() if v} == {"WFOLD", "SFOLD"}
     for x, y in zip(runs[0][0], runs[1][0]):
         assert torch.isfinite(y.float()).all() and torch.equal(x, y)
 
@@ -418,17 +421,8 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
     code with one block)."""
     op = lindsl.load("kda")
     seen = []
-
-    class Spy:
-        def __init__(self, kernel):
-            self.kernel = kernel
-
-        def __getitem__(self, grid):
-            def launch(*args, **kwargs):
-                seen.append((kwargs["NX"], kwargs["RB"], kwargs["HALVES"]))
-                return self.kernel[grid](*args, **kwargs)
-            return launch
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel", Spy(op.module._read_amat_gated_kernel))
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("NX", "RB", "HALVES"), seen))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = {}
     forms = ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "GATED_ROWS=64 GATED_HALVES=1", "torch")
@@ -440,7 +434,8 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
         args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
         o, f = op(*args.values(), output_final_state=True, backend="torch" if knobs == "torch" else "triton")
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[knobs] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))), set(seen))
+        runs[knobs] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))),
+                       {tuple(d.values()) for d in seen})
     assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16, False)}
     assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64, False), (2, 64, False)}
     assert runs["GATED_ROWS=64 GATED_HALVES=1"][1] == {(1, 64, True), (2, 64, True)}
@@ -460,23 +455,14 @@ def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     finite; the shared diagonal kernel did launch."""
     op = lindsl.load(name)
     seen = []
-
-    class Spy:
-        def __init__(self, kernel):
-            self.kernel = kernel
-
-        def __getitem__(self, grid):
-            def launch(*args, **kwargs):
-                seen.append(kwargs["X2"])
-                return self.kernel[grid](*args, **kwargs)
-            return launch
-    monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel", Spy(op.module._sub_diag_scores_kernel))
+    monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel",
+                        LaunchFlags(op.module._sub_diag_scores_kernel, ("X2",), seen))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=scale, seed=4)
     runs = {}
     for shared in ("0", "1"):
         monkeypatch.setenv("LINDSL_TUNE_SHARED_SCORES", shared)
         seen.clear()
-        runs[shared] = (op(*base.values(), output_final_state=True, backend="triton"), any(seen))
+        runs[shared] = (op(*base.values(), output_final_state=True, backend="triton"), any(d["X2"] for d in seen))
     ref = op(*base.values(), output_final_state=True, backend="torch")
     assert not runs["0"][1] and runs["1"][1]
     for got, separate, want in zip(runs["1"][0], runs["0"][0], ref):
@@ -490,15 +476,7 @@ def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
     gradient against the torch engine; the WY system took the blocked path."""
     op = lindsl.load("kda")
     calls = []
-
-    class Spy:
-        def __getitem__(self, grid):
-            def launch(*a, **kw):
-                calls.append(kw["BLOCKED"])
-                return kernel[grid](*a, **kw)
-            return launch
-    kernel = op.module._prep_kernel
-    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", Spy())
+    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", LaunchFlags(op.module._prep_kernel, ("BLOCKED",), calls))
     args = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     res = {}
     for be in ("torch", "triton"):
@@ -506,7 +484,7 @@ def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):
         o, f = op(*x.values(), output_final_state=True, backend=be)
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + f.sum()
         res[be] = [o, f] + list(torch.autograd.grad(loss, list(x.values())))
-    assert calls and all(calls)
+    assert calls and all(d["BLOCKED"] for d in calls)
     for a, b in zip(res["triton"], res["torch"]):
         assert torch.isfinite(a).all() and rel_err(a, b) < 1e-4
 
@@ -647,15 +625,7 @@ def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
     op = lindsl.load(name)
     kernel_name, params = TILE_KNOBS[knob]
     seen = []
-
-    class Spy:
-        def __getitem__(self, grid):
-            def launch(*args, **kwargs):
-                seen.extend(kwargs[k] for k in params)
-                return kernel[grid](*args, **kwargs)
-            return launch
-    kernel = getattr(op.module, kernel_name)
-    monkeypatch.setitem(op.module.__dict__, kernel_name, Spy())
+    monkeypatch.setitem(op.module.__dict__, kernel_name, LaunchFlags(getattr(op.module, kernel_name), params, seen))
     monkeypatch.setenv("LINDSL_TUNE_WY_REUSE", "0")  # the backward solves the system again
     base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.float32, seed=6)
     runs = []
@@ -665,7 +635,7 @@ def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
         lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
         o, _ = op(*lo.values(), backend="triton")
         (o.float() * torch.arange(o.numel()).reshape(o.shape).cos()).sum().backward()
-        runs.append(([o.detach()] + [x.grad for x in lo.values()], list(seen)))
+        runs.append(([o.detach()] + [x.grad for x in lo.values()], [v for d in seen for v in d.values()]))
     assert "bf16-rounded" not in runs[0][1] and "bf16-rounded" in runs[1][1]
     for x, y in zip(runs[0][0], runs[1][0]):
         assert torch.isfinite(y.float()).all()
