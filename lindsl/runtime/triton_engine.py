@@ -156,12 +156,14 @@ def _decay_rows(x, Grows, Gref, G: tl.constexpr, SIGN: tl.constexpr):
     """x * exp(SIGN * (Grows - Gref)) row by row (per element for a vector gate; Gref is one row); x without a gate.
     SIGN = 1 for rows after the reference row, -1 for rows before it: the exponent is never positive, and is taken
     as 0 where it is (rows past T, whose gates load as 0: their x is 0, and 0 * e^{-G_ref} would be 0 * inf)."""
-    if G == 1:
-        return x * tl.exp(tl.minimum(SIGN * (Grows - Gref), 0.0))[:, None]
-    elif G == 2:
-        return x * tl.exp(tl.minimum(SIGN * (Grows - Gref[None, :]), 0.0))
-    else:
+    if G == 0:
         return x
+    else:
+        ref = Gref[None, :] if G == 2 else Gref
+        if SIGN == 1:
+            return x * _decays(Grows, ref, G)
+        else:
+            return x * _decays(ref, Grows, G)
 
 
 @triton.jit
