@@ -805,20 +805,17 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
             x2 = _reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, 0, HB, REV)[0]
             x2g = x2 * _decays(_gate_rows(Gs_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, HB), Gi, GIN)
             # the pair s = t of the read after the update: x2_t . src_t, no decay
-            own = tl.load(s_seq + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                          other=0.0).to(tl.float32)
-            self_term = tl.sum(x2 * own, 1)
+            self_term = tl.sum(x2 * _diag_source_rows(s_seq, tok, T, HS, ii, i_ok, D_IN, True), 1)
             self_term2 = self_term
             if TWO:
-                own2 = tl.load(s2_seq + (tok * HS)[:, None] * D_IN + ii[None, :], mask=t_ok[:, None] & i_ok[None, :],
-                               other=0.0).to(tl.float32)
-                self_term2 = tl.sum(x2 * own2, 1)
+                self_term2 = tl.sum(x2 * _diag_source_rows(s2_seq, tok, T, HS, ii, i_ok, D_IN, True), 1)
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
             Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
-            xd = _decay_rows(x, Gi, Gr, GIN, 1)
+            Ed = _decay_rows(1.0, Gi, Gr, GIN, 1)  # e^{Gi_t - G_r}, one factor for both readers
+            xd = x * Ed
             if X2:
-                xd2 = _decay_rows(x2g, Gi, Gr, GIN, 1)
+                xd2 = x2g * Ed
             for j in range(HB):
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
@@ -1070,9 +1067,9 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     a_base = (n * NC + c) * C * C
     w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
     w2_seq = _seq_base(w2_ptr, n, T, HS, D_OUT)
-    sj = tl.arange(0, SB)
+    jb = tl.arange(0, SB)
     for J in range(0, (r0 + RB) // SB - 1):
-        s = J * SB + sj
+        s = J * SB + jb
         stok = c * C + s
         s_ok = stok < T
         below = t // SB > J  # rows of the blocks after J (all of them for one block I > J)
@@ -1088,8 +1085,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             w2d = _decay_rows(w2, Gs, Gr, GOUT, -1)
         inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_off, below[:, None], wd, w2d, PREC, TWO, NX)
-        Er = _decay_rows(1.0, tl.where(below[:, None], Go, float("-inf")) if GOUT == 2 else
-                         tl.where(below, Go, float("-inf")), Gr, GOUT, 1)
+        Er = _decay_rows(1.0, Go, Gr, GOUT, 1)  # 1 in the rows not below (exponent clamped), whose inner is 0
         out += inner * Er
         if NX == 2:
             out2 += inner2 * Er
