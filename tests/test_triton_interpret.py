@@ -416,18 +416,15 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
     of one state and source pair in one launch (READ_MERGE, NX = 2) with whole chunks of 64 rows per program
     (GATED_ROWS=64, the blocks below the diagonal masked per row) give the same bits as one launch per read of one
     16-row block per program, for forward and every gradient over two heads and a chunk cut short; each form did
-    launch; and all agree with the torch engine, as does the whole chunk with the diagonal blocks' halves through
-    a reference row (GATED_HALVES=1, a different summation order; one 16-row block per program takes the same
-    code with one block)."""
+    launch; and both agree with the torch engine."""
     op = lindsl.load("kda")
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("NX", "RB", "HALVES"), seen))
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("NX", "RB"), seen))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = {}
-    forms = ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "GATED_ROWS=64 GATED_HALVES=1", "torch")
+    forms = ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "torch")
     for knobs in forms:
-        monkeypatch.delenv("LINDSL_TUNE_GATED_HALVES", raising=False)
         for knob in knobs.split() if knobs != "torch" else []:
             monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
         seen.clear()
@@ -436,19 +433,17 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
         runs[knobs] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))),
                        {tuple(d.values()) for d in seen})
-    assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16, False)}
-    assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64, False), (2, 64, False)}
-    assert runs["GATED_ROWS=64 GATED_HALVES=1"][1] == {(1, 64, True), (2, 64, True)}
+    assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16)}
+    assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64), (2, 64)}
     for x, y in zip(runs["READ_MERGE=0 GATED_ROWS=16"][0], runs["READ_MERGE=1 GATED_ROWS=64"][0]):
         assert torch.isfinite(y).all() and torch.equal(x, y)
-    for knobs in ("READ_MERGE=0 GATED_ROWS=16", "GATED_ROWS=64 GATED_HALVES=1"):
-        for x, y in zip(runs[knobs][0], runs["torch"][0]):
-            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4, knobs
+    for x, y in zip(runs["READ_MERGE=0 GATED_ROWS=16"][0], runs["torch"][0]):
+        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4
 
 
 @pytest.mark.parametrize("name,scale", [("kda", 300.0), ("rwkv7", 3.0)])
 def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
-    """LINDSL_TUNE_SHARED_SCORES=1: the forward's key-side read after the update takes its pair scores from the WY
+    """SHARED_SCORES (on by default): the forward's key-side read after the update takes its pair scores from the WY
     system's scores kernels (_sub_scores's x2: the diagonal blocks from the WY read's exponentials times e^{g_t},
     the pair s = t apart), over two heads and a chunk cut short, fp32, KDA (one source) at gate scale 300, RWKV-7
     (two sources) at 3: the output and final state within 1e-5 of the separate scores' and of the torch engine's,
@@ -468,6 +463,30 @@ def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     for got, separate, want in zip(runs["1"][0], runs["0"][0], ref):
         assert torch.isfinite(got).all()
         assert rel_err(got, separate) < 1e-5 and rel_err(got, want) < 1e-5
+
+
+@pytest.mark.parametrize("name", ["kda", "rwkv7"])
+def test_state_pass_sources_decayed_by_the_wy_system_equal_decayed_in_the_pass(name, monkeypatch):
+    """LINDSL_TUNE_STATE_DECAYED=1: the WY system's kernel stores the sources the state pass adds (KDA: k; RWKV-7:
+    b and k) decayed to the chunk's end, and the state passes (the forward's, the rescan's with the forward's WY
+    system, the adjoint's) take them as they are: fp32, over two heads and a chunk cut short at gate scale 3, the
+    forward, final state and every gradient bit-identical to the decay inside the pass; the decayed sources were
+    made and taken."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("DECAYED",), seen))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=8)
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_STATE_DECAYED", flag)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[flag] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()))), [d["DECAYED"] for d in seen])
+    assert runs["0"][1] == [False] * 3 and runs["1"][1] == [True] * 3
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
 
 
 def test_per_dim_rank_one_chunks_of_64_over_several_heads(monkeypatch):

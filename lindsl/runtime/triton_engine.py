@@ -215,18 +215,21 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
-def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, T, Tp, NC, HS,
+def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
+                 T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0,
-                 BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0):
+                 BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
     the decayed pair products M and a k^T given (M_ptr, Nin_ptr: the reads' pair scores, _sub_scores; only their
     strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold
-    b = -s k', as _state_kernel's FOLD) M is a k^T's columns scaled by -s."""
+    b = -s k', as _state_kernel's FOLD) M is a k^T's columns scaled by -s. DECAY (BLOCKED): also the sources the
+    state pass adds, decayed to the chunk's end, b e^{G_C - G_t} (bd_ptr; not with MFOLD) and k e^{G_C - G_t}
+    (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -254,6 +257,17 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             M = tl.load(M_ptr + mm)
         M = tl.where(lower, M, 0.0)
         a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
+        if DECAY:
+            to_end = _decays(_gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)[None, :],
+                             _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL), GK)
+            if MFOLD == 0:
+                b_rows = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+                tl.store(bd_ptr + seq * R * K + roff * K + kk[None, :], (b_rows * to_end).to(bd_ptr.dtype.element_ty),
+                         mask=m2)
+            if P > 0:
+                k_rows = tl.load(k_ptr + seq * P * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+                tl.store(kd_ptr + seq * P * K + roff * K + kk[None, :], (k_rows * to_end).to(kd_ptr.dtype.element_ty),
+                         mask=m2)
     elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
@@ -463,14 +477,16 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
-                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1):
+                  RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
+                  DECAYED: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
     taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
     fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
-    BK-row block."""
+    BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
+    (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials."""
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
@@ -535,7 +551,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if GK == 1:
                 Gr = tl.load(G_ptr + n * Tp + tok, mask=row_ok, other=0.0).to(tl.float32)
                 b = b * tl.exp(GC - Gr)[:, None]
-            if GK == 2:
+            if GK == 2 and not DECAYED:
                 Gr2 = tl.load(G_ptr + (n * Tp) * K + tok[:, None] * K + kk[None, :],
                               mask=row_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 b = b * tl.exp(tl.where(row_ok[:, None] & k_ok[None, :], GCv[None, :] - Gr2, float("-inf")))
@@ -556,7 +572,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 vp = vp * tl.exp(GC - Gp)[:, None]
-            if GK == 2:
+            if GK == 2 and not DECAYED:
                 Gp2 = tl.load(G_ptr + (n * Tp) * K + ptok[:, None] * K + kk[None, :],
                               mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
                 kp = kp * tl.exp(tl.where(p_ok[:, None] & k_ok[None, :], GCv[None, :] - Gp2, float("-inf")))
@@ -1027,8 +1043,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
-                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
-                            HALVES: tl.constexpr = False):
+                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1036,9 +1051,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     read before the token's update, Go the exclusive gates): the diagonal's own token is left out of the decays as
     it is of the scores, whose zero would otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough
     decay. NX = 2: a second reader x2 of the same state, sources and timing (its scores A3 against w, A4 against
-    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays. HALVES: each diagonal
-    block's second half takes its first half through the block's row 7 on the tensor cores, and the steps one
-    source row at a time cover the two 8-row diagonal halves (8 steps instead of 16)."""
+    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1089,38 +1102,12 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         out += inner * Er
         if NX == 2:
             out2 += inner2 * Er
-    NSTEP: tl.constexpr = SB // 2 if HALVES else SB
-    PER_ROW: tl.constexpr = RB > SB or HALVES
-    if HALVES:
-        # the second half of each block (rows 8-15) against its first half through the block's row 7 (the last
-        # token before T if that is earlier), on the tensor cores: both exponents at most 0, half the steps below
-        hi = sb >= SB // 2
-        ref = tl.minimum(c * C + t - sb + SB // 2 - 1, T - 1)
-        Gref = _gate_rows(Gos_ptr, n, ref, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
-        Eref = _returned_decays(Go, Gos_ptr, n, ref, hi & t_ok, oo, o_ok, Tp, D_OUT, GOUT, True)
-        Esrc = _returned_decays(Gref, Gos_ptr, n, tok, (~hi) & t_ok, oo, o_ok, Tp, D_OUT, GOUT, True)
-        s_all = r0 + rr
-        half_pair = ((hi & t_ok)[:, None] & (s_all[None, :] // SB == t[:, None] // SB)
-                     & (s_all % SB < SB // 2)[None, :])
-        pair_off = a_base + t[:, None] * C + s_all[None, :]
-        wd = _diag_source_rows(w_seq, tok, T, HS, oo, o_ok, D_OUT, True) * Esrc
-        w2d = wd
-        if TWO:
-            w2d = _diag_source_rows(w2_seq, tok, T, HS, oo, o_ok, D_OUT, True) * Esrc
-        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, pair_off, half_pair, wd, w2d, PREC, TWO, NX)
-        out += inner * Eref
-        if NX == 2:
-            out2 += inner2 * Eref
-    for j in range(NSTEP):
-        if HALVES:
-            tj = c * C + t - sb + j + tl.where(hi, SB // 2, 0)  # row j of the row's own half-block
-            sh = sb % (SB // 2)
-        elif RB == SB:
+    PER_ROW: tl.constexpr = RB > SB
+    for j in range(SB):
+        if RB == SB:
             tj = c * C + r0 + j  # one block: one source row
-            sh = sb
         else:
             tj = c * C + t - sb + j  # each row's source: row j of its own block
-            sh = sb
         a_off = a_base + t * C + (tj - c * C)
         wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
         M = tl.load(A_ptr + a_off)[:, None] * wj
@@ -1131,7 +1118,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             M += tl.load(A2_ptr + a_off)[:, None] * w2j
             if NX == 2:
                 M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
-        ok_t = ((sh > j) if BEFORE else (sh >= j)) & t_ok
+        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok
         E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, PER_ROW)
         out += M * E
         if NX == 2:
@@ -1727,7 +1714,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, HALVES=bool(_knob("GATED_HALVES", 0)), num_stages=1,
+            NX=1 if also is None else 2, RB=rb, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
@@ -1913,7 +1900,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     G_, Gex_, Gv_, Gvex_ = c32(G), c32(Gex), c32(Gv), c32(Gvex)
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
-    W = U0 = dummy
+    W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
     # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
     wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
@@ -1937,25 +1924,32 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
-        W, U0 = wy[1:]
+        W, U0, Bd, Kd = wy[1:]
     elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
-        if wy is not None:
-            wy[:] = [(C, wy_prec, wy_dtype), W, U0]
         # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
+        if blocked and _knob("STATE_DECAYED", 0):
+            # the state pass's sources decayed to the chunk's end, made here once per chunk (in W's dtype) instead
+            # of by every value block of the state pass from the chunk's [C, K] gate tile (fla's kg); unmeasured,
+            # LINDSL_TUNE_STATE_DECAYED=1 turns it on
+            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=wy_dtype)
+            Kd = _empty(*k_.shape, device=dev, dtype=wy_dtype) if P else dummy
+        if wy is not None:
+            wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
         Mp = Np = dummy
         if blocked:
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
             # before the update by x = a (exclusive gates) of the sources b and k; with the fold (b = -s k') only
             # a k^T, whose columns scaled by -s give M
-            # with LINDSL_TUNE_SHARED_SCORES=1 (unmeasured, off) also the pair scores of the scan's key-side read
-            # after the update (KDA's and RWKV-7's output read: the same sources and gates), from the same
-            # exponentials (_sub_scores's x2), for that read's _sub_read
-            share = (_knob("SHARED_SCORES", 0) and sub_r1 and states is None and C == 64 and not reversed_reads
+            # the same launches also make, from the same exponentials (_sub_scores's x2), the pair scores of the scan's
+            # key-side read after the update (KDA's and RWKV-7's output read: the same sources and gates), for that read's _sub_read
+            # (session 22, call 1, KDA at 2x16384x16x128, each variant in its own process, checks green: forward
+            # 4.258 -> 3.902 ms, forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: separate scores
+            share = (_knob("SHARED_SCORES", 1) and sub_r1 and states is None and C == 64 and not reversed_reads
                      and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
                                None) if share else None
@@ -1965,7 +1959,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             A, A2 = made[:2]
             shared_scores = made[2:] if shared_read is not None else None
             Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P,
+        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC, HS, K=K, V=V, C=C,
+                              R=R, P=P, DECAY=Bd is not dummy or Kd is not dummy,
                               BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0, num_stages=1,
@@ -2045,8 +2040,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms)
     if states is None:
-        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_, k_, v_, G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every,
+        decayed = Bd is not dummy or Kd is not dummy
+        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_, G_, Gv_,
+                                         W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+                                         fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
