@@ -257,17 +257,6 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             M = tl.load(M_ptr + mm)
         M = tl.where(lower, M, 0.0)
         a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
-        if DECAY:
-            to_end = _decays(_gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)[None, :],
-                             _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL), GK)
-            if MFOLD == 0:
-                b_rows = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-                tl.store(bd_ptr + seq * R * K + roff * K + kk[None, :], (b_rows * to_end).to(bd_ptr.dtype.element_ty),
-                         mask=m2)
-            if P > 0:
-                k_rows = tl.load(k_ptr + seq * P * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
-                tl.store(kd_ptr + seq * P * K + roff * K + kk[None, :], (k_rows * to_end).to(kd_ptr.dtype.element_ty),
-                         mask=m2)
     elif GK == 2:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
@@ -337,6 +326,17 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             rhs = _dot(Nin, vp, PREC)
     U0 = _dot(Tm, rhs, PREC)
     tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
+    if BLOCKED and DECAY:
+        to_end = _decays(_gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)[None, :],
+                         _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL), GK)
+        if MFOLD == 0:
+            b_rows = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+            tl.store(bd_ptr + seq * R * K + roff * K + kk[None, :], (b_rows * to_end).to(bd_ptr.dtype.element_ty),
+                     mask=m2)
+        if P > 0:
+            k_rows = tl.load(k_ptr + seq * P * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
+            tl.store(kd_ptr + seq * P * K + roff * K + kk[None, :], (k_rows * to_end).to(kd_ptr.dtype.element_ty),
+                     mask=m2)
 
 
 @triton.jit
@@ -1900,6 +1900,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     G_, Gex_, Gv_, Gvex_ = c32(G), c32(Gex), c32(Gv), c32(Gvex)
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
+    # the rank-one state pass for low-precision inputs: bf16 products (as fla's) unless u feeds gate gradients,
+    # tf32 then (session 8 at 4x8192x16x128: bf16 takes DeltaNet's forward 3.23 -> 2.74 ms with checks green, but
+    # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
+    # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
+    low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
+    state_prec = precision
+    if R:
+        state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
     # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
@@ -1935,9 +1943,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if blocked and _knob("STATE_DECAYED", 0):
             # the state pass's sources decayed to the chunk's end, made here once per chunk (in W's dtype) instead
             # of by every value block of the state pass from the chunk's [C, K] gate tile (fla's kg); unmeasured,
-            # LINDSL_TUNE_STATE_DECAYED=1 turns it on
-            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=wy_dtype)
-            Kd = _empty(*k_.shape, device=dev, dtype=wy_dtype) if P else dummy
+            # LINDSL_TUNE_STATE_DECAYED=1 turns it on. In bf16 only for a bf16 pass whose WY system no later pass
+            # reuses: a tf32 pass converting bf16 tiles spills (ptxas: KDA's rescan 255 registers and 60 bytes of
+            # spill against 212 and none with fp32 tiles)
+            dec_dtype = wy_dtype if state_prec.startswith("bf16") and wy is None else f32
+            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
+            Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
         Mp = Np = dummy
@@ -2023,14 +2034,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # bf16 forward without rank-one factors: 64-wide value blocks, two pipeline stages (the configuration of the
     # 0.33 ms scalar-decay kernel in the device notes); everything else keeps the fp32-sized blocks
     fast = fused and precision.startswith("bf16") and not R and not loop
-    # the rank-one state pass for low-precision inputs: bf16 products (as fla's) unless u feeds gate gradients,
-    # tf32 then (session 8 at 4x8192x16x128: bf16 takes DeltaNet's forward 3.23 -> 2.74 ms with checks green, but
-    # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
-    # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
-    low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
-    state_prec = precision
-    if R:
-        state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     if R and precision.startswith("bf16"):
         # tf32 read products with rank-one factors. bf16 ones (LINDSL_TUNE_R1_READ_PREC=bf16) measured Gated
         # DeltaNet's forward 3.46 -> 3.21 ms and DeltaNet's 3.23 -> 3.09 with the GPU checks green, but under the
