@@ -1755,10 +1755,12 @@ def _read_launch(d_in, d_out, side_k, R, loop, precision):
     return _knob("READ_BO", BO), _knob("READ_BK", BKI), _knob("READ_STAGES", stages)
 
 
-def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms):
+def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms,
+                       decayed=False):
     """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
-    storing without rank-one factors, storing with them. LINDSL_TUNE_STATE_BK (storing, no rank-one factors),
-    STATE_BV, STATE_WARPS, STATE_STAGES (fused) and STORE_H_STAGES (storing) override the choice."""
+    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel).
+    LINDSL_TUNE_STATE_BK (storing, no rank-one factors), STATE_BV, STATE_WARPS, STATE_STAGES (fused) and
+    STORE_H_STAGES (storing) override the choice."""
     BK, BV = _p2(K), _p2(V)
     bk, warps = BK, 4
     if fused:
@@ -1819,8 +1821,9 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
             # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
             # blocks, forward+backward's three passes 5.119 -> 3.651; each 16-wide block reloads the chunk's
-            # [C, K] gate tile)
-            bv, stages = min(BV, 32), 2
+            # [C, K] gate tile), 16-wide with decayed sources, which have no gate tile (session 22, call 2: KDA's
+            # forward 3.578 -> 3.508 ms)
+            bv, stages = min(BV, 16 if decayed else 32), 2
         stages = _knob("STORE_H_STAGES", stages)
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
     return bk, bv, _knob("STATE_WARPS", warps), stages
@@ -1932,7 +1935,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
-        W, U0, Bd, Kd = wy[1:]
+        W, U0 = wy[1:]
     elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
@@ -1940,17 +1943,19 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
-        if blocked and _knob("STATE_DECAYED", 0):
-            # the state pass's sources decayed to the chunk's end, made here once per chunk (in W's dtype) instead
-            # of by every value block of the state pass from the chunk's [C, K] gate tile (fla's kg); unmeasured,
-            # LINDSL_TUNE_STATE_DECAYED=1 turns it on. In bf16 only for a bf16 pass whose WY system no later pass
-            # reuses: a tf32 pass converting bf16 tiles spills (ptxas: KDA's rescan 255 registers and 60 bytes of
-            # spill against 212 and none with fp32 tiles)
-            dec_dtype = wy_dtype if state_prec.startswith("bf16") and wy is None else f32
-            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
-            Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
+        if blocked and state_prec.startswith("bf16") and wy is None and _knob("STATE_DECAYED", 1):
+            # a bf16 state pass whose WY system no later pass reuses (a forward without autograd) takes its sources
+            # decayed to the chunk's end, made here once per chunk in bf16 (fla's kg), instead of decaying them in
+            # every value block from the chunk's [C, K] gate tile; in 16-wide value blocks (128 registers instead of
+            # 222, ptxas). Session 22, call 2, 2x16384x16x128, each variant in its own process, checks green at gate
+            # x1 and x10: KDA forward 3.901 -> 3.578 ms, 3.508 with 16-wide blocks; RWKV-7 4.878 -> 4.639. Not in the
+            # passes of a forward+backward: with fp32 decayed sources there (a bf16 tile converted in a tf32 pass
+            # spills) KDA's forward+backward went 21.301 -> 24.044 ms, RWKV-7's 25.458 -> 29.211, 16-wide blocks in
+            # every pass 28.340. LINDSL_TUNE_STATE_DECAYED=0 keeps the decay in the pass
+            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=torch.bfloat16)
+            Kd = _empty(*k_.shape, device=dev, dtype=torch.bfloat16) if P else dummy
         if wy is not None:
-            wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
+            wy[:] = [(C, wy_prec, wy_dtype), W, U0]
         Mp = Np = dummy
         if blocked:
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
@@ -2040,10 +2045,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
+    decayed = Bd is not dummy or Kd is not dummy
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
-                                                       wy_dtype != f32, occupancy_rules, sms)
+                                                       wy_dtype != f32, occupancy_rules, sms, decayed)
     if states is None:
-        decayed = Bd is not dummy or Kd is not dummy
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_, G_, Gv_,
                                          W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
