@@ -1960,11 +1960,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if blocked:
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
             # before the update by x = a (exclusive gates) of the sources b and k; with the fold (b = -s k') only
-            # a k^T, whose columns scaled by -s give M
-            # the same launches also make, from the same exponentials (_sub_scores's x2), the pair scores of the scan's
-            # key-side read after the update (KDA's and RWKV-7's output read: the same sources and gates), for that read's _sub_read
-            # (session 22, call 1, KDA at 2x16384x16x128, each variant in its own process, checks green: forward
-            # 4.258 -> 3.902 ms, forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: separate scores
+            # a k^T, whose columns scaled by -s give M. The same launches also make, from the same exponentials
+            # (_sub_scores's x2), the pair scores of the scan's key-side read after the update (KDA's and RWKV-7's
+            # output read: the same sources and gates) for that read's _sub_read (session 22, call 1, KDA at
+            # 2x16384x16x128, each variant in its own process, checks green: forward 4.258 -> 3.902 ms,
+            # forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: the read makes its own
             share = (_knob("SHARED_SCORES", 1) and sub_r1 and states is None and C == 64 and not reversed_reads
                      and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
@@ -2049,8 +2049,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms, decayed)
     if states is None:
-        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_, G_, Gv_,
-                                         W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
+        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
+                                         G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
