@@ -215,14 +215,44 @@ def _unit_lower_inverse_doubling(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr
 
 
 @triton.jit
+def _unit_lower_inverse_blocked(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr):
+    """(I - M)^-1 for strictly lower-triangular M of 2^LOG2 >= 16 rows through its 16-row blocks: with D the diagonal
+    blocks and E the rest, I - M = (I - D)(I - N), N = (I - D)^-1 E, so (I - M)^-1 = (I - N)^-1 (I - D)^-1.
+    (I - D)^-1 by doubling on all blocks at once (batched 16 x 16 products); N is nilpotent of degree 2^LOG2 / 16,
+    so (I - N)^-1 by doubling too: at 64 rows four chunk-sized products instead of _unit_lower_inverse_doubling's
+    ten."""
+    SB: tl.constexpr = 16
+    BL: tl.constexpr = 2 ** LOG2
+    NB: tl.constexpr = BL // SB
+    same = (rows[:, None] // SB) == (rows[None, :] // SB)
+    D = tl.where(same, M, 0.0)
+    D_blocks = tl.sum(tl.where(same.reshape(NB, SB, NB, SB), D.reshape(NB, SB, NB, SB), 0.0), 2)
+    rs = tl.arange(0, SB)
+    X_blocks = tl.where(rs[:, None] == rs[None, :], 1.0, 0.0)[None, :, :] + D_blocks
+    Pw = D_blocks
+    for _ in tl.static_range(3):  # D^16 = 0
+        Pw = _dot(Pw, Pw, PREC)
+        X_blocks = X_blocks + _dot(X_blocks, Pw, PREC)
+    nb = tl.arange(0, NB)
+    XD = (X_blocks[:, :, None, :] * tl.where(nb[:, None] == nb[None, :], 1.0, 0.0)[:, None, :, None]).reshape(BL, BL)
+    N = _dot(XD, M - D, PREC)
+    Tn = tl.where(rows[:, None] == rows[None, :], 1.0, 0.0) + N
+    for _ in tl.static_range(LOG2 - 5):  # N^(NB) = 0
+        N = _dot(N, N, PREC)
+        Tn = Tn + _dot(Tn, N, PREC)
+    return _dot(Tn, XD, PREC)
+
+
+@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
                  T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 PREC: tl.constexpr, PREC_T: tl.constexpr, DOUBLING: tl.constexpr = False, LOG2: tl.constexpr = 0,
+                 PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
                  BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
-    the state passes. PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
+    the state passes; SOLVE: how (I - M)^-1 is formed ("substitution", "doubling", "blocked": the
+    _unit_lower_inverse* helpers). PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
     PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
     as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
     the decayed pair products M and a k^T given (M_ptr, Nin_ptr: the reads' pair scores, _sub_scores; only their
@@ -282,8 +312,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
-    if DOUBLING:
+    if SOLVE == "doubling":
         Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+    elif SOLVE == "blocked":
+        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
     else:
         Tm = _unit_lower_inverse(M, rows, L)
     W = _dot(Tm, a_dec, PREC)
@@ -1917,6 +1949,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
     # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
     # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
+    # (LINDSL_TUNE_WY_SOLVE=blocked: through the 16-row diagonal blocks, four chunk-sized products instead of ten;
+    # unmeasured)
     wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
     # W and U0 (the WY system's output, read once per value block by every state pass) in bf16 for low-precision
     # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage (session 8, 4x8192x16x128:
@@ -1978,7 +2012,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC, HS, K=K, V=V, C=C,
                               R=R, P=P, DECAY=Bd is not dummy or Kd is not dummy,
                               BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
-                              DOUBLING=_knob("WY_SOLVE", wy_solve) == "doubling",
+                              SOLVE=_knob("WY_SOLVE", wy_solve),
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0, num_stages=1,
                               num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
