@@ -1969,7 +1969,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
-        W, U0 = wy[1:]
+        W, U0, Bd, Kd = wy[1:]
     elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
@@ -1977,7 +1977,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
-        if blocked and state_prec.startswith("bf16") and wy is None and _knob("STATE_DECAYED", 1):
+        decay_knob = _knob("STATE_DECAYED", 1)
+        low_pass = state_prec.startswith("bf16") and wy is None
+        if blocked and (decay_knob == 2 or (decay_knob and low_pass)):
             # a bf16 state pass whose WY system no later pass reuses (a forward without autograd) takes its sources
             # decayed to the chunk's end, made here once per chunk in bf16 (fla's kg), instead of decaying them in
             # every value block from the chunk's [C, K] gate tile; in 16-wide value blocks (128 registers instead of
@@ -1985,11 +1987,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # x1 and x10: KDA forward 3.901 -> 3.578 ms, 3.508 with 16-wide blocks; RWKV-7 4.878 -> 4.639. Not in the
             # passes of a forward+backward: with fp32 decayed sources there (a bf16 tile converted in a tf32 pass
             # spills) KDA's forward+backward went 21.301 -> 24.044 ms, RWKV-7's 25.458 -> 29.211, 16-wide blocks in
-            # every pass 28.340. LINDSL_TUNE_STATE_DECAYED=0 keeps the decay in the pass
-            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=torch.bfloat16)
-            Kd = _empty(*k_.shape, device=dev, dtype=torch.bfloat16) if P else dummy
+            # every pass 28.340. LINDSL_TUNE_STATE_DECAYED=0 keeps the decay in the pass; =2 decays in every pass
+            # (fp32 sources where the pass is not a bf16 one; to profile that loss)
+            dec_dtype = torch.bfloat16 if low_pass else f32
+            Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
+            Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
         if wy is not None:
-            wy[:] = [(C, wy_prec, wy_dtype), W, U0]
+            wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
         Mp = Np = dummy
         if blocked:
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
