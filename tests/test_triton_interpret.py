@@ -171,9 +171,12 @@ def test_state_pass_default_tiles_at_k128(precision, tol, monkeypatch):
 def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypatch):
     """The backward's split rescan: a scan's reads run from the chunk states and pseudo-values of an earlier scan
     without reads (states=, with return_states) give the same bits as one scan with those reads, and launch no WY
-    system and no state pass (rank-one factors: a scalar gate in chunks of 64; per-dimension gates, whose state pass
-    runs in chunks of 16 and whose reads then run in chunks of 64 from every chunk state)."""
+    system and no state pass (rank-one factors with a scalar or a per-dimension gate, chunks of 64). Without
+    SHARED_SCORES: there the whole scan's output read takes its pair scores from the WY system's launch, a different
+    summation order (test_read_scores_made_with_the_wy_system checks it), which a scan from given states never does
+    (the backward's split rescan: its reads are value-side)."""
     from lindsl.runtime import triton_engine
+    monkeypatch.setenv("LINDSL_TUNE_SHARED_SCORES", "0")
     g = torch.Generator().manual_seed(21)
     N, T, K, V = 2, 37, 5, 4
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
