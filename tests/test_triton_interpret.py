@@ -345,16 +345,17 @@ def test_triton_backend_on_cpu_needs_the_interpreter(monkeypatch):
                                                               ("v", "v", "0", "1", "1")])
 def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, plain, monkeypatch):
     """Per-dimension gates with one input and no rank-one factors, switched to chunks of 64 made of 16-row blocks
-    (tensor-core products through a reference row): three chunks, strong gates, every read kind and timing; reads
-    without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one kernel (0); the
-    diagonal scores pair by pair or in two groups of 8 rows through a reference row (SUB_DIAG_PARTS); reads whose
-    contracted side has no gate through one masked product per chunk (SUB_PLAIN=1) or the split kernels (0)."""
+    (tensor-core products through a reference row): two chunks, the second cut short, strong gates, every read kind
+    and timing; reads without a returned-side gate through the pair scores and a read-out (SUB_AMAT=1) or in one
+    kernel (0); the diagonal scores pair by pair or in two groups of 8 rows through a reference row
+    (SUB_DIAG_PARTS); reads whose contracted side has no gate through one masked product per chunk (SUB_PLAIN=1) or
+    the split kernels (0)."""
     monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "1")
     monkeypatch.setenv("LINDSL_TUNE_SUB_PLAIN", plain)
     monkeypatch.setenv("LINDSL_TUNE_SUB_AMAT", amat)
     monkeypatch.setenv("LINDSL_TUNE_SUB_DIAG_PARTS", parts)
     K = V = 8
-    gk, gv, k, v, S0, reads = gated_one_input(11, 2, 130, K, V, gk_kind, gv_kind)
+    gk, gv, k, v, S0, reads = gated_one_input(11, 2, 100, K, V, gk_kind, gv_kind)
     o1, S1, _, h1, C = chunk_scan_triton(gk, gv, None, None, k, v, S0, reads, K=K, V=V, return_states=True)
     assert C == 64
     d = lambda x: None if x is None else x.double()  # noqa: E731
