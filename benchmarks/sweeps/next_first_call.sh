@@ -9,10 +9,10 @@
 #    16 is session 22's 2x16384x16x128 winner, but the table's forward at 4x4096x64x128 did not gain: 2048
 #    programs) if time is left; forward+backward's passes take 32 either way.
 set -u
-timeout 300 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet,deltanet --variants "WY_SOLVE=blocked" \
-  --bench-shape 2,16384,16,128 --budget 260 --out "$OUT/gdn" 2>&1 | grep -A5 "^variant sweep, each"
-timeout $((545 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda --variants "WY_SOLVE=blocked" \
-  --bench-shape 2,16384,16,128 --budget $((500 - SECONDS)) --out "$OUT/kda" 2>&1 | grep -A3 "^variant sweep, each"
+timeout 310 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet,deltanet --variants "WY_SOLVE=blocked" \
+  --bench-shape 2,16384,16,128 --budget 280 --out "$OUT/gdn" 2>&1 | grep -A5 "^variant sweep, each"
+timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda --variants "WY_SOLVE=blocked" \
+  --bench-shape 2,16384,16,128 --budget $((470 - SECONDS)) --out "$OUT/kda" 2>&1 | grep -A3 "^variant sweep, each"
 [ "$SECONDS" -lt 330 ] && timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
   --variants "STATE_BV=32" --bench-shape 4,4096,64,128 --budget $((550 - SECONDS)) --out "$OUT/kda_h64" 2>&1 \
   | grep -A3 "^variant sweep, each"
