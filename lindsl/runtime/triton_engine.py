@@ -2003,6 +2003,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # output read: the same sources and gates) for that read's _sub_read (session 22, call 1, KDA at
             # 2x16384x16x128, each variant in its own process, checks green: forward 4.258 -> 3.902 ms,
             # forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: the read makes its own
+            # (only where the read takes all its source pairs in one _sub_read: the fold's one pair, b's alone, or
+            # two pairs per launch)
             share = (_knob("SHARED_SCORES", 1) and sub_r1 and states is None and C == 64 and not reversed_reads
                      and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
@@ -2148,7 +2150,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
                           rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
-                          scores=shared_scores if i_read == shared_read and len(rows) <= r1_step else None)
+                          scores=shared_scores if i_read == shared_read else None)
             outs.append(out.to(odt) if several else out)
             continue
         if sub_amat:
