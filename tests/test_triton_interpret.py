@@ -447,6 +447,33 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
+def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
+    """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the
+    delta rule's adjoint reads dS v and dS u (same timing) and the forward rescan's S dO and S_{t-1} du (after and
+    before) give the same bits as one launch per read, for forward and every gradient over two heads and a chunk
+    cut short; both forms did launch; and both agree with the torch engine."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("NX", "BEFORE",
+                                                                                                "BEFORE2"), seen))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=11)
+    runs = {}
+    for form in ("0", "1", "torch"):
+        monkeypatch.setenv("LINDSL_TUNE_PLAIN_MERGE", "0" if form == "torch" else form)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="torch" if form == "torch" else "triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), {tuple(d.values()) for d in seen}
+    assert {nx for nx, _, _ in runs["0"][1]} == {1}
+    assert (2, False, False) in runs["1"][1] and (2, False, True) in runs["1"][1]
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+    for x, y in zip(runs["0"][0], runs["torch"][0]):
+        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4
+
+
 @pytest.mark.parametrize("name,scale", [("kda", 300.0), ("rwkv7", 3.0)])
 def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     """SHARED_SCORES (on by default): the forward's key-side read after the update takes its pair scores from the WY

@@ -1265,7 +1265,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                   PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
-                  PREC_XR: tl.constexpr, PREC_XP: tl.constexpr):
+                  PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1276,7 +1276,65 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     v' - s u) stay in PREC.
     FOLD (R = P = 1, b = -s k', s = 1 or per token from fold_ptr): both pairs share their source tokens and decays,
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
-    two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows)."""
+    two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows).
+    NX = 2: a second reader x2 of the same side (timing BEFORE2) takes the same state block and source rows as they
+    are loaded; returns (out, out2), out2 = out for NX = 1."""
+    out = tl.zeros([BC, BO], dtype=tl.float32)
+    cmr = tl.zeros([BC, BL], dtype=tl.float32)
+    cmp = tl.zeros([BC, BLP], dtype=tl.float32)
+    out2 = tl.zeros([BC, BO], dtype=tl.float32)
+    cmr2 = tl.zeros([BC, BL], dtype=tl.float32)
+    cmp2 = tl.zeros([BC, BLP], dtype=tl.float32)
+    for i0 in range(0, BI, BKI):
+        ii = i0 + tl.arange(0, BKI)
+        i_ok = ii < D_IN
+        x_at = xseq * D_IN + xrow[:, None] * D_IN + ii[None, :]
+        x_mask = (t_ok & x_ok)[:, None] & i_ok[None, :]
+        x = tl.load(x_ptr + x_at, mask=x_mask, other=0.0)
+        Sblk = _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K)
+        out = _dot_acc(out, x, Sblk, PREC_XS)
+        x2 = x
+        if NX == 2:
+            x2 = tl.load(x2_ptr + x_at, mask=x_mask, other=0.0)
+            out2 = _dot_acc(out2, x2, Sblk, PREC_XS)
+        if FOLD > 0 and not SIDE_K:
+            rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
+            rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
+                src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
+            cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
+            if NX == 2:
+                cmp2 = _dot_acc(cmp2, x2, tl.trans(rows), PREC)
+        else:
+            if R > 0 and FOLD == 0:
+                rows = tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL))
+                cmr = _dot_acc(cmr, x, rows, PREC_XR)
+                if NX == 2:
+                    cmr2 = _dot_acc(cmr2, x2, rows, PREC_XR)
+            if P > 0:
+                rows = tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP))
+                cmp = _dot_acc(cmp, x, rows, PREC_XP)
+                if NX == 2:
+                    cmp2 = _dot_acc(cmp2, x2, rows, PREC_XP)
+    out = _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS,
+                          t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
+    if NX == 2:
+        out2 = _weighted_pairs(out2, cmr2, cmp2, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T,
+                               Tp, HS, t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE2, GIN, GOUT,
+                               PREC, FOLD)
+    else:
+        out2 = out
+    return out, out2
+
+
+@triton.jit
+def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS, t, tok,
+                    t_ok, oo, o_ok, D_OUT: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                    BL: tl.constexpr, BLP: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
+                    GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, FOLD: tl.constexpr):
+    """One reader's chunk read from its products (_read_chunk_products): the state term x S decayed by the reader's
+    row exponents, plus the pair products cmr, cmp under the causal mask and pair decays (_pair_weights) times the
+    returned rows (w, win; win - s w with the fold on the key side), loaded here (a second reader's load of them
+    hits the cache)."""
     Gi_ptr = Gex_ptr if BEFORE else G_ptr
     Go_ptr = Gvex_ptr if BEFORE else Gv_ptr
     Gi_src, Go_src = G_ptr, Gv_ptr
@@ -1284,27 +1342,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         Gi_ptr = Gvex_ptr if BEFORE else Gv_ptr
         Go_ptr = Gex_ptr if BEFORE else G_ptr
         Gi_src, Go_src = Gv_ptr, G_ptr
-    out = tl.zeros([BC, BO], dtype=tl.float32)
-    cmr = tl.zeros([BC, BL], dtype=tl.float32)
-    cmp = tl.zeros([BC, BLP], dtype=tl.float32)
-    for i0 in range(0, BI, BKI):
-        ii = i0 + tl.arange(0, BKI)
-        i_ok = ii < D_IN
-        x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
-                    mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0)
-        out = _dot_acc(out, x, _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC_XS)
-        if FOLD > 0 and not SIDE_K:
-            rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
-            rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
-                src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
-            cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
-        else:
-            if R > 0 and FOLD == 0:
-                cmr = _dot_acc(cmr, x, tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL)), PREC_XR)
-            if P > 0:
-                cmp = _dot_acc(cmp, x, tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP)), PREC_XP)
-    Gi = tl.zeros([BC], dtype=tl.float32)
-    Go = tl.zeros([BC], dtype=tl.float32)
+    Gi = tl.zeros(t.shape, dtype=tl.float32)
+    Go = tl.zeros(t.shape, dtype=tl.float32)
     if GIN == 1:
         Gi = tl.load(Gi_ptr + n * Tp + tok, mask=t_ok, other=0.0).to(tl.float32)
     if GOUT == 1:
@@ -1337,19 +1376,20 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                  LOOP: tl.constexpr, PREC: tl.constexpr, PREC_XS: tl.constexpr, PREC_XR: tl.constexpr,
                  PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
-                 FOLD: tl.constexpr = 0, REV: tl.constexpr = False):
+                 FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
+                 BEFORE2: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
     Scalar or no gates: _read_chunk_products (tensor-core pair products; PREC_X* for the loaded tiles' products);
     per-dimension gates (LOOP): the pairs one source row at a time (_pairs_loop), every exponent a non-positive
-    difference."""
+    difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1360,12 +1400,14 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     o_ok = oo < D_OUT
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     if not LOOP:
-        out = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr,
-                            fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok, D_IN, D_OUT, K, V, C,
-                            R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, PREC_XS, PREC_XR,
-                            PREC_XP)
-        tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
-                 mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+        out, out2 = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
+                                         h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
+                                         D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
+                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2)
+        at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
+        tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+        if NX == 2:
+            tl.store(out2_ptr + at, out2, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1620,19 +1662,24 @@ def _sub_chunked(b, k, V):
     return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
 
 
-def _merged_reads(reads, GK, GV):
-    """Pairs of sub-chunked reads read out in one launch {first: second}: two readers of the same side and timing
-    with a gate on the returned side share the state block, the decayed sources and the diagonal's decays
+def _merged_reads(reads, GK, GV, plain=False):
+    """Pairs of reads read out in one launch {first: second}. Sub-chunked reads: two readers of the same side and
+    timing with a gate on the returned side share the state block, the decayed sources and the diagonal's decays
     (_read_amat_gated_kernel's NX = 2): KDA's and RWKV-7's two adjoint reads (session 21, call 2, KDA at
     2x16384x16x128, each variant in its own process, checks green: forward+backward 23.305 -> 22.542 ms, the gated
-    read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read."""
+    read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read.
+    plain: _read_kernel's tensor-core reads (scalar or no gates): two readers of the same side, whatever their
+    timing, share the state block and the source rows (_read_chunk_products' NX = 2): the delta rule's two
+    value-side reads of the adjoint and the two of the forward rescan. LINDSL_TUNE_PLAIN_MERGE=1 (unmeasured)."""
     partners, waiting = {}, {}
-    for i, (side, timing, _) in enumerate(reads if _knob("READ_MERGE", 1) else []):
-        if (GV if side == "k" else GK) == 0:
+    for i, (side, timing, _) in enumerate(reads if _knob("PLAIN_MERGE" if plain else "READ_MERGE", int(not plain))
+                                         else []):
+        if not plain and (GV if side == "k" else GK) == 0:
             continue
-        first = waiting.pop((side, timing), None)
+        key = side if plain else (side, timing)
+        first = waiting.pop(key, None)
         if first is None:
-            waiting[(side, timing)] = i
+            waiting[key] = i
         else:
             partners[first] = i
     return partners
@@ -2117,7 +2164,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
-    partners = _merged_reads(reads, GK, GV) if (sub_r1 or sub_amat) and not fused else {}
+    plain_reads = not loop  # _read_kernel's tensor-core path
+    partners = _merged_reads(reads, GK, GV, plain=plain_reads) if (sub_r1 or sub_amat or plain_reads) and not fused else {}
     read_outs = {}
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
         if i_read in read_outs:  # read out with an earlier read (_merged_reads)
@@ -2171,16 +2219,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec)
-        xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", x, t) if R and not loop else precision
-                                     for t in (h, src, srcin))
+        readers = (x,) if also is None else (x, also[0])
+        xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", *readers, t) if R and not loop
+                                     else precision for t in (h, src, srcin))
+        warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, R=R, P=P,
-            BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-            GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec, PREC_XR=xr_prec,
-            PREC_XP=xp_prec, BKI=BKI,
-            FOLD=read_fold, REV=reversed_reads, num_stages=read_stages,
-            num_warps=_knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4))
+            G_, Gex_, Gv_, Gvex_, h, out, fold_s, *(also or (x, out)), T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K,
+            V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
+            BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
+            PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
+            BEFORE2=also is not None and reads[partners[i_read]][1] == "before", num_stages=read_stages,
+            num_warps=warps)
         outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C
