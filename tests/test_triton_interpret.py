@@ -76,9 +76,9 @@ def assert_engine_matches_fp64(gk, gv, b, a, k, v, S0, reads, K, V, fold=None, p
         assert rel_err(x, y) < tol
 
 
-# the WY system by forward substitution (the default for fp32 inputs), by doubling products (the default for
-# bf16 inputs, LINDSL_TUNE_WY_SOLVE=doubling here) and through 16-row blocks (WY_SOLVE=blocked) for the whole-chunk
-# solve without a value gate
+# the WY system by forward substitution (the default for fp32 inputs), by doubling products (the default for bf16
+# inputs with a per-dimension key gate, LINDSL_TUNE_WY_SOLVE=doubling here) and through 16-row blocks (the default
+# for other bf16 inputs, WY_SOLVE=blocked) for the whole-chunk solve without a value gate
 WY_CASES = ([c + ("substitution",) for c in COMBOS] + [c + ("doubling",) for c in COMBOS if c[2] and c[1] is None]
             + [c + ("blocked",) for c in COMBOS if c[2] and c[1] is None and c[3] == 1])  # 4 to 16 blocks of 16 rows
 

@@ -1995,10 +1995,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
     wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
     # (I - M)^-1 by doubling products in tf32 (deltanet forward 9.3 -> 7.4 ms, checks green at gate x10); by
-    # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6)
-    # (LINDSL_TUNE_WY_SOLVE=blocked: through the 16-row diagonal blocks, four chunk-sized products instead of ten;
-    # unmeasured)
-    wy_solve = "doubling" if wy_prec == "tf32" else "substitution"
+    # forward substitution in the accurate mode, where doubling in tf32x3 measured slower (NOTES.md, v6). Without a
+    # per-dimension key gate and with at least four 16-row blocks, through the diagonal blocks (_unit_lower_inverse_
+    # blocked: four chunk-sized products instead of ten; session 23, call 1, 2x16384x16x128, each variant in its own
+    # process, checks green: DeltaNet forward 1.704 -> 1.651 ms, forward+backward 7.037 -> 6.946, Gated DeltaNet
+    # 1.943 -> 1.929, 11.026 -> 11.025; KDA, whose WY kernel also decays its rows, 3.506 -> 3.596, 21.332 -> 21.371,
+    # keeps doubling). LINDSL_TUNE_WY_SOLVE overrides
+    wy_solve = ("substitution" if wy_prec != "tf32" else "blocked" if GK != 2 and BL >= 64 else "doubling")
     # W and U0 (the WY system's output, read once per value block by every state pass) in bf16 for low-precision
     # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage (session 8, 4x8192x16x128:
     # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
