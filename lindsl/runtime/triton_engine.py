@@ -1669,11 +1669,12 @@ def _merged_reads(reads, GK, GV, plain=False):
     2x16384x16x128, each variant in its own process, checks green: forward+backward 23.305 -> 22.542 ms, the gated
     read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read.
     plain: _read_kernel's tensor-core reads (scalar or no gates): two readers of the same side, whatever their
-    timing, share the state block and the source rows (_read_chunk_products' NX = 2): the delta rule's two
-    value-side reads of the adjoint and the two of the forward rescan. LINDSL_TUNE_PLAIN_MERGE=1 (unmeasured)."""
+    timing, share the state block and the source rows (_read_chunk_products' NX = 2, eight warps): the delta rule's
+    two value-side reads of the adjoint and the two of the forward rescan (session 23, call 2, 2x16384x16x128, each
+    variant in its own process, checks green: Gated DeltaNet forward+backward 11.149 -> 10.329 ms, DeltaNet 7.044
+    -> 6.965). LINDSL_TUNE_PLAIN_MERGE=0: one launch per read."""
     partners, waiting = {}, {}
-    for i, (side, timing, _) in enumerate(reads if _knob("PLAIN_MERGE" if plain else "READ_MERGE", int(not plain))
-                                         else []):
+    for i, (side, timing, _) in enumerate(reads if _knob("PLAIN_MERGE" if plain else "READ_MERGE", 1) else []):
         if not plain and (GV if side == "k" else GK) == 0:
             continue
         key = side if plain else (side, timing)
@@ -1900,9 +1901,10 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
             # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
             # blocks, forward+backward's three passes 5.119 -> 3.651; each 16-wide block reloads the chunk's
-            # [C, K] gate tile), 16-wide with decayed sources, which have no gate tile (session 22, call 2: KDA's
-            # forward 3.578 -> 3.508 ms)
-            bv, stages = min(BV, 16 if decayed else 32), 2
+            # [C, K] gate tile); with decayed sources, which have no gate tile, 16-wide where 32-wide blocks would
+            # give fewer than 192 programs (session 22, call 2, KDA at 2x16384x16x128 with 128: forward 3.578 ->
+            # 3.508 ms; session 23, call 2, at 4x4096x64x128 with 1024, 32 against 16: forward 8.182 -> 7.107)
+            bv, stages = min(BV, 16 if decayed and N * _cdiv(V, 32) < 192 else 32), 2
         stages = _knob("STORE_H_STAGES", stages)
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
     return bk, bv, _knob("STATE_WARPS", warps), stages
