@@ -1376,7 +1376,8 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                 K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
                  SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
@@ -2170,7 +2171,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
     plain_reads = not loop  # _read_kernel's tensor-core path
-    partners = _merged_reads(reads, GK, GV, plain=plain_reads) if (sub_r1 or sub_amat or plain_reads) and not fused else {}
+    partners = (_merged_reads(reads, GK, GV, plain=plain_reads) if (sub_r1 or sub_amat or plain_reads) and not fused
+                else {})
     read_outs = {}
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
         if i_read in read_outs:  # read out with an earlier read (_merged_reads)
