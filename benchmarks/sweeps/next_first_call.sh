@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes), for what session 22 left
-# unmeasured, each variant in its own process at 2x16384x16x128, checks at gate x1 and x10:
-# 1. The WY system's (I - M)^-1 through the 16-row diagonal blocks (LINDSL_TUNE_WY_SOLVE=blocked: four chunk-sized
-#    tf32 products instead of doubling's ten; session 22's profile: Gated DeltaNet's WY kernel 0.741 ms against
-#    fla's 0.354 for kkt, solve and w/u), Gated DeltaNet and DeltaNet, then KDA; the default for bf16 inputs
-#    (_prep_kernel's SOLVE, chunk_scan_triton's wy_solve) if faster with the checks green.
-# 2. KDA at 4x4096x64x128 with the forward's decayed state pass in 32-wide value blocks (STATE_BV=32; the default
-#    16 is session 22's 2x16384x16x128 winner, but the table's forward at 4x4096x64x128 did not gain: 2048
-#    programs) if time is left; forward+backward's passes take 32 either way.
+# The first device call of the next session (nvidia-h200, one GPU, about 8 minutes):
+# 1. KDA's and RWKV-7's table rows with session 23's rule for the forward's decayed state pass (16-wide value blocks
+#    only where 32-wide ones give fewer than 192 programs: KDA at 4x4096x64x128 -13 % forward by its A/B), fla's
+#    five shapes in one wave of eight processes, checks at gate x1 and x10;
+# 2. Gated DeltaNet by kernel at 2x16384x16x128 (the merged plain reads: where the backward's 10.2 ms go now);
+# 3. if time is left, KDA by kernel with LINDSL_TUNE_STATE_DECAYED=2 (decayed sources in every pass: why they
+#    slowed session 22's tf32 passes, NOTES.md v24/v25).
 set -u
-timeout 310 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet,deltanet --variants "WY_SOLVE=blocked" \
-  --bench-shape 2,16384,16,128 --budget 280 --out "$OUT/gdn" 2>&1 | grep -A5 "^variant sweep, each"
-timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda --variants "WY_SOLVE=blocked" \
-  --bench-shape 2,16384,16,128 --budget $((470 - SECONDS)) --out "$OUT/kda" 2>&1 | grep -A3 "^variant sweep, each"
-[ "$SECONDS" -lt 330 ] && timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
-  --variants "STATE_BV=32" --bench-shape 4,4096,64,128 --budget $((550 - SECONDS)) --out "$OUT/kda_h64" 2>&1 \
-  | grep -A3 "^variant sweep, each"
+TABLE_GPU0="kda:kda rwkv7:rwkv7" TABLE_GPU1="" WITH_D256=0 HOST_LOCK=0 DEADLINE=270 JOB_TIMEOUT=330 MAX_PROCS=8 \
+  bash benchmarks/sweeps/table_call.sh
+echo "table done at ${SECONDS}s"
+[ "$SECONDS" -lt 360 ] && timeout $((445 - SECONDS)) python3 benchmarks/profile_phases.py \
+  --specs gated_deltanet --shape 2,16384,16,128 --detail 16 --out "$OUT/prof_gdn" 2>&1 | grep -v -i warn \
+  | grep -E -A16 "^gated_deltanet (lindsl|fla) (fwd|fb)" | grep -v "^--" | head -40
+[ "$SECONDS" -lt 430 ] && LINDSL_TUNE_STATE_DECAYED=2 timeout $((545 - SECONDS)) python3 benchmarks/profile_phases.py \
+  --specs kda --shape 2,16384,16,128 --detail 16 --out "$OUT/prof_kda_decayed2" 2>&1 | grep -v -i warn \
+  | grep -E -A16 "^kda lindsl fb" | head -20
 true
