@@ -167,6 +167,7 @@ def generate_module(n: Normalized) -> str:
             grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
+            read_gauge=_read_gauges(plan, vec_code, dtype_code),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
             adj_casts=[(r, dtype_code(plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
@@ -255,6 +256,39 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
         key_total=" + ".join(x for x in (late_k + red if late_k else None, "dG_early" if early_k else None) if x)
         or "torch.zeros_like(gk)",
         value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
+
+
+def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
+    """The scalar key gate's gauge terms made inside the reads' kernels (chunk_scan_triton's fourth read element):
+    per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype (its input's
+    where a gauge term was its only fp32 use, else the working dtype) and the sums of the kernels' per-token terms
+    (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a read carries
+    two terms, or the gate is not one scalar gate without a value gate."""
+    if plan.key_gate != "scalar" or plan.value_gate or not plan.key_gauge:
+        return None
+    adjoint = [r[0] for r in plan.adjoint_reads]
+    forward = [r[0] for r in plan.forward_reads]
+    grads = [g.grad for g in plan.key_gauge]
+    if len(set(grads)) != len(grads) or not set(grads) <= set(adjoint + forward):
+        return None
+    term = {g.grad: g for g in plan.key_gauge}
+    kept_fp32 = {src for _, src, _ in plan.scaled_reads}
+
+    def per_read(results):
+        return ([f"({vec_code[term[r].vec]}, {term[r].sign})" if r in term else None for r in results],
+                [dtype_code(plan.grad_of[r]) if r in term and r not in kept_fp32 and r in plan.grad_of
+                 else "ST.dtype" for r in results])
+
+    def total(results, name):
+        parts = [f"shift_next({name}[{i}])" if term[r].shift else f"{name}[{i}]"
+                 for i, r in enumerate(results) if r in term]
+        return " + ".join(parts) if parts else None
+
+    adj_vecs, adj_out = per_read(adjoint)
+    fwd_vecs, fwd_out = per_read(forward)
+    early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
+    return dict(adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
+                key_total=" + ".join(x for x in (late, "dG_early" if early else None) if x))
 
 
 def _unpack(names: list[str]) -> str:

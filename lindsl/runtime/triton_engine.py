@@ -1364,6 +1364,16 @@ def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_
 
 
 @triton.jit
+def _gauge_partial(gv_ptr, gout_ptr, out, xseq, xrow, ok, oo, o_ok, D_OUT: tl.constexpr, SIGN: tl.constexpr):
+    """A gate gradient's gauge term of one read, sign * sum_o gv[t, o] out[t, o] per token, from the kernel's fp32
+    result (the whole returned row: one block), stored at the token's place in gout (the reader's layout without its
+    last dimension)."""
+    vec = tl.load(gv_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], mask=ok[:, None] & o_ok[None, :],
+                  other=0.0).to(tl.float32)
+    tl.store(gout_ptr + xseq + xrow, tl.sum(vec * out, 1) * SIGN, mask=ok)
+
+
+@triton.jit
 def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOLD: tl.constexpr):
     """The delta-rule fold's s for a chunk's source rows (one per token): 1 (FOLD 1) or loaded (FOLD 2, [N, T] or
     [B, T, HS])."""
@@ -1376,7 +1386,8 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, x2_ptr, out2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                 fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX,
+                 D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
@@ -1384,13 +1395,15 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  LOOP: tl.constexpr, PREC: tl.constexpr, PREC_XS: tl.constexpr, PREC_XR: tl.constexpr,
                  PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
                  FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
-                 BEFORE2: tl.constexpr = False):
+                 BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
     Scalar or no gates: _read_chunk_products (tensor-core pair products; PREC_X* for the loaded tiles' products);
     per-dimension gates (LOOP): the pairs one source row at a time (_pairs_loop), every exponent a non-positive
-    difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2."""
+    difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2.
+    GAUGE, GAUGE2 (not LOOP, one block BO >= D_OUT): +-1 for a read whose result a gate gradient's gauge term takes,
+    _gauge_partial into gout (gout2) from the vectors gv (gv2); 0 none."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1407,8 +1420,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                                          GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2)
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+        if GAUGE != 0:
+            _gauge_partial(gv_ptr, gout_ptr, out, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE)
         if NX == 2:
             tl.store(out2_ptr + at, out2, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+            if GAUGE2 != 0:
+                _gauge_partial(gv2_ptr, gout2_ptr, out2, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE2)
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1939,8 +1956,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     so are the results: scan position p reads and writes token T - 1 - p (_reader_rows; no flipped copies).
     low_u (rank-one factors, low-precision inputs, no gates or exact_u False): the pseudo-values u stored in bf16 (the
     forward's scan and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against
-    6.5e-3 at K = 16)."""
+    6.5e-3 at K = 16).
+    A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
+    kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
+    its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only)."""
     precision = _for_interpreter(precision)
+    gauges = [r[3] if len(r) > 3 else None for r in reads]
+    reads = [tuple(r[:3]) for r in reads]
     ref = k if k is not None else b
     dev = ref.device
     HS = int(heads)
@@ -2171,6 +2193,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
     plain_reads = not loop  # _read_kernel's tensor-core path
+    if any(gauges) and (fused or not plain_reads):
+        raise ValueError("a read's gauge term is made only by _read_kernel's tensor-core path (scalar or no gates)")
     partners = (_merged_reads(reads, GK, GV, plain=plain_reads) if (sub_r1 or sub_amat or plain_reads) and not fused
                 else {})
     read_outs = {}
@@ -2230,14 +2254,20 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", *readers, t) if R and not loop
                                      else precision for t in (h, src, srcin))
         warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
+        # a gauge term sums the whole returned row: one block (eight warps where it widens the block: Mamba-2's
+        # adjoint read at 128 spills 20 bytes with four)
+        gauge = gauges[i_read] or (dummy, 0, dummy)
+        gauge2 = (gauges[partners[i_read]] if also is not None else None) or (dummy, 0, dummy)
+        if (gauge[1] or gauge2[1]) and BO < _p2(d_out):
+            BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, src, u if side_k else b_, srcin, v_ if side_k else k_,
-            G_, Gex_, Gv_, Gvex_, h, out, fold_s, *(also or (x, out)), T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K,
+            x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
+            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
-            BEFORE2=also is not None and reads[partners[i_read]][1] == "before", num_stages=read_stages,
-            num_warps=warps)
+            BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
+            num_stages=read_stages, num_warps=warps)
         outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C
