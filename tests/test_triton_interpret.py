@@ -247,6 +247,27 @@ def test_delta_rule_at_k128(gk_kind, folded, monkeypatch):
     assert [grid[2] for grid in read_launches] == [2, 1]  # the two value-side reads in one launch (PLAIN_MERGE)
 
 
+@pytest.mark.parametrize("gk_kind,folded", [(None, True), ("s", False), ("v", True)])
+def test_wy_system_in_value_blocks(gk_kind, folded, monkeypatch):
+    """The WY kernel over value blocks (PREP_BV=16 at V = 32: two programs per chunk, each solving the system, the
+    first also making W and the decayed sources) against the fp64 engine: final state, pseudo-values, reads."""
+    from lindsl.runtime import triton_engine
+    launches = []
+    monkeypatch.setattr(triton_engine, "_prep_kernel", CountedLaunches(triton_engine._prep_kernel, launches))
+    monkeypatch.setenv("LINDSL_TUNE_PREP_BV", "16")
+    g = torch.Generator().manual_seed(17)
+    N, T, K, V = 2, 70, 32, 32
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk = None if gk_kind is None else (-torch.rand(N, T, generator=g) if gk_kind == "s"
+                                       else -torch.rand(N, T, K, generator=g))
+    k = torch.nn.functional.normalize(rnd(N, T, 1, K), dim=-1)
+    s = torch.rand(N, T, generator=g)
+    b, a = -s[..., None, None] * k, (k if folded else 0.3 * rnd(N, T, 1, K))
+    assert_engine_matches_fp64(gk, None, b, a, k, rnd(N, T, 1, V), rnd(N, K, V), every_read(rnd, N, T, K, V), K, V,
+                               fold=s if folded else None)
+    assert launches and all(grid[2] == 2 for grid in launches)
+
+
 def test_unfused_reads_equal_fused(monkeypatch):
     """LINDSL_TUNE_FUSE_READS=0/1 (reads as separate kernels after the state pass, or inside it) agree."""
     g = torch.Generator().manual_seed(5)

@@ -249,7 +249,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
-                 BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False):
+                 BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False,
+                 SPLIT_V: tl.constexpr = False):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes; SOLVE: how (I - M)^-1 is formed ("substitution", "doubling", "blocked": the
     _unit_lower_inverse* helpers). PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
@@ -259,9 +260,12 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold
     b = -s k', as _state_kernel's FOLD) M is a k^T's columns scaled by -s. DECAY (BLOCKED): also the sources the
     state pass adds, decayed to the chunk's end, b e^{G_C - G_t} (bd_ptr; not with MFOLD) and k e^{G_C - G_t}
-    (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED)."""
+    (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED). Grid (chunks, rows, value blocks
+    of BV); SPLIT_V (more than one value block): each value block's program solves the chunk's system and makes its
+    columns of U0, the first also W and the decayed sources."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
+    first = tl.program_id(2) == 0 if SPLIT_V else True
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
     t_row = rows // R
@@ -270,6 +274,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     kk = tl.arange(0, BK)
     k_ok = kk < K
     vv = tl.arange(0, BV)
+    if SPLIT_V:
+        vv += tl.program_id(2) * BV
     v_ok = vv < V
     seq = _seq_row(n, T, HS)
     roff = (tok * HS * R + rows % R)[:, None]
@@ -318,9 +324,14 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
     else:
         Tm = _unit_lower_inverse(M, rows, L)
-    W = _dot(Tm, a_dec, PREC)
     wbase0 = (n * NC + c) * L
-    tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    if SPLIT_V:
+        if first:
+            W = _dot(Tm, a_dec, PREC)
+            tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    else:
+        W = _dot(Tm, a_dec, PREC)
+        tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
     if P > 0:
         LP: tl.constexpr = C * P
@@ -361,14 +372,15 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     if BLOCKED and DECAY:
         to_end = _decays(_gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)[None, :],
                          _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL), GK)
+        mine = m2 & first if SPLIT_V else m2  # the first value block's program stores them
         if MFOLD == 0:
             b_rows = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
             tl.store(bd_ptr + seq * R * K + roff * K + kk[None, :], (b_rows * to_end).to(bd_ptr.dtype.element_ty),
-                     mask=m2)
+                     mask=mine)
         if P > 0:
             k_rows = tl.load(k_ptr + seq * P * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
             tl.store(kd_ptr + seq * P * K + roff * K + kk[None, :], (k_rows * to_end).to(kd_ptr.dtype.element_ty),
-                     mask=m2)
+                     mask=mine)
 
 
 @triton.jit
@@ -2090,11 +2102,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             A, A2 = made[:2]
             shared_scores = made[2:] if shared_read is not None else None
             Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
-        _prep_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC, HS, K=K, V=V, C=C,
-                              R=R, P=P, DECAY=Bd is not dummy or Kd is not dummy,
-                              BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
+        # value blocks of U0 per program: the whole value row (LINDSL_TUNE_PREP_BV narrower: more programs, each
+        # solving the chunk's system again; unmeasured)
+        prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
+        _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC,
+                              HS, K=K, V=V, C=C, R=R, P=P, DECAY=Bd is not dummy or Kd is not dummy,
+                              BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               SOLVE=_knob("WY_SOLVE", wy_solve),
-                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0, num_stages=1,
+                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
+                              SPLIT_V=prep_bv < BV, num_stages=1,
                               num_warps=_knob("PREP_WARPS", 4))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
