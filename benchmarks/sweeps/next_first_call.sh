@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 8 minutes):
-# 1. KDA's and RWKV-7's table rows with session 23's rule for the forward's decayed state pass (16-wide value blocks
-#    only where 32-wide ones give fewer than 192 programs: KDA at 4x4096x64x128 -13 % forward by its A/B), fla's
-#    five shapes in one wave of eight processes, checks at gate x1 and x10;
-# 2. Gated DeltaNet by kernel at 2x16384x16x128 (the merged plain reads: where the backward's 10.2 ms go now);
-# 3. if time is left, KDA by kernel with LINDSL_TUNE_STATE_DECAYED=2 (decayed sources in every pass: why they
-#    slowed session 22's tf32 passes, NOTES.md v24/v25).
+# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes), session 23's unmeasured
+# variants at 2x16384x16x128, each in its own process, checks at gate x1 and x10:
+# 1. Gated DeltaNet: the scalar key gate's gauge terms summed in the reads' kernels (GAUGE_IN_READS=1: the results
+#    leave in bf16, no glue pass over them); the WY kernel in 64-wide value blocks (PREP_BV=64: twice the programs,
+#    each solving the system again); the WY kernel with eight warps (PREP_WARPS=8, never measured);
+# 2. Mamba-2 with GAUGE_IN_READS=1 (its reads widened to one block, eight warps);
+# 3. KDA with PREP_BV=64 if time is left (its decay block's spill is gone there).
+# Then (second call): KDA's and RWKV-7's table rows, Gated DeltaNet by kernel (see NOTES.md v25's order).
 set -u
-TABLE_GPU0="kda:kda rwkv7:rwkv7" TABLE_GPU1="" WITH_D256=0 HOST_LOCK=0 DEADLINE=270 JOB_TIMEOUT=330 MAX_PROCS=8 \
-  bash benchmarks/sweeps/table_call.sh
-echo "table done at ${SECONDS}s"
-[ "$SECONDS" -lt 360 ] && timeout $((445 - SECONDS)) python3 benchmarks/profile_phases.py \
-  --specs gated_deltanet --shape 2,16384,16,128 --detail 16 --out "$OUT/prof_gdn" 2>&1 | grep -v -i warn \
-  | grep -E -A16 "^gated_deltanet (lindsl|fla) (fwd|fb)" | grep -v "^--" | head -40
-[ "$SECONDS" -lt 430 ] && LINDSL_TUNE_STATE_DECAYED=2 timeout $((545 - SECONDS)) python3 benchmarks/profile_phases.py \
-  --specs kda --shape 2,16384,16,128 --detail 16 --out "$OUT/prof_kda_decayed2" 2>&1 | grep -v -i warn \
-  | grep -E -A16 "^kda lindsl fb" | head -20
+timeout 330 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet \
+  --variants "GAUGE_IN_READS=1;PREP_BV=64;PREP_WARPS=8" --bench-shape 2,16384,16,128 --budget 300 --out "$OUT/gdn" \
+  2>&1 | grep -A5 "^variant sweep, each"
+timeout $((470 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --variants "GAUGE_IN_READS=1" \
+  --bench-shape 2,16384,16,128 --budget $((455 - SECONDS)) --out "$OUT/mamba2" 2>&1 | grep -A3 "^variant sweep, each"
+[ "$SECONDS" -lt 340 ] && timeout $((570 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
+  --variants "PREP_BV=64" --bench-shape 2,16384,16,128 --budget $((555 - SECONDS)) --out "$OUT/kda" 2>&1 \
+  | grep -A3 "^variant sweep, each"
 true
