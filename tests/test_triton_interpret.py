@@ -495,8 +495,8 @@ def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch)
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4
 
 
-@pytest.mark.parametrize("name", ["gated_deltanet", "mamba2"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("name,dtype", [("gated_deltanet", torch.float32), ("gated_deltanet", torch.bfloat16),
+                                        ("mamba2", torch.float32)])
 def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkeypatch):
     """The scalar key gate's gauge terms made inside the reads' kernels (GAUGE_IN_READS: each read writes
     sign * sum(vec * result) per token from its fp32 result, the result in its input's dtype) give the gradients of
