@@ -24,7 +24,8 @@ SHAPES = [(4, 2048, 16, 128), (4, 4096, 64, 128), (1, 8192, 96, 128), (2, 16384,
 # (key gate, chunk states in bf16): the scalar gate's backward keeps fp32 states, every other pass bf16 ones
 CASES = [("none", 1), ("scalar", 1), ("scalar", 0), ("vector", 1)]
 # --rank-one: the delta rule's state pass (b = -beta k, a = k, the fold), ungated and with a scalar gate, as the
-# forward runs it (bf16 products) and as the backward's rescan does (exact pseudo-values: tf32 with a gate)
+# forward runs it (bf16 products) and as the backward's rescan does (exact pseudo-values: tf32 with a gate); "adj"
+# (--cases none:adj,scalar:adj): the backward's adjoint pass, unfolded, b and a swapped, q and dO as its k and v
 R1_CASES = [("none", "fwd"), ("none", "bwd"), ("scalar", "fwd"), ("scalar", "bwd")]
 R1_CONFIGS = [dict(STATE_BV=bv, STATE_WARPS=w, STORE_H_STAGES=st)
               for bv in (16, 32, 64) for w in (4, 8) for st in (1, 2, 3)]
@@ -81,8 +82,11 @@ def main():
     p.add_argument("--precision", default="bf16",
                    help="the state pass's products: bf16 (the forward), tf32 (the backward's passes), tf32x3")
     p.add_argument("--cases", default="", help="only these (gate:h_bf16,...), e.g. scalar:0,vector:1")
+    p.add_argument("--shapes", default="", help="only these B,T,H,D (;-separated) instead of fla's four")
     a = p.parse_args()
     t0, dev, shapes = sweep_setup(a)
+    if a.shapes and not a.smoke:
+        shapes = [tuple(map(int, x.split(","))) for x in a.shapes.split(";")]
     rows = []
     configs = [dict(STATE_BK=bk, STATE_BV=bv, STATE_WARPS=w,
                     STORE_H_STAGES=s)
@@ -112,9 +116,17 @@ def main():
             beta = torch.rand(N, T, device=dev, generator=g)
             b = (-beta[:, :, None, None] * k.float()).to(torch.bfloat16)
 
-            def run():
-                return chunk_scan_triton(gk, None, b, k, k, v, None, [], precision="bf16", return_states=True,
-                                         fold=beta, exact_u=h_bf16 == "bwd", K=D, V=D)
+            if h_bf16 == "adj":
+                q = torch.nn.functional.normalize(torch.randn(N, T, 1, D, device=dev, generator=g), dim=-1)
+                q = q.to(torch.bfloat16)
+
+                def run():
+                    return chunk_scan_triton(gk, None, k, b, q, v, None, [], precision="tf32", return_states=True,
+                                             K=D, V=D)
+            else:
+                def run():
+                    return chunk_scan_triton(gk, None, b, k, k, v, None, [], precision="bf16", return_states=True,
+                                             fold=beta, exact_u=h_bf16 == "bwd", K=D, V=D)
         else:
             def run():
                 return chunk_scan_triton(gk, None, None, None, k, v, None, [], precision=a.precision, return_states=True,
@@ -138,6 +150,7 @@ def main():
                 case["errors"][label] = float(((got - ref).norm() / ref.norm()).item())
             except Exception as e:  # a configuration that does not fit is a result
                 case["times"][label] = repr(e)[:120]
+                print(f"  FAILED {label}: {case['times'][label]}", flush=True)
         ok = {k_: t for k_, t in case["times"].items() if isinstance(t, float) and case["errors"][k_] < 1e-3}
         bad = sorted(k_ for k_, e in case["errors"].items() if not e < 1e-3)
         if bad:

@@ -199,8 +199,13 @@ def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypa
 
 @pytest.mark.parametrize("gk_kind,gv_kind,scaled", [(None, None, False), ("s", None, True), ("v", None, False),
                                                      ("s", "v", True)])
-def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
-    """b = -s k' (a delta rule): the state pass's one-product update (fold) against the two-term torch engine."""
+def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled, monkeypatch):
+    """b = -s k' (a delta rule): the state pass's one-product update (fold) against the two-term torch engine; reads
+    of -s x given x (fold_reads, the backward's du = -s dv): scaled in _read_kernel (alone and as the second reader
+    of a merged launch) without per-dimension gates, from scaled copies with them."""
+    from lindsl.runtime import triton_engine
+    seen = []
+    monkeypatch.setattr(triton_engine, "_read_kernel", LaunchFlags(triton_engine._read_kernel, ("NEGF", "NEGF2"), seen))
     g = torch.Generator().manual_seed(11)
     N, T, K, V = 2, 37, 5, 4
     rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
@@ -210,16 +215,38 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled):
     k = 0.5 * rnd(N, T, 1, K)
     s = torch.rand(N, T, generator=g) + 0.5 if scaled else torch.ones(N, T)
     b, a, v, S0 = -s[..., None, None] * k, 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), rnd(N, K, V)
-    reads = [("k", "after", rnd(N, T, K)), ("v", "before", rnd(N, T, V))]
+    reads = [("k", "after", rnd(N, T, K)), ("v", "before", rnd(N, T, V)), ("v", "after", rnd(N, T, V))]
     d = lambda x: None if x is None else x.double()  # noqa: E731
     o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
                             chunk=16, K=K, V=V)
-    for return_states in (False, True):
-        o1, S1, u1, *_ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, fold=s if scaled else True,
-                                           return_states=return_states)
+    for return_states, fold_reads in ((False, ()), (True, ()), (False, (0, 2))):
+        given = [(side, t, -x / s[..., None]) if i in fold_reads else (side, t, x) for i, (side, t, x) in enumerate(reads)]
+        seen.clear()
+        o1, S1, u1, *_ = chunk_scan_triton(gk, gv, b, a, k, v, S0, given, K=K, V=V, fold=s if scaled else True,
+                                           return_states=return_states, fold_reads=fold_reads)
         for x, y in zip(o1 + [S1, u1], o2 + [S2, u2]):
             assert torch.isfinite(x).all()
             assert rel_err(x, y) < 1e-5
+        in_kernel = {f for launch in seen for f, on in launch.items() if on}
+        assert in_kernel == ({"NEGF", "NEGF2"} if fold_reads and gk_kind != "v" and gv_kind is None else set())
+
+
+def test_unfolded_bf16_state_pass_refuses_one_stage(monkeypatch):
+    """The bf16 rank-one pass without the fold (the adjoint's) with one pipeline stage returned NaN states or faulted
+    on the H200 at K = 128 (session 24): the launch rule raises for it and keeps the default's two stages; tf32 may
+    take one."""
+    from lindsl.runtime.triton_engine import _state_pass_launch
+    args = dict(N=32, K=128, V=128, C=64, R=1, GK=0, GV=0, FOLD=0, fused=False, fast=False, wy_bf16=True,
+                occupancy_rules=False, sms=132)
+    assert _state_pass_launch(**args, state_prec="bf16")[3] == 2
+    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_STAGES", "1")
+    with pytest.raises(ValueError, match="at least two pipeline stages"):
+        _state_pass_launch(**args, state_prec="bf16")
+    assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 1
+    monkeypatch.delenv("LINDSL_TUNE_UNFOLDED_STAGES")
+    assert _state_pass_launch(**{**args, "K": 256}, state_prec="bf16")[3] == 1  # K = 256's default: not measured
+    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_STAGES", "3")
+    assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 3
 
 
 @pytest.mark.parametrize("gk_kind,folded", [(None, True), ("s", True), (None, False)])

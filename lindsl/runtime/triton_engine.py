@@ -1407,7 +1407,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  LOOP: tl.constexpr, PREC: tl.constexpr, PREC_XS: tl.constexpr, PREC_XR: tl.constexpr,
                  PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
                  FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
-                 BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0):
+                 BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
+                 NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1415,7 +1416,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     per-dimension gates (LOOP): the pairs one source row at a time (_pairs_loop), every exponent a non-positive
     difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2.
     GAUGE, GAUGE2 (not LOOP, one block BO >= D_OUT): +-1 for a read whose result a gate gradient's gauge term takes,
-    _gauge_partial into gout (gout2) from the vectors gv (gv2); 0 none."""
+    _gauge_partial into gout (gout2) from the vectors gv (gv2); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
+    vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1430,6 +1432,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                                          h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
                                          D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
                                          GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2)
+        if NEGF or NEGF2:
+            neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BC, FOLD)
+            if NEGF:
+                out = out * neg_s[:, None]
+            if NEGF2:
+                out2 = out2 * neg_s[:, None]
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         if GAUGE != 0:
@@ -1935,14 +1943,34 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # give fewer than 192 programs (session 22, call 2, KDA at 2x16384x16x128 with 128: forward 3.578 ->
             # 3.508 ms; session 23, call 2, at 4x4096x64x128 with 1024, 32 against 16: forward 8.182 -> 7.107)
             bv, stages = min(BV, 16 if decayed and N * _cdiv(V, 32) < 192 else 32), 2
+        if not FOLD and not GV and C > 16:
+            # the unfolded pass (the adjoint's): session 24, call 4 (state_pass_sweep.py, 2x16384x16x128 only, each
+            # configuration's states checked) timed Gated DeltaNet's tf32 adjoint pass 1.530 ms with one stage and
+            # 1.267 with three, DeltaNet's bf16 one 0.759 with two and 0.723 in 16-wide blocks; unmeasured elsewhere,
+            # so LINDSL_TUNE_UNFOLDED_STAGES (default: as before) is the next session's A/B
+            stages = _knob("UNFOLDED_STAGES", stages)
         stages = _knob("STORE_H_STAGES", stages)
+        if stages == 1 and state_prec.startswith("bf16") and not FOLD and C > 16 and K <= 128:
+            # one stage in the bf16 unfolded pass returned NaN states (16-wide blocks, four warps) or faulted
+            # (eight warps) on the H200 with Triton 3.6 at 2x16384x16x128 (session 24, call 4); two or three did
+            # not. K = 256, whose default is one stage (two overflow shared memory), was not measured
+            raise ValueError("the rank-one state pass without the fold in bf16 needs at least two pipeline stages "
+                             "(LINDSL_TUNE_STORE_H_STAGES / UNFOLDED_STAGES = 1 gave NaN or an illegal address)")
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
     return bk, bv, _knob("STATE_WARPS", warps), stages
 
 
+def _scaled_copies(reads, indices, fold):
+    """reads with the vector x of each read in indices replaced by -s x (s: the fold, True for 1, or per token)."""
+    if fold is None or fold is False:
+        raise ValueError("fold_reads: a read scaled by the fold's -s needs a fold")
+    return [(side, timing, -x if fold is True else -(fold.float()[..., None] * x)) if i in indices else (side, timing, x)
+            for i, (side, timing, x) in enumerate(reads)]
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1, reversed_reads=False, low_u=False):
+                      states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=()):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -1971,7 +1999,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     6.5e-3 at K = 16).
     A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
-    its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only)."""
+    its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
+    fold_reads: the indices of reads whose vector is -s x for the given x (s: the fold's; the delta rule's
+    du = -s dv read from dv): _read_kernel's tensor-core path scales its result rows by -s, every other path reads
+    a scaled copy of x."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2048,6 +2079,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
+    # reads of -s x (fold_reads): their result rows scaled in _read_kernel's tensor-core path (never fused into the
+    # state pass), else read from a scaled copy of x
+    in_kernel_fold = bool(FOLD) and not loop and not reversed_reads
+    if fold_reads and not in_kernel_fold:
+        reads = _scaled_copies(reads, fold_reads, fold)
+    fold_reads = frozenset(fold_reads) if in_kernel_fold else frozenset()
     if states is None and R and GV:
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
@@ -2129,7 +2166,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sms = _sm_count(dev)
     few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
-             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads)
+             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads
+             and not fold_reads)
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
@@ -2283,6 +2321,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
+            NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
             num_stages=read_stages, num_warps=warps)
         outs.append(out)
     if return_states:
