@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes), session 23's unmeasured
-# variants at 2x16384x16x128, each in its own process, checks at gate x1 and x10:
-# 1. Gated DeltaNet: the scalar key gate's gauge terms summed in the reads' kernels (GAUGE_IN_READS=1: the results
-#    leave in bf16, no glue pass over them); the WY kernel in 64-wide value blocks (PREP_BV=64: twice the programs,
-#    each solving the system again); the WY kernel with eight warps (PREP_WARPS=8, never measured);
-# 2. Mamba-2 with GAUGE_IN_READS=1 (its reads widened to one block, eight warps);
-# 3. KDA with PREP_BV=64 if time is left (its decay block's spill is gone there).
-# Then (second call): KDA's and RWKV-7's table rows, Gated DeltaNet by kernel (see NOTES.md v25's order).
+# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes); see NOTES.md v26's order:
+# 1. the backward's adjoint state pass (rank-one, unfolded) by launch configuration at fla's four D = 128 shapes,
+#    Gated DeltaNet's tf32 form and DeltaNet's bf16 form each in its own process (a faulting configuration breaks
+#    its process's CUDA context), every configuration's states checked against the default's;
+# 2. the host's forward+backward by function at 4x2048x16x128 (DeltaNet, Mamba-2), compiled glue against eager;
+# 3. Gated DeltaNet with three stages in its adjoint pass (UNFOLDED_STAGES=3: 1.530 -> 1.267 ms alone at
+#    2x16384x16x128 in session 24), each variant in its own process;
+# 4. Mamba-2 by kernel at 2x16384x16x128 (is its forward+backward row the host's?).
 set -u
-timeout 330 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet \
-  --variants "GAUGE_IN_READS=1;PREP_BV=64;PREP_WARPS=8" --bench-shape 2,16384,16,128 --budget 300 --out "$OUT/gdn" \
-  2>&1 | grep -A5 "^variant sweep, each"
-timeout $((470 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --variants "GAUGE_IN_READS=1" \
-  --bench-shape 2,16384,16,128 --budget $((455 - SECONDS)) --out "$OUT/mamba2" 2>&1 | grep -A3 "^variant sweep, each"
-[ "$SECONDS" -lt 340 ] && timeout $((570 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
-  --variants "PREP_BV=64" --bench-shape 2,16384,16,128 --budget $((555 - SECONDS)) --out "$OUT/kda" 2>&1 \
-  | grep -A3 "^variant sweep, each"
+for c in scalar:adj none:adj; do
+  timeout 150 python3 benchmarks/state_pass_sweep.py --rank-one --cases "$c" --budget 110 --out "$OUT/adj_${c%%:*}" \
+    2>&1 | grep -v -i warn | tail -12
+done
+echo "sweeps done at ${SECONDS}s"
+timeout 130 python3 benchmarks/host_overhead.py --specs deltanet,mamba2 --shapes 4,2048,16,128 \
+  --variants ";BWD_GLUE=eager,PROLOGUE=eager,EPILOGUE=eager" --profile fb --out "$OUT/host" 2>&1 | grep -v -i warn \
+  | tail -6
+echo "host done at ${SECONDS}s"
+[ "$SECONDS" -lt 400 ] && timeout $((540 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate \
+  --specs gated_deltanet --variants "UNFOLDED_STAGES=3" --bench-shape 2,16384,16,128 --budget $((520 - SECONDS)) \
+  --out "$OUT/stages" 2>&1 | grep -A3 "^variant sweep, each"
+[ "$SECONDS" -lt 500 ] && timeout $((580 - SECONDS)) python3 benchmarks/profile_phases.py --specs mamba2 \
+  --shape 2,16384,16,128 --detail 12 --out "$OUT/prof_m2" 2>&1 | grep -v -i warn | grep -E -A12 "^mamba2 lindsl fb" \
+  | head -14
 true
