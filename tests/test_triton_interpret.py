@@ -220,7 +220,7 @@ def test_delta_rule_fold_matches_torch_engine(gk_kind, gv_kind, scaled, monkeypa
     o2, S2, u2 = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(), [(x, t, y.double()) for x, t, y in reads],
                             chunk=16, K=K, V=V)
     for return_states, fold_reads in ((False, ()), (True, ()), (False, (0, 2))):
-        given = [(side, t, -x / s[..., None]) if i in fold_reads else (side, t, x) for i, (side, t, x) in enumerate(reads)]
+        given = [(side, t, -x / s[..., None] if i in fold_reads else x) for i, (side, t, x) in enumerate(reads)]
         seen.clear()
         o1, S1, u1, *_ = chunk_scan_triton(gk, gv, b, a, k, v, S0, given, K=K, V=V, fold=s if scaled else True,
                                            return_states=return_states, fold_reads=fold_reads)

@@ -1964,8 +1964,11 @@ def _scaled_copies(reads, indices, fold):
     """reads with the vector x of each read in indices replaced by -s x (s: the fold, True for 1, or per token)."""
     if fold is None or fold is False:
         raise ValueError("fold_reads: a read scaled by the fold's -s needs a fold")
-    return [(side, timing, -x if fold is True else -(fold.float()[..., None] * x)) if i in indices else (side, timing, x)
-            for i, (side, timing, x) in enumerate(reads)]
+
+    def scaled(x):
+        return -x if fold is True else -(fold.float()[..., None] * x)
+
+    return [(side, timing, scaled(x) if i in indices else x) for i, (side, timing, x) in enumerate(reads)]
 
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
