@@ -1966,7 +1966,7 @@ def _scaled_copies(reads, indices, fold):
         raise ValueError("fold_reads: a read scaled by the fold's -s needs a fold")
 
     def scaled(x):
-        return -x if fold is True else -(fold.float()[..., None] * x)
+        return -x if fold is True else -(fold.to(torch.promote_types(fold.dtype, torch.float32))[..., None] * x)
 
     return [(side, timing, scaled(x) if i in indices else x) for i, (side, timing, x) in enumerate(reads)]
 
@@ -2083,8 +2083,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
     # reads of -s x (fold_reads): their result rows scaled in _read_kernel's tensor-core path (never fused into the
-    # state pass), else read from a scaled copy of x
-    in_kernel_fold = bool(FOLD) and not loop and not reversed_reads
+    # state pass), else read from a scaled copy of x (session 24, call 3, Gated DeltaNet at 2x16384x16x128, each
+    # variant in its own process: forward+backward 9.853 -> 9.758 ms against the copy; LINDSL_TUNE_FOLD_IN_READS=0
+    # makes the copy)
+    in_kernel_fold = bool(FOLD) and not loop and not reversed_reads and bool(_knob("FOLD_IN_READS", 1))
     if fold_reads and not in_kernel_fold:
         reads = _scaled_copies(reads, fold_reads, fold)
     fold_reads = frozenset(fold_reads) if in_kernel_fold else frozenset()
