@@ -248,8 +248,24 @@ def test_unfolded_bf16_state_pass_refuses_one_stage(monkeypatch):
     assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 1
     monkeypatch.delenv("LINDSL_TUNE_UNFOLDED_STAGES")
     assert _state_pass_launch(**{**args, "K": 256}, state_prec="bf16")[3] == 1  # K = 256's default: not measured
-    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_STAGES", "3")
-    assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 3
+    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_STAGES", "2")
+    assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 2
+
+
+def test_unfolded_state_pass_blocks_by_programs(monkeypatch):
+    """The unfolded rank-one pass at K = 128 takes the widest value block giving 128 programs (session 25's sweep):
+    64 with one stage in tf32 at 256 sequences, 32 with three at 32, 16 at 4; bf16 always two stages; a
+    per-dimension key gate and LINDSL_TUNE_UNFOLDED_RULE=0 keep 32-wide blocks."""
+    from lindsl.runtime.triton_engine import _state_pass_launch
+    args = dict(K=128, V=128, C=64, R=1, GV=0, FOLD=0, fused=False, fast=False, wy_bf16=True,
+                occupancy_rules=False, sms=132)
+    blocks = {(n, prec): _state_pass_launch(N=n, GK=1, state_prec=prec, **args)[1:4:2]
+              for n in (256, 32, 4) for prec in ("tf32", "bf16")}
+    assert blocks == {(256, "tf32"): (64, 1), (256, "bf16"): (64, 2), (32, "tf32"): (32, 3), (32, "bf16"): (32, 2),
+                      (4, "tf32"): (16, 3), (4, "bf16"): (16, 2)}
+    assert _state_pass_launch(N=256, GK=2, state_prec="tf32", **args)[1] == 32
+    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_RULE", "0")
+    assert _state_pass_launch(N=256, GK=1, state_prec="tf32", **args)[1:4:2] == (32, 1)
 
 
 @pytest.mark.parametrize("gk_kind,folded", [(None, True), ("s", True), (None, False)])

@@ -1943,11 +1943,17 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # give fewer than 192 programs (session 22, call 2, KDA at 2x16384x16x128 with 128: forward 3.578 ->
             # 3.508 ms; session 23, call 2, at 4x4096x64x128 with 1024, 32 against 16: forward 8.182 -> 7.107)
             bv, stages = min(BV, 16 if decayed and N * _cdiv(V, 32) < 192 else 32), 2
+        if not FOLD and not GV and GK != 2 and C > 16 and BK == 128 and state_prec != ACCURATE \
+                and _knob("UNFOLDED_RULE", 1):
+            # the unfolded pass (the adjoint's) at K = 128: the widest value block that still gives 128 programs,
+            # 64 down to 16; bf16 products two stages, tf32 one in blocks of 64 and three in narrower ones (session
+            # 25, call 1, state_pass_sweep.py --rank-one, each configuration's states checked; tf32: Gated
+            # DeltaNet's pass, bf16: DeltaNet's): 4x4096x64x128 (256 sequences) tf32 2.060 -> 1.464 ms, bf16 1.416
+            # -> 0.858; 2x16384x16x128 (32) tf32 1.500 -> 1.239 (the best of 18), bf16 0.743 as before (16-wide
+            # blocks 0.706). Other shapes, and a per-dimension key gate, not measured
+            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= 128))
+            stages = 2 if state_prec.startswith("bf16") else (1 if bv == 64 else 3)
         if not FOLD and not GV and C > 16:
-            # the unfolded pass (the adjoint's): session 24, call 4 (state_pass_sweep.py, 2x16384x16x128 only, each
-            # configuration's states checked) timed Gated DeltaNet's tf32 adjoint pass 1.530 ms with one stage and
-            # 1.267 with three, DeltaNet's bf16 one 0.759 with two and 0.723 in 16-wide blocks; unmeasured elsewhere,
-            # so LINDSL_TUNE_UNFOLDED_STAGES (default: as before) is the next session's A/B
             stages = _knob("UNFOLDED_STAGES", stages)
         stages = _knob("STORE_H_STAGES", stages)
         if stages == 1 and state_prec.startswith("bf16") and not FOLD and C > 16 and K <= 128:
