@@ -252,20 +252,22 @@ def test_unfolded_bf16_state_pass_refuses_one_stage(monkeypatch):
     assert _state_pass_launch(**{**args, "GK": 1}, state_prec="tf32")[3] == 2
 
 
-def test_unfolded_state_pass_blocks_by_programs(monkeypatch):
-    """The unfolded rank-one pass at K = 128 takes the widest value block giving 128 programs (session 25's sweep):
-    64 with one stage in tf32 at 256 sequences, 32 with three at 32, 16 at 4; bf16 always two stages; a
-    per-dimension key gate and LINDSL_TUNE_UNFOLDED_RULE=0 keep 32-wide blocks."""
+def test_rank_one_state_pass_blocks_by_programs(monkeypatch):
+    """The rank-one pass at K = 128 takes the widest value block giving 192 programs with bf16 products and 128 with
+    tf32 (session 25's sweep), folded or not; stages by fold, precision and block; a per-dimension key gate keeps
+    32-wide blocks; LINDSL_TUNE_PROGRAMS_TF32 moves the tf32 count."""
     from lindsl.runtime.triton_engine import _state_pass_launch
-    args = dict(K=128, V=128, C=64, R=1, GV=0, FOLD=0, fused=False, fast=False, wy_bf16=True,
-                occupancy_rules=False, sms=132)
-    blocks = {(n, prec): _state_pass_launch(N=n, GK=1, state_prec=prec, **args)[1:4:2]
-              for n in (256, 32, 4) for prec in ("tf32", "bf16")}
-    assert blocks == {(256, "tf32"): (64, 1), (256, "bf16"): (64, 2), (32, "tf32"): (32, 3), (32, "bf16"): (32, 2),
-                      (4, "tf32"): (16, 3), (4, "bf16"): (16, 2)}
-    assert _state_pass_launch(N=256, GK=2, state_prec="tf32", **args)[1] == 32
-    monkeypatch.setenv("LINDSL_TUNE_UNFOLDED_RULE", "0")
-    assert _state_pass_launch(N=256, GK=1, state_prec="tf32", **args)[1:4:2] == (32, 1)
+    args = dict(K=128, V=128, C=64, R=1, GV=0, fused=False, fast=False, wy_bf16=True, occupancy_rules=False,
+                sms=132)
+    blocks = {(fold, n, prec): _state_pass_launch(N=n, GK=1, FOLD=fold, state_prec=prec, **args)[1:4:2]
+              for fold in (0, 1) for n in (256, 32, 4) for prec in ("tf32", "bf16")}
+    assert blocks == {(0, 256, "tf32"): (64, 1), (0, 256, "bf16"): (64, 2), (0, 32, "tf32"): (32, 3),
+                      (0, 32, "bf16"): (16, 2), (0, 4, "tf32"): (16, 3), (0, 4, "bf16"): (16, 2),
+                      (1, 256, "tf32"): (64, 1), (1, 256, "bf16"): (64, 2), (1, 32, "tf32"): (32, 2),
+                      (1, 32, "bf16"): (16, 3), (1, 4, "tf32"): (16, 2), (1, 4, "bf16"): (16, 3)}
+    assert _state_pass_launch(N=256, GK=2, FOLD=0, state_prec="tf32", **args)[1] == 32
+    monkeypatch.setenv("LINDSL_TUNE_PROGRAMS_TF32", "192")
+    assert _state_pass_launch(N=32, GK=1, FOLD=1, state_prec="tf32", **args)[1:4:2] == (16, 2)
 
 
 @pytest.mark.parametrize("gk_kind,folded", [(None, True), ("s", True), (None, False)])

@@ -18,9 +18,24 @@ import triton
 import triton.language as tl
 
 
+_ENV_BYTES = os.environ._data  # CPython's POSIX environ: bytes names, kept in step by os.environ's setters
+_ENV_NAMES = {}
+
+
+def _env(name):
+    """os.environ.get(name), read from environ's own bytes mapping: a forward+backward asks about 110 times (launch
+    knobs, poisoning, the interpreter), and os.environ.get raises and catches two KeyErrors per unset name (0.73
+    against 0.1 us per lookup)."""
+    key = _ENV_NAMES.get(name)
+    if key is None:
+        key = _ENV_NAMES[name] = os.fsencode(name)
+    value = _ENV_BYTES.get(key)
+    return None if value is None else os.fsdecode(value)
+
+
 def _empty(*shape, device, dtype):
     """Output buffers; filled with NaN when LINDSL_POISON=1, so an unwritten element cannot pass a check."""
-    if os.environ.get("LINDSL_POISON") == "1":
+    if _env("LINDSL_POISON") == "1":
         return torch.full(shape, float("nan"), device=device, dtype=dtype)
     return torch.empty(*shape, device=device, dtype=dtype)
 
@@ -49,7 +64,7 @@ def _stack_reads(reads):
 def _knob(name, default):
     """A launch parameter, overridable by the environment variable LINDSL_TUNE_<name> (for tuning sweeps on the
     GPU, benchmarks/variant_sweep.py); the default is the engine's choice."""
-    value = os.environ.get("LINDSL_TUNE_" + name)
+    value = _env("LINDSL_TUNE_" + name)
     return default if value is None else type(default)(value)
 
 
@@ -1838,7 +1853,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
 
 def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
-    if precision == "bf16" and os.environ.get("TRITON_INTERPRET") == "1":
+    if precision == "bf16" and _env("TRITON_INTERPRET") == "1":
         return "bf16-rounded"
     return precision
 
@@ -1923,18 +1938,28 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
         # three overflow shared memory); in chunks of 16 with bf16 W, U0 three (KDA, session 8)
         bv = min(BV, 32 if K >= 128 else 64)
         stages = 3 if C <= 16 and wy_bf16 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
-        if FOLD and not GV and C > 16 and BK == 128 and state_prec != ACCURATE:
-            # the folded pass (the delta rule's forward and rescan) at K = 128: the widest value block that still
-            # gives 192 programs, 64 down to 16; bf16 products three stages in blocks of 16, tf32 one in blocks of
-            # 64 (session 14, call 2, state_pass_sweep.py --rank-one, ungated and with a scalar gate, forward and
-            # rescan, each configuration checked: the best of 18 or within 1 % of it in all 16 cases at fla's four
-            # D = 128 shapes, 1.00x the best in total against 1.41x before; 4x4096x64x128 forward 1.17 -> 0.74 ms,
-            # rescan with a gate 1.75 -> 1.21, 1x8192x96x128 0.77 -> 0.55). Not the adjoint's unfolded pass: with
-            # this rule DeltaNet's backward at 2x16384x16x128 spent 0.38 ms more in its two state passes (call 5),
-            # although its folded rescan alone is 0.10 ms faster with it (call 2); nor fp32 inputs (tf32x3, not
-            # measured)
-            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= 192))
-            stages = (3 if bv == 16 else 2) if state_prec.startswith("bf16") else (1 if bv == 64 else 2)
+        if not GV and C > 16 and BK == 128 and state_prec != ACCURATE:
+            # at K = 128 without a value gate: the widest value block, 64 down to 16, that still gives 192 programs
+            # with bf16 products and 128 with tf32. Folded (the delta rule's forward and rescan): bf16 three stages
+            # in blocks of 16, tf32 one in blocks of 64 (session 14, call 2, state_pass_sweep.py --rank-one,
+            # ungated and with a scalar gate, forward and rescan, 192 programs either way: the best of 18 or within
+            # 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x the best in total against 1.41x before;
+            # 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 -> 1.21, 1x8192x96x128 0.77 -> 0.55).
+            # Unfolded (the adjoint's): bf16 two stages, tf32 one in blocks of 64 and three in narrower ones.
+            # Session 25, call 1 (the same sweep, each configuration's states checked; tf32: Gated DeltaNet, bf16:
+            # DeltaNet) at 4x4096x64x128 (256 sequences) and 2x16384x16x128 (32), the best of 18 in all six
+            # cases: adjoint tf32 2.060 -> 1.464 ms and 1.500 -> 1.239, bf16 1.416 -> 0.858 and 0.743 -> 0.706
+            # (16-wide), the tf32 rescan at 32 sequences 0.976 -> 0.928 (32-wide, 128 programs; 0.981 default). Call
+            # 2, each variant in its own process, checks green: at 4x4096x64x128 forward+backward Gated DeltaNet
+            # 17.217 -> 16.597 ms, DeltaNet 12.440 -> 11.898. Not fp32 inputs (tf32x3, not measured).
+            # LINDSL_TUNE_PROGRAMS_BF16 / PROGRAMS_TF32 set the two counts
+            low = state_prec.startswith("bf16")
+            enough = _knob("PROGRAMS_BF16", 192) if low else _knob("PROGRAMS_TF32", 128)
+            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= enough))
+            if FOLD:
+                stages = (3 if bv == 16 else 2) if low else (1 if bv == 64 else 2)
+            else:
+                stages = 2 if low else (1 if bv == 64 else 3)
         if GK == 2 and C > 16:
             # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
             # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
@@ -1943,16 +1968,6 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # give fewer than 192 programs (session 22, call 2, KDA at 2x16384x16x128 with 128: forward 3.578 ->
             # 3.508 ms; session 23, call 2, at 4x4096x64x128 with 1024, 32 against 16: forward 8.182 -> 7.107)
             bv, stages = min(BV, 16 if decayed and N * _cdiv(V, 32) < 192 else 32), 2
-        if not FOLD and not GV and GK != 2 and C > 16 and BK == 128 and state_prec != ACCURATE \
-                and _knob("UNFOLDED_RULE", 1):
-            # the unfolded pass (the adjoint's) at K = 128: the widest value block that still gives 128 programs,
-            # 64 down to 16; bf16 products two stages, tf32 one in blocks of 64 and three in narrower ones (session
-            # 25, call 1, state_pass_sweep.py --rank-one, each configuration's states checked; tf32: Gated
-            # DeltaNet's pass, bf16: DeltaNet's): 4x4096x64x128 (256 sequences) tf32 2.060 -> 1.464 ms, bf16 1.416
-            # -> 0.858; 2x16384x16x128 (32) tf32 1.500 -> 1.239 (the best of 18), bf16 0.743 as before (16-wide
-            # blocks 0.706). Other shapes, and a per-dimension key gate, not measured
-            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= 128))
-            stages = 2 if state_prec.startswith("bf16") else (1 if bv == 64 else 3)
         if not FOLD and not GV and C > 16:
             stages = _knob("UNFOLDED_STAGES", stages)
         stages = _knob("STORE_H_STAGES", stages)
