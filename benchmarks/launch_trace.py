@@ -75,8 +75,9 @@ def main():
             show(rows)
             del fwd, fb
             torch.cuda.empty_cache()
-    with open(os.path.join(a.out, "launch_trace.json"), "w") as fh:
-        json.dump(dict(shape=[B, T, H, D], gpu=torch.cuda.get_device_name(), rows=res), fh, indent=1)
+            # written after every trace: a process cut by its timeout keeps the traces it finished (session 25)
+            with open(os.path.join(a.out, "launch_trace.json"), "w") as fh:
+                json.dump(dict(shape=[B, T, H, D], gpu=torch.cuda.get_device_name(), rows=res), fh, indent=1)
 
 
 if __name__ == "__main__":

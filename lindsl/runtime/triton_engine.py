@@ -1939,27 +1939,26 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
         bv = min(BV, 32 if K >= 128 else 64)
         stages = 3 if C <= 16 and wy_bf16 else (2 if state_prec.startswith("bf16") and K <= 128 else 1)
         if not GV and C > 16 and BK == 128 and state_prec != ACCURATE:
-            # at K = 128 without a value gate: the widest value block, 64 down to 16, that still gives 192 programs
-            # with bf16 products and 128 with tf32. Folded (the delta rule's forward and rescan): bf16 three stages
-            # in blocks of 16, tf32 one in blocks of 64 (session 14, call 2, state_pass_sweep.py --rank-one,
-            # ungated and with a scalar gate, forward and rescan, 192 programs either way: the best of 18 or within
-            # 1 % of it in all 16 cases at fla's four D = 128 shapes, 1.00x the best in total against 1.41x before;
-            # 4x4096x64x128 forward 1.17 -> 0.74 ms, rescan with a gate 1.75 -> 1.21, 1x8192x96x128 0.77 -> 0.55).
-            # Unfolded (the adjoint's): bf16 two stages, tf32 one in blocks of 64 and three in narrower ones.
-            # Session 25, call 1 (the same sweep, each configuration's states checked; tf32: Gated DeltaNet, bf16:
-            # DeltaNet) at 4x4096x64x128 (256 sequences) and 2x16384x16x128 (32), the best of 18 in all six
-            # cases: adjoint tf32 2.060 -> 1.464 ms and 1.500 -> 1.239, bf16 1.416 -> 0.858 and 0.743 -> 0.706
-            # (16-wide), the tf32 rescan at 32 sequences 0.976 -> 0.928 (32-wide, 128 programs; 0.981 default). Call
-            # 2, each variant in its own process, checks green: at 4x4096x64x128 forward+backward Gated DeltaNet
-            # 17.217 -> 16.597 ms, DeltaNet 12.440 -> 11.898. Not fp32 inputs (tf32x3, not measured).
-            # LINDSL_TUNE_PROGRAMS_BF16 / PROGRAMS_TF32 set the two counts
+            # at K = 128 without a value gate: the widest value block that still gives 192 programs, from 64 down
+            # to 16 with bf16 products and to 32 with tf32; stages: bf16 folded (the delta rule's forward and
+            # rescan) three in blocks of 16 and two in wider ones, bf16 unfolded (the adjoint's) two, tf32 one in
+            # blocks of 64 and two in narrower ones. state_pass_sweep.py --rank-one, each configuration's states
+            # checked: session 14, call 2 (folded, ungated and with a scalar gate, at fla's four D = 128 shapes:
+            # the best of 18 or within 1 % in all 16 cases, 1.41x the best in total before; 4x4096x64x128 forward
+            # 1.17 -> 0.74 ms); session 25, calls 1 and 3 (tf32: Gated DeltaNet's adjoint and rescan, bf16:
+            # DeltaNet's adjoint, at 256, 96, 64 and 32 sequences): the best of 18 or within 2 % in 11 of 12 cases
+            # (the tf32 adjoint at 32 sequences 1.323 ms, 1.239 with three stages, which take 0.329 against 0.230
+            # at 64), against the older rules (32-wide blocks for the adjoint, 16-wide tf32 rescans): 4x4096x64x128
+            # adjoint tf32 2.060 -> 1.464, bf16 1.416 -> 0.858; 2x16384x16x128 adjoint tf32 1.500 -> 1.323, bf16
+            # 0.743 -> 0.706, rescan 0.976 -> 0.928; 4x2048x16x128 adjoint tf32 0.235 -> 0.230. End to end (each
+            # variant in its own process, checks green): session 25 call 2's adjoint rule at 4x4096x64x128, f+b
+            # Gated DeltaNet 17.217 -> 16.597 ms, DeltaNet 12.440 -> 11.898; call 3 at 2x16384x16x128, DeltaNet's
+            # 192 programs in bf16 against 128: 6.922 -> 6.749. Not fp32 inputs (tf32x3, not measured).
+            # LINDSL_TUNE_STATE_PROGRAMS sets the count
             low = state_prec.startswith("bf16")
-            enough = _knob("PROGRAMS_BF16", 192) if low else _knob("PROGRAMS_TF32", 128)
-            bv = min(BV, next(b for b in (64, 32, 16) if b == 16 or N * _cdiv(V, b) >= enough))
-            if FOLD:
-                stages = (3 if bv == 16 else 2) if low else (1 if bv == 64 else 2)
-            else:
-                stages = 2 if low else (1 if bv == 64 else 3)
+            enough = _knob("STATE_PROGRAMS", 192)
+            bv = min(BV, next(b for b in (64, 32, 16) if b == (16 if low else 32) or N * _cdiv(V, b) >= enough))
+            stages = ((3 if bv == 16 else 2) if FOLD else 2) if low else (1 if bv == 64 else 2)
         if GK == 2 and C > 16:
             # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
             # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
