@@ -180,9 +180,7 @@ def generate_module(n: Normalized) -> str:
             fwd_unpack=_unpack([r[0] for r in plan.forward_reads]),
             # the forward reads of a folded du (-s dv, no value gate): the Triton engine reads dv and scales the
             # results (chunk_scan_triton's fold_reads)
-            fold_reads=(repr(tuple(i for i, r in enumerate(plan.forward_reads)
-                                   if r[3] in {f"egv*{res}" for res, _, _ in plan.scaled_reads}))
-                        if plan.scaled_reads and not plan.value_gate else None),
+            fold_reads=repr(tuple(plan.scaled_forward)) if plan.scaled_forward and not plan.value_gate else None,
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]

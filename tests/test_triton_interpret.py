@@ -924,6 +924,7 @@ def test_fold_takes_du_from_dv(update, scaled):
     reads = [r[0] for r in plan.adjoint_reads]
     assert ("du0" not in reads and [r[0] for r in plan.scaled_reads] == ["du0"]) == scaled, reads
     assert len(reads) == (3 if scaled else 4)
+    assert plan.scaled_forward == ([0] if scaled else [])  # da0 = S (E du0): read from dv, rows scaled by -s
     op = lindsl.load(src)
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):  # the kernels compute in fp32
         for cmp in compare(op, B=1, T=40, H=2, chunk=16, backend=backend, dtype=dtype):

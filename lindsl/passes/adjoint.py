@@ -49,6 +49,9 @@ class AdjointPlan:
     # (result, read result it scales, equation): a read equal to another read times -s (the fold, b = -s k')
     scaled_reads: list[tuple[str, str, str]]
     forward_reads: list[tuple[str, str, str, str, str]]  # (result, side, timing, vector, equation)
+    # indices of forward reads whose vector is a scaled read's result (times E_t): a kernel may read the read it
+    # scales and multiply its result rows by -s instead (the fold's da_t = S_{t-1} (E_t du_t), du = -s dv)
+    scaled_forward: list[int] = field(default_factory=list)
     # each result that is an input's gradient -> that input: "k", "v", "b", "a" (stacked over i or j) or "x<i>"
     grad_of: dict[str, str] = field(default_factory=dict)
     key_gauge: list[GaugeTerm] = field(default_factory=list)
@@ -106,6 +109,8 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
                                    f"dx{i}_t = S_{{{'t' if r.timing == 'after' else 't-1'}}} dO{i}_t"))
         plan.grad_of[f"dx{i}"] = f"x{i}"
     for j in range(R):
+        if folded:
+            plan.scaled_forward.append(len(plan.forward_reads))
         plan.forward_reads.append((f"da{j}", "v", "before", f"egv*du{j}", f"da{j}_t = S_{{t-1}} (E_t du{j}_t)"))
         plan.grad_of[f"da{j}"] = "a"
     if c.key_gate is not None:
