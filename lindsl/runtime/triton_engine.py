@@ -2082,6 +2082,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if R:
         state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
+    decayed = False  # whether the WY kernel makes (or made) Bd, Kd
     # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
     wy_prec = _knob("WY_PREC", ACCURATE if precision == ACCURATE else "tf32")
@@ -2119,6 +2120,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      num_warps=_knob("PREP_WARPS", 4))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
         W, U0, Bd, Kd = wy[1:]
+        decayed = Bd is not dummy or Kd is not dummy
     elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
@@ -2141,6 +2143,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             dec_dtype = torch.bfloat16 if low_pass else f32
             Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
             Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
+            decayed = True
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
         Mp = Np = dummy
@@ -2169,7 +2172,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # 1.924 -> 2.294 ms; KDA not measured)
         prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
         _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC,
-                              HS, K=K, V=V, C=C, R=R, P=P, DECAY=Bd is not dummy or Kd is not dummy,
+                              HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
                               BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               SOLVE=_knob("WY_SOLVE", wy_solve),
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
@@ -2240,7 +2243,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # interpreter at K = V = 16 they put Gated DeltaNet's output error at 1.2e-2 against 1.7e-3 for the bf16
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
-    decayed = Bd is not dummy or Kd is not dummy
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms, decayed)
     if states is None:
