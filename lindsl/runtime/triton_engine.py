@@ -1958,7 +1958,10 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             low = state_prec.startswith("bf16")
             enough = _knob("STATE_PROGRAMS", 192)
             bv = min(BV, next(b for b in (64, 32, 16) if b == (16 if low else 32) or N * _cdiv(V, b) >= enough))
-            stages = ((3 if bv == 16 else 2) if FOLD else 2) if low else (1 if bv == 64 else 2)
+            if not low:
+                stages = 1 if bv == 64 else 2
+            else:
+                stages = 3 if FOLD and bv == 16 else 2
         if GK == 2 and C > 16:
             # a per-dimension key gate in chunks of 64 (_r1_chunk64): 32-wide value blocks, two stages (session 20,
             # call 4, KDA at 2x16384x16x128: the forward's pass 1.958 -> 1.011 ms against the folded rule's 16-wide
