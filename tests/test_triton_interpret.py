@@ -572,6 +572,30 @@ def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkey
         assert rel_err(x.float(), y.float()) < (1e-5 if dtype == torch.float32 else 2e-2)
 
 
+@pytest.mark.parametrize("name,heads", [("mamba2", 2), ("linear_attn", 1)])
+def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monkeypatch):
+    """REV_SOURCES=1: the adjoint scan takes x and dO as the callers' tensors and its state pass and reads load them
+    in reverse (reversed_sources), instead of flipped copies padded to whole chunks: over a chunk cut short (T = 70,
+    chunks of 64), two heads (Mamba-2, a scalar gate and its gradient) and one (ungated), the output, final state
+    and every gradient bit-identical to the copies'; the state pass and the reads did take the flag."""
+    op = lindsl.load(name)
+    seen = []
+    for kernel in ("_state_kernel", "_read_kernel"):
+        monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), ("SREV",), seen))
+    base = random_inputs(op.spec, 1, 70, heads, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_REV_SOURCES", flag)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), [d["SREV"] for d in seen]
+    assert not any(runs["0"][1]) and runs["1"][1].count(True) >= 2
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+
+
 @pytest.mark.parametrize("name,scale", [("kda", 300.0), ("rwkv7", 3.0)])
 def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     """SHARED_SCORES (on by default): the forward's key-side read after the update takes its pair scores from the WY
