@@ -596,6 +596,30 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
         assert torch.isfinite(y).all() and torch.equal(x, y)
 
 
+def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
+    """GAUGE_BLOCKS=1: a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
+    writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:
+    Mamba-2's output, final state and every gradient within fp32 rounding of the one-block form's, the gauged reads
+    launched over two blocks."""
+    op = lindsl.load("mamba2")
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("GAUGE", "BO"), seen))
+    monkeypatch.setenv("LINDSL_TUNE_READ_BO", "16")
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_GAUGE_BLOCKS", flag)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), seen[:]
+    assert {d["BO"] for d in runs["0"][1] if d["GAUGE"]} == {32}
+    assert {d["BO"] for d in runs["1"][1] if d["GAUGE"]} == {16}
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and rel_err(x, y) < 1e-5
+
+
 @pytest.mark.parametrize("name,scale", [("kda", 300.0), ("rwkv7", 3.0)])
 def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     """SHARED_SCORES (on by default): the forward's key-side read after the update takes its pair scores from the WY

@@ -1410,9 +1410,9 @@ def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_
 
 @triton.jit
 def _gauge_partial(gv_ptr, gout_ptr, out, xseq, xrow, ok, oo, o_ok, D_OUT: tl.constexpr, SIGN: tl.constexpr):
-    """A gate gradient's gauge term of one read, sign * sum_o gv[t, o] out[t, o] per token, from the kernel's fp32
-    result (the whole returned row: one block), stored at the token's place in gout (the reader's layout without its
-    last dimension)."""
+    """A gate gradient's gauge term of one read, sign * sum_o gv[t, o] out[t, o] per token over the block's columns
+    oo, from the kernel's fp32 result, stored at the token's place in gout (the reader's layout without its last
+    dimension)."""
     vec = tl.load(gv_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], mask=ok[:, None] & o_ok[None, :],
                   other=0.0).to(tl.float32)
     tl.store(gout_ptr + xseq + xrow, tl.sum(vec * out, 1) * SIGN, mask=ok)
@@ -1431,7 +1431,7 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX,
+                 fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE,
                  D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
@@ -1448,8 +1448,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     Scalar or no gates: _read_chunk_products (tensor-core pair products; PREC_X* for the loaded tiles' products);
     per-dimension gates (LOOP): the pairs one source row at a time (_pairs_loop), every exponent a non-positive
     difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2.
-    GAUGE, GAUGE2 (not LOOP, one block BO >= D_OUT): +-1 for a read whose result a gate gradient's gauge term takes,
-    _gauge_partial into gout (gout2) from the vectors gv (gv2); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
+    GAUGE, GAUGE2 (not LOOP): +-1 for a read whose result a gate gradient's gauge term takes, _gauge_partial into
+    gout (gout2) from the vectors gv (gv2), each value block's partial sum GSTRIDE elements after the previous
+    block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
     vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s. SREV (REV, not
     LOOP): the sources too are the callers' tensors of TX tokens in their own order (_source_rows)."""
     c = tl.program_id(0)
@@ -1475,11 +1476,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         if GAUGE != 0:
-            _gauge_partial(gv_ptr, gout_ptr, out, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE)
+            _gauge_partial(gv_ptr, gout_ptr + ob * GSTRIDE, out, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE)
         if NX == 2:
             tl.store(out2_ptr + at, out2, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
             if GAUGE2 != 0:
-                _gauge_partial(gv2_ptr, gout2_ptr, out2, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE2)
+                _gauge_partial(gv2_ptr, gout2_ptr + ob * GSTRIDE, out2, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT,
+                               GAUGE2)
         return
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -2370,20 +2372,36 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      else precision for t in (h, src, srcin))
         warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
         # a gauge term sums the whole returned row: one block (eight warps where it widens the block: Mamba-2's
-        # adjoint read at 128 spills 20 bytes with four)
+        # adjoint read at 128 spills 20 bytes with four); LINDSL_TUNE_GAUGE_BLOCKS=1 keeps the read's value blocks,
+        # each writing its partial sums, added here (off until timed: Mamba-2's gauged reads at 2x16384x16x128 take
+        # 0.80 and 0.84 ms in one 128-wide block of eight warps, its plain adjoint read 0.63 in two of four)
         gauge = gauges[i_read] or (dummy, 0, dummy)
         gauge2 = (gauges[partners[i_read]] if also is not None else None) or (dummy, 0, dummy)
+        partials, gstride = [], 0  # (each block's sums, the term they add up to); elements per block
         if (gauge[1] or gauge2[1]) and BO < _p2(d_out):
-            BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
+            if _knob("GAUGE_BLOCKS", 0):
+                def by_block(term):
+                    vec, sign, g = term
+                    if not sign:
+                        return term
+                    partials.append((torch.empty((_cdiv(d_out, BO),) + tuple(g.shape), device=dev, dtype=f32), g))
+                    return vec, sign, partials[-1][0]
+                gauge, gauge2 = by_block(gauge), by_block(gauge2)
+                gstride = partials[0][1].numel()
+            else:
+                BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
-            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, D_IN=d_in, D_OUT=d_out, K=K,
+            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, D_IN=d_in,
+            D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
             NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
             SREV=reversed_sources, num_stages=read_stages, num_warps=warps)
+        for blocks, g in partials:
+            torch.sum(blocks, 0, out=g)
         outs.append(out)
     if return_states:
         return outs, ST, (u if R else None), h, C
