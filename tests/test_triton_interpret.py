@@ -42,6 +42,20 @@ class LaunchFlags:
         return launch
 
 
+def results_by_knob(op, base, knob, values, seen, monkeypatch):
+    """{value: ([output, final state, every input's gradient], the flags its launches recorded in seen)} of op on
+    the Triton engine, once per LINDSL_TUNE_<knob> value, from the same inputs and loss."""
+    runs = {}
+    for value in values:
+        monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[value] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), seen[:]
+    return runs
+
+
 class CountedLaunches:
     """A Triton kernel whose launches (kernel[grid]) append their grid to a list."""
 
@@ -583,15 +597,8 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
     for kernel in ("_state_kernel", "_read_kernel"):
         monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), ("SREV",), seen))
     base = random_inputs(op.spec, 1, 70, heads, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
-    runs = {}
-    for flag in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_REV_SOURCES", flag)
-        seen.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, f = op(*args.values(), output_final_state=True, backend="triton")
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), [d["SREV"] for d in seen]
-    assert not any(runs["0"][1]) and runs["1"][1].count(True) >= 2
+    runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
+    assert not any(d["SREV"] for d in runs["0"][1]) and [d["SREV"] for d in runs["1"][1]].count(True) >= 2
     for x, y in zip(runs["0"][0], runs["1"][0]):
         assert torch.isfinite(y).all() and torch.equal(x, y)
 
@@ -606,14 +613,7 @@ def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("GAUGE", "BO"), seen))
     monkeypatch.setenv("LINDSL_TUNE_READ_BO", "16")
     base = random_inputs(op.spec, 1, 70, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
-    runs = {}
-    for flag in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_GAUGE_BLOCKS", flag)
-        seen.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, f = op(*args.values(), output_final_state=True, backend="triton")
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), seen[:]
+    runs = results_by_knob(op, base, "GAUGE_BLOCKS", ("0", "1"), seen, monkeypatch)
     assert {d["BO"] for d in runs["0"][1] if d["GAUGE"]} == {32}
     assert {d["BO"] for d in runs["1"][1] if d["GAUGE"]} == {16}
     for x, y in zip(runs["0"][0], runs["1"][0]):
