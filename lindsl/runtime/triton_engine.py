@@ -548,6 +548,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials.
     SREV (no rank-one factors, no fused reads): the inputs k, v are the callers' tensors of TX tokens in their own
     order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies."""
+    tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
@@ -625,15 +626,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
-            if SREV:
-                pseq, prow_at, ps_ok = _reader_rows(n, ptok, T, TX, HS, True)
-                p_ok = p_ok & ps_ok
-            else:
-                pseq = seq
-                prow_at = ptok * HS
-            poff = (prow_at * P + prow % P)[:, None]
-            kp = tl.load(k_ptr + pseq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            vp = tl.load(v_ptr + pseq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            kp = _source_rows(k_ptr, c, n, T, HS, kk, k_ok, K, C, P, BLP, TX, SREV)
+            vp = _source_rows(v_ptr, c, n, T, HS, vv, v_ok, V, C, P, BLP, TX, SREV)
             if FOLD > 0:
                 vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * u
             if GK == 1:
@@ -1452,7 +1446,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     gout (gout2) from the vectors gv (gv2), each value block's partial sum GSTRIDE elements after the previous
     block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
     vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s. SREV (REV, not
-    LOOP): the sources too are the callers' tensors of TX tokens in their own order (_source_rows)."""
+    LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows)."""
+    tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
