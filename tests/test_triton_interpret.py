@@ -505,8 +505,9 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
 def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeypatch):
     """The backward's read-outs with a gate on the returned side (_read_amat_gated_kernel): KDA's two adjoint reads
     of one state and source pair in one launch (READ_MERGE, NX = 2) with whole chunks of 64 rows per program
-    (GATED_ROWS=64, the blocks below the diagonal masked per row) give the same bits as one launch per read of one
-    16-row block per program, for forward and every gradient over two heads and a chunk cut short; each form did
+    (GATED_ROWS=64, the blocks below the diagonal masked per row) agree with one launch per read of one 16-row
+    block per program to fp32 rounding (the products' shapes differ, so the CPU's BLAS may sum in another order:
+    bit-identical on session 21's machine, 6e-8 apart on an AMD EPYC in session 26), for forward and every gradient over two heads and a chunk cut short; each form did
     launch; and both agree with the torch engine."""
     op = lindsl.load("kda")
     seen = []
@@ -527,7 +528,7 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
     assert runs["READ_MERGE=0 GATED_ROWS=16"][1] == {(1, 16)}
     assert runs["READ_MERGE=1 GATED_ROWS=64"][1] == {(1, 64), (2, 64)}
     for x, y in zip(runs["READ_MERGE=0 GATED_ROWS=16"][0], runs["READ_MERGE=1 GATED_ROWS=64"][0]):
-        assert torch.isfinite(y).all() and torch.equal(x, y)
+        assert torch.isfinite(y).all() and rel_err(x, y) < 1e-6
     for x, y in zip(runs["READ_MERGE=0 GATED_ROWS=16"][0], runs["torch"][0]):
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-4
 
