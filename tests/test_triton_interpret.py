@@ -605,7 +605,7 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
 
 
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
-    """GAUGE_BLOCKS=1: a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
+    """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:
     Mamba-2's output, final state and every gradient within fp32 rounding of the one-block form's, the gauged reads
     launched over two blocks."""

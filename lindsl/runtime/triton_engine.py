@@ -2366,15 +2366,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", *readers, t) if R and not loop
                                      else precision for t in (h, src, srcin))
         warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
-        # a gauge term sums the whole returned row: one block (eight warps where it widens the block: Mamba-2's
-        # adjoint read at 128 spills 20 bytes with four); LINDSL_TUNE_GAUGE_BLOCKS=1 keeps the read's value blocks,
-        # each writing its partial sums, added here (off until timed: Mamba-2's gauged reads at 2x16384x16x128 take
-        # 0.80 and 0.84 ms in one 128-wide block of eight warps, its plain adjoint read 0.63 in two of four)
+        # a gauge term sums the whole returned row: the read keeps its value blocks, each writing its partial sums,
+        # added here (session 26, call 1, Mamba-2 at 2x16384x16x128, each form in its own process, checks green:
+        # forward+backward 5.626 -> 5.395 ms against one 128-wide block of eight warps, whose two gauged reads took
+        # 0.80 and 0.84 ms in session 25 against the plain adjoint read's 0.63 in two blocks of four);
+        # LINDSL_TUNE_GAUGE_BLOCKS=0 takes the one block (eight warps: four spill 20 bytes at 128)
         gauge = gauges[i_read] or (dummy, 0, dummy)
         gauge2 = (gauges[partners[i_read]] if also is not None else None) or (dummy, 0, dummy)
         partials, gstride = [], 0  # (each block's sums, the term they add up to); elements per block
         if (gauge[1] or gauge2[1]) and BO < _p2(d_out):
-            if _knob("GAUGE_BLOCKS", 0):
+            if _knob("GAUGE_BLOCKS", 1):
                 def by_block(term):
                     vec, sign, g = term
                     if not sign:
