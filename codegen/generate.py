@@ -16,7 +16,7 @@ import jinja2
 
 from lindsl import __version__
 from lindsl.errors import LinError
-from lindsl.ir import Expr, Spec, Var
+from lindsl.ir import Binary, Expr, Spec, Unary, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.classify import delta_fold
@@ -189,6 +189,8 @@ def generate_module(n: Normalized) -> str:
         # with stays fp32 until the epilogue is done
         c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
                        for gi in c["read_ids"]]
+        added = _added_reads(n.epilogue)
+        c["added"] = [f"read{gi}" in added for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, _, _, _ in c["tensors"]]
     epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
@@ -211,6 +213,22 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def _added_reads(epilogue) -> set[str]:
+    """The reads that enter an output only as one added or subtracted term of its own type (o = +-read + rest, the
+    read nowhere else): the read's gradient is then +- the output's, so it is exact in the output's dtype."""
+    def terms(e):
+        if isinstance(e, Binary) and e.op in ("+", "-"):
+            yield from terms(e.l)
+            yield from terms(e.r)
+        elif isinstance(e, Unary) and e.op == "neg":
+            yield from terms(e.x)
+        else:
+            yield e
+    uses = [v.name for _, e in epilogue for v in e.walk() if isinstance(v, Var) and v.kind == "read"]
+    return {t.name for _, e in epilogue for t in terms(e)
+            if isinstance(t, Var) and t.kind == "read" and t.shift == 0 and t.ty == e.ty and uses.count(t.name) == 1}
 
 
 def _all_exprs(spec: Spec, n: Normalized):

@@ -499,3 +499,21 @@ def test_epilogue_traces_whole_under_torch_compile(name, monkeypatch):
     assert len(o_e) == len(o_t) and all(torch.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(o_e, o_t))
     for a, b in zip(g_e, g_t):
         assert (a is None) == (b is None) and (a is None or torch.allclose(a, b, rtol=1e-6, atol=1e-7))
+
+
+@pytest.mark.parametrize("out,added", [
+    ("o = S^T q + D * v", ["read0"]),
+    ("o = D * v - S^T q", ["read0"]),
+    ("o = -(S^T q) + v", ["read0"]),
+    ("o = (S^T q) * D", []),
+    ("o = S^T q + (S^T k) * D", ["read0"]),
+])
+def test_added_reads_are_the_terms_of_a_sum(out, added):
+    """The reads whose gradient is exactly their output's (codegen's _added_reads, which lets the backward take it in
+    the output's dtype): a read that is one added or subtracted term of the output (each S^T x is its own read)."""
+    from codegen.generate import _added_reads
+    from lindsl.frontend import parse_spec
+    from lindsl.passes.normalize import normalize
+    text = ("lin probe\ndim K, V\nin q[K], k[K], v[V]\nparam D\nstate S[K, V]\nS = S + k v^T\n"
+            f"out {out}\n")
+    assert sorted(_added_reads(normalize(parse_spec(text, "t.lin")).epilogue)) == added

@@ -587,6 +587,28 @@ def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkey
         assert rel_err(x.float(), y.float()) < (1e-5 if dtype == torch.float32 else 2e-2)
 
 
+def test_added_read_gradient_in_the_output_dtype_is_exact(monkeypatch):
+    """Mamba-2's o = S^T q + D v: the read's gradient is the output's, so for bf16 inputs the backward takes it back in
+    bf16 (ADDED_READ_GRADS, the default) instead of autograd's fp32: the adjoint's state pass loads bf16 values, and the
+    output, final state and every gradient are bit-identical to the fp32 form's."""
+    op = lindsl.load("mamba2")
+    seen = []
+
+    class SourceDtypes:
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                seen.append(args[2].dtype)
+                return state_kernel[grid](*args, **kwargs)
+            return launch
+    state_kernel = op.module._state_kernel
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", SourceDtypes())
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.bfloat16, gate_scale=3.0, seed=7)
+    runs = results_by_knob(op, base, "ADDED_READ_GRADS", ("0", "1"), seen, monkeypatch)
+    assert torch.float32 in runs["0"][1] and set(runs["1"][1]) == {torch.bfloat16}
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y.float()).all() and torch.equal(x, y)
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:
