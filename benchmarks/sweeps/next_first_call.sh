@@ -1,25 +1,24 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes); see NOTES.md v27's order:
-# 1. the plain (no rank-one factors) state pass in tf32 with fp32 chunk states, the scalar gate's backward passes
-#    (Mamba-2's adjoint and rescan: 0.63 and 0.45 ms at 2x16384x16x128 on 128 programs of two warps, 3 % achieved
-#    occupancy, 232-392 bytes of spill by ptxas; session 25 call 3), by configuration at 32 and 256 sequences, each
-#    configuration's states checked against the default's;
-# 2. two variants written after session 25's last call, off, against the defaults: REV_SOURCES=1 (the adjoint's x
-#    and dO read in reverse, no flipped, padded copies: -0.19 ms predicted) and GAUGE_BLOCKS=1 (gauged reads in
-#    their value blocks with partial sums instead of one 128-wide block of eight warps: 0.80 and 0.84 ms now, the
-#    plain adjoint read 0.63 in two blocks), Mamba-2 at 2x16384x16x128, each variant in its own process;
-# 3. the rank-one rule's final form end to end (3ac2b2b: tf32 blocks 32-wide at 32 and 64 sequences, two stages)
-#    against 128 programs (STATE_PROGRAMS=128), Gated DeltaNet at 2x16384x16x128, if time is left.
+# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes); see NOTES.md v28's order.
+# Before the call, on the CPU machine, unpack session 18's engine next to the current one (untracked, so the device
+# tool copies it; delete it after the call):
+#   mkdir -p old_tree && git archive 7c5f568 lindsl codegen library grammar | tar -x -C old_tree
+# 1. ADDED_READ_GRADS (on since 7317b04, not timed): an added read's gradient back in bf16 against autograd's fp32
+#    (=0), Mamba-2 and RWKV-6 at 2x16384x16x128, each form in its own process; predicted for Mamba-2 from session
+#    25's trace: its adjoint pass 0.632 -> about 0.45 ms, the flipped dO 128 -> 64 us;
+# 2. GLA's forward+backward by launch with session 18's engine (old_tree) and with the current one beside fla's:
+#    GLA, HGRN2 and RWKV-6 are 2-10 % slower than session 18's rows (session 26, calls 2-3), registers and shared
+#    memory of GLA's kernels the same but for two registers in one sub-chunk kernel (ptxas, sm_90).
 set -u
-timeout 150 python3 benchmarks/state_pass_sweep.py --precision tf32 --cases scalar:0 \
-  --shapes "2,16384,16,128;4,4096,64,128" --budget 120 --out "$OUT/plain_tf32" 2>&1 \
-  | grep -v -i warn | grep -v "^  FAILED" | tail -4
-echo "sweep done at ${SECONDS}s"
-[ "$SECONDS" -lt 170 ] && timeout 260 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 \
-  --variants "REV_SOURCES=1;GAUGE_BLOCKS=1" --bench-shape 2,16384,16,128 --budget 200 --out "$OUT/mamba2" 2>&1 \
-  | grep -A4 "^variant sweep, each"
+timeout 330 python3 benchmarks/variant_sweep.py --isolate --specs mamba2,rwkv6 --variants "ADDED_READ_GRADS=0" \
+  --bench-shape 2,16384,16,128 --budget 300 --out "$OUT/added" 2>&1 | grep -A5 "^variant sweep, each"
 echo "A/B done at ${SECONDS}s"
-[ "$SECONDS" -lt 420 ] && timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate \
-  --specs gated_deltanet --variants "STATE_PROGRAMS=128" --bench-shape 2,16384,16,128 --budget $((500 - SECONDS)) \
-  --out "$OUT/programs" 2>&1 | grep -A3 "^variant sweep, each"
+if [ -d old_tree/lindsl ]; then
+  (cd old_tree && for d in codegen library grammar; do ln -sfn ../$d lindsl/$d; done)
+  PYTHONPATH="$PWD/old_tree:${PYTHONPATH-}" LINDSL_CACHE=/tmp/lindsl_cache_s18 timeout 120 python3 \
+    benchmarks/launch_trace.py --specs gla --shape 2,16384,16,128 --out "$OUT/trace_s18" 2>&1 | grep -v -i warn | head -48
+fi
+echo "old trace done at ${SECONDS}s"
+[ "$SECONDS" -lt 470 ] && timeout $((585 - SECONDS)) python3 benchmarks/launch_trace.py --fla --specs gla \
+  --shape 2,16384,16,128 --out "$OUT/trace_now" 2>&1 | grep -v -i warn | head -100
 true
