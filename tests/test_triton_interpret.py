@@ -610,6 +610,23 @@ def test_added_read_gradient_in_the_output_dtype_is_exact(monkeypatch):
         assert torch.isfinite(y.float()).all() and torch.equal(x, y)
 
 
+@pytest.mark.parametrize("name,exclusive", [("gla", [False, False, False]), ("rwkv6", [True, False, True])])
+def test_exclusive_gate_sums_only_where_a_read_precedes_the_update(name, exclusive, monkeypatch):
+    """The per-dimension gates' within-chunk sums write the exclusive ones (G - g) only for scans whose reads come
+    before the update or that solve a WY system: GLA's forward, adjoint and rescan none, RWKV-6's forward (o =
+    S[t-1]^T r) and rescan (its S_{t-1} dO read) but not its adjoint. The outputs against the torch engine are
+    checked by the library tests; here the launches."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel",
+                        LaunchFlags(op.module._chunk_cumsum_kernel, ("EX",), seen))
+    args = {k: v.requires_grad_(True) for k, v in
+            random_inputs(op.spec, 1, 20, 1, {"K": 8, "V": 8}, torch.float32, gate_scale=1.0, seed=1).items()}
+    o = op(*args.values(), backend="triton")[0]
+    o.sum().backward()
+    assert [d["EX"] for d in seen] == exclusive
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:

@@ -824,10 +824,11 @@ def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, 
 
 
 @triton.jit
-def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr):
-    """Within-chunk sums of a per-dimension log-gate g [N, T, D] (or [B, T, HS, D], _seq_row): G (inclusive) and
-    G - g (exclusive), fp32 [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence, block of BD
-    dimensions)."""
+def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr,
+                         EX: tl.constexpr = True):
+    """Within-chunk sums of a per-dimension log-gate g [N, T, D] (or [B, T, HS, D], _seq_row): G (inclusive) and,
+    with EX, G - g (exclusive), fp32 [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence,
+    block of BD dimensions)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
@@ -838,7 +839,8 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: t
     G = tl.cumsum(g, 0)
     out = (n * Tp + tok[:, None]) * D + dd[None, :]
     tl.store(G_ptr + out, G, mask=d_ok[None, :])
-    tl.store(Gex_ptr + out, G - g, mask=d_ok[None, :])
+    if EX:
+        tl.store(Gex_ptr + out, G - g, mask=d_ok[None, :])
 
 
 @triton.jit
@@ -1636,13 +1638,14 @@ def _lead_dims(heads):
     return 2 if heads == 1 else 3
 
 
-def _cum(g, C, Tp, HS=1):
+def _cum(g, C, Tp, HS=1, exclusive=True):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
     (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
     6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch). A scalar gate [N, T] goes through it as
     [N, T, 1]: one launch instead of five PyTorch operations, whose CUDA cumsum alone costs the host about 0.1 ms
     (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch.
-    HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way."""
+    HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way. exclusive
+    False: Gex is None (not written: a quarter of GLA's cumsum bytes, [N, Tp, K] fp32 per launch)."""
     if g is None:
         return None, None
     scalar = g.dim() == _lead_dims(HS)
@@ -1651,10 +1654,13 @@ def _cum(g, C, Tp, HS=1):
         T, D = g.shape[1], g.shape[-1]
         N = g.shape[0] * HS
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
-        Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
+        Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32) if exclusive else None
         BD = min(_p2(D), 64)
-        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, Gex, T, Tp, HS, D=D, C=C, BD=BD)
-        return (G.squeeze(-1), Gex.squeeze(-1)) if scalar else (G, Gex)
+        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, G if Gex is None else Gex, T, Tp, HS, D=D, C=C, BD=BD,
+                                                         EX=exclusive)
+        if scalar:
+            G, Gex = G.squeeze(-1), None if Gex is None else Gex.squeeze(-1)
+        return G, Gex
     if HS > 1:
         g = g.transpose(1, 2).reshape((-1,) + tuple(g.shape[1:2]) + tuple(g.shape[3:]))
     g = g.float()
@@ -1664,7 +1670,7 @@ def _cum(g, C, Tp, HS=1):
         g = torch.nn.functional.pad(g, pad)
     shp = g.shape
     G = g.reshape((shp[0], Tp // C, C) + tuple(shp[2:])).cumsum(2).reshape(shp)
-    return G.contiguous(), (G - g).contiguous()
+    return G.contiguous(), (G - g).contiguous() if exclusive else None
 
 
 def token_layout_ok(T, HS, K, V, R, P, GK, GV):
@@ -2066,8 +2072,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sub_r1 = bool(R and loop and reads and C in (16, 64) and _knob("SUBCHUNK_R1", 1))
     shared_read = shared_scores = None  # a read whose pair scores the WY system makes (SHARED_SCORES)
     reads_at_64 = states is not None and sub_r1 and C == 16
-    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS)
-    Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp)
+    # the exclusive sums serve reads before the update and the WY system only
+    exclusive = bool(R) or any(timing == "before" for _, timing, _ in reads)
+    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS, exclusive)
+    Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive)
     dummy = _dummy(dev)
 
     def c32(x):
