@@ -184,12 +184,12 @@ def generate_module(n: Normalized) -> str:
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]
+    added = _added_reads(n.epilogue)
     for c in cores:
         # a read that is an output as it stands may be stored in the input dtype; any read the epilogue computes
         # with stays fp32 until the epilogue is done
         c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
                        for gi in c["read_ids"]]
-        added = _added_reads(n.epilogue)
         c["added"] = [f"read{gi}" in added for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, _, _, _ in c["tensors"]]

@@ -1645,7 +1645,7 @@ def _cum(g, C, Tp, HS=1, exclusive=True):
     [N, T, 1]: one launch instead of five PyTorch operations, whose CUDA cumsum alone costs the host about 0.1 ms
     (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch.
     HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way. exclusive
-    False: Gex is None (not written: a quarter of GLA's cumsum bytes, [N, Tp, K] fp32 per launch)."""
+    False: Gex is None (not written: a third of the kernel's bytes for an fp32 gate, [N, Tp, D] fp32)."""
     if g is None:
         return None, None
     scalar = g.dim() == _lead_dims(HS)
