@@ -4,7 +4,11 @@ Triton ships ptxas, so this runs without a GPU: it records the constexpr combina
 backward launch (kernels replaced by recorders, nothing executed), compiles each for sm_90 and reports shared
 memory against the H200's 227 KiB. Catches compile errors and resource overflows before spending GPU time.
 
-    python benchmarks/aot_check.py [--dims 64,128,256] [--batch-heads 16,16]
+    python benchmarks/aot_check.py [--dims 64,128,256] [--batch-heads 16,16] [--regs] [--sass]
+
+Two commits' kernels side by side (static SASS counts; session 26 found GLA's gated read-out 6 % longer than at
+session 18's 7c5f568): mkdir old && git archive 7c5f568 lindsl codegen library grammar | tar -x -C old, link
+old/lindsl/{codegen,library,grammar} to ../, then run this from another directory with PYTHONPATH=old.
 """
 import argparse
 import inspect
@@ -65,6 +69,19 @@ def compile_variant(fn, constexprs, opts, types, rows=False):
     return k.metadata.shared, k
 
 
+def sass_counts(kernel):
+    """(SASS instructions, MUFU instructions: exponentials and the like) of the kernel's sm_90 cubin, static counts
+    from Triton's nvdisasm: an engine's kernel that grew between two commits shows here without a GPU."""
+    nvdisasm = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "nvdisasm")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "k.cubin")
+        with open(path, "wb") as f:
+            f.write(kernel.asm["cubin"])
+        listing = subprocess.run([nvdisasm, path], capture_output=True, text=True).stdout
+    ins = [line for line in listing.splitlines() if re.match(r"\s+/\*[0-9a-f]{4}\*/", line)]
+    return len(ins), sum("MUFU" in line for line in ins)
+
+
 def registers(kernel):
     """(registers per thread, spill store bytes, spill load bytes) from ptxas -v on the kernel's PTX."""
     ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
@@ -87,6 +104,9 @@ def main():
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                    help="input dtype (bfloat16: the benchmark's path, tf32/bf16 products)")
     p.add_argument("--regs", action="store_true", help="also report registers and spills (ptxas -v)")
+    p.add_argument("--sass", action="store_true",
+                   help="also report static SASS and MUFU instruction counts (nvdisasm); with PYTHONPATH set to an "
+                        "older tree (git archive) the same for its engine, to compare two commits' kernels")
     p.add_argument("--rows-regs", action="store_true",
                    help="also report registers and spills with HS = 1 (the engine's rows) beside the token layout's: "
                         "session 18 found GLA's backward read at 142 registers in the layout against 128 in the rows")
@@ -103,8 +123,9 @@ def main():
     for name in names:
         op = lindsl.load(name)
         mod = op.module
-        for kname in KERNELS:
-            setattr(mod, kname, Recorder(kname, getattr(mod, kname), seen))
+        for kname in KERNELS:  # an older engine (PYTHONPATH) may lack some
+            if hasattr(mod, kname):
+                setattr(mod, kname, Recorder(kname, getattr(mod, kname), seen))
         pick = mod.pick_backend
         mod.pick_backend = lambda ref, backend=None: "triton"  # launches are only recorded; CPU tensors are fine
         for D in map(int, a.dims.split(",")):
@@ -121,7 +142,8 @@ def main():
             except (ValueError, NotImplementedError) as e:
                 print(f"{name} D={D}: not run by the Triton engine: {e}")
         for kname in KERNELS:
-            setattr(mod, kname, getattr(mod, kname).fn)
+            if hasattr(mod, kname):
+                setattr(mod, kname, getattr(mod, kname).fn)
         mod.pick_backend = pick
     bad = 0
     for (kname, ce, opts, types), fn in sorted(seen.items(), key=lambda kv: str(kv[0])):
@@ -131,6 +153,8 @@ def main():
             bad += shared > SHARED_LIMIT
             if a.regs or a.rows_regs:
                 status += "  regs %d spill st %d ld %d" % registers(kernel)
+            if a.sass:
+                status += "  sass %d mufu %d" % sass_counts(kernel)
             if a.rows_regs:
                 status += "  (rows: regs %d spill st %d ld %d)" % registers(compile_variant(fn, dict(ce), dict(opts),
                                                                                            types, rows=True)[1])
