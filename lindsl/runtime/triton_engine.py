@@ -1722,28 +1722,41 @@ def _sub_chunked(b, k, V):
     return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
 
 
-def _merged_reads(reads, GK, GV, plain=False):
-    """Pairs of reads read out in one launch {first: second}. Sub-chunked reads: two readers of the same side and
-    timing with a gate on the returned side share the state block, the decayed sources and the diagonal's decays
-    (_read_amat_gated_kernel's NX = 2): KDA's and RWKV-7's two adjoint reads (session 21, call 2, KDA at
-    2x16384x16x128, each variant in its own process, checks green: forward+backward 23.305 -> 22.542 ms, the gated
-    read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read.
-    plain: _read_kernel's tensor-core reads (scalar or no gates): two readers of the same side, whatever their
-    timing, share the state block and the source rows (_read_chunk_products' NX = 2, eight warps): the delta rule's
-    two value-side reads of the adjoint and the two of the forward rescan (session 23, call 2, 2x16384x16x128, each
-    variant in its own process, checks green: Gated DeltaNet forward+backward 11.149 -> 10.329 ms, DeltaNet 7.044
-    -> 6.965). LINDSL_TUNE_PLAIN_MERGE=0: one launch per read."""
+def _pairs_by_key(keys):
+    """{first: second} pairing each index with the next one of the same key (None: never paired), in order."""
     partners, waiting = {}, {}
-    for i, (side, timing, _) in enumerate(reads if _knob("PLAIN_MERGE" if plain else "READ_MERGE", 1) else []):
-        if not plain and (GV if side == "k" else GK) == 0:
+    for i, key in enumerate(keys):
+        if key is None:
             continue
-        key = side if plain else (side, timing)
         first = waiting.pop(key, None)
         if first is None:
             waiting[key] = i
         else:
             partners[first] = i
     return partners
+
+
+def _merged_gated_reads(reads, GK, GV):
+    """Pairs of sub-chunked reads read out in one launch {first: second}: two readers of the same side and timing
+    with a gate on the returned side share the state block, the decayed sources and the diagonal's decays
+    (_read_amat_gated_kernel's NX = 2): KDA's and RWKV-7's two adjoint reads (session 21, call 2, KDA at
+    2x16384x16x128, each variant in its own process, checks green: forward+backward 23.305 -> 22.542 ms, the gated
+    read-outs 4 launches 7.568 ms -> 3 launches 6.987). LINDSL_TUNE_READ_MERGE=0: one launch per read."""
+    if not _knob("READ_MERGE", 1):
+        return {}
+    return _pairs_by_key([(side, timing) if (GV if side == "k" else GK) else None for side, timing, _ in reads])
+
+
+def _merged_plain_reads(reads):
+    """Pairs of _read_kernel's tensor-core reads (scalar or no gates) read out in one launch {first: second}: two
+    readers of the same side, whatever their timing, share the state block and the source rows
+    (_read_chunk_products' NX = 2, eight warps): the delta rule's two value-side reads of the adjoint and the two of
+    the forward rescan (session 23, call 2, 2x16384x16x128, each variant in its own process, checks green: Gated
+    DeltaNet forward+backward 11.149 -> 10.329 ms, DeltaNet 7.044 -> 6.965). LINDSL_TUNE_PLAIN_MERGE=0: one launch
+    per read."""
+    if not _knob("PLAIN_MERGE", 1):
+        return {}
+    return _pairs_by_key([side for side, _, _ in reads])
 
 
 def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None,
@@ -1806,7 +1819,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     per-token tensors x, src, w and out in [N, T, ...] or [B, T, HS, ...]); TX, rev: x and out as _reader_rows
     takes them (chunk_scan_triton's reversed_reads). fold: (u, s, FOLD) for the delta rule's pair (k', v' - s u),
     its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2). also: (x2, out2), a second reader of the same
-    state, sources and timing, read out in the same launch (a gate on the returned side only: _merged_reads).
+    state, sources and timing, read out in the same launch (a gate on the returned side only: _merged_gated_reads).
     gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk). scores: the pair
     scores (A, A2) made already (chunk_scan_triton's shared scores)."""
     TX = T if TX is None else TX
@@ -2289,11 +2302,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     plain_reads = not loop  # _read_kernel's tensor-core path
     if any(gauges) and (fused or not plain_reads):
         raise ValueError("a read's gauge term is made only by _read_kernel's tensor-core path (scalar or no gates)")
-    partners = (_merged_reads(reads, GK, GV, plain=plain_reads) if (sub_r1 or sub_amat or plain_reads) and not fused
-                else {})
+    partners = ({} if fused else _merged_plain_reads(reads) if plain_reads
+                else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
     read_outs = {}
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
-        if i_read in read_outs:  # read out with an earlier read (_merged_reads)
+        if i_read in read_outs:  # read out with an earlier read (_merged_plain_reads, _merged_gated_reads)
             outs.append(read_outs.pop(i_read).to(odt))
             continue
         side_k = side == "k"
