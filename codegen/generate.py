@@ -78,6 +78,10 @@ def generate_module(n: Normalized) -> str:
     lets = [(safe(name), emit(e)) for name, e in spec.lets]
     cores = []
     gid_of = {}
+    # loggate inputs used only as a state's gate: the prologue may pass them through in their dtype (raw below); one
+    # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32
+    uses = [v.name for e in _all_exprs(spec, n) for v in e.walk() if isinstance(v, Var) and v.kind == "input"]
+    loggate_inputs = {d.name for d in spec.inputs if d.kind == "input" and d.role == "loggate" and uses.count(d.name) == 1}
     for si, st in enumerate(spec.states):
         c = n.canon[st.name]
         reads = [(gi, r) for gi, r in enumerate(n.reads) if r.state == st.name]
@@ -88,18 +92,23 @@ def generate_module(n: Normalized) -> str:
         M_code = f"sizes[{mem!r}]" if mem else "1"
         tensors = []
 
-        def add(name, expr, core, code=None, vector=True):
-            """A canonical tensor; vector=False for log-gates and the fold's scale, which stay fp32."""
+        def add(name, expr, core, code=None, vector=True, gate=False):
+            """A canonical tensor; vector=False for log-gates and the fold's scale, which stay fp32. A log-gate that
+            is a loggate input as it stands, used nowhere else, also records the input's name (raw): the prologue
+            may pass a bf16 input through, exactly, since every kernel converts the gates to fp32 as it loads them
+            and the backward's glue where it computes with them."""
             code = code if code is not None else emit(expr)
             expr_mem = bool(expr.ty.mem) if expr is not None else False
             if mem and not expr_mem:
                 code = f"_mem({code}, {M_code}, {core})"
-            tensors.append((name, code, core, vector))
+            raw = (gate and not mem and isinstance(expr, Var) and expr.kind == "input" and expr.shift == 0
+                   and expr.name in loggate_inputs)
+            tensors.append((name, code, core, vector, expr.name if raw else None))
 
         if c.key_gate is not None:
-            add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False)
+            add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False, gate=True)
         if c.value_gate is not None:
-            add(p + "gv", c.value_gate, 1, vector=False)
+            add(p + "gv", c.value_gate, 1, vector=False, gate=True)
         for j, pr in enumerate(c.pairs):
             add(f"{p}b{j}", pr.b, 1)
             add(f"{p}a{j}", pr.a, 1)
@@ -192,7 +201,7 @@ def generate_module(n: Normalized) -> str:
                        for gi in c["read_ids"]]
         c["added"] = [f"read{gi}" in added for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
-    prologue_outputs = [name for c in cores for name, _, _, _ in c["tensors"]]
+    prologue_outputs = [name for c in cores for name, *_ in c["tensors"]]
     epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
     prologue_outputs += epilogue_lets
     epilogue_reads = [f"read{gi}" for c in cores for gi in c["read_ids"]]
@@ -275,7 +284,7 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
     return dict(
         key_early=early_k + red if early_k else None,
         key_total=" + ".join(x for x in (late_k + red if late_k else None, "dG_early" if early_k else None) if x)
-        or "torch.zeros_like(gk)",
+        or "torch.zeros_like(gk, dtype=ST.dtype)",
         value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
 
 

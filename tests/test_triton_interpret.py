@@ -627,6 +627,33 @@ def test_exclusive_gate_sums_only_where_a_read_precedes_the_update(name, exclusi
     assert [d["EX"] for d in seen] == exclusive
 
 
+def test_loggate_inputs_pass_through_in_bf16_exactly(monkeypatch):
+    """GLA's gate g, a loggate input used only as the state's gate, reaches the kernels as the caller's bf16 tensor
+    (LOWP_GATES, the default) instead of an fp32 copy made by the prologue: the cumulative sums load bf16, and the
+    output, final state and every gradient are bit-identical to the copy's. HGRN2's g,
+    which its key 1 - exp(g) uses as well, keeps the copy (its gradient's parts are summed in fp32)."""
+    seen = []
+
+    class GateDtypes:
+        def __init__(self, kernel):
+            self.kernel = kernel
+
+        def __getitem__(self, grid):
+            def launch(*args, **kwargs):
+                seen.append(args[0].dtype)
+                return self.kernel[grid](*args, **kwargs)
+            return launch
+    for name, raw in (("gla", True), ("hgrn2", False)):
+        op = lindsl.load(name)
+        monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel", GateDtypes(op.module._chunk_cumsum_kernel))
+        base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.bfloat16, gate_scale=3.0, seed=5)
+        runs = results_by_knob(op, base, "LOWP_GATES", ("0", "1"), seen, monkeypatch)
+        assert set(runs["0"][1]) == {torch.float32}
+        assert set(runs["1"][1]) == ({torch.bfloat16} if raw else {torch.float32})
+        for x, y in zip(runs["0"][0], runs["1"][0]):
+            assert torch.isfinite(y.float()).all() and torch.equal(x, y)
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:
