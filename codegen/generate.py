@@ -193,12 +193,11 @@ def generate_module(n: Normalized) -> str:
         ))
     epilogue = [(safe(name), align(emit(e), e.ty, e.ty)) for name, e in n.epilogue]
     codes = [code for _, code in epilogue]
-    added = _added_reads(n.epilogue)
+    direct, added = _epilogue_reads(n.epilogue)
     for c in cores:
         # a read that is an output as it stands may be stored in the input dtype; any read the epilogue computes
         # with stays fp32 until the epilogue is done
-        c["direct"] = [codes.count(f"read{gi}") == 1 and sum(f"read{gi}" in code for code in codes) == 1
-                       for gi in c["read_ids"]]
+        c["direct"] = [f"read{gi}" in direct for gi in c["read_ids"]]
         c["added"] = [f"read{gi}" in added for gi in c["read_ids"]]
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, *_ in c["tensors"]]
@@ -224,9 +223,10 @@ def generate_module(n: Normalized) -> str:
     return _template().render(**ctx)
 
 
-def _added_reads(epilogue) -> set[str]:
-    """The reads that enter an output only as one added or subtracted term of its own type (o = +-read + rest, the
-    read nowhere else): the read's gradient is then +- the output's, so it is exact in the output's dtype."""
+def _epilogue_reads(epilogue) -> tuple[set[str], set[str]]:
+    """(direct, added) reads of the epilogue, each used nowhere else: direct, an output as it stands (stored in the
+    input dtype); added, one added or subtracted term of an output of its own type (o = +-read + rest): its
+    gradient is +- the output's, so it is exact in the output's dtype."""
     def terms(e):
         if isinstance(e, Binary) and e.op in ("+", "-"):
             yield from terms(e.l)
@@ -236,8 +236,11 @@ def _added_reads(epilogue) -> set[str]:
         else:
             yield e
     uses = [v.name for _, e in epilogue for v in e.walk() if isinstance(v, Var) and v.kind == "read"]
-    return {t.name for _, e in epilogue for t in terms(e)
-            if isinstance(t, Var) and t.kind == "read" and t.shift == 0 and t.ty == e.ty and uses.count(t.name) == 1}
+
+    def alone(t, e):
+        return isinstance(t, Var) and t.kind == "read" and t.shift == 0 and t.ty == e.ty and uses.count(t.name) == 1
+    direct = {e.name for _, e in epilogue if alone(e, e)}
+    return direct, {t.name for _, e in epilogue for t in terms(e) if alone(t, e)}
 
 
 def _all_exprs(spec: Spec, n: Normalized):
