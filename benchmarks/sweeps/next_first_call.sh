@@ -15,7 +15,8 @@ timeout 330 python3 benchmarks/variant_sweep.py --isolate --specs mamba2,rwkv6 -
 echo "A/B done at ${SECONDS}s"
 if [ -d old_tree/lindsl ]; then
   (cd old_tree && for d in codegen library grammar; do ln -sfn ../$d lindsl/$d; done)
-  PYTHONPATH="$PWD/old_tree:${PYTHONPATH-}" python3 -c "import lindsl; print('old engine from', lindsl.__file__)"
+  OLD="$PWD/old_tree"
+  (cd /tmp && PYTHONPATH="$OLD:${PYTHONPATH-}" python3 -c "import lindsl; print('old engine from', lindsl.__file__)")
   PYTHONPATH="$PWD/old_tree:${PYTHONPATH-}" LINDSL_CACHE=/tmp/lindsl_cache_s18 timeout 120 python3 \
     benchmarks/launch_trace.py --specs gla --shape 2,16384,16,128 --out "$OUT/trace_s18" 2>&1 | grep -v -i warn | head -48
 fi
