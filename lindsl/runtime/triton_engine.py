@@ -1103,7 +1103,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
-                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16):
+                            BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
+                            HALVES: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1111,7 +1112,10 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     read before the token's update, Go the exclusive gates): the diagonal's own token is left out of the decays as
     it is of the scores, whose zero would otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough
     decay. NX = 2: a second reader x2 of the same state, sources and timing (its scores A3 against w, A4 against
-    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays."""
+    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays. HALVES: each diagonal
+    block as two 8-row halves, the second half's pairs with the first as one more block pair (through the first
+    half's last row, both factors at most 1), the halves one source row at a time: 10 exponentials per returned
+    element and reader row instead of 16."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1162,24 +1166,57 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         out += inner * Er
         if NX == 2:
             out2 += inner2 * Er
+    DS: tl.constexpr = SB // 2 if HALVES else SB  # rows of a diagonal step's block
+    if HALVES:
+        # the second half's rows against the first half's sources of the same block, through the first half's last
+        # row r: e^{Go_t - Go_r} (A_ts (w_s e^{Go_r - Go_s})), one product over the program's rows
+        stok = c * C + t
+        hi = sb >= DS
+        keep = (t[:, None] // SB == t[None, :] // SB) & hi[:, None] & (~hi)[None, :]
+        r_tok = stok - sb + DS - 1  # (a row past T where no reader of the second half is: gate 0, source kept finite)
+        Gr = _gate_rows(Gos_ptr, n, r_tok, r_tok < T, oo, o_ok, Tp, D_OUT, GOUT, RB)
+        Gs = _gate_rows(Gos_ptr, n, stok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
+        src_ok = (t_ok & ~hi)[:, None] & o_ok[None, :]
+        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=src_ok, other=0.0).to(tl.float32)
+        wd = _decay_per_row(w, Gr, Gs, GOUT)
+        w2d = wd
+        if TWO:
+            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=src_ok, other=0.0)
+            w2d = _decay_per_row(w2.to(tl.float32), Gr, Gs, GOUT)
+        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_base + t[:, None] * C + t[None, :], keep, wd,
+                                     w2d, PREC, TWO, NX)
+        Er = _decay_per_row(1.0, Go, Gr, GOUT)
+        out += inner * Er
+        if NX == 2:
+            out2 += inner2 * Er
     PER_ROW: tl.constexpr = RB > SB
-    for j in range(SB):
-        if RB == SB:
+    for j in range(DS):
+        if RB == SB and not HALVES:
             tj = c * C + r0 + j  # one block: one source row
         else:
-            tj = c * C + t - sb + j  # each row's source: row j of its own block
+            tj = c * C + t - sb % DS + j  # each row's source: row j of its own block or half
         a_off = a_base + t * C + (tj - c * C)
-        wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
+        if RB == SB and HALVES:
+            # one block: one source row per half, each loaded once and given to its half's rows
+            wj = _half_source_rows(w_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
+        else:
+            wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
         M = tl.load(A_ptr + a_off)[:, None] * wj
         if NX == 2:
             M2 = tl.load(A3_ptr + a_off)[:, None] * wj
         if TWO:
-            w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
+            if RB == SB and HALVES:
+                w2j = _half_source_rows(w2_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
+            else:
+                w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
             M += tl.load(A2_ptr + a_off)[:, None] * w2j
             if NX == 2:
                 M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
-        ok_t = ((sb > j) if BEFORE else (sb >= j)) & t_ok
-        E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, PER_ROW)
+        ok_t = ((sb % DS > j) if BEFORE else (sb % DS >= j)) & t_ok
+        if RB == SB and HALVES:
+            E = _half_returned_decays(Go, Gos_ptr, n, c * C + r0 + j, sb >= DS, ok_t, oo, o_ok, Tp, D_OUT, GOUT, DS)
+        else:
+            E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, PER_ROW)
         out += M * E
         if NX == 2:
             out2 += M2 * E
@@ -1210,6 +1247,43 @@ def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, off, keep, wd, w2d, PREC: tl.con
         if NX == 2:
             inner2 += _dot(tl.where(keep, tl.load(A4_ptr + off), 0.0), w2d, PREC)
     return inner, inner2
+
+
+@triton.jit
+def _decay_per_row(x, Grows, Gref, G: tl.constexpr):
+    """x * e^{min(Grows - Gref, 0)} with a reference row per row (Gref shaped as Grows); x without a gate."""
+    if G == 2:
+        return x * tl.exp(tl.minimum(Grows - Gref, 0.0))
+    elif G == 1:
+        return x * tl.exp(tl.minimum(Grows - Gref, 0.0))[:, None]
+    else:
+        return x
+
+
+@triton.jit
+def _half_source_rows(s_seq, tj, hi, T, HS, dd, d_ok, D: tl.constexpr, DS: tl.constexpr):
+    """A 16-row block's diagonal step by halves: source row tj for the first half's rows, tj + DS for the
+    second's (hi), each loaded once: [rows, BD] fp32."""
+    lo_row = _source_row(s_seq, tj, T, HS, dd, d_ok, D)[None, :]
+    hi_row = _source_row(s_seq, tj + DS, T, HS, dd, d_ok, D)[None, :]
+    return tl.where(hi[:, None], hi_row, lo_row)
+
+
+@triton.jit
+def _half_returned_decays(Go, Gosrc_ptr, n, tj, hi, ok_t, oo, o_ok, Tp, D_OUT: tl.constexpr, GOUT: tl.constexpr,
+                          DS: tl.constexpr):
+    """_returned_decays of a 16-row block's diagonal step by halves: source row tj for the first half's rows,
+    tj + DS for the second's (hi), each gate row loaded once."""
+    if GOUT == 2:
+        lo = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
+        up = tl.load(Gosrc_ptr + (n * Tp + tj + DS) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
+        return tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - tl.where(hi[:, None], up, lo), float("-inf")))
+    elif GOUT == 1:
+        lo = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
+        up = tl.load(Gosrc_ptr + n * Tp + tj + DS).to(tl.float32)
+        return tl.exp(tl.where(ok_t, Go - tl.where(hi, up, lo), float("-inf")))[:, None]
+    else:
+        return 1.0
 
 
 @triton.jit
@@ -1867,7 +1941,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, num_stages=1,
+            NX=1 if also is None else 2, RB=rb, HALVES=bool(_knob("DIAG_HALVES", 0)), num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
