@@ -1937,11 +1937,16 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # instead of once per block, in value blocks of GATED_BO (32; 64 spills with NX = 2)
         rb = C if gated_rows == C else 16
         BO = BO if rb == 16 else min(BO, _knob("GATED_BO", 32))
+        # the diagonal blocks by 8-row halves with one 16-row block per program (session 27, call 2, GLA at
+        # 2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: forward+backward 9.981 ->
+        # 9.679 ms; with whole chunks 10.370 -> 9.723); whole-chunk programs (KDA's, RWKV-7's) not measured with it.
+        # LINDSL_TUNE_DIAG_HALVES=0 / 1 overrides both
+        halves = bool(_knob("DIAG_HALVES", int(rb == 16)))
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, HALVES=bool(_knob("DIAG_HALVES", 0)), num_stages=1,
+            NX=1 if also is None else 2, RB=rb, HALVES=halves, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
