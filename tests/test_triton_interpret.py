@@ -535,30 +535,32 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
 
 
 @pytest.mark.parametrize("name,rows", [("gla", 16), ("kda", 64), ("rwkv7", 16)])
-def test_gated_read_outs_by_diagonal_halves_agree(name, rows, monkeypatch):
-    """The gated read-outs with each diagonal block as two 8-row halves (DIAG_HALVES: the second half's pairs with
-    the first through one reference row, the halves one source row at a time) agree with the whole-block form and
-    the torch engine for forward and every gradient under strong decays (gate x3), over two heads and a chunk cut
-    short: GLA (one block per program), KDA (whole chunks, two readers per launch), RWKV-7 (reads before the
-    update); the halves' form did launch."""
+def test_gated_read_outs_by_diagonal_levels_agree(name, rows, monkeypatch):
+    """The gated read-outs with each diagonal block split in halves once, twice or four times (DIAG_LEVELS: at each
+    level the second half's pairs with the first through one reference row, the smallest blocks one source row at
+    a time) agree with the whole-block form and the torch engine for forward and every gradient under strong decays
+    (gate x3), over two heads and a chunk cut short: GLA (one block per program), KDA (whole chunks, two readers
+    per launch), RWKV-7 (reads before the update); each form did launch."""
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("HALVES", "RB"), seen))
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("LEVELS", "RB"), seen))
     monkeypatch.setenv("LINDSL_TUNE_GATED_ROWS", str(rows))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=5)
     runs = {}
-    for form in ("0", "1", "torch"):
-        monkeypatch.setenv("LINDSL_TUNE_DIAG_HALVES", "0" if form == "torch" else form)
+    for form in ("0", "1", "2", "4", "torch"):
+        monkeypatch.setenv("LINDSL_TUNE_DIAG_LEVELS", "0" if form == "torch" else form)
         seen.clear()
         args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
         o, f = op(*args.values(), output_final_state=True, backend="torch" if form == "torch" else "triton")
         loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
         runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), {tuple(d.values()) for d in seen}
-    assert runs["0"][1] == {(False, rows)} and runs["1"][1] == {(True, rows)}
-    for x, y in zip(runs["1"][0], runs["0"][0]):
-        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["1"][0], runs["torch"][0]):
+    for form in ("0", "1", "2", "4"):
+        assert runs[form][1] == {(int(form), rows)}
+    for form in ("1", "2", "4"):
+        for x, y in zip(runs[form][0], runs["0"][0]):
+            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
+    for x, y in zip(runs["4"][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 

@@ -1104,7 +1104,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
-                            HALVES: tl.constexpr = False):
+                            LEVELS: tl.constexpr = 0):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1112,10 +1112,11 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     read before the token's update, Go the exclusive gates): the diagonal's own token is left out of the decays as
     it is of the scores, whose zero would otherwise meet e^{Go_t - G_t} = e^{-g_t}, infinite for a strong enough
     decay. NX = 2: a second reader x2 of the same state, sources and timing (its scores A3 against w, A4 against
-    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays. HALVES: each diagonal
-    block as two 8-row halves, the second half's pairs with the first as one more block pair (through the first
-    half's last row, both factors at most 1), the halves one source row at a time: 10 exponentials per returned
-    element and reader row instead of 16."""
+    w2) into out2, sharing the state block, the decayed sources and the diagonal's decays. LEVELS: each diagonal
+    block split in halves LEVELS times; at each level the second half's pairs with the first are one more block
+    pair (through the first half's last row, both factors at most 1); the smallest blocks (16 >> LEVELS rows) one
+    source row at a time: 2 LEVELS + (16 >> LEVELS) exponentials per returned element and reader row instead of 16
+    (10 with halves, 8 with quarters)."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1166,38 +1167,44 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         out += inner * Er
         if NX == 2:
             out2 += inner2 * Er
-    DS: tl.constexpr = SB // 2 if HALVES else SB  # rows of a diagonal step's block
-    if HALVES:
-        # the second half's rows against the first half's sources of the same block, through the first half's last
-        # row r: e^{Go_t - Go_r} (A_ts (w_s e^{Go_r - Go_s})), one product over the program's rows
+    DS: tl.constexpr = SB >> LEVELS  # rows of a diagonal step's block
+    SELECT: tl.constexpr = RB == SB and LEVELS == 1  # one block by halves: two source rows per step, selected
+    PER_ROW: tl.constexpr = RB > SB or LEVELS > 1  # each row's own source row, gathered
+    if LEVELS > 0:
+        # at each level the second half's rows against the first half's sources of the same block, through the
+        # first half's last row r: e^{Go_t - Go_r} (A_ts (w_s e^{Go_r - Go_s})), one product over the program's rows
         stok = c * C + t
-        hi = sb >= DS
-        keep = (t[:, None] // SB == t[None, :] // SB) & hi[:, None] & (~hi)[None, :]
-        r_tok = stok - sb + DS - 1  # (a row past T where no reader of the second half is: gate 0, source kept finite)
-        Gr = _gate_rows(Gos_ptr, n, r_tok, r_tok < T, oo, o_ok, Tp, D_OUT, GOUT, RB)
         Gs = _gate_rows(Gos_ptr, n, stok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
-        src_ok = (t_ok & ~hi)[:, None] & o_ok[None, :]
-        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=src_ok, other=0.0).to(tl.float32)
-        wd = _decay_per_row(w, Gr, Gs, GOUT)
-        w2d = wd
+        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+                    other=0.0).to(tl.float32)
+        w2 = w
         if TWO:
-            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=src_ok, other=0.0)
-            w2d = _decay_per_row(w2.to(tl.float32), Gr, Gs, GOUT)
-        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_base + t[:, None] * C + t[None, :], keep, wd,
-                                     w2d, PREC, TWO, NX)
-        Er = _decay_per_row(1.0, Go, Gr, GOUT)
-        out += inner * Er
-        if NX == 2:
-            out2 += inner2 * Er
-    PER_ROW: tl.constexpr = RB > SB
+            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
+                         other=0.0).to(tl.float32)
+        for lvl in tl.static_range(LEVELS):
+            HALF: tl.constexpr = SB >> (lvl + 1)
+            hi = sb % (2 * HALF) >= HALF
+            keep = (t[:, None] // (2 * HALF) == t[None, :] // (2 * HALF)) & hi[:, None] & (~hi)[None, :]
+            # (a reference row past T has no reader after it: gate 0 keeps the sources finite)
+            r_tok = stok - sb % (2 * HALF) + HALF - 1
+            Gr = _gate_rows(Gos_ptr, n, r_tok, r_tok < T, oo, o_ok, Tp, D_OUT, GOUT, RB)
+            wd = _decay_per_row(tl.where((~hi)[:, None], w, 0.0), Gr, Gs, GOUT)
+            w2d = wd
+            if TWO:
+                w2d = _decay_per_row(tl.where((~hi)[:, None], w2, 0.0), Gr, Gs, GOUT)
+            inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_base + t[:, None] * C + t[None, :], keep,
+                                         wd, w2d, PREC, TWO, NX)
+            Er = _decay_per_row(1.0, Go, Gr, GOUT)
+            out += inner * Er
+            if NX == 2:
+                out2 += inner2 * Er
     for j in range(DS):
-        if RB == SB and not HALVES:
-            tj = c * C + r0 + j  # one block: one source row
+        if PER_ROW or SELECT:
+            tj = c * C + t - sb % DS + j  # each row's source: row j of its own block
         else:
-            tj = c * C + t - sb % DS + j  # each row's source: row j of its own block or half
+            tj = c * C + r0 + j  # one source row
         a_off = a_base + t * C + (tj - c * C)
-        if RB == SB and HALVES:
-            # one block: one source row per half, each loaded once and given to its half's rows
+        if SELECT:
             wj = _half_source_rows(w_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
         else:
             wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
@@ -1205,7 +1212,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         if NX == 2:
             M2 = tl.load(A3_ptr + a_off)[:, None] * wj
         if TWO:
-            if RB == SB and HALVES:
+            if SELECT:
                 w2j = _half_source_rows(w2_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
             else:
                 w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
@@ -1213,7 +1220,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             if NX == 2:
                 M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
         ok_t = ((sb % DS > j) if BEFORE else (sb % DS >= j)) & t_ok
-        if RB == SB and HALVES:
+        if SELECT:
             E = _half_returned_decays(Go, Gos_ptr, n, c * C + r0 + j, sb >= DS, ok_t, oo, o_ok, Tp, D_OUT, GOUT, DS)
         else:
             E = _returned_decays(Go, Gos_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT, GOUT, PER_ROW)
@@ -1940,13 +1947,14 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # the diagonal blocks by 8-row halves with one 16-row block per program (session 27, call 2, GLA at
         # 2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: forward+backward 9.981 ->
         # 9.679 ms; with whole chunks 10.370 -> 9.723); whole-chunk programs (KDA's, RWKV-7's) not measured with it.
-        # LINDSL_TUNE_DIAG_HALVES=0 / 1 overrides both
-        halves = bool(_knob("DIAG_HALVES", int(rb == 16)))
+        # LINDSL_TUNE_DIAG_LEVELS (0: whole blocks, 1: halves, 2: quarters, ...; not measured past halves) overrides
+        # both
+        levels = min(4, _knob("DIAG_LEVELS", int(rb == 16)))
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, HALVES=halves, num_stages=1,
+            NX=1 if also is None else 2, RB=rb, LEVELS=levels, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
