@@ -564,6 +564,35 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["gla", "mamba2", "rwkv6", "kda"])
+def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
+    """The key log-gate's gradient made in one kernel from its gauge sums (GATE_GRAD_KERNEL: the within-chunk sums,
+    the final state's and boundary terms and the cast; _gate_grad_kernel) agrees with the glue's form and the torch
+    engine for every gradient, per-dimension (GLA, RWKV-6, KDA) and scalar (Mamba-2) gates, over three chunks, the
+    last cut short, two heads in the token layout, with an initial state; the kernel did launch."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_gate_grad_kernel",
+                        LaunchFlags(op.module._gate_grad_kernel, ("HAS_P",), seen))
+    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=9)
+    runs = {}
+    for form in ("0", "1", "torch"):
+        monkeypatch.setenv("LINDSL_TUNE_GATE_GRAD_KERNEL", "0" if form == "torch" else form)
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="torch" if form == "torch" else "triton")
+        S0 = (torch.randn(f.shape, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
+        o, f = op(*args.values(), initial_state=S0, output_final_state=True,
+                  backend="torch" if form == "torch" else "triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])), list(seen)
+    assert not runs["0"][1] and {tuple(d.values()) for d in runs["1"][1]} == {(True,)}
+    for x, y in zip(runs["1"][0], runs["0"][0]):
+        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
+    for x, y in zip(runs["1"][0], runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the

@@ -1683,6 +1683,55 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
     return (r if rows else None), (c if cols else None)
 
 
+@triton.jit
+def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
+                      BD: tl.constexpr, HAS_P: tl.constexpr):
+    """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums, the final
+    state's term added at the last token, summed over s >= t within the chunk, plus the boundary term
+    P[n, c] e^{g at the next chunk's first token} for every chunk but the last; stored in out's dtype."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    dd = tl.program_id(2) * BD + tl.arange(0, BD)
+    d_ok = dd < D
+    t = c * C + tl.arange(0, C)
+    t_ok = t < T
+    mask = t_ok[:, None] & d_ok[None, :]
+    seq = _seq_row(n, T, HS) * D
+    off = seq + (t * HS)[:, None] * D + dd[None, :]
+    x = tl.load(dG_ptr + off, mask=mask, other=0.0).to(tl.float32)
+    fin = tl.load(fin_ptr + n * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+    x += tl.where((t == T - 1)[:, None], fin[None, :], 0.0)
+    y = tl.cumsum(x, axis=0, reverse=True)
+    if HAS_P:
+        if c < NC - 1:
+            p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+            g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+            y += (p * tl.exp(g))[None, :]
+    tl.store(out_ptr + off, y, mask=mask)
+
+
+def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
+    """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
+    and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
+    state's term at the last token, P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk the log-gate
+    in dG's layout, whose value at each next chunk's first token weighs P. Returns dG's shape in out_dtype (dG's
+    by default)."""
+    vector = dG.dim() == (4 if heads > 1 else 3)
+    D = dG.shape[-1] if vector else 1
+    T = dG.shape[1]
+    N = dG.shape[0] * heads
+    NC = _cdiv(T, C)
+    dev = dG.device
+    out = _empty(*dG.shape, device=dev, dtype=out_dtype or dG.dtype)
+    has_p = P is not None and NC > 1
+    BD = min(_p2(D), 64)
+    _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(), fin.to(torch.float32).contiguous(),
+                                             P.to(torch.float32).contiguous() if has_p else _dummy(dev),
+                                             gk.contiguous() if has_p else _dummy(dev), out, T, NC, heads, D=D, C=C,
+                                             BD=BD, HAS_P=has_p)
+    return out
+
+
 def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
     """Triton version of engine.recurrent_scan (reads of side k only: the forward's). out_state (fp32, contiguous,
     [N, K, V]) receives the final state, and may be S0 itself: each program loads its block of the state before the
