@@ -297,6 +297,8 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     where a gauge term was its only fp32 use, else the working dtype) and the sums of the kernels' per-token terms
     (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a read carries
     two terms, or the gate is not one scalar gate without a value gate."""
+    if plan.key_gate == "vector" and not plan.value_gate and plan.key_gauge:
+        return _gated_read_gauges(plan, vec_code, dtype_code)
     if plan.key_gate != "scalar" or plan.value_gate or not plan.key_gauge:
         return None
     adjoint = [r[0] for r in plan.adjoint_reads]
@@ -320,8 +322,37 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     adj_vecs, adj_out = per_read(adjoint)
     fwd_vecs, fwd_out = per_read(forward)
     early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
-    return dict(adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
+    return dict(vector=False, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
                 key_total=" + ".join(x for x in (late, "dG_early" if early else None) if x))
+
+
+def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
+    """The per-dimension key gate's gauge terms made by the gated read-outs (chunk_scan_triton's fifth-element form
+    (vec, sign, g, acc, shift)): every term summed per element into one fp32 buffer, g_key, in the order the reads
+    run (the adjoint's, then the forward rescan's), the first written and the others added. Per read the Python
+    source of (vector, sign, acc, shift) or None, each read's dtype (its input's for every input gradient but a
+    scaled read's source, which a later read takes in fp32) and the buffer's shape source. None where a term's
+    result is not one read's or the first term is shifted (it would leave the last token unwritten)."""
+    order = [r[0] for r in plan.adjoint_reads] + [r[0] for r in plan.forward_reads]
+    grads = [g.grad for g in plan.key_gauge]
+    if len(set(grads)) != len(grads) or not set(grads) <= set(order):
+        return None
+    term = {g.grad: g for g in plan.key_gauge}
+    first = next(r for r in order if r in term)
+    if term[first].shift:
+        return None
+    kept_fp32 = {src for _, src, _ in plan.scaled_reads}
+
+    def per_read(results):
+        return ([f"({vec_code[term[r].vec]}, {term[r].sign}, {r != first}, {bool(term[r].shift)})" if r in term
+                 else None for r in results],
+                [dtype_code(plan.grad_of[r]) if r in plan.grad_of and r not in kept_fp32 else "ST.dtype"
+                 for r in results])
+
+    adj_vecs, adj_out = per_read([r[0] for r in plan.adjoint_reads])
+    fwd_vecs, fwd_out = per_read([r[0] for r in plan.forward_reads])
+    return dict(vector=True, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early="None",
+                key_total="g_key", buffer=vec_code[term[first].vec])
 
 
 def _unpack(names: list[str]) -> str:

@@ -593,6 +593,48 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name,forms", [
+    ("gla", ("GATED_GAUGE=1", "GATED_GAUGE=1 SUBCHUNK=0", "GATED_GAUGE=1 GATE_GRAD_KERNEL=1")),
+    ("rwkv6", ("GATED_GAUGE=1",)),
+    ("kda", ("GATED_GAUGE=1", "GATED_GAUGE=1 READ_MERGE=0")), ("rwkv7", ("GATED_GAUGE=1",))])
+def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
+    """The per-dimension key gate's gauge terms made by the gated read-outs into one buffer (GATED_GAUGE: written by
+    the first read, added by the others, RWKV-6's and RWKV-7's forward terms a token early; in torch from fp32
+    results where no gated read-out runs, SUBCHUNK=0; with the gradient's kernel, GATE_GRAD_KERNEL=1) give the
+    same gradients as the glue's sums and the torch engine, over three chunks, the last cut short, two heads, with
+    an initial state, for GLA, RWKV-6, KDA (two readers a launch, several launches per read, and one launch per
+    read) and RWKV-7; the kernels made the terms where they ran."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("GX", "GACC", "GSHIFT"), seen))
+    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
+    runs = {}
+    for form in ("GATED_GAUGE=0",) + forms + ("torch",):
+        for knob in ("GATED_GAUGE", "SUBCHUNK", "READ_MERGE", "GATE_GRAD_KERNEL"):
+            monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
+        for knob in form.split() if form != "torch" else []:
+            monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        backend = "torch" if form == "torch" else "triton"
+        o, f = op(*args.values(), output_final_state=True, backend=backend)
+        S0 = (torch.randn(f.shape, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
+        o, f = op(*args.values(), initial_state=S0, output_final_state=True, backend=backend)
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])), list(seen)
+    assert not any(d["GX"] for d in runs["GATED_GAUGE=0"][1])
+    made = {(d["GX"], d["GACC"], d["GSHIFT"]) for d in runs["GATED_GAUGE=1"][1] if d["GX"]}
+    assert any(not acc for _, acc, _ in made) and any(acc for _, acc, _ in made)
+    if "GATED_GAUGE=1 SUBCHUNK=0" in forms:
+        assert not any(d["GX"] for d in runs["GATED_GAUGE=1 SUBCHUNK=0"][1])
+    for form in forms:
+        for x, y in zip(runs[form][0], runs["GATED_GAUGE=0"][0]):
+            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5, form
+    for x, y in zip(runs[forms[0]][0], runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the

@@ -1098,13 +1098,14 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
-                            A3_ptr, A4_ptr, out2_ptr, T, Tp, NC, NCH, HS, TX,
+                            A3_ptr, A4_ptr, out2_ptr, gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, T, Tp, NC, NCH, HS, TX,
                             D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
-                            LEVELS: tl.constexpr = 0):
+                            LEVELS: tl.constexpr = 0, GX: tl.constexpr = 0, GACC: tl.constexpr = False,
+                            GSHIFT: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1116,7 +1117,9 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     block split in halves LEVELS times; at each level the second half's pairs with the first are one more block
     pair (through the first half's last row, both factors at most 1); the smallest blocks (16 >> LEVELS rows) one
     source row at a time: 2 LEVELS + (16 >> LEVELS) exponentials per returned element and reader row instead of 16
-    (10 with halves, 8 with quarters)."""
+    (10 with halves, 8 with quarters). GX: the per-dimension gate's gauge terms of the results (bit 1: out's,
+    gsign * gv * out; bit 2: out2's, gsign2 * gv2 * out2) summed per element into g (fp32, the results' layout),
+    added to what g holds with GACC, each at the token before its own with GSHIFT."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1237,6 +1240,30 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         if ACC:
             out2 += tl.load(out2_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
         tl.store(out2_ptr + o_off, out2, mask=o_mask)
+    if GX != 0:
+        _store_gauge(gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, out, out2, o_off, o_mask, xseq, xrow, x_ok & t_ok, oo,
+                     o_ok, HS, D_OUT, GX, GACC, GSHIFT)
+
+
+@triton.jit
+def _store_gauge(gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, out, out2, o_off, o_mask, xseq, xrow, x_ok, oo, o_ok, HS,
+                 D_OUT: tl.constexpr, GX: tl.constexpr, GACC: tl.constexpr, GSHIFT: tl.constexpr):
+    """A read-out's per-element gauge terms (_read_amat_gated_kernel's GX) into g: gsign gv out (bit 1 of GX) plus
+    gsign2 gv2 out2 (bit 2), stored or, with GACC, added; with GSHIFT at the token before (the first token's
+    term dropped, as shift_next does)."""
+    term = tl.zeros(out.shape, dtype=tl.float32)
+    if GX % 2 == 1:
+        term += gsign * tl.load(gv_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32) * out
+    if GX >= 2:
+        term += gsign2 * tl.load(gv2_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32) * out2
+    g_off = o_off
+    g_mask = o_mask
+    if GSHIFT:
+        g_off = xseq * D_OUT + (xrow - HS)[:, None] * D_OUT + oo[None, :]
+        g_mask = (x_ok & (xrow >= HS))[:, None] & o_ok[None, :]
+    if GACC:
+        term += tl.load(g_ptr + g_off, mask=g_mask, other=0.0)
+    tl.store(g_ptr + g_off, term, mask=g_mask)
 
 
 @triton.jit
@@ -1938,7 +1965,7 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None):
+              scores=None, gauges=(None, None)):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1951,7 +1978,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     its value rows given as v' (s: [N, T] or [B, T, HS] for FOLD 2). also: (x2, out2), a second reader of the same
     state, sources and timing, read out in the same launch (a gate on the returned side only: _merged_gated_reads).
     gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk). scores: the pair
-    scores (A, A2) made already (chunk_scan_triton's shared scores)."""
+    scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
+    g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
+    (_read_amat_gated_kernel's GX)."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -1978,7 +2007,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                                                           TX, d_in, gin, before, precision, two, rev, sfold)
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
-        assert also is None, "a second reader shares a gated read-out only"
+        assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
@@ -1999,11 +2028,18 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # LINDSL_TUNE_DIAG_LEVELS (0: whole blocks, 1: halves, 2: quarters, ...; not measured past halves) overrides
         # both
         levels = min(4, _knob("DIAG_LEVELS", int(rb == 16)))
+        g1, g2 = gauges
+        terms = [t for t in gauges if t is not None]
+        assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
+        gfirst = terms[0] if terms else (x, 0.0, out, False, False)
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2, T, Tp, NC, NCH, HS, TX,
+            x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2,
+            g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
+            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX,
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
-            NX=1 if also is None else 2, RB=rb, LEVELS=levels, num_stages=1,
+            NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
+            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
 
 
@@ -2436,16 +2472,23 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
     plain_reads = not loop  # _read_kernel's tensor-core path
-    if any(gauges) and (fused or not plain_reads):
+    gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
+    if any(g is not None and len(g) != 5 for g in gauges) and (fused or not plain_reads):
         raise ValueError("a read's gauge term is made only by _read_kernel's tensor-core path (scalar or no gates)")
+    if any(gated_gauges) and (GK != 2 or GV):
+        raise ValueError("a per-element gauge term (vec, sign, g, acc, shift) is one of a per-dimension key gate "
+                         "without a value gate")
     partners = ({} if fused else _merged_plain_reads(reads) if plain_reads
                 else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
     read_outs = {}
+    torch_gauged = {}  # read -> its dtype: per-element gauge terms no gated read-out makes, summed below in fp32
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
         if i_read in read_outs:  # read out with an earlier read (_merged_plain_reads, _merged_gated_reads)
             outs.append(read_outs.pop(i_read).to(odt))
             continue
         side_k = side == "k"
+        if gated_gauges[i_read] is not None and not ((sub_r1 or sub_amat) and (GV if side_k else GK) == 2):
+            torch_gauged[i_read], odt = odt, f32
         d_in, d_out = (K, V) if side_k else (V, K)
         x = _data(x, dummy)
         several = sub_r1 and len(r1_pairs) > r1_step  # several launches: summed in fp32
@@ -2468,11 +2511,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # its own process, checks green: forward+backward 22.580 -> 21.760 ms); GLA-like reads keep one 16-row
             # block per program (not measured there). LINDSL_TUNE_GATED_ROWS=16 / 64 overrides both
             for i in range(0, len(rows), r1_step):
+                last = i + r1_step >= len(rows)  # the launch whose results are the sums: it makes the gauge terms
                 _sub_read(x, *rows[i], r1_gates, h, out, side_k, timing == "before", gin, gout, N, T, K, V, r1_C,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
                           rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
-                          scores=shared_scores if i_read == shared_read else None)
+                          scores=shared_scores if i_read == shared_read else None,
+                          gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None)
+                          if last else (None, None))
             outs.append(out.to(odt) if several else out)
             continue
         if sub_amat:
@@ -2480,7 +2526,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
                       timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS,
-                      TX=TX, rev=reversed_reads, also=also, gated_rows=_knob("GATED_ROWS", 16))
+                      TX=TX, rev=reversed_reads, also=also, gated_rows=_knob("GATED_ROWS", 16),
+                      gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None))
             outs.append(out)
             continue
         if sub:
@@ -2530,6 +2577,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
+    for i_read, odt in torch_gauged.items():
+        # the reads of chunks without 16-row blocks (no gated read-out): their terms from the fp32 results
+        vec, sign, g, acc, shift = gated_gauges[i_read]
+        term = sign * vec.to(f32) * outs[i_read]
+        term, dst = (term[:, 1:], g[:, :-1]) if shift else (term, g)
+        dst.add_(term) if acc else dst.copy_(term)
+        if shift and not acc:
+            g[:, -1:].zero_()
+        outs[i_read] = outs[i_read].to(odt)
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
