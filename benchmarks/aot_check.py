@@ -29,7 +29,7 @@ from lindsl.check import default_sizes, random_inputs
 KERNELS = ("_prep_kernel", "_prep_col_kernel", "_state_kernel", "_read_kernel", "_read_sub_kernel",
            "_sub_diag_scores_kernel", "_sub_offdiag_kernel", "_plain_scores_kernel", "_chunk_cumsum_kernel",
            "_read_amat_kernel", "_read_amat_gated_kernel",
-           "_recurrent_kernel", "_boundary_kernel")
+           "_recurrent_kernel", "_boundary_kernel", "_gate_grad_kernel")
 SHARED_LIMIT = 232448
 
 

@@ -1,26 +1,24 @@
 #!/usr/bin/env bash
-# The first device call of the next session (nvidia-h200, one GPU, about 9 minutes); see NOTES.md v28's order.
-# Before the call, on the CPU machine, unpack session 18's engine next to the current one (untracked, so the device
-# tool copies it; delete it after the call):
-#   mkdir -p old_tree && git archive 7c5f568 lindsl codegen library grammar | tar -x -C old_tree
-# 1. ADDED_READ_GRADS (on since 7317b04, not timed): an added read's gradient back in bf16 against autograd's fp32
-#    (=0), Mamba-2 and RWKV-6 at 2x16384x16x128, each form in its own process; predicted for Mamba-2 from session
-#    25's trace: its adjoint pass 0.632 -> about 0.45 ms, the flipped dO 128 -> 64 us;
-# 2. GLA's forward+backward by launch with session 18's engine (old_tree) and with the current one beside fla's:
-#    GLA, HGRN2 and RWKV-6 are 2-10 % slower than session 18's rows (session 26, calls 2-3), registers and shared
-#    memory of GLA's kernels the same but for two registers in one sub-chunk kernel (ptxas, sm_90).
+# The next session's first device call (nvidia-h200, one GPU, about 9 minutes), written in session 27; see NOTES.md
+# v29's order. Each variant in its own process, checks at gate x1 and x10:
+# 1. GLA at 2x16384x16x128 (session 27: 9.679 ms forward+backward with the halves): the gauge terms in the gated
+#    read-outs (GATED_GAUGE=1: no fp32 results, casts or gauge sums in the glue; predicted -0.4 to -0.6 ms), the gate
+#    gradient's kernel (GATE_GRAD_KERNEL=1: the glue's within-chunk reverse sums, final/boundary adds and cast in one
+#    pass; predicted -0.4 ms), both, and the diagonal by quarters (DIAG_LEVELS=2: 8 exponentials instead of 10, four
+#    steps instead of eight);
+# 2. RWKV-6 with both (its forward term a token early: GSHIFT);
+# 3. the per-dimension tf32 state pass by configuration (the backward's two passes of GLA-like specs: 0.59 ms each
+#    at 2x16384x16x128 on 128 programs of two warps against the forward's bf16 pass 0.39 and fla's h/dh 0.37).
 set -u
-timeout 330 python3 benchmarks/variant_sweep.py --isolate --specs mamba2,rwkv6 --variants "ADDED_READ_GRADS=0" \
-  --bench-shape 2,16384,16,128 --budget 300 --out "$OUT/added" 2>&1 | grep -A5 "^variant sweep, each"
-echo "A/B done at ${SECONDS}s"
-if [ -d old_tree/lindsl ]; then
-  (cd old_tree && for d in codegen library grammar; do ln -sfn ../$d lindsl/$d; done)
-  OLD="$PWD/old_tree"
-  (cd /tmp && PYTHONPATH="$OLD:${PYTHONPATH-}" python3 -c "import lindsl; print('old engine from', lindsl.__file__)")
-  PYTHONPATH="$PWD/old_tree:${PYTHONPATH-}" LINDSL_CACHE=/tmp/lindsl_cache_s18 timeout 120 python3 \
-    benchmarks/launch_trace.py --specs gla --shape 2,16384,16,128 --out "$OUT/trace_s18" 2>&1 | grep -v -i warn | head -48
-fi
-echo "old trace done at ${SECONDS}s"
-[ "$SECONDS" -lt 470 ] && timeout $((585 - SECONDS)) python3 benchmarks/launch_trace.py --fla --specs gla \
-  --shape 2,16384,16,128 --out "$OUT/trace_now" 2>&1 | grep -v -i warn | head -100
+timeout 300 python3 benchmarks/variant_sweep.py --isolate --specs gla \
+  --variants "GATED_GAUGE=1;GATE_GRAD_KERNEL=1;GATED_GAUGE=1,GATE_GRAD_KERNEL=1;DIAG_LEVELS=2" \
+  --bench-shape 2,16384,16,128 --budget 270 --out "$OUT/gla" 2>&1 | grep -A6 "^variant sweep, each"
+echo "A/B 1 done at ${SECONDS}s"
+[ "$SECONDS" -lt 330 ] && timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs rwkv6 \
+  --variants "GATED_GAUGE=1,GATE_GRAD_KERNEL=1" --bench-shape 2,16384,16,128 --budget 110 --out "$OUT/rwkv6" 2>&1 \
+  | grep -A3 "^variant sweep, each"
+echo "A/B 2 done at ${SECONDS}s"
+[ "$SECONDS" -lt 460 ] && timeout $((585 - SECONDS)) python3 benchmarks/state_pass_sweep.py --precision tf32 \
+  --cases vector:0 --shapes "2,16384,16,128;4,4096,64,128" --budget $((550 - SECONDS)) --out "$OUT/vector_tf32" 2>&1 \
+  | grep -v -i warn | grep -v "^  FAILED" | tail -4
 true
