@@ -177,6 +177,7 @@ def generate_module(n: Normalized) -> str:
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
+            flip_read=_flip_read(plan),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
             adj_casts=[(r, dtype_code(plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
@@ -324,6 +325,18 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
     return dict(vector=False, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
                 key_total=" + ".join(x for x in (late, "dG_early" if early else None) if x))
+
+
+def _flip_read(plan) -> int | None:
+    """The adjoint read whose pair scores are the forward read's, transposed and flipped in time (one input, no
+    rank-one factor, one read after the update, a per-dimension key gate and no value gate: dv_t = dS_t^T k_t
+    against the adjoint's sources x, whose scores k_s . x_t e^{G_t - G_s} are the forward's x_t . k_s e^{..}): its
+    index among the adjoint reads, or None."""
+    if (plan.P, plan.R, plan.key_gate, plan.value_gate) != (1, 0, "vector", False) or len(plan.reads) != 1:
+        return None
+    if plan.reads[0][1] != "after":
+        return None
+    return [r[0] for r in plan.adjoint_reads].index("dv0")
 
 
 def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:

@@ -635,6 +635,40 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["gla", "hgrn2"])
+def test_adjoint_reads_the_forward_scores_flipped(name, monkeypatch):
+    """The adjoint's dv read takes the forward read's pair scores transposed and flipped in time (FLIPPED_SCORES:
+    _read_amat_kernel's AFLIP) instead of making its own: one diagonal-score launch fewer, and the same forward and
+    gradients as making them (to fp32 rounding: the adjoint's own are summed over the reversed cumulative gates)
+    and as the torch engine, over three chunks, the last cut short (the padded tokens' scores are zeros), two
+    heads, with an initial state."""
+    op = lindsl.load(name)
+    seen, diag = [], []
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_kernel", LaunchFlags(op.module._read_amat_kernel, ("AFLIP",),
+                                                                            seen))
+    monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel",
+                        LaunchFlags(op.module._sub_diag_scores_kernel, ("BEFORE",), diag))
+    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
+    runs = {}
+    for form in ("0", "1", "torch"):
+        monkeypatch.setenv("LINDSL_TUNE_FLIPPED_SCORES", "0" if form == "torch" else form)
+        seen.clear()
+        diag.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        backend = "torch" if form == "torch" else "triton"
+        S0 = (torch.randn(1, 2, 8, 8, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
+        o, f = op(*args.values(), initial_state=S0, output_final_state=True, backend=backend)
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[form] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])),
+                      [d["AFLIP"] for d in seen], len(diag))
+    assert runs["0"][1] == [False, False] and runs["1"][1] == [False, True]
+    assert runs["1"][2] == runs["0"][2] - 1
+    for x, y in zip(runs["1"][0], runs["0"][0]):
+        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
+    for x, y in zip(runs["1"][0], runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the

@@ -1053,13 +1053,16 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
                       HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                       C: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                       GIN: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr,
-                      ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0):
+                      ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0,
+                      AFLIP: tl.constexpr = False):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
     without HAS_H the state term is left out, with ACC the result is added to out (a read's further source pairs);
     TWO adds a second pair's A2 w2. WFOLD (the delta rule's fold, as _state_kernel's FOLD): the rows w are v' - s u,
-    made here from v' (w_ptr), u (wu_ptr) and s (1, or per token from ws_ptr) instead of a tensor of their own."""
+    made here from v' (w_ptr), u (wu_ptr) and s (1, or per token from ws_ptr) instead of a tensor of their own.
+    AFLIP: A is a scan's over the reversed time, transposed: A[t, s] is its [NC-1-c][C-1-s][C-1-t] (the adjoint's
+    read of the forward's scores; blocks above the diagonal map to blocks above it)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
@@ -1075,7 +1078,12 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
             i_ok = ii < D_IN
             x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, C, REV)
             out = _dot_acc(out, x, _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K), PREC)
-    A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
+    if AFLIP:
+        # loaded by rows of the stored scores (each row one contiguous run), then transposed in registers
+        rev_t = C - 1 - t
+        A = tl.trans(tl.load(A_ptr + (n * NC + NC - 1 - c) * C * C + rev_t[:, None] * C + rev_t[None, :]))
+    else:
+        A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
     w_off = _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
     w = tl.load(w_ptr + w_off, mask=t_ok[:, None] & o_ok[None, :], other=0.0)
@@ -1965,7 +1973,7 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None, gauges=(None, None)):
+              scores=None, gauges=(None, None), flipped=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1980,7 +1988,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     gated_rows: rows per program of the gated read-out, 16 (one block) or C (the whole chunk). scores: the pair
     scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
-    (_read_amat_gated_kernel's GX)."""
+    (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
+    the adjoint: _read_amat_kernel's AFLIP). Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -2005,6 +2014,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             w, src = (made, src) if side_k else (w, made)
     A, A2 = scores if scores is not None else _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS,
                                                           TX, d_in, gin, before, precision, two, rev, sfold)
+    assert not flipped or (gout == 0 and not two and A.shape == (N, NC, C, C)), "flipped: one pair's plain read-out"
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
@@ -2012,7 +2022,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
             BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, num_stages=1)
+            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, num_stages=1)
     else:
         assert wfold is None, "the gated read-out takes no fold"
         x2, out2 = also if also is not None else (x, out)
@@ -2041,6 +2051,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
             GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
+    return A, A2
 
 
 def _for_interpreter(precision):
@@ -2188,7 +2199,8 @@ def _scaled_copies(reads, indices, fold):
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=()):
+                      states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
+                      flipped_scores=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2220,7 +2232,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
     fold_reads: the indices of reads whose vector is -s x for the given x (s: the fold's; the delta rule's
     du = -s dv read from dv): _read_kernel's tensor-core path scales its result rows by -s, every other path reads
-    a scaled copy of x."""
+    a scaled copy of x.
+    keep_scores: a dict filled with {read: A}, the pair scores of each read with one source pair and no gate on
+    its returned side read out from them (the forward's, for the adjoint). flipped_scores: {read: A} such scores of
+    the scan over the reversed time (the forward's, given to its adjoint, whose chunks line up with the forward's):
+    the read takes them transposed and flipped instead of making its own (_read_amat_kernel's AFLIP)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2524,10 +2540,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if sub_amat:
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
-            _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out, side_k,
-                      timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision, wide=True, HS=HS,
-                      TX=TX, rev=reversed_reads, also=also, gated_rows=_knob("GATED_ROWS", 16),
-                      gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None))
+            given = (flipped_scores or {}).get(i_read) if gout == 0 else None
+            made = _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out,
+                             side_k, timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision,
+                             wide=True, HS=HS, TX=TX, rev=reversed_reads, also=also,
+                             gated_rows=_knob("GATED_ROWS", 16),
+                             gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
+                             scores=None if given is None else (given, given), flipped=given is not None)
+            if keep_scores is not None and gout == 0:
+                keep_scores[i_read] = made[0]
             outs.append(out)
             continue
         if sub:
