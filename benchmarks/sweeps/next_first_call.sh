@@ -4,14 +4,15 @@
 # 1. GLA at 2x16384x16x128 (session 27: 9.679 ms forward+backward with the halves): the gauge terms in the gated
 #    read-outs (GATED_GAUGE=1: no fp32 results, casts or gauge sums in the glue; predicted -0.4 to -0.6 ms), the gate
 #    gradient's kernel (GATE_GRAD_KERNEL=1: the glue's within-chunk reverse sums, final/boundary adds and cast in one
-#    pass; predicted -0.4 ms), both, and the diagonal by quarters (DIAG_LEVELS=2: 8 exponentials instead of 10, four
-#    steps instead of eight);
-# 2. RWKV-6 with both (its forward term a token early: GSHIFT);
+#    pass; predicted -0.4 ms), the adjoint reading the forward's scores flipped (FLIPPED_SCORES=1: two score
+#    launches fewer, predicted -0.6 ms, peak +134 MB at most), and the three together;
+# 2. RWKV-6 with the first two (its forward term a token early: GSHIFT; one read before the update: no flipped
+#    scores);
 # 3. the per-dimension tf32 state pass by configuration (the backward's two passes of GLA-like specs: 0.59 ms each
 #    at 2x16384x16x128 on 128 programs of two warps against the forward's bf16 pass 0.39 and fla's h/dh 0.37).
 set -u
 timeout 300 python3 benchmarks/variant_sweep.py --isolate --specs gla \
-  --variants "GATED_GAUGE=1;GATE_GRAD_KERNEL=1;GATED_GAUGE=1,GATE_GRAD_KERNEL=1;DIAG_LEVELS=2" \
+  --variants "GATED_GAUGE=1;GATE_GRAD_KERNEL=1;FLIPPED_SCORES=1;GATED_GAUGE=1,GATE_GRAD_KERNEL=1,FLIPPED_SCORES=1" \
   --bench-shape 2,16384,16,128 --budget 270 --out "$OUT/gla" 2>&1 | grep -A6 "^variant sweep, each"
 echo "A/B 1 done at ${SECONDS}s"
 [ "$SECONDS" -lt 330 ] && timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs rwkv6 \
