@@ -57,6 +57,33 @@ def results_by_knob(op, base, knob, values, seen, monkeypatch):
     return runs
 
 
+def results_by_forms(op, base, forms, seen, monkeypatch, state=False):
+    """{form: ([output, final state, every gradient], the flags its launches recorded in seen)} of op once per form:
+    "torch" (the torch engine) or space-separated KNOB=value settings of LINDSL_TUNE_* on the Triton engine (every
+    knob a form names is unset first), from the same inputs and loss; with state, also from an initial state, whose
+    gradient comes last."""
+    knobs = {kv.split("=")[0] for form in forms if form != "torch" for kv in form.split()}
+    S0 = None
+    if state:
+        with torch.no_grad():
+            shape = op(*base.values(), output_final_state=True, backend="torch")[1].shape
+        S0 = torch.randn(shape, generator=torch.Generator().manual_seed(2)) * 0.5
+    runs = {}
+    for form in forms:
+        for knob in knobs:
+            monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
+        for kv in form.split() if form != "torch" else []:
+            monkeypatch.setenv("LINDSL_TUNE_" + kv.split("=")[0], kv.split("=")[1])
+        seen.clear()
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        extra = [] if S0 is None else [S0.clone().requires_grad_(True)]
+        o, f = op(*args.values(), initial_state=extra[0] if extra else None, output_final_state=True,
+                  backend="torch" if form == "torch" else "triton")
+        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
+        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + extra)), seen[:]
+    return runs
+
+
 class CountedLaunches:
     """A Triton kernel whose launches (kernel[grid]) append their grid to a list."""
 
@@ -547,20 +574,14 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, monkeypatch):
                         LaunchFlags(op.module._read_amat_gated_kernel, ("LEVELS", "RB"), seen))
     monkeypatch.setenv("LINDSL_TUNE_GATED_ROWS", str(rows))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=5)
-    runs = {}
-    for form in ("0", "1", "2", "4", "torch"):
-        monkeypatch.setenv("LINDSL_TUNE_DIAG_LEVELS", "0" if form == "torch" else form)
-        seen.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, f = op(*args.values(), output_final_state=True, backend="torch" if form == "torch" else "triton")
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()))), {tuple(d.values()) for d in seen}
-    for form in ("0", "1", "2", "4"):
-        assert runs[form][1] == {(int(form), rows)}
-    for form in ("1", "2", "4"):
-        for x, y in zip(runs[form][0], runs["0"][0]):
+    levels = [f"DIAG_LEVELS={n}" for n in (0, 1, 2, 4)]
+    runs = results_by_forms(op, base, levels + ["torch"], seen, monkeypatch)
+    for form in levels:
+        assert {tuple(d.values()) for d in runs[form][1]} == {(int(form[-1]), rows)}
+    for form in levels[1:]:
+        for x, y in zip(runs[form][0], runs[levels[0]][0]):
             assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["4"][0], runs["torch"][0]):
+    for x, y in zip(runs[levels[-1]][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 
@@ -575,21 +596,13 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     monkeypatch.setitem(op.module.__dict__, "_gate_grad_kernel",
                         LaunchFlags(op.module._gate_grad_kernel, ("HAS_P",), seen))
     base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=9)
-    runs = {}
-    for form in ("0", "1", "torch"):
-        monkeypatch.setenv("LINDSL_TUNE_GATE_GRAD_KERNEL", "0" if form == "torch" else form)
-        seen.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, f = op(*args.values(), output_final_state=True, backend="torch" if form == "torch" else "triton")
-        S0 = (torch.randn(f.shape, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
-        o, f = op(*args.values(), initial_state=S0, output_final_state=True,
-                  backend="torch" if form == "torch" else "triton")
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])), list(seen)
-    assert not runs["0"][1] and {tuple(d.values()) for d in runs["1"][1]} == {(True,)}
-    for x, y in zip(runs["1"][0], runs["0"][0]):
+    runs = results_by_forms(op, base, ("GATE_GRAD_KERNEL=0", "GATE_GRAD_KERNEL=1", "torch"), seen, monkeypatch,
+                            state=True)
+    assert not runs["GATE_GRAD_KERNEL=0"][1]
+    assert {tuple(d.values()) for d in runs["GATE_GRAD_KERNEL=1"][1]} == {(True,)}
+    for x, y in zip(runs["GATE_GRAD_KERNEL=1"][0], runs["GATE_GRAD_KERNEL=0"][0]):
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["1"][0], runs["torch"][0]):
+    for x, y in zip(runs["GATE_GRAD_KERNEL=1"][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 
@@ -609,20 +622,7 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
                         LaunchFlags(op.module._read_amat_gated_kernel, ("GX", "GACC", "GSHIFT"), seen))
     base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
-    runs = {}
-    for form in ("GATED_GAUGE=0",) + forms + ("torch",):
-        for knob in ("GATED_GAUGE", "SUBCHUNK", "READ_MERGE", "GATE_GRAD_KERNEL"):
-            monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
-        for knob in form.split() if form != "torch" else []:
-            monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
-        seen.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        backend = "torch" if form == "torch" else "triton"
-        o, f = op(*args.values(), output_final_state=True, backend=backend)
-        S0 = (torch.randn(f.shape, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
-        o, f = op(*args.values(), initial_state=S0, output_final_state=True, backend=backend)
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[form] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])), list(seen)
+    runs = results_by_forms(op, base, ("GATED_GAUGE=0",) + forms + ("torch",), seen, monkeypatch, state=True)
     assert not any(d["GX"] for d in runs["GATED_GAUGE=0"][1])
     made = {(d["GX"], d["GACC"], d["GSHIFT"]) for d in runs["GATED_GAUGE=1"][1] if d["GX"]}
     assert any(not acc for _, acc, _ in made) and any(acc for _, acc, _ in made)
@@ -643,29 +643,21 @@ def test_adjoint_reads_the_forward_scores_flipped(name, monkeypatch):
     and as the torch engine, over three chunks, the last cut short (the padded tokens' scores are zeros), two
     heads, with an initial state."""
     op = lindsl.load(name)
-    seen, diag = [], []
+    seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_amat_kernel", LaunchFlags(op.module._read_amat_kernel, ("AFLIP",),
                                                                             seen))
     monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel",
-                        LaunchFlags(op.module._sub_diag_scores_kernel, ("BEFORE",), diag))
+                        LaunchFlags(op.module._sub_diag_scores_kernel, ("BEFORE",), seen))
     base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
-    runs = {}
-    for form in ("0", "1", "torch"):
-        monkeypatch.setenv("LINDSL_TUNE_FLIPPED_SCORES", "0" if form == "torch" else form)
-        seen.clear()
-        diag.clear()
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        backend = "torch" if form == "torch" else "triton"
-        S0 = (torch.randn(1, 2, 8, 8, generator=torch.Generator().manual_seed(2)) * 0.5).requires_grad_(True)
-        o, f = op(*args.values(), initial_state=S0, output_final_state=True, backend=backend)
-        loss = (o * torch.arange(o.numel()).reshape(o.shape).cos()).sum() + (f * 0.5).sum()
-        runs[form] = ([o, f] + list(torch.autograd.grad(loss, list(args.values()) + [S0])),
-                      [d["AFLIP"] for d in seen], len(diag))
-    assert runs["0"][1] == [False, False] and runs["1"][1] == [False, True]
-    assert runs["1"][2] == runs["0"][2] - 1
-    for x, y in zip(runs["1"][0], runs["0"][0]):
+    runs = results_by_forms(op, base, ("FLIPPED_SCORES=0", "FLIPPED_SCORES=1", "torch"), seen, monkeypatch,
+                            state=True)
+    flips = {form: [d["AFLIP"] for d in runs[form][1] if "AFLIP" in d] for form in runs}
+    diag = {form: sum("BEFORE" in d for d in runs[form][1]) for form in runs}
+    assert flips["FLIPPED_SCORES=0"] == [False, False] and flips["FLIPPED_SCORES=1"] == [False, True]
+    assert diag["FLIPPED_SCORES=1"] == diag["FLIPPED_SCORES=0"] - 1
+    for x, y in zip(runs["FLIPPED_SCORES=1"][0], runs["FLIPPED_SCORES=0"][0]):
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["1"][0], runs["torch"][0]):
+    for x, y in zip(runs["FLIPPED_SCORES=1"][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 

@@ -1757,14 +1757,17 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     N = dG.shape[0] * heads
     NC = _cdiv(T, C)
     dev = dG.device
-    out = _empty(*dG.shape, device=dev, dtype=out_dtype or dG.dtype)
+    final = out_dtype or dG.dtype
+    # the interpreter's fp32 -> bf16 stores do not round to nearest (Triton 3.6, unlike the GPU's and torch's casts):
+    # on the CPU the kernel stores fp32 and torch casts
+    out = _empty(*dG.shape, device=dev, dtype=final if dG.is_cuda else torch.float32)
     has_p = P is not None and NC > 1
     BD = min(_p2(D), 64)
     _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(), fin.to(torch.float32).contiguous(),
                                              P.to(torch.float32).contiguous() if has_p else _dummy(dev),
                                              gk.contiguous() if has_p else _dummy(dev), out, T, NC, heads, D=D, C=C,
                                              BD=BD, HAS_P=has_p)
-    return out
+    return out.to(final)
 
 
 def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
