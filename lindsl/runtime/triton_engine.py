@@ -653,15 +653,25 @@ def _returned_decays(Go, Gosrc_ptr, n, tj, ok_t, oo, o_ok, Tp, D_OUT: tl.constex
                           mask=ok_t[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
         else:
             Goj = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
-        return tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj, float("-inf")))
+        return _masked_decays(Go, Goj, ok_t, o_ok, GOUT)
     elif GOUT == 1:
         if PER_ROW:
             Goj = tl.load(Gosrc_ptr + n * Tp + tj, mask=ok_t, other=0.0).to(tl.float32)
         else:
             Goj = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
-        return tl.exp(tl.where(ok_t, Go - Goj, float("-inf")))[:, None]
+        return _masked_decays(Go, Goj, ok_t, o_ok, GOUT)
     else:
         return 1.0
+
+
+@triton.jit
+def _masked_decays(Go, Goj, ok_t, o_ok, GOUT: tl.constexpr):
+    """e^{Go_t - Goj} where ok_t (and the column exists), 0 elsewhere: [rows, BO] for a vector gate, [rows, 1] for a
+    scalar one (_returned_decays' and _half_returned_decays' common end)."""
+    if GOUT == 2:
+        return tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - Goj, float("-inf")))
+    else:
+        return tl.exp(tl.where(ok_t, Go - Goj, float("-inf")))[:, None]
 
 
 @triton.jit
@@ -1199,13 +1209,13 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             # (a reference row past T has no reader after it: gate 0 keeps the sources finite)
             r_tok = stok - sb % (2 * HALF) + HALF - 1
             Gr = _gate_rows(Gos_ptr, n, r_tok, r_tok < T, oo, o_ok, Tp, D_OUT, GOUT, RB)
-            wd = _decay_per_row(tl.where((~hi)[:, None], w, 0.0), Gr, Gs, GOUT)
+            wd = tl.where((~hi)[:, None], w, 0.0) * _decays(Gr, Gs, GOUT)
             w2d = wd
             if TWO:
-                w2d = _decay_per_row(tl.where((~hi)[:, None], w2, 0.0), Gr, Gs, GOUT)
+                w2d = tl.where((~hi)[:, None], w2, 0.0) * _decays(Gr, Gs, GOUT)
             inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_base + t[:, None] * C + t[None, :], keep,
                                          wd, w2d, PREC, TWO, NX)
-            Er = _decay_per_row(1.0, Go, Gr, GOUT)
+            Er = _decays(Go, Gr, GOUT)
             out += inner * Er
             if NX == 2:
                 out2 += inner2 * Er
@@ -1292,17 +1302,6 @@ def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, off, keep, wd, w2d, PREC: tl.con
 
 
 @triton.jit
-def _decay_per_row(x, Grows, Gref, G: tl.constexpr):
-    """x * e^{min(Grows - Gref, 0)} with a reference row per row (Gref shaped as Grows); x without a gate."""
-    if G == 2:
-        return x * tl.exp(tl.minimum(Grows - Gref, 0.0))
-    elif G == 1:
-        return x * tl.exp(tl.minimum(Grows - Gref, 0.0))[:, None]
-    else:
-        return x
-
-
-@triton.jit
 def _half_source_rows(s_seq, tj, hi, T, HS, dd, d_ok, D: tl.constexpr, DS: tl.constexpr):
     """A 16-row block's diagonal step by halves: source row tj for the first half's rows, tj + DS for the
     second's (hi), each loaded once: [rows, BD] fp32."""
@@ -1319,11 +1318,11 @@ def _half_returned_decays(Go, Gosrc_ptr, n, tj, hi, ok_t, oo, o_ok, Tp, D_OUT: t
     if GOUT == 2:
         lo = tl.load(Gosrc_ptr + (n * Tp + tj) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
         up = tl.load(Gosrc_ptr + (n * Tp + tj + DS) * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :]
-        return tl.exp(tl.where(ok_t[:, None] & o_ok[None, :], Go - tl.where(hi[:, None], up, lo), float("-inf")))
+        return _masked_decays(Go, tl.where(hi[:, None], up, lo), ok_t, o_ok, GOUT)
     elif GOUT == 1:
         lo = tl.load(Gosrc_ptr + n * Tp + tj).to(tl.float32)
         up = tl.load(Gosrc_ptr + n * Tp + tj + DS).to(tl.float32)
-        return tl.exp(tl.where(ok_t, Go - tl.where(hi, up, lo), float("-inf")))[:, None]
+        return _masked_decays(Go, tl.where(hi, up, lo), ok_t, o_ok, GOUT)
     else:
         return 1.0
 
