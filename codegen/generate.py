@@ -20,10 +20,10 @@ from lindsl.ir import Binary, Expr, Spec, Unary, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.classify import delta_fold
-from lindsl.passes.normalize import Normalized
+from lindsl.passes.normalize import Normalized, split_scale
 from lindsl.sp.payload import sp_info
 
-from .emit import Emitter, align, safe
+from .emit import Emitter, align, is_const, safe
 
 RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py", "triton_engine.py")
 
@@ -118,8 +118,11 @@ def generate_module(n: Normalized) -> str:
                 add(f"{p}v{i}", None, 1, code="torch.ones(B, T, H, 1, dtype=dtype, device=device)")
             else:
                 add(f"{p}v{i}", r.v, 1)
+        coefs = []
         for li, (gi, r) in enumerate(reads):
-            add(f"{p}x{li}", r.x, 1)
+            coef, y = read_coefficient(r.x)
+            add(f"{p}x{li}", y, 1)
+            coefs.append(None if coef is None else emit(coef))
             gid_of[gi] = (si, li)
         fold = delta_fold(c)
         if isinstance(fold, Expr):
@@ -168,11 +171,20 @@ def generate_module(n: Normalized) -> str:
             k_arg=stack([f"{p}k{i}" for i in range(len(c.inputs))]),
             v_arg=stack([f"{p}v{i}" for i in range(len(c.inputs))]),
             x_args=[f"{p}x{li}" for li, _ in local], K=st.key_dim, V_code=V_code, mid=mid,
+            # each read's constant factor (S^T (c y) read as y, its result times c: the kernels' read_scales) and its
+            # whole vector c y, for the paths that take the vector itself (decoding, sequence parallelism)
+            read_scales="(" + "".join(f"{c}, " for c in coefs) + ")",
+            x_full_args=[f"{p}x{li}" if c is None else f"({p}x{li} * {c})" for li, c in enumerate(coefs)],
+            fwd_scales="[" + "".join(
+                f"read_scales[{vec[2:]}], " if re.fullmatch(r"dO\d+", vec) and coefs[int(vec[2:])] else "None, "
+                for _, _, _, vec, _ in plan.forward_reads) + "]",
             final_shape="(" + ", ".join(shape) + ")", vector_state=vector_state,
             adj_k_stack=stack([f"shift_next(xs[{i}])" if sh else f"xs[{i}]"
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             adj_v_stack=stack([f"shift_next(dO[{i}])" if sh else f"dO[{i}]"
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
+            adj_v_scaled=stack([f"shift_next(dO_adj[{i}])" if sh else f"dO_adj[{i}]"
+                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
@@ -222,6 +234,15 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def read_coefficient(x: Expr) -> tuple[Expr | None, Expr]:
+    """(c, y) for a read's vector x = c * y with c a constant scalar (numbers, options, dimensions: a spec's
+    S^T (scale * q)), which the kernels apply to the result instead of a pass making c * y; else (None, x)."""
+    c, y = split_scale(x)
+    if c is None or not is_const(c) or y.ty != x.ty:
+        return None, x
+    return c, y
 
 
 def _epilogue_reads(epilogue) -> tuple[set[str], set[str]]:

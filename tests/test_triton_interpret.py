@@ -607,7 +607,7 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
 
 
 @pytest.mark.parametrize("name,forms", [
-    ("gla", ("GATED_GAUGE=1", "GATED_GAUGE=1 SUBCHUNK=0", "GATED_GAUGE=1 GATE_GRAD_KERNEL=1")),
+    ("gla", ("GATED_GAUGE=1 GATE_GRAD_KERNEL=0", "GATED_GAUGE=1 SUBCHUNK=0", "GATED_GAUGE=1 GATE_GRAD_KERNEL=1")),
     ("rwkv6", ("GATED_GAUGE=1",)),
     ("kda", ("GATED_GAUGE=1", "GATED_GAUGE=1 READ_MERGE=0"))])
 def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
@@ -624,7 +624,7 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
     base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
     runs = results_by_forms(op, base, ("GATED_GAUGE=0",) + forms + ("torch",), seen, monkeypatch, state=True)
     assert not any(d["GX"] for d in runs["GATED_GAUGE=0"][1])
-    made = {(d["GX"], d["GACC"], d["GSHIFT"]) for d in runs["GATED_GAUGE=1"][1] if d["GX"]}
+    made = {(d["GX"], d["GACC"], d["GSHIFT"]) for d in runs[forms[0]][1] if d["GX"]}
     assert any(not acc for _, acc, _ in made) and any(acc for _, acc, _ in made)
     if "GATED_GAUGE=1 SUBCHUNK=0" in forms:
         assert not any(d["GX"] for d in runs["GATED_GAUGE=1 SUBCHUNK=0"][1])
@@ -1156,6 +1156,56 @@ def test_fold_takes_du_from_dv(update, scaled):
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):  # the kernels compute in fp32
         for cmp in compare(op, B=1, T=40, H=2, chunk=16, backend=backend, dtype=dtype):
             assert cmp.ok, (backend, cmp)
+
+
+READ_SCALE_SPEC = """lin {name}
+dim K, V
+in q[K], k[K], v[V]
+in g{gdim}: loggate
+option scale = K^-0.5
+state S[K, V]
+S = {update}
+out o = S^T (scale * q) + S[t-1]^T (-2 * k)
+"""
+
+
+@pytest.mark.parametrize("gdim,update", [("", "exp(g) * S + k v^T"), ("[K]", "diag(exp(g)) S + k v^T")])
+def test_read_constants_multiply_the_results(gdim, update, monkeypatch):
+    """A read's constant factor (S^T (scale * q), S[t-1]^T (-2 k)) is split from its vector (codegen's
+    read_coefficient) and multiplies the read's result in the kernels (read_scales), the adjoint's cotangents and the
+    rescan's results: two reads of one state with different constants, before and after the update, with a scalar
+    gate (reads fused into the state pass: copies of the vectors times their constants) and a per-dimension one
+    (one launch each): outputs and every gradient equal the naive recurrence's on both engines, and the kernels
+    with the whole vectors (LINDSL_TUNE_READ_SCALES=0)."""
+    from lindsl.check import compare
+    src = READ_SCALE_SPEC.format(name="read_scale_" + ("vec" if gdim else "scalar"), gdim=gdim, update=update)
+    op = lindsl.load(src)
+    source = open(op.module.__file__).read()
+    assert "(opts['scale'], (-2.0), ) if in_reads" in source
+    for backend, dtype, knob in (("torch", torch.float64, "1"), ("triton", torch.float32, "1"),
+                                 ("triton", torch.float32, "0")):
+        monkeypatch.setenv("LINDSL_TUNE_READ_SCALES", knob)
+        for cmp in compare(op, B=1, T=40, H=2, sizes={"K": 8, "V": 8}, chunk=16, backend=backend, dtype=dtype):
+            assert cmp.ok, (backend, knob, cmp)
+
+
+def test_read_coefficient_splits_constants_only():
+    """read_coefficient takes a constant scalar factor (numbers, options, dimensions) out of a read's vector and
+    leaves per-token and per-head factors in it."""
+    from lindsl.codegen.generate import read_coefficient
+    from lindsl.passes.normalize import normalize
+    src = """lin rc
+dim K, V
+in q[K], k[K], v[V], c
+param w[K]
+option scale = K^-0.5
+state S[K, V]
+S = S + k v^T
+out o = S^T (scale * q) + S^T (c * q) + S^T (w * q) + S^T (2 * (scale * k))
+"""
+    n = normalize(lindsl.parse_spec(src))
+    coefs = [read_coefficient(r.x)[0] for r in n.reads]
+    assert [c is not None for c in coefs] == [True, False, False, True]
 
 
 @pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet"])

@@ -411,7 +411,7 @@ class Normalizer:
                 return e
             if isinstance(e, MatMul):
                 l, r = e.l, e.r
-                scale, core = _split_scale(l)
+                scale, core = split_scale(l)
                 if isinstance(core, Transpose) and isinstance(core.x, Var) and core.x.kind == "state" \
                         and not mentions_state(r):
                     read = self.make_read(reads, core.x, r, e, transpose=False)
@@ -443,14 +443,14 @@ class Normalizer:
         return Var(f"read{len(reads) - 1}", "read", 0, ty, e.loc)
 
 
-def _split_scale(e: Expr) -> tuple[Expr | None, Expr]:
+def split_scale(e: Expr) -> tuple[Expr | None, Expr]:
     """(c, x) for e = c * x with a state-free scalar c (else (None, e))."""
     if isinstance(e, (Binary, MatMul)) and getattr(e, "op", "*") == "*" and e.l.ty.kind == "scalar" \
             and not mentions_state(e.l):
-        inner_c, core = _split_scale(e.r)
+        inner_c, core = split_scale(e.r)
         return (e.l if inner_c is None else T.binary("*", e.l, inner_c, e.loc)), core
     if isinstance(e, Unary) and e.op == "neg":
-        inner_c, core = _split_scale(e.x)
+        inner_c, core = split_scale(e.x)
         return (Num(-1.0) if inner_c is None else T.neg(inner_c, e.loc)), core
     return None, e
 

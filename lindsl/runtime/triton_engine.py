@@ -484,10 +484,11 @@ def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl
 
 @triton.jit
 def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS, kk, k_ok, vv, v_ok,
-                 K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                 oscale, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr, NREAD: tl.constexpr,
                  BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr):
-    """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u."""
+    """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u, each result
+    times oscale (chunk_scan_triton's read_scales)."""
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
@@ -515,7 +516,7 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
                          mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, P, BLP,
                                     (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
-        tl.store(o_ptr + (r * NSEQ * T + seq) * V + (tok * HS)[:, None] * V + vv[None, :], o,
+        tl.store(o_ptr + (r * NSEQ * T + seq) * V + (tok * HS)[:, None] * V + vv[None, :], o * oscale,
                  mask=t_ok[:, None] & v_ok[None, :])
 
 
@@ -531,7 +532,7 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
@@ -597,7 +598,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                      mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
-                         kk, k_ok, vv, v_ok, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
+                         kk, k_ok, vv, v_ok, OSCALE, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
             S = S * tl.exp(GC)
@@ -720,7 +721,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t
 
 
 @triton.jit
-def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS, TX,
+def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS, TX, OSCALE,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                      BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
                      GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, REV: tl.constexpr = False):
@@ -779,7 +780,7 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
                 out += _decay_rows(part, Go, Gor, GOUT, 1)
         out = _pairs_loop(out, x, Gi, Go, s_ptr, w_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo, o_ok,
                           I * SB, I * SB + SB, D_IN, D_OUT, C, 1, BEFORE, GIN, GOUT)
-        tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out,
+        tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out * OSCALE,
                  mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
@@ -1060,7 +1061,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
 
 @triton.jit
 def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, wu_ptr, ws_ptr, T, Tp, NC, NCH,
-                      HS, TX, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                      HS, TX, OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                       C: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                       GIN: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr,
                       ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0,
@@ -1109,6 +1110,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
         out = _dot_acc(out, A2, w2, PREC)
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
+    out = out * OSCALE
     if ACC:
         out += tl.load(o_ptrs, mask=(t_ok & x_ok)[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
     tl.store(o_ptrs, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
@@ -1117,7 +1119,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
                             A3_ptr, A4_ptr, out2_ptr, gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, T, Tp, NC, NCH, HS, TX,
-                            D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                            OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
@@ -1251,10 +1253,12 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     o_off = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
     o_mask = (t_ok & x_ok)[:, None] & o_ok[None, :]
+    out = out * OSCALE
     if ACC:
         out += tl.load(out_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
     tl.store(out_ptr + o_off, out, mask=o_mask)
     if NX == 2:
+        out2 = out2 * OSCALE
         if ACC:
             out2 += tl.load(out2_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
         tl.store(out2_ptr + o_off, out2, mask=o_mask)
@@ -1529,7 +1533,7 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
-                 fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE,
+                 fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
                  D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
@@ -1570,6 +1574,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                 out = out * neg_s[:, None]
             if NEGF2:
                 out2 = out2 * neg_s[:, None]
+        out = out * OSCALE
+        out2 = out2 * OSCALE
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         if GAUGE != 0:
@@ -1616,7 +1622,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     if P > 0 and FOLD == 0:
         out = _pairs_loop(out, x, Gi, Go, srcin_ptr, win_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t, t_ok, ii, i_ok, oo,
                           o_ok, 0, C * P, D_IN, D_OUT, C, P, BEFORE, GIN, GOUT)
-    tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
+    tl.store(out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :], out * OSCALE,
+             mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
 @triton.jit
@@ -1975,7 +1982,7 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None, gauges=(None, None), flipped=False):
+              scores=None, gauges=(None, None), flipped=False, oscale=1.0):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1991,7 +1998,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
-    the adjoint: _read_amat_kernel's AFLIP). Returns the pair scores (A, A2) it read."""
+    the adjoint: _read_amat_kernel's AFLIP). oscale: the result's constant factor (chunk_scan_triton's read_scales).
+    Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
@@ -2022,7 +2030,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
+            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, float(oscale), D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
             BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
             HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, num_stages=1)
     else:
@@ -2047,7 +2055,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2,
             g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
-            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX,
+            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, float(oscale),
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
@@ -2125,10 +2133,15 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
         # - tf32 (the backward's passes for bf16 inputs): 64 key rows, two warps, two stages: 1.06x (session 13's:
         #   1.55x; 1x8192x96x128 with a scalar gate 0.67 -> 0.42 ms, per-dimension 0.94 -> 0.50);
         # - tf32x3 (fp32 inputs): 32 key rows, four warps, three stages: 1.09x (session 13's: 1.36x).
+        # - tf32 with a per-dimension key gate where 64 key rows leave SMs idle: 32 key rows, four warps, three
+        #   stages (session 28, call 1, GLA's backward pass at 2x16384x16x128, 128 programs: 0.607 -> 0.466 ms, the
+        #   best of 48 within 1 %; at 4x4096x64x128, 1024 programs, the default 0.802 is within 3 % of the best).
         # K = 64 and 256 not measured
         bv, stages = min(BV, 64), 2
         if state_prec == "tf32":
             bk, warps = min(BK, 64), 2
+            if GK == 2 and N * _cdiv(V, bv) * _cdiv(K, bk) < sms:
+                bk, warps, stages = min(BK, 32), 4, 3
         elif state_prec == ACCURATE:
             bk, stages = min(BK, 32), 3
         else:
@@ -2199,10 +2212,21 @@ def _scaled_copies(reads, indices, fold):
     return [(side, timing, scaled(x) if i in indices else x) for i, (side, timing, x) in enumerate(reads)]
 
 
+def _unscaled(reads, scales, indices):
+    """reads and their result scales with each read in indices taking a copy of its vector times its scale instead
+    (scale 1): reads launched together whose scales differ."""
+    reads, scales = list(reads), list(scales)
+    for i in indices:
+        if scales[i] != 1.0:
+            side, timing, x = reads[i]
+            reads[i], scales[i] = (side, timing, x * scales[i]), 1.0
+    return reads, scales
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None):
+                      flipped_scores=None, read_scales=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2238,10 +2262,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     keep_scores: a dict filled with {read: A}, the pair scores of each read with one source pair and no gate on
     its returned side read out from them (the forward's, for the adjoint). flipped_scores: {read: A} such scores of
     the scan over the reversed time (the forward's, given to its adjoint, whose chunks line up with the forward's):
-    the read takes them transposed and flipped instead of making its own (_read_amat_kernel's AFLIP)."""
+    the read takes them transposed and flipped instead of making its own (_read_amat_kernel's AFLIP).
+    read_scales: per read a constant (or None) its result is multiplied by, a gauge term's too (the codegen's read
+    coefficients: a spec's S^T (scale * q) read as q): the read kernels apply it as they store the result (OSCALE);
+    reads launched together (fused into the state pass, merged readers) whose constants differ read copies of their
+    vectors times the constants instead."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
+    scales = [1.0 if c is None else float(c) for c in (read_scales or [None] * len(reads))]
     ref = k if k is not None else b
     dev = ref.device
     HS = int(heads)
@@ -2372,8 +2401,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: the read makes its own
             # (only where the read takes all its source pairs in one _sub_read: the fold's one pair, b's alone, or
             # two pairs per launch)
+            # (and where the reads' result scales are one: a merged reader's copy times its own would not be the
+            # vector scored here)
             share = (_knob("SHARED_SCORES", 1) and sub_r1 and states is None and C == 64 and not reversed_reads
-                     and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
+                     and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2) and len(set(scales)) == 1)
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
                                None) if share else None
             made = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
@@ -2412,6 +2443,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
              and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads
              and not fold_reads)
+    if fused and len(set(scales)) > 1:
+        reads, scales = _unscaled(reads, scales, range(len(reads)))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
     # (half the reads' state traffic: gla fwd+bwd 23.1 -> 20.5 ms, checks green at gate x10), and with a scalar key
     # gate in the forward (return_states False): in the backward's passes bf16 states put Mamba-2's dA (its gradient
@@ -2463,7 +2496,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, HS, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
+                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
@@ -2498,6 +2531,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                          "without a value gate")
     partners = ({} if fused else _merged_plain_reads(reads) if plain_reads
                 else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
+    for i_read, j_read in partners.items():
+        if scales[i_read] != scales[j_read]:
+            reads, scales = _unscaled(reads, scales, (i_read, j_read))
     read_outs = {}
     torch_gauged = {}  # read -> its dtype: per-element gauge terms no gated read-out makes, summed below in fp32
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
@@ -2536,7 +2572,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                           rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
                           scores=shared_scores if i_read == shared_read else None,
                           gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None)
-                          if last else (None, None))
+                          if last else (None, None), oscale=scales[i_read])
             outs.append(out.to(odt) if several else out)
             continue
         if sub_amat:
@@ -2548,7 +2584,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                              wide=True, HS=HS, TX=TX, rev=reversed_reads, also=also,
                              gated_rows=_knob("GATED_ROWS", 16),
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
-                             scores=None if given is None else (given, given), flipped=given is not None)
+                             scores=None if given is None else (given, given), flipped=given is not None,
+                             oscale=scales[i_read])
             if keep_scores is not None and gout == 0:
                 keep_scores[i_read] = made[0]
             outs.append(out)
@@ -2556,7 +2593,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if sub:
             _read_sub_kernel[(NC, N, _cdiv(d_out, BO))](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, HS, TX,
-                D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
+                scales[i_read], D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
                 GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
@@ -2589,7 +2626,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
-            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, D_IN=d_in,
+            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, scales[i_read],
+            D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The next session's first device call (nvidia-h200, one GPU, about 9 minutes), written in session 27; see NOTES.md
+# Session 28, call 1 (nvidia-h200, one GPU, about 7 minutes), written in session 27 as next_first_call.sh; see NOTES.md
 # v29's order. Each variant in its own process, checks at gate x1 and x10:
 # 1. GLA at 2x16384x16x128 (session 27: 9.679 ms forward+backward with the halves): the gauge terms in the gated
 #    read-outs (GATED_GAUGE=1: no fp32 results, casts or gauge sums in the glue; predicted -0.4 to -0.6 ms), the gate
