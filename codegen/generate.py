@@ -118,11 +118,16 @@ def generate_module(n: Normalized) -> str:
                 add(f"{p}v{i}", None, 1, code="torch.ones(B, T, H, 1, dtype=dtype, device=device)")
             else:
                 add(f"{p}v{i}", r.v, 1)
-        coefs = []
-        for li, (gi, r) in enumerate(reads):
-            coef, y = read_coefficient(r.x)
+        # the reads' constant factors, split from their vectors where every read of the state has the same one: the
+        # adjoint then runs from dS_T / c with the vectors and cotangents as given (its results times c), exactly
+        # consistent with the rescan's reads of the cotangents (the gate gradients' gauge sums cancel between them)
+        splits = [read_coefficient(r.x) for _, r in reads]
+        codes = [None if c is None else emit(c) for c, _ in splits]
+        if len(set(codes)) > 1:
+            splits, codes = [(None, r.x) for _, r in reads], [None] * len(reads)
+        coefs = codes
+        for li, ((gi, r), (_, y)) in enumerate(zip(reads, splits)):
             add(f"{p}x{li}", y, 1)
-            coefs.append(None if coef is None else emit(coef))
             gid_of[gi] = (si, li)
         fold = delta_fold(c)
         if isinstance(fold, Expr):
@@ -171,8 +176,9 @@ def generate_module(n: Normalized) -> str:
             k_arg=stack([f"{p}k{i}" for i in range(len(c.inputs))]),
             v_arg=stack([f"{p}v{i}" for i in range(len(c.inputs))]),
             x_args=[f"{p}x{li}" for li, _ in local], K=st.key_dim, V_code=V_code, mid=mid,
-            # each read's constant factor (S^T (c y) read as y, its result times c: the kernels' read_scales) and its
-            # whole vector c y, for the paths that take the vector itself (decoding, sequence parallelism)
+            # each read's constant factor (S^T (c y) read as y, its result times c: the kernels' read_scales; one for
+            # every read of the state, or none) and its whole vector c y, for the paths that take the vector itself
+            # (decoding, sequence parallelism)
             read_scales="(" + "".join(f"{c}, " for c in coefs) + ")",
             x_full_args=[f"{p}x{li}" if c is None else f"({p}x{li} * {c})" for li, c in enumerate(coefs)],
             fwd_scales="[" + "".join(
@@ -183,8 +189,6 @@ def generate_module(n: Normalized) -> str:
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             adj_v_stack=stack([f"shift_next(dO[{i}])" if sh else f"dO[{i}]"
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
-            adj_v_scaled=stack([f"shift_next(dO_adj[{i}])" if sh else f"dO_adj[{i}]"
-                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),

@@ -1165,28 +1165,55 @@ in g{gdim}: loggate
 option scale = K^-0.5
 state S[K, V]
 S = {update}
-out o = S^T (scale * q) + S[t-1]^T (-2 * k)
+out o = S^T (scale * q) + S[t-1]^T ({second} * k)
 """
 
 
-@pytest.mark.parametrize("gdim,update", [("", "exp(g) * S + k v^T"), ("[K]", "diag(exp(g)) S + k v^T")])
-def test_read_constants_multiply_the_results(gdim, update, monkeypatch):
-    """A read's constant factor (S^T (scale * q), S[t-1]^T (-2 k)) is split from its vector (codegen's
-    read_coefficient) and multiplies the read's result in the kernels (read_scales), the adjoint's cotangents and the
-    rescan's results: two reads of one state with different constants, before and after the update, with a scalar
-    gate (reads fused into the state pass: copies of the vectors times their constants) and a per-dimension one
-    (one launch each): outputs and every gradient equal the naive recurrence's on both engines, and the kernels
-    with the whole vectors (LINDSL_TUNE_READ_SCALES=0)."""
+@pytest.mark.parametrize("gdim,update,second", [("", "exp(g) * S + k v^T", "scale"),
+                                                ("[K]", "diag(exp(g)) S + k v^T", "scale"),
+                                                ("", "exp(g) * S + k v^T", "-2")])
+def test_read_constants_multiply_the_results(gdim, update, second, monkeypatch):
+    """The reads' constant factor (S^T (scale * q), S[t-1]^T (scale * k)) is split from the vectors where every read
+    of the state has the same one (codegen's read_coefficient): the kernels multiply the reads' results by it
+    (read_scales), the adjoint runs from dS_T / c, the rescan's results take c. Two reads of one state before and
+    after the update, with a scalar gate (reads fused into the state pass) and a per-dimension one (gated read-outs,
+    their gauge terms): outputs and every gradient equal the naive recurrence's on both engines, and the kernels
+    with the whole vectors (LINDSL_TUNE_READ_SCALES=0). Reads with different constants keep them in their vectors."""
     from lindsl.check import compare
-    src = READ_SCALE_SPEC.format(name="read_scale_" + ("vec" if gdim else "scalar"), gdim=gdim, update=update)
+    src = READ_SCALE_SPEC.format(name="read_scale_" + ("vec" if gdim else "scalar") + ("_mixed" if second != "scale" else ""),
+                                 gdim=gdim, update=update, second=second)
     op = lindsl.load(src)
     source = open(op.module.__file__).read()
-    assert "(opts['scale'], (-2.0), ) if in_reads" in source
+    assert ("(opts['scale'], opts['scale'], ) if in_reads" in source) == (second == "scale")
     for backend, dtype, knob in (("torch", torch.float64, "1"), ("triton", torch.float32, "1"),
                                  ("triton", torch.float32, "0")):
         monkeypatch.setenv("LINDSL_TUNE_READ_SCALES", knob)
         for cmp in compare(op, B=1, T=40, H=2, sizes={"K": 8, "V": 8}, chunk=16, backend=backend, dtype=dtype):
             assert cmp.ok, (backend, knob, cmp)
+
+
+def test_read_constants_keep_the_gate_gradient_consistent(monkeypatch):
+    """With bf16 inputs the gate gradient is a sum of gauge terms that cancel between the adjoint's and the rescan's
+    reads, so both must see the same cotangents: with the reads' constant factor in the kernels (GLA, scale 0.3, gate
+    scale 10, under the interpreter's bf16 rounding) every gradient is as close to the fp64 reference as with the
+    vectors c q (READ_SCALES=0). An adjoint fed a bf16 copy of c dO put dg at 1.8x the error."""
+    from lindsl.check import rel_rms
+    op = lindsl.load("gla")
+    args = random_inputs(op.spec, 1, 128, 2, {"K": 16, "V": 16}, torch.float32, 10.0, 0)
+    xb = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in args.items()}
+    xr = {k: v.detach().double().requires_grad_(True) for k, v in xb.items()}
+    o_r, f_r = op(*xr.values(), output_final_state=True, backend="torch", chunk_size=16, scale=0.3)
+    gen = torch.Generator().manual_seed(7)
+    do, df = torch.randn(o_r.shape, generator=gen), torch.randn(f_r.shape, generator=gen)
+    g_r = torch.autograd.grad((o_r * do.double()).sum() + (f_r * df.double()).sum(), list(xr.values()))
+    errs = {}
+    for knob in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_READ_SCALES", knob)
+        o, f = op(*xb.values(), output_final_state=True, backend="triton", scale=0.3)
+        g = torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), list(xb.values()))
+        errs[knob] = [rel_rms(o, o_r)] + [rel_rms(a, b) for a, b in zip(g, g_r)]
+    for name, whole, split in zip(["o"] + list(xb), errs["0"], errs["1"]):
+        assert split <= 1.25 * whole, (name, whole, split)
 
 
 def test_read_coefficient_splits_constants_only():

@@ -1119,7 +1119,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
                             A3_ptr, A4_ptr, out2_ptr, gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, T, Tp, NC, NCH, HS, TX,
-                            OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                            OSCALE, OSCALE2, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
@@ -1258,7 +1258,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         out += tl.load(out_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
     tl.store(out_ptr + o_off, out, mask=o_mask)
     if NX == 2:
-        out2 = out2 * OSCALE
+        out2 = out2 * OSCALE2
         if ACC:
             out2 += tl.load(out2_ptr + o_off, mask=o_mask, other=0.0).to(tl.float32)
         tl.store(out2_ptr + o_off, out2, mask=o_mask)
@@ -1534,7 +1534,7 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
-                 D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                 OSCALE2, D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
@@ -1553,7 +1553,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     GAUGE, GAUGE2 (not LOOP): +-1 for a read whose result a gate gradient's gauge term takes, _gauge_partial into
     gout (gout2) from the vectors gv (gv2), each value block's partial sum GSTRIDE elements after the previous
     block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
-    vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s."""
+    vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s. OSCALE,
+    OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1575,7 +1576,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
             if NEGF2:
                 out2 = out2 * neg_s[:, None]
         out = out * OSCALE
-        out2 = out2 * OSCALE
+        out2 = out2 * OSCALE2
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         if GAUGE != 0:
@@ -1982,7 +1983,7 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None, gauges=(None, None), flipped=False, oscale=1.0):
+              scores=None, gauges=(None, None), flipped=False, oscale=1.0, oscale2=1.0):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -1998,7 +1999,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
-    the adjoint: _read_amat_kernel's AFLIP). oscale: the result's constant factor (chunk_scan_triton's read_scales).
+    the adjoint: _read_amat_kernel's AFLIP). oscale, oscale2: the results' constant factors (out's and also's:
+    chunk_scan_triton's read_scales).
     Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
@@ -2055,7 +2057,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2,
             g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
-            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, float(oscale),
+            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, float(oscale), float(oscale2),
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
@@ -2265,8 +2267,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     the read takes them transposed and flipped instead of making its own (_read_amat_kernel's AFLIP).
     read_scales: per read a constant (or None) its result is multiplied by, a gauge term's too (the codegen's read
     coefficients: a spec's S^T (scale * q) read as q): the read kernels apply it as they store the result (OSCALE);
-    reads launched together (fused into the state pass, merged readers) whose constants differ read copies of their
-    vectors times the constants instead."""
+    reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
+    (merged readers take one constant each)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2401,10 +2403,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # forward+backward 21.721 -> 21.340). LINDSL_TUNE_SHARED_SCORES=0: the read makes its own
             # (only where the read takes all its source pairs in one _sub_read: the fold's one pair, b's alone, or
             # two pairs per launch)
-            # (and where the reads' result scales are one: a merged reader's copy times its own would not be the
-            # vector scored here)
             share = (_knob("SHARED_SCORES", 1) and sub_r1 and states is None and C == 64 and not reversed_reads
-                     and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2) and len(set(scales)) == 1)
+                     and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
                                None) if share else None
             made = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
@@ -2531,9 +2531,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                          "without a value gate")
     partners = ({} if fused else _merged_plain_reads(reads) if plain_reads
                 else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
-    for i_read, j_read in partners.items():
-        if scales[i_read] != scales[j_read]:
-            reads, scales = _unscaled(reads, scales, (i_read, j_read))
     read_outs = {}
     torch_gauged = {}  # read -> its dtype: per-element gauge terms no gated read-out makes, summed below in fp32
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
@@ -2572,7 +2569,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                           rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
                           scores=shared_scores if i_read == shared_read else None,
                           gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None)
-                          if last else (None, None), oscale=scales[i_read])
+                          if last else (None, None), oscale=scales[i_read],
+                          oscale2=scales[partners[i_read]] if also is not None else 1.0)
             outs.append(out.to(odt) if several else out)
             continue
         if sub_amat:
@@ -2585,7 +2583,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                              gated_rows=_knob("GATED_ROWS", 16),
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
                              scores=None if given is None else (given, given), flipped=given is not None,
-                             oscale=scales[i_read])
+                             oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0)
             if keep_scores is not None and gout == 0:
                 keep_scores[i_read] = made[0]
             outs.append(out)
@@ -2627,7 +2625,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, scales[i_read],
-            D_IN=d_in,
+            scales[partners[i_read]] if also is not None else 1.0, D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
