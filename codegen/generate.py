@@ -122,10 +122,9 @@ def generate_module(n: Normalized) -> str:
         # adjoint then runs from dS_T / c with the vectors and cotangents as given (its results times c), exactly
         # consistent with the rescan's reads of the cotangents (the gate gradients' gauge sums cancel between them)
         splits = [read_coefficient(r.x) for _, r in reads]
-        codes = [None if c is None else emit(c) for c, _ in splits]
-        if len(set(codes)) > 1:
-            splits, codes = [(None, r.x) for _, r in reads], [None] * len(reads)
-        coefs = codes
+        coefs = [None if c is None else emit(c) for c, _ in splits]
+        if len(set(coefs)) > 1:
+            splits, coefs = [(None, r.x) for _, r in reads], [None] * len(reads)
         for li, ((gi, r), (_, y)) in enumerate(zip(reads, splits)):
             add(f"{p}x{li}", y, 1)
             gid_of[gi] = (si, li)
@@ -329,10 +328,9 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
         return None
     adjoint = [r[0] for r in plan.adjoint_reads]
     forward = [r[0] for r in plan.forward_reads]
-    grads = [g.grad for g in plan.key_gauge]
-    if len(set(grads)) != len(grads) or not set(grads) <= set(adjoint + forward):
+    term = _key_terms_by_read(plan, adjoint + forward)
+    if term is None:
         return None
-    term = {g.grad: g for g in plan.key_gauge}
     kept_fp32 = {src for _, src, _ in plan.scaled_reads}
 
     def per_read(results):
@@ -350,6 +348,14 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
     return dict(vector=False, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
                 key_total=" + ".join(x for x in (late, "dG_early" if early else None) if x))
+
+
+def _key_terms_by_read(plan, results: list[str]) -> dict | None:
+    """{read result: its key-gate gauge term} where every term takes a different one of results (else None)."""
+    grads = [g.grad for g in plan.key_gauge]
+    if len(set(grads)) != len(grads) or not set(grads) <= set(results):
+        return None
+    return {g.grad: g for g in plan.key_gauge}
 
 
 def _flip_read(plan) -> int | None:
@@ -372,10 +378,9 @@ def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     scaled read's source, which a later read takes in fp32) and the buffer's shape source. None where a term's
     result is not one read's or the first term is shifted (it would leave the last token unwritten)."""
     order = [r[0] for r in plan.adjoint_reads] + [r[0] for r in plan.forward_reads]
-    grads = [g.grad for g in plan.key_gauge]
-    if len(set(grads)) != len(grads) or not set(grads) <= set(order):
+    term = _key_terms_by_read(plan, order)
+    if term is None:
         return None
-    term = {g.grad: g for g in plan.key_gauge}
     first = next(r for r in order if r in term)
     if term[first].shift:
         return None

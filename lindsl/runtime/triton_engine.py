@@ -2032,8 +2032,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, float(oscale), D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C,
-            BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
+            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, float(oscale), D_IN=d_in, D_OUT=d_out, K=K,
+            V=V, C=C, BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
             HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, num_stages=1)
     else:
         assert wfold is None, "the gated read-out takes no fold"
@@ -2216,7 +2216,7 @@ def _scaled_copies(reads, indices, fold):
 
 def _unscaled(reads, scales, indices):
     """reads and their result scales with each read in indices taking a copy of its vector times its scale instead
-    (scale 1): reads launched together whose scales differ."""
+    (scale 1): reads fused into one state pass whose scales differ (the fused reads take one OSCALE)."""
     reads, scales = list(reads), list(scales)
     for i in indices:
         if scales[i] != 1.0:
