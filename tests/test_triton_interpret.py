@@ -1076,8 +1076,9 @@ def test_codegen_finds_the_delta_rule_fold(name, fold):
     and MoM, whose router selection multiplies both b and k': s = exp(g)), and not where b is another vector
     (RWKV-7's -kh*lr) or absent."""
     src = open(lindsl.load(name).path).read()
+    read_scales = r"(?:\([^()]*\) if in_reads else \(None,\) \* \d+|\([^()]*\))"
     assert re.search(r"\.apply\(chunk, backend, precision, torch\.is_grad_enabled\(\), layouts\[0\], grad_dtypes_\w+, "
-                     + re.escape(fold) + ", ", src)
+                     + read_scales + ", " + re.escape(fold) + ", ", src)
 
 
 FOLD_SPEC = """lin {name}
@@ -1192,28 +1193,54 @@ def test_read_constants_multiply_the_results(gdim, update, second, monkeypatch):
             assert cmp.ok, (backend, knob, cmp)
 
 
+def bf16_errors(op, forms, monkeypatch, seen=None, scale=None):
+    """{form: [relative RMS error of the output and of every input's gradient]} of op on the Triton engine with bf16
+    inputs (the interpreter rounds the products' operands as the GPU's bf16 products do) against the torch engine in
+    fp64 from the same values, per form (space-separated LINDSL_TUNE_* settings); GLA-sized: 128 tokens, two heads,
+    K = V = 16, gate scale 10; seen, if given, is cleared before each form."""
+    from lindsl.check import rel_rms
+    args = random_inputs(op.spec, 1, 128, 2, {"K": 16, "V": 16}, torch.float32, 10.0, 0)
+    xb = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in args.items()}
+    xr = {k: v.detach().double().requires_grad_(True) for k, v in xb.items()}
+    o_r, f_r = op(*xr.values(), output_final_state=True, backend="torch", chunk_size=16, scale=scale)
+    gen = torch.Generator().manual_seed(7)
+    do, df = torch.randn(o_r.shape, generator=gen), torch.randn(f_r.shape, generator=gen)
+    g_r = torch.autograd.grad((o_r * do.double()).sum() + (f_r * df.double()).sum(), list(xr.values()))
+    errs = {}
+    for form in forms:
+        for kv in form.split():
+            monkeypatch.setenv("LINDSL_TUNE_" + kv.split("=")[0], kv.split("=")[1])
+        if seen is not None:
+            seen.clear()
+        o, f = op(*xb.values(), output_final_state=True, backend="triton", scale=scale)
+        g = torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), list(xb.values()))
+        errs[form] = [rel_rms(o, o_r)] + [rel_rms(a, b) for a, b in zip(g, g_r)]
+    return errs
+
+
 def test_read_constants_keep_the_gate_gradient_consistent(monkeypatch):
     """With bf16 inputs the gate gradient is a sum of gauge terms that cancel between the adjoint's and the rescan's
     reads, so both must see the same cotangents: with the reads' constant factor in the kernels (GLA, scale 0.3, gate
     scale 10, under the interpreter's bf16 rounding) every gradient is as close to the fp64 reference as with the
     vectors c q (READ_SCALES=0). An adjoint fed a bf16 copy of c dO put dg at 1.8x the error."""
-    from lindsl.check import rel_rms
+    errs = bf16_errors(lindsl.load("gla"), ("READ_SCALES=0", "READ_SCALES=1"), monkeypatch, scale=0.3)
+    for i, (whole, split) in enumerate(zip(errs["READ_SCALES=0"], errs["READ_SCALES=1"])):
+        assert split <= 1.25 * whole, (i, whole, split)
+
+
+def test_backward_state_passes_in_bf16(monkeypatch):
+    """LINDSL_TUNE_BWD_STATE_PREC=bf16: the backward's state passes (adjoint and rescan, no rank-one factors)
+    multiply bf16 operands; GLA's gradients stay within 1.5x the default's (tf32) bf16 errors."""
     op = lindsl.load("gla")
-    args = random_inputs(op.spec, 1, 128, 2, {"K": 16, "V": 16}, torch.float32, 10.0, 0)
-    xb = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in args.items()}
-    xr = {k: v.detach().double().requires_grad_(True) for k, v in xb.items()}
-    o_r, f_r = op(*xr.values(), output_final_state=True, backend="torch", chunk_size=16, scale=0.3)
-    gen = torch.Generator().manual_seed(7)
-    do, df = torch.randn(o_r.shape, generator=gen), torch.randn(f_r.shape, generator=gen)
-    g_r = torch.autograd.grad((o_r * do.double()).sum() + (f_r * df.double()).sum(), list(xr.values()))
-    errs = {}
-    for knob in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_READ_SCALES", knob)
-        o, f = op(*xb.values(), output_final_state=True, backend="triton", scale=0.3)
-        g = torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), list(xb.values()))
-        errs[knob] = [rel_rms(o, o_r)] + [rel_rms(a, b) for a, b in zip(g, g_r)]
-    for name, whole, split in zip(["o"] + list(xb), errs["0"], errs["1"]):
-        assert split <= 1.25 * whole, (name, whole, split)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("PREC",), seen))
+    errs, precs = {}, {}
+    for form in ("BWD_STATE_PREC=tf32", "BWD_STATE_PREC=bf16"):
+        errs.update(bf16_errors(op, (form,), monkeypatch, seen))
+        precs[form] = [d["PREC"] for d in seen]
+    assert precs["BWD_STATE_PREC=bf16"][1:] != precs["BWD_STATE_PREC=tf32"][1:]
+    for i, (tf32, bf16) in enumerate(zip(errs["BWD_STATE_PREC=tf32"], errs["BWD_STATE_PREC=bf16"])):
+        assert bf16 <= 1.5 * tf32, (i, tf32, bf16)
 
 
 def test_read_coefficient_splits_constants_only():

@@ -2228,7 +2228,7 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None):
+                      flipped_scores=None, read_scales=None, state_precision=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2268,7 +2268,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     read_scales: per read a constant (or None) its result is multiplied by, a gauge term's too (the codegen's read
     coefficients: a spec's S^T (scale * q) read as q): the read kernels apply it as they store the result (OSCALE);
     reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
-    (merged readers take one constant each)."""
+    (merged readers take one constant each). state_precision: the state pass's product mode when it differs from
+    precision's (no rank-one factors; those choose theirs below)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2324,7 +2325,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
     # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
     low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
-    state_prec = precision
+    state_prec = _for_interpreter(state_precision) if state_precision and not R else precision
     if R:
         state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
