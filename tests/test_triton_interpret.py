@@ -57,12 +57,20 @@ def results_by_knob(op, base, knob, values, seen, monkeypatch):
     return runs
 
 
+def set_form(monkeypatch, forms, form):
+    """The LINDSL_TUNE_* settings of form (space-separated KNOB=value; "torch" sets none), every knob that any of
+    forms names unset first."""
+    for knob in {kv.split("=")[0] for f in forms if f != "torch" for kv in f.split()}:
+        monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
+    for kv in form.split() if form != "torch" else []:
+        monkeypatch.setenv("LINDSL_TUNE_" + kv.split("=")[0], kv.split("=")[1])
+
+
 def results_by_forms(op, base, forms, seen, monkeypatch, state=False):
     """{form: ([output, final state, every gradient], the flags its launches recorded in seen)} of op once per form:
     "torch" (the torch engine) or space-separated KNOB=value settings of LINDSL_TUNE_* on the Triton engine (every
     knob a form names is unset first), from the same inputs and loss; with state, also from an initial state, whose
     gradient comes last."""
-    knobs = {kv.split("=")[0] for form in forms if form != "torch" for kv in form.split()}
     S0 = None
     if state:
         with torch.no_grad():
@@ -70,10 +78,7 @@ def results_by_forms(op, base, forms, seen, monkeypatch, state=False):
         S0 = torch.randn(shape, generator=torch.Generator().manual_seed(2)) * 0.5
     runs = {}
     for form in forms:
-        for knob in knobs:
-            monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
-        for kv in form.split() if form != "torch" else []:
-            monkeypatch.setenv("LINDSL_TUNE_" + kv.split("=")[0], kv.split("=")[1])
+        set_form(monkeypatch, forms, form)
         seen.clear()
         args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
         extra = [] if S0 is None else [S0.clone().requires_grad_(True)]
@@ -1206,13 +1211,9 @@ def bf16_errors(op, forms, monkeypatch, seen, scale=None):
     gen = torch.Generator().manual_seed(7)
     do, df = torch.randn(o_r.shape, generator=gen), torch.randn(f_r.shape, generator=gen)
     g_r = torch.autograd.grad((o_r * do.double()).sum() + (f_r * df.double()).sum(), list(xr.values()))
-    knobs = {kv.split("=")[0] for form in forms for kv in form.split()}
     runs = {}
     for form in forms:
-        for knob in knobs:
-            monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
-        for kv in form.split():
-            monkeypatch.setenv("LINDSL_TUNE_" + kv.split("=")[0], kv.split("=")[1])
+        set_form(monkeypatch, forms, form)
         seen.clear()
         o, f = op(*xb.values(), output_final_state=True, backend="triton", scale=scale)
         g = torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), list(xb.values()))
