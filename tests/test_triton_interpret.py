@@ -1575,3 +1575,38 @@ def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
     o.sum().backward()
     assert sorted(graphs[0]) == sorted([(B, T, H)] + [(B, T, H, 1, D)] * 2 + [(B, T, H, D)] * 2), graphs[0]
     assert graphs[1] == [(B, T, H, D)] * 2, graphs[1]
+
+
+
+@pytest.mark.parametrize("knob", ["kernel", "torch"])
+@pytest.mark.parametrize("shape,heads", [((2, 37), 1), ((1, 37, 2, 5), 2), ((3, 37, 5), 1)])
+def test_reversed_cumulative_gates_equal_the_flipped_copy(knob, shape, heads, monkeypatch):
+    """_cum's rev: the within-chunk sums of the gates shifted by one token and flipped over T' positions, read where
+    they lie, equal those of the copy the adjoint otherwise takes (flip(shift_next(pad_time(g, T')))), scalar and
+    per-dimension gates, the token layout, T' past the gates' end and sums padded past T' (chunks of 16 over 64)."""
+    from lindsl.runtime.engine import flip, shift_next
+    from lindsl.runtime.triton_engine import _cum
+    monkeypatch.setenv("LINDSL_TUNE_CUM", knob)
+    g = -torch.rand(shape, generator=torch.Generator().manual_seed(3)) * 2
+    rows = g if heads == 1 else g.transpose(1, 2).reshape(2, 37, 5)
+    for Tr, C, Tp in ((48, 16, 48), (40, 16, 64)):
+        got = _cum(g, C, Tp, heads, rev=Tr)
+        want = _cum(flip(shift_next(pad_time(rows, Tr))), C, Tp)
+        for x, y in zip(got, want):
+            assert torch.equal(x, y), (Tr, C, Tp)
+
+
+def test_adjoint_sums_the_gates_where_they_lie(monkeypatch):
+    """GLA's backward with the adjoint's gates summed where they lie (REV_GATES, the default: every backward test
+    runs it against its oracle) equals the one with the flipped copy bit for bit, per-dimension key gates in the
+    token layout over two chunks, the last cut short, two heads, with an initial state."""
+    op = lindsl.load("gla")
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel",
+                        LaunchFlags(op.module._chunk_cumsum_kernel, ("REV",), seen))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=5)
+    runs = results_by_forms(op, base, ("REV_GATES=0", "REV_GATES=1"), seen, monkeypatch, state=True)
+    assert not any(d["REV"] for d in runs["REV_GATES=0"][1])
+    assert any(d["REV"] for d in runs["REV_GATES=1"][1])
+    for x, y in zip(runs["REV_GATES=1"][0], runs["REV_GATES=0"][0]):
+        assert torch.isfinite(x).all() and torch.equal(x, y)

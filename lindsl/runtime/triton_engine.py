@@ -835,18 +835,25 @@ def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, 
 
 
 @triton.jit
-def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr,
-                         EX: tl.constexpr = True):
+def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr, C: tl.constexpr,
+                         BD: tl.constexpr, EX: tl.constexpr = True, REV: tl.constexpr = False):
     """Within-chunk sums of a per-dimension log-gate g [N, T, D] (or [B, T, HS, D], _seq_row): G (inclusive) and,
     with EX, G - g (exclusive), fp32 [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence,
-    block of BD dimensions)."""
+    block of BD dimensions). REV: position p sums the gate of token TREV - p (the adjoint's gates, shifted by one
+    token and flipped over its TREV positions, read where they lie: chunk_scan_triton's reversed_gates)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
     d_ok = dd < D
     tok = c * C + tl.arange(0, C)
-    g = tl.load(g_ptr + _seq_row(n, T, HS) * D + (tok * HS)[:, None] * D + dd[None, :],
-                mask=(tok < T)[:, None] & d_ok[None, :], other=0.0).to(tl.float32)
+    if REV:
+        gt = TREV - tok
+        g_ok = (gt > 0) & (gt < T)  # token 0 is shifted out; positions past TREV are padding
+    else:
+        gt = tok
+        g_ok = gt < T
+    g = tl.load(g_ptr + _seq_row(n, T, HS) * D + (gt * HS)[:, None] * D + dd[None, :],
+                mask=g_ok[:, None] & d_ok[None, :], other=0.0).to(tl.float32)
     G = tl.cumsum(g, 0)
     out = (n * Tp + tok[:, None]) * D + dd[None, :]
     tl.store(G_ptr + out, G, mask=d_ok[None, :])
@@ -1813,14 +1820,15 @@ def _lead_dims(heads):
     return 2 if heads == 1 else 3
 
 
-def _cum(g, C, Tp, HS=1, exclusive=True):
+def _cum(g, C, Tp, HS=1, exclusive=True, rev=None):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
     (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
     6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch). A scalar gate [N, T] goes through it as
     [N, T, 1]: one launch instead of five PyTorch operations, whose CUDA cumsum alone costs the host about 0.1 ms
     (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch.
     HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way. exclusive
-    False: Gex is None (not written: a third of the kernel's bytes for an fp32 gate, [N, Tp, D] fp32)."""
+    False: Gex is None (not written: a third of the kernel's bytes for an fp32 gate, [N, Tp, D] fp32). rev (an
+    integer T'): position p sums g's token T' - p, zero past g's end (chunk_scan_triton's reversed_gates)."""
     if g is None:
         return None, None
     scalar = g.dim() == _lead_dims(HS)
@@ -1831,14 +1839,19 @@ def _cum(g, C, Tp, HS=1, exclusive=True):
         G = _empty(N, Tp, D, device=g.device, dtype=torch.float32)
         Gex = _empty(N, Tp, D, device=g.device, dtype=torch.float32) if exclusive else None
         BD = min(_p2(D), 64)
-        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, G if Gex is None else Gex, T, Tp, HS, D=D, C=C, BD=BD,
-                                                         EX=exclusive)
+        _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, G if Gex is None else Gex, T, Tp, HS,
+                                                         0 if rev is None else int(rev), D=D, C=C, BD=BD,
+                                                         EX=exclusive, REV=rev is not None)
         if scalar:
             G, Gex = G.squeeze(-1), None if Gex is None else Gex.squeeze(-1)
         return G, Gex
     if HS > 1:
         g = g.transpose(1, 2).reshape((-1,) + tuple(g.shape[1:2]) + tuple(g.shape[3:]))
     g = g.float()
+    if rev is not None:
+        # token T' - p at position p: padded to T' + 1 tokens and flipped, the last (token 0) dropped
+        pad = [0, 0] * (g.dim() - 2) + [0, int(rev) + 1 - g.shape[1]]
+        g = torch.nn.functional.pad(g, pad).flip(1)[:, :int(rev)]
     T = g.shape[1]
     if Tp != T:
         pad = [0, 0] * (g.dim() - 2) + [0, Tp - T]
@@ -2228,7 +2241,7 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, state_precision=None):
+                      flipped_scores=None, read_scales=None, state_precision=None, reversed_gates=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2269,7 +2282,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     coefficients: a spec's S^T (scale * q) read as q): the read kernels apply it as they store the result (OSCALE);
     reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
     (merged readers take one constant each). state_precision: the state pass's product mode when it differs from
-    precision's (no rank-one factors; those choose theirs below)."""
+    precision's (no rank-one factors; those choose theirs below). reversed_gates: gk and gv are the callers' log-gates
+    in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
+    gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2309,8 +2324,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reads_at_64 = states is not None and sub_r1 and C == 16
     # the exclusive sums serve reads before the update and the WY system only
     exclusive = bool(R) or any(timing == "before" for _, timing, _ in reads)
-    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS, exclusive)
-    Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive)
+    rev_g = T if reversed_gates else None
+    if reversed_gates and any(g is not None and g.shape[1] > T for g in (gk, gv)):
+        raise ValueError(f"reversed_gates: the gates need at most the scan's {T} tokens; got "
+                         f"{[g.shape[1] for g in (gk, gv) if g is not None]}")
+    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS, exclusive, rev=rev_g)
+    Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive, rev=rev_g)
     dummy = _dummy(dev)
 
     def c32(x):
@@ -2513,7 +2532,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if C == r1_C:  # the scan's own cumulative gates
             r1_gates = (G_, Gex_, Gv_, Gvex_, Tp)
         else:
-            r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS) + _cum(gv, r1_C, r1_Tp)) + (r1_Tp,)
+            r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS, rev=rev_g)
+                             + _cum(gv, r1_C, r1_Tp, rev=rev_g)) + (r1_Tp,)
         if FOLD:
             # the pair (k', v' - s u), its value rows given as v' (_sub_read makes v' - s u where it is loaded)
             r1_pairs = [(k_.select(-2, 0), v_.select(-2, 0))]
