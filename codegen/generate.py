@@ -193,6 +193,7 @@ def generate_module(n: Normalized) -> str:
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
             flip_read=_flip_read(plan),
+            flip_rescan=_flip_rescan(plan),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
             adj_casts=[(r, dtype_code(plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
@@ -368,6 +369,20 @@ def _flip_read(plan) -> int | None:
     if plan.reads[0][1] != "after":
         return None
     return [r[0] for r in plan.adjoint_reads].index("dv0")
+
+
+def _flip_rescan(plan) -> tuple[int, int] | None:
+    """The adjoint read and the forward rescan's read with one pair of scores between them, transposed and flipped
+    in time (_flip_read's specs): the rescan's dx_t = S_t dO_t scores dO_t . v_s against the sources v, the
+    adjoint's dk_s = dS_s v_s scores v_s . dO_t against its sources dO, both with the gate on the returned key side
+    only. (index among the adjoint reads, index among the forward reads), or None."""
+    if _flip_read(plan) is None or plan.adjoint_inputs[0][2]:
+        return None
+    adjoint = [(r[0], r[1]) for r in plan.adjoint_reads]
+    rescan = [(r[1], r[2], r[3]) for r in plan.forward_reads]
+    if ("dk0", "v") not in adjoint or ("v", "after", "dO0") not in rescan:
+        return None
+    return adjoint.index(("dk0", "v")), rescan.index(("v", "after", "dO0"))
 
 
 def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:

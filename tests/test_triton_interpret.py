@@ -590,12 +590,12 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
-@pytest.mark.parametrize("name", ["gla", "mamba2", "rwkv6"])
+@pytest.mark.parametrize("name", ["gla", "mamba2", "kda"])
 def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     """The key log-gate's gradient made in one kernel from its gauge sums (GATE_GRAD_KERNEL: the within-chunk sums,
     the final state's and boundary terms and the cast; _gate_grad_kernel) agrees with the glue's form and the torch
-    engine for every gradient, per-dimension (GLA, RWKV-6) and scalar (Mamba-2) gates, over three chunks, the
-    last cut short, two heads in the token layout, with an initial state; the kernel did launch."""
+    engine for every gradient, per-dimension (GLA; KDA, with a rank-one factor) and scalar (Mamba-2) gates, over
+    three chunks, the last cut short, two heads in the token layout, with an initial state; the kernel did launch."""
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_gate_grad_kernel",
@@ -641,28 +641,36 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["gla", "hgrn2"])
-def test_adjoint_reads_the_forward_scores_flipped(name, monkeypatch):
+def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
     """The adjoint's dv read takes the forward read's pair scores transposed and flipped in time (FLIPPED_SCORES:
-    _read_amat_kernel's AFLIP) instead of making its own: one diagonal-score launch fewer, and the same forward and
-    gradients as making them (to fp32 rounding: the adjoint's own are summed over the reversed cumulative gates)
-    and as the torch engine, over three chunks, the last cut short (the padded tokens' scores are zeros), two
-    heads, with an initial state."""
+    _read_amat_kernel's AFLIP) and the rescan's dx read takes the adjoint's dk read's (FLIPPED_RESCAN: the gated
+    read-out's AFLIP) instead of making their own: one diagonal-score launch and one plain-score launch fewer, and
+    the same forward and gradients as making them (to fp32 rounding: the adjoint's own are summed over the reversed
+    cumulative gates) and as the torch engine, over three chunks, the last cut short (the padded tokens' scores are
+    zeros), two heads, with an initial state."""
     op = lindsl.load(name)
     seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_kernel", LaunchFlags(op.module._read_amat_kernel, ("AFLIP",),
-                                                                            seen))
-    monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel",
-                        LaunchFlags(op.module._sub_diag_scores_kernel, ("BEFORE",), seen))
+    for kernel, flags in (("_read_amat_kernel", ("AFLIP",)), ("_read_amat_gated_kernel", ("AFLIP", "GX")),
+                          ("_sub_diag_scores_kernel", ("BEFORE",)), ("_plain_scores_kernel", ("TWO",))):
+        monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), flags, seen))
     base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
-    runs = results_by_forms(op, base, ("FLIPPED_SCORES=0", "FLIPPED_SCORES=1", "torch"), seen, monkeypatch,
-                            state=True)
-    flips = {form: [d["AFLIP"] for d in runs[form][1] if "AFLIP" in d] for form in runs}
-    diag = {form: sum("BEFORE" in d for d in runs[form][1]) for form in runs}
-    assert flips["FLIPPED_SCORES=0"] == [False, False] and flips["FLIPPED_SCORES=1"] == [False, True]
-    assert diag["FLIPPED_SCORES=1"] == diag["FLIPPED_SCORES=0"] - 1
-    for x, y in zip(runs["FLIPPED_SCORES=1"][0], runs["FLIPPED_SCORES=0"][0]):
-        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["FLIPPED_SCORES=1"][0], runs["torch"][0]):
+    forms = ("FLIPPED_SCORES=0 FLIPPED_RESCAN=0", "FLIPPED_SCORES=1 FLIPPED_RESCAN=0",
+             "FLIPPED_SCORES=1 FLIPPED_RESCAN=1", "torch")
+    runs = results_by_forms(op, base, forms, seen, monkeypatch, state=True)
+    none, adjoint, both = forms[:3]
+    launches = {form: runs[form][1] for form in forms[:3]}
+    plain_flips = {f: [d["AFLIP"] for d in ls if "AFLIP" in d and "GX" not in d] for f, ls in launches.items()}
+    gated_flips = {f: [d["AFLIP"] for d in ls if "GX" in d] for f, ls in launches.items()}
+    diag = {f: sum("BEFORE" in d for d in ls) for f, ls in launches.items()}
+    plain_scores = {f: sum("TWO" in d for d in ls) for f, ls in launches.items()}
+    assert plain_flips[none] == [False, False] and plain_flips[adjoint] == plain_flips[both] == [False, True]
+    assert gated_flips[none] == gated_flips[adjoint] == [False, False] and gated_flips[both] == [False, True]
+    assert diag[adjoint] == diag[none] - 1 == diag[both]
+    assert plain_scores[both] == plain_scores[adjoint] - 1 == plain_scores[none] - 1
+    for form in (adjoint, both):
+        for x, y in zip(runs[form][0], runs[none][0]):
+            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5, form
+    for x, y in zip(runs[both][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 
@@ -1221,23 +1229,22 @@ def bf16_errors(op, forms, monkeypatch, seen, scale=None):
     return runs
 
 
-def test_bf16_gradients_with_read_constants_and_bf16_state_passes(monkeypatch):
+def test_bf16_gradients_with_read_constants_and_the_rescan_reading_the_adjoints_scores(monkeypatch):
     """With bf16 inputs the gate gradient is a sum of gauge terms that cancel between the adjoint's and the rescan's
     reads, so both must see the same cotangents: with the reads' constant factor in the kernels (GLA, scale 0.3, gate
     scale 10, under the interpreter's bf16 rounding) every gradient is as close to the fp64 reference as with the
-    vectors c q (READ_SCALES=0); an adjoint fed a bf16 copy of c dO put dg at 1.8x the error. With the backward's
-    state passes in bf16 products (BWD_STATE_PREC=bf16: their launches take another precision) every gradient stays
-    within 1.5x."""
+    vectors c q (READ_SCALES=0); an adjoint fed a bf16 copy of c dO put dg at 1.8x the error. With the rescan's dx
+    read taking the adjoint's pair scores (FLIPPED_RESCAN, its gated read-out's AFLIP) every gradient stays as close."""
     op = lindsl.load("gla")
     seen = []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("PREC",), seen))
-    runs = bf16_errors(op, ("READ_SCALES=0", "READ_SCALES=1", "READ_SCALES=1 BWD_STATE_PREC=bf16"), monkeypatch, seen,
-                       scale=0.3)
-    whole, split, low = (runs[f][0] for f in runs)
-    for i, (w, s, b) in enumerate(zip(whole, split, low)):
-        assert s <= 1.25 * w and b <= 1.5 * s, (i, w, s, b)
-    precs = [[d["PREC"] for d in runs[f][1]] for f in runs]
-    assert precs[2][1:] != precs[1][1:] and precs[2][0] == precs[1][0]
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("AFLIP",), seen))
+    runs = bf16_errors(op, ("READ_SCALES=0 FLIPPED_RESCAN=0", "READ_SCALES=1 FLIPPED_RESCAN=0",
+                            "READ_SCALES=1 FLIPPED_RESCAN=1"), monkeypatch, seen, scale=0.3)
+    whole, split, flipped = (runs[f][0] for f in runs)
+    for i, (w, s, f) in enumerate(zip(whole, split, flipped)):
+        assert s <= 1.25 * w and f <= 1.25 * s, (i, w, s, f)
+    assert [[d["AFLIP"] for d in runs[f][1]] for f in runs] == [[False, False], [False, False], [False, True]]
 
 
 def test_read_coefficient_splits_constants_only():

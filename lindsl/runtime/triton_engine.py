@@ -1132,7 +1132,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
                             LEVELS: tl.constexpr = 0, GX: tl.constexpr = 0, GACC: tl.constexpr = False,
-                            GSHIFT: tl.constexpr = False):
+                            GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1146,7 +1146,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     source row at a time: 2 LEVELS + (16 >> LEVELS) exponentials per returned element and reader row instead of 16
     (10 with halves, 8 with quarters). GX: the per-dimension gate's gauge terms of the results (bit 1: out's,
     gsign * gv * out; bit 2: out2's, gsign2 * gv2 * out2) summed per element into g (fp32, the results' layout),
-    added to what g holds with GACC, each at the token before its own with GSHIFT."""
+    added to what g holds with GACC, each at the token before its own with GSHIFT. AFLIP (NX = 1, no TWO): A is a
+    scan's over the reversed time, transposed, as _read_amat_kernel's (the rescan's read of the adjoint's scores)."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1172,7 +1173,6 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         if NX == 2:
             x2 = _decayed_reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
             out2 = _dot(x2, Sblk, PREC) * eGo
-    a_base = (n * NC + c) * C * C
     w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
     w2_seq = _seq_base(w2_ptr, n, T, HS, D_OUT)
     jb = tl.arange(0, SB)
@@ -1181,7 +1181,6 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         stok = c * C + s
         s_ok = stok < T
         below = t // SB > J  # rows of the blocks after J (all of them for one block I > J)
-        a_off = a_base + t[:, None] * C + s[None, :]
         w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
                     other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
@@ -1192,7 +1191,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :],
                          mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
             w2d = _decay_rows(w2, Gs, Gr, GOUT, -1)
-        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_off, below[:, None], wd, w2d, PREC, TWO, NX)
+        inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, n, c, NC, t, s, below[:, None], wd, w2d, C, PREC,
+                                     TWO, NX, AFLIP)
         Er = _decay_rows(1.0, Go, Gr, GOUT, 1)  # 1 in the rows not below (exponent clamped), whose inner is 0
         out += inner * Er
         if NX == 2:
@@ -1222,8 +1222,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             w2d = wd
             if TWO:
                 w2d = tl.where((~hi)[:, None], w2, 0.0) * _decays(Gr, Gs, GOUT)
-            inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, a_base + t[:, None] * C + t[None, :], keep,
-                                         wd, w2d, PREC, TWO, NX)
+            inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, n, c, NC, t, t, keep, wd, w2d, C, PREC, TWO,
+                                         NX, AFLIP)
             Er = _decays(Go, Gr, GOUT)
             out += inner * Er
             if NX == 2:
@@ -1233,7 +1233,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             tj = c * C + t - sb % DS + j  # each row's source: row j of its own block
         else:
             tj = c * C + r0 + j  # one source row
-        a_off = a_base + t * C + (tj - c * C)
+        a_off = _score_offsets(n, c, NC, t, tj - c * C, C, AFLIP)
         if SELECT:
             wj = _half_source_rows(w_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
         else:
@@ -1296,12 +1296,27 @@ def _store_gauge(gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, out, out2, o_off, o_mask
 
 
 @triton.jit
-def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, off, keep, wd, w2d, PREC: tl.constexpr, TWO: tl.constexpr,
-                 NX: tl.constexpr):
-    """The pair-score tiles at off (0 where not keep: they may lie above the diagonal blocks, never written) times
-    the decayed source rows: (A wd + A2 w2d, A3 wd + A4 w2d), the A2 and A4 terms with TWO, the second sum for
-    NX = 2 (else the first again)."""
-    inner = _dot(tl.where(keep, tl.load(A_ptr + off), 0.0), wd, PREC)
+def _score_offsets(n, c, NC, t, s, C: tl.constexpr, AFLIP: tl.constexpr):
+    """Where the pair score A[t, s] of sequence n's chunk c lies in [N, NC, C, C] scores: [n][c][t][s], or with
+    AFLIP (a scan's over the reversed time, transposed) [n][NC - 1 - c][C - 1 - s][C - 1 - t]."""
+    if AFLIP:
+        return (n * NC + NC - 1 - c) * C * C + (C - 1 - s) * C + (C - 1 - t)
+    return (n * NC + c) * C * C + t * C + s
+
+
+@triton.jit
+def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, n, c, NC, t, s, keep, wd, w2d, C: tl.constexpr, PREC: tl.constexpr,
+                 TWO: tl.constexpr, NX: tl.constexpr, AFLIP: tl.constexpr):
+    """The pair-score tiles of rows t and sources s of chunk c (0 where not keep: they may lie above the diagonal
+    blocks, never written) times the decayed source rows: (A wd + A2 w2d, A3 wd + A4 w2d), the A2 and A4 terms with
+    TWO, the second sum for NX = 2 (else the first again). AFLIP (A only): A loaded by rows of its stored transpose
+    (each a contiguous run), then transposed in registers."""
+    off = _score_offsets(n, c, NC, t[:, None], s[None, :], C, False)
+    if AFLIP:
+        a = tl.trans(tl.load(A_ptr + _score_offsets(n, c, NC, t[None, :], s[:, None], C, True)))
+    else:
+        a = tl.load(A_ptr + off)
+    inner = _dot(tl.where(keep, a, 0.0), wd, PREC)
     inner2 = inner
     if NX == 2:
         inner2 = _dot(tl.where(keep, tl.load(A3_ptr + off), 0.0), wd, PREC)
@@ -2012,7 +2027,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
-    the adjoint: _read_amat_kernel's AFLIP). oscale, oscale2: the results' constant factors (out's and also's:
+    the adjoint; the adjoint's, read by the backward's rescan: the read-outs' AFLIP). oscale, oscale2: the results' constant factors (out's and also's:
     chunk_scan_triton's read_scales).
     Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
@@ -2039,7 +2054,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             w, src = (made, src) if side_k else (w, made)
     A, A2 = scores if scores is not None else _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS,
                                                           TX, d_in, gin, before, precision, two, rev, sfold)
-    assert not flipped or (gout == 0 and not two and A.shape == (N, NC, C, C)), "flipped: one pair's plain read-out"
+    assert not flipped or (also is None and not two and A.shape == (N, NC, C, C)), "flipped: one pair, one reader"
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
@@ -2074,7 +2089,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
-            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), num_stages=1,
+            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
     return A, A2
 
@@ -2241,7 +2256,7 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, state_precision=None, reversed_gates=False):
+                      flipped_scores=None, read_scales=None, reversed_gates=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2274,15 +2289,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fold_reads: the indices of reads whose vector is -s x for the given x (s: the fold's; the delta rule's
     du = -s dv read from dv): _read_kernel's tensor-core path scales its result rows by -s, every other path reads
     a scaled copy of x.
-    keep_scores: a dict filled with {read: A}, the pair scores of each read with one source pair and no gate on
-    its returned side read out from them (the forward's, for the adjoint). flipped_scores: {read: A} such scores of
-    the scan over the reversed time (the forward's, given to its adjoint, whose chunks line up with the forward's):
-    the read takes them transposed and flipped instead of making its own (_read_amat_kernel's AFLIP).
+    keep_scores: {read: None} for the reads whose pair scores to keep, filled with {read: A} where the read is
+    sub-chunked (_sub_read: the forward's for its adjoint, the adjoint's for the rescan). flipped_scores: {read: A}
+    such scores of the scan over the reversed time (the forward's, given to its adjoint, or the adjoint's, given to
+    the rescan: their chunks line up) of one source pair and one reader, with the same vectors as this read's
+    swapped: the read takes them transposed and flipped instead of making its own (the read-outs' AFLIP).
     read_scales: per read a constant (or None) its result is multiplied by, a gauge term's too (the codegen's read
     coefficients: a spec's S^T (scale * q) read as q): the read kernels apply it as they store the result (OSCALE);
     reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
-    (merged readers take one constant each). state_precision: the state pass's product mode when it differs from
-    precision's (no rank-one factors; those choose theirs below). reversed_gates: gk and gv are the callers' log-gates
+    (merged readers take one constant each). reversed_gates: gk and gv are the callers' log-gates
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
     gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV)."""
     precision = _for_interpreter(precision)
@@ -2344,7 +2359,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # puts Gated DeltaNet's gate gradient at 7.4e-2 and KDA's at 2.3e-2, over the 2e-2 tolerance: NOTES.md, v10);
     # tf32x3 for fp32 inputs (tf32x3 spills 600 bytes at C = 64, K = 128)
     low_state = "bf16" if not exact_u or not (GK or GV) else "tf32"
-    state_prec = _for_interpreter(state_precision) if state_precision and not R else precision
+    state_prec = precision
     if R:
         state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
@@ -2597,7 +2612,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if sub_amat:
             # the pair scores once per chunk, then the read-out per value block on the tensor cores (block pairs
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
-            given = (flipped_scores or {}).get(i_read) if gout == 0 else None
+            given = (flipped_scores or {}).get(i_read)
             made = _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out,
                              side_k, timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision,
                              wide=True, HS=HS, TX=TX, rev=reversed_reads, also=also,
@@ -2605,7 +2620,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
                              scores=None if given is None else (given, given), flipped=given is not None,
                              oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0)
-            if keep_scores is not None and gout == 0:
+            if keep_scores is not None and i_read in keep_scores:
                 keep_scores[i_read] = made[0]
             outs.append(out)
             continue
