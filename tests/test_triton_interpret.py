@@ -1562,8 +1562,8 @@ def test_chunk_size_is_the_same_in_either_layout(gate, R, K):
 
 def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
     """RetNet in the token layout (B = 2, H = 2) under the compiled backward glue: the graph before the adjoint's
-    scan returns only the adjoint's inputs as full-size tensors (its flipped gate, key and value stacks; its read
-    vectors, views of k and v), all in the callers' layout (rows of k, v, q and dO returned with them would be copies
+    scan returns only the adjoint's inputs as full-size tensors (its key and value stacks; its read vectors, views of
+    k and v; no gate: the adjoint sums the callers' gates where they lie), all in the callers' layout (rows of k, v, q and dO returned with them would be copies
     held to the end of the backward), and the adjoint's results leave the next graph in that layout too."""
     op = lindsl.load("retnet")
     graphs = []
@@ -1580,7 +1580,7 @@ def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
     x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
     o, _ = op(*x.values(), backend="triton", chunk_size=16)
     o.sum().backward()
-    assert sorted(graphs[0]) == sorted([(B, T, H)] + [(B, T, H, 1, D)] * 2 + [(B, T, H, D)] * 2), graphs[0]
+    assert sorted(graphs[0]) == sorted([(B, T, H, 1, D)] * 2 + [(B, T, H, D)] * 2), graphs[0]
     assert graphs[1] == [(B, T, H, D)] * 2, graphs[1]
 
 
