@@ -19,6 +19,9 @@ from ..passes.chunk import ChunkForm, derive
 from ..passes.classify import TransitionClass, classify
 from ..passes.normalize import Normalized, normalize
 from ..passes.verify import verify
+from .interpreter import lighten_if_asked
+
+lighten_if_asked()
 
 
 def cache_dir() -> Path:

@@ -1,0 +1,65 @@
+"""Triton's CPU interpreter (TRITON_INTERPRET=1) made lighter, on request (LINDSL_FAST_INTERPRETER=1): the test
+suite and `lindsl.sp.check`'s spawned ranks set it; results are bit-identical.
+
+Two costs of Triton 3.6's interpreter, together about two thirds of an interpreted backward's time (a GLA
+forward+backward at T = 150: 65 -> 33 s; lindsl.sp.check's mixed spec: 22 -> 7 s):
+- its int32 overflow checks of index arithmetic (each add, sub and mul redone in int64 and asserted), off as in a
+  GPU build without debug; LINDSL_SANITIZE_OVERFLOW=1 keeps them;
+- its re-patching of triton.language (inspect.getmembers over its modules, ~1.7 ms) at every call of a @triton.jit
+  helper inside a kernel, though the launch has patched those modules already: a helper whose language modules the
+  launch has patched skips it; one that sees another (tl.cumsum's triton.language.core) patches it as before.
+A Triton without these private hooks keeps its own behaviour.
+"""
+import dataclasses
+import os
+import types
+
+_done = []
+
+
+def lighten_if_asked():
+    """Apply the two changes once, if TRITON_INTERPRET=1 and LINDSL_FAST_INTERPRETER=1 and Triton imports."""
+    if _done or os.environ.get("TRITON_INTERPRET") != "1" or os.environ.get("LINDSL_FAST_INTERPRETER") != "1":
+        return
+    try:
+        import triton.language as tl
+        from triton.runtime import interpreter
+    except ImportError:
+        return
+    _done.append(True)
+    builder = getattr(interpreter, "interpreter_builder", None)
+    if os.environ.get("LINDSL_SANITIZE_OVERFLOW") != "1" and hasattr(getattr(builder, "options", None),
+                                                                      "sanitize_overflow"):
+        builder.options = dataclasses.replace(builder.options, sanitize_overflow=False)
+    patch_lang = getattr(interpreter, "_patch_lang", None)
+    if patch_lang is None:
+        return
+    patched, langs_of = [], {}
+
+    class LaunchScope:
+        def __init__(self, scope):
+            self.scope = scope
+
+        def restore(self):
+            patched.clear()
+            self.scope.restore()
+
+    class NothingPatched:
+        def restore(self):
+            pass
+
+    def patch_lang_once(fn):
+        if fn not in langs_of:
+            langs_of[fn] = {id(v) for v in fn.__globals__.values() if isinstance(v, types.ModuleType)
+                            and v in (tl, tl.core)}
+        langs = langs_of[fn]
+        if patched and langs <= patched[0]:
+            return NothingPatched()
+        scope = patch_lang(fn)
+        if patched:
+            patched[0] |= langs
+            return scope
+        patched.append(set(langs))
+        return LaunchScope(scope)
+
+    interpreter._patch_lang = patch_lang_once
