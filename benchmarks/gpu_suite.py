@@ -289,6 +289,7 @@ def main():
     p.add_argument("--skip-check", action="store_true")
     p.add_argument("--random", type=int, default=0,
                    help="also check this many random compositions (mutated library specs) at the first check shape")
+    p.add_argument("--random-seed", type=int, default=1, help="the random compositions' seed")
     p.add_argument("--profile", default="", help="comma list of specs to profile (forward+backward, first shape)")
     p.add_argument("--decode", default="", help="comma list of specs whose decode step is timed (batch 64, 256)")
     p.add_argument("--watchdog", type=float, default=0,
@@ -319,7 +320,7 @@ def main():
         os.environ["LINDSL_POISON"] = "1"
         for cshape in a.check_shape.split(";"):
             B, T, H, D = map(int, cshape.split(","))
-            for name in a.specs.split(","):
+            for name in filter(None, a.specs.split(",")):
                 for gs in (1.0, 10.0):
                     watch(f"check {name} {cshape} gate x{gs:g}")
                     try:
@@ -342,7 +343,7 @@ def main():
                     torch.cuda.empty_cache()
         if a.random:
             B, T, H, D = map(int, a.check_shape.split(";")[0].split(","))
-            for spec, what in random_compositions(a.random, seed=1):
+            for spec, what in random_compositions(a.random, seed=a.random_seed):
                 try:
                     rows, _ = correctness(spec, B, T, H, D, 1.0)
                     ok = all(e <= tol for _, e, tol in rows)
