@@ -2027,8 +2027,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     scores (A, A2) made already (chunk_scan_triton's shared scores). gauges: the per-element gauge terms (vec, sign,
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
-    the adjoint; the adjoint's, read by the backward's rescan: the read-outs' AFLIP). oscale, oscale2: the results' constant factors (out's and also's:
-    chunk_scan_triton's read_scales).
+    the adjoint; the adjoint's, read by the backward's rescan: the read-outs' AFLIP). oscale, oscale2: the
+    results' constant factors (out's and also's: chunk_scan_triton's read_scales).
     Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
     G, Gex, Gv, Gvex, Tp = gates
