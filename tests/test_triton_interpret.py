@@ -611,6 +611,30 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["gla", "mamba2"])
+def test_boundary_rows_made_in_the_rescans_state_pass(name, monkeypatch):
+    """The key gate's chunk-boundary rows made by the backward rescan's state pass from its fp32 states and the
+    adjoint's chunk states (BOUNDARY_IN_PASS: _state_kernel's BND, partial sums per value block) agree with the
+    boundary pass over both stored state sequences and with the torch engine, for every gradient, per-dimension
+    (GLA) and scalar (Mamba-2) gates, over three chunks, the last cut short, two heads, with an initial state; the
+    boundary pass ran only without it."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("BND",), seen))
+    monkeypatch.setitem(op.module.__dict__, "_boundary_kernel",
+                        LaunchFlags(op.module._boundary_kernel, ("ROWS",), seen))
+    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=12)
+    runs = results_by_forms(op, base, ("BOUNDARY_IN_PASS=0", "BOUNDARY_IN_PASS=1", "torch"), seen, monkeypatch,
+                            state=True)
+    off, on = runs["BOUNDARY_IN_PASS=0"][1], runs["BOUNDARY_IN_PASS=1"][1]
+    assert sum("ROWS" in d for d in off) == 1 and not any(d.get("BND") for d in off)
+    assert not any("ROWS" in d for d in on) and sum(bool(d.get("BND")) for d in on) == 1
+    for x, y in zip(runs["BOUNDARY_IN_PASS=1"][0], runs["BOUNDARY_IN_PASS=0"][0]):
+        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
+    for x, y in zip(runs["BOUNDARY_IN_PASS=1"][0], runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4
+
+
 @pytest.mark.parametrize("name,forms", [
     ("gla", ("GATED_GAUGE=1 GATE_GRAD_KERNEL=0", "GATED_GAUGE=1 SUBCHUNK=0", "GATED_GAUGE=1 GATE_GRAD_KERNEL=1")),
     ("rwkv6", ("GATED_GAUGE=1",)),
