@@ -2141,9 +2141,10 @@ def _read_launch(d_in, d_out, side_k, R, loop, precision):
 
 
 def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms,
-                       decayed=False):
+                       decayed=False, boundary=False):
     """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
-    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel).
+    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel;
+    boundary: the rescan's pass that also makes the boundary rows, _state_kernel's BND, in four warps at least).
     LINDSL_TUNE_STATE_BK (storing, no rank-one factors), STATE_BV, STATE_WARPS, STATE_STAGES (fused) and
     STORE_H_STAGES (storing) override the choice."""
     BK, BV = _p2(K), _p2(V)
@@ -2237,6 +2238,10 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             raise ValueError("the rank-one state pass without the fold in bf16 needs at least two pipeline stages "
                              "(LINDSL_TUNE_STORE_H_STAGES / UNFOLDED_STAGES = 1 gave NaN or an illegal address)")
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
+    if boundary:
+        # the adjoint's state tile beside the pass's own: with two warps ptxas sm_90 spills (64 key rows in tf32:
+        # Mamba-2 884 bytes, GLA 256), with four it does not (238 and 207 registers; benchmarks/aot_check.py --regs)
+        warps = max(warps, 4)
     return bk, bv, _knob("STATE_WARPS", warps), stages
 
 
@@ -2538,7 +2543,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
-                                                       wy_dtype != f32, occupancy_rules, sms, decayed)
+                                                       wy_dtype != f32, occupancy_rules, sms, decayed,
+                                                       boundary=boundary_rows is not None)
     bnd = h_bnd = None
     if boundary_rows is not None:
         h_bnd = boundary_rows["h"]
