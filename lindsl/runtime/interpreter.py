@@ -1,5 +1,5 @@
 """Triton's CPU interpreter (TRITON_INTERPRET=1) made lighter, on request (LINDSL_FAST_INTERPRETER=1): the test
-suite and `lindsl.sp.check`'s spawned ranks set it; results are bit-identical.
+suite sets it and `lindsl.sp.check`'s spawned ranks inherit it; results are bit-identical.
 
 Two costs of Triton 3.6's interpreter, together about two thirds of an interpreted backward's time (a GLA
 forward+backward at T = 150: 65 -> 33 s; lindsl.sp.check's mixed spec: 22 -> 7 s):
