@@ -193,6 +193,29 @@ def test_state_pass_split_over_keys(gk_kind, gv_kind, monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
+@pytest.mark.parametrize("gk_kind", ["s", "v"])
+def test_boundary_rows_of_the_state_pass_by_blocks(gk_kind, monkeypatch):
+    """chunk_scan_triton's boundary_rows over two key blocks and two value blocks (the partial sums per value block
+    added after the launch) equal the boundary pass over the same scan's stored chunk states and the given ones;
+    a value gate is refused with a ValueError that says what the rows need."""
+    from lindsl.runtime.triton_engine import chunk_boundary_sums_triton
+    monkeypatch.setenv("LINDSL_TUNE_STATE_BK", "16")
+    monkeypatch.setenv("LINDSL_TUNE_STATE_BV", "16")
+    N, T, K, V = 2, 70, 32, 32
+    gk, _, k, v, S0, reads = gated_one_input(3, N, T, K, V, gk_kind, None)
+    C = chunk_scan_triton(gk, None, None, None, k, v, S0, [], K=K, V=V, return_states=True)[4]
+    h_adj = torch.randn(N, -(-T // C), K, V, generator=torch.Generator().manual_seed(8))
+    rows = {"h": h_adj}
+    _, _, _, h, _ = chunk_scan_triton(gk, None, None, None, k, v, S0, reads, K=K, V=V, return_states=True,
+                                      boundary_rows=rows)
+    P = chunk_boundary_sums_triton(h_adj, h)[0]
+    assert rows["P"].shape == P.shape == (N, h.shape[1] - 1, K)
+    assert torch.isfinite(rows["P"]).all() and rel_err(rows["P"], P) < 1e-5
+    with pytest.raises(ValueError, match="no value gate"):
+        chunk_scan_triton(gk, -torch.rand(N, T, V), None, None, k, v, S0, reads, K=K, V=V, return_states=True,
+                          boundary_rows={"h": h_adj})
+
+
 @pytest.mark.parametrize("precision,tol", [("bf16", 2e-2), ("tf32", 1e-4), ("tf32x3", 1e-5)])
 def test_state_pass_default_tiles_at_k128(precision, tol, monkeypatch):
     """The storing pass's default tiles at K = V = 128 (split keys, chosen per product precision) give the fp64
