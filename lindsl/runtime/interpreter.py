@@ -14,19 +14,20 @@ import dataclasses
 import os
 import types
 
-_done = []
+_applied = False
 
 
 def lighten_if_asked():
     """Apply the two changes once, if TRITON_INTERPRET=1 and LINDSL_FAST_INTERPRETER=1 and Triton imports."""
-    if _done or os.environ.get("TRITON_INTERPRET") != "1" or os.environ.get("LINDSL_FAST_INTERPRETER") != "1":
+    global _applied
+    if _applied or os.environ.get("TRITON_INTERPRET") != "1" or os.environ.get("LINDSL_FAST_INTERPRETER") != "1":
         return
     try:
         import triton.language as tl
         from triton.runtime import interpreter
     except ImportError:
         return
-    _done.append(True)
+    _applied = True
     builder = getattr(interpreter, "interpreter_builder", None)
     if os.environ.get("LINDSL_SANITIZE_OVERFLOW") != "1" and hasattr(getattr(builder, "options", None),
                                                                       "sanitize_overflow"):
@@ -34,14 +35,14 @@ def lighten_if_asked():
     patch_lang = getattr(interpreter, "_patch_lang", None)
     if patch_lang is None:
         return
-    patched, langs_of = [], {}
+    launch_langs, langs_of = set(), {}  # the modules the running launch has patched (empty between launches)
 
     class LaunchScope:
         def __init__(self, scope):
             self.scope = scope
 
         def restore(self):
-            patched.clear()
+            launch_langs.clear()
             self.scope.restore()
 
     class NothingPatched:
@@ -53,13 +54,11 @@ def lighten_if_asked():
             langs_of[fn] = {id(v) for v in fn.__globals__.values() if isinstance(v, types.ModuleType)
                             and v in (tl, tl.core)}
         langs = langs_of[fn]
-        if patched and langs <= patched[0]:
+        if launch_langs and langs <= launch_langs:
             return NothingPatched()
+        inside_a_launch = bool(launch_langs)
+        launch_langs.update(langs)
         scope = patch_lang(fn)
-        if patched:
-            patched[0] |= langs
-            return scope
-        patched.append(set(langs))
-        return LaunchScope(scope)
+        return scope if inside_a_launch else LaunchScope(scope)
 
     interpreter._patch_lang = patch_lang_once
