@@ -193,29 +193,6 @@ def test_state_pass_split_over_keys(gk_kind, gv_kind, monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("gk_kind", ["s", "v"])
-def test_boundary_rows_of_the_state_pass_by_blocks(gk_kind, monkeypatch):
-    """chunk_scan_triton's boundary_rows over two key blocks and two value blocks (the partial sums per value block
-    added after the launch) equal the boundary pass over the same scan's stored chunk states and the given ones;
-    a value gate is refused with a ValueError that says what the rows need."""
-    from lindsl.runtime.triton_engine import chunk_boundary_sums_triton
-    monkeypatch.setenv("LINDSL_TUNE_STATE_BK", "16")
-    monkeypatch.setenv("LINDSL_TUNE_STATE_BV", "16")
-    N, T, K, V = 2, 70, 32, 32
-    gk, _, k, v, S0, reads = gated_one_input(3, N, T, K, V, gk_kind, None)
-    C = chunk_scan_triton(gk, None, None, None, k, v, S0, [], K=K, V=V, return_states=True)[4]
-    h_adj = torch.randn(N, -(-T // C), K, V, generator=torch.Generator().manual_seed(8))
-    rows = {"h": h_adj}
-    _, _, _, h, _ = chunk_scan_triton(gk, None, None, None, k, v, S0, reads, K=K, V=V, return_states=True,
-                                      boundary_rows=rows)
-    P = chunk_boundary_sums_triton(h_adj, h)[0]
-    assert rows["P"].shape == P.shape == (N, h.shape[1] - 1, K)
-    assert torch.isfinite(rows["P"]).all() and rel_err(rows["P"], P) < 1e-5
-    with pytest.raises(ValueError, match="no value gate"):
-        chunk_scan_triton(gk, -torch.rand(N, T, V), None, None, k, v, S0, reads, K=K, V=V, return_states=True,
-                          boundary_rows={"h": h_adj})
-
-
 @pytest.mark.parametrize("precision,tol", [("bf16", 2e-2), ("tf32", 1e-4), ("tf32x3", 1e-5)])
 def test_state_pass_default_tiles_at_k128(precision, tol, monkeypatch):
     """The storing pass's default tiles at K = V = 128 (split keys, chosen per product precision) give the fp64
@@ -632,30 +609,6 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     for x, y in zip(runs["GATE_GRAD_KERNEL=1"][0], runs["GATE_GRAD_KERNEL=0"][0]):
         assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
     for x, y in zip(runs["GATE_GRAD_KERNEL=1"][0], runs["torch"][0]):
-        assert rel_err(x, y) < 1e-4
-
-
-@pytest.mark.parametrize("name", ["gla", "mamba2"])
-def test_boundary_rows_made_in_the_rescans_state_pass(name, monkeypatch):
-    """The key gate's chunk-boundary rows made by the backward rescan's state pass from its fp32 states and the
-    adjoint's chunk states (BOUNDARY_IN_PASS: _state_kernel's BND, partial sums per value block) agree with the
-    boundary pass over both stored state sequences and with the torch engine, for every gradient, per-dimension
-    (GLA) and scalar (Mamba-2) gates, over three chunks, the last cut short, two heads, with an initial state; the
-    boundary pass ran only without it."""
-    op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("BND",), seen))
-    monkeypatch.setitem(op.module.__dict__, "_boundary_kernel",
-                        LaunchFlags(op.module._boundary_kernel, ("ROWS",), seen))
-    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=12)
-    runs = results_by_forms(op, base, ("BOUNDARY_IN_PASS=0", "BOUNDARY_IN_PASS=1", "torch"), seen, monkeypatch,
-                            state=True)
-    off, on = runs["BOUNDARY_IN_PASS=0"][1], runs["BOUNDARY_IN_PASS=1"][1]
-    assert sum("ROWS" in d for d in off) == 1 and not any(d.get("BND") for d in off)
-    assert not any("ROWS" in d for d in on) and sum(bool(d.get("BND")) for d in on) == 1
-    for x, y in zip(runs["BOUNDARY_IN_PASS=1"][0], runs["BOUNDARY_IN_PASS=0"][0]):
-        assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5
-    for x, y in zip(runs["BOUNDARY_IN_PASS=1"][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
 
 

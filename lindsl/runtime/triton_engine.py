@@ -532,13 +532,13 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, hb_ptr, bnd_ptr,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
-                  DECAYED: tl.constexpr = False, BND: tl.constexpr = False):
+                  DECAYED: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
@@ -546,10 +546,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
     fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
-    (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials.
-    BND (the backward's rescan): at each chunk start c > 0, the row sums over this value block of hb[NC - c] * S
-    (hb: the adjoint's chunk states [N, NC, K, V]), stored in bnd [value blocks, N, NC - 1, K]: the key gate's
-    boundary terms (chunk_boundary_sums_triton's rows) from the state in registers."""
+    (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials."""
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
@@ -567,12 +564,6 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if c % H_EVERY == 0:
                 NCH = (NC + H_EVERY - 1) // H_EVERY
                 tl.store(h_ptr + (n * NCH + c // H_EVERY) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
-        if BND:
-            if c > 0:
-                Hb = tl.load(hb_ptr + (n * NC + NC - c) * K * V + kk[:, None] * V + vv[None, :], mask=smask,
-                             other=0.0).to(tl.float32)
-                nb = vb * tl.num_programs(0) + n
-                tl.store(bnd_ptr + (nb * (NC - 1) + c - 1) * K + kk, tl.sum(Hb * S, 1), mask=k_ok)
         last = c * C + C - 1
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
@@ -2141,10 +2132,9 @@ def _read_launch(d_in, d_out, side_k, R, loop, precision):
 
 
 def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms,
-                       decayed=False, boundary=False):
+                       decayed=False):
     """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
-    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel;
-    boundary: the rescan's pass that also makes the boundary rows, _state_kernel's BND, in four warps at least).
+    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel).
     LINDSL_TUNE_STATE_BK (storing, no rank-one factors), STATE_BV, STATE_WARPS, STATE_STAGES (fused) and
     STORE_H_STAGES (storing) override the choice."""
     BK, BV = _p2(K), _p2(V)
@@ -2238,10 +2228,6 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             raise ValueError("the rank-one state pass without the fold in bf16 needs at least two pipeline stages "
                              "(LINDSL_TUNE_STORE_H_STAGES / UNFOLDED_STAGES = 1 gave NaN or an illegal address)")
     bv = 16 if (R and GV) else _knob("STATE_BV", bv)
-    if boundary:
-        # the adjoint's state tile beside the pass's own: with two warps ptxas sm_90 spills (64 key rows in tf32:
-        # Mamba-2 884 bytes, GLA 256), with four it does not (238 and 207 registers; benchmarks/aot_check.py --regs)
-        warps = max(warps, 4)
     return bk, bv, _knob("STATE_WARPS", warps), stages
 
 
@@ -2270,7 +2256,7 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, reversed_gates=False, boundary_rows=None):
+                      flipped_scores=None, read_scales=None, reversed_gates=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2313,9 +2299,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
     (merged readers take one constant each). reversed_gates: gk and gv are the callers' log-gates
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
-    gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV). boundary_rows (the
-    backward's rescan): {"h": the adjoint's chunk states [N, NC, K, V]}, filled with "P": the key gate's boundary
-    rows [N, NC - 1, K] (chunk_boundary_sums_triton's, from the pass's fp32 states: _state_kernel's BND)."""
+    gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2543,31 +2527,17 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
-                                                       wy_dtype != f32, occupancy_rules, sms, decayed,
-                                                       boundary=boundary_rows is not None)
-    bnd = h_bnd = None
-    if boundary_rows is not None:
-        h_bnd = boundary_rows["h"]
-        if states is not None or R or GV or fused or NC < 2 or tuple(h_bnd.shape) != (N, NC, K, V):
-            raise ValueError("boundary_rows: a state pass of its own (no given states, no rank-one factors, no "
-                             f"value gate, not fused with its reads) over two chunks or more, and the adjoint's "
-                             f"[{N}, {NC}, {K}, {V}] chunk states; got {tuple(h_bnd.shape)}")
-        h_bnd = h_bnd.contiguous()
-        bnd = _empty(_cdiv(V, BVs), N, NC - 1, K, device=dev, dtype=f32)
+                                                       wy_dtype != f32, occupancy_rules, sms, decayed)
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, HS, scales[0] if fused else 1.0,
-                                         dummy if bnd is None else h_bnd, dummy if bnd is None else bnd,
-                                         BND=bnd is not None, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
+                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
                                          num_warps=state_warps)
-    if bnd is not None:
-        boundary_rows["P"] = bnd.sum(0)
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
