@@ -9,33 +9,12 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fla_table  # noqa: E402
 import gpu_suite as gs  # noqa: E402
-
-FIELDS = ("grid", "block", "registers per thread", "shared memory", "est. achieved occupancy %")
-
-
-def launches(fn):
-    """The kernels of one call of fn (after a warm-up call), in launch order: dicts of name, us and FIELDS."""
-    fn()
-    torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
-        fn()
-        torch.cuda.synchronize()
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "trace.json")
-        prof.export_chrome_trace(path)
-        with open(path) as fh:
-            events = json.load(fh)["traceEvents"]
-    kernels = sorted((e for e in events if e.get("cat") == "kernel"), key=lambda e: e["ts"])
-    return [dict(name=e["name"], us=e.get("dur", 0.0), **{f: e.get("args", {}).get(f) for f in FIELDS})
-            for e in kernels]
-
 
 def show(rows):
     for r in rows:
@@ -65,7 +44,7 @@ def main():
         for who, make in makers:
             try:
                 fwd, fb, _ = make(name, B, T, H, D)
-                rows = launches(fb)
+                rows = gs.kernel_launches(fb)
             except Exception as e:  # one failing family does not hide the others' traces
                 print(f"{name} {who}: {e!r}", flush=True)
                 continue

@@ -1,6 +1,7 @@
 """Tuning sweep (one run on the lent H200): launch-parameter and precision variants of the Triton engine, each
 checked for correctness (bf16, gate scales 1 and 10, as gpu_suite) and timed (forward, forward+backward) in the
-same run. A variant is a set of LINDSL_TUNE_* environment values (lindsl.runtime.triton_engine._knob); the
+same run, by wall clock and by the sum of their kernels' durations (the host-bound rows' wall clock measures the
+host: session 31). A variant is a set of LINDSL_TUNE_* environment values (lindsl.runtime.triton_engine._knob); the
 baseline is the engine's defaults. Not a test:
 
     python3 benchmarks/variant_sweep.py --specs retnet,gla,deltanet --variants "STATE_WARPS=8;BWD_PREC=tf32" --out $OUT
@@ -24,7 +25,7 @@ import traceback
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu_suite import bench_case, correctness, lindsl_fns  # noqa: E402
+from gpu_suite import bench_case, correctness, kernel_ms, lindsl_fns  # noqa: E402
 
 
 def parse_variants(text):
@@ -86,7 +87,8 @@ def main():
                 row["ok"] = all(c["ok"] for c in checks)
                 f1, f2, _ = with_env(env, lambda: lindsl_fns(name, B, T, H, D))
                 fwd, fb, mem = with_env(env, lambda: bench_case(name, f1, f2))
-                row.update(fwd_ms=fwd, fb_ms=fb, mem_mb=mem)
+                kf, kfb = with_env(env, lambda: (kernel_ms(f1), kernel_ms(f2)))
+                row.update(fwd_ms=fwd, fb_ms=fb, mem_mb=mem, fwd_kernels_ms=kf, fb_kernels_ms=kfb)
             except Exception as e:  # noqa: BLE001 - recorded, the sweep goes on
                 os.environ.pop("LINDSL_POISON", None)
                 row["error"] = repr(e)[:500]
@@ -136,8 +138,9 @@ def fmt(r):
     if "fwd_ms" not in r:
         return f"{r['spec']:16s} {r['variant']:40s} {r.get('error', r.get('skipped', ''))[:120]}"
     bad = [c for c in r["check"] if not c["ok"]]
-    return (f"{r['spec']:16s} {r['variant']:40s} fwd {r['fwd_ms']:8.3f} f+b {r['fb_ms']:8.3f} mem {r['mem_mb']:7.0f}"
-            f" {'ok' if r['ok'] else 'FAIL ' + str([c['worst'] for c in bad])}")
+    kernels = (f" kernels {r['fwd_kernels_ms']:7.3f} / {r['fb_kernels_ms']:7.3f}" if "fb_kernels_ms" in r else "")
+    return (f"{r['spec']:16s} {r['variant']:40s} fwd {r['fwd_ms']:8.3f} f+b {r['fb_ms']:8.3f}{kernels} "
+            f"mem {r['mem_mb']:7.0f} {'ok' if r['ok'] else 'FAIL ' + str([c['worst'] for c in bad])}")
 
 
 if __name__ == "__main__":
