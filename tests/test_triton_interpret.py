@@ -795,6 +795,23 @@ def test_loggate_inputs_pass_through_in_bf16_exactly(monkeypatch):
             assert torch.isfinite(y.float()).all() and torch.equal(x, y)
 
 
+@pytest.mark.parametrize("name,heads", [("mamba2", 2), ("linear_attn", 1)])
+def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monkeypatch):
+    """REV_SOURCES=1: the adjoint scan takes x and dO as the callers' tensors and its state pass and reads load them
+    in reverse (reversed_sources), instead of flipped copies padded to whole chunks: over a chunk cut short (T = 70,
+    chunks of 64), two heads (Mamba-2, a scalar gate and its gradient) and one (ungated), the output, final state
+    and every gradient bit-identical to the copies'; the state pass and the reads did take the flag."""
+    op = lindsl.load(name)
+    seen = []
+    for kernel in ("_state_kernel", "_read_kernel"):
+        monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), ("SREV",), seen))
+    base = random_inputs(op.spec, 1, 70, heads, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
+    assert not any(d["SREV"] for d in runs["0"][1]) and [d["SREV"] for d in runs["1"][1]].count(True) >= 2
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:

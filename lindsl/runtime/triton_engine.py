@@ -532,13 +532,13 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
-                  DECAYED: tl.constexpr = False):
+                  DECAYED: tl.constexpr = False, SREV: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
@@ -546,7 +546,10 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
     fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
-    (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials."""
+    (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials.
+    SREV (no rank-one factors, no fused reads): the inputs k, v are the callers' tensors of TX tokens in their own
+    order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies."""
+    tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
@@ -624,8 +627,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             prow = tl.arange(0, BLP)
             ptok = c * C + prow // P
             p_ok = (prow < LP) & (ptok < T)
-            kp = _source_rows(k_ptr, c, n, T, HS, kk, k_ok, K, C, P, BLP)
-            vp = _source_rows(v_ptr, c, n, T, HS, vv, v_ok, V, C, P, BLP)
+            kp = _source_rows(k_ptr, c, n, T, HS, kk, k_ok, K, C, P, BLP, TX, SREV)
+            vp = _source_rows(v_ptr, c, n, T, HS, vv, v_ok, V, C, P, BLP, TX, SREV)
             if FOLD > 0:
                 vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * u
             if GK == 1:
@@ -1416,14 +1419,21 @@ def _pair_weights(cm, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C: tl.conste
 
 @triton.jit
 def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
-                 BROWS: tl.constexpr):
+                 BROWS: tl.constexpr, TS, SREV: tl.constexpr):
     """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D] or [B, T, HS, NR, D], _seq_row), as
-    stored (scalar 64-bit base, 32-bit tile offsets)."""
+    stored (scalar 64-bit base, 32-bit tile offsets). SREV: the sources are the callers' tensors of TS tokens in
+    their own order while the scan runs over reversed time padded to T (_reader_rows' REV)."""
     rr = tl.arange(0, BROWS)
     rtok = c * C + rr // NR
     r_ok = (rr < C * NR) & (rtok < T)
-    base = ptr + _seq_row(n, T, HS) * NR * D
-    return tl.load(base + (rtok * HS * NR + rr % NR)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
+    if SREV:
+        sseq, srow, s_ok = _reader_rows(n, rtok, T, TS, HS, True)
+        r_ok = r_ok & s_ok
+    else:
+        sseq = _seq_row(n, T, HS)
+        srow = rtok * HS
+    base = ptr + sseq * NR * D
+    return tl.load(base + (srow * NR + rr % NR)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
                    other=0.0)
 
 
@@ -1434,7 +1444,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   BL: tl.constexpr, BLP: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr,
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                   PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
-                  PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr):
+                  PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr,
+                  TS, SREV: tl.constexpr):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1447,7 +1458,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows).
     NX = 2: a second reader x2 of the same side (timing BEFORE2) takes the same state block and source rows as they
-    are loaded; returns (out, out2), out2 = out for NX = 1."""
+    are loaded; returns (out, out2), out2 = out for NX = 1. TS, SREV: the sources' tokens and order (_source_rows)."""
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
@@ -1467,29 +1478,30 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
             x2 = tl.load(x2_ptr + x_at, mask=x_mask, other=0.0)
             out2 = _dot_acc(out2, x2, Sblk, PREC_XS)
         if FOLD > 0 and not SIDE_K:
-            rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP).to(tl.float32)
+            rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP, TS, SREV).to(tl.float32)
             rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
-                src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL).to(tl.float32)
+                src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL, TS, SREV).to(tl.float32)
             cmp = _dot_acc(cmp, x, tl.trans(rows), PREC)
             if NX == 2:
                 cmp2 = _dot_acc(cmp2, x2, tl.trans(rows), PREC)
         else:
             if R > 0 and FOLD == 0:
-                rows = tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL))
+                rows = tl.trans(_source_rows(src_ptr, c, n, T, HS, ii, i_ok, D_IN, C, R, BL, TS, SREV))
                 cmr = _dot_acc(cmr, x, rows, PREC_XR)
                 if NX == 2:
                     cmr2 = _dot_acc(cmr2, x2, rows, PREC_XR)
             if P > 0:
-                rows = tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP))
+                rows = tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP, TS, SREV))
                 cmp = _dot_acc(cmp, x, rows, PREC_XP)
                 if NX == 2:
                     cmp2 = _dot_acc(cmp2, x2, rows, PREC_XP)
     out = _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS,
-                          t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD)
+                          t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, TS,
+                          SREV)
     if NX == 2:
         out2 = _weighted_pairs(out2, cmr2, cmp2, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T,
                                Tp, HS, t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE2, GIN, GOUT,
-                               PREC, FOLD)
+                               PREC, FOLD, TS, SREV)
     else:
         out2 = out
     return out, out2
@@ -1499,7 +1511,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
 def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS, t, tok,
                     t_ok, oo, o_ok, D_OUT: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                     BL: tl.constexpr, BLP: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
-                    GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, FOLD: tl.constexpr):
+                    GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, FOLD: tl.constexpr, TS,
+                    SREV: tl.constexpr):
     """One reader's chunk read from its products (_read_chunk_products): the state term x S decayed by the reader's
     row exponents, plus the pair products cmr, cmp under the causal mask and pair decays (_pair_weights) times the
     returned rows (w, win; win - s w with the fold on the key side), loaded here (a second reader's load of them
@@ -1521,13 +1534,13 @@ def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_
         out = out * tl.exp(Gi + Go)[:, None]
     if R > 0 and FOLD == 0:
         cm = _pair_weights(cmr, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, R, BL, BEFORE, GIN, GOUT)
-        out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL), PREC)
+        out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL, TS, SREV), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
-        rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP)
+        rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP, TS, SREV)
         if FOLD > 0 and SIDE_K:
             rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
-                w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL).to(tl.float32)
+                w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL, TS, SREV).to(tl.float32)
         out = _dot_acc(out, cm, rows, PREC)
     return out
 
@@ -1565,7 +1578,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
                  FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
-                 NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False):
+                 NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1576,7 +1589,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     gout (gout2) from the vectors gv (gv2), each value block's partial sum GSTRIDE elements after the previous
     block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
     vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s. OSCALE,
-    OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales)."""
+    OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales). SREV (REV, not
+    LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows)."""
+    tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
@@ -1590,7 +1605,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out, out2 = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
                                          h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
                                          D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
-                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2)
+                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, TX, SREV)
         if NEGF or NEGF2:
             neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BC, FOLD)
             if NEGF:
@@ -2256,7 +2271,7 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, reversed_gates=False):
+                      flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2299,7 +2314,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reads fused into the state pass whose constants differ read copies of their vectors times the constants instead
     (merged readers take one constant each). reversed_gates: gk and gv are the callers' log-gates
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
-    gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV)."""
+    gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV).
+    reversed_sources (with reversed_reads and force_chunk; no rank-one factors, per-dimension or value gates): the
+    inputs k, v too are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x
+    and dO, not their flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and
+    position p takes token T - 1 - p of them."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2316,6 +2335,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == lead else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
+    if reversed_sources:
+        if not (reversed_reads and force_chunk and reads) or R or GK == 2 or GV or states is not None:
+            raise ValueError("reversed_sources needs reversed_reads, force_chunk and reads, and takes no rank-one "
+                             "factors, per-dimension key gate, value gate or given states")
+        T = _cdiv(T, int(chunk)) * int(chunk)  # the scan's positions: the padded reversed time
     if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
         raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
                          f"elements per tensor; got key gate {GK}, value gate {GV}, T={T}, K={K}, V={V}")
@@ -2326,6 +2350,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if TX > T or any(x.shape[1] != TX for _, _, x in reads):
         raise ValueError(f"reversed_reads: every read's vector needs the same number of tokens, at most the scan's "
                          f"{T}; got {[x.shape[1] for _, _, x in reads]}")
+    if reversed_sources and any(x is not None and x.shape[1] != TX for x in (k, v)):
+        raise ValueError(f"reversed_sources: k and v need the reads' {TX} tokens; got {k.shape[1]}, {v.shape[1]}")
     C = int(chunk) if force_chunk else triton_chunk(gk, gv, b, k, V, HS)
     sub = loop and _sub_chunked(b, k, V) and C % 16 == 0
     NC = max(1, _cdiv(T, C))
@@ -2531,7 +2557,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, FOLD=FOLD, H_EVERY=h_every, DECAYED=decayed,
+                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, FOLD=FOLD,
+                                         H_EVERY=h_every, DECAYED=decayed, SREV=reversed_sources,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
@@ -2668,7 +2695,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
             NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
-            num_stages=read_stages, num_warps=warps)
+            SREV=reversed_sources, num_stages=read_stages, num_warps=warps)
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
