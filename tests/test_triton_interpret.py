@@ -812,6 +812,47 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
         assert torch.isfinite(y).all() and torch.equal(x, y)
 
 
+class KernelFlag:
+    """A Triton kernel whose launches append {"kernel": its name, flag: the launch's value of it} to a list."""
+
+    def __init__(self, kernel, name, flag, seen):
+        self.kernel, self.name, self.flag, self.seen = kernel, name, flag, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append({"kernel": self.name, self.flag: kwargs.get(self.flag, False)})
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
+@pytest.mark.parametrize("name,heads,own_scores", [("gla", 2, False), ("gla", 1, True), ("rwkv6", 1, False)])
+def test_adjoint_sources_read_in_reverse_with_per_dimension_gates(name, heads, own_scores, monkeypatch):
+    """REV_SOURCES=1 with a per-dimension key gate: the adjoint's state pass, sub-chunk scores and read-outs (plain
+    and gated) load its sources q and dO reversed from the callers' tensors (SREV), instead of flipped copies padded
+    to whole chunks: over a chunk cut short (T = 70, chunks of 64: the reversed scan starts with 58 padded
+    positions), GLA with two heads, GLA making its own gated scores (FLIPPED_SCORES=0) and RWKV-6 (a read before
+    the update and its bonus), the output, final state and every gradient equal the copies'; each kind of kernel
+    took the flag."""
+    op = lindsl.load(name)
+    seen = []
+    kernels = ("_state_kernel", "_sub_offdiag_kernel", "_sub_diag_scores_kernel", "_plain_scores_kernel",
+               "_read_amat_kernel", "_read_amat_gated_kernel")
+    for kernel in kernels:
+        monkeypatch.setitem(op.module.__dict__, kernel, KernelFlag(getattr(op.module, kernel), kernel, "SREV", seen))
+    if own_scores:
+        monkeypatch.setenv("LINDSL_TUNE_FLIPPED_SCORES", "0")
+    base = random_inputs(op.spec, 1, 70, heads, {"K": 16, "V": 16}, torch.float32, gate_scale=3.0, seed=11)
+    runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
+    assert not any(d["SREV"] for d in runs["0"][1])
+    reversed_kernels = {d["kernel"] for d in runs["1"][1] if d["SREV"]}
+    expected = {"_state_kernel", "_plain_scores_kernel", "_read_amat_kernel", "_read_amat_gated_kernel"}
+    if own_scores:
+        expected |= {"_sub_offdiag_kernel", "_sub_diag_scores_kernel"}
+    assert expected <= reversed_kernels
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:

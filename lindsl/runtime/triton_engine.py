@@ -819,18 +819,53 @@ def _seq_base(ptr, n, T, HS, D: tl.constexpr):
 
 
 @triton.jit
-def _source_row(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr):
-    """One source row tj over the dimensions dd (fp32, zeros past T) of a sequence starting at s_seq (_seq_base)."""
-    return tl.load(s_seq + tj * HS * D + dd, mask=d_ok & (tj < T), other=0.0).to(tl.float32)
+def _src_row0(n, T, TS, HS, SREV: tl.constexpr):
+    """The row of scan position 0 in a per-token source tensor (_seq_row), position p's being _src_step * p rows
+    further: the scan's own rows, or SREV the callers' tensor of TS tokens in their own order while the scan runs over
+    reversed time padded to T (the adjoint, chunk_scan_triton's reversed_sources: position p is token T - 1 - p)."""
+    if SREV:
+        return _seq_row(n, TS, HS) + (T - 1) * HS
+    return _seq_row(n, T, HS)
 
 
 @triton.jit
-def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN: tl.constexpr, SB: tl.constexpr,
-                    GIN: tl.constexpr, PREC: tl.constexpr):
-    """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok, through that
-    block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref - Gs})^T, both factors at most 1. A
-    second source's call shares the reader's decayed form (the compiler merges the identical products)."""
-    src = tl.load(s_seq + (stok * HS)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
+def _src_step(HS, SREV: tl.constexpr):
+    """Rows between consecutive scan positions of a source tensor (_src_row0)."""
+    if SREV:
+        return -HS
+    return HS
+
+
+@triton.jit
+def _src_ok(tj, T, TS, SREV: tl.constexpr):
+    """Which scan positions tj have a source row: those before T, and with SREV not in the padding (tj >= T - TS)."""
+    if SREV:
+        return (tj < T) & (tj >= T - TS)
+    return tj < T
+
+
+@triton.jit
+def _src_base(ptr, n, T, TS, HS, D: tl.constexpr, SREV: tl.constexpr):
+    """Where scan position 0's row of D values lies in a per-token source tensor (_seq_base, _src_row0)."""
+    return ptr + _src_row0(n, T, TS, HS, SREV) * D
+
+
+@triton.jit
+def _source_row(s_seq, tj, T, TS, HS, dd, d_ok, D: tl.constexpr, SREV: tl.constexpr):
+    """One source row tj over the dimensions dd (fp32, zeros where _src_ok is not) of a sequence whose position 0
+    lies at s_seq (_src_base)."""
+    return tl.load(s_seq + tj * _src_step(HS, SREV) * D + dd, mask=d_ok & _src_ok(tj, T, TS, SREV),
+                   other=0.0).to(tl.float32)
+
+
+@triton.jit
+def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, s_step, ii, i_ok, D_IN: tl.constexpr,
+                    SB: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr):
+    """The scores of the reader rows x (log-gates Gi) against an earlier block's source rows stok (s_step rows
+    apart, _src_step), through that block's last row ref on the tensor cores: (x e^{Gi - G_ref}) (src e^{G_ref -
+    Gs})^T, both factors at most 1. A second source's call shares the reader's decayed form (the compiler merges the
+    identical products)."""
+    src = tl.load(s_seq + (stok * s_step)[:, None] * D_IN + ii[None, :], mask=s_ok[:, None] & i_ok[None, :],
                   other=0.0).to(tl.float32)
     Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
     Gs = _gate_rows(Gs_ptr, n, stok, s_ok, ii, i_ok, Tp, D_IN, GIN, SB)
@@ -866,9 +901,9 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr
 
 @triton.jit
 def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, x2_ptr, A3_ptr, A4_ptr, T, Tp, NC,
-                            HS, TX, D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
+                            HS, TX, TS, D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
                             GIN: tl.constexpr, TWO: tl.constexpr, PARTS: tl.constexpr = 1, REV: tl.constexpr = False,
-                            X2: tl.constexpr = False):
+                            X2: tl.constexpr = False, SREV: tl.constexpr = False):
     """The diagonal 16-row blocks of a sub-chunked read's pair scores A[t, s] = sum_i x_t[i] src_s[i]
     exp(Gi_t[i] - Gs_s[i]) for s <= t (s < t with BEFORE), fp32 [N, NC, C, C], chunks of C = 16 * NSB rows with one
     source row per token: one program per (chunk, block), one source row at a time, each column stored as it is
@@ -880,7 +915,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
     the groups on the diagonal go pair by pair (PARTS = 2: 44 % fewer exponentials). X2 (with BEFORE, Gi the
     exclusive gates G - g and Gs the inclusive G): a second reader x2 after the update into A3 (and A4 for s2) from
     the same exponentials, e^{G_t - G_s} = e^{g_t} e^{Gex_t - G_s} with e^{g_t} <= 1 taken into x2's rows once, the
-    pair s = t (no decay) added apart."""
+    pair s = t (no decay) added apart. TS, SREV: the sources' tokens and order (_src_row0)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     HB: tl.constexpr = SB // PARTS
@@ -890,8 +925,8 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
     hb = tl.arange(0, HB)
-    s_seq = _seq_base(s_ptr, n, T, HS, D_IN)
-    s2_seq = _seq_base(s2_ptr, n, T, HS, D_IN)
+    s_seq = _src_base(s_ptr, n, T, TS, HS, D_IN, SREV)
+    s2_seq = _src_base(s2_ptr, n, T, TS, HS, D_IN, SREV)
     for p in tl.static_range(PARTS):
         t = I * SB + p * HB + hb
         tok = c * C + t
@@ -902,10 +937,10 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
             x2 = _reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, 0, HB, REV)[0]
             x2g = x2 * _decays(_gate_rows(Gs_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, HB), Gi, GIN)
             # the pair s = t of the read after the update: x2_t . src_t, no decay
-            self_term = tl.sum(x2 * _diag_source_rows(s_seq, tok, T, HS, ii, i_ok, D_IN, True), 1)
+            self_term = tl.sum(x2 * _diag_source_rows(s_seq, tok, T, TS, HS, ii, i_ok, D_IN, True, SREV), 1)
             self_term2 = self_term
             if TWO:
-                self_term2 = tl.sum(x2 * _diag_source_rows(s2_seq, tok, T, HS, ii, i_ok, D_IN, True), 1)
+                self_term2 = tl.sum(x2 * _diag_source_rows(s2_seq, tok, T, TS, HS, ii, i_ok, D_IN, True, SREV), 1)
         for q in tl.static_range(p):
             ref = c * C + I * SB + q * HB + HB - 1
             Gr = _gate_row(Gs_ptr, n, ref, ii, i_ok, Tp, D_IN, GIN)
@@ -917,12 +952,12 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tj = c * C + I * SB + q * HB + j
                 keep = t_ok & (tj < T)
                 e = _source_decay(Gs_ptr, n, tj, Gr, ii, i_ok, Tp, D_IN, GIN)
-                sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
+                sj = _source_row(s_seq, tj, T, TS, HS, ii, i_ok, D_IN, SREV)
                 tl.store(A_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj * e)[None, :], 1), 0.0))
                 if X2:
                     tl.store(A3_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd2 * (sj * e)[None, :], 1), 0.0))
                 if TWO:
-                    sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
+                    sj2 = _source_row(s2_seq, tj, T, TS, HS, ii, i_ok, D_IN, SREV)
                     tl.store(A2_ptr + cols + q * HB + j, tl.where(keep, tl.sum(xd * (sj2 * e)[None, :], 1), 0.0))
                     if X2:
                         tl.store(A4_ptr + cols + q * HB + j,
@@ -939,7 +974,7 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
         for j in range(HB):
             tj = c * C + I * SB + p * HB + j
             ok_t = ((hb > j) if BEFORE else (hb >= j)) & t_ok & (tj < T)
-            sj = _source_row(s_seq, tj, T, HS, ii, i_ok, D_IN)
+            sj = _source_row(s_seq, tj, T, TS, HS, ii, i_ok, D_IN, SREV)
             if X2:
                 D = _decayed_reader_rows(1.0, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
                 xe = x * D
@@ -948,13 +983,13 @@ def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr,
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A3_ptr + cols + p * HB + j, tl.sum(xe2 * sj[None, :], 1) + tl.where(is_self, self_term, 0.0))
                 if TWO:
-                    sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
+                    sj2 = _source_row(s2_seq, tj, T, TS, HS, ii, i_ok, D_IN, SREV)
                     tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
                     tl.store(A4_ptr + cols + p * HB + j,
                              tl.sum(xe2 * sj2[None, :], 1) + tl.where(is_self, self_term2, 0.0))
             elif TWO:
                 xe = _decayed_reader_rows(x, Gi, Gs_ptr, n, tj, Tp, ii, i_ok, ok_t, D_IN, GIN)
-                sj2 = _source_row(s2_seq, tj, T, HS, ii, i_ok, D_IN)
+                sj2 = _source_row(s2_seq, tj, T, TS, HS, ii, i_ok, D_IN, SREV)
                 tl.store(A_ptr + cols + p * HB + j, tl.sum(xe * sj[None, :], 1))
                 tl.store(A2_ptr + cols + p * HB + j, tl.sum(xe * sj2[None, :], 1))
             else:
@@ -982,20 +1017,22 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
 
 
 @triton.jit
-def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T, NC, HS, TX, D_IN: tl.constexpr,
+def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T, NC, HS, TX, TS, D_IN: tl.constexpr,
                          C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr,
-                         PREC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, SFOLD: tl.constexpr = 0):
+                         PREC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, SFOLD: tl.constexpr = 0,
+                         SREV: tl.constexpr = False):
     """A sub-chunked read's pair scores when the contracted side has no gate: A[t, s] = x_t . src_s for s <= t
     (s < t with BEFORE), zeros above, the whole chunk as one product on the tensor cores over slices of BK
     dimensions (no 16-row blocks, no reference rows, no pair-by-pair diagonal: those exist for the decays). One
     program per chunk; TWO: a second source into A2. SFOLD (the delta rule's fold, as _state_kernel's FOLD): the
-    sources are v' - s u, made here from v' (s_ptr), u (su_ptr) and s (1, or per token from ss_ptr)."""
+    sources are v' - s u, made here from v' (s_ptr), u (su_ptr) and s (1, or per token from ss_ptr). TS, SREV: the
+    sources' tokens and order (_src_row0)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
-    seq = _seq_row(n, T, HS) * D_IN
+    seq = _src_row0(n, T, TS, HS, SREV) * D_IN
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     blk = tl.zeros([C, C], dtype=tl.float32)
     blk2 = tl.zeros([C, C], dtype=tl.float32)
@@ -1004,8 +1041,8 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T,
     for i0 in range(0, BI, BK):
         ii = i0 + tl.arange(0, BK)
         i_ok = ii < D_IN
-        rows = (tok * HS)[:, None] * D_IN + ii[None, :]
-        m = t_ok[:, None] & i_ok[None, :]
+        rows = (tok * _src_step(HS, SREV))[:, None] * D_IN + ii[None, :]
+        m = _src_ok(tok, T, TS, SREV)[:, None] & i_ok[None, :]
         x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :], mask=(t_ok & x_ok)[:, None] & i_ok[None, :],
                     other=0.0).to(tl.float32)
         src = tl.load(s_ptr + seq + rows, mask=m, other=0.0).to(tl.float32)
@@ -1022,12 +1059,13 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T,
 
 
 @triton.jit
-def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX, D_IN: tl.constexpr,
-                        C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr, PREC: tl.constexpr,
-                        TWO: tl.constexpr, REV: tl.constexpr = False):
+def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX, TS,
+                        D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr,
+                        PREC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, SREV: tl.constexpr = False):
     """The pair scores' blocks below the diagonal (fla's split: one program per block pair I > J of a chunk, grid
     NC * NSB * NSB, the others return at once), accumulated over slices of BK dimensions on the tensor cores through
-    J's last row; _sub_diag_scores_kernel writes the diagonal blocks."""
+    J's last row; _sub_diag_scores_kernel writes the diagonal blocks. TS, SREV: the sources' tokens and order
+    (_src_row0)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     c = tl.program_id(0) // (NSB * NSB)
@@ -1041,15 +1079,16 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         t_ok = tok < T
         s = J * SB + sb
         stok = c * C + s
-        s_ok = stok < T
+        s_ok = _src_ok(stok, T, TS, SREV)
         ref = c * C + J * SB + SB - 1
         blk = tl.zeros([SB, SB], dtype=tl.float32)
         blk2 = tl.zeros([SB, SB], dtype=tl.float32)
         # the reader's rows found once (one source: 148 -> 118 registers in the adjoint's reversed read, 125 -> 100
         # in the forward's) or in each slice (two sources: 128 registers against 152 found once; ptxas for sm_90)
         xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
-        s_seq = _seq_base(s_ptr, n, T, HS, D_IN)
-        s2_seq = _seq_base(s2_ptr, n, T, HS, D_IN)
+        s_seq = _src_base(s_ptr, n, T, TS, HS, D_IN, SREV)
+        s2_seq = _src_base(s2_ptr, n, T, TS, HS, D_IN, SREV)
+        s_step = _src_step(HS, SREV)
         for i0 in range(0, BI, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
@@ -1059,10 +1098,11 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
                 x = tl.load(x_ptr + xseq * D_IN + xrow[:, None] * D_IN + ii[None, :],
                             mask=(t_ok & x_ok)[:, None] & i_ok[None, :], other=0.0).to(tl.float32)
                 Gi = _gate_rows(Gi_ptr, n, tok, t_ok, ii, i_ok, Tp, D_IN, GIN, SB)
-            blk += _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN, PREC)
+            blk += _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, s_step, ii, i_ok, D_IN, SB, GIN,
+                                   PREC)
             if TWO:
-                blk2 += _offdiag_scores(x, Gi, s2_seq, Gs_ptr, n, stok, s_ok, ref, Tp, HS, ii, i_ok, D_IN, SB, GIN,
-                                        PREC)
+                blk2 += _offdiag_scores(x, Gi, s2_seq, Gs_ptr, n, stok, s_ok, ref, Tp, s_step, ii, i_ok, D_IN, SB,
+                                        GIN, PREC)
         keep = t_ok[:, None] & s_ok[None, :]
         tl.store(A_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk, 0.0))
         if TWO:
@@ -1071,11 +1111,11 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
 
 @triton.jit
 def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, wu_ptr, ws_ptr, T, Tp, NC, NCH,
-                      HS, TX, OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                      HS, TX, TS, OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
                       C: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                       GIN: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr,
                       ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0,
-                      AFLIP: tl.constexpr = False):
+                      AFLIP: tl.constexpr = False, SREV: tl.constexpr = False):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
@@ -1083,7 +1123,8 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     TWO adds a second pair's A2 w2. WFOLD (the delta rule's fold, as _state_kernel's FOLD): the rows w are v' - s u,
     made here from v' (w_ptr), u (wu_ptr) and s (1, or per token from ws_ptr) instead of a tensor of their own.
     AFLIP: A is a scan's over the reversed time, transposed: A[t, s] is its [NC-1-c][C-1-s][C-1-t] (the adjoint's
-    read of the forward's scores; blocks above the diagonal map to blocks above it)."""
+    read of the forward's scores; blocks above the diagonal map to blocks above it). TS, SREV: the rows w's tokens
+    and order (_src_row0)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ob = tl.program_id(2)
@@ -1106,17 +1147,17 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     else:
         A = tl.load(A_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
     A = tl.where(t[:, None] // 16 >= t[None, :] // 16, A, 0.0)  # the blocks above the diagonal are not written
-    w_off = _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :]
-    w = tl.load(w_ptr + w_off, mask=t_ok[:, None] & o_ok[None, :], other=0.0)
+    w_off = _src_row0(n, T, TS, HS, SREV) * D_OUT + (tok * _src_step(HS, SREV))[:, None] * D_OUT + oo[None, :]
+    w_mask = _src_ok(tok, T, TS, SREV)[:, None] & o_ok[None, :]
+    w = tl.load(w_ptr + w_off, mask=w_mask, other=0.0)
     if WFOLD > 0:
-        wu = tl.load(wu_ptr + w_off, mask=t_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+        wu = tl.load(wu_ptr + w_off, mask=w_mask, other=0.0).to(tl.float32)
         w = w.to(tl.float32) - _fold_scale(ws_ptr, c, n, T, HS, C, C, WFOLD)[:, None] * wu
     out = _dot_acc(out, A, w, PREC)
     if TWO:
         A2 = tl.load(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + t[None, :])
         A2 = tl.where(t[:, None] // 16 >= t[None, :] // 16, A2, 0.0)
-        w2 = tl.load(w2_ptr + _seq_row(n, T, HS) * D_OUT + (tok * HS)[:, None] * D_OUT + oo[None, :],
-                     mask=t_ok[:, None] & o_ok[None, :], other=0.0)
+        w2 = tl.load(w2_ptr + w_off, mask=w_mask, other=0.0)
         out = _dot_acc(out, A2, w2, PREC)
     xseq, xrow, x_ok = _reader_rows(n, tok, T, TX, HS, REV)
     o_ptrs = out_ptr + xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
@@ -1129,13 +1170,14 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
                             A3_ptr, A4_ptr, out2_ptr, gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, T, Tp, NC, NCH, HS, TX,
-                            OSCALE, OSCALE2, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
+                            TS, OSCALE, OSCALE2, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr,
+                            V: tl.constexpr,
                             C: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                             GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
                             LEVELS: tl.constexpr = 0, GX: tl.constexpr = 0, GACC: tl.constexpr = False,
-                            GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False):
+                            GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False, SREV: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1150,7 +1192,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     (10 with halves, 8 with quarters). GX: the per-dimension gate's gauge terms of the results (bit 1: out's,
     gsign * gv * out; bit 2: out2's, gsign2 * gv2 * out2) summed per element into g (fp32, the results' layout),
     added to what g holds with GACC, each at the token before its own with GSHIFT. AFLIP (NX = 1, no TWO): A is a
-    scan's over the reversed time, transposed, as _read_amat_kernel's (the rescan's read of the adjoint's scores)."""
+    scan's over the reversed time, transposed, as _read_amat_kernel's (the rescan's read of the adjoint's scores).
+    TS, SREV: the rows w's (and w2's) tokens and order (_src_row0)."""
     SB: tl.constexpr = 16
     c = tl.program_id(0) // (C // RB)
     r0 = (tl.program_id(0) % (C // RB)) * RB
@@ -1176,23 +1219,23 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         if NX == 2:
             x2 = _decayed_reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
             out2 = _dot(x2, Sblk, PREC) * eGo
-    w_seq = _seq_base(w_ptr, n, T, HS, D_OUT)
-    w2_seq = _seq_base(w2_ptr, n, T, HS, D_OUT)
+    w_seq = _src_base(w_ptr, n, T, TS, HS, D_OUT, SREV)
+    w2_seq = _src_base(w2_ptr, n, T, TS, HS, D_OUT, SREV)
+    w_step = _src_step(HS, SREV)
     jb = tl.arange(0, SB)
     for J in range(0, (r0 + RB) // SB - 1):
         s = J * SB + jb
         stok = c * C + s
         s_ok = stok < T
         below = t // SB > J  # rows of the blocks after J (all of them for one block I > J)
-        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=s_ok[:, None] & o_ok[None, :],
-                    other=0.0).to(tl.float32)
+        w_ok = _src_ok(stok, T, TS, SREV)[:, None] & o_ok[None, :]
+        w = tl.load(w_seq + (stok * w_step)[:, None] * D_OUT + oo[None, :], mask=w_ok, other=0.0).to(tl.float32)
         Gr = _gate_row(Gos_ptr, n, c * C + J * SB + SB - 1, oo, o_ok, Tp, D_OUT, GOUT)
         Gs = _gate_rows(Gos_ptr, n, stok, s_ok, oo, o_ok, Tp, D_OUT, GOUT, SB)
         wd = _decay_rows(w, Gs, Gr, GOUT, -1)
         w2d = wd
         if TWO:
-            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :],
-                         mask=s_ok[:, None] & o_ok[None, :], other=0.0).to(tl.float32)
+            w2 = tl.load(w2_seq + (stok * w_step)[:, None] * D_OUT + oo[None, :], mask=w_ok, other=0.0).to(tl.float32)
             w2d = _decay_rows(w2, Gs, Gr, GOUT, -1)
         inner, inner2 = _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, n, c, NC, t, s, below[:, None], wd, w2d, C, PREC,
                                      TWO, NX, AFLIP)
@@ -1208,12 +1251,11 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         # first half's last row r: e^{Go_t - Go_r} (A_ts (w_s e^{Go_r - Go_s})), one product over the program's rows
         stok = c * C + t
         Gs = _gate_rows(Gos_ptr, n, stok, t_ok, oo, o_ok, Tp, D_OUT, GOUT, RB)
-        w = tl.load(w_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
-                    other=0.0).to(tl.float32)
+        w_ok = _src_ok(stok, T, TS, SREV)[:, None] & o_ok[None, :]
+        w = tl.load(w_seq + (stok * w_step)[:, None] * D_OUT + oo[None, :], mask=w_ok, other=0.0).to(tl.float32)
         w2 = w
         if TWO:
-            w2 = tl.load(w2_seq + (stok * HS)[:, None] * D_OUT + oo[None, :], mask=t_ok[:, None] & o_ok[None, :],
-                         other=0.0).to(tl.float32)
+            w2 = tl.load(w2_seq + (stok * w_step)[:, None] * D_OUT + oo[None, :], mask=w_ok, other=0.0).to(tl.float32)
         for lvl in tl.static_range(LEVELS):
             HALF: tl.constexpr = SB >> (lvl + 1)
             hi = sb % (2 * HALF) >= HALF
@@ -1238,17 +1280,17 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
             tj = c * C + r0 + j  # one source row
         a_off = _score_offsets(n, c, NC, t, tj - c * C, C, AFLIP)
         if SELECT:
-            wj = _half_source_rows(w_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
+            wj = _half_source_rows(w_seq, c * C + r0 + j, sb >= DS, T, TS, HS, oo, o_ok, D_OUT, DS, SREV)
         else:
-            wj = _diag_source_rows(w_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
+            wj = _diag_source_rows(w_seq, tj, T, TS, HS, oo, o_ok, D_OUT, PER_ROW, SREV)
         M = tl.load(A_ptr + a_off)[:, None] * wj
         if NX == 2:
             M2 = tl.load(A3_ptr + a_off)[:, None] * wj
         if TWO:
             if SELECT:
-                w2j = _half_source_rows(w2_seq, c * C + r0 + j, sb >= DS, T, HS, oo, o_ok, D_OUT, DS)
+                w2j = _half_source_rows(w2_seq, c * C + r0 + j, sb >= DS, T, TS, HS, oo, o_ok, D_OUT, DS, SREV)
             else:
-                w2j = _diag_source_rows(w2_seq, tj, T, HS, oo, o_ok, D_OUT, PER_ROW)
+                w2j = _diag_source_rows(w2_seq, tj, T, TS, HS, oo, o_ok, D_OUT, PER_ROW, SREV)
             M += tl.load(A2_ptr + a_off)[:, None] * w2j
             if NX == 2:
                 M2 += tl.load(A4_ptr + a_off)[:, None] * w2j
@@ -1331,11 +1373,11 @@ def _scored_sums(A_ptr, A2_ptr, A3_ptr, A4_ptr, n, c, NC, t, s, keep, wd, w2d, C
 
 
 @triton.jit
-def _half_source_rows(s_seq, tj, hi, T, HS, dd, d_ok, D: tl.constexpr, DS: tl.constexpr):
+def _half_source_rows(s_seq, tj, hi, T, TS, HS, dd, d_ok, D: tl.constexpr, DS: tl.constexpr, SREV: tl.constexpr):
     """A 16-row block's diagonal step by halves: source row tj for the first half's rows, tj + DS for the
-    second's (hi), each loaded once: [rows, BD] fp32."""
-    lo_row = _source_row(s_seq, tj, T, HS, dd, d_ok, D)[None, :]
-    hi_row = _source_row(s_seq, tj + DS, T, HS, dd, d_ok, D)[None, :]
+    second's (hi), each loaded once: [rows, BD] fp32 (_source_row)."""
+    lo_row = _source_row(s_seq, tj, T, TS, HS, dd, d_ok, D, SREV)[None, :]
+    hi_row = _source_row(s_seq, tj + DS, T, TS, HS, dd, d_ok, D, SREV)[None, :]
     return tl.where(hi[:, None], hi_row, lo_row)
 
 
@@ -1357,14 +1399,14 @@ def _half_returned_decays(Go, Gosrc_ptr, n, tj, hi, ok_t, oo, o_ok, Tp, D_OUT: t
 
 
 @triton.jit
-def _diag_source_rows(s_seq, tj, T, HS, dd, d_ok, D: tl.constexpr, PER_ROW: tl.constexpr):
-    """Source rows of a diagonal block's step (fp32, zeros past T): one row tj broadcast, or with PER_ROW each
-    reader row's own tj."""
+def _diag_source_rows(s_seq, tj, T, TS, HS, dd, d_ok, D: tl.constexpr, PER_ROW: tl.constexpr, SREV: tl.constexpr):
+    """Source rows of a diagonal block's step (fp32, zeros where _src_ok is not): one row tj broadcast, or with
+    PER_ROW each reader row's own tj."""
     if PER_ROW:
-        return tl.load(s_seq + (tj * HS)[:, None] * D + dd[None, :], mask=(tj < T)[:, None] & d_ok[None, :],
-                       other=0.0).to(tl.float32)
+        return tl.load(s_seq + (tj * _src_step(HS, SREV))[:, None] * D + dd[None, :],
+                       mask=_src_ok(tj, T, TS, SREV)[:, None] & d_ok[None, :], other=0.0).to(tl.float32)
     else:
-        return _source_row(s_seq, tj, T, HS, dd, d_ok, D)[None, :]
+        return _source_row(s_seq, tj, T, TS, HS, dd, d_ok, D, SREV)[None, :]
 
 
 @triton.jit
@@ -1978,7 +2020,7 @@ def _merged_plain_reads(reads):
 
 
 def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None,
-                x2=None):
+                x2=None, srev=False):
     """A sub-chunked read's pair scores A[t, s] = sum_d x_td src_sd e^{gi_td - gs_sd} for s <= t of each chunk of C
     (s < t with before; the blocks above the diagonal blocks are not written), [N, NC, C, C] fp32, and with two the
     same for src2 (A2, else A2 is A): one masked product per chunk when the contracted side has no gate
@@ -1988,8 +2030,10 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
     decayed pair products in chunks of 64 (the reads before the update of x = a with the exclusive gates). x2 (a
     per-dimension gate, before, gi the exclusive gates and gs the inclusive): also the scores of a reader x2 after the
     update against the same sources, A3 and A4 (A4 is A3 without two), the diagonal blocks from the same
-    exponentials (_sub_diag_scores_kernel's X2); returns (A, A2, A3, A4)."""
+    exponentials (_sub_diag_scores_kernel's X2); returns (A, A2, A3, A4). srev: the sources are the callers' tensors
+    in their own order, TX tokens, read in reverse (chunk_scan_triton's reversed_sources; the kernels' SREV)."""
     NC = _cdiv(T, C)
+    TS = TX if srev else T
     A = _empty(N, NC, C, C, device=x.device, dtype=torch.float32)
     A2 = _empty(N, NC, C, C, device=x.device, dtype=torch.float32) if two else A
     if x2 is not None:
@@ -2002,31 +2046,31 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
     if gin == 0 and _knob("SUB_PLAIN", 1):
         # no gate on the contracted side (LINDSL_TUNE_SUB_PLAIN=0: the split below)
         su, ss, sfold_kind = sfold if sfold is not None else (src, src, 0)
-        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, su, ss, T, NC, HS, TX, D_IN=d_in, C=C, BI=_p2(d_in),
+        _plain_scores_kernel[(NC, N)](x, src, src2, A, A2, su, ss, T, NC, HS, TX, TS, D_IN=d_in, C=C, BI=_p2(d_in),
                                       BK=min(_knob("SUB_PLAIN_BK", 64), _p2(d_in)), BEFORE=before, PREC=precision,
-                                      TWO=two, REV=rev, SFOLD=sfold_kind, num_stages=_knob("SUB_PLAIN_STAGES", 2),
-                                      num_warps=_knob("SUB_PLAIN_WARPS", 4))
+                                      TWO=two, REV=rev, SFOLD=sfold_kind, SREV=srev,
+                                      num_stages=_knob("SUB_PLAIN_STAGES", 2), num_warps=_knob("SUB_PLAIN_WARPS", 4))
         return A, A2
     assert sfold is None, "only the plain scores take a fold"
     for reader, g_reader, out, out2 in ([(x, gi, A, A2)] + ([(x2, gs, A3, A4)] if x2 is not None else [])
                                         if NSB > 1 else []):
         # the blocks below the diagonal (x2, after the update: its gates are the inclusive gs)
-        _sub_offdiag_kernel[(NC * NSB * NSB, N)](reader, src, src2, g_reader, gs, out, out2, T, Tp, NC, HS, TX,
+        _sub_offdiag_kernel[(NC * NSB * NSB, N)](reader, src, src2, g_reader, gs, out, out2, T, Tp, NC, HS, TX, TS,
                                                  D_IN=d_in, C=C, BI=_p2(d_in),
                                                  BK=min(_knob("SUB_OFF_BK", 64), _p2(d_in)), GIN=gin,
-                                                 PREC=precision, TWO=two, REV=rev,
+                                                 PREC=precision, TWO=two, REV=rev, SREV=srev,
                                                  num_stages=_knob("SUB_OFF_STAGES", 2),
                                                  num_warps=_knob("SUB_OFF_WARPS", 1))
     _sub_diag_scores_kernel[(NC * NSB, N)](x, src, src2, gi, gs, A, A2, x if x2 is None else x2, A3, A4, T, Tp, NC,
-                                           HS, TX, D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
-                                           REV=rev, PARTS=_knob("SUB_DIAG_PARTS", 2), X2=x2 is not None,
+                                           HS, TX, TS, D_IN=d_in, C=C, BI=_p2(d_in), BEFORE=before, GIN=gin, TWO=two,
+                                           REV=rev, PARTS=_knob("SUB_DIAG_PARTS", 2), X2=x2 is not None, SREV=srev,
                                            num_stages=1, num_warps=_knob("SUB_DIAG_WARPS", 2))
     return (A, A2) if x2 is None else (A, A2, A3, A4)
 
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None, gauges=(None, None), flipped=False, oscale=1.0, oscale2=1.0):
+              scores=None, gauges=(None, None), flipped=False, oscale=1.0, oscale2=1.0, srev=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -2043,9 +2087,11 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     g, acc, shift) of out and of also's result, or None, made by the gated read-out from its fp32 results
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
     the adjoint; the adjoint's, read by the backward's rescan: the read-outs' AFLIP). oscale, oscale2: the
-    results' constant factors (out's and also's: chunk_scan_triton's read_scales).
+    results' constant factors (out's and also's: chunk_scan_triton's read_scales). srev: src and w are the callers'
+    tensors of TX tokens in their own order, read in reverse (chunk_scan_triton's reversed_sources).
     Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
+    TS = TX if srev else T
     G, Gex, Gv, Gvex, Tp = gates
     NC = _cdiv(T, C)
     d_in, d_out = (K, V) if side_k else (V, K)
@@ -2068,21 +2114,23 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
                     .contiguous())
             w, src = (made, src) if side_k else (w, made)
     A, A2 = scores if scores is not None else _sub_scores(x, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS,
-                                                          TX, d_in, gin, before, precision, two, rev, sfold)
+                                                          TX, d_in, gin, before, precision, two, rev, sfold,
+                                                          srev=srev)
     assert not flipped or (also is None and not two and A.shape == (N, NC, C, C)), "flipped: one pair, one reader"
     BO = _knob("READ_BO", min(_p2(d_out), 128 if wide else 32 if _p2(d_in) >= 256 else 64))
     if gout == 0:
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
         _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, float(oscale), D_IN=d_in, D_OUT=d_out, K=K,
-            V=V, C=C, BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision, H_STEP=h_step,
-            HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, num_stages=1)
+            x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, TS, float(oscale), D_IN=d_in, D_OUT=d_out,
+            K=K, V=V, C=C, BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision,
+            H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, SREV=srev,
+            num_stages=1)
     else:
         assert wfold is None, "the gated read-out takes no fold"
         x2, out2 = also if also is not None else (x, out)
         A3, A4 = (_sub_scores(x2, src, src2, gi, G if side_k else Gv, N, T, Tp, C, HS, TX, d_in, gin, before,
-                              precision, two, rev, sfold) if also is not None else (A, A2))
+                              precision, two, rev, sfold, srev=srev) if also is not None else (A, A2))
         # rows per program: one 16-row block, or the whole chunk, which loads the state block once per chunk
         # instead of once per block, in value blocks of GATED_BO (32; 64 spills with NX = 2)
         rb = C if gated_rows == C else 16
@@ -2100,11 +2148,11 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2,
             g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
-            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, float(oscale), float(oscale2),
+            float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, TS, float(oscale), float(oscale2),
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
-            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, num_stages=1,
+            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
     return A, A2
 
@@ -2315,10 +2363,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     (merged readers take one constant each). reversed_gates: gk and gv are the callers' log-gates
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
     gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV).
-    reversed_sources (with reversed_reads and force_chunk; no rank-one factors, per-dimension or value gates): the
-    inputs k, v too are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x
-    and dO, not their flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and
-    position p takes token T - 1 - p of them."""
+    reversed_sources (with reversed_reads and force_chunk; no rank-one factors or value gate; a per-dimension key gate
+    through the sub-chunked read-outs only): the inputs k, v too are the callers' tensors, as long as the reads'
+    vectors and in their own order (the adjoint's x and dO, not their flipped and padded copies): the scan's
+    positions are the tokens padded to whole chunks, and position p takes token T - 1 - p of them."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2336,9 +2384,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
     if reversed_sources:
-        if not (reversed_reads and force_chunk and reads) or R or GK == 2 or GV or states is not None:
+        if not (reversed_reads and force_chunk and reads) or R or GV or states is not None:
             raise ValueError("reversed_sources needs reversed_reads, force_chunk and reads, and takes no rank-one "
-                             "factors, per-dimension key gate, value gate or given states")
+                             "factors, value gate or given states")
         T = _cdiv(T, int(chunk)) * int(chunk)  # the scan's positions: the padded reversed time
     if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
         raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
@@ -2585,6 +2633,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
+    if reversed_sources and loop and not sub_amat:
+        raise ValueError("reversed_sources with a per-dimension key gate reads through the sub-chunked scores and "
+                         "read-outs only (chunks of 16-row blocks, LINDSL_TUNE_SUB_AMAT=1)")
     plain_reads = not loop  # _read_kernel's tensor-core path
     gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
     if any(g is not None and len(g) != 5 for g in gauges) and (fused or not plain_reads):
@@ -2646,7 +2697,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                              gated_rows=_knob("GATED_ROWS", 16),
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
                              scores=None if given is None else (given, given), flipped=given is not None,
-                             oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0)
+                             oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0,
+                             srev=reversed_sources)
             if keep_scores is not None and i_read in keep_scores:
                 keep_scores[i_read] = made[0]
             outs.append(out)
