@@ -853,6 +853,22 @@ def test_adjoint_sources_read_in_reverse_with_per_dimension_gates(name, heads, o
         assert torch.isfinite(y).all() and torch.equal(x, y)
 
 
+def test_adjoint_sources_in_reverse_without_sub_chunked_read_outs(monkeypatch):
+    """REV_SOURCES=1 with a per-dimension key gate in chunks of 16 without the sub-chunked read-outs (SUBCHUNK=0):
+    the adjoint's state pass reads q and dO reversed, its reads (_read_kernel's pair loops) take a flipped copy made
+    by the engine; GLA's output, final state and every gradient equal the copies' form."""
+    op = lindsl.load("gla")
+    seen = []
+    for kernel in ("_state_kernel", "_read_kernel"):
+        monkeypatch.setitem(op.module.__dict__, kernel, KernelFlag(getattr(op.module, kernel), kernel, "SREV", seen))
+    monkeypatch.setenv("LINDSL_TUNE_SUBCHUNK", "0")
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=13)
+    runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
+    assert {d["kernel"] for d in runs["1"][1] if d["SREV"]} == {"_state_kernel"}
+    for x, y in zip(runs["0"][0], runs["1"][0]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+
+
 def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     """GAUGE_BLOCKS=1 (the default): a gauged read keeps its value blocks (here two of 16 columns, READ_BO=16 at V = 32), each
     writing its partial gauge sums, added after the launch, instead of one block over the whole returned row:

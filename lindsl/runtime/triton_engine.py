@@ -1972,6 +1972,13 @@ def _r1_chunk64(gk, gv, b, R):
             and _knob("R1_CHUNK", 64) == 64)
 
 
+def _reversed_copy(x, T):
+    """A per-token tensor of TX <= T tokens padded with zeros to T and flipped in time: position p holds token
+    T - 1 - p (the adjoint's flipped inputs)."""
+    pad = [0, 0] * (x.dim() - 2) + [0, T - x.shape[1]]
+    return torch.nn.functional.pad(x, pad).flip(1).contiguous()
+
+
 def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
     (_sub_offdiag_kernel, _sub_diag_scores_kernel) and a tensor-core read-out, for one input and no rank-one
@@ -2363,10 +2370,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     (merged readers take one constant each). reversed_gates: gk and gv are the callers' log-gates
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
     gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV).
-    reversed_sources (with reversed_reads and force_chunk; no rank-one factors or value gate; a per-dimension key gate
-    through the sub-chunked read-outs only): the inputs k, v too are the callers' tensors, as long as the reads'
-    vectors and in their own order (the adjoint's x and dO, not their flipped and padded copies): the scan's
-    positions are the tokens padded to whole chunks, and position p takes token T - 1 - p of them."""
+    reversed_sources (with reversed_reads and force_chunk; no rank-one factors or value gate): the inputs k, v too
+    are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x and dO, not their
+    flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and position p takes
+    token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
+    read-outs, which take a flipped copy (_reversed_copy)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2633,9 +2641,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
-    if reversed_sources and loop and not sub_amat:
-        raise ValueError("reversed_sources with a per-dimension key gate reads through the sub-chunked scores and "
-                         "read-outs only (chunks of 16-row blocks, LINDSL_TUNE_SUB_AMAT=1)")
+    # the reads' sources: reversed where they lie, except for the per-dimension gates' reads without the sub-chunked
+    # read-outs (_read_sub_kernel, _read_kernel's LOOP), which take them flipped and padded as the adjoint would have
+    # (the state pass above read them reversed)
+    read_srev = reversed_sources and (sub_amat or not loop)
+    if reversed_sources and not read_srev:
+        k_, v_ = _reversed_copy(k_, T), _reversed_copy(v_, T)
     plain_reads = not loop  # _read_kernel's tensor-core path
     gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
     if any(g is not None and len(g) != 5 for g in gauges) and (fused or not plain_reads):
@@ -2698,7 +2709,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
                              scores=None if given is None else (given, given), flipped=given is not None,
                              oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0,
-                             srev=reversed_sources)
+                             srev=read_srev)
             if keep_scores is not None and i_read in keep_scores:
                 keep_scores[i_read] = made[0]
             outs.append(out)
@@ -2747,7 +2758,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
             NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
-            SREV=reversed_sources, num_stages=read_stages, num_warps=warps)
+            SREV=read_srev, num_stages=read_stages, num_warps=warps)
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
