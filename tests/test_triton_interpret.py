@@ -43,6 +43,19 @@ class LaunchFlags:
         return launch
 
 
+class KernelFlag:
+    """A Triton kernel whose launches append {"kernel": its name, flag: the launch's value of it} to a list."""
+
+    def __init__(self, kernel, name, flag, seen):
+        self.kernel, self.name, self.flag, self.seen = kernel, name, flag, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append({"kernel": self.name, self.flag: kwargs.get(self.flag, False)})
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
 def results_by_knob(op, base, knob, values, seen, monkeypatch):
     """{value: ([output, final state, every input's gradient], the flags its launches recorded in seen)} of op on
     the Triton engine, once per LINDSL_TUNE_<knob> value, from the same inputs and loss."""
@@ -810,19 +823,6 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
     assert not any(d["SREV"] for d in runs["0"][1]) and [d["SREV"] for d in runs["1"][1]].count(True) >= 2
     for x, y in zip(runs["0"][0], runs["1"][0]):
         assert torch.isfinite(y).all() and torch.equal(x, y)
-
-
-class KernelFlag:
-    """A Triton kernel whose launches append {"kernel": its name, flag: the launch's value of it} to a list."""
-
-    def __init__(self, kernel, name, flag, seen):
-        self.kernel, self.name, self.flag, self.seen = kernel, name, flag, seen
-
-    def __getitem__(self, grid):
-        def launch(*args, **kwargs):
-            self.seen.append({"kernel": self.name, self.flag: kwargs.get(self.flag, False)})
-            return self.kernel[grid](*args, **kwargs)
-        return launch
 
 
 @pytest.mark.parametrize("name,heads,own_scores", [("gla", 2, False), ("gla", 1, True), ("rwkv6", 1, False)])
