@@ -811,14 +811,15 @@ def test_loggate_inputs_pass_through_in_bf16_exactly(monkeypatch):
 @pytest.mark.parametrize("name,heads", [("mamba2", 2), ("linear_attn", 1)])
 def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monkeypatch):
     """REV_SOURCES=1: the adjoint scan takes x and dO as the callers' tensors and its state pass and reads load them
-    in reverse (reversed_sources), instead of flipped copies padded to whole chunks: over a chunk cut short (T = 70,
-    chunks of 64), two heads (Mamba-2, a scalar gate and its gradient) and one (ungated), the output, final state
-    and every gradient bit-identical to the copies'; the state pass and the reads did take the flag."""
+    in reverse (reversed_sources), instead of flipped copies padded to whole chunks: two sequences (a row read past
+    one's tokens would be the next one's), each cut short of its chunk (T = 70, chunks of 64), two heads (Mamba-2, a
+    scalar gate and its gradient) and one (ungated), the output, final state and every gradient bit-identical to
+    the copies'; the state pass and the reads did take the flag."""
     op = lindsl.load(name)
     seen = []
     for kernel in ("_state_kernel", "_read_kernel"):
         monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), ("SREV",), seen))
-    base = random_inputs(op.spec, 1, 70, heads, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    base = random_inputs(op.spec, 2, 70, heads, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
     assert not any(d["SREV"] for d in runs["0"][1]) and [d["SREV"] for d in runs["1"][1]].count(True) >= 2
     for x, y in zip(runs["0"][0], runs["1"][0]):
@@ -829,8 +830,8 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
 def test_adjoint_sources_read_in_reverse_with_per_dimension_gates(name, heads, own_scores, monkeypatch):
     """REV_SOURCES=1 with a per-dimension key gate: the adjoint's state pass, sub-chunk scores and read-outs (plain
     and gated) load its sources q and dO reversed from the callers' tensors (SREV), instead of flipped copies padded
-    to whole chunks: over a chunk cut short (T = 70, chunks of 64: the reversed scan starts with 58 padded
-    positions), GLA with two heads, GLA making its own gated scores (FLIPPED_SCORES=0) and RWKV-6 (a read before
+    to whole chunks: two sequences, each cut short of its chunk (T = 70, chunks of 64: the reversed scan starts with
+    58 padded positions), GLA with two heads, GLA making its own gated scores (FLIPPED_SCORES=0) and RWKV-6 (a read before
     the update and its bonus), the output, final state and every gradient equal the copies'; each kind of kernel
     took the flag."""
     op = lindsl.load(name)
@@ -841,7 +842,7 @@ def test_adjoint_sources_read_in_reverse_with_per_dimension_gates(name, heads, o
         monkeypatch.setitem(op.module.__dict__, kernel, KernelFlag(getattr(op.module, kernel), kernel, "SREV", seen))
     if own_scores:
         monkeypatch.setenv("LINDSL_TUNE_FLIPPED_SCORES", "0")
-    base = random_inputs(op.spec, 1, 70, heads, {"K": 16, "V": 16}, torch.float32, gate_scale=3.0, seed=11)
+    base = random_inputs(op.spec, 2, 70, heads, {"K": 16, "V": 16}, torch.float32, gate_scale=3.0, seed=11)
     runs = results_by_knob(op, base, "REV_SOURCES", ("0", "1"), seen, monkeypatch)
     assert not any(d["SREV"] for d in runs["0"][1])
     reversed_kernels = {d["kernel"] for d in runs["1"][1] if d["SREV"]}
