@@ -1463,18 +1463,14 @@ def _pair_weights(cm, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C: tl.conste
 def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr, NR: tl.constexpr,
                  BROWS: tl.constexpr, TS, SREV: tl.constexpr):
     """A chunk's NR-per-token source rows [BROWS, cols] (layout [N, T, NR, D] or [B, T, HS, NR, D], _seq_row), as
-    stored (scalar 64-bit base, 32-bit tile offsets). SREV: the sources are the callers' tensors of TS tokens in
-    their own order while the scan runs over reversed time padded to T (_reader_rows' REV)."""
+    stored (scalar 64-bit base, 32-bit tile offsets). TS, SREV: the sources' tokens and order (_src_row0)."""
     rr = tl.arange(0, BROWS)
     rtok = c * C + rr // NR
     r_ok = (rr < C * NR) & (rtok < T)
     if SREV:
-        sseq, srow, s_ok = _reader_rows(n, rtok, T, TS, HS, True)
-        r_ok = r_ok & s_ok
-    else:
-        sseq = _seq_row(n, T, HS)
-        srow = rtok * HS
-    base = ptr + sseq * NR * D
+        r_ok = r_ok & _src_ok(rtok, T, TS, SREV)
+    base = ptr + _src_row0(n, T, TS, HS, SREV) * NR * D
+    srow = rtok * _src_step(HS, SREV)
     return tl.load(base + (srow * NR + rr % NR)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
                    other=0.0)
 
