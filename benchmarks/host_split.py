@@ -4,10 +4,11 @@
 
 Per spec and shape: the enqueue time of a forward+backward issued back to back without synchronising, and the parts
 of it spent inside Triton's JITFunction.run (our kernels' launches: binding, specialisation key, cache lookup, the
-C launcher), inside inductor's launchers (the compiled glue's kernels), inside chunk_scan_triton (the generated module's copy of the
-engine: its Python plus the Triton launches it makes) and inside torch.compile'd regions (their guards and wrappers plus the inductor launches
-they make), each timed by perf_counter wrappers (about a microsecond each) with the number of calls per
-forward+backward. The rest is autograd, the op's Python and eager PyTorch calls.
+C launcher), inside inductor's launchers (the compiled glue's kernels), inside chunk_scan_triton (the generated
+module's copy of the engine: its Python plus the Triton launches it makes) and inside each torch.compile'd function
+(its guards, graph breaks and wrappers plus the inductor launches and, for the backward's glue, the
+chunk_scan_triton calls it makes), each timed by perf_counter wrappers (about a microsecond each), with the number
+of calls per forward+backward. The rest is autograd, the op's Python and eager PyTorch calls.
 """
 import argparse
 import collections
@@ -55,8 +56,8 @@ def instrument():
 
     def compile_timed(fn=None, **kw):
         if fn is None:
-            return lambda f: timed("torch.compile'd regions", real_compile(f, **kw))
-        return timed("torch.compile'd regions", real_compile(fn, **kw))
+            return lambda f: compile_timed(f, **kw)
+        return timed(f"compiled {getattr(fn, '__name__', '?')[:19]}", real_compile(fn, **kw))
     torch.compile = compile_timed
 
 
