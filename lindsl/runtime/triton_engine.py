@@ -1466,9 +1466,7 @@ def _source_rows(ptr, c, n, T, HS, cols, c_ok, D: tl.constexpr, C: tl.constexpr,
     stored (scalar 64-bit base, 32-bit tile offsets). TS, SREV: the sources' tokens and order (_src_row0)."""
     rr = tl.arange(0, BROWS)
     rtok = c * C + rr // NR
-    r_ok = (rr < C * NR) & (rtok < T)
-    if SREV:
-        r_ok = r_ok & _src_ok(rtok, T, TS, SREV)
+    r_ok = (rr < C * NR) & _src_ok(rtok, T, TS, SREV)
     base = ptr + _src_row0(n, T, TS, HS, SREV) * NR * D
     srow = rtok * _src_step(HS, SREV)
     return tl.load(base + (srow * NR + rr % NR)[:, None] * D + cols[None, :], mask=r_ok[:, None] & c_ok[None, :],
