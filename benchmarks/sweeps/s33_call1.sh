@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The next session's first device call (nvidia-h200, one GPU, about 9 minutes), written in session 32; see NOTES.md
+# Session 33, call 1 (written in session 32 as next_first_call.sh; nvidia-h200, one GPU, about 9 minutes); see NOTES.md
 # v33's order, item 1 (a). The backward's glue eager (LINDSL_TUNE_BWD_GLUE=eager: no Dynamo guards, graph breaks or
 # AOTAutograd wrappers; more, unfused elementwise kernels) against compiled (the default), each variant in its own
 # process, checks at gate x1 and x10 first: the wall clock and the kernel sums side by side. On the CPU with no-op
