@@ -55,11 +55,15 @@ def main():
             call_out, xs, do = fb.call_out, fb.inputs, fb.grad_out
             ref = None
             diffs, mems = {}, {}
+            for env, label in zip(variants, labels):  # each from no gradients held, before any results are kept
+                for x in xs:
+                    x.grad = None
+                mems[label] = with_env(env, lambda: peak_mb(fb))
             for env, label in zip(variants, labels):
                 got = with_env(env, lambda: outputs(call_out, xs, do))
                 ref = got if ref is None else ref
                 diffs[label] = largest_difference(got, ref)
-                mems[label] = with_env(env, lambda: peak_mb(fb))
+            del ref, got
             fla = None if a.no_fla else fla_fns(name, B, T, H, D)
             times = {label: ([], []) for label in labels + (["fla"] if fla else [])}
             for _ in range(a.rounds):
