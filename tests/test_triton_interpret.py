@@ -615,7 +615,7 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_gate_grad_kernel",
                         LaunchFlags(op.module._gate_grad_kernel, ("HAS_P",), seen))
-    base = random_inputs(op.spec, 1, 100, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=9)
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=9)
     runs = results_by_forms(op, base, ("GATE_GRAD_KERNEL=0", "GATE_GRAD_KERNEL=1", "torch"), seen, monkeypatch,
                             state=True)
     assert not runs["GATE_GRAD_KERNEL=0"][1]
@@ -641,7 +641,7 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
                         LaunchFlags(op.module._read_amat_gated_kernel, ("GX", "GACC", "GSHIFT"), seen))
-    base = random_inputs(op.spec, 1, 100, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
     runs = results_by_forms(op, base, ("GATED_GAUGE=0",) + forms + ("torch",), seen, monkeypatch, state=True)
     assert not any(d["GX"] for d in runs["GATED_GAUGE=0"][1])
     made = {(d["GX"], d["GACC"], d["GSHIFT"]) for d in runs[forms[0]][1] if d["GX"]}
@@ -668,7 +668,7 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
     for kernel, flags in (("_read_amat_kernel", ("AFLIP",)), ("_read_amat_gated_kernel", ("AFLIP", "GX")),
                           ("_sub_diag_scores_kernel", ("BEFORE",)), ("_plain_scores_kernel", ("TWO",))):
         monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), flags, seen))
-    base = random_inputs(op.spec, 1, 100, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
     forms = ("FLIPPED_SCORES=0 FLIPPED_RESCAN=0", "FLIPPED_SCORES=1 FLIPPED_RESCAN=0",
              "FLIPPED_SCORES=1 FLIPPED_RESCAN=1", "torch")
     runs = results_by_forms(op, base, forms, seen, monkeypatch, state=True)
