@@ -801,7 +801,7 @@ def test_loggate_inputs_pass_through_in_bf16_exactly(monkeypatch):
     for name, raw in (("gla", True), ("hgrn2", False)):
         op = lindsl.load(name)
         monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel", GateDtypes(op.module._chunk_cumsum_kernel))
-        base = random_inputs(op.spec, 1, 70, 1, {"K": 16, "V": 16}, torch.bfloat16, gate_scale=3.0, seed=5)
+        base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.bfloat16, gate_scale=3.0, seed=5)
         runs = results_by_knob(op, base, "LOWP_GATES", ("0", "1"), seen, monkeypatch)
         assert set(runs["0"][1]) == {torch.float32}
         assert set(runs["1"][1]) == ({torch.bfloat16} if raw else {torch.float32})
