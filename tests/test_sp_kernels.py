@@ -168,13 +168,14 @@ def test_exclusive_cums_helpers():
 def test_sp_triton_path_equals_single_device(monkeypatch):
     """The whole LASP-2 executor on the Triton path (LINDSL_BACKEND=triton: the op's engine and the corrections'
     kernels, under the interpreter) over 2 gloo ranks: outputs, final states and every gradient equal the
-    single-device run (tests/data/lasp2_mix.lin: key-vector + value gate, reads before and after the update, a
-    vector state with a scalar gate; a batch with an initial state and packed sequences crossing the shards; one
-    head and 24 tokens, 12 per rank, for the interpreter's time)."""
+    single-device run of the torch engine (tests/data/lasp2_mix.lin: key-vector + value gate, reads before and
+    after the update, a vector state with a scalar gate; a batch with an initial state and packed sequences
+    crossing the shards; one head and 24 tokens, 12 per rank; the reference on the torch engine, which the
+    library tests hold to the naive recurrence, for the interpreter's time: each rank makes its own)."""
     from lindsl.sp.check import check_world
     monkeypatch.setenv("LINDSL_BACKEND", "triton")
     rows = check_world(2, specs=[str(Path(__file__).parent / "data" / "lasp2_mix.lin")], schedules=("allgather",),
-                       T=24, H=1, form="lasp2")
+                       T=24, H=1, form="lasp2", ref_backend="torch")
     assert {(r["case"], r["rank"]) for r in rows} == {(c, j) for c in ("batch", "varlen") for j in (0, 1)}
     assert all(r["form"] == "lasp2" for r in rows)
     keys = {k for r in rows for k in r["err"]}

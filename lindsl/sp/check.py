@@ -104,11 +104,12 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                 init = tuple(torch.randn(state_shape(st, B, H, sizes), generator=gen, dtype=torch.float64)
                              .to(dtype) for st in spec.states)
             call_init = (lambda t: t if len(t) > 1 else t[0])
+            ref_kw = {"backend": cfg["ref_backend"]} if cfg.get("ref_backend") else {}
             # the reference: the whole sequence on one device
             leaves = [x.clone().requires_grad_() for x in xs]
             init_leaves = tuple(x.clone().requires_grad_() for x in init)
             out, fin = op(*leaves, initial_state=call_init(init_leaves), output_final_state=True, cu_seqlens=cu,
-                          chunk_size=cfg.get("chunk", 4))
+                          chunk_size=cfg.get("chunk", 4), **ref_kw)
             outs, fins = _tup(out), _tup(fin)
             w_out = [torch.randn(o.shape, generator=gen, dtype=torch.float64).to(o.dtype) for o in outs]
             w_fin = [torch.randn(f.shape, generator=gen, dtype=torch.float64).to(f.dtype) for f in fins]
@@ -125,7 +126,7 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                     else:
                         _, fj = op(*[x[:, :ej] if d.kind == "input" else x for x, d in zip(leaves, spec.inputs)],
                                    initial_state=call_init(init_leaves), output_final_state=True,
-                                   chunk_size=cfg.get("chunk", 4))
+                                   chunk_size=cfg.get("chunk", 4), **ref_kw)
                         fj = _tup(fj)
                     ref_end[j] = [f.detach() for f in fj]
                     loss = loss + sum((f * w).sum() for f, w in zip(fj, w_fin))
@@ -228,15 +229,17 @@ def _spawn(fn, world, cfg, timeout_s=600):
 
 
 def check_world(world: int, specs=SPECS, schedules=("allgather", "allscan", "doubling"), T=None, varlen=True,
-                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None, form=None) -> list[dict]:
+                dtype="float32", chunk=4, K=4, V=3, M=3, timeout=120, H=2, cu=None, form=None,
+                ref_backend=None) -> list[dict]:
     """Spawn `world` gloo ranks; every spec and schedule: sequence-parallel vs single device (see module doc);
     H heads in both cases (a batch of 2 and one packed row); cu: the packed row's boundaries (default
-    varlen_bounds); form: the executor form forced on every spec where it applies (lindsl.sp.runtime.FORM)."""
+    varlen_bounds); form: the executor form forced on every spec where it applies (lindsl.sp.runtime.FORM);
+    ref_backend: the engine of the single-device reference (default: the op's, as the sharded runs)."""
     T = T or max(24, 5 * world + 3)
     Tv = max(24, 5 * world + 3)
     cfg = dict(specs=list(specs), schedules=list(schedules), T=T, T_varlen=Tv, varlen=varlen, dtype=dtype,
                chunk=chunk, K=K, V=V, M=M, H=H, timeout=timeout, cu=list(cu) if cu else varlen_bounds(Tv, world),
-               form=form)
+               form=form, ref_backend=ref_backend)
     return _spawn(_worker, world, cfg)
 
 
