@@ -1371,8 +1371,8 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 
 def test_backward_glue_compiled_only_for_large_calls_on_a_gpu(monkeypatch):
     """_backward_glue's rule: on a GPU the glue goes through torch.compile from GLUE_COMPILE_MIN elements of the
-    largest read result on and stays eager below it (the compiled glue's host time), eager on the CPU and on the
-    torch engine; LINDSL_TUNE_BWD_GLUE overrides either way."""
+    largest tensor the backward takes on and stays eager below it (the compiled glue's host time), eager on the CPU
+    and on the torch engine; LINDSL_TUNE_BWD_GLUE overrides either way."""
     m = lindsl.load("retnet").module
     fn, big = m._core_S_backward, m.GLUE_COMPILE_MIN
     monkeypatch.delenv("LINDSL_TUNE_BWD_GLUE", raising=False)
