@@ -242,9 +242,11 @@ def sdpa_fns(B, T, H, D):
 
 
 FLA_DECODE = {
-    "retnet": ("simple_gla", "fused_recurrent_simple_gla"), "gla": ("gla", "fused_recurrent_gla"),
-    "deltanet": ("delta_rule", "fused_recurrent_delta_rule"),
+    "retnet": ("simple_gla", "fused_recurrent_simple_gla"), "mamba2": ("simple_gla", "fused_recurrent_simple_gla"),
+    "gla": ("gla", "fused_recurrent_gla"), "hgrn2": ("gla", "fused_recurrent_gla"),
+    "rwkv6": ("rwkv6", "fused_recurrent_rwkv6"), "deltanet": ("delta_rule", "fused_recurrent_delta_rule"),
     "gated_deltanet": ("gated_delta_rule", "fused_recurrent_gated_delta_rule"),
+    "kda": ("kda", "fused_recurrent_kda"), "rwkv7": ("rwkv7", "fused_recurrent_rwkv7"),
 }
 
 
@@ -280,14 +282,22 @@ def decode_row(name, B, H, D, with_fla):
         gk = (F.logsigmoid(torch.randn(B, 1, H, D, device=dev)) / 16).to(bf)
         beta = torch.rand(B, 1, H, device=dev, dtype=bf)
         h0 = torch.zeros(B, H, D, D, device=dev)
+        u = torch.randn(H, D, device=dev, dtype=bf)
+        kap = F.normalize(torch.randn(B, 1, H, D, device=dev), dim=-1)
+        a, b = (-kap).to(bf), (kap * torch.rand(B, 1, H, D, device=dev)).to(bf)
         # keywords: fla 0.6's fused_recurrent_gated_delta_rule takes gk (not beta) as its fifth argument; the
-        # delta rules normalize q and k as the library's specs do (use_qk_l2norm_in_kernel, since session 15)
+        # delta rules normalize q and k as the library's specs do (use_qk_l2norm_in_kernel, since session 15);
+        # RWKV-7's a and b as fla_fns makes them
         call = {"simple_gla": lambda: fn(q, k, v, g=g, initial_state=h0, output_final_state=True),
                 "gla": lambda: fn(q, k, v, gk=gk, initial_state=h0, output_final_state=True),
+                "rwkv6": lambda: fn(q, k, v, gk, u, initial_state=h0, output_final_state=True),
                 "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True,
                                          use_qk_l2norm_in_kernel=True),
                 "gated_delta_rule": lambda: fn(q, k, v, g=g, beta=beta, initial_state=h0, output_final_state=True,
-                                               use_qk_l2norm_in_kernel=True)}[mod]
+                                               use_qk_l2norm_in_kernel=True),
+                "kda": lambda: fn(q, k, v, gk, beta, initial_state=h0, output_final_state=True,
+                                  use_qk_l2norm_in_kernel=True),
+                "rwkv7": lambda: fn(q, gk, k, v, a, b, initial_state=h0, output_final_state=True)}[mod]
         call()
         row["fla_step_ms"] = time_ms(call)
         row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
