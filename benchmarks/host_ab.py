@@ -1,7 +1,10 @@
 """Interleaved A/B of host-side variants in one process (one run on the GPU machine, not a test):
 
-    python3 benchmarks/host_ab.py --specs mamba2,gla --shapes "4,2048,16,128;2,16384,16,128" \
+    python3 benchmarks/host_ab.py --specs mamba2 --shapes 4,2048,16,128 \
         --variants "BWD_GLUE=eager;PROLOGUE=eager,EPILOGUE=eager,BWD_GLUE=eager" --rounds 5
+
+One spec and shape per process (benchmarks/sweeps/s33_call2.sh loops over them): a second shape in the same process
+makes the compiled glue recompile with dynamic shapes (session 17).
 
 Where the host bounds a row its wall clock moves with the machine's host between processes (session 33, call 1:
 GLA's unchanged forward 0.970 ms in one process, 0.604 in the next), so an A/B of variants that change only what
