@@ -77,6 +77,7 @@ def _worker(rank, world, store_dir, out_dir, cfg):
     group = dist.group.WORLD
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.get("dtype", "float32")]
     floor = 1e-2 if dtype == torch.float32 else 1e-6
+    ref_kw = {"backend": cfg["ref_backend"]} if cfg.get("ref_backend") else {}  # the single-device reference's engine
     rows = []
     for si, name in enumerate(cfg["specs"]):
         op = lindsl.load(name)
@@ -104,7 +105,6 @@ def _worker(rank, world, store_dir, out_dir, cfg):
                 init = tuple(torch.randn(state_shape(st, B, H, sizes), generator=gen, dtype=torch.float64)
                              .to(dtype) for st in spec.states)
             call_init = (lambda t: t if len(t) > 1 else t[0])
-            ref_kw = {"backend": cfg["ref_backend"]} if cfg.get("ref_backend") else {}
             # the reference: the whole sequence on one device
             leaves = [x.clone().requires_grad_() for x in xs]
             init_leaves = tuple(x.clone().requires_grad_() for x in init)
