@@ -271,6 +271,7 @@ def decode_row(name, B, H, D, with_fla):
     row["graphed_rel_err"] = rel_rms(graphed(*args).float(), ref_out)
     row["graphed_step_ms"] = time_ms(lambda: graphed(*args))
     row["graphed_tok_s"] = B / row["graphed_step_ms"] * 1e3
+    row["lindsl_peak_mb"] = peak_mb(lambda: graphed(*args))
     if with_fla and name in FLA_DECODE:
         import importlib
         mod, fn_name = FLA_DECODE[name]
@@ -301,6 +302,7 @@ def decode_row(name, B, H, D, with_fla):
         call()
         row["fla_step_ms"] = time_ms(call)
         row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
+        row["fla_peak_mb"] = peak_mb(call)
     return row
 
 
