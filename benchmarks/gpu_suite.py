@@ -250,8 +250,40 @@ FLA_DECODE = {
 }
 
 
+def fla_decode_call(name, B, H, D):
+    """fla's fused_recurrent step for the family of a library spec (FLA_DECODE): a closure over its own inputs."""
+    import importlib
+    mod, fn_name = FLA_DECODE[name]
+    fn = getattr(importlib.import_module(f"fla.ops.{mod}"), fn_name)
+    bf, dev = torch.bfloat16, "cuda"
+    q, k, v = (torch.randn(B, 1, H, D, device=dev, dtype=bf) for _ in range(3))
+    k = F.normalize(k.float(), dim=-1).to(bf)
+    g = (F.logsigmoid(torch.randn(B, 1, H, device=dev)) / 16).to(bf)
+    gk = (F.logsigmoid(torch.randn(B, 1, H, D, device=dev)) / 16).to(bf)
+    beta = torch.rand(B, 1, H, device=dev, dtype=bf)
+    h0 = torch.zeros(B, H, D, D, device=dev)
+    u = torch.randn(H, D, device=dev, dtype=bf)
+    kap = F.normalize(torch.randn(B, 1, H, D, device=dev), dim=-1)
+    a, b = (-kap).to(bf), (kap * torch.rand(B, 1, H, D, device=dev)).to(bf)
+    # keywords: fla 0.6's fused_recurrent_gated_delta_rule takes gk (not beta) as its fifth argument; the
+    # delta rules normalize q and k as the library's specs do (use_qk_l2norm_in_kernel, since session 15);
+    # RWKV-7's a and b as fla_fns makes them
+    call = {"simple_gla": lambda: fn(q, k, v, g=g, initial_state=h0, output_final_state=True),
+            "gla": lambda: fn(q, k, v, gk=gk, initial_state=h0, output_final_state=True),
+            "rwkv6": lambda: fn(q, k, v, gk, u, initial_state=h0, output_final_state=True),
+            "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True,
+                                     use_qk_l2norm_in_kernel=True),
+            "gated_delta_rule": lambda: fn(q, k, v, g=g, beta=beta, initial_state=h0, output_final_state=True,
+                                           use_qk_l2norm_in_kernel=True),
+            "kda": lambda: fn(q, k, v, gk, beta, initial_state=h0, output_final_state=True,
+                              use_qk_l2norm_in_kernel=True),
+            "rwkv7": lambda: fn(q, gk, k, v, a, b, initial_state=h0, output_final_state=True)}[mod]
+    return call
+
+
 def decode_row(name, B, H, D, with_fla):
-    """One decode step (T=1, state in and out): lindsl's fused-recurrent form vs fla's fused_recurrent."""
+    """One decode step (T=1, state in and out): lindsl's fused-recurrent form vs fla's fused_recurrent, each eager and
+    captured as a CUDA graph."""
     op = lindsl.load(name)
     sizes = default_sizes(op.spec, K=D, V=D, M=4)
     args = [v.to(torch.bfloat16) for v in random_inputs(op.spec, B, 1, H, sizes, torch.float32, 1.0, 0,
@@ -273,37 +305,32 @@ def decode_row(name, B, H, D, with_fla):
     row["graphed_tok_s"] = B / row["graphed_step_ms"] * 1e3
     row["lindsl_peak_mb"] = peak_mb(lambda: graphed(*args))
     if with_fla and name in FLA_DECODE:
-        import importlib
-        mod, fn_name = FLA_DECODE[name]
-        fn = getattr(importlib.import_module(f"fla.ops.{mod}"), fn_name)
-        bf, dev = torch.bfloat16, "cuda"
-        q, k, v = (torch.randn(B, 1, H, D, device=dev, dtype=bf) for _ in range(3))
-        k = F.normalize(k.float(), dim=-1).to(bf)
-        g = (F.logsigmoid(torch.randn(B, 1, H, device=dev)) / 16).to(bf)
-        gk = (F.logsigmoid(torch.randn(B, 1, H, D, device=dev)) / 16).to(bf)
-        beta = torch.rand(B, 1, H, device=dev, dtype=bf)
-        h0 = torch.zeros(B, H, D, D, device=dev)
-        u = torch.randn(H, D, device=dev, dtype=bf)
-        kap = F.normalize(torch.randn(B, 1, H, D, device=dev), dim=-1)
-        a, b = (-kap).to(bf), (kap * torch.rand(B, 1, H, D, device=dev)).to(bf)
-        # keywords: fla 0.6's fused_recurrent_gated_delta_rule takes gk (not beta) as its fifth argument; the
-        # delta rules normalize q and k as the library's specs do (use_qk_l2norm_in_kernel, since session 15);
-        # RWKV-7's a and b as fla_fns makes them
-        call = {"simple_gla": lambda: fn(q, k, v, g=g, initial_state=h0, output_final_state=True),
-                "gla": lambda: fn(q, k, v, gk=gk, initial_state=h0, output_final_state=True),
-                "rwkv6": lambda: fn(q, k, v, gk, u, initial_state=h0, output_final_state=True),
-                "delta_rule": lambda: fn(q, k, v, beta, initial_state=h0, output_final_state=True,
-                                         use_qk_l2norm_in_kernel=True),
-                "gated_delta_rule": lambda: fn(q, k, v, g=g, beta=beta, initial_state=h0, output_final_state=True,
-                                               use_qk_l2norm_in_kernel=True),
-                "kda": lambda: fn(q, k, v, gk, beta, initial_state=h0, output_final_state=True,
-                                  use_qk_l2norm_in_kernel=True),
-                "rwkv7": lambda: fn(q, gk, k, v, a, b, initial_state=h0, output_final_state=True)}[mod]
+        call = fla_decode_call(name, B, H, D)
         call()
         row["fla_step_ms"] = time_ms(call)
         row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
         row["fla_peak_mb"] = peak_mb(call)
+        # fla's step captured as a CUDA graph too (the same inputs every replay), against lindsl's graphed step
+        try:
+            replay = graphed_call(call)
+            row["fla_graphed_step_ms"] = time_ms(replay)
+            row["fla_graphed_tok_s"] = B / row["fla_graphed_step_ms"] * 1e3
+        except Exception as e:  # a capture fla's op does not allow: the row keeps its eager times
+            row["fla_graphed_error"] = repr(e)
     return row
+
+
+def graphed_call(call):
+    """call captured as a CUDA graph (after a warm-up on a side stream): the graph's replay."""
+    graph = torch.cuda.CUDAGraph()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        call()
+    torch.cuda.current_stream().wait_stream(side)
+    with torch.cuda.graph(graph):
+        call()
+    return graph.replay
 
 
 def io_floor_ms(B, T, H, D, n_in=3):

@@ -1371,8 +1371,8 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 
 def test_backward_glue_compiled_only_for_large_calls_on_a_gpu(monkeypatch):
     """_backward_glue's rule: on a GPU the glue goes through torch.compile from GLUE_COMPILE_MIN elements of the
-    largest tensor the backward takes on and stays eager below it (the compiled glue's host time), eager on the CPU
-    and on the torch engine; LINDSL_TUNE_BWD_GLUE overrides either way."""
+    largest tensor the backward takes on and stays eager below it (the compiled glue's host time), eager on the CPU,
+    on the torch engine and where no gate needs its gradient; LINDSL_TUNE_BWD_GLUE overrides either way."""
     m = lindsl.load("retnet").module
     fn, big = m._core_S_backward, m.GLUE_COMPILE_MIN
     monkeypatch.delenv("LINDSL_TUNE_BWD_GLUE", raising=False)
@@ -1380,10 +1380,12 @@ def test_backward_glue_compiled_only_for_large_calls_on_a_gpu(monkeypatch):
     assert m._backward_glue(fn, "triton", False, big) is fn
     assert m._backward_glue(fn, "torch", True, big) is fn
     assert m._backward_glue(fn, "triton", True, big) is not fn
+    assert m._backward_glue(fn, "triton", True, big, False) is fn
     monkeypatch.setenv("LINDSL_TUNE_BWD_GLUE", "eager")
     assert m._backward_glue(fn, "triton", True, big) is fn
     monkeypatch.setenv("LINDSL_TUNE_BWD_GLUE", "compiled")
     assert m._backward_glue(fn, "triton", True, 1) is not fn
+    assert m._backward_glue(fn, "triton", True, 1, False) is not fn
 
 
 # a key and a value gate, both loggate inputs, over a scalar key gate (the gated read's value side)
@@ -1669,7 +1671,7 @@ def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
         graphs.append([tuple(v.shape) for v in vals if v.dim() >= 3 and v.shape[1] == T])  # per-token tensors
         return gm.forward
     monkeypatch.setitem(op.module.__dict__, "_backward_glue",
-                        lambda fn, backend, on_cuda, elements: torch.compile(fn, backend=recorder, dynamic=False))
+                        lambda fn, backend, on_cuda, elements, gate_grads=True: torch.compile(fn, backend=recorder, dynamic=False))
     args = random_inputs(op.spec, B, T, H, {"K": D, "V": D}, torch.float32, seed=1)
     x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
     o, _ = op(*x.values(), backend="triton", chunk_size=16)
