@@ -7,8 +7,8 @@ A decode step at batch 64 is a few microseconds of kernels under a fraction of a
 eager time is the host's and moves between processes (session 34, call 1: RetNet's eager step 0.575 ms at batch 64
 and 0.273 at batch 256). Per spec and batch this times, round after round in one process, lindsl's eager step under
 each variant (LINDSL_TUNE_* knobs, read at every call), lindsl's CUDA-graphed step (op.graphed_step), and fla's
-fused_recurrent eager and graphed, and reports medians over rounds of do_bench's medians. Each variant's output is
-compared with the baseline's.
+fused_recurrent eager and graphed, and reports medians over rounds of do_bench's medians and each step's peak memory
+above what was allocated before it. Each variant's output is compared with the baseline's.
 """
 import argparse
 import os
@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lindsl  # noqa: E402
-from gpu_suite import FLA_DECODE, fla_decode_call, graphed_call, time_ms  # noqa: E402
+from gpu_suite import FLA_DECODE, fla_decode_call, graphed_call, peak_mb, time_ms  # noqa: E402
 from lindsl.check import default_sizes, random_inputs  # noqa: E402
 from lindsl.runtime.naive import state_shape  # noqa: E402
 from variant_sweep import parse_variants, with_env  # noqa: E402
@@ -62,6 +62,7 @@ def main():
                     calls["fla graphed"] = ({}, graphed_call(fla))
                 except Exception as e:  # a capture fla's op does not allow
                     print(f"  fla graphed: {e!r}", flush=True)
+            mems = {label: with_env(env, lambda: peak_mb(fn, above_current=True)) for label, (env, fn) in calls.items()}
             times = {label: [] for label in calls}
             for _ in range(a.rounds):
                 for label, (env, fn) in calls.items():
@@ -71,7 +72,7 @@ def main():
             for label, t in times.items():
                 extra = f"diff {diffs[label]:.1e}" if label in diffs else ""
                 print(f"  {label:40s} {statistics.median(t):7.4f}  {B / statistics.median(t) * 1e3:12.0f} tok/s  "
-                      f"{extra}", flush=True)
+                      f"step peak {mems[label]:7.1f} MB  {extra}", flush=True)
             del calls, graphed
             torch.cuda.empty_cache()
 

@@ -132,12 +132,15 @@ def time_ms(fn):
     return triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median")
 
 
-def peak_mb(fn):
+def peak_mb(fn, above_current=False):
+    """Peak GPU memory (MB) during one call of fn; above_current: less what was allocated before it (a decode step's
+    own buffers, not the other rows' tensors still alive in the process)."""
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated() if above_current else 0
     fn()
     torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated() / 2**20
+    return (torch.cuda.max_memory_allocated() - before) / 2**20
 
 
 def bench_case(name, fn_fwd, fn_bwd):
@@ -303,13 +306,14 @@ def decode_row(name, B, H, D, with_fla):
     row["graphed_rel_err"] = rel_rms(graphed(*args).float(), ref_out)
     row["graphed_step_ms"] = time_ms(lambda: graphed(*args))
     row["graphed_tok_s"] = B / row["graphed_step_ms"] * 1e3
-    row["lindsl_peak_mb"] = peak_mb(lambda: graphed(*args))
+    row["lindsl_step_mb"] = peak_mb(lambda: graphed(*args), above_current=True)
+    row["lindsl_eager_step_mb"] = peak_mb(step, above_current=True)
     if with_fla and name in FLA_DECODE:
         call = fla_decode_call(name, B, H, D)
         call()
         row["fla_step_ms"] = time_ms(call)
         row["fla_tok_s"] = B / row["fla_step_ms"] * 1e3
-        row["fla_peak_mb"] = peak_mb(call)
+        row["fla_step_mb"] = peak_mb(call, above_current=True)
         # fla's step captured as a CUDA graph too (the same inputs every replay), against lindsl's graphed step
         try:
             replay = graphed_call(call)
