@@ -234,6 +234,7 @@ def generate_module(n: Normalized) -> str:
         shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
+        prologue_head=any(re.search(r"\bhead\b", code) for code in [c for _, c in lets] + [t[1] for c in cores for t in c["tensors"]]),
         epilogue_trivial=all(re.fullmatch(r"read\d+", code) for code in codes), doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )
