@@ -1372,7 +1372,8 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
 def test_backward_glue_compiled_only_for_large_calls_on_a_gpu(monkeypatch):
     """_backward_glue's rule: on a GPU the glue goes through torch.compile from GLUE_COMPILE_MIN elements of the
     largest tensor the backward takes on and stays eager below it (the compiled glue's host time), eager on the CPU,
-    on the torch engine and where no gate needs its gradient; LINDSL_TUNE_BWD_GLUE overrides either way."""
+    on the torch engine; where no gate needs its gradient from GLUE_COMPILE_MIN_NO_GATE_GRADS; LINDSL_TUNE_BWD_GLUE
+    overrides either way."""
     m = lindsl.load("retnet").module
     fn, big = m._core_S_backward, m.GLUE_COMPILE_MIN
     monkeypatch.delenv("LINDSL_TUNE_BWD_GLUE", raising=False)
@@ -1381,6 +1382,8 @@ def test_backward_glue_compiled_only_for_large_calls_on_a_gpu(monkeypatch):
     assert m._backward_glue(fn, "torch", True, big) is fn
     assert m._backward_glue(fn, "triton", True, big) is not fn
     assert m._backward_glue(fn, "triton", True, big, False) is fn
+    assert m._backward_glue(fn, "triton", True, m.GLUE_COMPILE_MIN_NO_GATE_GRADS - 1, False) is fn
+    assert m._backward_glue(fn, "triton", True, m.GLUE_COMPILE_MIN_NO_GATE_GRADS, False) is not fn
     monkeypatch.setenv("LINDSL_TUNE_BWD_GLUE", "eager")
     assert m._backward_glue(fn, "triton", True, big) is fn
     monkeypatch.setenv("LINDSL_TUNE_BWD_GLUE", "compiled")
