@@ -16,7 +16,7 @@ import jinja2
 
 from lindsl import __version__
 from lindsl.errors import LinError
-from lindsl.ir import Binary, Expr, Spec, Unary, Var
+from lindsl.ir import Binary, Call, Expr, MatMul, Spec, Unary, Var
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.classify import delta_fold
@@ -234,11 +234,29 @@ def generate_module(n: Normalized) -> str:
         shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
+        prologue_ops=prologue_ops(spec, n),
         prologue_head=any(re.search(r"\bhead\b", code) for code in [c for _, c in lets] + [t[1] for c in cores for t in c["tensors"]]),
         epilogue_trivial=all(re.fullmatch(r"read\d+", code) for code in codes), doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def prologue_ops(spec: Spec, n: Normalized) -> int:
+    """How many elementwise operations the prologue evaluates (distinct non-constant operation nodes of the lets, the
+    canonical tensors and the reads' vectors; an l2norm counts five: its product, sum, addition, rsqrt and scaling),
+    each one kernel launch when the prologue runs eagerly."""
+    exprs = [e for _, e in spec.lets] + [r.x for r in n.reads]
+    for c in n.canon.values():
+        exprs += [e for e in (c.key_gate, c.value_gate) if e is not None]
+        exprs += [e for pr in c.pairs for e in (pr.b, pr.a)]
+        exprs += [e for r in c.inputs for e in (r.k, r.v) if e is not None]
+    seen = set()
+    for e in exprs:
+        for x in e.walk():
+            if isinstance(x, (Binary, Unary, Call, MatMul)) and not is_const(x):
+                seen.add((repr(x), 5 if isinstance(x, Call) and x.fn == "l2norm" else 1))
+    return sum(w for _, w in seen)
 
 
 def read_coefficient(x: Expr) -> tuple[Expr | None, Expr]:

@@ -231,3 +231,29 @@ def test_step_state_in_place(name, backend):
     half = tuple(x.half() for x in st) if isinstance(st, tuple) else st.half()
     with pytest.raises(ValueError, match="state_in_place"):
         op.step(*args, initial_state=half, output_final_state=True, backend=backend, state_in_place=True)
+
+
+def test_eager_decode_prologue_below_the_operation_count(monkeypatch):
+    """An eager decode step on a GPU takes the compiled prologue only from DECODE_COMPILED_MIN_OPS operations (codegen's
+    prologue_ops: an l2norm counts five), a graph capture always (DECODE_CAPTURE), a chunked call always;
+    LINDSL_TUNE_DECODE_PROLOGUE overrides. The CPU never compiles it."""
+    monkeypatch.delenv("LINDSL_TUNE_DECODE_PROLOGUE", raising=False)
+    gla, dn = lindsl.load("gla").module, lindsl.load("deltanet").module
+    assert gla.PROLOGUE_OPS < gla.DECODE_COMPILED_MIN_OPS <= dn.PROLOGUE_OPS
+    two = lindsl.load("lin two\ndim K, V\nin q[K], k[K], v[V]\nin g: loggate\nstate S[K, V]\n"
+                      "S = exp(g) * S + l2norm(k) (2 * v)^T\nout o = S^T q\n").module
+    assert two.PROLOGUE_OPS == 5 + 1  # l2norm and 2 * v; exp(g) is the log-gate g as it stands
+
+    class Ref:  # a CUDA tensor's attributes, as _lindsl_prologue_for reads them
+        is_cuda, dtype = True, torch.bfloat16
+    compiled = {m: m._compiled_prologue() for m in (gla, dn)}
+    assert gla._lindsl_prologue_for(Ref, "triton", None, None, "DECODE_PROLOGUE")[0] is gla._lindsl_prologue
+    assert dn._lindsl_prologue_for(Ref, "triton", None, None, "DECODE_PROLOGUE")[0] is compiled[dn]
+    assert gla._lindsl_prologue_for(Ref, "triton", None, None, "PROLOGUE")[0] is compiled[gla]
+    monkeypatch.setattr(gla, "DECODE_CAPTURE", True)
+    assert gla._lindsl_prologue_for(Ref, "triton", None, None, "DECODE_PROLOGUE")[0] is compiled[gla]
+    monkeypatch.setattr(gla, "DECODE_CAPTURE", False)
+    monkeypatch.setenv("LINDSL_TUNE_DECODE_PROLOGUE", "compiled")
+    assert gla._lindsl_prologue_for(Ref, "triton", None, None, "DECODE_PROLOGUE")[0] is compiled[gla]
+    Ref.is_cuda = False
+    assert dn._lindsl_prologue_for(Ref, "triton", None, None, "DECODE_PROLOGUE")[0] is dn._lindsl_prologue

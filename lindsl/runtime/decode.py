@@ -37,20 +37,25 @@ class GraphedStep:
         self.static_prev = {name: torch.zeros_like(by_name[name][:, :1].expand(
             (by_name[name].shape[0], n) + tuple(by_name[name].shape[2:]))).contiguous()
             for name, n in self.shifts.items()}
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream), torch.no_grad():
-            saved = [s.clone() for s in self.static_state]
-            for _ in range(max(1, warmup)):
-                self._step()
-            for s, v in zip(self.static_state, saved):
-                s.copy_(v)
-            for p in self.static_prev.values():
-                p.zero_()
-        torch.cuda.current_stream().wait_stream(stream)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph), torch.no_grad():
-            self.static_out = self._step()
+        module = op.module
+        capturing, module.DECODE_CAPTURE = module.DECODE_CAPTURE, True  # the compiled prologue: fewer kernels to replay
+        try:
+            stream = torch.cuda.Stream()
+            stream.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(stream), torch.no_grad():
+                saved = [s.clone() for s in self.static_state]
+                for _ in range(max(1, warmup)):
+                    self._step()
+                for s, v in zip(self.static_state, saved):
+                    s.copy_(v)
+                for p in self.static_prev.values():
+                    p.zero_()
+            torch.cuda.current_stream().wait_stream(stream)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph), torch.no_grad():
+                self.static_out = self._step()
+        finally:
+            module.DECODE_CAPTURE = capturing
 
     def _step(self):
         """op.step on the static buffers: the kernel writes the new state into the state buffers in place
