@@ -7,7 +7,7 @@ set -u
 timeout 200 python3 benchmarks/variant_sweep.py --specs rwkv6 --variants "LOW_ADDED=1" --bench-shape 2,16384,16,128 \
   --isolate --budget 140 --out "$OUT/low_added" 2>&1 | grep -v -i warn | tee "$OUT/low_added.txt"
 echo "rwkv6 done at ${SECONDS}s"
-LINDSL_TUNE_LOW_ADDED=1 timeout 70 python3 benchmarks/gpu_suite.py --out "$OUT/sse" --specs sse_gla,mamba2 \
+LINDSL_TUNE_LOW_ADDED=1 timeout 70 python3 benchmarks/gpu_suite.py --out "$OUT/sse" --specs sse_gla \
   --bench-shapes "" 2>&1 | grep -E "^check|PASS|FAIL|ERROR" | tee "$OUT/sse_checks.txt"
 echo "checks done at ${SECONDS}s"
 left=$((390 - SECONDS))
