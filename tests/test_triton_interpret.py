@@ -746,7 +746,9 @@ def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkey
 def test_added_read_gradient_in_the_output_dtype_is_exact(monkeypatch):
     """Mamba-2's o = S^T q + D v: the read's gradient is the output's, so for bf16 inputs the backward takes it back in
     bf16 (ADDED_READ_GRADS, the default) instead of autograd's fp32: the adjoint's state pass loads bf16 values, and the
-    output, final state and every gradient are bit-identical to the fp32 form's."""
+    output, final state and every gradient are bit-identical to the fp32 form's. With the read stored in fp32
+    (LOW_ADDED=0; by default it is bf16 and so is its gradient)."""
+    monkeypatch.setenv("LINDSL_TUNE_LOW_ADDED", "0")
     op = lindsl.load("mamba2")
     seen = []
 
@@ -1716,3 +1718,32 @@ def test_adjoint_sums_the_gates_where_they_lie(monkeypatch):
     assert any(d["REV"] for d in runs["REV_GATES=1"][1])
     for x, y in zip(runs["REV_GATES=1"][0], runs["REV_GATES=0"][0]):
         assert torch.isfinite(x).all() and torch.equal(x, y)
+
+
+def test_added_read_in_low_precision(monkeypatch):
+    """bf16 inputs: a read the epilogue adds to (Mamba-2's S^T q + D v) is stored in bf16 by default
+    (LINDSL_TUNE_LOW_ADDED=0: fp32). The gradients are bit-identical either way (the read's gradient is the output's,
+    bf16 before too); the output, rounded twice, stays within 1.5x the fp32 read's error against fp64."""
+    op = lindsl.load("mamba2")
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 16, "V": 16}, torch.float32, seed=3)
+    ref = op(*[v.double() for v in base.values()], backend="torch", chunk_size=16)[0]
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_LOW_ADDED", flag)
+        dtypes = []
+
+        def scan(*args, **kwargs):
+            result = chunk_scan_triton(*args, **kwargs)
+            dtypes.extend(r.dtype for r in result[0])
+            return result
+        monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", scan)
+        lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+        with torch.no_grad():
+            op(*lo.values(), backend="triton")
+        o, _ = op(*lo.values(), backend="triton")
+        o.backward(torch.randn(o.shape, generator=torch.Generator().manual_seed(4)).to(o.dtype))
+        runs[flag] = (dtypes[0], rel_err(o.double(), ref), [v.grad for v in lo.values()])
+    assert (runs["0"][0], runs["1"][0]) == (torch.float32, torch.bfloat16)
+    assert runs["1"][1] < 1.5 * runs["0"][1]
+    for a, b in zip(runs["0"][2], runs["1"][2]):
+        assert torch.equal(a, b)
