@@ -235,7 +235,8 @@ def generate_module(n: Normalized) -> str:
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),
-        prologue_head=any(re.search(r"\bhead\b", code) for code in [c for _, c in lets] + [t[1] for c in cores for t in c["tensors"]]),
+        prologue_head=any(re.search(r"\bhead\b", code)
+                          for code in [c for _, c in lets] + [t[1] for c in cores for t in c["tensors"]]),
         epilogue_trivial=all(re.fullmatch(r"read\d+", code) for code in codes), doc=f"chunkwise op generated from {Path(spec.file).name}",
         sp_info=repr(sp_info(n)),
     )

@@ -1676,7 +1676,8 @@ def test_token_layout_backward_keeps_no_row_copies(monkeypatch):
         graphs.append([tuple(v.shape) for v in vals if v.dim() >= 3 and v.shape[1] == T])  # per-token tensors
         return gm.forward
     monkeypatch.setitem(op.module.__dict__, "_backward_glue",
-                        lambda fn, backend, on_cuda, elements, gate_grads=True: torch.compile(fn, backend=recorder, dynamic=False))
+                        lambda fn, backend, on_cuda, elements, gate_grads=True:
+                        torch.compile(fn, backend=recorder, dynamic=False))
     args = random_inputs(op.spec, B, T, H, {"K": D, "V": D}, torch.float32, seed=1)
     x = {k: v.clone().requires_grad_(True) for k, v in args.items()}
     o, _ = op(*x.values(), backend="triton", chunk_size=16)
