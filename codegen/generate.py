@@ -247,13 +247,8 @@ def prologue_ops(spec: Spec, n: Normalized) -> int:
     """How many elementwise operations the prologue evaluates (distinct non-constant operation nodes of the lets, the
     canonical tensors and the reads' vectors; an l2norm counts five: its product, sum, addition, rsqrt and scaling),
     each one kernel launch when the prologue runs eagerly."""
-    exprs = [e for _, e in spec.lets] + [r.x for r in n.reads]
-    for c in n.canon.values():
-        exprs += [e for e in (c.key_gate, c.value_gate) if e is not None]
-        exprs += [e for pr in c.pairs for e in (pr.b, pr.a)]
-        exprs += [e for r in c.inputs for e in (r.k, r.v) if e is not None]
     seen = set()
-    for e in exprs:
+    for e in _prologue_exprs(spec, n):
         for x in e.walk():
             if isinstance(x, (Binary, Unary, Call, MatMul)) and not is_const(x):
                 seen.add((repr(x), 5 if isinstance(x, Call) and x.fn == "l2norm" else 1))
@@ -290,6 +285,13 @@ def _epilogue_reads(epilogue) -> tuple[set[str], set[str]]:
 
 
 def _all_exprs(spec: Spec, n: Normalized):
+    yield from _prologue_exprs(spec, n)
+    for _, e in n.epilogue:
+        yield e
+
+
+def _prologue_exprs(spec: Spec, n: Normalized):
+    """The expressions the prologue evaluates: the lets, every state's canonical tensors and the reads' vectors."""
     yield from (e for _, e in spec.lets)
     for c in n.canon.values():
         for e in (c.key_gate, c.value_gate):
@@ -304,8 +306,6 @@ def _all_exprs(spec: Spec, n: Normalized):
                 yield r.v
     for r in n.reads:
         yield r.x
-    for _, e in n.epilogue:
-        yield e
 
 
 def _gauge_sum(terms, vec_code: dict, grad_code: dict) -> str | None:
