@@ -24,6 +24,7 @@ from lindsl.passes.normalize import Normalized, split_scale
 from lindsl.sp.payload import sp_info
 
 from .emit import Emitter, align, is_const, safe
+from .step import fused_step
 
 RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py", "triton_engine.py")
 
@@ -44,7 +45,8 @@ def generator_fingerprint() -> str:
     h.update(resources.files("lindsl.codegen").joinpath("templates/module.py.j2").read_bytes())
     for f in RUNTIME_FILES:
         h.update(_runtime_source(f).encode())
-    for f in ("emit.py", "generate.py"):
+    h.update(resources.files("lindsl.codegen").joinpath("templates/step_kernel.py.j2").read_bytes())
+    for f in ("emit.py", "generate.py", "triton_emit.py", "step.py"):
         h.update(resources.files("lindsl.codegen").joinpath(f).read_bytes())
     h.update(resources.files("lindsl.sp").joinpath("payload.py").read_bytes())  # SP_INFO
     return h.hexdigest()[:16]
@@ -222,6 +224,8 @@ def generate_module(n: Normalized) -> str:
     prologue_outputs += epilogue_lets
     epilogue_reads = [f"read{gi}" for c in cores for gi in c["read_ids"]]
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
+    shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
+    step = fused_step(n, shift_of)
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
         summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
@@ -231,7 +235,9 @@ def generate_module(n: Normalized) -> str:
         engine_src=_runtime_source("engine.py"),
         triton_src=_indent(_runtime_source("triton_engine.py")), options=options, has_scale="scale" in spec.options,
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
-        shifts=repr({name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}),
+        shifts=repr(shift_of),
+        step=step if not isinstance(step, str) else None, step_status=repr(True if not isinstance(step, str) else step),
+        step_kernel=_indent(step.kernel) if not isinstance(step, str) else "", step_dims=spec.dims,
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),

@@ -97,6 +97,53 @@ def _dummy(device):
     return _DUMMIES[key]
 
 
+# the elementwise builtins of lindsl.runtime.builtins as Triton functions (fp32), for the fused step's generated code
+# (lindsl.codegen.triton_emit); tl.exp, tl.log, tl.sigmoid, tl.sqrt and tl.abs serve the others as they are
+@triton.jit
+def _lin_logsigmoid(x):
+    return tl.minimum(x, 0.0) - tl.log(1.0 + tl.exp(-tl.abs(x)))
+
+
+@triton.jit
+def _lin_silu(x):
+    return x * tl.sigmoid(x)
+
+
+@triton.jit
+def _lin_relu(x):
+    return tl.maximum(x, 0.0)
+
+
+@triton.jit
+def _lin_elu(x):
+    return tl.where(x > 0.0, x, tl.exp(tl.minimum(x, 0.0)) - 1.0)
+
+
+@triton.jit
+def _lin_softplus(x):
+    """torch's softplus (x above 20); exp(x) below -15, where log(1 + exp(x)) rounds to 0 in fp32."""
+    mid = tl.log(1.0 + tl.exp(tl.minimum(x, 20.0)))
+    return tl.where(x > 20.0, x, tl.where(x < -15.0, tl.exp(tl.minimum(x, 0.0)), mid))
+
+
+@triton.jit
+def _lin_tanh(x):
+    """1 - 2 / (e^{2x} + 1), and its odd series below |x| = 0.02 (the difference loses digits there)."""
+    x2 = x * x
+    series = x * (1.0 - x2 * (1.0 / 3.0 - x2 * (2.0 / 15.0)))
+    return tl.where(tl.abs(x) < 0.02, series, 1.0 - 2.0 / (tl.exp(2.0 * x) + 1.0))
+
+
+@triton.jit
+def _lin_pow(a, b):
+    """torch.pow for fp32: |a|^b with the sign of a for odd integer b, NaN for a < 0 with non-integer b, 1 at b = 0."""
+    mag = tl.exp(b * tl.log(tl.abs(a)))
+    whole = b == tl.floor(b)
+    odd = whole & (b - 2.0 * tl.floor(0.5 * b) == 1.0)
+    neg = tl.where(whole, tl.where(odd, -mag, mag), float("nan"))
+    return tl.where(b == 0.0, 1.0, tl.where(a < 0.0, neg, mag))
+
+
 @triton.jit
 def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);

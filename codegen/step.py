@@ -1,0 +1,138 @@
+"""The fused decode step: one Triton kernel per spec that evaluates the prologue, updates the state and evaluates the
+epilogue for each token, reading the op's inputs as given (FlexAttention's model: the spec's per-token expressions
+inlined into one template, templates/step_kernel.py.j2). One launch per step, where the engine's step runs the
+prologue and the epilogue as PyTorch operations around its recurrent kernel.
+
+Covered: one matrix state without a memory axis, any key gate, value gate, rank-one pairs and inputs, reads before
+or after the update, token shifts, and every builtin but topk. Anything else keeps the engine's step, and the module
+says why (FUSED_STEP)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jinja2
+
+from lindsl.passes.normalize import Normalized
+
+from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
+
+KEY, VALUE = Axis("kk", "k_ok"), Axis("vv", "v_ok")
+
+
+@dataclass
+class FusedStep:
+    """What the module needs to render and launch the fused step kernel."""
+    kernel: str  # the @triton.jit source, unindented
+    state: str
+    key_dim: str
+    value_dim: str
+    inputs: list[str]  # every declared input and param, in declaration order (the kernel's leading pointers)
+    options: list[str]
+    shifted: list[tuple[str, int]]  # (input, largest shift), in SHIFTS' order
+    outputs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, dims after [B, T, H])
+
+
+class _Leaves:
+    """Sources of the leaves of the expressions: loads of inputs (current or earlier tokens) and params, options."""
+
+    def __init__(self, spec, shifted: dict[str, int]):
+        self.spec, self.shifted = spec, shifted
+
+    def size(self, decl) -> str:
+        return f"DIM_{self.spec.dims.index(decl.ty.dims[0])}" if decl.ty.kind == "vec" else "1"
+
+    def input(self, i, decl, idx, mask, shift) -> str:
+        size = self.size(decl)
+        off = f" + {idx}" if idx else ""
+        if not shift:
+            m = f", mask={mask}, other=0.0" if mask else ""
+            return f"tl.load(in_{i} + row * {size}{off}{m}).to(tl.float32)"
+        p = list(self.shifted).index(decl.name)
+        cur = f"(t >= {shift})" + (f" & {mask}" if mask else "")
+        past = f"(t < {shift}) & HAS_PREV_{p}" + (f" & {mask}" if mask else "")
+        return (f"tl.load(in_{i} + (row - {shift} * H) * {size}{off}, mask={cur}, other=0.0).to(tl.float32) + "
+                f"tl.load(prev_{p} + ((b * NP_{p} + NP_{p} + t - {shift}) * H + h) * {size}{off}, mask={past}, "
+                f"other=0.0).to(tl.float32)")
+
+    def param(self, i, decl, idx, mask) -> str:
+        if idx:
+            return f"tl.load(in_{i} + h * {self.size(decl)} + {idx}, mask={mask}, other=0.0).to(tl.float32)"
+        return f"tl.load(in_{i} + h).to(tl.float32)"
+
+    @staticmethod
+    def option(j) -> str:
+        return f"opt_{j}"
+
+    @staticmethod
+    def dim(j) -> str:
+        return f"(DIM_{j} * 1.0)"
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("step_kernel.py.j2")
+
+
+def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
+    """The fused step of a normalized spec, or why there is none. shifts: SHIFTS (input -> its largest shift)."""
+    spec = n.spec
+    if len(spec.states) != 1:
+        return "more than one state"
+    st = spec.states[0]
+    if st.ty.mem or st.ty.kind != "mat":
+        return "a routed state" if st.ty.mem else "a vector state"
+    c = n.canon[st.name]
+    full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
+    em = TritonEmitter(spec, full, _Leaves(spec, shifts))
+    kctx, vctx = ctx_of(**{st.key_dim: KEY}), ctx_of(**{st.value_dim: VALUE})
+    try:
+        def vec(e, side):
+            """A vector the state takes, zero past its dim's size."""
+            ctx, axis = (kctx, KEY) if side == "k" else (vctx, VALUE)
+            return em.emit(f"tl.where({axis.mask}, {em.value(e, ctx)}, 0.0)")
+
+        gk = gv = None
+        if c.key_gate is not None:
+            gk = vec(c.key_gate, "k") if c.key_gate.ty.kind != "scalar" else em.scalar_arg(c.key_gate, kctx)
+        if c.value_gate is not None:
+            gv = vec(c.value_gate, "v")
+        pairs = [(vec(p.b, "k"), vec(p.a, "k")) for p in c.pairs]
+        if any(r.v is None for r in c.inputs):
+            return "a vector state"
+        terms = [(vec(r.k, "k"), vec(r.v, "v")) for r in c.inputs]
+        reads = [(gi, r, vec(r.x, "k")) for gi, r in enumerate(n.reads) if r.state == st.name]
+        prologue = list(em.lines)
+        em.reads = {f"read{gi}": (f"r{gi}", st.value_dim, VALUE) for gi, _, _ in reads}
+        outputs = []
+        for name, e in n.epilogue:
+            dim = vector_type(e.ty)
+            if e.ty.kind not in ("scalar", "vec", "row"):
+                return f"an output of type {e.ty}"
+            ctx = vctx if dim == st.value_dim else (ctx_of(**{dim: full[dim]}) if dim else ())
+            outputs.append((name, dim, em.value(e, ctx)))
+    except NotFusable as why:
+        return str(why)
+    epilogue = em.lines[len(prologue):]
+    stores = []
+    for j, (name, dim, code) in enumerate(outputs):
+        value = code if re.fullmatch(r"[er]\d+", code) else f"({code} + fzero)"  # a constant output: a tensor
+        if dim == st.value_dim:
+            idx, mask, size = VALUE.index, VALUE.mask, f"DIM_{spec.dims.index(dim)}"
+        elif dim:
+            idx, mask, size = full[dim].index, f"{full[dim].mask} & (vb == 0)", f"DIM_{spec.dims.index(dim)}"
+        else:
+            idx, mask, size = None, "vb == 0", "1"
+        ptr = f"out_{j} + row * {size}" + (f" + {idx}" if idx else "")
+        stores.append(f"tl.store({ptr}, ({value}).to(out_{j}.dtype.element_ty), mask={mask})")
+    shifted = list(shifts.items())
+    kernel = _template().render(
+        inputs=[f"in_{i}" for i in range(len(spec.inputs))], options=[f"opt_{j}" for j in range(len(spec.options))],
+        prevs=[f"prev_{p}" for p in range(len(shifted))], outs=[f"out_{j}" for j in range(len(outputs))],
+        dims=list(range(len(spec.dims))), key=spec.dims.index(st.key_dim), value=spec.dims.index(st.value_dim),
+        prologue=prologue, gk=gk, gk_vector=c.key_gate is not None and c.key_gate.ty.kind != "scalar", gv=gv,
+        pairs=pairs, terms=terms, reads=[(gi, r.timing, x) for gi, r, x in reads], epilogue=epilogue,
+        stores=stores)
+    return FusedStep(kernel, st.name, st.key_dim, st.value_dim, [d.name for d in spec.inputs], list(spec.options),
+                     shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs])

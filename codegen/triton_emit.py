@@ -1,0 +1,244 @@
+"""Emit Triton code for per-token IR expressions (the fused decode step's prologue and epilogue).
+
+The Triton counterpart of emit.Emitter: one token of one (sequence, head) program, each value a Triton scalar or a
+1-D block over one of the spec's dims. Which indices a dim takes depends on the context the value is needed in: the
+state's key block, its value block, or a dim's full range (inside a reduction: sum, l2norm, softmax, a dot
+product). Every node becomes one SSA line (`e<i> = ...`), shared between uses in the same context. Lanes past a
+dim's size hold arbitrary values: every reduction masks them and every vector handed to the state is zeroed there.
+No spec name reaches the source: inputs, params, options and dims are named by their index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lindsl.ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Ty, Unary, Var, structural_key
+
+from .emit import is_const
+
+
+class NotFusable(Exception):
+    """The spec has a construct the fused step does not emit (the reason is the message)."""
+
+
+# the Triton lowering of each elementwise builtin (lindsl.runtime.builtins' semantics); _lin_* are jit helpers of
+# lindsl/runtime/triton_engine.py
+TRITON_FN = {
+    "exp": "tl.exp", "log": "tl.log", "sigmoid": "tl.sigmoid", "logsigmoid": "_lin_logsigmoid", "silu": "_lin_silu",
+    "relu": "_lin_relu", "elu": "_lin_elu", "softplus": "_lin_softplus", "tanh": "_lin_tanh", "sqrt": "tl.sqrt",
+    "abs": "tl.abs",
+}
+L2NORM_EPS = 1e-6  # lindsl.runtime.builtins.L2NORM_EPS
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The indices a dim takes in a context: a name of a block of indices and the name of its in-range mask."""
+    index: str
+    mask: str
+
+
+Ctx = tuple  # ((dim, Axis), ...) sorted by dim
+
+
+def ctx_of(**axes: Axis) -> Ctx:
+    return tuple(sorted(axes.items()))
+
+
+class TritonEmitter:
+    """Turns typed per-token expressions into Triton lines for one token.
+
+    spec: the spec (its lets, inputs, params, dims); full: dim -> Axis of the dim's whole range; names: the source
+    of each leaf, `input(i, decl, idx, mask, shift)`, `param(i, decl, idx, mask)`, `option(i)`, `dim(i)`;
+    reads: read name -> (code, dim, Axis): a read's value exists only in the value block it was computed for."""
+
+    def __init__(self, spec: Spec, full: dict[str, Axis], leaves, reads: dict | None = None):
+        self.spec, self.full, self.leaves = spec, full, leaves
+        self.reads = reads or {}
+        self.lets = dict(spec.lets)
+        self.lines: list[str] = []
+        self.memo: dict = {}
+        self.zero_used = False
+
+    # ---------------------------------------------------------------- contexts
+    def widen(self, ctx: Ctx, dim: str) -> Ctx:
+        """ctx with dim over its full range (for a reduction over dim)."""
+        d = dict(ctx)
+        d[dim] = self.full[dim]
+        return tuple(sorted(d.items()))
+
+    @staticmethod
+    def axis(ctx: Ctx, dim: str) -> Axis:
+        for d, a in ctx:
+            if d == dim:
+                return a
+        raise NotFusable(f"a vector over {dim} outside the state's axes")
+
+    def emit(self, code: str) -> str:
+        name = f"e{len(self.lines)}"
+        self.lines.append(f"{name} = {code}")
+        return name
+
+    # ---------------------------------------------------------------- values
+    def value(self, e: Expr, ctx: Ctx) -> str:
+        """The name (or literal) of e's value in ctx."""
+        if isinstance(e, Num):
+            return repr(float(e.value))
+        dims = sorted({d for x in e.walk() for d in x.ty.dims} | set(_let_dims(e, self.lets)))
+        key = (structural_key(e), tuple((d, a) for d, a in ctx if d in dims))
+        if key not in self.memo:
+            self.memo[key] = self._value(e, ctx)
+        return self.memo[key]
+
+    def scalar_arg(self, e: Expr, ctx: Ctx) -> str:
+        """e's value as a Triton tensor (constants lifted to a 0-d fp32 tensor for the math functions)."""
+        code = self.value(e, ctx)
+        if is_const(e):
+            self.zero_used = True
+            return f"({code} + fzero)"
+        return code
+
+    def _value(self, e: Expr, ctx: Ctx) -> str:
+        if e.ty.mem:
+            raise NotFusable("a per-memory (routed) value")
+        if isinstance(e, Var):
+            return self.var(e, ctx)
+        if isinstance(e, Unary):
+            x = self.value(e.x, ctx)
+            return self.emit(f"-{x}") if e.op == "neg" else x
+        if isinstance(e, Transpose):
+            return self.value(e.x, ctx)
+        if isinstance(e, Binary):
+            if e.op == "pow":
+                if isinstance(e.l, Num) and isinstance(e.r, Num):
+                    return repr(float(e.l.value) ** float(e.r.value))
+                return self.emit(f"_lin_pow({self.scalar_arg(e.l, ctx)}, {self.scalar_arg(e.r, ctx)})")
+            return self.emit(f"{self.value(e.l, ctx)} {e.op} {self.value(e.r, ctx)}")
+        if isinstance(e, MatMul):
+            return self.matmul(e, ctx)
+        if isinstance(e, Call):
+            return self.call(e, ctx)
+        raise NotFusable(f"a {type(e).__name__} node")
+
+    def var(self, e: Var, ctx: Ctx) -> str:
+        if e.kind == "let":
+            return self.value(self.lets[e.name], ctx)
+        if e.kind == "option":
+            return self.leaves.option(list(self.spec.options).index(e.name))
+        if e.kind == "dim":
+            if e.name == "H":
+                return "(H * 1.0)"
+            if e.name not in self.spec.dims:
+                raise NotFusable(f"the size {e.name}")
+            return self.leaves.dim(self.spec.dims.index(e.name))
+        if e.kind == "head":
+            return "hf"
+        if e.kind == "read":
+            code, dim, axis = self.reads[e.name]
+            if self.axis(ctx, dim) != axis:
+                raise NotFusable("an output reduces a read over its value axis (the step computes one block of it)")
+            return code
+        if e.kind in ("input", "param"):
+            i = next(j for j, d in enumerate(self.spec.inputs) if d.name == e.name)
+            decl = self.spec.inputs[i]
+            if decl.ty.kind not in ("scalar", "vec") or decl.ty.mem:
+                raise NotFusable(f"an input of type {decl.ty}")
+            idx = mask = None
+            if decl.ty.kind == "vec":
+                a = self.axis(ctx, decl.ty.dims[0])
+                idx, mask = a.index, a.mask
+            if e.kind == "param":
+                return self.emit(self.leaves.param(i, decl, idx, mask))
+            return self.emit(self.leaves.input(i, decl, idx, mask, -e.shift))
+        raise NotFusable(f"a {e.kind} value")
+
+    def masked_sum(self, code: str, mask: str) -> str:
+        return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), 0)")
+
+    def matmul(self, e: MatMul, ctx: Ctx) -> str:
+        a, b = e.l.ty, e.r.ty
+        if a.kind == "scalar" or b.kind == "scalar":
+            return self.emit(f"{self.value(e.l, ctx)} * {self.value(e.r, ctx)}")
+        if a.kind == "row" and b.kind == "vec":
+            wide = self.widen(ctx, b.dims[0])
+            prod = self.emit(f"{self.value(e.l, wide)} * {self.value(e.r, wide)}")
+            return self.masked_sum(prod, self.full[b.dims[0]].mask)
+        if a.kind in ("mat", "ident") and b.kind == "vec":
+            return self.apply_mat(e.l, lambda c: self.value(e.r, c), ctx, False)
+        if a.kind == "row" and b.kind in ("mat", "ident"):
+            return self.apply_mat(e.r, lambda c: self.value(e.l, c), ctx, True)
+        raise NotFusable(f"a {a} times {b} product")
+
+    def apply_mat(self, m: Expr, x, ctx: Ctx, transpose: bool) -> str:
+        """m x (m^T x when transpose) for a per-token matrix built from I, diag, outer products, sums, products and
+        scalar multiples (emit.Emitter.apply_mat's factorization); x: ctx -> the vector's code in that context."""
+        if isinstance(m, Var) and m.ty.kind == "ident":
+            return x(ctx)
+        if isinstance(m, Unary) and m.op == "neg":
+            return self.emit(f"-{self.apply_mat(m.x, x, ctx, transpose)}")
+        if isinstance(m, Transpose):
+            return self.apply_mat(m.x, x, ctx, not transpose)
+        if isinstance(m, Call) and m.fn == "diag":
+            return self.emit(f"{self.value(m.args[0], ctx)} * {x(ctx)}")
+        if isinstance(m, (Binary, MatMul)):
+            l, r = m.l, m.r
+            op = m.op if isinstance(m, Binary) else "@"
+            if op in "+-":
+                parts = [self.emit(f"{self.value(side, ctx)} * {x(ctx)}") if side.ty.kind == "scalar"
+                         else self.apply_mat(side, x, ctx, transpose) for side in (l, r)]
+                return self.emit(f"{parts[0]} {op} {parts[1]}")
+            if op == "/" and r.ty.kind == "scalar":
+                return self.emit(f"{self.apply_mat(l, x, ctx, transpose)} / {self.value(r, ctx)}")
+            if op in "*@" and (l.ty.kind == "scalar" or r.ty.kind == "scalar"):
+                c, mm = (l, r) if l.ty.kind == "scalar" else (r, l)
+                return self.emit(f"{self.value(c, ctx)} * {self.apply_mat(mm, x, ctx, transpose)}")
+            if op == "@" and l.ty.kind == "vec" and r.ty.kind == "row":
+                u, w = (r, l) if transpose else (l, r)
+                dim = w.ty.dims[0]
+                wide = self.widen(ctx, dim)
+                dot = self.masked_sum(self.emit(f"{self.value(w, wide)} * {x(wide)}"), self.full[dim].mask)
+                return self.emit(f"{self.value(u, ctx)} * {dot}")
+            if op == "@" and l.ty.kind in ("mat", "ident") and r.ty.kind in ("mat", "ident"):
+                first, second = (l, r) if transpose else (r, l)
+                return self.apply_mat(second, lambda c: self.apply_mat(first, x, c, transpose), ctx, transpose)
+        raise NotFusable(f"the per-token matrix {m.ty}")
+
+    def call(self, e: Call, ctx: Ctx) -> str:
+        if e.fn in TRITON_FN:
+            return self.emit(f"{TRITON_FN[e.fn]}({self.scalar_arg(e.args[0], ctx)})")
+        if e.fn in ("min", "max"):
+            fn = "tl.minimum" if e.fn == "min" else "tl.maximum"
+            return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx)}, {self.scalar_arg(e.args[1], ctx)})")
+        if e.fn in ("l2norm", "softmax", "sum"):
+            t = e.args[0].ty
+            if e.fn == "sum" and e.dim is not None and t.kind != "vec":
+                raise NotFusable("a sum over a memory axis")
+            dim = t.dims[0]
+            wide = self.widen(ctx, dim)
+            mask = self.full[dim].mask
+            if e.fn == "sum":
+                return self.masked_sum(self.value(e.args[0], wide), mask)
+            if e.fn == "l2norm":
+                xw = self.value(e.args[0], wide)
+                sq = self.masked_sum(self.emit(f"{xw} * {xw}"), mask)
+                inv = self.emit(f"1.0 / tl.sqrt({sq} + {L2NORM_EPS!r})")
+                return self.emit(f"{self.value(e.args[0], ctx)} * {inv}")
+            xw = self.value(e.args[0], wide)
+            top = self.emit(f"tl.max(tl.where({mask}, {xw}, float('-inf')), 0)")
+            total = self.masked_sum(self.emit(f"tl.exp({xw} - {top})"), mask)
+            return self.emit(f"tl.exp({self.value(e.args[0], ctx)} - {top}) / {total}")
+        raise NotFusable(f"{e.fn}()")
+
+
+def _let_dims(e: Expr, lets: dict) -> list[str]:
+    """The dims of the lets e refers to (their subtrees are emitted in e's context too)."""
+    out = []
+    for x in e.walk():
+        if isinstance(x, Var) and x.kind == "let" and x.name in lets:
+            body = lets[x.name]
+            out += [d for y in body.walk() for d in y.ty.dims] + _let_dims(body, lets)
+    return out
+
+
+def vector_type(ty: Ty) -> str | None:
+    """The dim a per-token value runs over (None for a scalar)."""
+    return ty.dims[0] if ty.kind in ("vec", "row") else None
