@@ -133,6 +133,8 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         dims=list(range(len(spec.dims))), key=spec.dims.index(st.key_dim), value=spec.dims.index(st.value_dim),
         prologue=prologue, gk=gk, gk_vector=c.key_gate is not None and c.key_gate.ty.kind != "scalar", gv=gv,
         pairs=pairs, terms=terms, reads=[(gi, r.timing, x) for gi, r, x in reads], epilogue=epilogue,
-        stores=stores)
+        stores=stores, constexprs=", ".join(
+            [f"DIM_{d}: tl.constexpr, F_{d}: tl.constexpr" for d in range(len(spec.dims))]
+            + [f"HAS_PREV_{p}: tl.constexpr, NP_{p}: tl.constexpr" for p in range(len(shifted))]))
     return FusedStep(kernel, st.name, st.key_dim, st.value_dim, [d.name for d in spec.inputs], list(spec.options),
                      shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs])

@@ -18,27 +18,26 @@ def bind_dims(decls, tensors, known=None):
         x = tensors.get(name)
         if x is None:
             raise ShapeError(f"missing argument '{name}'")
-        if not torch.is_tensor(x):
+        if not isinstance(x, torch.Tensor):
             raise ShapeError(f"argument '{name}' must be a tensor, got {type(x).__name__}")
+        shape = tuple(x.shape)
         lead = 3 if kind == "input" else 1
-        want = lead + len(dims)
-        if x.dim() != want:
+        if len(shape) != lead + len(dims):
             layout = ("[B, T, H" if kind == "input" else "[H") + "".join(", " + d for d in dims) + "]"
-            raise ShapeError(f"argument '{name}' must have shape {layout}, got {list(x.shape)}")
+            raise ShapeError(f"argument '{name}' must have shape {layout}, got {list(shape)}")
         if kind == "input":
-            b, t, h = x.shape[:3]
-            for label, cur, new in (("B", B, b), ("T", T, t), ("H", H, h)):
-                if cur is not None and cur != new:
-                    raise ShapeError(f"argument '{name}' has {label}={new}, earlier arguments have {label}={cur}")
-            B, T, H = b, t, h
+            if (B is not None and shape[:2] != (B, T)) or (H is not None and shape[2] != H):
+                for label, cur, new in zip("BTH", (B, T, H), shape):
+                    if cur is not None and cur != new:
+                        raise ShapeError(f"argument '{name}' has {label}={new}, earlier arguments have {label}={cur}")
+            B, T, H = shape[:3]
         else:
-            if H is not None and x.shape[0] != H:
-                raise ShapeError(f"param '{name}' has {x.shape[0]} heads, the inputs have H={H}")
-            H = x.shape[0]
-        for d, n in zip(dims, x.shape[lead:]):
-            if d in sizes and sizes[d] != n:
+            if H is not None and shape[0] != H:
+                raise ShapeError(f"param '{name}' has {shape[0]} heads, the inputs have H={H}")
+            H = shape[0]
+        for d, n in zip(dims, shape[lead:]):
+            if sizes.setdefault(d, n) != n:
                 raise ShapeError(f"dimension {d}: argument '{name}' has {n}, earlier arguments have {sizes[d]}")
-            sizes[d] = int(n)
     if B is None:
         raise ShapeError("the spec has no per-token input")
     sizes["H"] = H
