@@ -18,6 +18,8 @@ pytest.importorskip("triton")
 LIBRARY = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                            "*.lin")))
 SIZES = {"K": 5, "V": 12, "M": 2}  # not powers of two: every lane mask matters
+# the interpreter on the CPU; compiled kernels on a GPU with TRITON_INTERPRET=0 (the fp64 reference stays on the CPU)
+DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
 
 
 def _tuple(x):
@@ -27,7 +29,9 @@ def _tuple(x):
 def _step_pair(op, args, state, monkeypatch, **kw):
     """(fused step on the Triton interpreter, fp64 PyTorch step) outputs and final states, as tuples."""
     monkeypatch.setenv("LINDSL_TUNE_STEP", "fused")
-    got = op.step(*args.values(), initial_state=state, output_final_state=True, backend="triton", **kw)
+    got = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=None if state is None else state.to(DEVICE),
+                  output_final_state=True, backend="triton", **kw)
+    got = tuple(x.cpu() if torch.is_tensor(x) else tuple(y.cpu() for y in x) for x in got)
     ref = op.step(*[x.double() for x in args.values()], initial_state=None if state is None else state.double(),
                   output_final_state=True, backend="torch", **{k: _double(v) for k, v in kw.items()})
     return got, ref
@@ -65,8 +69,9 @@ def test_library_step_fused_equals_fp64(name, monkeypatch):
     got, ref = _step_pair(op, args, _state(op, 2, 3, SIZES), monkeypatch)
     _close(got, ref, 2e-5)
     monkeypatch.setenv("LINDSL_TUNE_STEP", "engine")
-    eng = op.step(*args.values(), initial_state=_state(op, 2, 3, SIZES), output_final_state=True, backend="triton")
-    _close(got, (eng[0].double(), eng[1].double()), 2e-5)
+    eng = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=_state(op, 2, 3, SIZES).to(DEVICE),
+                  output_final_state=True, backend="triton")
+    _close(got, (eng[0].double().cpu(), eng[1].double().cpu()), 2e-5)
 
 
 def test_value_blocks_and_no_initial_state(monkeypatch):
@@ -157,11 +162,11 @@ def test_token_shifts_carried_between_steps(source, monkeypatch):
     state, prev, outs = None, None, []
     for t in range(T):
         tok = {k: (x[:, t:t + 1] if op.spec.input(k).kind == "input" else x) for k, x in args.items()}
-        o, state, prev = op.step(*tok.values(), initial_state=state, prev_inputs=prev, output_final_state=True,
-                                 output_prev_inputs=True, backend="triton")
+        o, state, prev = op.step(*[x.to(DEVICE) for x in tok.values()], initial_state=state, prev_inputs=prev,
+                                 output_final_state=True, output_prev_inputs=True, backend="triton")
         outs.append(o)
-    assert rel_err(torch.cat(outs, 1).double(), full) < 2e-5
-    assert rel_err(state.double(), fin) < 2e-5
+    assert rel_err(torch.cat(outs, 1).double().cpu(), full) < 2e-5
+    assert rel_err(state.double().cpu(), fin) < 2e-5
 
 
 # the property generator's specs (tests/test_properties.py), routed ones left out
