@@ -7,6 +7,7 @@ state whose backward is rendered from the derived adjoint plan, and the epilogue
 from __future__ import annotations
 
 import hashlib
+import json
 import keyword
 import re
 from importlib import resources
@@ -24,6 +25,7 @@ from lindsl.passes.normalize import Normalized, split_scale
 from lindsl.sp.payload import sp_info
 
 from .emit import Emitter, align, is_const, safe
+from .rows import epilogue_kernel, prologue_kernel
 from .step import fused_step
 
 RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py", "triton_engine.py")
@@ -45,8 +47,9 @@ def generator_fingerprint() -> str:
     h.update(resources.files("lindsl.codegen").joinpath("templates/module.py.j2").read_bytes())
     for f in RUNTIME_FILES:
         h.update(_runtime_source(f).encode())
-    h.update(resources.files("lindsl.codegen").joinpath("templates/step_kernel.py.j2").read_bytes())
-    for f in ("emit.py", "generate.py", "triton_emit.py", "step.py"):
+    for f in ("step_kernel.py.j2", "rows_kernel.py.j2"):
+        h.update(resources.files("lindsl.codegen").joinpath("templates", f).read_bytes())
+    for f in ("emit.py", "generate.py", "triton_emit.py", "step.py", "rows.py"):
         h.update(resources.files("lindsl.codegen").joinpath(f).read_bytes())
     h.update(resources.files("lindsl.sp").joinpath("payload.py").read_bytes())  # SP_INFO
     return h.hexdigest()[:16]
@@ -80,6 +83,7 @@ def generate_module(n: Normalized) -> str:
     lets = [(safe(name), emit(e)) for name, e in spec.lets]
     cores = []
     gid_of = {}
+    row_tensors = []  # (name, expr, vector, raw, state index, core, routed) of every canonical tensor: the rows kernel
     # loggate inputs used only as a state's gate: the prologue may pass them through in their dtype (raw below); one
     # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32
     uses = [v.name for e in _all_exprs(spec, n) for v in e.walk() if isinstance(v, Var) and v.kind == "input"]
@@ -106,6 +110,7 @@ def generate_module(n: Normalized) -> str:
             raw = (gate and not mem and isinstance(expr, Var) and expr.kind == "input" and expr.shift == 0
                    and expr.name in loggate_inputs)
             tensors.append((name, code, core, vector, expr.name if raw else None))
+            row_tensors.append((name, expr, vector, expr.name if raw else None, si, core, bool(mem)))
 
         if c.key_gate is not None:
             add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False, gate=True)
@@ -226,6 +231,7 @@ def generate_module(n: Normalized) -> str:
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
     shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
     step = fused_step(n, shift_of)
+    rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes))
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
         summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
@@ -237,7 +243,10 @@ def generate_module(n: Normalized) -> str:
         cores=cores, fn_name=fn_name, decl_names=decl_names, decls_info=spec.inputs, shifted=shifted,
         shifts=repr(shift_of),
         step=step if not isinstance(step, str) else None, step_status=repr(True if not isinstance(step, str) else step),
-        step_kernel=_indent(step.kernel) if not isinstance(step, str) else "", step_dims=spec.dims,
+        step_kernel=_indent(step.kernel) if not isinstance(step, str) else "",
+        step_launch=_launch_args(spec, list(shift_of.items()), 8),
+        rows=rows if not isinstance(rows, str) else None, rows_status=repr(True if not isinstance(rows, str) else rows),
+        read_names=[f"read{gi}" for gi in range(len(n.reads))],
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),
@@ -247,6 +256,57 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def _launch_args(spec: Spec, shifted, indent: int) -> tuple[str, str]:
+    """Source of a generated kernel's leading arguments (every input and param, the options, the carried tokens of
+    the shifted inputs) and of its dims' and shifts' constexprs, wrapped at 116 columns with indent spaces."""
+    lead = ([f"args[{json.dumps(d.name)}].detach().contiguous()" for d in spec.inputs]
+            + [f"opts[{json.dumps(safe(o))}]" for o in spec.options]
+            + [f"dummy if prev.get({json.dumps(x)}) is None else prev[{json.dumps(x)}].detach().contiguous()"
+               for x, _ in shifted])
+    consts = ([f"DIM_{i}=sizes[{json.dumps(d)}], F_{i}=_p2(sizes[{json.dumps(d)}])" for i, d in enumerate(spec.dims)]
+              + [f"HAS_PREV_{p}=prev.get({json.dumps(x)}) is not None, NP_{p}={k}" for p, (x, k) in enumerate(shifted)])
+    return _wrap(lead, indent), _wrap(consts, indent)
+
+
+def _wrap(items: list[str], indent: int, width: int = 116) -> str:
+    """items joined by ', ' (with a trailing comma), new lines of indent spaces where a line would pass width."""
+    lines, cur = [], ""
+    for x in items:
+        if cur and indent + len(cur) + len(x) + 2 > width:
+            lines.append(cur.rstrip())
+            cur = ""
+        cur += x + ", "
+    lines.append(cur.rstrip())
+    return ("\n" + " " * indent).join(line for line in lines if line)
+
+
+def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue) -> dict | str:
+    """The prologue and epilogue as per-row Triton kernels for chunked calls without gradients (codegen.rows): the
+    kernels' sources and what the module's launchers need, or why not."""
+    if any(routed for *_, routed in row_tensors):
+        return "a routed state"
+    if any(st.ty.kind != "mat" for st in spec.states):
+        return "a vector state"
+    pro = prologue_kernel(spec, [(name, e, vector, raw) for name, e, vector, raw, *_ in row_tensors], shifts)
+    if isinstance(pro, str):
+        return pro
+    epi = None
+    if not trivial_epilogue:
+        epi = epilogue_kernel(spec, n.epilogue, [spec.state(r.state).value_dim for r in n.reads], shifts)
+        if isinstance(epi, str):
+            return epi
+    dims_of = dict(pro.writes)
+    roles = {d.name: d.role for d in spec.inputs}
+    tensors = [dict(name=name, vector=vector, raw=raw, index=si, core=core, dims=dims_of.get(name),
+                    passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
+               for name, _, vector, raw, si, core, _ in row_tensors]
+    source = pro.source + ("\n\n" + epi.source if epi is not None else "")
+    lead, consts = _launch_args(spec, list(shifts.items()), 12)
+    return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
+                outputs=[dims for _, dims in epi.writes] if epi is not None else None, lead=lead, consts=consts,
+                shifted=bool(shifts))
 
 
 def prologue_ops(spec: Spec, n: Normalized) -> int:

@@ -1,0 +1,92 @@
+"""Per-token kernels for a chunked call without gradients: the prologue (every state's canonical per-token tensors
+from the inputs) and the epilogue (the outputs from the reads and the inputs), each one generated Triton kernel with a
+program per (token, head) row (templates/rows_kernel.py.j2). They replace the compiled PyTorch prologue and epilogue
+where nothing needs a gradient (an inference prefill, a forward under torch.no_grad): one launch each, no Dynamo
+guards. Inputs that a canonical tensor takes as they stand are not copied: the module passes them through."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jinja2
+
+from lindsl.ir import Var
+
+from .step import _Leaves
+from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
+
+
+@dataclass
+class RowsKernel:
+    """A generated per-row kernel: its source, the canonical tensors (or outputs) it writes, in order, each as
+    (name, dims after [B, T, H]), and the inputs passed through instead (name -> input name)."""
+    source: str
+    writes: list[tuple[str, list[str]]]
+    passed: dict[str, str]
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("rows_kernel.py.j2")
+
+
+def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
+    """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range."""
+    full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
+    em = TritonEmitter(spec, full, _Leaves(spec, shifts))
+    for gi, dim in enumerate(read_dims):
+        j = spec.dims.index(dim)
+        em.lines.append(f"r{gi} = tl.load(rd_{gi} + row * DIM_{j} + f{j}, mask=fm{j}, other=0.0).to(tl.float32)")
+    em.reads = {f"read{gi}": (f"r{gi}", dim, full[dim]) for gi, dim in enumerate(read_dims)}
+    stores, writes = [], []
+    for j, (label, e) in enumerate(values):
+        if e.ty.mem or e.ty.kind not in ("scalar", "vec", "row"):
+            raise NotFusable(f"a per-token value of type {e.ty}")
+        dim = vector_type(e.ty)
+        ctx = ctx_of(**{dim: full[dim]}) if dim else ()
+        code = em.value(e, ctx)
+        if dim:
+            d = spec.dims.index(dim)
+            stores.append(f"tl.store(out_{j} + row * DIM_{d} + f{d}, ({code} + tl.zeros([F_{d}], tl.float32))"
+                          f".to(out_{j}.dtype.element_ty), mask=fm{d})")
+        else:
+            value = code if re.fullmatch(r"[er]\d+", code) else f"({code} + fzero)"
+            stores.append(f"tl.store(out_{j} + row, ({value}).to(out_{j}.dtype.element_ty))")
+        writes.append((label, [dim] if dim else []))
+    shifted = list(shifts.items())
+    source = _template().render(
+        name=name, args=[f"in_{i}" for i in range(len(spec.inputs))] + [f"opt_{j}" for j in range(len(spec.options))]
+        + [f"prev_{p}" for p in range(len(shifted))] + [f"rd_{gi}" for gi in range(nreads)]
+        + [f"out_{j}" for j in range(len(values))],
+        constexprs=", ".join([f"DIM_{d}: tl.constexpr, F_{d}: tl.constexpr" for d in range(len(spec.dims))]
+                             + [f"HAS_PREV_{p}: tl.constexpr, NP_{p}: tl.constexpr" for p in range(len(shifted))]),
+        dims=list(range(len(spec.dims))), lines=em.lines, stores=stores)
+    return source, writes
+
+
+def prologue_kernel(spec, tensors, shifts) -> RowsKernel | str:
+    """The prologue kernel for the canonical tensors [(name, expr, vector, raw input name or None)] (raw: a gate that
+    may pass through), or why there is none. A tensor that is an input as it stands passes through."""
+    computed, passed = [], {}
+    for name, e, vector, raw in tensors:
+        if e is None:
+            return "a vector state's implicit ones"
+        if isinstance(e, Var) and e.kind == "input" and e.shift == 0:
+            passed[name] = e.name
+        else:
+            computed.append((name, e))
+    try:
+        source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts)
+    except NotFusable as why:
+        return str(why)
+    return RowsKernel(source, writes, passed)
+
+
+def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:
+    """The epilogue kernel for the outputs [(name, expr)] from the reads (read gi over read_dims[gi]), or why not."""
+    try:
+        source, writes = _kernel(spec, "_epilogue_rows_kernel", epilogue, shifts, len(read_dims), read_dims)
+    except NotFusable as why:
+        return str(why)
+    return RowsKernel(source, writes, {})
