@@ -65,7 +65,7 @@ def test_gradients_keep_the_torch_prologue(monkeypatch):
     op = lindsl.load("mamba2")
     monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: pytest.fail("rows kernels taken"))
     args = random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32, seed=2)
-    xs = [x.requires_grad_(True) for x in args.values()]
+    xs = [x.to(DEVICE).requires_grad_(True) for x in args.values()]
     op(*xs, backend="triton")[0].sum().backward()
     assert all(x.grad is not None for x in xs)
 
