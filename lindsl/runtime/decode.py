@@ -1,7 +1,8 @@
-"""Decoding with a CUDA graph: one op.step (prologue, recurrent kernel, epilogue) captured once for fixed shapes
-and replayed per token, with the state (updated in place by the recurrent kernel) and, for token-shift specs, the
-previous tokens' inputs held in graph-owned buffers. At batch 64 an eager step is a few dozen small launches
-(0.2-0.8 ms on the H200, mostly launch latency); a replay is one graph launch (0.10-0.135 ms, benchmarks/RESULTS.md).
+"""Decoding with a CUDA graph: one op.step captured once for fixed shapes and replayed per token, with the state
+(updated in place by the step's kernel) and, for token-shift specs, the previous tokens' inputs held in graph-owned
+buffers. Where a spec has the fused step (FUSED_STEP) an eager step is already one launch (0.04 ms at batch 64 on
+the H200) and the replay adds the input copies (0.05 ms, benchmarks/RESULTS.md, session 35); the graph pays for the
+engine's step (prologue, recurrent kernel, epilogue: 0.17-0.48 ms eager) and inside a captured model.
 Same results as op.step (tests/test_decode.py checks it on a GPU)."""
 from __future__ import annotations
 
