@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import jinja2
-
 from lindsl.ir import Var
 
-from .step import _Leaves
+from .step import _Leaves, kernel_template
 from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
 
 
@@ -23,12 +21,6 @@ class RowsKernel:
     source: str
     writes: list[tuple[str, list[str]]]
     passed: dict[str, str]
-
-
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("rows_kernel.py.j2")
 
 
 def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
@@ -55,7 +47,7 @@ def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, li
             stores.append(f"tl.store(out_{j} + row, ({value}).to(out_{j}.dtype.element_ty))")
         writes.append((label, [dim] if dim else []))
     shifted = list(shifts.items())
-    source = _template().render(
+    source = kernel_template("rows_kernel.py.j2").render(
         name=name, args=[f"in_{i}" for i in range(len(spec.inputs))] + [f"opt_{j}" for j in range(len(spec.options))]
         + [f"prev_{p}" for p in range(len(shifted))] + [f"rd_{gi}" for gi in range(nreads)]
         + [f"out_{j}" for j in range(len(values))],

@@ -69,10 +69,11 @@ class _Leaves:
         return f"(DIM_{j} * 1.0)"
 
 
-def _template() -> jinja2.Template:
+def kernel_template(name: str) -> jinja2.Template:
+    """A kernel template of codegen/templates (the step's, the rows kernels')."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("step_kernel.py.j2")
+    return env.get_template(name)
 
 
 def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
@@ -127,7 +128,7 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         ptr = f"out_{j} + row * {size}" + (f" + {idx}" if idx else "")
         stores.append(f"tl.store({ptr}, ({value}).to(out_{j}.dtype.element_ty), mask={mask})")
     shifted = list(shifts.items())
-    kernel = _template().render(
+    kernel = kernel_template("step_kernel.py.j2").render(
         inputs=[f"in_{i}" for i in range(len(spec.inputs))], options=[f"opt_{j}" for j in range(len(spec.options))],
         prevs=[f"prev_{p}" for p in range(len(shifted))], outs=[f"out_{j}" for j in range(len(outputs))],
         dims=list(range(len(spec.dims))), key=spec.dims.index(st.key_dim), value=spec.dims.index(st.value_dim),
