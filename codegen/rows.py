@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lindsl.ir import Var
 
-from .step import _Leaves, kernel_template
+from .step import KernelLeaves, kernel_template
 from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
 
 
@@ -26,7 +26,7 @@ class RowsKernel:
 def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range."""
     full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
-    em = TritonEmitter(spec, full, _Leaves(spec, shifts))
+    em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
     for gi, dim in enumerate(read_dims):
         j = spec.dims.index(dim)
         em.lines.append(f"r{gi} = tl.load(rd_{gi} + row * DIM_{j} + f{j}, mask=fm{j}, other=0.0).to(tl.float32)")

@@ -33,7 +33,7 @@ class FusedStep:
     outputs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, dims after [B, T, H])
 
 
-class _Leaves:
+class KernelLeaves:
     """Sources of the leaves of the expressions: loads of inputs (current or earlier tokens) and params, options."""
 
     def __init__(self, spec, shifted: dict[str, int]):
@@ -86,7 +86,7 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         return "a routed state" if st.ty.mem else "a vector state"
     c = n.canon[st.name]
     full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
-    em = TritonEmitter(spec, full, _Leaves(spec, shifts))
+    em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
     kctx, vctx = ctx_of(**{st.key_dim: KEY}), ctx_of(**{st.value_dim: VALUE})
     try:
         def vec(e, side):
