@@ -57,7 +57,6 @@ class TritonEmitter:
         self.lets = dict(spec.lets)
         self.lines: list[str] = []
         self.memo: dict = {}
-        self.zero_used = False
 
     # ---------------------------------------------------------------- contexts
     def widen(self, ctx: Ctx, dim: str) -> Ctx:
@@ -93,7 +92,6 @@ class TritonEmitter:
         """e's value as a Triton tensor (constants lifted to a 0-d fp32 tensor for the math functions)."""
         code = self.value(e, ctx)
         if is_const(e):
-            self.zero_used = True
             return f"({code} + fzero)"
         return code
 
