@@ -231,6 +231,7 @@ def generate_module(n: Normalized) -> str:
     chunk = int(spec.options["chunk"].value) if "chunk" in spec.options else 64
     shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
     step = fused_step(n, shift_of)
+    launch = _launch_args(spec, list(shift_of.items()), 12)
     rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes))
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
@@ -244,7 +245,7 @@ def generate_module(n: Normalized) -> str:
         shifts=repr(shift_of),
         step=step if not isinstance(step, str) else None, step_status=repr(True if not isinstance(step, str) else step),
         step_kernel=_indent(step.kernel) if not isinstance(step, str) else "",
-        step_launch=_launch_args(spec, list(shift_of.items()), 12), step_dims=spec.dims,
+        launch=launch, step_dims=spec.dims,
         rows=rows if not isinstance(rows, str) else None, rows_status=repr(True if not isinstance(rows, str) else rows),
         read_names=[f"read{gi}" for gi in range(len(n.reads))],
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
@@ -303,10 +304,8 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
                     passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
                for name, _, vector, raw, si, core, _ in row_tensors]
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
-    lead, consts = _launch_args(spec, list(shifts.items()), 12)
     return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
-                outputs=[dims for _, dims in epi.writes] if epi is not None else None, lead=lead, consts=consts,
-                shifted=bool(shifts))
+                outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts))
 
 
 def prologue_ops(spec: Spec, n: Normalized) -> int:

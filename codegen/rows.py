@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from lindsl.ir import Var
 
-from .step import KernelLeaves, kernel_template
-from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
+from .step import KernelLeaves, constexpr_params, full_axes, kernel_template, leading_params
+from .triton_emit import NotFusable, TritonEmitter, ctx_of, vector_type
 
 
 @dataclass
@@ -25,7 +25,7 @@ class RowsKernel:
 
 def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range."""
-    full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
+    full = full_axes(spec)
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
     for gi, dim in enumerate(read_dims):
         j = spec.dims.index(dim)
@@ -48,11 +48,9 @@ def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, li
         writes.append((label, [dim] if dim else []))
     shifted = list(shifts.items())
     source = kernel_template("rows_kernel.py.j2").render(
-        name=name, args=[f"in_{i}" for i in range(len(spec.inputs))] + [f"opt_{j}" for j in range(len(spec.options))]
-        + [f"prev_{p}" for p in range(len(shifted))] + [f"rd_{gi}" for gi in range(nreads)]
+        name=name, args=leading_params(spec, shifted) + [f"rd_{gi}" for gi in range(nreads)]
         + [f"out_{j}" for j in range(len(values))],
-        constexprs=", ".join([f"DIM_{d}: tl.constexpr, F_{d}: tl.constexpr" for d in range(len(spec.dims))]
-                             + [f"HAS_PREV_{p}: tl.constexpr, NP_{p}: tl.constexpr" for p in range(len(shifted))]),
+        constexprs=constexpr_params(spec, shifted),
         dims=list(range(len(spec.dims))), lines=em.lines, stores=stores)
     return source, writes
 

@@ -69,6 +69,24 @@ class KernelLeaves:
         return f"(DIM_{j} * 1.0)"
 
 
+def full_axes(spec) -> dict[str, Axis]:
+    """Each dim's whole range in a generated kernel: f<i> = tl.arange(0, F_<i>), in range where fm<i>."""
+    return {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
+
+
+def leading_params(spec, shifted) -> list[str]:
+    """A generated kernel's leading parameters, in the order the module's launchers pass them (every input and param,
+    the options, the carried tokens of each shifted input)."""
+    return ([f"in_{i}" for i in range(len(spec.inputs))] + [f"opt_{j}" for j in range(len(spec.options))]
+            + [f"prev_{p}" for p in range(len(shifted))])
+
+
+def constexpr_params(spec, shifted) -> str:
+    """A generated kernel's compile-time parameters: each dim's size and block, each shifted input's carried tokens."""
+    return ", ".join([f"DIM_{d}: tl.constexpr, F_{d}: tl.constexpr" for d in range(len(spec.dims))]
+                     + [f"HAS_PREV_{p}: tl.constexpr, NP_{p}: tl.constexpr" for p in range(len(shifted))])
+
+
 def kernel_template(name: str) -> jinja2.Template:
     """A kernel template of codegen/templates (the step's, the rows kernels')."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("lindsl.codegen", "templates"), trim_blocks=True,
@@ -85,7 +103,7 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
     if st.ty.mem or st.ty.kind != "mat":
         return "a routed state" if st.ty.mem else "a vector state"
     c = n.canon[st.name]
-    full = {d: Axis(f"f{i}", f"fm{i}") for i, d in enumerate(spec.dims)}
+    full = full_axes(spec)
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
     kctx, vctx = ctx_of(**{st.key_dim: KEY}), ctx_of(**{st.value_dim: VALUE})
     try:
@@ -129,13 +147,10 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         stores.append(f"tl.store({ptr}, ({value}).to(out_{j}.dtype.element_ty), mask={mask})")
     shifted = list(shifts.items())
     kernel = kernel_template("step_kernel.py.j2").render(
-        inputs=[f"in_{i}" for i in range(len(spec.inputs))], options=[f"opt_{j}" for j in range(len(spec.options))],
-        prevs=[f"prev_{p}" for p in range(len(shifted))], outs=[f"out_{j}" for j in range(len(outputs))],
+        leading=leading_params(spec, shifted), outs=[f"out_{j}" for j in range(len(outputs))],
         dims=list(range(len(spec.dims))), key=spec.dims.index(st.key_dim), value=spec.dims.index(st.value_dim),
         prologue=prologue, gk=gk, gk_vector=c.key_gate is not None and c.key_gate.ty.kind != "scalar", gv=gv,
         pairs=pairs, terms=terms, reads=[(gi, r.timing, x) for gi, r, x in reads], epilogue=epilogue,
-        stores=stores, constexprs=", ".join(
-            [f"DIM_{d}: tl.constexpr, F_{d}: tl.constexpr" for d in range(len(spec.dims))]
-            + [f"HAS_PREV_{p}: tl.constexpr, NP_{p}: tl.constexpr" for p in range(len(shifted))]))
+        stores=stores, constexprs=constexpr_params(spec, shifted))
     return FusedStep(kernel, st.name, st.key_dim, st.value_dim, [d.name for d in spec.inputs], list(spec.options),
                      shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs])

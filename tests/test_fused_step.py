@@ -7,7 +7,7 @@ import os
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 
 import lindsl
 from lindsl.check import random_inputs, rel_err
@@ -170,11 +170,10 @@ def test_token_shifts_carried_between_steps(source, monkeypatch):
 
 
 # the property generator's specs (tests/test_properties.py), routed ones left out
-from test_properties import lin_specs  # noqa: E402
+from test_properties import lin_specs, random_spec_settings  # noqa: E402
 
 
-@settings(max_examples=int(os.environ.get("LINDSL_STEP_EXAMPLES", "12")), deadline=None, derandomize=True,
-          database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@random_spec_settings("LINDSL_STEP_EXAMPLES", 12)
 @given(lin_specs())
 def test_random_specs_fused_step_equals_fp64(text):
     note(text)

@@ -59,6 +59,13 @@ MAX_EXAMPLES = int(os.environ.get("LINDSL_PROPERTY_EXAMPLES", "60"))
 COMPARE = dict(B=2, T=19, H=1, dtype=torch.float64, chunk=8, with_state=True)
 
 
+def random_spec_settings(env: str, default: int):
+    """The hypothesis settings of a test over the generator's specs: derandomized, no deadline, env (a variable) or
+    default examples."""
+    return settings(max_examples=int(os.environ.get(env, str(default))), deadline=None, derandomize=True,
+                    database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
 def run_compare(text: str):
     """Compile `text` and compare chunkwise vs naive (forward, final state, all gradients); fail loudly."""
     try:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 
 import lindsl
 from lindsl.check import random_inputs, rel_err
@@ -113,11 +113,10 @@ def test_every_builtin(monkeypatch):
         assert rel_err(a.double(), b) < 2e-5
 
 
-from test_properties import lin_specs  # noqa: E402
+from test_properties import lin_specs, random_spec_settings  # noqa: E402
 
 
-@settings(max_examples=int(os.environ.get("LINDSL_ROWS_EXAMPLES", "4")), deadline=None, derandomize=True,
-          database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@random_spec_settings("LINDSL_ROWS_EXAMPLES", 4)
 @given(lin_specs())
 def test_random_specs_rows_equal_fp64(text):
     note(text)
