@@ -1,6 +1,6 @@
 """Per-token kernels for a chunked call without gradients: the prologue (every state's canonical per-token tensors
-from the inputs) and the epilogue (the outputs from the reads and the inputs), each one generated Triton kernel with a
-program per (token, head) row (templates/rows_kernel.py.j2). They replace the compiled PyTorch prologue and epilogue
+from the inputs) and the epilogue (the outputs from the reads and the inputs), each one generated Triton kernel over blocks of
+(token, head) rows (templates/rows_kernel.py.j2: per-row scalars [ROWS], vectors [ROWS, D]). They replace the compiled PyTorch prologue and epilogue
 where nothing needs a gradient (an inference prefill, a forward under torch.no_grad): one launch each, no Dynamo
 guards. Inputs that a canonical tensor takes as they stand are not copied: the module passes them through."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from lindsl.ir import Var
 
 from .step import KernelLeaves, constexpr_params, full_axes, kernel_template, leading_params
-from .triton_emit import NotFusable, TritonEmitter, ctx_of, vector_type
+from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
 
 
 @dataclass
@@ -25,11 +25,12 @@ class RowsKernel:
 
 def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range."""
-    full = full_axes(spec)
-    em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
+    full = {d: Axis(f"{a.index}[None, :]", f"{a.mask}[None, :]") for d, a in full_axes(spec).items()}
+    em = TritonEmitter(spec, full, KernelLeaves(spec, shifts, rows=True), rows=True)
     for gi, dim in enumerate(read_dims):
         j = spec.dims.index(dim)
-        em.lines.append(f"r{gi} = tl.load(rd_{gi} + row * DIM_{j} + f{j}, mask=fm{j}, other=0.0).to(tl.float32)")
+        em.lines.append(f"r{gi} = tl.load(rd_{gi} + rowc * DIM_{j} + f{j}[None, :], mask=fm{j}[None, :] & rmc, "
+                        "other=0.0).to(tl.float32)")
     em.reads = {f"read{gi}": (f"r{gi}", dim, full[dim]) for gi, dim in enumerate(read_dims)}
     stores, writes = [], []
     for j, (label, e) in enumerate(values):
@@ -40,11 +41,12 @@ def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, li
         code = em.value(e, ctx)
         if dim:
             d = spec.dims.index(dim)
-            stores.append(f"tl.store(out_{j} + row * DIM_{d} + f{d}, ({code} + tl.zeros([F_{d}], tl.float32))"
-                          f".to(out_{j}.dtype.element_ty), mask=fm{d})")
+            stores.append(f"tl.store(out_{j} + rowc * DIM_{d} + f{d}[None, :], ({code} + tl.zeros([ROWS, F_{d}], "
+                          f"tl.float32)).to(out_{j}.dtype.element_ty), mask=fm{d}[None, :] & rmc)")
         else:
             value = code if re.fullmatch(r"[er]\d+", code) else f"({code} + fzero)"
-            stores.append(f"tl.store(out_{j} + row, ({value}).to(out_{j}.dtype.element_ty))")
+            stores.append(f"tl.store(out_{j} + row, ({value} + tl.zeros([ROWS], tl.float32))"
+                          f".to(out_{j}.dtype.element_ty), mask=rm)")
         writes.append((label, [dim] if dim else []))
     shifted = list(shifts.items())
     source = kernel_template("rows_kernel.py.j2").render(

@@ -34,31 +34,43 @@ class FusedStep:
 
 
 class KernelLeaves:
-    """Sources of the leaves of the expressions: loads of inputs (current or earlier tokens) and params, options."""
+    """Sources of the leaves of the expressions: loads of inputs (current or earlier tokens) and params, options.
+    The kernel names its token's row, head, time and sequence row, h, t, b; with rows (a block of rows per program,
+    codegen.rows) those are [ROWS] and a vector's loads take their columns rowc, hc, tc, bc, and the rows' mask."""
 
-    def __init__(self, spec, shifted: dict[str, int]):
-        self.spec, self.shifted = spec, shifted
+    def __init__(self, spec, shifted: dict[str, int], rows: bool = False):
+        self.spec, self.shifted, self.rows = spec, shifted, rows
 
     def size(self, decl) -> str:
         return f"DIM_{self.spec.dims.index(decl.ty.dims[0])}" if decl.ty.kind == "vec" else "1"
 
+    def _names(self, idx, mask):
+        """(row, h, t, b, mask) for a vector load (idx given) or a scalar one."""
+        c = "c" if self.rows and idx else ""
+        rows_mask = ("rmc" if idx else "rm") if self.rows else None
+        mask = " & ".join(m for m in (mask, rows_mask) if m) or None
+        return f"row{c}", f"h{c}", f"t{c}", f"b{c}", mask
+
     def input(self, i, decl, idx, mask, shift) -> str:
         size = self.size(decl)
         off = f" + {idx}" if idx else ""
+        row, h, t, b, mask = self._names(idx, mask)
         if not shift:
             m = f", mask={mask}, other=0.0" if mask else ""
-            return f"tl.load(in_{i} + row * {size}{off}{m}).to(tl.float32)"
+            return f"tl.load(in_{i} + {row} * {size}{off}{m}).to(tl.float32)"
         p = list(self.shifted).index(decl.name)
-        cur = f"(t >= {shift})" + (f" & {mask}" if mask else "")
-        past = f"(t < {shift}) & HAS_PREV_{p}" + (f" & {mask}" if mask else "")
-        return (f"tl.load(in_{i} + (row - {shift} * H) * {size}{off}, mask={cur}, other=0.0).to(tl.float32) + "
-                f"tl.load(prev_{p} + ((b * NP_{p} + NP_{p} + t - {shift}) * H + h) * {size}{off}, mask={past}, "
-                f"other=0.0).to(tl.float32)")
+        cur = f"({t} >= {shift})" + (f" & {mask}" if mask else "")
+        past = f"({t} < {shift}) & HAS_PREV_{p}" + (f" & {mask}" if mask else "")
+        return (f"tl.load(in_{i} + ({row} - {shift} * H) * {size}{off}, mask={cur}, other=0.0).to(tl.float32) + "
+                f"tl.load(prev_{p} + (({b} * NP_{p} + NP_{p} + {t} - {shift}) * H + {h}) * {size}{off}, "
+                f"mask={past}, other=0.0).to(tl.float32)")
 
     def param(self, i, decl, idx, mask) -> str:
+        _, h, _, _, mask = self._names(idx, mask)
+        m = f", mask={mask}, other=0.0" if mask else ""
         if idx:
-            return f"tl.load(in_{i} + h * {self.size(decl)} + {idx}, mask={mask}, other=0.0).to(tl.float32)"
-        return f"tl.load(in_{i} + h).to(tl.float32)"
+            return f"tl.load(in_{i} + {h} * {self.size(decl)} + {idx}{m}).to(tl.float32)"
+        return f"tl.load(in_{i} + {h}{m}).to(tl.float32)"
 
     @staticmethod
     def option(j) -> str:

@@ -51,8 +51,10 @@ class TritonEmitter:
     of each leaf, `input(i, decl, idx, mask, shift)`, `param(i, decl, idx, mask)`, `option(i)`, `dim(i)`;
     reads: read name -> (code, dim, Axis): a read's value exists only in the value block it was computed for."""
 
-    def __init__(self, spec: Spec, full: dict[str, Axis], leaves, reads: dict | None = None):
+    def __init__(self, spec: Spec, full: dict[str, Axis], leaves, reads: dict | None = None, rows: bool = False):
         self.spec, self.full, self.leaves = spec, full, leaves
+        self.rows = rows  # a block of rows per program: per-row scalars are [ROWS], vectors [ROWS, F]
+        self.axis_of_dims = 1 if rows else 0
         self.reads = reads or {}
         self.lets = dict(spec.lets)
         self.lines: list[str] = []
@@ -72,6 +74,17 @@ class TritonEmitter:
                 return a
         raise NotFusable(f"a vector over {dim} outside the state's axes")
 
+    def lift(self, code: str) -> str:
+        """A per-row scalar's code where it meets a vector (a column of the rows block)."""
+        return f"{code}[:, None]" if self.rows else code
+
+    def side(self, e: Expr, ctx: Ctx, result: Ty) -> str:
+        """e's value as an operand of a value of type result (a non-constant scalar lifted against a vector)."""
+        code = self.value(e, ctx)
+        if self.rows and e.ty.kind == "scalar" and result.kind != "scalar" and not is_const(e):
+            return self.lift(code)
+        return code
+
     def emit(self, code: str) -> str:
         name = f"e{len(self.lines)}"
         self.lines.append(f"{name} = {code}")
@@ -88,12 +101,12 @@ class TritonEmitter:
             self.memo[key] = self._value(e, ctx)
         return self.memo[key]
 
-    def scalar_arg(self, e: Expr, ctx: Ctx) -> str:
-        """e's value as a Triton tensor (constants lifted to a 0-d fp32 tensor for the math functions)."""
-        code = self.value(e, ctx)
+    def scalar_arg(self, e: Expr, ctx: Ctx, result: Ty | None = None) -> str:
+        """e's value as a Triton tensor (constants lifted to a 0-d fp32 tensor for the math functions), as an operand
+        of a value of type result."""
         if is_const(e):
-            return f"({code} + fzero)"
-        return code
+            return f"({self.value(e, ctx)} + fzero)"
+        return self.side(e, ctx, result) if result is not None else self.value(e, ctx)
 
     def _value(self, e: Expr, ctx: Ctx) -> str:
         if e.ty.mem:
@@ -109,8 +122,8 @@ class TritonEmitter:
             if e.op == "pow":
                 if isinstance(e.l, Num) and isinstance(e.r, Num):
                     return repr(float(e.l.value) ** float(e.r.value))
-                return self.emit(f"_lin_pow({self.scalar_arg(e.l, ctx)}, {self.scalar_arg(e.r, ctx)})")
-            return self.emit(f"{self.value(e.l, ctx)} {e.op} {self.value(e.r, ctx)}")
+                return self.emit(f"_lin_pow({self.scalar_arg(e.l, ctx, e.ty)}, {self.scalar_arg(e.r, ctx, e.ty)})")
+            return self.emit(f"{self.side(e.l, ctx, e.ty)} {e.op} {self.side(e.r, ctx, e.ty)}")
         if isinstance(e, MatMul):
             return self.matmul(e, ctx)
         if isinstance(e, Call):
@@ -150,12 +163,12 @@ class TritonEmitter:
         raise NotFusable(f"a {e.kind} value")
 
     def masked_sum(self, code: str, mask: str) -> str:
-        return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), 0)")
+        return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), {self.axis_of_dims})")
 
     def matmul(self, e: MatMul, ctx: Ctx) -> str:
         a, b = e.l.ty, e.r.ty
         if a.kind == "scalar" or b.kind == "scalar":
-            return self.emit(f"{self.value(e.l, ctx)} * {self.value(e.r, ctx)}")
+            return self.emit(f"{self.side(e.l, ctx, e.ty)} * {self.side(e.r, ctx, e.ty)}")
         if a.kind == "row" and b.kind == "vec":
             wide = self.widen(ctx, b.dims[0])
             prod = self.emit(f"{self.value(e.l, wide)} * {self.value(e.r, wide)}")
@@ -181,20 +194,20 @@ class TritonEmitter:
             l, r = m.l, m.r
             op = m.op if isinstance(m, Binary) else "@"
             if op in "+-":
-                parts = [self.emit(f"{self.value(side, ctx)} * {x(ctx)}") if side.ty.kind == "scalar"
+                parts = [self.emit(f"{self.side(side, ctx, m.ty)} * {x(ctx)}") if side.ty.kind == "scalar"
                          else self.apply_mat(side, x, ctx, transpose) for side in (l, r)]
                 return self.emit(f"{parts[0]} {op} {parts[1]}")
             if op == "/" and r.ty.kind == "scalar":
-                return self.emit(f"{self.apply_mat(l, x, ctx, transpose)} / {self.value(r, ctx)}")
+                return self.emit(f"{self.apply_mat(l, x, ctx, transpose)} / {self.side(r, ctx, m.ty)}")
             if op in "*@" and (l.ty.kind == "scalar" or r.ty.kind == "scalar"):
                 c, mm = (l, r) if l.ty.kind == "scalar" else (r, l)
-                return self.emit(f"{self.value(c, ctx)} * {self.apply_mat(mm, x, ctx, transpose)}")
+                return self.emit(f"{self.side(c, ctx, m.ty)} * {self.apply_mat(mm, x, ctx, transpose)}")
             if op == "@" and l.ty.kind == "vec" and r.ty.kind == "row":
                 u, w = (r, l) if transpose else (l, r)
                 dim = w.ty.dims[0]
                 wide = self.widen(ctx, dim)
                 dot = self.masked_sum(self.emit(f"{self.value(w, wide)} * {x(wide)}"), self.full[dim].mask)
-                return self.emit(f"{self.value(u, ctx)} * {dot}")
+                return self.emit(f"{self.value(u, ctx)} * {self.lift(dot)}")
             if op == "@" and l.ty.kind in ("mat", "ident") and r.ty.kind in ("mat", "ident"):
                 first, second = (l, r) if transpose else (r, l)
                 return self.apply_mat(second, lambda c: self.apply_mat(first, x, c, transpose), ctx, transpose)
@@ -205,7 +218,7 @@ class TritonEmitter:
             return self.emit(f"{TRITON_FN[e.fn]}({self.scalar_arg(e.args[0], ctx)})")
         if e.fn in ("min", "max"):
             fn = "tl.minimum" if e.fn == "min" else "tl.maximum"
-            return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx)}, {self.scalar_arg(e.args[1], ctx)})")
+            return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx, e.ty)}, {self.scalar_arg(e.args[1], ctx, e.ty)})")
         if e.fn in ("l2norm", "softmax", "sum"):
             t = e.args[0].ty
             if e.fn == "sum" and e.dim is not None and t.kind != "vec":
@@ -219,11 +232,11 @@ class TritonEmitter:
                 xw = self.value(e.args[0], wide)
                 sq = self.masked_sum(self.emit(f"{xw} * {xw}"), mask)
                 inv = self.emit(f"1.0 / tl.sqrt({sq} + {L2NORM_EPS!r})")
-                return self.emit(f"{self.value(e.args[0], ctx)} * {inv}")
+                return self.emit(f"{self.value(e.args[0], ctx)} * {self.lift(inv)}")
             xw = self.value(e.args[0], wide)
-            top = self.emit(f"tl.max(tl.where({mask}, {xw}, float('-inf')), 0)")
-            total = self.masked_sum(self.emit(f"tl.exp({xw} - {top})"), mask)
-            return self.emit(f"tl.exp({self.value(e.args[0], ctx)} - {top}) / {total}")
+            top = self.emit(f"tl.max(tl.where({mask}, {xw}, float('-inf')), {self.axis_of_dims})")
+            total = self.masked_sum(self.emit(f"tl.exp({xw} - {self.lift(top)})"), mask)
+            return self.emit(f"tl.exp({self.value(e.args[0], ctx)} - {self.lift(top)}) / {self.lift(total)}")
         raise NotFusable(f"{e.fn}()")
 
 
