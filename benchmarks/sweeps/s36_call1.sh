@@ -10,7 +10,7 @@ timeout 150 python3 -m pytest -q -p no:cacheprovider tests/test_rows_kernels.py 
   | grep -v -i "warning:\|warnings.warn" | tail -8 | tee "$OUT/pytest.txt"
 echo "tests done at ${SECONDS}s"
 V="ROWS_MAX=1099511627776;ROWS_MAX=1099511627776,ROWS_PER_PROGRAM=4;ROWS_MAX=1099511627776,ROWS_PER_PROGRAM=64;ROWS=0"
-for job in mamba2:2,16384,16,128 mamba2:4,2048,16,128 gla:2,16384,16,128 delta_net:2,16384,16,128 \
+for job in mamba2:2,16384,16,128 mamba2:4,2048,16,128 gla:2,16384,16,128 deltanet:2,16384,16,128 \
            mamba2:1,8192,96,128 retnet:4,2048,16,128; do
   spec=${job%%:*}; shape=${job#*:}
   left=$((540 - SECONDS)); [ "$left" -lt 40 ] && { echo "skipped $job" | tee -a "$OUT/host_ab.txt"; continue; }
