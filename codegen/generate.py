@@ -245,7 +245,7 @@ def generate_module(n: Normalized) -> str:
         shifts=repr(shift_of),
         step=step if not isinstance(step, str) else None, step_status=repr(True if not isinstance(step, str) else step),
         step_kernel=_indent(step.kernel) if not isinstance(step, str) else "",
-        launch=launch, step_dims=spec.dims,
+        launch=launch,
         rows=rows if not isinstance(rows, str) else None, rows_status=repr(True if not isinstance(rows, str) else rows),
         read_names=[f"read{gi}" for gi in range(len(n.reads))],
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
