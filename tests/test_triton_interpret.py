@@ -1706,6 +1706,19 @@ def test_reversed_cumulative_gates_equal_the_flipped_copy(knob, shape, heads, mo
             assert torch.equal(x, y), (Tr, C, Tp)
 
 
+
+@pytest.mark.parametrize("shape,Tp", [((2, 37, 3), 48), ((1, 5, 2, 3), 5), ((2, 16, 1, 4, 3), 32)])
+@pytest.mark.parametrize("shift", [0, 1])
+def test_time_reversed_equals_pytorchs_flip(shape, Tp, shift):
+    """time_reversed (the adjoint's flipped inputs in one Triton copy) equals flip(shift_next(pad_time(x, Tp))) and
+    flip(pad_time(x, Tp)) bit for bit: rows, the token layout, T = Tp and T past whole chunks, non-contiguous x."""
+    from lindsl.runtime.engine import flip, shift_next
+    from lindsl.runtime.triton_engine import time_reversed
+    x = torch.randn(shape[:1] + shape[2:] + shape[1:2], generator=torch.Generator().manual_seed(4)).movedim(-1, 1)
+    want = flip(shift_next(pad_time(x, Tp))) if shift else flip(pad_time(x, Tp))
+    got = time_reversed(x, Tp, shift)
+    assert got.shape == want.shape and torch.equal(got, want)
+
 def test_adjoint_sums_the_gates_where_they_lie(monkeypatch):
     """GLA's backward with the adjoint's gates summed where they lie (REV_GATES, the default: every backward test
     runs it against its oracle) equals the one with the flipped copy bit for bit, per-dimension key gates in the
