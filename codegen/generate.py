@@ -85,9 +85,12 @@ def generate_module(n: Normalized) -> str:
     gid_of = {}
     row_tensors = []  # (name, expr, vector, raw, state index, core, routed) of every canonical tensor: the rows kernel
     # loggate inputs used only as a state's gate: the prologue may pass them through in their dtype (raw below); one
-    # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32
+    # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32. The rows prologue (no
+    # gradients) passes every loggate input that is a gate as it stands through (HGRN2's and KDA's g, also used in
+    # 1 - exp(g) and the WY factors: a 0.2 ms fp32 copy per forward at 2x16384x16x128, session 36, call 2)
     uses = [v.name for e in _all_exprs(spec, n) for v in e.walk() if isinstance(v, Var) and v.kind == "input"]
-    loggate_inputs = {d.name for d in spec.inputs if d.kind == "input" and d.role == "loggate" and uses.count(d.name) == 1}
+    loggate_any = {d.name for d in spec.inputs if d.kind == "input" and d.role == "loggate"}
+    loggate_inputs = {name for name in loggate_any if uses.count(name) == 1}
     for si, st in enumerate(spec.states):
         c = n.canon[st.name]
         reads = [(gi, r) for gi, r in enumerate(n.reads) if r.state == st.name]
@@ -107,10 +110,11 @@ def generate_module(n: Normalized) -> str:
             expr_mem = bool(expr.ty.mem) if expr is not None else False
             if mem and not expr_mem:
                 code = f"_mem({code}, {M_code}, {core})"
-            raw = (gate and not mem and isinstance(expr, Var) and expr.kind == "input" and expr.shift == 0
-                   and expr.name in loggate_inputs)
+            as_given = (gate and not mem and isinstance(expr, Var) and expr.kind == "input" and expr.shift == 0
+                        and expr.name in loggate_any)
+            raw = as_given and expr.name in loggate_inputs
             tensors.append((name, code, core, vector, expr.name if raw else None))
-            row_tensors.append((name, expr, vector, expr.name if raw else None, si, core, bool(mem)))
+            row_tensors.append((name, expr, vector, expr.name if as_given else None, si, core, bool(mem)))
 
         if c.key_gate is not None:
             add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False, gate=True)
