@@ -25,7 +25,7 @@ from lindsl.passes.normalize import Normalized, split_scale
 from lindsl.sp.payload import sp_info
 
 from .emit import Emitter, align, is_const, safe
-from .rows import epilogue_kernel, prologue_kernel
+from .rows import backward_kernel, epilogue_kernel, prologue_kernel
 from .step import fused_step
 
 RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py", "triton_engine.py")
@@ -249,7 +249,7 @@ def generate_module(n: Normalized) -> str:
         shifts=repr(shift_of),
         step=step if not isinstance(step, str) else None, step_status=repr(True if not isinstance(step, str) else step),
         step_kernel=_indent(step.kernel) if not isinstance(step, str) else "",
-        launch=launch,
+        launch=launch, input_names=json.dumps([d.name for d in spec.inputs]),
         rows=rows if not isinstance(rows, str) else None, rows_status=repr(True if not isinstance(rows, str) else rows),
         read_names=[f"read{gi}" for gi in range(len(n.reads))],
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
@@ -308,8 +308,33 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
                     passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
                for name, _, vector, raw, si, core, _ in row_tensors]
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
+    grad = _rows_backward(spec, pro, epi, shifts)
+    if not isinstance(grad, str):
+        source += "\n\n" + grad["source"]
     return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
-                outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts))
+                outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts),
+                grad=grad if not isinstance(grad, str) else None, grad_status=repr(True if not isinstance(grad, str)
+                                                                                   else grad))
+
+
+def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
+    """The rows kernels' backward kernels (codegen.rows.backward_kernel) and what the module's autograd functions
+    need: per kernel, each cotangent it writes as (kind, index of the input or read, dims); or why not."""
+    kernels = [("prologue", pro, "_prologue_rows_bwd_kernel")] + ([("epilogue", epi, "_epilogue_rows_bwd_kernel")]
+                                                                  if epi is not None else [])
+    out = {"source": "", "prologue": None, "epilogue": None}
+    names = [d.name for d in spec.inputs]
+    for part, fwd, name in kernels:
+        if not fwd.values:
+            out[part] = None
+            continue
+        bwd = backward_kernel(spec, name, fwd.values, shifts, fwd.reads)
+        if isinstance(bwd, str):
+            return f"the {part}'s backward: {bwd}"
+        out["source"] += ("\n\n" if out["source"] else "") + bwd.source
+        out[part] = [dict(kind=kind, pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), dims=dims)
+                     for kind, leaf, dims in bwd.grads]
+    return out
 
 
 def prologue_ops(spec: Spec, n: Normalized) -> int:

@@ -1,14 +1,17 @@
-"""Per-token kernels for a chunked call without gradients: the prologue (every state's canonical per-token tensors
-from the inputs) and the epilogue (the outputs from the reads and the inputs), each one generated Triton kernel over blocks of
-(token, head) rows (templates/rows_kernel.py.j2: per-row scalars [ROWS], vectors [ROWS, D]). They replace the compiled PyTorch prologue and epilogue
-where nothing needs a gradient (an inference prefill, a forward under torch.no_grad): one launch each, no Dynamo
-guards. Inputs that a canonical tensor takes as they stand are not copied: the module passes them through."""
+"""Per-token kernels for a chunked call: the prologue (every state's canonical per-token tensors from the inputs) and
+the epilogue (the outputs from the reads and the inputs), each one generated Triton kernel over blocks of (token,
+head) rows (templates/rows_kernel.py.j2: per-row scalars [ROWS], vectors [ROWS, D]), and for calls with gradients
+their backward kernels: each recomputes the values it needs and writes the cotangents of the inputs, params and reads
+from those of the values it made (lindsl.passes.vjp: the vector-Jacobian products derived from the IR). They replace
+the compiled PyTorch prologue and epilogue (one launch each way, no Dynamo guards). Inputs that a canonical tensor
+takes as they stand are not copied: the module passes them through."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from lindsl.ir import Var
+from lindsl.passes.vjp import NotDifferentiable, vector_jacobian
 
 from .step import KernelLeaves, constexpr_params, full_axes, kernel_template, leading_params
 from .triton_emit import Axis, NotFusable, TritonEmitter, ctx_of, vector_type
@@ -21,17 +24,32 @@ class RowsKernel:
     source: str
     writes: list[tuple[str, list[str]]]
     passed: dict[str, str]
+    values: list  # the (label, expr) it writes
+    reads: list  # the (name, dim or None) it loads
 
 
-def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, list]:
-    """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range."""
+@dataclass
+class RowsBackward:
+    """A generated backward of a per-row kernel: its source and the cotangents it writes, in order, each as
+    (kind, name, dims after the rows): kind input ([B, T, H, dims] in the input's dtype), param (per row, fp32, for
+    the module to sum over tokens) or read ([B, T, H, dims] fp32)."""
+    source: str
+    grads: list[tuple[str, str, list[str]]]
+
+
+def _kernel(spec, name, values, shifts, reads=()) -> tuple[str, list]:
+    """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range; reads
+    [(name, dim or None)]: per-row tensors it loads (rd_<i>), named as the values' read leaves."""
     full = {d: Axis(f"{a.index}[None, :]", f"{a.mask}[None, :]") for d, a in full_axes(spec).items()}
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts, rows=True), rows=True)
-    for gi, dim in enumerate(read_dims):
+    for gi, (_, dim) in enumerate(reads):
+        if dim is None:
+            em.lines.append(f"r{gi} = tl.load(rd_{gi} + row, mask=rm, other=0.0).to(tl.float32)")
+            continue
         j = spec.dims.index(dim)
         em.lines.append(f"r{gi} = tl.load(rd_{gi} + rowc * DIM_{j} + f{j}[None, :], mask=fm{j}[None, :] & rmc, "
                         "other=0.0).to(tl.float32)")
-    em.reads = {f"read{gi}": (f"r{gi}", dim, full[dim]) for gi, dim in enumerate(read_dims)}
+    em.reads = {rname: (f"r{gi}", dim, full[dim] if dim else None) for gi, (rname, dim) in enumerate(reads)}
     stores, writes = [], []
     for j, (label, e) in enumerate(values):
         if e.ty.mem or e.ty.kind not in ("scalar", "vec", "row"):
@@ -50,7 +68,7 @@ def _kernel(spec, name, values, shifts, nreads=0, read_dims=()) -> tuple[str, li
         writes.append((label, [dim] if dim else []))
     shifted = list(shifts.items())
     source = kernel_template("rows_kernel.py.j2").render(
-        name=name, args=leading_params(spec, shifted) + [f"rd_{gi}" for gi in range(nreads)]
+        name=name, args=leading_params(spec, shifted) + [f"rd_{gi}" for gi in range(len(reads))]
         + [f"out_{j}" for j in range(len(values))],
         constexprs=constexpr_params(spec, shifted),
         dims=list(range(len(spec.dims))), lines=em.lines, stores=stores)
@@ -72,13 +90,31 @@ def prologue_kernel(spec, tensors, shifts) -> RowsKernel | str:
         source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts)
     except NotFusable as why:
         return str(why)
-    return RowsKernel(source, writes, passed)
+    return RowsKernel(source, writes, passed, computed, [])
 
 
 def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:
     """The epilogue kernel for the outputs [(name, expr)] from the reads (read gi over read_dims[gi]), or why not."""
     try:
-        source, writes = _kernel(spec, "_epilogue_rows_kernel", epilogue, shifts, len(read_dims), read_dims)
+        reads = [(f"read{gi}", dim) for gi, dim in enumerate(read_dims)]
+        source, writes = _kernel(spec, "_epilogue_rows_kernel", epilogue, shifts, reads)
     except NotFusable as why:
         return str(why)
-    return RowsKernel(source, writes, {})
+    return RowsKernel(source, writes, {}, list(epilogue), reads)
+
+
+def backward_kernel(spec, name, values, shifts, reads=()) -> RowsBackward | str:
+    """The backward of the per-row kernel writing values [(label, expr)] from reads [(name, dim)], or why there is
+    none: it loads the forward's reads and each value's cotangent and writes the cotangent of every input, param and
+    read the values depend on."""
+    if shifts:
+        return "a token shift (its gradient reaches another token's row)"
+    cts = [Var(f"ct{j}", "read", ty=e.ty) for j, (_, e) in enumerate(values)]
+    try:
+        grads = vector_jacobian([(e, ct) for (_, e), ct in zip(values, cts)], dict(spec.lets))
+        order = sorted(grads)
+        source, writes = _kernel(spec, name, [(f"{kind}:{leaf}", grads[kind, leaf]) for kind, leaf in order], shifts,
+                                 list(reads) + [(ct.name, vector_type(ct.ty)) for ct in cts])
+    except (NotFusable, NotDifferentiable) as why:
+        return str(why)
+    return RowsBackward(source, [(kind, leaf, dims) for (kind, leaf), (_, dims) in zip(order, writes)])

@@ -145,7 +145,7 @@ class TritonEmitter:
             return "hf"
         if e.kind == "read":
             code, dim, axis = self.reads[e.name]
-            if self.axis(ctx, dim) != axis:
+            if dim is not None and self.axis(ctx, dim) != axis:
                 raise NotFusable("an output reduces a read over its value axis (the step computes one block of it)")
             return code
         if e.kind in ("input", "param"):
@@ -216,6 +216,12 @@ class TritonEmitter:
     def call(self, e: Call, ctx: Ctx) -> str:
         if e.fn in TRITON_FN:
             return self.emit(f"{TRITON_FN[e.fn]}({self.scalar_arg(e.args[0], ctx)})")
+        if e.fn in ("_gt0", "_eq0"):  # the reverse mode's steps (lindsl.passes.vjp)
+            op = ">" if e.fn == "_gt0" else "=="
+            return self.emit(f"tl.where({self.scalar_arg(e.args[0], ctx)} {op} 0.0, 1.0, 0.0)")
+        if e.fn == "_bcast":  # a scalar as a vector over e's dim (lindsl.passes.vjp)
+            a = self.axis(ctx, e.ty.dims[0])
+            return self.emit(f"{self.side(e.args[0], ctx, e.ty)} + tl.zeros_like({a.index}).to(tl.float32)")
         if e.fn in ("min", "max"):
             fn = "tl.minimum" if e.fn == "min" else "tl.maximum"
             return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx, e.ty)}, {self.scalar_arg(e.args[1], ctx, e.ty)})")
