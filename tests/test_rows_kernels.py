@@ -1,7 +1,8 @@
 """The prologue and epilogue as generated per-row Triton kernels (lindsl.codegen.rows), taken by chunked calls on the
-Triton engine where nothing needs a gradient: against the PyTorch engine in fp64 and against the PyTorch prologue
+Triton engine: without gradients against the PyTorch engine in fp64 and against the PyTorch prologue
 (LINDSL_TUNE_ROWS=0), for the library, token shifts carried between calls, every builtin and random specs of the
-property generator; calls that need gradients keep the PyTorch prologue."""
+property generator; with gradients (their backward kernels, lindsl.passes.vjp) every input's, param's and the initial
+state's gradient against the compiled PyTorch prologue's autograd (LINDSL_TUNE_ROWS_GRAD=0) for the same."""
 import glob
 import os
 
@@ -60,12 +61,72 @@ def test_library_rows_equal_fp64(name, monkeypatch):
         assert torch.isfinite(a).all() and rel_err(a.double(), b) < 2e-5
 
 
-def test_gradients_keep_the_torch_prologue(monkeypatch):
-    """A call whose inputs need gradients does not take the rows kernels (they have no backward)."""
-    op = lindsl.load("mamba2")
+def _grad_call(op, base, grad_rows, monkeypatch, scale=1.0):
+    """[output(s), final state, every input's gradient] on the Triton engine with the rows kernels' backward
+    (grad_rows) or the PyTorch prologue's autograd, asserting which one ran."""
+    calls = []
+    real = op.module._lindsl_prologue_rows
+
+    def counted(*a, **k):
+        calls.append(k.get("grad", False))
+        return real(*a, **k)
+    monkeypatch.setattr(op.module, "_lindsl_prologue_rows", counted)
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", "1" if grad_rows else "0")
+    xs = [(x * scale).to(DEVICE).requires_grad_(True) for x in base.values()]
+    o, f = op(*xs, backend="triton", output_final_state=True, chunk_size=16)
+    outs = _flat(o)
+    loss = sum((y.float() * torch.arange(y.numel(), device=y.device).reshape(y.shape).cos()).sum() for y in outs)
+    loss = loss + (f.float() * 0.5).sum()
+    assert calls == ([True] if grad_rows else []), calls
+    grads = torch.autograd.grad(loss, xs, allow_unused=True)
+    return [y.cpu() for y in outs + [f] + [torch.zeros_like(x) if g is None else g for x, g in zip(xs, grads)]]
+
+
+def _agree(got, ref, tol):
+    for a, b in zip(got, ref):
+        assert a.dtype == b.dtype and torch.isfinite(a).all() and rel_err(a.double(), b.double()) < tol
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_library_gradients_equal_the_torch_prologue(name, monkeypatch):
+    """Every library spec whose rows kernels have a backward: outputs, final state and every gradient equal the PyTorch
+    prologue's autograd (fp32); the others say why not."""
+    op = lindsl.load(name)
+    if op.module.ROWS_GRAD is not True:
+        assert any(s.ty.mem or s.ty.kind != "mat" for s in op.spec.states), op.module.ROWS_GRAD
+        return
+    base = random_inputs(op.spec, 1, 18, 2, SIZES, torch.float32, gate_scale=2.0, seed=7)
+    _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 2e-5)
+
+
+def test_every_builtin_gradient_at_extreme_inputs(monkeypatch):
+    """Each builtin's derivative (relu, abs, min, max at their kinks included, pow of negative bases, softmax, l2norm,
+    sum, params summed over tokens), inputs up to |36|, against the PyTorch prologue's autograd."""
+    from test_fused_step import BUILTINS
+    op = lindsl.load(BUILTINS)
+    assert op.module.ROWS_GRAD is True
+    base = random_inputs(op.spec, 1, 20, 2, {"K": 6, "V": 10}, torch.float32, seed=8)
+    base["a"] = base["a"] * 12
+    base["x"][..., 0] = 0.5  # min(x, 0.5)'s tie
+    _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 1e-4)
+
+
+def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
+    """bf16 inputs: gradients in the inputs' dtype, within bf16 rounding of the PyTorch prologue's."""
+    op = lindsl.load("gated_deltanet")
+    base = {k: v.to(torch.bfloat16) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
+                                                             seed=9).items()}
+    _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch),
+           1e-2 if DEVICE == "cuda" else 3e-2)
+
+
+def test_token_shifts_keep_the_torch_prologue_for_gradients(monkeypatch):
+    """A shifted input's gradient reaches another token's row: no rows backward, and the reason says so."""
+    from shifted_specs import HAND
+    op = lindsl.load(HAND["delta_shift2"])
+    assert "token shift" in op.module.ROWS_GRAD
     monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: pytest.fail("rows kernels taken"))
-    args = random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32, seed=2)
-    xs = [x.to(DEVICE).requires_grad_(True) for x in args.values()]
+    xs = [x.to(DEVICE).requires_grad_(True) for x in random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32).values()]
     op(*xs, backend="triton")[0].sum().backward()
     assert all(x.grad is not None for x in xs)
 
@@ -130,3 +191,15 @@ def test_random_specs_rows_equal_fp64(text):
            if torch.is_tensor(x)]
     for a, b in zip(got, ref):
         assert rel_err(a.double(), b) < 5e-5
+
+
+@random_spec_settings("LINDSL_ROWS_EXAMPLES", 2)
+@given(lin_specs())
+def test_random_specs_gradients_equal_the_torch_prologue(text):
+    note(text)
+    op = lindsl.load(text)
+    if op.module.ROWS_GRAD is not True:
+        return
+    base = random_inputs(op.spec, 1, 10, 2, SIZES, torch.float32, seed=10)
+    with pytest.MonkeyPatch.context() as mp:
+        _agree(_grad_call(op, base, True, mp), _grad_call(op, base, False, mp), 1e-4)
