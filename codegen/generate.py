@@ -83,7 +83,7 @@ def generate_module(n: Normalized) -> str:
     lets = [(safe(name), emit(e)) for name, e in spec.lets]
     cores = []
     gid_of = {}
-    row_tensors = []  # (name, expr, vector, raw, state index, core, routed) of every canonical tensor: the rows kernel
+    row_tensors = []  # (name, expr, vector, raw, state index, core, routed, raw with gradients) of every canonical tensor
     # loggate inputs used only as a state's gate: the prologue may pass them through in their dtype (raw below); one
     # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32. The rows prologue (no
     # gradients) passes every loggate input that is a gate as it stands through (HGRN2's and KDA's g, also used in
@@ -114,7 +114,7 @@ def generate_module(n: Normalized) -> str:
                         and expr.name in loggate_any)
             raw = as_given and expr.name in loggate_inputs
             tensors.append((name, code, core, vector, expr.name if raw else None))
-            row_tensors.append((name, expr, vector, expr.name if as_given else None, si, core, bool(mem)))
+            row_tensors.append((name, expr, vector, expr.name if as_given else None, si, core, bool(mem), raw))
 
         if c.key_gate is not None:
             add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False, gate=True)
@@ -290,7 +290,7 @@ def _wrap(items: list[str], indent: int, width: int = 116) -> str:
 def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue) -> dict | str:
     """The prologue and epilogue as per-row Triton kernels for chunked calls without gradients (codegen.rows): the
     kernels' sources and what the module's launchers need, or why not."""
-    if any(routed for *_, routed in row_tensors):
+    if any(routed for *_, routed, _ in row_tensors):
         return "a routed state"
     if any(st.ty.kind != "mat" for st in spec.states):
         return "a vector state"
@@ -304,9 +304,9 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
             return epi
     dims_of = dict(pro.writes)
     roles = {d.name: d.role for d in spec.inputs}
-    tensors = [dict(name=name, vector=vector, raw=raw, index=si, core=core, dims=dims_of.get(name),
+    tensors = [dict(name=name, vector=vector, raw=raw, raw_grad=raw_grad, index=si, core=core, dims=dims_of.get(name),
                     passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
-               for name, _, vector, raw, si, core, _ in row_tensors]
+               for name, _, vector, raw, si, core, _, raw_grad in row_tensors]
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
     grad = _rows_backward(spec, pro, epi, shifts)
     if not isinstance(grad, str):
