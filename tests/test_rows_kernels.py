@@ -120,11 +120,22 @@ def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
            1e-2 if DEVICE == "cuda" else 3e-2)
 
 
+def test_gradients_take_the_rows_kernels_only_when_asked(monkeypatch):
+    """By default (LINDSL_TUNE_ROWS_GRAD unset) a call whose inputs need gradients keeps the PyTorch prologue."""
+    op = lindsl.load("mamba2")
+    monkeypatch.delenv("LINDSL_TUNE_ROWS_GRAD", raising=False)
+    monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: pytest.fail("rows kernels taken"))
+    xs = [x.to(DEVICE).requires_grad_(True) for x in random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32).values()]
+    op(*xs, backend="triton")[0].sum().backward()
+    assert all(x.grad is not None for x in xs)
+
+
 def test_token_shifts_keep_the_torch_prologue_for_gradients(monkeypatch):
     """A shifted input's gradient reaches another token's row: no rows backward, and the reason says so."""
     from shifted_specs import HAND
     op = lindsl.load(HAND["delta_shift2"])
     assert "token shift" in op.module.ROWS_GRAD
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", "1")
     monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: pytest.fail("rows kernels taken"))
     xs = [x.to(DEVICE).requires_grad_(True) for x in random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32).values()]
     op(*xs, backend="triton")[0].sum().backward()

@@ -19,10 +19,6 @@ from lindsl.runtime.triton_engine import ACCURATE, chunk_scan_triton  # noqa: E4
 
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
-# the bf16 tests of the engine against fp64 take the PyTorch prologue: the interpreter truncates the rows kernels'
-# fp32 -> bf16 stores where a GPU rounds (a bias of up to 2^-8 per element, 1.1-1.4e-2 on their outputs against the
-# 1e-2 bound); the rows kernels' bf16 gradients are checked in test_rows_kernels (compiled on the GPU at 1e-2)
-INTERPRETER_ROWS_GRAD = "0" if os.environ.get("TRITON_INTERPRET", "1") == "1" else "1"
 COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 0, 1), ("v", None, 1, 1),
           ("v", "v", 0, 2), (None, None, 1, 0), ("s", "v", 1, 1),  # per-value-column WY
           ("s", None, 3, 1)]  # 3 x 64 rows: not four power-of-two blocks, so forward substitution over all rows
@@ -1036,7 +1032,6 @@ def test_bf16_inputs_forward_and_gradients(name, wy_bf16, monkeypatch):
     gradient against fp64 on the same bf16-rounded values."""
     from lindsl.check import default_sizes
     monkeypatch.setenv("LINDSL_TUNE_WY_BF16", wy_bf16)
-    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", INTERPRETER_ROWS_GRAD)
     op = lindsl.load(name)
     sizes = default_sizes(op.spec, K=16, V=16, M=2)
     base = random_inputs(op.spec, 1, 70, 2, sizes, torch.float32)
@@ -1143,7 +1138,6 @@ def test_forward_state_pass_in_bf16_and_exact_u_in_the_backward(name, monkeypatc
     the gate gradient's last term from there too, so the gate gradient, whose chunk sums cancel, stays within its
     bf16 tolerance of fp64 (with the forward's bf16 final state it was 7.4e-2 for Gated DeltaNet on the GPU)."""
     from lindsl.check import default_sizes
-    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", INTERPRETER_ROWS_GRAD)
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("DECAYED",), seen))
