@@ -326,7 +326,6 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     names = [d.name for d in spec.inputs]
     for part, fwd, name in kernels:
         if not fwd.values:
-            out[part] = None
             continue
         bwd = backward_kernel(spec, name, fwd.values, shifts, fwd.reads)
         if isinstance(bwd, str):

@@ -18,7 +18,7 @@ Not differentiated (NotDifferentiable, with the construct): token shifts, topk, 
 """
 from __future__ import annotations
 
-from lindsl.ir import SCALAR, Binary, Call, Expr, MatMul, Num, Transpose, Ty, Unary, Var, structural_key
+from lindsl.ir import SCALAR, Binary, Call, Expr, MatMul, Num, Transpose, Ty, Unary, Var
 
 
 class NotDifferentiable(Exception):
@@ -201,20 +201,3 @@ def vector_jacobian(values: list[tuple[Expr, Expr]], lets: dict[str, Expr]) -> d
         out[key] = as_vector(total, dim) if dim else total
     return out
 
-
-def depends(e: Expr, lets: dict[str, Expr]) -> set[tuple[str, str]]:
-    """The (kind, name) leaves e's value depends on (inputs, params, reads; through lets)."""
-    seen, out, stack = set(), set(), [e]
-    while stack:
-        x = stack.pop()
-        key = structural_key(x)
-        if key in seen:
-            continue
-        seen.add(key)
-        if isinstance(x, Var):
-            if x.kind == "let":
-                stack.append(lets[x.name])
-            elif x.kind in ("input", "param", "read"):
-                out.add((x.kind, x.name))
-        stack.extend(x.children())
-    return out
