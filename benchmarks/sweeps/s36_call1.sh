@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 36 call 1 (benchmarks/sweeps/next_rows_2d.patch applied): the rows kernels in blocks of ROWS_PER_PROGRAM
+# Session 36 call 1 (session 35's benchmarks/sweeps/next_rows_2d.patch applied in 78adbc8, the file removed since): the rows kernels in blocks of ROWS_PER_PROGRAM
 # rows per program (2-D [ROWS, D] code; call 4 of session 35 measured one row per program slower at 2x16384x16x128).
 # (1) The rows and fused-step tests compiled for the GPU. (2) Forward without gradients, interleaved in one process per
 # spec and shape, without fla: the default (rows kernels below 2^25 elements only) against the rows kernels at every

@@ -88,7 +88,12 @@ def reduce_to(ty: Ty, c: Expr) -> Expr:
 ONE, HALF = Num(1.0), Num(0.5)
 
 
-def _local(e: Expr, c: Expr, lets: dict[str, Expr]) -> list[tuple[Expr, Expr]]:
+def _product(l: Expr, r: Expr, c: Expr) -> list[tuple[Expr, Expr]]:
+    """The cotangents of the factors of an elementwise (or scalar) product l r whose cotangent is c."""
+    return [(l, reduce_to(l.ty, mul(c, r))), (r, reduce_to(r.ty, mul(c, l)))]
+
+
+def _local(e: Expr, c: Expr) -> list[tuple[Expr, Expr]]:
     """[(child, its cotangent)] of node e whose cotangent is c."""
     if isinstance(e, Unary):
         return [(e.x, neg(c) if e.op == "neg" else c)]
@@ -101,7 +106,7 @@ def _local(e: Expr, c: Expr, lets: dict[str, Expr]) -> list[tuple[Expr, Expr]]:
         if e.op == "-":
             return [(l, reduce_to(l.ty, c)), (r, reduce_to(r.ty, neg(c)))]
         if e.op == "*":
-            return [(l, reduce_to(l.ty, mul(c, r))), (r, reduce_to(r.ty, mul(c, l)))]
+            return _product(l, r, c)
         if e.op == "/":
             return [(l, reduce_to(l.ty, div(c, r))), (r, reduce_to(r.ty, neg(div(mul(c, e), r))))]
         if e.op == "pow":
@@ -113,7 +118,7 @@ def _local(e: Expr, c: Expr, lets: dict[str, Expr]) -> list[tuple[Expr, Expr]]:
     if isinstance(e, MatMul):
         a, b = e.l.ty, e.r.ty
         if a.kind == "scalar" or b.kind == "scalar":
-            return [(e.l, reduce_to(a, mul(c, e.r))), (e.r, reduce_to(b, mul(c, e.l)))]
+            return _product(e.l, e.r, c)
         if a.kind == "row" and b.kind == "vec":
             return [(e.l, mul(c, e.r)), (e.r, mul(c, e.l))]
         raise NotDifferentiable(f"a {a} times {b} product")
@@ -189,7 +194,7 @@ def vector_jacobian(values: list[tuple[Expr, Expr]], lets: dict[str, Expr]) -> d
             elif e.kind == "state":
                 raise NotDifferentiable("a state")
             continue
-        stack.extend(_local(e, c, lets))
+        stack.extend(_local(e, c))
     out = {}
     for key, cs in sorted(parts.items()):
         dim = _dim(types[key])

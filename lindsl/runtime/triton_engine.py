@@ -2045,13 +2045,6 @@ def time_reversed(x, Tp, shift=0):
     return out
 
 
-def _reversed_copy(x, T):
-    """A per-token tensor of TX <= T tokens padded with zeros to T and flipped in time: position p holds token
-    T - 1 - p (the adjoint's flipped inputs)."""
-    pad = [0, 0] * (x.dim() - 2) + [0, T - x.shape[1]]
-    return torch.nn.functional.pad(x, pad).flip(1).contiguous()
-
-
 def _sub_chunked(b, k, V):
     """Per-dimension gates in chunks of 64 made of 16-row blocks, the pair scores once per chunk
     (_sub_offdiag_kernel, _sub_diag_scores_kernel) and a tensor-core read-out, for one input and no rank-one
@@ -2447,7 +2440,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x and dO, not their
     flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and position p takes
     token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
-    read-outs, which take a flipped copy (_reversed_copy)."""
+    read-outs, which take a flipped copy (time_reversed)."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -2719,7 +2712,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (the state pass above read them reversed)
     read_srev = reversed_sources and (sub_amat or not loop)
     if reversed_sources and not read_srev:
-        k_, v_ = _reversed_copy(k_, T), _reversed_copy(v_, T)
+        k_, v_ = time_reversed(k_, T), time_reversed(v_, T)
     plain_reads = not loop  # _read_kernel's tensor-core path
     gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
     if any(g is not None and len(g) != 5 for g in gauges) and (fused or not plain_reads):
