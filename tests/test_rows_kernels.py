@@ -120,14 +120,24 @@ def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
            1e-2 if DEVICE == "cuda" else 3e-2)
 
 
-def test_gradients_take_the_rows_kernels_only_when_asked(monkeypatch):
-    """By default (LINDSL_TUNE_ROWS_GRAD unset) a call whose inputs need gradients keeps the PyTorch prologue."""
+@pytest.mark.parametrize("knob,limit,taken", [(None, None, True), (None, 0, False), ("0", None, False), ("1", 0, True)])
+def test_gradients_take_the_rows_kernels_below_the_size_limit(knob, limit, taken, monkeypatch):
+    """With LINDSL_TUNE_ROWS_GRAD unset a call whose inputs need gradients takes the rows kernels below ROWS_GRAD_MAX
+    elements and the PyTorch prologue at or above it; the knob's 0 / 1 overrides the size."""
     op = lindsl.load("mamba2")
-    monkeypatch.delenv("LINDSL_TUNE_ROWS_GRAD", raising=False)
-    monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: pytest.fail("rows kernels taken"))
+    if knob is None:
+        monkeypatch.delenv("LINDSL_TUNE_ROWS_GRAD", raising=False)
+    else:
+        monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", knob)
+    if limit is not None:
+        monkeypatch.setattr(op.module, "ROWS_GRAD_MAX", limit)
+    calls = []
+    real = op.module._lindsl_prologue_rows
+    monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: calls.append(1) or real(*a, **k))
     xs = [x.to(DEVICE).requires_grad_(True) for x in random_inputs(op.spec, 1, 8, 2, SIZES, torch.float32).values()]
     op(*xs, backend="triton")[0].sum().backward()
     assert all(x.grad is not None for x in xs)
+    assert bool(calls) == taken
 
 
 def test_token_shifts_keep_the_torch_prologue_for_gradients(monkeypatch):

@@ -86,6 +86,16 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
+def _mma_warps(warps, cols):
+    """num_warps for a kernel whose narrowest tensor-core product is cols wide over 64 rows: Hopper's wgmma gives each
+    group of four warps an equal share of the columns, and a share of 8 (an m64n8 tf32 product) read shared memory out
+    of bounds on the H200 with Triton 3.6 (DeltaNet's backward read at K = 5, V = 12 in chunks of 64, eight warps on 16
+    columns: compute-sanitizer, session 37, call 2; triton-lang/triton#10629): fewer warps there, 16 columns a group."""
+    while warps > 4 and cols // (warps // 4) < 16:
+        warps //= 2
+    return warps
+
+
 _DUMMIES = {}
 
 
@@ -2824,7 +2834,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
             NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
-            SREV=read_srev, num_stages=read_stages, num_warps=warps)
+            SREV=read_srev, num_stages=read_stages, num_warps=_mma_warps(warps, BO))
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
