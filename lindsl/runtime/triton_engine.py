@@ -2824,17 +2824,25 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 gstride = partials[0][1].numel()
             else:
                 BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
+        negf, negf2 = i_read in fold_reads, also is not None and partners[i_read] in fold_reads
+        oscale, oscale2 = scales[i_read], scales[partners[i_read]] if also is not None else 1.0
+        if read_fold == 1:
+            # s = 1: the read of -x is the read of x with its scale negated. The kernel's product by the constant
+            # -1 rows (NEGF with FOLD 1) wrote DeltaNet's da read all 0 on the H200 with Triton 3.6 where the
+            # contraction runs in two blocks (K = V = 128 in bf16: its value-side reads' 64-wide blocks), right under
+            # the interpreter (session 38, calls 5-7, benchmarks/merged_read_check.py)
+            oscale, oscale2 = -oscale if negf else oscale, -oscale2 if negf2 else oscale2
+            negf = negf2 = False
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
-            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, scales[i_read],
-            scales[partners[i_read]] if also is not None else 1.0, D_IN=d_in,
+            *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
+            oscale2, D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
-            NEGF=i_read in fold_reads, NEGF2=also is not None and partners[i_read] in fold_reads,
-            SREV=read_srev, num_stages=read_stages, num_warps=_mma_warps(warps, BO))
+            NEGF=negf, NEGF2=negf2, SREV=read_srev, num_stages=read_stages, num_warps=_mma_warps(warps, BO))
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
