@@ -1681,11 +1681,13 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     difference. NX = 2 (not LOOP): a second reader x2 of the same side, its own timing BEFORE2, into out2.
     GAUGE, GAUGE2 (not LOOP): +-1 for a read whose result a gate gradient's gauge term takes, _gauge_partial into
     gout (gout2) from the vectors gv (gv2), each value block's partial sum GSTRIDE elements after the previous
-    block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD): the reader's
-    vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by -s. OSCALE,
+    block's (one block: the term itself); 0 none. NEGF, NEGF2 (not LOOP, FOLD 2): the reader's
+    vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by the loaded -s (with
+    s = 1 the launch negates OSCALE instead: the product by constant -1 rows miscompiled, session 38). OSCALE,
     OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales). SREV (REV, not
     LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows)."""
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
+    tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     ob = tl.program_id(2)
