@@ -1796,3 +1796,23 @@ def test_interpreter_rounds_bf16_casts_like_the_gpu():
     y = torch.empty(4096, dtype=torch.bfloat16)
     copy[(1,)](x, y, N=4096)
     assert torch.equal(y, x.to(torch.bfloat16))
+
+
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_delta_rule_bf16_gradients_at_d128(name):
+    """bf16 inputs at K = V = 128, the heads of fla's benchmarks: the backward's value-side reads run their contraction
+    in two 64-wide blocks there, where DeltaNet's read of -dv came back all 0 on the H200 (session 38; right under the
+    interpreter). Every gradient against fp64 on the same bf16-rounded values; on the GPU with TRITON_INTERPRET=0."""
+    from lindsl.check import default_sizes
+    op = lindsl.load(name)
+    base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=128, V=128, M=2), torch.float32, seed=5,
+                         device=DEVICE)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
+    w = torch.randn(70 * 2 * 128, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(DEVICE)
+    for xs, be in ((ref, "torch"), (lo, "triton")):
+        o, f = op(*xs.values(), backend=be, output_final_state=True)
+        ((o.double().flatten() * w).sum() + f.double().sum()).backward()
+    for k in base:
+        assert torch.isfinite(lo[k].grad.double()).all(), k
+        assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
