@@ -1816,3 +1816,33 @@ def test_delta_rule_bf16_gradients_at_d128(name):
     for k in base:
         assert torch.isfinite(lo[k].grad.double()).all(), k
         assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
+
+
+def test_warp_groups_keep_16_columns():
+    """_mma_warps: eight warps on 64 rows split the columns between two warp groups; below 16 columns a group (the
+    m64n8 tf32 product that read shared memory out of bounds on the H200, session 37) the launch takes four."""
+    from lindsl.runtime.triton_engine import _mma_warps
+    assert [_mma_warps(8, cols) for cols in (16, 24, 32, 64, 128)] == [4, 4, 8, 8, 8]
+    assert [_mma_warps(4, cols) for cols in (16, 64)] == [4, 4]
+    assert _mma_warps(16, 32) == 8 and _mma_warps(16, 64) == 16
+
+
+def test_merged_reads_of_narrow_blocks_take_four_warps(monkeypatch):
+    """Two value-side readers merged into one _read_kernel launch (eight warps) over a 16-wide returned block (K = 5)
+    launch with four warps, and read what the PyTorch engine reads."""
+    from lindsl.runtime import triton_engine
+    seen = []
+    monkeypatch.setattr(triton_engine, "_read_kernel", LaunchFlags(triton_engine._read_kernel, ("NX", "BO", "num_warps"),
+                                                                   seen))
+    g = torch.Generator().manual_seed(4)
+    N, T, K, V = 2, 40, 5, 12
+    rnd = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    gk, k, a, v, S0 = -torch.rand(N, T, generator=g), 0.5 * rnd(N, T, 1, K), 0.5 * rnd(N, T, 1, K), rnd(N, T, 1, V), \
+        rnd(N, K, V)
+    reads = [("v", "after", rnd(N, T, V)), ("v", "before", rnd(N, T, V))]
+    got = chunk_scan_triton(gk, None, -k, a, k, v, S0, reads, K=K, V=V, fold=True, chunk=64)[0]
+    want = chunk_scan(gk.double(), None, -k.double(), a.double(), k.double(), v.double(), S0.double(),
+                      [(side, t, x.double()) for side, t, x in reads], chunk=64, K=K, V=V)[0]
+    assert {"NX": 2, "BO": 16, "num_warps": 4} in seen
+    for x, y in zip(got, want):
+        assert rel_err(x, y) < 1e-5
