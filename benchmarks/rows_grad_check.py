@@ -1,8 +1,9 @@
 """Where a spec's gradients through the rows kernels' backward (LINDSL_TUNE_ROWS_GRAD=1) part from the PyTorch
 prologue's on the GPU: every input's gradient against the PyTorch engine in fp64 for launch variants of the rows
-kernels and of the core, one process, bf16 or fp32 (session 38: DeltaNet's dk 0.47 from fp64 at 2x1024x4x128 in bf16
-with the rows kernels, 4e-3 without; right under the interpreter). For DeltaNet also the backward kernel alone: its
-input cotangents from the cotangents the core gave it, against autograd of the prologue's formulas in fp64.
+kernels and of the core, one process, bf16 or fp32. For DeltaNet also the backward kernel alone: its input
+cotangents from the cotangents the core gave it, against autograd of the prologue's formulas in fp64. Session 38:
+DeltaNet's dk 0.47 from fp64 at 2x1024x4x128 in bf16 was wrong through either prologue, with the rows kernels' own
+backward right (the core's read of -dv wrote zeros: benchmarks/NOTES.md, v38).
 
     python3 benchmarks/rows_grad_check.py --spec deltanet --shape 2,1024,4,128 --dtype bfloat16
 """
