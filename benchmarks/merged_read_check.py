@@ -7,26 +7,20 @@ then the forward+backward time at a benchmark shape for each variant.
     python3 benchmarks/merged_read_check.py --spec deltanet --shape 2,1024,4,128 --time-shape 2,16384,16,128
 """
 import argparse
-import os
 
 import torch
 import triton
 
 import lindsl
 from lindsl.check import default_sizes, random_inputs, rel_err
+from variant_sweep import with_env
 
 VARIANTS = ["", "READ_STAGES=1", "READ_WARPS=4", "READ_BK=128", "READ_STAGES=1 READ_WARPS=4", "PLAIN_MERGE=0"]
 
 
 def knobs(variant):
-    for kv in variant.split():
-        k, v = kv.split("=")
-        os.environ["LINDSL_TUNE_" + k] = v
-
-
-def unknob(variant):
-    for kv in variant.split():
-        os.environ.pop("LINDSL_TUNE_" + kv.split("=")[0], None)
+    """'A=1 B=2' -> {'A': '1', 'B': '2'}: the LINDSL_TUNE_* values variant_sweep.with_env sets."""
+    return dict(kv.split("=", 1) for kv in variant.split())
 
 
 def inputs(op, shape, seed=0):
@@ -62,14 +56,10 @@ def main():
     variants = a.variants.split(";")
     print(f"{a.spec} {a.shape} bf16: worst input gradient against fp64 over {a.repeat} calls")
     for v in variants:
-        knobs(v)
-        try:
-            worst = {}
-            for _ in range(a.repeat):
-                for n, g, r in zip(names, fwd_bwd(op, base, do, df), ref):
-                    worst[n] = max(worst.get(n, 0.0), rel_err(g.double(), r))
-        finally:
-            unknob(v)
+        worst = {}
+        for _ in range(a.repeat):
+            for n, g, r in zip(names, with_env(knobs(v), lambda: fwd_bwd(op, base, do, df)), ref):
+                worst[n] = max(worst.get(n, 0.0), rel_err(g.double(), r))
         print(f"  {v or 'default':30s} " + " ".join(f"d{n} {e:.2e}" for n, e in worst.items()), flush=True)
     tb = inputs(op, a.time_shape)
     tdo = torch.randn(op(*tb.values(), backend="triton")[0].shape, device="cuda", generator=gen)
@@ -79,11 +69,8 @@ def main():
     times = {v: [] for v in variants}
     for _ in range(3):
         for v in variants:
-            knobs(v)
-            try:
-                times[v].append(triton.testing.do_bench(lambda: fwd_bwd(op, tb, tdo, tdf), warmup=25, rep=100))
-            finally:
-                unknob(v)
+            times[v].append(with_env(knobs(v), lambda: triton.testing.do_bench(lambda: fwd_bwd(op, tb, tdo, tdf),
+                                                                                warmup=25, rep=100)))
     for v in variants:
         print(f"  {v or 'default':30s} {sorted(times[v])[1]:.3f}", flush=True)
 

@@ -8,12 +8,13 @@ backward right (the core's read of -dv wrote zeros: benchmarks/NOTES.md, v38).
     python3 benchmarks/rows_grad_check.py --spec deltanet --shape 2,1024,4,128 --dtype bfloat16
 """
 import argparse
-import os
 
 import torch
 
 import lindsl
 from lindsl.check import default_sizes, random_inputs, rel_err
+from merged_read_check import knobs
+from variant_sweep import with_env
 
 VARIANTS = ["ROWS_GRAD=0", "ROWS_GRAD=1", "ROWS_GRAD=1 ROWS_PER_PROGRAM=1", "ROWS_GRAD=1 ROWS_PER_PROGRAM=4",
             "ROWS_GRAD=1 ROWS_WARPS=1", "ROWS_GRAD=1 ROWS_WARPS=8", "ROWS_GRAD=1 TOKEN_LAYOUT=0",
@@ -21,17 +22,12 @@ VARIANTS = ["ROWS_GRAD=0", "ROWS_GRAD=1", "ROWS_GRAD=1 ROWS_PER_PROGRAM=1", "ROW
 
 
 def grads(op, base, dtype, do, df, variant):
-    for kv in variant.split():
-        k, v = kv.split("=")
-        os.environ["LINDSL_TUNE_" + k] = v
-    try:
+    """Every input's gradient on the Triton engine with the variant's LINDSL_TUNE_* values ('A=1 B=2')."""
+    def run():
         xs = [x.detach().to(dtype).requires_grad_(True) for x in base.values()]
         o, f = op(*xs, backend="triton", output_final_state=True)
-        g = torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), xs)
-    finally:
-        for kv in variant.split():
-            os.environ.pop("LINDSL_TUNE_" + kv.split("=")[0], None)
-    return g
+        return torch.autograd.grad((o.float() * do).sum() + (f.float() * df).sum(), xs)
+    return with_env(knobs(variant), run)
 
 
 def deltanet_kernel_alone(op, base, dtype, do, df):
