@@ -207,7 +207,8 @@ def generate_module(n: Normalized) -> str:
             flip_rescan=_flip_rescan(plan),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
             adj_casts=[(r, dtype_code(plan.grad_of[r]))
-                       for r, *_ in plan.adjoint_reads + plan.scaled_reads if r in plan.grad_of],
+                       for r, *_ in plan.adjoint_reads + plan.pseudo_reads + plan.scaled_reads if r in plan.grad_of],
+            pseudo_dtype={r: dtype_code(plan.grad_of[r]) for r, *_ in plan.pseudo_reads},
             fwd_casts=[(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.forward_reads],
             # each read's dtype when no gate gradient takes it: its input's, or the working dtype for one that is
             # not an input's gradient (an unfolded du, which a later read takes)

@@ -1240,9 +1240,10 @@ def test_delta_fold_on_new_compositions(update, fold):
     ("(I - beta * kn kn^T) S + beta * q v^T", False),
 ])
 def test_fold_takes_du_from_dv(update, scaled):
-    """With the fold (b = -s k') the adjoint plan reads dS^T k' once and takes du = -s dv from it (one read fewer);
-    without it both reads stay. The gradients of every input equal the naive recurrence's (the PyTorch engine in fp64,
-    the kernels under the interpreter in fp32), for an s with constants, a gate and a plus sign."""
+    """With the fold (b = -s k') the adjoint plan takes du = -s dv (one read fewer) and dv from the adjoint's own
+    pseudo-values, its rank-one factors swapped to the source -s a and the reader k' (no read of dv either);
+    without the fold all four reads stay. The gradients of every input equal the naive recurrence's (the PyTorch
+    engine in fp64, the kernels under the interpreter in fp32), for an s with constants, a gate and a plus sign."""
     from lindsl.check import compare
     from lindsl.passes.adjoint import derive_adjoint
     from lindsl.passes.normalize import normalize
@@ -1250,12 +1251,28 @@ def test_fold_takes_du_from_dv(update, scaled):
     plan = derive_adjoint(normalize(lindsl.parse_spec(src)).canon["S"], [])
     reads = [r[0] for r in plan.adjoint_reads]
     assert ("du0" not in reads and [r[0] for r in plan.scaled_reads] == ["du0"]) == scaled, reads
-    assert len(reads) == (3 if scaled else 4)
+    assert ("dv0" not in reads and [r[0] for r in plan.pseudo_reads] == ["dv0"]) == scaled, reads
+    assert len(reads) == (2 if scaled else 4)
     assert plan.scaled_forward == ([0] if scaled else [])  # da0 = S (E du0): read from dv, rows scaled by -s
     op = lindsl.load(src)
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):  # the kernels compute in fp32
         for cmp in compare(op, B=1, T=40, H=2, chunk=16, backend=backend, dtype=dtype):
             assert cmp.ok, (backend, cmp)
+
+
+def test_fold_with_a_value_gate_keeps_the_read_of_dv():
+    """A value gate E_t puts e^{gv} into the adjoint's pseudo-values (E_t dS_t^T b_t), so dv = dS^T k' stays a read
+    there (only du = -s dv is taken from it); the gradients equal the naive recurrence's in fp64."""
+    from lindsl.check import compare
+    from lindsl.passes.adjoint import derive_adjoint
+    from lindsl.passes.normalize import normalize
+    src = FOLD_SPEC.format(name="fold_gv", update="(I - beta * kn kn^T) S diag(exp(w)) + beta * kn v^T").replace(
+        "in c\n", "in c\nin w[V]: loggate\n")
+    plan = derive_adjoint(normalize(lindsl.parse_spec(src)).canon["S"], [])
+    reads = [r[0] for r in plan.adjoint_reads]
+    assert plan.value_gate and "dv0" in reads and not plan.pseudo_reads and "du0" not in reads, reads
+    for cmp in compare(lindsl.load(src), B=1, T=40, H=2, chunk=16, backend="torch", dtype=torch.float64):
+        assert cmp.ok, cmp
 
 
 READ_SCALE_SPEC = """lin {name}
@@ -1711,6 +1728,23 @@ def test_reversed_cumulative_gates_equal_the_flipped_copy(knob, shape, heads, mo
         for x, y in zip(got, want):
             assert torch.equal(x, y), (Tr, C, Tp)
 
+
+
+def test_time_reversed_keeps_a_length_and_scales():
+    """time_reversed's options: the first `length` positions only, a constant scale and a per-token row scale (the
+    adjoint's source -s a of the fold; the token layout's s is [B, T, H]) multiplied in fp32, a dtype of its own."""
+    from lindsl.runtime.engine import flip, shift_next
+    from lindsl.runtime.triton_engine import time_reversed
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 37, 3, 1, 4, generator=g)
+    s = torch.rand(2, 37, 3, generator=g)
+    want = flip(shift_next(pad_time(x * -s[..., None, None], 48)))
+    got = time_reversed(x, 48, 1, scale=-1.0, row_scale=s)
+    assert got.shape == want.shape and torch.allclose(got, want, rtol=1e-6, atol=0)
+    got = time_reversed(x, 48, 1, length=30, scale=0.5, dtype=torch.float64)
+    assert got.dtype == torch.float64 and torch.equal(got, (0.5 * flip(shift_next(pad_time(x, 48))))[:, :30].double())
+    with pytest.raises(ValueError, match="row_scale"):
+        time_reversed(x, 48, 1, row_scale=s[:, :, :2])
 
 
 @pytest.mark.parametrize("shape,Tp", [((2, 37, 3), 48), ((1, 5, 2, 3), 5), ((2, 16, 1, 4, 3), 32)])

@@ -9,7 +9,9 @@ Let dS_t be the total gradient reaching S_t. Then, by the chain rule through one
                           transition of token t+1 shifted onto position t;
   inputs               dk_i = dS_t v_i,  dv_i = dS_t^T k_i
   rank-one factors     db_j = dS_t u_j,  du_j = dS_t^T b_j,  da_j = S_{t-1} (e^{gv_t} * du_j)
-                       (a delta rule's fold, b_0 = -s k_0: du_0 = -s dv_0, one read fewer)
+                       (a delta rule's fold, b_0 = -s k_0: du_0 = -s dv_0, one read fewer; and without a value
+                       gate the adjoint's rank-one term a_0 (b_0^T dS) = (-s a_0)(k_0^T dS) takes the source
+                       -s a_0 and the reader k_0, so that its pseudo-values are dv_0 itself: no read of dv_0)
   reads                dx = S_t dO (after) or S_{t-1} dO (before)
   initial state        dS_0 = A_0^T dS_0' E_0 + (reads before token 0)
   log-gates            by the gauge S~_t = Gamma_t^{-1} S_t Delta_t^{-1} (Gamma, Delta the cumulative gates),
@@ -52,6 +54,10 @@ class AdjointPlan:
     # indices of forward reads whose vector is a scaled read's result (times E_t): a kernel may read the read it
     # scales and multiply its result rows by -s instead (the fold's da_t = S_{t-1} (E_t du_t), du = -s dv)
     scaled_forward: list[int] = field(default_factory=list)
+    # (result, input key, equation): a read that the adjoint's pseudo-values give (the fold without a value gate:
+    # the adjoint's rank-one factors become the source -s a0 and the reader k0, whose pseudo-values at token t's
+    # transition, shifted onto position t - 1, are dv0_t = dS_t^T k0_t; dv0_0 from the adjoint's final state)
+    pseudo_reads: list[tuple[str, str, str]] = field(default_factory=list)
     # each result that is an input's gradient -> that input: "k", "v", "b", "a" (stacked over i or j) or "x<i>"
     grad_of: dict[str, str] = field(default_factory=dict)
     key_gauge: list[GaugeTerm] = field(default_factory=list)
@@ -65,6 +71,8 @@ class AdjointPlan:
         lines = [f"dS_{{t-1}} = {A.replace('D_t', 'D_t')}^T dS_t E_t" +
                  "".join(f" + [{'x' + str(i)} dO{i}^T]" for i, _ in self.reads)]
         for res, side, vec, eq in self.adjoint_reads:
+            lines.append(eq)
+        for res, key, eq in self.pseudo_reads:
             lines.append(eq)
         for res, src, eq in self.scaled_reads:
             lines.append(eq)
@@ -92,11 +100,16 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
                        key_gate=c.key_gate_kind, value_gate=c.value_gate is not None)
     for i, r in reads:
         plan.adjoint_inputs.append((f"x{i}", f"dO{i}", r.timing == "before"))
+    folded = delta_fold(c) is not None
+    pseudo = folded and c.value_gate is None
     for i in range(P):
         plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
-        plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
+        if pseudo:
+            plan.pseudo_reads.append((f"dv{i}", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t = u'_(t-1), the adjoint's "
+                                      f"pseudo-values with source -s a0, reader k{i}; dv{i}_0 = k{i}_0^T dS_0"))
+        else:
+            plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
         plan.grad_of.update({f"dk{i}": "k", f"dv{i}": "v"})
-    folded = delta_fold(c) is not None
     for j in range(R):
         plan.adjoint_reads.append((f"db{j}", "v", f"u{j}", f"db{j}_t = dS_t u{j}_t"))
         plan.grad_of[f"db{j}"] = "b"

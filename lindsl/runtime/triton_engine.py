@@ -2027,32 +2027,49 @@ def _r1_chunk64(gk, gv, b, R):
 
 
 @triton.jit
-def _time_reversed_kernel(x_ptr, out_ptr, T, Tp, M, total, SHIFT: tl.constexpr, BLOCK: tl.constexpr):
-    """out[n, p] = x[n, Tp - 1 - p + SHIFT] (zero past x's T tokens), each row of M elements: one flat block."""
+def _time_reversed_kernel(x_ptr, out_ptr, rs_ptr, T, Tp, L, M, RM, total, scale, SHIFT: tl.constexpr,
+                          ROW_SCALE: tl.constexpr, BLOCK: tl.constexpr):
+    """out[n, p] = scale * x[n, Tp - 1 - p + SHIFT] (zero past x's T tokens) for p < L, each row of M elements: one
+    flat block. ROW_SCALE: also times rs[n, Tp - 1 - p + SHIFT, e // (M // RM)], one factor per RM-th of a row."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = i < total
     col = i % M
-    p = (i // M) % Tp
-    n = i // (M * Tp)
+    p = (i // M) % L
+    n = i // (M * L)
     src = Tp - 1 - p + SHIFT
-    val = tl.load(x_ptr + (n * T + src) * M + col, mask=ok & (src < T), other=0)
-    tl.store(out_ptr + i, val, mask=ok)
+    there = ok & (src < T)
+    val = tl.load(x_ptr + (n * T + src) * M + col, mask=there, other=0)
+    if ROW_SCALE:
+        f = tl.load(rs_ptr + (n * T + src) * RM + col // (M // RM), mask=there, other=0).to(tl.float32)
+        val = val.to(tl.float32) * (f * scale)
+    elif scale != 1.0:
+        val = val.to(tl.float32) * scale
+    tl.store(out_ptr + i, val.to(out_ptr.dtype.element_ty), mask=ok)
 
 
-def time_reversed(x, Tp, shift=0):
+def time_reversed(x, Tp, shift=0, length=None, scale=1.0, row_scale=None, dtype=None):
     """flip(shift_next(pad_time(x, Tp))) (shift 1) or flip(pad_time(x, Tp)) (shift 0) of a per-token tensor (time
     in dim 1) in one pass at the copy's bandwidth: position p holds token Tp - 1 - p + shift, zero past x's tokens
     (the adjoint's flipped inputs where the backward's glue runs eagerly; PyTorch's flip gathers by index: 0.18 ms
-    per bf16 [2, 16384, 16, 128] tensor on the H200, session 36)."""
+    per bf16 [2, 16384, 16, 128] tensor on the H200, session 36). length: the positions kept (Tp by default);
+    scale: a constant and row_scale (x.shape[:-2], e.g. the fold's s per token) a factor per token the copy
+    multiplies by, in fp32; dtype: the copy's (x's by default)."""
     if x is None:
         return None
     x = x.contiguous()
-    out = torch.empty((x.shape[0], Tp) + tuple(x.shape[2:]), device=x.device, dtype=x.dtype)
+    L = Tp if length is None else int(length)
+    out = torch.empty((x.shape[0], L) + tuple(x.shape[2:]), device=x.device, dtype=dtype or x.dtype)
     M = math.prod(x.shape[2:])
+    if row_scale is not None and tuple(row_scale.shape) != tuple(x.shape[:-2]):
+        raise ValueError(f"time_reversed: row_scale needs x's leading shape {tuple(x.shape[:-2])}, got "
+                         f"{tuple(row_scale.shape)}")
+    rs = row_scale.contiguous() if row_scale is not None else x
+    RM = math.prod(rs.shape[2:]) if row_scale is not None else 1
     total = out.numel()
     if total:
         block = 4096
-        _time_reversed_kernel[(_cdiv(total, block),)](x, out, x.shape[1], Tp, M, total, SHIFT=shift, BLOCK=block,
+        _time_reversed_kernel[(_cdiv(total, block),)](x, out, rs, x.shape[1], Tp, L, M, RM, total, float(scale),
+                                                       SHIFT=shift, ROW_SCALE=row_scale is not None, BLOCK=block,
                                                        num_warps=8)
     return out
 
