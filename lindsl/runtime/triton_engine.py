@@ -2030,7 +2030,8 @@ def _r1_chunk64(gk, gv, b, R):
 def _time_reversed_kernel(x_ptr, out_ptr, rs_ptr, T, Tp, L, M, RM, total, scale, SHIFT: tl.constexpr,
                           ROW_SCALE: tl.constexpr, BLOCK: tl.constexpr):
     """out[n, p] = scale * x[n, Tp - 1 - p + SHIFT] (zero past x's T tokens) for p < L, each row of M elements: one
-    flat block. ROW_SCALE: also times rs[n, Tp - 1 - p + SHIFT, e // (M // RM)], one factor per RM-th of a row."""
+    flat block, in fp32 (exact for a copy). ROW_SCALE: also times rs[n, Tp - 1 - p + SHIFT, e // (M // RM)], one
+    factor per RM-th of a row."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     ok = i < total
     col = i % M
@@ -2038,12 +2039,9 @@ def _time_reversed_kernel(x_ptr, out_ptr, rs_ptr, T, Tp, L, M, RM, total, scale,
     n = i // (M * L)
     src = Tp - 1 - p + SHIFT
     there = ok & (src < T)
-    val = tl.load(x_ptr + (n * T + src) * M + col, mask=there, other=0)
+    val = tl.load(x_ptr + (n * T + src) * M + col, mask=there, other=0).to(tl.float32) * scale
     if ROW_SCALE:
-        f = tl.load(rs_ptr + (n * T + src) * RM + col // (M // RM), mask=there, other=0).to(tl.float32)
-        val = val.to(tl.float32) * (f * scale)
-    elif scale != 1.0:
-        val = val.to(tl.float32) * scale
+        val *= tl.load(rs_ptr + (n * T + src) * RM + col // (M // RM), mask=there, other=0).to(tl.float32)
     tl.store(out_ptr + i, val.to(out_ptr.dtype.element_ty), mask=ok)
 
 
