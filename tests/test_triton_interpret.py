@@ -1260,6 +1260,23 @@ def test_fold_takes_du_from_dv(update, scaled):
             assert cmp.ok, (backend, cmp)
 
 
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_dv_from_the_adjoints_pseudo_values(name, monkeypatch):
+    """The fold's dv comes from the adjoint's pseudo-values, no read: the backward launches no key-side read (the
+    forward's output read is the only one), through the Triton copy (REV_COPY=1, the eager glue) and PyTorch's flip
+    (REV_COPY=0, the compiled glue's path) alike, both equal to the PyTorch engine's gradients (fp32, the token layout
+    over two chunks, the last cut short, with an initial state: dv_0 from the adjoint's final state)."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("SIDE_K",), seen))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
+    runs = results_by_forms(op, base, ("torch", "REV_COPY=1", "REV_COPY=0"), seen, monkeypatch, state=True)
+    for form in ("REV_COPY=1", "REV_COPY=0"):
+        assert sum(d["SIDE_K"] for d in runs[form][1]) == 1, (form, runs[form][1])
+        for x, y in zip(runs[form][0], runs["torch"][0]):
+            assert rel_err(x, y) < 1e-4, form
+
+
 def test_fold_with_a_value_gate_keeps_the_read_of_dv():
     """A value gate E_t puts e^{gv} into the adjoint's pseudo-values (E_t dS_t^T b_t), so dv = dS^T k' stays a read
     there (only du = -s dv is taken from it); the gradients equal the naive recurrence's in fp64."""
