@@ -1,11 +1,15 @@
 """Compile every Triton kernel variant the library specs use, ahead of time for Hopper (sm_90), on any machine.
 
 Triton ships ptxas, so this runs without a GPU: it records the constexpr combinations each spec's forward and
-backward launch (kernels replaced by recorders, nothing executed), compiles each for sm_90 and reports shared
-memory against the H200's 227 KiB. Catches compile errors and resource overflows before spending GPU time.
+backward launch (kernels replaced by recorders, nothing executed: the engine's kernels and the ones generated per
+spec, the rows kernels and the fused decode step), compiles each for sm_90 and reports shared memory against the
+H200's 227 KiB. Catches compile errors and resource overflows before spending GPU time: the interpreter runs code
+that Triton's compiler refuses (session 39: a value redefined with another dtype in a branch). Run it without
+TRITON_INTERPRET (record() refuses the interpreter's kernels).
 
-    python benchmarks/aot_check.py [--dims 64,128,256] [--batch-heads 16,16] [--regs] [--sass]
+    python benchmarks/aot_check.py [--dims 64,128,256] [--batch-heads 16,16] [--regs] [--sass] [--specs a,b]
 
+record() and compile_recorded() serve other scripts (fuzz_compositions.py's aot check) and the test suite.
 Two commits' kernels side by side (static SASS counts; session 26 found GLA's gated read-out 6 % longer than at
 session 18's 7c5f568): mkdir old && git archive 7c5f568 lindsl codegen library grammar | tar -x -C old, link
 old/lindsl/{codegen,library,grammar} to ../, then run this from another directory with PYTHONPATH=old.
@@ -22,6 +26,7 @@ import torch
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
+from triton.runtime.jit import JITFunction
 
 import lindsl
 from lindsl.check import default_sizes, random_inputs
@@ -30,10 +35,16 @@ KERNELS = ("_prep_kernel", "_prep_col_kernel", "_state_kernel", "_read_kernel", 
            "_sub_diag_scores_kernel", "_sub_offdiag_kernel", "_plain_scores_kernel", "_chunk_cumsum_kernel",
            "_read_amat_kernel", "_read_amat_gated_kernel",
            "_recurrent_kernel", "_boundary_kernel", "_gate_grad_kernel", "_time_reversed_kernel")
+# generated per spec (codegen.rows, codegen.step): recorded under the spec's name too
+GENERATED = ("_prologue_rows_kernel", "_epilogue_rows_kernel", "_prologue_rows_bwd_kernel",
+             "_epilogue_rows_bwd_kernel", "_fused_step_kernel")
 SHARED_LIMIT = 232448
 
 
 class Recorder:
+    """A kernel whose launches (kernel[grid](...)) are recorded in seen, keyed by (name, constexprs, launch options,
+    argument types), and not run."""
+
     def __init__(self, name, fn, seen):
         self.name, self.fn, self.seen = name, fn, seen
 
@@ -41,14 +52,25 @@ class Recorder:
         def launch(*args, **kwargs):
             opts = {k: kwargs.pop(k) for k in ("num_stages", "num_warps") if k in kwargs}
             params = list(inspect.signature(self.fn.fn).parameters)
-            types = tuple((p, _ptr_type(x)) for p, x in zip(params, args) if p.endswith("_ptr"))
+            types = tuple((p, t) for p, x in zip(params, args) if (t := _arg_type(x)) is not None)
             key = (self.name, tuple(sorted(kwargs.items())), tuple(sorted(opts.items())), types)
             self.seen[key] = self.fn
         return launch
 
 
-def _ptr_type(x):
-    return {torch.bfloat16: "*bf16", torch.float16: "*fp16"}.get(getattr(x, "dtype", None), "*fp32")
+def _arg_type(x):
+    """A runtime argument's Triton type: a tensor's pointer by its dtype, a float fp32, an int i32 or i64; None for
+    what the signature leaves as it is."""
+    if torch.is_tensor(x):
+        return {torch.bfloat16: "*bf16", torch.float16: "*fp16", torch.float64: "*fp64", torch.int32: "*i32",
+                torch.int64: "*i64", torch.bool: "*i1"}.get(x.dtype, "*fp32")
+    if isinstance(x, bool):
+        return "i1"
+    if isinstance(x, float):
+        return "fp32"
+    if isinstance(x, int):
+        return "i32" if -2 ** 31 <= x < 2 ** 31 else "i64"
+    return None
 
 
 def compile_variant(fn, constexprs, opts, types, rows=False):
@@ -58,13 +80,15 @@ def compile_variant(fn, constexprs, opts, types, rows=False):
     types = dict(types)
     if rows and "HS" in params:
         constexprs = {**constexprs, "HS": 1}
-    sig = {p: "constexpr" if p in constexprs else (types.get(p, "*fp32") if p.endswith("_ptr") else "i32")
+    sig = {p: "constexpr" if p in constexprs else types.get(p, "*fp32" if p.endswith("_ptr") else "i32")
            for p in params}
     # every pointer 16-byte aligned and every integer a multiple of 16, as in a launch at the benchmark's shapes
     # (T = 8192): the JIT specialises on both, and with them it pipelines the loads through shared memory
     # (num_stages > 1); without them this check under-reported a D=256 kernel by 3.4x (session 5)
-    attrs = {(params.index(p),): [["tt.divisibility", 16]] for p, t in sig.items() if t != "constexpr"}
-    src = ASTSource(fn=fn, signature=sig, constexprs={(params.index(k),): v for k, v in constexprs.items()}, attrs=attrs)
+    attrs = {(params.index(p),): [["tt.divisibility", 16]] for p, t in sig.items()
+             if t.startswith("*") or t in ("i32", "i64")}
+    src = ASTSource(fn=JITFunction(fn.fn), signature=sig,
+                    constexprs={(params.index(k),): v for k, v in constexprs.items()}, attrs=attrs)
     k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4, **opts})
     return k.metadata.shared, k
 
@@ -121,52 +145,69 @@ def main():
                                                   sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "library", "*.lin")))]
     seen = {}
     for name in names:
-        op = lindsl.load(name)
-        mod = op.module
-        for kname in KERNELS:  # an older engine (PYTHONPATH) may lack some
-            if hasattr(mod, kname):
-                setattr(mod, kname, Recorder(kname, getattr(mod, kname), seen))
-        pick = mod.pick_backend
-        mod.pick_backend = lambda ref, backend=None: "triton"  # launches are only recorded; CPU tensors are fine
         for D in map(int, a.dims.split(",")):
-            sizes = default_sizes(op.spec, K=D, V=D, M=2)
-            args = random_inputs(op.spec, B, 70, H, sizes, getattr(torch, a.dtype))
-            for x in args.values():
-                x.requires_grad_(True)
             try:
-                o, _ = op(*args.values(), backend="triton")
-                (o[0] if isinstance(o, tuple) else o).sum().backward()
-                with torch.no_grad():  # a forward without gradients may launch other variants (bf16 state pass)
-                    op(*args.values(), backend="triton")
-                try:
-                    op.step(*args.values(), backend="triton")
-                except RuntimeError:  # the generated fused step kernel (not one of KERNELS) needs a driver
-                    pass
+                record(lindsl.load(name), D, getattr(torch, a.dtype), B, H, seen)
             except (ValueError, NotImplementedError) as e:
                 print(f"{name} D={D}: not run by the Triton engine: {e}")
-        for kname in KERNELS:
-            if hasattr(mod, kname):
-                setattr(mod, kname, getattr(mod, kname).fn)
-        mod.pick_backend = pick
     bad = 0
-    for (kname, ce, opts, types), fn in sorted(seen.items(), key=lambda kv: str(kv[0])):
-        try:
-            shared, kernel = compile_variant(fn, dict(ce), dict(opts), types)
-            status = "ok" if shared <= SHARED_LIMIT else "TOO MUCH SHARED MEMORY"
-            bad += shared > SHARED_LIMIT
+    for key, status, shared, kernel in compile_recorded(seen):
+        kname, ce, opts, types = key
+        if kernel is not None:
             if a.regs or a.rows_regs:
                 status += "  regs %d spill st %d ld %d" % registers(kernel)
             if a.sass:
                 status += "  sass %d mufu %d" % sass_counts(kernel)
             if a.rows_regs:
-                status += "  (rows: regs %d spill st %d ld %d)" % registers(compile_variant(fn, dict(ce), dict(opts),
-                                                                                           types, rows=True)[1])
-        except Exception as e:
-            shared, status = -1, f"COMPILE ERROR {str(e).splitlines()[-1][:200]}"
-            bad += 1
+                status += "  (rows: regs %d spill st %d ld %d)" % registers(compile_variant(seen[key], dict(ce),
+                                                                                           dict(opts), types,
+                                                                                           rows=True)[1])
+        bad += not status.startswith("ok")
         print(f"{kname:14s} shared {shared:7d}  {status}  {dict(ce)} {dict(opts)}")
     print(f"{len(seen)} variants, {bad} problems")
     return 1 if bad else 0
+
+
+def record(op, D, dtype, B, H, seen, T=70):
+    """Record into seen the kernel launches of op's forward with gradients and its backward, its forward without
+    gradients and its decode step, at K = V = D (M = 2) in dtype; nothing runs on a device."""
+    mod = op.module
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        raise RuntimeError("aot_check records compiled kernels: run it without TRITON_INTERPRET=1")
+    patched = {kname: getattr(mod, kname) for kname in KERNELS + GENERATED if hasattr(mod, kname)}  # older: fewer
+    pick = mod.pick_backend
+    try:
+        for kname, fn in patched.items():
+            setattr(mod, kname, Recorder(f"{kname} ({op.spec.name})" if kname in GENERATED else kname, fn, seen))
+        mod.pick_backend = lambda ref, backend=None: "triton"  # launches are only recorded; CPU tensors are fine
+        sizes = default_sizes(op.spec, K=D, V=D, M=2)
+        args = random_inputs(op.spec, B, T, H, sizes, dtype)
+        for x in args.values():
+            x.requires_grad_(x.is_floating_point())
+        o, _ = op(*args.values(), backend="triton")
+        outs = o if isinstance(o, tuple) else (o,)
+        sum(x.float().sum() for x in outs).backward()
+        with torch.no_grad():  # a forward without gradients may launch other variants (bf16 state pass)
+            op(*args.values(), backend="triton")
+            op.step(*args.values(), backend="triton")
+    finally:
+        for kname, fn in patched.items():
+            setattr(mod, kname, fn)
+        mod.pick_backend = pick
+
+
+def compile_recorded(seen):
+    """Compile every recorded variant for sm_90: per variant (key, status, shared memory bytes, the compiled kernel
+    or None); status "ok", "TOO MUCH SHARED MEMORY" or "COMPILE ERROR ...", in a stable order."""
+    out = []
+    for key, fn in sorted(seen.items(), key=lambda kv: str(kv[0])):
+        kname, ce, opts, types = key
+        try:
+            shared, kernel = compile_variant(fn, dict(ce), dict(opts), types)
+            out.append((key, "ok" if shared <= SHARED_LIMIT else "TOO MUCH SHARED MEMORY", shared, kernel))
+        except Exception as e:
+            out.append((key, f"COMPILE ERROR {str(e).splitlines()[-1][:200]}", -1, None))
+    return out
 
 
 if __name__ == "__main__":

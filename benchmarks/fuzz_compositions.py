@@ -22,6 +22,9 @@ on a real per-token input, to exercise prev_inputs). Only candidates that pass t
   triton    (every --triton-th candidate) the Triton kernels under TRITON_INTERPRET=1 in fp32 (forward, final
             state, gradients; and op.step) vs the fp64 torch engine (relative error <= 1e-4 on well-conditioned
             shapes)
+  aot       (every --aot-th candidate) every kernel variant of its bf16 forward, backward and decode step, the
+            generated rows and step kernels included, compiled for sm_90 on the CPU (benchmarks/aot_check.py in a
+            process without the interpreter: ~5 s per candidate with a warm Triton cache)
 
 With --source properties the candidates come from the hypothesis generator of tests/test_properties.py instead
 (the algebra written freely: nested/flat products, DPLR factors, normalizer states, inputs inside the transition),
@@ -45,7 +48,9 @@ import json
 import math
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -64,7 +69,9 @@ def parse_args(argv=None):
     p.add_argument("--triton", type=int, default=0, metavar="EVERY",
                    help="run the Triton interpreter check on every EVERY-th candidate (0: never)")
     p.add_argument("--out", default="-", help="JSON lines of failures (default stdout)")
-    p.add_argument("--checks", default="chunk,recurrent,state,varlen,print,prove,nn,triton")
+    p.add_argument("--aot", type=int, default=0, metavar="EVERY",
+                   help="every EVERY-th candidate: its kernels compiled for sm_90 on the CPU (benchmarks/aot_check.py)")
+    p.add_argument("--checks", default="chunk,recurrent,state,varlen,print,prove,nn,triton,aot")
     p.add_argument("--shift-prob", type=float, default=0.2, help="probability of injecting token shifts")
     p.add_argument("--unstable", action="store_true",
                    help="also run candidates that fail only the stability check (||A_t|| not shown <= 1: e.g. every "
@@ -470,8 +477,26 @@ def check_nn(spec, op, shape, rng):
         raise CheckFailed(f"nn: non-finite parameter gradients {bad}")
 
 
+def check_aot(spec, op, shape, rng):
+    """Every kernel variant the candidate's bf16 forward, backward and decode step launch (the engine's and its
+    generated rows and step kernels) compiles for sm_90: benchmarks/aot_check.py on its source, in a process without
+    the interpreter, which runs code that Triton's compiler refuses (session 39)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, f"{spec.name}.lin")
+        with open(path, "w") as f:
+            f.write(to_lin(spec))
+        env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
+        env.update(LINDSL_TUNE_PROLOGUE="eager", LINDSL_TUNE_BWD_GLUE="eager")
+        run = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                           "aot_check.py"), "--dims", "16", "--specs", path,
+                              "--dtype", "bfloat16"], env=env, capture_output=True, text=True, timeout=900)
+    if run.returncode != 0 or " 0 problems" not in run.stdout:
+        bad = [line for line in run.stdout.splitlines() if "COMPILE ERROR" in line or "TOO MUCH" in line]
+        raise CheckFailed("aot: " + ("; ".join(bad[:3]) if bad else (run.stdout + run.stderr)[-600:]))
+
+
 CHECKS = {"chunk": check_chunk, "recurrent": check_recurrent, "state": check_state, "varlen": check_varlen,
-          "print": check_print, "prove": check_prove, "nn": check_nn, "triton": check_triton}
+          "print": check_print, "prove": check_prove, "nn": check_nn, "triton": check_triton, "aot": check_aot}
 
 
 # ------------------------------------------------------------------ driver
@@ -484,7 +509,7 @@ def draw_shape(spec, rng):
     return 2, Tn, 2, sizes, rng.choice([1.0, 1.0, 1.0, 10.0])
 
 
-def run_candidate(i, spec, what, rng, checks, triton_every, emit, counts):
+def run_candidate(i, spec, what, rng, checks, triton_every, emit, counts, aot_every=0):
     src = to_lin(spec)
     rec = dict(id=i, lineage=what, source=src)
     try:
@@ -499,6 +524,8 @@ def run_candidate(i, spec, what, rng, checks, triton_every, emit, counts):
     ok = True
     for name in checks:
         if name == "triton" and not (triton_every and i % triton_every == 0):
+            continue
+        if name == "aot" and not (aot_every and i % aot_every == 0):
             continue
         c = counts.setdefault(name, [0, 0])
         c[0] += 1
@@ -549,7 +576,7 @@ def main(args):
             continue
         i += 1
         t1 = time.time()
-        ok = run_candidate(i, spec, what, rng, checks, args.triton, emit, counts)
+        ok = run_candidate(i, spec, what, rng, checks, args.triton, emit, counts, args.aot)
         if args.verbose:
             print(f"[{i}] {time.time() - t1:5.1f}s {'ok  ' if ok else 'FAIL'} {' | '.join(what)}", file=sys.stderr)
         if i >= args.n or time.time() - t0 > args.budget:

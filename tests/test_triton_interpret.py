@@ -1923,20 +1923,22 @@ def test_time_reversed_kernel_compiles_for_hopper(x_dtype, out_dtype, row_scale)
 
 
 def test_library_kernels_compile_for_hopper():
-    """Every engine kernel variant that Gated DeltaNet's and KDA's bf16 forward and backward launch compiles for sm_90
-    on the CPU (benchmarks/aot_check.py in a process without the interpreter: the launches recorded, not run; Triton
-    ships ptxas): the interpreter runs code that Triton's compiler refuses (session 39, call 2), so this catches what
-    only a GPU run would otherwise. The rows kernels (generated per spec) stay out (LINDSL_TUNE_ROWS=0)."""
+    """Every kernel variant that Gated DeltaNet's, KDA's and Mamba-2's bf16 forward, backward and decode step launch
+    compiles for sm_90 on the CPU: the engine's and the ones generated per spec (rows kernels, fused step), by
+    benchmarks/aot_check.py in a process without the interpreter (the launches recorded, not run; Triton ships
+    ptxas). The interpreter runs code that Triton's compiler refuses (session 39, call 2), so this catches what only
+    a GPU run would otherwise."""
     import os
     import subprocess
     import sys
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
-    env.update(LINDSL_TUNE_ROWS="0", LINDSL_TUNE_ROWS_GRAD="0", LINDSL_TUNE_PROLOGUE="eager",
-               LINDSL_TUNE_BWD_GLUE="eager")
+    env.update(LINDSL_TUNE_PROLOGUE="eager", LINDSL_TUNE_BWD_GLUE="eager")
     run = subprocess.run([sys.executable, str(root / "benchmarks" / "aot_check.py"), "--dims", "16", "--specs",
-                          "gated_deltanet,kda", "--dtype", "bfloat16"], env=env, capture_output=True, text=True,
-                         timeout=600)
+                          "gated_deltanet,kda,mamba2", "--dtype", "bfloat16"], env=env, capture_output=True,
+                         text=True, timeout=600)
     assert run.returncode == 0 and " 0 problems" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
-    assert run.stdout.count("_time_reversed_kernel") >= 2, run.stdout[-3000:]
+    for kernel in ("_time_reversed_kernel", "_prologue_rows_kernel (kda)", "_prologue_rows_bwd_kernel (kda)",
+                   "_epilogue_rows_kernel (mamba2)", "_fused_step_kernel (gated_deltanet)"):
+        assert kernel in run.stdout, (kernel, run.stdout[-3000:])
