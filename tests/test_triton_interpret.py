@@ -1942,3 +1942,15 @@ def test_library_kernels_compile_for_hopper():
     for kernel in ("_time_reversed_kernel", "_prologue_rows_kernel (kda)", "_prologue_rows_bwd_kernel (kda)",
                    "_epilogue_rows_kernel (mamba2)", "_fused_step_kernel (gated_deltanet)"):
         assert kernel in run.stdout, (kernel, run.stdout[-3000:])
+
+
+def test_per_dimension_gates_pair_loop_reads_in_value_blocks(monkeypatch):
+    """GLA's backward with the pair-loop reads (chunks of 16: above K = V = 128 by default, SUBCHUNK=0 here) in value
+    blocks narrower than the row (as at D = 256): the per-element gauge terms of the gate's gradient are summed from
+    the reads' results, not handed to the kernel's per-token sums (that path took them for a scalar gate's and
+    crashed), and every gradient equals the PyTorch engine's."""
+    op = lindsl.load("gla")
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=11)
+    runs = results_by_forms(op, base, ("torch", "SUBCHUNK=0 READ_BO=16"), [], monkeypatch, state=True)
+    for x, y in zip(runs["SUBCHUNK=0 READ_BO=16"][0], runs["torch"][0]):
+        assert rel_err(x, y) < 1e-4

@@ -2826,8 +2826,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # forward+backward 5.626 -> 5.395 ms against one 128-wide block of eight warps, whose two gauged reads took
         # 0.80 and 0.84 ms in session 25 against the plain adjoint read's 0.63 in two blocks of four);
         # LINDSL_TUNE_GAUGE_BLOCKS=0 takes the one block (eight warps: four spill 20 bytes at 128)
-        gauge = gauges[i_read] or (dummy, 0, dummy)
-        gauge2 = (gauges[partners[i_read]] if also is not None else None) or (dummy, 0, dummy)
+        # the kernel sums a scalar gate's terms (vec, sign, g) per token; a per-element term (five elements, the
+        # pair-loop reads of per-dimension gates) is summed from the result below (torch_gauged)
+        def scalar_term(term):
+            return term if term is not None and len(term) == 3 else (dummy, 0, dummy)
+        gauge = scalar_term(gauges[i_read])
+        gauge2 = scalar_term(gauges[partners[i_read]] if also is not None else None)
         partials, gstride = [], 0  # (each block's sums, the term they add up to); elements per block
         if (gauge[1] or gauge2[1]) and BO < _p2(d_out):
             if _knob("GAUGE_BLOCKS", 1):
