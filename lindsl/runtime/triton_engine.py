@@ -90,7 +90,9 @@ def _mma_warps(warps, cols):
     """num_warps for a kernel whose narrowest tensor-core product is cols wide over 64 rows: Hopper's wgmma gives each
     group of four warps an equal share of the columns, and a share of 8 (an m64n8 tf32 product) read shared memory out
     of bounds on the H200 with Triton 3.6 (DeltaNet's backward read at K = 5, V = 12 in chunks of 64, eight warps on 16
-    columns: compute-sanitizer, session 37, call 2; triton-lang/triton#10629): fewer warps there, 16 columns a group."""
+    columns: compute-sanitizer, session 37, call 2; triton-lang/triton#10629): fewer warps there, 16 columns a group.
+    Applied to the read, WY and state-pass launches (their defaults take at most four warps but the merged read's;
+    a LINDSL_TUNE_*_WARPS=8 knob is guarded too)."""
     while warps > 4 and cols // (warps // 4) < 16:
         warps //= 2
     return warps
@@ -2573,7 +2575,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
         _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
-                                     num_warps=_knob("PREP_WARPS", 4))
+                                     num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK)))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
         W, U0, Bd, Kd = wy[1:]
         decayed = Bd is not dummy or Kd is not dummy
@@ -2633,7 +2635,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                               SOLVE=_knob("WY_SOLVE", wy_solve),
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
                               SPLIT_V=prep_bv < BV, num_stages=1,
-                              num_warps=_knob("PREP_WARPS", 4))
+                              num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
     #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
@@ -2713,7 +2715,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
-                                         num_warps=state_warps)
+                                         num_warps=_mma_warps(state_warps, min(BKs, BVs)))
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
