@@ -145,6 +145,7 @@ def chunk_backward(x, k, v, a, b, g, dO, dST, ST, saved, timings, C):
         grads["k"][c0:c0 + n] = (dK + dkN).reshape(n, P, K)
         grads["v"][c0:c0 + n] = dV.reshape(n, P, v.shape[-1])
         dS = dS_c + W.T @ du
+        grads.setdefault("du", {})[ci] = du
     grads["S0"] = dS
     dG = -(k * grads["k"]).sum(1) - (b * grads["b"]).sum(1)
     dG[:-1] += (a * grads["a"]).sum(1)[1:]
@@ -159,9 +160,38 @@ def chunk_backward(x, k, v, a, b, g, dO, dST, ST, saved, timings, C):
     return grads
 
 
-def check(gate, R, P, timings, C=8, T_len=29, K=5, V=4, seed=0):
-    """The largest error of any gradient (relative to its largest entry) against autograd; gate: none, scalar or
-    vector."""
+def pass_inputs(x, k, v, a, b, g, dO, saved, timings, C):
+    """The adjoint pass's per-chunk inputs, as triton_engine.chunk_adjoint_pass_triton takes them (one sequence,
+    whole chunks): Bt = e^{G_C - G} b and W [1, NC, C R, K], D0 = sum_reads P_b^T dO [1, NC, C R, V], the readers
+    e^E x and their cotangents, the reads one after the other [1, NC, reads C, K | V], and gamma = e^{G_C} [1, NC, K]."""
+    T_len, R, K = a.shape
+    P = k.shape[1]
+    parts = {name: [] for name in ("Bt", "W", "D0", "Xt", "dO", "gamma")}
+    for ci, c0 in enumerate(range(0, T_len, C)):
+        n, tok, tR, tP = _chunk(c0, C, T_len, R, P)
+        G = g[c0:c0 + n].cumsum(0)
+        Gx = G - g[c0:c0 + n]
+        B = b[c0:c0 + n].reshape(n * R, K)
+        D0 = 0
+        xts, dos = [], []
+        for r, timing in enumerate(timings):
+            E = G if timing == "after" else Gx
+            X, dOc = x[r, c0:c0 + n], dO[r, c0:c0 + n]
+            D0 = D0 + _scores(X, B, _pair_decays(E, G, tok, tR, timing == "before")).T @ dOc
+            xts.append(E.exp() * X)
+            dos.append(dOc)
+        parts["Bt"].append((G[-1] - G).exp()[tR] * B)
+        parts["W"].append(saved[ci][0])
+        parts["D0"].append(D0)
+        parts["Xt"].append(torch.cat(xts))
+        parts["dO"].append(torch.cat(dos))
+        parts["gamma"].append(G[-1].exp())
+    return {name: torch.stack(v)[None] for name, v in parts.items()}
+
+
+def problem(gate, R, P, timings, T_len=29, K=5, V=4, seed=0):
+    """Random inputs of one sequence, the token recurrence's outputs and final state, cotangents and autograd's
+    gradients: (inputs (x, k, v, a, b, g expanded to K, S0), dO, dST, o, ST, {name: gradient})."""
     gen = torch.Generator().manual_seed(seed)
     f = lambda *s: torch.randn(*s, generator=gen, dtype=torch.float64)  # noqa: E731
     x, k, v = f(len(timings), T_len, K), f(T_len, P, K), f(T_len, P, V)
@@ -170,21 +200,22 @@ def check(gate, R, P, timings, C=8, T_len=29, K=5, V=4, seed=0):
     g = -torch.rand(T_len, K if gate == "vector" else 1, generator=gen, dtype=torch.float64) * 0.5
     g = torch.zeros_like(g) if gate == "none" else g
     S0 = f(K, V)
-    leaves = [t.clone().requires_grad_(True) for t in (x, k, v, a, b, g.expand(T_len, K) if gate == "scalar" else g,
-                                                       S0)]
-    if gate == "scalar":  # one gate per token: its gradient is the sum over K
-        leaves[5] = g.clone().requires_grad_(True)
-        o, ST = naive(*leaves[:5], leaves[5].expand(T_len, K), leaves[6], timings)
-    else:
-        o, ST = naive(*leaves, timings)
+    leaves = [t.clone().requires_grad_(True) for t in (x, k, v, a, b, g, S0)]
+    o, ST = naive(*leaves[:5], leaves[5].expand(T_len, K), leaves[6], timings)
     dO, dST = f(*o.shape), f(K, V)
     want = dict(zip(("x", "k", "v", "a", "b", "g", "S0"),
                     torch.autograd.grad((o * dO).sum() + (ST * dST).sum(), leaves)))
-    ge = g.expand(T_len, K)
+    return (x, k, v, a, b, g.expand(T_len, K), S0), dO, dST, o.detach(), ST.detach(), want
+
+
+def check(gate, R, P, timings, C=8, T_len=29, K=5, V=4, seed=0):
+    """The largest error of any gradient (relative to its largest entry) against autograd; gate: none, scalar or
+    vector."""
+    (x, k, v, a, b, ge, S0), dO, dST, o, ST, want = problem(gate, R, P, timings, T_len, K, V, seed)
     oc, STc, saved = chunk_forward(x, k, v, a, b, ge, S0, timings, C)
-    errs = {"o": float((oc - o.detach()).abs().max() / o.detach().abs().max())}
+    errs = {"o": float((oc - o).abs().max() / o.abs().max())}
     got = chunk_backward(x, k, v, a, b, ge, dO, dST, STc, saved, timings, C)
-    if gate == "scalar":
+    if gate != "vector":
         got["g"] = got["g"].sum(-1, keepdim=True)
     for name, w in want.items():
         if (name == "g" and gate == "none") or w.numel() == 0:

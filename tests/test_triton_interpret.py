@@ -1954,3 +1954,60 @@ def test_per_dimension_gates_pair_loop_reads_in_value_blocks(monkeypatch):
     runs = results_by_forms(op, base, ("torch", "SUBCHUNK=0 READ_BO=16"), [], monkeypatch, state=True)
     for x, y in zip(runs["SUBCHUNK=0 READ_BO=16"][0], runs["torch"][0]):
         assert rel_err(x, y) < 1e-4
+
+
+@pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
+                                            ("none", 1, ("before",))])
+def test_chunk_adjoint_pass_kernel(gate, R, timings):
+    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel; NOTES v39, order item 1, not yet called by
+    the ops) over benchmarks/chunk_adjoint_proto.py's per-chunk inputs: its du per chunk and its final state equal the
+    prototype's, whose dS0 is autograd's through the token recurrence (fp32 kernel against fp64)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import chunk_adjoint_proto as proto
+    from lindsl.runtime.triton_engine import chunk_adjoint_pass_triton
+    C = 16
+    (x, k, v, a, b, g, S0), dO, dST, _, ST, want = proto.problem(gate, R, 1, timings, T_len=48, K=16, V=16, seed=3)
+    _, STc, saved = proto.chunk_forward(x, k, v, a, b, g, S0, timings, C)
+    ref = proto.chunk_backward(x, k, v, a, b, g, dO, dST, STc, saved, timings, C)
+    ins = proto.pass_inputs(x, k, v, a, b, g, dO, saved, timings, C)
+    gamma = {"none": None, "scalar": ins["gamma"][..., 0], "vector": ins["gamma"]}[gate]
+    hend, du, dS0 = chunk_adjoint_pass_triton(*(ins[n].float() for n in ("Bt", "W", "D0", "Xt", "dO")),
+                                              None if gamma is None else gamma.float(), dST[None].float())
+    assert rel_err(dS0[0], want["S0"].float()) < 1e-4
+    for ci, du_ref in ref["du"].items():
+        assert rel_err(du[0, ci], du_ref.float()) < 1e-4, ci
+    assert rel_err(hend[0, -1], dST.float()) == 0
+
+
+CHUNK_ADJOINT_PASS_AOT = """
+import inspect, json, sys
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel
+for tile, GK in [("*fp32", 1), ("*bf16", 2), ("*bf16", 0)]:
+    params = list(inspect.signature(kernel.fn).parameters)
+    consts = dict(K=128, V=128, L=64, LX=64, BK=128, BV=64, BL=64, BLX=64, GK=GK, PREC="tf32")
+    types = {p: tile for p in ("bt_ptr", "w_ptr", "xt_ptr", "do_ptr")}
+    sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
+    src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
+    opts = {"num_warps": 4, "num_stages": 1}  # as chunk_adjoint_pass_triton launches it
+    print(tile, GK, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
+"""
+
+
+def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
+    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (no op launches it yet, so aot_check's
+    recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
+    interpreter, with its shared memory within the H200's."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
+    run = subprocess.run([sys.executable, "-c", CHUNK_ADJOINT_PASS_AOT], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    shared = [int(line.split()[-1]) for line in run.stdout.splitlines()]
+    assert len(shared) == 3 and max(shared) <= 232448, run.stdout

@@ -1912,6 +1912,68 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     return out.to(final)
 
 
+@triton.jit
+def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, dST_ptr, hend_ptr, du_ptr, dS0_ptr,
+                               NC, K: tl.constexpr, V: tl.constexpr, L: tl.constexpr, LX: tl.constexpr,
+                               BK: tl.constexpr, BV: tl.constexpr, BL: tl.constexpr, BLX: tl.constexpr,
+                               GK: tl.constexpr, PREC: tl.constexpr):
+    """The chunk-level adjoint's state pass (benchmarks/chunk_adjoint_proto.py; NOTES v39, order item 1: not yet
+    called by the ops' backward), the chunks last to first, one program per (sequence, value block):
+    du_c = Bt_c dS + D0_c,  dS <- gamma_c dS + Xt_c^T dO_c + W_c^T du_c; the dS entering chunk c (the cotangent of
+    its end state) is stored as hend[c], the last one as dS0. Bt: the rank-one sources decayed to the chunk's end and
+    W the forward's WY rows [N, NC, L, K]; D0: the reads' pair terms of the pseudo-values [N, NC, L, V]; Xt, dO: the
+    readers decayed from the chunk's start and their cotangents [N, NC, LX, K | V]; gamma: the chunk's decay, [N, NC]
+    (GK 1) or [N, NC, K] (GK 2, per key row), none for GK 0. fp32 state and accumulators."""
+    n = tl.program_id(0).to(tl.int64)
+    kk = tl.arange(0, BK)
+    vv = tl.program_id(1) * BV + tl.arange(0, BV)
+    ll = tl.arange(0, BL)
+    xx = tl.arange(0, BLX)
+    k_ok, v_ok, l_ok, x_ok = kk < K, vv < V, ll < L, xx < LX
+    kv = kk[:, None] * V + vv[None, :]
+    m_kv = k_ok[:, None] & v_ok[None, :]
+    dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
+    for i in range(NC):
+        nc = n * NC + NC - 1 - i
+        tl.store(hend_ptr + nc * K * V + kv, dS, mask=m_kv)
+        m_lk = l_ok[:, None] & k_ok[None, :]
+        m_lv = l_ok[:, None] & v_ok[None, :]
+        bt = tl.load(bt_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=m_lk, other=0.0)
+        du = _dot(bt, dS, PREC) + tl.load(d0_ptr + nc * L * V + ll[:, None] * V + vv[None, :], mask=m_lv,
+                                          other=0.0).to(tl.float32)
+        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du, mask=m_lv)
+        w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=m_lk, other=0.0)
+        xt = tl.load(xt_ptr + nc * LX * K + xx[:, None] * K + kk[None, :], mask=x_ok[:, None] & k_ok[None, :],
+                     other=0.0)
+        dO = tl.load(do_ptr + nc * LX * V + xx[:, None] * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :],
+                     other=0.0)
+        if GK == 1:
+            dS = dS * tl.load(gam_ptr + nc).to(tl.float32)
+        elif GK == 2:
+            dS = dS * tl.load(gam_ptr + nc * K + kk, mask=k_ok, other=0.0).to(tl.float32)[:, None]
+        dS = dS + _dot(tl.trans(xt), dO, PREC) + _dot(tl.trans(w), du, PREC)
+    tl.store(dS0_ptr + n * K * V + kv, dS, mask=m_kv)
+
+
+def chunk_adjoint_pass_triton(Bt, W, D0, Xt, dO, gamma, dST, precision=ACCURATE, block_v=None):
+    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel) over per-chunk tensors: Bt, W [N, NC, L, K],
+    D0 [N, NC, L, V], Xt [N, NC, LX, K], dO [N, NC, LX, V], gamma None, [N, NC] or [N, NC, K], dST [N, K, V].
+    Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, du [N, NC, L, V], dS0 [N, K, V]), fp32."""
+    N, NC, L, K = Bt.shape
+    LX, V = Xt.shape[2], dO.shape[-1]
+    f32 = torch.float32
+    hend = _empty(N, NC, K, V, device=Bt.device, dtype=f32)
+    du = _empty(N, NC, L, V, device=Bt.device, dtype=f32)
+    dS0 = _empty(N, K, V, device=Bt.device, dtype=f32)
+    GK = 0 if gamma is None else (1 if gamma.dim() == 2 else 2)
+    BV = _p2(block_v or min(V, 64))
+    _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
+        *(x.contiguous() for x in (Bt, W, D0, Xt, dO)), (gamma if gamma is not None else dST).contiguous(),
+        dST.contiguous(), hend, du, dS0, NC, K=K, V=V, L=L, LX=LX, BK=_p2(K), BV=BV, BL=_p2(L), BLX=_p2(LX), GK=GK,
+        PREC=_for_interpreter(precision), num_stages=1, num_warps=4)  # 2-3 stages: 400 KB of shared memory
+    return hend, du, dS0
+
+
 def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
     """Triton version of engine.recurrent_scan (reads of side k only: the forward's). out_state (fp32, contiguous,
     [N, K, V]) receives the final state, and may be S0 itself: each program loads its block of the state before the
