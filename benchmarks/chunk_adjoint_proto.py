@@ -163,7 +163,8 @@ def chunk_backward(x, k, v, a, b, g, dO, dST, ST, saved, timings, C):
 def pass_inputs(x, k, v, a, b, g, dO, saved, timings, C):
     """The adjoint pass's per-chunk inputs, as triton_engine.chunk_adjoint_pass_triton takes them (one sequence,
     whole chunks): Bt = e^{G_C - G} b and W [1, NC, C R, K], D0 = sum_reads P_b^T dO [1, NC, C R, V], the readers
-    e^E x and their cotangents, the reads one after the other [1, NC, reads C, K | V], and gamma = e^{G_C} [1, NC, K]."""
+    e^E x and their cotangents, the reads one after the other [1, NC, reads C, K | V], and gamma = e^{G_C}
+    [1, NC, K]."""
     T_len, R, K = a.shape
     P = k.shape[1]
     parts = {name: [] for name in ("Bt", "W", "D0", "Xt", "dO", "gamma")}

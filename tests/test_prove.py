@@ -29,14 +29,3 @@ def test_wrong_rank_one_factor_is_caught():
     n2 = dataclasses.replace(n, canon={"S": bad})
     assert prove_normalized(n2).startswith("FAILED")
 
-
-def test_chunk_level_adjoint_equations():
-    """benchmarks/chunk_adjoint_proto.py (the next backward's design, NOTES v39): the chunk-level adjoint of the
-    engine's rank-one class (no, scalar or per-dimension key gates; one or two factors and inputs; reads after and
-    before), from the forward's WY system, equals autograd through the token recurrence in fp64 for every gradient,
-    the gate's by the engine's gauge sums."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import chunk_adjoint_proto
-    chunk_adjoint_proto.main()

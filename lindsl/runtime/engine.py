@@ -340,3 +340,109 @@ def transition_product(gk, gv, b, a, chunk=64):
             Lc = torch.cat([Lc, torch.eye(K, device=dev, dtype=dt).expand(N, 1, K, K)], 1)
         Lc = Lc[:, 1::2] @ Lc[:, 0::2]
     return Lc[:, 0], R_
+
+
+def _dcoef(dc, x, Gx, y, Gy, mask):
+    """The gradients (dx, dy) of coef(x, Gx, y, Gy, mask) given dc."""
+    if Gx is None:
+        dc = dc * mask
+        return dc @ y, dc.transpose(-1, -2) @ x
+    mT = mask.transpose(-1, -2)
+    return apply(dc, y, Gx, Gy, mask), apply(dc.transpose(-1, -2), x, -Gy, -Gx, mT)
+
+
+def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, pass_fn=None):
+    """The chunk-level adjoint of the rank-one recurrence without a value gate (reverse mode through the forward's
+    chunk map, reusing its WY system: benchmarks/chunk_adjoint_proto.py's equations; NOTES v39, order item 1). Not
+    yet called by the ops' backward: the reference for its kernels. Shapes as chunk_scan's (rows [N, T, ...]); reads
+    [(timing, x [N, T, K])] of the key side, dO their cotangents [N, T, V], dST [N, K, V]; states the forward's
+    chunk-start states [N, NC, K, V] and u its pseudo-values [N, T, R, V] (chunk_scan(..., return_states=True) in
+    chunks of chunk), ST its final state (for the gate gradient). pass_fn: the adjoint pass on a device
+    (triton_engine.chunk_adjoint_pass_triton's signature), a loop here by default. Returns {"dx": [per read], "dk",
+    "dv", "db", "da", "dS0", "dgk" (the gauge sums over the whole sequence, or None without a gate), "hend": the
+    cotangent of each chunk's end state [N, NC, K, V]}."""
+    N, T, R, K = b.shape
+    P = k.shape[2] if k is not None else 0
+    V = dST.shape[-1]
+    C = chunk
+    NC = max(1, -(-T // C))
+    Tp = NC * C
+    dt, dev = b.dtype, b.device
+    ch = lambda x: _chunked(_pad_time(x, Tp), C)  # noqa: E731
+    A, B, U = _rows(ch(a)), _rows(ch(b)), _rows(ch(u)).to(dt)
+    Kc = _rows(ch(k)) if P else torch.zeros(N, NC, 0, K, dtype=dt, device=dev)
+    Vc = _rows(ch(v)) if P else torch.zeros(N, NC, 0, V, dtype=dt, device=dev)
+    G, Gx = _cumsum(ch(gk), C)
+    tok = torch.arange(C, device=dev)
+    tR, tP = tok.repeat_interleave(R), tok.repeat_interleave(P)
+    GR, GxR, GP = _rep(G, R), _rep(Gx, R), _rep(G, P)
+    L = C * R
+    M = coef(A, GxR, B, GR, _mask(tR, tR, True, dev))
+    Nin = coef(A, GxR, Kc, GP, _mask(tR, tP, True, dev))
+    eye = torch.eye(L, dtype=dt, device=dev)
+    Tm = torch.linalg.solve_triangular(eye - M, eye.expand(N, NC, L, L), upper=False, unitriangular=True)
+    W = Tm @ _scale(A, GxR)
+    G_end = G[:, :, -1:] if G is not None else None  # the chunk's total log gate
+    to_end = lambda x, Gs: x if G is None else _scale(x, G_end - Gs)  # noqa: E731
+    Bt = to_end(B, GR)
+    X = [ch(x) for _, x in reads]
+    dOc = [ch(d).to(dt) for d in dO]
+    Ex = [(G if timing == "after" else Gx) for timing, _ in reads]
+    masks_b = [_mask(tok, tR, timing == "before", dev) for timing, _ in reads]
+    masks_k = [_mask(tok, tP, timing == "before", dev) for timing, _ in reads]
+    Pb = [coef(x, e, B, GR, m) for x, e, m in zip(X, Ex, masks_b)]
+    Pk = [coef(x, e, Kc, GP, m) for x, e, m in zip(X, Ex, masks_k)]
+    D0 = sum(p.transpose(-1, -2) @ d for p, d in zip(Pb, dOc))
+    Xt = torch.cat([_scale(x, e) for x, e in zip(X, Ex)], 2)
+    dOt = torch.cat(dOc, 2)
+    gamma = None if G is None else _exp(G_end[..., 0] if G.dim() == 3 else G_end[:, :, 0], dt)
+    if pass_fn is not None:
+        hend, du, dS0 = pass_fn(Bt, W, D0, Xt, dOt, gamma, dST)
+        hend, du, dS0 = hend.to(dt), du.to(dt), dS0.to(dt)
+    else:
+        hend, du = torch.empty(N, NC, K, V, dtype=dt, device=dev), torch.empty(N, NC, L, V, dtype=dt, device=dev)
+        dS = dST.to(dt)
+        for c in range(NC - 1, -1, -1):
+            hend[:, c] = dS
+            du[:, c] = Bt[:, c] @ dS + D0[:, c]
+            decay = 1.0 if gamma is None else (gamma[:, c, None, None] if gamma.dim() == 2 else gamma[:, c, :, None])
+            dS = decay * dS + Xt[:, c].transpose(-1, -2) @ dOt[:, c] + W[:, c].transpose(-1, -2) @ du[:, c]
+        dS0 = dS
+    Sc = states.to(dt)
+    dW = du @ Sc.transpose(-1, -2)
+    dT = dW @ _scale(A, GxR).transpose(-1, -2) + du @ (Nin @ Vc).transpose(-1, -2)
+    TdT = Tm.transpose(-1, -2)
+    dM = TdT @ dT @ TdT
+    Tdu = TdT @ du
+    dN = Tdu @ Vc.transpose(-1, -2)
+    daM, dbM = _dcoef(dM, A, GxR, B, GR, _mask(tR, tR, True, dev))
+    daN, dkN = _dcoef(dN, A, GxR, Kc, GP, _mask(tR, tP, True, dev))
+    dB = to_end(U @ hend.transpose(-1, -2), GR) + dbM
+    dKc = to_end(Vc @ hend.transpose(-1, -2), GP) + dkN
+    dVc = to_end(Kc, GP) @ hend + Nin.transpose(-1, -2) @ Tdu
+    dA = _scale(TdT @ dW, GxR) + daM + daN
+    dx = []
+    for x, e, d, pb, pk, mb, mk in zip(X, Ex, dOc, Pb, Pk, masks_b, masks_k):
+        dxb, dbr = _dcoef(d @ U.transpose(-1, -2), x, e, B, GR, mb)
+        dxk, dkr = _dcoef(d @ Vc.transpose(-1, -2), x, e, Kc, GP, mk)
+        dx.append(_scale(d @ Sc.transpose(-1, -2), e) + dxb + dxk)
+        dB, dKc = dB + dbr, dKc + dkr
+        dVc = dVc + pk.transpose(-1, -2) @ d
+
+    def unrows(x, F, D):
+        return x.reshape(N, NC, C, F, D).reshape(N, Tp, F, D)[:, :T]
+    out = dict(dx=[x.reshape(N, Tp, K)[:, :T] for x in dx], db=unrows(dB, R, K), da=unrows(dA, R, K),
+               dk=unrows(dKc, P, K) if P else None, dv=unrows(dVc, P, V) if P else None, dS0=dS0, hend=hend,
+               dgk=None)
+    if gk is not None:
+        dG = -(b * out["db"]).sum(2) - ((k * out["dk"]).sum(2) if P else 0)
+        dG[:, :-1] += (a * out["da"]).sum(2)[:, 1:]
+        for (timing, x), d in zip(reads, out["dx"]):
+            dG[:, :T] += (x * d) if timing == "after" else 0
+            if timing == "before":
+                dG[:, :-1] += (x * d)[:, 1:]
+        dG[:, -1] += (dST * ST).sum(-1)
+        if gk.dim() == 2:
+            dG = dG.sum(-1)
+        out["dgk"] = dG.flip(1).cumsum(1).flip(1)
+    return out

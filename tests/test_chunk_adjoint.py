@@ -1,0 +1,142 @@
+"""The chunk-level adjoint of the rank-one recurrence (NOTES v39, order item 1; not yet called by the ops'
+backward): the equations (benchmarks/chunk_adjoint_proto.py), the engine's batched reference
+(engine.chunk_adjoint) against autograd through engine.chunk_scan, and the Triton kernel of its state pass."""
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from lindsl.check import rel_err
+from lindsl.runtime.engine import chunk_adjoint, chunk_scan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import chunk_adjoint_proto as proto  # noqa: E402
+
+
+def test_chunk_level_adjoint_equations():
+    """benchmarks/chunk_adjoint_proto.py: the equations equal autograd through the token recurrence in fp64 for the
+    engine's class without a value gate (no, scalar or per-dimension key gates; one or two factors and inputs; reads
+    after and before), every gradient, the gate's by the engine's gauge sums."""
+    proto.main()
+
+
+def _problem(gate, R, P, timings, N=2, T=37, K=6, V=5, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    f = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)  # noqa: E731
+    a = torch.nn.functional.normalize(f(N, T, R, K), dim=-1) / R
+    b = -0.5 * a + 0.1 * f(N, T, R, K)
+    k, v = (f(N, T, P, K), f(N, T, P, V)) if P else (None, None)
+    gk = {"none": None, "scalar": lambda: -torch.rand(N, T, generator=g, dtype=torch.float64) * 0.5,
+          "vector": lambda: -torch.rand(N, T, K, generator=g, dtype=torch.float64) * 0.5}[gate]
+    gk = gk() if gk else None
+    return gk, b, a, k, v, [f(N, T, K) for _ in timings], f(N, K, V)
+
+
+def _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V, seed=1):
+    names = [n for n, t in zip(("gk", "b", "a", "k", "v", "S0"), (gk, b, a, k, v, S0)) if t is not None]
+    leaves = {n: t.clone().requires_grad_(True) for n, t in zip(names, (t for t in (gk, b, a, k, v, S0)
+                                                                       if t is not None))}
+    leaves.update({f"x{i}": x.clone().requires_grad_(True) for i, x in enumerate(xs)})
+    outs, ST, _ = chunk_scan(leaves.get("gk"), None, leaves["b"], leaves["a"], leaves.get("k"), leaves.get("v"),
+                             leaves["S0"], [("k", t, leaves[f"x{i}"]) for i, t in enumerate(timings)], chunk=C,
+                             K=K, V=V)
+    g = torch.Generator().manual_seed(seed)
+    dO = [torch.randn(o.shape, generator=g, dtype=torch.float64) for o in outs]
+    dST = torch.randn(ST.shape, generator=g, dtype=torch.float64)
+    grads = torch.autograd.grad(sum((o * d).sum() for o, d in zip(outs, dO)) + (ST * dST).sum(),
+                                list(leaves.values()))
+    return dict(zip(leaves, grads)), dO, dST
+
+
+@pytest.mark.parametrize("gate,R,P,timings", [
+    ("none", 1, 1, ("after",)), ("scalar", 1, 2, ("after", "before")), ("vector", 2, 0, ("after", "before")),
+    ("vector", 1, 1, ("before",))])
+def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
+    """engine.chunk_adjoint (batched over sequences and chunks, the pass a loop, T past whole chunks) gives every
+    gradient of engine.chunk_scan's outputs and final state as autograd through it does, in fp64, the key gate's by
+    the gauge sums over the whole sequence."""
+    C, K, V = 8, 6, 5
+    gk, b, a, k, v, xs, S0 = _problem(gate, R, P, timings)
+    want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V)
+    _, ST, u, Sc, _ = chunk_scan(gk, None, b, a, k, v, S0, [], chunk=C, K=K, V=V, return_states=True)
+    got = chunk_adjoint(gk, b, a, k, v, list(zip(timings, xs)), dO, dST, Sc, u, ST=ST, chunk=C)
+    by_name = {"gk": got["dgk"], "b": got["db"], "a": got["da"], "k": got["dk"], "v": got["dv"], "S0": got["dS0"]}
+    by_name.update({f"x{i}": d for i, d in enumerate(got["dx"])})
+    for name, w in want.items():
+        assert rel_err(by_name[name], w) < 1e-10, name
+
+
+def test_engine_chunk_adjoint_with_the_triton_pass():
+    """The same with the adjoint pass on the Triton kernel (interpreter, fp32 tiles and state) for Gated DeltaNet's
+    class (scalar gate, one factor and input, one read after), against autograd in fp64."""
+    from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_pass_triton
+    C, K, V = 16, 16, 16
+    gk, b, a, k, v, xs, S0 = _problem("scalar", 1, 1, ("after",), T=40, K=K, V=V)
+    want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, ("after",), C, K, V)
+    _, ST, u, Sc, _ = chunk_scan(gk, None, b, a, k, v, S0, [], chunk=C, K=K, V=V, return_states=True)
+
+    def on_triton(*args):
+        return chunk_adjoint_pass_triton(*(None if x is None else x.float() for x in args), precision=ACCURATE)
+    got = chunk_adjoint(gk, b, a, k, v, [("after", xs[0])], dO, dST, Sc, u, ST=ST, chunk=C, pass_fn=on_triton)
+    for name, w in (("db", want["b"]), ("da", want["a"]), ("dk", want["k"]), ("dv", want["v"]), ("dS0", want["S0"]),
+                    ("dgk", want["gk"])):
+        assert rel_err(got[name], w) < 1e-4, name
+    assert rel_err(got["dx"][0], want["x0"]) < 1e-4
+
+
+@pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
+                                            ("none", 1, ("before",))])
+def test_chunk_adjoint_pass_kernel(gate, R, timings):
+    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel; NOTES v39, order item 1, not yet called by
+    the ops) over benchmarks/chunk_adjoint_proto.py's per-chunk inputs: its du per chunk and its final state equal the
+    prototype's, whose dS0 is autograd's through the token recurrence (fp32 kernel against fp64)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import chunk_adjoint_proto as proto
+    from lindsl.runtime.triton_engine import chunk_adjoint_pass_triton
+    C = 16
+    (x, k, v, a, b, g, S0), dO, dST, _, ST, want = proto.problem(gate, R, 1, timings, T_len=48, K=16, V=16, seed=3)
+    _, STc, saved = proto.chunk_forward(x, k, v, a, b, g, S0, timings, C)
+    ref = proto.chunk_backward(x, k, v, a, b, g, dO, dST, STc, saved, timings, C)
+    ins = proto.pass_inputs(x, k, v, a, b, g, dO, saved, timings, C)
+    gamma = {"none": None, "scalar": ins["gamma"][..., 0], "vector": ins["gamma"]}[gate]
+    hend, du, dS0 = chunk_adjoint_pass_triton(*(ins[n].float() for n in ("Bt", "W", "D0", "Xt", "dO")),
+                                              None if gamma is None else gamma.float(), dST[None].float())
+    assert rel_err(dS0[0], want["S0"].float()) < 1e-4
+    for ci, du_ref in ref["du"].items():
+        assert rel_err(du[0, ci], du_ref.float()) < 1e-4, ci
+    assert rel_err(hend[0, -1], dST.float()) == 0
+
+
+CHUNK_ADJOINT_PASS_AOT = """
+import inspect, json, sys
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel
+for tile, GK in [("*fp32", 1), ("*bf16", 2), ("*bf16", 0)]:
+    params = list(inspect.signature(kernel.fn).parameters)
+    consts = dict(K=128, V=128, L=64, LX=64, BK=128, BV=64, BL=64, BLX=64, GK=GK, PREC="tf32")
+    types = {p: tile for p in ("bt_ptr", "w_ptr", "xt_ptr", "do_ptr")}
+    sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
+    src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
+    opts = {"num_warps": 4, "num_stages": 1}  # as chunk_adjoint_pass_triton launches it
+    print(tile, GK, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
+"""
+
+
+def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
+    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (no op launches it yet, so aot_check's
+    recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
+    interpreter, with its shared memory within the H200's."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
+    run = subprocess.run([sys.executable, "-c", CHUNK_ADJOINT_PASS_AOT], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    shared = [int(line.split()[-1]) for line in run.stdout.splitlines()]
+    assert len(shared) == 3 and max(shared) <= 232448, run.stdout
