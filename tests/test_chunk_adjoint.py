@@ -140,3 +140,24 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
     assert run.returncode == 0, run.stderr[-3000:]
     shared = [int(line.split()[-1]) for line in run.stdout.splitlines()]
     assert len(shared) == 3 and max(shared) <= 232448, run.stdout
+
+
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet"])
+def test_library_backward_through_the_chunk_level_adjoint(name, monkeypatch):
+    """LINDSL_TUNE_CHUNK_ADJOINT=1 (the ops' backward through engine.chunk_adjoint, the Triton engine's adjoint pass
+    on its kernel): every rank-one library spec's outputs, final states and every gradient equal the naive
+    recurrence's, in fp64 on the PyTorch engine and in fp32 on the Triton kernels (interpreter), with initial states,
+    over chunks of 16 with the last cut short."""
+    import lindsl
+    from lindsl.check import compare, default_sizes
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    op = lindsl.load(name)
+    calls = []
+    through = op.module.chunk_adjoint
+    monkeypatch.setitem(op.module.__dict__, "chunk_adjoint", lambda *a, **kw: calls.append(1) or through(*a, **kw))
+    sizes = default_sizes(op.spec, K=16, V=16, M=2)
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
+        calls.clear()
+        for cmp in compare(op, B=1, T=37, H=2, sizes=sizes, dtype=dtype, chunk=16, gate_scale=3.0, backend=backend):
+            assert cmp.ok, (backend, cmp)
+        assert calls, backend
