@@ -55,7 +55,7 @@ def _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V, seed=1):
 def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
     """engine.chunk_adjoint (batched over sequences and chunks, the pass a loop, T past whole chunks) gives every
     gradient of engine.chunk_scan's outputs and final state as autograd through it does, in fp64, the key gate's by
-    the gauge sums over the whole sequence."""
+    the gauge sums within each chunk plus the exact derivative at the next chunk's first token."""
     C, K, V = 8, 6, 5
     gk, b, a, k, v, xs, S0 = _problem(gate, R, P, timings)
     want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V)

@@ -359,8 +359,8 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     chunk-start states [N, NC, K, V] and u its pseudo-values [N, T, R, V] (chunk_scan(..., return_states=True) in
     chunks of chunk), ST its final state (for the gate gradient). pass_fn: the adjoint pass on a device
     (triton_engine.chunk_adjoint_pass_triton's signature), a loop here by default. Returns {"dx": [per read], "dk",
-    "dv", "db", "da", "dS0", "dgk" (the gauge sums over the whole sequence, or None without a gate), "hend": the
-    cotangent of each chunk's end state [N, NC, K, V]}."""
+    "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the cotangent of each chunk's end state
+    [N, NC, K, V]}."""
     N, T, R, K = b.shape
     P = k.shape[2] if k is not None else 0
     V = dST.shape[-1]
@@ -435,14 +435,28 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
                dk=unrows(dKc, P, K) if P else None, dv=unrows(dVc, P, V) if P else None, dS0=dS0, hend=hend,
                dgk=None)
     if gk is not None:
+        # the key gate's gradient dg_t = sum_(s >= t) dG_s of the gauge terms, summed within t's chunk, plus the
+        # next chunk's first token t''s exact derivative <dS_t', D_t' S_(t'-1)>, from the chunk-level quantities
+        # (no long cancelling sums: the default backward's split): dS_(t'-1) as the next chunks see it (hend) is
+        # D_t' dS_t' + a_t' du_t'^T + (reads before the update at t') x dO^T, with du_t' = b_t'^T dS_t' the
+        # pseudo-value's whole cotangent, which is (T^T du)_t' (du: the chunk map's, u = W S_c + U)
         dG = -(b * out["db"]).sum(2) - ((k * out["dk"]).sum(2) if P else 0)
         dG[:, :-1] += (a * out["da"]).sum(2)[:, 1:]
         for (timing, x), d in zip(reads, out["dx"]):
-            dG[:, :T] += (x * d) if timing == "after" else 0
-            if timing == "before":
+            if timing == "after":
+                dG += x * d
+            else:
                 dG[:, :-1] += (x * d)[:, 1:]
         dG[:, -1] += (dST * ST).sum(-1)
-        if gk.dim() == 2:
-            dG = dG.sum(-1)
-        out["dgk"] = dG.flip(1).cumsum(1).flip(1)
+        local = ch(dG).flip(2).cumsum(2).flip(2)
+        if NC > 1:
+            S_start = Sc[:, 1:]
+            bnd = (hend[:, :-1] * S_start).sum(-1)
+            bnd -= (A[:, 1:, :R] * (S_start @ Tdu[:, 1:, :R].transpose(-1, -2)).transpose(-1, -2)).sum(2)
+            for (timing, _), x, d in zip(reads, X, dOc):
+                if timing == "before":
+                    bnd -= x[:, 1:, 0] * (S_start @ d[:, 1:, 0, :, None])[..., 0]
+            local = torch.cat([local[:, :-1] + bnd[:, :, None], local[:, -1:]], 1)
+        dgk = local.reshape(N, Tp, K)[:, :T]
+        out["dgk"] = dgk.sum(-1) if gk.dim() == 2 else dgk
     return out
