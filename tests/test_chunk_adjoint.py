@@ -1,6 +1,7 @@
-"""The chunk-level adjoint of the rank-one recurrence (NOTES v39, order item 1; not yet called by the ops'
-backward): the equations (benchmarks/chunk_adjoint_proto.py), the engine's batched reference
-(engine.chunk_adjoint) against autograd through engine.chunk_scan, and the Triton kernel of its state pass."""
+"""The chunk-level adjoint of the rank-one recurrence (NOTES v39, order item 1; the ops' backward behind
+LINDSL_TUNE_CHUNK_ADJOINT=1): the equations (benchmarks/chunk_adjoint_proto.py), the engine's batched reference
+(engine.chunk_adjoint) against autograd through engine.chunk_scan, the Triton kernel of its state pass, and the
+library's rank-one specs through the knob."""
 import sys
 from pathlib import Path
 
@@ -88,13 +89,9 @@ def test_engine_chunk_adjoint_with_the_triton_pass():
 @pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
                                             ("none", 1, ("before",))])
 def test_chunk_adjoint_pass_kernel(gate, R, timings):
-    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel; NOTES v39, order item 1, not yet called by
-    the ops) over benchmarks/chunk_adjoint_proto.py's per-chunk inputs: its du per chunk and its final state equal the
-    prototype's, whose dS0 is autograd's through the token recurrence (fp32 kernel against fp64)."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import chunk_adjoint_proto as proto
+    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel) over benchmarks/chunk_adjoint_proto.py's
+    per-chunk inputs: its du per chunk and its final state equal the prototype's, whose dS0 is autograd's through the
+    token recurrence (fp32 kernel against fp64)."""
     from lindsl.runtime.triton_engine import chunk_adjoint_pass_triton
     C = 16
     (x, k, v, a, b, g, S0), dO, dST, _, ST, want = proto.problem(gate, R, 1, timings, T_len=48, K=16, V=16, seed=3)
@@ -111,7 +108,7 @@ def test_chunk_adjoint_pass_kernel(gate, R, timings):
 
 
 CHUNK_ADJOINT_PASS_AOT = """
-import inspect, json, sys
+import inspect
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
@@ -128,8 +125,8 @@ for tile, GK in [("*fp32", 1), ("*bf16", 2), ("*bf16", 0)]:
 
 
 def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
-    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (no op launches it yet, so aot_check's
-    recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
+    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (only the default-off knob launches it, so
+    aot_check's recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
     interpreter, with its shared memory within the H200's."""
     import os
     import subprocess

@@ -353,8 +353,8 @@ def _dcoef(dc, x, Gx, y, Gy, mask):
 
 def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, pass_fn=None):
     """The chunk-level adjoint of the rank-one recurrence without a value gate (reverse mode through the forward's
-    chunk map, reusing its WY system: benchmarks/chunk_adjoint_proto.py's equations; NOTES v39, order item 1). Not
-    yet called by the ops' backward: the reference for its kernels. Shapes as chunk_scan's (rows [N, T, ...]); reads
+    chunk map, reusing its WY system: benchmarks/chunk_adjoint_proto.py's equations; NOTES v39, order item 1): the
+    ops' backward behind LINDSL_TUNE_CHUNK_ADJOINT=1 (default off) and the reference for its phases' kernels. Shapes as chunk_scan's (rows [N, T, ...]); reads
     [(timing, x [N, T, K])] of the key side, dO their cotangents [N, T, V], dST [N, K, V]; states the forward's
     chunk-start states [N, NC, K, V] and u its pseudo-values [N, T, R, V] (chunk_scan(..., return_states=True) in
     chunks of chunk), ST its final state (for the gate gradient). pass_fn: the adjoint pass on a device

@@ -1917,8 +1917,9 @@ def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, d
                                NC, K: tl.constexpr, V: tl.constexpr, L: tl.constexpr, LX: tl.constexpr,
                                BK: tl.constexpr, BV: tl.constexpr, BL: tl.constexpr, BLX: tl.constexpr,
                                GK: tl.constexpr, PREC: tl.constexpr):
-    """The chunk-level adjoint's state pass (benchmarks/chunk_adjoint_proto.py; NOTES v39, order item 1: not yet
-    called by the ops' backward), the chunks last to first, one program per (sequence, value block):
+    """The chunk-level adjoint's state pass (benchmarks/chunk_adjoint_proto.py; NOTES v39, order item 1: engine.
+    chunk_adjoint's pass behind LINDSL_TUNE_CHUNK_ADJOINT=1), the chunks last to first, one program per (sequence,
+    value block):
     du_c = Bt_c dS + D0_c,  dS <- gamma_c dS + Xt_c^T dO_c + W_c^T du_c; the dS entering chunk c (the cotangent of
     its end state) is stored as hend[c], the last one as dS0. Bt: the rank-one sources decayed to the chunk's end and
     W the forward's WY rows [N, NC, L, K]; D0: the reads' pair terms of the pseudo-values [N, NC, L, V]; Xt, dO: the
