@@ -168,6 +168,21 @@ def main():
     return 1 if bad else 0
 
 
+def clean_env():
+    """This process's environment without the interpreter (a test suite's or a fuzzer's runs under it, and an
+    in-process compile under its patches is not the GPU's), with the eager prologue and backward glue."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
+    env.update(LINDSL_TUNE_PROLOGUE="eager", LINDSL_TUNE_BWD_GLUE="eager")
+    return env
+
+
+def run_clean(specs, dims="16", dtype="bfloat16", timeout=900):
+    """This script on specs (names or .lin paths, comma-separated) in a process of clean_env(): the
+    CompletedProcess, its stdout ending in "N variants, M problems"."""
+    return subprocess.run([sys.executable, os.path.abspath(__file__), "--dims", dims, "--specs", specs, "--dtype",
+                           dtype], env=clean_env(), capture_output=True, text=True, timeout=timeout)
+
+
 def record(op, D, dtype, B, H, seen, T=70):
     """Record into seen the kernel launches of op's forward with gradients and its backward, its forward without
     gradients and its decode step, at K = V = D (M = 2) in dtype; nothing runs on a device."""

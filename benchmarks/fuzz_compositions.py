@@ -48,7 +48,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -100,6 +99,8 @@ from lindsl.ir import Num, Var  # noqa: E402
 from lindsl.runtime.naive import run_naive, state_shape  # noqa: E402
 from lindsl.runtime.op import load, spec_from  # noqa: E402
 from lindsl.search.mutate import MUTATIONS, NotApplicable, crossover, mutate, replace_vars  # noqa: E402
+
+import aot_check  # noqa: E402  (this folder's)
 from lindsl.search.static import static_checks  # noqa: E402
 
 
@@ -485,11 +486,7 @@ def check_aot(spec, op, shape, rng):
         path = os.path.join(d, f"{spec.name}.lin")
         with open(path, "w") as f:
             f.write(to_lin(spec))
-        env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
-        env.update(LINDSL_TUNE_PROLOGUE="eager", LINDSL_TUNE_BWD_GLUE="eager")
-        run = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                           "aot_check.py"), "--dims", "16", "--specs", path,
-                              "--dtype", "bfloat16"], env=env, capture_output=True, text=True, timeout=900)
+        run = aot_check.run_clean(path)
     if run.returncode != 0 or " 0 problems" not in run.stdout:
         bad = [line for line in run.stdout.splitlines() if "COMPILE ERROR" in line or "TOO MUCH" in line]
         raise CheckFailed("aot: " + ("; ".join(bad[:3]) if bad else (run.stdout + run.stderr)[-600:]))

@@ -1,25 +1,13 @@
 """The chunk-level adjoint of the rank-one recurrence (NOTES v39, order item 1; the ops' backward behind
-LINDSL_TUNE_CHUNK_ADJOINT=1): the equations (benchmarks/chunk_adjoint_proto.py), the engine's batched reference
-(engine.chunk_adjoint) against autograd through engine.chunk_scan, the Triton kernel of its state pass, and the
-library's rank-one specs through the knob."""
-import sys
-from pathlib import Path
+LINDSL_TUNE_CHUNK_ADJOINT=1): engine.chunk_adjoint against autograd through engine.chunk_scan, with its pass as a loop
+and as the Triton kernel, the kernel compiled for sm_90, and the library's rank-one specs through the knob."""
+import itertools
 
 import pytest
 import torch
 
 from lindsl.check import rel_err
 from lindsl.runtime.engine import chunk_adjoint, chunk_scan
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import chunk_adjoint_proto as proto  # noqa: E402
-
-
-def test_chunk_level_adjoint_equations():
-    """benchmarks/chunk_adjoint_proto.py: the equations equal autograd through the token recurrence in fp64 for the
-    engine's class without a value gate (no, scalar or per-dimension key gates; one or two factors and inputs; reads
-    after and before), every gradient, the gate's by the engine's gauge sums."""
-    proto.main()
 
 
 def _problem(gate, R, P, timings, N=2, T=37, K=6, V=5, seed=0):
@@ -50,11 +38,11 @@ def _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V, seed=1):
     return dict(zip(leaves, grads)), dO, dST
 
 
-@pytest.mark.parametrize("gate,R,P,timings", [
-    ("none", 1, 1, ("after",)), ("scalar", 1, 2, ("after", "before")), ("vector", 2, 0, ("after", "before")),
-    ("vector", 1, 1, ("before",))])
+@pytest.mark.parametrize("gate,R,P,timings", list(itertools.product(
+    ("none", "scalar", "vector"), (1, 2), (0, 1, 2), (("after",), ("after", "before"), ("before",))))[::2])
 def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
-    """engine.chunk_adjoint (batched over sequences and chunks, the pass a loop, T past whole chunks) gives every
+    """engine.chunk_adjoint (batched over sequences and chunks, the pass a loop, T past whole chunks; every other
+    combination of gate, factor count, input count and read timings) gives every
     gradient of engine.chunk_scan's outputs and final state as autograd through it does, in fp64, the key gate's by
     the gauge sums within each chunk plus the exact derivative at the next chunk's first token."""
     C, K, V = 8, 6, 5
@@ -68,43 +56,25 @@ def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
         assert rel_err(by_name[name], w) < 1e-10, name
 
 
-def test_engine_chunk_adjoint_with_the_triton_pass():
-    """The same with the adjoint pass on the Triton kernel (interpreter, fp32 tiles and state) for Gated DeltaNet's
-    class (scalar gate, one factor and input, one read after), against autograd in fp64."""
+@pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
+                                            ("none", 1, ("before",))])
+def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings):
+    """The same with the adjoint pass on the Triton kernel (_chunk_adjoint_pass_kernel; interpreter, fp32 tiles and
+    state), against autograd in fp64: Gated DeltaNet's class, two factors with per-dimension gates and reads of both
+    timings, no gate with a read before the update."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_pass_triton
     C, K, V = 16, 16, 16
-    gk, b, a, k, v, xs, S0 = _problem("scalar", 1, 1, ("after",), T=40, K=K, V=V)
-    want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, ("after",), C, K, V)
+    gk, b, a, k, v, xs, S0 = _problem(gate, R, 1, timings, T=40, K=K, V=V)
+    want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V)
     _, ST, u, Sc, _ = chunk_scan(gk, None, b, a, k, v, S0, [], chunk=C, K=K, V=V, return_states=True)
 
     def on_triton(*args):
         return chunk_adjoint_pass_triton(*(None if x is None else x.float() for x in args), precision=ACCURATE)
-    got = chunk_adjoint(gk, b, a, k, v, [("after", xs[0])], dO, dST, Sc, u, ST=ST, chunk=C, pass_fn=on_triton)
-    for name, w in (("db", want["b"]), ("da", want["a"]), ("dk", want["k"]), ("dv", want["v"]), ("dS0", want["S0"]),
-                    ("dgk", want["gk"])):
-        assert rel_err(got[name], w) < 1e-4, name
-    assert rel_err(got["dx"][0], want["x0"]) < 1e-4
-
-
-@pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
-                                            ("none", 1, ("before",))])
-def test_chunk_adjoint_pass_kernel(gate, R, timings):
-    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel) over benchmarks/chunk_adjoint_proto.py's
-    per-chunk inputs: its du per chunk and its final state equal the prototype's, whose dS0 is autograd's through the
-    token recurrence (fp32 kernel against fp64)."""
-    from lindsl.runtime.triton_engine import chunk_adjoint_pass_triton
-    C = 16
-    (x, k, v, a, b, g, S0), dO, dST, _, ST, want = proto.problem(gate, R, 1, timings, T_len=48, K=16, V=16, seed=3)
-    _, STc, saved = proto.chunk_forward(x, k, v, a, b, g, S0, timings, C)
-    ref = proto.chunk_backward(x, k, v, a, b, g, dO, dST, STc, saved, timings, C)
-    ins = proto.pass_inputs(x, k, v, a, b, g, dO, saved, timings, C)
-    gamma = {"none": None, "scalar": ins["gamma"][..., 0], "vector": ins["gamma"]}[gate]
-    hend, du, dS0 = chunk_adjoint_pass_triton(*(ins[n].float() for n in ("Bt", "W", "D0", "Xt", "dO")),
-                                              None if gamma is None else gamma.float(), dST[None].float())
-    assert rel_err(dS0[0], want["S0"].float()) < 1e-4
-    for ci, du_ref in ref["du"].items():
-        assert rel_err(du[0, ci], du_ref.float()) < 1e-4, ci
-    assert rel_err(hend[0, -1], dST.float()) == 0
+    got = chunk_adjoint(gk, b, a, k, v, list(zip(timings, xs)), dO, dST, Sc, u, ST=ST, chunk=C, pass_fn=on_triton)
+    by_name = {"gk": got["dgk"], "b": got["db"], "a": got["da"], "k": got["dk"], "v": got["dv"], "S0": got["dS0"]}
+    by_name.update({f"x{i}": d for i, d in enumerate(got["dx"])})
+    for name, w in want.items():
+        assert rel_err(by_name[name], w) < 1e-4, name
 
 
 CHUNK_ADJOINT_PASS_AOT = """
@@ -128,12 +98,13 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
     """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (only the default-off knob launches it, so
     aot_check's recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
     interpreter, with its shared memory within the H200's."""
-    import os
     import subprocess
     import sys
-    env = {k: v for k, v in os.environ.items() if k not in ("TRITON_INTERPRET", "LINDSL_FAST_INTERPRETER")}
-    run = subprocess.run([sys.executable, "-c", CHUNK_ADJOINT_PASS_AOT], env=env, capture_output=True, text=True,
-                         timeout=600)
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import aot_check
+    run = subprocess.run([sys.executable, "-c", CHUNK_ADJOINT_PASS_AOT], env=aot_check.clean_env(),
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     shared = [int(line.split()[-1]) for line in run.stdout.splitlines()]
     assert len(shared) == 3 and max(shared) <= 232448, run.stdout

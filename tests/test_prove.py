@@ -28,4 +28,3 @@ def test_wrong_rank_one_factor_is_caught():
     bad = dataclasses.replace(c, pairs=[Pair(T.binary("*", Num(0.5), p.b), p.a)])
     n2 = dataclasses.replace(n, canon={"S": bad})
     assert prove_normalized(n2).startswith("FAILED")
-

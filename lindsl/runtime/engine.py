@@ -352,15 +352,25 @@ def _dcoef(dc, x, Gx, y, Gy, mask):
 
 
 def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, pass_fn=None):
-    """The chunk-level adjoint of the rank-one recurrence without a value gate (reverse mode through the forward's
-    chunk map, reusing its WY system: benchmarks/chunk_adjoint_proto.py's equations; NOTES v39, order item 1): the
-    ops' backward behind LINDSL_TUNE_CHUNK_ADJOINT=1 (default off) and the reference for its phases' kernels. Shapes as chunk_scan's (rows [N, T, ...]); reads
-    [(timing, x [N, T, K])] of the key side, dO their cotangents [N, T, V], dST [N, K, V]; states the forward's
-    chunk-start states [N, NC, K, V] and u its pseudo-values [N, T, R, V] (chunk_scan(..., return_states=True) in
-    chunks of chunk), ST its final state (for the gate gradient). pass_fn: the adjoint pass on a device
-    (triton_engine.chunk_adjoint_pass_triton's signature), a loop here by default. Returns {"dx": [per read], "dk",
-    "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the cotangent of each chunk's end state
-    [N, NC, K, V]}."""
+    """The chunk-level adjoint of the rank-one recurrence without a value gate: reverse mode through the forward's
+    chunk map, reusing its WY system (NOTES v39, order item 1): the ops' backward behind LINDSL_TUNE_CHUNK_ADJOINT=1
+    (default off) and the reference for its phases' kernels. Per chunk (S_c its start state; G, G- the gates' sums
+    within the chunk, inclusive and exclusive; scores(x, y; E) the pair products x_t . y_s e^{E_t - G_s} the mask keeps):
+        M = scores(a, b; G-, s < t), N = scores(a, k; G-, s < t), T = (I - M)^-1, W = T (e^{G-} a), U = T N V,
+        u = W S_c + U,  S_(c+1) = e^{G_C} S_c + (e^{G_C - G} b)^T u + (e^{G_C - G} k)^T V,
+        o = (e^E x) S_c + P_b u + P_k V,  P_b = scores(x, b; E), P_k = scores(x, k; E)  (after: E = G, s <= t;
+        before: E = G-, s < t).
+    Backward, the chunks last to first (no recursion inside a chunk: the WY solve resolved it):
+        du = (e^{G_C - G} b) dS_(c+1) + sum_reads P_b^T dO,  dS_c = e^{G_C} dS_(c+1) + sum_reads (e^E x)^T dO + W^T du,
+        dW = du S_c^T, dT = dW (e^{G-} a)^T + du (N V)^T, dM = T^T dT T^T, dN = (T^T du) V^T,
+    then every input's gradient by the product rule through the scores (_dcoef), and the key gate's by the gauge sums
+    within each chunk plus the exact derivative at each next chunk's first token.
+    Shapes as chunk_scan's (rows [N, T, ...]); reads [(timing, x [N, T, K])] of the key side, dO their cotangents
+    [N, T, V], dST [N, K, V]; states the forward's chunk-start states [N, NC, K, V] and u its pseudo-values
+    [N, T, R, V] (chunk_scan(..., return_states=True) in chunks of chunk), ST its final state (for the gate gradient).
+    pass_fn: the adjoint pass on a device (triton_engine.chunk_adjoint_pass_triton's signature), a loop here by
+    default. Returns {"dx": [per read], "dk", "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the
+    cotangent of each chunk's end state [N, NC, K, V]}."""
     N, T, R, K = b.shape
     P = k.shape[2] if k is not None else 0
     V = dST.shape[-1]

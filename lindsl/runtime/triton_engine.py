@@ -1917,9 +1917,8 @@ def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, d
                                NC, K: tl.constexpr, V: tl.constexpr, L: tl.constexpr, LX: tl.constexpr,
                                BK: tl.constexpr, BV: tl.constexpr, BL: tl.constexpr, BLX: tl.constexpr,
                                GK: tl.constexpr, PREC: tl.constexpr):
-    """The chunk-level adjoint's state pass (benchmarks/chunk_adjoint_proto.py; NOTES v39, order item 1: engine.
-    chunk_adjoint's pass behind LINDSL_TUNE_CHUNK_ADJOINT=1), the chunks last to first, one program per (sequence,
-    value block):
+    """The chunk-level adjoint's state pass (engine.chunk_adjoint's, behind LINDSL_TUNE_CHUNK_ADJOINT=1; NOTES v39,
+    order item 1), the chunks last to first, one program per (sequence, value block):
     du_c = Bt_c dS + D0_c,  dS <- gamma_c dS + Xt_c^T dO_c + W_c^T du_c; the dS entering chunk c (the cotangent of
     its end state) is stored as hend[c], the last one as dS0. Bt: the rank-one sources decayed to the chunk's end and
     W the forward's WY rows [N, NC, L, K]; D0: the reads' pair terms of the pseudo-values [N, NC, L, V]; Xt, dO: the
@@ -2807,6 +2806,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         k_, v_ = time_reversed(k_, T), time_reversed(v_, T)
     plain_reads = not loop  # _read_kernel's tensor-core path
     gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
+    # _read_kernel sums a scalar gate's terms (vec, sign, g) per token; a per-element term (five elements) is made
+    # by the gated read-outs or, for the pair-loop reads, summed from the result below (torch_gauged)
+    scalar_gauges = [g if g is not None and len(g) == 3 else None for g in gauges]
     if any(g is not None and len(g) != 5 for g in gauges) and (fused or not plain_reads):
         raise ValueError("a read's gauge term is made only by _read_kernel's tensor-core path (scalar or no gates)")
     if any(gated_gauges) and (GK != 2 or GV):
@@ -2891,12 +2893,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # forward+backward 5.626 -> 5.395 ms against one 128-wide block of eight warps, whose two gauged reads took
         # 0.80 and 0.84 ms in session 25 against the plain adjoint read's 0.63 in two blocks of four);
         # LINDSL_TUNE_GAUGE_BLOCKS=0 takes the one block (eight warps: four spill 20 bytes at 128)
-        # the kernel sums a scalar gate's terms (vec, sign, g) per token; a per-element term (five elements, the
-        # pair-loop reads of per-dimension gates) is summed from the result below (torch_gauged)
-        def scalar_term(term):
-            return term if term is not None and len(term) == 3 else (dummy, 0, dummy)
-        gauge = scalar_term(gauges[i_read])
-        gauge2 = scalar_term(gauges[partners[i_read]] if also is not None else None)
+        gauge = scalar_gauges[i_read] or (dummy, 0, dummy)
+        gauge2 = (scalar_gauges[partners[i_read]] if also is not None else None) or (dummy, 0, dummy)
         partials, gstride = [], 0  # (each block's sums, the term they add up to); elements per block
         if (gauge[1] or gauge2[1]) and BO < _p2(d_out):
             if _knob("GAUGE_BLOCKS", 1):
