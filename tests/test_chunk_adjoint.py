@@ -112,20 +112,25 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
 
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet"])
 def test_library_backward_through_the_chunk_level_adjoint(name, monkeypatch):
-    """LINDSL_TUNE_CHUNK_ADJOINT=1 (the ops' backward through engine.chunk_adjoint, the Triton engine's adjoint pass
-    on its kernel): every rank-one library spec's outputs, final states and every gradient equal the naive
-    recurrence's, in fp64 on the PyTorch engine and in fp32 on the Triton kernels (interpreter), with initial states,
-    over chunks of 16 with the last cut short."""
+    """LINDSL_TUNE_CHUNK_ADJOINT=1 (the ops' backward through the chunk-level adjoint: engine.chunk_adjoint on the
+    PyTorch engine and, with a per-dimension gate, on the Triton engine with its pass kernel; chunk_adjoint_triton,
+    every phase a kernel, for no or a scalar key gate): every rank-one library spec's outputs, final states and every
+    gradient equal the naive recurrence's, in fp64 on the PyTorch engine and in fp32 on the Triton kernels
+    (interpreter), with initial states, over chunks of 16 with the last cut short."""
     import lindsl
     from lindsl.check import compare, default_sizes
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
     op = lindsl.load(name)
     calls = []
-    through = op.module.chunk_adjoint
-    monkeypatch.setitem(op.module.__dict__, "chunk_adjoint", lambda *a, **kw: calls.append(1) or through(*a, **kw))
+    for fn in ("chunk_adjoint", "chunk_adjoint_triton"):
+        through = op.module.__dict__[fn]
+        monkeypatch.setitem(op.module.__dict__, fn,
+                            lambda *a, _fn=fn, _through=through, **kw: calls.append(_fn) or _through(*a, **kw))
     sizes = default_sizes(op.spec, K=16, V=16, M=2)
+    vector_gate = name in ("kda", "rwkv7")
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
         calls.clear()
         for cmp in compare(op, B=1, T=37, H=2, sizes=sizes, dtype=dtype, chunk=16, gate_scale=3.0, backend=backend):
             assert cmp.ok, (backend, cmp)
-        assert calls, backend
+        want = "chunk_adjoint_triton" if backend == "triton" and not vector_gate else "chunk_adjoint"
+        assert calls and set(calls) == {want}, (backend, calls)

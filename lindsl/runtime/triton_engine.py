@@ -1541,7 +1541,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                   PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
                   PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr,
-                  TS, SREV: tl.constexpr):
+                  TS, SREV: tl.constexpr, HAS_H: tl.constexpr = True):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1554,7 +1554,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     so the two pair products are one, on v' - s u (SIDE_K: the returned side) or on x (v' - s u)^T (the other side):
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows).
     NX = 2: a second reader x2 of the same side (timing BEFORE2) takes the same state block and source rows as they
-    are loaded; returns (out, out2), out2 = out for NX = 1. TS, SREV: the sources' tokens and order (_source_rows)."""
+    are loaded; returns (out, out2), out2 = out for NX = 1. TS, SREV: the sources' tokens and order (_source_rows).
+    Without HAS_H the state term is left out (the pair terms alone)."""
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
@@ -1567,12 +1568,14 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
         x_at = xseq * D_IN + xrow[:, None] * D_IN + ii[None, :]
         x_mask = (t_ok & x_ok)[:, None] & i_ok[None, :]
         x = tl.load(x_ptr + x_at, mask=x_mask, other=0.0)
-        Sblk = _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K)
-        out = _dot_acc(out, x, Sblk, PREC_XS)
         x2 = x
         if NX == 2:
             x2 = tl.load(x2_ptr + x_at, mask=x_mask, other=0.0)
-            out2 = _dot_acc(out2, x2, Sblk, PREC_XS)
+        if HAS_H:
+            Sblk = _state_block(h_ptr, n, c, NC, ii, i_ok, oo, o_ok, K, V, SIDE_K)
+            out = _dot_acc(out, x, Sblk, PREC_XS)
+            if NX == 2:
+                out2 = _dot_acc(out2, x2, Sblk, PREC_XS)
         if FOLD > 0 and not SIDE_K:
             rows = _source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP, TS, SREV).to(tl.float32)
             rows -= _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
@@ -1674,7 +1677,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  PREC_XP: tl.constexpr, BKI: tl.constexpr = 64,
                  FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
-                 NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False):
+                 NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False,
+                 HAS_H: tl.constexpr = True):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1687,7 +1691,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     vector is -s x for the x given (the delta rule's du = -s dv), so its result rows are scaled by the loaded -s (with
     s = 1 the launch negates OSCALE instead: the product by constant -1 rows miscompiled, session 38). OSCALE,
     OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales). SREV (REV, not
-    LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows)."""
+    LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows).
+    HAS_H (not LOOP): whether the chunk-start states' term is read (without it, the pair terms alone)."""
+    tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
     c = tl.program_id(0)
@@ -1703,7 +1709,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out, out2 = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
                                          h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
                                          D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
-                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, TX, SREV)
+                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, TX, SREV,
+                                         HAS_H)
         if NEGF or NEGF2:
             neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BC, FOLD)
             if NEGF:
@@ -1916,14 +1923,15 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
 def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, dST_ptr, hend_ptr, du_ptr, dS0_ptr,
                                NC, K: tl.constexpr, V: tl.constexpr, L: tl.constexpr, LX: tl.constexpr,
                                BK: tl.constexpr, BV: tl.constexpr, BL: tl.constexpr, BLX: tl.constexpr,
-                               GK: tl.constexpr, PREC: tl.constexpr):
+                               GK: tl.constexpr, PREC: tl.constexpr, REV_H: tl.constexpr = False):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's, behind LINDSL_TUNE_CHUNK_ADJOINT=1; NOTES v39,
     order item 1), the chunks last to first, one program per (sequence, value block):
     du_c = Bt_c dS + D0_c,  dS <- gamma_c dS + Xt_c^T dO_c + W_c^T du_c; the dS entering chunk c (the cotangent of
     its end state) is stored as hend[c], the last one as dS0. Bt: the rank-one sources decayed to the chunk's end and
     W the forward's WY rows [N, NC, L, K]; D0: the reads' pair terms of the pseudo-values [N, NC, L, V]; Xt, dO: the
     readers decayed from the chunk's start and their cotangents [N, NC, LX, K | V]; gamma: the chunk's decay, [N, NC]
-    (GK 1) or [N, NC, K] (GK 2, per key row), none for GK 0. fp32 state and accumulators."""
+    (GK 1) or [N, NC, K] (GK 2, per key row), none for GK 0. fp32 state and accumulators. REV_H: hend in the
+    adjoint's order instead (the chunks last to first: the chunk-start states of a scan over reversed time)."""
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
@@ -1935,7 +1943,7 @@ def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, d
     dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
     for i in range(NC):
         nc = n * NC + NC - 1 - i
-        tl.store(hend_ptr + nc * K * V + kv, dS, mask=m_kv)
+        tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS, mask=m_kv)
         m_lk = l_ok[:, None] & k_ok[None, :]
         m_lv = l_ok[:, None] & v_ok[None, :]
         bt = tl.load(bt_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=m_lk, other=0.0)
@@ -1955,10 +1963,11 @@ def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, d
     tl.store(dS0_ptr + n * K * V + kv, dS, mask=m_kv)
 
 
-def chunk_adjoint_pass_triton(Bt, W, D0, Xt, dO, gamma, dST, precision=ACCURATE, block_v=None):
+def chunk_adjoint_pass_triton(Bt, W, D0, Xt, dO, gamma, dST, precision=ACCURATE, block_v=None, reversed_h=False):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel) over per-chunk tensors: Bt, W [N, NC, L, K],
     D0 [N, NC, L, V], Xt [N, NC, LX, K], dO [N, NC, LX, V], gamma None, [N, NC] or [N, NC, K], dST [N, K, V].
-    Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, du [N, NC, L, V], dS0 [N, K, V]), fp32."""
+    Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
+    du [N, NC, L, V], dS0 [N, K, V]), fp32."""
     N, NC, L, K = Bt.shape
     LX, V = Xt.shape[2], dO.shape[-1]
     f32 = torch.float32
@@ -1970,8 +1979,237 @@ def chunk_adjoint_pass_triton(Bt, W, D0, Xt, dO, gamma, dST, precision=ACCURATE,
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(x.contiguous() for x in (Bt, W, D0, Xt, dO)), (gamma if gamma is not None else dST).contiguous(),
         dST.contiguous(), hend, du, dS0, NC, K=K, V=V, L=L, LX=LX, BK=_p2(K), BV=BV, BL=_p2(L), BLX=_p2(LX), GK=GK,
-        PREC=_for_interpreter(precision), num_stages=1, num_warps=4)  # 2-3 stages: 400 KB of shared memory
+        PREC=_for_interpreter(precision), REV_H=reversed_h, num_stages=1, num_warps=4)  # 2-3 stages: 400 KB of shared memory
     return hend, du, dS0
+
+
+@triton.jit
+def _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_col, ctok, col_ok, Tp, GK: tl.constexpr):
+    """e^{G-_t - G_s} for the rows' tokens t after the columns' s within a chunk, 0 elsewhere (the mask alone without
+    a gate; scalar gate sums [N, Tp])."""
+    lower = (t_row[:, None] > t_col[None, :]) & row_ok[:, None] & col_ok[None, :]
+    if GK == 1:
+        Gex = tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)
+        Gs = tl.load(G_ptr + n * Tp + ctok, mask=col_ok, other=0.0)
+        return tl.exp(tl.where(lower, Gex[:, None] - Gs[None, :], float("-inf")))
+    return tl.where(lower, 1.0, 0.0)
+
+
+@triton.jit
+def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, h_ptr, du_ptr, da_ptr, db_ptr, dk_ptr,
+                              dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
+                              BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                              PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr):
+    """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's dw and
+    prepare_wy_repr_bwd in one kernel), scalar or no key gate. From the pass's du [N, NC, L, V] and the forward's
+    chunk-start state S_c [N, NC, K, V]: dW = du S_c^T and du V^T over value blocks, then with M, N and T = (I - M)^-1
+    made again from a, b, k: dT = dW (e^{G-} a)^T + du (N V)^T, dM = T^T dT T^T, dN = T^T du V^T; stores
+    da = e^{G-} (T^T dW) + (dM o decays) b + (dN o decays) k and adds (dM o decays)^T a to db, (dN o decays)^T a to
+    dk and (T N)^T du to dv (the reads' results, fp32, the sources' token layout). BND: also the chunk's boundary
+    term of the key gate's gradient, sum over its first token's factors of a . (T^T dW), into bnd [N, NC].
+    PD: max(P, 1), the inputs' row divisor."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)
+    L: tl.constexpr = C * R
+    rows = tl.arange(0, BL)
+    t_row = rows // R
+    tok = c * C + t_row
+    row_ok = (rows < L) & (tok < T)
+    kk = tl.arange(0, BK)
+    k_ok = kk < K
+    seq = _seq_row(n, T, HS)
+    roff = (tok * HS * R + rows % R)[:, None]
+    m2 = row_ok[:, None] & k_ok[None, :]
+    # the tiles a, b, k and the pair decays are loaded and made where used, not kept across the value loop (which
+    # holds dW, du V^T, T and T N: registers)
+    at = seq * R * K + roff * K + kk[None, :]
+    a = tl.load(a_ptr + at, mask=m2, other=0.0)
+    M = _dot(a, tl.trans(tl.load(b_ptr + at, mask=m2, other=0.0)), PREC) * _strict_decays(
+        G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
+    if SOLVE == "doubling":
+        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+    elif SOLVE == "blocked":
+        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
+    else:
+        Tm = _unit_lower_inverse(M, rows, L)
+    LP: tl.constexpr = C * P
+    prow = tl.arange(0, BLP)
+    t_p = prow // PD
+    ptok = c * C + t_p
+    p_ok = (prow < LP) & (ptok < T)
+    poff = (ptok * HS * P + prow % PD)[:, None]
+    kp_at = seq * P * K + poff * K + kk[None, :]
+    mk = p_ok[:, None] & k_ok[None, :]
+    TN = tl.zeros([BL, BLP], dtype=tl.float32)  # (T N)^T du: dv's WY term
+    if P > 0:
+        Nin = _dot(a, tl.trans(tl.load(k_ptr + kp_at, mask=mk, other=0.0)), PREC) * _strict_decays(
+            G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        TN = _dot(Tm, Nin, PREC)
+    dW = tl.zeros([BL, BK], dtype=tl.float32)
+    DV = tl.zeros([BL, BLP], dtype=tl.float32)
+    cbase = (n * NC + c)
+    for v0 in range(0, V, BV):
+        vv = v0 + tl.arange(0, BV)
+        v_ok = vv < V
+        du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
+                     other=0.0)
+        S = tl.load(h_ptr + cbase * K * V + kk[:, None] * V + vv[None, :], mask=k_ok[:, None] & v_ok[None, :],
+                    other=0.0)
+        dW = _dot_acc(dW, du, tl.trans(S), PREC)
+        if P > 0:
+            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
+                         other=0.0)
+            DV = _dot_acc(DV, du, tl.trans(vp), PREC)
+            dv_at = dv_ptr + seq * P * V + poff * V + vv[None, :]
+            mv = p_ok[:, None] & v_ok[None, :]
+            tl.store(dv_at, tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC), mask=mv)
+    # after the loop, in the order that ends each [L, K] tile's life soonest: dT, then T^T dW (dW's last use), da's
+    # and the boundary term's parts of it, then dM and dN with their products
+    row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
+    a = tl.load(a_ptr + at, mask=m2, other=0.0)
+    dT = _dot(dW, tl.trans(a.to(tl.float32) * row_decay[:, None]) if GK == 1 else tl.trans(a), PREC)
+    if P > 0:
+        dT += _dot(DV, tl.trans(_dot(a, tl.trans(tl.load(k_ptr + kp_at, mask=mk, other=0.0)), PREC) * _strict_decays(
+            G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)), PREC)
+    TmT = tl.trans(Tm)
+    da = _dot(TmT, dW, PREC)
+    if BND:
+        tl.store(bnd_ptr + cbase, tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0))
+    if GK == 1:
+        da = da * row_decay[:, None]
+    dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
+                                                               row_ok, Tp, GK)
+    da += _dot(dM, tl.load(b_ptr + at, mask=m2, other=0.0), PREC)
+    db_at = db_ptr + at
+    tl.store(db_at, tl.load(db_at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC), mask=m2)
+    if P > 0:
+        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        da += _dot(dN, tl.load(k_ptr + kp_at, mask=mk, other=0.0), PREC)
+        dk_at = dk_ptr + kp_at
+        tl.store(dk_at, tl.load(dk_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC), mask=mk)
+    tl.store(da_ptr + at, da, mask=m2)
+
+
+def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False):
+    """_chunk_wy_backward_kernel's launch: a, b [.., R, K], k, v [.., P, K | V] in the token layout (heads), G, Gex
+    the key gate's sums within chunks [N, Tp] (or None), h the forward's chunk-start states and du the pass's
+    [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to in place. Returns da (fp32, a's layout) and, with
+    bnd, the boundary terms [N, NC]."""
+    HS = int(heads)
+    lead = _lead_dims(HS)
+    N, T = a.shape[0] * HS, a.shape[1]
+    R, K = a.shape[lead], a.shape[-1]
+    P = k.shape[lead] if k is not None else 0
+    V = du.shape[-1]
+    NC = h.shape[1]
+    Tp = NC * C
+    dev = a.device
+    dummy = _dummy(dev)
+    GK = 0 if G is None else 1
+    da = _empty(*a.shape, device=dev, dtype=torch.float32)
+    out_bnd = _empty(N, NC, device=dev, dtype=torch.float32) if bnd else dummy
+    BL, BLP, BK = _p2(C * R), _p2(C * max(P, 1)), _p2(K)
+    BV = min(_p2(V), _knob("WYB_BV", 64))
+    prec = _for_interpreter(precision)
+    solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
+    _chunk_wy_backward_kernel[(NC, N)](
+        _data(a, dummy), _data(b, dummy), _data(k, dummy), _data(v, dummy), G if G is not None else dummy,
+        Gex if Gex is not None else dummy, h.contiguous(), du.contiguous(), da, db if db is not None else dummy,
+        dk if dk is not None else dummy, dv if dv is not None else dummy, out_bnd, T, Tp, NC, HS, K=K, V=V, C=C, R=R,
+        P=P, PD=max(P, 1), BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=prec, SOLVE=solve, LOG2=(BL - 1).bit_length(), BND=bnd,
+        num_stages=1, num_warps=_mma_warps(_knob("WYB_WARPS", 8), min(BL, BLP, BK, BV)))
+    return da, (out_bnd if bnd else None)
+
+
+def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
+                         gate_grad=False, fold=None):
+    """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
+    value gate and reads after the update: the pair terms D0 and the reads over the adjoint's states are reads of an
+    adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
+    chunk's first position zeroed so that the state term decays from the chunk's end: e^{G_C - G_t}) from given
+    states (none for D0, the pass's hend for db, dk and dv); the pass is _chunk_adjoint_pass_kernel; the WY system's
+    backward _chunk_wy_backward_kernel; dx the forward's read of its chunk-start states h (the default backward's
+    rescan read). Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the
+    forward's rescan (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K]. Returns engine.chunk_adjoint's
+    dict (fp32 gradients; dgk only with gate_grad, which needs ST)."""
+    HS = int(heads)
+    lead = _lead_dims(HS)
+    N, T = b.shape[0] * HS, b.shape[1]
+    R, K = b.shape[lead], b.shape[-1]
+    P = k.shape[lead] if k is not None else 0
+    V = dST.shape[-1]
+    C = int(chunk)
+    NC = _cdiv(T, C)
+    Tp = NC * C
+    if any(timing != "after" for timing, _ in reads) or (gk is not None and gk.dim() != lead):
+        raise ValueError("chunk_adjoint_triton takes reads after the update and no or a scalar key gate")
+    f32 = torch.float32
+    xs = [x for _, x in reads]
+    src_k = torch.stack(xs, lead)
+    src_v = torch.stack(dO, lead)
+    g_adj = None
+    if gk is not None:
+        g_adj = gk.clone()
+        g_adj[:, C::C] = 0
+
+    def adjoint_reads(rd, states):
+        return chunk_scan_triton(g_adj, None, None, None, src_k, src_v, None, rd, chunk=C, K=K, V=V,
+                                 precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
+                                 reversed_gates=True, reversed_sources=True)[0]
+
+    def chunked(x):  # token layout [.., F, D] -> [N, NC, C F, D], padded to whole chunks
+        if HS > 1:
+            x = x.transpose(1, 2)
+        x = x.reshape(N, T, x.shape[-2], x.shape[-1])
+        x = torch.nn.functional.pad(x, (0, 0, 0, 0, 0, Tp - T)) if Tp != T else x
+        return x.reshape(N, NC, -1, x.shape[-1])
+
+    sel = lambda x, i: x.select(lead, i)  # noqa: E731
+    D0 = torch.stack(adjoint_reads([("k", "after", sel(b, r)) for r in range(R)], (None, None, None)), lead)
+    G, Gex = _cum(gk, C, Tp, HS, True)
+    Bt, Xt = chunked(b).to(f32), chunked(src_k).to(f32)
+    gamma = None
+    if G is not None:
+        Gc = G.reshape(N, NC, C)
+        gamma = torch.exp(Gc[:, :, -1])
+        Bt = Bt * torch.exp(Gc[:, :, -1:] - Gc).repeat_interleave(R, 2)[..., None]
+        Xt = Xt * torch.exp(Gc).repeat_interleave(len(xs), 2)[..., None]
+    hend, du, dS0 = chunk_adjoint_pass_triton(Bt, W, chunked(D0), Xt, chunked(src_v), gamma, dST.to(f32),
+                                              precision=precision, reversed_h=True)
+    Bt = Xt = D0 = None
+    outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
+                         + [("v", "after", sel(v, p)) for p in range(P)]
+                         + [("k", "after", sel(k, p)) for p in range(P)], (hend, None, None))
+    db = torch.stack(outs[:R], lead)
+    dk = torch.stack(outs[R:R + P], lead) if P else None
+    dv = torch.stack(outs[R + P:], lead) if P else None
+    outs = None
+    da, bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
+                                       bnd=gate_grad and NC > 1)
+    du = None
+    dx = chunk_scan_triton(gk, None, b, a, k, v, None, [("v", "after", d) for d in dO], chunk=C, K=K, V=V,
+                           precision=precision, force_chunk=True, fold=fold, states=(h, u, ST), heads=HS)[0]
+    out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=hend, dgk=None)
+    if gate_grad and gk is not None:
+        # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
+        # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
+        red = tuple(range(lead, b.dim()))
+        dG = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
+        dG[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
+        for x, d in zip(xs, dx):
+            dG += (x.to(f32) * d).sum(-1)
+        fin = (dST.to(f32) * ST.to(f32)).sum((-2, -1))
+        dG[:, -1] += fin.reshape(dG[:, -1].shape)
+        dG = dG.transpose(1, 2).reshape(N, T) if HS > 1 else dG
+        dG = torch.nn.functional.pad(dG, (0, Tp - T)).reshape(N, NC, C)
+        local = dG.flip(2).cumsum(2).flip(2)
+        if NC > 1:
+            edge = chunk_boundary_sums_triton(hend, h)[0].sum(-1) - bnd[:, 1:]
+            local[:, :-1] += edge[:, :, None]
+        dgk = local.reshape(N, Tp)[:, :T]
+        out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
+    return out
 
 
 def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_state=None):
@@ -2500,7 +2738,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time).
     states: (h, u, S_T) of an earlier scan of the same inputs and chunk with return_states (every chunk's state):
     only the reads run, from those states (the backward runs its rescan's state pass before the adjoint, which
-    reads the exact u, and its reads after).
+    reads the exact u, and its reads after); h None: the reads leave the state term out (their pair terms alone;
+    scalar or no gates: _read_kernel's tensor-core path).
     heads: every per-token tensor (gates, factors, inputs, reads, fold) is [B, T, heads, ...] instead of [N, T, ...]
     with N = B heads (the callers' [B, T, H, D] layout, read in place: no layout copy), and so are the reads'
     results and u; no value gate (token_layout_ok).
@@ -2549,9 +2788,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
     if reversed_sources:
-        if not (reversed_reads and force_chunk and reads) or R or GV or states is not None:
+        if not (reversed_reads and force_chunk and reads) or R or GV:
             raise ValueError("reversed_sources needs reversed_reads, force_chunk and reads, and takes no rank-one "
-                             "factors, value gate or given states")
+                             "factors or value gate")
         T = _cdiv(T, int(chunk)) * int(chunk)  # the scan's positions: the padded reversed time
     if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
         raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
@@ -2744,8 +2983,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # chunk states go to memory for the reads after the pass and for a caller that wants them; a scan without
     # either (the sequence-parallel summary's state pass) keeps them in registers
     store_h = not fused and (bool(reads) or return_states) and states is None
+    has_h = states is None or states[0] is not None
+    if not has_h and (loop or sub):
+        raise ValueError("reads without the state term (states=(None, ...)) take scalar or no gates")
     if states is not None:
         h, u, ST = states
+        h = h if has_h else dummy
         u = u if R else dummy
     else:
         h = _empty(N, NCH, K, V, device=dev, dtype=h_dtype) if store_h else dummy
@@ -2926,7 +3169,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
-            NEGF=negf, NEGF2=negf2, SREV=read_srev, num_stages=read_stages, num_warps=_mma_warps(warps, BO))
+            NEGF=negf, NEGF2=negf2, SREV=read_srev, HAS_H=has_h, num_stages=read_stages,
+            num_warps=_mma_warps(warps, BO))
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
         outs.append(out)
