@@ -68,8 +68,9 @@ def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings):
     want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V)
     _, ST, u, Sc, _ = chunk_scan(gk, None, b, a, k, v, S0, [], chunk=C, K=K, V=V, return_states=True)
 
-    def on_triton(*args):
-        return chunk_adjoint_pass_triton(*(None if x is None else x.float() for x in args), precision=ACCURATE)
+    def on_triton(b, W, D0, x, dO, G, Gex, before_mask, dST):
+        f32 = [None if t is None else t.float() for t in (b, W, D0, x, dO, G, Gex, dST)]
+        return chunk_adjoint_pass_triton(*f32, C, before_mask=before_mask, precision=ACCURATE)
     got = chunk_adjoint(gk, b, a, k, v, list(zip(timings, xs)), dO, dST, Sc, u, ST=ST, chunk=C, pass_fn=on_triton)
     by_name = {"gk": got["dgk"], "b": got["db"], "a": got["da"], "k": got["dk"], "v": got["dv"], "S0": got["dS0"]}
     by_name.update({f"x{i}": d for i, d in enumerate(got["dx"])})
@@ -85,11 +86,11 @@ from triton.compiler import ASTSource
 from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel
 for tile, GK in [("*fp32", 1), ("*bf16", 2), ("*bf16", 0)]:
     params = list(inspect.signature(kernel.fn).parameters)
-    consts = dict(K=128, V=128, L=64, LX=64, BK=128, BV=64, BL=64, BLX=64, GK=GK, PREC="tf32")
-    types = {p: tile for p in ("bt_ptr", "w_ptr", "xt_ptr", "do_ptr")}
+    consts = dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32")
+    types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr")}
     sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
-    opts = {"num_warps": 4, "num_stages": 1}  # as chunk_adjoint_pass_triton launches it
+    opts = {"num_warps": 4, "num_stages": 2}  # as chunk_adjoint_pass_triton launches it
     print(tile, GK, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
 """
 

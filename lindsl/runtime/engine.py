@@ -368,8 +368,8 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     Shapes as chunk_scan's (rows [N, T, ...]); reads [(timing, x [N, T, K])] of the key side, dO their cotangents
     [N, T, V], dST [N, K, V]; states the forward's chunk-start states [N, NC, K, V] and u its pseudo-values
     [N, T, R, V] (chunk_scan(..., return_states=True) in chunks of chunk), ST its final state (for the gate gradient).
-    pass_fn: the adjoint pass on a device (triton_engine.chunk_adjoint_pass_triton's signature), a loop here by
-    default. Returns {"dx": [per read], "dk", "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the
+    pass_fn(b, W, D0, x, dO, G, Gex, before_mask, dST): the adjoint pass on a device (a wrapper of
+    triton_engine.chunk_adjoint_pass_triton; rows [N, Tp, ...] padded to whole chunks), a loop here by default. Returns {"dx": [per read], "dk", "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the
     cotangent of each chunk's end state [N, NC, K, V]}."""
     N, T, R, K = b.shape
     P = k.shape[2] if k is not None else 0
@@ -407,7 +407,12 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     dOt = torch.cat(dOc, 2)
     gamma = None if G is None else _exp(G_end[..., 0] if G.dim() == 3 else G_end[:, :, 0], dt)
     if pass_fn is not None:
-        hend, du, dS0 = pass_fn(Bt, W, D0, Xt, dOt, gamma, dST)
+        # the raw rows (the kernel decays them): [N, Tp, F, D], the gate sums [N, Tp(, K)]
+        flat = lambda x: None if x is None else x.reshape((N, Tp) + tuple(x.shape[3:]))  # noqa: E731
+        hend, du, dS0 = pass_fn(B.reshape(N, Tp, R, K), W, D0.reshape(N, Tp, R, V),
+                                torch.stack([x.reshape(N, Tp, K) for x in X], 2),
+                                torch.stack([d.reshape(N, Tp, V) for d in dOc], 2), flat(G), flat(Gx),
+                                sum(1 << i for i, (timing, _) in enumerate(reads) if timing == "before"), dST)
         hend, du, dS0 = hend.to(dt), du.to(dt), dS0.to(dt)
     else:
         hend, du = torch.empty(N, NC, K, V, dtype=dt, device=dev), torch.empty(N, NC, L, V, dtype=dt, device=dev)

@@ -1920,66 +1920,99 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
 
 
 @triton.jit
-def _chunk_adjoint_pass_kernel(bt_ptr, w_ptr, d0_ptr, xt_ptr, do_ptr, gam_ptr, dST_ptr, hend_ptr, du_ptr, dS0_ptr,
-                               NC, K: tl.constexpr, V: tl.constexpr, L: tl.constexpr, LX: tl.constexpr,
-                               BK: tl.constexpr, BV: tl.constexpr, BL: tl.constexpr, BLX: tl.constexpr,
-                               GK: tl.constexpr, PREC: tl.constexpr, REV_H: tl.constexpr = False):
-    """The chunk-level adjoint's state pass (engine.chunk_adjoint's, behind LINDSL_TUNE_CHUNK_ADJOINT=1; NOTES v39,
-    order item 1), the chunks last to first, one program per (sequence, value block):
-    du_c = Bt_c dS + D0_c,  dS <- gamma_c dS + Xt_c^T dO_c + W_c^T du_c; the dS entering chunk c (the cotangent of
-    its end state) is stored as hend[c], the last one as dS0. Bt: the rank-one sources decayed to the chunk's end and
-    W the forward's WY rows [N, NC, L, K]; D0: the reads' pair terms of the pseudo-values [N, NC, L, V]; Xt, dO: the
-    readers decayed from the chunk's start and their cotangents [N, NC, LX, K | V]; gamma: the chunk's decay, [N, NC]
-    (GK 1) or [N, NC, K] (GK 2, per key row), none for GK 0. fp32 state and accumulators. REV_H: hend in the
-    adjoint's order instead (the chunks last to first: the chunk-start states of a scan over reversed time)."""
+def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
+                               dS0_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                               R: tl.constexpr, NX: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
+                               BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
+                               BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False):
+    """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
+    (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
+    entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
+    [.., R, V] (the reads' pair terms of the pseudo-values), x [.., NX, K] and dO [.., NX, V] (the readers and their
+    cotangents) in the token layout of HS (_seq_row), loaded as stored and decayed here; W the forward's WY rows and
+    du [N, NC, C R, K | V]; G, Gex the key gate's sums within chunks, inclusive and exclusive, [N, Tp] (GK 1) or
+    [N, Tp, K] (GK 2); E = G for reads after the update, Gex for reads before (bit i of BEFORE_MASK: read i).
+    fp32 state and accumulators. REV_H: hend in the adjoint's order instead (the chunks last to first: the
+    chunk-start states of a scan over reversed time)."""
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
+    k_ok, v_ok = kk < K, vv < V
+    L: tl.constexpr = C * R
     ll = tl.arange(0, BL)
     xx = tl.arange(0, BLX)
-    k_ok, v_ok, l_ok, x_ok = kk < K, vv < V, ll < L, xx < LX
+    t_l, t_x = ll // R, xx // NX
+    seq = _seq_row(n, T, HS)
+    before = ((BEFORE_MASK >> (xx % NX)) & 1) == 1
     kv = kk[:, None] * V + vv[None, :]
     m_kv = k_ok[:, None] & v_ok[None, :]
     dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
     for i in range(NC):
-        nc = n * NC + NC - 1 - i
+        c = NC - 1 - i
+        nc = n * NC + c
         tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS, mask=m_kv)
-        m_lk = l_ok[:, None] & k_ok[None, :]
-        m_lv = l_ok[:, None] & v_ok[None, :]
-        bt = tl.load(bt_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=m_lk, other=0.0)
-        du = _dot(bt, dS, PREC) + tl.load(d0_ptr + nc * L * V + ll[:, None] * V + vv[None, :], mask=m_lv,
-                                          other=0.0).to(tl.float32)
-        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du, mask=m_lv)
-        w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=m_lk, other=0.0)
-        xt = tl.load(xt_ptr + nc * LX * K + xx[:, None] * K + kk[None, :], mask=x_ok[:, None] & k_ok[None, :],
-                     other=0.0)
-        dO = tl.load(do_ptr + nc * LX * V + xx[:, None] * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :],
-                     other=0.0)
+        tok = c * C + t_l
+        l_ok = (ll < L) & (tok < T)
+        xtok = c * C + t_x
+        x_ok = (xx < C * NX) & (xtok < T)
+        l_at = (tok * HS * R + ll % R)[:, None]
+        x_at = (xtok * HS * NX + xx % NX)[:, None]
+        bt = tl.load(b_ptr + seq * R * K + l_at * K + kk[None, :], mask=l_ok[:, None] & k_ok[None, :], other=0.0)
+        xt = tl.load(x_ptr + seq * NX * K + x_at * K + kk[None, :], mask=x_ok[:, None] & k_ok[None, :], other=0.0)
+        if GK > 0:
+            G_end = _gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)
+            Gl = _gate_rows(G_ptr, n, tok, l_ok, kk, k_ok, Tp, K, GK, BL)
+            Ex = tl.where(before if GK == 1 else before[:, None],
+                          _gate_rows(Gex_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX),
+                          _gate_rows(G_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX))
+            if GK == 1:
+                bt = bt.to(tl.float32) * tl.exp(G_end - Gl)[:, None]
+                xt = xt.to(tl.float32) * tl.exp(Ex)[:, None]
+            else:
+                bt = bt.to(tl.float32) * tl.exp(G_end[None, :] - Gl)
+                xt = xt.to(tl.float32) * tl.exp(Ex)
+        du = _dot(bt, dS, PREC) + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
+                                          mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du, mask=(ll < L)[:, None] & v_ok[None, :])
+        w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
+                    other=0.0)
+        dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :], other=0.0)
         if GK == 1:
-            dS = dS * tl.load(gam_ptr + nc).to(tl.float32)
+            dS = dS * tl.exp(G_end)
         elif GK == 2:
-            dS = dS * tl.load(gam_ptr + nc * K + kk, mask=k_ok, other=0.0).to(tl.float32)[:, None]
+            dS = dS * tl.exp(G_end)[:, None]
         dS = dS + _dot(tl.trans(xt), dO, PREC) + _dot(tl.trans(w), du, PREC)
     tl.store(dS0_ptr + n * K * V + kv, dS, mask=m_kv)
 
 
-def chunk_adjoint_pass_triton(Bt, W, D0, Xt, dO, gamma, dST, precision=ACCURATE, block_v=None, reversed_h=False):
-    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel) over per-chunk tensors: Bt, W [N, NC, L, K],
-    D0 [N, NC, L, V], Xt [N, NC, LX, K], dO [N, NC, LX, V], gamma None, [N, NC] or [N, NC, K], dST [N, K, V].
+def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
+                              block_v=None, reversed_h=False):
+    """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
+    dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
+    ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
-    du [N, NC, L, V], dS0 [N, K, V]), fp32."""
-    N, NC, L, K = Bt.shape
-    LX, V = Xt.shape[2], dO.shape[-1]
+    du [N, NC, C R, V], dS0 [N, K, V]), fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
+    the pipeline's stages (2)."""
+    HS = int(heads)
+    lead = _lead_dims(HS)
+    N, T = b.shape[0] * HS, b.shape[1]
+    R, K = b.shape[lead], b.shape[-1]
+    NX, V = x.shape[lead], dST.shape[-1]
+    C = int(chunk)
+    NC = _cdiv(T, C)
     f32 = torch.float32
-    hend = _empty(N, NC, K, V, device=Bt.device, dtype=f32)
-    du = _empty(N, NC, L, V, device=Bt.device, dtype=f32)
-    dS0 = _empty(N, K, V, device=Bt.device, dtype=f32)
-    GK = 0 if gamma is None else (1 if gamma.dim() == 2 else 2)
-    BV = _p2(block_v or min(V, 64))
+    dev = b.device
+    dummy = _dummy(dev)
+    hend = _empty(N, NC, K, V, device=dev, dtype=f32)
+    du = _empty(N, NC, C * R, V, device=dev, dtype=f32)
+    dS0 = _empty(N, K, V, device=dev, dtype=f32)
+    GK = 0 if G is None else (1 if G.dim() == 2 else 2)
+    BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
-        *(x.contiguous() for x in (Bt, W, D0, Xt, dO)), (gamma if gamma is not None else dST).contiguous(),
-        dST.contiguous(), hend, du, dS0, NC, K=K, V=V, L=L, LX=LX, BK=_p2(K), BV=BV, BL=_p2(L), BLX=_p2(LX), GK=GK,
-        PREC=_for_interpreter(precision), REV_H=reversed_h, num_stages=1, num_warps=4)  # 2-3 stages: 400 KB of shared memory
+        *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0, T,
+        NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
+        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
+        num_stages=_knob("PASS_STAGES", 2), num_warps=4)
     return hend, du, dS0
 
 
@@ -2146,8 +2179,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         raise ValueError("chunk_adjoint_triton takes reads after the update and no or a scalar key gate")
     f32 = torch.float32
     xs = [x for _, x in reads]
-    src_k = torch.stack(xs, lead)
-    src_v = torch.stack(dO, lead)
+    src_k = xs[0].unsqueeze(lead) if len(xs) == 1 else torch.stack(xs, lead)
+    src_v = dO[0].unsqueeze(lead) if len(dO) == 1 else torch.stack(dO, lead)
     g_adj = None
     if gk is not None:
         g_adj = gk.clone()
@@ -2158,32 +2191,19 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
                                  reversed_gates=True, reversed_sources=True)[0]
 
-    def chunked(x):  # token layout [.., F, D] -> [N, NC, C F, D], padded to whole chunks
-        if HS > 1:
-            x = x.transpose(1, 2)
-        x = x.reshape(N, T, x.shape[-2], x.shape[-1])
-        x = torch.nn.functional.pad(x, (0, 0, 0, 0, 0, Tp - T)) if Tp != T else x
-        return x.reshape(N, NC, -1, x.shape[-1])
-
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
-    D0 = torch.stack(adjoint_reads([("k", "after", sel(b, r)) for r in range(R)], (None, None, None)), lead)
+    stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
+    D0 = stack(adjoint_reads([("k", "after", sel(b, r)) for r in range(R)], (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
-    Bt, Xt = chunked(b).to(f32), chunked(src_k).to(f32)
-    gamma = None
-    if G is not None:
-        Gc = G.reshape(N, NC, C)
-        gamma = torch.exp(Gc[:, :, -1])
-        Bt = Bt * torch.exp(Gc[:, :, -1:] - Gc).repeat_interleave(R, 2)[..., None]
-        Xt = Xt * torch.exp(Gc).repeat_interleave(len(xs), 2)[..., None]
-    hend, du, dS0 = chunk_adjoint_pass_triton(Bt, W, chunked(D0), Xt, chunked(src_v), gamma, dST.to(f32),
+    hend, du, dS0 = chunk_adjoint_pass_triton(b, W, D0, src_k, src_v, G, None, dST, C, heads=HS,
                                               precision=precision, reversed_h=True)
-    Bt = Xt = D0 = None
+    D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
                          + [("k", "after", sel(k, p)) for p in range(P)], (hend, None, None))
-    db = torch.stack(outs[:R], lead)
-    dk = torch.stack(outs[R:R + P], lead) if P else None
-    dv = torch.stack(outs[R + P:], lead) if P else None
+    db = stack(outs[:R])
+    dk = stack(outs[R:R + P]) if P else None
+    dv = stack(outs[R + P:]) if P else None
     outs = None
     da, bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
                                        bnd=gate_grad and NC > 1)
