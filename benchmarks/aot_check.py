@@ -35,7 +35,7 @@ KERNELS = ("_prep_kernel", "_prep_col_kernel", "_state_kernel", "_read_kernel", 
            "_sub_diag_scores_kernel", "_sub_offdiag_kernel", "_plain_scores_kernel", "_chunk_cumsum_kernel",
            "_read_amat_kernel", "_read_amat_gated_kernel",
            "_recurrent_kernel", "_boundary_kernel", "_gate_grad_kernel", "_time_reversed_kernel",
-           "_chunk_adjoint_pass_kernel", "_chunk_wy_backward_kernel")
+           "_chunk_adjoint_pass_kernel", "_chunk_dw_kernel", "_chunk_wy_backward_kernel")
 # generated per spec (codegen.rows, codegen.step): recorded under the spec's name too
 GENERATED = ("_prologue_rows_kernel", "_epilogue_rows_kernel", "_prologue_rows_bwd_kernel",
              "_epilogue_rows_bwd_kernel", "_fused_step_kernel")

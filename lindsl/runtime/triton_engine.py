@@ -1950,7 +1950,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     for i in range(NC):
         c = NC - 1 - i
         nc = n * NC + c
-        tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS, mask=m_kv)
+        tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS.to(hend_ptr.dtype.element_ty), mask=m_kv)
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
         xtok = c * C + t_x
@@ -1986,12 +1986,12 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
-                              block_v=None, reversed_h=False):
+                              block_v=None, reversed_h=False, h_dtype=torch.float32):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
-    du [N, NC, C R, V], dS0 [N, K, V]), fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
+    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype). LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
     the pipeline's stages (2)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2003,7 +2003,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     f32 = torch.float32
     dev = b.device
     dummy = _dummy(dev)
-    hend = _empty(N, NC, K, V, device=dev, dtype=f32)
+    hend = _empty(N, NC, K, V, device=dev, dtype=h_dtype)
     du = _empty(N, NC, C * R, V, device=dev, dtype=f32)
     dS0 = _empty(N, K, V, device=dev, dtype=f32)
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
@@ -2029,59 +2029,27 @@ def _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_col, ctok, col_ok, T
 
 
 @triton.jit
-def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, h_ptr, du_ptr, da_ptr, db_ptr, dk_ptr,
-                              dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
-                              R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
-                              BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                              PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr):
-    """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's dw and
-    prepare_wy_repr_bwd in one kernel), scalar or no key gate. From the pass's du [N, NC, L, V] and the forward's
-    chunk-start state S_c [N, NC, K, V]: dW = du S_c^T and du V^T over value blocks, then with M, N and T = (I - M)^-1
-    made again from a, b, k: dT = dW (e^{G-} a)^T + du (N V)^T, dM = T^T dT T^T, dN = T^T du V^T; stores
-    da = e^{G-} (T^T dW) + (dM o decays) b + (dN o decays) k and adds (dM o decays)^T a to db, (dN o decays)^T a to
-    dk and (T N)^T du to dv (the reads' results, fp32, the sources' token layout). BND: also the chunk's boundary
-    term of the key gate's gradient, sum over its first token's factors of a . (T^T dW), into bnd [N, NC].
-    PD: max(P, 1), the inputs' row divisor."""
+def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.constexpr, V: tl.constexpr,
+                     C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
+                     BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr):
+    """The chunk-level adjoint's products of the pass's du [N, NC, L, V] with the forward's chunk-start state and
+    values, per (chunk, sequence, key block): dW = du S_c^T into dw [N, NC, L, K] and, by the first key block's
+    program, du V^T into dvv [N, NC, L, C P] (fla's dw of chunk_bwd_dqkwg); fp32."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
+    kb = tl.program_id(2)
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
-    t_row = rows // R
-    tok = c * C + t_row
-    row_ok = (rows < L) & (tok < T)
-    kk = tl.arange(0, BK)
+    kk = kb * BKB + tl.arange(0, BKB)
     k_ok = kk < K
-    seq = _seq_row(n, T, HS)
-    roff = (tok * HS * R + rows % R)[:, None]
-    m2 = row_ok[:, None] & k_ok[None, :]
-    # the tiles a, b, k and the pair decays are loaded and made where used, not kept across the value loop (which
-    # holds dW, du V^T, T and T N: registers)
-    at = seq * R * K + roff * K + kk[None, :]
-    a = tl.load(a_ptr + at, mask=m2, other=0.0)
-    M = _dot(a, tl.trans(tl.load(b_ptr + at, mask=m2, other=0.0)), PREC) * _strict_decays(
-        G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
-    if SOLVE == "doubling":
-        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
-    elif SOLVE == "blocked":
-        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
-    else:
-        Tm = _unit_lower_inverse(M, rows, L)
-    LP: tl.constexpr = C * P
     prow = tl.arange(0, BLP)
-    t_p = prow // PD
-    ptok = c * C + t_p
-    p_ok = (prow < LP) & (ptok < T)
+    ptok = c * C + prow // PD
+    p_ok = (prow < C * P) & (ptok < T)
     poff = (ptok * HS * P + prow % PD)[:, None]
-    kp_at = seq * P * K + poff * K + kk[None, :]
-    mk = p_ok[:, None] & k_ok[None, :]
-    TN = tl.zeros([BL, BLP], dtype=tl.float32)  # (T N)^T du: dv's WY term
-    if P > 0:
-        Nin = _dot(a, tl.trans(tl.load(k_ptr + kp_at, mask=mk, other=0.0)), PREC) * _strict_decays(
-            G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
-        TN = _dot(Tm, Nin, PREC)
-    dW = tl.zeros([BL, BK], dtype=tl.float32)
+    seq = _seq_row(n, T, HS)
+    cbase = n * NC + c
+    dW = tl.zeros([BL, BKB], dtype=tl.float32)
     DV = tl.zeros([BL, BLP], dtype=tl.float32)
-    cbase = (n * NC + c)
     for v0 in range(0, V, BV):
         vv = v0 + tl.arange(0, BV)
         v_ok = vv < V
@@ -2090,45 +2058,126 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, h_ptr,
         S = tl.load(h_ptr + cbase * K * V + kk[:, None] * V + vv[None, :], mask=k_ok[:, None] & v_ok[None, :],
                     other=0.0)
         dW = _dot_acc(dW, du, tl.trans(S), PREC)
-        if P > 0:
-            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
-                         other=0.0)
+        if P > 0 and kb == 0:
+            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             DV = _dot_acc(DV, du, tl.trans(vp), PREC)
+    tl.store(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :], dW, mask=(rows < L)[:, None] & k_ok[None, :])
+    if P > 0 and kb == 0:
+        tl.store(dvv_ptr + cbase * L * (C * P) + rows[:, None] * (C * P) + prow[None, :], DV,
+                 mask=(rows < L)[:, None] & (prow < C * P)[None, :])
+
+
+@triton.jit
+def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, da_ptr, db_ptr, dk_ptr,
+                              dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
+                              BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                              PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr):
+    """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
+    prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
+    T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
+    dM = T^T dT T^T, dN = T^T du V^T; stores da = e^{G-} (T^T dW) + (dM o decays) b + (dN o decays) k and adds
+    (dM o decays)^T a to db, (dN o decays)^T a to dk and (T N)^T du to dv (the reads' results, fp32, the sources'
+    token layout). Every tile is at most [L, BKB]. BND: also the chunk's boundary term of the key gate's gradient,
+    the sum over its first token's factors of a . (T^T dW), into bnd [N, NC]. PD: max(P, 1)."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)
+    L: tl.constexpr = C * R
+    LP: tl.constexpr = C * P
+    rows = tl.arange(0, BL)
+    t_row = rows // R
+    tok = c * C + t_row
+    row_ok = (rows < L) & (tok < T)
+    prow = tl.arange(0, BLP)
+    t_p = prow // PD
+    ptok = c * C + t_p
+    p_ok = (prow < LP) & (ptok < T)
+    seq = _seq_row(n, T, HS)
+    cbase = n * NC + c
+    roff = (tok * HS * R + rows % R)[:, None]
+    poff = (ptok * HS * P + prow % PD)[:, None]
+    M = tl.zeros([BL, BL], dtype=tl.float32)
+    Nin = tl.zeros([BL, BLP], dtype=tl.float32)
+    for k0 in range(0, K, BKB):
+        kk = k0 + tl.arange(0, BKB)
+        k_ok = kk < K
+        a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+        M = _dot_acc(M, a, tl.trans(b), PREC)
+        if P > 0:
+            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            Nin = _dot_acc(Nin, a, tl.trans(kp), PREC)
+    # the pair decays are made again where used and each [L, L] tile dropped as soon as it can be (registers)
+    M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
+    if SOLVE == "doubling":
+        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+    elif SOLVE == "blocked":
+        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
+    else:
+        Tm = _unit_lower_inverse(M, rows, L)
+    TmT = tl.trans(Tm)
+    dT = tl.zeros([BL, BL], dtype=tl.float32)
+    dN = tl.zeros([BL, BLP], dtype=tl.float32)
+    if P > 0:
+        Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
+                     mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
+        dT = _dot(DV, tl.trans(Nin), PREC)
+        TN = _dot(Tm, Nin, PREC)
+        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
+            vv = v0 + tl.arange(0, BV)
+            v_ok = vv < V
+            du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :],
+                         mask=(rows < L)[:, None] & v_ok[None, :], other=0.0)
             dv_at = dv_ptr + seq * P * V + poff * V + vv[None, :]
             mv = p_ok[:, None] & v_ok[None, :]
             tl.store(dv_at, tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC), mask=mv)
-    # after the loop, in the order that ends each [L, K] tile's life soonest: dT, then T^T dW (dW's last use), da's
-    # and the boundary term's parts of it, then dM and dN with their products
     row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
-    a = tl.load(a_ptr + at, mask=m2, other=0.0)
-    dT = _dot(dW, tl.trans(a.to(tl.float32) * row_decay[:, None]) if GK == 1 else tl.trans(a), PREC)
-    if P > 0:
-        dT += _dot(DV, tl.trans(_dot(a, tl.trans(tl.load(k_ptr + kp_at, mask=mk, other=0.0)), PREC) * _strict_decays(
-            G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)), PREC)
-    TmT = tl.trans(Tm)
-    da = _dot(TmT, dW, PREC)
-    if BND:
-        tl.store(bnd_ptr + cbase, tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0))
-    if GK == 1:
-        da = da * row_decay[:, None]
+    for k0 in range(0, K, BKB):
+        kk = k0 + tl.arange(0, BKB)
+        k_ok = kk < K
+        a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+        dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
+                     mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
+        a_dec = a.to(tl.float32) * row_decay[:, None] if GK == 1 else a
+        dT = _dot_acc(dT, dW, tl.trans(a_dec), PREC)
     dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
                                                                row_ok, Tp, GK)
-    da += _dot(dM, tl.load(b_ptr + at, mask=m2, other=0.0), PREC)
-    db_at = db_ptr + at
-    tl.store(db_at, tl.load(db_at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC), mask=m2)
-    if P > 0:
-        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
-        da += _dot(dN, tl.load(k_ptr + kp_at, mask=mk, other=0.0), PREC)
-        dk_at = dk_ptr + kp_at
-        tl.store(dk_at, tl.load(dk_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC), mask=mk)
-    tl.store(da_ptr + at, da, mask=m2)
+    bnd = 0.0
+    for k0 in range(0, K, BKB):
+        kk = k0 + tl.arange(0, BKB)
+        k_ok = kk < K
+        m2 = row_ok[:, None] & k_ok[None, :]
+        at = seq * R * K + roff * K + kk[None, :]
+        a = tl.load(a_ptr + at, mask=m2, other=0.0)
+        dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
+                     mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
+        da = _dot(TmT, dW, PREC)
+        if BND:
+            bnd += tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0)
+        if GK == 1:
+            da = da * row_decay[:, None]
+        da += _dot(dM, tl.load(b_ptr + at, mask=m2, other=0.0), PREC)
+        db_at = db_ptr + at
+        tl.store(db_at, tl.load(db_at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC), mask=m2)
+        if P > 0:
+            kp_at = seq * P * K + poff * K + kk[None, :]
+            mk = p_ok[:, None] & k_ok[None, :]
+            da += _dot(dN, tl.load(k_ptr + kp_at, mask=mk, other=0.0), PREC)
+            tl.store(dk_ptr + kp_at, tl.load(dk_ptr + kp_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC),
+                     mask=mk)
+        tl.store(da_ptr + at, da, mask=m2)
+    if BND:
+        tl.store(bnd_ptr + cbase, bnd)
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False):
-    """_chunk_wy_backward_kernel's launch: a, b [.., R, K], k, v [.., P, K | V] in the token layout (heads), G, Gex
-    the key gate's sums within chunks [N, Tp] (or None), h the forward's chunk-start states and du the pass's
-    [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to in place. Returns da (fp32, a's layout) and, with
-    bnd, the boundary terms [N, NC]."""
+    """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
+    k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
+    forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
+    in place. Returns da (fp32, a's layout) and, with bnd, the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key
+    block (64); LINDSL_TUNE_WYB_WARPS (8)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -2139,19 +2188,27 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     Tp = NC * C
     dev = a.device
     dummy = _dummy(dev)
+    f32 = torch.float32
     GK = 0 if G is None else 1
-    da = _empty(*a.shape, device=dev, dtype=torch.float32)
-    out_bnd = _empty(N, NC, device=dev, dtype=torch.float32) if bnd else dummy
-    BL, BLP, BK = _p2(C * R), _p2(C * max(P, 1)), _p2(K)
-    BV = min(_p2(V), _knob("WYB_BV", 64))
+    BL, BLP = _p2(C * R), _p2(C * max(P, 1))
+    BKB = min(_p2(K), _knob("WYB_BK", 64))
+    BV = min(_p2(V), 64)
     prec = _for_interpreter(precision)
+    dw = _empty(N, NC, C * R, K, device=dev, dtype=f32)
+    dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=f32) if P else dummy
+    warps = _knob("WYB_WARPS", 8)
+    _chunk_dw_kernel[(NC, N, _cdiv(K, BKB))](
+        du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
+        BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
+    da = _empty(*a.shape, device=dev, dtype=f32)
+    out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
     solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
     _chunk_wy_backward_kernel[(NC, N)](
-        _data(a, dummy), _data(b, dummy), _data(k, dummy), _data(v, dummy), G if G is not None else dummy,
-        Gex if Gex is not None else dummy, h.contiguous(), du.contiguous(), da, db if db is not None else dummy,
-        dk if dk is not None else dummy, dv if dv is not None else dummy, out_bnd, T, Tp, NC, HS, K=K, V=V, C=C, R=R,
-        P=P, PD=max(P, 1), BL=BL, BLP=BLP, BK=BK, BV=BV, GK=GK, PREC=prec, SOLVE=solve, LOG2=(BL - 1).bit_length(), BND=bnd,
-        num_stages=1, num_warps=_mma_warps(_knob("WYB_WARPS", 8), min(BL, BLP, BK, BV)))
+        _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
+        G if G is not None else dummy, Gex if Gex is not None else dummy, da, db if db is not None else dummy,
+        dk if dk is not None else dummy, dv if dv is not None else dummy, out_bnd, T, Tp, NC, HS, K=K, V=V, C=C,
+        R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
+        LOG2=(BL - 1).bit_length(), BND=bnd, num_stages=1, num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     return da, (out_bnd if bnd else None)
 
 
@@ -2195,8 +2252,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
     D0 = stack(adjoint_reads([("k", "after", sel(b, r)) for r in range(R)], (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
+    # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
+    # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
+    low = precision != ACCURATE and not gate_grad and _knob("HEND_BF16", 1)
     hend, du, dS0 = chunk_adjoint_pass_triton(b, W, D0, src_k, src_v, G, None, dST, C, heads=HS,
-                                              precision=precision, reversed_h=True)
+                                              precision=precision, reversed_h=True,
+                                              h_dtype=torch.bfloat16 if low else f32)
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
