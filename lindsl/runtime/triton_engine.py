@@ -320,12 +320,12 @@ def _unit_lower_inverse_blocked(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr)
 
 @triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
-                 T, Tp, NC, HS,
+                 tinv_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
                  BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False,
-                 SPLIT_V: tl.constexpr = False):
+                 SPLIT_V: tl.constexpr = False, STORE_T: tl.constexpr = False):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes; SOLVE: how (I - M)^-1 is formed ("substitution", "doubling", "blocked": the
     _unit_lower_inverse* helpers). PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
@@ -337,7 +337,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     state pass adds, decayed to the chunk's end, b e^{G_C - G_t} (bd_ptr; not with MFOLD) and k e^{G_C - G_t}
     (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED). Grid (chunks, rows, value blocks
     of BV); SPLIT_V (more than one value block): each value block's program solves the chunk's system and makes its
-    columns of U0, the first also W and the decayed sources."""
+    columns of U0, the first also W and the decayed sources. STORE_T: also (I - M)^-1 into tinv [N, NC, L, L] (fp32;
+    the chunk-level adjoint's WY backward takes it instead of solving again)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     first = tl.program_id(2) == 0 if SPLIT_V else True
@@ -400,6 +401,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     else:
         Tm = _unit_lower_inverse(M, rows, L)
     wbase0 = (n * NC + c) * L
+    if STORE_T and first:
+        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm,
+                 mask=(rows < L)[:, None] & (rows < L)[None, :])
     if SPLIT_V:
         if first:
             W = _dot(Tm, a_dec, PREC)
@@ -2068,18 +2072,20 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
 
 
 @triton.jit
-def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, da_ptr, db_ptr, dk_ptr,
-                              dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
+                              dk_ptr, dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                              PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr):
+                              PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
+                              LOAD_T: tl.constexpr = False):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
     dM = T^T dT T^T, dN = T^T du V^T; stores da = e^{G-} (T^T dW) + (dM o decays) b + (dN o decays) k and adds
     (dM o decays)^T a to db, (dN o decays)^T a to dk and (T N)^T du to dv (the reads' results, fp32, the sources'
     token layout). Every tile is at most [L, BKB]. BND: also the chunk's boundary term of the key gate's gradient,
-    the sum over its first token's factors of a . (T^T dW), into bnd [N, NC]. PD: max(P, 1)."""
+    the sum over its first token's factors of a . (T^T dW), into bnd [N, NC]. PD: max(P, 1). LOAD_T: T given (the
+    forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
@@ -2102,19 +2108,24 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
-        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
-        M = _dot_acc(M, a, tl.trans(b), PREC)
+        if not LOAD_T:
+            b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+            M = _dot_acc(M, a, tl.trans(b), PREC)
         if P > 0:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC)
     # the pair decays are made again where used and each [L, L] tile dropped as soon as it can be (registers)
-    M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
-    if SOLVE == "doubling":
-        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
-    elif SOLVE == "blocked":
-        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
+    if LOAD_T:
+        Tm = tl.load(tinv_ptr + cbase * L * L + rows[:, None] * L + rows[None, :],
+                     mask=(rows < L)[:, None] & (rows < L)[None, :], other=0.0)
     else:
-        Tm = _unit_lower_inverse(M, rows, L)
+        M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
+        if SOLVE == "doubling":
+            Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+        elif SOLVE == "blocked":
+            Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
+        else:
+            Tm = _unit_lower_inverse(M, rows, L)
     TmT = tl.trans(Tm)
     dT = tl.zeros([BL, BL], dtype=tl.float32)
     dN = tl.zeros([BL, BLP], dtype=tl.float32)
@@ -2172,12 +2183,14 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         tl.store(bnd_ptr + cbase, bnd)
 
 
-def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False):
+def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
+                             tinv=None):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
-    in place. Returns da (fp32, a's layout) and, with bnd, the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key
-    block (64); LINDSL_TUNE_WYB_WARPS (8)."""
+    in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
+    Returns da (fp32, a's layout) and, with bnd, the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key block (64);
+    LINDSL_TUNE_WYB_WARPS (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -2196,7 +2209,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     prec = _for_interpreter(precision)
     dw = _empty(N, NC, C * R, K, device=dev, dtype=f32)
     dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=f32) if P else dummy
-    warps = _knob("WYB_WARPS", 8)
+    warps = _knob("WYB_WARPS", 4)
     _chunk_dw_kernel[(NC, N, _cdiv(K, BKB))](
         du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
         BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
@@ -2205,15 +2218,17 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
     _chunk_wy_backward_kernel[(NC, N)](
         _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
-        G if G is not None else dummy, Gex if Gex is not None else dummy, da, db if db is not None else dummy,
+        G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
+        db if db is not None else dummy,
         dk if dk is not None else dummy, dv if dv is not None else dummy, out_bnd, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, num_stages=1, num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, num_stages=1,
+        num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     return da, (out_bnd if bnd else None)
 
 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
-                         gate_grad=False, fold=None):
+                         gate_grad=False, fold=None, tinv=None):
     """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
     value gate and reads after the update: the pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
@@ -2221,7 +2236,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     states (none for D0, the pass's hend for db, dk and dv); the pass is _chunk_adjoint_pass_kernel; the WY system's
     backward _chunk_wy_backward_kernel; dx the forward's read of its chunk-start states h (the default backward's
     rescan read). Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the
-    forward's rescan (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K]. Returns engine.chunk_adjoint's
+    forward's rescan (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or
+    None: solved again). Returns engine.chunk_adjoint's
     dict (fp32 gradients; dgk only with gate_grad, which needs ST)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2255,8 +2271,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
     low = precision != ACCURATE and not gate_grad and _knob("HEND_BF16", 1)
+    # the pass's products in bf16 without a gate, as the default backward's adjoint pass (chunk_scan_triton's
+    # low_state); LINDSL_TUNE_PASS_PREC overrides
+    pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE and gk is None else precision)
     hend, du, dS0 = chunk_adjoint_pass_triton(b, W, D0, src_k, src_v, G, None, dST, C, heads=HS,
-                                              precision=precision, reversed_h=True,
+                                              precision=pass_prec, reversed_h=True,
                                               h_dtype=torch.bfloat16 if low else f32)
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
@@ -2267,7 +2286,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dv = stack(outs[R + P:]) if P else None
     outs = None
     da, bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
-                                       bnd=gate_grad and NC > 1)
+                                       bnd=gate_grad and NC > 1, tinv=tinv)
     du = None
     dx = chunk_scan_triton(gk, None, b, a, k, v, None, [("v", "after", d) for d in dO], chunk=C, K=K, V=V,
                            precision=precision, force_chunk=True, fold=fold, states=(h, u, ST), heads=HS)[0]
@@ -2802,7 +2821,8 @@ def _unscaled(reads, scales, indices):
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False):
+                      flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False,
+                      wy_inverse=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2816,7 +2836,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     forward without gradients) lets it multiply in bf16 as fla's does.
     wy (rank-one factors without a value gate): a list shared by scans of the same inputs and chunk, the forward and
     the backward's rescan: the first fills it with the WY system's W and U0, a later one with the same chunk, solve
-    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time).
+    precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time); with
+    wy_inverse the WY kernel also keeps (I - M)^-1 there (wy[5], [N, NC, L, L] fp32: the chunk-level adjoint's).
     states: (h, u, S_T) of an earlier scan of the same inputs and chunk with return_states (every chunk's state):
     only the reads run, from those states (the backward runs its rescan's state pass before the adjoint, which
     reads the exact u, and its reads after); h None: the reads leave the state term out (their pair terms alone;
@@ -2959,7 +2980,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK)))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
-        W, U0, Bd, Kd = wy[1:]
+        W, U0, Bd, Kd = wy[1:5]
         decayed = Bd is not dummy or Kd is not dummy
     elif states is None and R:
         L = C * R
@@ -2984,8 +3005,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
             Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
             decayed = True
+        Tinv = _empty(N, NC, L, L, device=dev, dtype=f32) if wy_inverse and wy is not None else dummy
         if wy is not None:
-            wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd]
+            wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd] + ([Tinv] if Tinv is not dummy else [])
         Mp = Np = dummy
         if blocked:
             # the decayed pair products M = a (b decayed)^T and a k^T below the diagonal are the pair scores of reads
@@ -3011,12 +3033,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64: forward
         # 1.924 -> 2.294 ms; KDA not measured)
         prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
-        _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, T, Tp, NC,
+        _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp,
+                              NC,
                               HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
                               BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               SOLVE=_knob("WY_SOLVE", wy_solve),
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
-                              SPLIT_V=prep_bv < BV, num_stages=1,
+                              SPLIT_V=prep_bv < BV, STORE_T=Tinv is not dummy, num_stages=1,
                               num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
