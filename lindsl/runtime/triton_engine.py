@@ -2073,7 +2073,7 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
 
 @triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
-                              dk_ptr, dv_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
@@ -2085,7 +2085,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     (dM o decays)^T a to db, (dN o decays)^T a to dk and (T N)^T du to dv (the reads' results, fp32, the sources'
     token layout). Every tile is at most [L, BKB]. BND: also the chunk's boundary term of the key gate's gradient,
     the sum over its first token's factors of a . (T^T dW), into bnd [N, NC]. PD: max(P, 1). LOAD_T: T given (the
-    forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again."""
+    forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again. The sums go to dbo, dko, dvo (db, dk, dv
+    themselves, or tensors of the gradients' dtype) and da in its own."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
@@ -2143,7 +2144,9 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                          mask=(rows < L)[:, None] & v_ok[None, :], other=0.0)
             dv_at = dv_ptr + seq * P * V + poff * V + vv[None, :]
             mv = p_ok[:, None] & v_ok[None, :]
-            tl.store(dv_at, tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC), mask=mv)
+            tl.store(dvo_ptr + seq * P * V + poff * V + vv[None, :],
+                     (tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC)).to(dvo_ptr.dtype.element_ty),
+                     mask=mv)
     row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
@@ -2170,27 +2173,28 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         if GK == 1:
             da = da * row_decay[:, None]
         da += _dot(dM, tl.load(b_ptr + at, mask=m2, other=0.0), PREC)
-        db_at = db_ptr + at
-        tl.store(db_at, tl.load(db_at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC), mask=m2)
+        tl.store(dbo_ptr + at, (tl.load(db_ptr + at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC)).to(
+            dbo_ptr.dtype.element_ty), mask=m2)
         if P > 0:
             kp_at = seq * P * K + poff * K + kk[None, :]
             mk = p_ok[:, None] & k_ok[None, :]
             da += _dot(dN, tl.load(k_ptr + kp_at, mask=mk, other=0.0), PREC)
-            tl.store(dk_ptr + kp_at, tl.load(dk_ptr + kp_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC),
-                     mask=mk)
-        tl.store(da_ptr + at, da, mask=m2)
+            tl.store(dko_ptr + kp_at, (tl.load(dk_ptr + kp_at, mask=mk, other=0.0)
+                                       + _dot(tl.trans(dN), a, PREC)).to(dko_ptr.dtype.element_ty), mask=mk)
+        tl.store(da_ptr + at, da.to(da_ptr.dtype.element_ty), mask=m2)
     if BND:
         tl.store(bnd_ptr + cbase, bnd)
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
-                             tinv=None):
+                             tinv=None, out_dtype=None):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
     in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
-    Returns da (fp32, a's layout) and, with bnd, the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key block (64);
-    LINDSL_TUNE_WYB_WARPS (4)."""
+    Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
+    the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
+    LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -2206,29 +2210,30 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     BL, BLP = _p2(C * R), _p2(C * max(P, 1))
     BKB = min(_p2(K), _knob("WYB_BK", 64))
     BV = min(_p2(V), 64)
-    prec = _for_interpreter(precision)
+    prec = _for_interpreter(_knob("WYB_PREC", precision))
     dw = _empty(N, NC, C * R, K, device=dev, dtype=f32)
     dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=f32) if P else dummy
     warps = _knob("WYB_WARPS", 4)
     _chunk_dw_kernel[(NC, N, _cdiv(K, BKB))](
         du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
         BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
-    da = _empty(*a.shape, device=dev, dtype=f32)
+    odt = out_dtype or f32
+    da = _empty(*a.shape, device=dev, dtype=odt)
+    outs = [x if x is None or out_dtype is None else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
     out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
     solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
     _chunk_wy_backward_kernel[(NC, N)](
         _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
-        db if db is not None else dummy,
-        dk if dk is not None else dummy, dv if dv is not None else dummy, out_bnd, T, Tp, NC, HS, K=K, V=V, C=C,
+        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
         LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
-    return da, (out_bnd if bnd else None)
+    return (da, *outs), (out_bnd if bnd else None)
 
 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
-                         gate_grad=False, fold=None, tinv=None):
+                         gate_grad=False, fold=None, tinv=None, out_dtype=None, dx_scale=None):
     """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
     value gate and reads after the update: the pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
@@ -2238,7 +2243,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     rescan read). Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the
     forward's rescan (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or
     None: solved again). Returns engine.chunk_adjoint's
-    dict (fp32 gradients; dgk only with gate_grad, which needs ST)."""
+    dict (fp32 gradients, or out_dtype's without gate_grad; dgk only with gate_grad, which needs ST); dx_scale: a
+    constant the reads' gradients dx are multiplied by (the reads' constant factor, applied as they are stored)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2285,11 +2291,15 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dk = stack(outs[R:R + P]) if P else None
     dv = stack(outs[R + P:]) if P else None
     outs = None
-    da, bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
-                                       bnd=gate_grad and NC > 1, tinv=tinv)
+    # the gradients leave in out_dtype where no gate gradient sums over them (no fp32 copies to cast)
+    odt = None if gate_grad or out_dtype is None else out_dtype
+    (da, db, dk, dv), bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
+                                                     bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt)
     du = None
     dx = chunk_scan_triton(gk, None, b, a, k, v, None, [("v", "after", d) for d in dO], chunk=C, K=K, V=V,
-                           precision=precision, force_chunk=True, fold=fold, states=(h, u, ST), heads=HS)[0]
+                           precision=precision, force_chunk=True, fold=fold, states=(h, u, ST), heads=HS,
+                           out_dtypes=None if odt is None else [odt] * len(dO),
+                           read_scales=None if dx_scale is None else [dx_scale] * len(dO))[0]
     out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=hend, dgk=None)
     if gate_grad and gk is not None:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
@@ -2298,7 +2308,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         dG = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
         dG[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
         for x, d in zip(xs, dx):
-            dG += (x.to(f32) * d).sum(-1)
+            dG += (x.to(f32) * d).sum(-1) / (1.0 if dx_scale is None else dx_scale)
         fin = (dST.to(f32) * ST.to(f32)).sum((-2, -1))
         dG[:, -1] += fin.reshape(dG[:, -1].shape)
         dG = dG.transpose(1, 2).reshape(N, T) if HS > 1 else dG
