@@ -1925,10 +1925,11 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
 
 @triton.jit
 def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
-                               dS0_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                               dS0_ptr, fold_ptr, dvd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                                R: tl.constexpr, NX: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                                BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
-                               BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False):
+                               BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
+                               FOLD: tl.constexpr = 0):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -1937,7 +1938,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     du [N, NC, C R, K | V]; G, Gex the key gate's sums within chunks, inclusive and exclusive, [N, Tp] (GK 1) or
     [N, Tp, K] (GK 2); E = G for reads after the update, Gex for reads before (bit i of BEFORE_MASK: read i).
     fp32 state and accumulators. REV_H: hend in the adjoint's order instead (the chunks last to first: the
-    chunk-start states of a scan over reversed time)."""
+    chunk-start states of a scan over reversed time). FOLD (the delta rule's b = -s k', R = 1; s = 1 or per token
+    from fold_ptr, as _fold_scale): b and D0 given as k' and its pair terms, so that the product is dv's direct
+    part, stored into dvd (k''s value rows, fp32), and du = -s times it."""
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
@@ -1977,6 +1980,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                 xt = xt.to(tl.float32) * tl.exp(Ex)
         du = _dot(bt, dS, PREC) + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
                                           mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+        if FOLD > 0:
+            tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du, mask=l_ok[:, None] & v_ok[None, :])
+            du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
         tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du, mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
@@ -1990,12 +1996,14 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
-                              block_v=None, reversed_h=False, h_dtype=torch.float32):
+                              block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
-    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype). LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
+    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
+    D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a fourth, dv's direct part
+    [.., 1, V] fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
     the pipeline's stages (2)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2011,13 +2019,16 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     du = _empty(N, NC, C * R, V, device=dev, dtype=f32)
     dS0 = _empty(N, K, V, device=dev, dtype=f32)
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
+    FOLD = 0 if fold is None or fold is False else (1 if fold is True else 2)
+    dvd = _empty(*D0.shape, device=dev, dtype=f32) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
-        *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0, T,
+        *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
+        _data(fold, dummy) if FOLD == 2 else dummy, dvd, T,
         NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
-        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
+        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD,
         num_stages=_knob("PASS_STAGES", 2), num_warps=4)
-    return hend, du, dS0
+    return (hend, du, dS0, dvd) if FOLD else (hend, du, dS0)
 
 
 @triton.jit
@@ -2272,7 +2283,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
 
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
-    D0 = stack(adjoint_reads([("k", "after", sel(b, r)) for r in range(R)], (None, None, None)))
+    # with the delta rule's fold (b = -s k') the pass takes k' and its pair terms: its product is then dv's direct
+    # part (the key-side read of k' over hend, which no read makes) and du = -s times it (LINDSL_TUNE_PASS_FOLD=0:
+    # the read makes it)
+    in_pass = fold is not None and fold is not False and (R, P) == (1, 1) and bool(_knob("PASS_FOLD", 1))
+    D0 = stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)], (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
@@ -2280,20 +2295,24 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the pass's products in bf16 without a gate, as the default backward's adjoint pass (chunk_scan_triton's
     # low_state); LINDSL_TUNE_PASS_PREC overrides
     pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE and gk is None else precision)
-    hend, du, dS0 = chunk_adjoint_pass_triton(b, W, D0, src_k, src_v, G, None, dST, C, heads=HS,
-                                              precision=pass_prec, reversed_h=True,
-                                              h_dtype=torch.bfloat16 if low else f32)
+    hend, du, dS0, *dvd = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
+                                                    heads=HS, precision=pass_prec, reversed_h=True,
+                                                    h_dtype=torch.bfloat16 if low else f32,
+                                                    fold=fold if in_pass else None)
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
-                         + [("k", "after", sel(k, p)) for p in range(P)], (hend, None, None))
+                         + ([] if in_pass else [("k", "after", sel(k, p)) for p in range(P)]), (hend, None, None))
     db = stack(outs[:R])
     dk = stack(outs[R:R + P]) if P else None
-    dv = stack(outs[R + P:]) if P else None
+    dv = dvd[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
     # the gradients leave in out_dtype where no gate gradient sums over them (no fp32 copies to cast)
     odt = None if gate_grad or out_dtype is None else out_dtype
-    (da, db, dk, dv), bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, precision,
+    # the WY backward's products in bf16 for low-precision inputs (session 40, call 5, 2x16384x16x128, checks green
+    # at gate x10, against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352)
+    wy_prec = "bf16" if precision != ACCURATE else precision
+    (da, db, dk, dv), bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec,
                                                      bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt)
     du = None
     dx = chunk_scan_triton(gk, None, b, a, k, v, None, [("v", "after", d) for d in dO], chunk=C, K=K, V=V,
