@@ -223,13 +223,15 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
         assert rel_err(d.double(), unrows(w)) < 1e-5
 
 
-def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(monkeypatch):
-    """DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1: the pass's and the WY
-    backward's bf16 products, the gradients stored in bf16 by the kernels) are as close to the fp64 PyTorch
-    engine's as the default backward's (interpreter; bf16 rounding of each gradient is about 4e-3)."""
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, monkeypatch):
+    """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
+    the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
+    terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
+    rounding of each gradient is about 4e-3)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
-    op = lindsl.load("deltanet")
+    op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=3)
 
     def grads(knob, dtype):

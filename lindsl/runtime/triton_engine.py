@@ -2084,11 +2084,11 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
 
 @triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
-                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
-                              LOAD_T: tl.constexpr = False):
+                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
@@ -2097,7 +2097,10 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     token layout). Every tile is at most [L, BKB]. BND: also the chunk's boundary term of the key gate's gradient,
     the sum over its first token's factors of a . (T^T dW), into bnd [N, NC]. PD: max(P, 1). LOAD_T: T given (the
     forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again. The sums go to dbo, dko, dvo (db, dk, dv
-    themselves, or tensors of the gradients' dtype) and da in its own."""
+    themselves, or tensors of the gradients' dtype) and da in its own. GAUGE (R = P = 1): the key gate's gauge
+    terms per token from the fp32 sums, -(b . db) - (k . dk) into gsrc and a . da into gfac ([N, Tp]; the caller
+    shifts the latter by one token)."""
+    tl.static_assert(not GAUGE or (R == 1 and P <= 1), "per-token gauge terms: one factor and one input")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
@@ -2170,6 +2173,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
                                                                row_ok, Tp, GK)
     bnd = 0.0
+    g_src = tl.zeros([BL], dtype=tl.float32)
+    g_fac = tl.zeros([BL], dtype=tl.float32)
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
@@ -2183,28 +2188,40 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
             bnd += tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0)
         if GK == 1:
             da = da * row_decay[:, None]
-        da += _dot(dM, tl.load(b_ptr + at, mask=m2, other=0.0), PREC)
-        tl.store(dbo_ptr + at, (tl.load(db_ptr + at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC)).to(
-            dbo_ptr.dtype.element_ty), mask=m2)
+        b = tl.load(b_ptr + at, mask=m2, other=0.0)
+        da += _dot(dM, b, PREC)
+        db = tl.load(db_ptr + at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC)
+        tl.store(dbo_ptr + at, db.to(dbo_ptr.dtype.element_ty), mask=m2)
+        if GAUGE:
+            g_src -= tl.sum(b.to(tl.float32) * db, 1)
         if P > 0:
             kp_at = seq * P * K + poff * K + kk[None, :]
             mk = p_ok[:, None] & k_ok[None, :]
-            da += _dot(dN, tl.load(k_ptr + kp_at, mask=mk, other=0.0), PREC)
-            tl.store(dko_ptr + kp_at, (tl.load(dk_ptr + kp_at, mask=mk, other=0.0)
-                                       + _dot(tl.trans(dN), a, PREC)).to(dko_ptr.dtype.element_ty), mask=mk)
+            kp = tl.load(k_ptr + kp_at, mask=mk, other=0.0)
+            da += _dot(dN, kp, PREC)
+            dk = tl.load(dk_ptr + kp_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC)
+            tl.store(dko_ptr + kp_at, dk.to(dko_ptr.dtype.element_ty), mask=mk)
+            if GAUGE:
+                g_src -= tl.sum(kp.to(tl.float32) * dk, 1)
+        if GAUGE:
+            g_fac += tl.sum(a.to(tl.float32) * da, 1)
         tl.store(da_ptr + at, da.to(da_ptr.dtype.element_ty), mask=m2)
     if BND:
         tl.store(bnd_ptr + cbase, bnd)
+    if GAUGE:
+        tl.store(gsrc_ptr + n * Tp + tok, g_src, mask=row_ok)
+        tl.store(gfac_ptr + n * Tp + tok, g_fac, mask=row_ok)
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
-                             tinv=None, out_dtype=None):
+                             tinv=None, out_dtype=None, gauge=False):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
     in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
     Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
-    the boundary terms [N, NC]. LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
+    the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
+    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
     LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2232,14 +2249,17 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     da = _empty(*a.shape, device=dev, dtype=odt)
     outs = [x if x is None or out_dtype is None else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
     out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
+    gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
     solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
     _chunk_wy_backward_kernel[(NC, N)](
         _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
-        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, T, Tp, NC, HS, K=K, V=V, C=C,
+        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, num_stages=1,
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
+    if gauge:
+        return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
 
 
@@ -2307,32 +2327,47 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dk = stack(outs[R:R + P]) if P else None
     dv = dvd[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
-    # the gradients leave in out_dtype where no gate gradient sums over them (no fp32 copies to cast)
-    odt = None if gate_grad or out_dtype is None else out_dtype
+    # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
+    # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
+    # (LINDSL_TUNE_CA_GAUGE=0: summed here from fp32 gradients)
+    need_dgk = gate_grad and gk is not None
+    in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
+    odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
     # the WY backward's products in bf16 for low-precision inputs (session 40, call 5, 2x16384x16x128, checks green
     # at gate x10, against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352)
     wy_prec = "bf16" if precision != ACCURATE else precision
-    (da, db, dk, dv), bnd = chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec,
-                                                     bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt)
+    (da, db, dk, dv), bnd, *gauges = chunk_wy_backward_triton(
+        a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec, bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt,
+        gauge=in_kernels)
     du = None
-    dx = chunk_scan_triton(gk, None, b, a, k, v, None, [("v", "after", d) for d in dO], chunk=C, K=K, V=V,
-                           precision=precision, force_chunk=True, fold=fold, states=(h, u, ST), heads=HS,
-                           out_dtypes=None if odt is None else [odt] * len(dO),
+    gx = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if in_kernels else None for x in xs]
+    dx = chunk_scan_triton(gk, None, b, a, k, v, None,
+                           [("v", "after", d) + (((x, 1, g),) if in_kernels else ()) for d, x, g in zip(dO, xs, gx)],
+                           chunk=C, K=K, V=V, precision=precision, force_chunk=True, fold=fold, states=(h, u, ST),
+                           heads=HS, out_dtypes=None if odt is None else [odt] * len(dO),
                            read_scales=None if dx_scale is None else [dx_scale] * len(dO))[0]
     out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=hend, dgk=None)
-    if gate_grad and gk is not None:
+    if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
         # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
-        red = tuple(range(lead, b.dim()))
-        dG = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
-        dG[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
-        for x, d in zip(xs, dx):
-            dG += (x.to(f32) * d).sum(-1) / (1.0 if dx_scale is None else dx_scale)
-        fin = (dST.to(f32) * ST.to(f32)).sum((-2, -1))
-        dG[:, -1] += fin.reshape(dG[:, -1].shape)
-        dG = dG.transpose(1, 2).reshape(N, T) if HS > 1 else dG
-        dG = torch.nn.functional.pad(dG, (0, Tp - T)).reshape(N, NC, C)
-        local = dG.flip(2).cumsum(2).flip(2)
+        to_rows = lambda x: x.transpose(1, 2).reshape(N, -1) if HS > 1 else x  # noqa: E731
+        unscale = 1.0 if dx_scale is None else 1.0 / dx_scale  # the dx read's results carry dx_scale
+        if in_kernels:
+            g_src, g_fac = gauges[0]
+            dG = g_src.clone()
+            dG[:, :T - 1] += g_fac[:, 1:T]
+            for g in gx:
+                dG[:, :T] += to_rows(g) * unscale
+        else:
+            red = tuple(range(lead, b.dim()))
+            g = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
+            g[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
+            for x, d in zip(xs, dx):
+                g += (x.to(f32) * d).sum(-1) * unscale
+            dG = torch.nn.functional.pad(to_rows(g), (0, Tp - T))
+        dG[:, T - 1] += (dST.to(f32) * ST.to(f32)).sum((-2, -1))
+        dG[:, T:] = 0.0
+        local = dG.reshape(N, NC, C).flip(2).cumsum(2).flip(2)
         if NC > 1:
             edge = chunk_boundary_sums_triton(hend, h)[0].sum(-1) - bnd[:, 1:]
             local[:, :-1] += edge[:, :, None]
