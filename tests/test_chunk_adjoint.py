@@ -180,16 +180,17 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("none", 1, 1, 1, 1, None, False, {}),
     ("scalar", 1, 1, 1, 2, None, True, {}),
     ("scalar", 2, 2, 1, 1, None, True, {"WYB_BK": "8", "PASS_BV": "8"}),
-    ("none", 2, 1, 2, 1, None, False, {}),
+    ("none", 2, 1, 2, 1, None, False, {"CA_FLIP": "1"}),
     ("scalar", 1, 0, 1, 1, None, False, {}),
     ("none", 1, 1, 1, 1, "one", True, {}),
-    ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8"}),
+    ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8", "CA_FLIP": "1"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
     (fp64) over no and scalar gates, 1-2 factors, 0-2 inputs, 1-2 reads, the token layout of two heads, the delta
     rule's fold (s = 1 and per token: dv from the pass), (I - M)^-1 from the forward's WY kernel or solved again,
-    and key and value blocks narrower than the rows (the kernels' loops), T past whole chunks."""
+    key and value blocks narrower than the rows (the kernels' loops), the adjoint reads' sources reversed where they
+    lie or flipped copies (CA_FLIP), T past whole chunks."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
@@ -245,3 +246,22 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, monkeypat
     default, chunked = grads("0", torch.bfloat16), grads("1", torch.bfloat16)
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
+
+
+@pytest.mark.parametrize("name,scans", [("deltanet", 1), ("gated_deltanet", 2)])
+def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, scans, monkeypatch):
+    """With LINDSL_TUNE_CHUNK_ADJOINT=1 and no gate the forward's chunk states and pseudo-values are the backward's
+    rescan's (the same products), so the backward runs no state pass of its own (DeltaNet: one scan in all); a gate
+    needs the rescan's exact ones (Gated DeltaNet: two)."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    op = lindsl.load(name)
+    calls = []
+    scan = op.module._scan
+    monkeypatch.setitem(op.module.__dict__, "_scan", lambda *a, **kw: calls.append(1) or scan(*a, **kw))
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float32)
+    xs = {n: x.clone().requires_grad_(True) for n, x in args.items()}
+    out, _ = op(**xs, chunk_size=16, backend="triton")
+    out.sum().backward()
+    assert len(calls) == scans and all(x.grad is not None for x in xs.values())

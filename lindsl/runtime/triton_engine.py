@@ -2296,10 +2296,15 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         g_adj = gk.clone()
         g_adj[:, C::C] = 0
 
+    # the adjoint reads take the sources (x, dO) reversed where they lie, or (LINDSL_TUNE_CA_FLIP=1) flipped copies
+    # (session 32 measured ungauged reads slower reversed; not measured here yet)
+    flip_src = bool(_knob("CA_FLIP", 0))
+    rev_k, rev_v = (time_reversed(src_k, Tp), time_reversed(src_v, Tp)) if flip_src else (src_k, src_v)
+
     def adjoint_reads(rd, states):
-        return chunk_scan_triton(g_adj, None, None, None, src_k, src_v, None, rd, chunk=C, K=K, V=V,
+        return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
-                                 reversed_gates=True, reversed_sources=True)[0]
+                                 reversed_gates=True, reversed_sources=not flip_src)[0]
 
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
