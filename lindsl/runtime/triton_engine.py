@@ -319,6 +319,27 @@ def _unit_lower_inverse_blocked(M, rows, LOG2: tl.constexpr, PREC: tl.constexpr)
 
 
 @triton.jit
+def _chunk_rows(c, T, C: tl.constexpr, NR: tl.constexpr, BROWS: tl.constexpr):
+    """Chunk c's rows, NR per token (the rows layout [.., T, NR, D]): (row indices, their token within the chunk,
+    their token, whether they exist); NR >= 1."""
+    rows = tl.arange(0, BROWS)
+    t_row = rows // NR
+    tok = c * C + t_row
+    return rows, t_row, tok, (rows < C * NR) & (tok < T)
+
+
+@triton.jit
+def _unit_lower_inverse_by(M, rows, L: tl.constexpr, LOG2: tl.constexpr, PREC: tl.constexpr, SOLVE: tl.constexpr):
+    """(I - M)^-1 by SOLVE: "doubling", "blocked" or "substitution" (the _unit_lower_inverse* helpers; _wy_solve)."""
+    if SOLVE == "doubling":
+        return _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
+    elif SOLVE == "blocked":
+        return _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
+    else:
+        return _unit_lower_inverse(M, rows, L)
+
+
+@triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
                  tinv_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
@@ -343,10 +364,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     first = tl.program_id(2) == 0 if SPLIT_V else True
     L: tl.constexpr = C * R
-    rows = tl.arange(0, BL)
-    t_row = rows // R
-    tok = c * C + t_row
-    row_ok = (rows < L) & (tok < T)
+    rows, t_row, tok, row_ok = _chunk_rows(c, T, C, R, BL)
     kk = tl.arange(0, BK)
     k_ok = kk < K
     vv = tl.arange(0, BV)
@@ -394,12 +412,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
-    if SOLVE == "doubling":
-        Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
-    elif SOLVE == "blocked":
-        Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
-    else:
-        Tm = _unit_lower_inverse(M, rows, L)
+    Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
     if STORE_T and first:
         tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm,
@@ -2057,9 +2070,8 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
     rows = tl.arange(0, BL)
     kk = kb * BKB + tl.arange(0, BKB)
     k_ok = kk < K
-    prow = tl.arange(0, BLP)
-    ptok = c * C + prow // PD
-    p_ok = (prow < C * P) & (ptok < T)
+    prow, _, ptok, p_ok = _chunk_rows(c, T, C, PD, BLP)
+    p_ok = p_ok & (prow < C * P)
     poff = (ptok * HS * P + prow % PD)[:, None]
     seq = _seq_row(n, T, HS)
     cbase = n * NC + c
@@ -2105,14 +2117,9 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
     LP: tl.constexpr = C * P
-    rows = tl.arange(0, BL)
-    t_row = rows // R
-    tok = c * C + t_row
-    row_ok = (rows < L) & (tok < T)
-    prow = tl.arange(0, BLP)
-    t_p = prow // PD
-    ptok = c * C + t_p
-    p_ok = (prow < LP) & (ptok < T)
+    rows, t_row, tok, row_ok = _chunk_rows(c, T, C, R, BL)
+    prow, t_p, ptok, p_ok = _chunk_rows(c, T, C, PD, BLP)
+    p_ok = p_ok & (prow < LP)
     seq = _seq_row(n, T, HS)
     cbase = n * NC + c
     roff = (tok * HS * R + rows % R)[:, None]
@@ -2135,12 +2142,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                      mask=(rows < L)[:, None] & (rows < L)[None, :], other=0.0)
     else:
         M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
-        if SOLVE == "doubling":
-            Tm = _unit_lower_inverse_doubling(M, rows, LOG2, PREC)
-        elif SOLVE == "blocked":
-            Tm = _unit_lower_inverse_blocked(M, rows, LOG2, PREC)
-        else:
-            Tm = _unit_lower_inverse(M, rows, L)
+        Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     TmT = tl.trans(Tm)
     dT = tl.zeros([BL, BL], dtype=tl.float32)
     dN = tl.zeros([BL, BLP], dtype=tl.float32)
@@ -2250,7 +2252,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     outs = [x if x is None or out_dtype is None else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
     out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
     gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
-    solve = "substitution" if prec == ACCURATE else "blocked" if BL >= 64 else "doubling"
+    solve = _wy_solve(prec, BL, GK)
     _chunk_wy_backward_kernel[(NC, N)](
         _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
@@ -2409,6 +2411,14 @@ def recurrent_scan_triton(gk, gv, b, a, k, v, S0, reads, K=None, V=None, out_sta
         BK=_p2(K), BV=BV, GK=0 if gk is None else (1 if gk.dim() == 2 else 2), GV=gv is not None,
         HAS_S0=S0 is not None, BEFORE_MASK=mask, num_warps=_knob("DECODE_WARPS", 4))
     return [out[i] for i in range(len(reads))], ST, None
+
+
+def _wy_solve(prec, BL, GK):
+    """How a WY kernel forms (I - M)^-1 (_unit_lower_inverse_by): doubling products in tf32; by forward substitution
+    in the accurate mode (and for bf16 products), where doubling in tf32x3 measured slower (NOTES.md, v6); without a
+    per-dimension key gate and with at least four 16-row blocks, through the diagonal blocks (session 23: four
+    chunk-sized products instead of ten)."""
+    return "substitution" if prec != "tf32" else "blocked" if GK != 2 and BL >= 64 else "doubling"
 
 
 def _lead_dims(heads):
@@ -3023,7 +3033,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # process, checks green: DeltaNet forward 1.704 -> 1.651 ms, forward+backward 7.037 -> 6.946, Gated DeltaNet
     # 1.943 -> 1.929, 11.026 -> 11.025; KDA, whose WY kernel also decays its rows, 3.506 -> 3.596, 21.332 -> 21.371,
     # keeps doubling). LINDSL_TUNE_WY_SOLVE overrides
-    wy_solve = ("substitution" if wy_prec != "tf32" else "blocked" if GK != 2 and BL >= 64 else "doubling")
+    wy_solve = _wy_solve(wy_prec, BL, GK)
     # W and U0 (the WY system's output, read once per value block by every state pass) in bf16 for low-precision
     # inputs, as fla keeps w and u: half their bytes and shared memory per pipeline stage (session 8, 4x8192x16x128:
     # Gated DeltaNet and DeltaNet -5 % forward, -3 % forward+backward; KDA with three stages -6 %, checks green:
