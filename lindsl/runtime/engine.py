@@ -369,8 +369,10 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     [N, T, V], dST [N, K, V]; states the forward's chunk-start states [N, NC, K, V] and u its pseudo-values
     [N, T, R, V] (chunk_scan(..., return_states=True) in chunks of chunk), ST its final state (for the gate gradient).
     pass_fn(b, W, D0, x, dO, G, Gex, before_mask, dST): the adjoint pass on a device (a wrapper of
-    triton_engine.chunk_adjoint_pass_triton; rows [N, Tp, ...] padded to whole chunks), a loop here by default. Returns {"dx": [per read], "dk", "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the
-    cotangent of each chunk's end state [N, NC, K, V]}."""
+    triton_engine.chunk_adjoint_pass_triton; rows [N, Tp, ...] padded to whole chunks), a loop here by default.
+    Returns {"dx": [per read], "dk", "dv", "db", "da", "dS0", "dgk" (None without a key gate), "hend": the cotangent
+    of each chunk's end state [N, NC, K, V]}. triton_engine.chunk_adjoint_triton computes the same with every phase
+    a kernel (no or a scalar key gate, reads after the update)."""
     N, T, R, K = b.shape
     P = k.shape[2] if k is not None else 0
     V = dST.shape[-1]
@@ -394,7 +396,6 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     W = Tm @ _scale(A, GxR)
     G_end = G[:, :, -1:] if G is not None else None  # the chunk's total log gate
     to_end = lambda x, Gs: x if G is None else _scale(x, G_end - Gs)  # noqa: E731
-    Bt = to_end(B, GR)
     X = [ch(x) for _, x in reads]
     dOc = [ch(d).to(dt) for d in dO]
     Ex = [(G if timing == "after" else Gx) for timing, _ in reads]
@@ -403,9 +404,6 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
     Pb = [coef(x, e, B, GR, m) for x, e, m in zip(X, Ex, masks_b)]
     Pk = [coef(x, e, Kc, GP, m) for x, e, m in zip(X, Ex, masks_k)]
     D0 = sum(p.transpose(-1, -2) @ d for p, d in zip(Pb, dOc))
-    Xt = torch.cat([_scale(x, e) for x, e in zip(X, Ex)], 2)
-    dOt = torch.cat(dOc, 2)
-    gamma = None if G is None else _exp(G_end[..., 0] if G.dim() == 3 else G_end[:, :, 0], dt)
     if pass_fn is not None:
         # the raw rows (the kernel decays them): [N, Tp, F, D], the gate sums [N, Tp(, K)]
         flat = lambda x: None if x is None else x.reshape((N, Tp) + tuple(x.shape[3:]))  # noqa: E731
@@ -415,6 +413,10 @@ def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, 
                                 sum(1 << i for i, (timing, _) in enumerate(reads) if timing == "before"), dST)
         hend, du, dS0 = hend.to(dt), du.to(dt), dS0.to(dt)
     else:
+        Bt = to_end(B, GR)
+        Xt = torch.cat([_scale(x, e) for x, e in zip(X, Ex)], 2)
+        dOt = torch.cat(dOc, 2)
+        gamma = None if G is None else _exp(G_end[..., 0] if G.dim() == 3 else G_end[:, :, 0], dt)
         hend, du = torch.empty(N, NC, K, V, dtype=dt, device=dev), torch.empty(N, NC, L, V, dtype=dt, device=dev)
         dS = dST.to(dt)
         for c in range(NC - 1, -1, -1):
