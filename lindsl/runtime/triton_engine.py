@@ -2268,16 +2268,18 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
                          gate_grad=False, fold=None, tinv=None, out_dtype=None, dx_scale=None):
     """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
-    value gate and reads after the update: the pair terms D0 and the reads over the adjoint's states are reads of an
+    value gate and reads after the update. The pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
     chunk's first position zeroed so that the state term decays from the chunk's end: e^{G_C - G_t}) from given
-    states (none for D0, the pass's hend for db, dk and dv); the pass is _chunk_adjoint_pass_kernel; the WY system's
-    backward _chunk_wy_backward_kernel; dx the forward's read of its chunk-start states h (the default backward's
-    rescan read). Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the
-    forward's rescan (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or
-    None: solved again). Returns engine.chunk_adjoint's
-    dict (fp32 gradients, or out_dtype's without gate_grad; dgk only with gate_grad, which needs ST); dx_scale: a
-    constant the reads' gradients dx are multiplied by (the reads' constant factor, applied as they are stored)."""
+    states (none for D0, the pass's hend for db, dk and, without the delta rule's fold, dv; with it the pass makes
+    dv's part); the pass is _chunk_adjoint_pass_kernel, the WY system's backward _chunk_dw_kernel and
+    _chunk_wy_backward_kernel, dx the forward's read of its chunk-start states h (the default backward's rescan read).
+    Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the forward's rescan
+    (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or None: solved
+    again); dx_scale: a constant the reads' gradients dx are multiplied by as they are stored (the reads' constant
+    factor). Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
+    gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs
+    ST)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
