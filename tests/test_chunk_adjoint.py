@@ -248,14 +248,15 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, monkeypat
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
 
 
-@pytest.mark.parametrize("name,scans", [("deltanet", 1), ("gated_deltanet", 2)])
-def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, scans, monkeypatch):
-    """With LINDSL_TUNE_CHUNK_ADJOINT=1 and no gate the forward's chunk states and pseudo-values are the backward's
-    rescan's (the same products), so the backward runs no state pass of its own (DeltaNet: one scan in all); a gate
-    needs the rescan's exact ones (Gated DeltaNet: two)."""
+@pytest.mark.parametrize("name,keep,scans", [("deltanet", "1", 1), ("deltanet", "0", 2), ("gated_deltanet", "1", 2)])
+def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, keep, scans, monkeypatch):
+    """With LINDSL_TUNE_CHUNK_ADJOINT=1, LINDSL_TUNE_CA_KEEP_STATES=1 and no gate the forward's chunk states and
+    pseudo-values are the backward's rescan's (the same products), so the backward runs no state pass of its own
+    (DeltaNet: one scan in all; two without the knob); a gate needs the rescan's exact ones (Gated DeltaNet: two)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    monkeypatch.setenv("LINDSL_TUNE_CA_KEEP_STATES", keep)
     op = lindsl.load(name)
     calls = []
     scan = op.module._scan

@@ -3,7 +3,7 @@
 # has them on the development machine). What came after session 40's last call (call 5), all behind
 # LINDSL_TUNE_CHUNK_ADJOINT=1 (the chunk-level adjoint, every phase a Triton kernel): the delta rule's dv from the
 # pass (PASS_FOLD), the gate's gauge terms summed in the kernels with bf16 gradients (CA_GAUGE), the forward's chunk
-# states kept without gates, the adjoint reads' sources as flipped copies (CA_FLIP, off), the WY backward on eight
+# states kept without gates (CA_KEEP_STATES, off), the adjoint reads' sources as flipped copies (CA_FLIP, off), the WY backward on eight
 # warps (no spills with bf16 products, ptxas; four spill 16-260 bytes). (1) Checks at 2x1024x4x128,
 # gate x1 and x10, for the rank-one specs without per-dimension gates; (2) forward+backward at 2x16384x16x128 against
 # the default backward, variants interleaved in one process (host_ab.py); (3) the knob's launches (launch_trace.py).
@@ -23,7 +23,7 @@ for name in ("deltanet", "gated_deltanet", "mom_gated_deltanet"):
 PY
 echo "checks done at ${SECONDS}s"
 timeout 190 python3 benchmarks/host_ab.py --specs deltanet --shapes 2,16384,16,128 --variants \
-  "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,CA_FLIP=1;CHUNK_ADJOINT=1,PASS_FOLD=0;CHUNK_ADJOINT=1,WYB_WARPS=8" --rounds 2 --no-fla 2>&1 \
+  "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,CA_KEEP_STATES=1;CHUNK_ADJOINT=1,CA_FLIP=1;CHUNK_ADJOINT=1,PASS_FOLD=0;CHUNK_ADJOINT=1,WYB_WARPS=8" --rounds 2 --no-fla 2>&1 \
   | grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$"
 echo "host_ab deltanet done at ${SECONDS}s"
 timeout 190 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --variants \
