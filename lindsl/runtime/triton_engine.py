@@ -2095,6 +2095,18 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
 
 
 @triton.jit
+def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC: tl.constexpr, GAUGE: tl.constexpr):
+    """One source's terms in the WY backward (b with dM, k with dN): da + dS src, its gradient dsrc + dS^T a stored
+    to dout (in dout's dtype), and with GAUGE g_src - rowsum(src * that gradient). Returns (da, g_src)."""
+    src = tl.load(src_ptr + at, mask=m, other=0.0)
+    d = tl.load(dsrc_ptr + at, mask=m, other=0.0) + _dot(tl.trans(dS), a, PREC)
+    tl.store(dout_ptr + at, d.to(dout_ptr.dtype.element_ty), mask=m)
+    if GAUGE:
+        g_src -= tl.sum(src.to(tl.float32) * d, 1)
+    return da + _dot(dS, src, PREC), g_src
+
+
+@triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
                               dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
@@ -2190,21 +2202,10 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
             bnd += tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0)
         if GK == 1:
             da = da * row_decay[:, None]
-        b = tl.load(b_ptr + at, mask=m2, other=0.0)
-        da += _dot(dM, b, PREC)
-        db = tl.load(db_ptr + at, mask=m2, other=0.0) + _dot(tl.trans(dM), a, PREC)
-        tl.store(dbo_ptr + at, db.to(dbo_ptr.dtype.element_ty), mask=m2)
-        if GAUGE:
-            g_src -= tl.sum(b.to(tl.float32) * db, 1)
+        da, g_src = _wy_source_grads(b_ptr, db_ptr, dbo_ptr, at, m2, dM, a, da, g_src, PREC, GAUGE)
         if P > 0:
-            kp_at = seq * P * K + poff * K + kk[None, :]
-            mk = p_ok[:, None] & k_ok[None, :]
-            kp = tl.load(k_ptr + kp_at, mask=mk, other=0.0)
-            da += _dot(dN, kp, PREC)
-            dk = tl.load(dk_ptr + kp_at, mask=mk, other=0.0) + _dot(tl.trans(dN), a, PREC)
-            tl.store(dko_ptr + kp_at, dk.to(dko_ptr.dtype.element_ty), mask=mk)
-            if GAUGE:
-                g_src -= tl.sum(kp.to(tl.float32) * dk, 1)
+            da, g_src = _wy_source_grads(k_ptr, dk_ptr, dko_ptr, seq * P * K + poff * K + kk[None, :],
+                                         p_ok[:, None] & k_ok[None, :], dN, a, da, g_src, PREC, GAUGE)
         if GAUGE:
             g_fac += tl.sum(a.to(tl.float32) * da, 1)
         tl.store(da_ptr + at, da.to(da_ptr.dtype.element_ty), mask=m2)
