@@ -16,8 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fla_table  # noqa: E402
 import gpu_suite as gs  # noqa: E402
 
-def show(rows):
+def show(rows, min_us=0.0):
     for r in rows:
+        if r["us"] < min_us:
+            continue
         grid = "x".join(map(str, r["grid"] or [])) or "?"
         print(f"  {r['us']:8.1f} us  grid {grid:>14}  block {r['block'][0] if r['block'] else '?':>4}  "
               f"regs {r['registers per thread'] or '?':>3}  smem {r['shared memory'] or 0:>6}  "
@@ -32,6 +34,7 @@ def main():
     p.add_argument("--fla", action="store_true", help="also fla's launches")
     p.add_argument("--fla-configs", default="benchmarks/fla_configs.json")
     p.add_argument("--out", default=os.environ.get("OUT", "."))
+    p.add_argument("--min-us", type=float, default=0.0, help="list only launches of at least this many us")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     B, T, H, D = map(int, a.shape.split(","))
@@ -51,7 +54,7 @@ def main():
             res[f"{name}/{who}"] = rows
             print(f"{name} {who} forward+backward {a.shape}: {len(rows)} launches, "
                   f"{sum(r['us'] for r in rows) / 1e3:.3f} ms", flush=True)
-            show(rows)
+            show(rows, a.min_us)
             del fwd, fb
             torch.cuda.empty_cache()
             # written after every trace: a process cut by its timeout keeps the traces it finished (session 25)
