@@ -2017,7 +2017,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
     D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a fourth, dv's direct part
     [.., 1, V] fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
-    the pipeline's stages (2)."""
+    the pipeline's stages (2), LINDSL_TUNE_PASS_WARPS the warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2040,7 +2040,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, T,
         NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
         PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD,
-        num_stages=_knob("PASS_STAGES", 2), num_warps=4)
+        num_stages=_knob("PASS_STAGES", 2), num_warps=_knob("PASS_WARPS", 4))
     return (hend, du, dS0, dvd) if FOLD else (hend, du, dS0)
 
 
