@@ -3312,10 +3312,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             continue
         src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
-        # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec)
+        # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
+        # reads without rank-one factors likewise with LINDSL_TUNE_R0_TILE_BF16=1 (off: unmeasured)
         readers = (x,) if also is None else (x, also[0])
-        xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16", *readers, t) if R and not loop
-                                     else precision for t in (h, src, srcin))
+        xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16" if R else "R0_TILE_BF16", *readers, t)
+                                     if (R or _knob("R0_TILE_BF16", 0)) and not loop else precision
+                                     for t in (h, src, srcin))
         warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
         # a gauge term sums the whole returned row: the read keeps its value blocks, each writing its partial sums,
         # added here (session 26, call 1, Mamba-2 at 2x16384x16x128, each form in its own process, checks green:
