@@ -2322,9 +2322,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
     low = precision != ACCURATE and not gate_grad and _knob("HEND_BF16", 1)
-    # the pass's products in bf16 without a gate, as the default backward's adjoint pass (chunk_scan_triton's
-    # low_state); LINDSL_TUNE_PASS_PREC overrides
-    pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE and gk is None else precision)
+    # the pass's products in bf16, as the default backward's adjoint pass (chunk_scan_triton's low_state): its
+    # decayed tiles are at most 1 in size (session 41, call 2, Gated DeltaNet at 2x16384x16x128, checks green at gate
+    # x10: forward+backward 9.761 -> 8.881 ms against tf32, whose pass spilled 68 B); LINDSL_TUNE_PASS_PREC overrides
+    pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE else precision)
     hend, du, dS0, *dvd = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
                                                     heads=HS, precision=pass_prec, reversed_h=True,
                                                     h_dtype=torch.bfloat16 if low else f32,
@@ -3318,7 +3319,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16" if R else "R0_TILE_BF16", *readers, t)
                                      if (R or _knob("R0_TILE_BF16", 0)) and not loop else precision
                                      for t in (h, src, srcin))
-        warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 4 if also is None else 8)
+        # two merged readers on eight warps with rank-one factors (the rescan's, session 23), on four without (the
+        # chunk-level adjoint's reads over hend: session 41, call 2, 2x16384x16x128, checks green, DeltaNet
+        # forward+backward 6.924 -> 6.357 ms, Gated DeltaNet 8.960 -> 8.353, that read 1.34 ms at eight warps)
+        warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 8 if also is not None and R else 4)
         # a gauge term sums the whole returned row: the read keeps its value blocks, each writing its partial sums,
         # added here (session 26, call 1, Mamba-2 at 2x16384x16x128, each form in its own process, checks green:
         # forward+backward 5.626 -> 5.395 ms against one 128-wide block of eight warps, whose two gauged reads took
