@@ -266,3 +266,33 @@ def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, keep, scans,
     out, _ = op(**xs, chunk_size=16, backend="triton")
     out.sum().backward()
     assert len(calls) == scans and all(x.grad is not None for x in xs.values())
+
+
+@pytest.mark.parametrize("name,forced,chunked", [("gated_deltanet", None, True), ("mom_gated_deltanet", None, True),
+                                                 ("deltanet", None, False), ("kda", None, False),
+                                                 ("gated_deltanet", "0", False), ("deltanet", "1", True)])
+def test_chunk_level_adjoint_by_default_for_a_scalar_key_gate(name, forced, chunked, monkeypatch):
+    """On the Triton engine the backward of a rank-one spec with a scalar key gate (Gated DeltaNet, MoM) is the
+    chunk-level adjoint (chunk_adjoint_triton) by default; without a gate (DeltaNet) or with a per-dimension one
+    (KDA) the rescan's; LINDSL_TUNE_CHUNK_ADJOINT=0 / 1 forces either. fp32 gradients equal the fp64 engine's."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    if forced is None:
+        monkeypatch.delenv("LINDSL_TUNE_CHUNK_ADJOINT", raising=False)
+    else:
+        monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", forced)
+    op = lindsl.load(name)
+    calls = []
+    adjoint = op.module.chunk_adjoint_triton
+    monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_triton",
+                        lambda *a, **kw: calls.append(1) or adjoint(*a, **kw))
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=2)
+    grads = {}
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
+        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend=backend)
+        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        grads[backend] = {n: x.grad.double() for n, x in xs.items()}
+    assert bool(calls) == chunked
+    for n, want in grads["torch"].items():
+        assert rel_err(grads["triton"][n], want) < 1e-4, n

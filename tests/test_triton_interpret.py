@@ -701,6 +701,7 @@ def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch)
     delta rule's adjoint reads dS v and dS u (same timing) and the forward rescan's S dO and S_{t-1} du (after and
     before) give the same bits as one launch per read, for forward and every gradient over two heads and a chunk
     cut short; both forms did launch; and both agree with the torch engine."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("NX", "BEFORE",
@@ -729,6 +730,7 @@ def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkey
     sign * sum(vec * result) per token from its fp32 result, the result in its input's dtype) give the gradients of
     the glue's sums, to fp32 rounding (bf16 inputs: to the results' bf16 rounding), with the merged reads (the
     default); the kernels did take the terms."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("GAUGE", "GAUGE2"),
@@ -1065,6 +1067,7 @@ def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, d
     recomputes them), and without gates so does the backward's rescan; the adjoint's scan keeps its own in fp32 (in
     bf16 they put DeltaNet's dv at 1.0e-2 against 6.5e-3 here), and so does a gated spec's rescan, whose u feeds
     the gate gradient. LINDSL_TUNE_U_BF16=0: every u in fp32. Accuracy: test_bf16_inputs_forward_and_gradients."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     monkeypatch.setenv("LINDSL_TUNE_U_BF16", u_bf16)
     op = lindsl.load(name)
     seen = []
@@ -1094,6 +1097,7 @@ def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
     bf16 value is exact in tf32), so under the interpreter the forward and every gradient of bf16 inputs are
     bit-identical to LINDSL_TUNE_<knob>=0, and some products did take it (the reads' test fails when a tile stored
     in fp32, as the adjoint's u, is rounded to bf16)."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
     kernel_name, params = TILE_KNOBS[knob]
     seen = []
@@ -1143,6 +1147,7 @@ def test_forward_state_pass_in_bf16_and_exact_u_in_the_backward(name, monkeypatc
     recomputes them in its rescan's state pass (tf32) before the adjoint reads them, and takes the final state of
     the gate gradient's last term from there too, so the gate gradient, whose chunk sums cancel, stays within its
     bf16 tolerance of fp64 (with the forward's bf16 final state it was 7.4e-2 for Gated DeltaNet on the GPU)."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     from lindsl.check import default_sizes
     op = lindsl.load(name)
     seen = []
@@ -1266,6 +1271,7 @@ def test_dv_from_the_adjoints_pseudo_values(name, monkeypatch):
     forward's output read is the only one), through the Triton copy (REV_COPY=1, the eager glue) and PyTorch's flip
     (REV_COPY=0, the compiled glue's path) alike, both equal to the PyTorch engine's gradients (fp32, the token layout
     over two chunks, the last cut short, with an initial state: dv_0 from the adjoint's final state)."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("SIDE_K",), seen))
@@ -1391,6 +1397,7 @@ def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
     """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;
     graph breaks at the kernel launches), what =compiled hands to inductor on CUDA: every gradient equals the eager
     backward's."""
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     import torch._dynamo
     from lindsl.check import default_sizes
     op = lindsl.load(name)

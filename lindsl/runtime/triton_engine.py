@@ -2309,7 +2309,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     def adjoint_reads(rd, states):
         return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
-                                 reversed_gates=True, reversed_sources=not flip_src)[0]
+                                 reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True)[0]
 
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
@@ -2905,7 +2905,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
                       flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False,
-                      wy_inverse=False):
+                      wy_inverse=False, tile_bf16=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -2955,7 +2955,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x and dO, not their
     flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and position p takes
     token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
-    read-outs, which take a flipped copy (time_reversed)."""
+    read-outs, which take a flipped copy (time_reversed).
+    tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
+    (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan."""
     precision = _for_interpreter(precision)
     gauges = [r[3] if len(r) > 3 else None for r in reads]
     reads = [tuple(r[:3]) for r in reads]
@@ -3314,11 +3316,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
-        # reads without rank-one factors likewise with LINDSL_TUNE_R0_TILE_BF16=1 (off: unmeasured)
+        # reads without rank-one factors likewise with tile_bf16 (the chunk-level adjoint's: session 41, calls 3-4,
+        # Gated DeltaNet forward+backward 8.305 -> 8.152 ms at 2x16384x16x128, 14.824 -> 14.539 at 4x4096x64x128)
+        # or LINDSL_TUNE_R0_TILE_BF16=1 (every scan's; 0 turns tile_bf16 off too)
         readers = (x,) if also is None else (x, also[0])
+        r0_tiles = tile_bf16 or _knob("R0_TILE_BF16", 0)
         xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16" if R else "R0_TILE_BF16", *readers, t)
-                                     if (R or _knob("R0_TILE_BF16", 0)) and not loop else precision
-                                     for t in (h, src, srcin))
+                                     if (R or r0_tiles) and not loop else precision for t in (h, src, srcin))
         # two merged readers on eight warps with rank-one factors (the rescan's, session 23), on four without (the
         # chunk-level adjoint's reads over hend: session 41, call 2, 2x16384x16x128, checks green, DeltaNet
         # forward+backward 6.924 -> 6.357 ms, Gated DeltaNet 8.960 -> 8.353, that read 1.34 ms at eight warps)
