@@ -1,37 +1,46 @@
 #!/usr/bin/env bash
-# The next session's first call (one H200; copy pytest-xdist's and execnet's wheels into .whl/ first: /opt/pypi/files/
-# has them on the development machine). What came after session 40's last call (call 5), all behind
-# LINDSL_TUNE_CHUNK_ADJOINT=1 (the chunk-level adjoint, every phase a Triton kernel): the delta rule's dv from the
-# pass (PASS_FOLD), the gate's gauge terms summed in the kernels with bf16 gradients (CA_GAUGE), the forward's chunk
-# states kept without gates (CA_KEEP_STATES, off), the adjoint reads' sources as flipped copies (CA_FLIP, off), the WY backward on eight
-# warps (no spills with bf16 products, ptxas; four spill 16-260 bytes). (1) Checks at 2x1024x4x128,
-# gate x1 and x10, for the rank-one specs without per-dimension gates; (2) forward+backward at 2x16384x16x128 against
-# the default backward, variants interleaved in one process (host_ab.py); (3) the knob's launches (launch_trace.py).
+# The next session's first call (one H200; copy pytest-xdist's and execnet's wheels from /opt/pypi/files/ into .whl/
+# and run ../shared/device/prepare.sh for lark and fla-core first). Session 41 made the chunk-level adjoint the
+# default backward for a scalar key gate (Gated DeltaNet, MoM) and ran out of device time before checking that
+# default with no knob set. (1) Checks at 2x1024x4x128, gate x1 and x10, no knob set, and the GPU tests of the gated
+# rank-one specs; (2) Gated DeltaNet at 2x16384x16x128: the new default against the rescan backward
+# (CHUNK_ADJOINT=0) and CA_EXACT_U=0 (the backward's state pass in bf16: -0.5 ms predicted from the forward's
+# identical pass, 0.54 against 1.08 ms in session 41's trace; the interpreter put dk 1.7x further off at gate x1),
+# with its checks; DeltaNet's knob, whose rescan now stores u in bf16; (3) the launches of the new default.
+# Then the table rows of Gated DeltaNet with fla (a second call: TABLE_GPU0="gdn:gated_deltanet" TABLE_GPU1=""
+# WITH_D256=0 bash benchmarks/sweeps/table_call.sh).
 set -u
 export TRITON_INTERPRET=0
-LINDSL_TUNE_CHUNK_ADJOINT=1 timeout 150 python3 - <<'PY'
+unset LINDSL_TUNE_CHUNK_ADJOINT
+quiet() { grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$\|_warn_once"; }
+check() {  # label, then env assignments for the checks
+  local label=$1; shift
+  env "$@" timeout 100 python3 - "$label" <<'PY' 2>&1 | quiet
 import sys
 sys.path.insert(0, "benchmarks")
 import gpu_suite as gs
-for name in ("deltanet", "gated_deltanet", "mom_gated_deltanet"):
-    for gate in (1.0, 10.0):
+for name, gates in (("gated_deltanet", (1.0, 10.0)), ("mom_gated_deltanet", (10.0,)), ("deltanet", (10.0,))):
+    for gate in gates:
         rows, _ = gs.correctness(name, 2, 1024, 4, 128, gate)
         worst = max(rows, key=lambda r: r[1] / r[2])
         bad = [r for r in rows if not r[1] <= r[2]]
-        print("chunk adjoint:", name, "gate", gate, "PASS" if not bad else "FAIL", "worst", worst, "bad", bad,
-              flush=True)
+        print(sys.argv[1], name, "gate", gate, "PASS" if not bad else "FAIL", "worst", worst, "bad", bad, flush=True)
 PY
+}
+check "default:"
 echo "checks done at ${SECONDS}s"
-timeout 190 python3 benchmarks/host_ab.py --specs deltanet --shapes 2,16384,16,128 --variants \
-  "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,CA_KEEP_STATES=1;CHUNK_ADJOINT=1,CA_FLIP=1;CHUNK_ADJOINT=1,PASS_FOLD=0;CHUNK_ADJOINT=1,WYB_WARPS=8" --rounds 2 --no-fla 2>&1 \
-  | grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$"
-echo "host_ab deltanet done at ${SECONDS}s"
-timeout 190 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --variants \
-  "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,PASS_PREC=bf16;CHUNK_ADJOINT=1,CA_GAUGE=0;CHUNK_ADJOINT=1,WYB_WARPS=8" --rounds 2 --no-fla 2>&1 \
-  | grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$"
-echo "host_ab gated_deltanet done at ${SECONDS}s"
-LINDSL_TUNE_CHUNK_ADJOINT=1 timeout 90 python3 benchmarks/launch_trace.py --specs deltanet,gated_deltanet \
-  --shape 2,16384,16,128 --min-us 30 --out "$OUT" 2>&1 | grep -v -i "warning:\|warnings.warn"
-echo "trace done at ${SECONDS}s"
-mkdir -p /tmp/pack && mv "$OUT"/* /tmp/pack/ && tar czf "$OUT/out.tgz" -C /tmp/pack .
-true
+timeout 90 python3 -m pytest -q -n 8 -p no:cacheprovider -k "gated" \
+  "tests/test_triton_interpret.py::test_library_spec_triton_equals_torch_backend" \
+  "tests/test_triton_interpret.py::test_delta_rule_bf16_gradients_at_d128" > "$OUT/tests.txt" 2>&1
+grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
+echo "tests done at ${SECONDS}s"
+check "CA_EXACT_U=0:" LINDSL_TUNE_CA_EXACT_U=0
+echo "checks done at ${SECONDS}s"
+timeout 120 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --variants \
+  "CHUNK_ADJOINT=0;CA_EXACT_U=0" --rounds 3 --no-fla 2>&1 | quiet
+timeout 100 python3 benchmarks/host_ab.py --specs deltanet --shapes 2,16384,16,128 --variants \
+  "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,CA_KEEP_STATES=1" --rounds 3 --no-fla 2>&1 | quiet
+echo "host_ab done at ${SECONDS}s"
+timeout 60 python3 benchmarks/launch_trace.py --specs gated_deltanet --shape 2,16384,16,128 --min-us 30 \
+  --out "$OUT" 2>&1 | quiet
+echo "all done at ${SECONDS}s"
