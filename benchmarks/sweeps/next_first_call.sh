@@ -12,29 +12,16 @@
 set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
-quiet() { grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$\|_warn_once"; }
-check() {  # label, then env assignments for the checks
-  local label=$1; shift
-  env "$@" timeout 100 python3 - "$label" <<'PY' 2>&1 | quiet
-import sys
-sys.path.insert(0, "benchmarks")
-import gpu_suite as gs
-for name, gates in (("gated_deltanet", (1.0, 10.0)), ("mom_gated_deltanet", (10.0,)), ("deltanet", (10.0,))):
-    for gate in gates:
-        rows, _ = gs.correctness(name, 2, 1024, 4, 128, gate)
-        worst = max(rows, key=lambda r: r[1] / r[2])
-        bad = [r for r in rows if not r[1] <= r[2]]
-        print(sys.argv[1], name, "gate", gate, "PASS" if not bad else "FAIL", "worst", worst, "bad", bad, flush=True)
-PY
-}
-check "default:"
+. benchmarks/sweeps/lib.sh
+SPECS="gated_deltanet:1,10 mom_gated_deltanet:10 deltanet:10"
+checks "default:" "$SPECS"
 echo "checks done at ${SECONDS}s"
 timeout 90 python3 -m pytest -q -n 8 -p no:cacheprovider -k "gated" \
   "tests/test_triton_interpret.py::test_library_spec_triton_equals_torch_backend" \
   "tests/test_triton_interpret.py::test_delta_rule_bf16_gradients_at_d128" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-check "CA_EXACT_U=0:" LINDSL_TUNE_CA_EXACT_U=0
+checks "CA_EXACT_U=0:" "$SPECS" LINDSL_TUNE_CA_EXACT_U=0
 echo "checks done at ${SECONDS}s"
 timeout 120 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --variants \
   "CHUNK_ADJOINT=0;CA_EXACT_U=0" --rounds 3 --no-fla 2>&1 | quiet
