@@ -296,3 +296,29 @@ def test_chunk_level_adjoint_by_default_for_a_scalar_key_gate(name, forced, chun
     assert bool(calls) == chunked
     for n, want in grads["torch"].items():
         assert rel_err(grads["triton"][n], want) < 1e-4, n
+
+
+@pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
+def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypatch):
+    """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (low_intermediates), which only bf16
+    products take, so every gradient is bit-identical to storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0)."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    op = lindsl.load(name)
+    seen = []
+    wy_backward = op.module.chunk_wy_backward_triton
+    monkeypatch.setitem(op.module.__dict__, "chunk_wy_backward_triton",
+                        lambda *a, **kw: seen.append(a[7].dtype) or wy_backward(*a, **kw))
+    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=4)
+
+    def grads(low):
+        monkeypatch.setenv("LINDSL_TUNE_CA_LOW_MID", low)
+        xs = {n: x.detach().to(torch.bfloat16).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend="triton")
+        (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
+        return {n: x.grad for n, x in xs.items()}
+    wide, low = grads("0"), grads("1")
+    assert seen == [torch.float32, torch.bfloat16]
+    for n in wide:
+        assert torch.equal(wide[n], low[n]), n

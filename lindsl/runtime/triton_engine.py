@@ -1996,7 +1996,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         if FOLD > 0:
             tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du, mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
-        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du, mask=(ll < L)[:, None] & v_ok[None, :])
+        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du.to(du_ptr.dtype.element_ty),
+                 mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
         dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :], other=0.0)
@@ -2009,12 +2010,12 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
-                              block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None):
+                              block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
-    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
+    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
     D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a fourth, dv's direct part
     [.., 1, V] fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
     the pipeline's stages (2), LINDSL_TUNE_PASS_WARPS the warps (4)."""
@@ -2029,7 +2030,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     dev = b.device
     dummy = _dummy(dev)
     hend = _empty(N, NC, K, V, device=dev, dtype=h_dtype)
-    du = _empty(N, NC, C * R, V, device=dev, dtype=f32)
+    du = _empty(N, NC, C * R, V, device=dev, dtype=du_dtype)
     dS0 = _empty(N, K, V, device=dev, dtype=f32)
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
     FOLD = 0 if fold is None or fold is False else (1 if fold is True else 2)
@@ -2062,7 +2063,8 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
                      BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr):
     """The chunk-level adjoint's products of the pass's du [N, NC, L, V] with the forward's chunk-start state and
     values, per (chunk, sequence, key block): dW = du S_c^T into dw [N, NC, L, K] and, by the first key block's
-    program, du V^T into dvv [N, NC, L, C P] (fla's dw of chunk_bwd_dqkwg); fp32."""
+    program, du V^T into dvv [N, NC, L, C P] (fla's dw of chunk_bwd_dqkwg); fp32 sums stored in dw's and dvv's
+    dtype."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     kb = tl.program_id(2)
@@ -2088,10 +2090,11 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
         if P > 0 and kb == 0:
             vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             DV = _dot_acc(DV, du, tl.trans(vp), PREC)
-    tl.store(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :], dW, mask=(rows < L)[:, None] & k_ok[None, :])
+    tl.store(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :], dW.to(dw_ptr.dtype.element_ty),
+             mask=(rows < L)[:, None] & k_ok[None, :])
     if P > 0 and kb == 0:
-        tl.store(dvv_ptr + cbase * L * (C * P) + rows[:, None] * (C * P) + prow[None, :], DV,
-                 mask=(rows < L)[:, None] & (prow < C * P)[None, :])
+        tl.store(dvv_ptr + cbase * L * (C * P) + rows[:, None] * (C * P) + prow[None, :],
+                 DV.to(dvv_ptr.dtype.element_ty), mask=(rows < L)[:, None] & (prow < C * P)[None, :])
 
 
 @triton.jit
@@ -2216,6 +2219,14 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         tl.store(gfac_ptr + n * Tp + tok, g_fac, mask=row_ok)
 
 
+def low_intermediates(precision):
+    """Whether the chunk-level adjoint stores its intermediates that only products take (the pass's du, the WY
+    backward's dW and du V^T) in bf16: where those products are bf16 (precision, before _for_interpreter), which round
+    their operands to bf16 anyway, so the results are the same and their bytes half (du, dW [N, NC, C R, K | V]: 268
+    MB each in fp32 at 2x16384x16x128). LINDSL_TUNE_CA_LOW_MID=0 keeps fp32."""
+    return precision == "bf16" and bool(_knob("CA_LOW_MID", 1))
+
+
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
                              tinv=None, out_dtype=None, gauge=False):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
@@ -2224,7 +2235,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
     Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
     the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
-    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
+    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]). du may be bf16 where the products
+    are (low_intermediates). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
     LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2242,8 +2254,10 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     BKB = min(_p2(K), _knob("WYB_BK", 64))
     BV = min(_p2(V), 64)
     prec = _for_interpreter(_knob("WYB_PREC", precision))
-    dw = _empty(N, NC, C * R, K, device=dev, dtype=f32)
-    dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=f32) if P else dummy
+    # dW and du V^T in bf16 where every product that takes them rounds them to bf16 (the same products)
+    mid = torch.bfloat16 if low_intermediates(_knob("WYB_PREC", precision)) else f32
+    dw = _empty(N, NC, C * R, K, device=dev, dtype=mid)
+    dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=mid) if P else dummy
     warps = _knob("WYB_WARPS", 4)
     _chunk_dw_kernel[(NC, N, _cdiv(K, BKB))](
         du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
@@ -2326,10 +2340,15 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # decayed tiles are at most 1 in size (session 41, call 2, Gated DeltaNet at 2x16384x16x128, checks green at gate
     # x10: forward+backward 9.761 -> 8.881 ms against tf32, whose pass spilled 68 B); LINDSL_TUNE_PASS_PREC overrides
     pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE else precision)
+    # the WY backward's products in bf16 for low-precision inputs (session 40, call 5, 2x16384x16x128, checks green
+    # at gate x10, against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352)
+    wy_prec = "bf16" if precision != ACCURATE else precision
     hend, du, dS0, *dvd = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
                                                     heads=HS, precision=pass_prec, reversed_h=True,
                                                     h_dtype=torch.bfloat16 if low else f32,
-                                                    fold=fold if in_pass else None)
+                                                    fold=fold if in_pass else None,
+                                                    du_dtype=torch.bfloat16 if low_intermediates(
+                                                        _knob("WYB_PREC", wy_prec)) else f32)
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
@@ -2344,9 +2363,6 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     need_dgk = gate_grad and gk is not None
     in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
     odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
-    # the WY backward's products in bf16 for low-precision inputs (session 40, call 5, 2x16384x16x128, checks green
-    # at gate x10, against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352)
-    wy_prec = "bf16" if precision != ACCURATE else precision
     (da, db, dk, dv), bnd, *gauges = chunk_wy_backward_triton(
         a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec, bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt,
         gauge=in_kernels)
