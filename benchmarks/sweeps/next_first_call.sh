@@ -6,7 +6,9 @@
 # rank-one specs; (2) Gated DeltaNet at 2x16384x16x128: the new default against the rescan backward
 # (CHUNK_ADJOINT=0) and CA_EXACT_U=0 (the backward's state pass in bf16: -0.5 ms predicted from the forward's
 # identical pass, 0.54 against 1.08 ms in session 41's trace; the interpreter put dk 1.7x further off at gate x1),
-# with its checks; DeltaNet's knob, whose rescan now stores u in bf16; (3) the launches of the new default.
+# with its checks; CA_LOW_MID=0 (du, dW, du V^T in fp32 as measured in session 41; bf16 now: the same gradients,
+# about 1 GB less traffic predicted -0.1 to -0.25 ms); DeltaNet's knob, whose rescan now stores u in bf16; (3) the
+# launches of the new default.
 # Then the table rows of Gated DeltaNet with fla (a second call: TABLE_GPU0="gdn:gated_deltanet" TABLE_GPU1=""
 # WITH_D256=0 bash benchmarks/sweeps/table_call.sh).
 set -u
@@ -24,7 +26,7 @@ echo "tests done at ${SECONDS}s"
 checks "CA_EXACT_U=0:" "$SPECS" LINDSL_TUNE_CA_EXACT_U=0
 echo "checks done at ${SECONDS}s"
 timeout 120 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --variants \
-  "CHUNK_ADJOINT=0;CA_EXACT_U=0" --rounds 3 --no-fla 2>&1 | quiet
+  "CHUNK_ADJOINT=0;CA_EXACT_U=0;CA_LOW_MID=0" --rounds 3 --no-fla 2>&1 | quiet
 timeout 100 python3 benchmarks/host_ab.py --specs deltanet --shapes 2,16384,16,128 --variants \
   "CHUNK_ADJOINT=1;CHUNK_ADJOINT=1,CA_KEEP_STATES=1" --rounds 3 --no-fla 2>&1 | quiet
 echo "host_ab done at ${SECONDS}s"
