@@ -56,12 +56,15 @@ def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
         assert rel_err(by_name[name], w) < 1e-10, name
 
 
-@pytest.mark.parametrize("gate,R,timings", [("scalar", 1, ("after",)), ("vector", 2, ("after", "before")),
-                                            ("none", 1, ("before",))])
-def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings):
+@pytest.mark.parametrize("gate,R,timings,pairs", [("scalar", 1, ("after",), False),
+                                                  ("vector", 2, ("after", "before"), False),
+                                                  ("none", 1, ("before",), False),
+                                                  ("scalar", 2, ("after", "before"), True),
+                                                  ("none", 1, ("before", "after"), True)])
+def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings, pairs):
     """The same with the adjoint pass on the Triton kernel (_chunk_adjoint_pass_kernel; interpreter, fp32 tiles and
     state), against autograd in fp64: Gated DeltaNet's class, two factors with per-dimension gates and reads of both
-    timings, no gate with a read before the update."""
+    timings, no gate with a read before the update; with pairs the kernel makes the pair terms D0 itself (PAIRS)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_pass_triton
     C, K, V = 16, 16, 16
     gk, b, a, k, v, xs, S0 = _problem(gate, R, 1, timings, T=40, K=K, V=V)
@@ -69,7 +72,7 @@ def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings):
     _, ST, u, Sc, _ = chunk_scan(gk, None, b, a, k, v, S0, [], chunk=C, K=K, V=V, return_states=True)
 
     def on_triton(b, W, D0, x, dO, G, Gex, before_mask, dST):
-        f32 = [None if t is None else t.float() for t in (b, W, D0, x, dO, G, Gex, dST)]
+        f32 = [None if t is None or (pairs and t is D0) else t.float() for t in (b, W, D0, x, dO, G, Gex, dST)]
         return chunk_adjoint_pass_triton(*f32, C, before_mask=before_mask, precision=ACCURATE)
     got = chunk_adjoint(gk, b, a, k, v, list(zip(timings, xs)), dO, dST, Sc, u, ST=ST, chunk=C, pass_fn=on_triton)
     by_name = {"gk": got["dgk"], "b": got["db"], "a": got["da"], "k": got["dk"], "v": got["dv"], "S0": got["dS0"]}
@@ -84,22 +87,23 @@ import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel
-for tile, GK, FOLD in [("*fp32", 1, 0), ("*bf16", 2, 0), ("*bf16", 0, 2)]:
+for tile, GK, FOLD, PAIRS in [("*fp32", 1, 0, False), ("*bf16", 2, 0, False), ("*bf16", 0, 2, False),
+                              ("*bf16", 1, 2, True)]:
     params = list(inspect.signature(kernel.fn).parameters)
     consts = dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32", BEFORE_MASK=0,
-                  REV_H=True, FOLD=FOLD)
+                  REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32")
     types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr")}
     sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
     opts = {"num_warps": 4, "num_stages": 2}  # as chunk_adjoint_pass_triton launches it
-    print(tile, GK, FOLD, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
+    print(tile, GK, FOLD, PAIRS, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
 """
 
 
 def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
-    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (only the default-off knob launches it, so
-    aot_check's recorder does not see it), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, in a process without the
-    interpreter, with its shared memory within the H200's."""
+    """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (aot_check's recorder sees only the variants
+    the library's specs launch), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, the pair terms
+    loaded or made (PAIRS), in a process without the interpreter, with its shared memory within the H200's."""
     import subprocess
     import sys
     from pathlib import Path
@@ -109,7 +113,7 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     shared = [int(line.split()[-1]) for line in run.stdout.splitlines()]
-    assert len(shared) == 3 and max(shared) <= 232448, run.stdout
+    assert len(shared) == 4 and max(shared) <= 232448, run.stdout
 
 
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet"])
@@ -184,13 +188,16 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("scalar", 1, 0, 1, 1, None, False, {}),
     ("none", 1, 1, 1, 1, "one", True, {}),
     ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8", "CA_FLIP": "1"}),
+    ("scalar", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "1"}),
+    ("none", 2, 1, 2, 1, None, False, {"PASS_PAIRS": "1", "PASS_BV": "8"}),
+    ("scalar", 2, 2, 1, 1, None, True, {"PASS_PAIRS": "1"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
     (fp64) over no and scalar gates, 1-2 factors, 0-2 inputs, 1-2 reads, the token layout of two heads, the delta
     rule's fold (s = 1 and per token: dv from the pass), (I - M)^-1 from the forward's WY kernel or solved again,
     key and value blocks narrower than the rows (the kernels' loops), the adjoint reads' sources reversed where they
-    lie or flipped copies (CA_FLIP), T past whole chunks."""
+    lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass (PASS_PAIRS)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)

@@ -1942,7 +1942,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                R: tl.constexpr, NX: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                                BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
-                               FOLD: tl.constexpr = 0):
+                               FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
+                               PAIR_PREC: tl.constexpr = "tf32"):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -1953,7 +1954,10 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     fp32 state and accumulators. REV_H: hend in the adjoint's order instead (the chunks last to first: the
     chunk-start states of a scan over reversed time). FOLD (the delta rule's b = -s k', R = 1; s = 1 or per token
     from fold_ptr, as _fold_scale): b and D0 given as k' and its pair terms, so that the product is dv's direct
-    part, stored into dvd (k''s value rows, fp32), and du = -s times it."""
+    part, stored into dvd (k''s value rows, fp32), and du = -s times it. PAIRS (no or a scalar key gate): D0 made
+    here instead of loaded, D0 = A dO with A[l, x] = b_l . x_x e^{E_x - G_l} where x's token is at or after l's
+    (strictly after for reads before the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the
+    pair weights are computed fp32 values: tf32 for bf16 inputs, as the reads' pair products)."""
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
@@ -1979,6 +1983,11 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         x_at = (xtok * HS * NX + xx % NX)[:, None]
         bt = tl.load(b_ptr + seq * R * K + l_at * K + kk[None, :], mask=l_ok[:, None] & k_ok[None, :], other=0.0)
         xt = tl.load(x_ptr + seq * NX * K + x_at * K + kk[None, :], mask=x_ok[:, None] & k_ok[None, :], other=0.0)
+        dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :], other=0.0)
+        if PAIRS:
+            pair = _dot(bt, tl.trans(xt), PREC)
+            later = t_x[None, :] > t_l[:, None]
+            keep = (later | ((t_x[None, :] == t_l[:, None]) & ~before[None, :])) & l_ok[:, None] & x_ok[None, :]
         if GK > 0:
             G_end = _gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)
             Gl = _gate_rows(G_ptr, n, tok, l_ok, kk, k_ok, Tp, K, GK, BL)
@@ -1986,13 +1995,18 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                           _gate_rows(Gex_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX),
                           _gate_rows(G_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX))
             if GK == 1:
+                if PAIRS:
+                    pair = pair * tl.exp(tl.where(keep, Ex[None, :] - Gl[:, None], 0.0))
                 bt = bt.to(tl.float32) * tl.exp(G_end - Gl)[:, None]
                 xt = xt.to(tl.float32) * tl.exp(Ex)[:, None]
             else:
                 bt = bt.to(tl.float32) * tl.exp(G_end[None, :] - Gl)
                 xt = xt.to(tl.float32) * tl.exp(Ex)
-        du = _dot(bt, dS, PREC) + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
-                                          mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+        if PAIRS:
+            du = _dot(bt, dS, PREC) + _dot(tl.where(keep, pair, 0.0), dO, PAIR_PREC)
+        else:
+            du = _dot(bt, dS, PREC) + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
+                                              mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
         if FOLD > 0:
             tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du, mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
@@ -2000,7 +2014,6 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                  mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
-        dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :], other=0.0)
         if GK == 1:
             dS = dS * tl.exp(G_end)
         elif GK == 2:
@@ -2017,7 +2030,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
     D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a fourth, dv's direct part
-    [.., 1, V] fp32. LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
+    [.., 1, V] fp32. D0 None (no or a scalar key gate): the kernel makes the pair terms itself (PAIRS; their product
+    with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
     the pipeline's stages (2), LINDSL_TUNE_PASS_WARPS the warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2034,13 +2048,17 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     dS0 = _empty(N, K, V, device=dev, dtype=f32)
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
     FOLD = 0 if fold is None or fold is False else (1 if fold is True else 2)
-    dvd = _empty(*D0.shape, device=dev, dtype=f32) if FOLD else dummy
+    pairs = D0 is None
+    if pairs and GK == 2:
+        raise ValueError("the pass makes the pair terms (D0 None) for no or a scalar key gate only")
+    dvd = _empty(*b.shape[:-1], V, device=dev, dtype=f32) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, T,
         NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
-        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD,
+        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
+        PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
         num_stages=_knob("PASS_STAGES", 2), num_warps=_knob("PASS_WARPS", 4))
     return (hend, du, dS0, dvd) if FOLD else (hend, du, dS0)
 
@@ -2331,7 +2349,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # part (the key-side read of k' over hend, which no read makes) and du = -s times it (LINDSL_TUNE_PASS_FOLD=0:
     # the read makes it)
     in_pass = fold is not None and fold is not False and (R, P) == (1, 1) and bool(_knob("PASS_FOLD", 1))
-    D0 = stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)], (None, None, None)))
+    # the pair terms D0 made by the pass from the tiles it loads (LINDSL_TUNE_PASS_PAIRS=1; off: unmeasured) or by a
+    # read without the state term
+    D0 = None if _knob("PASS_PAIRS", 0) else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r))
+                                                                  for r in range(R)], (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
