@@ -307,7 +307,7 @@ def test_chunk_level_adjoint_by_default_for_a_scalar_key_gate(name, forced, chun
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypatch):
-    """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (low_intermediates), which only bf16
+    """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates), which only bf16
     products take, so every gradient is bit-identical to storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs

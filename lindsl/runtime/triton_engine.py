@@ -1983,8 +1983,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         x_at = (xtok * HS * NX + xx % NX)[:, None]
         bt = tl.load(b_ptr + seq * R * K + l_at * K + kk[None, :], mask=l_ok[:, None] & k_ok[None, :], other=0.0)
         xt = tl.load(x_ptr + seq * NX * K + x_at * K + kk[None, :], mask=x_ok[:, None] & k_ok[None, :], other=0.0)
-        dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :], other=0.0)
         if PAIRS:
+            dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :],
+                         other=0.0)
             pair = _dot(bt, tl.trans(xt), PREC)
             later = t_x[None, :] > t_l[:, None]
             keep = (later | ((t_x[None, :] == t_l[:, None]) & ~before[None, :])) & l_ok[:, None] & x_ok[None, :]
@@ -2014,6 +2015,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                  mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
+        if not PAIRS:
+            dO = tl.load(do_ptr + seq * NX * V + x_at * V + vv[None, :], mask=x_ok[:, None] & v_ok[None, :],
+                         other=0.0)
         if GK == 1:
             dS = dS * tl.exp(G_end)
         elif GK == 2:
@@ -2028,11 +2032,11 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
-    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] / [B, T, heads]: b and
-    D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a fourth, dv's direct part
-    [.., 1, V] fp32. D0 None (no or a scalar key gate): the kernel makes the pair terms itself (PAIRS; their product
-    with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). LINDSL_TUNE_PASS_BV: the value block (32), LINDSL_TUNE_PASS_STAGES
-    the pipeline's stages (2), LINDSL_TUNE_PASS_WARPS the warps (4)."""
+    du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] /
+    [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
+    fourth, dv's direct part [.., 1, V] fp32. D0 None (no or a scalar key gate): the kernel makes the pair terms
+    itself (PAIRS; their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides).
+    LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (2), PASS_WARPS the warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2237,7 +2241,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         tl.store(gfac_ptr + n * Tp + tok, g_fac, mask=row_ok)
 
 
-def low_intermediates(precision):
+def _low_intermediates(precision):
     """Whether the chunk-level adjoint stores its intermediates that only products take (the pass's du, the WY
     backward's dW and du V^T) in bf16: where those products are bf16 (precision, before _for_interpreter), which round
     their operands to bf16 anyway, so the results are the same and their bytes half (du, dW [N, NC, C R, K | V]: 268
@@ -2254,7 +2258,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
     the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
     ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]). du may be bf16 where the products
-    are (low_intermediates). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
+    are (_low_intermediates). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
     LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2273,7 +2277,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     BV = min(_p2(V), 64)
     prec = _for_interpreter(_knob("WYB_PREC", precision))
     # dW and du V^T in bf16 where every product that takes them rounds them to bf16 (the same products)
-    mid = torch.bfloat16 if low_intermediates(_knob("WYB_PREC", precision)) else f32
+    mid = torch.bfloat16 if _low_intermediates(_knob("WYB_PREC", precision)) else f32
     dw = _empty(N, NC, C * R, K, device=dev, dtype=mid)
     dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=mid) if P else dummy
     warps = _knob("WYB_WARPS", 4)
@@ -2368,7 +2372,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                                     heads=HS, precision=pass_prec, reversed_h=True,
                                                     h_dtype=torch.bfloat16 if low else f32,
                                                     fold=fold if in_pass else None,
-                                                    du_dtype=torch.bfloat16 if low_intermediates(
+                                                    du_dtype=torch.bfloat16 if _low_intermediates(
                                                         _knob("WYB_PREC", wy_prec)) else f32)
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
