@@ -93,6 +93,10 @@ def explain(c: Compiled) -> str:
         plan = derive_adjoint(n.canon[st.name], reads)
         out.append(f"  [{st.name}]")
         out += [f"    {line}" for line in plan.equations()]
+        if plan.chunk_level:
+            out.append("    on the Triton engine by default the chunk-level adjoint instead "
+                       "(LINDSL_TUNE_CHUNK_ADJOINT=0: the above):")
+            out += [f"    {line}" for line in plan.chunk_level_equations()]
     out.append("")
     out.append("== LaTeX")
     for st in spec.states:

@@ -98,3 +98,6 @@ def test_explain_every_library_spec(name):
     text = explain(lindsl.load(name).compiled)
     for section in ("normalized recurrences", "chunkwise form", "backward", "LaTeX"):
         assert section in text
+    # which backward the Triton engine runs by default: the chunk-level adjoint for a scalar key gate with rank-one
+    # factors (AdjointPlan.chunk_level), the token-level adjoint's rescan elsewhere
+    assert ("the chunk-level adjoint instead" in text) == (name in ("gated_deltanet", "mom_gated_deltanet"))

@@ -65,6 +65,24 @@ class AdjointPlan:
     key_gate: str = "none"
     value_gate: bool = False
 
+    @property
+    def chunk_level(self) -> bool:
+        """Whether the Triton engine's backward is by default the chunk-level adjoint (reverse mode through the
+        chunk map, the forward's WY system reused: runtime chunk_adjoint_triton) rather than this token-level
+        adjoint's rescan: rank-one factors, a scalar key gate, no value gate, reads after the update (session 41:
+        faster there at fla's shapes; benchmarks/NOTES.md v41)."""
+        return (self.R > 0 and self.key_gate == "scalar" and not self.value_gate
+                and all(timing == "after" for _, timing in self.reads))
+
+    def chunk_level_equations(self) -> list[str]:
+        """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""
+        return ["per chunk c, last to first (T = (I - M)^-1 and W the forward's WY system, P_b the reads' pair "
+                "products with b):",
+                "  du = (e^{G_C - G} b) dS_(c+1) + P_b^T dO,   dS_c = e^{G_C} dS_(c+1) + (e^G x)^T dO + W^T du",
+                "  dW = du S_c^T,  dT = dW (e^{G-} a)^T + du (N V)^T,  dM = T^T dT T^T,  dN = (T^T du) V^T",
+                "  every input's gradient by the product rule through the pair products; dgk from the gauge sums "
+                "within each chunk plus the next chunk's first token's exact derivative"]
+
     def equations(self) -> list[str]:
         """The backward recurrences as text lines."""
         A = "(D_t + " + " + ".join(f"b{j} a{j}^T" for j in range(self.R)) + ")" if self.R else "D_t"
