@@ -329,3 +329,18 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     assert seen == [torch.float32, torch.bfloat16]
     for n in wide:
         assert torch.equal(wide[n], low[n]), n
+
+
+def test_chunk_level_adjoint_by_default_only_where_measured(monkeypatch):
+    """The default takes the chunk-level adjoint on the Triton engine up to K = V = 128 (where session 41 measured
+    it), not on the torch engine nor past 128; LINDSL_TUNE_CHUNK_ADJOINT forces either way at any size."""
+    import lindsl
+    on = lindsl.load("gated_deltanet").module._chunk_adjoint_on
+    monkeypatch.delenv("LINDSL_TUNE_CHUNK_ADJOINT", raising=False)
+    assert on("triton", True, 128, 128) and on("triton", True, 64, 32)
+    assert not on("triton", True, 256, 128) and not on("triton", True, 128, 256)
+    assert not on("torch", True, 64, 64) and not on("triton", False, 64, 64)
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    assert on("torch", False, 256, 256)
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")
+    assert not on("triton", True, 64, 64)
