@@ -66,13 +66,19 @@ class AdjointPlan:
     value_gate: bool = False
 
     @property
-    def chunk_level(self) -> bool:
-        """Whether the Triton engine's backward is by default the chunk-level adjoint (reverse mode through the
-        chunk map, the forward's WY system reused: runtime chunk_adjoint_triton) rather than this token-level
-        adjoint's rescan: rank-one factors, a scalar key gate, no value gate, reads after the update (session 41:
-        faster there at fla's shapes; benchmarks/NOTES.md v41)."""
-        return (self.R > 0 and self.key_gate == "scalar" and not self.value_gate
+    def chunk_level_kernels(self) -> bool:
+        """Whether the chunk-level adjoint (reverse mode through the chunk map, the forward's WY system reused) has
+        every phase as a Triton kernel (runtime chunk_adjoint_triton): rank-one factors, no or a scalar key gate, no
+        value gate, reads after the update."""
+        return (self.R > 0 and self.key_gate != "vector" and not self.value_gate
                 and all(timing == "after" for _, timing in self.reads))
+
+    @property
+    def chunk_level(self) -> bool:
+        """Whether the Triton engine's backward is by default the chunk-level adjoint (chunk_level_kernels) rather
+        than this token-level adjoint's rescan: with a scalar key gate (session 41: faster there at fla's shapes;
+        without a gate slower; benchmarks/NOTES.md v41)."""
+        return self.chunk_level_kernels and self.key_gate == "scalar"
 
     def chunk_level_equations(self) -> list[str]:
         """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""
