@@ -1,6 +1,7 @@
-"""The chunk-level adjoint of the rank-one recurrence (NOTES v39, order item 1; the ops' backward behind
-LINDSL_TUNE_CHUNK_ADJOINT=1): engine.chunk_adjoint against autograd through engine.chunk_scan, with its pass as a loop
-and as the Triton kernel, the kernel compiled for sm_90, and the library's rank-one specs through the knob."""
+"""The chunk-level adjoint of the rank-one recurrence (NOTES v39-v41; the ops' backward for a scalar key gate by
+default, any rank-one spec with LINDSL_TUNE_CHUNK_ADJOINT=1): engine.chunk_adjoint against autograd through
+engine.chunk_scan, with its pass as a loop and as the Triton kernel, the kernels compiled for sm_90, the library's
+rank-one specs through the knob, and which backward runs by default."""
 import itertools
 
 import pytest
