@@ -60,7 +60,7 @@ def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
 @pytest.mark.parametrize("gate,R,timings,pairs", [("scalar", 1, ("after",), False),
                                                   ("vector", 2, ("after", "before"), False),
                                                   ("none", 1, ("before",), False),
-                                                  ("scalar", 2, ("after", "before"), True),
+                                                  ("none", 2, ("after", "before"), True),
                                                   ("none", 1, ("before", "after"), True)])
 def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings, pairs):
     """The same with the adjoint pass on the Triton kernel (_chunk_adjoint_pass_kernel; interpreter, fp32 tiles and
@@ -80,6 +80,20 @@ def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings, pairs):
     by_name.update({f"x{i}": d for i, d in enumerate(got["dx"])})
     for name, w in want.items():
         assert rel_err(by_name[name], w) < 1e-4, name
+
+
+def test_chunk_adjoint_pass_makes_pair_terms_without_a_gate_only():
+    """The pass makes the pair terms itself (D0 None) without a gate only: with a scalar gate that kernel faulted on
+    the H200 (session 42), so asking for it is an error, as are reads before the update without the exclusive sums."""
+    from lindsl.runtime.triton_engine import chunk_adjoint_pass_triton
+    N, T, K, V, C = 1, 32, 16, 16, 16
+    b, x = torch.randn(N, T, 1, K), torch.randn(N, T, 1, K)
+    dO, W, dST = torch.randn(N, T, 1, V), torch.randn(N, T // C, C, K), torch.randn(N, K, V)
+    G = -torch.rand(N, T).cumsum(1)
+    with pytest.raises(ValueError, match="without a gate only"):
+        chunk_adjoint_pass_triton(b, W, None, x, dO, G, None, dST, C)
+    with pytest.raises(ValueError, match="exclusive gate sums"):
+        chunk_adjoint_pass_triton(b, W, torch.zeros(N, T, 1, V), x, dO, G, None, dST, C, before_mask=1)
 
 
 CHUNK_ADJOINT_PASS_AOT = """
@@ -189,16 +203,16 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("scalar", 1, 0, 1, 1, None, False, {}),
     ("none", 1, 1, 1, 1, "one", True, {}),
     ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8", "CA_FLIP": "1"}),
-    ("scalar", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "1"}),
-    ("none", 2, 1, 2, 1, None, False, {"PASS_PAIRS": "1", "PASS_BV": "8"}),
-    ("scalar", 2, 2, 1, 1, None, True, {"PASS_PAIRS": "1"}),
+    ("none", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "0"}),
+    ("none", 2, 1, 2, 1, None, False, {"PASS_BV": "8"}),
+    ("none", 2, 2, 1, 1, None, True, {"PASS_PAIRS": "0"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
     (fp64) over no and scalar gates, 1-2 factors, 0-2 inputs, 1-2 reads, the token layout of two heads, the delta
     rule's fold (s = 1 and per token: dv from the pass), (I - M)^-1 from the forward's WY kernel or solved again,
     key and value blocks narrower than the rows (the kernels' loops), the adjoint reads' sources reversed where they
-    lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass (PASS_PAIRS)."""
+    lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a read with PASS_PAIRS=0)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
@@ -277,12 +291,12 @@ def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, keep, scans,
 
 
 @pytest.mark.parametrize("name,forced,chunked", [("gated_deltanet", None, True), ("mom_gated_deltanet", None, True),
-                                                 ("deltanet", None, False), ("kda", None, False),
-                                                 ("gated_deltanet", "0", False), ("deltanet", "1", True)])
-def test_chunk_level_adjoint_by_default_for_a_scalar_key_gate(name, forced, chunked, monkeypatch):
-    """On the Triton engine the backward of a rank-one spec with a scalar key gate (Gated DeltaNet, MoM) is the
-    chunk-level adjoint (chunk_adjoint_triton) by default; without a gate (DeltaNet) or with a per-dimension one
-    (KDA) the rescan's; LINDSL_TUNE_CHUNK_ADJOINT=0 / 1 forces either. fp32 gradients equal the fp64 engine's."""
+                                                 ("deltanet", None, True), ("kda", None, False),
+                                                 ("gated_deltanet", "0", False), ("deltanet", "0", False)])
+def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, forced, chunked, monkeypatch):
+    """On the Triton engine the backward of a rank-one spec with no or a scalar key gate (DeltaNet, Gated DeltaNet,
+    MoM) is the chunk-level adjoint (chunk_adjoint_triton) by default; with a per-dimension one (KDA) the rescan's;
+    LINDSL_TUNE_CHUNK_ADJOINT=0 / 1 forces either. fp32 gradients equal the fp64 engine's."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     if forced is None:

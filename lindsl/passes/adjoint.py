@@ -76,9 +76,10 @@ class AdjointPlan:
     @property
     def chunk_level(self) -> bool:
         """Whether the Triton engine's backward is by default the chunk-level adjoint (chunk_level_kernels) rather
-        than this token-level adjoint's rescan: with a scalar key gate (session 41: faster there at fla's shapes;
-        without a gate slower; benchmarks/NOTES.md v41)."""
-        return self.chunk_level_kernels and self.key_gate == "scalar"
+        than this token-level adjoint's rescan: wherever its kernels run (chunk_level_kernels; measured faster at
+        fla's five D <= 128 shapes with a scalar key gate, session 41, and without a gate, session 42;
+        benchmarks/NOTES.md v41, v42)."""
+        return self.chunk_level_kernels
 
     def chunk_level_equations(self) -> list[str]:
         """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""

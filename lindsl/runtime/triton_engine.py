@@ -1954,10 +1954,10 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     fp32 state and accumulators. REV_H: hend in the adjoint's order instead (the chunks last to first: the
     chunk-start states of a scan over reversed time). FOLD (the delta rule's b = -s k', R = 1; s = 1 or per token
     from fold_ptr, as _fold_scale): b and D0 given as k' and its pair terms, so that the product is dv's direct
-    part, stored into dvd (k''s value rows, fp32), and du = -s times it. PAIRS (no or a scalar key gate): D0 made
-    here instead of loaded, D0 = A dO with A[l, x] = b_l . x_x e^{E_x - G_l} where x's token is at or after l's
-    (strictly after for reads before the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the
-    pair weights are computed fp32 values: tf32 for bf16 inputs, as the reads' pair products)."""
+    part, stored into dvd (k''s value rows, fp32), and du = -s times it. PAIRS (no gate): D0 made here instead of
+    loaded, D0 = A dO with A[l, x] = b_l . x_x where x's token is at or after l's (strictly after for reads before
+    the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the pair weights are computed fp32
+    values: tf32 for bf16 inputs, as the reads' pair products)."""
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
@@ -1992,12 +1992,11 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         if GK > 0:
             G_end = _gate_row(G_ptr, n, c * C + C - 1, kk, k_ok, Tp, K, GK)
             Gl = _gate_rows(G_ptr, n, tok, l_ok, kk, k_ok, Tp, K, GK, BL)
-            Ex = tl.where(before if GK == 1 else before[:, None],
-                          _gate_rows(Gex_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX),
-                          _gate_rows(G_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX))
+            Ex = _gate_rows(G_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX)
+            if BEFORE_MASK != 0:
+                Ex = tl.where(before if GK == 1 else before[:, None],
+                              _gate_rows(Gex_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX), Ex)
             if GK == 1:
-                if PAIRS:
-                    pair = pair * tl.exp(tl.where(keep, Ex[None, :] - Gl[:, None], 0.0))
                 bt = bt.to(tl.float32) * tl.exp(G_end - Gl)[:, None]
                 xt = xt.to(tl.float32) * tl.exp(Ex)[:, None]
             else:
@@ -2034,8 +2033,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] /
     [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
-    fourth, dv's direct part [.., 1, V] fp32. D0 None (no or a scalar key gate): the kernel makes the pair terms
-    itself (PAIRS; their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides).
+    fourth, dv's direct part [.., 1, V] fp32. D0 None (no gate): the kernel makes the pair terms itself (PAIRS;
+    their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides).
     LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (2), PASS_WARPS the warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2053,8 +2052,11 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
     FOLD = 0 if fold is None or fold is False else (1 if fold is True else 2)
     pairs = D0 is None
-    if pairs and GK == 2:
-        raise ValueError("the pass makes the pair terms (D0 None) for no or a scalar key gate only")
+    if before_mask and G is not None and Gex is None:
+        raise ValueError("reads before the update (before_mask) need the exclusive gate sums Gex")
+    if pairs and GK:
+        raise ValueError("the pass makes the pair terms (D0 None) without a gate only: with a scalar gate it faulted "
+                         "on the H200 (an illegal memory access, session 42) and was slower than the read's")
     dvd = _empty(*b.shape[:-1], V, device=dev, dtype=f32) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
@@ -2353,9 +2355,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # part (the key-side read of k' over hend, which no read makes) and du = -s times it (LINDSL_TUNE_PASS_FOLD=0:
     # the read makes it)
     in_pass = fold is not None and fold is not False and (R, P) == (1, 1) and bool(_knob("PASS_FOLD", 1))
-    # the pair terms D0 made by the pass from the tiles it loads (LINDSL_TUNE_PASS_PAIRS=1; off: unmeasured) or by a
-    # read without the state term
-    D0 = None if _knob("PASS_PAIRS", 0) else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r))
+    # the pair terms D0 made by the pass from the tiles it loads, without a gate (session 42, call 2: DeltaNet's
+    # chunk-level adjoint forward+backward 0.72-0.92x the read's at fla's five D <= 128 shapes;
+    # LINDSL_TUNE_PASS_PAIRS=0: the read), or by a read without the state term (with a gate: the pass's pairs
+    # faulted on the H200 and were slower, 8.41 / 7.96 ms for Gated DeltaNet at 2x16384x16x128, session 42, call 1)
+    D0 = None if gk is None and _knob("PASS_PAIRS", 1) else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r))
                                                                   for r in range(R)], (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
