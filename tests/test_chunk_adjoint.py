@@ -212,7 +212,8 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     (fp64) over no and scalar gates, 1-2 factors, 0-2 inputs, 1-2 reads, the token layout of two heads, the delta
     rule's fold (s = 1 and per token: dv from the pass), (I - M)^-1 from the forward's WY kernel or solved again,
     key and value blocks narrower than the rows (the kernels' loops), the adjoint reads' sources reversed where they
-    lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a read with PASS_PAIRS=0)."""
+    lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a
+    read with PASS_PAIRS=0)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)

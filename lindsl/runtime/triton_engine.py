@@ -1958,6 +1958,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     loaded, D0 = A dO with A[l, x] = b_l . x_x where x's token is at or after l's (strictly after for reads before
     the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the pair weights are computed fp32
     values: tf32 for bf16 inputs, as the reads' pair products)."""
+    tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
     vv = tl.program_id(1) * BV + tl.arange(0, BV)
@@ -2359,8 +2360,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # chunk-level adjoint forward+backward 0.72-0.92x the read's at fla's five D <= 128 shapes;
     # LINDSL_TUNE_PASS_PAIRS=0: the read), or by a read without the state term (with a gate: the pass's pairs
     # faulted on the H200 and were slower, 8.41 / 7.96 ms for Gated DeltaNet at 2x16384x16x128, session 42, call 1)
-    D0 = None if gk is None and _knob("PASS_PAIRS", 1) else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r))
-                                                                  for r in range(R)], (None, None, None)))
+    pairs_in_pass = gk is None and bool(_knob("PASS_PAIRS", 1))
+    D0 = None if pairs_in_pass else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)],
+                                                        (None, None, None)))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
