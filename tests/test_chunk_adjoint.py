@@ -360,3 +360,24 @@ def test_chunk_level_adjoint_by_default_only_where_measured(monkeypatch):
     assert on("torch", False, 256, 256)
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")
     assert not on("triton", True, 64, 64)
+
+
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_wy_system_from_one_product_with_the_fold(name, monkeypatch):
+    """LINDSL_TUNE_WY_FOLD=1: the WY kernel makes M = -(a k^T) diag(s) from the one product a k^T under the delta
+    rule's fold (DeltaNet: s = 1; Gated DeltaNet: s per token), and the forward and every gradient (fp32,
+    interpreter) still equal the fp64 engine's."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    monkeypatch.setenv("LINDSL_TUNE_WY_FOLD", "1")
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=3)
+    res = {}
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
+        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend=backend)
+        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        res[backend] = (out.double(), {n: x.grad.double() for n, x in xs.items()})
+    assert rel_err(res["triton"][0], res["torch"][0]) < 1e-4
+    for n, want in res["torch"][1].items():
+        assert rel_err(res["triton"][1][n], want) < 1e-4, n

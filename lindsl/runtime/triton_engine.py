@@ -346,7 +346,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
                  BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                  PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
                  BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False,
-                 SPLIT_V: tl.constexpr = False, STORE_T: tl.constexpr = False):
+                 SPLIT_V: tl.constexpr = False, STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0):
     """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
     the state passes; SOLVE: how (I - M)^-1 is formed ("substitution", "doubling", "blocked": the
     _unit_lower_inverse* helpers). PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
@@ -359,7 +359,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED). Grid (chunks, rows, value blocks
     of BV); SPLIT_V (more than one value block): each value block's program solves the chunk's system and makes its
     columns of U0, the first also W and the decayed sources. STORE_T: also (I - M)^-1 into tinv [N, NC, L, L] (fp32;
-    the chunk-level adjoint's WY backward takes it instead of solving again)."""
+    the chunk-level adjoint's WY backward takes it instead of solving again). M_FROM_N (the delta rule's fold
+    b = -s k' without BLOCKED, no or a scalar key gate; as FOLD: s = 1 or per token from fold_ptr): M from the one
+    product a k^T, M = -(a k^T) diag(s), instead of a second product with b's tile."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     first = tl.program_id(2) == 0 if SPLIT_V else True
@@ -399,6 +401,20 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             col = tl.sum(a * bj[None, :] * e, 1)
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
+    elif M_FROM_N > 0:
+        kp = tl.load(k_ptr + seq * K + roff * K + kk[None, :], mask=m2, other=0.0)
+        if PREC_T == PREC:
+            kp = kp.to(tl.float32)
+        Nin = _dot(a, tl.trans(kp), PREC_T)
+        if GK == 1:
+            Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
+            Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
+            Nin = Nin * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
+            a_dec = a * tl.exp(Gex)[:, None]
+        else:
+            Nin = tl.where(lower, Nin, 0.0)
+            a_dec = a
+        M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     else:
         b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
         if PREC_T == PREC:
@@ -441,6 +457,10 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
                 e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gs[None, :], float("-inf")))
                 col = tl.sum(a * ks[None, :] * e, 1)
                 rhs += col[:, None] * vs[None, :]
+        elif M_FROM_N > 0:
+            vp = tl.load(v_ptr + seq * V + roff * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
+                         other=0.0).to(tl.float32)
+            rhs = _dot(Nin, vp, PREC)
         else:
             prow = tl.arange(0, BLP)
             t_p = prow // P
@@ -3165,13 +3185,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64: forward
         # 1.924 -> 2.294 ms; KDA not measured)
         prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
+        # with the fold (b = -s k') M = -(a k^T) diag(s) from the one product the right-hand side needs anyway
+        # (LINDSL_TUNE_WY_FOLD=1; off: unmeasured on the H200, written in session 42)
+        m_from_n = FOLD if FOLD and not blocked and GK != 2 and _knob("WY_FOLD", 0) else 0
         _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp,
                               NC,
                               HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
                               BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
                               SOLVE=_knob("WY_SOLVE", wy_solve),
                               LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
-                              SPLIT_V=prep_bv < BV, STORE_T=Tinv is not dummy, num_stages=1,
+                              SPLIT_V=prep_bv < BV, STORE_T=Tinv is not dummy, M_FROM_N=m_from_n, num_stages=1,
                               num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
