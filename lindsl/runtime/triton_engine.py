@@ -401,22 +401,12 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             col = tl.sum(a * bj[None, :] * e, 1)
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
-    elif M_FROM_N > 0:
-        kp = tl.load(k_ptr + seq * K + roff * K + kk[None, :], mask=m2, other=0.0)
-        if PREC_T == PREC:
-            kp = kp.to(tl.float32)
-        Nin = _dot(a, tl.trans(kp), PREC_T)
-        if GK == 1:
-            Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
-            Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
-            Nin = Nin * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
-            a_dec = a * tl.exp(Gex)[:, None]
-        else:
-            Nin = tl.where(lower, Nin, 0.0)
-            a_dec = a
-        M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     else:
-        b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
+        # the pair products with b's rows, or with the fold with k's (M_FROM_N: R = P = 1, the same row offsets)
+        if M_FROM_N > 0:
+            b = tl.load(k_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
+        else:
+            b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
         if PREC_T == PREC:
             b = b.to(tl.float32)
         M = _dot(a, tl.trans(b), PREC_T)
@@ -428,6 +418,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
         else:
             M = tl.where(lower, M, 0.0)
             a_dec = a
+        if M_FROM_N > 0:
+            Nin = M
+            M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
     if STORE_T and first:
