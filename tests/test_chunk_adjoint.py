@@ -291,6 +291,20 @@ def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, keep, scans,
     assert len(calls) == scans and all(x.grad is not None for x in xs.values())
 
 
+def _triton_fp32_and_engine_fp64(op, seed):
+    """{backend: (output, {input: gradient})} in fp64 of op on random inputs (1 x 40 tokens x 2 heads, K = V = 16,
+    chunks of 16) through the Triton engine in fp32 and the PyTorch engine in fp64, under one weighted loss."""
+    from lindsl.check import default_sizes, random_inputs
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=seed)
+    res = {}
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
+        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend=backend)
+        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        res[backend] = (out.double(), {n: x.grad.double() for n, x in xs.items()})
+    return res
+
+
 @pytest.mark.parametrize("name,forced,chunked", [("gated_deltanet", None, True), ("mom_gated_deltanet", None, True),
                                                  ("deltanet", None, True), ("kda", None, False),
                                                  ("gated_deltanet", "0", False), ("deltanet", "0", False)])
@@ -299,7 +313,6 @@ def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, 
     MoM) is the chunk-level adjoint (chunk_adjoint_triton) by default; with a per-dimension one (KDA) the rescan's;
     LINDSL_TUNE_CHUNK_ADJOINT=0 / 1 forces either. fp32 gradients equal the fp64 engine's."""
     import lindsl
-    from lindsl.check import default_sizes, random_inputs
     if forced is None:
         monkeypatch.delenv("LINDSL_TUNE_CHUNK_ADJOINT", raising=False)
     else:
@@ -309,16 +322,10 @@ def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, 
     adjoint = op.module.chunk_adjoint_triton
     monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_triton",
                         lambda *a, **kw: calls.append(1) or adjoint(*a, **kw))
-    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=2)
-    grads = {}
-    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
-        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
-        out, _ = op(**xs, chunk_size=16, backend=backend)
-        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
-        grads[backend] = {n: x.grad.double() for n, x in xs.items()}
+    res = _triton_fp32_and_engine_fp64(op, seed=2)
     assert bool(calls) == chunked
-    for n, want in grads["torch"].items():
-        assert rel_err(grads["triton"][n], want) < 1e-4, n
+    for n, want in res["torch"][1].items():
+        assert rel_err(res["triton"][1][n], want) < 1e-4, n
 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
@@ -368,16 +375,8 @@ def test_wy_system_from_one_product_with_the_fold(name, monkeypatch):
     rule's fold (DeltaNet: s = 1; Gated DeltaNet: s per token), and the forward and every gradient (fp32,
     interpreter) still equal the fp64 engine's."""
     import lindsl
-    from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_WY_FOLD", "1")
-    op = lindsl.load(name)
-    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=3)
-    res = {}
-    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
-        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
-        out, _ = op(**xs, chunk_size=16, backend=backend)
-        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
-        res[backend] = (out.double(), {n: x.grad.double() for n, x in xs.items()})
+    res = _triton_fp32_and_engine_fp64(lindsl.load(name), seed=3)
     assert rel_err(res["triton"][0], res["torch"][0]) < 1e-4
     for n, want in res["torch"][1].items():
         assert rel_err(res["triton"][1][n], want) < 1e-4, n
