@@ -93,7 +93,7 @@ def explain(c: Compiled) -> str:
         plan = derive_adjoint(n.canon[st.name], reads)
         out.append(f"  [{st.name}]")
         out += [f"    {line}" for line in plan.equations()]
-        if plan.chunk_level:
+        if plan.chunk_level_kernels:
             out.append("    on the Triton engine by default the chunk-level adjoint instead "
                        "(LINDSL_TUNE_CHUNK_ADJOINT=0: the above):")
             out += [f"    {line}" for line in plan.chunk_level_equations()]

@@ -99,6 +99,6 @@ def test_explain_every_library_spec(name):
     for section in ("normalized recurrences", "chunkwise form", "backward", "LaTeX"):
         assert section in text
     # which backward the Triton engine runs by default: the chunk-level adjoint for rank-one factors with no or a
-    # scalar key gate (AdjointPlan.chunk_level), the token-level adjoint's rescan elsewhere
+    # scalar key gate (AdjointPlan.chunk_level_kernels), the token-level adjoint's rescan elsewhere
     assert ("the chunk-level adjoint instead" in text) == (name in ("deltanet", "gated_deltanet",
                                                                      "mom_gated_deltanet"))

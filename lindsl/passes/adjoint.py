@@ -69,17 +69,11 @@ class AdjointPlan:
     def chunk_level_kernels(self) -> bool:
         """Whether the chunk-level adjoint (reverse mode through the chunk map, the forward's WY system reused) has
         every phase as a Triton kernel (runtime chunk_adjoint_triton): rank-one factors, no or a scalar key gate, no
-        value gate, reads after the update."""
+        value gate, reads after the update. Where it does, it is also the Triton engine's default backward instead
+        of this token-level adjoint's rescan (measured faster at fla's five D <= 128 shapes with a scalar key gate,
+        session 41, and without a gate, session 42; benchmarks/NOTES.md v41, v42)."""
         return (self.R > 0 and self.key_gate != "vector" and not self.value_gate
                 and all(timing == "after" for _, timing in self.reads))
-
-    @property
-    def chunk_level(self) -> bool:
-        """Whether the Triton engine's backward is by default the chunk-level adjoint (chunk_level_kernels) rather
-        than this token-level adjoint's rescan: wherever its kernels run (chunk_level_kernels; measured faster at
-        fla's five D <= 128 shapes with a scalar key gate, session 41, and without a gate, session 42;
-        benchmarks/NOTES.md v41, v42)."""
-        return self.chunk_level_kernels
 
     def chunk_level_equations(self) -> list[str]:
         """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""

@@ -353,9 +353,10 @@ def _dcoef(dc, x, Gx, y, Gy, mask):
 
 def chunk_adjoint(gk, b, a, k, v, reads, dO, dST, states, u, ST=None, chunk=64, pass_fn=None):
     """The chunk-level adjoint of the rank-one recurrence without a value gate: reverse mode through the forward's
-    chunk map, reusing its WY system (NOTES v39-v41): the ops' backward where the generated module's
-    _chunk_adjoint_on says (LINDSL_TUNE_CHUNK_ADJOINT forces it) and the reference for its phases' kernels. Per chunk (S_c its start state; G, G- the gates' sums
-    within the chunk, inclusive and exclusive; scores(x, y; E) the pair products x_t . y_s e^{E_t - G_s} the mask keeps):
+    chunk map, reusing its WY system (NOTES v39-v42): the ops' backward where the generated module's
+    _chunk_adjoint_on says (LINDSL_TUNE_CHUNK_ADJOINT forces it) and the reference for its phases' kernels. Per
+    chunk (S_c its start state; G, G- the gates' sums within the chunk, inclusive and exclusive; scores(x, y; E) the
+    pair products x_t . y_s e^{E_t - G_s} the mask keeps):
         M = scores(a, b; G-, s < t), N = scores(a, k; G-, s < t), T = (I - M)^-1, W = T (e^{G-} a), U = T N V,
         u = W S_c + U,  S_(c+1) = e^{G_C} S_c + (e^{G_C - G} b)^T u + (e^{G_C - G} k)^T V,
         o = (e^E x) S_c + P_b u + P_k V,  P_b = scores(x, b; E), P_k = scores(x, k; E)  (after: E = G, s <= t;
