@@ -291,11 +291,12 @@ def test_chunk_adjoint_keeps_the_forward_states_without_gates(name, keep, scans,
     assert len(calls) == scans and all(x.grad is not None for x in xs.values())
 
 
-def _triton_fp32_and_engine_fp64(op, seed):
-    """{backend: (output, {input: gradient})} in fp64 of op on random inputs (1 x 40 tokens x 2 heads, K = V = 16,
+def _triton_fp32_and_engine_fp64(op, seed, dims=16):
+    """{backend: (output, {input: gradient})} in fp64 of op on random inputs (1 x 40 tokens x 2 heads, K = V = dims,
     chunks of 16) through the Triton engine in fp32 and the PyTorch engine in fp64, under one weighted loss."""
     from lindsl.check import default_sizes, random_inputs
-    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.float64, seed=seed)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=dims, V=dims, M=2), dtype=torch.float64,
+                         seed=seed)
     res = {}
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
         xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
@@ -377,6 +378,21 @@ def test_wy_system_from_one_product_with_the_fold(name, monkeypatch):
     import lindsl
     monkeypatch.setenv("LINDSL_TUNE_WY_FOLD", "1")
     res = _triton_fp32_and_engine_fp64(lindsl.load(name), seed=3)
+    assert rel_err(res["triton"][0], res["torch"][0]) < 1e-4
+    for n, want in res["torch"][1].items():
+        assert rel_err(res["triton"][1][n], want) < 1e-4, n
+
+
+@pytest.mark.parametrize("name,fold", [("deltanet", "0"), ("gated_deltanet", "1"), ("mom_gated_deltanet", "0")])
+def test_wy_system_in_key_and_value_blocks(name, fold, monkeypatch):
+    """LINDSL_TUNE_WY_KBLOCK=16 at K = V = 32: the WY kernel accumulates the pair products over two key blocks and
+    makes W and U0 per block (_prep_kblock_kernel), with M from b's tile or (WY_FOLD=1) from a k^T; the forward and
+    every gradient (fp32, interpreter) equal the fp64 engine's."""
+    import lindsl
+    monkeypatch.setenv("LINDSL_TUNE_WY_KBLOCK", "16")
+    monkeypatch.setenv("LINDSL_TUNE_WY_FOLD", fold)
+    op = lindsl.load(name)
+    res = _triton_fp32_and_engine_fp64(op, seed=5, dims=32)
     assert rel_err(res["triton"][0], res["torch"][0]) < 1e-4
     for n, want in res["torch"][1].items():
         assert rel_err(res["triton"][1][n], want) < 1e-4, n

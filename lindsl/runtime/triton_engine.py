@@ -489,6 +489,83 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
 
 
 @triton.jit
+def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, fold_ptr, tinv_ptr, T, Tp, NC, HS,
+                        K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
+                        BL: tl.constexpr, BLP: tl.constexpr, BKB: tl.constexpr, BVB: tl.constexpr, GK: tl.constexpr,
+                        PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr,
+                        STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0):
+    """_prep_kernel's system (no or a scalar key gate, not BLOCKED) with the key and value dimensions in blocks of
+    BKB and BVB: the pair products M = a b^T and N = a k^T accumulate over key blocks, W = T (a decayed) is made
+    and stored per key block and U0 = (T N) v per value block, so no whole [L, K] or [L, V] tile is held (one
+    program per chunk). M_FROM_N: M = -N diag(s) under the delta rule's fold, b's tile never loaded."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
+    L: tl.constexpr = C * R
+    LP: tl.constexpr = C * P
+    rows, t_row, tok, row_ok = _chunk_rows(c, T, C, R, BL)
+    seq = _seq_row(n, T, HS)
+    roff = (tok * HS * R + rows % R)[:, None]
+    prow = tl.arange(0, BLP)
+    t_p = prow // P if P > 0 else prow
+    ptok = c * C + t_p
+    p_ok = (prow < LP) & (ptok < T)
+    poff = (ptok * HS * P + prow % P)[:, None] if P > 0 else prow[:, None]
+    kb = tl.arange(0, BKB)
+    M = tl.zeros([BL, BL], dtype=tl.float32)
+    Nin = tl.zeros([BL, BLP], dtype=tl.float32)
+    for k0 in tl.static_range(0, K, BKB):
+        kk = k0 + kb
+        k_ok = kk < K
+        a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+        if M_FROM_N == 0:
+            b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+            M = _dot_acc(M, a, tl.trans(b), PREC_T)
+        if P > 0:
+            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
+            Nin = _dot_acc(Nin, a, tl.trans(kp), PREC_T)
+    lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
+    low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
+    if GK == 1:
+        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kb, kb < K, Tp, K, GK, BL)
+        if M_FROM_N == 0:
+            Gr = _gate_rows(G_ptr, n, tok, row_ok, kb, kb < K, Tp, K, GK, BL)
+            M = M * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
+        if P > 0:
+            Gp = _gate_rows(G_ptr, n, ptok, p_ok, kb, kb < K, Tp, K, GK, BLP)
+            Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
+    else:
+        M = tl.where(lower, M, 0.0)
+        Nin = tl.where(low, Nin, 0.0)
+    if M_FROM_N > 0:
+        M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
+    Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
+    wbase0 = (n * NC + c) * L
+    if STORE_T:
+        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm,
+                 mask=(rows < L)[:, None] & (rows < L)[None, :])
+    for k0 in tl.static_range(0, K, BKB):
+        kk = k0 + kb
+        k_ok = kk < K
+        a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
+        if GK == 1:
+            a = a.to(tl.float32) * tl.exp(Gex)[:, None]
+        W = _dot(Tm, a, PREC)
+        tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
+    if P > 0:
+        TN = _dot(Tm, Nin, PREC)
+    vb = tl.arange(0, BVB)
+    for v0 in tl.static_range(0, V, BVB):
+        vv = v0 + vb
+        v_ok = vv < V
+        if P > 0:
+            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0)
+            U0 = _dot(TN, vp, PREC)
+        else:
+            U0 = tl.zeros([BL, BVB], dtype=tl.float32)
+        tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
+
+
+@triton.jit
 def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, U0_ptr, T, Tp, NC,
                      K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                      BL: tl.constexpr, BK: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr):
@@ -3181,14 +3258,26 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # with the fold (b = -s k') M = -(a k^T) diag(s) from the one product the right-hand side needs anyway
         # (LINDSL_TUNE_WY_FOLD=1; off: unmeasured on the H200, written in session 42)
         m_from_n = FOLD if FOLD and not blocked and GK != 2 and _knob("WY_FOLD", 0) else 0
-        _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp,
-                              NC,
-                              HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
-                              BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec, PREC_T=tile_prec,
-                              SOLVE=_knob("WY_SOLVE", wy_solve),
-                              LOG2=(BL - 1).bit_length(), BLOCKED=blocked, MFOLD=FOLD if blocked else 0,
-                              SPLIT_V=prep_bv < BV, STORE_T=Tinv is not dummy, M_FROM_N=m_from_n, num_stages=1,
-                              num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
+        # LINDSL_TUNE_WY_KBLOCK=B (no or a scalar key gate): the system with the key and value dimensions in blocks
+        # of B (_prep_kblock_kernel; off: unmeasured on the H200, written in session 43)
+        wy_kblock = _knob("WY_KBLOCK", 0) if GK != 2 and not blocked else 0
+        if wy_kblock:
+            wy_kblock = _p2(wy_kblock) if _env("TRITON_INTERPRET") == "1" else max(16, _p2(wy_kblock))
+            _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
+                                         R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, wy_kblock), BVB=min(BV, wy_kblock),
+                                         GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
+                                         LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy, M_FROM_N=m_from_n,
+                                         num_stages=_knob("WY_STAGES", 1),
+                                         num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, BV, wy_kblock)))
+        else:
+            _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T,
+                                                     Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
+                                                     BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
+                                                     PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
+                                                     LOG2=(BL - 1).bit_length(), BLOCKED=blocked,
+                                                     MFOLD=FOLD if blocked else 0, SPLIT_V=prep_bv < BV,
+                                                     STORE_T=Tinv is not dummy, M_FROM_N=m_from_n, num_stages=1,
+                                                     num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
     #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
