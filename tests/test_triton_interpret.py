@@ -248,7 +248,7 @@ def test_reads_from_given_states_equal_the_whole_scan(gk_kind, gv_kind, monkeypa
     whole, S1, u1, h1, C = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True)
     _, S2, u2, h2, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, [], K=K, V=V, return_states=True)
     launches = []
-    for name in ("_prep_kernel", "_prep_col_kernel", "_state_kernel"):
+    for name in ("_prep_kernel", "_prep_kblock_kernel", "_prep_col_kernel", "_state_kernel"):
         monkeypatch.setattr(triton_engine, name, CountedLaunches(getattr(triton_engine, name), launches))
     split, S3, u3, h3, _ = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True,
                                             states=(h2, u2, S2))
@@ -360,10 +360,11 @@ def test_delta_rule_at_k128(gk_kind, folded, monkeypatch):
     assert [grid[2] for grid in read_launches] == [2, 1]  # the two value-side reads in one launch (PLAIN_MERGE)
 
 
-@pytest.mark.parametrize("gk_kind,folded", [(None, True), ("v", True)])
+@pytest.mark.parametrize("gk_kind,folded", [("v", True), ("v", False)])
 def test_wy_system_in_value_blocks(gk_kind, folded, monkeypatch):
-    """The WY kernel over value blocks (PREP_BV=16 at V = 32: two programs per chunk, each solving the system, the
-    first also making W and the decayed sources) against the fp64 engine: final state, pseudo-values, reads."""
+    """The WY kernel of a per-dimension key gate over value blocks (PREP_BV=16 at V = 32: two programs per chunk,
+    each solving the system, the first also making W and the decayed sources) against the fp64 engine: final state,
+    pseudo-values, reads."""
     from lindsl.runtime import triton_engine
     launches = []
     monkeypatch.setattr(triton_engine, "_prep_kernel", CountedLaunches(triton_engine._prep_kernel, launches))
@@ -1086,7 +1087,7 @@ def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, d
 
 
 TILE_KNOBS = {"R1_TILE_BF16": ("_read_kernel", ("PREC_XS", "PREC_XR", "PREC_XP")),
-              "WY_TILE_BF16": ("_prep_kernel", ("PREC_T",))}
+              "WY_TILE_BF16": ("_prep_kblock_kernel", ("PREC_T",))}
 
 
 @pytest.mark.parametrize("knob", sorted(TILE_KNOBS))
@@ -1120,11 +1121,14 @@ def test_products_of_bf16_tiles_in_bf16_equal_tf32(name, knob, monkeypatch):
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
-    """The backward's rescan takes the WY system (W, U0) the forward solved instead of solving it again: one solve
-    fewer per forward+backward, and every gradient bit-identical to solving it again (LINDSL_TUNE_WY_REUSE=0)."""
+    """The backward's rescan takes the WY system (W, U0, (I - M)^-1) the forward solved instead of solving it again:
+    one solve fewer per forward+backward, and every gradient equal to solving it again (LINDSL_TUNE_WY_REUSE=0) to
+    fp32 rounding: bit-identical for DeltaNet; for Gated DeltaNet the WY backward's own solve makes M = a b^T from
+    b = -s k while the forward's kernel makes -(a k^T) diag(s) (WY_FOLD), which round differently."""
     op = lindsl.load(name)
     calls = []
-    monkeypatch.setitem(op.module.__dict__, "_prep_kernel", CountedLaunches(op.module._prep_kernel, calls))
+    monkeypatch.setitem(op.module.__dict__, "_prep_kblock_kernel", CountedLaunches(op.module._prep_kblock_kernel,
+                                                                                   calls))
     base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=4)
     grads = {}
     for reuse in ("1", "0"):
@@ -1136,7 +1140,9 @@ def test_backward_reuses_the_forward_wy_system(name, monkeypatch):
         grads[reuse] = ([x.grad for x in args.values()], len(calls))
     assert grads["1"][1] == grads["0"][1] - 1
     for x, y in zip(grads["1"][0], grads["0"][0]):
-        assert torch.equal(x, y)
+        if name == "deltanet":
+            assert torch.equal(x, y)
+        assert rel_err(x, y) < 1e-5
 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "kda"])

@@ -343,15 +343,14 @@ def _unit_lower_inverse_by(M, rows, L: tl.constexpr, LOG2: tl.constexpr, PREC: t
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
                  tinv_ptr, T, Tp, NC, HS,
                  K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
-                 BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
-                 PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
+                 BL: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                 PREC: tl.constexpr, SOLVE: tl.constexpr = "substitution", LOG2: tl.constexpr = 0,
                  BLOCKED: tl.constexpr = False, MFOLD: tl.constexpr = 0, DECAY: tl.constexpr = False,
-                 SPLIT_V: tl.constexpr = False, STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0):
-    """The WY system of one chunk (rank-one factors, no value gate): W = (I - M)^-1 (a decayed) and U0, stored for
-    the state passes; SOLVE: how (I - M)^-1 is formed ("substitution", "doubling", "blocked": the
-    _unit_lower_inverse* helpers). PREC_T: the precision of the products of two loaded tiles (a b^T, a k^T); where it differs from
-    PREC ("bf16", tiles stored in bf16, no per-dimension gate) the tiles stay in bf16 until used, their products exact
-    as in tf32. BLOCKED (a per-dimension key gate, one factor and at most one input per token, chunks of 32 or 64):
+                 SPLIT_V: tl.constexpr = False, STORE_T: tl.constexpr = False):
+    """The WY system of one chunk with a per-dimension key gate (rank-one factors, no value gate; without one,
+    _prep_kblock_kernel): W = (I - M)^-1 (a decayed) and U0, stored for the state passes; SOLVE: how (I - M)^-1 is
+    formed ("substitution", "doubling", "blocked": the _unit_lower_inverse* helpers). The pair products are made one
+    source row at a time, or BLOCKED (one factor and at most one input per token, chunks of 32 or 64):
     the decayed pair products M and a k^T given (M_ptr, Nin_ptr: the reads' pair scores, _sub_scores; only their
     strictly lower part is taken) instead of made one source row at a time; with MFOLD (the delta rule's fold
     b = -s k', as _state_kernel's FOLD) M is a k^T's columns scaled by -s. DECAY (BLOCKED): also the sources the
@@ -359,9 +358,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED). Grid (chunks, rows, value blocks
     of BV); SPLIT_V (more than one value block): each value block's program solves the chunk's system and makes its
     columns of U0, the first also W and the decayed sources. STORE_T: also (I - M)^-1 into tinv [N, NC, L, L] (fp32;
-    the chunk-level adjoint's WY backward takes it instead of solving again). M_FROM_N (the delta rule's fold
-    b = -s k' without BLOCKED, no or a scalar key gate; as FOLD: s = 1 or per token from fold_ptr): M from the one
-    product a k^T, M = -(a k^T) diag(s), instead of a second product with b's tile."""
+    the chunk-level adjoint's WY backward takes it instead of solving again)."""
+    tl.static_assert(GK == 2, "_prep_kernel takes a per-dimension key gate (else _prep_kblock_kernel)")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     first = tl.program_id(2) == 0 if SPLIT_V else True
@@ -376,11 +374,9 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     seq = _seq_row(n, T, HS)
     roff = (tok * HS * R + rows % R)[:, None]
     m2 = row_ok[:, None] & k_ok[None, :]
-    a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
-    if PREC_T == PREC:
-        a = a.to(tl.float32)
+    a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0).to(tl.float32)
     lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
-    if GK == 2 and BLOCKED:
+    if BLOCKED:
         # M and, with an input, a k^T from the pair scores (_sub_scores)
         mm = ((n * NC + c) * C + rows)[:, None] * C + rows[None, :]
         if MFOLD > 0:
@@ -389,7 +385,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             M = tl.load(M_ptr + mm)
         M = tl.where(lower, M, 0.0)
         a_dec = a * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL))
-    elif GK == 2:
+    else:
         Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
         M = tl.zeros([BL, BL], dtype=tl.float32)
         for j in range(0, L):
@@ -401,26 +397,6 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
             col = tl.sum(a * bj[None, :] * e, 1)
             M = tl.where(rows[None, :] == j, col[:, None], M)
         a_dec = a * tl.exp(Gex)
-    else:
-        # the pair products with b's rows, or with the fold with k's (M_FROM_N: R = P = 1, the same row offsets)
-        if M_FROM_N > 0:
-            b = tl.load(k_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
-        else:
-            b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=m2, other=0.0)
-        if PREC_T == PREC:
-            b = b.to(tl.float32)
-        M = _dot(a, tl.trans(b), PREC_T)
-        if GK == 1:
-            Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
-            Gr = _gate_rows(G_ptr, n, tok, row_ok, kk, k_ok, Tp, K, GK, BL)
-            M = M * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
-            a_dec = a * tl.exp(Gex)[:, None]
-        else:
-            M = tl.where(lower, M, 0.0)
-            a_dec = a
-        if M_FROM_N > 0:
-            Nin = M
-            M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
     if STORE_T and first:
@@ -436,11 +412,11 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     rhs = tl.zeros([BL, BV], dtype=tl.float32)
     if P > 0:
         LP: tl.constexpr = C * P
-        if GK == 2 and BLOCKED:
+        if BLOCKED:
             vp = tl.load(v_ptr + (seq + tok[:, None] * HS) * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
                          other=0.0).to(tl.float32)
             rhs = _dot(tl.where(lower, tl.load(Nin_ptr + mm), 0.0), vp, PREC)
-        elif GK == 2:
+        else:
             for s in range(0, LP):
                 ts = c * C + s // P
                 ks = tl.load(k_ptr + ((seq + ts * HS) * P + s % P) * K + kk, mask=k_ok & (ts < T), other=0.0).to(tl.float32)
@@ -450,28 +426,6 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
                 e = tl.exp(tl.where(ok[:, None] & k_ok[None, :], Gex - Gs[None, :], float("-inf")))
                 col = tl.sum(a * ks[None, :] * e, 1)
                 rhs += col[:, None] * vs[None, :]
-        elif M_FROM_N > 0:
-            vp = tl.load(v_ptr + seq * V + roff * V + vv[None, :], mask=row_ok[:, None] & v_ok[None, :],
-                         other=0.0).to(tl.float32)
-            rhs = _dot(Nin, vp, PREC)
-        else:
-            prow = tl.arange(0, BLP)
-            t_p = prow // P
-            ptok = c * C + t_p
-            p_ok = (prow < LP) & (ptok < T)
-            poff = (ptok * HS * P + prow % P)[:, None]
-            kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
-            if PREC_T == PREC:
-                kp = kp.to(tl.float32)
-            vp = tl.load(v_ptr + seq * P * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
-            Nin = _dot(a, tl.trans(kp), PREC_T)
-            low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
-            if GK == 1:
-                Gp = _gate_rows(G_ptr, n, ptok, p_ok, kk, k_ok, Tp, K, GK, BLP)
-                Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
-            else:
-                Nin = tl.where(low, Nin, 0.0)
-            rhs = _dot(Nin, vp, PREC)
     U0 = _dot(Tm, rhs, PREC)
     tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
     if BLOCKED and DECAY:
@@ -494,10 +448,14 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
                         BL: tl.constexpr, BLP: tl.constexpr, BKB: tl.constexpr, BVB: tl.constexpr, GK: tl.constexpr,
                         PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr,
                         STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0):
-    """_prep_kernel's system (no or a scalar key gate, not BLOCKED) with the key and value dimensions in blocks of
-    BKB and BVB: the pair products M = a b^T and N = a k^T accumulate over key blocks, W = T (a decayed) is made
-    and stored per key block and U0 = (T N) v per value block, so no whole [L, K] or [L, V] tile is held (one
-    program per chunk). M_FROM_N: M = -N diag(s) under the delta rule's fold, b's tile never loaded."""
+    """The WY system of one chunk with no or a scalar key gate (rank-one factors, no value gate; with a
+    per-dimension one, _prep_kernel): the decayed pair products M = a b^T and N = a k^T below the diagonal,
+    accumulated over key blocks of BKB; T = (I - M)^-1 (SOLVE, as _prep_kernel's); W = T (a decayed) made and stored
+    per key block, U0 = (T N) v per value block of BVB, so no whole [L, K] or [L, V] tile is held. PREC_T: the
+    precision of the products of two loaded tiles (a b^T, a k^T); where it differs from PREC ("bf16", tiles stored
+    in bf16) the tiles stay in bf16 until used, their products exact as in tf32. STORE_T: also T into tinv
+    [N, NC, L, L] (fp32). M_FROM_N (the delta rule's fold b = -s k', R = P = 1; as _state_kernel's FOLD: s = 1 or
+    per token from fold_ptr): M = -N diag(s), b's tile never loaded."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -523,19 +481,10 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         if P > 0:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC_T)
-    lower = (t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :]
-    low = (t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :]
-    if GK == 1:
-        Gex = _gate_rows(Gex_ptr, n, tok, row_ok, kb, kb < K, Tp, K, GK, BL)
-        if M_FROM_N == 0:
-            Gr = _gate_rows(G_ptr, n, tok, row_ok, kb, kb < K, Tp, K, GK, BL)
-            M = M * tl.exp(tl.where(lower, Gex[:, None] - Gr[None, :], float("-inf")))
-        if P > 0:
-            Gp = _gate_rows(G_ptr, n, ptok, p_ok, kb, kb < K, Tp, K, GK, BLP)
-            Nin = Nin * tl.exp(tl.where(low, Gex[:, None] - Gp[None, :], float("-inf")))
-    else:
-        M = tl.where(lower, M, 0.0)
-        Nin = tl.where(low, Nin, 0.0)
+    if M_FROM_N == 0:
+        M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
+    if P > 0:
+        Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
     if M_FROM_N > 0:
         M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
@@ -548,7 +497,7 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
         if GK == 1:
-            a = a.to(tl.float32) * tl.exp(Gex)[:, None]
+            a = a.to(tl.float32) * tl.exp(_gate_rows(Gex_ptr, n, tok, row_ok, kb, kb < K, Tp, K, GK, BL))[:, None]
         W = _dot(Tm, a, PREC)
         tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     if P > 0:
@@ -3251,32 +3200,34 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             A, A2 = made[:2]
             shared_scores = made[2:] if shared_read is not None else None
             Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
-        # value blocks of U0 per program: the whole value row (LINDSL_TUNE_PREP_BV narrower: more programs, each
-        # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64: forward
-        # 1.924 -> 2.294 ms; KDA not measured)
-        prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
-        # with the fold (b = -s k') M = -(a k^T) diag(s) from the one product the right-hand side needs anyway
-        # (LINDSL_TUNE_WY_FOLD=1; off: unmeasured on the H200, written in session 42)
-        m_from_n = FOLD if FOLD and not blocked and GK != 2 and _knob("WY_FOLD", 0) else 0
-        # LINDSL_TUNE_WY_KBLOCK=B (no or a scalar key gate): the system with the key and value dimensions in blocks
-        # of B (_prep_kblock_kernel; off: unmeasured on the H200, written in session 43)
-        wy_kblock = _knob("WY_KBLOCK", 0) if GK != 2 and not blocked else 0
-        if wy_kblock:
-            wy_kblock = _p2(wy_kblock) if _env("TRITON_INTERPRET") == "1" else max(16, _p2(wy_kblock))
+        if GK != 2:
+            # in key and value blocks of 32 (_prep_kblock_kernel), with the fold (b = -s k') M = -(a k^T) diag(s)
+            # from the one product the right-hand side needs anyway (session 43, call 1, against whole tiles and
+            # M from b's tile, each variant in its own process, checks green at gate x1 and x10: forward at
+            # 2x16384x16x128 DeltaNet 1.643 -> 1.440 ms, Gated DeltaNet 1.942 -> 1.674; at 1x8192x96x128 2.172 ->
+            # 1.885, 2.625 -> 2.250; blocks of 64 1.478, 1.719, 1.930, 2.299; the fold alone 1.614, 1.851, 2.092,
+            # 2.498; ptxas: 156 and 180 registers against 222 and 251). LINDSL_TUNE_WY_KBLOCK, _WY_FOLD=0 override
+            kblock = max(16, _p2(_knob("WY_KBLOCK", 32))) if _env("TRITON_INTERPRET") != "1" else _p2(
+                _knob("WY_KBLOCK", 32))
+            m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
             _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
-                                         R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, wy_kblock), BVB=min(BV, wy_kblock),
+                                         R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
                                          GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
                                          LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy, M_FROM_N=m_from_n,
                                          num_stages=_knob("WY_STAGES", 1),
-                                         num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, BV, wy_kblock)))
+                                         num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, BV, kblock)))
         else:
+            # value blocks of U0 per program: the whole value row (LINDSL_TUNE_PREP_BV narrower: more programs, each
+            # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64:
+            # forward 1.924 -> 2.294 ms; KDA not measured)
+            prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
             _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T,
                                                      Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
-                                                     BL=BL, BLP=BLP, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
-                                                     PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
+                                                     BL=BL, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
+                                                     SOLVE=_knob("WY_SOLVE", wy_solve),
                                                      LOG2=(BL - 1).bit_length(), BLOCKED=blocked,
                                                      MFOLD=FOLD if blocked else 0, SPLIT_V=prep_bv < BV,
-                                                     STORE_T=Tinv is not dummy, M_FROM_N=m_from_n, num_stages=1,
+                                                     STORE_T=Tinv is not dummy, num_stages=1,
                                                      num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
