@@ -15,7 +15,7 @@ triton = pytest.importorskip("triton")
 import lindsl  # noqa: E402
 from lindsl.check import random_inputs, rel_err  # noqa: E402
 from lindsl.runtime.engine import chunk_scan, pad_time  # noqa: E402
-from lindsl.runtime.triton_engine import ACCURATE, chunk_scan_triton  # noqa: E402
+from lindsl.runtime.triton_engine import ACCURATE, _dot, _for_interpreter, chunk_scan_triton  # noqa: E402
 
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
@@ -1860,6 +1860,55 @@ def test_interpreter_rounds_bf16_casts_like_the_gpu():
     y = torch.empty(4096, dtype=torch.bfloat16)
     copy[(1,)](x, y, N=4096)
     assert torch.equal(y, x.to(torch.bfloat16))
+
+
+def test_hilo_products_keep_the_fp32_operand_to_about_16_bits():
+    """_dot's "hilo" (a tile exact in bf16 times an fp32 one, as two bf16 products with the fp32 tile's high and low
+    bf16 parts): against fp64 its error is below 2^-14 of the product's scale and at least 16 times below a bf16
+    product's (one rounding of the fp32 tile: 2^-9). On the GPU with TRITON_INTERPRET=0; under the interpreter its
+    rounded form (_for_interpreter)."""
+    import triton.language as tl
+
+    @triton.jit
+    def product(x_ptr, y_ptr, o_ptr, N: tl.constexpr, PREC: tl.constexpr):
+        i = tl.arange(0, N)
+        tile = i[:, None] * N + i[None, :]
+        tl.store(o_ptr + tile, _dot(tl.load(x_ptr + tile), tl.load(y_ptr + tile), PREC))
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(64, 64, generator=g).to(torch.bfloat16).to(DEVICE)
+    y = (torch.randn(64, 64, generator=g) * torch.logspace(-3, 3, 64)[None, :]).to(DEVICE)
+    exact = x.double() @ y.double()
+    err = {}
+    for prec in ("hilo", "bf16"):
+        out = torch.full((64, 64), float("nan"), device=DEVICE)
+        product[(1,)](x, y, out, N=64, PREC=_for_interpreter(prec))
+        err[prec] = ((out.double() - exact).abs() / (x.double().abs() @ y.double().abs())).max().item()
+    assert err["hilo"] < 2.0 ** -14
+    assert err["bf16"] > 16 * err["hilo"]
+
+
+@pytest.mark.parametrize("prec", ["tf32", "hilo"])
+def test_gated_delta_rule_exact_state_pass_precisions(prec, monkeypatch):
+    """Gated DeltaNet's backward rescan (its exact state pass: u feeds the gate gradient) with LINDSL_TUNE_EXACT_STATE
+    _PREC=tf32 (the default) or hilo (_dot): that pass took it, and every gradient of bf16 inputs stays within 6e-3
+    of fp64 (gate x3)."""
+    from lindsl.check import default_sizes
+    monkeypatch.setenv("LINDSL_TUNE_EXACT_STATE_PREC", prec)
+    op = lindsl.load("gated_deltanet")
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("PREC",), seen))
+    base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0,
+                         device=DEVICE)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
+    w = torch.randn(70 * 2 * 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64).to(DEVICE)
+    for xs, be in ((ref, "torch"), (lo, "triton")):
+        o, f = op(*xs.values(), backend=be, output_final_state=True)
+        ((o.double().flatten() * w).sum() + f.double().sum()).backward()
+    for k in base:
+        assert rel_err(lo[k].grad.double(), ref[k].grad) < 6e-3, k
+    expect = prec if os.environ.get("TRITON_INTERPRET") != "1" or prec == "tf32" else prec + "-rounded"
+    assert [d["PREC"] for d in seen][-1:] == [expect]
 
 
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])

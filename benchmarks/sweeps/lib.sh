@@ -1,7 +1,8 @@
 # Helpers for the sweep scripts (source it; the scripts before session 42 repeat these lines as they ran).
 # quiet: drops PyTorch's and Triton's warning lines from a stream.
 # checks LABEL "SPEC:GATE,GATE SPEC:GATE ..." [NAME=VALUE ...]: gpu_suite.correctness at 2x1024x4x128 for each spec
-#   and gate scale, in one process with the given environment, one PASS/FAIL line each (worst ratio to tolerance).
+#   and gate scale, in one process with the given environment, one PASS/FAIL line each (worst ratio to tolerance)
+#   and one of every output's and gradient's error / tolerance.
 quiet() { grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$\|_warn_once"; }
 checks() {
   local label=$1 specs=$2; shift 2
@@ -16,5 +17,6 @@ for item in sys.argv[2].split():
         worst = max(rows, key=lambda r: r[1] / r[2])
         bad = [r for r in rows if not r[1] <= r[2]]
         print(sys.argv[1], name, "gate", gate, "PASS" if not bad else "FAIL", "worst", worst, "bad", bad, flush=True)
+        print("   ", " ".join(f"{r[0]} {r[1]:.1e}/{r[2]:.0e}" for r in rows), flush=True)
 PY
 }

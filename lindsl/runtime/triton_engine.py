@@ -160,12 +160,23 @@ def _lin_pow(a, b):
 @triton.jit
 def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
-    "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands. Operands may
-    come in their storage dtype (bf16 tiles stay bf16 in registers until here)."""
+    "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands; "hilo" (x a tile
+    stored in bf16, so exact in bf16; y in fp32): two bf16 products, x times y's high and low bf16 parts (y to about
+    16 bits, tf32's 11). Operands may come in their storage dtype (bf16 tiles stay bf16 in registers until here).
+    The "-rounded" forms are the interpreter's (its bf16 products are wrong): the same roundings, fp32 products."""
     if PREC == "bf16":
         return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16))
     elif PREC == "bf16-rounded":
         return tl.dot(x.to(tl.bfloat16).to(tl.float32), y.to(tl.bfloat16).to(tl.float32), input_precision="ieee")
+    elif PREC == "hilo":
+        xb = x.to(tl.bfloat16)
+        hi = y.to(tl.bfloat16)
+        return tl.dot(xb, (y.to(tl.float32) - hi.to(tl.float32)).to(tl.bfloat16), tl.dot(xb, hi))
+    elif PREC == "hilo-rounded":
+        xr = x.to(tl.bfloat16).to(tl.float32)
+        hi = y.to(tl.bfloat16).to(tl.float32)
+        lo = (y.to(tl.float32) - hi).to(tl.bfloat16).to(tl.float32)
+        return tl.dot(xr, lo, tl.dot(xr, hi, input_precision="ieee"), input_precision="ieee")
     else:
         return tl.dot(x.to(tl.float32), y.to(tl.float32), input_precision=PREC)
 
@@ -710,7 +721,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                     u = tl.where(vcol[None, :] == vi, u + u_col[:, None], u)
             else:
                 Wc = tl.load(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], mask=(rows < L)[:, None] & k_ok[None, :],
-                             other=0.0).to(tl.float32)
+                             other=0.0)
                 u = _dot(Wc, S, PREC) + U0c
             roff = (tok * HS * R + rows % R)[:, None]
             tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty),
@@ -2830,8 +2841,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
 
 def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
-    if precision == "bf16" and _env("TRITON_INTERPRET") == "1":
-        return "bf16-rounded"
+    if precision in ("bf16", "hilo") and _env("TRITON_INTERPRET") == "1":
+        return precision + "-rounded"
     return precision
 
 
@@ -3135,6 +3146,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
+    if state_prec == "tf32" and GK == 1 and not GV and FOLD and wy_dtype == torch.bfloat16 and k_.dtype == torch.bfloat16:
+        # the exact pass of a scalar key gate under the fold (Gated DeltaNet's backward rescan), whose products take
+        # a bf16 tile (W, k') exact and the state or v' - s u in fp32: LINDSL_TUNE_EXACT_STATE_PREC=hilo makes each
+        # two bf16 products with the fp32 operand's high and low parts (_dot; off: unmeasured, session 43)
+        state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "tf32"))
     # reads of -s x (fold_reads): their result rows scaled in _read_kernel's tensor-core path (never fused into the
     # state pass), else read from a scaled copy of x (session 24, call 3, Gated DeltaNet at 2x16384x16x128, each
     # variant in its own process: forward+backward 9.853 -> 9.758 ms against the copy; LINDSL_TUNE_FOLD_IN_READS=0
