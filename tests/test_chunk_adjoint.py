@@ -332,10 +332,12 @@ def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypatch):
     """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates), which only bf16
-    products take, so every gradient is bit-identical to storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0)."""
+    products take, so every gradient is bit-identical to storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0). The WY
+    backward's bf16 products forced (below K = 64 they are tf32 by default)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    monkeypatch.setenv("LINDSL_TUNE_WYB_PREC", "bf16")
     op = lindsl.load(name)
     seen = []
     wy_backward = op.module.chunk_wy_backward_triton
@@ -353,6 +355,25 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     assert seen == [torch.float32, torch.bfloat16]
     for n in wide:
         assert torch.equal(wide[n], low[n]), n
+
+
+@pytest.mark.parametrize("K,prec", [(16, "tf32"), (64, "bf16")])
+def test_wy_backward_in_bf16_from_k_64(K, prec, monkeypatch):
+    """bf16 inputs: the chunk-level adjoint's WY backward multiplies in bf16 from K = 64 on and in tf32 below, where
+    bf16 put Gated DeltaNet's dk at 4.4e-2 of fp64 on the H200 (K = 16; session 43)."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    monkeypatch.delenv("LINDSL_TUNE_WYB_PREC", raising=False)
+    op = lindsl.load("gated_deltanet")
+    seen = []
+    wy_backward = op.module.chunk_wy_backward_triton
+    monkeypatch.setitem(op.module.__dict__, "chunk_wy_backward_triton",
+                        lambda *a, **kw: seen.append(a[13]) or wy_backward(*a, **kw))
+    args = random_inputs(op.spec, 1, 20, 1, default_sizes(op.spec, K=K, V=16, M=2), seed=4)
+    xs = {n: x.detach().to(torch.bfloat16).requires_grad_(True) for n, x in args.items()}
+    out, _ = op(**xs, chunk_size=16, backend="triton")
+    out.float().sum().backward()
+    assert seen == [prec]
 
 
 def test_chunk_level_adjoint_by_default_only_where_measured(monkeypatch):
