@@ -1862,28 +1862,36 @@ def test_interpreter_rounds_bf16_casts_like_the_gpu():
     assert torch.equal(y, x.to(torch.bfloat16))
 
 
+def _bf16_against_fp64(op, T, dims, gate_scale=1.0, seed=5, wseed=1):
+    """(outputs, gradients) of op on random inputs (1 x T tokens x 2 heads, K = V = dims, M = 2) rounded to bf16
+    through the Triton engine (on DEVICE) and through the torch engine in fp64 on the same values, under one weighted
+    loss of the output and the final state: ({"triton", "torch"}: output in fp64, {input: (bf16 run's, fp64 run's
+    gradient)})."""
+    from lindsl.check import default_sizes
+    base = random_inputs(op.spec, 1, T, 2, default_sizes(op.spec, K=dims, V=dims, M=2), torch.float32,
+                         gate_scale=gate_scale, seed=seed, device=DEVICE)
+    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
+    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
+    outs = {}
+    for xs, be in ((ref, "torch"), (lo, "triton")):
+        o, f = op(*xs.values(), backend=be, output_final_state=True)
+        w = torch.randn(o.shape, generator=torch.Generator().manual_seed(wseed), dtype=torch.float64).to(DEVICE)
+        ((o.double() * w).sum() + f.double().sum()).backward()
+        outs[be] = o.double()
+    return outs, {k: (lo[k].grad.double(), ref[k].grad) for k in base}
+
+
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet", "mom_gated_deltanet", "kda", "rwkv7"])
 def test_rank_one_bf16_gradients_at_small_k_over_chunks(name):
     """bf16 inputs at K = V = 16 over three chunks of 64 (gate x3): the output and every gradient within 2e-2 of fp64
     on the same bf16 values (the interpreter measured at most 1.4e-2, the bf16 forward's level at K = 16). On the
     H200 (TRITON_INTERPRET=0) the chunk-level adjoint's WY backward in bf16 put Gated DeltaNet's dg at 1.2e-1 here
     (session 43; tf32 below K = 64 since); the precision choices measured at D = 128 meet small K here."""
-    from lindsl.check import default_sizes
-    op = lindsl.load(name)
-    base = random_inputs(op.spec, 1, 140, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0,
-                         seed=5, device=DEVICE)
-    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
-    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
-    outs = {}
-    for xs, be in ((ref, "torch"), (lo, "triton")):
-        o, f = op(*xs.values(), backend=be, output_final_state=True)
-        w = torch.randn(o.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(DEVICE)
-        ((o.double() * w).sum() + f.double().sum()).backward()
-        outs[be] = o.double()
+    outs, grads = _bf16_against_fp64(lindsl.load(name), 140, 16, gate_scale=3.0)
     assert rel_err(outs["triton"], outs["torch"]) < 2e-2
-    for k in base:
-        assert torch.isfinite(lo[k].grad.double()).all(), k
-        assert rel_err(lo[k].grad.double(), ref[k].grad) < 2e-2, k
+    for k, (got, want) in grads.items():
+        assert torch.isfinite(got).all(), k
+        assert rel_err(got, want) < 2e-2, k
 
 
 def test_hilo_products_keep_the_fp32_operand_to_about_16_bits():
@@ -1916,21 +1924,13 @@ def test_gated_delta_rule_exact_state_pass_precisions(prec, monkeypatch):
     """Gated DeltaNet's backward rescan (its exact state pass: u feeds the gate gradient) with LINDSL_TUNE_EXACT_STATE
     _PREC=tf32 (the default) or hilo (_dot): that pass took it, and every gradient of bf16 inputs stays within 6e-3
     of fp64 (gate x3)."""
-    from lindsl.check import default_sizes
     monkeypatch.setenv("LINDSL_TUNE_EXACT_STATE_PREC", prec)
     op = lindsl.load("gated_deltanet")
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("PREC",), seen))
-    base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0,
-                         device=DEVICE)
-    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
-    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
-    w = torch.randn(70 * 2 * 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64).to(DEVICE)
-    for xs, be in ((ref, "torch"), (lo, "triton")):
-        o, f = op(*xs.values(), backend=be, output_final_state=True)
-        ((o.double().flatten() * w).sum() + f.double().sum()).backward()
-    for k in base:
-        assert rel_err(lo[k].grad.double(), ref[k].grad) < 6e-3, k
+    _, grads = _bf16_against_fp64(op, 70, 16, gate_scale=3.0, seed=0, wseed=2)
+    for k, (got, want) in grads.items():
+        assert rel_err(got, want) < 6e-3, k
     expect = prec if os.environ.get("TRITON_INTERPRET") != "1" or prec == "tf32" else prec + "-rounded"
     assert [d["PREC"] for d in seen][-1:] == [expect]
 
@@ -1940,19 +1940,10 @@ def test_delta_rule_bf16_gradients_at_d128(name):
     """bf16 inputs at K = V = 128, the heads of fla's benchmarks: the backward's value-side reads run their contraction
     in two 64-wide blocks there, where DeltaNet's read of -dv came back all 0 on the H200 (session 38; right under the
     interpreter). Every gradient against fp64 on the same bf16-rounded values; on the GPU with TRITON_INTERPRET=0."""
-    from lindsl.check import default_sizes
-    op = lindsl.load(name)
-    base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=128, V=128, M=2), torch.float32, seed=5,
-                         device=DEVICE)
-    lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
-    ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
-    w = torch.randn(70 * 2 * 128, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(DEVICE)
-    for xs, be in ((ref, "torch"), (lo, "triton")):
-        o, f = op(*xs.values(), backend=be, output_final_state=True)
-        ((o.double().flatten() * w).sum() + f.double().sum()).backward()
-    for k in base:
-        assert torch.isfinite(lo[k].grad.double()).all(), k
-        assert rel_err(lo[k].grad.double(), ref[k].grad) < 1e-2, k
+    _, grads = _bf16_against_fp64(lindsl.load(name), 70, 128)
+    for k, (got, want) in grads.items():
+        assert torch.isfinite(got).all(), k
+        assert rel_err(got, want) < 1e-2, k
 
 
 def test_warp_groups_keep_16_columns():
