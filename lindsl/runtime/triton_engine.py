@@ -3234,8 +3234,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # 2x16384x16x128 DeltaNet 1.643 -> 1.440 ms, Gated DeltaNet 1.942 -> 1.674; at 1x8192x96x128 2.172 ->
             # 1.885, 2.625 -> 2.250; blocks of 64 1.478, 1.719, 1.930, 2.299; the fold alone 1.614, 1.851, 2.092,
             # 2.498; ptxas: 156 and 180 registers against 222 and 251). LINDSL_TUNE_WY_KBLOCK, _WY_FOLD=0 override
-            kblock = max(16, _p2(_knob("WY_KBLOCK", 32))) if _env("TRITON_INTERPRET") != "1" else _p2(
-                _knob("WY_KBLOCK", 32))
+            kblock = max(16, _p2(_knob("WY_KBLOCK", 32)))  # at least 16: a tensor-core product's K
             m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
             _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
