@@ -2,7 +2,8 @@
 x3, bf16: dk 4.4e-2, dv 8.4e-2, dg 1.2e-1) under the chunk-level adjoint (the default) and right under the rescan
 (LINDSL_TUNE_CHUNK_ADJOINT=0: 3.2e-3, 2.9e-3, 4.5e-3) and at K = 64. One process, the knobs set per case (read at
 each call): which phase carries the error (call 4: the WY backward's bf16 products; WY_REUSE=0 then faulted and
-took the later cases with it). PROBE=fixed: call 5, the errors under the fix."""
+took the later cases with it). PROBE=fixed: call 5, the errors under the fix; PROBE=reuse: WY_REUSE=0's fault
+alone (for compute-sanitizer)."""
 import os
 
 import torch
@@ -24,6 +25,12 @@ def errors(name, K, gate, dtype=torch.bfloat16, T=70):
     return " ".join(f"d{k} {rel_err(lo[k].grad.double(), ref[k].grad):.1e}" for k in base)
 
 
+if __name__ == "__main__" and os.environ.get("PROBE") == "reuse":
+    # the next session: WY_REUSE=0's illegal memory access (call 4) alone, for compute-sanitizer
+    os.environ["LINDSL_TUNE_WY_REUSE"] = "0"
+    print(f"gdn K=16 x3 WY_REUSE=0: {errors('gated_deltanet', 16, 3.0)}", flush=True)
+    torch.cuda.synchronize()
+    raise SystemExit(0)
 if __name__ == "__main__" and os.environ.get("PROBE") == "fixed":
     # call 5: the WY backward in tf32 below K = 64 (the fix), no knob set
     for name, K, gate, dt in (("gated_deltanet", 16, 3.0, torch.bfloat16), ("gated_deltanet", 32, 3.0, torch.bfloat16),
