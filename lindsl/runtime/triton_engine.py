@@ -3151,17 +3151,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # LINDSL_TUNE_FOLD=0 turns it off for a comparison
     FOLD = 0 if fold is None or fold is False or (R, P) != (1, 1) or not _knob("FOLD", 1) else (1 if fold is True else 2)
     fold_s = c32(fold) if FOLD == 2 else dummy
-    if state_prec == "tf32" and GK == 1 and not GV and FOLD and wy_dtype == torch.bfloat16 and k_.dtype == torch.bfloat16:
-        # the exact pass of a scalar key gate under the fold (Gated DeltaNet's backward rescan), whose products take
-        # a bf16 tile (W, k') exact and the state or v' - s u in fp32: each as two bf16 products with the fp32
-        # operand's high and low parts (_dot's hilo: about 16 bits of it, tf32's 11) where tf32's launch rule takes
-        # 32-wide value blocks (K = 128, fewer than 192 programs in 64-wide ones). Session 43, call 2, Gated
-        # DeltaNet, each variant in its own process, checks green (dg at gate x10 9.9e-3 -> 8.1e-3 of 2e-2): at
-        # 2x16384x16x128 (128 programs) the pass 1.110 -> 0.673 ms (ptxas 255 registers and 256 B of spill ->
-        # 250, none), forward+backward 7.834 -> 7.398; in 64-wide blocks 10.732 -> 10.833 at 1x8192x96x128,
-        # 13.941 -> 14.023 at 4x4096x64x128 (tf32 kept there). LINDSL_TUNE_EXACT_STATE_PREC overrides
-        narrow = K == 128 and C > 16 and N * _cdiv(V, 64) < _knob("STATE_PROGRAMS", 192)
-        state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if narrow else "tf32"))
     # reads of -s x (fold_reads): their result rows scaled in _read_kernel's tensor-core path (never fused into the
     # state pass), else read from a scaled copy of x (session 24, call 3, Gated DeltaNet at 2x16384x16x128, each
     # variant in its own process: forward+backward 9.853 -> 9.758 ms against the copy; LINDSL_TUNE_FOLD_IN_READS=0
@@ -3328,6 +3317,18 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms, decayed)
+    if state_prec == "tf32" and GK == 1 and not GV and FOLD and wy_dtype == torch.bfloat16 and k_.dtype == torch.bfloat16:
+        # the exact pass of a scalar key gate under the fold (Gated DeltaNet's backward rescan), whose products take
+        # a bf16 tile (W, k') exact and the state or v' - s u in fp32: each as two bf16 products with the fp32
+        # operand's high and low parts (_dot's hilo: about 16 bits of it, tf32's 11) where the launch rule for
+        # K = 128 in chunks of 64 takes 32-wide value blocks (hilo's launch is tf32's; other K and chunks not
+        # measured). Session 43, call 2, Gated DeltaNet, each variant in its own process, checks green (dg at gate
+        # x10 9.9e-3 -> 8.1e-3 of 2e-2): at 2x16384x16x128 (128 programs of 32 columns) the pass 1.110 -> 0.673 ms
+        # (ptxas 255 registers and 256 B of spill -> 250, none), forward+backward 7.834 -> 7.398; in 64-wide
+        # blocks 10.732 -> 10.833 at 1x8192x96x128, 13.941 -> 14.023 at 4x4096x64x128 (tf32 kept there).
+        # LINDSL_TUNE_EXACT_STATE_PREC overrides
+        hilo = (K, BVs) == (128, 32) and C > 16
+        state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
