@@ -32,13 +32,14 @@ def main():
     p.add_argument("--specs", required=True)
     p.add_argument("--shape", default="2,16384,16,128")
     p.add_argument("--fla", action="store_true", help="also fla's launches")
+    p.add_argument("--no-lindsl", action="store_true", help="fla's launches only (with --fla)")
     p.add_argument("--fla-configs", default="benchmarks/fla_configs.json")
     p.add_argument("--out", default=os.environ.get("OUT", "."))
     p.add_argument("--min-us", type=float, default=0.0, help="list only launches of at least this many us")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     B, T, H, D = map(int, a.shape.split(","))
-    makers = [("lindsl", gs.lindsl_fns)]
+    makers = [] if a.no_lindsl else [("lindsl", gs.lindsl_fns)]
     if a.fla:
         fla_table.load_configs(a.fla_configs)
         makers.append(("fla", gs.fla_fns))

@@ -101,16 +101,16 @@ import inspect
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
-from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel
+from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel, _pass_stages
 for tile, GK, FOLD, PAIRS in [("*fp32", 1, 0, False), ("*bf16", 2, 0, False), ("*bf16", 0, 2, False),
                               ("*bf16", 0, 1, True)]:
     params = list(inspect.signature(kernel.fn).parameters)
     consts = dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32", BEFORE_MASK=0,
-                  REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32")
+                  REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32", SCALE_ROWS=True)
     types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr")}
     sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
-    opts = {"num_warps": 4, "num_stages": 2}  # as chunk_adjoint_pass_triton launches it
+    opts = {"num_warps": 4, "num_stages": _pass_stages(4 if tile == "*fp32" else 2, GK, True)}  # as launched
     print(tile, GK, FOLD, PAIRS, triton.compile(src, target=GPUTarget("cuda", 90, 32), options=opts).metadata.shared)
 """
 

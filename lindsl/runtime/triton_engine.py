@@ -1993,7 +1993,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
-                               PAIR_PREC: tl.constexpr = "tf32"):
+                               PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = True):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -2007,7 +2007,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     part, stored into dvd (k''s value rows, fp32), and du = -s times it. PAIRS (no gate): D0 made here instead of
     loaded, D0 = A dO with A[l, x] = b_l . x_x where x's token is at or after l's (strictly after for reads before
     the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the pair weights are computed fp32
-    values: tf32 for bf16 inputs, as the reads' pair products)."""
+    values: tf32 for bf16 inputs, as the reads' pair products). SCALE_ROWS (a scalar gate): b's and x's tiles stay
+    as loaded and their decays scale the rows of the narrower tiles instead, (e^{G_C - G} b) dS = e^{G_C - G} (b dS)
+    and (e^E x)^T dO = x^T (e^E dO), so no [C, K] fp32 tile is made (registers)."""
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
@@ -2047,17 +2049,22 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             if BEFORE_MASK != 0:
                 Ex = tl.where(before if GK == 1 else before[:, None],
                               _gate_rows(Gex_ptr, n, xtok, x_ok, kk, k_ok, Tp, K, GK, BLX), Ex)
-            if GK == 1:
+            if GK == 1 and SCALE_ROWS:
+                b_rows = tl.exp(G_end - Gl)
+            elif GK == 1:
                 bt = bt.to(tl.float32) * tl.exp(G_end - Gl)[:, None]
                 xt = xt.to(tl.float32) * tl.exp(Ex)[:, None]
             else:
                 bt = bt.to(tl.float32) * tl.exp(G_end[None, :] - Gl)
                 xt = xt.to(tl.float32) * tl.exp(Ex)
+        bdS = _dot(bt, dS, PREC)
+        if GK == 1 and SCALE_ROWS:
+            bdS = bdS * b_rows[:, None]
         if PAIRS:
-            du = _dot(bt, dS, PREC) + _dot(tl.where(keep, pair, 0.0), dO, PAIR_PREC)
+            du = bdS + _dot(tl.where(keep, pair, 0.0), dO, PAIR_PREC)
         else:
-            du = _dot(bt, dS, PREC) + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
-                                              mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
+            du = bdS + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
+                               mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
         if FOLD > 0:
             tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du, mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
@@ -2072,6 +2079,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             dS = dS * tl.exp(G_end)
         elif GK == 2:
             dS = dS * tl.exp(G_end)[:, None]
+        if GK == 1 and SCALE_ROWS:
+            dO = dO.to(tl.float32) * tl.exp(Ex)[:, None]
         dS = dS + _dot(tl.trans(xt), dO, PREC) + _dot(tl.trans(w), du, PREC)
     tl.store(dS0_ptr + n * K * V + kv, dS, mask=m_kv)
 
@@ -2086,7 +2095,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
     fourth, dv's direct part [.., 1, V] fp32. D0 None (no gate): the kernel makes the pair terms itself (PAIRS;
     their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides).
-    LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (2), PASS_WARPS the warps (4)."""
+    LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
+    warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2110,14 +2120,24 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
                          "on the H200 (an illegal memory access, session 42) and was slower than the read's")
     dvd = _empty(*b.shape[:-1], V, device=dev, dtype=f32) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
+    scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, T,
         NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
         PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        num_stages=_knob("PASS_STAGES", 2), num_warps=_knob("PASS_WARPS", 4))
+        SCALE_ROWS=scale_rows, num_stages=_pass_stages(b.element_size(), GK, scale_rows),
+        num_warps=_knob("PASS_WARPS", 4))
     return (hend, du, dS0, dvd) if FOLD else (hend, du, dS0)
+
+
+def _pass_stages(tile_bytes, GK, scale_rows):
+    """The pipeline stages of _chunk_adjoint_pass_kernel's launch (LINDSL_TUNE_PASS_STAGES overrides): two, but one
+    for fp32 tiles whose scalar gate's decays scale other rows (SCALE_ROWS): there b's and x's [C, K] tiles feed the
+    products as loaded, so the pipeline buffers them in shared memory, 246 KB at K = V = 128 in two stages (the H200
+    has 227)."""
+    return _knob("PASS_STAGES", 1 if tile_bytes > 2 and GK == 1 and scale_rows else 2)
 
 
 @triton.jit
@@ -2190,7 +2210,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
-                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False):
+                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False,
+                              ONE_PASS: tl.constexpr = True):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
@@ -2216,6 +2237,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     poff = (ptok * HS * P + prow % PD)[:, None]
     M = tl.zeros([BL, BL], dtype=tl.float32)
     Nin = tl.zeros([BL, BLP], dtype=tl.float32)
+    dTw = tl.zeros([BL, BL], dtype=tl.float32)
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
@@ -2226,6 +2248,11 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         if P > 0:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC)
+        if ONE_PASS:
+            dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
+                         mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
+            dTw = _dot_acc(dTw, dW, tl.trans(a), PREC)
+    row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
     # the pair decays are made again where used and each [L, L] tile dropped as soon as it can be (registers)
     if LOAD_T:
         Tm = tl.load(tinv_ptr + cbase * L * L + rows[:, None] * L + rows[None, :],
@@ -2233,16 +2260,13 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     else:
         M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
         Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
-    TmT = tl.trans(Tm)
-    dT = tl.zeros([BL, BL], dtype=tl.float32)
-    dN = tl.zeros([BL, BLP], dtype=tl.float32)
+    dT = dTw * row_decay[None, :] if GK == 1 else dTw
     if P > 0:
         Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        TN = _dot(Tm, Nin, PREC)
         DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
                      mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
-        dT = _dot(DV, tl.trans(Nin), PREC)
-        TN = _dot(Tm, Nin, PREC)
-        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        dT = _dot_acc(dT, DV, tl.trans(Nin), PREC)
         for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
             vv = v0 + tl.arange(0, BV)
             v_ok = vv < V
@@ -2253,8 +2277,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
             tl.store(dvo_ptr + seq * P * V + poff * V + vv[None, :],
                      (tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC)).to(dvo_ptr.dtype.element_ty),
                      mask=mv)
-    row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
-    for k0 in range(0, K, BKB):
+    for k0 in range(0, K if not ONE_PASS else 0, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
@@ -2262,8 +2285,15 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                      mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
         a_dec = a.to(tl.float32) * row_decay[:, None] if GK == 1 else a
         dT = _dot_acc(dT, dW, tl.trans(a_dec), PREC)
+    TmT = tl.trans(Tm)
     dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
                                                                row_ok, Tp, GK)
+    dN = tl.zeros([BL, BLP], dtype=tl.float32)
+    if P > 0:
+        # du V^T loaded again here rather than kept live across the value loop (registers)
+        DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
+                     mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
+        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
     bnd = 0.0
     g_src = tl.zeros([BL], dtype=tl.float32)
     g_fac = tl.zeros([BL], dtype=tl.float32)
@@ -2348,7 +2378,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
         *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, num_stages=1,
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge,
+        ONE_PASS=bool(_knob("WYB_ONE_PASS", 1)), num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
@@ -2416,7 +2447,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
-    low = precision != ACCURATE and not gate_grad and _knob("HEND_BF16", 1)
+    hend_bf16 = _knob("HEND_BF16", 1)
+    low = precision != ACCURATE and hend_bf16 and (not gate_grad or hend_bf16 == 2)
     # the pass's products in bf16, as the default backward's adjoint pass (chunk_scan_triton's low_state): its
     # decayed tiles are at most 1 in size (session 41, call 2, Gated DeltaNet at 2x16384x16x128, checks green at gate
     # x10: forward+backward 9.761 -> 8.881 ms against tf32, whose pass spilled 68 B); LINDSL_TUNE_PASS_PREC overrides
