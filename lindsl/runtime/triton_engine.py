@@ -1988,12 +1988,13 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
 
 @triton.jit
 def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
-                               dS0_ptr, fold_ptr, dvd_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                               dS0_ptr, fold_ptr, dvd_ptr, h_ptr, bsum_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                                R: tl.constexpr, NX: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                                BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
-                               PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = True):
+                               PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = False,
+                               BOUNDARY: tl.constexpr = False):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -2009,7 +2010,10 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     the update), from the raw tiles the pass loads anyway; A dO in PAIR_PREC (the pair weights are computed fp32
     values: tf32 for bf16 inputs, as the reads' pair products). SCALE_ROWS (a scalar gate): b's and x's tiles stay
     as loaded and their decays scale the rows of the narrower tiles instead, (e^{G_C - G} b) dS = e^{G_C - G} (b dS)
-    and (e^E x)^T dO = x^T (e^E dO), so no [C, K] fp32 tile is made (registers)."""
+    and (e^E x)^T dO = x^T (e^E dO), so no [C, K] fp32 tile is made (registers). BOUNDARY: also the gate gradient's
+    boundary sums <hend_c, h_(c+1)> over the program's value block, from the fp32 dS and the forward's chunk-start
+    states h [N, NC, K, V], into bsum [N, programs over V, NC] (chunk_boundary_sums_triton's, without reading hend
+    again)."""
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
@@ -2028,6 +2032,11 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         c = NC - 1 - i
         nc = n * NC + c
         tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS.to(hend_ptr.dtype.element_ty), mask=m_kv)
+        if BOUNDARY:
+            if i > 0:
+                h_next = tl.load(h_ptr + (nc + 1) * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
+                tl.store(bsum_ptr + (n * tl.num_programs(1) + tl.program_id(1)) * NC + c,
+                         tl.sum(tl.sum(dS * h_next, 1), 0))
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
         xtok = c * C + t_x
@@ -2086,7 +2095,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
-                              block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32):
+                              block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32,
+                              h_bound=None):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
@@ -2094,8 +2104,10 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] /
     [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
     fourth, dv's direct part [.., 1, V] fp32. D0 None (no gate): the kernel makes the pair terms itself (PAIRS;
-    their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides).
-    LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
+    their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the forward's
+    chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)> [N, NC - 1]
+    (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states; _chunk_adjoint_pass_kernel's
+    BOUNDARY). LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
     warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
@@ -2120,16 +2132,20 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
                          "on the H200 (an illegal memory access, session 42) and was slower than the read's")
     dvd = _empty(*b.shape[:-1], V, device=dev, dtype=f32) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
-    scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
+    # SCALE_ROWS: ptxas at K = V = 128 in bf16, Gated DeltaNet: 254 -> 178 registers, shared memory 86532 -> 127748 B
+    # (the loaded tiles now pipelined); written in session 44 when no GPU was lent: not timed, so off by default
+    scale_rows = bool(_knob("PASS_SCALE_ROWS", 0))
+    bsum = dummy if h_bound is None else torch.zeros(N, _cdiv(V, BV), NC, device=dev, dtype=f32)
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
-        _data(fold, dummy) if FOLD == 2 else dummy, dvd, T,
+        _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
         NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
         PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        SCALE_ROWS=scale_rows, num_stages=_pass_stages(b.element_size(), GK, scale_rows),
-        num_warps=_knob("PASS_WARPS", 4))
-    return (hend, du, dS0, dvd) if FOLD else (hend, du, dS0)
+        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None,
+        num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
+    return ((hend, du, dS0) + ((dvd,) if FOLD else ())
+            + (() if h_bound is None else (bsum.sum(1)[:, :NC - 1],)))
 
 
 def _pass_stages(tile_bytes, GK, scale_rows):
@@ -2210,8 +2226,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
-                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False,
-                              ONE_PASS: tl.constexpr = True):
+                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
@@ -2237,7 +2252,6 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     poff = (ptok * HS * P + prow % PD)[:, None]
     M = tl.zeros([BL, BL], dtype=tl.float32)
     Nin = tl.zeros([BL, BLP], dtype=tl.float32)
-    dTw = tl.zeros([BL, BL], dtype=tl.float32)
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
@@ -2248,11 +2262,6 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         if P > 0:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC)
-        if ONE_PASS:
-            dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
-                         mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
-            dTw = _dot_acc(dTw, dW, tl.trans(a), PREC)
-    row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
     # the pair decays are made again where used and each [L, L] tile dropped as soon as it can be (registers)
     if LOAD_T:
         Tm = tl.load(tinv_ptr + cbase * L * L + rows[:, None] * L + rows[None, :],
@@ -2260,13 +2269,16 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     else:
         M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
         Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
-    dT = dTw * row_decay[None, :] if GK == 1 else dTw
+    TmT = tl.trans(Tm)
+    dT = tl.zeros([BL, BL], dtype=tl.float32)
+    dN = tl.zeros([BL, BLP], dtype=tl.float32)
     if P > 0:
         Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
-        TN = _dot(Tm, Nin, PREC)
         DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
                      mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
-        dT = _dot_acc(dT, DV, tl.trans(Nin), PREC)
+        dT = _dot(DV, tl.trans(Nin), PREC)
+        TN = _dot(Tm, Nin, PREC)
+        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
         for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
             vv = v0 + tl.arange(0, BV)
             v_ok = vv < V
@@ -2277,7 +2289,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
             tl.store(dvo_ptr + seq * P * V + poff * V + vv[None, :],
                      (tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC)).to(dvo_ptr.dtype.element_ty),
                      mask=mv)
-    for k0 in range(0, K if not ONE_PASS else 0, BKB):
+    row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
+    for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
@@ -2285,15 +2298,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                      mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
         a_dec = a.to(tl.float32) * row_decay[:, None] if GK == 1 else a
         dT = _dot_acc(dT, dW, tl.trans(a_dec), PREC)
-    TmT = tl.trans(Tm)
     dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
                                                                row_ok, Tp, GK)
-    dN = tl.zeros([BL, BLP], dtype=tl.float32)
-    if P > 0:
-        # du V^T loaded again here rather than kept live across the value loop (registers)
-        DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
-                     mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
-        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
     bnd = 0.0
     g_src = tl.zeros([BL], dtype=tl.float32)
     g_fac = tl.zeros([BL], dtype=tl.float32)
@@ -2378,8 +2384,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
         *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge,
-        ONE_PASS=bool(_knob("WYB_ONE_PASS", 1)), num_stages=1,
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
@@ -2447,6 +2452,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
+    # (LINDSL_TUNE_HEND_BF16=2: with a gate gradient too, as fla keeps its dh; a trial of session 44, not yet measured)
     hend_bf16 = _knob("HEND_BF16", 1)
     low = precision != ACCURATE and hend_bf16 and (not gate_grad or hend_bf16 == 2)
     # the pass's products in bf16, as the default backward's adjoint pass (chunk_scan_triton's low_state): its
@@ -2461,12 +2467,17 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         # put Gated DeltaNet's dk at 4.4e-2, dv 8.4e-2, dg 1.2e-1 of fp64 on the H200 (1x70x2, K = V = 16, gate
         # x3; 3.2e-3, 2.9e-3, 4.5e-3 in tf32; session 43, call 4); bf16 measured within tolerance at K = 64, 128
         wy_prec = "tf32"
+    # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
+    # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
+    pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
     hend, du, dS0, *dvd = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
                                                     heads=HS, precision=pass_prec, reversed_h=True,
                                                     h_dtype=torch.bfloat16 if low else f32,
                                                     fold=fold if in_pass else None,
                                                     du_dtype=torch.bfloat16 if _low_intermediates(
-                                                        _knob("WYB_PREC", wy_prec)) else f32)
+                                                        _knob("WYB_PREC", wy_prec)) else f32,
+                                                    h_bound=h if pass_bound else None)
+    bsums = dvd.pop() if pass_bound else None
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
@@ -2514,7 +2525,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         dG[:, T:] = 0.0
         local = dG.reshape(N, NC, C).flip(2).cumsum(2).flip(2)
         if NC > 1:
-            edge = chunk_boundary_sums_triton(hend, h)[0].sum(-1) - bnd[:, 1:]
+            edge = (bsums if pass_bound else chunk_boundary_sums_triton(hend, h)[0].sum(-1)) - bnd[:, 1:]
             local[:, :-1] += edge[:, :, None]
         dgk = local.reshape(N, Tp)[:, :T]
         out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
