@@ -255,13 +255,14 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 
 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}),
-                                        ("gated_deltanet", {"PASS_SCALE_ROWS": "1", "HEND_BF16": "2"})])
+                                        ("gated_deltanet", {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1",
+                                                            "H_BF16": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
     terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
     rounding of each gradient is about 4e-3); also with the trial knobs of session 44 (the pass's scalar decays on
-    the narrow rows, hend in bf16 under the gate gradient)."""
+    the narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
