@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
 # The next session's first call (one H200; copy pytest-xdist's and execnet's wheels from /opt/pypi/files/ into .whl/
-# and run ../shared/device/prepare.sh for lark and fla-core first). The host-bound table rows of DeltaNet and Gated
-# DeltaNet (4x2048x16x128, 8x1024x8x64) with fewer processes per host than sessions 42-43's eight, which slowed both
-# sides (session 43 ran the DeltaNet GPU tests this script first held). First, compute-sanitizer on session 43's
-# illegal memory access with LINDSL_TUNE_WY_REUSE=0 (Gated DeltaNet, K = 16; a knob path), at most 120 s. At most
-# about 9 minutes (then two waves of two processes, each cut at 200 s): timeout_s 580.
+# and run ../shared/device/prepare.sh for lark and fla-core first), written in session 44, whose device went away
+# after its first call. It measures session 44's trial knobs (all off by default; each checked against the engine
+# under the interpreter, ptxas for sm_90 in NOTES v44) for Gated DeltaNet's chunk-level adjoint:
+#   PASS_SCALE_ROWS=1  the pass's scalar decays on the narrow tiles' rows (254 -> 178 registers);
+#   PASS_BOUNDARY=1    the gate gradient's boundary sums made by the pass (no _boundary_kernel: 0.24 ms);
+#   H_BF16=1           the rescan's chunk-start states h in bf16 (rescan pass 250 -> 193 registers, the dx read's
+#                      52 B of spill gone, h's bytes halved in four kernels; dg unchanged under the interpreter);
+# and the WY backward on eight warps in key blocks of 32 (no spill in ptxas; slower in session 41's kernel).
+# (1) GPU tests of the rank-one specs; (2) checks at gate x1 and x10 with and without the trial knobs; (3) A/B in one
+# process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel: session 44's call 1
+# lost them to a timeout). About 9 minutes: timeout_s 590. Then: make the winners defaults (H_BF16 scoped to the
+# chunk-level adjoint's rescan, not KDA's or RWKV-7's), and the table rows (next_second_call.sh).
 set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
-CS=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
-if [ -n "$CS" ]; then
-  PROBE=reuse timeout 120 "$CS" --tool memcheck --print-limit 6 python3 benchmarks/sweeps/s43_probe2.py \
-    > "$OUT/sanitizer.txt" 2>&1
-  grep -E "Invalid|of size|at .*kernel|Address|ERROR SUMMARY|is out of bounds|WY_REUSE" "$OUT/sanitizer.txt" | head -30
-fi
-echo "sanitizer done at ${SECONDS}s"
-TABLE_GPU0="gdn:gated_deltanet dn:deltanet" TABLE_GPU1="" WITH_D256=0 MAX_PROCS=2 \
-  TABLE_SHAPES="h16:4,2048,16,128 d64:8,1024,8,64" DEADLINE=170 JOB_TIMEOUT=200 bash benchmarks/sweeps/table_call.sh
+. benchmarks/sweeps/lib.sh
+timeout 120 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
+  "tests/test_triton_interpret.py::test_rank_one_bf16_gradients_at_small_k_over_chunks" \
+  "tests/test_triton_interpret.py::test_library_spec_triton_equals_torch_backend" \
+  "tests/test_triton_interpret.py::test_delta_rule_bf16_gradients_at_d128" > "$OUT/tests.txt" 2>&1
+grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
+echo "tests done at ${SECONDS}s"
+TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_H_BF16=1"
+checks "default:" "gated_deltanet:1,10 deltanet:10"
+checks "trial:" "gated_deltanet:1,10 mom_gated_deltanet:10" $TRIAL
+echo "checks done at ${SECONDS}s"
+timeout 170 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --rounds 3 --no-fla \
+  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_WARPS=8,WYB_BK=32" \
+  2>&1 | quiet
+echo "gdn ab 1 done at ${SECONDS}s"
+timeout 90 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 1,8192,96,128 --rounds 3 --no-fla \
+  --variants "H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1" 2>&1 | quiet
+echo "gdn ab 2 done at ${SECONDS}s"
+env $TRIAL timeout 60 python3 benchmarks/launch_trace.py --specs gated_deltanet --shape 2,16384,16,128 --min-us 15 \
+  --out "$OUT" 2>&1 | quiet
+mv "$OUT/launch_trace.json" "$OUT/launch_trace_trial.json" 2>/dev/null
+timeout 80 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet --fla --no-lindsl \
+  --shape 2,16384,16,128 --min-us 10 --out "$OUT" 2>&1 | quiet
 echo "all done at ${SECONDS}s"

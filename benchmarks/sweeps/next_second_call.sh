@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The next session's second device call (nvidia-h200, one GPU, about 9 minutes), written in session 28; see NOTES.md
-# v30's order. Edit the defaults first by what the first call found (READ_SCALES, BWD_STATE_PREC).
-# 1. Issue 4's table for GLA, HGRN2 and RWKV-6 (session 28's rows measured 641f4e3, whose GLA and RWKV-6 checks at
-#    gate x10 failed; the checks ride with the h16 group);
-# 2. KDA's two knobs one at a time (both together: 21.081 -> 21.855 ms in session 28), if time is left.
+# The next session's second call (one H200), after next_first_call.sh's winners are defaults: the table rows of
+# Gated DeltaNet and DeltaNet at the host-bound shapes (4x2048x16x128 with the checks, 8x1024x8x64), two processes
+# at a time (eight per host moved both sides by up to +-60 % in sessions 42-43). About 7 minutes: timeout_s 560.
+# The kernel-bound rows (4x4096x64x128, 1x8192x96x128, 2x16384x16x128) in a third call, six processes at once:
+#   TABLE_GPU0="gdn:gated_deltanet dn:deltanet" TABLE_GPU1="" WITH_D256=0 \
+#   TABLE_SHAPES="h64:4,4096,64,128 h96:1,8192,96,128 t16k:2,16384,16,128" DEADLINE=300 JOB_TIMEOUT=420 \
+#   bash benchmarks/sweeps/table_call.sh
 set -u
-TABLE_GPU0="gla:gla,hgrn2 rwkv6:rwkv6" TABLE_GPU1="" WITH_D256=0 HOST_LOCK=0 DEADLINE=290 JOB_TIMEOUT=330 \
-  MAX_PROCS=8 bash benchmarks/sweeps/table_call.sh
-echo "table done at ${SECONDS}s"
-[ "$SECONDS" -lt 400 ] && timeout $((585 - SECONDS)) python3 benchmarks/variant_sweep.py --isolate --specs kda \
-  --variants "GATED_GAUGE=1;GATE_GRAD_KERNEL=1" --bench-shape 2,16384,16,128 --budget $((570 - SECONDS)) \
-  --out "$OUT/kda" 2>&1 | grep -A4 "^variant sweep, each"
-true
+export TRITON_INTERPRET=0
+unset LINDSL_TUNE_CHUNK_ADJOINT
+TABLE_GPU0="gdn:gated_deltanet dn:deltanet" TABLE_GPU1="" WITH_D256=0 MAX_PROCS=2 \
+  TABLE_SHAPES="h16:4,2048,16,128 d64:8,1024,8,64" DEADLINE=170 JOB_TIMEOUT=200 bash benchmarks/sweeps/table_call.sh
+echo "all done at ${SECONDS}s"
