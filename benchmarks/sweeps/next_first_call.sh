@@ -7,7 +7,7 @@
 #   PASS_BOUNDARY=1    the gate gradient's boundary sums made by the pass (no _boundary_kernel: 0.24 ms);
 #   H_BF16=1           the rescan's chunk-start states h in bf16 (rescan pass 250 -> 193 registers, the dx read's
 #                      52 B of spill gone, h's bytes halved in four kernels; dg unchanged under the interpreter);
-# and the WY backward on eight warps in key blocks of 32 (no spill in ptxas; slower in session 41's kernel).
+# and the WY backward in key blocks of 32 on four or eight warps (no spill in ptxas; both slower in session 41).
 # (1) GPU tests of the rank-one specs; (2) checks at gate x1 and x10 with and without the trial knobs; (3) A/B in one
 # process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel: session 44's call 1
 # lost them to a timeout). About 9 minutes: timeout_s 590. Then: make the winners defaults (H_BF16 scoped to the
@@ -16,7 +16,7 @@ set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
 . benchmarks/sweeps/lib.sh
-timeout 120 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
+timeout 100 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
   "tests/test_triton_interpret.py::test_rank_one_bf16_gradients_at_small_k_over_chunks" \
   "tests/test_triton_interpret.py::test_library_spec_triton_equals_torch_backend" \
   "tests/test_triton_interpret.py::test_delta_rule_bf16_gradients_at_d128" > "$OUT/tests.txt" 2>&1
@@ -26,16 +26,16 @@ TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_H_B
 checks "default:" "gated_deltanet:1,10 deltanet:10"
 checks "trial:" "gated_deltanet:1,10 mom_gated_deltanet:10" $TRIAL
 echo "checks done at ${SECONDS}s"
-timeout 170 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --rounds 3 --no-fla \
-  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_WARPS=8,WYB_BK=32" \
+timeout 190 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --rounds 2 --no-fla \
+  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_BK=32;WYB_WARPS=8,WYB_BK=32" \
   2>&1 | quiet
 echo "gdn ab 1 done at ${SECONDS}s"
-timeout 90 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 1,8192,96,128 --rounds 3 --no-fla \
+timeout 75 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 1,8192,96,128 --rounds 3 --no-fla \
   --variants "H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1" 2>&1 | quiet
 echo "gdn ab 2 done at ${SECONDS}s"
-env $TRIAL timeout 60 python3 benchmarks/launch_trace.py --specs gated_deltanet --shape 2,16384,16,128 --min-us 15 \
+env $TRIAL timeout 55 python3 benchmarks/launch_trace.py --specs gated_deltanet --shape 2,16384,16,128 --min-us 15 \
   --out "$OUT" 2>&1 | quiet
 mv "$OUT/launch_trace.json" "$OUT/launch_trace_trial.json" 2>/dev/null
-timeout 80 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet --fla --no-lindsl \
+timeout 75 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet --fla --no-lindsl \
   --shape 2,16384,16,128 --min-us 10 --out "$OUT" 2>&1 | quiet
 echo "all done at ${SECONDS}s"
