@@ -2106,9 +2106,9 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     fourth, dv's direct part [.., 1, V] fp32. D0 None (no gate): the kernel makes the pair terms itself (PAIRS;
     their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the forward's
     chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)> [N, NC - 1]
-    (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states; _chunk_adjoint_pass_kernel's
-    BOUNDARY). LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
-    warps (4)."""
+    (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the kernel's
+    BOUNDARY). LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages),
+    PASS_WARPS the warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2135,7 +2135,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     # SCALE_ROWS: ptxas at K = V = 128 in bf16, Gated DeltaNet: 254 -> 178 registers, shared memory 86532 -> 127748 B
     # (the loaded tiles now pipelined); written in session 44 when no GPU was lent: not timed, so off by default
     scale_rows = bool(_knob("PASS_SCALE_ROWS", 0))
-    bsum = dummy if h_bound is None else torch.zeros(N, _cdiv(V, BV), NC, device=dev, dtype=f32)
+    bsum = dummy if h_bound is None else _empty(N, _cdiv(V, BV), NC, device=dev, dtype=f32)  # c < NC - 1 written
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
