@@ -8,7 +8,7 @@
 #   H_BF16=1           the rescan's chunk-start states h in bf16 (rescan pass 250 -> 193 registers, the dx read's
 #                      52 B of spill gone, h's bytes halved in four kernels; dg unchanged under the interpreter);
 # and the WY backward in key blocks of 32 on four or eight warps (no spill in ptxas; both slower in session 41).
-# (1) GPU tests of the rank-one specs; (2) checks at gate x1 and x10 with and without the trial knobs; (3) A/B in one
+# (1) GPU tests of the rank-one specs with the trial knobs; (2) checks at gate x1 and x10 with and without the trial knobs; (3) A/B in one
 # process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel: session 44's call 1
 # lost them to a timeout). About 9 minutes: timeout_s 590. Then: make the winners defaults (H_BF16 scoped to the
 # chunk-level adjoint's rescan, not KDA's or RWKV-7's), and the table rows (next_second_call.sh).
@@ -16,13 +16,15 @@ set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
 . benchmarks/sweeps/lib.sh
-timeout 100 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
+TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_H_BF16=1"
+# the GPU tests with the trial knobs (the defaults' passed in session 44's call 1; small K over several chunks is
+# where session 43's GPU-only fault showed)
+env $TRIAL timeout 100 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
   "tests/test_triton_interpret.py::test_rank_one_bf16_gradients_at_small_k_over_chunks" \
   "tests/test_triton_interpret.py::test_library_spec_triton_equals_torch_backend" \
   "tests/test_triton_interpret.py::test_delta_rule_bf16_gradients_at_d128" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_H_BF16=1"
 checks "default:" "gated_deltanet:1,10 deltanet:10"
 checks "trial:" "gated_deltanet:1,10 mom_gated_deltanet:10" $TRIAL
 echo "checks done at ${SECONDS}s"
