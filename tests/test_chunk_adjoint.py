@@ -256,7 +256,7 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}),
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1",
-                                                            "H_BF16": "1"})])
+                                                            "CA_H_BF16": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
@@ -282,6 +282,31 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     chunked = grads("1", torch.bfloat16)
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
+
+
+@pytest.mark.parametrize("knob,dtype", [("0", torch.float32), ("1", torch.bfloat16)])
+def test_chunk_adjoint_rescan_states_in_bf16_by_knob(knob, dtype, monkeypatch):
+    """Gated DeltaNet's chunk-level adjoint rescans its chunk-start states in fp32 by default (its gate gradient's
+    gauge sums) and in bf16 with LINDSL_TUNE_CA_H_BF16=1 (session 44's trial, low_h), bf16 inputs."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    monkeypatch.setenv("LINDSL_TUNE_CA_H_BF16", knob)
+    op = lindsl.load("gated_deltanet")
+    states = []
+    scan = op.module._scan
+
+    def spy(*a, **kw):
+        out = scan(*a, **kw)
+        if kw.get("low_h"):
+            states.append(out[3])
+        return out
+    monkeypatch.setitem(op.module.__dict__, "_scan", spy)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), dtype=torch.bfloat16)
+    xs = {n: x.requires_grad_(True) for n, x in args.items()}
+    out, _ = op(**xs, backend="triton")
+    out.float().sum().backward()
+    assert len(states) == 1 and states[0].dtype == dtype
 
 
 @pytest.mark.parametrize("name,keep,scans", [("deltanet", "1", 1), ("deltanet", "0", 2), ("gated_deltanet", "1", 2)])

@@ -5,18 +5,20 @@
 # under the interpreter, ptxas for sm_90 in NOTES v44) for Gated DeltaNet's chunk-level adjoint:
 #   PASS_SCALE_ROWS=1  the pass's scalar decays on the narrow tiles' rows (254 -> 178 registers);
 #   PASS_BOUNDARY=1    the gate gradient's boundary sums made by the pass (no _boundary_kernel: 0.24 ms);
-#   H_BF16=1           the rescan's chunk-start states h in bf16 (rescan pass 250 -> 193 registers, the dx read's
-#                      52 B of spill gone, h's bytes halved in four kernels; dg unchanged under the interpreter);
+#   CA_H_BF16=1        the chunk-level adjoint's rescan keeps its chunk-start states h in bf16 (rescan pass 250 ->
+#                      193 registers, the dx read's 52 B of spill gone, h's bytes halved in four kernels; dg
+#                      unchanged under the interpreter);
 # and the WY backward in key blocks of 32 on four or eight warps (no spill in ptxas; both slower in session 41).
-# (1) GPU tests of the rank-one specs with the trial knobs; (2) checks at gate x1 and x10 with and without the trial knobs; (3) A/B in one
-# process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel: session 44's call 1
-# lost them to a timeout). About 9 minutes: timeout_s 590. Then: make the winners defaults (H_BF16 scoped to the
-# chunk-level adjoint's rescan, not KDA's or RWKV-7's), and the table rows (next_second_call.sh).
+# (1) GPU tests of the rank-one specs with the trial knobs; (2) checks at gate x1 and x10 with and without them;
+# (3) A/B in one process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel:
+# session 44's call 1 lost them to a timeout). About 9 minutes: timeout_s 590. Then make the winners defaults
+# (CA_H_BF16 is scoped to the chunk-level adjoint's rescan with a scalar gate already) and run the table rows
+# (next_second_call.sh).
 set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
 . benchmarks/sweeps/lib.sh
-TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_H_BF16=1"
+TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_CA_H_BF16=1"
 # the GPU tests with the trial knobs (the defaults' passed in session 44's call 1; small K over several chunks is
 # where session 43's GPU-only fault showed)
 env $TRIAL timeout 100 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
@@ -29,11 +31,11 @@ checks "default:" "gated_deltanet:1,10 deltanet:10"
 checks "trial:" "gated_deltanet:1,10 mom_gated_deltanet:10" $TRIAL
 echo "checks done at ${SECONDS}s"
 timeout 190 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --rounds 2 --no-fla \
-  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_BK=32;WYB_WARPS=8,WYB_BK=32" \
+  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;CA_H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,CA_H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_BK=32;WYB_WARPS=8,WYB_BK=32" \
   2>&1 | quiet
 echo "gdn ab 1 done at ${SECONDS}s"
 timeout 75 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 1,8192,96,128 --rounds 3 --no-fla \
-  --variants "H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,H_BF16=1" 2>&1 | quiet
+  --variants "CA_H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,CA_H_BF16=1" 2>&1 | quiet
 echo "gdn ab 2 done at ${SECONDS}s"
 env $TRIAL timeout 55 python3 benchmarks/launch_trace.py --specs gated_deltanet --shape 2,16384,16,128 --min-us 15 \
   --out "$OUT" 2>&1 | quiet

@@ -3048,7 +3048,7 @@ def _unscaled(reads, scales, indices):
 
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1, reversed_reads=False, low_u=False, fold_reads=(), keep_scores=None,
+                      states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(), keep_scores=None,
                       flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False,
                       wy_inverse=False, tile_bf16=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
@@ -3078,7 +3078,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     so are the results: scan position p reads and writes token T - 1 - p (_reader_rows; no flipped copies).
     low_u (rank-one factors, low-precision inputs, no gates or exact_u False): the pseudo-values u stored in bf16 (the
     forward's scan and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against
-    6.5e-3 at K = 16).
+    6.5e-3 at K = 16). low_h (the chunk-level adjoint's rescan): the chunk-start states in bf16 with a scalar key
+    gate too where LINDSL_TUNE_CA_H_BF16=1 (a trial of session 44, off until timed).
     A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
@@ -3316,7 +3317,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # factors: bf16 in the forward (no gradient reads its states) and without gates (session 13, call 2,
     # 4x8192x16x128, checks green: DeltaNet forward 2.07 -> 1.95 ms, forward+backward 9.93 -> 9.51; Gated DeltaNet
     # forward 2.22 -> 2.10, but in its backward dg 5.3e-2). LINDSL_TUNE_H_BF16 overrides
-    h_bf16 = (not return_states or not (GK or GV)) if R else (GK != 1 or not return_states)
+    # (the chunk-level adjoint's rescan, low_h: under it the interpreter measured Gated DeltaNet's dg unchanged with
+    # bf16 states, 5.07e-3 / 6.65e-3 at gate x1 / x10 against 5.02e-3 / 6.12e-3 at 2x1024x2x128; session 44)
+    h_bf16 = ((not return_states or not (GK or GV) or (low_h and GK == 1 and not GV and bool(_knob("CA_H_BF16", 0))))
+              if R else (GK != 1 or not return_states))
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
