@@ -218,7 +218,11 @@ def compile_recorded(seen):
             shared, kernel = compile_variant(fn, dict(ce), dict(opts), types)
             out.append((key, "ok" if shared <= SHARED_LIMIT else "TOO MUCH SHARED MEMORY", shared, kernel))
         except Exception as e:
-            out.append((key, f"COMPILE ERROR {str(e).splitlines()[-1][:200]}", -1, None))
+            cause = e  # Triton's CompilationError shows where; the innermost cause says what
+            while cause.__cause__ is not None or cause.__context__ is not None:
+                cause = cause.__cause__ or cause.__context__
+            what = f"{type(cause).__name__}: {str(cause).splitlines()[-1] if str(cause) else ''}"
+            out.append((key, f"COMPILE ERROR {str(e).splitlines()[-1][:120]} ({what[:200]})", -1, None))
     return out
 
 
