@@ -57,16 +57,19 @@ def test_engine_chunk_adjoint_equals_autograd(gate, R, P, timings):
         assert rel_err(by_name[name], w) < 1e-10, name
 
 
-@pytest.mark.parametrize("gate,R,timings,pairs", [("scalar", 1, ("after",), False),
-                                                  ("vector", 2, ("after", "before"), False),
-                                                  ("none", 1, ("before",), False),
-                                                  ("none", 2, ("after", "before"), True),
-                                                  ("none", 1, ("before", "after"), True)])
-def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings, pairs):
+@pytest.mark.parametrize("gate,R,timings,pairs,scale_rows", [("scalar", 1, ("after",), False, "0"),
+                                                             ("scalar", 2, ("after", "before"), False, "1"),
+                                                             ("vector", 2, ("after", "before"), False, "0"),
+                                                             ("none", 1, ("before",), False, "0"),
+                                                             ("none", 2, ("after", "before"), True, "0"),
+                                                             ("none", 1, ("before", "after"), True, "0")])
+def test_engine_chunk_adjoint_with_the_triton_pass(gate, R, timings, pairs, scale_rows, monkeypatch):
     """The same with the adjoint pass on the Triton kernel (_chunk_adjoint_pass_kernel; interpreter, fp32 tiles and
-    state), against autograd in fp64: Gated DeltaNet's class, two factors with per-dimension gates and reads of both
-    timings, no gate with a read before the update; with pairs the kernel makes the pair terms D0 itself (PAIRS)."""
+    state), against autograd in fp64: Gated DeltaNet's class, two factors with a scalar gate (its decays on the
+    narrow tiles' rows, SCALE_ROWS) or per-dimension gates and reads of both timings, no gate with a read before the
+    update; with pairs the kernel makes the pair terms D0 itself (PAIRS)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_pass_triton
+    monkeypatch.setenv("LINDSL_TUNE_PASS_SCALE_ROWS", scale_rows)
     C, K, V = 16, 16, 16
     gk, b, a, k, v, xs, S0 = _problem(gate, R, 1, timings, T=40, K=K, V=V)
     want, dO, dST = _by_autograd(gk, b, a, k, v, xs, S0, timings, C, K, V)
@@ -207,7 +210,7 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("scalar", 1, 0, 1, 1, None, False, {}),
     ("none", 1, 1, 1, 1, "one", True, {}),
     ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8", "CA_FLIP": "1"}),
-    ("scalar", 1, 1, 1, 1, "tensor", True, {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1"}),
+    ("scalar", 1, 1, 1, 2, "tensor", True, {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1"}),
     ("scalar", 2, 1, 1, 1, None, False, {"PASS_BOUNDARY": "1", "PASS_BV": "8"}),
     ("none", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "0"}),
     ("none", 2, 1, 2, 1, None, False, {"PASS_BV": "8"}),
