@@ -2470,21 +2470,21 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
     # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
     pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
-    hend, du, dS0, *dvd = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
-                                                    heads=HS, precision=pass_prec, reversed_h=True,
-                                                    h_dtype=torch.bfloat16 if low else f32,
-                                                    fold=fold if in_pass else None,
-                                                    du_dtype=torch.bfloat16 if _low_intermediates(
-                                                        _knob("WYB_PREC", wy_prec)) else f32,
-                                                    h_bound=h if pass_bound else None)
-    bsums = dvd.pop() if pass_bound else None
+    hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
+                                                      heads=HS, precision=pass_prec, reversed_h=True,
+                                                      h_dtype=torch.bfloat16 if low else f32,
+                                                      fold=fold if in_pass else None,
+                                                      du_dtype=torch.bfloat16 if _low_intermediates(
+                                                          _knob("WYB_PREC", wy_prec)) else f32,
+                                                      h_bound=h if pass_bound else None)
+    bsums = extra.pop() if pass_bound else None  # last; before it dv's direct part with the fold
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
                          + [("v", "after", sel(v, p)) for p in range(P)]
                          + ([] if in_pass else [("k", "after", sel(k, p)) for p in range(P)]), (hend, None, None))
     db = stack(outs[:R])
     dk = stack(outs[R:R + P]) if P else None
-    dv = dvd[0] if in_pass else stack(outs[R + P:]) if P else None
+    dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
     # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
     # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
