@@ -187,7 +187,10 @@ FLA_OPS = {
 }
 
 
-def fla_fns(name, B, T, H, D):
+def fla_call(name, B, T, H, D, device="cuda"):
+    """(call, inputs): fla's op for a library family on fla's benchmark inputs (bf16, requiring gradients; the
+    call returns (output, final state)). Every input is made, as in the speed table's runs, though a family takes
+    only some (the peak memory column counts them all)."""
     import importlib
     mod, fn_name = FLA_OPS[name]
     fn = getattr(importlib.import_module(f"fla.ops.{mod}"), fn_name)
@@ -196,7 +199,7 @@ def fla_fns(name, B, T, H, D):
         co.TRITON_ABOVE_3_7_1 = True  # fla #640 guard off: timing only (see RESULTS.md)
     except Exception:
         pass
-    dev, bf = "cuda", torch.bfloat16
+    dev, bf = device, torch.bfloat16
     mk = lambda *s: torch.randn(*s, device=dev, dtype=bf).requires_grad_(True)  # noqa: E731
     q, k, v = mk(B, T, H, D), mk(B, T, H, D), mk(B, T, H, D)
     with torch.no_grad():
@@ -226,6 +229,12 @@ def fla_fns(name, B, T, H, D):
         a = (-kap).to(bf).requires_grad_(True)
         bb = (kap * torch.rand(B, T, H, D, device=dev)).to(bf).requires_grad_(True)
         call = lambda: fn(q, gk, k, v, a, bb)  # noqa: E731
+    inputs = [q, k, v, g, gk, beta] + ([u] if mod == "rwkv6" else []) + ([a, bb] if mod == "rwkv7" else [])
+    return call, inputs
+
+
+def fla_fns(name, B, T, H, D):
+    call, _ = fla_call(name, B, T, H, D)
     return timed_closures(lambda: call()[0])
 
 
