@@ -372,9 +372,10 @@ def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypatch):
-    """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates), which only bf16
-    products take, so every gradient is bit-identical to storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0). The WY
-    backward's bf16 products forced (below K = 64 they are tf32 by default)."""
+    """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates) and the forward
+    keeps (I - M)^-1 in bf16 (_tinv_dtype), which only bf16 products take, so every gradient is bit-identical to
+    storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0). The WY backward's bf16 products forced (below K = 64 they are
+    tf32 by default)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
@@ -383,7 +384,7 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     seen = []
     wy_backward = op.module.chunk_wy_backward_triton
     monkeypatch.setitem(op.module.__dict__, "chunk_wy_backward_triton",
-                        lambda *a, **kw: seen.append(a[7].dtype) or wy_backward(*a, **kw))
+                        lambda *a, **kw: seen.append((a[7].dtype, kw["tinv"].dtype)) or wy_backward(*a, **kw))
     args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=4)
 
     def grads(low):
@@ -393,7 +394,7 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
         (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
         return {n: x.grad for n, x in xs.items()}
     wide, low = grads("0"), grads("1")
-    assert seen == [torch.float32, torch.bfloat16]
+    assert seen == [(torch.float32,) * 2, (torch.bfloat16,) * 2]
     for n in wide:
         assert torch.equal(wide[n], low[n]), n
 
@@ -415,6 +416,24 @@ def test_wy_backward_in_bf16_from_k_64(K, prec, monkeypatch):
     out, _ = op(**xs, chunk_size=16, backend="triton")
     out.float().sum().backward()
     assert seen == [prec]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_second_backward_solves_the_wy_system_again(dtype):
+    """The chunk-level adjoint lets go of the forward's WY rows after taking them (U0 is freed once the rescan has
+    read it; memory): a second backward through the same graph (retain_graph) solves the system again and gives the
+    first one's gradients."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load("gated_deltanet")
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=6)
+    xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+    out, _ = op(**xs, chunk_size=16, backend="triton")
+    loss = (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum()
+    first = torch.autograd.grad(loss, list(xs.values()), retain_graph=True)
+    second = torch.autograd.grad(loss, list(xs.values()))
+    for n, d1, d2 in zip(xs, first, second):
+        assert rel_err(d2.double(), d1.double()) < (1e-5 if dtype == torch.float32 else 1e-2), n
 
 
 def test_chunk_level_adjoint_by_default_only_where_measured(monkeypatch):

@@ -368,8 +368,8 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     state pass adds, decayed to the chunk's end, b e^{G_C - G_t} (bd_ptr; not with MFOLD) and k e^{G_C - G_t}
     (kd_ptr, with an input), in the sources' own layout (_state_kernel's DECAYED). Grid (chunks, rows, value blocks
     of BV); SPLIT_V (more than one value block): each value block's program solves the chunk's system and makes its
-    columns of U0, the first also W and the decayed sources. STORE_T: also (I - M)^-1 into tinv [N, NC, L, L] (fp32;
-    the chunk-level adjoint's WY backward takes it instead of solving again)."""
+    columns of U0, the first also W and the decayed sources. STORE_T: also (I - M)^-1 into tinv [N, NC, L, L] (in
+    its dtype; the chunk-level adjoint's WY backward takes it instead of solving again)."""
     tl.static_assert(GK == 2, "_prep_kernel takes a per-dimension key gate (else _prep_kblock_kernel)")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
@@ -411,7 +411,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
     Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
     if STORE_T and first:
-        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm,
+        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm.to(tinv_ptr.dtype.element_ty),
                  mask=(rows < L)[:, None] & (rows < L)[None, :])
     if SPLIT_V:
         if first:
@@ -465,8 +465,8 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
     per key block, U0 = (T N) v per value block of BVB, so no whole [L, K] or [L, V] tile is held. PREC_T: the
     precision of the products of two loaded tiles (a b^T, a k^T); where it differs from PREC ("bf16", tiles stored
     in bf16) the tiles stay in bf16 until used, their products exact as in tf32. STORE_T: also T into tinv
-    [N, NC, L, L] (fp32). M_FROM_N (the delta rule's fold b = -s k', R = P = 1; as _state_kernel's FOLD: s = 1 or
-    per token from fold_ptr): M = -N diag(s), b's tile never loaded."""
+    [N, NC, L, L] (in its dtype). M_FROM_N (the delta rule's fold b = -s k', R = P = 1; as _state_kernel's FOLD:
+    s = 1 or per token from fold_ptr): M = -N diag(s), b's tile never loaded."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -500,9 +500,6 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
     Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
-    if STORE_T:
-        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm,
-                 mask=(rows < L)[:, None] & (rows < L)[None, :])
     for k0 in tl.static_range(0, K, BKB):
         kk = k0 + kb
         k_ok = kk < K
@@ -513,6 +510,10 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         tl.store(W_ptr + wbase0 * K + rows[:, None] * K + kk[None, :], W, mask=(rows < L)[:, None] & k_ok[None, :])
     if P > 0:
         TN = _dot(Tm, Nin, PREC)
+    if STORE_T:  # after T's last product (ptxas, bf16 T: 168 registers for DeltaNet and Gated DeltaNet; 173 and 168
+        # stored first; fp32 T stored first 151 and 175)
+        tl.store(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :], Tm.to(tinv_ptr.dtype.element_ty),
+                 mask=(rows < L)[:, None] & (rows < L)[None, :])
     vb = tl.arange(0, BVB)
     for v0 in tl.static_range(0, V, BVB):
         vv = v0 + vb
@@ -2330,6 +2331,27 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         tl.store(gfac_ptr + n * Tp + tok, g_fac, mask=row_ok)
 
 
+def _wy_backward_prec(precision, K):
+    """The precision of the chunk-level adjoint's WY-backward products for the adjoint's precision: bf16 for
+    low-precision inputs (not ACCURATE) at K >= 64 (session 40, call 5, 2x16384x16x128, checks green at gate x10,
+    against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352), tf32 below: there
+    the pair products and (I - M)^-1 grow (normalised keys of 16 dimensions), and bf16 put Gated DeltaNet's dk at
+    4.4e-2, dv 8.4e-2, dg 1.2e-1 of fp64 on the H200 (1x70x2, K = V = 16, gate x3; 3.2e-3, 2.9e-3, 4.5e-3 in tf32;
+    session 43, call 4). ACCURATE stays ACCURATE. LINDSL_TUNE_WYB_PREC overrides where the callers read it."""
+    if precision == ACCURATE:
+        return precision
+    return "bf16" if K >= 64 else "tf32"
+
+
+def _tinv_dtype(precision, K):
+    """The dtype the forward's WY kernel stores (I - M)^-1 in for the chunk-level adjoint (chunk_scan_triton's
+    wy_inverse), precision the forward's: bf16 where the WY backward's products are bf16 (_low_intermediates), which
+    round it to bf16 anyway: the same gradients, half of the [N, NC, L, L] tensor a layer holds from its forward to
+    its backward (134 MB in fp32 at 2x16384x16x128), half its bytes written and read."""
+    low = _low_intermediates(_knob("WYB_PREC", _wy_backward_prec(precision, K)))
+    return torch.bfloat16 if low else torch.float32
+
+
 def _low_intermediates(precision):
     """Whether the chunk-level adjoint stores its intermediates that only products take (the pass's du, the WY
     backward's dW and du V^T) in bf16: where those products are bf16 (precision, before _for_interpreter), which round
@@ -2405,7 +2427,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     again); dx_scale: a constant the reads' gradients dx are multiplied by as they are stored (the reads' constant
     factor). Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
     gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs
-    ST)."""
+    ST); hend None (freed once read)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2459,14 +2481,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # decayed tiles are at most 1 in size (session 41, call 2, Gated DeltaNet at 2x16384x16x128, checks green at gate
     # x10: forward+backward 9.761 -> 8.881 ms against tf32, whose pass spilled 68 B); LINDSL_TUNE_PASS_PREC overrides
     pass_prec = _knob("PASS_PREC", "bf16" if precision != ACCURATE else precision)
-    # the WY backward's products in bf16 for low-precision inputs (session 40, call 5, 2x16384x16x128, checks green
-    # at gate x10, against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352)
-    wy_prec = "bf16" if precision != ACCURATE else precision
-    if wy_prec == "bf16" and K < 64:
-        # tf32 at K < 64: there the pair products and (I - M)^-1 grow (normalised keys of 16 dimensions), and bf16
-        # put Gated DeltaNet's dk at 4.4e-2, dv 8.4e-2, dg 1.2e-1 of fp64 on the H200 (1x70x2, K = V = 16, gate
-        # x3; 3.2e-3, 2.9e-3, 4.5e-3 in tf32; session 43, call 4); bf16 measured within tolerance at K = 64, 128
-        wy_prec = "tf32"
+    wy_prec = _wy_backward_prec(precision, K)
+    if tinv is not None and tinv.dtype != torch.float32 and not _low_intermediates(_knob("WYB_PREC", wy_prec)):
+        tinv = None  # kept in bf16 for bf16 products (_tinv_dtype), taken by finer ones: solved again
     # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
     # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
     pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
@@ -2486,6 +2503,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dk = stack(outs[R:R + P]) if P else None
     dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
+    if gate_grad and gk is not None and NC > 1 and not pass_bound:
+        bsums = chunk_boundary_sums_triton(hend, h)[0].sum(-1)
+    # hend's last reader is done: freed before the WY backward's outputs are made (session 45: Gated DeltaNet's
+    # peak at 2x16384x16x128 was there, with hend's 537 MB alive; benchmarks/mem_cpu.py)
+    hend = None
     # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
     # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
     # (LINDSL_TUNE_CA_GAUGE=0: summed here from fp32 gradients)
@@ -2502,7 +2524,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                            chunk=C, K=K, V=V, precision=precision, force_chunk=True, fold=fold, states=(h, u, ST),
                            heads=HS, out_dtypes=None if odt is None else [odt] * len(dO),
                            read_scales=None if dx_scale is None else [dx_scale] * len(dO))[0]
-    out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=hend, dgk=None)
+    out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=None, dgk=None)
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
         # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
@@ -2525,7 +2547,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         dG[:, T:] = 0.0
         local = dG.reshape(N, NC, C).flip(2).cumsum(2).flip(2)
         if NC > 1:
-            edge = (bsums if pass_bound else chunk_boundary_sums_triton(hend, h)[0].sum(-1)) - bnd[:, 1:]
+            edge = bsums - bnd[:, 1:]
             local[:, :-1] += edge[:, :, None]
         dgk = local.reshape(N, Tp)[:, :T]
         out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
@@ -3065,7 +3087,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     wy (rank-one factors without a value gate): a list shared by scans of the same inputs and chunk, the forward and
     the backward's rescan: the first fills it with the WY system's W and U0, a later one with the same chunk, solve
     precision and dtype reuses them instead of solving again (LINDSL_TUNE_WY_REUSE=0 solves every time); with
-    wy_inverse the WY kernel also keeps (I - M)^-1 there (wy[5], [N, NC, L, L] fp32: the chunk-level adjoint's).
+    wy_inverse the WY kernel also keeps (I - M)^-1 there (wy[5], [N, NC, L, L]: the chunk-level adjoint's, in
+    _tinv_dtype).
     states: (h, u, S_T) of an earlier scan of the same inputs and chunk with return_states (every chunk's state):
     only the reads run, from those states (the backward runs its rescan's state pass before the adjoint, which
     reads the exact u, and its reads after); h None: the reads leave the state term out (their pair terms alone;
@@ -3236,7 +3259,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
             Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
             decayed = True
-        Tinv = _empty(N, NC, L, L, device=dev, dtype=f32) if wy_inverse and wy is not None else dummy
+        Tinv = (_empty(N, NC, L, L, device=dev, dtype=_tinv_dtype(precision, K)) if wy_inverse and wy is not None
+                else dummy)
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd] + ([Tinv] if Tinv is not dummy else [])
         Mp = Np = dummy
