@@ -8,7 +8,8 @@ CPU tensors with every Triton kernel launch stubbed out (no kernel runs, so valu
 and a TorchDispatchMode counts the bytes of every tensor storage the call allocates until it is freed. Every buffer
 lindsl allocates is a torch tensor allocated by the host, so the sums are the caching allocator's (each storage
 rounded up to its 512 B blocks). Prints the peak, the tensors alive at it by the source line that allocated them,
-and (--timeline) the running total at each allocation.
+what the forward holds for the backward (the bytes a layer keeps alive in a model until its backward; --held: those
+tensors), and (--timeline) the running total at each allocation. --table: both libraries at fla's five shapes.
 
 Where the host's path depends on the device it is set to the GPU's: the SM count is the H200's (132), and the
 prologue is the rows kernels' (the GPU's below 2^25 elements; above it the compiled prologue, whose saved tensors
@@ -139,6 +140,31 @@ def by_site(alive):
     return rows
 
 
+FLA_SHAPES = "4,2048,16,128;4,4096,64,128;8,1024,8,64;1,8192,96,128;2,16384,16,128"
+
+
+def table(specs, shapes):
+    """A markdown table of lindsl's and fla's peaks and held bytes (MB) for every spec at every shape."""
+    import gc
+    from gpu_suite import fla_call
+    mb = 2 ** 20
+    print("| spec | B×T×H×D | peak MB lindsl / fla | peak fla/lindsl | held MB lindsl / fla | held fla/lindsl |")
+    print("|---|---|---|---|---|---|")
+    for spec in specs:
+        for shape in shapes:
+            B, T, H, D = shape
+            got = []
+            for make in (lambda: lindsl_call(spec, B, T, H, D, "rows"), lambda: fla_call(spec, B, T, H, D, "cpu")):
+                call, inputs = make()
+                peak, before, held = measure(call, inputs)[:3]
+                got.append((peak, held - before))
+                del call, inputs
+                gc.collect()
+            (lp, lh), (fp, fh) = got
+            print(f"| {spec} | {B}×{T}×{H}×{D} | {lp / mb:.0f} / {fp / mb:.0f} | {fp / lp:.2f}× | "
+                  f"{lh / mb:.0f} / {fh / mb:.0f} | {fh / lh:.2f}× |", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--spec", default="gated_deltanet")
@@ -150,12 +176,17 @@ def main():
     p.add_argument("--tensors", action="store_true", help="every tensor alive at the peak, with shape and dtype")
     p.add_argument("--timeline", action="store_true")
     p.add_argument("--held", action="store_true", help="the tensors the forward leaves alive for the backward")
+    p.add_argument("--table", default="", help="SPEC,SPEC: a markdown table of both libraries at --shapes")
+    p.add_argument("--shapes", default=FLA_SHAPES, help="B,T,H,D;B,T,H,D for --table (fla's five by default)")
     a = p.parse_args()
     B, T, H, D = map(int, a.shape.split(","))
     for kv in [kv for kv in a.knobs.split(",") if kv]:
         k, v = kv.split("=", 1)
         os.environ[f"LINDSL_TUNE_{k}"] = v
     stub_kernels()
+    if a.table:
+        table(a.table.split(","), [tuple(map(int, sh.split(","))) for sh in a.shapes.split(";")])
+        return
     runs = [("lindsl", lindsl_call(a.spec, B, T, H, D, a.prologue))]
     if a.fla:
         from gpu_suite import fla_call

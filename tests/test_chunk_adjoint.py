@@ -436,6 +436,38 @@ def test_a_second_backward_solves_the_wy_system_again(dtype):
         assert rel_err(d2.double(), d1.double()) < (1e-5 if dtype == torch.float32 else 1e-2), n
 
 
+@pytest.mark.parametrize("name,dtype", [("gated_deltanet", torch.bfloat16), ("deltanet", torch.float32),
+                                        ("mom_gated_deltanet", torch.bfloat16)])
+def test_wy_keep_0_makes_w_and_u0_again_from_t(name, dtype, monkeypatch):
+    """LINDSL_TUNE_WY_KEEP=0: the forward keeps (I - M)^-1 alone (fp32) and lets go of W and U0, which the backward's
+    rescan makes again from it (_prep_kblock_kernel's LOAD_T): every gradient bit-identical to the default's, and
+    the forward's WY list holds no W after the call."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=7)
+    kept = []
+    scan = op.module.chunk_scan_triton
+
+    def spy(*a, **kw):
+        got = scan(*a, **kw)
+        if kw.get("wy_inverse"):
+            kept.append(kw["wy"][1])
+        return got
+    monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", spy)
+
+    def grads(keep):
+        monkeypatch.setenv("LINDSL_TUNE_WY_KEEP", keep)
+        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend="triton")
+        (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
+        return {n: x.grad for n, x in xs.items()}
+    default, again = grads("1"), grads("0")
+    assert kept[0] is not None and kept[1] is None
+    for n in default:
+        assert torch.equal(default[n], again[n]), n
+
+
 def test_chunk_level_adjoint_by_default_only_where_measured(monkeypatch):
     """The default takes the chunk-level adjoint on the Triton engine up to K = V = 128 (where session 41 measured
     it), not on the torch engine nor past 128; LINDSL_TUNE_CHUNK_ADJOINT forces either way at any size."""

@@ -458,7 +458,7 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
                         K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                         BL: tl.constexpr, BLP: tl.constexpr, BKB: tl.constexpr, BVB: tl.constexpr, GK: tl.constexpr,
                         PREC: tl.constexpr, PREC_T: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr,
-                        STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0):
+                        STORE_T: tl.constexpr = False, M_FROM_N: tl.constexpr = 0, LOAD_T: tl.constexpr = False):
     """The WY system of one chunk with no or a scalar key gate (rank-one factors, no value gate; with a
     per-dimension one, _prep_kernel): the decayed pair products M = a b^T and N = a k^T below the diagonal,
     accumulated over key blocks of BKB; T = (I - M)^-1 (SOLVE, as _prep_kernel's); W = T (a decayed) made and stored
@@ -466,7 +466,9 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
     precision of the products of two loaded tiles (a b^T, a k^T); where it differs from PREC ("bf16", tiles stored
     in bf16) the tiles stay in bf16 until used, their products exact as in tf32. STORE_T: also T into tinv
     [N, NC, L, L] (in its dtype). M_FROM_N (the delta rule's fold b = -s k', R = P = 1; as _state_kernel's FOLD:
-    s = 1 or per token from fold_ptr): M = -N diag(s), b's tile never loaded."""
+    s = 1 or per token from fold_ptr): M = -N diag(s), b's tile never loaded. LOAD_T: T loaded from tinv (an earlier
+    launch's STORE_T, fp32) instead of made: W and U0 again, bit-identical to that launch's (chunk_scan_triton's
+    WY_KEEP=0)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     L: tl.constexpr = C * R
@@ -486,20 +488,24 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         kk = k0 + kb
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
-        if M_FROM_N == 0:
+        if M_FROM_N == 0 and not LOAD_T:
             b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
             M = _dot_acc(M, a, tl.trans(b), PREC_T)
         if P > 0:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC_T)
-    if M_FROM_N == 0:
+    if M_FROM_N == 0 and not LOAD_T:
         M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
     if P > 0:
         Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
-    if M_FROM_N > 0:
-        M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
-    Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     wbase0 = (n * NC + c) * L
+    if LOAD_T:
+        Tm = tl.load(tinv_ptr + wbase0 * L + rows[:, None] * L + rows[None, :],
+                     mask=(rows < L)[:, None] & (rows < L)[None, :], other=0.0).to(tl.float32)
+    else:
+        if M_FROM_N > 0:
+            M = -Nin * _fold_scale(fold_ptr, c, n, T, HS, C, BL, M_FROM_N)[None, :]
+        Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     for k0 in tl.static_range(0, K, BKB):
         kk = k0 + kb
         k_ok = kk < K
@@ -3197,6 +3203,26 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if R:
         state_prec = _for_interpreter(_knob("STATE_PREC", ACCURATE if precision == ACCURATE else low_state))
     W = U0 = Bd = Kd = dummy  # Bd, Kd: the state pass's sources decayed to the chunk's end (_prep_kernel's DECAY)
+    keep_t_only = False  # WY_KEEP=0: the forward's W and U0 let go (below)
+
+    def wy_kblock(W, U0, Tinv, load_t=False):
+        """_prep_kblock_kernel's launch (no or a scalar key gate): W, U0, and T into Tinv (or, load_t, from it)."""
+        # in key and value blocks of 32, with the fold (b = -s k') M = -(a k^T) diag(s) from the one product the
+        # right-hand side needs anyway (session 43, call 1, against whole tiles and M from b's tile, each variant in
+        # its own process, checks green at gate x1 and x10: forward at 2x16384x16x128 DeltaNet 1.643 -> 1.440 ms,
+        # Gated DeltaNet 1.942 -> 1.674; at 1x8192x96x128 2.172 -> 1.885, 2.625 -> 2.250; blocks of 64 1.478,
+        # 1.719, 1.930, 2.299; the fold alone 1.614, 1.851, 2.092, 2.498; ptxas: 156 and 180 registers against 222
+        # and 251). LINDSL_TUNE_WY_KBLOCK, _WY_FOLD=0 override. a b^T and a k^T in bf16 where the tiles are
+        # (_tile_prec)
+        tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ()))
+        kblock = max(16, _p2(_knob("WY_KBLOCK", 32)))  # at least 16: a tensor-core product's K
+        m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
+        _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
+                                     R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
+                                     GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
+                                     LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy and not load_t,
+                                     M_FROM_N=m_from_n, LOAD_T=load_t, num_stages=_knob("WY_STAGES", 1),
+                                     num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, BV, kblock)))
     decayed = False  # whether the WY kernel makes (or made) Bd, Kd
     # the WY system in fp32-accurate products for fp32 inputs, one tf32 product for bf16/fp16 inputs (measured on
     # the H200: deltanet forward 11.3 -> 9.2 ms, the bf16 suite still green; benchmarks/NOTES.md, v4)
@@ -3236,12 +3262,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
         W, U0, Bd, Kd = wy[1:5]
         decayed = Bd is not dummy or Kd is not dummy
+        if W is None:  # kept as T alone (WY_KEEP=0): W and U0 made again from it, as the forward made them
+            W = _empty(N, NC, C * R, K, device=dev, dtype=wy_dtype)
+            U0 = _empty(N, NC, C * R, V, device=dev, dtype=wy_dtype)
+            wy_kblock(W, U0, wy[5], load_t=True)
+            wy[1:3] = [W, U0]
     elif states is None and R:
         L = C * R
         W = _empty(N, NC, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
-        # a b^T and a k^T (no per-dimension gate) in bf16 where the tiles are (_tile_prec)
-        tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ())) if GK != 2 else wy_prec
         blocked = GK == 2 and R == 1 and P <= 1 and C > 16 and C % 16 == 0
         decay_knob = _knob("STATE_DECAYED", 1)
         low_pass = state_prec.startswith("bf16") and wy is None
@@ -3259,8 +3288,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
             Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
             decayed = True
-        Tinv = (_empty(N, NC, L, L, device=dev, dtype=_tinv_dtype(precision, K)) if wy_inverse and wy is not None
-                else dummy)
+        keep_t_only = wy_inverse and wy is not None and GK != 2 and not _knob("WY_KEEP", 1)
+        Tinv = (_empty(N, NC, L, L, device=dev, dtype=f32 if keep_t_only else _tinv_dtype(precision, K))
+                if wy_inverse and wy is not None else dummy)
         if wy is not None:
             wy[:] = [(C, wy_prec, wy_dtype), W, U0, Bd, Kd] + ([Tinv] if Tinv is not dummy else [])
         Mp = Np = dummy
@@ -3285,20 +3315,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             shared_scores = made[2:] if shared_read is not None else None
             Mp, Np = (dummy, A) if FOLD else (A, A2 if P else dummy)
         if GK != 2:
-            # in key and value blocks of 32 (_prep_kblock_kernel), with the fold (b = -s k') M = -(a k^T) diag(s)
-            # from the one product the right-hand side needs anyway (session 43, call 1, against whole tiles and
-            # M from b's tile, each variant in its own process, checks green at gate x1 and x10: forward at
-            # 2x16384x16x128 DeltaNet 1.643 -> 1.440 ms, Gated DeltaNet 1.942 -> 1.674; at 1x8192x96x128 2.172 ->
-            # 1.885, 2.625 -> 2.250; blocks of 64 1.478, 1.719, 1.930, 2.299; the fold alone 1.614, 1.851, 2.092,
-            # 2.498; ptxas: 156 and 180 registers against 222 and 251). LINDSL_TUNE_WY_KBLOCK, _WY_FOLD=0 override
-            kblock = max(16, _p2(_knob("WY_KBLOCK", 32)))  # at least 16: a tensor-core product's K
-            m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
-            _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
-                                         R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
-                                         GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
-                                         LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy, M_FROM_N=m_from_n,
-                                         num_stages=_knob("WY_STAGES", 1),
-                                         num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, BV, kblock)))
+            wy_kblock(W, U0, Tinv)
         else:
             # value blocks of U0 per program: the whole value row (LINDSL_TUNE_PREP_BV narrower: more programs, each
             # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64:
@@ -3580,6 +3597,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         if shift and not acc:
             g[:, -1:].zero_()
         outs[i_read] = outs[i_read].to(odt)
+    if keep_t_only:
+        # LINDSL_TUNE_WY_KEEP=0 (off; not timed): the forward lets go of W and U0 and keeps (I - M)^-1 alone, in fp32,
+        # from which the backward's rescan makes them again (_prep_kblock_kernel's LOAD_T, bit-identical): a layer
+        # holds 2 [N, NC, L, K] bf16 tensors less from its forward to its backward (256 MB at 2x16384x16x128 with
+        # D = 128; T in fp32 64 MB more), and its backward runs the WY kernel again without the solve
+        wy[1:3] = [None, None]
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
