@@ -112,7 +112,7 @@ for tile, GK, FOLD, PAIRS, SCALE_ROWS, BOUNDARY in [
     consts = dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32", BEFORE_MASK=0,
                   REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32", SCALE_ROWS=SCALE_ROWS,
                   BOUNDARY=BOUNDARY)
-    types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr", "h_ptr")}
+    types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr", "h_ptr")} | {"OSCALE": "fp32"}
     sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
     opts = {"num_warps": 4, "num_stages": _pass_stages(4 if tile == "*fp32" else 2, GK, SCALE_ROWS)}  # as launched

@@ -1995,7 +1995,8 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
 
 @triton.jit
 def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
-                               dS0_ptr, fold_ptr, dvd_ptr, h_ptr, bsum_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                               dS0_ptr, fold_ptr, dvd_ptr, h_ptr, bsum_ptr, T, Tp, NC, HS, OSCALE, K: tl.constexpr,
+                               V: tl.constexpr, C: tl.constexpr,
                                R: tl.constexpr, NX: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                                BL: tl.constexpr, BLX: tl.constexpr, GK: tl.constexpr, PREC: tl.constexpr,
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
@@ -2020,7 +2021,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     and (e^E x)^T dO = x^T (e^E dO), so no [C, K] fp32 tile is made (registers). BOUNDARY: also the gate gradient's
     boundary sums <hend_c, h_(c+1)> over the program's value block, from the fp32 dS and the forward's chunk-start
     states h [N, NC, K, V], into bsum [N, programs over V, NC] (chunk_boundary_sums_triton's, without reading hend
-    again)."""
+    again). OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
+    chunk_adjoint_triton's read_scale)."""
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     n = tl.program_id(0).to(tl.int64)
     kk = tl.arange(0, BK)
@@ -2043,7 +2045,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             if i > 0:
                 h_next = tl.load(h_ptr + (nc + 1) * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
                 tl.store(bsum_ptr + (n * tl.num_programs(1) + tl.program_id(1)) * NC + c,
-                         tl.sum(tl.sum(dS * h_next, 1), 0))
+                         tl.sum(tl.sum(dS * h_next, 1), 0) * OSCALE)
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
         xtok = c * C + t_x
@@ -2082,9 +2084,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             du = bdS + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
                                mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
         if FOLD > 0:
-            tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du, mask=l_ok[:, None] & v_ok[None, :])
+            tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du * OSCALE, mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
-        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], du.to(du_ptr.dtype.element_ty),
+        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], (du * OSCALE).to(du_ptr.dtype.element_ty),
                  mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
@@ -2098,12 +2100,12 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         if GK == 1 and SCALE_ROWS:
             dO = dO.to(tl.float32) * tl.exp(Ex)[:, None]
         dS = dS + _dot(tl.trans(xt), dO, PREC) + _dot(tl.trans(w), du, PREC)
-    tl.store(dS0_ptr + n * K * V + kv, dS, mask=m_kv)
+    tl.store(dS0_ptr + n * K * V + kv, dS * OSCALE, mask=m_kv)
 
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
                               block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32,
-                              h_bound=None):
+                              h_bound=None, out_scale=1.0):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
@@ -2114,8 +2116,9 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the forward's
     chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)> [N, NC - 1]
     (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the kernel's
-    BOUNDARY). LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages),
-    PASS_WARPS the warps (4)."""
+    BOUNDARY). out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
+    LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
+    warps (4)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2146,8 +2149,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
-        NC * C, NC, HS, K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R), BLX=_p2(C * NX), GK=GK,
-        PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
+        NC * C, NC, HS, float(out_scale), K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R),
+        BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
         SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
@@ -2420,7 +2423,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
 
 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
-                         gate_grad=False, fold=None, tinv=None, out_dtype=None, dx_scale=None):
+                         gate_grad=False, fold=None, tinv=None, out_dtype=None, read_scale=None):
     """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
     value gate and reads after the update. The pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
@@ -2430,10 +2433,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     _chunk_wy_backward_kernel, dx the forward's read of its chunk-start states h (the default backward's rescan read).
     Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the forward's rescan
     (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or None: solved
-    again); dx_scale: a constant the reads' gradients dx are multiplied by as they are stored (the reads' constant
-    factor). Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
-    gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs
-    ST); hend None (freed once read)."""
+    again); read_scale: the reads' constant factor c (o = S^T (c x)), the reads' vectors x given without it: the
+    adjoint runs on them from dST / c, its results scaled by c as the kernels store them (hend, which only its reads
+    take, stays unscaled), and dx is the gradient of the unscaled x (no scaled copy of x). Returns
+    engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate gradient's gauge terms
+    are summed here from them: more than one factor or input); dgk with gate_grad (needs ST); hend None (freed once
+    read)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
@@ -2447,6 +2452,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         raise ValueError("chunk_adjoint_triton takes reads after the update and no or a scalar key gate")
     f32 = torch.float32
     xs = [x for _, x in reads]
+    # the adjoint of unscaled reads (x, dO) from dST / c is the adjoint / c: every result the kernels store is
+    # multiplied back by c (the reads' read_scales, the pass's out_scale) but hend, which only the reads take
+    rs = 1.0 if read_scale is None else float(read_scale)
     src_k = xs[0].unsqueeze(lead) if len(xs) == 1 else torch.stack(xs, lead)
     src_v = dO[0].unsqueeze(lead) if len(dO) == 1 else torch.stack(dO, lead)
     g_adj = None
@@ -2459,10 +2467,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     flip_src = bool(_knob("CA_FLIP", 0))
     rev_k, rev_v = (time_reversed(src_k, Tp), time_reversed(src_v, Tp)) if flip_src else (src_k, src_v)
 
-    def adjoint_reads(rd, states):
+    def adjoint_reads(rd, states, scaled=True):
         return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
-                                 reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True)[0]
+                                 reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True,
+                                 read_scales=[rs] * len(rd) if scaled and rs != 1.0 else None)[0]
 
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
@@ -2476,7 +2485,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # faulted on the H200 and were slower, 8.41 / 7.96 ms for Gated DeltaNet at 2x16384x16x128, session 42, call 1)
     pairs_in_pass = gk is None and bool(_knob("PASS_PAIRS", 1))
     D0 = None if pairs_in_pass else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)],
-                                                        (None, None, None)))
+                                                        (None, None, None), scaled=False))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
@@ -2493,7 +2502,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
     # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
     pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
-    hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None, dST, C,
+    hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
+                                                      dST if rs == 1.0 else dST.to(f32) / rs, C, out_scale=rs,
                                                       heads=HS, precision=pass_prec, reversed_h=True,
                                                       h_dtype=torch.bfloat16 if low else f32,
                                                       fold=fold if in_pass else None,
@@ -2510,7 +2520,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
     if gate_grad and gk is not None and NC > 1 and not pass_bound:
-        bsums = chunk_boundary_sums_triton(hend, h)[0].sum(-1)
+        bsums = chunk_boundary_sums_triton(hend, h)[0].sum(-1) * rs
     # hend's last reader is done: freed before the WY backward's outputs are made (session 45: Gated DeltaNet's
     # peak at 2x16384x16x128 was there, with hend's 537 MB alive; benchmarks/mem_cpu.py)
     hend = None
@@ -2529,25 +2539,24 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                            [("v", "after", d) + (((x, 1, g),) if in_kernels else ()) for d, x, g in zip(dO, xs, gx)],
                            chunk=C, K=K, V=V, precision=precision, force_chunk=True, fold=fold, states=(h, u, ST),
                            heads=HS, out_dtypes=None if odt is None else [odt] * len(dO),
-                           read_scales=None if dx_scale is None else [dx_scale] * len(dO))[0]
+                           read_scales=None if read_scale is None else [rs] * len(dO))[0]
     out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=None, dgk=None)
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
         # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
         to_rows = lambda x: x.transpose(1, 2).reshape(N, -1) if HS > 1 else x  # noqa: E731
-        unscale = 1.0 if dx_scale is None else 1.0 / dx_scale  # the dx read's results carry dx_scale
         if in_kernels:
             g_src, g_fac = gauges[0]
             dG = g_src.clone()
             dG[:, :T - 1] += g_fac[:, 1:T]
-            for g in gx:
-                dG[:, :T] += to_rows(g) * unscale
+            for g in gx:  # x . dx of the unscaled x and its gradient: the scaled read's x . dx
+                dG[:, :T] += to_rows(g)
         else:
             red = tuple(range(lead, b.dim()))
             g = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
             g[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
             for x, d in zip(xs, dx):
-                g += (x.to(f32) * d).sum(-1) * unscale
+                g += (x.to(f32) * d).sum(-1)
             dG = torch.nn.functional.pad(to_rows(g), (0, Tp - T))
         dG[:, T - 1] += (dST.to(f32) * ST.to(f32)).sum((-2, -1))
         dG[:, T:] = 0.0
@@ -3134,7 +3143,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
     (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan."""
     precision = _for_interpreter(precision)
-    gauges = [r[3] if len(r) > 3 else None for r in reads]
+    # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
+    # by its memories, would be read at the wrong places)
+    gauges = [None if len(r) <= 3 or r[3] is None else (_data(r[3][0], None),) + tuple(r[3][1:]) for r in reads]
     reads = [tuple(r[:3]) for r in reads]
     scales = [1.0 if c is None else float(c) for c in (read_scales or [None] * len(reads))]
     ref = k if k is not None else b
