@@ -2150,7 +2150,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
         NC * C, NC, HS, float(out_scale), K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R),
-        BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h, FOLD=FOLD, PAIRS=pairs,
+        BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
+        FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
         SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
