@@ -418,14 +418,15 @@ def test_wy_backward_in_bf16_from_k_64(K, prec, monkeypatch):
     assert seen == [prec]
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_a_second_backward_solves_the_wy_system_again(dtype):
-    """The chunk-level adjoint lets go of the forward's WY rows after taking them (U0 is freed once the rescan has
-    read it; memory): a second backward through the same graph (retain_graph) solves the system again and gives the
-    first one's gradients."""
+@pytest.mark.parametrize("name,dtype", [("gated_deltanet", torch.float32), ("gated_deltanet", torch.bfloat16),
+                                        ("kda", torch.float32)])
+def test_a_second_backward_solves_the_wy_system_again(name, dtype):
+    """The backward lets go of the forward's WY rows once its rescan has read them (memory; the chunk-level adjoint,
+    Gated DeltaNet's, after taking W and T; the token-level one, KDA's): a second backward through the same graph
+    (retain_graph) solves the system again and gives the first one's gradients."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
-    op = lindsl.load("gated_deltanet")
+    op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=6)
     xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
     out, _ = op(**xs, chunk_size=16, backend="triton")

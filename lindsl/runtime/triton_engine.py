@@ -3341,6 +3341,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                                      MFOLD=FOLD if blocked else 0, SPLIT_V=prep_bv < BV,
                                                      STORE_T=Tinv is not dummy, num_stages=1,
                                                      num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK, prep_bv)))
+            # the WY system's pair scores are done with (a shared read keeps its own, shared_scores): freed before
+            # the state pass and the reads (KDA's adjoint scan held 268 MB of them to its end, mem_cpu)
+            made = A = A2 = Mp = Np = None
     # the forward's reads inside the state pass (one kernel), except:
     # - with rank-one factors, where the reads lengthen the state pass's sequential chain more than a separate
     #   parallel read kernel costs (2x16384x16x128 profile: Gated DeltaNet's state pass 3.66 ms fused, 2.05 + 1.00 ms
@@ -3440,6 +3443,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          HAS_S0=S0 is not None, PREC=state_prec,
                                          COLW=bool(R and GV), num_stages=stages,
                                          num_warps=_mma_warps(state_warps, min(BKs, BVs)))
+    W = U0 = Bd = Kd = None  # the state pass was their one reader (a later scan finds them in wy): freed before the reads
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
         # two pairs per launch share the scores' exponentials (LINDSL_TUNE_SUB_PAIRS=1: one pair per launch)
