@@ -257,15 +257,16 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
         assert rel_err(d.double(), unrows(w)) < 1e-5
 
 
-@pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}),
+@pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "1"}),
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1",
-                                                            "CA_H_BF16": "1"})])
+                                                            "CA_H_BF16": "1", "CA_DVD_BF16": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
     terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
     rounding of each gradient is about 4e-3); also with the trial knobs of session 44 (the pass's scalar decays on
-    the narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16)."""
+    the narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16) and session 45's
+    (dv's direct part stored in bf16: the pass's dvd_dtype, checked by a spy)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -282,7 +283,12 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     default = grads("0", torch.bfloat16)
     for knob, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{knob}", value)
+    dvd = []
+    pass_fn = op.module.chunk_adjoint_pass_triton
+    monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_pass_triton",
+                        lambda *a, **kw: dvd.append(kw.get("dvd_dtype")) or pass_fn(*a, **kw))
     chunked = grads("1", torch.bfloat16)
+    assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16") == "1" else torch.float32]
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
 

@@ -14,7 +14,9 @@
 # boundary sums made before it), U0 let go after the rescan, (I - M)^-1 stored in bf16 where the WY backward's
 # products are bf16 (bit-identical gradients); the default's GPU tests and checks below run them for the first time,
 # and the A/B's peak column shows them. And one knob: WY_KEEP=0 (W and U0 made again from T in the backward; held
-# memory -192 MB per layer; its time cost is the question).
+# memory -192 MB per layer; its time cost is the question), and a trial CA_DVD_BF16=1 (dv's direct part from the
+# pass in bf16, as fla keeps dv between kernels: 134 MB less at the peak; interpreter: DeltaNet's dv 3.85e-3 ->
+# 4.24e-3 of fp64 at gate x1, Gated DeltaNet's 2.93e-3 -> 2.96e-3 at x10, the rest unchanged).
 # (1) GPU tests of the rank-one specs with the trial knobs; (2) checks at gate x1 and x10 with and without them;
 # (3) A/B in one process per shape; (4) the launches with all three knobs, and fla's (its backward per kernel:
 # session 44's call 1 lost them to a timeout). About 9 minutes: timeout_s 590. Then make the winners defaults
@@ -24,7 +26,7 @@ set -u
 export TRITON_INTERPRET=0
 unset LINDSL_TUNE_CHUNK_ADJOINT
 . benchmarks/sweeps/lib.sh
-TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_CA_H_BF16=1"
+TRIAL="LINDSL_TUNE_PASS_SCALE_ROWS=1 LINDSL_TUNE_PASS_BOUNDARY=1 LINDSL_TUNE_CA_H_BF16=1 LINDSL_TUNE_CA_DVD_BF16=1"
 # the GPU tests with the trial knobs (the defaults' passed in session 44's call 1; small K over several chunks is
 # where session 43's GPU-only fault showed)
 timeout 100 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom" \
@@ -42,7 +44,7 @@ checks "trial:" "gated_deltanet:1,10 mom_gated_deltanet:10" $TRIAL
 checks "wy_keep:" "gated_deltanet:10 deltanet:10" LINDSL_TUNE_WY_KEEP=0
 echo "checks done at ${SECONDS}s"
 timeout 190 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 2,16384,16,128 --rounds 2 --no-fla \
-  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;CA_H_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,CA_H_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_BK=32;WYB_WARPS=8,WYB_BK=32" \
+  --variants "PASS_SCALE_ROWS=1;PASS_BOUNDARY=1;CA_H_BF16=1;CA_DVD_BF16=1;PASS_SCALE_ROWS=1,PASS_BOUNDARY=1,CA_H_BF16=1,CA_DVD_BF16=1;PASS_SCALE_ROWS=1,PASS_BV=16;PASS_SCALE_ROWS=1,PASS_STAGES=1;WYB_BK=32;WYB_WARPS=8,WYB_BK=32" \
   2>&1 | quiet
 echo "gdn ab 1 done at ${SECONDS}s"
 timeout 95 python3 benchmarks/host_ab.py --specs gated_deltanet --shapes 1,8192,96,128 --rounds 3 --no-fla \

@@ -2084,7 +2084,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             du = bdS + tl.load(d0_ptr + seq * R * V + l_at * V + vv[None, :],
                                mask=l_ok[:, None] & v_ok[None, :], other=0.0).to(tl.float32)
         if FOLD > 0:
-            tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], du * OSCALE, mask=l_ok[:, None] & v_ok[None, :])
+            tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], (du * OSCALE).to(dvd_ptr.dtype.element_ty),
+                     mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
         tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], (du * OSCALE).to(du_ptr.dtype.element_ty),
                  mask=(ll < L)[:, None] & v_ok[None, :])
@@ -2105,18 +2106,18 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
                               block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32,
-                              h_bound=None, out_scale=1.0):
+                              h_bound=None, out_scale=1.0, dvd_dtype=torch.float32):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] /
     [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
-    fourth, dv's direct part [.., 1, V] fp32. D0 None (no gate): the kernel makes the pair terms itself (PAIRS;
-    their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the forward's
-    chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)> [N, NC - 1]
-    (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the kernel's
-    BOUNDARY). out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
+    fourth, dv's direct part [.., 1, V] in dvd_dtype. D0 None (no gate): the kernel makes the pair terms itself
+    (PAIRS; their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the
+    forward's chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)>
+    [N, NC - 1] (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the
+    kernel's BOUNDARY). out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
     LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
     warps (4)."""
     HS = int(heads)
@@ -2140,7 +2141,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     if pairs and GK:
         raise ValueError("the pass makes the pair terms (D0 None) without a gate only: with a scalar gate it faulted "
                          "on the H200 (an illegal memory access, session 42) and was slower than the read's")
-    dvd = _empty(*b.shape[:-1], V, device=dev, dtype=f32) if FOLD else dummy
+    dvd = _empty(*b.shape[:-1], V, device=dev, dtype=dvd_dtype) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     # SCALE_ROWS: ptxas at K = V = 128 in bf16, Gated DeltaNet: 254 -> 178 registers, shared memory 86532 -> 127748 B
     # (the loaded tiles now pipelined); written in session 44 when no GPU was lent: not timed, so off by default
@@ -2503,6 +2504,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
     # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
     pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
+    # dv's direct part from the pass in bf16 for bf16 gradients (LINDSL_TUNE_CA_DVD_BF16=1; a trial of session 45, not
+    # timed: 134 MB less at the WY backward's peak and 268 MB of traffic at 2x16384x16x128; dv rounded twice, as
+    # fla's dv between its kernels; no gauge sum takes it)
+    dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 0))
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
                                                       dST if rs == 1.0 else dST.to(f32) / rs, C, out_scale=rs,
                                                       heads=HS, precision=pass_prec, reversed_h=True,
@@ -2510,7 +2515,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                                       fold=fold if in_pass else None,
                                                       du_dtype=torch.bfloat16 if _low_intermediates(
                                                           _knob("WYB_PREC", wy_prec)) else f32,
-                                                      h_bound=h if pass_bound else None)
+                                                      h_bound=h if pass_bound else None,
+                                                      dvd_dtype=torch.bfloat16 if dvd_low else f32)
     bsums = extra.pop() if pass_bound else None  # last; before it dv's direct part with the fold
     D0 = None
     outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
