@@ -505,3 +505,23 @@ def test_wy_system_in_key_and_value_blocks(name, fold, monkeypatch):
     assert rel_err(res["triton"][0], res["torch"][0]) < 1e-4
     for n, want in res["torch"][1].items():
         assert rel_err(res["triton"][1][n], want) < 1e-4, n
+
+
+@pytest.mark.parametrize("name", ["gated_deltanet", "mamba2", "deltanet"])
+def test_gradients_through_the_final_state_alone(name):
+    """A loss of the final state alone (no cotangent for the output): the core's backward makes the output's zero
+    cotangent from the shape and dtype it kept (it no longer saves the output), on the Triton kernels (interpreter,
+    fp32) as on the PyTorch engine (fp64)."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=8)
+    res = {}
+    for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
+        xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
+        _, final = op(**xs, chunk_size=16, backend=backend, output_final_state=True)
+        loss = (final * torch.linspace(-1, 1, final.numel(), dtype=dtype).reshape(final.shape)).sum()
+        res[backend] = dict(zip(xs, torch.autograd.grad(loss, list(xs.values()), allow_unused=True)))
+    for n, want in res["torch"].items():
+        if want is not None:
+            assert rel_err(res["triton"][n].double(), want) < 1e-4, n
