@@ -444,11 +444,12 @@ def test_a_second_backward_solves_the_wy_system_again(name, dtype):
 
 
 @pytest.mark.parametrize("name,dtype", [("gated_deltanet", torch.bfloat16), ("deltanet", torch.float32),
-                                        ("mom_gated_deltanet", torch.bfloat16)])
+                                        ("mom_gated_deltanet", torch.bfloat16), ("kda", torch.float32)])
 def test_wy_keep_0_makes_w_and_u0_again_from_t(name, dtype, monkeypatch):
     """LINDSL_TUNE_WY_KEEP=0: the forward keeps (I - M)^-1 alone (fp32) and lets go of W and U0, which the backward's
     rescan makes again from it (_prep_kblock_kernel's LOAD_T): every gradient bit-identical to the default's, and
-    the forward's WY list holds no W after the call."""
+    the forward's WY list holds no W after the call. KDA (the token-level backward): the forward keeps no WY list
+    and the rescan solves the system again, with the same gradients."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -456,15 +457,21 @@ def test_wy_keep_0_makes_w_and_u0_again_from_t(name, dtype, monkeypatch):
     kept = []
     scan = op.module.chunk_scan_triton
 
+    first = []
+
     def spy(*a, **kw):
         got = scan(*a, **kw)
         if kw.get("wy_inverse"):
             kept.append(kw["wy"][1])
+        elif name == "kda" and not first:  # the forward's scan: its WY list, or None
+            kept.append(kw.get("wy"))
+        first.append(1)
         return got
     monkeypatch.setitem(op.module.__dict__, "chunk_scan_triton", spy)
 
     def grads(keep):
         monkeypatch.setenv("LINDSL_TUNE_WY_KEEP", keep)
+        first.clear()
         xs = {n: x.detach().to(dtype).requires_grad_(True) for n, x in args.items()}
         out, _ = op(**xs, chunk_size=16, backend="triton")
         (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
