@@ -97,15 +97,17 @@ def allocation_site():
     return " <- ".join(found) or "?"
 
 
-def lindsl_call(spec, B, T, H, D, prologue):
-    """(call, inputs) of a library spec as gpu_suite.lindsl_fns makes them, on the CPU, on the Triton engine."""
+def lindsl_call(spec, B, T, H, D, prologue, h200=True):
+    """(call, inputs) of a library spec as gpu_suite.lindsl_fns makes them, on the CPU, on the Triton engine (h200:
+    its module's launch rules told the H200's SM count)."""
     if prologue == "rows":
         os.environ["LINDSL_TUNE_ROWS_GRAD"] = "1"
     else:
         os.environ["LINDSL_TUNE_ROWS"] = "0"
         os.environ["LINDSL_TUNE_PROLOGUE"] = "eager"
     op = lindsl.load(spec)
-    op.module._sm_count = lambda device: 132
+    if h200:
+        op.module._sm_count = lambda device: 132  # the launch rules as on the H200 (its SM count)
     sizes = default_sizes(op.spec, K=D, V=D, M=4)
     with torch.no_grad():
         args = random_inputs(op.spec, B, T, H, sizes, torch.float32, 1.0, 0)
