@@ -323,7 +323,7 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     need: per kernel, each cotangent it writes as (kind, index of the input or read, dims); or why not."""
     kernels = [("prologue", pro, "_prologue_rows_bwd_kernel")] + ([("epilogue", epi, "_epilogue_rows_bwd_kernel")]
                                                                   if epi is not None else [])
-    out = {"source": "", "prologue": None, "epilogue": None}
+    out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None}
     names = [d.name for d in spec.inputs]
     for part, fwd, name in kernels:
         if not fwd.values:
@@ -334,6 +334,7 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         out["source"] += ("\n\n" if out["source"] else "") + bwd.source
         out[part] = [dict(kind=kind, pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), dims=dims)
                      for kind, leaf, dims in bwd.grads]
+        out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
     return out
 
 

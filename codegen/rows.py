@@ -35,21 +35,26 @@ class RowsBackward:
     the module to sum over tokens) or read ([B, T, H, dims] fp32)."""
     source: str
     grads: list[tuple[str, str, list[str]]]
+    reads_used: list[bool]  # per forward read: whether the cotangents take its value (else the module need not keep it)
 
 
-def _kernel(spec, name, values, shifts, reads=()) -> tuple[str, list]:
+def _kernel(spec, name, values, shifts, reads=(), skip=()) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range; reads
-    [(name, dim or None)]: per-row tensors it loads (rd_<i>), named as the values' read leaves."""
+    [(name, dim or None)]: per-row tensors it loads (rd_<i>), named as the values' read leaves; those named in skip
+    keep their parameter but are not loaded (no value reads them)."""
     full = {d: Axis(f"{a.index}[None, :]", f"{a.mask}[None, :]") for d, a in full_axes(spec).items()}
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts, rows=True), rows=True)
-    for gi, (_, dim) in enumerate(reads):
+    for gi, (rname, dim) in enumerate(reads):
+        if rname in skip:
+            continue
         if dim is None:
             em.lines.append(f"r{gi} = tl.load(rd_{gi} + row, mask=rm, other=0.0).to(tl.float32)")
             continue
         j = spec.dims.index(dim)
         em.lines.append(f"r{gi} = tl.load(rd_{gi} + rowc * DIM_{j} + f{j}[None, :], mask=fm{j}[None, :] & rmc, "
                         "other=0.0).to(tl.float32)")
-    em.reads = {rname: (f"r{gi}", dim, full[dim] if dim else None) for gi, (rname, dim) in enumerate(reads)}
+    em.reads = {rname: (f"r{gi}", dim, full[dim] if dim else None) for gi, (rname, dim) in enumerate(reads)
+                if rname not in skip}
     stores, writes = [], []
     for j, (label, e) in enumerate(values):
         if e.ty.mem or e.ty.kind not in ("scalar", "vec", "row"):
@@ -113,8 +118,11 @@ def backward_kernel(spec, name, values, shifts, reads=()) -> RowsBackward | str:
     try:
         grads = vector_jacobian([(e, ct) for (_, e), ct in zip(values, cts)], dict(spec.lets))
         order = sorted(grads)
+        used = {v.name for g in grads.values() for v in g.walk() if isinstance(v, Var) and v.kind == "read"}
         source, writes = _kernel(spec, name, [(f"{kind}:{leaf}", grads[kind, leaf]) for kind, leaf in order], shifts,
-                                 list(reads) + [(ct.name, vector_type(ct.ty)) for ct in cts])
+                                 list(reads) + [(ct.name, vector_type(ct.ty)) for ct in cts],
+                                 skip={rname for rname, _ in reads if rname not in used})
     except (NotFusable, NotDifferentiable) as why:
         return str(why)
-    return RowsBackward(source, [(kind, leaf, dims) for (kind, leaf), (_, dims) in zip(order, writes)])
+    return RowsBackward(source, [(kind, leaf, dims) for (kind, leaf), (_, dims) in zip(order, writes)],
+                        [rname in used for rname, _ in reads])
