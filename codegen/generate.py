@@ -83,11 +83,14 @@ def generate_module(n: Normalized) -> str:
     lets = [(safe(name), emit(e)) for name, e in spec.lets]
     cores = []
     gid_of = {}
-    row_tensors = []  # (name, expr, vector, raw, state index, core, routed, raw with gradients) of every canonical tensor
-    # loggate inputs used only as a state's gate: the prologue may pass them through in their dtype (raw below); one
-    # used elsewhere too would get its gradient's parts summed in that dtype instead of fp32. The rows prologue (no
-    # gradients) passes every loggate input that is a gate as it stands through (HGRN2's and KDA's g, also used in
-    # 1 - exp(g) and the WY factors: a 0.2 ms fp32 copy per forward at 2x16384x16x128, session 36, call 2)
+    row_tensors = []  # (name, expr, vector, raw, state index, core, routed) of every canonical tensor
+    # loggate inputs used only as a state's gate: the PyTorch prologue may pass them through in their dtype (raw
+    # below); one used elsewhere too would get its gradient's parts summed in that dtype instead of fp32 (there every
+    # use takes one fp32 copy). The rows prologue passes every loggate input that is a gate as it stands through
+    # (HGRN2's and KDA's g, also used in 1 - exp(g) and the WY factors: a 0.2 ms fp32 copy per forward at
+    # 2x16384x16x128, session 36, call 2), with gradients too: its backward kernel writes the other uses' part in
+    # the input's dtype anyway, so the copy changed no gradient (bit-identical, session 45) and only held 2 bytes
+    # per element more to the backward
     uses = [v.name for e in _all_exprs(spec, n) for v in e.walk() if isinstance(v, Var) and v.kind == "input"]
     loggate_any = {d.name for d in spec.inputs if d.kind == "input" and d.role == "loggate"}
     loggate_inputs = {name for name in loggate_any if uses.count(name) == 1}
@@ -114,7 +117,7 @@ def generate_module(n: Normalized) -> str:
                         and expr.name in loggate_any)
             raw = as_given and expr.name in loggate_inputs
             tensors.append((name, code, core, vector, expr.name if raw else None))
-            row_tensors.append((name, expr, vector, expr.name if as_given else None, si, core, bool(mem), raw))
+            row_tensors.append((name, expr, vector, expr.name if as_given else None, si, core, bool(mem)))
 
         if c.key_gate is not None:
             add(p + "gk", c.key_gate, 0 if c.key_gate.ty.kind == "scalar" else 1, vector=False, gate=True)
@@ -291,7 +294,7 @@ def _wrap(items: list[str], indent: int, width: int = 116) -> str:
 def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue) -> dict | str:
     """The prologue and epilogue as per-row Triton kernels for chunked calls without gradients (codegen.rows): the
     kernels' sources and what the module's launchers need, or why not."""
-    if any(routed for *_, routed, _ in row_tensors):
+    if any(routed for *_, routed in row_tensors):
         return "a routed state"
     if any(st.ty.kind != "mat" for st in spec.states):
         return "a vector state"
@@ -305,9 +308,9 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
             return epi
     dims_of = dict(pro.writes)
     roles = {d.name: d.role for d in spec.inputs}
-    tensors = [dict(name=name, vector=vector, raw=raw, raw_grad=raw_grad, index=si, core=core, dims=dims_of.get(name),
+    tensors = [dict(name=name, vector=vector, raw=raw, index=si, core=core, dims=dims_of.get(name),
                     passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
-               for name, _, vector, raw, si, core, _, raw_grad in row_tensors]
+               for name, _, vector, raw, si, core, _ in row_tensors]
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
     grad = _rows_backward(spec, pro, epi, shifts)
     if not isinstance(grad, str):
