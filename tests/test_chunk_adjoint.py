@@ -204,14 +204,14 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
 @pytest.mark.parametrize("gate,R,P,NR,HS,fold,tinv,knobs", [
     ("none", 1, 1, 1, 1, None, False, {}),
     ("scalar", 1, 1, 1, 2, None, True, {}),
-    ("scalar", 1, 1, 1, 2, None, True, {"PASS_SCALE_ROWS": "1"}),
+    ("scalar", 1, 1, 1, 2, None, True, {"PASS_SCALE_ROWS": "0"}),
     ("scalar", 2, 2, 1, 1, None, True, {"WYB_BK": "8", "PASS_BV": "8"}),
     ("none", 2, 1, 2, 1, None, False, {"CA_FLIP": "1"}),
     ("scalar", 1, 0, 1, 1, None, False, {}),
     ("none", 1, 1, 1, 1, "one", True, {}),
     ("scalar", 1, 1, 1, 2, "tensor", True, {"WYB_BK": "8", "CA_FLIP": "1"}),
-    ("scalar", 1, 1, 1, 2, "tensor", True, {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1"}),
-    ("scalar", 2, 1, 1, 1, None, False, {"PASS_BOUNDARY": "1", "PASS_BV": "8"}),
+    ("scalar", 1, 1, 1, 2, "tensor", True, {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0"}),
+    ("scalar", 2, 1, 1, 1, None, False, {"PASS_BOUNDARY": "0", "PASS_BV": "8"}),
     ("none", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "0"}),
     ("none", 2, 1, 2, 1, None, False, {"PASS_BV": "8"}),
     ("none", 2, 2, 1, 1, None, True, {"PASS_PAIRS": "0"}),
@@ -222,8 +222,9 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     rule's fold (s = 1 and per token: dv from the pass), (I - M)^-1 from the forward's WY kernel or solved again,
     key and value blocks narrower than the rows (the kernels' loops), the adjoint reads' sources reversed where they
     lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a
-    read with PASS_PAIRS=0), the pass's scalar decays on the narrow tiles' rows (PASS_SCALE_ROWS=1), the gate
-    gradient's boundary sums made by the pass (PASS_BOUNDARY=1)."""
+    read with PASS_PAIRS=0), the pass's scalar decays on the narrow tiles' rows or on whole tiles
+    (PASS_SCALE_ROWS=0), the gate gradient's boundary sums made by the pass or by _boundary_kernel
+    (PASS_BOUNDARY=0)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
@@ -257,16 +258,16 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
         assert rel_err(d.double(), unrows(w)) < 1e-5
 
 
-@pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "1"}),
-                                        ("gated_deltanet", {"PASS_SCALE_ROWS": "1", "PASS_BOUNDARY": "1",
-                                                            "CA_H_BF16": "1", "CA_DVD_BF16": "1"})])
+@pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "0"}),
+                                        ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
+                                                            "CA_H_BF16": "0", "CA_DVD_BF16": "0"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
     terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
-    rounding of each gradient is about 4e-3); also with the trial knobs of session 44 (the pass's scalar decays on
-    the narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16) and session 45's
-    (dv's direct part stored in bf16: the pass's dvd_dtype, checked by a spy)."""
+    rounding of each gradient is about 4e-3), with the defaults of session 46 (the pass's scalar decays on the
+    narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16, dv's direct part
+    stored in bf16: the pass's dvd_dtype, checked by a spy) and with each of them off."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -288,19 +289,22 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_pass_triton",
                         lambda *a, **kw: dvd.append(kw.get("dvd_dtype")) or pass_fn(*a, **kw))
     chunked = grads("1", torch.bfloat16)
-    assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16") == "1" else torch.float32]
+    assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16", "1") == "1" else torch.float32]
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
 
 
-@pytest.mark.parametrize("knob,dtype", [("0", torch.float32), ("1", torch.bfloat16)])
+@pytest.mark.parametrize("knob,dtype", [(None, torch.bfloat16), ("0", torch.float32), ("1", torch.bfloat16)])
 def test_chunk_adjoint_rescan_states_in_bf16_by_knob(knob, dtype, monkeypatch):
-    """Gated DeltaNet's chunk-level adjoint rescans its chunk-start states in fp32 by default (its gate gradient's
-    gauge sums) and in bf16 with LINDSL_TUNE_CA_H_BF16=1 (session 44's trial, low_h), bf16 inputs."""
+    """Gated DeltaNet's chunk-level adjoint rescans its chunk-start states in bf16 by default (low_h; session 46)
+    and in fp32 with LINDSL_TUNE_CA_H_BF16=0, bf16 inputs."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
-    monkeypatch.setenv("LINDSL_TUNE_CA_H_BF16", knob)
+    if knob is None:
+        monkeypatch.delenv("LINDSL_TUNE_CA_H_BF16", raising=False)
+    else:
+        monkeypatch.setenv("LINDSL_TUNE_CA_H_BF16", knob)
     op = lindsl.load("gated_deltanet")
     states = []
     scan = op.module._scan

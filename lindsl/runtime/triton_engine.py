@@ -2144,8 +2144,9 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     dvd = _empty(*b.shape[:-1], V, device=dev, dtype=dvd_dtype) if FOLD else dummy
     BV = _p2(block_v or min(V, _knob("PASS_BV", 32)))
     # SCALE_ROWS: ptxas at K = V = 128 in bf16, Gated DeltaNet: 254 -> 178 registers, shared memory 86532 -> 127748 B
-    # (the loaded tiles now pipelined); written in session 44 when no GPU was lent: not timed, so off by default
-    scale_rows = bool(_knob("PASS_SCALE_ROWS", 0))
+    # (the loaded tiles now pipelined); session 46, H200, Gated DeltaNet 2x16384x16x128 forward+backward 7.14 ->
+    # 6.93 ms alone (checks green at gate x1 and x10). LINDSL_TUNE_PASS_SCALE_ROWS=0 restores the old tiles
+    scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
     bsum = dummy if h_bound is None else _empty(N, _cdiv(V, BV), NC, device=dev, dtype=f32)  # c < NC - 1 written
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
@@ -2501,13 +2502,14 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     wy_prec = _wy_backward_prec(precision, K)
     if tinv is not None and tinv.dtype != torch.float32 and not _low_intermediates(_knob("WYB_PREC", wy_prec)):
         tinv = None  # kept in bf16 for bf16 products (_tinv_dtype), taken by finer ones: solved again
-    # the gate gradient's boundary sums made by the pass from its fp32 states (LINDSL_TUNE_PASS_BOUNDARY=1; a trial
-    # of session 44, not yet timed: the separate _boundary_kernel reads hend and h again, 0.24 ms at 2x16384x16x128)
-    pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 0))
-    # dv's direct part from the pass in bf16 for bf16 gradients (LINDSL_TUNE_CA_DVD_BF16=1; a trial of session 45, not
-    # timed: 134 MB less at the WY backward's peak and 268 MB of traffic at 2x16384x16x128; dv rounded twice, as
-    # fla's dv between its kernels; no gauge sum takes it)
-    dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 0))
+    # the gate gradient's boundary sums made by the pass from its fp32 states (the separate _boundary_kernel read
+    # hend and h again: 0.24 ms at 2x16384x16x128); LINDSL_TUNE_PASS_BOUNDARY=0 keeps that kernel
+    pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
+    # dv's direct part from the pass in bf16 for bf16 gradients (134 MB less at the WY backward's peak and 268 MB of
+    # traffic at 2x16384x16x128; dv rounded twice, as fla's dv between its kernels; no gauge sum takes it);
+    # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
+    # PASS_BOUNDARY and CA_H_BF16: forward+backward 7.14 -> 6.62 ms, peak 3742 -> 3358 MB, checks green at x1, x10
+    dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 1))
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
                                                       dST if rs == 1.0 else dST.to(f32) / rs, C, out_scale=rs,
                                                       heads=HS, precision=pass_prec, reversed_h=True,
@@ -3124,7 +3126,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     low_u (rank-one factors, low-precision inputs, no gates or exact_u False): the pseudo-values u stored in bf16 (the
     forward's scan and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against
     6.5e-3 at K = 16). low_h (the chunk-level adjoint's rescan): the chunk-start states in bf16 with a scalar key
-    gate too where LINDSL_TUNE_CA_H_BF16=1 (a trial of session 44, off until timed).
+    gate too (LINDSL_TUNE_CA_H_BF16=0 keeps them fp32; session 46, H200: Gated DeltaNet forward+backward
+    1x8192x96x128 10.35 -> 10.10 ms, 2x16384x16x128 7.14 -> 6.89, checks green at gate x1 and x10).
     A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
@@ -3381,7 +3384,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # forward 2.22 -> 2.10, but in its backward dg 5.3e-2). LINDSL_TUNE_H_BF16 overrides
     # (the chunk-level adjoint's rescan, low_h: under it the interpreter measured Gated DeltaNet's dg unchanged with
     # bf16 states, 5.07e-3 / 6.65e-3 at gate x1 / x10 against 5.02e-3 / 6.12e-3 at 2x1024x2x128; session 44)
-    h_bf16 = ((not return_states or not (GK or GV) or (low_h and GK == 1 and not GV and bool(_knob("CA_H_BF16", 0))))
+    h_bf16 = ((not return_states or not (GK or GV) or (low_h and GK == 1 and not GV and bool(_knob("CA_H_BF16", 1))))
               if R else (GK != 1 or not return_states))
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
