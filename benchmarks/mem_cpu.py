@@ -12,9 +12,9 @@ what the forward holds for the backward (the bytes a layer keeps alive in a mode
 tensors), and (--timeline) the running total at each allocation. --table: both libraries at fla's five shapes.
 
 Where the host's path depends on the device it is set to the GPU's: the SM count is the H200's (132), and the
-prologue is the rows kernels' (the GPU's below 2^25 elements; above it the compiled prologue, whose saved tensors
-this does not model: `--prologue eager` counts the uncompiled one instead). The backward's glue runs eager (the
-GPU compiles it above 2^25 elements for the token-level backward; the chunk-level adjoint's is eager there too).
+prologue is the rows kernels' (the GPU's at every size since session 46; LINDSL_TUNE_ROWS_GRAD=0's compiled
+prologue, whose saved tensors this does not model, is approached by `--prologue eager`). The backward's glue runs
+eager (the GPU compiles it above 2^25 elements for the token-level backward; the chunk-level adjoint's is eager).
 """
 import argparse
 import collections
@@ -101,7 +101,7 @@ def lindsl_call(spec, B, T, H, D, prologue, h200=True):
     """(call, inputs) of a library spec as gpu_suite.lindsl_fns makes them, on the CPU, on the Triton engine (h200:
     its module's launch rules told the H200's SM count)."""
     if prologue == "rows":
-        os.environ["LINDSL_TUNE_ROWS_GRAD"] = "1"
+        os.environ.pop("LINDSL_TUNE_ROWS_GRAD", None)  # the rows kernels' backward: the default at every size
     else:
         os.environ["LINDSL_TUNE_ROWS"] = "0"
         os.environ["LINDSL_TUNE_PROLOGUE"] = "eager"

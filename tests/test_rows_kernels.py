@@ -119,17 +119,16 @@ def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
     _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 1e-2)
 
 
-@pytest.mark.parametrize("knob,limit,taken", [(None, None, True), (None, 0, False), ("0", None, False), ("1", 0, True)])
-def test_gradients_take_the_rows_kernels_below_the_size_limit(knob, limit, taken, monkeypatch):
-    """With LINDSL_TUNE_ROWS_GRAD unset a call whose inputs need gradients takes the rows kernels below ROWS_GRAD_MAX
-    elements and the PyTorch prologue at or above it; the knob's 0 / 1 overrides the size."""
+@pytest.mark.parametrize("knob,taken", [(None, True), ("0", False), ("1", True)])
+def test_gradients_take_the_rows_kernels_unless_the_knob_says_not(knob, taken, monkeypatch):
+    """With LINDSL_TUNE_ROWS_GRAD unset a call whose inputs need gradients takes the rows kernels (at every size since
+    session 46); the knob's 0 keeps the PyTorch prologue."""
     op = lindsl.load("mamba2")
     if knob is None:
         monkeypatch.delenv("LINDSL_TUNE_ROWS_GRAD", raising=False)
     else:
         monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", knob)
-    if limit is not None:
-        monkeypatch.setattr(op.module, "ROWS_GRAD_MAX", limit)
+    assert not hasattr(op.module, "ROWS_GRAD_MAX")
     calls = []
     real = op.module._lindsl_prologue_rows
     monkeypatch.setattr(op.module, "_lindsl_prologue_rows", lambda *a, **k: calls.append(1) or real(*a, **k))
