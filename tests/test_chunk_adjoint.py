@@ -260,14 +260,16 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "0"}),
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
-                                                            "CA_H_BF16": "0", "CA_DVD_BF16": "0"})])
+                                                            "CA_H_BF16": "0", "CA_DVD_BF16": "0"}),
+                                        ("deltanet", {"CA_DBK_BF16": "1"}), ("gated_deltanet", {"CA_DBK_BF16": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
     terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
     rounding of each gradient is about 4e-3), with the defaults of session 46 (the pass's scalar decays on the
     narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16, dv's direct part
-    stored in bf16: the pass's dvd_dtype, checked by a spy) and with each of them off."""
+    stored in bf16: the pass's dvd_dtype, checked by a spy) and with each of them off; and with the merged read's
+    parts of db and dk in bf16 (CA_DBK_BF16=1, the gate's gauge terms of those parts summed by the read in fp32)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -292,6 +294,34 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16", "1") == "1" else torch.float32]
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
+
+
+def test_low_precision_read_parts_keep_the_gate_gradient_exact(monkeypatch):
+    """With LINDSL_TUNE_CA_DBK_BF16=1 the merged read stores its parts of db and dk in bf16 but sums the gate's gauge
+    terms of them from its fp32 results, and the WY backward sums only its own parts' (GAUGE_OWN): Gated DeltaNet's
+    gate gradient (chunk_adjoint_triton's fp32 dgk) is the knob-off one to fp32 summation order (the rounded parts in
+    the WY backward's sums put it about 1e-2 away), while db and dk carry the extra rounding."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load("gated_deltanet")
+    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=4)
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    adjoint = op.module.chunk_adjoint_triton
+    got = []
+    monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_triton",
+                        lambda *a, **kw: got.append(adjoint(*a, **kw)) or got[-1])
+
+    def grads(knob):
+        monkeypatch.setenv("LINDSL_TUNE_CA_DBK_BF16", knob)
+        xs = {n: x.detach().clone().to(torch.bfloat16).requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend="triton")
+        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5))
+        (out.float() * do).sum().backward()
+        return got[-1]
+    off, on = grads("0"), grads("1")
+    assert len(got) == 2 and on["dgk"].dtype == torch.float32
+    assert rel_err(on["dgk"].double(), off["dgk"].double()) < 1e-5
+    assert rel_err(on["dk"].double(), off["dk"].double()) > 0
 
 
 @pytest.mark.parametrize("knob,dtype", [(None, torch.bfloat16), ("0", torch.float32), ("1", torch.bfloat16)])

@@ -2222,14 +2222,17 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
 
 
 @triton.jit
-def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC: tl.constexpr, GAUGE: tl.constexpr):
+def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC: tl.constexpr, GAUGE: tl.constexpr,
+                     GAUGE_OWN: tl.constexpr = False):
     """One source's terms in the WY backward (b with dM, k with dN): da + dS src, its gradient dsrc + dS^T a stored
-    to dout (in dout's dtype), and with GAUGE g_src - rowsum(src * that gradient). Returns (da, g_src)."""
+    to dout (in dout's dtype), and with GAUGE g_src - rowsum(src * that gradient) (GAUGE_OWN: of this kernel's part
+    dS^T a alone, the loaded dsrc's part summed by its maker). Returns (da, g_src)."""
     src = tl.load(src_ptr + at, mask=m, other=0.0)
-    d = tl.load(dsrc_ptr + at, mask=m, other=0.0) + _dot(tl.trans(dS), a, PREC)
+    own = _dot(tl.trans(dS), a, PREC)
+    d = tl.load(dsrc_ptr + at, mask=m, other=0.0) + own
     tl.store(dout_ptr + at, d.to(dout_ptr.dtype.element_ty), mask=m)
     if GAUGE:
-        g_src -= tl.sum(src.to(tl.float32) * d, 1)
+        g_src -= tl.sum(src.to(tl.float32) * (own if GAUGE_OWN else d), 1)
     return da + _dot(dS, src, PREC), g_src
 
 
@@ -2239,7 +2242,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
-                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False):
+                              LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False,
+                              GAUGE_OWN: tl.constexpr = False):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
@@ -2329,10 +2333,10 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
             bnd += tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0)
         if GK == 1:
             da = da * row_decay[:, None]
-        da, g_src = _wy_source_grads(b_ptr, db_ptr, dbo_ptr, at, m2, dM, a, da, g_src, PREC, GAUGE)
+        da, g_src = _wy_source_grads(b_ptr, db_ptr, dbo_ptr, at, m2, dM, a, da, g_src, PREC, GAUGE, GAUGE_OWN)
         if P > 0:
             da, g_src = _wy_source_grads(k_ptr, dk_ptr, dko_ptr, seq * P * K + poff * K + kk[None, :],
-                                         p_ok[:, None] & k_ok[None, :], dN, a, da, g_src, PREC, GAUGE)
+                                         p_ok[:, None] & k_ok[None, :], dN, a, da, g_src, PREC, GAUGE, GAUGE_OWN)
         if GAUGE:
             g_fac += tl.sum(a.to(tl.float32) * da, 1)
         tl.store(da_ptr + at, da.to(da_ptr.dtype.element_ty), mask=m2)
@@ -2373,14 +2377,15 @@ def _low_intermediates(precision):
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
-                             tinv=None, out_dtype=None, gauge=False):
+                             tinv=None, out_dtype=None, gauge=False, gauge_own=False):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
     in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
     Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
     the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
-    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]). du may be bf16 where the products
+    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]); gauge_own: -(b . db) - (k . dk) of
+    this kernel's parts alone (the given db, dk summed by the read that made them). du may be bf16 where the products
     are (_low_intermediates). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
     LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
@@ -2418,7 +2423,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
         *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, num_stages=1,
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, GAUGE_OWN=gauge_own, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
@@ -2470,11 +2475,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     flip_src = bool(_knob("CA_FLIP", 0))
     rev_k, rev_v = (time_reversed(src_k, Tp), time_reversed(src_v, Tp)) if flip_src else (src_k, src_v)
 
-    def adjoint_reads(rd, states, scaled=True):
+    def adjoint_reads(rd, states, scaled=True, dtype=None):
         return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
                                  reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True,
-                                 read_scales=[rs] * len(rd) if scaled and rs != 1.0 else None)[0]
+                                 read_scales=[rs] * len(rd) if scaled and rs != 1.0 else None,
+                                 out_dtypes=None if dtype is None else [dtype] * len(rd))[0]
 
     sel = lambda x, i: x.select(lead, i)  # noqa: E731
     stack = lambda ys: ys[0].unsqueeze(lead) if len(ys) == 1 else torch.stack(ys, lead)  # noqa: E731
@@ -2521,9 +2527,27 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                                       dvd_dtype=torch.bfloat16 if dvd_low else f32)
     bsums = extra.pop() if pass_bound else None  # last; before it dv's direct part with the fold
     D0 = None
-    outs = adjoint_reads([("v", "after", sel(u, r)) for r in range(R)]
-                         + [("v", "after", sel(v, p)) for p in range(P)]
-                         + ([] if in_pass else [("k", "after", sel(k, p)) for p in range(P)]), (hend, None, None))
+    # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
+    # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
+    # (LINDSL_TUNE_CA_GAUGE=0: summed here from fp32 gradients)
+    need_dgk = gate_grad and gk is not None
+    in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
+    odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
+    # the merged read's parts of db, dk (and dv) stored in odt for the WY backward to add to, as dv's direct part
+    # (LINDSL_TUNE_CA_DBK_BF16=1, a trial of session 46, not timed: 256 MB less at Gated DeltaNet's peak at
+    # 2x16384x16x128 and 512 MB of traffic; each rounded twice). The gate's gauge terms of those parts are then
+    # summed by the read from its fp32 results (GAUGE) and the WY backward's of its own parts (GAUGE_OWN): with the
+    # rounded parts in the WY backward's sums Gated DeltaNet's dg went 4.7e-3 -> 5.6e-2 of fp64 at gate x10
+    low_parts = odt is not None and odt != f32 and (not need_dgk or in_kernels) and bool(_knob("CA_DBK_BF16", 0))
+    part_gauges = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if low_parts and in_kernels else None
+                   for x in [sel(b, r) for r in range(R)] + [sel(k, p) for p in range(P)]]
+
+    def part(x, vec, g):
+        return ("v", "after", x) + (((vec, -1, g),) if g is not None else ())
+    outs = adjoint_reads([part(sel(u, r), sel(b, r), part_gauges[r]) for r in range(R)]
+                         + [part(sel(v, p), sel(k, p), part_gauges[R + p]) for p in range(P)]
+                         + ([] if in_pass else [("k", "after", sel(k, p)) for p in range(P)]), (hend, None, None),
+                         dtype=odt if low_parts else None)
     db = stack(outs[:R])
     dk = stack(outs[R:R + P]) if P else None
     dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
@@ -2533,15 +2557,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # hend's last reader is done: freed before the WY backward's outputs are made (session 45: Gated DeltaNet's
     # peak at 2x16384x16x128 was there, with hend's 537 MB alive; benchmarks/mem_cpu.py)
     hend = None
-    # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
-    # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
-    # (LINDSL_TUNE_CA_GAUGE=0: summed here from fp32 gradients)
-    need_dgk = gate_grad and gk is not None
-    in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
-    odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
     (da, db, dk, dv), bnd, *gauges = chunk_wy_backward_triton(
         a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec, bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt,
-        gauge=in_kernels)
+        gauge=in_kernels, gauge_own=low_parts and in_kernels)
     du = None
     gx = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if in_kernels else None for x in xs]
     dx = chunk_scan_triton(gk, None, b, a, k, v, None,
@@ -2558,6 +2576,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             g_src, g_fac = gauges[0]
             dG = g_src.clone()
             dG[:, :T - 1] += g_fac[:, 1:T]
+            for g in part_gauges:  # the read's parts' gauge terms (low_parts)
+                if g is not None:
+                    dG[:, :T] += to_rows(g)
             for g in gx:  # x . dx of the unscaled x and its gradient: the scaled read's x . dx
                 dG[:, :T] += to_rows(g)
         else:
