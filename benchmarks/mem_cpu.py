@@ -9,7 +9,7 @@ and a TorchDispatchMode counts the bytes of every tensor storage the call alloca
 lindsl allocates is a torch tensor allocated by the host, so the sums are the caching allocator's (each storage
 rounded up to its 512 B blocks). Prints the peak, the tensors alive at it by the source line that allocated them,
 what the forward holds for the backward (the bytes a layer keeps alive in a model until its backward; --held: those
-tensors), and (--timeline) the running total at each allocation. --table: both libraries at fla's five shapes.
+tensors), (--timeline) the running total at each allocation and (--launches) the kernel launches. --table: both libraries at fla's five shapes.
 
 Where the host's path depends on the device it is set to the GPU's: the SM count is the H200's (132), and the
 prologue is the rows kernels' (the GPU's at every size since session 46; LINDSL_TUNE_ROWS_GRAD=0's compiled
@@ -32,15 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import lindsl  # noqa: E402
 from lindsl.check import default_sizes, random_inputs  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_stubs import stub_kernels  # noqa: E402
+
 BLOCK = 512  # the CUDA caching allocator's rounding of a block
-
-
-def stub_kernels():
-    """Every Triton launch (interpreted, autotuned or not) returns at once: the host code runs, no kernel does."""
-    from triton.runtime.autotuner import Autotuner
-    from triton.runtime.interpreter import InterpretedFunction
-    InterpretedFunction.run = lambda self, *args, grid, warmup, **kwargs: None
-    Autotuner.run = lambda self, *args, **kwargs: None
 
 
 class LiveBytes(TorchDispatchMode):
@@ -178,6 +173,7 @@ def main():
     p.add_argument("--tensors", action="store_true", help="every tensor alive at the peak, with shape and dtype")
     p.add_argument("--timeline", action="store_true")
     p.add_argument("--held", action="store_true", help="the tensors the forward leaves alive for the backward")
+    p.add_argument("--launches", action="store_true", help="lindsl's kernel launches of a forward and its backward")
     p.add_argument("--table", default="", help="SPEC,SPEC: a markdown table of both libraries at --shapes")
     p.add_argument("--shapes", default=FLA_SHAPES, help="B,T,H,D;B,T,H,D for --table (fla's five by default)")
     a = p.parse_args()
@@ -185,7 +181,8 @@ def main():
     for kv in [kv for kv in a.knobs.split(",") if kv]:
         k, v = kv.split("=", 1)
         os.environ[f"LINDSL_TUNE_{k}"] = v
-    stub_kernels()
+    launches = []
+    stub_kernels(launches)
     if a.table:
         table(a.table.split(","), [tuple(map(int, sh.split(","))) for sh in a.shapes.split(";")])
         return
@@ -211,6 +208,13 @@ def main():
         if a.timeline:
             for cur, size, site in timeline:
                 print(f"  {cur / mb:9.1f} MB  +{size / mb:8.1f}  {site}")
+        if a.launches and lib == "lindsl":
+            del launches[:]
+            out = call()[0]
+            forward = len(launches)
+            out.float().sum().backward()
+            for i, (name, grid, constexprs) in enumerate(launches):
+                print(f"  {'forward ' if i < forward else 'backward'} {name:32s} grid {str(grid):16s} {constexprs}")
 
 
 if __name__ == "__main__":
