@@ -2347,6 +2347,15 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         tl.store(gfac_ptr + n * Tp + tok, g_fac, mask=row_ok)
 
 
+def _wy_keep_rows():
+    """Whether a forward under autograd keeps the WY system's rows W and U0 for its backward (LINDSL_TUNE_WY_KEEP,
+    on by default). Off, the chunk-level adjoint keeps (I - M)^-1 alone, in fp32, and its rescan makes W and U0
+    again from it (_prep_kblock_kernel's LOAD_T, bit-identical: 192 MB less held by a Gated DeltaNet layer at
+    2x16384x16x128, and forward+backward +5.7 % at 1x8192x96x128 on the H200, session 46), and the token-level
+    backward's rescan solves the system again (KDA's, RWKV-7's held bytes -256 MB there; not timed)."""
+    return bool(_knob("WY_KEEP", 1))
+
+
 def _wy_backward_prec(precision, K):
     """The precision of the chunk-level adjoint's WY-backward products for the adjoint's precision: bf16 for
     low-precision inputs (not ACCURATE) at K >= 64 (session 40, call 5, 2x16384x16x128, checks green at gate x10,
@@ -3330,7 +3339,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             Bd = dummy if FOLD else _empty(*b_.shape, device=dev, dtype=dec_dtype)
             Kd = _empty(*k_.shape, device=dev, dtype=dec_dtype) if P else dummy
             decayed = True
-        keep_t_only = wy_inverse and wy is not None and GK != 2 and not _knob("WY_KEEP", 1)
+        keep_t_only = wy_inverse and wy is not None and GK != 2 and not _wy_keep_rows()
         Tinv = (_empty(N, NC, L, L, device=dev, dtype=f32 if keep_t_only else _tinv_dtype(precision, K))
                 if wy_inverse and wy is not None else dummy)
         if wy is not None:
@@ -3644,11 +3653,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             g[:, -1:].zero_()
         outs[i_read] = outs[i_read].to(odt)
     if keep_t_only:
-        # LINDSL_TUNE_WY_KEEP=0 (off; not timed): the forward lets go of W and U0 and keeps (I - M)^-1 alone, in fp32,
-        # from which the backward's rescan makes them again (_prep_kblock_kernel's LOAD_T, bit-identical): a layer
-        # holds 2 [N, NC, L, K] bf16 tensors less from its forward to its backward (256 MB at 2x16384x16x128 with
-        # D = 128; T in fp32 64 MB more), and its backward runs the WY kernel again without the solve
-        wy[1:3] = [None, None]
+        wy[1:3] = [None, None]  # _wy_keep_rows: W and U0 made again from (I - M)^-1 by the backward's rescan
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
