@@ -1,7 +1,7 @@
 """Peak and held memory of a forward+backward counted on the CPU (benchmarks/mem_cpu.py: Triton launches stubbed,
-storages counted until freed), against the counts of session 45 (RESULTS "Session 45"), so that a change keeping a
-tensor alive longer than before fails here: each bound is that session's count over the bytes alive before the call
-(the inputs, their gradients, the output's cotangent), with 3 % room."""
+storages counted until freed), against the counts of session 45 (RESULTS "Session 45") or session 46 where it cut
+one, so that a change keeping a tensor alive longer than before fails here: each bound is that count over the bytes
+alive before the call (the inputs, their gradients, the output's cotangent), with 3 % room."""
 import sys
 from pathlib import Path
 
@@ -13,13 +13,15 @@ import mem_cpu  # noqa: E402
 # spec: (peak / before, held / before) at B, T, H, D = 1, 1024, 4, 64 in bf16, counted in session 45 (after the rows
 # kernels' autograd came to keep only the reads their backward takes: Mamba-2's held 0.449 -> 0.306; and the rows
 # prologue to pass a gate used twice through in bf16 with gradients: KDA's 4.945, 1.010 -> 4.723, 0.789)
-COUNTS = {"gated_deltanet": (4.500, 1.159), "deltanet": (4.200, 1.156), "mamba2": (2.671, 0.306),
+# session 46: the chunk-level adjoint's defaults (CA_H_BF16, CA_DVD_BF16) and the WY backward writing a gradient given
+# in its output dtype in place: Gated DeltaNet's peak 4.500 -> 4.069, DeltaNet's 4.200 -> 3.916
+COUNTS = {"gated_deltanet": (4.069, 1.159), "deltanet": (3.916, 1.156), "mamba2": (2.671, 0.306),
           "kda": (4.723, 0.789), "rwkv7": (3.433, 0.394), "gla": (2.611, 0.347), "rwkv6": (3.055, 0.125),
           "hgrn2": (3.214, 0.589)}
 
 
 @pytest.mark.parametrize("spec", sorted(COUNTS))
-def test_peak_and_held_memory_within_session_45s_counts(spec, monkeypatch):
+def test_peak_and_held_memory_within_the_recorded_counts(spec, monkeypatch):
     from triton.runtime.autotuner import Autotuner
     from triton.runtime.interpreter import InterpretedFunction
     monkeypatch.setattr(InterpretedFunction, "run", lambda self, *a, grid, warmup, **kw: None)

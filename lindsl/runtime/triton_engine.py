@@ -2391,7 +2391,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
     in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
-    Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype) and, with bnd,
+    Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype, or the given
+    ones where they are contiguous in it, written in place) and, with bnd,
     the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
     ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]); gauge_own: -(b . db) - (k . dk) of
     this kernel's parts alone (the given db, dk summed by the read that made them). du may be bf16 where the products
@@ -2423,7 +2424,10 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
     odt = out_dtype or f32
     da = _empty(*a.shape, device=dev, dtype=odt)
-    outs = [x if x is None or out_dtype is None else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
+    # a gradient given in out_dtype is written in place (each program loads its tile before it stores it there: dv's
+    # direct part in bf16, CA_DVD_BF16, and the read's db and dk parts with CA_DBK_BF16; 128 MB each at the peak)
+    outs = [x if x is None or out_dtype is None or (x.dtype == odt and x.is_contiguous())
+            else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
     out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
     gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
     solve = _wy_solve(prec, BL, GK)
