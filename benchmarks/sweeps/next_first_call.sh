@@ -10,6 +10,7 @@
 #     it is not slower (tests/test_chunk_adjoint.py's knob lists then flip, as e1ad47c's did);
 #     With it the knob RECOMPUTE_PROLOGUE=1 (the cores' saved prologue outputs remade in the backward: held bytes per
 #     layer at 2x16384x16x128 Gated DeltaNet 964 -> 452 MB, fla's 454; its time cost is the question);
+#     The default's checks run the WY backward's in-place dv for the first time on the GPU (session 46, CPU-checked);
 # (3) the table rows of Mamba-2, RWKV-6 and KDA at the three large shapes on the rows backward (session 46's A/B for
 #     Mamba-2 and RWKV-6 switched compiled glue in one process and is not sound; KDA's agreed with its rows).
 set -u
@@ -22,7 +23,7 @@ timeout 90 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom or kda
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
 CHECK_TIMEOUT=80 checks "dbk:" "gated_deltanet:1,10 deltanet:1,10" LINDSL_TUNE_CA_DBK_BF16=1
-CHECK_TIMEOUT=60 checks "default:" "kda:10 mamba2:10"
+CHECK_TIMEOUT=80 checks "default:" "gated_deltanet:10 deltanet:10 kda:10 mamba2:10"
 echo "checks done at ${SECONDS}s"
 for shape in 2,16384,16,128; do for s in gated_deltanet deltanet; do
   timeout 60 python3 benchmarks/host_ab.py --specs $s --shapes $shape --rounds 3 --no-fla \
