@@ -2512,7 +2512,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
     # (with a gate gradient too, as fla keeps its dh, Gated DeltaNet's dg went to 2.0e-2 at gate x1 and 0.33 at x10
-    # under the interpreter, 2x1024x2x128, against 5.1e-3 and 6.7e-3; session 44)
+    # under the interpreter, 2x1024x2x128, against 5.1e-3 and 6.7e-3; session 44; and with the boundary sums made by
+    # the pass from its fp32 states, dg 0.155 at x10 through the merged read's db and dk alone, session 46)
     low = precision != ACCURATE and not gate_grad and _knob("HEND_BF16", 1)
     # the pass's products in bf16, as the default backward's adjoint pass (chunk_scan_triton's low_state): its
     # decayed tiles are at most 1 in size (session 41, call 2, Gated DeltaNet at 2x16384x16x128, checks green at gate
