@@ -2389,8 +2389,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
                              tinv=None, out_dtype=None, gauge=False, gauge_own=False):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
-    forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv fp32 in the sources' layout, added to
-    in place; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
+    forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv in the sources' layout (fp32, or
+    out_dtype), added to; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
     Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype, or the given
     ones where they are contiguous in it, written in place) and, with bnd,
     the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
