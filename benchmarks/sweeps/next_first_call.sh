@@ -34,5 +34,5 @@ TABLE_GPU0="m2:mamba2 rwkv6:rwkv6 kda:kda" TABLE_GPU1="" WITH_D256=0 MAX_PROCS=9
   TABLE_SHAPES="h64:4,4096,64,128 h96:1,8192,96,128 t16k:2,16384,16,128" DEADLINE=200 JOB_TIMEOUT=260 \
   bash benchmarks/sweeps/table_call.sh
 [ "$SECONDS" -lt 470 ] && timeout 60 python3 benchmarks/host_ab.py --specs kda --shapes 2,16384,16,128 --rounds 2 \
-  --no-fla --variants "RECOMPUTE_PROLOGUE=1" 2>&1 | quiet
+  --no-fla --variants "RECOMPUTE_PROLOGUE=1;RECOMPUTE_PROLOGUE=1,WY_KEEP=0" 2>&1 | quiet
 echo "all done at ${SECONDS}s"
