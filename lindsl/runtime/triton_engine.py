@@ -2453,8 +2453,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dv's part); the pass is _chunk_adjoint_pass_kernel, the WY system's backward _chunk_dw_kernel and
     _chunk_wy_backward_kernel, dx the forward's read of its chunk-start states h (the default backward's rescan read).
     Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the forward's rescan
-    (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] and tinv its (I - M)^-1 (or None: solved
-    again); read_scale: the reads' constant factor c (o = S^T (c x)), the reads' vectors x given without it: the
+    (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] (or a list holding them alone, emptied once
+    the pass has taken them: the caller's reference let go, 128 MB less at the WY backward's peak at 2x16384x16x128)
+    and tinv its (I - M)^-1 (or None: solved again); read_scale: the reads' constant factor c (o = S^T (c x)), the reads' vectors x given without it: the
     adjoint runs on them from dST / c, its results scaled by c as the kernels store them (hend, which only its reads
     take, stays unscaled), and dx is the gradient of the unscaled x (no scaled copy of x). Returns
     engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate gradient's gauge terms
@@ -2530,6 +2531,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
     # PASS_BOUNDARY and CA_H_BF16: forward+backward 7.14 -> 6.62 ms, peak 3742 -> 3358 MB, checks green at x1, x10
     dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 1))
+    W_held, W = (W, W[0]) if isinstance(W, list) else (None, W)
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
                                                       dST if rs == 1.0 else dST.to(f32) / rs, C, out_scale=rs,
                                                       heads=HS, precision=pass_prec, reversed_h=True,
@@ -2540,6 +2542,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                                       h_bound=h if pass_bound else None,
                                                       dvd_dtype=torch.bfloat16 if dvd_low else f32)
     bsums = extra.pop() if pass_bound else None  # last; before it dv's direct part with the fold
+    W = None  # the pass was its last reader
+    if W_held is not None:
+        W_held.clear()
     D0 = None
     # the key gate's gauge terms summed per token by the kernels from their fp32 results (one factor and at most one
     # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
