@@ -394,23 +394,32 @@ def _compare_with_grads(label, spec, args, h0, got, ref, gen):
     compare_all(f"{label}, gradients", list(zip(gn, g1)), g2, TOL64, grad_floor(g2))
 
 
+def _run(op, args, h0, dtype, backend, **kw):
+    """The op on copies of args and h0 in dtype that require gradients (the torch engine in chunks of 16): its
+    outputs and final states as one list, and the copies (the gradients' leaves)."""
+    a = [x.detach().to(dtype, copy=True).requires_grad_(True) for x in args.values()]
+    h = tuple(x.detach().to(dtype, copy=True).requires_grad_(True) for x in h0)
+    o, f = op(*a, initial_state=one(h), output_final_state=True, backend=backend,
+              **({"chunk_size": 16} if backend == "torch" else {}), **kw)
+    return list(tup(o)) + list(tup(f)), a + list(h)
+
+
+def _projected_grads(outs, leaves, ws):
+    """The leaves' gradients of one random projection (ws) of outs."""
+    return grads(sum((x * w.to(x.dtype)).sum() for x, w in zip(outs, ws)), leaves)
+
+
 def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     """The op in fp32 on the Triton kernels vs in fp64 on the torch engine: forward, then every gradient."""
-    a64 = {k: x.clone().requires_grad_(True) for k, x in args.items()}
-    a32 = {k: x.float().requires_grad_(True) for k, x in args.items()}
-    h64 = tuple(h.clone().requires_grad_(True) for h in h0)
-    h32 = tuple(h.float().requires_grad_(True) for h in h0)
-    o64, f64 = op(*a64.values(), initial_state=one(h64), output_final_state=True, chunk_size=16, backend="torch", **kw)
-    o32, f32 = op(*a32.values(), initial_state=one(h32), output_final_state=True, backend="triton", **kw)
+    ref, leaves64 = _run(op, args, h0, torch.float64, "torch", **kw)
+    got, leaves32 = _run(op, args, h0, torch.float32, "triton", **kw)
     if op.last_backend != "triton":
         raise CheckFailed(f"asked for triton, ran {op.last_backend}")
     names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
-    ref = list(tup(o64)) + list(tup(f64))
-    got = list(tup(o32)) + list(tup(f32))
     compare_all(f"triton fp32 vs torch fp64 {label}forward", list(zip(names, got)), ref, TOL32)
     ws = [torch.randn(x.shape, generator=gen, dtype=torch.float64) for x in ref]
-    g64 = grads(sum((x * w).sum() for x, w in zip(ref, ws)), list(a64.values()) + list(h64))
-    g32 = grads(sum((x * w.float()).sum() for x, w in zip(got, ws)), list(a32.values()) + list(h32))
+    g64 = _projected_grads(ref, leaves64, ws)
+    g32 = _projected_grads(got, leaves32, ws)
     gn = [f"d{n}" for n in args] + [f"dh0:{s.name}" for s in spec.states]
     # fp32: a gradient that is zero in exact arithmetic is compared on 1e-3 of the largest gradient
     floor = max(1e-3 * max((float(g.abs().max()) for g in g64 if g is not None), default=0.0), 1e-30)
@@ -419,22 +428,12 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     compare_all(f"triton fp32 vs torch fp64 {label}gradients", [(gn[i], g32[i]) for i in rest], [g64[i] for i in rest],
                 TOL32, floor)
     if params:
-        t32 = _torch_fp32_grads(spec, op, args, h0, ws, **kw)
+        t32 = _projected_grads(*_run(op, args, h0, torch.float32, "torch", **kw), ws)  # the params' yardstick
         for i in params:
             base = 0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor)
             compare_all(f"triton fp32 vs torch fp64 {label}gradients (torch fp32's error {base:.1e})",
                         [(gn[i], g32[i])], [g64[i]], max(TOL32, PARAM_SLACK * base), floor)
     return names, [x.detach() for x in ref]
-
-
-def _torch_fp32_grads(spec, op, args, h0, ws, **kw):
-    """The gradients of _fp32_vs_fp64's projection on the torch engine in fp32 (the params' yardstick)."""
-    a32 = {k: x.float().requires_grad_(True) for k, x in args.items()}
-    h32 = tuple(h.float().requires_grad_(True) for h in h0)
-    o32, f32 = op(*a32.values(), initial_state=one(h32), output_final_state=True, chunk_size=16, backend="torch",
-                  **kw)
-    got = list(tup(o32)) + list(tup(f32))
-    return grads(sum((x * w.float()).sum() for x, w in zip(got, ws)), list(a32.values()) + list(h32))
 
 
 def check_triton(spec, op, shape, rng):

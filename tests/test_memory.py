@@ -21,12 +21,17 @@ COUNTS = {"gated_deltanet": (3.927, 1.159), "deltanet": (3.773, 1.156), "mamba2"
           "hgrn2": (3.214, 0.589)}
 
 
-@pytest.mark.parametrize("spec", sorted(COUNTS))
-def test_peak_and_held_memory_within_the_recorded_counts(spec, monkeypatch):
+@pytest.fixture
+def stubbed_launches(monkeypatch):
+    """Every Triton launch returns at once for the test (mem_cpu's stub, undone afterwards): host code only."""
     from triton.runtime.autotuner import Autotuner
     from triton.runtime.interpreter import InterpretedFunction
     monkeypatch.setattr(InterpretedFunction, "run", lambda self, *a, grid, warmup, **kw: None)
     monkeypatch.setattr(Autotuner, "run", lambda self, *a, **kw: None)
+
+
+@pytest.mark.parametrize("spec", sorted(COUNTS))
+def test_peak_and_held_memory_within_the_recorded_counts(spec, stubbed_launches, monkeypatch):
     monkeypatch.delenv("LINDSL_TUNE_ROWS_GRAD", raising=False)
     call, inputs = mem_cpu.lindsl_call(spec, 1, 1024, 4, 64, "rows", h200=False)
     peak, before, held = mem_cpu.measure(call, inputs)[:3]
@@ -37,14 +42,10 @@ def test_peak_and_held_memory_within_the_recorded_counts(spec, monkeypatch):
 
 
 @pytest.mark.parametrize("spec", ["gated_deltanet", "kda", "mamba2", "rwkv7"])
-def test_recomputed_prologue_holds_less_from_forward_to_backward(spec, monkeypatch):
+def test_recomputed_prologue_holds_less_from_forward_to_backward(spec, stubbed_launches, monkeypatch):
     """LINDSL_TUNE_RECOMPUTE_PROLOGUE=1: the cores' saved prologue outputs are made again in the backward, so a
     layer holds fewer bytes from its forward to its backward (at 2x16384x16x128: Gated DeltaNet 964 -> 452 MB, fla's
     454; KDA 898 -> 386, Mamba-2 260 -> 130, RWKV-7 642 -> 386), and the peak stays where it was."""
-    from triton.runtime.autotuner import Autotuner
-    from triton.runtime.interpreter import InterpretedFunction
-    monkeypatch.setattr(InterpretedFunction, "run", lambda self, *a, grid, warmup, **kw: None)
-    monkeypatch.setattr(Autotuner, "run", lambda self, *a, **kw: None)
     counts = {}
     for knob in ("0", "1"):
         monkeypatch.setenv("LINDSL_TUNE_RECOMPUTE_PROLOGUE", knob)
