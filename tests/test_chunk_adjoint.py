@@ -261,15 +261,15 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "0"}),
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
                                                             "CA_H_BF16": "0", "CA_DVD_BF16": "0"}),
-                                        ("deltanet", {"CA_DBK_BF16": "1"}), ("gated_deltanet", {"CA_DBK_BF16": "1"})])
+                                        ("deltanet", {"CA_DBK_BF16": "0"}), ("gated_deltanet", {"CA_DBK_BF16": "0"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
     terms summed by them) are as close to the fp64 PyTorch engine's as the default backward's (interpreter; bf16
     rounding of each gradient is about 4e-3), with the defaults of session 46 (the pass's scalar decays on the
     narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16, dv's direct part
-    stored in bf16: the pass's dvd_dtype, checked by a spy) and with each of them off; and with the merged read's
-    parts of db and dk in bf16 (CA_DBK_BF16=1, the gate's gauge terms of those parts summed by the read in fp32)."""
+    stored in bf16: the pass's dvd_dtype, checked by a spy; session 47's merged read's parts of db and dk in bf16,
+    the gate's gauge terms of those parts summed by the read in fp32) and with each of them off."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -297,10 +297,10 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
 
 
 def test_low_precision_read_parts_keep_the_gate_gradient_exact(monkeypatch):
-    """With LINDSL_TUNE_CA_DBK_BF16=1 the merged read stores its parts of db and dk in bf16 but sums the gate's gauge
-    terms of them from its fp32 results, and the WY backward sums only its own parts' (GAUGE_OWN): Gated DeltaNet's
-    gate gradient (chunk_adjoint_triton's fp32 dgk) is the knob-off one to fp32 summation order (the rounded parts in
-    the WY backward's sums put it about 1e-2 away), while db and dk carry the extra rounding."""
+    """With CA_DBK_BF16 (the default; =0 turns it off) the merged read stores its parts of db and dk in bf16 but sums
+    the gate's gauge terms of them from its fp32 results, and the WY backward sums only its own parts' (GAUGE_OWN):
+    Gated DeltaNet's gate gradient (chunk_adjoint_triton's fp32 dgk) is the knob-off one to fp32 summation order
+    (the rounded parts in the WY backward's sums put it about 1e-2 away), while db and dk carry the extra rounding."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load("gated_deltanet")

@@ -2425,7 +2425,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     odt = out_dtype or f32
     da = _empty(*a.shape, device=dev, dtype=odt)
     # a gradient given in out_dtype is written in place (each program loads its tile before it stores it there: dv's
-    # direct part in bf16, CA_DVD_BF16, and the read's db and dk parts with CA_DBK_BF16; 128 MB each at the peak)
+    # direct part in bf16, CA_DVD_BF16, and the read's db and dk parts, CA_DBK_BF16; 128 MB each at the peak)
     outs = [x if x is None or out_dtype is None or (x.dtype == odt and x.is_contiguous())
             else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
     out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
@@ -2553,11 +2553,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
     odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
     # the merged read's parts of db, dk (and dv) stored in odt for the WY backward to add to, as dv's direct part
-    # (LINDSL_TUNE_CA_DBK_BF16=1, a trial of session 46, not timed: 256 MB less at Gated DeltaNet's peak at
-    # 2x16384x16x128 and 512 MB of traffic; each rounded twice). The gate's gauge terms of those parts are then
+    # (default since session 47, LINDSL_TUNE_CA_DBK_BF16=0 keeps them fp32; H200 2x16384x16x128 forward+backward:
+    # DeltaNet 5.05 -> 4.88 ms, peak -512 MB, Gated DeltaNet 6.62 -> 6.68, peak -194 MB; each part rounded twice,
+    # checks at gate x1 and x10 within their bounds). The gate's gauge terms of those parts are then
     # summed by the read from its fp32 results (GAUGE) and the WY backward's of its own parts (GAUGE_OWN): with the
     # rounded parts in the WY backward's sums Gated DeltaNet's dg went 4.7e-3 -> 5.6e-2 of fp64 at gate x10
-    low_parts = odt is not None and odt != f32 and (not need_dgk or in_kernels) and bool(_knob("CA_DBK_BF16", 0))
+    low_parts = odt is not None and odt != f32 and (not need_dgk or in_kernels) and bool(_knob("CA_DBK_BF16", 1))
     part_gauges = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if low_parts and in_kernels else None
                    for x in [sel(b, r) for r in range(R)] + [sel(k, p) for p in range(P)]]
 
