@@ -437,9 +437,9 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
 
 def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     """The scalar key gate's gauge terms made inside the reads' kernels (chunk_scan_triton's fourth read element):
-    per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype (its input's
-    where a gauge term was its only fp32 use, else the working dtype) and the sums of the kernels' per-token terms
-    (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a read carries
+    per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype (its input's for
+    every input gradient but a scaled read's source, which a later read takes in fp32) and the sums of the kernels'
+    per-token terms (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a read carries
     two terms, or the gate is not one scalar gate without a value gate."""
     if plan.key_gate == "vector" and not plan.value_gate and plan.key_gauge:
         return _gated_read_gauges(plan, vec_code, dtype_code)
@@ -454,8 +454,8 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
 
     def per_read(results):
         return ([f"({vec_code[term[r].vec]}, {term[r].sign})" if r in term else None for r in results],
-                [dtype_code(plan.grad_of[r]) if r in term and r not in kept_fp32 and r in plan.grad_of
-                 else "ST.dtype" for r in results])
+                [dtype_code(plan.grad_of[r]) if r in plan.grad_of and r not in kept_fp32 else "ST.dtype"
+                 for r in results])
 
     def total(results, name):
         parts = [f"shift_next({name}[{i}])" if term[r].shift else f"{name}[{i}]"

@@ -752,6 +752,27 @@ def test_gauge_terms_summed_in_the_reads_equal_the_glue_sums(name, dtype, monkey
         assert rel_err(x.float(), y.float()) < (1e-5 if dtype == torch.float32 else 2e-2)
 
 
+def test_gauged_backward_stores_every_input_gradient_read_in_its_dtype(monkeypatch):
+    """With the scalar key gate's gauge terms made by the reads (the default), every read of the backward whose
+    result is an input's gradient leaves its kernel in that input's dtype, the ungauged ones too (Mamba-2's dv0 =
+    dS^T k, bf16 since session 47: no fp32 copy and cast between the read and the prologue's backward), and the
+    gradients stay within bf16 reach of the fp64 PyTorch engine's."""
+    op = lindsl.load("mamba2")
+    scan, dtypes = op.module._scan, []
+    monkeypatch.setitem(op.module.__dict__, "_scan", lambda backend, *a, **kw: (
+        backend == "triton" and kw.get("return_states") and dtypes.append(kw["out_dtypes"])) or scan(backend, *a, **kw))
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.float32, gate_scale=3.0, seed=8)
+    grads = {}
+    for dtype, backend in ((torch.bfloat16, "triton"), (torch.float64, "torch")):
+        args = {k: v.to(dtype).clone().requires_grad_(True) for k, v in base.items()}
+        o, _ = op(*args.values(), backend=backend, chunk_size=16)
+        loss = (o.double() * torch.arange(o.numel()).reshape(o.shape).cos()).sum()
+        grads[backend] = torch.autograd.grad(loss, list(args.values()))
+    assert dtypes == [[torch.bfloat16] * 2, [torch.bfloat16]]
+    for x, y in zip(*grads.values()):
+        assert x.dtype == torch.bfloat16 and rel_err(x.double(), y) < 2e-2
+
+
 def test_added_read_gradient_in_the_output_dtype_is_exact(monkeypatch):
     """Mamba-2's o = S^T q + D v: the read's gradient is the output's, so for bf16 inputs the backward takes it back in
     bf16 (ADDED_READ_GRADS, the default) instead of autograd's fp32: the adjoint's state pass loads bf16 values, and the

@@ -1,38 +1,27 @@
 #!/usr/bin/env bash
-# The next session's first call (one H200; copy pytest-xdist's and execnet's wheels from /opt/pypi/files/ into .whl/
-# and run ../shared/device/prepare.sh for lark and fla-core first), written in session 46, whose device time ran
-# out after four calls. About 8 minutes: timeout_s 590.
-# (1) GPU tests of the rows kernels' backward and the rank-one specs (the rows backward is now taken at every size,
-#     e278517; the tests' shapes are small, so this checks the code path, not the size);
-# (2) session 46's trial knob CA_DBK_BF16=1 (b81c8a2: the merged adjoint read's parts of db and dk in bf16, their
-#     gauge terms summed in fp32 by the read; CPU: peak -256 MB for Gated DeltaNet and DeltaNet at 2x16384x16x128,
-#     ptxas: fewer registers and spills) checked at gate x1 and x10 and A/B'd at 2x16384x16x128; make it the default if
-#     it is not slower (tests/test_chunk_adjoint.py's knob lists then flip, as e1ad47c's did);
-#     With it the knob RECOMPUTE_PROLOGUE=1 (the cores' saved prologue outputs remade in the backward: held bytes per
-#     layer at 2x16384x16x128 Gated DeltaNet 964 -> 452 MB, fla's 454; its time cost is the question);
-#     The default's checks run the WY backward's in-place dv for the first time on the GPU (session 46, CPU-checked);
-# (3) the table rows of Mamba-2, RWKV-6 and KDA at the three large shapes on the rows backward (session 46's A/B for
-#     Mamba-2 and RWKV-6 switched compiled glue in one process and is not sound; KDA's agreed with its rows).
+# The next session's first call (one H200), written in session 47. About 9 minutes: timeout_s 590.
+# (1) The backward's tf32 state passes without rank-one factors in four warps (LINDSL_TUNE_STATE_WARPS=4; the rule's
+#     two warps at 64x64 tiles spill 232 B in Mamba-2's two passes, ptxas via aot_check.py, 255 registers, 0.45 ms
+#     each at 2x16384x16x128 against fla's 0.24 and 0.28; four warps: 164 registers, no spill) and in 32-row key
+#     blocks (the per-dimension gate's underfilled rule); Mamba-2, RetNet, GLA (the forward's bf16 passes keep four
+#     warps, so STATE_WARPS=4 changes only the backward's);
+# (2) Mamba-2's rows backward against the compiled prologue (ROWS_GRAD=0: session 47's rows 3-4 % slower than
+#     session 46's with the compiled prologue) and the eager backward glue (BWD_GLUE=eager), each in its own
+#     process (variant_sweep.py --isolate: these change what torch.compile sees); its default checked first (session
+#     47 after the calls: the gauged backward's dv0 read leaves its kernel in bf16, no fp32 copy and cast; its
+#     baseline row there is the first timing of that).
 set -u
 export TRITON_INTERPRET=0
-unset LINDSL_TUNE_CHUNK_ADJOINT
 . benchmarks/sweeps/lib.sh
-timeout 90 python3 -m pytest -q -n 8 -p no:cacheprovider -k "delta or mom or kda or mamba2 or rows" \
-  tests/test_rows_kernels.py \
-  "tests/test_triton_interpret.py::test_rank_one_bf16_gradients_at_small_k_over_chunks" > "$OUT/tests.txt" 2>&1
-grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
-echo "tests done at ${SECONDS}s"
-CHECK_TIMEOUT=80 checks "dbk:" "gated_deltanet:1,10 deltanet:1,10" LINDSL_TUNE_CA_DBK_BF16=1
-CHECK_TIMEOUT=80 checks "default:" "gated_deltanet:10 deltanet:10 kda:10 mamba2:10"
-echo "checks done at ${SECONDS}s"
-for shape in 2,16384,16,128; do for s in gated_deltanet deltanet; do
-  timeout 60 python3 benchmarks/host_ab.py --specs $s --shapes $shape --rounds 3 --no-fla \
-    --variants "CA_DBK_BF16=1;RECOMPUTE_PROLOGUE=1" 2>&1 | quiet
-done; done
+V="STATE_WARPS=4;STATE_BK=32,STATE_WARPS=4,STORE_H_STAGES=3"
+for run in "mamba2 2,16384,16,128" "retnet 2,16384,16,128" "mamba2 4,4096,64,128" "gla 4,4096,64,128"; do
+  set -- $run
+  timeout 75 python3 benchmarks/host_ab.py --specs $1 --shapes $2 --rounds 3 --no-fla --variants "$V" 2>&1 | quiet
+done
 echo "ab done at ${SECONDS}s"
-TABLE_GPU0="m2:mamba2 rwkv6:rwkv6 kda:kda" TABLE_GPU1="" WITH_D256=0 MAX_PROCS=9 \
-  TABLE_SHAPES="h64:4,4096,64,128 h96:1,8192,96,128 t16k:2,16384,16,128" DEADLINE=200 JOB_TIMEOUT=260 \
-  bash benchmarks/sweeps/table_call.sh
-[ "$SECONDS" -lt 470 ] && timeout 60 python3 benchmarks/host_ab.py --specs kda --shapes 2,16384,16,128 --rounds 2 \
-  --no-fla --variants "RECOMPUTE_PROLOGUE=1;RECOMPUTE_PROLOGUE=1,WY_KEEP=0" 2>&1 | quiet
+CHECK_TIMEOUT=80 checks "warps4:" "mamba2:1,10 retnet:1 gla:10" LINDSL_TUNE_STATE_WARPS=4
+CHECK_TIMEOUT=60 checks "default:" "mamba2:1,10 lightning:1"
+echo "checks done at ${SECONDS}s"
+timeout 250 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
+  --variants "ROWS_GRAD=0;BWD_GLUE=eager" --budget 230 --out "$OUT/m2_isolate" 2>&1 | quiet | tail -8
 echo "all done at ${SECONDS}s"
