@@ -439,8 +439,8 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     """The scalar key gate's gauge terms made inside the reads' kernels (chunk_scan_triton's fourth read element):
     per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype (its input's for
     every input gradient but a scaled read's source, which a later read takes in fp32) and the sums of the kernels'
-    per-token terms (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a read carries
-    two terms, or the gate is not one scalar gate without a value gate."""
+    per-token terms (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a
+    read carries two terms, or the gate is not one scalar gate without a value gate."""
     if plan.key_gate == "vector" and not plan.value_gate and plan.key_gauge:
         return _gated_read_gauges(plan, vec_code, dtype_code)
     if plan.key_gate != "scalar" or plan.value_gate or not plan.key_gauge:

@@ -759,8 +759,12 @@ def test_gauged_backward_stores_every_input_gradient_read_in_its_dtype(monkeypat
     gradients stay within bf16 reach of the fp64 PyTorch engine's."""
     op = lindsl.load("mamba2")
     scan, dtypes = op.module._scan, []
-    monkeypatch.setitem(op.module.__dict__, "_scan", lambda backend, *a, **kw: (
-        backend == "triton" and kw.get("return_states") and dtypes.append(kw["out_dtypes"])) or scan(backend, *a, **kw))
+
+    def recording_scan(backend, *args, **kwargs):
+        if backend == "triton" and kwargs.get("return_states"):
+            dtypes.append(kwargs["out_dtypes"])
+        return scan(backend, *args, **kwargs)
+    monkeypatch.setitem(op.module.__dict__, "_scan", recording_scan)
     base = random_inputs(op.spec, 1, 70, 2, {"K": 16, "V": 16}, torch.float32, gate_scale=3.0, seed=8)
     grads = {}
     for dtype, backend in ((torch.bfloat16, "triton"), (torch.float64, "torch")):
