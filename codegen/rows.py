@@ -32,7 +32,7 @@ class RowsKernel:
 class RowsBackward:
     """A generated backward of a per-row kernel: its source and the cotangents it writes, in order, each as
     (kind, name, dims after the rows): kind input ([B, T, H, dims] in the input's dtype), param (per row, fp32, for
-    the module to sum over tokens) or read ([B, T, H, dims] fp32)."""
+    the module to sum over tokens) or read ([B, T, H, dims] in the read's dtype, which autograd casts it to)."""
     source: str
     grads: list[tuple[str, str, list[str]]]
     reads_used: list[bool]  # per forward read: whether the cotangents take its value (else the module need not keep it)
