@@ -435,12 +435,19 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
         value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
 
 
+def _gauged_read_dtypes(plan, results, dtype_code) -> list[str]:
+    """The dtype each read of a backward with the gate's gauge terms in the kernels stores its result in: its input's
+    for every input gradient but a scaled read's source (a later read takes it in fp32), else the working dtype."""
+    kept_fp32 = {src for _, src, _ in plan.scaled_reads}
+    return [dtype_code(plan.grad_of[r]) if r in plan.grad_of and r not in kept_fp32 else "ST.dtype" for r in results]
+
+
 def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     """The scalar key gate's gauge terms made inside the reads' kernels (chunk_scan_triton's fourth read element):
-    per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype (its input's for
-    every input gradient but a scaled read's source, which a later read takes in fp32) and the sums of the kernels'
-    per-token terms (key_early, key_total, as _gradient_sums's). None where a term's result is not one read's, or a
-    read carries two terms, or the gate is not one scalar gate without a value gate."""
+    per adjoint and forward read the Python source of its (vector, sign) or None, each read's dtype
+    (_gauged_read_dtypes) and the sums of the kernels' per-token terms (key_early, key_total, as _gradient_sums's).
+    None where a term's result is not one read's, or a read carries two terms, or the gate is not one scalar gate
+    without a value gate."""
     if plan.key_gate == "vector" and not plan.value_gate and plan.key_gauge:
         return _gated_read_gauges(plan, vec_code, dtype_code)
     if plan.key_gate != "scalar" or plan.value_gate or not plan.key_gauge:
@@ -450,12 +457,10 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     term = _key_terms_by_read(plan, adjoint + forward)
     if term is None:
         return None
-    kept_fp32 = {src for _, src, _ in plan.scaled_reads}
 
     def per_read(results):
         return ([f"({vec_code[term[r].vec]}, {term[r].sign})" if r in term else None for r in results],
-                [dtype_code(plan.grad_of[r]) if r in plan.grad_of and r not in kept_fp32 else "ST.dtype"
-                 for r in results])
+                _gauged_read_dtypes(plan, results, dtype_code))
 
     def total(results, name):
         parts = [f"shift_next({name}[{i}])" if term[r].shift else f"{name}[{i}]"
@@ -507,9 +512,9 @@ def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     """The per-dimension key gate's gauge terms made by the gated read-outs (chunk_scan_triton's fifth-element form
     (vec, sign, g, acc, shift)): every term summed per element into one fp32 buffer, g_key, in the order the reads
     run (the adjoint's, then the forward rescan's), the first written and the others added. Per read the Python
-    source of (vector, sign, acc, shift) or None, each read's dtype (its input's for every input gradient but a
-    scaled read's source, which a later read takes in fp32) and the buffer's shape source. None where a term's
-    result is not one read's or the first term is shifted (it would leave the last token unwritten)."""
+    source of (vector, sign, acc, shift) or None, each read's dtype (_gauged_read_dtypes) and the buffer's shape
+    source. None where a term's result is not one read's or the first term is shifted (it would leave the last token
+    unwritten)."""
     order = [r[0] for r in plan.adjoint_reads] + [r[0] for r in plan.forward_reads]
     term = _key_terms_by_read(plan, order)
     if term is None:
@@ -517,13 +522,11 @@ def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     first = next(r for r in order if r in term)
     if term[first].shift:
         return None
-    kept_fp32 = {src for _, src, _ in plan.scaled_reads}
 
     def per_read(results):
         return ([f"({vec_code[term[r].vec]}, {term[r].sign}, {r != first}, {bool(term[r].shift)})" if r in term
                  else None for r in results],
-                [dtype_code(plan.grad_of[r]) if r in plan.grad_of and r not in kept_fp32 else "ST.dtype"
-                 for r in results])
+                _gauged_read_dtypes(plan, results, dtype_code))
 
     adj_vecs, adj_out = per_read([r[0] for r in plan.adjoint_reads])
     fwd_vecs, fwd_out = per_read([r[0] for r in plan.forward_reads])

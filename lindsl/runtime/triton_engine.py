@@ -2390,14 +2390,13 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv in the sources' layout (fp32, or
-    out_dtype), added to; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved again.
-    Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype, or the given
-    ones where they are contiguous in it, written in place) and, with bnd,
-    the boundary terms [N, NC], with gauge (one factor and at most one input) the key gate's gauge terms too:
-    ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da) per token [N, Tp]); gauge_own: -(b . db) - (k . dk) of
-    this kernel's parts alone (the given db, dk summed by the read that made them). du may be bf16 where the products
-    are (_low_intermediates). LINDSL_TUNE_WYB_BK: the key block (64); LINDSL_TUNE_WYB_WARPS (4);
-    LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
+    out_dtype), added to; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved
+    again. Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype, or the given
+    ones where they are contiguous in it, written in place) and, with bnd, the boundary terms [N, NC], with gauge (one
+    factor and at most one input) the key gate's gauge terms too: ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da)
+    per token [N, Tp]); gauge_own: -(b . db) - (k . dk) of this kernel's parts alone (the given db, dk summed by the
+    read that made them). du may be bf16 where the products are (_low_intermediates). LINDSL_TUNE_WYB_BK: the key block
+    (64); LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -2455,12 +2454,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     Tensors in the token layout of heads (chunk_scan_triton's); h [N, NC, K, V] and u from the forward's rescan
     (chunk_scan_triton with return_states), W its WY rows [N, NC, L, K] (or a list holding them alone, emptied once
     the pass has taken them: the caller's reference let go, 128 MB less at the WY backward's peak at 2x16384x16x128)
-    and tinv its (I - M)^-1 (or None: solved again); read_scale: the reads' constant factor c (o = S^T (c x)), the reads' vectors x given without it: the
-    adjoint runs on them from dST / c, its results scaled by c as the kernels store them (hend, which only its reads
-    take, stays unscaled), and dx is the gradient of the unscaled x (no scaled copy of x). Returns
-    engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate gradient's gauge terms
-    are summed here from them: more than one factor or input); dgk with gate_grad (needs ST); hend None (freed once
-    read)."""
+    and tinv its (I - M)^-1 (or None: solved again); read_scale: the reads' constant factor c (o = S^T (c x)), the
+    reads' vectors x given without it: the adjoint runs on them from dST / c, its results scaled by c as the kernels
+    store them (hend, which only its reads take, stays unscaled), and dx is the gradient of the unscaled x (no scaled
+    copy of x). Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
+    gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs ST);
+    hend None (freed once read)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
