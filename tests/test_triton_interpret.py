@@ -696,6 +696,39 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name,dtype", [("mamba2", torch.float32), ("mamba2", torch.bfloat16),
+                                        ("retnet", torch.float32), ("linear_attn", torch.float32)])
+def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
+    """The adjoint's dk = dS v read and the rescan's dx = S dO read made by one kernel from their shared pair scores
+    (PAIR_READS: _paired_read_kernel, after both state passes; neither scan launches its read) give the gradients
+    of the torch engine (fp32; bf16: those of the two reads, to the results' rounding), with the gate's boundary
+    sums made by the kernel or by the boundary pass, the key and value in one block or several; over several chunks,
+    the last cut short, two heads, an initial state. A gate without gradient (RetNet's) or none: the
+    kernel without gauge terms."""
+    op = lindsl.load(name)
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_paired_read_kernel",
+                        LaunchFlags(op.module._paired_read_kernel, ("BND", "GAUGE_X", "GAUGE_K", "BK"), seen))
+    base = random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
+    base = {k: v.to(dtype) for k, v in base.items()}
+    forms = ("PAIR_READS=0", "PAIR_READS=1", "PAIR_READS=1 PAIR_BOUNDARY=0",
+             "PAIR_READS=1 PAIR_BK=16 PAIR_BV=16", "torch")
+    runs = results_by_forms(op, base, forms, seen, monkeypatch, state=True)
+    gate_grad = name == "mamba2"
+    assert runs[forms[0]][1] == []
+    assert runs[forms[1]][1] == [{"BND": gate_grad, "GAUGE_X": int(gate_grad), "GAUGE_K": -int(gate_grad),
+                                  "BK": 32}]
+    assert [d["BND"] for d in runs[forms[2]][1]] == [False]
+    assert [d["BK"] for d in runs[forms[3]][1]] == [16]
+    for form in forms[1:4]:
+        for x, y, z in zip(runs[form][0], runs[forms[0]][0], runs["torch"][0]):
+            assert torch.isfinite(x).all() and x.dtype == y.dtype
+            if dtype == torch.float32:  # (Mamba-2's dA, a sum of cancelling terms: 9.4e-6 of fp64 paired, 6.4e-5 not)
+                assert rel_err(x, z) < 1e-4, form
+            else:
+                assert rel_err(x.float(), y.float()) < 2e-2, form
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the

@@ -11,16 +11,25 @@
 #     47 after the calls: the gauged backward's dv0 read leaves its kernel in bf16, and the rows epilogue's backward
 #     writes the read's cotangent in bf16: two fp32 copies and casts of call 5's trace, 90 and 95 us, gone; its
 #     baseline row there is the first timing of that, against session 47's 4.534 ms row).
+# (3) written in session 48 (CPU only): the paired backward reads (LINDSL_TUNE_PAIR_READS=1, off by default): the
+#     adjoint's dk = dS v and the rescan's dx = S dO of Mamba-2, RetNet, Lightning in one kernel from their shared
+#     scores dO v^T (fla's dqkwg), the gate's boundary sums in it too (Mamba-2: one launch of 0.25 ms fewer). Predicted:
+#     Mamba-2's reads 0.58 + 0.57 + 0.25 ms -> about 0.8 at 2x16384x16x128 (fla's dqkwg 0.84). ptxas: 157 registers at
+#     eight warps, 64-wide key and value blocks, no spill; 32-wide value blocks 133. RetNet's adjoint then keeps its
+#     states for the kernel (peak +512 MB there: its row's memory column says what that costs).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
+P="PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4;PAIR_READS=1,PAIR_BV=32,STATE_WARPS=4"
 V="STATE_WARPS=4;STATE_BK=32,STATE_WARPS=4,STORE_H_STAGES=3"
-for run in "mamba2 2,16384,16,128" "retnet 2,16384,16,128" "mamba2 4,4096,64,128" "gla 4,4096,64,128"; do
+for run in "mamba2 2,16384,16,128 $V;$P" "retnet 2,16384,16,128 STATE_WARPS=4;PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4" \
+           "mamba2 4,4096,64,128 STATE_WARPS=4;$P" "gla 4,4096,64,128 $V"; do
   set -- $run
-  timeout 75 python3 benchmarks/host_ab.py --specs $1 --shapes $2 --rounds 3 --no-fla --variants "$V" 2>&1 | quiet
+  timeout 80 python3 benchmarks/host_ab.py --specs $1 --shapes $2 --rounds 3 --no-fla --variants "$3" 2>&1 | quiet
 done
 echo "ab done at ${SECONDS}s"
 CHECK_TIMEOUT=80 checks "warps4:" "mamba2:1,10 retnet:1 gla:10" LINDSL_TUNE_STATE_WARPS=4
+CHECK_TIMEOUT=70 checks "pair:" "mamba2:1,10 retnet:1 lightning:1" LINDSL_TUNE_PAIR_READS=1
 CHECK_TIMEOUT=60 checks "default:" "mamba2:1,10 lightning:1"
 echo "checks done at ${SECONDS}s"
 timeout 250 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \

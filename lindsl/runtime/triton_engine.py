@@ -1844,6 +1844,137 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
 
 
 @triton.jit
+def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_ptr, dk_ptr, gvx_ptr, gx_ptr,
+                        gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, GSTRIDE, BSTRIDE, SCALE, K: tl.constexpr,
+                        V: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                        PREC: tl.constexpr, PREC_S: tl.constexpr, GAUGE_X: tl.constexpr, GAUGE_K: tl.constexpr,
+                        BND: tl.constexpr):
+    """Chunk c, sequence n, key block kb of two reads with one pair of scores M = dO v^T (t >= s, e^{G_t - G_s}):
+    the forward rescan's dx_t = S_t dO_t = e^{G_t} S_c dO_t + sum_s M_ts k_s and the adjoint's dk_s = dS_s v_s =
+    e^{G_C + g'} H v_s + sum_t M_ts x_t, S_c = h_fwd[c] the chunk-start state, H = h_adj[NC - 1 - c] the adjoint's
+    state at the next chunk's first token (whose log-gate is g', 0 past the end), G the within-chunk cumulative
+    scalar log-gate (GK = 1; GK = 0: none). Both results times SCALE. GAUGE_X, GAUGE_K: +-1 for a gauge term
+    sign * sum_k vec * result of dx (vector x-side gvx) and dk (gvk), the key block's partial sums GSTRIDE elements
+    after the previous block's. BND: the chunk-boundary sum rowsum(H * h_fwd[c + 1]) of every chunk but the last,
+    made from what the reads load (h_fwd[c + 1] = e^{G_C} S_c + sum_s e^{G_C - G_s} k_s v_s^T), each block's partial
+    BSTRIDE elements after the previous block's, times SCALE."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    kb = tl.program_id(2)
+    t = tl.arange(0, C)
+    tok = c * C + t
+    t_ok = tok < T
+    seq = _seq_row(n, T, HS)
+    row = tok * HS
+    kk = kb * BK + tl.arange(0, BK)
+    k_ok = kk < K
+    hf = hf_ptr + (n * NC + c) * K * V
+    ha = ha_ptr + (n * NC + NC - 1 - c) * K * V
+    accx = tl.zeros([C, BK], dtype=tl.float32)
+    acck = tl.zeros([C, BK], dtype=tl.float32)
+    M = tl.zeros([C, C], dtype=tl.float32)
+    hs = tl.zeros([BK], dtype=tl.float32)
+    for v0 in range(0, V, BV):
+        vv = v0 + tl.arange(0, BV)
+        v_ok = vv < V
+        rm = t_ok[:, None] & v_ok[None, :]
+        dO = tl.load(dO_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
+        vs = tl.load(v_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
+        sm = k_ok[:, None] & v_ok[None, :]
+        S = tl.load(hf + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
+        H = tl.load(ha + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
+        accx = _dot_acc(accx, dO, tl.trans(S), PREC)
+        acck = _dot_acc(acck, vs, tl.trans(H), PREC)
+        M = _dot_acc(M, dO, tl.trans(vs), PREC_S)
+        if BND:
+            hs += tl.sum(S * H, 1)
+    if GK == 1:
+        g = tl.load(gk_ptr + seq + row, mask=t_ok, other=0.0).to(tl.float32)
+        nxt = (c + 1) * C
+        g_next = tl.load(gk_ptr + seq + nxt * HS, mask=nxt < T, other=0.0).to(tl.float32)
+    else:
+        g = tl.zeros([C], dtype=tl.float32)
+        g_next = 0.0
+    G = tl.cumsum(g, 0)
+    G_C = tl.sum(g, 0)
+    causal = (t[:, None] >= t[None, :]) & t_ok[:, None] & t_ok[None, :]
+    W = M * tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf")))
+    km = t_ok[:, None] & k_ok[None, :]
+    ks = tl.load(k_ptr + seq * K + row[:, None] * K + kk[None, :], mask=km, other=0.0)
+    xs = tl.load(x_ptr + seq * K + row[:, None] * K + kk[None, :], mask=km, other=0.0)
+    dx = _dot_acc(accx * tl.exp(G)[:, None], W, ks, PREC) * SCALE
+    to_end = tl.exp(G_C - G)
+    dk = _dot_acc(acck * (to_end * tl.exp(g_next))[:, None], tl.trans(W), xs, PREC) * SCALE
+    at = seq * K + row[:, None] * K + kk[None, :]
+    tl.store(dx_ptr + at, dx, mask=km)
+    tl.store(dk_ptr + at, dk, mask=km)
+    if GAUGE_X != 0:
+        _gauge_partial(gvx_ptr, gx_ptr + kb * GSTRIDE, dx, seq, row, t_ok, kk, k_ok, K, GAUGE_X)
+    if GAUGE_K != 0:
+        _gauge_partial(gvk_ptr, gk_out_ptr + kb * GSTRIDE, dk, seq, row, t_ok, kk, k_ok, K, GAUGE_K)
+    if BND:
+        if c < NC - 1:
+            pair = tl.sum(ks.to(tl.float32) * acck, 1)
+            total = tl.exp(G_C) * tl.sum(hs, 0) + tl.sum(tl.where(t_ok, to_end * pair, 0.0), 0)
+            tl.store(bnd_ptr + kb * BSTRIDE + n * (NC - 1) + c, total * SCALE)
+
+
+def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1, scale=None, out_dtypes=(None, None),
+                       gauges=(None, None), boundary=False):
+    """The forward rescan's read dx_t = S_t dO_t and the adjoint's dk_s = dS_s v_s of a state with one input pair
+    (k [K], v [V]) and a scalar log-gate gk (or none), in one kernel that makes their shared pair scores dO_t . v_s
+    once (_paired_read_kernel). dO, v: [N, T, V]; k, x (the rescan's sources' key side and the read's vector, whose
+    cotangent dO is): [N, T, K]; or [B, T, heads, ...] with N = B heads; gk [N, T] ([B, T, heads]). h_fwd: the
+    forward rescan's chunk-start states [N, NC, K, V]; h_adj: the adjoint's (reversed time, chunks aligned: the
+    backward's scans with force_chunk). scale: a constant both results are multiplied by (the backward's read scale
+    c). gauges: per result (vec, sign, g) or None, as chunk_scan_triton's fourth read element (g [N, T] filled with
+    sign * sum_k vec * result). boundary: also return the chunk-boundary sums P [N, NC - 1] of
+    chunk_boundary_sums_triton's rows summed over the key (times scale), else None. Returns (dx, dk, P)."""
+    HS = int(heads)
+    N, T = dO.shape[0] * HS, dO.shape[1]
+    K, V = x.shape[-1], dO.shape[-1]
+    C = int(chunk)
+    NC = h_fwd.shape[1]
+    if NC != _cdiv(T, C) or tuple(h_adj.shape) != tuple(h_fwd.shape):
+        raise ValueError(f"paired reads: {NC} forward and {tuple(h_adj.shape)} adjoint chunk states for {T} tokens in "
+                         f"chunks of {C}")
+    dev = dO.device
+    f32 = torch.float32
+    dummy = _dummy(dev)
+    dO_, v_, k_, x_ = (_data(t, dummy) for t in (dO, v, k, x))
+    BK = min(_p2(K), _p2(_knob("PAIR_BK", 64)))
+    BV = min(_p2(V), _p2(_knob("PAIR_BV", 64)))
+    nkb = _cdiv(K, BK)
+    dx = _empty(*x.shape, device=dev, dtype=out_dtypes[0] or f32)
+    dk = _empty(*x.shape, device=dev, dtype=out_dtypes[1] or f32)
+    gstride = N * T
+
+    def gauge(term):
+        if term is None:
+            return dummy, 0, dummy, None
+        vec, sign, g = term
+        if nkb == 1:
+            return _data(vec, dummy), sign, g, None
+        part = _empty(nkb, *g.shape, device=dev, dtype=f32)
+        return _data(vec, dummy), sign, part, (part, g)
+
+    gvx, sx, gx, px = gauge(gauges[0])
+    gvk, sk, gko, pk = gauge(gauges[1])
+    bnd = boundary and NC > 1
+    P = _empty(nkb, N, NC - 1, device=dev, dtype=f32) if bnd else dummy
+    _paired_read_kernel[(NC, N, nkb)](
+        dO_, v_, k_, x_, _data(gk, dummy), h_fwd.contiguous(), h_adj.contiguous(), dx, dk, gvx, gx, gvk, gko, P, T,
+        NC, HS, gstride, N * (NC - 1), 1.0 if scale is None else float(scale), K=K, V=V, C=C, BK=BK, BV=BV,
+        GK=0 if gk is None else 1, PREC=precision, PREC_S=_tile_prec(precision, "R0_TILE_BF16", dO_, v_),
+        GAUGE_X=sx, GAUGE_K=sk, BND=bnd, num_stages=_knob("PAIR_STAGES", 2),
+        num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
+    for parts in (px, pk):
+        if parts is not None:
+            torch.sum(parts[0], 0, out=parts[1])
+    return dx, dk, (P.sum(0) if nkb > 1 else P[0]) if bnd else None
+
+
+@triton.jit
 def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr, x_ptr, out_ptr, T,
                       NREAD: tl.constexpr, K: tl.constexpr, V: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BK: tl.constexpr,
                       BV: tl.constexpr, GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr,
