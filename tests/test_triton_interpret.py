@@ -697,18 +697,25 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
 
 
 @pytest.mark.parametrize("name,dtype", [("mamba2", torch.float32), ("mamba2", torch.bfloat16),
-                                        ("retnet", torch.float32), ("linear_attn", torch.float32)])
+                                        ("retnet", torch.float32), ("retnet", torch.bfloat16),
+                                        ("linear_attn", torch.float32)])
 def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
     """The adjoint's dk = dS v read and the rescan's dx = S dO read made by one kernel from their shared pair scores
     (PAIR_READS: _paired_read_kernel, after both state passes; neither scan launches its read) give the gradients
     of the torch engine (fp32; bf16: those of the two reads, to the results' rounding), with the gate's boundary
     sums made by the kernel or by the boundary pass, the key and value in one block or several; over several chunks,
     the last cut short, two heads, an initial state. A gate without gradient (RetNet's) or none: the
-    kernel without gauge terms."""
+    kernel without gauge terms, and bf16 inputs' states in bf16 (as its scans' own)."""
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_paired_read_kernel",
                         LaunchFlags(op.module._paired_read_kernel, ("BND", "GAUGE_X", "GAUGE_K", "BK"), seen))
+    paired, states = op.module.paired_read_triton, []
+
+    def recording(*args):
+        states.extend(h.dtype for h in args[5:7])
+        return paired(*args)
+    monkeypatch.setitem(op.module.__dict__, "paired_read_triton", recording)
     base = random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
     base = {k: v.to(dtype) for k, v in base.items()}
     forms = ("PAIR_READS=0", "PAIR_READS=1", "PAIR_READS=1 PAIR_BOUNDARY=0",
@@ -720,6 +727,8 @@ def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
                                   "BK": 32}]
     assert [d["BND"] for d in runs[forms[2]][1]] == [False]
     assert [d["BK"] for d in runs[forms[3]][1]] == [16]
+    low = (name, dtype) == ("retnet", torch.bfloat16)
+    assert states == [torch.bfloat16 if low else torch.float32] * 6
     for form in forms[1:4]:
         for x, y, z in zip(runs[form][0], runs[forms[0]][0], runs["torch"][0]):
             assert torch.isfinite(x).all() and x.dtype == y.dtype

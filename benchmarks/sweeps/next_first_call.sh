@@ -14,13 +14,14 @@
 # (3) written in session 48 (CPU only): the paired backward reads (LINDSL_TUNE_PAIR_READS=1, off by default): the
 #     adjoint's dk = dS v and the rescan's dx = S dO of Mamba-2, RetNet, Lightning in one kernel from their shared
 #     scores dO v^T (fla's dqkwg), the gate's boundary sums in it too (Mamba-2: one launch of 0.25 ms fewer). Predicted:
-#     Mamba-2's reads 0.58 + 0.57 + 0.25 ms -> about 0.8 at 2x16384x16x128 (fla's dqkwg 0.84). ptxas: 157 registers at
-#     eight warps, 64-wide key and value blocks, no spill; 32-wide value blocks 133. RetNet's adjoint then keeps its
-#     states for the kernel (peak +512 MB there: its row's memory column says what that costs).
+#     Mamba-2's reads 0.58 + 0.57 + 0.25 ms -> about 0.8 at 2x16384x16x128 (fla's dqkwg 0.84). ptxas: one program
+#     per chunk and sequence, eight warps, 64-wide key blocks by 32-wide value blocks: 215 registers, no spill (128-wide
+#     key blocks 225). RetNet's adjoint then keeps its bf16 states for the kernel alongside the rescan's (peak +256 MB
+#     there: its row's memory column says what that costs).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-P="PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4;PAIR_READS=1,PAIR_BV=32,STATE_WARPS=4"
+P="PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4;PAIR_READS=1,PAIR_BK=128,STATE_WARPS=4"
 V="STATE_WARPS=4;STATE_BK=32,STATE_WARPS=4,STORE_H_STAGES=3"
 for run in "mamba2 2,16384,16,128 $V;$P" "retnet 2,16384,16,128 STATE_WARPS=4;PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4" \
            "mamba2 4,4096,64,128 STATE_WARPS=4;$P" "gla 4,4096,64,128 $V"; do

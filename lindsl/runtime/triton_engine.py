@@ -1845,91 +1845,105 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
 
 @triton.jit
 def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_ptr, dk_ptr, gvx_ptr, gx_ptr,
-                        gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, GSTRIDE, BSTRIDE, SCALE, K: tl.constexpr,
-                        V: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
+                        gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, SCALE, K: tl.constexpr, V: tl.constexpr,
+                        C: tl.constexpr, BC: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                         PREC: tl.constexpr, PREC_S: tl.constexpr, GAUGE_X: tl.constexpr, GAUGE_K: tl.constexpr,
                         BND: tl.constexpr):
-    """Chunk c, sequence n, key block kb of two reads with one pair of scores M = dO v^T (t >= s, e^{G_t - G_s}):
-    the forward rescan's dx_t = S_t dO_t = e^{G_t} S_c dO_t + sum_s M_ts k_s and the adjoint's dk_s = dS_s v_s =
-    e^{G_C + g'} H v_s + sum_t M_ts x_t, S_c = h_fwd[c] the chunk-start state, H = h_adj[NC - 1 - c] the adjoint's
-    state at the next chunk's first token (whose log-gate is g', 0 past the end), G the within-chunk cumulative
-    scalar log-gate (GK = 1; GK = 0: none). Both results times SCALE. GAUGE_X, GAUGE_K: +-1 for a gauge term
-    sign * sum_k vec * result of dx (vector x-side gvx) and dk (gvk), the key block's partial sums GSTRIDE elements
-    after the previous block's. BND: the chunk-boundary sum rowsum(H * h_fwd[c + 1]) of every chunk but the last,
-    made from what the reads load (h_fwd[c + 1] = e^{G_C} S_c + sum_s e^{G_C - G_s} k_s v_s^T), each block's partial
-    BSTRIDE elements after the previous block's, times SCALE."""
+    """Chunk c of sequence n, two reads with one pair of scores M = dO v^T (t >= s, e^{G_t - G_s}): the forward
+    rescan's dx_t = S_t dO_t = e^{G_t} S_c dO_t + sum_s M_ts k_s and the adjoint's dk_s = dS_s v_s =
+    e^{G_C + g'} H v_s + sum_t M_ts x_t, with S_c = h_fwd[c] the chunk-start state, H = h_adj[NC - 1 - c] the
+    adjoint's state at the next chunk's first token (whose log-gate is g', 0 past the end), G the within-chunk
+    cumulative scalar log-gate (GK = 1; GK = 0: none). The scores first, then the key in blocks of BK (each over the
+    value in blocks of BV); both results times SCALE. GAUGE_X, GAUGE_K: +-1 for a gauge term sign * sum_k vec *
+    result of dx (vector gvx) and of dk (gvk) into gx, gk_out. BND: the chunk-boundary sum rowsum(H * h_fwd[c + 1])
+    summed over the key, for every chunk but the last, from what the reads load (h_fwd[c + 1] = e^{G_C} S_c +
+    sum_s e^{G_C - G_s} k_s v_s^T), times SCALE."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    kb = tl.program_id(2)
-    t = tl.arange(0, C)
+    t = tl.arange(0, BC)
     tok = c * C + t
-    t_ok = tok < T
+    t_ok = (t < C) & (tok < T)
     seq = _seq_row(n, T, HS)
     row = tok * HS
-    kk = kb * BK + tl.arange(0, BK)
-    k_ok = kk < K
-    hf = hf_ptr + (n * NC + c) * K * V
-    ha = ha_ptr + (n * NC + NC - 1 - c) * K * V
-    accx = tl.zeros([C, BK], dtype=tl.float32)
-    acck = tl.zeros([C, BK], dtype=tl.float32)
-    M = tl.zeros([C, C], dtype=tl.float32)
-    hs = tl.zeros([BK], dtype=tl.float32)
+    M = tl.zeros([BC, BC], dtype=tl.float32)
     for v0 in range(0, V, BV):
         vv = v0 + tl.arange(0, BV)
-        v_ok = vv < V
-        rm = t_ok[:, None] & v_ok[None, :]
+        rm = t_ok[:, None] & (vv < V)[None, :]
         dO = tl.load(dO_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
         vs = tl.load(v_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
-        sm = k_ok[:, None] & v_ok[None, :]
-        S = tl.load(hf + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
-        H = tl.load(ha + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
-        accx = _dot_acc(accx, dO, tl.trans(S), PREC)
-        acck = _dot_acc(acck, vs, tl.trans(H), PREC)
         M = _dot_acc(M, dO, tl.trans(vs), PREC_S)
-        if BND:
-            hs += tl.sum(S * H, 1)
     if GK == 1:
         g = tl.load(gk_ptr + seq + row, mask=t_ok, other=0.0).to(tl.float32)
         nxt = (c + 1) * C
         g_next = tl.load(gk_ptr + seq + nxt * HS, mask=nxt < T, other=0.0).to(tl.float32)
     else:
-        g = tl.zeros([C], dtype=tl.float32)
+        g = tl.zeros([BC], dtype=tl.float32)
         g_next = 0.0
     G = tl.cumsum(g, 0)
     G_C = tl.sum(g, 0)
     causal = (t[:, None] >= t[None, :]) & t_ok[:, None] & t_ok[None, :]
     W = M * tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf")))
-    km = t_ok[:, None] & k_ok[None, :]
-    ks = tl.load(k_ptr + seq * K + row[:, None] * K + kk[None, :], mask=km, other=0.0)
-    xs = tl.load(x_ptr + seq * K + row[:, None] * K + kk[None, :], mask=km, other=0.0)
-    dx = _dot_acc(accx * tl.exp(G)[:, None], W, ks, PREC) * SCALE
     to_end = tl.exp(G_C - G)
-    dk = _dot_acc(acck * (to_end * tl.exp(g_next))[:, None], tl.trans(W), xs, PREC) * SCALE
-    at = seq * K + row[:, None] * K + kk[None, :]
-    tl.store(dx_ptr + at, dx, mask=km)
-    tl.store(dk_ptr + at, dk, mask=km)
+    hf = hf_ptr + (n * NC + c) * K * V
+    ha = ha_ptr + (n * NC + NC - 1 - c) * K * V
+    gsum_x = tl.zeros([BC], dtype=tl.float32)
+    gsum_k = tl.zeros([BC], dtype=tl.float32)
+    pair = tl.zeros([BC], dtype=tl.float32)
+    hs = tl.zeros([BK], dtype=tl.float32)
+    for k0 in range(0, K, BK):
+        kk = k0 + tl.arange(0, BK)
+        k_ok = kk < K
+        accx = tl.zeros([BC, BK], dtype=tl.float32)
+        acck = tl.zeros([BC, BK], dtype=tl.float32)
+        for v0 in range(0, V, BV):
+            vv = v0 + tl.arange(0, BV)
+            v_ok = vv < V
+            rm = t_ok[:, None] & v_ok[None, :]
+            dO = tl.load(dO_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
+            vs = tl.load(v_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
+            sm = k_ok[:, None] & v_ok[None, :]
+            S = tl.load(hf + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
+            H = tl.load(ha + kk[:, None] * V + vv[None, :], mask=sm, other=0.0).to(tl.float32)
+            accx = _dot_acc(accx, dO, tl.trans(S), PREC)
+            acck = _dot_acc(acck, vs, tl.trans(H), PREC)
+            if BND:
+                hs += tl.sum(S * H, 1)
+        km = t_ok[:, None] & k_ok[None, :]
+        at = seq * K + row[:, None] * K + kk[None, :]
+        ks = tl.load(k_ptr + at, mask=km, other=0.0)
+        xs = tl.load(x_ptr + at, mask=km, other=0.0)
+        dx = _dot_acc(accx * tl.exp(G)[:, None], W, ks, PREC) * SCALE
+        dk = _dot_acc(acck * (to_end * tl.exp(g_next))[:, None], tl.trans(W), xs, PREC) * SCALE
+        tl.store(dx_ptr + at, dx, mask=km)
+        tl.store(dk_ptr + at, dk, mask=km)
+        if GAUGE_X != 0:
+            gsum_x += tl.sum(tl.load(gvx_ptr + at, mask=km, other=0.0).to(tl.float32) * dx, 1)
+        if GAUGE_K != 0:
+            gsum_k += tl.sum(tl.load(gvk_ptr + at, mask=km, other=0.0).to(tl.float32) * dk, 1)
+        if BND:
+            pair += tl.sum(ks.to(tl.float32) * acck, 1)
     if GAUGE_X != 0:
-        _gauge_partial(gvx_ptr, gx_ptr + kb * GSTRIDE, dx, seq, row, t_ok, kk, k_ok, K, GAUGE_X)
+        tl.store(gx_ptr + seq + row, gsum_x * GAUGE_X, mask=t_ok)
     if GAUGE_K != 0:
-        _gauge_partial(gvk_ptr, gk_out_ptr + kb * GSTRIDE, dk, seq, row, t_ok, kk, k_ok, K, GAUGE_K)
+        tl.store(gk_out_ptr + seq + row, gsum_k * GAUGE_K, mask=t_ok)
     if BND:
         if c < NC - 1:
-            pair = tl.sum(ks.to(tl.float32) * acck, 1)
             total = tl.exp(G_C) * tl.sum(hs, 0) + tl.sum(tl.where(t_ok, to_end * pair, 0.0), 0)
-            tl.store(bnd_ptr + kb * BSTRIDE + n * (NC - 1) + c, total * SCALE)
+            tl.store(bnd_ptr + n * (NC - 1) + c, total * SCALE)
 
 
 def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1, scale=None, out_dtypes=(None, None),
                        gauges=(None, None), boundary=False):
     """The forward rescan's read dx_t = S_t dO_t and the adjoint's dk_s = dS_s v_s of a state with one input pair
-    (k [K], v [V]) and a scalar log-gate gk (or none), in one kernel that makes their shared pair scores dO_t . v_s
-    once (_paired_read_kernel). dO, v: [N, T, V]; k, x (the rescan's sources' key side and the read's vector, whose
-    cotangent dO is): [N, T, K]; or [B, T, heads, ...] with N = B heads; gk [N, T] ([B, T, heads]). h_fwd: the
-    forward rescan's chunk-start states [N, NC, K, V]; h_adj: the adjoint's (reversed time, chunks aligned: the
-    backward's scans with force_chunk). scale: a constant both results are multiplied by (the backward's read scale
-    c). gauges: per result (vec, sign, g) or None, as chunk_scan_triton's fourth read element (g [N, T] filled with
-    sign * sum_k vec * result). boundary: also return the chunk-boundary sums P [N, NC - 1] of
-    chunk_boundary_sums_triton's rows summed over the key (times scale), else None. Returns (dx, dk, P)."""
+    (k [K], v [V]) and a scalar log-gate gk (or none), in one kernel per chunk and sequence that makes their shared
+    pair scores dO_t . v_s once (_paired_read_kernel). dO, v: [N, T, V]; k, x (the rescan's sources' key side and the
+    read's vector, whose cotangent dO is): [N, T, K]; or [B, T, heads, ...] with N = B heads; gk [N, T]
+    ([B, T, heads]). h_fwd: the forward rescan's chunk-start states [N, NC, K, V]; h_adj: the adjoint's (reversed
+    time, chunks aligned: the backward's scans with force_chunk). scale: a constant both results are multiplied by
+    (the backward's read scale c). gauges: per result (vec, sign, g) or None, as chunk_scan_triton's fourth read
+    element (g [N, T] written with sign * sum_k vec * result). boundary: also return the chunk-boundary sums P
+    [N, NC - 1] of chunk_boundary_sums_triton's rows summed over the key (times scale), else None. Returns
+    (dx, dk, P)."""
     HS = int(heads)
     N, T = dO.shape[0] * HS, dO.shape[1]
     K, V = x.shape[-1], dO.shape[-1]
@@ -1939,39 +1953,23 @@ def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1,
         raise ValueError(f"paired reads: {NC} forward and {tuple(h_adj.shape)} adjoint chunk states for {T} tokens in "
                          f"chunks of {C}")
     dev = dO.device
-    f32 = torch.float32
     dummy = _dummy(dev)
     dO_, v_, k_, x_ = (_data(t, dummy) for t in (dO, v, k, x))
     BK = min(_p2(K), _p2(_knob("PAIR_BK", 64)))
-    BV = min(_p2(V), _p2(_knob("PAIR_BV", 64)))
-    nkb = _cdiv(K, BK)
-    dx = _empty(*x.shape, device=dev, dtype=out_dtypes[0] or f32)
-    dk = _empty(*x.shape, device=dev, dtype=out_dtypes[1] or f32)
-    gstride = N * T
-
-    def gauge(term):
-        if term is None:
-            return dummy, 0, dummy, None
-        vec, sign, g = term
-        if nkb == 1:
-            return _data(vec, dummy), sign, g, None
-        part = _empty(nkb, *g.shape, device=dev, dtype=f32)
-        return _data(vec, dummy), sign, part, (part, g)
-
-    gvx, sx, gx, px = gauge(gauges[0])
-    gvk, sk, gko, pk = gauge(gauges[1])
+    BV = min(_p2(V), _p2(_knob("PAIR_BV", 32)))
+    dx = _empty(*x.shape, device=dev, dtype=out_dtypes[0] or torch.float32)
+    dk = _empty(*x.shape, device=dev, dtype=out_dtypes[1] or torch.float32)
+    (gvx, sx, gx), (gvk, sk, gko) = ((dummy, 0, dummy) if g is None else (_data(g[0], dummy), g[1], g[2])
+                                     for g in gauges)
     bnd = boundary and NC > 1
-    P = _empty(nkb, N, NC - 1, device=dev, dtype=f32) if bnd else dummy
-    _paired_read_kernel[(NC, N, nkb)](
+    P = _empty(N, NC - 1, device=dev, dtype=torch.float32) if bnd else dummy
+    _paired_read_kernel[(NC, N)](
         dO_, v_, k_, x_, _data(gk, dummy), h_fwd.contiguous(), h_adj.contiguous(), dx, dk, gvx, gx, gvk, gko, P, T,
-        NC, HS, gstride, N * (NC - 1), 1.0 if scale is None else float(scale), K=K, V=V, C=C, BK=BK, BV=BV,
+        NC, HS, 1.0 if scale is None else float(scale), K=K, V=V, C=C, BC=_p2(C), BK=BK, BV=BV,
         GK=0 if gk is None else 1, PREC=precision, PREC_S=_tile_prec(precision, "R0_TILE_BF16", dO_, v_),
         GAUGE_X=sx, GAUGE_K=sk, BND=bnd, num_stages=_knob("PAIR_STAGES", 2),
         num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
-    for parts in (px, pk):
-        if parts is not None:
-            torch.sum(parts[0], 0, out=parts[1])
-    return dx, dk, (P.sum(0) if nkb > 1 else P[0]) if bnd else None
+    return dx, dk, P if bnd else None
 
 
 @triton.jit
@@ -3298,7 +3296,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     forward's scan and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against
     6.5e-3 at K = 16). low_h (the chunk-level adjoint's rescan): the chunk-start states in bf16 with a scalar key
     gate too (LINDSL_TUNE_CA_H_BF16=0 keeps them fp32; session 46, H200: Gated DeltaNet forward+backward
-    1x8192x96x128 10.35 -> 10.10 ms, 2x16384x16x128 7.14 -> 6.89, checks green at gate x1 and x10).
+    1x8192x96x128 10.35 -> 10.10 ms, 2x16384x16x128 7.14 -> 6.89, checks green at gate x1 and x10); without
+    rank-one factors, the returned states of low-precision inputs in bf16 (the paired reads' scans, where no gate
+    gradient takes them).
     A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
@@ -3556,7 +3556,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # (the chunk-level adjoint's rescan, low_h: under it the interpreter measured Gated DeltaNet's dg unchanged with
     # bf16 states, 5.07e-3 / 6.65e-3 at gate x1 / x10 against 5.02e-3 / 6.12e-3 at 2x1024x2x128; session 44)
     h_bf16 = ((not return_states or not (GK or GV) or (low_h and GK == 1 and not GV and bool(_knob("CA_H_BF16", 1))))
-              if R else (GK != 1 or not return_states))
+              if R else (GK != 1 or not return_states or low_h))
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
