@@ -324,10 +324,12 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
 
 def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     """The rows kernels' backward kernels (codegen.rows.backward_kernel) and what the module's autograd functions
-    need: per kernel, each cotangent it writes as (kind, index of the input or read, dims); or why not."""
+    need: per kernel, each cotangent it writes as (kind, index of the input or read, dims) and each it passes on
+    (the index, the cotangent's); or why not."""
     kernels = [("prologue", pro, "_prologue_rows_bwd_kernel")] + ([("epilogue", epi, "_epilogue_rows_bwd_kernel")]
                                                                   if epi is not None else [])
-    out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None}
+    out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None,
+           "prologue_passed": [], "epilogue_passed": []}
     names = [d.name for d in spec.inputs]
     for part, fwd, name in kernels:
         if not fwd.values:
@@ -339,6 +341,8 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         out[part] = [dict(kind=kind, pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), dims=dims)
                      for kind, leaf, dims in bwd.grads]
         out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
+        out[part + "_passed"] = [dict(pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), ct=j)
+                                 for kind, leaf, j in bwd.passed]
     return out
 
 

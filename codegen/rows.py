@@ -32,10 +32,13 @@ class RowsKernel:
 class RowsBackward:
     """A generated backward of a per-row kernel: its source and the cotangents it writes, in order, each as
     (kind, name, dims after the rows): kind input ([B, T, H, dims] in the input's dtype), param (per row, fp32, for
-    the module to sum over tokens) or read ([B, T, H, dims] in the read's dtype, which autograd casts it to)."""
+    the module to sum over tokens) or read ([B, T, H, dims] in the read's dtype, which autograd casts it to); and
+    the cotangents that are one value's cotangent as it stands, which it does not write: (kind, name, that value's
+    index), for the module to hand on (Mamba-2's read in S^T q + D v: the output's cotangent itself)."""
     source: str
     grads: list[tuple[str, str, list[str]]]
     reads_used: list[bool]  # per forward read: whether the cotangents take its value (else the module need not keep it)
+    passed: list[tuple[str, str, int]]
 
 
 def _kernel(spec, name, values, shifts, reads=(), skip=()) -> tuple[str, list]:
@@ -111,18 +114,26 @@ def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:
 def backward_kernel(spec, name, values, shifts, reads=()) -> RowsBackward | str:
     """The backward of the per-row kernel writing values [(label, expr)] from reads [(name, dim)], or why there is
     none: it loads the forward's reads and each value's cotangent and writes the cotangent of every input, param and
-    read the values depend on."""
+    read the values depend on, but for an input's or read's that is one value's cotangent unchanged (of its type: no
+    broadcast), which the module passes on instead of a copy."""
     if shifts:
         return "a token shift (its gradient reaches another token's row)"
     cts = [Var(f"ct{j}", "read", ty=e.ty) for j, (_, e) in enumerate(values)]
     try:
         grads = vector_jacobian([(e, ct) for (_, e), ct in zip(values, cts)], dict(spec.lets))
-        order = sorted(grads)
-        used = {v.name for g in grads.values() for v in g.walk() if isinstance(v, Var) and v.kind == "read"}
+        index = {ct.name: j for j, ct in enumerate(cts)}
+        leaf_dim = {("read", rname): dim for rname, dim in reads}
+        leaf_dim.update({("input", d.name): vector_type(d.ty) for d in spec.token_inputs})
+        passed = [(kind, leaf, index[g.name]) for (kind, leaf), g in sorted(grads.items())
+                  if kind != "param" and isinstance(g, Var) and g.name in index
+                  and leaf_dim.get((kind, leaf), "?") == vector_type(g.ty)]
+        passed = passed if len(passed) < len(grads) else []  # (a kernel that writes nothing: kept as it was)
+        order = [key for key in sorted(grads) if key not in {(kind, leaf) for kind, leaf, _ in passed}]
+        used = {v.name for key in order for v in grads[key].walk() if isinstance(v, Var) and v.kind == "read"}
         source, writes = _kernel(spec, name, [(f"{kind}:{leaf}", grads[kind, leaf]) for kind, leaf in order], shifts,
                                  list(reads) + [(ct.name, vector_type(ct.ty)) for ct in cts],
                                  skip={rname for rname, _ in reads if rname not in used})
     except (NotFusable, NotDifferentiable) as why:
         return str(why)
     return RowsBackward(source, [(kind, leaf, dims) for (kind, leaf), (_, dims) in zip(order, writes)],
-                        [rname in used for rname, _ in reads])
+                        [rname in used for rname, _ in reads], passed)

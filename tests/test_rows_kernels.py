@@ -120,22 +120,40 @@ def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
 
 
 def test_bf16_epilogue_gives_the_read_its_cotangent_in_bf16(monkeypatch):
-    """Mamba-2's epilogue o = S^T q + D v with bf16 inputs: the rows backward writes the read's cotangent in the
+    """Mamba-2's epilogue o = S^T q + D v with bf16 inputs: the rows backward gives the read its cotangent in the
     read's dtype (bf16, which autograd would cast an fp32 one to: on the H200 a 95 us copy per call at
-    2x16384x16x128), and the gradients stay within bf16 rounding of the PyTorch prologue's."""
+    2x16384x16x128), here the output's cotangent itself (the read's is it unchanged: no copy written, 128 MB less
+    at that shape), and the gradients stay within bf16 rounding of the PyTorch prologue's."""
     op = lindsl.load("mamba2")
     cotangents, grads = [], op.module._epilogue_rows_grads
 
     def recorded(*args, **kwargs):
-        cotangents.append(grads(*args, **kwargs))
-        return cotangents[-1]
+        cotangents.append((args[1], grads(*args, **kwargs)))
+        return cotangents[-1][1]
     monkeypatch.setitem(op.module.__dict__, "_epilogue_rows_grads", recorded)
     base = {k: v.to(torch.bfloat16) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
                                                              seed=10).items()}
     rows = _grad_call(op, base, True, monkeypatch)
-    reads = [g for g in cotangents[0][len(op.module._ROWS_INPUTS):] if g is not None]
-    assert reads and all(g.dtype == torch.bfloat16 for g in reads)
+    cts, made = cotangents[0]
+    reads = [g for g in made[len(op.module._ROWS_INPUTS):] if g is not None]
+    assert len(reads) == 1 and reads[0] is cts[0] and reads[0].dtype == torch.bfloat16
     _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
+
+
+@pytest.mark.parametrize("name,passed", [("mamba2", [("read", "read0", 0)]), ("rwkv6", [("read", "read0", 0)]),
+                                         ("gla", [])])
+def test_rows_backward_passes_on_unchanged_cotangents(name, passed):
+    """A cotangent that is one value's as it stands (a read added to an output) is not written by the rows backward
+    kernel but passed on; a kernel whose every cotangent is so (GLA's o = S^T q) keeps them (it would write
+    nothing)."""
+    from codegen.rows import backward_kernel, epilogue_kernel
+    from lindsl.passes.normalize import normalize
+    spec = lindsl.parse_file(os.path.join(os.path.dirname(__file__), "..", "library", name + ".lin"))
+    n = normalize(spec)
+    epi = epilogue_kernel(spec, n.epilogue, [r.ty.dims[0] if r.ty.dims else None for r in n.reads], {})
+    bwd = backward_kernel(spec, "_epilogue_rows_bwd_kernel", epi.values, {}, epi.reads)
+    assert bwd.passed == passed
+    assert not {(kind, leaf) for kind, leaf, _ in passed} & {(kind, leaf) for kind, leaf, _ in bwd.grads}
 
 
 @pytest.mark.parametrize("knob,taken", [(None, True), ("0", False), ("1", True)])
