@@ -701,15 +701,16 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
                                         ("linear_attn", torch.float32)])
 def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
     """The adjoint's dk = dS v read and the rescan's dx = S dO read made by one kernel from their shared pair scores
-    (PAIR_READS: _paired_read_kernel, after both state passes; neither scan launches its read) give the gradients
-    of the torch engine (fp32; bf16: those of the two reads, to the results' rounding), with the gate's boundary
+    (PAIR_READS: _paired_read_kernel, after both state passes; neither scan launches its read), the adjoint's
+    dv = dS^T k too (PAIR_DV, the default: the adjoint a state pass alone) or not, give the gradients of the torch
+    engine (fp32; bf16: those of the two reads, to the results' rounding), with the gate's boundary
     sums made by the kernel or by the boundary pass, the key and value in one block or several; over several chunks,
     the last cut short, two heads, an initial state. A gate without gradient (RetNet's) or none: the
     kernel without gauge terms, and bf16 inputs' states in bf16 (as its scans' own)."""
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_paired_read_kernel",
-                        LaunchFlags(op.module._paired_read_kernel, ("BND", "GAUGE_X", "GAUGE_K", "BK"), seen))
+                        LaunchFlags(op.module._paired_read_kernel, ("BND", "GAUGE_X", "GAUGE_K", "BK", "DV"), seen))
     paired, states = op.module.paired_read_triton, []
 
     def recording(*args):
@@ -718,14 +719,14 @@ def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
     monkeypatch.setitem(op.module.__dict__, "paired_read_triton", recording)
     base = random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
     base = {k: v.to(dtype) for k, v in base.items()}
-    forms = ("PAIR_READS=0", "PAIR_READS=1", "PAIR_READS=1 PAIR_BOUNDARY=0",
+    forms = ("PAIR_READS=0", "PAIR_READS=1", "PAIR_READS=1 PAIR_BOUNDARY=0 PAIR_DV=0",
              "PAIR_READS=1 PAIR_BK=16 PAIR_BV=16", "torch")
     runs = results_by_forms(op, base, forms, seen, monkeypatch, state=True)
     gate_grad = name == "mamba2"
     assert runs[forms[0]][1] == []
     assert runs[forms[1]][1] == [{"BND": gate_grad, "GAUGE_X": int(gate_grad), "GAUGE_K": -int(gate_grad),
-                                  "BK": 32}]
-    assert [d["BND"] for d in runs[forms[2]][1]] == [False]
+                                  "BK": 32, "DV": True}]
+    assert [(d["BND"], d["DV"]) for d in runs[forms[2]][1]] == [(False, False)]
     assert [d["BK"] for d in runs[forms[3]][1]] == [16]
     low = (name, dtype) == ("retnet", torch.bfloat16)
     assert states == [torch.bfloat16 if low else torch.float32] * 6

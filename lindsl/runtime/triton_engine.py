@@ -1844,11 +1844,11 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
 
 
 @triton.jit
-def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_ptr, dk_ptr, gvx_ptr, gx_ptr,
-                        gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, SCALE, K: tl.constexpr, V: tl.constexpr,
+def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_ptr, dk_ptr, dv_ptr, gvx_ptr,
+                        gx_ptr, gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, SCALE, K: tl.constexpr, V: tl.constexpr,
                         C: tl.constexpr, BC: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                         PREC: tl.constexpr, PREC_S: tl.constexpr, GAUGE_X: tl.constexpr, GAUGE_K: tl.constexpr,
-                        BND: tl.constexpr):
+                        BND: tl.constexpr, DV: tl.constexpr, PREC_Q: tl.constexpr):
     """Chunk c of sequence n, two reads with one pair of scores M = dO v^T (t >= s, e^{G_t - G_s}): the forward
     rescan's dx_t = S_t dO_t = e^{G_t} S_c dO_t + sum_s M_ts k_s and the adjoint's dk_s = dS_s v_s =
     e^{G_C + g'} H v_s + sum_t M_ts x_t, with S_c = h_fwd[c] the chunk-start state, H = h_adj[NC - 1 - c] the
@@ -1857,7 +1857,9 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
     value in blocks of BV); both results times SCALE. GAUGE_X, GAUGE_K: +-1 for a gauge term sign * sum_k vec *
     result of dx (vector gvx) and of dk (gvk) into gx, gk_out. BND: the chunk-boundary sum rowsum(H * h_fwd[c + 1])
     summed over the key, for every chunk but the last, from what the reads load (h_fwd[c + 1] = e^{G_C} S_c +
-    sum_s e^{G_C - G_s} k_s v_s^T), times SCALE."""
+    sum_s e^{G_C - G_s} k_s v_s^T), times SCALE. DV: the adjoint's other read too, dv_s = dS_s^T k_s =
+    e^{G_C + g'} H^T k_s + sum_t (k_s . x_t) e^{G_t - G_s} dO_t (its scores x k^T summed with the key blocks, then the
+    value in blocks of BV once more; PREC_Q: their precision), times SCALE."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     t = tl.arange(0, BC)
@@ -1890,6 +1892,7 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
     gsum_k = tl.zeros([BC], dtype=tl.float32)
     pair = tl.zeros([BC], dtype=tl.float32)
     hs = tl.zeros([BK], dtype=tl.float32)
+    A = tl.zeros([BC, BC], dtype=tl.float32)
     for k0 in range(0, K, BK):
         kk = k0 + tl.arange(0, BK)
         k_ok = kk < K
@@ -1912,6 +1915,8 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
         at = seq * K + row[:, None] * K + kk[None, :]
         ks = tl.load(k_ptr + at, mask=km, other=0.0)
         xs = tl.load(x_ptr + at, mask=km, other=0.0)
+        if DV:
+            A = _dot_acc(A, xs, tl.trans(ks), PREC_Q)
         dx = _dot_acc(accx * tl.exp(G)[:, None], W, ks, PREC) * SCALE
         dk = _dot_acc(acck * (to_end * tl.exp(g_next))[:, None], tl.trans(W), xs, PREC) * SCALE
         tl.store(dx_ptr + at, dx, mask=km)
@@ -1930,10 +1935,28 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
         if c < NC - 1:
             total = tl.exp(G_C) * tl.sum(hs, 0) + tl.sum(tl.where(t_ok, to_end * pair, 0.0), 0)
             tl.store(bnd_ptr + n * (NC - 1) + c, total * SCALE)
+    if DV:
+        WA = tl.trans(A * tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf"))))
+        state_scale = to_end * tl.exp(g_next)
+        for v0 in range(0, V, BV):
+            vv = v0 + tl.arange(0, BV)
+            v_ok = vv < V
+            rm = t_ok[:, None] & v_ok[None, :]
+            acc = tl.zeros([BC, BV], dtype=tl.float32)
+            for k0 in range(0, K, BK):
+                kk = k0 + tl.arange(0, BK)
+                k_ok = kk < K
+                ks = tl.load(k_ptr + seq * K + row[:, None] * K + kk[None, :], mask=t_ok[:, None] & k_ok[None, :],
+                             other=0.0)
+                H = tl.load(ha + kk[:, None] * V + vv[None, :], mask=k_ok[:, None] & v_ok[None, :], other=0.0)
+                acc = _dot_acc(acc, ks, H.to(tl.float32), PREC)
+            dO = tl.load(dO_ptr + seq * V + row[:, None] * V + vv[None, :], mask=rm, other=0.0)
+            dv = _dot_acc(acc * state_scale[:, None], WA, dO, PREC) * SCALE
+            tl.store(dv_ptr + seq * V + row[:, None] * V + vv[None, :], dv, mask=rm)
 
 
-def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1, scale=None, out_dtypes=(None, None),
-                       gauges=(None, None), boundary=False):
+def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1, scale=None,
+                       out_dtypes=(None, None, None), gauges=(None, None), boundary=False, dv=False):
     """The forward rescan's read dx_t = S_t dO_t and the adjoint's dk_s = dS_s v_s of a state with one input pair
     (k [K], v [V]) and a scalar log-gate gk (or none), in one kernel per chunk and sequence that makes their shared
     pair scores dO_t . v_s once (_paired_read_kernel). dO, v: [N, T, V]; k, x (the rescan's sources' key side and the
@@ -1942,8 +1965,9 @@ def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1,
     time, chunks aligned: the backward's scans with force_chunk). scale: a constant both results are multiplied by
     (the backward's read scale c). gauges: per result (vec, sign, g) or None, as chunk_scan_triton's fourth read
     element (g [N, T] written with sign * sum_k vec * result). boundary: also return the chunk-boundary sums P
-    [N, NC - 1] of chunk_boundary_sums_triton's rows summed over the key (times scale), else None. Returns
-    (dx, dk, P)."""
+    [N, NC - 1] of chunk_boundary_sums_triton's rows summed over the key (times scale), else None. dv: also the
+    adjoint's read dv_s = dS_s^T k_s (its sources x, dO), else None. out_dtypes: of dx, dk, dv (fp32 for None).
+    Returns (dx, dk, P, dv)."""
     HS = int(heads)
     N, T = dO.shape[0] * HS, dO.shape[1]
     K, V = x.shape[-1], dO.shape[-1]
@@ -1959,17 +1983,19 @@ def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1,
     BV = min(_p2(V), _p2(_knob("PAIR_BV", 32)))
     dx = _empty(*x.shape, device=dev, dtype=out_dtypes[0] or torch.float32)
     dk = _empty(*x.shape, device=dev, dtype=out_dtypes[1] or torch.float32)
+    dv_out = _empty(*dO.shape, device=dev, dtype=out_dtypes[2] or torch.float32) if dv else dummy
     (gvx, sx, gx), (gvk, sk, gko) = ((dummy, 0, dummy) if g is None else (_data(g[0], dummy), g[1], g[2])
                                      for g in gauges)
     bnd = boundary and NC > 1
     P = _empty(N, NC - 1, device=dev, dtype=torch.float32) if bnd else dummy
     _paired_read_kernel[(NC, N)](
-        dO_, v_, k_, x_, _data(gk, dummy), h_fwd.contiguous(), h_adj.contiguous(), dx, dk, gvx, gx, gvk, gko, P, T,
+        dO_, v_, k_, x_, _data(gk, dummy), h_fwd.contiguous(), h_adj.contiguous(), dx, dk, dv_out, gvx, gx, gvk, gko,
+        P, T,
         NC, HS, 1.0 if scale is None else float(scale), K=K, V=V, C=C, BC=_p2(C), BK=BK, BV=BV,
         GK=0 if gk is None else 1, PREC=precision, PREC_S=_tile_prec(precision, "R0_TILE_BF16", dO_, v_),
-        GAUGE_X=sx, GAUGE_K=sk, BND=bnd, num_stages=_knob("PAIR_STAGES", 2),
-        num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
-    return dx, dk, P if bnd else None
+        GAUGE_X=sx, GAUGE_K=sk, BND=bnd, DV=bool(dv), PREC_Q=_tile_prec(precision, "R0_TILE_BF16", x_, k_),
+        num_stages=_knob("PAIR_STAGES", 2), num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
+    return dx, dk, (P if bnd else None), (dv_out if dv else None)
 
 
 @triton.jit
@@ -3317,9 +3343,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     in their own order (at most T tokens) and position p takes token T - p's, zero past their end: the adjoint's
     gates, shifted by one token and flipped, without the copy (_chunk_cumsum_kernel's REV).
     reversed_sources (with reversed_reads and force_chunk; no rank-one factors or value gate): the inputs k, v too
-    are the callers' tensors, as long as the reads' vectors and in their own order (the adjoint's x and dO, not their
-    flipped and padded copies): the scan's positions are the tokens padded to whole chunks, and position p takes
-    token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
+    are the callers' tensors, as long as the reads' vectors (of their own length without reads) and in their own
+    order (the adjoint's x and dO, not their flipped and padded copies): the scan's positions are the tokens padded
+    to whole chunks, and position p takes token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
     read-outs, which take a flipped copy (time_reversed).
     tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
     (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan."""
@@ -3341,10 +3367,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == lead else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
+    TS = k.shape[1] if reversed_sources and k is not None else None  # the sources' own tokens
     if reversed_sources:
-        if not (reversed_reads and force_chunk and reads) or R or GV:
-            raise ValueError("reversed_sources needs reversed_reads, force_chunk and reads, and takes no rank-one "
-                             "factors or value gate")
+        if not (reversed_reads and force_chunk) or R or GV:
+            raise ValueError("reversed_sources needs reversed_reads and force_chunk, and takes no rank-one factors or "
+                             "value gate")
         T = _cdiv(T, int(chunk)) * int(chunk)  # the scan's positions: the padded reversed time
     if HS > 1 and not token_layout_ok(T, HS, K, V, R, P, GK, GV):
         raise ValueError(f"the [B, T, H, ...] token layout (heads={HS}) needs no value gate and fewer than 2^31 "
@@ -3352,7 +3379,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
 
     def per_token(*inner, T=T):
         return (N, T) + inner if HS == 1 else (N // HS, T, HS) + inner
-    TX = reads[0][2].shape[1] if reversed_reads and reads else T  # the readers' tokens
+    TX = reads[0][2].shape[1] if reversed_reads and reads else (TS or T)  # the readers' (and reversed sources') tokens
     if TX > T or any(x.shape[1] != TX for _, _, x in reads):
         raise ValueError(f"reversed_reads: every read's vector needs the same number of tokens, at most the scan's "
                          f"{T}; got {[x.shape[1] for _, _, x in reads]}")
