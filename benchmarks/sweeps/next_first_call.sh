@@ -1,38 +1,27 @@
 #!/usr/bin/env bash
-# The next session's first call (one H200), written in session 47. About 9 minutes: timeout_s 590.
-# (1) The backward's tf32 state passes without rank-one factors in four warps (LINDSL_TUNE_STATE_WARPS=4; the rule's
-#     two warps at 64x64 tiles spill 232 B in Mamba-2's two passes, ptxas via aot_check.py, 255 registers, 0.45 ms
-#     each at 2x16384x16x128 against fla's 0.24 and 0.28; four warps: 164 registers, no spill) and in 32-row key
-#     blocks (the per-dimension gate's underfilled rule); Mamba-2, RetNet, GLA (the forward's bf16 passes keep four
-#     warps, so STATE_WARPS=4 changes only the backward's);
-# (2) Mamba-2's rows backward against the compiled prologue (ROWS_GRAD=0: session 47's rows 3-4 % slower than
-#     session 46's with the compiled prologue) and the eager backward glue (BWD_GLUE=eager), each in its own
-#     process (variant_sweep.py --isolate: these change what torch.compile sees); its default checked first (session
-#     47 after the calls: the gauged backward's dv0 read leaves its kernel in bf16, and the rows epilogue's backward
-#     writes the read's cotangent in bf16: two fp32 copies and casts of call 5's trace, 90 and 95 us, gone; its
-#     baseline row there is the first timing of that, against session 47's 4.534 ms row).
-# (3) written in session 48 (CPU only): the paired backward reads (LINDSL_TUNE_PAIR_READS=1, off by default): the
-#     adjoint's dk = dS v and the rescan's dx = S dO of Mamba-2, RetNet, Lightning in one kernel from their shared
-#     scores dO v^T (fla's dqkwg), the gate's boundary sums in it too (Mamba-2: one launch of 0.25 ms fewer). Predicted:
-#     Mamba-2's reads 0.58 + 0.57 + 0.25 ms -> about 0.8 at 2x16384x16x128 (fla's dqkwg 0.84). ptxas: one program
-#     per chunk and sequence, eight warps, 64-wide key blocks by 32-wide value blocks: 215 registers, no spill (128-wide
-#     key blocks 225). RetNet's adjoint then keeps its bf16 states for the kernel alongside the rescan's (peak +256 MB
-#     there: its row's memory column says what that costs).
+# The next session's first call (one H200), written in session 48 (no device lent: everything below is untimed).
+# About 9.5 minutes: timeout_s 590.
+# The paired backward reads (LINDSL_TUNE_PAIR_READS=1, off by default): for a state with one input pair and a scalar
+# or no key gate (Mamba-2, RetNet, Lightning, linear attention) the backward's three reads (the adjoint's dk = dS v and
+# dv = dS^T k, the rescan's dx = S dO) and Mamba-2's gate boundary sums in one kernel per chunk and sequence
+# (_paired_read_kernel: the scores dO v^T once for dx and dk, as fla's dqkwg; x k^T for dv), after the two state passes,
+# which then run alone. Session 47's Mamba-2 trace at 2x16384x16x128: reads 0.58 + 0.62 + 0.57 ms and the boundary
+# pass 0.25 against fla's dqkwg 0.84 + dv 0.32; predicted about 1.1-1.2 ms for the kernel (1.8 ms less). ptxas (sm_90,
+# bf16): 232 registers at eight warps, 64-wide key and 32-wide value blocks, no spill (215 without dv, PAIR_DV=0).
+# Each variant in its own process (variant_sweep.py --isolate: at these sizes the backward's glue is compiled, and a
+# variant that changes it recompiles with dynamic shapes in a shared process), each checked at gate x1 and x10 first.
+# Also session 47's untimed dtype changes and session 48's (the rows backward passes the read's cotangent on): the
+# baseline row, against session 47's 4.534 ms and 3096 MB (mem_cpu: 2838 -> 2710 MB). RetNet's pair: mem_cpu +126 MB
+# (its bf16 state sets alive together).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-P="PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4;PAIR_READS=1,PAIR_BK=128,STATE_WARPS=4"
-V="STATE_WARPS=4;STATE_BK=32,STATE_WARPS=4,STORE_H_STAGES=3"
-for run in "mamba2 2,16384,16,128 $V;$P" "retnet 2,16384,16,128 STATE_WARPS=4;PAIR_READS=1;PAIR_READS=1,STATE_WARPS=4" \
-           "mamba2 4,4096,64,128 STATE_WARPS=4;$P" "gla 4,4096,64,128 $V"; do
-  set -- $run
-  timeout 80 python3 benchmarks/host_ab.py --specs $1 --shapes $2 --rounds 3 --no-fla --variants "$3" 2>&1 | quiet
-done
-echo "ab done at ${SECONDS}s"
-CHECK_TIMEOUT=80 checks "warps4:" "mamba2:1,10 retnet:1 gla:10" LINDSL_TUNE_STATE_WARPS=4
-CHECK_TIMEOUT=70 checks "pair:" "mamba2:1,10 retnet:1 lightning:1" LINDSL_TUNE_PAIR_READS=1
-CHECK_TIMEOUT=60 checks "default:" "mamba2:1,10 lightning:1"
-echo "checks done at ${SECONDS}s"
-timeout 250 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
-  --variants "ROWS_GRAD=0;BWD_GLUE=eager" --budget 230 --out "$OUT/m2_isolate" 2>&1 | quiet | tail -8
+timeout 400 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
+  --variants "PAIR_READS=1;PAIR_READS=1,PAIR_DV=0;PAIR_READS=1,PAIR_BK=128;PAIR_READS=1,STATE_WARPS=4" --budget 330 \
+  --out "$OUT/m2_pair" 2>&1 | quiet | tail -14
+echo "mamba2 done at ${SECONDS}s"
+timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs retnet --bench-shape 2,16384,16,128 \
+  --variants "PAIR_READS=1" --budget 70 --out "$OUT/rn_pair" 2>&1 | quiet | tail -6
+echo "retnet done at ${SECONDS}s"
+CHECK_TIMEOUT=40 checks "pair:" "lightning:1 linear_attn:1" LINDSL_TUNE_PAIR_READS=1
 echo "all done at ${SECONDS}s"
