@@ -739,6 +739,28 @@ def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
                 assert rel_err(x.float(), y.float()) < 2e-2, form
 
 
+@pytest.mark.skipif(DEVICE != "cuda", reason="CUDA streams: the GPU's (TRITON_INTERPRET=0)")
+@pytest.mark.parametrize("name", ["mamba2", "retnet"])
+def test_paired_reads_state_passes_side_by_side_equal_one_after_the_other(name, monkeypatch):
+    """With the paired reads both backward scans are state passes alone, run on two CUDA streams (PAIR_STREAMS, the
+    default): the same kernels on the same inputs, so bit for bit the gradients of running them in turn, bf16, over
+    several chunks and two heads, and the side stream was used."""
+    op = lindsl.load(name)
+    monkeypatch.setenv("LINDSL_TUNE_PAIR_READS", "1")
+    base = {k: v.to(DEVICE, torch.bfloat16) for k, v in random_inputs(op.spec, 2, 1000, 2, {"K": 64, "V": 64},
+                                                                     torch.float32, gate_scale=3.0, seed=4).items()}
+    runs = {}
+    for flag in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_PAIR_STREAMS", flag)
+        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        loss = (o.float() * torch.arange(o.numel(), device=DEVICE).reshape(o.shape).cos()).sum() + f.sum()
+        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values())))
+    assert op.module._SIDE_STREAMS
+    for x, y in zip(runs["0"], runs["1"]):
+        assert torch.isfinite(y).all() and torch.equal(x, y)
+
+
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the
