@@ -739,26 +739,35 @@ def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
                 assert rel_err(x.float(), y.float()) < 2e-2, form
 
 
-@pytest.mark.skipif(DEVICE != "cuda", reason="CUDA streams: the GPU's (TRITON_INTERPRET=0)")
-@pytest.mark.parametrize("name", ["mamba2", "retnet"])
-def test_paired_reads_state_passes_side_by_side_equal_one_after_the_other(name, monkeypatch):
-    """With the paired reads both backward scans are state passes alone, run on two CUDA streams (PAIR_STREAMS, the
-    default): the same kernels on the same inputs, so bit for bit the gradients of running them in turn, bf16, over
-    several chunks and two heads, and the side stream was used."""
+@pytest.mark.parametrize("name,pair", [("mamba2", "0"), ("gla", "0"), ("hgrn2", "0"), ("rwkv6", "0"),
+                                       ("mamba2", "1"), ("retnet", "1")])
+def test_rescan_state_pass_first_equals_the_whole_rescan(name, pair, monkeypatch):
+    """The backward's forward rescan as a state pass before the adjoint and its reads after from the stored states
+    (RESCAN_FIRST; on the GPU with BWD_STREAMS beside the adjoint on a side stream; the paired reads always): the
+    same kernels on the same inputs, so bit for bit the gradients of the whole rescan after the adjoint, bf16, over
+    several chunks, two heads, from an initial state; on the GPU also with the two streams, which were used."""
     op = lindsl.load(name)
-    monkeypatch.setenv("LINDSL_TUNE_PAIR_READS", "1")
-    base = {k: v.to(DEVICE, torch.bfloat16) for k, v in random_inputs(op.spec, 2, 1000, 2, {"K": 64, "V": 64},
+    monkeypatch.setenv("LINDSL_TUNE_PAIR_READS", pair)
+    base = {k: v.to(DEVICE, torch.bfloat16) for k, v in random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32},
                                                                      torch.float32, gate_scale=3.0, seed=4).items()}
+    with torch.no_grad():
+        shape = op(*base.values(), output_final_state=True, backend="triton")[1].shape
+    S0 = torch.randn(shape, generator=torch.Generator().manual_seed(2)).to(DEVICE) * 0.5
+    forms = [("0", "0"), ("1", "0")] + ([("1", "1")] if DEVICE == "cuda" else [])
     runs = {}
-    for flag in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_PAIR_STREAMS", flag)
+    for first, streams in forms:
+        monkeypatch.setenv("LINDSL_TUNE_RESCAN_FIRST", first)
+        monkeypatch.setenv("LINDSL_TUNE_BWD_STREAMS", streams)
         args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        o, f = op(*args.values(), output_final_state=True, backend="triton")
+        s0 = S0.clone().requires_grad_(True)
+        o, f = op(*args.values(), initial_state=s0, output_final_state=True, backend="triton")
         loss = (o.float() * torch.arange(o.numel(), device=DEVICE).reshape(o.shape).cos()).sum() + f.sum()
-        runs[flag] = [o, f] + list(torch.autograd.grad(loss, list(args.values())))
-    assert op.module._SIDE_STREAMS
-    for x, y in zip(runs["0"], runs["1"]):
-        assert torch.isfinite(y).all() and torch.equal(x, y)
+        runs[first, streams] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [s0]))
+    assert bool(op.module._SIDE_STREAMS) == (DEVICE == "cuda")
+    for form in forms[1:]:
+        for x, y in zip(runs[forms[0]], runs[form]):
+            assert torch.isfinite(y).all() and torch.equal(x, y), form
+
 
 
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])

@@ -9,8 +9,10 @@
 # pass 0.25 against fla's dqkwg 0.84 + dv 0.32; predicted about 1.1-1.2 ms for the kernel (1.8 ms less). ptxas (sm_90,
 # bf16): 232 registers at eight warps, 64-wide key and 32-wide value blocks, no spill (215 without dv, PAIR_DV=0).
 # With the adjoint's dv in the kernel both backward scans are state passes alone (a chain of chunks over about one
-# program per SM each: 0.45 and 0.44 ms in session 47's trace, tf32, 255 registers), run on two CUDA streams side by
-# side (PAIR_STREAMS=0: in turn). The GPU tests of the pair run first (-k side_by_side: the streams' test, GPU-only).
+# program per SM each: 0.45 and 0.44 ms in session 47's trace, tf32, 255 registers); BWD_STREAMS=1 runs the rescan's
+# pass beside the adjoint's scan on a second CUDA stream (also without the pair: RESCAN_FIRST, its reads from the
+# stored states after the adjoint). The GPU test of that runs first (-k rescan_state_pass_first: the streams' bits
+# against one stream's, six specs).
 # Each variant in its own process (variant_sweep.py --isolate: at these sizes the backward's glue is compiled, and a
 # variant that changes it recompiles with dynamic shapes in a shared process), each checked at gate x1 and x10 first.
 # Also session 47's untimed dtype changes and session 48's (the rows backward passes the read's cotangent on): the
@@ -19,11 +21,11 @@
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-timeout 60 python3 -m pytest -q -n 8 -p no:cacheprovider -k "side_by_side" tests/test_triton_interpret.py > "$OUT/tests.txt" 2>&1
+timeout 60 python3 -m pytest -q -n 8 -p no:cacheprovider -k "rescan_state_pass_first" tests/test_triton_interpret.py > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
 timeout 400 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
-  --variants "PAIR_READS=1;PAIR_READS=1,PAIR_STREAMS=0;PAIR_READS=1,PAIR_DV=0;PAIR_READS=1,STATE_WARPS=4" --budget 320 \
+  --variants "PAIR_READS=1;PAIR_READS=1,BWD_STREAMS=1;PAIR_READS=1,BWD_STREAMS=1,PAIR_DV=0;BWD_STREAMS=1" --budget 320 \
   --out "$OUT/m2_pair" 2>&1 | quiet | tail -14
 echo "mamba2 done at ${SECONDS}s"
 timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs retnet --bench-shape 2,16384,16,128 \
