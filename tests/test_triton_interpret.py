@@ -1498,12 +1498,16 @@ out o = S^T (scale * q) + S^T (c * q) + S^T (w * q) + S^T (2 * (scale * k))
     assert [c is not None for c in coefs] == [True, False, False, True]
 
 
-@pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet"])
-def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
+@pytest.mark.parametrize("name,knob", [("retnet", None), ("gla", None), ("gated_deltanet", None),
+                                       ("mom_gated_deltanet", None), ("mamba2", "PAIR_READS"),
+                                       ("gla", "RESCAN_FIRST")])
+def test_backward_glue_traces_under_torch_compile(name, knob, monkeypatch):
     """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;
     graph breaks at the kernel launches), what =compiled hands to inductor on CUDA: every gradient equals the eager
-    backward's."""
+    backward's; also with the paired reads and with the rescan's state pass first."""
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
+    if knob:
+        monkeypatch.setenv("LINDSL_TUNE_" + knob, "1")
     import torch._dynamo
     from lindsl.check import default_sizes
     op = lindsl.load(name)
