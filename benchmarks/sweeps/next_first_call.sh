@@ -12,7 +12,7 @@
 # program per SM each: 0.45 and 0.44 ms in session 47's trace, tf32, 255 registers); BWD_STREAMS=1 runs the rescan's
 # pass beside the adjoint's scan on a second CUDA stream (also without the pair: RESCAN_FIRST, its reads from the
 # stored states after the adjoint). The GPU test of that runs first (-k rescan_state_pass_first: the streams' bits
-# against one stream's, six specs).
+# against one stream's, six specs). PAIR_DV=0 (dv left to the adjoint's scan) is for a later call, if the pair wins.
 # Each variant in its own process (variant_sweep.py --isolate: at these sizes the backward's glue is compiled, and a
 # variant that changes it recompiles with dynamic shapes in a shared process), each checked at gate x1 and x10 first.
 # Also session 47's untimed dtype changes and session 48's (the rows backward passes the read's cotangent on): the
@@ -24,12 +24,12 @@ export TRITON_INTERPRET=0
 timeout 60 python3 -m pytest -q -n 8 -p no:cacheprovider -k "rescan_state_pass_first" tests/test_triton_interpret.py > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-timeout 400 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
-  --variants "PAIR_READS=1;PAIR_READS=1,BWD_STREAMS=1;PAIR_READS=1,BWD_STREAMS=1,PAIR_DV=0;BWD_STREAMS=1" --budget 320 \
+timeout 360 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape 2,16384,16,128 \
+  --variants "PAIR_READS=1;PAIR_READS=1,BWD_STREAMS=1;BWD_STREAMS=1" --budget 280 \
   --out "$OUT/m2_pair" 2>&1 | quiet | tail -14
 echo "mamba2 done at ${SECONDS}s"
-timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs retnet --bench-shape 2,16384,16,128 \
-  --variants "PAIR_READS=1" --budget 70 --out "$OUT/rn_pair" 2>&1 | quiet | tail -6
+timeout 170 python3 benchmarks/variant_sweep.py --isolate --specs retnet --bench-shape 2,16384,16,128 \
+  --variants "PAIR_READS=1,BWD_STREAMS=1" --budget 90 --out "$OUT/rn_pair" 2>&1 | quiet | tail -6
 echo "retnet done at ${SECONDS}s"
 CHECK_TIMEOUT=40 checks "pair:" "lightning:1 linear_attn:1" LINDSL_TUNE_PAIR_READS=1
 echo "all done at ${SECONDS}s"
