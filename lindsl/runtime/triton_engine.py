@@ -1979,7 +1979,11 @@ def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1,
     dev = dO.device
     dummy = _dummy(dev)
     dO_, v_, k_, x_ = (_data(t, dummy) for t in (dO, v, k, x))
-    BK = min(_p2(K), _p2(_knob("PAIR_BK", 64)))
+    # ptxas (sm_90, D = 128): bf16 inputs' tf32 products at 64-wide key and 32-wide value blocks, two stages, eight
+    # warps: 232 registers, no spill; fp32 inputs' tf32x3 products spill 1152 B there and 240 B in 32-wide key blocks
+    # with one stage (the pair is a trial for bf16 inputs)
+    accurate = precision == ACCURATE
+    BK = min(_p2(K), _p2(_knob("PAIR_BK", 32 if accurate else 64)))
     BV = min(_p2(V), _p2(_knob("PAIR_BV", 32)))
     dx = _empty(*x.shape, device=dev, dtype=out_dtypes[0] or torch.float32)
     dk = _empty(*x.shape, device=dev, dtype=out_dtypes[1] or torch.float32)
@@ -1994,7 +1998,7 @@ def paired_read_triton(dO, v, k, x, gk, h_fwd, h_adj, chunk, precision, heads=1,
         NC, HS, 1.0 if scale is None else float(scale), K=K, V=V, C=C, BC=_p2(C), BK=BK, BV=BV,
         GK=0 if gk is None else 1, PREC=precision, PREC_S=_tile_prec(precision, "R0_TILE_BF16", dO_, v_),
         GAUGE_X=sx, GAUGE_K=sk, BND=bnd, DV=bool(dv), PREC_Q=_tile_prec(precision, "R0_TILE_BF16", x_, k_),
-        num_stages=_knob("PAIR_STAGES", 2), num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
+        num_stages=_knob("PAIR_STAGES", 1 if accurate else 2), num_warps=_mma_warps(_knob("PAIR_WARPS", 8), BK))
     return dx, dk, (P if bnd else None), (dv_out if dv else None)
 
 
