@@ -325,16 +325,26 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
 def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     """The rows kernels' backward kernels (codegen.rows.backward_kernel) and what the module's autograd functions
     need: per kernel, each cotangent it writes as (kind, index of the input or read, dims) and each it passes on
-    (the index, the cotangent's); or why not."""
-    kernels = [("prologue", pro, "_prologue_rows_bwd_kernel")] + ([("epilogue", epi, "_epilogue_rows_bwd_kernel")]
-                                                                  if epi is not None else [])
+    (the index, the cotangent's); the aliases: the inputs both kernels' backwards write a gradient of (Mamba-2's v,
+    in v0 = dt v and in D v), which the prologue's autograd function returns as outputs for the epilogue to take,
+    so that the prologue's backward kernel adds the epilogue's part (its cotangent) into the one gradient it writes
+    (autograd would add the two: one more pass and buffer) [(input index, name)]; or why not."""
     out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None,
-           "prologue_passed": [], "epilogue_passed": []}
+           "prologue_passed": [], "epilogue_passed": [], "aliases": []}
     names = [d.name for d in spec.inputs]
-    for part, fwd, name in kernels:
-        if not fwd.values:
+    bwds = {}
+    for part, fwd, name in [("epilogue", epi, "_epilogue_rows_bwd_kernel"), ("prologue", pro, "_prologue_rows_bwd_kernel")]:
+        if fwd is None or not fwd.values:
             continue
-        bwd = backward_kernel(spec, name, fwd.values, shifts, fwd.reads)
+        values = list(fwd.values)
+        if part == "prologue" and "epilogue" in bwds:
+            written = {leaf for kind, leaf, _ in bwds["epilogue"].grads if kind == "input"}
+            plain = backward_kernel(spec, name, values, shifts, fwd.reads)
+            shared = [] if isinstance(plain, str) else [leaf for kind, leaf, _ in plain.grads
+                                                        if kind == "input" and leaf in written]
+            out["aliases"] = [(names.index(leaf), leaf) for leaf in sorted(shared, key=names.index)]
+            values += [(f"alias:{leaf}", Var(leaf, "input", ty=spec.input(leaf).ty)) for _, leaf in out["aliases"]]
+        bwd = bwds[part] = backward_kernel(spec, name, values, shifts, fwd.reads)
         if isinstance(bwd, str):
             return f"the {part}'s backward: {bwd}"
         out["source"] += ("\n\n" if out["source"] else "") + bwd.source

@@ -140,6 +140,31 @@ def test_bf16_epilogue_gives_the_read_its_cotangent_in_bf16(monkeypatch):
     _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
 
 
+def test_input_of_both_rows_kernels_gets_one_gradient(monkeypatch):
+    """Mamba-2's v reaches the prologue (v0 = dt v) and the epilogue (D v): under autograd the epilogue takes it as an
+    output of the prologue's function (an alias), so the epilogue's part of dv is a cotangent of that function, whose
+    backward kernel adds it into the one dv it writes (no second gradient for autograd to add: one pass and a buffer
+    less); the gradients equal the PyTorch prologue's (bf16)."""
+    op = lindsl.load("mamba2")
+    assert op.module._ROWS_INPUTS.index("v") == 2
+    cts, grads = [], op.module._prologue_rows_grads
+
+    def recorded(tensors, cotangents, *args):
+        cts.append(cotangents)
+        return grads(tensors, cotangents, *args)
+    monkeypatch.setitem(op.module.__dict__, "_prologue_rows_grads", recorded)
+    base = {k: v.to(torch.bfloat16) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
+                                                             seed=11).items()}
+    xs = {k: v.to(DEVICE).clone().requires_grad_(True) for k, v in base.items()}
+    o, _ = op(*xs.values(), backend="triton", chunk_size=16)
+    epilogue = o.grad_fn
+    v_edge = epilogue.next_functions[2][0]  # (one edge per tensor input: _ROWS_INPUTS, then the reads)
+    assert type(v_edge).__name__ == "_RowsGradBackward" and v_edge is not epilogue  # the prologue's, not v's own
+    rows = _grad_call(op, base, True, monkeypatch)
+    assert len(cts[-1]) == 3 and cts[-1][2].abs().sum() > 0  # v0, the log-gate and the alias's cotangent (D dO)
+    _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
+
+
 @pytest.mark.parametrize("name,passed", [("mamba2", [("read", "read0", 0)]), ("rwkv6", [("read", "read0", 0)]),
                                          ("gla", [])])
 def test_rows_backward_passes_on_unchanged_cotangents(name, passed):
