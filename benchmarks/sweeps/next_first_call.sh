@@ -16,8 +16,8 @@
 # Each variant in its own process (variant_sweep.py --isolate: at these sizes the backward's glue is compiled, and a
 # variant that changes it recompiles with dynamic shapes in a shared process), each checked at gate x1 and x10 first.
 # Also session 47's untimed dtype changes and session 48's (the rows backward passes the read's cotangent on): the
-# baseline row, against session 47's 4.534 ms and 3096 MB (mem_cpu: 2838 -> 2710 MB). RetNet's pair: mem_cpu +126 MB
-# (its bf16 state sets alive together).
+# baseline row, against session 47's 4.534 ms and 3096 MB (mem_cpu: 2838 -> 2710 MB), and v's one gradient (no
+# autograd add). RetNet's pair: mem_cpu +126 MB (its bf16 state sets alive together).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
