@@ -333,7 +333,8 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
            "prologue_passed": [], "epilogue_passed": [], "aliases": []}
     names = [d.name for d in spec.inputs]
     bwds = {}
-    for part, fwd, name in [("epilogue", epi, "_epilogue_rows_bwd_kernel"), ("prologue", pro, "_prologue_rows_bwd_kernel")]:
+    for part, fwd, name in [("epilogue", epi, "_epilogue_rows_bwd_kernel"),
+                            ("prologue", pro, "_prologue_rows_bwd_kernel")]:  # the epilogue's first: the aliases
         if fwd is None or not fwd.values:
             continue
         values = list(fwd.values)

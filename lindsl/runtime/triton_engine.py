@@ -3349,8 +3349,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reversed_sources (with reversed_reads and force_chunk; no rank-one factors or value gate): the inputs k, v too
     are the callers' tensors, as long as the reads' vectors (of their own length without reads) and in their own
     order (the adjoint's x and dO, not their flipped and padded copies): the scan's positions are the tokens padded
-    to whole chunks, and position p takes token T - 1 - p of them. The kernels read them so, but for a per-dimension gate's reads without the sub-chunked
-    read-outs, which take a flipped copy (time_reversed).
+    to whole chunks, and position p takes token T - 1 - p of them. The kernels read them so, but for a
+    per-dimension gate's reads without the sub-chunked read-outs, which take a flipped copy (time_reversed).
     tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
     (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan."""
     precision = _for_interpreter(precision)
