@@ -21,6 +21,10 @@ CHECK_TIMEOUT=80 checks "warps4:" "mamba2:1,10 retnet:1 gla:10" LINDSL_TUNE_STAT
 #     2x16384x16x128, session 28); mem_cpu: GLA +126 MB (the rescan's bf16 states alive during the adjoint)
 timeout 200 python3 benchmarks/variant_sweep.py --isolate --specs gla,hgrn2 --bench-shape 2,16384,16,128 \
   --variants "BWD_STREAMS=1" --budget 150 --out "$OUT/gla_streams" 2>&1 | quiet | tail -6
+# (3) written in session 48: Mamba-2 by launch with the trials on (one process, no fla: session 47's call 5 has
+#     fla's), to see the paired kernel's and the two streams' times beside session 47's trace
+LINDSL_TUNE_PAIR_READS=1 LINDSL_TUNE_BWD_STREAMS=1 timeout 90 python3 benchmarks/launch_trace.py --specs mamba2 \
+  --shape 2,16384,16,128 --min-us 20 --out "$OUT/trace_pair" 2>&1 | quiet | tail -30
 echo "all done at ${SECONDS}s"
 # (Mamba-2's ROWS_GRAD=0 / BWD_GLUE=eager in their own processes moved to next_third_call.sh in session 48; its
 # default is checked by next_first_call.sh's baseline)
