@@ -1844,6 +1844,12 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
 
 
 @triton.jit
+def _causal_decay(G, causal):
+    """e^{G_t - G_s} where causal[t, s], else 0 (every exponent a non-positive difference for a decaying gate)."""
+    return tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf")))
+
+
+@triton.jit
 def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_ptr, dk_ptr, dv_ptr, gvx_ptr,
                         gx_ptr, gvk_ptr, gk_out_ptr, bnd_ptr, T, NC, HS, SCALE, K: tl.constexpr, V: tl.constexpr,
                         C: tl.constexpr, BC: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
@@ -1884,7 +1890,7 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
     G = tl.cumsum(g, 0)
     G_C = tl.sum(g, 0)
     causal = (t[:, None] >= t[None, :]) & t_ok[:, None] & t_ok[None, :]
-    W = M * tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf")))
+    W = M * _causal_decay(G, causal)
     to_end = tl.exp(G_C - G)
     hf = hf_ptr + (n * NC + c) * K * V
     ha = ha_ptr + (n * NC + NC - 1 - c) * K * V
@@ -1936,7 +1942,7 @@ def _paired_read_kernel(dO_ptr, v_ptr, k_ptr, x_ptr, gk_ptr, hf_ptr, ha_ptr, dx_
             total = tl.exp(G_C) * tl.sum(hs, 0) + tl.sum(tl.where(t_ok, to_end * pair, 0.0), 0)
             tl.store(bnd_ptr + n * (NC - 1) + c, total * SCALE)
     if DV:
-        WA = tl.trans(A * tl.exp(tl.where(causal, G[:, None] - G[None, :], float("-inf"))))
+        WA = tl.trans(A * _causal_decay(G, causal))  # (made again: kept across the key loop it would cost registers)
         state_scale = to_end * tl.exp(g_next)
         for v0 in range(0, V, BV):
             vv = v0 + tl.arange(0, BV)
