@@ -164,4 +164,12 @@ class Emitter:
             return f"({args[0]}).sum(-1)"
         if e.fn == "topk":
             return f"topk_mask({args[0]}, {int(e.args[1].value)})"
+        if e.fn == "kron":
+            return f"kron_vec({args[0]}, {args[1]})"
+        if e.fn == "cat":
+            if all(is_const(a) for a in e.args):
+                raise LinError("cat() of constants alone has no per-token value", e.loc,
+                               "cat() builds a feature map from per-token vectors, e.g. cat(1, x, kron(x, x))")
+            return "cat_vec(" + ", ".join(x if is_const(a) or a.ty.kind == "vec" else f"({x})[..., None]"
+                                          for a, x in zip(e.args, args)) + ")"
         raise LinError(f"{e.fn}() has no per-token value here", e.loc)

@@ -245,7 +245,7 @@ def generate_module(n: Normalized) -> str:
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
         summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
-        chunk=chunk, decls=repr(decls), states=repr([s.name for s in spec.states]),
+        chunk=chunk, decls=repr(decls), derived=repr(list(spec.derived_dims.items())), states=repr([s.name for s in spec.states]),
         outputs=repr([o for o, _ in spec.outputs]), n_outputs=len(spec.outputs), n_states=len(spec.states),
         builtins_src=_runtime_source("builtins.py"), shapes_src=_runtime_source("shapes.py"),
         engine_src=_runtime_source("engine.py"),

@@ -7,10 +7,11 @@ compiles to exactly the IR of the .lin file of the same name and runs.
     python examples/library_rules.py      # compiles all of them and runs each on random inputs
 """
 import lindsl
-from lindsl import (I, In, H, Param, State, diag, dims, elu, exp, head, l2norm, log, loggate, negative,
-                    positive, softmax, topk, unit, routed)
+from lindsl import (I, In, H, Param, State, cat, diag, dims, elu, exp, head, kron, l2norm, log, loggate, negative,
+                    positive, softmax, sqrt, topk, unit, routed)
 
 M, K, V = dims("M K V")
+K2, F = dims("K2 = K^2, F = 1 + K + K2")  # derived dims: the sizes of Based's feature map and its kron part
 
 
 @lindsl.rule
@@ -23,6 +24,15 @@ def linear_attn(S: State[K, V], q: In[K], k: In[K], v: In[V], scale=K ** -0.5):
 def linear_attn_normalized(S: State[K, V], z: State[K], q: In[K], k: In[K], v: In[V], eps=1e-6):
     fq = elu(q) + 1
     fk = elu(k) + 1
+    S = S + fk @ v.T
+    z = z + fk
+    return (S.T @ fq) / (z.T @ fq + eps)
+
+
+@lindsl.rule(dims="K, V, K2, F")
+def based(S: State[F, V], z: State[F], q: In[K], k: In[K], v: In[V], eps=1e-6):
+    fq = cat(1, q / K ** 0.25, kron(q, q) / sqrt(2 * K))
+    fk = cat(1, k / K ** 0.25, kron(k, k) / sqrt(2 * K))
     S = S + fk @ v.T
     z = z + fk
     return (S.T @ fq) / (z.T @ fq + eps)
@@ -118,7 +128,7 @@ def sse_gla(S: State[K, V], P: State[M, K, V], q: In[K], k: In[K], v: In[V], g: 
     return S.T @ (scale * q) + sum(w * (P.T @ (scale * q)), M)
 
 
-RULES = {op.spec.name: op for op in (linear_attn, linear_attn_normalized, retnet, lightning, mamba2, gla, hgrn2,
+RULES = {op.spec.name: op for op in (linear_attn, linear_attn_normalized, based, retnet, lightning, mamba2, gla, hgrn2,
                                      rwkv6, deltanet, gated_deltanet, kda, rwkv7, mom_gated_deltanet, sse_gla)}
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def check(source, quick: bool = False):
 _PY_NAMES = {"rule", "jit", "spec_of", "dims", "State", "In", "Param", "I", "t", "head", "H", "outer", "dot", "routed",
              "real", "loggate", "unit", "positive", "negative", "nonneg", "unitnorm", "exp", "log", "sigmoid",
              "logsigmoid", "silu", "relu", "elu", "softplus", "tanh", "sqrt", "abs", "l2norm", "softmax", "sum",
-             "diag", "topk", "min", "max"}
+             "diag", "topk", "min", "max", "cat", "kron"}
 
 
 def __getattr__(name):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .dimexpr import with_derived
 from .ir import Spec
 from .runtime.naive import run_naive, state_shape
 from .runtime.op import Op, load
@@ -42,8 +43,9 @@ def default_sizes(spec: Spec, K: int = 5, V: int = 4, M: int = 3) -> dict[str, i
     values = {s.value_dim for s in spec.states if s.value_dim}
     sizes = {}
     for d in spec.dims:
-        sizes[d] = M if d in mems else (V if d in values else K)
-    return sizes
+        if d not in spec.derived_dims:
+            sizes[d] = M if d in mems else (V if d in values else K)
+    return with_derived(spec.derived_dims, sizes)
 
 
 @dataclass

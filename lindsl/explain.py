@@ -1,6 +1,7 @@
 """Human-readable derivations: the canonical recurrence, its chunkwise form, the backward, as text and LaTeX."""
 from __future__ import annotations
 
+from .dimexpr import render_poly
 from .ir import ROLES, Binary, Call, Expr, MatMul, Num, Transpose, Unary, Var, render
 from .passes.adjoint import derive_adjoint
 from .passes.chunk import recurrence_text
@@ -43,7 +44,7 @@ def latex(e: Expr) -> str:
         return f"{_p(e.l)}\\,{_p(e.r)}"
     if isinstance(e, Call):
         fn = FN_TEX.get(e.fn, rf"\mathrm{{{e.fn}}}")
-        args = ", ".join(latex(a) for a in e.args) + (f", {e.dim}" if e.dim else "")
+        args = ", ".join(latex(a) for a in e.args) + (f", {e.dim}" if e.dim and e.fn == "sum" else "")
         return rf"{fn}\left({args}\right)"
     return render(e)
 
@@ -62,6 +63,8 @@ def explain(c: Compiled) -> str:
     out.append("inputs:")
     for d in spec.inputs:
         out.append(f"  {d.kind:5s} {d.name}: {d.ty}  ({d.role}: {ROLES[d.role]})")
+    if spec.derived_dims:
+        out.append("derived dims: " + ", ".join(f"{d} = {render_poly(p)}" for d, p in spec.derived_dims.items()))
     if spec.options:
         out.append("options: " + ", ".join(f"{k} = {render(v)}" for k, v in spec.options.items()))
     if spec.lets:

@@ -22,7 +22,7 @@ ROLES = {
 }
 
 ELEMENTWISE = ("exp", "log", "sigmoid", "logsigmoid", "silu", "relu", "elu", "softplus", "tanh", "sqrt", "abs")
-BUILTINS = ELEMENTWISE + ("l2norm", "softmax", "sum", "diag", "topk", "min", "max")
+BUILTINS = ELEMENTWISE + ("l2norm", "softmax", "sum", "diag", "topk", "min", "max", "cat", "kron")
 RESERVED = set(BUILTINS) | {"I", "t", "head", "H", "lin", "dim", "in", "param", "option", "let", "state", "out",
                             "routed", "by"}
 
@@ -119,7 +119,7 @@ class Call(Expr):
     args: tuple[Expr, ...]
     ty: Ty = SCALAR
     loc: Loc | None = None
-    dim: str | None = None  # the reduced axis of sum(x, M)
+    dim: str | None = None  # the reduced axis of sum(x, M); the result's (derived) dim of cat() and kron()
 
     def children(self):
         return self.args
@@ -188,6 +188,7 @@ class Spec:
     outputs: list[tuple[str, Expr]]
     source: str = ""
     option_locs: dict[str, Loc] = field(default_factory=dict)
+    derived_dims: dict[str, tuple] = field(default_factory=dict)  # dim -> its polynomial of base dims (lindsl.dimexpr)
 
     def input(self, name: str) -> InputDecl:
         return next(i for i in self.inputs if i.name == name)
@@ -252,7 +253,7 @@ def render(e: Expr) -> str:
             s = f"{go(x.l, p)} {x.op} {go(x.r, p + 1)}"
             return f"({s})" if outer > p else s
         if isinstance(x, Call):
-            args = [go(a) for a in x.args] + ([x.dim] if x.dim else [])
+            args = [go(a) for a in x.args] + ([x.dim] if x.dim and x.fn == "sum" else [])
             return f"{x.fn}({', '.join(args)})"
         if isinstance(x, Transpose):
             return f"{go(x.x, 5)}^T"

@@ -14,7 +14,8 @@ OUTER_HINT = "write k^T v for a dot product (a scalar) or k v^T for an outer pro
 IDENT_HINT = "I is the identity matrix: write e.g. (I - beta * k k^T) S; scale the state itself with c * S"
 SIGNATURES = {**{f: f"{f}(x)" for f in ELEMENTWISE}, "l2norm": "l2norm(x)", "softmax": "softmax(x)",
               "sum": "sum(x) or sum(x, M)", "diag": "diag(x)", "topk": "topk(r, 2)", "min": "min(x, y)",
-              "max": "max(x, y)"}
+              "max": "max(x, y)",
+              "cat": "cat(1, x, kron(x, x)) with dim F = 1 + K + K^2", "kron": "kron(x, y) with dim F = K^2"}
 
 
 def _mem(a: Ty, b: Ty, loc: Loc | None) -> str | None:
@@ -205,6 +206,11 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
         if t.kind != "vec":
             raise LinError(f"diag() takes a vector, got {t}", loc, "a scalar gate needs no diag(): write exp(g) * S")
         return Call(fn, tuple(args), Ty("mat", (t.dims[0], t.dims[0]), t.mem), loc)
+    if fn in ("cat", "kron"):
+        feature_parts(fn, args, loc)
+        if dim is None:
+            raise LinError(f"{fn}() needs the dimension of its result", loc, f"e.g. {SIGNATURES[fn]}")
+        return Call(fn, tuple(args), Ty("vec", (dim,)), loc, dim)
     if fn == "topk":
         want(2)
         t = args[0].ty
@@ -214,6 +220,18 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
                            "e.g. let sel = topk(r, 2) with router scores 'in r[M]'")
         return Call(fn, tuple(args), t, loc)
     raise LinError(f"unknown function {fn}()", loc, "builtin functions: " + ", ".join(sorted(SIGNATURES)))
+
+
+def feature_parts(fn: str, args, loc) -> None:
+    """Check the parts of cat(a, b, ...) (scalars and vectors) or kron(x, y) (two vectors), none per memory."""
+    if fn == "kron" and len(args) != 2:
+        raise LinError(f"kron() takes 2 arguments, got {len(args)}", loc, f"e.g. {SIGNATURES[fn]}")
+    if not args:
+        raise LinError("cat() takes one or more scalars and vectors", loc, f"e.g. {SIGNATURES[fn]}")
+    kinds, what = (("vec",), "vectors") if fn == "kron" else (("scalar", "vec"), "scalars and vectors")
+    for a in args:
+        if a.ty.kind not in kinds or a.ty.mem:
+            raise LinError(f"{fn}() takes {what} (not per memory), got {a.ty}", a.loc or loc, f"e.g. {SIGNATURES[fn]}")
 
 
 def num(v: float) -> Num:

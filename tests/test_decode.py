@@ -8,6 +8,7 @@ import torch
 
 import lindsl
 from lindsl.check import random_inputs, rel_err
+from lindsl.dimexpr import with_derived
 from lindsl.runtime.naive import state_shape
 
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
@@ -17,7 +18,8 @@ SIZES = {"K": 4, "V": 4, "M": 2}
 
 def _init(spec, B, H, dtype, seed=5):
     g = torch.Generator().manual_seed(seed)
-    st = tuple(torch.randn(state_shape(s, B, H, SIZES), generator=g, dtype=dtype) for s in spec.states)
+    sizes = with_derived(spec.derived_dims, SIZES)
+    st = tuple(torch.randn(state_shape(s, B, H, sizes), generator=g, dtype=dtype) for s in spec.states)
     return st[0] if len(st) == 1 else st
 
 

@@ -15,6 +15,7 @@ HEAD = "lin x\ndim K, V\nin q[K], k[K], v[V]\n"          # lines 1-3
 HEAD_KK = "lin x\ndim K\nin q[K], k[K], v[K]\n"          # a square state [K, K]
 HEAD_M = ("lin x\ndim M, K, V\nin q[K], k[K], v[V]\nin r[M]\n"
           "let sel = topk(r, 1)\n")                        # lines 1-5
+FEAT = "lin x\ndim K, V\ndim F = 1 + K\nin q[K], k[K], v[V]\n"  # lines 1-4: a derived dim
 UPD = "S = S + k v^T\n"
 OUT = "out o = S^T q\n"
 STATE = "state S[K, V]\n"
@@ -223,6 +224,23 @@ CASES = [
      "a scalar input takes"),
     ("option-not-scalar", HEAD + "option c = K^-0.5 + 1\noption d = I\n" + STATE + UPD + OUT, 5, 12,
      "option d must be a scalar", "option scale = K^-0.5"),
+    # ---- derived dims and feature maps (cat, kron)
+    ("derived-dim-unknown", "lin x\ndim K, V\ndim F = 1 + J\nin q[K], k[K], v[V]\n" + STATE + UPD + OUT, 3, 13,
+     "unknown dimension 'J' in a derived dimension", "dim F = 1 + K + K^2"),
+    ("derived-dim-later", "lin x\ndim F = K + 1, K, V\nin q[K], k[K], v[V]\n" + STATE + UPD + OUT, 2, 9,
+     "unknown dimension 'K' in a derived dimension", "polynomial of earlier dims"),
+    ("derived-dim-division", "lin x\ndim K, V\ndim F = K / 2\nin q[K], k[K], v[V]\n" + STATE + UPD + OUT, 3, 9,
+     "unsupported expression in a derived dimension", "polynomial"),
+    ("derived-dim-fraction", "lin x\ndim K, V\ndim F = 1.5 + K\nin q[K], k[K], v[V]\n" + STATE + UPD + OUT, 3, 9,
+     "needs whole numbers", "polynomial"),
+    ("cat-size-undeclared", FEAT + "let f = cat(1, q, q)\nstate S[F, V]\nS = S + f v^T\nout o = S^T f\n", 5, 9,
+     "cat() makes a vector of size 2*K + 1, and no dimension has that size", "dim F = 2*K + 1"),
+    ("kron-one-argument", FEAT + "let f = kron(q)\n" + STATE + UPD + OUT, 5, 9, "kron() takes 2 arguments",
+     "kron(x, y)"),
+    ("cat-of-matrix", FEAT + "let f = cat(1, q k^T)\n" + STATE + UPD + OUT, 5, 16, "cat() takes scalars and vectors",
+     "cat(1, x, kron(x, x))"),
+    ("feature-map-wrong-state", FEAT + "let f = cat(1, k)\n" + STATE + "S = S + f v^T\n" + OUT, 7, 5,
+     "shape mismatch: cannot add [F, V] to [K, V]", "same shape"),
 ]
 
 

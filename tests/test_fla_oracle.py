@@ -109,6 +109,21 @@ def test_linear_attn_normalized():
     close(z, z_ref.squeeze(1))
 
 
+def test_based():
+    # fla's naive_parallel_based: (1 + s + s^2 / 2) with s = q^T k / sqrt(K), causal, divided by its row sum + 1e-6;
+    # the spec builds the same kernel as phi(q)^T phi(k) with the Taylor feature map of dim 1 + K + K^2 (cat, kron)
+    fla = load_fla_naive("based/naive.py")
+    sp = spec("based")
+    assert sp.derived_dims and sp.state("S").ty.dims == ("F", "V")
+    r = gen(20)
+    q, k, v = r(B, T, H, K), r(B, T, H, K), r(B, T, H, V)
+    (o,), (S, z) = run_naive(sp, dict(q=q, k=k, v=v), output_final_state=True)
+    assert S.shape == (B, H, 1 + K + K * K, V)
+    o_ref = fla.naive_parallel_based(bhtd(q), bhtd(k), bhtd(v))
+    close(o, bhtd(o_ref), FP64_TOL)
+    assert torch.equal(z[..., 0], torch.full((B, H), float(T), dtype=z.dtype))  # the constant feature counts tokens
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Scalar-decay models: RetNet, Lightning, Mamba-2 (fla: retention / simple_gla)
 # ---------------------------------------------------------------------------------------------------------

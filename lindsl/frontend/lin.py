@@ -10,6 +10,7 @@ import lark
 from lark import Token, Tree
 
 from .. import types as T
+from ..dimexpr import poly_add, poly_const, poly_dim, poly_mul, poly_pow, render_poly
 from ..errors import LinError, Loc
 from ..ir import BUILTINS, RESERVED, ROLES, SCALAR, Binary, Call, InputDecl, Num, Spec, StateDecl, Ty, Var
 
@@ -60,16 +61,20 @@ def source_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
+def parse_tree(text: str, file: str = "<spec>") -> Tree:
+    """The parse tree of .lin source text; raises LinError on a syntax error."""
+    try:
+        return _parser().parse(text + "\n")
+    except lark.exceptions.UnexpectedInput as e:
+        raise _syntax_error(e, text, source_lines(text), file) from None
+
+
 def parse_spec(text: str, file: str = "<spec>") -> Spec:
     """Parse and check .lin source text; raises LinError on any problem."""
     if not isinstance(text, str):
         raise LinError(f"spec source must be text, got {type(text).__name__}")
-    lines = source_lines(text)
-    try:
-        tree = _parser().parse(text + "\n")
-    except lark.exceptions.UnexpectedInput as e:
-        raise _syntax_error(e, text, lines, file) from None
-    b = Builder(text, lines, file)
+    tree = parse_tree(text, file)
+    b = Builder(text, source_lines(text), file)
     b.check_depth(tree)
     return b.build(tree)
 
@@ -153,6 +158,8 @@ class Builder:
     def __init__(self, text: str, lines: list[str], file: str):
         self.text, self.lines, self.file = text, lines, file
         self.dims: list[str] = []
+        self.dim_polys: dict[str, tuple] = {}  # every dim's size as a polynomial of the base dims
+        self.derived_dims: dict[str, tuple] = {}
         self.inputs: dict[str, InputDecl] = {}
         self.options: dict[str, object] = {}
         self.option_locs: dict[str, Loc] = {}
@@ -200,8 +207,13 @@ class Builder:
             if kind == "name_stmt":
                 self.name = self.ident(s.children[0], "spec name", declare=False)
             elif kind == "dim_stmt":
-                for tok in s.children:
-                    self.dims.append(self.ident(tok, "dimension"))
+                for decl in s.children:
+                    tok, size = decl.children
+                    name = self.ident(tok, "dimension")
+                    self.dim_polys[name] = poly_dim(name) if size is None else self.dim_size(size)
+                    if size is not None:
+                        self.derived_dims[name] = self.dim_polys[name]
+                    self.dims.append(name)
             elif kind in ("input_stmt", "param_stmt"):
                 for d in s.children:
                     self.declare_input(d, "input" if kind == "input_stmt" else "param")
@@ -301,7 +313,7 @@ class Builder:
             raise LinError("the spec has no output", Loc(self.file, len(self.lines), 1, self.lines[-1]),
                            "add one: out o = S^T q")
         spec = Spec(self.name, self.file, list(self.dims), list(self.inputs.values()), options, lets,
-                    list(self.states.values()), updates, outputs, self.text, self.option_locs)
+                    list(self.states.values()), updates, outputs, self.text, self.option_locs, self.derived_dims)
         return spec
 
     def ident(self, tok: Token, what: str, declare: bool = True) -> str:
@@ -319,6 +331,29 @@ class Builder:
             self.defined[name] = self.loc(tok)
             self.kinds[name] = what
         return name
+
+    def dim_size(self, node) -> tuple:
+        """A derived dim's size: a polynomial of earlier dims with integer coefficients (+, -, *, ^ n)."""
+        hint = "a derived dimension is a polynomial of earlier dims, e.g. dim F = 1 + K + K^2"
+        k, ch = (node.data, node.children) if isinstance(node, Tree) else ("", [])
+        if k == "number":
+            v = float(ch[0])
+            if not v.is_integer():
+                raise self.error(f"a dimension's size needs whole numbers, got {ch[0]}", node, hint)
+            return poly_const(int(v))
+        if k == "name":
+            name = str(ch[0])
+            if name not in self.dim_polys:
+                raise self.error(f"unknown dimension '{name}' in a derived dimension", node,
+                                 hint + self._suggest(name, self.dims))
+            return self.dim_polys[name]
+        if k in ("add", "sub"):
+            return poly_add(self.dim_size(ch[0]), self.dim_size(ch[1]), 1 if k == "add" else -1)
+        if k in ("mul", "juxt"):
+            return poly_mul(self.dim_size(ch[0]), self.dim_size(ch[1]))
+        if k == "pow" and isinstance(ch[1], Tree) and ch[1].data == "number" and float(ch[1].children[0]).is_integer():
+            return poly_pow(self.dim_size(ch[0]), int(float(ch[1].children[0])))
+        raise self.error("unsupported expression in a derived dimension", node, hint)
 
     def shape(self, node: Tree | None) -> list[str]:
         if node is None:
@@ -445,8 +480,25 @@ class Builder:
             if fn == "sum" and len(raw) == 2:
                 raise self.error("the second argument of sum() must be a dimension name, e.g. sum(x, M)", raw[1],
                                  "sum(x) adds up a vector's entries; sum(x, M) reduces the memory axis M")
-            return T.call(fn, [self._e(a) for a in raw], loc)
+            args = [self._e(a) for a in raw]
+            if fn in ("cat", "kron"):
+                return T.call(fn, args, loc, dim=self.feature_dim(fn, args, loc))
+            return T.call(fn, args, loc)
         raise self.error(f"unsupported syntax ({k})", node)
+
+    def feature_dim(self, fn: str, args, loc) -> str:
+        """The declared dim whose size is that of cat(args) (the parts' sizes added, a scalar counting 1) or of
+        kron(x, y) (the sizes multiplied)."""
+        T.feature_parts(fn, args, loc)
+        sizes = [self.dim_polys[a.ty.dims[0]] if a.ty.kind == "vec" else poly_const(1) for a in args]
+        total = sizes[0]
+        for p in sizes[1:]:
+            total = poly_add(total, p) if fn == "cat" else poly_mul(total, p)
+        for d in self.dims:
+            if self.dim_polys[d] == total:
+                return d
+        raise LinError(f"{fn}() makes a vector of size {render_poly(total)}, and no dimension has that size", loc,
+                       f"declare one: dim F = {render_poly(total)}")
 
     def unknown_function(self, tok: Token) -> LinError:
         return self.error(f"unknown function '{tok}'" + self._suggest(str(tok), BUILTINS), tok,

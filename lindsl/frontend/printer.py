@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..dimexpr import render_poly
 from ..errors import LinError
 from ..ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Unary, Var, structural_key
 
@@ -53,7 +54,7 @@ def render_expr(e: Expr, update_of: str | None = None) -> str:
         if isinstance(x, Transpose):
             return f"{at(x.x, _POSTFIX)}^T", _POSTFIX
         if isinstance(x, Call):
-            args = [go(a)[0] for a in x.args] + ([x.dim] if x.dim else [])
+            args = [go(a)[0] for a in x.args] + ([x.dim] if x.dim and x.fn == "sum" else [])
             return f"{x.fn}({', '.join(args)})", _POSTFIX
         raise LinError(f"internal error: cannot print {type(x).__name__}")
 
@@ -75,7 +76,8 @@ def to_lin(spec: Spec, header: str | None = None) -> str:
         lines += ["# " + h if h else "#" for h in header.splitlines()]
     lines.append(f"lin {spec.name}")
     if spec.dims:
-        lines.append("dim " + ", ".join(spec.dims))
+        lines.append("dim " + ", ".join(d + (f" = {render_poly(spec.derived_dims[d])}" if d in spec.derived_dims else "")
+                                        for d in spec.dims))
     for d in spec.inputs:
         dims = ([d.ty.mem] if d.ty.mem else []) + list(d.ty.dims)
         role = f": {d.role}" if d.role != "real" else ""
@@ -100,6 +102,7 @@ def spec_key(spec: Spec) -> tuple:
     return (
         spec.name,
         tuple(spec.dims),
+        tuple(sorted(spec.derived_dims.items())),
         tuple((d.name, d.ty, d.role, d.kind) for d in spec.inputs),
         tuple((k, structural_key(e)) for k, e in spec.options.items()),
         tuple((k, structural_key(e)) for k, e in spec.lets),

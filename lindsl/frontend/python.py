@@ -79,14 +79,26 @@ class _Sym:
 
 
 class Dim(_Sym):
-    """A dimension name for annotations: K, V = lindsl.dims("K V"); q: In[K]."""
+    """A dimension name for annotations: K, V = lindsl.dims("K V"); q: In[K]. size: a derived dim's polynomial of
+    earlier dims in .lin syntax ("1 + K + K^2"), None for a base dim."""
+
+    def __init__(self, text: str, size: str | None = None):
+        super().__init__(text)
+        self.size = size
 
 
 def dims(names: str) -> tuple[Dim, ...]:
-    """Dimension markers for annotations: K, V = lindsl.dims("K V") (or "K, V")."""
-    out = tuple(Dim(n) for n in re.split(r"[\s,]+", names.strip()) if n)
+    """Dimension markers for annotations: K, V = lindsl.dims("K V") (or "K, V"); derived dims after commas:
+    K, V, K2, F = lindsl.dims("K, V, K2 = K^2, F = 1 + K + K2") (the sizes of cat() and kron() feature maps)."""
+    if "=" in names:
+        parts = [p.partition("=") for p in names.split(",") if p.strip()]
+        out = tuple(Dim(n.strip(), size.strip() if eq else None) for n, eq, size in parts)
+    else:
+        out = tuple(Dim(n) for n in re.split(r"[\s,]+", names.strip()) if n)
     if not all(_NAME.match(d.text) for d in out):
         raise LinError(f"dims({names!r}): dimension names are letters, digits and _")
+    if any(d.size is not None and not d.size for d in out):
+        raise LinError(f"dims({names!r}): a derived dimension needs a size, e.g. 'F = 1 + K + K^2'")
     return out
 
 
@@ -129,6 +141,11 @@ def _helper(name: str):
 HELPERS = {_f: _helper(_f) for _f in BUILTINS + _HELPERS}  # lindsl.exp, lindsl.sum, ...
 globals().update({k: v for k, v in HELPERS.items() if k not in ("sum", "min", "max", "abs")})  # keep Python's
 outer, dot, routed = HELPERS["outer"], HELPERS["dot"], HELPERS["routed"]
+
+
+def _size_dims(size: str | None) -> list[str]:
+    """The dim names a derived dim's size refers to, in order."""
+    return list(dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", size or "")))
 
 
 # ------------------------------------------------------------------ the decorator
@@ -206,7 +223,7 @@ class _Lowering:
         self.node = node
         self.spec_name = name or fn.__name__
         self.dim_order = dims(dim_order) if isinstance(dim_order, str) else (
-            tuple(Dim(str(d)) for d in dim_order) if dim_order else None)
+            tuple(d if isinstance(d, Dim) else Dim(str(d)) for d in dim_order) if dim_order else None)
         self.globals = fn.__globals__
         self.dims: dict[str, object] = {}       # dim name -> first token
         self.inputs: list[tuple] = []           # (kind, name_tok, dim toks, role tok)
@@ -618,6 +635,14 @@ class _Lowering:
                        Loc(self.file, tok.line, tok.column, self.lines[tok.line - 1], tok.end_column),
                        f"read {name} before its first assignment (S_(t-1)) or after its last one (S_t)")
 
+    def dim_size(self, name: str, size: str | None, f):
+        """The parse tree of a derived dim's size (the .lin grammar's), or None for a base dim."""
+        if size is None:
+            return None
+        from .lin import parse_tree
+        tree = parse_tree(f"dim {name} = {size}", f"<dims: {name} = {size}>")
+        return tree.children[0].children[0].children[1]
+
     # -------------------------------------------------------------- emit the .lin parse tree
     def build(self) -> Spec:
         f = self.node
@@ -630,8 +655,26 @@ class _Lowering:
                 raise self.error(f"dims={given} does not list {', '.join(missing)}", f,
                                  "list every dimension used in the annotations")
             order = given
+        sizes = {d.text: d.size for d in self.dim_order or ()}
+        placed: list[str] = []
+
+        def place(d, seen=()):  # a derived dim after the dims its size names
+            marker = self.globals.get(d)  # its size from its marker in the rule's globals unless dims= gives it
+            if sizes.get(d) is None and isinstance(marker, Dim) and marker.text == d and marker.size:
+                sizes[d] = marker.size
+            if d in placed or d in seen:
+                return
+            for used in _size_dims(sizes.get(d)):
+                if used in order or used in sizes or isinstance(self.globals.get(used), Dim):
+                    place(used, seen + (d,))
+            placed.append(d)
+        for d in order:
+            place(d)
+        order = placed
         if order:
-            stmts.append(self.tree("dim_stmt", [self.dims.get(d) or self.tok("NAME", d, f) for d in order], f))
+            stmts.append(self.tree("dim_stmt", [self.tree("dim_decl", [self.dims.get(d) or self.tok("NAME", d, f),
+                                                                        self.dim_size(d, sizes.get(d), f)], f)
+                                                for d in order], f))
         for kind, ntok, dtoks, role, p in self.inputs:
             shape = self.tree("shape", list(dtoks), p.annotation) if dtoks else None
             stmts.append(self.tree(f"{kind}_stmt", [self.tree("decl", [ntok, shape, role], p)], p))

@@ -9,6 +9,7 @@ import random
 
 import sympy as sp
 
+from ..dimexpr import size_of
 from ..ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Unary, Var
 from .normalize import Normalized
 
@@ -98,6 +99,10 @@ class SymEval:
                         for m in range(self.dims[e.dim])), sp.Integer(0))
         args = [self.ev(a) for a in e.args]
         x = args[0]
+        if e.fn == "cat":
+            return sp.Matrix.vstack(*[a if isinstance(a, sp.MatrixBase) else sp.Matrix([[a]]) for a in args])
+        if e.fn == "kron":
+            return sp.Matrix([xi * yj for xi in x for yj in args[1]])
         if e.fn in FUNCS:
             f = FUNCS[e.fn]
             return x.applyfunc(f) if isinstance(x, sp.MatrixBase) else f(x)
@@ -210,7 +215,8 @@ def _numeric_zero(d, trials: int = 4) -> bool:
 def prove_normalized(n: Normalized) -> str:
     """Return 'proved ...' or a description of what could not be shown; 'FAILED ...' on a counterexample."""
     spec = n.spec
-    dims = {d: PROOF_DIMS for d in spec.dims}
+    dims = {d: PROOF_DIMS for d in spec.dims if d not in spec.derived_dims}
+    dims.update({d: size_of(p, dims) for d, p in spec.derived_dims.items()})
     dims["H"] = sp.Symbol("H", positive=True, integer=True)
     base = _symbols(spec, dims)
     base.update(_option_values(spec, dims))

@@ -27,6 +27,23 @@ def topk_mask(x, n):
     return torch.zeros_like(x).scatter(-1, idx, torch.ones(idx.shape, dtype=x.dtype, device=x.device))
 
 
+def cat_vec(*parts):
+    """cat(a, b, ...) over the last axis: tensors [..., d] (a per-token scalar as [..., 1]) and Python numbers
+    (one entry each), broadcast to one leading shape."""
+    tensors = [p for p in parts if torch.is_tensor(p)]
+    lead = torch.broadcast_shapes(*[p.shape[:-1] for p in tensors])
+    dtype = tensors[0].dtype
+    for p in tensors[1:]:
+        dtype = torch.promote_types(dtype, p.dtype)
+    return torch.cat([p.to(dtype).expand(*lead, p.shape[-1]) if torch.is_tensor(p)
+                      else torch.full((*lead, 1), float(p), dtype=dtype, device=tensors[0].device) for p in parts], -1)
+
+
+def kron_vec(x, y):
+    """kron(x, y) over the last axis: entry i * len(y) + j is x_i y_j."""
+    return (x.unsqueeze(-1) * y.unsqueeze(-2)).flatten(-2)
+
+
 def elu(x):
     return F.elu(x)
 

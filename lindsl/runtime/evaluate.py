@@ -144,6 +144,11 @@ class Evaluator:
             return torch.diag_embed(args[0])
         if fn == "topk":
             return B.topk_mask(args[0], e.args[1].value)
+        if fn == "kron":
+            return B.kron_vec(args[0], args[1])
+        if fn == "cat":
+            return B.cat_vec(*[x.unsqueeze(-1) if torch.is_tensor(x) and a.ty.kind == "scalar" else x
+                               for a, x in zip(e.args, args)])
         raise ValueError(fn)
 
 

@@ -43,7 +43,7 @@ def run_naive(spec: Spec, args: dict, scale=None, initial_state=None, output_fin
     Returns (outputs, final_states): outputs a tuple in declaration order ([B, T, H, V]), final_states a
     tuple of the states after the last token (fp32 or fp64) or None.
     """
-    sizes, B, T, H = bind_dims(decls(spec), args)
+    sizes, B, T, H = bind_dims(decls(spec), args, derived=list(spec.derived_dims.items()))
     ref = next(iter(args.values()))
     fp64 = any(a.dtype == torch.float64 for a in args.values())
     dtype = dtype or (torch.float64 if fp64 else torch.float32)

@@ -10,8 +10,9 @@ class ShapeError(ValueError):
     """An argument's shape does not match the spec's declaration."""
 
 
-def bind_dims(decls, tensors, known=None):
-    """Return (sizes, B, T, H) from the arguments; sizes maps each dim name to its size."""
+def bind_dims(decls, tensors, known=None, derived=()):
+    """Return (sizes, B, T, H) from the arguments; sizes maps each dim name to its size. derived: [(dim, terms)],
+    each a polynomial of the dims before it as terms (coefficient, ((dim, power), ...)) (lindsl.dimexpr)."""
     sizes = dict(known or {})
     B = T = H = None
     for name, kind, dims in decls:
@@ -40,5 +41,15 @@ def bind_dims(decls, tensors, known=None):
                 raise ShapeError(f"dimension {d}: argument '{name}' has {n}, earlier arguments have {sizes[d]}")
     if B is None:
         raise ShapeError("the spec has no per-token input")
+    for d, terms in derived:
+        n = 0
+        for c, mono in terms:
+            for base, p in mono:
+                c = c * sizes[base] ** p
+            n += c
+        if n < 1:
+            raise ShapeError(f"dimension {d} has size {n} for these arguments' sizes; it must be positive")
+        if sizes.setdefault(d, n) != n:
+            raise ShapeError(f"dimension {d} is {n} from its definition, the arguments have {sizes[d]}")
     sizes["H"] = H
     return sizes, B, T, H

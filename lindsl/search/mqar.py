@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
+from ..dimexpr import with_derived
+
 
 @dataclass(frozen=True)
 class MQARTask:
@@ -145,7 +147,9 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
     mems = {st.ty.mem for st in op.spec.states if st.ty.mem} | {i.ty.mem for i in op.spec.inputs if i.ty.mem}
     values = {st.value_dim for st in op.spec.states if st.value_dim}
     for d in op.spec.dims:
-        sizes[d] = 4 if d in mems else (task.V if d in values else task.K)
+        if d not in op.spec.derived_dims:
+            sizes[d] = 4 if d in mems else (task.V if d in values else task.K)
+    sizes = with_derived(op.spec.derived_dims, sizes)
     dev = torch.device(cfg.device)
     model = CausalLM(op, task.n_tokens, cfg.d_model, cfg.n_layers, cfg.num_heads, sizes=sizes, chunk_size=cfg.chunk_size,
                      A_range=cfg.A_range).to(dev)

@@ -39,6 +39,7 @@ class Draft:
         self.spec = spec
         self.name = spec.name
         self.dims = list(spec.dims)
+        self.derived_dims = dict(spec.derived_dims)
         self.inputs = list(spec.inputs)
         self.options = dict(spec.options)
         self.lets = list(spec.lets)
@@ -99,7 +100,7 @@ class Draft:
 
     def spec_obj(self) -> Spec:
         return Spec(self.name, "<draft>", self.dims, self.inputs, self.options, self.lets, self.states, self.updates,
-                    self.outputs)
+                    self.outputs, derived_dims=self.derived_dims)
 
     def finish(self) -> Spec:
         """Print and re-parse: the child as the frontend sees it (raises NotApplicable if it does not check)."""

@@ -215,7 +215,7 @@ class _Executor:
         if len(self.inputs) != len(names):
             raise ValueError(f"expected {len(names)} inputs ({', '.join(names)}), got {len(self.inputs)}")
         args = dict(zip(names, self.inputs))
-        sizes, B, T, H = mod.bind_dims(mod.DECLS, args)
+        sizes, B, T, H = mod.bind_dims(mod.DECLS, args, derived=mod.DERIVED_DIMS)
         ref = self.inputs[0]
         backend_name = dist.get_backend(self.group)
         if backend_name == "nccl" and not ref.is_cuda:

@@ -1,0 +1,84 @@
+"""Derived dimensions: a dim declared as a polynomial of earlier dims with integer coefficients, e.g. the size of a
+feature map built with cat() and kron() (Based's Taylor map: dim F = 1 + K + K^2).
+
+A polynomial is a tuple of terms (coefficient, monomial), a monomial a tuple of (base dim, power), both sorted,
+so that equal polynomials are equal tuples. Torch-free and sympy-free: the generated module's bind_dims evaluates
+the same terms (`size_of`).
+"""
+from __future__ import annotations
+
+Poly = tuple  # ((coef, ((dim, power), ...)), ...)
+
+
+def poly_const(c: int) -> Poly:
+    return ((c, ()),) if c else ()
+
+
+def poly_dim(name: str) -> Poly:
+    return ((1, ((name, 1),)),)
+
+
+def _norm(terms: dict) -> Poly:
+    return tuple(sorted((c, m) for m, c in terms.items() if c))
+
+
+def _merge(m1, m2):
+    powers = dict(m1)
+    for d, p in m2:
+        powers[d] = powers.get(d, 0) + p
+    return tuple(sorted(powers.items()))
+
+
+def poly_add(a: Poly, b: Poly, sign: int = 1) -> Poly:
+    terms = {m: c for c, m in a}
+    for c, m in b:
+        terms[m] = terms.get(m, 0) + sign * c
+    return _norm(terms)
+
+
+def poly_mul(a: Poly, b: Poly) -> Poly:
+    terms: dict = {}
+    for c1, m1 in a:
+        for c2, m2 in b:
+            m = _merge(m1, m2)
+            terms[m] = terms.get(m, 0) + c1 * c2
+    return _norm(terms)
+
+
+def poly_pow(a: Poly, n: int) -> Poly:
+    out = poly_const(1)
+    for _ in range(n):
+        out = poly_mul(out, a)
+    return out
+
+
+def render_poly(p: Poly) -> str:
+    """The polynomial in .lin syntax, highest degree first: 'K^2 + K + 1'."""
+    if not p:
+        return "0"
+    parts = []
+    for c, m in sorted(p, key=lambda t: (-sum(e for _, e in t[1]), t[1])):
+        factors = [d if e == 1 else f"{d}^{e}" for d, e in m]
+        if c != 1 or not factors:
+            factors.insert(0, str(c))
+        parts.append("*".join(factors))
+    return " + ".join(parts).replace("+ -", "- ")
+
+
+def with_derived(derived: dict, sizes: dict) -> dict:
+    """sizes with every derived dim's size added (in declaration order)."""
+    out = dict(sizes)
+    for d, p in derived.items():
+        out[d] = size_of(p, out)
+    return out
+
+
+def size_of(p: Poly, sizes: dict) -> int:
+    """The polynomial's value for the base dims' sizes."""
+    total = 0
+    for c, m in p:
+        term = c
+        for d, e in m:
+            term *= sizes[d] ** e
+        total += term
+    return total
