@@ -399,6 +399,26 @@ def test_unfused_reads_equal_fused(monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
+def test_keys_wider_than_256_unfused_and_read_in_key_blocks():
+    """Based at its paper's feature size (K = 16: F = 1 + K + K^2 = 273 keys, padded to 512): the forward takes the
+    stored-state pass and the reads contract in blocks of 64 (whole 512-wide rows spilled under ptxas), and the
+    output and every gradient equal the PyTorch engine's in fp64."""
+    from lindsl.runtime.triton_engine import _read_launch
+    assert _read_launch(273, 8, True, 0, False, "tf32")[1] == 64 and _read_launch(128, 8, True, 0, False, "tf32")[1] == 128
+    op = lindsl.load("based")
+    args = random_inputs(op.spec, 1, 40, 1, {"K": 16, "V": 8}, torch.float32, seed=3)
+    xs = [a.clone().requires_grad_() for a in args.values()]
+    o = op(*xs, backend="triton", chunk_size=16)[0]
+    assert op.last_backend == "triton"
+    do = torch.randn(o.shape, generator=torch.Generator().manual_seed(4))
+    g = torch.autograd.grad((o * do).sum(), xs)
+    xr = [a.double().requires_grad_() for a in args.values()]
+    o_r = op(*xr, backend="torch", chunk_size=16)[0]
+    g_r = torch.autograd.grad((o_r * do.double()).sum(), xr)
+    for x, y in zip((o, *g), (o_r, *g_r)):
+        assert rel_err(x, y) < 1e-5
+
+
 @pytest.mark.parametrize("name", ["retnet", "gla", "deltanet", "rwkv7"])
 def test_kernels_neither_read_nor_write_the_placeholder_operand(name):
     """The cached placeholder passed for absent operands (_dummy) filled with NaN: a forward+backward stays finite
