@@ -12,6 +12,7 @@ from lindsl import (I, In, H, Param, State, cat, diag, dims, elu, exp, head, kro
 
 M, K, V = dims("M K V")
 K2, F = dims("K2 = K^2, F = 1 + K + K2")  # derived dims: the sizes of Based's feature map and its kron part
+F2, = dims("F2 = 2 * K")  # Hedgehog's feature map
 
 
 @lindsl.rule
@@ -33,6 +34,15 @@ def linear_attn_normalized(S: State[K, V], z: State[K], q: In[K], k: In[K], v: I
 def based(S: State[F, V], z: State[F], q: In[K], k: In[K], v: In[V], eps=1e-6):
     fq = cat(1, q / K ** 0.25, kron(q, q) / sqrt(2 * K))
     fk = cat(1, k / K ** 0.25, kron(k, k) / sqrt(2 * K))
+    S = S + fk @ v.T
+    z = z + fk
+    return (S.T @ fq) / (z.T @ fq + eps)
+
+
+@lindsl.rule(dims="K V F2")
+def hedgehog(S: State[F2, V], z: State[F2], q: In[K], k: In[K], v: In[V], eps=1e-6):
+    fq = softmax(cat(2 * q, -2 * q))
+    fk = softmax(cat(2 * k, -2 * k))
     S = S + fk @ v.T
     z = z + fk
     return (S.T @ fq) / (z.T @ fq + eps)
@@ -128,7 +138,7 @@ def sse_gla(S: State[K, V], P: State[M, K, V], q: In[K], k: In[K], v: In[V], g: 
     return S.T @ (scale * q) + sum(w * (P.T @ (scale * q)), M)
 
 
-RULES = {op.spec.name: op for op in (linear_attn, linear_attn_normalized, based, retnet, lightning, mamba2, gla, hgrn2,
+RULES = {op.spec.name: op for op in (linear_attn, linear_attn_normalized, based, hedgehog, retnet, lightning, mamba2, gla, hgrn2,
                                      rwkv6, deltanet, gated_deltanet, kda, rwkv7, mom_gated_deltanet, sse_gla)}
 
 if __name__ == "__main__":

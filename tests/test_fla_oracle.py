@@ -124,6 +124,25 @@ def test_based():
     assert torch.equal(z[..., 0], torch.full((B, H), float(T), dtype=z.dtype))  # the constant feature counts tokens
 
 
+def test_hedgehog():
+    # fla's HedgehogFeatureMap with its identity-initialised layer is softmax(cat([2 x, -2 x])) (fla/modules/
+    # feature_map.py; it imports triton, so the two lines are restated here); the recurrence is fla's normalized
+    # naive_recurrent_linear_attn on those features (scale 1, eps 1e-10 as in test_linear_attn_normalized)
+    fla = load_fla_naive("linear_attn/naive.py")
+    text = (LIB / "hedgehog.lin").read_text()
+    assert "option eps = 1e-6" in text
+    sp = parse_spec(text.replace("option eps = 1e-6", "option eps = 1e-10"))
+    r = gen(21)
+    q, k, v = r(B, T, H, K), r(B, T, H, K), r(B, T, H, V)
+    (o,), (S, z) = run_naive(sp, dict(q=q, k=k, v=v), output_final_state=True)
+    phi = lambda x: torch.cat([2 * x, -2 * x], -1).softmax(-1)  # noqa: E731
+    o_ref, (S_ref, z_ref) = fla.naive_recurrent_linear_attn(phi(q), phi(k), v, scale=1.0, output_final_state=True,
+                                                            normalize=True)
+    close(o, o_ref)
+    close(S, S_ref)
+    close(z, z_ref.squeeze(1))
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Scalar-decay models: RetNet, Lightning, Mamba-2 (fla: retention / simple_gla)
 # ---------------------------------------------------------------------------------------------------------

@@ -279,7 +279,7 @@ def test_carry_adjoint_equals_autograd(name):
     dO = tuple(torch.randn(o.shape, generator=g, dtype=torch.float64) for o in outs)
     dF = tuple(torch.randn(f.shape, generator=g, dtype=torch.float64) for f in fins)
     if not op.module.SP_INFO["linear_epilogue"]:
-        assert name in ("linear_attn_normalized", "based")  # o = S^T q / (z^T q + eps)
+        assert name in ("linear_attn_normalized", "based", "hedgehog")  # o = S^T q / (z^T q + eps)
         with pytest.raises(ValueError, match="not affine"):
             op.module._lindsl_carry_adjoint(*xs, d_outputs=dO, d_final_states=dF)
         return
