@@ -87,26 +87,31 @@ def test_linear_attn():
     close(S, S_ref)
 
 
-def test_linear_attn_normalized():
-    # fla's normalize=True divides by (scale q)^T z + 1e-10, i.e. eps = 1e-10/scale on our unscaled
-    # denominator z^T phi(q) (the spec's default eps = 1e-6 follows Katharopoulos et al.'s released code).
-    # The numerator's scale cancels, so run fla with scale=1 and our spec with eps overridden to 1e-10.
-    # fla applies no feature map itself: feed it phi(x) = elu(x) + 1 (our spec applies phi internally).
+def _normalized_against_fla(name, phi, seed, features):
+    """A normalized spec (o = S^T phi(q) / (z^T phi(q) + eps)) against fla's naive_recurrent_linear_attn with
+    normalize=True on phi's features, from an initial state of `features` entries.
+
+    fla divides by (scale q)^T z + 1e-10, i.e. eps = 1e-10/scale on our unscaled denominator z^T phi(q) (the specs'
+    eps = 1e-6 follows Katharopoulos et al.'s released code); the numerator's scale cancels, so fla runs with
+    scale=1 and our spec with eps overridden to 1e-10. fla applies no feature map itself: it gets phi(q), phi(k)."""
     fla = load_fla_naive("linear_attn/naive.py")
-    text = (LIB / "linear_attn_normalized.lin").read_text()
+    text = (LIB / f"{name}.lin").read_text()
     assert "option eps = 1e-6" in text
     sp = parse_spec(text.replace("option eps = 1e-6", "option eps = 1e-10"))
-    r = gen(2)
+    r = gen(seed)
     q, k, v = r(B, T, H, K), r(B, T, H, K), r(B, T, H, V)
-    h0, z0 = r(B, H, K, V), r(B, H, K).abs() + 0.5  # z is a running sum of positive features
+    h0, z0 = r(B, H, features, V), r(B, H, features).abs() + 0.5  # z is a running sum of positive features
     (o,), (S, z) = run_naive(sp, dict(q=q, k=k, v=v), initial_state=(h0, z0), output_final_state=True)
-    phi = lambda x: F.elu(x) + 1  # noqa: E731
     o_ref, (S_ref, z_ref) = fla.naive_recurrent_linear_attn(phi(q), phi(k), v, scale=1.0,
                                                             initial_state=(h0.float(), z0.unsqueeze(1).float()),
                                                             output_final_state=True, normalize=True)
     close(o, o_ref)
     close(S, S_ref)
     close(z, z_ref.squeeze(1))
+
+
+def test_linear_attn_normalized():
+    _normalized_against_fla("linear_attn_normalized", lambda x: F.elu(x) + 1, 2, K)
 
 
 def test_based():
@@ -126,21 +131,8 @@ def test_based():
 
 def test_hedgehog():
     # fla's HedgehogFeatureMap with its identity-initialised layer is softmax(cat([2 x, -2 x])) (fla/modules/
-    # feature_map.py; it imports triton, so the two lines are restated here); the recurrence is fla's normalized
-    # naive_recurrent_linear_attn on those features (scale 1, eps 1e-10 as in test_linear_attn_normalized)
-    fla = load_fla_naive("linear_attn/naive.py")
-    text = (LIB / "hedgehog.lin").read_text()
-    assert "option eps = 1e-6" in text
-    sp = parse_spec(text.replace("option eps = 1e-6", "option eps = 1e-10"))
-    r = gen(21)
-    q, k, v = r(B, T, H, K), r(B, T, H, K), r(B, T, H, V)
-    (o,), (S, z) = run_naive(sp, dict(q=q, k=k, v=v), output_final_state=True)
-    phi = lambda x: torch.cat([2 * x, -2 * x], -1).softmax(-1)  # noqa: E731
-    o_ref, (S_ref, z_ref) = fla.naive_recurrent_linear_attn(phi(q), phi(k), v, scale=1.0, output_final_state=True,
-                                                            normalize=True)
-    close(o, o_ref)
-    close(S, S_ref)
-    close(z, z_ref.squeeze(1))
+    # feature_map.py; it imports triton, so the two lines are restated here)
+    _normalized_against_fla("hedgehog", lambda x: torch.cat([2 * x, -2 * x], -1).softmax(-1), 21, 2 * K)
 
 
 # ---------------------------------------------------------------------------------------------------------
