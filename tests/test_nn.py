@@ -9,7 +9,8 @@ from lindsl.nn import CausalLM, LinearAttention, ShortConv
 from shifted_specs import HAND, shifted_mutant
 
 
-@pytest.mark.parametrize("name", ["gla", "gated_deltanet", "mamba2", "mom_gated_deltanet", "linear_attn_normalized"])
+@pytest.mark.parametrize("name", ["gla", "gated_deltanet", "mamba2", "mom_gated_deltanet", "linear_attn_normalized",
+                                  "based"])
 def test_cached_generation_equals_full_forward(name):
     torch.manual_seed(0)
     m = CausalLM(name, vocab_size=40, d_model=16, n_layers=2, num_heads=2).double()
@@ -117,6 +118,9 @@ def test_layer_errors():
     two_outputs = "lin two\ndim K, V\nin q[K], k[K], v[V]\nstate S[K, V]\nS = S + k v^T\nout a = S^T q\nout b = S^T k\n"
     with pytest.raises(ValueError, match="exactly one"):
         LinearAttention(two_outputs, d_model=8)
-    with pytest.raises(ValueError, match="not dims"):
+    with pytest.raises(ValueError, match="not base dims"):
         LinearAttention("gla", d_model=8, sizes={"X": 3})
+    with pytest.raises(ValueError, match="derived: .'F', 'K2'."):
+        LinearAttention("based", d_model=8, sizes={"F": 3})
+    assert LinearAttention("based", d_model=8, num_heads=2, sizes={"K": 3}).state_size() == 2 * (13 * 4 + 13)
 

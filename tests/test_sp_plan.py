@@ -127,6 +127,10 @@ def test_plan_payload_bytes_and_text():
     assert ret.transition_bytes == 0 and "constant decay" in str(ret)
     mom = plan_spec("mom_gated_deltanet", 4, "64K", 8, sizes={"M": 4, "K": 64, "V": 32})
     assert mom.state_bytes == 8 * 4 * 64 * 32 * 4 and mom.transition_bytes == 8 * 4 * 64 * 64 * 4
+    based = plan_spec("based", 4, "64K", 16, sizes={"K": 16, "V": 64})  # derived dims sized from K: F = 273
+    assert based.sizes["F"] == 273 and based.state_bytes == 16 * (273 * 64 + 273) * 4 and based.transition_bytes == 0
+    with pytest.raises(ValueError, match="derived"):
+        plan_spec("based", 4, "64K", 16, sizes={"F": 16})
 
 
 def test_plan_json_roundtrip_and_forcing():

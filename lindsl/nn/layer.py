@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..dimexpr import with_derived
 from ..ir import Spec
 
 
@@ -145,11 +146,13 @@ class LinearAttention(nn.Module):
         if d_model % num_heads and sizes is None:
             raise ValueError(f"d_model {d_model} is not divisible by num_heads {num_heads}; pass sizes=")
         mems = {st.ty.mem for st in s.states if st.ty.mem} | {i.ty.mem for i in s.inputs if i.ty.mem}
-        self.sizes = {d: (4 if d in mems else d_model // num_heads) for d in s.dims}
+        self.sizes = {d: (4 if d in mems else d_model // num_heads) for d in s.dims if d not in s.derived_dims}
         self.sizes.update(sizes or {})
-        unknown = set(sizes or {}) - set(s.dims)
+        unknown = set(sizes or {}) - (set(s.dims) - set(s.derived_dims))
         if unknown:
-            raise ValueError(f"sizes names {sorted(unknown)}, which are not dims of spec {s.name} ({s.dims})")
+            raise ValueError(f"sizes names {sorted(unknown)}, which are not base dims of spec {s.name} ({s.dims}; "
+                             f"derived: {sorted(s.derived_dims)})")
+        self.sizes = with_derived(s.derived_dims, self.sizes)
         if len(s.outputs) != 1:
             raise ValueError(f"spec {s.name} has {len(s.outputs)} outputs; a layer needs exactly one")
         out_ty = s.outputs[0][1].ty

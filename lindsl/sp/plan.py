@@ -31,6 +31,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+from ..dimexpr import render_poly, with_derived
 from .payload import kind_label, sp_form, transition_elems
 
 SCHEDULES = ("allgather", "allscan", "doubling")
@@ -395,11 +396,15 @@ def plan_spec(source, world: int, seq_len, heads: int, batch: int = 1, sizes: di
     info = sp_info(compiled.normalized)
     spec = compiled.spec
     mems = {s.ty.mem for s in spec.states if s.ty.mem} | {i.ty.mem for i in spec.inputs if i.ty.mem}
-    full = {d: (default_mem if d in mems else default_dim) for d in spec.dims}
+    full = {d: (default_mem if d in mems else default_dim) for d in spec.dims if d not in spec.derived_dims}
     for k, v in (sizes or {}).items():
+        if k in spec.derived_dims:
+            raise ValueError(f"dim {k} of spec {spec.name} is derived ({k} = {render_poly(spec.derived_dims[k])}): "
+                             "give the dims it is made of")
         if k not in full:
             raise ValueError(f"spec {spec.name} has no dim {k!r} (dims: {', '.join(spec.dims)})")
         if not isinstance(v, int) or v < 1:
             raise ValueError(f"dim {k} must be a positive integer, got {v!r}")
         full[k] = v
+    full = with_derived(spec.derived_dims, full)
     return make_plan(info, world, parse_count(seq_len), heads, full, batch, schedule, model, form=form)
