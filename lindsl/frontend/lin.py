@@ -212,6 +212,7 @@ class Builder:
                     name = self.ident(tok, "dimension")
                     self.dim_polys[name] = poly_dim(name) if size is None else self.dim_size(size)
                     if size is not None:
+                        self.check_derived(name, size)
                         self.derived_dims[name] = self.dim_polys[name]
                     self.dims.append(name)
             elif kind in ("input_stmt", "param_stmt"):
@@ -354,6 +355,18 @@ class Builder:
         if k == "pow" and isinstance(ch[1], Tree) and ch[1].data == "number" and float(ch[1].children[0]).is_integer():
             return poly_pow(self.dim_size(ch[0]), int(float(ch[1].children[0])))
         raise self.error("unsupported expression in a derived dimension", node, hint)
+
+    def check_derived(self, name: str, node) -> None:
+        """A derived dim is positive when constant, and no other dim has its size (cat's and kron's results are
+        matched to dims by size)."""
+        p = self.dim_polys[name]
+        if all(not m for _, m in p) and sum(c for c, _ in p) < 1:
+            raise self.error(f"dimension {name} has size {render_poly(p)}; a size must be positive", node,
+                             "a derived dimension is a polynomial of earlier dims, e.g. dim F = 1 + K + K^2")
+        same = [d for d in self.dims if self.dim_polys[d] == p]
+        if same:
+            raise self.error(f"dimension {name} has the size of {same[0]} ({render_poly(p)})", node,
+                             f"use {same[0]} itself: feature maps are matched to dims by size")
 
     def shape(self, node: Tree | None) -> list[str]:
         if node is None:
