@@ -82,6 +82,29 @@ def test_mutations_do_what_they_say():
     assert [s.name for s in child.states] == ["S", "z"] and "z^T fq + eps" in to_lin(child)
 
 
+def test_expand_features_widens_the_keys_and_the_child_checks():
+    """expand_features maps the key and every read of the state into a wider feature space with a new derived dim
+    (Based's Taylor-2 map, Hedgehog's, [relu(x), relu(-x)]); the children compile and agree with the naive
+    recurrence; a non-negative expansion makes the normalizer applicable; per-key gates refuse it."""
+    from lindsl.check import check
+    retnet = parse_file(ROOT / "library" / "retnet.lin")
+    kinds = {}
+    for seed in range(12):
+        child, desc = mutate(retnet, "expand_features", random.Random(seed))
+        kinds.setdefault(desc.rsplit(": ", 1)[1], child)
+    assert set(kinds) == {"taylor2", "hedgehog", "relu_pm"}
+    taylor = kinds["taylor2"]
+    assert taylor.state("S").ty.dims == ("F", "V") and set(taylor.derived_dims) == {"K2", "F"}
+    assert "cat(1, " in to_lin(taylor) and "kron(k, k)" in to_lin(taylor)
+    assert kinds["relu_pm"].derived_dims == {"F": ((2, (("K", 1),)),)}
+    for child in kinds.values():
+        assert check(child, quick=True).ok, to_lin(child)
+    normalized, _ = mutate(kinds["relu_pm"], "add_normalizer", random.Random(0))
+    assert normalized.state("z").ty.dims == ("F",)
+    with pytest.raises(NotApplicable, match="key-side factor"):
+        mutate(parse_file(ROOT / "library" / "gla.lin"), "expand_features", random.Random(0))
+
+
 def test_crossover_brings_the_transition_and_its_names():
     gla = parse_file(ROOT / "library" / "gla.lin")
     gdn = parse_file(ROOT / "library" / "gated_deltanet.lin")

@@ -617,6 +617,11 @@ def _bounds(e: Expr, spec: Spec, memo: dict) -> tuple[float, float]:
                 a, b = go(x.args[0]), go(x.args[1])
                 f = min if x.fn == "min" else max
                 return f(a[0], b[0]), f(a[1], b[1])
+            if x.fn == "cat":
+                parts = [go(p) for p in x.args]
+                return min(p[0] for p in parts), max(p[1] for p in parts)
+            if x.fn == "kron":
+                return mul(go(x.args[0]), go(x.args[1]))
             return -inf, inf
         return -inf, inf
 

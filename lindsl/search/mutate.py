@@ -7,6 +7,8 @@ operator reports that it does not apply (NotApplicable). Operators:
   add_delta, remove_delta, swap_factors                              the delta-rule factor (I - beta kn kn^T)
   value_gate                                                         add or remove S diag(exp(gv))
   feature_map                                                        phi(x) on a key or query input
+  expand_features                                                    a feature map that widens the keys (Taylor-2,
+                                                                      Hedgehog, [relu(x), relu(-x)]): new dim F
   add_normalizer                                                     a normalizer state z and o / (z^T q + eps)
   bonus_readout                                                      read S_(t-1) plus a bonus term (RWKV-6)
   route                                                              M memories, top-k routed, mixed by the router
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from .. import types as T
+from ..dimexpr import poly_add, poly_const, poly_dim, poly_mul
 from ..errors import LinError
 from ..frontend import parse_spec
 from ..frontend.printer import spec_key, to_lin
@@ -333,6 +336,67 @@ def feature_map(d: Draft, rng: random.Random) -> str:
     return f"feature map {name} on {x.name}"
 
 
+def _feature_dim(d: Draft, poly: tuple, base: str) -> str:
+    """The dim of size poly: an existing one, else a new derived dim named after base."""
+    sizes = {n: d.derived_dims.get(n, poly_dim(n)) for n in d.dims}
+    same = [n for n, p in sizes.items() if p == poly]
+    if same:
+        return same[0]
+    name = d.fresh(base)
+    d.dims.append(name)
+    d.derived_dims[name] = poly
+    return name
+
+
+def _expansion(d: Draft, kind: str, K: str):
+    """(phi, its dim) for a feature map that changes the key size: Based's Taylor-2 map (1 + K + K^2 entries),
+    Hedgehog's softmax([2x, -2x]) or [relu(x), relu(-x)] (2K, non-negative)."""
+    Kp = d.derived_dims.get(K, poly_dim(K))
+    dim_k = Var(K, "dim", 0, SCALAR)
+    if kind == "taylor2":
+        K2 = _feature_dim(d, poly_mul(Kp, Kp), "K2")
+        F = _feature_dim(d, poly_add(poly_add(poly_const(1), Kp), poly_mul(Kp, Kp)), "F")
+        quarter = T.binary("pow", dim_k, Num(0.25))
+        half = T.call("sqrt", [T.binary("*", Num(2.0), dim_k)])
+        return (lambda x: T.call("cat", [Num(1.0), T.binary("/", x, quarter),
+                                         T.binary("/", T.call("kron", [x, x], dim=K2), half)], dim=F)), F
+    F = _feature_dim(d, poly_add(Kp, Kp), "F")
+    if kind == "hedgehog":
+        return (lambda x: T.call("softmax", [T.call("cat", [T.binary("*", Num(2.0), x),
+                                                            T.binary("*", T.neg(Num(2.0)), x)], dim=F)])), F
+    return (lambda x: T.call("cat", [T.call("relu", [x]), T.call("relu", [T.neg(x)])], dim=F)), F
+
+
+EXPANSIONS = ("taylor2", "hedgehog", "relu_pm")
+
+
+def expand_features(d: Draft, rng: random.Random) -> str:
+    if len(d.states) != 1:
+        raise NotApplicable("needs a single state")
+    st, v = _primary(d)
+    if st.route is not None:
+        raise NotApplicable("routed state")
+    if not all(is_scalar(f) for f in v.key):
+        raise NotApplicable("a key-side factor over the keys (diagonal or rank-one) cannot act on the features")
+    scalars, k, val = _key_vector(v)
+    kind = rng.choice(EXPANSIONS)
+    phi, F = _expansion(d, kind, st.key_dim)
+
+    def read_mapped(e: Expr) -> Expr:
+        if isinstance(e, MatMul) and isinstance(e.l, Transpose) and isinstance(e.l.x, Var) and e.l.x.kind == "state":
+            return MatMul(e.l, phi(e.r), e.ty, e.loc)
+        kids = [read_mapped(c) for c in e.children()]
+        return _raw(e, kids) if kids else e
+    outputs = [(n, read_mapped(o)) for n, o in d.outputs]
+    if all(structural_key(a) == structural_key(b) for (_, a), (_, b) in zip(outputs, d.outputs)):
+        raise NotApplicable("no read S^T x of the state")
+    d.outputs = outputs
+    st.ty = Ty("mat", (F, st.ty.dims[1]), st.ty.mem)
+    v.inputs = [product(scalars + [phi(k), T.transpose(val)])]
+    _set_update(d, st, v)
+    return f"expand the key features of {st.name} to {F}: {kind}"
+
+
 def add_normalizer(d: Draft, rng: random.Random) -> str:
     if len(d.states) != 1:
         raise NotApplicable("needs a single state")
@@ -428,7 +492,8 @@ def tie_input(d: Draft, rng: random.Random) -> str:
 
 
 MUTATIONS = {f.__name__: f for f in (add_gate, gate_to_vector, gate_to_scalar, remove_gate, gate_form, add_delta,
-                                     remove_delta, swap_factors, value_gate, feature_map, add_normalizer,
+                                     remove_delta, swap_factors, value_gate, feature_map, expand_features,
+                                     add_normalizer,
                                      bonus_readout, route, tie_input)}
 
 
