@@ -1,9 +1,9 @@
 """Based (library/based.lin: the Taylor-2 feature map of dim F = 1 + K + K^2, normalized) on the GPU: correctness
 in bf16 against lindsl's PyTorch engine in fp64 on the same bf16-rounded inputs (and fla's parallel_based's error
-against the same reference), then speed against fla's parallel_based (fla's Based kernel: causal, quadratic in T,
-the feature map expanded inside) and SDPA (causal softmax attention of head dim V). One table: medians of
-triton.testing.do_bench, ratios from the same run, peak memory of forward+backward. Not a test: run it with the
-device tool.
+against the same reference), then speed against fla's two Based kernels, fused_chunk_based (linear in T, the
+second-order state expanded inside) and parallel_based (quadratic in T), the ratio taken to the faster of them, and
+SDPA (causal softmax attention of head dim V). One table: medians of triton.testing.do_bench, ratios from the same
+run, peak memory of forward+backward. Not a test: run it with the device tool.
 
     python3 benchmarks/based_bench.py [--shapes 8x2048x16x16x64,2x16384x16x16x64] [--check 2x1024x4x16x64]
 """
@@ -27,12 +27,14 @@ def inputs(B, T, H, K, V, seed=0, dtype=torch.bfloat16):
 
 
 def fla_based():
+    """{label: call} of fla's Based kernels (empty when fla is absent or broken)."""
     try:
-        from fla.ops.based import parallel_based
-    except Exception as e:  # fla absent or broken: its columns stay empty
-        print(f"fla's parallel_based unavailable: {type(e).__name__}: {e}")
-        return None
-    return lambda q, k, v: parallel_based(q, k, v)
+        from fla.ops.based import fused_chunk_based, parallel_based
+    except Exception as e:
+        print(f"fla's Based kernels unavailable: {type(e).__name__}: {e}")
+        return {}
+    return {"fla chunk": lambda q, k, v: fused_chunk_based(q, k, v),
+            "fla parallel": lambda q, k, v: parallel_based(q, k, v)}
 
 
 def check(op, fla, B, T, H, K, V):
@@ -42,15 +44,13 @@ def check(op, fla, B, T, H, K, V):
     o_ref = op(*ref, backend="torch", chunk_size=16)[0]
     g_ref = torch.autograd.grad((o_ref * do.double()).sum(), ref)
     rows = []
-    for label, call in (("lindsl", lambda *x: op(*x, backend="triton")[0]), ("fla", fla)):
-        if call is None:
-            continue
+    for label, call in [("lindsl", lambda *x: op(*x, backend="triton")[0])] + list(fla.items()):
         o = call(q, k, v)
         g = torch.autograd.grad((o.float() * do).sum(), (q, k, v))
         errs = [("o", rel_rms(o, o_ref))] + [(f"d{n}", rel_rms(a, b)) for n, a, b in zip("qkv", g, g_ref)]
         ok = errs[0][1] <= 5e-3 and all(e <= 1e-2 for _, e in errs[1:])
         rows.append(ok)
-        print(f"check {label:6s} {B}x{T}x{H}x{K}x{V} bf16 vs fp64: " + "  ".join(f"{n} {e:.1e}" for n, e in errs)
+        print(f"check {label:12s} {B}x{T}x{H}x{K}x{V} bf16 vs fp64: " + "  ".join(f"{n} {e:.1e}" for n, e in errs)
               + ("  PASS" if ok else "  FAIL (tolerances 5e-3 output, 1e-2 gradients)"), flush=True)
     return rows
 
@@ -74,30 +74,32 @@ def main():
     a = ap.parse_args()
     op, fla = lindsl.load("based"), fla_based()
     oks = check(op, fla, *map(int, a.check.split("x")))
-    print("| B×T×H×K×V (F) | lindsl fwd | fla fwd | fla/lindsl fwd | lindsl f+b | fla f+b | fla/lindsl f+b | SDPA f+b "
-          "| peak MB lindsl / fla / SDPA |")
+    print("| B×T×H×K×V (F) | lindsl fwd | fla chunk / parallel fwd | fla/lindsl fwd | lindsl f+b | "
+          "fla chunk / parallel f+b | fla/lindsl f+b | SDPA f+b | peak MB lindsl / fla chunk / parallel / SDPA |")
     print("|---|---|---|---|---|---|---|---|---|")
     for shape in a.shapes.split(","):
         B, T, H, K, V = map(int, shape.split("x"))
         q, k, v = inputs(B, T, H, K, V)
         res = {}
-        calls = {"lindsl": lambda *x: op(*x, backend="triton")[0], "fla": fla,
+        calls = {"lindsl": lambda *x: op(*x, backend="triton")[0], **fla,
                  "sdpa": lambda q_, k_, v_: F.scaled_dot_product_attention(
                      q_.transpose(1, 2), k_.transpose(1, 2), v_.transpose(1, 2), is_causal=True)}
         qs, ks = (torch.randn(B, T, H, V, device="cuda", dtype=torch.bfloat16, requires_grad=True) for _ in range(2))
         for name, call in calls.items():
-            if call is None:
-                continue
             try:
                 res[name] = timed(call, *((qs, ks, v) if name == "sdpa" else (q, k, v)))
             except Exception as e:  # one library's failure at a size must not hide the others' rows
                 print(f"{name} {shape}: {type(e).__name__}: {str(e)[:200]}", flush=True)
             torch.cuda.empty_cache()
         f = lambda n, i: f"{res[n][i]:.3f}" if n in res else "-"  # noqa: E731
-        r = lambda i: f"{res['fla'][i] / res['lindsl'][i]:.2f}×" if "fla" in res and "lindsl" in res else "-"  # noqa
-        mem = " / ".join(f"{res[n][2]:.0f}" if n in res else "-" for n in ("lindsl", "fla", "sdpa"))
-        print(f"| {shape} ({1 + K + K * K}) | {f('lindsl', 0)} | {f('fla', 0)} | {r(0)} | {f('lindsl', 1)} | "
-              f"{f('fla', 1)} | {r(1)} | {f('sdpa', 1)} | {mem} |", flush=True)
+        both = lambda i: f"{f('fla chunk', i)} / {f('fla parallel', i)}"  # noqa: E731
+
+        def ratio(i):
+            best = min((res[n][i] for n in fla if n in res), default=None)
+            return f"{best / res['lindsl'][i]:.2f}×" if best is not None and "lindsl" in res else "-"
+        mem = " / ".join(f"{res[n][2]:.0f}" if n in res else "-" for n in ("lindsl", "fla chunk", "fla parallel", "sdpa"))
+        print(f"| {shape} ({1 + K + K * K}) | {f('lindsl', 0)} | {both(0)} | {ratio(0)} | {f('lindsl', 1)} | "
+              f"{both(1)} | {ratio(1)} | {f('sdpa', 1)} | {mem} |", flush=True)
     return 0 if all(oks) else 1
 
 
