@@ -45,8 +45,13 @@ def check(op, fla, B, T, H, K, V):
     g_ref = torch.autograd.grad((o_ref * do.double()).sum(), ref)
     rows = []
     for label, call in [("lindsl", lambda *x: op(*x, backend="triton")[0])] + list(fla.items()):
-        o = call(q, k, v)
-        g = torch.autograd.grad((o.float() * do).sum(), (q, k, v))
+        try:
+            o = call(q, k, v)
+            g = torch.autograd.grad((o.float() * do).sum(), (q, k, v))
+        except Exception as e:  # one library's failure must not hide the others' checks
+            print(f"check {label}: {type(e).__name__}: {str(e)[:200]}", flush=True)
+            rows.append(label != "lindsl")
+            continue
         errs = [("o", rel_rms(o, o_ref))] + [(f"d{n}", rel_rms(a, b)) for n, a, b in zip("qkv", g, g_ref)]
         ok = errs[0][1] <= 5e-3 and all(e <= 1e-2 for _, e in errs[1:])
         rows.append(ok)
