@@ -257,6 +257,31 @@ def test_dims_must_list_every_dimension():
     assert "does not list V" in err.message
 
 
+F1, F2 = dims("F1 = 1 + K, F2 = 1 + J")
+
+
+def _feature_rule(S: State[F1, V], q: In[K], k: In[K], v: In[V]):
+    S = S + lindsl.cat(1, k) @ v.T
+    return S.T @ lindsl.cat(1, q)
+
+
+def _bad_size_rule(S: State[F2, V], q: In[K], k: In[K], v: In[V]):
+    S = S + lindsl.cat(1, k) @ v.T
+    return S.T @ lindsl.cat(1, q)
+
+
+def test_derived_dims_from_markers():
+    """A derived dim's size comes from its dims() marker (or dims=); the dims its size names come first; an error in
+    a size points at the rule's def line."""
+    spec = spec_of(_feature_rule)
+    assert spec.dims == ["K", "F1", "V"] and spec.derived_dims == {"F1": ((1, ()), (1, (("K", 1),)))}
+    assert spec_of(_feature_rule, dims="V K F1").dims == ["V", "K", "F1"]
+    err = _err(_bad_size_rule)
+    assert "unknown dimension 'J'" in err.message and err.loc.text.startswith("def _bad_size_rule")
+    with pytest.raises(LinError, match="needs a size"):
+        dims("F = ")
+
+
 def test_functions_without_source_are_rejected():
     ns = {}
     exec("def f(S, q):\n    return q\n", ns)  # noqa: S102

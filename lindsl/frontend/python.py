@@ -641,7 +641,15 @@ class _Lowering:
             return None
         from .lin import parse_tree
         tree = parse_tree(f"dim {name} = {size}", f"<dims: {name} = {size}>")
-        return tree.children[0].children[0].children[1]
+        return self.relocated(tree.children[0].children[0].children[1], f)
+
+    def relocated(self, t, node):
+        """A parse (sub)tree from another text placed at node (errors in it point at the rule's def line)."""
+        if isinstance(t, Token):
+            return self.tok(t.type, str(t), node)
+        if not isinstance(t, Tree):
+            return t
+        return self.tree(t.data, [self.relocated(c, node) for c in t.children], node)
 
     # -------------------------------------------------------------- emit the .lin parse tree
     def build(self) -> Spec:
