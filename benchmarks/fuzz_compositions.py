@@ -99,7 +99,7 @@ import torch  # noqa: E402
 
 from lindsl import types as T  # noqa: E402
 from lindsl.check import random_inputs, rel_err  # noqa: E402
-from lindsl.dimexpr import with_derived  # noqa: E402
+from lindsl.dimexpr import sized  # noqa: E402
 from lindsl.errors import LinError  # noqa: E402
 from lindsl.frontend import parse_spec  # noqa: E402
 from lindsl.frontend.printer import spec_key, to_lin  # noqa: E402
@@ -523,8 +523,7 @@ def draw_shape(spec, rng):
     K, V = rng.randint(4, 8), rng.randint(4, 8)
     mems = {s.ty.mem for s in spec.states if s.ty.mem} | {i.ty.mem for i in spec.inputs if i.ty.mem}
     values = {s.value_dim for s in spec.states if s.value_dim}
-    sizes = {d: 2 if d in mems else (V if d in values else K) for d in spec.dims if d not in spec.derived_dims}
-    return 2, Tn, 2, with_derived(spec.derived_dims, sizes), rng.choice([1.0, 1.0, 1.0, 10.0])
+    return 2, Tn, 2, sized(spec, lambda d: 2 if d in mems else (V if d in values else K)), rng.choice([1.0, 1.0, 1.0, 10.0])
 
 
 def run_candidate(i, spec, what, rng, checks, triton_every, emit, counts, aot_every=0):

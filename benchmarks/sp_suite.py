@@ -92,9 +92,9 @@ def device_inputs(spec, B, T, H, sizes, dtype, device, seed, gate_scale=1.0):
 
 
 def sizes_of(spec, D):
-    from lindsl.dimexpr import with_derived
+    from lindsl.dimexpr import sized
     mems = {s.ty.mem for s in spec.states if s.ty.mem} | {i.ty.mem for i in spec.inputs if i.ty.mem}
-    return with_derived(spec.derived_dims, {d: (4 if d in mems else D) for d in spec.dims if d not in spec.derived_dims})
+    return sized(spec, lambda d: 4 if d in mems else D)
 
 
 class Ctx:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .dimexpr import with_derived
+from .dimexpr import sized
 from .ir import Spec
 from .runtime.naive import run_naive, state_shape
 from .runtime.op import Op, load
@@ -41,11 +41,7 @@ def default_sizes(spec: Spec, K: int = 5, V: int = 4, M: int = 3) -> dict[str, i
     """Small sizes for every declared dim: first key-like dim K, value dims V, memory axes M."""
     mems = {s.ty.mem for s in spec.states if s.ty.mem} | {i.ty.mem for i in spec.inputs if i.ty.mem}
     values = {s.value_dim for s in spec.states if s.value_dim}
-    sizes = {}
-    for d in spec.dims:
-        if d not in spec.derived_dims:
-            sizes[d] = M if d in mems else (V if d in values else K)
-    return with_derived(spec.derived_dims, sizes)
+    return sized(spec, lambda d: M if d in mems else (V if d in values else K))
 
 
 @dataclass

@@ -65,6 +65,11 @@ def render_poly(p: Poly) -> str:
     return " + ".join(parts).replace("+ -", "- ")
 
 
+def sized(spec, base) -> dict:
+    """Every dim of spec sized: base(dim) for the base dims, the derived ones from them."""
+    return with_derived(spec.derived_dims, {d: base(d) for d in spec.dims if d not in spec.derived_dims})
+
+
 def with_derived(derived: dict, sizes: dict) -> dict:
     """sizes with every derived dim's size added (in declaration order)."""
     out = dict(sizes)

@@ -180,6 +180,9 @@ def test_mqar_training_runs_and_reports():
     res = train_mqar("linear_attn", MQARTask(T=16, pairs=2, vocab=12, K=4, V=4),
                      MQARTrain(d_model=16, n_layers=1, steps=3, batch=4, eval_batch=8))
     assert 0.0 <= res["accuracy"] <= 1.0 and res["state_size"] == 16 and res["loss"] > 0
+    based = train_mqar("based", MQARTask(T=16, pairs=2, vocab=12, K=4, V=4),  # derived dims: F = 1 + 4 + 16
+                       MQARTrain(d_model=16, n_layers=1, steps=3, batch=4, eval_batch=8))
+    assert based["state_size"] == 21 * 4 + 21 and based["loss"] > 0
 
 
 def test_mqar_training_options_and_deadline():

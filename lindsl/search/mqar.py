@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from ..dimexpr import with_derived
-
 
 @dataclass(frozen=True)
 class MQARTask:
@@ -141,15 +139,13 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
     from ..nn import CausalLM
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    sizes = {}
     from ..nn.layer import _load
     op = _load(spec)
     mems = {st.ty.mem for st in op.spec.states if st.ty.mem} | {i.ty.mem for i in op.spec.inputs if i.ty.mem}
     values = {st.value_dim for st in op.spec.states if st.value_dim}
-    for d in op.spec.dims:
-        if d not in op.spec.derived_dims:
-            sizes[d] = 4 if d in mems else (task.V if d in values else task.K)
-    sizes = with_derived(op.spec.derived_dims, sizes)
+    # the base dims (the layer sizes the derived ones)
+    sizes = {d: 4 if d in mems else (task.V if d in values else task.K) for d in op.spec.dims
+             if d not in op.spec.derived_dims}
     dev = torch.device(cfg.device)
     model = CausalLM(op, task.n_tokens, cfg.d_model, cfg.n_layers, cfg.num_heads, sizes=sizes, chunk_size=cfg.chunk_size,
                      A_range=cfg.A_range).to(dev)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from ..dimexpr import with_derived
+from ..dimexpr import sized
 from ..errors import LinError
 from ..frontend import parse_spec
 from ..frontend.printer import to_lin
@@ -84,7 +84,7 @@ def evaluate(db: DB, cid: int, spec: Spec, cfg: SearchConfig, progress: Progress
     """Static checks, verification, scoring of one candidate; returns its final status."""
     from ..check import compare
     from ..runtime.op import load
-    sizes = with_derived(spec.derived_dims, {d: 16 for d in spec.dims if d not in spec.derived_dims})
+    sizes = sized(spec, lambda d: 16)
     t0 = time.perf_counter()
     results, _ = static_checks(spec, sizes)
     dt = time.perf_counter() - t0
