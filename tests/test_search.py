@@ -103,6 +103,8 @@ def test_expand_features_widens_the_keys_and_the_child_checks():
     assert normalized.state("z").ty.dims == ("F",)
     with pytest.raises(NotApplicable, match="key-side factor"):
         mutate(parse_file(ROOT / "library" / "gla.lin"), "expand_features", random.Random(0))
+    with pytest.raises(NotApplicable, match="does not fit"):  # GLA's per-key gate over K on keys widened to F
+        crossover(kinds["hedgehog"], parse_file(ROOT / "library" / "gla.lin"), random.Random(0))
 
 
 def test_crossover_brings_the_transition_and_its_names():

@@ -514,7 +514,10 @@ def crossover(a: Spec, b: Spec, rng: random.Random) -> tuple[Spec, str]:
             mapping[name] = _import_name(d, b, name, x.kind)
         v.key = [replace_vars(f, mapping) for f in vb.key]
         v.value = [replace_vars(f, mapping) for f in vb.value]
-        d.updates[st.name] = v.rebuild(_state_var(st))
+        try:
+            d.updates[st.name] = v.rebuild(_state_var(st))
+        except LinError as e:  # e.g. b's per-key gate over K on a state whose keys a widened to F
+            raise NotApplicable(f"b's transition does not fit a's state: {e.message}") from None
         return d.finish(), f"{a.name} with the transition of {b.name}"
 
 
