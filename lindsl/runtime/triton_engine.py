@@ -3169,8 +3169,9 @@ def _read_launch(d_in, d_out, side_k, R, loop, precision):
     DeltaNet's and Gated DeltaNet's forwards went 2-3 % up with it (calls 1 -> 3): it keeps whole rows. Every other
     read kept its session 14 launch, the sweep's best within 1 %. Knobs READ_BO, READ_BK, READ_STAGES override."""
     BO = min(_p2(d_out), 32 if _p2(d_in) >= 256 else 64)
-    # whole rows up to 256; wider rows (Based's feature map, K = 273 padded to 512) in blocks of 64: ptxas (sm_90,
-    # bf16, benchmarks/aot_check.py) spilled 1.6 KB a thread with whole rows, at most 56 B in blocks (not timed)
+    # whole rows up to 256; wider rows (Based's feature map, K = 273 padded to 512) in blocks of 64: whole rows ask
+    # for 256 KB of shared memory in Based's backward (over the H200's 227, session 49) and spill 1.6 KB a thread
+    # under ptxas; in blocks, at most 56 B and Based's gradients within tolerance on the H200
     BKI, stages = (_p2(d_in) if _p2(d_in) <= 256 else 64), 1
     if R and not side_k and not loop and precision == "tf32" and _p2(d_in) == 128 and _p2(d_out) == 128:
         BO, BKI, stages = 128, 64, 2
@@ -3579,9 +3580,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     occupancy_rules = GK == 1 and not R and K <= 128
     sms = _sm_count(dev)
     few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
-    # the fused pass holds whole key rows: above K = 256 (Based's 273, padded to 512) ptxas spilled 2.5-3.1 KB a
-    # thread, so wider keys take the stored states and the read kernel (not timed)
-    fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256))) and not loop and not return_states
+    # The fused pass holds whole key rows: above K = 256 (Based's 273, padded to 512) ptxas spills 2.5-3.1 KB a thread
+    # and it is slow (session 49: Based's forward 3.68 ms at 8x2048x16, fla's parallel_based 0.45), but the unfused
+    # forward read (D_IN = 273) is miscompiled on the H200 (compute-sanitizer: invalid shared reads with contraction
+    # blocks of 64-256; wrong outputs with 32 or two stages, though right under the interpreter): fused it stays
+    fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
              and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads
              and not fold_reads)
     if fused and len(set(scales)) > 1:
