@@ -13,7 +13,7 @@ import torch
 triton = pytest.importorskip("triton")
 
 import lindsl  # noqa: E402
-from lindsl.check import random_inputs, rel_err  # noqa: E402
+from lindsl.check import random_inputs, rel_err, rel_rms  # noqa: E402
 from lindsl.runtime.engine import chunk_scan, pad_time  # noqa: E402
 from lindsl.runtime.triton_engine import ACCURATE, _dot, _for_interpreter, chunk_scan_triton  # noqa: E402
 
@@ -399,28 +399,39 @@ def test_unfused_reads_equal_fused(monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("fuse", ["default", "0"])
-def test_keys_wider_than_256_read_in_key_blocks(fuse, monkeypatch):
+@pytest.mark.parametrize("fuse,dtype", [("default", torch.float32), ("0", torch.float32), ("default", torch.bfloat16)])
+def test_keys_wider_than_256_read_in_key_blocks(fuse, dtype, monkeypatch):
     """Based at its paper's feature size (K = 16: F = 1 + K + K^2 = 273 keys, padded to 512): the reads contract in
     blocks of 64 (whole 512-wide rows overflow shared memory on the H200), and the output and every gradient equal
     the PyTorch engine's in fp64, with the forward's fused pass (the default) and with the stored-state pass and
-    read kernel (which the H200 miscompiles at this width, session 49: the interpreter's semantics are right)."""
+    read kernel. On the GPU (TRITON_INTERPRET=0) this is the check of session 49's miscompile: the unfused forward
+    read at this width gave wrong values there (skipped on the GPU), right under the interpreter; bf16 on the GPU
+    only (the interpreter's bf16 products are not the GPU's)."""
     from lindsl.runtime.triton_engine import _read_launch
+    if DEVICE == "cuda" and fuse == "0":
+        pytest.skip("the H200 miscompiles the unfused forward read at D_IN = 273 (RESULTS.md, session 49)")
+    if DEVICE == "cpu" and dtype == torch.bfloat16:
+        pytest.skip("bf16 products under the interpreter are not the GPU's")
     assert _read_launch(273, 8, True, 0, False, "tf32")[1] == 64 and _read_launch(128, 8, True, 0, False, "tf32")[1] == 128
     if fuse != "default":
         monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
     op = lindsl.load("based")
-    args = random_inputs(op.spec, 1, 40, 1, {"K": 16, "V": 8}, torch.float32, seed=3)
-    xs = [a.clone().requires_grad_() for a in args.values()]
-    o = op(*xs, backend="triton", chunk_size=16)[0]
+    T = 40 if DEVICE == "cpu" else 300
+    args = random_inputs(op.spec, 1, T, 2, {"K": 16, "V": 8 if DEVICE == "cpu" else 64}, torch.float32, seed=3,
+                         device=DEVICE)
+    xs = [a.to(dtype).requires_grad_() for a in args.values()]
+    o = op(*xs, backend="triton", chunk_size=16 if DEVICE == "cpu" else None)[0]
     assert op.last_backend == "triton"
-    do = torch.randn(o.shape, generator=torch.Generator().manual_seed(4))
-    g = torch.autograd.grad((o * do).sum(), xs)
-    xr = [a.double().requires_grad_() for a in args.values()]
+    do = torch.randn(o.shape, generator=torch.Generator().manual_seed(4)).to(DEVICE)
+    g = torch.autograd.grad((o.float() * do).sum(), xs)
+    xr = [a.detach().double().requires_grad_() for a in xs]
     o_r = op(*xr, backend="torch", chunk_size=16)[0]
     g_r = torch.autograd.grad((o_r * do.double()).sum(), xr)
     for x, y in zip((o, *g), (o_r, *g_r)):
-        assert rel_err(x, y) < 1e-5
+        if dtype == torch.bfloat16:
+            assert rel_rms(x, y) < 1e-2  # fla's gradient tolerance (benchmarks/gpu_suite.py)
+        else:
+            assert rel_err(x.double(), y) < (1e-5 if DEVICE == "cpu" else 1e-4)
 
 
 @pytest.mark.parametrize("name", ["retnet", "gla", "deltanet", "rwkv7"])
