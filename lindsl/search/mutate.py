@@ -370,12 +370,22 @@ def _expansion(d: Draft, kind: str, K: str):
 EXPANSIONS = ("taylor2", "hedgehog", "relu_pm")
 
 
-def expand_features(d: Draft, rng: random.Random) -> str:
+def _single_state(d: Draft):
+    """(state, view) of a spec with one state, not routed."""
     if len(d.states) != 1:
         raise NotApplicable("needs a single state")
     st, v = _primary(d)
     if st.route is not None:
         raise NotApplicable("routed state")
+    return st, v
+
+
+def _is_state_read(e: Expr) -> bool:
+    return isinstance(e, MatMul) and isinstance(e.l, Transpose) and isinstance(e.l.x, Var) and e.l.x.kind == "state"
+
+
+def expand_features(d: Draft, rng: random.Random) -> str:
+    st, v = _single_state(d)
     if not all(is_scalar(f) for f in v.key):
         raise NotApplicable("a key-side factor over the keys (diagonal or rank-one) cannot act on the features")
     scalars, k, val = _key_vector(v)
@@ -383,7 +393,7 @@ def expand_features(d: Draft, rng: random.Random) -> str:
     phi, F = _expansion(d, kind, st.key_dim)
 
     def read_mapped(e: Expr) -> Expr:
-        if isinstance(e, MatMul) and isinstance(e.l, Transpose) and isinstance(e.l.x, Var) and e.l.x.kind == "state":
+        if _is_state_read(e):
             return MatMul(e.l, phi(e.r), e.ty, e.loc)
         kids = [read_mapped(c) for c in e.children()]
         return _raw(e, kids) if kids else e
@@ -398,16 +408,11 @@ def expand_features(d: Draft, rng: random.Random) -> str:
 
 
 def add_normalizer(d: Draft, rng: random.Random) -> str:
-    if len(d.states) != 1:
-        raise NotApplicable("needs a single state")
-    st, v = _primary(d)
-    if st.route is not None:
-        raise NotApplicable("routed state")
+    st, v = _single_state(d)
     scalars, k, _ = _key_vector(v)
     if bounds(k, d.spec)[0] < 0:
         raise NotApplicable("the key vector is not shown non-negative (apply a positive feature map first)")
-    reads = [e for _, o in d.outputs for e in o.walk() if isinstance(e, MatMul) and isinstance(e.l, Transpose)
-             and isinstance(e.l.x, Var) and e.l.x.kind == "state"]
+    reads = [e for _, o in d.outputs for e in o.walk() if _is_state_read(e)]
     if len(reads) != 1 or bounds(reads[0].r, d.spec)[0] < 0:
         raise NotApplicable("needs one read S^T x with x shown non-negative")
     x = reads[0].r
