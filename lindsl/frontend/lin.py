@@ -160,6 +160,7 @@ class Builder:
         self.dims: list[str] = []
         self.dim_polys: dict[str, tuple] = {}  # every dim's size as a polynomial of the base dims
         self.derived_dims: dict[str, tuple] = {}
+        self.derived_nodes: dict[str, Tree] = {}
         self.inputs: dict[str, InputDecl] = {}
         self.options: dict[str, object] = {}
         self.option_locs: dict[str, Loc] = {}
@@ -214,6 +215,7 @@ class Builder:
                     if size is not None:
                         self.check_derived(name, size)
                         self.derived_dims[name] = self.dim_polys[name]
+                        self.derived_nodes[name] = size
                     self.dims.append(name)
             elif kind in ("input_stmt", "param_stmt"):
                 for d in s.children:
@@ -313,6 +315,7 @@ class Builder:
         if not outputs:
             raise LinError("the spec has no output", Loc(self.file, len(self.lines), 1, self.lines[-1]),
                            "add one: out o = S^T q")
+        self.check_derived_bound()
         spec = Spec(self.name, self.file, list(self.dims), list(self.inputs.values()), options, lets,
                     list(self.states.values()), updates, outputs, self.text, self.option_locs, self.derived_dims)
         return spec
@@ -367,6 +370,18 @@ class Builder:
         if same:
             raise self.error(f"dimension {name} has the size of {same[0]} ({render_poly(p)})", node,
                              f"use {same[0]} itself: feature maps are matched to dims by size")
+
+    def check_derived_bound(self) -> None:
+        """Every base dim a derived dim is made of is the size of some input or param (so it is known at call time:
+        a derived dim's size is not inverted)."""
+        bound = {d for i in self.inputs.values() for d in (i.ty.dims + ((i.ty.mem,) if i.ty.mem else ()))}
+        for name, p in self.derived_dims.items():
+            missing = sorted({d for _, m in p for d, _ in m} - bound)
+            if missing:
+                raise self.error(f"dimension {name} is made of {', '.join(missing)}, which no input or param has",
+                                 self.derived_nodes[name],
+                                 f"declare an input over {missing[0]} (e.g. in k[{missing[0]}]): derived sizes are "
+                                 "computed from the arguments' sizes, not solved for")
 
     def shape(self, node: Tree | None) -> list[str]:
         if node is None:
