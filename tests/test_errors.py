@@ -239,6 +239,8 @@ CASES = [
      3, 20, "dimension G has the size of F (K + 1)", "use F itself"),
     ("derived-dim-unbound", "lin x\ndim K, V\ndim F = K + 1\nin q[F], k[F], v[V]\nstate S[F, V]\n" + UPD + OUT, 3, 9,
      "dimension F is made of K, which no input or param has", "not solved for"),
+    ("derived-dim-huge-power", "lin x\ndim K, V\ndim F = K^99999999\nin q[K], k[K], v[V]\n" + STATE + UPD + OUT, 3,
+     11, "a dimension's power is at most 8", "polynomial"),
     ("cat-size-undeclared", FEAT + "let f = cat(1, q, q)\nstate S[F, V]\nS = S + f v^T\nout o = S^T f\n", 5, 9,
      "cat() makes a vector of size 2*K + 1, and no dimension has that size", "dim F = 2*K + 1"),
     ("kron-one-argument", FEAT + "let f = kron(q)\n" + STATE + UPD + OUT, 5, 9, "kron() takes 2 arguments",

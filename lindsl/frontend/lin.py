@@ -46,6 +46,7 @@ def parse_file(path: str | Path) -> Spec:
     return parse_spec(text, str(path))
 
 
+MAX_DIM_POWER = 8  # highest power in a derived dim's size (K^8 of K = 16 is 2^32 entries already)
 MAX_DEPTH = 200  # deepest expression nesting accepted (keeps every recursive pass far from Python's limit)
 
 
@@ -356,7 +357,10 @@ class Builder:
         if k in ("mul", "juxt"):
             return poly_mul(self.dim_size(ch[0]), self.dim_size(ch[1]))
         if k == "pow" and isinstance(ch[1], Tree) and ch[1].data == "number" and float(ch[1].children[0]).is_integer():
-            return poly_pow(self.dim_size(ch[0]), int(float(ch[1].children[0])))
+            n = int(float(ch[1].children[0]))
+            if n > MAX_DIM_POWER:
+                raise self.error(f"a dimension's power is at most {MAX_DIM_POWER}, got {n}", ch[1], hint)
+            return poly_pow(self.dim_size(ch[0]), n)
         raise self.error("unsupported expression in a derived dimension", node, hint)
 
     def check_derived(self, name: str, node) -> None:
