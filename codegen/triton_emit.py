@@ -162,6 +162,23 @@ class TritonEmitter:
             return self.emit(self.leaves.input(i, decl, idx, mask, -e.shift))
         raise NotFusable(f"a {e.kind} value")
 
+    def size(self, dim: str) -> str:
+        """A dim's size as an integer constexpr of the kernel."""
+        return f"DIM_{self.spec.dims.index(dim)}"
+
+    @staticmethod
+    def with_axis(ctx: Ctx, dim: str, axis: Axis) -> Ctx:
+        d = dict(ctx)
+        d[dim] = axis
+        return tuple(sorted(d.items()))
+
+    def cat(self, e: Call, ctx: Ctx) -> str:
+        """cat(a, b, ...) over its dim's indices in ctx: each entry from the part it falls in, 0.0 past the end."""
+        code = "0.0"
+        for inside, val in reversed(_cat_parts(self, e, ctx)):
+            code = f"tl.where({inside}, {val}, {code})"
+        return self.emit(code)
+
     def masked_sum(self, code: str, mask: str) -> str:
         return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), {self.axis_of_dims})")
 
@@ -225,6 +242,15 @@ class TritonEmitter:
         if e.fn in ("min", "max"):
             fn = "tl.minimum" if e.fn == "min" else "tl.maximum"
             return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx, e.ty)}, {self.scalar_arg(e.args[1], ctx, e.ty)})")
+        if e.fn == "cat":
+            return self.cat(e, ctx)
+        if e.fn == "kron":
+            a = self.axis(ctx, e.ty.dims[0])
+            x, y = e.args
+            ny = self.size(y.ty.dims[0])
+            xv = self.value(x, self.with_axis(ctx, x.ty.dims[0], Axis(f"({a.index} // {ny})", a.mask)))
+            yv = self.value(y, self.with_axis(ctx, y.ty.dims[0], Axis(f"({a.index} % {ny})", a.mask)))
+            return self.emit(f"{xv} * {yv}")
         if e.fn in ("l2norm", "softmax", "sum"):
             t = e.args[0].ty
             if e.fn == "sum" and e.dim is not None and t.kind != "vec":
@@ -244,6 +270,24 @@ class TritonEmitter:
             total = self.masked_sum(self.emit(f"tl.exp({xw} - {self.lift(top)})"), mask)
             return self.emit(f"tl.exp({self.value(e.args[0], ctx)} - {self.lift(top)}) / {self.lift(total)}")
         raise NotFusable(f"{e.fn}()")
+
+
+def _cat_parts(emitter, e: Call, ctx: Ctx):
+    """(in-part mask, value) of each part of cat(e.args) in ctx: a vector part evaluated at its entries' indices
+    (the result's index less the part's offset), a scalar at its one entry."""
+    a = emitter.axis(ctx, e.ty.dims[0])
+    offset, parts = "0", []
+    for x in e.args:
+        if x.ty.kind == "scalar":
+            parts.append((f"({a.index} == {offset})", emitter.side(x, ctx, e.ty)))
+            offset = f"({offset} + 1)"
+            continue
+        d = x.ty.dims[0]
+        size = emitter.size(d)
+        inside = f"({a.mask} & ({a.index} >= {offset}) & ({a.index} < {offset} + {size}))"
+        parts.append((inside, emitter.value(x, emitter.with_axis(ctx, d, Axis(f"({a.index} - {offset})", inside)))))
+        offset = f"({offset} + {size})"
+    return parts
 
 
 def _let_dims(e: Expr, lets: dict) -> list[str]:

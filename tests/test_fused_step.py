@@ -11,6 +11,7 @@ from hypothesis import given, note
 
 import lindsl
 from lindsl.check import random_inputs, rel_err
+from lindsl.dimexpr import with_derived
 from lindsl.runtime.naive import state_shape
 
 pytest.importorskip("triton")
@@ -119,6 +120,42 @@ def test_every_builtin_at_extreme_inputs(monkeypatch):
     args["x"] = args["x"] * 6
     got, ref = _step_pair(op, args, _state(op, 1, 2, {"K": 6, "V": 10}), monkeypatch)
     _close(got, ref, 1e-5)
+
+
+FEATURES = """lin features
+dim K, V
+dim K2 = K^2
+dim F = 1 + K + K2
+in q[K], k[K], v[V], a
+in g: loggate
+let fk = cat(sigmoid(a), l2norm(k), kron(k, k) / 4)
+state S[F, V]
+S = exp(g) * S + fk v^T
+out o = S^T cat(1, q, kron(q, 0.5 * q[t-1]))
+"""
+SOFTMAX_FEATURES = """lin softmax_features
+dim K, V
+dim F2 = 2 * K
+in q[K], k[K], v[V]
+state S[F2, V]
+S = S + softmax(cat(2 * k, -2 * k)) v^T
+out o = S^T softmax(cat(q, -q))
+"""
+
+
+@pytest.mark.parametrize("text", [FEATURES, SOFTMAX_FEATURES], ids=["taylor_like", "hedgehog_like"])
+def test_feature_maps_in_the_fused_step(text, monkeypatch):
+    """cat() and kron() in the fused step: each entry from its part at the shifted index (a per-token scalar, a
+    reduction inside a part, a token shift, a softmax over the concatenation), keys of a derived dim not a power of
+    two (F = 31, F2 = 10): equal to the fp64 step."""
+    op = lindsl.load(text)
+    assert op.module.FUSED_STEP is True
+    sizes = {"K": 5, "V": 12}
+    args = random_inputs(op.spec, 2, 3, 2, sizes, torch.float32, seed=6)
+    state = _state(op, 2, 2, with_derived(op.spec.derived_dims, sizes))
+    prev = {name: torch.randn(2, n, 2, 5) for name, n in op.shifts.items()}
+    got, ref = _step_pair(op, args, state, monkeypatch, **({"prev_inputs": prev} if prev else {}))
+    _close(got[:2], ref[:2], 2e-5)
 
 
 HOSTILE = """lin hostile

@@ -61,6 +61,23 @@ def test_library_rows_equal_fp64(name, monkeypatch):
         assert torch.isfinite(a).all() and rel_err(a.double(), b) < 2e-5
 
 
+@pytest.mark.parametrize("which", ["FEATURES", "SOFTMAX_FEATURES"])
+def test_feature_maps_in_the_rows_prologue(which, monkeypatch):
+    """cat() and kron() in the rows prologue (the forward without gradients: their vector-Jacobian products are not
+    derived, so calls with gradients take the PyTorch prologue, which ROWS_GRAD names): equal to fp64."""
+    import test_fused_step
+    op = lindsl.load(getattr(test_fused_step, which))
+    assert op.module.PROLOGUE_ROWS is True and op.module.ROWS_GRAD in ("the prologue's backward: cat()",
+                                                                       "the prologue's backward: a token shift (its "
+                                                                       "gradient reaches another token's row)")
+    args = random_inputs(op.spec, 2, 21, 3, {"K": 5, "V": 7}, torch.float32, seed=3)
+    got = _tensors(_rows_call(op, args, monkeypatch))
+    ref = [x for x in _flat(op(*[x.double() for x in args.values()], backend="torch", output_final_state=True))
+           if torch.is_tensor(x)]
+    for a, b in zip(got, ref):
+        assert torch.isfinite(a).all() and rel_err(a.double(), b) < 2e-5
+
+
 def _grad_call(op, base, grad_rows, monkeypatch, scale=1.0):
     """[output(s), final state, every input's gradient] on the Triton engine with the rows kernels' backward
     (grad_rows) or the PyTorch prologue's autograd, asserting which one ran."""
