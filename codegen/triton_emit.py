@@ -175,9 +175,26 @@ class TritonEmitter:
     def cat(self, e: Call, ctx: Ctx) -> str:
         """cat(a, b, ...) over its dim's indices in ctx: each entry from the part it falls in, 0.0 past the end."""
         code = "0.0"
-        for inside, val in reversed(_cat_parts(self, e, ctx)):
+        for inside, val in reversed(self.cat_parts(e, ctx)):
             code = f"tl.where({inside}, {val}, {code})"
         return self.emit(code)
+
+    def cat_parts(self, e: Call, ctx: Ctx):
+        """(in-part mask, value) of each part of cat(e.args) in ctx: a vector part evaluated at its entries' indices
+        (the result's index less the part's offset), a scalar at its one entry."""
+        a = self.axis(ctx, e.ty.dims[0])
+        offset, parts = "0", []
+        for x in e.args:
+            if x.ty.kind == "scalar":
+                parts.append((f"({a.index} == {offset})", self.side(x, ctx, e.ty)))
+                offset = f"({offset} + 1)"
+                continue
+            d = x.ty.dims[0]
+            size = self.size(d)
+            inside = f"({a.mask} & ({a.index} >= {offset}) & ({a.index} < {offset} + {size}))"
+            parts.append((inside, self.value(x, self.with_axis(ctx, d, Axis(f"({a.index} - {offset})", inside)))))
+            offset = f"({offset} + {size})"
+        return parts
 
     def masked_sum(self, code: str, mask: str) -> str:
         return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), {self.axis_of_dims})")
@@ -270,24 +287,6 @@ class TritonEmitter:
             total = self.masked_sum(self.emit(f"tl.exp({xw} - {self.lift(top)})"), mask)
             return self.emit(f"tl.exp({self.value(e.args[0], ctx)} - {self.lift(top)}) / {self.lift(total)}")
         raise NotFusable(f"{e.fn}()")
-
-
-def _cat_parts(emitter, e: Call, ctx: Ctx):
-    """(in-part mask, value) of each part of cat(e.args) in ctx: a vector part evaluated at its entries' indices
-    (the result's index less the part's offset), a scalar at its one entry."""
-    a = emitter.axis(ctx, e.ty.dims[0])
-    offset, parts = "0", []
-    for x in e.args:
-        if x.ty.kind == "scalar":
-            parts.append((f"({a.index} == {offset})", emitter.side(x, ctx, e.ty)))
-            offset = f"({offset} + 1)"
-            continue
-        d = x.ty.dims[0]
-        size = emitter.size(d)
-        inside = f"({a.mask} & ({a.index} >= {offset}) & ({a.index} < {offset} + {size}))"
-        parts.append((inside, emitter.value(x, emitter.with_axis(ctx, d, Axis(f"({a.index} - {offset})", inside)))))
-        offset = f"({offset} + {size})"
-    return parts
 
 
 def _let_dims(e: Expr, lets: dict) -> list[str]:
