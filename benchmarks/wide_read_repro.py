@@ -1,0 +1,60 @@
+"""Reproducer of session 49's GPU fault (not a test; run it on the lent GPU, also under compute-sanitizer): the
+Triton engine's chunk scan with keys wider than 256 (Based's F = 273, padded to 512) and the reads after a stored-state
+pass (LINDSL_TUNE_FUSE_READS=0), against the PyTorch engine in fp64 on the same inputs. On the H200 (triton 3.6)
+the forward read faulted (invalid shared-memory reads in _read_kernel's source-row load) or, with 32-wide contraction
+blocks or two stages, gave wrong values; the interpreter's are right. One line per configuration:
+
+    python3 benchmarks/wide_read_repro.py [--K 273] [--V 64] [--T 1024] [--configs "READ_BK=64;READ_BK=32;..."]
+"""
+import argparse
+import os
+
+import torch
+
+from lindsl.runtime.engine import chunk_scan
+from lindsl.runtime.triton_engine import chunk_scan_triton
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--K", type=int, default=273)
+    ap.add_argument("--V", type=int, default=64)
+    ap.add_argument("--T", type=int, default=1024)
+    ap.add_argument("--N", type=int, default=8)
+    ap.add_argument("--configs", default="FUSE_READS=1;FUSE_READS=0;FUSE_READS=0,READ_BK=32;"
+                                          "FUSE_READS=0,READ_STAGES=2;FUSE_READS=0,READ_BK=128")
+    a = ap.parse_args()
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    g = torch.Generator().manual_seed(0)
+    N, T, K, V = a.N, a.T, a.K, a.V
+    k = (torch.randn(N, T, 1, K, generator=g) / K ** 0.5).to(dev)
+    v = torch.randn(N, T, 1, V, generator=g).to(dev)
+    x = (torch.randn(N, T, K, generator=g) / K ** 0.5).to(dev)
+    reads = [("k", "after", x)]
+    ref = chunk_scan(None, None, None, None, k.double(), v.double(), None, [("k", "after", x.double())], K=K, V=V)
+    for cfg in a.configs.split(";"):
+        env = dict(kv.split("=") for kv in cfg.split(","))
+        old = {n: os.environ.get("LINDSL_TUNE_" + n) for n in env}
+        os.environ.update({"LINDSL_TUNE_" + n: val for n, val in env.items()})
+        try:
+            for dtype, precision in ((torch.float32, "tf32x3"), (torch.bfloat16, "bf16")):
+                out = chunk_scan_triton(None, None, None, None, k.to(dtype), v.to(dtype), None,
+                                        [(s, t, r.to(dtype)) for s, t, r in reads], K=K, V=V, precision=precision)
+                if dev == "cuda":
+                    torch.cuda.synchronize()
+                o, o_ref = out[0][0].double(), ref[0][0]
+                err = float((o - o_ref).norm() / o_ref.norm())
+                print(f"{cfg:32s} {str(dtype):15s} relative error {err:.2e}", flush=True)
+        except Exception as e:  # a fault ends the CUDA context: later lines would only repeat it
+            print(f"{cfg:32s} {type(e).__name__}: {str(e)[:160]}", flush=True)
+            break
+        finally:
+            for n, val in old.items():
+                if val is None:
+                    os.environ.pop("LINDSL_TUNE_" + n, None)
+                else:
+                    os.environ["LINDSL_TUNE_" + n] = val
+
+
+if __name__ == "__main__":
+    main()
