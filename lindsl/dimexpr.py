@@ -2,10 +2,12 @@
 feature map built with cat() and kron() (Based's Taylor map: dim F = 1 + K + K^2).
 
 A polynomial is a tuple of terms (coefficient, monomial), a monomial a tuple of (base dim, power), both sorted,
-so that equal polynomials are equal tuples. Torch-free and sympy-free: the generated module's bind_dims evaluates
-the same terms (`size_of`).
+so that equal polynomials are equal tuples. No sympy: the generated module's bind_dims evaluates the same terms
+with the same function (runtime/shapes.py's poly_size, inlined there).
 """
 from __future__ import annotations
+
+from .runtime.shapes import poly_size
 
 Poly = tuple  # ((coef, ((dim, power), ...)), ...)
 
@@ -74,16 +76,5 @@ def with_derived(derived: dict, sizes: dict) -> dict:
     """sizes with every derived dim's size added (in declaration order)."""
     out = dict(sizes)
     for d, p in derived.items():
-        out[d] = size_of(p, out)
+        out[d] = poly_size(p, out)
     return out
-
-
-def size_of(p: Poly, sizes: dict) -> int:
-    """The polynomial's value for the base dims' sizes."""
-    total = 0
-    for c, m in p:
-        term = c
-        for d, e in m:
-            term *= sizes[d] ** e
-        total += term
-    return total

@@ -46,6 +46,7 @@ def parse_file(path: str | Path) -> Spec:
     return parse_spec(text, str(path))
 
 
+DERIVED_HINT = "a derived dimension is a polynomial of earlier dims, e.g. dim F = 1 + K + K^2"
 MAX_DIM_POWER = 8  # highest power in a derived dim's size (K^8 of K = 16 is 2^32 entries already)
 MAX_DEPTH = 200  # deepest expression nesting accepted (keeps every recursive pass far from Python's limit)
 
@@ -339,7 +340,7 @@ class Builder:
 
     def dim_size(self, node) -> tuple:
         """A derived dim's size: a polynomial of earlier dims with integer coefficients (+, -, *, ^ n)."""
-        hint = "a derived dimension is a polynomial of earlier dims, e.g. dim F = 1 + K + K^2"
+        hint = DERIVED_HINT
         k, ch = (node.data, node.children) if isinstance(node, Tree) else ("", [])
         if k == "number":
             v = float(ch[0])
@@ -369,7 +370,7 @@ class Builder:
         p = self.dim_polys[name]
         if all(not m for _, m in p) and sum(c for c, _ in p) < 1:
             raise self.error(f"dimension {name} has size {render_poly(p)}; a size must be positive", node,
-                             "a derived dimension is a polynomial of earlier dims, e.g. dim F = 1 + K + K^2")
+                             DERIVED_HINT)
         same = [d for d in self.dims if self.dim_polys[d] == p]
         if same:
             raise self.error(f"dimension {name} has the size of {same[0]} ({render_poly(p)})", node,

@@ -9,7 +9,7 @@ import random
 
 import sympy as sp
 
-from ..dimexpr import size_of
+from ..dimexpr import poly_size
 from ..ir import Binary, Call, Expr, MatMul, Num, Spec, Transpose, Unary, Var
 from .normalize import Normalized
 
@@ -216,7 +216,7 @@ def prove_normalized(n: Normalized) -> str:
     """Return 'proved ...' or a description of what could not be shown; 'FAILED ...' on a counterexample."""
     spec = n.spec
     dims = {d: PROOF_DIMS for d in spec.dims if d not in spec.derived_dims}
-    dims.update({d: size_of(p, dims) for d, p in spec.derived_dims.items()})
+    dims.update({d: poly_size(p, dims) for d, p in spec.derived_dims.items()})
     dims["H"] = sp.Symbol("H", positive=True, integer=True)
     base = _symbols(spec, dims)
     base.update(_option_values(spec, dims))

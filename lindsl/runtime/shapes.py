@@ -10,6 +10,16 @@ class ShapeError(ValueError):
     """An argument's shape does not match the spec's declaration."""
 
 
+def poly_size(terms, sizes):
+    """A polynomial's value for the dims' sizes; terms: (coefficient, ((dim, power), ...)) (lindsl.dimexpr)."""
+    total = 0
+    for c, mono in terms:
+        for d, p in mono:
+            c = c * sizes[d] ** p
+        total += c
+    return total
+
+
 def bind_dims(decls, tensors, known=None, derived=()):
     """Return (sizes, B, T, H) from the arguments; sizes maps each dim name to its size. derived: [(dim, terms)],
     each a polynomial of the dims before it as terms (coefficient, ((dim, power), ...)) (lindsl.dimexpr)."""
@@ -42,11 +52,7 @@ def bind_dims(decls, tensors, known=None, derived=()):
     if B is None:
         raise ShapeError("the spec has no per-token input")
     for d, terms in derived:
-        n = 0
-        for c, mono in terms:
-            for base, p in mono:
-                c = c * sizes[base] ** p
-            n += c
+        n = poly_size(terms, sizes)
         if n < 1:
             raise ShapeError(f"dimension {d} has size {n} for these arguments' sizes; it must be positive")
         if sizes.setdefault(d, n) != n:
