@@ -407,12 +407,14 @@ def test_keys_wider_than_256_read_in_key_blocks(fuse, dtype, monkeypatch):
     read kernel. On the GPU (TRITON_INTERPRET=0) this is the check of session 49's miscompile: the unfused forward
     read at this width gave wrong values there (skipped on the GPU), right under the interpreter; bf16 on the GPU
     only (the interpreter's bf16 products are not the GPU's)."""
-    from lindsl.runtime.triton_engine import _read_launch
+    from lindsl.runtime.triton_engine import _read_launch, triton_chunk
     if DEVICE == "cuda" and fuse == "0":
         pytest.skip("the H200 miscompiles the unfused forward read at D_IN = 273 (RESULTS.md, session 49)")
     if DEVICE == "cpu" and dtype == torch.bfloat16:
         pytest.skip("bf16 products under the interpreter are not the GPU's")
     assert _read_launch(273, 8, True, 0, False, "tf32")[1] == 64 and _read_launch(128, 8, True, 0, False, "tf32")[1] == 128
+    keys = torch.zeros(1, 2, 273)
+    assert triton_chunk(None, None, None, keys) == 32 and triton_chunk(None, None, None, keys.bfloat16()) == 64
     if fuse != "default":
         monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
     op = lindsl.load("based")

@@ -2882,7 +2882,8 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     chunks of 64, see _r1_chunk64), and with several rank-one
     factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
-    (benchmarks/aot_check.py: three factors at K=128, two at K=256). heads: as chunk_scan_triton's (the tensors'
+    (benchmarks/aot_check.py: three factors at K=128, two at K=256); and keys wider than 64 KiB a chunk (fp32 above
+    K = 256) halve it too. heads: as chunk_scan_triton's (the tensors'
     dimensions before a token's own are [N, T] or [B, T, heads])."""
     lead = _lead_dims(heads)
     per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
@@ -2892,6 +2893,11 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
+        C //= 2
+    # a chunk's keys (and the fused pass's reader rows, as wide) at most 64 KiB each: Based's fp32 keys (273,
+    # padded to 512) in chunks of 64 asked the fused pass for 256 KiB of shared memory on the H200 (session 50)
+    keys = b if R else k
+    while keys is not None and C > 16 and C * _p2(keys.shape[-1]) * keys.element_size() > 64 * 1024:
         C //= 2
     return C
 
