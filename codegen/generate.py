@@ -208,7 +208,6 @@ def generate_module(n: Normalized) -> str:
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
             flip_read=_flip_read(plan),
             flip_rescan=_flip_rescan(plan),
-            pair_read=_pair_read(plan),
             # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
             adj_casts=[(r, dtype_code(plan.grad_of[r]))
                        for r, *_ in plan.adjoint_reads + plan.pseudo_reads + plan.scaled_reads if r in plan.grad_of],
@@ -522,26 +521,6 @@ def _flip_rescan(plan) -> tuple[int, int] | None:
     if ("dk0", "v") not in adjoint or ("v", "after", "dO0") not in rescan:
         return None
     return adjoint.index(("dk0", "v")), rescan.index(("v", "after", "dO0"))
-
-
-def _pair_read(plan) -> dict | None:
-    """The adjoint read and the forward rescan's read with one pair of scores between them, for one input pair
-    (k0, v0), a scalar or no key gate, no value gate, no rank-one factor and one read after the update: the rescan's
-    dx0_t = S_t dO0_t scores dO0_t . v0_s against the sources k0, the adjoint's dk0_s = dS_s v0_s scores
-    v0_s . dO0_t against its sources x0, both under the same decay e^(G_t - G_s), t >= s (paired_read_triton).
-    The rescan has no other read. {"adj": index among the adjoint reads, "fwd": index among the forward reads, "dv":
-    index of the adjoint's dv0_s = dS_s^T k0_s, whose scores x0_t . k0_s the same kernel can make, or None}, or
-    None."""
-    if (plan.P, plan.R, plan.value_gate) != (1, 0, False) or plan.key_gate not in ("scalar", "none"):
-        return None
-    if len(plan.reads) != 1 or plan.reads[0][1] != "after" or plan.adjoint_inputs[0][2] or len(plan.forward_reads) != 1:
-        return None
-    adjoint = [(r[0], r[1], r[2]) for r in plan.adjoint_reads]
-    rescan = [(r[1], r[2], r[3]) for r in plan.forward_reads]
-    if ("dk0", "v", "v0") not in adjoint or ("v", "after", "dO0") not in rescan:
-        return None
-    return {"adj": adjoint.index(("dk0", "v", "v0")), "fwd": rescan.index(("v", "after", "dO0")),
-            "dv": adjoint.index(("dv0", "k", "k0")) if ("dv0", "k", "k0") in adjoint else None}
 
 
 def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:

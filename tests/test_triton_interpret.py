@@ -733,80 +733,6 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
-@pytest.mark.parametrize("name,dtype", [("mamba2", torch.float32), ("mamba2", torch.bfloat16),
-                                        ("retnet", torch.float32), ("retnet", torch.bfloat16),
-                                        ("linear_attn", torch.float32)])
-def test_paired_reads_equal_the_two_reads(name, dtype, monkeypatch):
-    """The adjoint's dk = dS v read and the rescan's dx = S dO read made by one kernel from their shared pair scores
-    (PAIR_READS: _paired_read_kernel, after both state passes; neither scan launches its read), the adjoint's
-    dv = dS^T k too (PAIR_DV, the default: the adjoint a state pass alone) or not, give the gradients of the torch
-    engine (fp32; bf16: those of the two reads, to the results' rounding), with the gate's boundary
-    sums made by the kernel or by the boundary pass, the key and value in one block or several; over several chunks,
-    the last cut short, two heads, an initial state. A gate without gradient (RetNet's) or none: the
-    kernel without gauge terms, and bf16 inputs' states in bf16 (as its scans' own)."""
-    op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_paired_read_kernel",
-                        LaunchFlags(op.module._paired_read_kernel, ("BND", "GAUGE_X", "GAUGE_K", "BK", "DV"), seen))
-    paired, states = op.module.paired_read_triton, []
-
-    def recording(*args):
-        states.extend(h.dtype for h in args[5:7])
-        return paired(*args)
-    monkeypatch.setitem(op.module.__dict__, "paired_read_triton", recording)
-    base = random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
-    base = {k: v.to(dtype) for k, v in base.items()}
-    forms = ("PAIR_READS=0", "PAIR_READS=1", "PAIR_READS=1 PAIR_BOUNDARY=0 PAIR_DV=0",
-             "PAIR_READS=1 PAIR_BK=16 PAIR_BV=16", "torch")
-    runs = results_by_forms(op, base, forms, seen, monkeypatch, state=True)
-    gate_grad = name == "mamba2"
-    assert runs[forms[0]][1] == []
-    assert runs[forms[1]][1] == [{"BND": gate_grad, "GAUGE_X": int(gate_grad), "GAUGE_K": -int(gate_grad),
-                                  "BK": 32, "DV": True}]
-    assert [(d["BND"], d["DV"]) for d in runs[forms[2]][1]] == [(False, False)]
-    assert [d["BK"] for d in runs[forms[3]][1]] == [16]
-    low = (name, dtype) == ("retnet", torch.bfloat16)
-    assert states == [torch.bfloat16 if low else torch.float32] * 6
-    for form in forms[1:4]:
-        for x, y, z in zip(runs[form][0], runs[forms[0]][0], runs["torch"][0]):
-            assert torch.isfinite(x).all() and x.dtype == y.dtype
-            if dtype == torch.float32:  # (Mamba-2's dA, a sum of cancelling terms: 9.4e-6 of fp64 paired, 6.4e-5 not)
-                assert rel_err(x, z) < 1e-4, form
-            else:
-                assert rel_err(x.float(), y.float()) < 2e-2, form
-
-
-@pytest.mark.parametrize("name,pair", [("mamba2", "0"), ("gla", "0"), ("hgrn2", "0"), ("rwkv6", "0"),
-                                       ("mamba2", "1"), ("retnet", "1")])
-def test_rescan_state_pass_first_equals_the_whole_rescan(name, pair, monkeypatch):
-    """The backward's forward rescan as a state pass before the adjoint and its reads after from the stored states
-    (RESCAN_FIRST; on the GPU with BWD_STREAMS beside the adjoint on a side stream; the paired reads always): the
-    same kernels on the same inputs, so bit for bit the gradients of the whole rescan after the adjoint, bf16, over
-    several chunks, two heads, from an initial state; on the GPU also with the two streams, which were used."""
-    op = lindsl.load(name)
-    monkeypatch.setenv("LINDSL_TUNE_PAIR_READS", pair)
-    base = {k: v.to(DEVICE, torch.bfloat16) for k, v in random_inputs(op.spec, 1, 150, 2, {"K": 32, "V": 32},
-                                                                     torch.float32, gate_scale=3.0, seed=4).items()}
-    with torch.no_grad():
-        shape = op(*base.values(), output_final_state=True, backend="triton")[1].shape
-    S0 = torch.randn(shape, generator=torch.Generator().manual_seed(2)).to(DEVICE) * 0.5
-    forms = [("0", "0"), ("1", "0")] + ([("1", "1")] if DEVICE == "cuda" else [])
-    runs = {}
-    for first, streams in forms:
-        monkeypatch.setenv("LINDSL_TUNE_RESCAN_FIRST", first)
-        monkeypatch.setenv("LINDSL_TUNE_BWD_STREAMS", streams)
-        args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
-        s0 = S0.clone().requires_grad_(True)
-        o, f = op(*args.values(), initial_state=s0, output_final_state=True, backend="triton")
-        loss = (o.float() * torch.arange(o.numel(), device=DEVICE).reshape(o.shape).cos()).sum() + f.sum()
-        runs[first, streams] = [o, f] + list(torch.autograd.grad(loss, list(args.values()) + [s0]))
-    assert bool(op.module._SIDE_STREAMS) == (DEVICE == "cuda")
-    for form in forms[1:]:
-        for x, y in zip(runs[forms[0]], runs[form]):
-            assert torch.isfinite(y).all() and torch.equal(x, y), form
-
-
-
 @pytest.mark.parametrize("name", ["gated_deltanet", "deltanet"])
 def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch):
     """The tensor-core reads (_read_kernel) of two readers of one side in one launch (PLAIN_MERGE, NX = 2): the
@@ -1535,16 +1461,12 @@ out o = S^T (scale * q) + S^T (c * q) + S^T (w * q) + S^T (2 * (scale * k))
     assert [c is not None for c in coefs] == [True, False, False, True]
 
 
-@pytest.mark.parametrize("name,knob", [("retnet", None), ("gla", None), ("gated_deltanet", None),
-                                       ("mom_gated_deltanet", None), ("mamba2", "PAIR_READS"),
-                                       ("gla", "RESCAN_FIRST")])
-def test_backward_glue_traces_under_torch_compile(name, knob, monkeypatch):
+@pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet"])
+def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
     """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;
     graph breaks at the kernel launches), what =compiled hands to inductor on CUDA: every gradient equals the eager
-    backward's; also with the paired reads and with the rescan's state pass first."""
+    backward's."""
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
-    if knob:
-        monkeypatch.setenv("LINDSL_TUNE_" + knob, "1")
     import torch._dynamo
     from lindsl.check import default_sizes
     op = lindsl.load(name)
