@@ -3141,11 +3141,52 @@ def _unscaled(reads, scales, indices):
     return reads, scales
 
 
-def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                      states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(), keep_scores=None,
-                      flipped_scores=None, read_scales=None, reversed_gates=False, reversed_sources=False,
-                      wy_inverse=False, tile_bf16=False):
+def _padded_keys(K):
+    """The key width the kernels take for K keys: K, or above 256 with LINDSL_TUNE_PAD_KEYS=1 the next multiple of 16
+    (rows a whole number of 16-byte words in bf16 and fp32: session 49 saw the H200 miscompile the stored-state
+    read at Based's 273)."""
+    return K if K <= 256 or not _knob("PAD_KEYS", 0) else _cdiv(K, 16) * 16
+
+
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, **options):
+    """_chunk_scan_triton (the arguments and results documented there) with the key dimension padded with zeros to
+    _padded_keys(K) where that differs, and the results cut back: zero keys, key gates (log 0) and state rows add
+    nothing to any read, and a state's padded rows stay zero."""
+    heads = options.get("heads", 1)
+    ref = k if k is not None else b
+    K = K or ref.shape[-1]
+    Kp = _padded_keys(K)
+    if Kp == K:
+        return _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk, K, V, **options)
+
+    def pad(x, dim=-1):
+        if x is None:
+            return None
+        widths = [0, 0] * (-dim - 1) + [0, Kp - x.shape[dim]]
+        return torch.nn.functional.pad(x, widths)
+
+    if gk is not None and gk.dim() == _lead_dims(heads) + 1:
+        gk = pad(gk)
+    reads = [(side, timing, pad(x) if side == "k" else x)
+             + ((None if r[3] is None else (pad(r[3][0]) if side == "v" else r[3][0],) + tuple(r[3][1:]),)
+                if len(r) > 3 else ())
+             for r in reads for side, timing, x in [r[:3]]]
+    if options.get("states") is not None:
+        h, u, ST = options["states"]
+        options["states"] = (pad(h, -2), u, pad(ST, -2))
+    res = _chunk_scan_triton(gk, gv, pad(b), pad(a), pad(k), v, pad(S0, -2), reads, chunk, Kp, V, **options)
+    outs = [o[..., :K].contiguous() if side == "v" else o for o, (side, _, _) in zip(res[0], reads)]
+    cut = [res[1][..., :K, :].contiguous(), res[2]]
+    if len(res) > 3:
+        cut += [res[3][..., :K, :].contiguous(), res[4]]
+    return (outs, *cut)
+
+
+def _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
+                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
+                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
+                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
+                       reversed_sources=False, wy_inverse=False, tile_bf16=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
