@@ -1172,7 +1172,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T,
     blk2 = tl.zeros([C, C], dtype=tl.float32)
     if SFOLD > 0:
         s_fold = _fold_scale(ss_ptr, c, n, T, HS, C, C, SFOLD)
-    for i0 in range(0, BI, BK):
+    for i0 in range(0, D_IN, BK):
         ii = i0 + tl.arange(0, BK)
         i_ok = ii < D_IN
         rows = (tok * _src_step(HS, SREV))[:, None] * D_IN + ii[None, :]
@@ -1223,7 +1223,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
         s_seq = _src_base(s_ptr, n, T, TS, HS, D_IN, SREV)
         s2_seq = _src_base(s2_ptr, n, T, TS, HS, D_IN, SREV)
         s_step = _src_step(HS, SREV)
-        for i0 in range(0, BI, BK):
+        for i0 in range(0, D_IN, BK):
             ii = i0 + tl.arange(0, BK)
             i_ok = ii < D_IN
             if TWO:
@@ -1269,7 +1269,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     o_ok = oo < D_OUT
     out = tl.zeros([C, BO], dtype=tl.float32)
     if HAS_H:
-        for i0 in range(0, BI, BKI):
+        for i0 in range(0, D_IN, BKI):
             ii = i0 + tl.arange(0, BKI)
             i_ok = ii < D_IN
             x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, C, REV)
@@ -1636,7 +1636,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     out2 = tl.zeros([BC, BO], dtype=tl.float32)
     cmr2 = tl.zeros([BC, BL], dtype=tl.float32)
     cmp2 = tl.zeros([BC, BLP], dtype=tl.float32)
-    for i0 in range(0, BI, BKI):
+    for i0 in range(0, D_IN, BKI):
         ii = i0 + tl.arange(0, BKI)
         i_ok = ii < D_IN
         x_at = xseq * D_IN + xrow[:, None] * D_IN + ii[None, :]
