@@ -5,6 +5,7 @@ from .dimexpr import render_poly
 from .ir import ROLES, Binary, Call, Expr, MatMul, Num, Transpose, Unary, Var, render
 from .passes.adjoint import derive_adjoint
 from .passes.chunk import recurrence_text
+from .passes.kernelize import kernelized_reads
 from .runtime.op import Compiled
 
 FN_TEX = {"exp": r"\exp", "log": r"\log", "sigmoid": r"\sigma", "tanh": r"\tanh", "sqrt": r"\sqrt"}
@@ -89,6 +90,12 @@ def explain(c: Compiled) -> str:
         out.append(f"  [{st.name}]")
         out += [f"    {line}" for line in f.text]
         out += [f"    {line}" for line in f.summary]
+    kernelized = kernelized_reads(n)
+    if kernelized:
+        out.append("  pair scores from the feature maps' bases (lindsl/passes/kernelize.py; not yet taken by the kernels):")
+        for i, score in kernelized.items():
+            r = n.reads[i]
+            out.append(f"    read{i}: {render(r.x)} . {render(n.canon[r.state].inputs[0].k)} = {score.text()}")
     out.append("")
     out.append("== backward (derived by reverse mode over one step)")
     for st in spec.states:
