@@ -467,11 +467,18 @@ def check_triton(spec, op, shape, rng):
 
 
 def check_prove(spec, op, shape, rng):
-    """The sympy proof that the normalized update equals the written one (lindsl.passes.prove)."""
+    """The sympy proofs that the normalized update equals the written one (lindsl.passes.prove) and that every
+    kernelized pair score found (lindsl.passes.kernelize) equals the features' dot product."""
     from lindsl.passes.prove import prove_normalized
     res = prove_normalized(op.compiled.normalized)
     if res.startswith("FAILED"):
         raise CheckFailed(f"prove: {res}")
+    from lindsl.passes.kernelize import kernelized_reads, prove_pair_score
+    n = op.compiled.normalized
+    for i, score in kernelized_reads(n).items():
+        r = n.reads[i]
+        if not prove_pair_score(n.spec, r.x, n.canon[r.state].inputs[0].k, score):
+            raise CheckFailed(f"prove: read{i}'s kernelized pair score {score.text()} does not hold")
 
 
 def check_nn(spec, op, shape, rng):
