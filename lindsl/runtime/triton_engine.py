@@ -3217,9 +3217,8 @@ def _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None
     forward's scan and the backward's rescan; the adjoint's own u, in bf16, put DeltaNet's dv at 1.0e-2 against
     6.5e-3 at K = 16). low_h (the chunk-level adjoint's rescan): the chunk-start states in bf16 with a scalar key
     gate too (LINDSL_TUNE_CA_H_BF16=0 keeps them fp32; session 46, H200: Gated DeltaNet forward+backward
-    1x8192x96x128 10.35 -> 10.10 ms, 2x16384x16x128 7.14 -> 6.89, checks green at gate x1 and x10); without
-    rank-one factors, the returned states of low-precision inputs in bf16 (the paired reads' scans, where no gate
-    gradient takes them).
+    1x8192x96x128 10.35 -> 10.10 ms, 2x16384x16x128 7.14 -> 6.89, checks green at gate x1 and x10); rank-one
+    factors only.
     A read may carry a fourth element (vec, sign, g) for a gate gradient's gauge term of its result: the read's
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
@@ -3482,7 +3481,7 @@ def _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None
     # (the chunk-level adjoint's rescan, low_h: under it the interpreter measured Gated DeltaNet's dg unchanged with
     # bf16 states, 5.07e-3 / 6.65e-3 at gate x1 / x10 against 5.02e-3 / 6.12e-3 at 2x1024x2x128; session 44)
     h_bf16 = ((not return_states or not (GK or GV) or (low_h and GK == 1 and not GV and bool(_knob("CA_H_BF16", 1))))
-              if R else (GK != 1 or not return_states or low_h))
+              if R else (GK != 1 or not return_states))
     h_dtype = torch.bfloat16 if precision != ACCURATE and _knob("H_BF16", int(h_bf16)) else f32
     # reads of rank-one specs with per-dimension gates in chunks of 64: the state pass stays in chunks of 16, the
     # reads take its u and, unless the caller wants every chunk's state, it stores only every fourth state (session 8,
