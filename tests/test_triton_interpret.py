@@ -399,59 +399,25 @@ def test_unfused_reads_equal_fused(monkeypatch):
         assert rel_err(x, y) < 1e-5
 
 
-@pytest.mark.parametrize("gk_kind,gv_kind,rank_one", [("v", None, False), ("s", "v", False), ("s", None, True)])
-def test_padded_keys_equal_the_fp64_scan(gk_kind, gv_kind, rank_one, monkeypatch):
-    """LINDSL_TUNE_PAD_KEYS=1 pads 260 keys to 272 (_padded_keys) and cuts the results back: every read's result
-    (both sides, before and after), the final state and the chunk states equal the fp64 PyTorch engine's, from an
-    initial state, with per-dimension or scalar key gates, a value gate or a rank-one factor; and the kernels ran at
-    the padded width."""
-    from lindsl.runtime import triton_engine
-    monkeypatch.setenv("LINDSL_TUNE_PAD_KEYS", "1")
-    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
-    seen = []
-    monkeypatch.setattr(triton_engine, "_state_kernel", LaunchFlags(triton_engine._state_kernel, ("K",), seen))
-    N, T, K, V = 1, 40, 260, 8
-    gk, gv, k, v, S0, reads = gated_one_input(6, N, T, K, V, gk_kind, gv_kind)
-    k = k / K ** 0.5
-    b = a = None
-    if rank_one:
-        g = torch.Generator().manual_seed(7)
-        b = torch.nn.functional.normalize(torch.randn(N, T, 1, K, generator=g), dim=-1)
-        a = -0.5 * b
-    outs, ST, u, h, C = chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, K=K, V=V, return_states=True, chunk=16,
-                                          force_chunk=True)
-    assert seen and all(d["K"] == 272 for d in seen)
-    d = lambda x: None if x is None else x.double()  # noqa: E731
-    ref, ST_ref, u_ref, h_ref, _ = chunk_scan(d(gk), d(gv), d(b), d(a), d(k), d(v), S0.double(),
-                                              [(s_, t_, x.double()) for s_, t_, x in reads], chunk=C, K=K, V=V,
-                                              return_states=True)
-    assert [tuple(x.shape) for x in outs] == [tuple(y.shape) for y in ref] and ST.shape == ST_ref.shape
-    for x, y in zip(outs + [ST, h] + ([u] if rank_one else []), ref + [ST_ref, h_ref] + ([u_ref] if rank_one else [])):
-        assert torch.isfinite(x).all()
-        assert rel_err(x, y) < 1e-5
-
-
-@pytest.mark.parametrize("fuse,dtype", [("default", torch.float32), ("0", torch.float32), ("default", torch.bfloat16),
-                                        ("pad", torch.float32), ("pad", torch.bfloat16)])
+@pytest.mark.parametrize("fuse,dtype", [("default", torch.float32), ("1", torch.float32), ("default", torch.bfloat16),
+                                        ("1", torch.bfloat16)])
 def test_keys_wider_than_256_read_in_key_blocks(fuse, dtype, monkeypatch):
-    """Based at its paper's feature size (K = 16: F = 1 + K + K^2 = 273 keys, padded to 512): the reads contract in
-    blocks of 64 (whole 512-wide rows overflow shared memory on the H200), and the output and every gradient equal
-    the PyTorch engine's in fp64, with the forward's fused pass (the default) and with the stored-state pass and
-    read kernel, and with that kernel at keys padded to 288 (pad: PAD_KEYS). On the GPU (TRITON_INTERPRET=0) this is
-    the check of session 49's miscompile: the unfused forward read at this width gave wrong values there (skipped on
-    the GPU), right under the interpreter; bf16 on the GPU only (the interpreter's bf16 products are not the
-    GPU's)."""
+    """Based at its paper's feature size (K = 16: F = 1 + K + K^2 = 273 keys, padded to 512): chunks of 32, the reads
+    contract in blocks of 64 (whole 512-wide rows overflow shared memory on the H200), the forward takes the
+    stored-state pass and the read kernel (the default above 256) or the fused pass (FUSE_READS=1), and the output
+    and every gradient equal the PyTorch engine's in fp64. On the GPU (TRITON_INTERPRET=0) this is the check of
+    session 49-50's faults there: the fused pass in fp32 chunks of 64 asked for 256 KiB of shared memory, the read
+    kernel's bf16 products in chunks of 64 gave wrong values (right under the interpreter); bf16 on the GPU only
+    (the interpreter's bf16 products are not the GPU's)."""
     from lindsl.runtime.triton_engine import _read_launch, triton_chunk
-    if DEVICE == "cuda" and fuse == "0":
-        pytest.skip("the H200 miscompiles the unfused forward read at D_IN = 273 (RESULTS.md, session 49)")
     if DEVICE == "cpu" and dtype == torch.bfloat16:
         pytest.skip("bf16 products under the interpreter are not the GPU's")
     assert _read_launch(273, 8, True, 0, False, "tf32")[1] == 64 and _read_launch(128, 8, True, 0, False, "tf32")[1] == 128
     keys = torch.zeros(1, 2, 273)
-    assert triton_chunk(None, None, None, keys) == 32 and triton_chunk(None, None, None, keys.bfloat16()) == 64
+    assert triton_chunk(None, None, None, keys) == 32 and triton_chunk(None, None, None, keys.bfloat16()) == 32
+    assert triton_chunk(None, None, None, keys[..., :256]) == 64
     if fuse != "default":
-        monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
-        monkeypatch.setenv("LINDSL_TUNE_PAD_KEYS", str(int(fuse == "pad")))
+        monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
     op = lindsl.load("based")
     T = 40 if DEVICE == "cpu" else 300
     args = random_inputs(op.spec, 1, T, 2, {"K": 16, "V": 8 if DEVICE == "cpu" else 64}, torch.float32, seed=3,

@@ -2717,8 +2717,7 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     chunks of 64, see _r1_chunk64), and with several rank-one
     factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
-    (benchmarks/aot_check.py: three factors at K=128, two at K=256); and keys wider than 64 KiB a chunk (fp32 above
-    K = 256) halve it too. heads: as chunk_scan_triton's (the tensors'
+    (benchmarks/aot_check.py: three factors at K=128, two at K=256); keys wider than 256 take chunks of 32. heads: as chunk_scan_triton's (the tensors'
     dimensions before a token's own are [N, T] or [B, T, heads])."""
     lead = _lead_dims(heads)
     per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
@@ -2729,11 +2728,12 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
         C //= 2
-    # a chunk's keys (and the fused pass's reader rows, as wide) at most 64 KiB each: Based's fp32 keys (273,
-    # padded to 512) in chunks of 64 asked the fused pass for 256 KiB of shared memory on the H200 (session 50)
+    # keys wider than 256 in chunks of at most 32: in chunks of 64 Based's fp32 keys (273, padded to 512) asked the
+    # fused pass for 256 KiB of shared memory on the H200, and the stored-state read's bf16 products gave 0.27
+    # relative error at 273 and 288 keys alike (right with tf32 products or in chunks of 32 or 16; session 50)
     keys = b if R else k
-    while keys is not None and C > 16 and C * _p2(keys.shape[-1]) * keys.element_size() > 64 * 1024:
-        C //= 2
+    if keys is not None and _p2(keys.shape[-1]) > 256:
+        C = min(C, 32)
     return C
 
 
@@ -3141,52 +3141,11 @@ def _unscaled(reads, scales, indices):
     return reads, scales
 
 
-def _padded_keys(K):
-    """The key width the kernels take for K keys: K, or above 256 with LINDSL_TUNE_PAD_KEYS=1 the next multiple of 16
-    (rows a whole number of 16-byte words in bf16 and fp32: session 49 saw the H200 miscompile the stored-state
-    read at Based's 273)."""
-    return K if K <= 256 or not _knob("PAD_KEYS", 0) else _cdiv(K, 16) * 16
-
-
-def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, **options):
-    """_chunk_scan_triton (the arguments and results documented there) with the key dimension padded with zeros to
-    _padded_keys(K) where that differs, and the results cut back: zero keys, key gates (log 0) and state rows add
-    nothing to any read, and a state's padded rows stay zero."""
-    heads = options.get("heads", 1)
-    ref = k if k is not None else b
-    K = K or ref.shape[-1]
-    Kp = _padded_keys(K)
-    if Kp == K:
-        return _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk, K, V, **options)
-
-    def pad(x, dim=-1):
-        if x is None:
-            return None
-        widths = [0, 0] * (-dim - 1) + [0, Kp - x.shape[dim]]
-        return torch.nn.functional.pad(x, widths)
-
-    if gk is not None and gk.dim() == _lead_dims(heads) + 1:
-        gk = pad(gk)
-    reads = [(side, timing, pad(x) if side == "k" else x)
-             + ((None if r[3] is None else (pad(r[3][0]) if side == "v" else r[3][0],) + tuple(r[3][1:]),)
-                if len(r) > 3 else ())
-             for r in reads for side, timing, x in [r[:3]]]
-    if options.get("states") is not None:
-        h, u, ST = options["states"]
-        options["states"] = (pad(h, -2), u, pad(ST, -2))
-    res = _chunk_scan_triton(gk, gv, pad(b), pad(a), pad(k), v, pad(S0, -2), reads, chunk, Kp, V, **options)
-    outs = [o[..., :K].contiguous() if side == "v" else o for o, (side, _, _) in zip(res[0], reads)]
-    cut = [res[1][..., :K, :].contiguous(), res[2]]
-    if len(res) > 3:
-        cut += [res[3][..., :K, :].contiguous(), res[4]]
-    return (outs, *cut)
-
-
-def _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
-                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
-                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
-                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
-                       reversed_sources=False, wy_inverse=False, tile_bf16=False):
+def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
+                      return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
+                      states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
+                      keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
+                      reversed_sources=False, wy_inverse=False, tile_bf16=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3462,10 +3421,11 @@ def _chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None
     sms = _sm_count(dev)
     few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     # The fused pass holds whole key rows: above K = 256 (Based's 273, padded to 512) ptxas spills 2.5-3.1 KB a thread
-    # and it is slow (session 49: Based's forward 3.68 ms at 8x2048x16, fla's parallel_based 0.45), but the unfused
-    # forward read (D_IN = 273) is miscompiled on the H200 (compute-sanitizer: invalid shared reads with contraction
-    # blocks of 64-256; wrong outputs with 32 or two stages, though right under the interpreter): fused it stays
-    fused = (bool(_knob("FUSE_READS", int(not R and not few_long))) and not loop and not return_states
+    # and it is slow; there the stored states and the read kernel, in chunks of 32 (triton_chunk: in chunks of 64 its
+    # bf16 products were wrong on the H200). Session 50, Based at 8x2048x16 (K 16, V 64), checks PASS: forward 3.72 ->
+    # 1.64 ms, forward+backward 8.00 -> 6.32 (fused in chunks of 64 -> unfused in chunks of 32; fused in chunks of
+    # 32: 5.18, 9.88)
+    fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256))) and not loop and not return_states
              and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads
              and not fold_reads)
     if fused and len(set(scales)) > 1:
