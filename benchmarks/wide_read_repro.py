@@ -1,10 +1,14 @@
 """Reproducer of session 49's GPU fault (not a test; run it on the lent GPU, also under compute-sanitizer): the
 Triton engine's chunk scan with keys wider than 256 (Based's F = 273, padded to 512) and the reads after a stored-state
 pass (LINDSL_TUNE_FUSE_READS=0), against the PyTorch engine in fp64 on the same inputs. On the H200 (triton 3.6)
-the forward read faulted (invalid shared-memory reads in _read_kernel's source-row load) or, with 32-wide contraction
-blocks or two stages, gave wrong values; the interpreter's are right. One line per configuration:
+the forward read faulted (invalid shared-memory reads in _read_kernel's source-row load) or gave wrong values in
+chunks of 64 with bf16 products (session 50: 0.27 relative error at 273 and at 288 keys alike, so not the rows'
+alignment; right with tf32 products and in chunks of 32 or 16, which triton_chunk now takes above 256 keys); the
+interpreter's are right. One line per configuration:
 
-    python3 benchmarks/wide_read_repro.py [--K 273] [--V 64] [--T 1024] [--configs "READ_BK=64;READ_BK=32;..."]
+    python3 benchmarks/wide_read_repro.py [--K 273] [--V 64] [--T 1024] [--chunk 64] [--configs "READ_BK=64;..."]
+
+(--chunk 64 reproduces the fault; without it the engine's chunk.)
 """
 import argparse
 import os
@@ -21,6 +25,7 @@ def main():
     ap.add_argument("--V", type=int, default=64)
     ap.add_argument("--T", type=int, default=1024)
     ap.add_argument("--N", type=int, default=8)
+    ap.add_argument("--chunk", type=int, default=None, help="a forced chunk (default: the engine's, triton_chunk)")
     ap.add_argument("--configs", default="FUSE_READS=1;FUSE_READS=0;FUSE_READS=0,READ_BK=32;"
                                           "FUSE_READS=0,READ_STAGES=2;FUSE_READS=0,READ_BK=128")
     a = ap.parse_args()
@@ -39,7 +44,8 @@ def main():
         try:
             for dtype, precision in ((torch.float32, "tf32x3"), (torch.bfloat16, "bf16")):
                 out = chunk_scan_triton(None, None, None, None, k.to(dtype), v.to(dtype), None,
-                                        [(s, t, r.to(dtype)) for s, t, r in reads], K=K, V=V, precision=precision)
+                                        [(s, t, r.to(dtype)) for s, t, r in reads], K=K, V=V, precision=precision,
+                                        chunk=a.chunk, force_chunk=a.chunk is not None)
                 if dev == "cuda":
                     torch.cuda.synchronize()
                 o, o_ref = out[0][0].double(), ref[0][0]
