@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Session 50, call 3 (one H200): s50_call2.sh cut to the device budget left after failed loan starts (about 4
-# minutes): the wide-key GPU tests, the wide read's miscompile at 273 and 288 keys and padded, Based at 8x2048x16
+# Session 50's second call (one H200; named call 3 when written, after a second script that never got a machine), cut
+# to the device budget left after failed loan starts (about 4 minutes): the wide-key GPU tests, the wide read's miscompile at 273 and 288 keys and padded, Based at 8x2048x16
 # with the default (fused forward) and with the stored-state read on padded keys.
 set -u
 export TRITON_INTERPRET=0
