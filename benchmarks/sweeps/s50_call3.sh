@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Session 50's second call (one H200; named call 3 when written, after a second script that never got a machine), cut
-# to the device budget left after failed loan starts (about 4 minutes): the wide-key GPU tests, the wide read's miscompile at 273 and 288 keys and padded, Based at 8x2048x16
-# with the default (fused forward) and with the stored-state read on padded keys.
+# to the device budget left after failed loan starts (about 4 minutes): the wide-key GPU tests, the wide read's
+# miscompile at 273 and 288 keys and padded, Based at 8x2048x16 with the default (fused forward) and with the
+# stored-state read on padded keys. (PAD_KEYS was removed after this call: it did not help.)
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
