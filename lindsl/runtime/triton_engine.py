@@ -2717,8 +2717,8 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     chunks of 64, see _r1_chunk64), and with several rank-one
     factors, where the chunk shrinks until the WY system's tiles (chunk x factors rows by the padded K or V) hold
     at most 128 x 128 values: twice that needs 256 KiB of shared memory, over the H200's 227 KiB
-    (benchmarks/aot_check.py: three factors at K=128, two at K=256); keys wider than 256 take chunks of 32. heads: as chunk_scan_triton's (the tensors'
-    dimensions before a token's own are [N, T] or [B, T, heads])."""
+    (benchmarks/aot_check.py: three factors at K=128, two at K=256); keys wider than 256 take chunks of 32. heads:
+    as chunk_scan_triton's (the tensors' dimensions before a token's own are [N, T] or [B, T, heads])."""
     lead = _lead_dims(heads)
     per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
     R = b.shape[lead] if b is not None else 0
