@@ -476,8 +476,7 @@ def check_prove(spec, op, shape, rng):
     from lindsl.passes.kernelize import kernelized_reads, prove_pair_score
     n = op.compiled.normalized
     for i, score in kernelized_reads(n).items():
-        r = n.reads[i]
-        if not prove_pair_score(n.spec, r.x, n.canon[r.state].inputs[0].k, score):
+        if not prove_pair_score(n, i, score):
             raise CheckFailed(f"prove: read{i}'s kernelized pair score {score.text()} does not hold")
 
 

@@ -20,8 +20,7 @@ def scores(spec):
 
 
 def proved(n, i, score):
-    r = n.reads[i]
-    return prove_pair_score(n.spec, r.x, n.canon[r.state].inputs[0].k, score)
+    return prove_pair_score(n, i, score)
 
 
 def test_based_scores_are_one_plus_s_plus_half_s_squared():

@@ -49,21 +49,12 @@ def _simplified(c: Expr) -> str:
 
 
 def _sym(e: Expr):
-    """A constant coefficient as a sympy expression of its dims (positive symbols) and options (symbols)."""
-    if isinstance(e, Num):
-        return sp.nsimplify(e.value)
-    if isinstance(e, Var):
-        return sp.Symbol(e.name, positive=e.kind == "dim")
-    if isinstance(e, Unary) and e.op == "neg":
-        return -_sym(e.x)
-    if isinstance(e, Binary):
-        l, r = _sym(e.l), _sym(e.r)
-        return {"+": l + r, "-": l - r, "*": l * r, "/": l / r, "pow": l ** r}[e.op]
-    if isinstance(e, Call) and e.fn in ELEMENTWISE_CONSTANT and len(e.args) == 1:
-        return {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "abs": sp.Abs}[e.fn](_sym(e.args[0]))
-    if isinstance(e, MatMul):
-        return _sym(e.l) * _sym(e.r)
-    raise TypeError(type(e))
+    """A constant coefficient as a sympy expression: its dims positive symbols, its options symbols (prove.SymEval,
+    exponents rationalized)."""
+    from .prove import SymEval
+    dims = {n.name: sp.Symbol(n.name, positive=True) for n in e.walk() if isinstance(n, Var) and n.kind == "dim"}
+    options = {(n.name, 0): sp.Symbol(n.name) for n in e.walk() if isinstance(n, Var) and n.kind == "option"}
+    return sp.nsimplify(SymEval(options, dims, None, {}).ev(e))
 
 
 def _constant(e: Expr) -> bool:
@@ -208,18 +199,19 @@ def kernelized_reads(n: Normalized) -> dict[int, PairScore]:
     return out
 
 
-def prove_pair_score(spec: Spec, x: Expr, k: Expr, score: PairScore, dims: int = 2) -> bool:
-    """Whether x . k equals the score's polynomial entry by entry with sympy, every input a vector of symbols at
-    size dims (derived dims from their polynomials), options at their values."""
+def prove_pair_score(n: Normalized, read: int, score: PairScore, dims: int = 2) -> bool:
+    """Whether read's vector dotted with its state's key equals the score's polynomial, entry by entry with sympy,
+    every input a vector of symbols at size dims (derived dims from their polynomials), options at their values."""
     from ..runtime.shapes import poly_size
     from .prove import SymEval, _option_values, _symbols
+    spec, r = n.spec, n.reads[read]
     base = {d: dims for d in spec.dims if d not in spec.derived_dims}
     sizes = {**base, **{d: poly_size(p, base) for d, p in spec.derived_dims.items()}}
     env = _symbols(spec, sizes)
     env.update(_option_values(spec, sizes))
     lets = dict(spec.lets)
     ev = SymEval(env, sizes, None, {})
-    xv, kv = ev.ev(_inline(x, lets)), ev.ev(_inline(k, lets))
+    xv, kv = ev.ev(_inline(r.x, lets)), ev.ev(_inline(n.canon[r.state].inputs[0].k, lets))
     xb, kb = ev.ev(_inline(score.reader_base, lets)), ev.ev(_inline(score.source_base, lets))
     s = (xb.T * kb)[0, 0]
     poly = sum((ev.ev(c) * s ** p for p, c in score.coefs), sp.Integer(0))

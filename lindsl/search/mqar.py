@@ -141,11 +141,9 @@ def train_mqar(spec, task: MQARTask, cfg: MQARTrain = MQARTrain(), progress=None
     gen = torch.Generator().manual_seed(cfg.seed)
     from ..nn.layer import _load
     op = _load(spec)
-    mems = {st.ty.mem for st in op.spec.states if st.ty.mem} | {i.ty.mem for i in op.spec.inputs if i.ty.mem}
-    values = {st.value_dim for st in op.spec.states if st.value_dim}
+    from ..check import default_sizes
     # the base dims (the layer sizes the derived ones)
-    sizes = {d: 4 if d in mems else (task.V if d in values else task.K) for d in op.spec.dims
-             if d not in op.spec.derived_dims}
+    sizes = {d: n for d, n in default_sizes(op.spec, K=task.K, V=task.V, M=4).items() if d not in op.spec.derived_dims}
     dev = torch.device(cfg.device)
     model = CausalLM(op, task.n_tokens, cfg.d_model, cfg.n_layers, cfg.num_heads, sizes=sizes, chunk_size=cfg.chunk_size,
                      A_range=cfg.A_range).to(dev)
