@@ -92,3 +92,24 @@ def test_search_children_with_the_taylor_map_kernelize():
     n, found = scores(child)
     assert found and all(proved(n, i, s) for i, s in found.items())
     assert all(s.degree == 2 for s in found.values())
+
+
+SHIFTED_READ = """
+lin shifted
+dim K, V
+dim K2 = K^2
+dim F = 1 + K + K2
+in q[K], k[K], v[V]
+state S[F, V]
+S = S + cat(1, k, kron(k, k)) v^T
+out o = S^T cat(1, q + 0.5 * q[t-2], kron(q + 0.5 * q[t-2], q + 0.5 * q[t-2]))
+"""
+
+
+def test_a_token_shifted_base_in_the_read_is_proved():
+    """A base made of the current and an earlier token written in the out line (a token shift, as the search
+    injects): the score's base is the whole shifted expression, and the proof gives the earlier token its own
+    symbols (fuzz seed 5005 found the proof crashing on it)."""
+    n, found = scores(parse_spec(SHIFTED_READ))
+    assert list(found) == [0] and [p for p, _ in found[0].coefs] == [0, 1, 2]
+    assert proved(n, 0, found[0])

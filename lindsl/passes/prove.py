@@ -149,8 +149,8 @@ def _symbols(spec: Spec, dims: dict[str, int]):
     for d in spec.inputs:
         assume = {"loggate": dict(nonpositive=True), "unit": dict(positive=True), "positive": dict(positive=True),
                   "negative": dict(negative=True), "nonneg": dict(nonnegative=True)}.get(d.role, {})
-        shifts = [0] + [v.shift for _, e in spec.lets for v in e.walk() if isinstance(v, Var) and v.name == d.name] \
-            + [v.shift for e in spec.updates.values() for v in e.walk() if isinstance(v, Var) and v.name == d.name]
+        exprs = [e for _, e in spec.lets] + list(spec.updates.values()) + [e for _, e in spec.outputs]
+        shifts = [0] + [v.shift for e in exprs for v in e.walk() if isinstance(v, Var) and v.name == d.name]
 
         def make(tag, n_mem=None):
             if d.ty.kind == "scalar":
