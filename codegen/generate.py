@@ -17,10 +17,11 @@ import jinja2
 
 from lindsl import __version__
 from lindsl.errors import LinError
-from lindsl.ir import Binary, Call, Expr, MatMul, Spec, Unary, Var
+from lindsl.ir import Binary, Call, Expr, MatMul, Spec, Unary, Var, structural_key
 from lindsl.passes.adjoint import derive_adjoint
 from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.classify import delta_fold
+from lindsl.passes.kernelize import PairScore, kernelized_reads
 from lindsl.passes.normalize import Normalized, split_scale
 from lindsl.sp.payload import sp_info
 
@@ -29,6 +30,7 @@ from .rows import backward_kernel, epilogue_kernel, prologue_kernel
 from .step import fused_step
 
 RUNTIME_FILES = ("builtins.py", "shapes.py", "engine.py", "triton_engine.py")
+KERNEL_SCORE_DEGREE = 4  # the read kernel's polynomials (_kernelized_scores: five coefficients)
 
 
 def _runtime_source(name: str) -> str:
@@ -94,6 +96,7 @@ def generate_module(n: Normalized) -> str:
     uses = [v.name for e in _all_exprs(spec, n) for v in e.walk() if isinstance(v, Var) and v.kind == "input"]
     loggate_any = {d.name for d in spec.inputs if d.kind == "input" and d.role == "loggate"}
     loggate_inputs = {name for name in loggate_any if uses.count(name) == 1}
+    pair_scores = kernel_scored_reads(n)
     for si, st in enumerate(spec.states):
         c = n.canon[st.name]
         reads = [(gi, r) for gi, r in enumerate(n.reads) if r.state == st.name]
@@ -135,13 +138,15 @@ def generate_module(n: Normalized) -> str:
         # the reads' constant factors, split from their vectors where every read of the state has the same one: the
         # adjoint then runs from dS_T / c with the vectors and cotangents as given (its results times c), exactly
         # consistent with the rescan's reads of the cotangents (the gate gradients' gauge sums cancel between them)
-        splits = [read_coefficient(r.x) for _, r in reads]
+        splits = _state_read_coefficients([r for _, r in reads])
         coefs = [None if c is None else emit(c) for c, _ in splits]
-        if len(set(coefs)) > 1:
-            splits, coefs = [(None, r.x) for _, r in reads], [None] * len(reads)
         for li, ((gi, r), (_, y)) in enumerate(zip(reads, splits)):
             add(f"{p}x{li}", y, 1)
             gid_of[gi] = (si, li)
+        kernel = _kernel_scores(reads, pair_scores, emit)
+        for li in kernel:
+            add(f"{p}xb{li}", pair_scores[reads[li][0]].reader_base, 1)
+            add(f"{p}kb{li}", pair_scores[reads[li][0]].source_base, 1)
         fold = delta_fold(c)
         if isinstance(fold, Expr):
             add(p + "fold", fold, 0, vector=False)
@@ -189,6 +194,13 @@ def generate_module(n: Normalized) -> str:
             k_arg=stack([f"{p}k{i}" for i in range(len(c.inputs))]),
             v_arg=stack([f"{p}v{i}" for i in range(len(c.inputs))]),
             x_args=[f"{p}x{li}" for li, _ in local], K=st.key_dim, V_code=V_code, mid=mid,
+            # the reads whose pair scores the Triton engine makes from the feature maps' base vectors
+            # (chunk_scan_triton's kernel_scores): {read: (xb, kb, coefficients)}, or None
+            kernel_arg=_kernel_arg_code(p, kernel),
+            # the adjoint read that scores the kernelized read's pairs the other way round (dv0 = dS^T k0): one read,
+            # after the update (its adjoint input unshifted)
+            adj_kernel_read=next((j for j, (res, *_) in enumerate(plan.adjoint_reads) if res == "dv0"), None)
+            if 0 in kernel and len(local) == 1 and local[0][1].timing == "after" else None,
             # each read's constant factor (S^T (c y) read as y, its result times c: the kernels' read_scales; one for
             # every read of the state, or none) and its whole vector c y, for the paths that take the vector itself
             # (decoding, sequence parallelism)
@@ -265,6 +277,53 @@ def generate_module(n: Normalized) -> str:
         sp_info=repr(sp_info(n)),
     )
     return _template().render(**ctx)
+
+
+def _state_read_coefficients(reads) -> list:
+    """(c, y) per read of one state (read_coefficient), or (None, x) for all where their constants differ."""
+    splits = [read_coefficient(r.x) for r in reads]
+    return splits if len({None if c is None else structural_key(c) for c, _ in splits}) <= 1 else [
+        (None, r.x) for r in reads]
+
+
+def kernel_scored_reads(n: Normalized) -> dict[int, PairScore | str]:
+    """{read: its PairScore where the Triton engine's read kernels make its pair scores from the base vectors, else
+    why not} for the reads whose scores kernelize (lindsl.passes.kernelize): not where the state has memories or a
+    value gate (the engine's per-dimension read paths), or its reads' constant factor is split off (the kernel reads
+    y, not c y), or above KERNEL_SCORE_DEGREE."""
+    out: dict[int, PairScore | str] = {}
+    for i, score in kernelized_reads(n).items():
+        r = n.reads[i]
+        st = next(s for s in n.spec.states if s.name == r.state)
+        split = any(c is not None for c, _ in _state_read_coefficients([x for x in n.reads if x.state == r.state]))
+        out[i] = ("the state has memories" if st.ty.mem else
+                  "the state has a value gate" if n.canon[r.state].value_gate is not None else
+                  "the reads' constant factor is split off" if split else
+                  f"degree above {KERNEL_SCORE_DEGREE}" if score.degree > KERNEL_SCORE_DEGREE else score)
+    return out
+
+
+def _kernel_scores(reads, taken, emit) -> dict[int, list[str]]:
+    """{local read: its coefficients' code, degree 0 up} for a state's reads (global index, Read) whose pair
+    scores the read kernel makes from base vectors (kernel_scored_reads' taken ones)."""
+    out = {}
+    for li, (gi, _) in enumerate(reads):
+        score = taken.get(gi)
+        if isinstance(score, PairScore):
+            by_degree = dict(score.coefs)
+            out[li] = [emit(by_degree[d]) if d in by_degree else "0.0" for d in range(score.degree + 1)]
+    return out
+
+
+def _kernel_arg_code(p: str, kernel: dict[int, list[str]]) -> str | None:
+    """The source of chunk_scan_triton's kernel_scores for a state's reads (_kernel_scores), or None."""
+    if not kernel:
+        return None
+    entries = []
+    for li, coefs in kernel.items():
+        values = "".join(f"float({code}), " for code in coefs)
+        entries.append(f"{li}: ({p}xb{li}.detach(), {p}kb{li}.detach(), ({values}))")
+    return "{" + ", ".join(entries) + "}"
 
 
 def _launch_args(spec: Spec, shifted, indent: int) -> tuple[str, str]:

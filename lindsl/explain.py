@@ -92,10 +92,16 @@ def explain(c: Compiled) -> str:
         out += [f"    {line}" for line in f.summary]
     kernelized = kernelized_reads(n)
     if kernelized:
-        out.append("  pair scores from the feature maps' bases (lindsl/passes/kernelize.py; not yet taken by the kernels):")
+        from .codegen.generate import kernel_scored_reads
+        taken = kernel_scored_reads(n)
+        out.append("  pair scores from the feature maps' bases (lindsl/passes/kernelize.py; the Triton engine's read"
+                   " kernels make them so: the forward's read, and the adjoint's dS^T k where the state has that one"
+                   " read, after its update):")
         for i, score in kernelized.items():
             r = n.reads[i]
-            out.append(f"    read{i}: {render(r.x)} . {render(n.canon[r.state].inputs[0].k)} = {score.text()}")
+            why = taken[i]
+            note = "" if not isinstance(why, str) else f"   (not taken: {why})"
+            out.append(f"    read{i}: {render(r.x)} . {render(n.canon[r.state].inputs[0].k)} = {score.text()}{note}")
     out.append("")
     out.append("== backward (derived by reverse mode over one step)")
     for st in spec.states:

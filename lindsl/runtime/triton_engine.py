@@ -1615,7 +1615,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   SIDE_K: tl.constexpr, BEFORE: tl.constexpr, GIN: tl.constexpr, GOUT: tl.constexpr,
                   PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
                   PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr,
-                  TS, SREV: tl.constexpr, HAS_H: tl.constexpr = True):
+                  xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, DB: tl.constexpr, BDB: tl.constexpr,
+                  POLY: tl.constexpr, TS, SREV: tl.constexpr, HAS_H: tl.constexpr = True):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1629,7 +1630,10 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     two products and the b tile fewer per chunk. xseq, xrow, x_ok: where the reader's rows live (_reader_rows).
     NX = 2: a second reader x2 of the same side (timing BEFORE2) takes the same state block and source rows as they
     are loaded; returns (out, out2), out2 = out for NX = 1. TS, SREV: the sources' tokens and order (_source_rows).
-    Without HAS_H the state term is left out (the pair terms alone)."""
+    Without HAS_H the state term is left out (the pair terms alone).
+    POLY > 0 (NX = 1, R = 0, no fold): kernelized pair scores (lindsl.passes.kernelize): x_t . srcin_s is the
+    polynomial PC0 + PC1 s + ... (POLY coefficients) in s = xb_t . kb_s, the base rows' product over DB, so the
+    srcin tiles are not loaded and the scores cost DB per pair instead of D_IN."""
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
@@ -1663,11 +1667,15 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                 cmr = _dot_acc(cmr, x, rows, PREC_XR)
                 if NX == 2:
                     cmr2 = _dot_acc(cmr2, x2, rows, PREC_XR)
-            if P > 0:
+            if P > 0 and POLY == 0:
                 rows = tl.trans(_source_rows(srcin_ptr, c, n, T, HS, ii, i_ok, D_IN, C, P, BLP, TS, SREV))
                 cmp = _dot_acc(cmp, x, rows, PREC_XP)
                 if NX == 2:
                     cmp2 = _dot_acc(cmp2, x2, rows, PREC_XP)
+    if POLY > 0:
+        tl.static_assert(NX == 1 and R == 0 and FOLD == 0 and POLY <= 5, "kernelized scores: one reader, one pair")
+        cmp = _kernelized_scores(xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, c, n, T, HS, xseq, xrow, x_ok, t_ok, DB, BDB,
+                                 C, P, BLP, POLY, PREC_XP, TS, SREV)
     out = _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS,
                           t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, TS,
                           SREV)
@@ -1678,6 +1686,31 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     else:
         out2 = out
     return out, out2
+
+
+@triton.jit
+def _kernelized_scores(xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, c, n, T, HS, xseq, xrow, x_ok, t_ok, DB: tl.constexpr,
+                       BDB: tl.constexpr, C: tl.constexpr, P: tl.constexpr, BLP: tl.constexpr, POLY: tl.constexpr, PREC: tl.constexpr,
+                       TS, SREV: tl.constexpr):
+    """A chunk's pair scores [C, C P] as the polynomial PC0 + PC1 s + ... + PC(POLY-1) s^(POLY-1) (Horner) in the
+    base rows' products s = xb_t . kb_s over DB (the reader's base rows where the reader's rows live, _reader_rows;
+    the source's as _source_rows)."""
+    bb = tl.arange(0, BDB)
+    b_ok = bb < DB
+    xb = tl.load(xb_ptr + xseq * DB + xrow[:, None] * DB + bb[None, :], mask=(t_ok & x_ok)[:, None] & b_ok[None, :],
+                 other=0.0)
+    kb = _source_rows(kb_ptr, c, n, T, HS, bb, b_ok, DB, C, P, BLP, TS, SREV)
+    s = _dot(xb, tl.trans(kb), PREC)
+    cm = tl.zeros(s.shape, dtype=tl.float32)
+    if POLY > 4:
+        cm = cm * s + PC4
+    if POLY > 3:
+        cm = cm * s + PC3
+    if POLY > 2:
+        cm = cm * s + PC2
+    if POLY > 1:
+        cm = cm * s + PC1
+    return cm * s + PC0
 
 
 @triton.jit
@@ -1742,7 +1775,7 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
-                 OSCALE2, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                 OSCALE2, xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
@@ -1752,7 +1785,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  FOLD: tl.constexpr = 0, REV: tl.constexpr = False, NX: tl.constexpr = 1,
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
                  NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False,
-                 HAS_H: tl.constexpr = True):
+                 HAS_H: tl.constexpr = True, DB: tl.constexpr = 16, BDB: tl.constexpr = 16,
+                 POLY: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1766,7 +1800,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     s = 1 the launch negates OSCALE instead: the product by constant -1 rows miscompiled, session 38). OSCALE,
     OSCALE2: constants the results (out, out2) are multiplied by (chunk_scan_triton's read_scales). SREV (REV, not
     LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows).
-    HAS_H (not LOOP): whether the chunk-start states' term is read (without it, the pair terms alone)."""
+    HAS_H (not LOOP): whether the chunk-start states' term is read (without it, the pair terms alone).
+    POLY > 0 (not LOOP, NX = 1): kernelized pair scores from the base rows xb, kb (DB wide) and the coefficients
+    PC0.. (_read_chunk_products)."""
     tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
@@ -1783,8 +1819,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out, out2 = _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr,
                                          h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
                                          D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
-                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, TX, SREV,
-                                         HAS_H)
+                                         GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, xb_ptr,
+                                         kb_ptr, PC0, PC1, PC2, PC3, PC4, DB, BDB, POLY, TX, SREV, HAS_H)
         if NEGF or NEGF2:
             neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BC, FOLD)
             if NEGF:
@@ -2829,16 +2865,16 @@ def _merged_gated_reads(reads, GK, GV):
     return _pairs_by_key([(side, timing) if (GV if side == "k" else GK) else None for side, timing, _ in reads])
 
 
-def _merged_plain_reads(reads):
+def _merged_plain_reads(reads, alone=()):
     """Pairs of _read_kernel's tensor-core reads (scalar or no gates) read out in one launch {first: second}: two
     readers of the same side, whatever their timing, share the state block and the source rows
     (_read_chunk_products' NX = 2, eight warps): the delta rule's two value-side reads of the adjoint and the two of
     the forward rescan (session 23, call 2, 2x16384x16x128, each variant in its own process, checks green: Gated
     DeltaNet forward+backward 11.149 -> 10.329 ms, DeltaNet 7.044 -> 6.965). LINDSL_TUNE_PLAIN_MERGE=0: one launch
-    per read."""
+    per read. The reads in alone (kernelized scores) are read alone."""
     if not _knob("PLAIN_MERGE", 1):
         return {}
-    return _pairs_by_key([side for side, _, _ in reads])
+    return _pairs_by_key([None if i in (alone or ()) else side for i, (side, _, _) in enumerate(reads)])
 
 
 def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, precision, two, rev, sfold=None,
@@ -3119,6 +3155,19 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
     return bk, bv, _knob("STATE_WARPS", warps), stages
 
 
+def _kernel_score_args(kernel_scores, i_read, side_k, dummy):
+    """(xb, kb, POLY, five coefficients, DB) of _read_kernel's launch for a read: its kernelized scores' base rows
+    and polynomial (chunk_scan_triton's kernel_scores), or none (POLY 0)."""
+    if not kernel_scores or i_read not in kernel_scores:
+        return dummy, dummy, 0, (0.0,) * 5, 16
+    xb, kb, coefs = kernel_scores[i_read]
+    if not side_k or len(coefs) > 5 or xb.shape[-1] != kb.shape[-1]:
+        raise ValueError(f"kernelized scores: a key-side read, degree <= 4 and base rows of one width; got side "
+                         f"{'k' if side_k else 'v'}, {len(coefs)} coefficients, widths {xb.shape[-1]}, {kb.shape[-1]}")
+    return (_data(xb, dummy), _data(kb, dummy), len(coefs), tuple(float(c) for c in coefs) + (0.0,) * (5 - len(coefs)),
+            int(xb.shape[-1]))
+
+
 def _scaled_copies(reads, indices, fold):
     """reads with the vector x of each read in indices replaced by -s x (s: the fold, True for 1, or per token)."""
     if fold is None or fold is False:
@@ -3145,7 +3194,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
-                      reversed_sources=False, wy_inverse=False, tile_bf16=False):
+                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3201,7 +3250,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     to whole chunks, and position p takes token T - 1 - p of them. The kernels read them so, but for a
     per-dimension gate's reads without the sub-chunked read-outs, which take a flipped copy (time_reversed).
     tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
-    (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan."""
+    (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan.
+    kernel_scores: {read: (xb, kb, coefficients)} for key-side reads whose pair scores x_t . k_s are the polynomial
+    sum_p coefficients[p] (xb_t . kb_s)^p (lindsl.passes.kernelize; degree <= 4; xb laid out as the read's vector, kb
+    as k, one input and no rank-one factors or per-dimension gates): the read kernel makes the scores from the base
+    rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3220,6 +3273,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == lead else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
+    if kernel_scores and (loop or R or P != 1 or fold is not None):
+        raise ValueError("kernelized scores: one input pair, no rank-one factors and no per-dimension gate")
     TS = k.shape[1] if reversed_sources and k is not None else None  # the sources' own tokens
     if reversed_sources:
         if not (reversed_reads and force_chunk) or R or GV:
@@ -3425,9 +3480,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # bf16 products were wrong on the H200). Session 50, Based at 8x2048x16 (K 16, V 64), checks PASS: forward 3.72 ->
     # 1.64 ms, forward+backward 8.00 -> 6.32 (fused in chunks of 64 -> unfused in chunks of 32; fused in chunks of
     # 32: 5.18, 9.88)
-    fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256))) and not loop and not return_states
-             and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None and not reversed_reads
-             and not fold_reads)
+    # Kernelized scores (kernel_scores) take the read kernel too (the fused pass makes the scores from the feature
+    # rows); not timed against the fused pass at K <= 256. LINDSL_TUNE_FUSE_READS=1 fuses them (their scores from
+    # the feature rows)
+    fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores))) and not loop
+             and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
+             and not reversed_reads and not fold_reads)
     if fused and len(set(scales)) > 1:
         reads, scales = _unscaled(reads, scales, range(len(reads)))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
@@ -3545,7 +3603,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if any(gated_gauges) and (GK != 2 or GV):
         raise ValueError("a per-element gauge term (vec, sign, g, acc, shift) is one of a per-dimension key gate "
                          "without a value gate")
-    partners = ({} if fused else _merged_plain_reads(reads) if plain_reads
+    partners = ({} if fused else _merged_plain_reads(reads, alone=kernel_scores) if plain_reads
                 else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
     read_outs = {}
     torch_gauged = {}  # read -> its dtype: per-element gauge terms no gated read-out makes, summed below in fp32
@@ -3646,6 +3704,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 gstride = partials[0][1].numel()
             else:
                 BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
+        xb, kb, poly, pcs, DB = _kernel_score_args(kernel_scores, i_read, side_k, dummy)
         negf, negf2 = i_read in fold_reads, also is not None and partners[i_read] in fold_reads
         oscale, oscale2 = scales[i_read], scales[partners[i_read]] if also is not None else 1.0
         if read_fold == 1:
@@ -3658,13 +3717,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
-            oscale2, D_IN=d_in,
+            oscale2, xb, kb, *pcs, D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
-            NEGF=negf, NEGF2=negf2, SREV=read_srev, HAS_H=has_h, num_stages=read_stages,
+            NEGF=negf, NEGF2=negf2, SREV=read_srev, HAS_H=has_h, DB=DB, BDB=_p2(DB), POLY=poly,
+            num_stages=read_stages,
             num_warps=_mma_warps(warps, BO))
         for blocks, g in partials:
             torch.sum(blocks, 0, out=g)
