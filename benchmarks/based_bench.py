@@ -6,6 +6,10 @@ SDPA (causal softmax attention of head dim V). One table: medians of triton.test
 run, peak memory of forward+backward. Not a test: run it with the device tool.
 
     python3 benchmarks/based_bench.py [--shapes 8x2048x16x16x64,2x16384x16x16x64] [--check 2x1024x4x16x64]
+        [--trace 8x2048x16x16x64]
+
+--trace SHAPE: instead, lindsl's kernel launches of one forward and one forward+backward at SHAPE (time, grid,
+registers), with the kernels' sums: where the time goes.
 """
 import argparse
 import sys
@@ -72,11 +76,34 @@ def timed(call, q, k, v):
     return gs.time_ms(fwd), gs.time_ms(fb), gs.peak_mb(fb)
 
 
+def trace(op, shape):
+    """lindsl's launches of one forward and one forward+backward at shape (gpu_suite.kernel_launches)."""
+    from launch_trace import show
+    q, k, v = inputs(*map(int, shape.split("x")))
+    do = torch.randn_like(op(q, k, v, backend="triton")[0].detach())
+
+    def fwd():
+        with torch.no_grad():
+            op(q, k, v, backend="triton")
+
+    def fb():
+        op(q, k, v, backend="triton")[0].backward(do)
+    for label, fn in (("forward", fwd), ("forward+backward", fb)):
+        rows = gs.kernel_launches(fn)
+        print(f"lindsl {label} {shape}: {len(rows)} launches, {sum(r['us'] for r in rows) / 1e3:.3f} ms of kernels",
+              flush=True)
+        show(rows)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shapes", default="8x2048x16x16x64,4x4096x16x16x64,2x8192x16x16x64,1x16384x16x16x64")
     ap.add_argument("--check", default="2x1024x4x16x64")
+    ap.add_argument("--trace", default=None, help="lindsl's kernel launches at this shape instead of the table")
     a = ap.parse_args()
+    if a.trace:
+        trace(lindsl.load("based"), a.trace)
+        return 0
     op, fla = lindsl.load("based"), fla_based()
     oks = check(op, fla, *map(int, a.check.split("x")))
     print("| B×T×H×K×V (F) | lindsl fwd | fla chunk / parallel fwd | fla/lindsl fwd | lindsl f+b | "
