@@ -1689,9 +1689,9 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
 
 
 @triton.jit
-def _kernelized_scores(xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, c, n, T, HS, xseq, xrow, x_ok, t_ok, DB: tl.constexpr,
-                       BDB: tl.constexpr, C: tl.constexpr, P: tl.constexpr, BLP: tl.constexpr, POLY: tl.constexpr, PREC: tl.constexpr,
-                       TS, SREV: tl.constexpr):
+def _kernelized_scores(xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, c, n, T, HS, xseq, xrow, x_ok, t_ok,
+                       DB: tl.constexpr, BDB: tl.constexpr, C: tl.constexpr, P: tl.constexpr, BLP: tl.constexpr,
+                       POLY: tl.constexpr, PREC: tl.constexpr, TS, SREV: tl.constexpr):
     """A chunk's pair scores [C, C P] as the polynomial PC0 + PC1 s + ... + PC(POLY-1) s^(POLY-1) (Horner) in the
     base rows' products s = xb_t . kb_s over DB (the reader's base rows where the reader's rows live, _reader_rows;
     the source's as _source_rows)."""
@@ -3481,8 +3481,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # 1.64 ms, forward+backward 8.00 -> 6.32 (fused in chunks of 64 -> unfused in chunks of 32; fused in chunks of
     # 32: 5.18, 9.88)
     # Kernelized scores (kernel_scores) take the read kernel too (the fused pass makes the scores from the feature
-    # rows); not timed against the fused pass at K <= 256. LINDSL_TUNE_FUSE_READS=1 fuses them (their scores from
-    # the feature rows)
+    # rows): session 51, call 3, on an H100, Based at K = 8 (F = 73) 8x2048x16, forward kernels 0.543 ms fused ->
+    # 0.362 kernelized, forward+backward 2.057 -> 1.836. LINDSL_TUNE_FUSE_READS=1 fuses them (scores from the
+    # feature rows)
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores))) and not loop
              and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
              and not reversed_reads and not fold_reads)
