@@ -17,6 +17,7 @@ from lindsl.codegen.generate import kernel_scored_reads  # noqa: E402
 from lindsl.explain import explain  # noqa: E402
 from lindsl.passes.normalize import normalize  # noqa: E402
 from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
+from test_kernelize import SCALED_CUBE, SHIFTED_READ  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
 TOL = 1e-5 if DEVICE == "cpu" else 1e-4  # fp32 against fp64
@@ -135,33 +136,12 @@ def test_based_reads_and_its_adjoint_take_the_base_vectors(knobs, monkeypatch):
         assert rel_err(x.double(), y) < TOL
 
 
-CUBE = """
-lin cube
-dim K, V
-dim K2 = K^2
-dim K3 = K^3
-dim F = 1 + K3
-in q[K], k[K], v[V], g: loggate
-let fq = cat(2, kron(kron(q, q), q) / K)
-let fk = cat(0.5, kron(kron(k, k), k))
-state S[F, V]
-S = exp(g) S + fk v^T
-out o = S^T fq
-"""
-
-SHIFTED = """
-lin shifted
-dim K, V
-dim K2 = K^2
-dim F = 1 + K + K2
-in q[K], k[K], v[V]
-state S[F, V]
-S = S + cat(1, k, kron(k, k)) v^T
-out o = S^T cat(1, q + 0.5 * q[t-2], kron(q + 0.5 * q[t-2], q + 0.5 * q[t-2]))
-"""
+# test_kernelize's degree-3 map with both sides nested alike (so it kernelizes)
+CUBE = SCALED_CUBE.replace("kron(k, kron(k, k))", "kron(kron(k, k), k)")
 
 
-@pytest.mark.parametrize("source, coefs", [(CUBE, 4), (SHIFTED, 3)])
+
+@pytest.mark.parametrize("source, coefs", [(CUBE, 4), (SHIFTED_READ, 3)])
 def test_new_maps_compile_to_kernelized_reads(source, coefs, monkeypatch):
     """Compositions no library spec has: a degree-3 map under a scalar gate (its gradient too), whose polynomial
     1 + (q . k)^3 / K reaches the read kernels as four coefficients, and a base made in the read from the current
