@@ -195,3 +195,29 @@ def test_reads_the_kernels_cannot_score_from_bases_say_why(source, why):
     taken = kernel_scored_reads(n)
     assert list(taken) == [0] and why in taken[0]
     assert f"not taken: {taken[0]}" in explain(lindsl.load(source).compiled)
+
+
+def test_packed_sequences_with_initial_states_take_the_base_vectors(monkeypatch):
+    """Based over packed sequences (cu_seqlens, an empty one included) from given initial states: the bases are
+    packed as the features are, the kernelized reads run, and the outputs, final states and gradients (the initial
+    states' too) equal the PyTorch engine's."""
+    op = lindsl.load("based")
+    sizes = {"K": 4, "V": 8}
+    args = random_inputs(op.spec, 1, 45, 2, sizes, torch.float32, seed=7)
+    cu = torch.tensor([0, 13, 13, 45])
+    from lindsl.runtime.naive import state_shape
+    h0 = [torch.randn((3,) + state_shape(st, 1, 2, {**sizes, "F": 21})[1:], generator=torch.Generator().manual_seed(i))
+          for i, st in enumerate(op.spec.states)]
+    seen = poly_launches(op, monkeypatch)
+    res = {}
+    for backend, dtype, device in (("triton", torch.float32, DEVICE), ("torch", torch.float64, "cpu")):
+        xs = [a.to(dtype).to(device).requires_grad_() for a in args.values()]
+        hs = [h.to(dtype).to(device).requires_grad_() for h in h0]
+        o, finals = op(*xs, initial_state=tuple(hs), output_final_state=True, cu_seqlens=cu.to(device),
+                       backend=backend)
+        loss = (o * torch.linspace(-1, 1, o.numel(), dtype=dtype, device=device).reshape(o.shape)).sum()
+        loss = loss + sum((f * f).sum() for f in finals)
+        res[backend] = [t.detach().cpu() for t in (o, *finals, *torch.autograd.grad(loss, xs + hs))]
+    assert sorted(p for p in seen if p) == [3, 3, 3, 3]
+    for x, y in zip(res["triton"], res["torch"]):
+        assert rel_err(x.double(), y) < TOL
