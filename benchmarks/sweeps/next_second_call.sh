@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The next session's second call (one H200), written in session 49, kept in session 50: the host-bound rows
-# (4x2048x16x128, 8x1024x8x64) of the six families whose rows there are session 38's (before session 45's memory
-# changes), two processes at a time. About 4 minutes.
+# The next session's second call (one H200), written in session 49, kept in sessions 50-51 (session 51 ran it on an
+# H100: RESULTS "Session 51", call 6): the host-bound rows (4x2048x16x128, 8x1024x8x64) of the six families whose
+# table rows there are session 38's (before session 45's memory changes), two processes at a time. About 4 minutes.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
