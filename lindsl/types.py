@@ -156,8 +156,9 @@ def _same(d1: str, d2: str, l: Expr, r: Expr, loc: Loc | None) -> None:
                        loc, "transpose one side (x^T) so that the inner dimensions agree")
 
 
-def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = None) -> Expr:
-    """A builtin function call; see docs/language.md for the list."""
+def call(fn: str, args: list[Expr], loc: Loc | None = None, dim=None) -> Expr:
+    """A builtin function call; see docs/language.md for the list. dim: sum()'s memory axis, or cat()'s and kron()'s
+    result dim, given or as a function called once the arguments are checked (the size comes from their dims)."""
     def want(n: int) -> None:
         if len(args) != n:
             raise LinError(f"{fn}() takes {n} argument{'s' if n > 1 else ''}, got {len(args)}", loc,
@@ -208,6 +209,7 @@ def call(fn: str, args: list[Expr], loc: Loc | None = None, dim: str | None = No
         return Call(fn, tuple(args), Ty("mat", (t.dims[0], t.dims[0]), t.mem), loc)
     if fn in ("cat", "kron"):
         feature_parts(fn, args, loc)
+        dim = dim() if callable(dim) else dim
         if dim is None:
             raise LinError(f"{fn}() needs the dimension of its result", loc, f"e.g. {SIGNATURES[fn]}")
         return Call(fn, tuple(args), Ty("vec", (dim,)), loc, dim)

@@ -515,14 +515,13 @@ class Builder:
                                  "sum(x) adds up a vector's entries; sum(x, M) reduces the memory axis M")
             args = [self._e(a) for a in raw]
             if fn in ("cat", "kron"):
-                return T.call(fn, args, loc, dim=self.feature_dim(fn, args, loc))
+                return T.call(fn, args, loc, dim=lambda: self.feature_dim(fn, args, loc))
             return T.call(fn, args, loc)
         raise self.error(f"unsupported syntax ({k})", node)
 
     def feature_dim(self, fn: str, args, loc) -> str:
         """The declared dim whose size is that of cat(args) (the parts' sizes added, a scalar counting 1) or of
-        kron(x, y) (the sizes multiplied)."""
-        T.feature_parts(fn, args, loc)
+        kron(x, y) (the sizes multiplied); args checked by types.call (feature_parts)."""
         sizes = [self.dim_polys[a.ty.dims[0]] if a.ty.kind == "vec" else poly_const(1) for a in args]
         total = sizes[0]
         for p in sizes[1:]:
