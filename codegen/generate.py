@@ -214,7 +214,8 @@ def generate_module(n: Normalized) -> str:
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             adj_v_stack=stack([f"shift_next(dO[{i}])" if sh else f"dO[{i}]"
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
-            grad_stacks={g: stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
+            grad_stacks={g: "None" if g == "dv" and plan.constant_values else
+                         stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
@@ -563,9 +564,10 @@ def _flip_read(plan) -> int | None:
     index among the adjoint reads, or None."""
     if (plan.P, plan.R, plan.key_gate, plan.value_gate) != (1, 0, "vector", False) or len(plan.reads) != 1:
         return None
-    if plan.reads[0][1] != "after":
+    results = [r[0] for r in plan.adjoint_reads]
+    if plan.reads[0][1] != "after" or "dv0" not in results:
         return None
-    return [r[0] for r in plan.adjoint_reads].index("dv0")
+    return results.index("dv0")
 
 
 def _flip_rescan(plan) -> tuple[int, int] | None:

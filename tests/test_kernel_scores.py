@@ -117,15 +117,16 @@ def grads_of(op, args, backend, knobs=(), monkeypatch=None):
 
 @pytest.mark.parametrize("knobs", [(), (("REV_SOURCES", "1"),), (("REV_READS", "0"),)])
 def test_based_reads_and_its_adjoint_take_the_base_vectors(knobs, monkeypatch):
-    """Based on the Triton engine: both states' forward reads and adjoint dS^T k reads make their scores from q and k
-    (two states, four launches with three coefficients), with the adjoint's sources reversed in place or flipped,
+    """Based on the Triton engine: both states' forward reads and S's adjoint dS^T k read make their scores from q and
+    k (three launches with three coefficients; z's values are the constant 1, whose gradient no read makes), with the
+    adjoint's sources reversed in place or flipped,
     and the readers reversed in place or flipped; the output and every gradient equal the PyTorch engine's in fp64.
     LINDSL_TUNE_KERNEL_SCORES=0 reads the feature rows instead."""
     op = lindsl.load("based")
     args = random_inputs(op.spec, 1, 37, 2, {"K": 4, "V": 8}, torch.float32, seed=3)
     seen = poly_launches(op, monkeypatch)
     got = grads_of(op, args, "triton", knobs, monkeypatch)
-    assert sorted(p for p in seen if p) == [3, 3, 3, 3]
+    assert sorted(p for p in seen if p) == [3, 3, 3]
     ref = grads_of(op, {n: a.double() for n, a in args.items()}, "torch")
     for x, y in zip(got, ref):
         assert rel_err(x.double(), y) < TOL
@@ -218,6 +219,21 @@ def test_packed_sequences_with_initial_states_take_the_base_vectors(monkeypatch)
         loss = (o * torch.linspace(-1, 1, o.numel(), dtype=dtype, device=device).reshape(o.shape)).sum()
         loss = loss + sum((f * f).sum() for f in finals)
         res[backend] = [t.detach().cpu() for t in (o, *finals, *torch.autograd.grad(loss, xs + hs))]
-    assert sorted(p for p in seen if p) == [3, 3, 3, 3]
+    assert sorted(p for p in seen if p) == [3, 3, 3]
     for x, y in zip(res["triton"], res["torch"]):
         assert rel_err(x.double(), y) < TOL
+
+
+@pytest.mark.parametrize("name", ["based", "hedgehog", "linear_attn_normalized"])
+def test_a_normalizer_of_constant_values_makes_no_value_gradient(name):
+    """z = z + k (the value the constant 1): the derived backward has no dv read for z (nothing takes it: no value
+    gate, no rank-one factors) and S keeps its own; explain says so."""
+    from lindsl.passes.adjoint import derive_adjoint
+    op = lindsl.load(name)
+    n = op.compiled.normalized
+    plans = {st.name: derive_adjoint(n.canon[st.name], [(i, r) for i, r in enumerate(
+        [r for r in n.reads if r.state == st.name])]) for st in op.spec.states}
+    results = {s: [r[0] for r in p.adjoint_reads] for s, p in plans.items()}
+    assert results["z"] == ["dk0"] and plans["z"].constant_values
+    assert "dv0" in results["S"] and not plans["S"].constant_values
+    assert "dv: none (every value is the constant 1)" in explain(op.compiled)

@@ -64,6 +64,7 @@ class AdjointPlan:
     value_gauge: list[GaugeTerm] = field(default_factory=list)
     key_gate: str = "none"
     value_gate: bool = False
+    constant_values: bool = False  # every input's value is the constant 1: no dv read (derive_adjoint)
 
     @property
     def chunk_level_kernels(self) -> bool:
@@ -91,6 +92,8 @@ class AdjointPlan:
                  "".join(f" + [{'x' + str(i)} dO{i}^T]" for i, _ in self.reads)]
         for res, side, vec, eq in self.adjoint_reads:
             lines.append(eq)
+        if self.constant_values:
+            lines.append("dv: none (every value is the constant 1)")
         for res, key, eq in self.pseudo_reads:
             lines.append(eq)
         for res, src, eq in self.scaled_reads:
@@ -121,8 +124,16 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
         plan.adjoint_inputs.append((f"x{i}", f"dO{i}", r.timing == "before"))
     folded = delta_fold(c) is not None
     pseudo = folded and c.value_gate is None
+    # values that are all the constant 1 (a normalizer's z = z + k) have no gradient to make, and without a value
+    # gate (whose gauge sums take dv) or rank-one factors (whose fold takes it) nothing else takes dv: no read
+    constant_values = all(r.v is None for r in c.inputs) and c.value_gate is None and R == 0
+    if constant_values:
+        plan.constant_values = True
     for i in range(P):
         plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
+        if constant_values:
+            plan.grad_of[f"dk{i}"] = "k"
+            continue
         if pseudo:
             plan.pseudo_reads.append((f"dv{i}", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t = u'_(t-1), the adjoint's "
                                       f"pseudo-values with source -s a0, reader k{i}; dv{i}_0 = k{i}_0^T dS_0"))
