@@ -7,8 +7,12 @@ alignment; right with tf32 products and in chunks of 32 or 16, which triton_chun
 interpreter's are right. One line per configuration:
 
     python3 benchmarks/wide_read_repro.py [--K 273] [--V 64] [--T 1024] [--chunk 64] [--configs "READ_BK=64;..."]
+        [--taylor 16]
 
-(--chunk 64 reproduces the fault; without it the engine's chunk.)
+(--chunk 64 reproduces the fault; without it the engine's chunk.) --taylor B: the keys and the reader are Based's
+Taylor features of B-wide base vectors (K = 1 + B + B^2) and the reads take kernelized scores from the bases
+(chunk_scan_triton's kernel_scores, session 51): whether chunks of 64 are right once the pair scores no longer
+contract over the wide keys.
 """
 import argparse
 import os
@@ -26,15 +30,28 @@ def main():
     ap.add_argument("--T", type=int, default=1024)
     ap.add_argument("--N", type=int, default=8)
     ap.add_argument("--chunk", type=int, default=None, help="a forced chunk (default: the engine's, triton_chunk)")
+    ap.add_argument("--taylor", type=int, default=None, metavar="B", help="Taylor features of B-wide bases, kernelized")
     ap.add_argument("--configs", default="FUSE_READS=1;FUSE_READS=0;FUSE_READS=0,READ_BK=32;"
                                           "FUSE_READS=0,READ_STAGES=2;FUSE_READS=0,READ_BK=128")
     a = ap.parse_args()
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     g = torch.Generator().manual_seed(0)
     N, T, K, V = a.N, a.T, a.K, a.V
-    k = (torch.randn(N, T, 1, K, generator=g) / K ** 0.5).to(dev)
+    kernel = None
+    if a.taylor:
+        B = a.taylor
+        K = 1 + B + B * B
+        qb, kb = (torch.randn(N, T, B, generator=g).to(dev) for _ in range(2))
+
+        def taylor(y):
+            outer = (y[..., :, None] * y[..., None, :]).flatten(-2)
+            return torch.cat([torch.ones_like(y[..., :1]), y / B ** 0.25, outer / (2 * B) ** 0.5], -1)
+        k, x = taylor(kb).unsqueeze(-2), taylor(qb)
+        kernel = (qb, kb, (1.0, B ** -0.5, 1 / (2 * B)))
+    else:
+        k = (torch.randn(N, T, 1, K, generator=g) / K ** 0.5).to(dev)
+        x = (torch.randn(N, T, K, generator=g) / K ** 0.5).to(dev)
     v = torch.randn(N, T, 1, V, generator=g).to(dev)
-    x = (torch.randn(N, T, K, generator=g) / K ** 0.5).to(dev)
     reads = [("k", "after", x)]
     ref = chunk_scan(None, None, None, None, k.double(), v.double(), None, [("k", "after", x.double())], K=K, V=V)
     for cfg in a.configs.split(";"):
@@ -43,9 +60,10 @@ def main():
         os.environ.update({"LINDSL_TUNE_" + n: val for n, val in env.items()})
         try:
             for dtype, precision in ((torch.float32, "tf32x3"), (torch.bfloat16, "bf16")):
+                scores = None if kernel is None else {0: (kernel[0].to(dtype), kernel[1].to(dtype), kernel[2])}
                 out = chunk_scan_triton(None, None, None, None, k.to(dtype), v.to(dtype), None,
                                         [(s, t, r.to(dtype)) for s, t, r in reads], K=K, V=V, precision=precision,
-                                        chunk=a.chunk, force_chunk=a.chunk is not None)
+                                        chunk=a.chunk, force_chunk=a.chunk is not None, kernel_scores=scores)
                 if dev == "cuda":
                     torch.cuda.synchronize()
                 o, o_ref = out[0][0].double(), ref[0][0]
