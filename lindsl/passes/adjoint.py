@@ -126,20 +126,18 @@ def derive_adjoint(c: Canonical, reads: list[tuple[int, Read]]) -> AdjointPlan:
     pseudo = folded and c.value_gate is None
     # values that are all the constant 1 (a normalizer's z = z + k) have no gradient to make, and without a value
     # gate (whose gauge sums take dv) or rank-one factors (whose fold takes it) nothing else takes dv: no read
-    constant_values = all(r.v is None for r in c.inputs) and c.value_gate is None and R == 0
-    if constant_values:
-        plan.constant_values = True
+    plan.constant_values = all(r.v is None for r in c.inputs) and c.value_gate is None and R == 0
     for i in range(P):
         plan.adjoint_reads.append((f"dk{i}", "v", f"v{i}", f"dk{i}_t = dS_t v{i}_t"))
-        if constant_values:
-            plan.grad_of[f"dk{i}"] = "k"
+        plan.grad_of[f"dk{i}"] = "k"
+        if plan.constant_values:
             continue
         if pseudo:
             plan.pseudo_reads.append((f"dv{i}", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t = u'_(t-1), the adjoint's "
                                       f"pseudo-values with source -s a0, reader k{i}; dv{i}_0 = k{i}_0^T dS_0"))
         else:
             plan.adjoint_reads.append((f"dv{i}", "k", f"k{i}", f"dv{i}_t = dS_t^T k{i}_t"))
-        plan.grad_of.update({f"dk{i}": "k", f"dv{i}": "v"})
+        plan.grad_of[f"dv{i}"] = "v"
     for j in range(R):
         plan.adjoint_reads.append((f"db{j}", "v", f"u{j}", f"db{j}_t = dS_t u{j}_t"))
         plan.grad_of[f"db{j}"] = "b"
