@@ -2,9 +2,8 @@
 # The next session's first call (one H200), written in session 51 (whose calls ran on an H100). About 6 minutes:
 # timeout_s 590.
 # (1) GPU tests: kernelized scores and the wide-key test (Based at F = 273).
-# (2) Based's table on the H200 with kernelized scores (both shapes), and the A/B against the feature rows
-#     interleaved in one process (sweeps/s51_call5.sh: forward 1.65 -> 1.17 ms, forward+backward 6.26 -> 5.17 on
-#     the H100).
+# (2) Based's table on the H200 with kernelized scores (both shapes); in (4) the A/B against the feature rows
+#     interleaved in one process (session 51 on the H100: forward 1.65 -> 1.17 ms, forward+backward 6.26 -> 5.17).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
@@ -19,5 +18,7 @@ timeout 60 python3 benchmarks/wide_read_repro.py --chunk 64 --configs "FUSE_READ
 timeout 60 python3 benchmarks/wide_read_repro.py --taylor 16 --chunk 64 --configs "FUSE_READS=0" 2>&1 | quiet
 timeout 150 python3 benchmarks/based_bench.py --shapes 8x2048x16x16x64,1x16384x16x16x64 2>&1 | quiet
 echo "based table done at ${SECONDS}s"
-bash benchmarks/sweeps/s51_call5.sh
+# (4) Interleaved in one process: the feature-row scores, and the adjoint's sources read reversed in place instead of
+#     flipped copies (two 273-wide copies, 96 us each on the H100)
+timeout 200 python3 benchmarks/based_ab.py --variants "KERNEL_SCORES=0;REV_SOURCES=1" 2>&1 | quiet
 echo "all done at ${SECONDS}s"
