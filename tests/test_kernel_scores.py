@@ -137,15 +137,15 @@ def test_based_reads_and_its_adjoint_take_the_base_vectors(knobs, monkeypatch):
         assert rel_err(x.double(), y) < TOL
 
 
-# test_kernelize's degree-3 map with both sides nested alike (so it kernelizes)
-CUBE = SCALED_CUBE.replace("kron(k, kron(k, k))", "kron(kron(k, k), k)")
+# test_kernelize's degree-3 map: kron(kron(q, q), q) read against keys kron(k, kron(k, k)), nested the other way
+CUBE = SCALED_CUBE
 
 
 
 @pytest.mark.parametrize("source, coefs", [(CUBE, 4), (SHIFTED_READ, 3)])
 def test_new_maps_compile_to_kernelized_reads(source, coefs, monkeypatch):
-    """Compositions no library spec has: a degree-3 map under a scalar gate (its gradient too), whose polynomial
-    1 + (q . k)^3 / K reaches the read kernels as four coefficients, and a base made in the read from the current
+    """Compositions no library spec has: a degree-3 map under a scalar gate (its gradient too), its kron nested
+    differently on the two sides, whose polynomial 1 + (q . k)^3 / K reaches the read kernels as four coefficients, and a base made in the read from the current
     and an earlier token (q + 0.5 q[t-2]); the forward read and the adjoint's take them, and the output and
     gradients equal the PyTorch engine's."""
     op = lindsl.load(source)

@@ -126,6 +126,15 @@ def _scaled(e: Expr) -> tuple[Expr | None, Expr]:
     return None, e
 
 
+def _kron_factors(e: Expr) -> list[Expr]:
+    """The factors of nested kron() calls in order: the flattened Kronecker product is associative (entry
+    (i len(y) + j) len(z) + l of kron(kron(x, y), z) is entry i len(y) len(z) + (j len(z) + l) of kron(x, kron(y, z))),
+    so kron(kron(q, q), q) and kron(k, kron(k, k)) both pair factor by factor."""
+    if isinstance(e, Call) and e.fn == "kron":
+        return [f for arg in e.args for f in _kron_factors(arg)]
+    return [e]
+
+
 class _Pairing:
     """The dot product of two feature expressions as a polynomial {degree: coefficient} in one base dot product,
     or None; the bases seen on each side must be the same expression throughout."""
@@ -154,10 +163,11 @@ class _Pairing:
         if a.ty.kind != "vec" or b.ty.kind != "vec" or a.ty.dims != b.ty.dims or a.ty.mem or b.ty.mem:
             return None
         if isinstance(a, Call) and isinstance(b, Call) and a.fn == b.fn and a.fn in ("cat", "kron"):
-            if len(a.args) != len(b.args) or any(x.ty.kind != y.ty.kind or x.ty.dims != y.ty.dims
-                                                 for x, y in zip(a.args, b.args)):
+            a_parts, b_parts = (_kron_factors(a), _kron_factors(b)) if a.fn == "kron" else (a.args, b.args)
+            if len(a_parts) != len(b_parts) or any(x.ty.kind != y.ty.kind or x.ty.dims != y.ty.dims
+                                                   for x, y in zip(a_parts, b_parts)):
                 return None
-            parts = [self.dot(x, y) for x, y in zip(a.args, b.args)]
+            parts = [self.dot(x, y) for x, y in zip(a_parts, b_parts)]
             if any(p is None for p in parts):
                 return None
             out = parts[0]
