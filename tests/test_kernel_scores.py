@@ -92,8 +92,8 @@ def poly_launches(op, monkeypatch):
     seen = []
     inner = op.module._kernel_score_args
 
-    def spy(kernel_scores, i_read, side_k, dummy):
-        args = inner(kernel_scores, i_read, side_k, dummy)
+    def spy(kernel_scores, i_read, dummy):
+        args = inner(kernel_scores, i_read, dummy)
         seen.append(args[2])
         return args
     monkeypatch.setattr(op.module, "_kernel_score_args", spy)

@@ -3155,15 +3155,24 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
     return bk, bv, _knob("STATE_WARPS", warps), stages
 
 
-def _kernel_score_args(kernel_scores, i_read, side_k, dummy):
+def _check_kernel_scores(kernel_scores, reads, loop, R, P, fold):
+    """chunk_scan_triton's kernel_scores, refused where no read kernel would take them (rather than read from the
+    feature rows): one input pair, no rank-one factors, no per-dimension gate, key-side reads, degree <= 4, base
+    rows of one width."""
+    if loop or R or P != 1 or fold is not None:
+        raise ValueError("kernelized scores: one input pair, no rank-one factors and no per-dimension gate")
+    for i, (xb, kb, coefs) in kernel_scores.items():
+        if reads[i][0] != "k" or len(coefs) > 5 or xb.shape[-1] != kb.shape[-1]:
+            raise ValueError(f"kernelized scores: a key-side read, degree <= 4 and base rows of one width; got side "
+                             f"{reads[i][0]}, {len(coefs)} coefficients, widths {xb.shape[-1]}, {kb.shape[-1]}")
+
+
+def _kernel_score_args(kernel_scores, i_read, dummy):
     """(xb, kb, POLY, five coefficients, DB) of _read_kernel's launch for a read: its kernelized scores' base rows
-    and polynomial (chunk_scan_triton's kernel_scores), or none (POLY 0)."""
+    and polynomial (chunk_scan_triton's kernel_scores, _check_kernel_scores), or none (POLY 0)."""
     if not kernel_scores or i_read not in kernel_scores:
         return dummy, dummy, 0, (0.0,) * 5, 16
     xb, kb, coefs = kernel_scores[i_read]
-    if not side_k or len(coefs) > 5 or xb.shape[-1] != kb.shape[-1]:
-        raise ValueError(f"kernelized scores: a key-side read, degree <= 4 and base rows of one width; got side "
-                         f"{'k' if side_k else 'v'}, {len(coefs)} coefficients, widths {xb.shape[-1]}, {kb.shape[-1]}")
     return (_data(xb, dummy), _data(kb, dummy), len(coefs), tuple(float(c) for c in coefs) + (0.0,) * (5 - len(coefs)),
             int(xb.shape[-1]))
 
@@ -3273,8 +3282,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     GK = 0 if gk is None else (1 if gk.dim() == lead else 2)
     GV = 0 if gv is None else 2
     loop = GK == 2 or GV == 2
-    if kernel_scores and (loop or R or P != 1 or fold is not None):
-        raise ValueError("kernelized scores: one input pair, no rank-one factors and no per-dimension gate")
+    if kernel_scores:
+        _check_kernel_scores(kernel_scores, reads, loop, R, P, fold)
     TS = k.shape[1] if reversed_sources and k is not None else None  # the sources' own tokens
     if reversed_sources:
         if not (reversed_reads and force_chunk) or R or GV:
@@ -3705,7 +3714,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 gstride = partials[0][1].numel()
             else:
                 BO, warps = _p2(d_out), _knob("READ_WARPS", 8)
-        xb, kb, poly, pcs, DB = _kernel_score_args(kernel_scores, i_read, side_k, dummy)
+        xb, kb, poly, pcs, DB = _kernel_score_args(kernel_scores, i_read, dummy)
         negf, negf2 = i_read in fold_reads, also is not None and partners[i_read] in fold_reads
         oscale, oscale2 = scales[i_read], scales[partners[i_read]] if also is not None else 1.0
         if read_fold == 1:
