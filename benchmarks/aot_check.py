@@ -37,6 +37,9 @@ GENERATED = ("_prologue_rows_kernel", "_epilogue_rows_kernel", "_prologue_rows_b
 SHARED_LIMIT = 232448
 
 
+TRITON_LAUNCHED = set()  # kernels a site launches through Triton's JITFunction.run (not the engine's fast launch)
+
+
 class Recorder:
     """A kernel whose launches (kernel[grid](...)) are recorded in seen, keyed by (name, constexprs, launch options,
     argument types), and not run."""
@@ -46,6 +49,8 @@ class Recorder:
 
     def __getitem__(self, grid):
         def launch(*args, **kwargs):
+            if hasattr(self.fn, "jitted") and self.fn._site(len(args), tuple(kwargs)) is None:
+                TRITON_LAUNCHED.add(self.name)
             opts = {k: kwargs.pop(k) for k in ("num_stages", "num_warps") if k in kwargs}
             params = list(inspect.signature(self.fn.fn).parameters)
             types = tuple((p, t) for p, x in zip(params, args) if (t := _arg_type(x)) is not None)
@@ -160,6 +165,9 @@ def main():
                                                                                            rows=True)[1])
         bad += not status.startswith("ok")
         print(f"{kname:14s} shared {shared:7d}  {status}  {dict(ce)} {dict(opts)}")
+    for kname in sorted(TRITON_LAUNCHED):
+        print(f"{kname:14s} launched through Triton: a keyword names a runtime argument (triton_engine._Launched)")
+        bad += 1
     print(f"{len(seen)} variants, {bad} problems")
     return 1 if bad else 0
 
@@ -186,7 +194,8 @@ def record(op, D, dtype, B, H, seen, T=70):
     if os.environ.get("TRITON_INTERPRET") == "1":
         raise RuntimeError("aot_check records compiled kernels: run it without TRITON_INTERPRET=1")
     # every kernel the module launches: its JIT functions named *_kernel (the helpers they call are not replaced)
-    patched = {kname: fn for kname, fn in vars(mod).items() if kname.endswith("_kernel") and isinstance(fn, JITFunction)}
+    patched = {kname: fn for kname, fn in vars(mod).items()
+               if kname.endswith("_kernel") and isinstance(getattr(fn, "jitted", fn), JITFunction)}  # fast launch's too
     pick = mod.pick_backend
     try:
         for kname, fn in patched.items():

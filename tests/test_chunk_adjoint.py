@@ -105,6 +105,7 @@ import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from lindsl.runtime.triton_engine import _chunk_adjoint_pass_kernel as kernel, _pass_stages
+kernel = getattr(kernel, "jitted", kernel)  # the JITFunction under the engine's fast launch
 for tile, GK, FOLD, PAIRS, SCALE_ROWS, BOUNDARY in [
         ("*fp32", 1, 0, False, False, False), ("*fp32", 1, 0, False, True, True), ("*bf16", 1, 2, False, True, True),
         ("*bf16", 2, 0, False, False, False), ("*bf16", 0, 2, False, False, False), ("*bf16", 0, 1, True, False, False)]:

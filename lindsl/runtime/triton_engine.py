@@ -18,6 +18,11 @@ import torch
 import triton
 import triton.language as tl
 
+try:
+    from triton import knobs as _triton_knobs
+except ImportError:  # a Triton before 3.4: kernels launch through Triton (_launched)
+    _triton_knobs = None
+
 
 _ENV_BYTES = os.environ._data  # CPython's POSIX environ: bytes names, kept in step by os.environ's setters
 _ENV_NAMES = {}
@@ -108,6 +113,127 @@ def _dummy(device):
     if key not in _DUMMIES:
         _DUMMIES[key] = torch.zeros(1, device=device, dtype=torch.float32)
     return _DUMMIES[key]
+
+
+def _arg_key(a):
+    """What Triton 3.6 specializes a kernel on for one runtime argument (python/src/specialize.cc): an int's value 1,
+    else its width and divisibility by 16; a tensor's dtype and 16-byte alignment; a float or a bool only by type;
+    anything else (None) by value."""
+    if a.__class__ is int:  # a code 0-8
+        return 8 if a == 1 else (a & 15 == 0) + 2 * (-2147483648 <= a <= 2147483647) + 4 * (a >= 1 << 63)
+    if isinstance(a, torch.Tensor):  # a subclass (a Parameter): passed as it is, the launcher asks its address
+        return a.dtype if not a.data_ptr() & 15 else (a.dtype,)
+    if a.__class__ is float:
+        return float
+    if a.__class__ is bool:
+        return bool
+    return (a.__class__, a)
+
+
+class _Launched:
+    """A kernel launched through its compiled form once Triton has specialized it for a call's arguments.
+
+    Triton 3.6's JITFunction.run costs 55-66 us of host per launch of our large kernels (RESULTS, session 34: the
+    binder 21-24 us, the cache key 4-5, the keyword and global checks 13-18, the C launcher 15-17, which calls each
+    tensor's data_ptr() and asks the driver about every pointer). Here a launch site (the number of positional
+    arguments and the keywords' names) keeps a plan per specialization key: each argument's _arg_key (inlined for
+    tensors), the constexprs' and launch options' values, the device. A plan is
+    the compiled kernel's launcher, function and metadata and the arguments after the positional ones (keywords and
+    defaults in parameter order); a hit passes tensors as their addresses. The first launch of a key goes through
+    Triton (compiling or loading the kernel as usual). LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time;
+    LINDSL_CHECK_LAUNCH=1 checks every hit against Triton's own cache key (tests on the GPU). Launches go through
+    Triton while a profiler hooks them (Triton's launch hooks), and with any Triton but FAST_LAUNCH_TRITON; a site whose keywords name a runtime argument launches through
+    Triton (counted in .triton_launches; the engine's sites have none)."""
+
+    def __init__(self, jitted):
+        self.jitted = jitted
+        self.params = jitted.params
+        self.sites = {}
+        self.triton_launches = 0
+
+    def __getattr__(self, name):
+        return getattr(self.jitted, name)
+
+    def __getitem__(self, grid):
+        return lambda *args, **kwargs: self.launch(grid, args, kwargs)
+
+    def _site(self, n_pos, names):
+        """(positions of constexprs given positionally, the parameters after the positional ones) for a call shape;
+        None where a keyword names a runtime argument."""
+        by_name = {p.name: p for p in self.params}
+        if any(n in by_name and not by_name[n].is_constexpr for n in names):
+            return None
+        return [i for i in range(n_pos) if self.params[i].is_constexpr], self.params[n_pos:], {}
+
+    def launch(self, grid, args, kwargs):
+        if _knob("FAST_LAUNCH", 1) == 0 or _launch_hooks_set():
+            return self.jitted[grid](*args, **kwargs)
+        names = tuple(kwargs)
+        site = self.sites.get((len(args), names), False)
+        if site is False:
+            site = self.sites[(len(args), names)] = self._site(len(args), names)
+        if site is None:
+            self.triton_launches += 1
+            return self.jitted[grid](*args, **kwargs)
+        const_pos, rest, plans = site
+        values = [a.data_ptr() if a.__class__ is torch.Tensor else a for a in args]
+        key = [(a.dtype if not v & 15 else (a.dtype,)) if a.__class__ is torch.Tensor else _arg_key(a)
+               for a, v in zip(args, values)]
+        device = _cuda_device()
+        key = (device, tuple(key), tuple(kwargs.values()), tuple(args[i] for i in const_pos) if const_pos else ())
+        plan = plans.get(key)
+        if plan is None:
+            kernel = self.jitted[grid](*args, **kwargs)
+            kernel = kernel.result() if hasattr(kernel, "result") else kernel
+            tail = tuple(kwargs[p.name] if p.name in kwargs else p.default for p in rest)
+            plans[key] = (kernel.run, kernel.function, kernel.packed_metadata, tail, kernel)
+            return kernel
+        run, function, metadata, tail, kernel = plan
+        if _env("LINDSL_CHECK_LAUNCH") == "1":
+            self._check(kernel, device, args, kwargs)
+        n = len(grid)
+        run(grid[0], grid[1] if n > 1 else 1, grid[2] if n > 2 else 1, _cuda_stream(device), function, metadata,
+            None, None, None, *values, *tail)
+        return kernel
+
+    def _check(self, kernel, device, args, kwargs):
+        """Raise unless Triton's own specialization of these arguments keys the kernel this plan launches."""
+        from triton.runtime.jit import compute_cache_key
+        cache, key_cache, _, _, binder = self.jitted.device_caches[device]
+        kwargs = dict(kwargs, debug=kwargs.get("debug", self.jitted.debug) or _triton_knobs.runtime.debug,
+                      instrumentation_mode=_triton_knobs.compilation.instrumentation_mode)
+        _, specialization, options = binder(*args, **kwargs)
+        if cache.get(compute_cache_key(key_cache, specialization, options)) is not kernel:
+            raise RuntimeError(f"fast launch of {self.jitted.__name__}: its plan's kernel is not the one Triton "
+                               f"specializes these arguments for ({specialization})")
+
+
+FAST_LAUNCH_TRITON = ("3.6",)
+
+
+def _launched(jitted):
+    """A launched kernel's @triton.jit function wrapped in _Launched where Triton compiles it for a GPU (not under the
+    interpreter, whose kernels are not JITFunctions, nor with another Triton than FAST_LAUNCH_TRITON)."""
+    from triton.runtime.jit import JITFunction
+    version = ".".join(triton.__version__.split(".")[:2])
+    if not isinstance(jitted, JITFunction) or _triton_knobs is None or version not in FAST_LAUNCH_TRITON:
+        return jitted
+    return _Launched(jitted)
+
+
+def _launch_hooks_set():
+    """Whether a profiler hooked Triton's launches (Triton 3.6's hooks are chains, empty unless one is added)."""
+    runtime = _triton_knobs.runtime
+    return any(getattr(h, "calls", h is not None) for h in (runtime.launch_enter_hook, runtime.launch_exit_hook))
+
+
+def _cuda_device():
+    return torch._C._cuda_getDevice()
+
+
+def _cuda_stream(device):
+    return torch._C._cuda_getCurrentRawStream(device)
+
 
 
 # the elementwise builtins of lindsl.runtime.builtins as Triton functions (fp32), for the fused step's generated code
@@ -350,6 +476,7 @@ def _unit_lower_inverse_by(M, rows, L: tl.constexpr, LOG2: tl.constexpr, PREC: t
         return _unit_lower_inverse(M, rows, L)
 
 
+@_launched
 @triton.jit
 def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_ptr, Nin_ptr, fold_ptr, bd_ptr, kd_ptr,
                  tinv_ptr, T, Tp, NC, HS,
@@ -453,6 +580,7 @@ def _prep_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, M_pt
                      mask=mine)
 
 
+@_launched
 @triton.jit
 def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_ptr, fold_ptr, tinv_ptr, T, Tp, NC, HS,
                         K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
@@ -532,6 +660,7 @@ def _prep_kblock_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, W_ptr, U0_pt
         tl.store(U0_ptr + wbase0 * V + rows[:, None] * V + vv[None, :], U0, mask=(rows < L)[:, None] & v_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _prep_col_kernel(a_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, Gv_ptr, W_ptr, U0_ptr, T, Tp, NC,
                      K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
@@ -664,6 +793,7 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
         return tl.zeros([BK, BV], dtype=tl.float32)
 
 
+@_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
                   Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX,
@@ -857,6 +987,7 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t
     return out
 
 
+@_launched
 @triton.jit
 def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS, TX, OSCALE,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
@@ -1006,6 +1137,7 @@ def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, s_step, ii, i_
     return _dot(_decay_rows(x, Gi, Gr, GIN, 1), tl.trans(_decay_rows(src, Gs, Gr, GIN, -1)), PREC)
 
 
+@_launched
 @triton.jit
 def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr, C: tl.constexpr,
                          BD: tl.constexpr, EX: tl.constexpr = True, REV: tl.constexpr = False):
@@ -1033,6 +1165,7 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr
         tl.store(Gex_ptr + out, G - g, mask=d_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _sub_diag_scores_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, x2_ptr, A3_ptr, A4_ptr, T, Tp, NC,
                             HS, TX, TS, D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BEFORE: tl.constexpr,
@@ -1150,6 +1283,7 @@ def _source_decay(G_ptr, n, tj, Gr, dd, d_ok, Tp, D: tl.constexpr, G: tl.constex
     return tl.exp(Gr - _gate_row(G_ptr, n, tj, dd, d_ok, Tp, D, G))
 
 
+@_launched
 @triton.jit
 def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T, NC, HS, TX, TS, D_IN: tl.constexpr,
                          C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, BEFORE: tl.constexpr,
@@ -1192,6 +1326,7 @@ def _plain_scores_kernel(x_ptr, s_ptr, s2_ptr, A_ptr, A2_ptr, su_ptr, ss_ptr, T,
         tl.store(A2_ptr + out, tl.where(keep, blk2, 0.0))
 
 
+@_launched
 @triton.jit
 def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, Tp, NC, HS, TX, TS,
                         D_IN: tl.constexpr, C: tl.constexpr, BI: tl.constexpr, BK: tl.constexpr, GIN: tl.constexpr,
@@ -1243,6 +1378,7 @@ def _sub_offdiag_kernel(x_ptr, s_ptr, s2_ptr, Gi_ptr, Gs_ptr, A_ptr, A2_ptr, T, 
             tl.store(A2_ptr + (n * NC + c) * C * C + t[:, None] * C + s[None, :], tl.where(keep, blk2, 0.0))
 
 
+@_launched
 @triton.jit
 def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_ptr, wu_ptr, ws_ptr, T, Tp, NC, NCH,
                       HS, TX, TS, OSCALE, D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr,
@@ -1301,6 +1437,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     tl.store(o_ptrs, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr, Gos_ptr, h_ptr, out_ptr, x2_ptr,
                             A3_ptr, A4_ptr, out2_ptr, gv_ptr, gv2_ptr, g_ptr, gsign, gsign2, T, Tp, NC, NCH, HS, TX,
@@ -1772,6 +1909,7 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
     return tl.full([BROWS], 1.0, dtype=tl.float32)
 
 
+@_launched
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
@@ -1879,6 +2017,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
              mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr, x_ptr, out_ptr, T,
                       NREAD: tl.constexpr, K: tl.constexpr, V: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BK: tl.constexpr,
@@ -1924,6 +2063,7 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
     tl.store(ST_ptr + n * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
 
 
+@_launched
 @triton.jit
 def _boundary_kernel(ha_ptr, hf_ptr, wk_ptr, wv_ptr, r_ptr, c_ptr, NC, K: tl.constexpr, V: tl.constexpr,
                      BKB: tl.constexpr, BV: tl.constexpr, WK: tl.constexpr, WV: tl.constexpr, ROWS: tl.constexpr,
@@ -1977,6 +2117,7 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
     return (r if rows else None), (c if cols else None)
 
 
+@_launched
 @triton.jit
 def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
                       BD: tl.constexpr, HAS_P: tl.constexpr):
@@ -2029,6 +2170,7 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     return out.to(final)
 
 
+@_launched
 @triton.jit
 def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
                                dS0_ptr, fold_ptr, dvd_ptr, h_ptr, bsum_ptr, T, Tp, NC, HS, OSCALE, K: tl.constexpr,
@@ -2217,6 +2359,7 @@ def _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_col, ctok, col_ok, T
     return tl.where(lower, 1.0, 0.0)
 
 
+@_launched
 @triton.jit
 def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.constexpr, V: tl.constexpr,
                      C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
@@ -2272,6 +2415,7 @@ def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC:
     return da + _dot(dS, src, PREC), g_src
 
 
+@_launched
 @triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
                               dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
@@ -2784,6 +2928,7 @@ def _r1_chunk64(gk, gv, b, R):
             and _knob("R1_CHUNK", 64) == 64)
 
 
+@_launched
 @triton.jit
 def _time_reversed_kernel(x_ptr, out_ptr, rs_ptr, T, Tp, L, M, RM, total, scale, SHIFT: tl.constexpr,
                           ROW_SCALE: tl.constexpr, BLOCK: tl.constexpr):

@@ -15,7 +15,7 @@ import torch
 import triton
 import triton.language as tl
 
-from ..runtime.triton_engine import _cdiv, _dummy, _p2
+from ..runtime.triton_engine import _cdiv, _dummy, _launched, _p2
 from .runtime import _cums, _rcums
 
 PREC = "tf32x3"  # fp32-accurate products on tensor cores (three tf32 products)
@@ -64,6 +64,7 @@ def _store_tile_sums(loc_ptr, tot_ptr, x, n, tile, t, t_ok, T, NT, dd, d_ok, D: 
         tl.store(tot_ptr + n * NT + tile, tl.sum(x, 0))
 
 
+@_launched
 @triton.jit
 def _read_fwd_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, out_ptr, T, NT, K: tl.constexpr,
                      V: tl.constexpr, BT: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
@@ -91,6 +92,7 @@ def _read_fwd_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, out_ptr, T, N
              mask=t_ok[:, None] & v_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _read_vjp_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, dr_ptr, dx_ptr, hk_ptr, hk_tot, hv_ptr, hv_tot,
                      T, NT, K: tl.constexpr, V: tl.constexpr, BT: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
@@ -134,6 +136,7 @@ def _read_vjp_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, s_ptr, dr_ptr, dx_pt
         _store_tile_sums(hk_ptr, hk_tot, xe * y, n, tile, t, t_ok, T, NT, kk, k_ok, K, GK, True, BEFORE)
 
 
+@_launched
 @triton.jit
 def _read_dstate_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, dr_ptr, part_ptr, T, NT, TILES,
                         K: tl.constexpr, V: tl.constexpr, BT: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
@@ -164,6 +167,7 @@ def _read_dstate_kernel(x_ptr, gk_ptr, gk_off, gv_ptr, gv_off, dr_ptr, part_ptr,
              mask=k_ok[:, None] & v_ok[None, :])
 
 
+@_launched
 @triton.jit
 def _add_tile_offsets_kernel(loc_ptr, off_ptr, out_ptr, T, NT, PARTS: tl.constexpr, D: tl.constexpr,
                              BT: tl.constexpr, BD: tl.constexpr):

@@ -1,0 +1,140 @@
+"""The engine's fast kernel launch (triton_engine._Launched): a launch site's plans keyed by what Triton specializes
+on, the arguments passed in parameter order. On the CPU against a stand-in for a JITFunction that records what it is
+asked to run; on the GPU (TRITON_INTERPRET=0) against Triton's own cache key on every hit, and bit for bit against
+launching through Triton."""
+import os
+import types
+
+import pytest
+import torch
+
+import lindsl
+from lindsl.check import default_sizes, random_inputs
+from lindsl.runtime import triton_engine as te
+
+GPU = torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0"
+
+
+def _param(name, constexpr=False, default=None):
+    return types.SimpleNamespace(name=name, is_constexpr=constexpr, default=default)
+
+
+class _FakeJIT:
+    """Parameters (x_ptr, y_ptr, T, scale, BLOCK: constexpr, FLAG: constexpr = 0, STEP = 3); each launch through
+    'Triton' compiles a new kernel whose launcher records its calls."""
+
+    def __init__(self):
+        self.params = [_param("x_ptr"), _param("y_ptr"), _param("T"), _param("scale"), _param("BLOCK", True),
+                       _param("FLAG", True, 0), _param("STEP", False, 3)]
+        self.compiled = []
+
+    def __getitem__(self, grid):
+        def run(*args, **kwargs):
+            kernel = types.SimpleNamespace(function=f"f{len(self.compiled)}", packed_metadata="meta", calls=[])
+            kernel.run = lambda *a: kernel.calls.append(a)
+            self.compiled.append((grid, args, kwargs, kernel))
+            return kernel
+        return run
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setattr(te, "_cuda_device", lambda: 0)
+    monkeypatch.setattr(te, "_cuda_stream", lambda device: 77)
+    monkeypatch.delenv("LINDSL_TUNE_FAST_LAUNCH", raising=False)
+    jit = _FakeJIT()
+    return jit, te._Launched(jit)
+
+
+def test_a_plan_launches_the_compiled_kernel_with_arguments_in_parameter_order(fake):
+    jit, k = fake
+    x, y = torch.zeros(8), torch.zeros(8, dtype=torch.bfloat16)
+    k[(2, 3)](x, y, 17, 0.5, BLOCK=16)
+    assert len(jit.compiled) == 1 and not jit.compiled[0][3].calls
+    x2 = torch.ones(8)
+    k[(4,)](x2, y, 33, 0.25, BLOCK=16)
+    assert len(jit.compiled) == 1, "same specialization: no second trip through Triton"
+    (call,) = jit.compiled[0][3].calls
+    assert call == (4, 1, 1, 77, "f0", "meta", None, None, None, x2.data_ptr(), y.data_ptr(), 33, 0.25, 16, 0, 3)
+
+
+@pytest.mark.parametrize("change", ["dtype", "misaligned", "T=1", "T=32", "T=2^40", "BLOCK", "FLAG", "device"])
+def test_what_triton_specializes_on_makes_a_new_plan(fake, monkeypatch, change):
+    jit, k = fake
+    base = torch.zeros(16)
+    args = [base, torch.zeros(8), 17, 0.5]
+    kw = {"BLOCK": 16}
+    k[(1,)](*args, **kw)
+    if change == "dtype":
+        args[1] = torch.zeros(8, dtype=torch.float16)
+    elif change == "misaligned":
+        args[0] = base[1:]
+    elif change.startswith("T="):
+        args[2] = {"T=1": 1, "T=32": 32, "T=2^40": 1 << 40}[change]
+    elif change == "BLOCK":
+        kw["BLOCK"] = 32
+    elif change == "FLAG":
+        kw["FLAG"] = 1
+    else:
+        monkeypatch.setattr(te, "_cuda_device", lambda: 1)
+    k[(1,)](*args, **kw)
+    assert len(jit.compiled) == 2
+    k[(1,)](*args, **kw)
+    assert len(jit.compiled) == 2 and len(jit.compiled[1][3].calls) == 1
+
+
+def test_a_keyword_naming_a_runtime_argument_launches_through_triton(fake):
+    jit, k = fake
+    for step in (3, 3):
+        k[(1,)](torch.zeros(4), torch.zeros(4), 5, 1.0, BLOCK=16, STEP=step)
+    assert len(jit.compiled) == 2 and k.triton_launches == 2
+
+
+def test_a_constexpr_given_positionally_keys_by_value(fake):
+    jit, k = fake
+    x = torch.zeros(4)
+    for block in (16, 32, 16):
+        k[(1,)](x, x, 5, 1.0, block)
+    assert len(jit.compiled) == 2 and jit.compiled[0][3].calls[0][-3:] == (16, 0, 3)
+
+
+def test_the_knob_launches_through_triton_every_time(fake, monkeypatch):
+    jit, k = fake
+    monkeypatch.setenv("LINDSL_TUNE_FAST_LAUNCH", "0")
+    for _ in range(3):
+        k[(1,)](torch.zeros(4), torch.zeros(4), 5, 1.0, BLOCK=16)
+    assert len(jit.compiled) == 3
+
+
+def test_interpreted_kernels_are_left_alone():
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        assert not isinstance(te._read_kernel, te._Launched)
+    assert te._launched(te._p2) is te._p2
+
+
+def _launched_kernels(module):
+    return [v for v in vars(module).values() if isinstance(v, te._Launched) or type(v).__name__ == "_Launched"]
+
+
+@pytest.mark.skipif(not GPU, reason="needs a GPU (TRITON_INTERPRET=0)")
+@pytest.mark.parametrize("name", ["mamba2", "gla", "gated_deltanet", "rwkv7"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_fast_launch_equals_triton_launch_on_the_gpu(name, dtype, monkeypatch):
+    """Forward and backward at three lengths (T = 1, a multiple of 16 and not), every hit checked against Triton's own
+    cache key (LINDSL_CHECK_LAUNCH=1), and bit for bit the results of launching through Triton."""
+    op = lindsl.load(name)
+    monkeypatch.setenv("LINDSL_CHECK_LAUNCH", "1")
+    for T in (1, 64, 77, 77):
+        args = random_inputs(op.spec, 2, T, 2, default_sizes(op.spec, K=32, V=32, M=2), dtype, 1.0, T)
+        results = []
+        for fast in ("1", "0"):
+            monkeypatch.setenv("LINDSL_TUNE_FAST_LAUNCH", fast)
+            xs = [v.cuda().requires_grad_(v.is_floating_point()) for v in args.values()]
+            out = op(*xs, backend="triton")[0]
+            out.float().square().sum().backward()
+            results.append([out] + [x.grad for x in xs if x.grad is not None])
+        for a, b in zip(*results):
+            assert torch.equal(a, b)
+    kernels = _launched_kernels(op.module)
+    assert kernels and all(k.triton_launches == 0 for k in kernels)
+    assert any(plan for k in kernels for _, _, plans in filter(None, k.sites.values()) for plan in plans)
