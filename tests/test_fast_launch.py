@@ -7,6 +7,8 @@ import types
 
 import pytest
 import torch
+import triton
+import triton.language as tl
 
 import lindsl
 from lindsl.check import default_sizes, random_inputs
@@ -110,6 +112,31 @@ def test_interpreted_kernels_are_left_alone():
     if os.environ.get("TRITON_INTERPRET") == "1":
         assert not isinstance(te._read_kernel, te._Launched)
     assert te._launched(te._p2) is te._p2
+
+
+@triton.jit
+def _copy_kernel(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    i = tl.arange(0, BLOCK)
+    tl.store(y_ptr + i, tl.load(x_ptr + i, mask=i < n), mask=i < n)
+
+
+@pytest.mark.skipif(not GPU, reason="needs a GPU (TRITON_INTERPRET=0)")
+def test_a_kernel_on_the_gpu_through_its_plans(monkeypatch):
+    """Aligned and misaligned views (their own plans), lengths 1, 16 and 17; a CPU tensor after the plans exist is
+    refused by Triton, not launched with its address."""
+    monkeypatch.setenv("LINDSL_CHECK_LAUNCH", "1")
+    k = te._launched(_copy_kernel)
+    assert isinstance(k, te._Launched)
+    base = torch.arange(100.0, device="cuda")
+    for offset in (0, 1, 0, 1, 4):
+        for n in (1, 16, 17, 17):
+            x = base[offset:offset + n]
+            y = torch.full((n,), float("nan"), device="cuda")
+            k[(1,)](x, y, n, BLOCK=32)
+            assert torch.equal(y, x)
+    assert sum(len(plans) for _, _, plans in k.sites.values()) == 6  # alignment x (n == 1, 16, 17)
+    with pytest.raises(ValueError, match="cpu tensor"):
+        k[(1,)](x.cpu(), y, 17, BLOCK=32)
 
 
 def _launched_kernels(module):

@@ -31,11 +31,15 @@ def _step_pair(op, args, state, monkeypatch, **kw):
     """(fused step on the Triton interpreter, fp64 PyTorch step) outputs and final states, as tuples."""
     monkeypatch.setenv("LINDSL_TUNE_STEP", "fused")
     got = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=None if state is None else state.to(DEVICE),
-                  output_final_state=True, backend="triton", **kw)
+                  output_final_state=True, backend="triton", **{k: _to(v, DEVICE) for k, v in kw.items()})
     got = tuple(x.cpu() if torch.is_tensor(x) else tuple(y.cpu() for y in x) for x in got)
     ref = op.step(*[x.double() for x in args.values()], initial_state=None if state is None else state.double(),
                   output_final_state=True, backend="torch", **{k: _double(v) for k, v in kw.items()})
     return got, ref
+
+
+def _to(v, device):
+    return {k: x.to(device) for k, x in v.items()} if isinstance(v, dict) else v
 
 
 def _double(v):

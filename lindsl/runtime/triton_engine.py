@@ -117,12 +117,13 @@ def _dummy(device):
 
 def _arg_key(a):
     """What Triton 3.6 specializes a kernel on for one runtime argument (python/src/specialize.cc): an int's value 1,
-    else its width and divisibility by 16; a tensor's dtype and 16-byte alignment; a float or a bool only by type;
-    anything else (None) by value."""
+    else its width and divisibility by 16; a tensor's dtype and 16-byte alignment (and whether it is on a GPU: a CPU
+    tensor's first launch goes through Triton, which refuses it); a float or a bool only by type; anything else
+    (None) by value."""
     if a.__class__ is int:  # a code 0-8
         return 8 if a == 1 else (a & 15 == 0) + 2 * (-2147483648 <= a <= 2147483647) + 4 * (a >= 1 << 63)
-    if isinstance(a, torch.Tensor):  # a subclass (a Parameter): passed as it is, the launcher asks its address
-        return a.dtype if not a.data_ptr() & 15 else (a.dtype,)
+    if isinstance(a, torch.Tensor):  # a CPU tensor keys apart (Triton's first launch refuses it with an error)
+        return (a.dtype, a.data_ptr() & 15 == 0, a.is_cuda)
     if a.__class__ is float:
         return float
     if a.__class__ is bool:
@@ -177,7 +178,7 @@ class _Launched:
             return self.jitted[grid](*args, **kwargs)
         const_pos, rest, plans = site
         values = [a.data_ptr() if a.__class__ is torch.Tensor else a for a in args]
-        key = [(a.dtype if not v & 15 else (a.dtype,)) if a.__class__ is torch.Tensor else _arg_key(a)
+        key = [(a.dtype if a.is_cuda and not v & 15 else _arg_key(a)) if a.__class__ is torch.Tensor else _arg_key(a)
                for a, v in zip(args, values)]
         device = _cuda_device()
         key = (device, tuple(key), tuple(kwargs.values()), tuple(args[i] for i in const_pos) if const_pos else ())
