@@ -108,6 +108,15 @@ def test_the_knob_launches_through_triton_every_time(fake, monkeypatch):
     assert len(jit.compiled) == 3
 
 
+def test_a_launch_traced_by_torch_compile_goes_through_triton(fake, monkeypatch):
+    """Dynamo captures a JITFunction's launch as a user kernel: while it traces, the wrapper hands the call on."""
+    jit, k = fake
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+    for _ in range(2):
+        k[(1,)](torch.zeros(4), torch.zeros(4), 5, 1.0, BLOCK=16)
+    assert len(jit.compiled) == 2 and not k.sites
+
+
 def test_interpreted_kernels_are_left_alone():
     if os.environ.get("TRITON_INTERPRET") == "1":
         assert not isinstance(te._read_kernel, te._Launched)

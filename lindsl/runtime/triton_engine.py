@@ -143,7 +143,8 @@ class _Launched:
     defaults in parameter order); a hit passes tensors as their addresses. The first launch of a key goes through
     Triton (compiling or loading the kernel as usual). LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time;
     LINDSL_CHECK_LAUNCH=1 checks every hit against Triton's own cache key (tests on the GPU). Launches go through
-    Triton while a profiler hooks them (Triton's launch hooks), and with any Triton but FAST_LAUNCH_TRITON; a site whose keywords name a runtime argument launches through
+    Triton while a profiler hooks them (Triton's launch hooks), while torch.compile traces (which captures a
+    JITFunction's launch as a user kernel), and with any Triton but FAST_LAUNCH_TRITON; a site whose keywords name a runtime argument launches through
     Triton (counted in .triton_launches; the engine's sites have none)."""
 
     def __init__(self, jitted):
@@ -167,7 +168,7 @@ class _Launched:
         return [i for i in range(n_pos) if self.params[i].is_constexpr], self.params[n_pos:], {}
 
     def launch(self, grid, args, kwargs):
-        if _knob("FAST_LAUNCH", 1) == 0 or _launch_hooks_set():
+        if torch.compiler.is_compiling() or _knob("FAST_LAUNCH", 1) == 0 or _launch_hooks_set():
             return self.jitted[grid](*args, **kwargs)
         names = tuple(kwargs)
         site = self.sites.get((len(args), names), False)
