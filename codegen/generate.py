@@ -287,13 +287,13 @@ def _state_read_coefficients(reads) -> list:
         (None, r.x) for r in reads]
 
 
-def kernel_scored_reads(n: Normalized) -> dict[int, PairScore | str]:
+def kernel_scored_reads(n: Normalized, kernelized: dict[int, PairScore] | None = None) -> dict[int, PairScore | str]:
     """{read: its PairScore where the Triton engine's read kernels make its pair scores from the base vectors, else
-    why not} for the reads whose scores kernelize (lindsl.passes.kernelize): not where the state has memories or a
-    value gate (the engine's per-dimension read paths), or its reads' constant factor is split off (the kernel reads
-    y, not c y), or above KERNEL_SCORE_DEGREE."""
+    why not} for the reads whose scores kernelize (lindsl.passes.kernelize; kernelized: kernelized_reads(n) where the
+    caller has it): not where the state has memories or a value gate (the engine's per-dimension read paths), or its
+    reads' constant factor is split off (the kernel reads y, not c y), or above KERNEL_SCORE_DEGREE."""
     out: dict[int, PairScore | str] = {}
-    for i, score in kernelized_reads(n).items():
+    for i, score in (kernelized_reads(n) if kernelized is None else kernelized).items():
         r = n.reads[i]
         st = next(s for s in n.spec.states if s.name == r.state)
         split = any(c is not None for c, _ in _state_read_coefficients([x for x in n.reads if x.state == r.state]))

@@ -93,7 +93,7 @@ def explain(c: Compiled) -> str:
     kernelized = kernelized_reads(n)
     if kernelized:
         from .codegen.generate import kernel_scored_reads
-        taken = kernel_scored_reads(n)
+        taken = kernel_scored_reads(n, kernelized)
         out.append("  pair scores from the feature maps' bases (lindsl/passes/kernelize.py; the Triton engine's read"
                    " kernels make them so: the forward's read, and the adjoint's dS^T k where the state has that one"
                    " read, after its update):")
