@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The next session's first call (one H200), written in session 51 (whose calls ran on an H100). About 6 minutes:
-# timeout_s 590.
-# (1) GPU tests: kernelized scores and the wide-key test (Based at F = 273).
+# The next session's first call (one H200), written in session 51, kept in session 52 (both sessions' calls ran on an
+# H100). About 6 minutes: timeout_s 590.
+# (1) GPU tests: kernelized scores, the wide-key test (Based at F = 273) and the fast kernel launch (session 52).
 # (2) Based's table on the H200 with kernelized scores (both shapes); in (4) the A/B against the feature rows
 #     interleaved in one process (session 51 on the H100: forward 1.65 -> 1.17 ms, forward+backward 6.26 -> 5.17).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 python3 -c "import torch, triton; print(torch.__version__, triton.__version__, torch.cuda.get_device_name())"
-timeout 150 python3 -m pytest -q -n 5 -p no:cacheprovider tests/test_kernel_scores.py \
+timeout 150 python3 -m pytest -q -n 5 -p no:cacheprovider tests/test_kernel_scores.py tests/test_fast_launch.py \
   "tests/test_triton_interpret.py::test_keys_wider_than_256_read_in_key_blocks" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
