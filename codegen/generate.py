@@ -330,9 +330,9 @@ def _kernel_arg_code(p: str, kernel: dict[int, list[str]]) -> str | None:
 def _launch_args(spec: Spec, shifted, indent: int) -> tuple[str, str]:
     """Source of a generated kernel's leading arguments (every input and param, the options, the carried tokens of
     the shifted inputs) and of its dims' and shifts' constexprs, wrapped at 116 columns with indent spaces."""
-    lead = ([f"args[{json.dumps(d.name)}].detach().contiguous()" for d in spec.inputs]
+    lead = ([f"args[{json.dumps(d.name)}].contiguous()" for d in spec.inputs]
             + [f"opts[{json.dumps(safe(o))}]" for o in spec.options]
-            + [f"dummy if prev.get({json.dumps(x)}) is None else prev[{json.dumps(x)}].detach().contiguous()"
+            + [f"dummy if prev.get({json.dumps(x)}) is None else prev[{json.dumps(x)}].contiguous()"
                for x, _ in shifted])
     consts = ([f"DIM_{i}=sizes[{json.dumps(d)}], F_{i}=_p2(sizes[{json.dumps(d)}])" for i, d in enumerate(spec.dims)]
               + [f"HAS_PREV_{p}=prev.get({json.dumps(x)}) is not None, NP_{p}={k}" for p, (x, k) in enumerate(shifted)])
