@@ -141,7 +141,8 @@ class _Launched:
     tensors), the constexprs' and launch options' values, the device. A plan is
     the compiled kernel's launcher, function and metadata and the arguments after the positional ones (keywords and
     defaults in parameter order); a hit passes tensors as their addresses. The first launch of a key goes through
-    Triton (compiling or loading the kernel as usual). LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time;
+    Triton (compiling or loading the kernel as usual; Triton's own options from the environment, TRITON_DEBUG, are
+    read then). LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time;
     LINDSL_CHECK_LAUNCH=1 checks every hit against Triton's own cache key (tests on the GPU). Launches go through
     Triton while a profiler hooks them (Triton's launch hooks), while torch.compile traces (which captures a
     JITFunction's launch as a user kernel), and with any Triton but FAST_LAUNCH_TRITON; a site whose keywords name a runtime argument launches through
