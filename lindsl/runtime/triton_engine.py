@@ -115,6 +115,9 @@ def _dummy(device):
     return _DUMMIES[key]
 
 
+FAST_LAUNCH_TRITON = ("3.6",)  # the Tritons whose launch path _Launched reproduces (CompiledKernel.run's arguments)
+
+
 def _arg_key(a):
     """What Triton 3.6 specializes a kernel on for one runtime argument (python/src/specialize.cc): an int's value 1,
     else its width and divisibility by 16; a tensor's dtype and 16-byte alignment (and whether it is on a GPU: a CPU
@@ -138,15 +141,14 @@ class _Launched:
     binder 21-24 us, the cache key 4-5, the keyword and global checks 13-18, the C launcher 15-17, which calls each
     tensor's data_ptr() and asks the driver about every pointer). Here a launch site (the number of positional
     arguments and the keywords' names) keeps a plan per specialization key: each argument's _arg_key (inlined for
-    tensors), the constexprs' and launch options' values, the device. A plan is
-    the compiled kernel's launcher, function and metadata and the arguments after the positional ones (keywords and
-    defaults in parameter order); a hit passes tensors as their addresses. The first launch of a key goes through
-    Triton (compiling or loading the kernel as usual; Triton's own options from the environment, TRITON_DEBUG, are
-    read then). LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time;
-    LINDSL_CHECK_LAUNCH=1 checks every hit against Triton's own cache key (tests on the GPU). Launches go through
-    Triton while a profiler hooks them (Triton's launch hooks), while torch.compile traces (which captures a
-    JITFunction's launch as a user kernel), and with any Triton but FAST_LAUNCH_TRITON; a site whose keywords name a runtime argument launches through
-    Triton (counted in .triton_launches; the engine's sites have none)."""
+    tensors), the constexprs' and launch options' values, the device. A plan holds the compiled kernel's launcher,
+    function and metadata and the arguments after the positional ones (keywords and defaults in parameter order); a
+    hit passes tensors as their addresses. The first launch of a key goes through Triton (compiling or loading the
+    kernel as usual; Triton's options from the environment, TRITON_DEBUG, are read then).
+    LINDSL_TUNE_FAST_LAUNCH=0 launches through Triton every time; LINDSL_CHECK_LAUNCH=1 checks every hit against
+    Triton's own cache key (the GPU tests). Launches also go through Triton while a profiler hooks them (Triton's
+    launch hooks) and while torch.compile traces (it captures a JITFunction's launch as a user kernel); so does a
+    site whose keywords name a runtime argument (counted in .triton_launches; the engine's sites have none)."""
 
     def __init__(self, jitted):
         self.jitted = jitted
@@ -161,8 +163,8 @@ class _Launched:
         return lambda *args, **kwargs: self.launch(grid, args, kwargs)
 
     def _site(self, n_pos, names):
-        """(positions of constexprs given positionally, the parameters after the positional ones) for a call shape;
-        None where a keyword names a runtime argument."""
+        """For a call shape: (positions of the constexprs given positionally, the parameters after the positional
+        ones, its plans: an empty dict); None where a keyword names a runtime argument."""
         by_name = {p.name: p for p in self.params}
         if any(n in by_name and not by_name[n].is_constexpr for n in names):
             return None
@@ -211,9 +213,6 @@ class _Launched:
                                f"specializes these arguments for ({specialization})")
 
 
-FAST_LAUNCH_TRITON = ("3.6",)
-
-
 def _launched(jitted):
     """A launched kernel's @triton.jit function wrapped in _Launched where Triton compiles it for a GPU (not under the
     interpreter, whose kernels are not JITFunctions, nor with another Triton than FAST_LAUNCH_TRITON)."""
@@ -231,12 +230,13 @@ def _launch_hooks_set():
 
 
 def _cuda_device():
+    """The current CUDA device's index (what Triton launches on)."""
     return torch._C._cuda_getDevice()
 
 
 def _cuda_stream(device):
+    """The current stream of a CUDA device, as Triton's launcher takes it."""
     return torch._C._cuda_getCurrentRawStream(device)
-
 
 
 # the elementwise builtins of lindsl.runtime.builtins as Triton functions (fp32), for the fused step's generated code
