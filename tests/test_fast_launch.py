@@ -4,6 +4,7 @@ asked to run; on the GPU (TRITON_INTERPRET=0) against Triton's own cache key on 
 launching through Triton."""
 import os
 import types
+import warnings
 
 import pytest
 import torch
@@ -146,6 +147,20 @@ def test_a_kernel_on_the_gpu_through_its_plans(monkeypatch):
     assert sum(len(plans) for _, _, plans in k.sites.values()) == 6  # alignment x (n == 1, 16, 17)
     with pytest.raises(ValueError, match="cpu tensor"):
         k[(1,)](x.cpu(), y, 17, BLOCK=32)
+
+
+def test_another_triton_launches_through_triton_with_a_warning(monkeypatch):
+    from triton.runtime.jit import JITFunction
+    jitted = JITFunction(_copy_kernel.fn)
+    assert isinstance(te._launched(jitted), te._Launched)
+    monkeypatch.setattr(triton, "__version__", "3.5.1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(te, "_SLOW_LAUNCH_WARNED", [])
+    with pytest.warns(UserWarning, match="JITFunction.run"):
+        assert te._launched(jitted) is jitted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert te._launched(jitted) is jitted  # warned once
 
 
 def _launched_kernels(module):

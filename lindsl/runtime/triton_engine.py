@@ -13,6 +13,7 @@ tiles cost two registers per element and made the kernels spill (benchmarks/aot_
 """
 import math
 import os
+import warnings
 
 import torch
 import triton
@@ -215,12 +216,23 @@ class _Launched:
 
 def _launched(jitted):
     """A launched kernel's @triton.jit function wrapped in _Launched where Triton compiles it for a GPU (not under the
-    interpreter, whose kernels are not JITFunctions, nor with another Triton than FAST_LAUNCH_TRITON)."""
+    interpreter, whose kernels are not JITFunctions, nor with another Triton than FAST_LAUNCH_TRITON: then a warning,
+    once, where a GPU is present)."""
     from triton.runtime.jit import JITFunction
+    if not isinstance(jitted, JITFunction):
+        return jitted
     version = ".".join(triton.__version__.split(".")[:2])
-    if not isinstance(jitted, JITFunction) or _triton_knobs is None or version not in FAST_LAUNCH_TRITON:
+    if _triton_knobs is None or version not in FAST_LAUNCH_TRITON:
+        if not _SLOW_LAUNCH_WARNED and torch.cuda.is_available():
+            _SLOW_LAUNCH_WARNED.append(version)
+            warnings.warn(f"lindsl: Triton {triton.__version__} is not one whose launch path the fast kernel launch "
+                          f"reproduces ({', '.join(FAST_LAUNCH_TRITON)}): kernels launch through Triton's "
+                          f"JITFunction.run, about 30-60 us more host time per launch", stacklevel=2)
         return jitted
     return _Launched(jitted)
+
+
+_SLOW_LAUNCH_WARNED = []
 
 
 def _launch_hooks_set():
