@@ -8,7 +8,8 @@ C launcher), inside inductor's launchers (the compiled glue's kernels), inside c
 module's copy of the engine: its Python plus the Triton launches it makes) and inside each torch.compile'd function
 (its guards, graph breaks and wrappers plus the inductor launches and, for the backward's glue, the
 chunk_scan_triton calls it makes), each timed by perf_counter wrappers (about a microsecond each), with the number
-of calls per forward+backward. The rest is autograd, the op's Python and eager PyTorch calls.
+of calls per forward+backward. The rest is autograd, the op's Python and eager PyTorch calls. Since session 52 a
+kernel's repeated launches skip JITFunction.run (the engine's fast launch): LINDSL_TUNE_FAST_LAUNCH=0 times Triton's.
 """
 import argparse
 import collections

@@ -6,10 +6,10 @@ Session 32-33's host split put our launches at 49-100 us each through Triton 3.6
 binds and specialises every argument (`binder`: native `specialize_impl` per argument), keys its kernel cache by the
 specialisation (`compute_cache_key`), checks the kernel's global values, builds the launch metadata and calls the
 compiled kernel's C launcher (`CompiledKernel.run`). Per kernel of one forward+backward (the first launch of each
-captured with its arguments), this times, host side only and without synchronising (the launches still run):
-the whole `JITFunction.run`, then each part alone (the binder, the cache key, the launch metadata, the C launcher
-given the bound arguments), so that a cached launch plan's saving can be predicted before it is written: the plan
-would skip the binder and the key but must still pass every argument to the launcher.
+captured with its arguments, through Triton: LINDSL_TUNE_FAST_LAUNCH=0 while capturing), this times, host side only
+and without synchronising (the launches still run): the whole `JITFunction.run`, then each part alone (the binder,
+the cache key, the launch metadata, the C launcher given the bound arguments), and the engine's fast launch of the
+same arguments (`triton_engine._Launched`, session 52: a plan's hit).
 """
 import argparse
 import os
@@ -23,6 +23,7 @@ from triton.runtime.driver import driver
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_suite import lindsl_fns  # noqa: E402
+from lindsl.runtime.triton_engine import _Launched  # noqa: E402
 
 
 def capture_launches(fn):
@@ -34,11 +35,17 @@ def capture_launches(fn):
         seen.setdefault(self.fn.__name__, (self, args, grid, dict(kwargs)))
         return real(self, *args, grid=grid, warmup=warmup, **kwargs)
     tj.JITFunction.run = run
+    before = os.environ.get("LINDSL_TUNE_FAST_LAUNCH")
+    os.environ["LINDSL_TUNE_FAST_LAUNCH"] = "0"
     try:
         fn()
         torch.cuda.synchronize()
     finally:
         tj.JITFunction.run = real
+        if before is None:
+            del os.environ["LINDSL_TUNE_FAST_LAUNCH"]
+        else:
+            os.environ["LINDSL_TUNE_FAST_LAUNCH"] = before
     return seen
 
 
@@ -72,6 +79,8 @@ def parts(jf, args, grid, kwargs, reps):
     def launch():
         kernel.run(*g3, stream, kernel.function, kernel.packed_metadata, meta, knobs.runtime.launch_enter_hook,
                    knobs.runtime.launch_exit_hook, *values)
+    fast = _Launched(jf)
+    fast[grid](*args, **kwargs)  # its plan (through Triton once)
     return dict(
         args=len(args) + len(kwargs),
         run=host_us(lambda: jf.run(*args, grid=grid, warmup=False, **kwargs), reps),
@@ -79,6 +88,7 @@ def parts(jf, args, grid, kwargs, reps):
         key=host_us(lambda: tj.compute_cache_key(key_cache, spec, options), reps),
         metadata=host_us(lambda: kernel.launch_metadata(g, stream, *values), reps),
         launcher=host_us(launch, reps),
+        fast=host_us(lambda: fast[grid](*args, **kwargs), reps),
     )
 
 
@@ -95,11 +105,12 @@ def main():
         launches = capture_launches(fb)
         print(f"{name} {a.shape}: host us per launch, {a.reps} launches each (a forward+backward's kernels)",
               flush=True)
-        print(f"  {'kernel':28s} {'args':>4s} {'run':>7s} {'binder':>7s} {'key':>7s} {'meta':>7s} {'launcher':>8s}")
+        print(f"  {'kernel':28s} {'args':>4s} {'run':>7s} {'binder':>7s} {'key':>7s} {'meta':>7s} {'launcher':>8s} "
+              f"{'fast':>7s}")
         for kname, (jf, args, grid, kwargs) in launches.items():
             r = parts(jf, args, grid, kwargs, a.reps)
             print(f"  {kname:28s} {r['args']:4d} {r['run']:7.1f} {r['binder']:7.1f} {r['key']:7.1f} "
-                  f"{r['metadata']:7.1f} {r['launcher']:8.1f}", flush=True)
+                  f"{r['metadata']:7.1f} {r['launcher']:8.1f} {r['fast']:7.1f}", flush=True)
         del fb
         torch.cuda.empty_cache()
 

@@ -12,6 +12,8 @@ timeout 150 python3 -m pytest -q -n 5 -p no:cacheprovider tests/test_kernel_scor
   "tests/test_triton_interpret.py::test_keys_wider_than_256_read_in_key_blocks" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
+# the host's microseconds per launch: Triton's JITFunction.run and its parts against the fast launch (session 52)
+timeout 90 python3 benchmarks/launch_cost.py --specs mamba2 --reps 200 2>&1 | quiet
 # (3) Chunks of 64 at F = 273 once the pair scores come from the bases (session 50's wrong bf16 products were the
 #     read's in chunks of 64 over the wide keys): the feature-row read (expected wrong) and the kernelized one
 timeout 60 python3 benchmarks/wide_read_repro.py --chunk 64 --configs "FUSE_READS=0" 2>&1 | quiet
