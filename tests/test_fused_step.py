@@ -34,18 +34,13 @@ def _step_pair(op, args, state, monkeypatch, **kw):
                   output_final_state=True, backend="triton", **{k: _to(v, DEVICE) for k, v in kw.items()})
     got = tuple(x.cpu() if torch.is_tensor(x) else tuple(y.cpu() for y in x) for x in got)
     ref = op.step(*[x.double() for x in args.values()], initial_state=None if state is None else state.double(),
-                  output_final_state=True, backend="torch", **{k: _double(v) for k, v in kw.items()})
+                  output_final_state=True, backend="torch", **{k: _to(v, torch.float64) for k, v in kw.items()})
     return got, ref
 
 
-def _to(v, device):
-    return {k: x.to(device) for k, x in v.items()} if isinstance(v, dict) else v
-
-
-def _double(v):
-    if isinstance(v, dict):
-        return {k: x.double() for k, x in v.items()}
-    return v
+def _to(v, where):
+    """A keyword argument's tensors (a dict of them, as prev_inputs) moved to a device or cast to a dtype."""
+    return {k: x.to(where) for k, x in v.items()} if isinstance(v, dict) else v
 
 
 def _state(op, B, H, sizes, seed=5):
