@@ -86,6 +86,21 @@ def test_what_triton_specializes_on_makes_a_new_plan(fake, monkeypatch, change):
     assert len(jit.compiled) == 2 and len(jit.compiled[1][3].calls) == 1
 
 
+def test_values_seen_before_find_their_plan_and_equal_values_of_other_types_do_not(fake, monkeypatch):
+    """.seen keys ints, floats and bools by value and type: 1, True and 1.0 are three specializations for Triton,
+    and new values of a known specialization reuse its plan; the cache forgets past SEEN_ARGUMENTS entries."""
+    jit, k = fake
+    monkeypatch.setattr(te, "SEEN_ARGUMENTS", 2)
+    x = torch.zeros(4)
+    for t in (1, True, 1.0, 1):
+        k[(1,)](x, x, t, 0.5, BLOCK=16)
+    assert len(jit.compiled) == 3 and len(k.seen) <= 2
+    for t in (17, 33, 49, 17):
+        k[(1,)](x, x, t, 0.5, BLOCK=16)
+    assert len(jit.compiled) == 4 and len(k.seen) <= 2
+    assert [c[-5] for c in jit.compiled[3][3].calls] == [33, 49, 17]
+
+
 def test_a_keyword_naming_a_runtime_argument_launches_through_triton(fake):
     jit, k = fake
     for step in (3, 3):
