@@ -119,8 +119,9 @@ def grads_of(op, args, backend, knobs=(), monkeypatch=None):
 def test_based_reads_and_its_adjoint_take_the_base_vectors(knobs, monkeypatch):
     """Based on the Triton engine: both states' forward reads and S's adjoint dS^T k read make their scores from q and
     k (three launches with three coefficients; z's values are the constant 1, whose gradient no read makes), with the
-    adjoint's sources reversed in place (the default) or flipped, and the readers reversed in place or flipped; the output and every gradient equal the PyTorch engine's in fp64.
-    LINDSL_TUNE_KERNEL_SCORES=0 reads the feature rows instead."""
+    adjoint's sources reversed in place (the default) or flipped, and the readers reversed in place or flipped; the
+    output and every gradient equal the PyTorch engine's in fp64. LINDSL_TUNE_KERNEL_SCORES=0 reads the feature rows
+    instead."""
     op = lindsl.load("based")
     args = random_inputs(op.spec, 1, 37, 2, {"K": 4, "V": 8}, torch.float32, seed=3)
     seen = poly_launches(op, monkeypatch)

@@ -116,8 +116,8 @@ def _dummy(device):
     return _DUMMIES[key]
 
 
-FAST_LAUNCH_TRITON = ("3.6",)
-SEEN_ARGUMENTS = 4096  # a launched kernel's plans by its arguments' values: at most this many, then forgotten  # the Tritons whose launch path _Launched reproduces (CompiledKernel.run's arguments)
+FAST_LAUNCH_TRITON = ("3.6",)  # the Tritons whose launch path _Launched reproduces (CompiledKernel.run's arguments)
+SEEN_ARGUMENTS = 4096  # a launched kernel's plans by its arguments' values: at most this many, then forgotten
 
 
 def _arg_key(a):
