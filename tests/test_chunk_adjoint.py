@@ -567,3 +567,24 @@ def test_gradients_through_the_final_state_alone(name):
     for n, want in res["torch"].items():
         if want is not None:
             assert rel_err(res["triton"][n].double(), want) < 1e-4, n
+
+
+@pytest.mark.parametrize("name", ["mamba2", "gla", "rwkv6"])
+def test_an_unused_final_state_gives_the_gradients_of_a_zero_cotangent(name):
+    """The core keeps an unused final state's cotangent None (no materialized zeros; the gate gradient's final-state
+    term and the adjoint's initial state left out, _gate_grad_kernel's HAS_FIN): the output's loss alone gives the
+    same gradients as with the final state's explicit zero cotangent, on the Triton kernels (interpreter, fp32)."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=9)
+    res = []
+    for with_final in (False, True):
+        xs = {n: x.detach().float().requires_grad_(True) for n, x in args.items()}
+        o, final = op(**xs, chunk_size=16, backend="triton", output_final_state=True)
+        w = torch.linspace(-1, 1, o.numel()).reshape(o.shape)
+        loss = (o * w).sum() + ((final * 0.0).sum() if with_final else 0.0)
+        res.append(dict(zip(xs, torch.autograd.grad(loss, list(xs.values()), allow_unused=True))))
+    for n, want in res[1].items():
+        if want is not None:
+            assert rel_err(res[0][n], want) < 1e-6, n

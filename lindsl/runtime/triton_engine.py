@@ -2157,7 +2157,7 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
 @_launched
 @triton.jit
 def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
-                      BD: tl.constexpr, HAS_P: tl.constexpr):
+                      BD: tl.constexpr, HAS_P: tl.constexpr, HAS_FIN: tl.constexpr):
     """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums, the final
     state's term added at the last token, summed over s >= t within the chunk, plus the boundary term
     P[n, c] e^{g at the next chunk's first token} for every chunk but the last; stored in out's dtype."""
@@ -2171,8 +2171,9 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.
     seq = _seq_row(n, T, HS) * D
     off = seq + (t * HS)[:, None] * D + dd[None, :]
     x = tl.load(dG_ptr + off, mask=mask, other=0.0).to(tl.float32)
-    fin = tl.load(fin_ptr + n * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-    x += tl.where((t == T - 1)[:, None], fin[None, :], 0.0)
+    if HAS_FIN:
+        fin = tl.load(fin_ptr + n * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+        x += tl.where((t == T - 1)[:, None], fin[None, :], 0.0)
     y = tl.cumsum(x, axis=0, reverse=True)
     if HAS_P:
         if c < NC - 1:
@@ -2185,7 +2186,7 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.
 def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
     and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
-    state's term at the last token, P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk the log-gate
+    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk the log-gate
     in dG's layout, whose value at each next chunk's first token weighs P. Returns dG's shape in out_dtype (dG's
     by default)."""
     vector = dG.dim() == (4 if heads > 1 else 3)
@@ -2200,10 +2201,11 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     out = _empty(*dG.shape, device=dev, dtype=final if dG.is_cuda else torch.float32)
     has_p = P is not None and NC > 1
     BD = min(_p2(D), 64)
-    _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(), fin.to(torch.float32).contiguous(),
+    _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(),
+                                             _dummy(dev) if fin is None else fin.to(torch.float32).contiguous(),
                                              P.to(torch.float32).contiguous() if has_p else _dummy(dev),
                                              gk.contiguous() if has_p else _dummy(dev), out, T, NC, heads, D=D, C=C,
-                                             BD=BD, HAS_P=has_p)
+                                             BD=BD, HAS_P=has_p, HAS_FIN=fin is not None)
     return out.to(final)
 
 
