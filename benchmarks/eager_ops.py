@@ -1,0 +1,82 @@
+"""The eager PyTorch operations of one forward+backward per spec, and where each comes from (CPU, not a test): at the
+host-bound shapes every operation costs the GPU machine's host 8-15 us besides its launch (RESULTS, session 53),
+so this is the count to bring down there. Kernels are stubbed (cpu_stubs.py: values are garbage); a dispatch mode
+counts every operation that reaches ATen, views apart, and with --where names the generated module's or lindsl's
+three innermost frames of each compute operation:
+
+    TRITON_INTERPRET=1 python3 benchmarks/eager_ops.py --specs mamba2,gla,kda [--where]
+
+The harness's own operations are in the counts: the ones_like of the output's cotangent and the input gradients'
+accumulations (add_, one per input from the second backward on).
+"""
+import argparse
+import collections
+import os
+import sys
+import traceback
+
+os.environ.setdefault("TRITON_INTERPRET", "1")
+
+import torch  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+
+import lindsl  # noqa: E402
+from lindsl.check import default_sizes, random_inputs  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_stubs import stub_kernels  # noqa: E402
+
+VIEWS = {"view", "_unsafe_view", "reshape", "expand", "permute", "transpose", "t", "unsqueeze", "squeeze", "select",
+         "slice", "movedim", "as_strided", "alias", "detach", "split", "unbind", "narrow", "diagonal", "unflatten",
+         "flatten"}
+ALLOCATIONS = {"empty", "empty_strided", "empty_like"}
+
+
+class Counted(TorchDispatchMode):
+    """Counts each ATen operation by name; with where, each compute operation by name and calling frames."""
+
+    def __init__(self, where=False):
+        super().__init__()
+        self.ops = collections.Counter()
+        self.sites = collections.Counter()
+        self.where = where
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        self.ops[name] += 1
+        if self.where and name not in VIEWS and name not in ALLOCATIONS:
+            frames = [f for f in traceback.extract_stack() if "lindsl" in f.filename or "/.cache/" in f.filename]
+            self.sites[(name, " < ".join(f"{f.name}:{f.lineno}" for f in frames[-3:][::-1]) or "(autograd)")] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--specs", default="mamba2,retnet,gla,hgrn2,rwkv6,rwkv7,deltanet,gated_deltanet,kda")
+    p.add_argument("--where", action="store_true", help="name each compute operation's calling frames")
+    a = p.parse_args()
+    stub_kernels()
+    for name in a.specs.split(","):
+        op = lindsl.load(name)
+        args = random_inputs(op.spec, 1, 64, 1, default_sizes(op.spec, K=128, V=128, M=4), torch.bfloat16, 1.0, 0)
+        xs = [v.requires_grad_(v.is_floating_point()) for v in args.values()]
+        for _ in range(3):  # the input gradients exist from here on, as in a training loop
+            out = op(*xs, backend="triton")[0]
+            out.backward(torch.ones_like(out))
+        with Counted() as fwd:
+            out = op(*xs, backend="triton")[0]
+        with Counted(a.where) as bwd:
+            out.backward(torch.ones_like(out))
+
+        def compute(c):
+            return {k: v for k, v in c.items() if k not in VIEWS and k not in ALLOCATIONS}
+        cf, cb = compute(fwd.ops), compute(bwd.ops)
+        print(f"{name:15s} forward {sum(cf.values()):3d} compute ops ({sum(fwd.ops.values())} with views), backward "
+              f"{sum(cb.values()):3d} ({sum(bwd.ops.values())}): "
+              f"{dict(sorted(cb.items(), key=lambda kv: -kv[1]))}", flush=True)
+        for (op_name, site), n in sorted(bwd.sites.items(), key=lambda kv: kv[0][1]):
+            print(f"    {n} {op_name:12s} {site}")
+
+
+if __name__ == "__main__":
+    main()
