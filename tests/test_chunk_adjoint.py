@@ -569,11 +569,12 @@ def test_gradients_through_the_final_state_alone(name):
             assert rel_err(res["triton"][n].double(), want) < 1e-4, n
 
 
-@pytest.mark.parametrize("name", ["mamba2", "gla", "rwkv6"])
+@pytest.mark.parametrize("name", ["mamba2", "gla", "rwkv6", "deltanet", "gated_deltanet"])
 def test_an_unused_final_state_gives_the_gradients_of_a_zero_cotangent(name):
     """The core keeps an unused final state's cotangent None (no materialized zeros; the gate gradient's final-state
-    term and the adjoint's initial state left out, _gate_grad_kernel's HAS_FIN): the output's loss alone gives the
-    same gradients as with the final state's explicit zero cotangent, on the Triton kernels (interpreter, fp32)."""
+    term and the adjoint's initial state left out: _gate_grad_kernel's HAS_FIN, the chunk-level adjoint pass's
+    HAS_DST): the output's loss alone gives the same gradients as with the final state's explicit zero cotangent,
+    on the Triton kernels (interpreter, fp32)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)

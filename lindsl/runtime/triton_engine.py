@@ -2219,7 +2219,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
                                PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = False,
-                               BOUNDARY: tl.constexpr = False):
+                               BOUNDARY: tl.constexpr = False, HAS_DST: tl.constexpr = True):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -2253,7 +2253,10 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     before = ((BEFORE_MASK >> (xx % NX)) & 1) == 1
     kv = kk[:, None] * V + vv[None, :]
     m_kv = k_ok[:, None] & v_ok[None, :]
-    dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
+    if HAS_DST:
+        dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
+    else:
+        dS = tl.zeros([BK, BV], dtype=tl.float32)
     for i in range(NC):
         c = NC - 1 - i
         nc = n * NC + c
@@ -2326,7 +2329,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
                               h_bound=None, out_scale=1.0, dvd_dtype=torch.float32):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
-    ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V].
+    ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V]
+    (None: zero, _chunk_adjoint_pass_kernel's HAS_DST).
     Returns (hend [N, NC, K, V]: the cotangent of each chunk's end state, in the adjoint's order with reversed_h,
     du [N, NC, C R, V], dS0 [N, K, V]), fp32 (hend in h_dtype, du in du_dtype); with fold (True or s [N, T] /
     [B, T, heads]: b and D0 given as the delta rule's k' and its pair terms, _chunk_adjoint_pass_kernel's FOLD) a
@@ -2341,7 +2345,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     lead = _lead_dims(HS)
     N, T = b.shape[0] * HS, b.shape[1]
     R, K = b.shape[lead], b.shape[-1]
-    NX, V = x.shape[lead], dST.shape[-1]
+    NX, V = x.shape[lead], dO.shape[-1]
     C = int(chunk)
     NC = _cdiv(T, C)
     f32 = torch.float32
@@ -2366,13 +2370,14 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
     bsum = dummy if h_bound is None else _empty(N, _cdiv(V, BV), NC, device=dev, dtype=f32)  # c < NC - 1 written
     _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
-        *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dST.to(f32).contiguous(), hend, du, dS0,
+        *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dummy if dST is None else dST.to(f32).contiguous(),
+        hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
         NC * C, NC, HS, float(out_scale), K=K, V=V, C=C, R=R, NX=NX, BK=_p2(K), BV=BV, BL=_p2(C * R),
         BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
         FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None,
+        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
     return ((hend, du, dS0) + ((dvd,) if FOLD else ())
             + (() if h_bound is None else (bsum.sum(1)[:, :NC - 1],)))
@@ -2676,7 +2681,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     and tinv its (I - M)^-1 (or None: solved again); read_scale: the reads' constant factor c (o = S^T (c x)), the
     reads' vectors x given without it: the adjoint runs on them from dST / c, its results scaled by c as the kernels
     store them (hend, which only its reads take, stays unscaled), and dx is the gradient of the unscaled x (no scaled
-    copy of x). Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
+    copy of x). dST None: the final state's cotangent is zero (no load, no final-state term in the gate gradient).
+    Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
     gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs ST);
     hend None (freed once read)."""
     HS = int(heads)
@@ -2684,7 +2690,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     N, T = b.shape[0] * HS, b.shape[1]
     R, K = b.shape[lead], b.shape[-1]
     P = k.shape[lead] if k is not None else 0
-    V = dST.shape[-1]
+    V = dO[0].shape[-1]
     C = int(chunk)
     NC = _cdiv(T, C)
     Tp = NC * C
@@ -2751,7 +2757,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 1))
     W_held, W = (W, W[0]) if isinstance(W, list) else (None, W)
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
-                                                      dST if rs == 1.0 else dST.to(f32) / rs, C, out_scale=rs,
+                                                      dST if rs == 1.0 or dST is None else dST.to(f32) / rs, C,
+                                                      out_scale=rs,
                                                       heads=HS, precision=pass_prec, reversed_h=True,
                                                       h_dtype=torch.bfloat16 if low else f32,
                                                       fold=fold if in_pass else None,
@@ -2826,7 +2833,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             for x, d in zip(xs, dx):
                 g += (x.to(f32) * d).sum(-1)
             dG = torch.nn.functional.pad(to_rows(g), (0, Tp - T))
-        dG[:, T - 1] += (dST.to(f32) * ST.to(f32)).sum((-2, -1))
+        if dST is not None:
+            dG[:, T - 1] += (dST.to(f32) * ST.to(f32)).sum((-2, -1))
         dG[:, T:] = 0.0
         local = dG.reshape(N, NC, C).flip(2).cumsum(2).flip(2)
         if NC > 1:
