@@ -2159,7 +2159,7 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
 def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
                       BD: tl.constexpr, HAS_P: tl.constexpr, HAS_FIN: tl.constexpr):
     """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums, the final
-    state's term added at the last token, summed over s >= t within the chunk, plus the boundary term
+    state's term added at the last token (HAS_FIN), summed over s >= t within the chunk, plus the boundary term
     P[n, c] e^{g at the next chunk's first token} for every chunk but the last; stored in out's dtype."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
@@ -2186,9 +2186,9 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.
 def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
     and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
-    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk the log-gate
-    in dG's layout, whose value at each next chunk's first token weighs P. Returns dG's shape in out_dtype (dG's
-    by default)."""
+    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk
+    the log-gate in dG's layout, whose value at each next chunk's first token weighs P. Returns dG's shape in
+    out_dtype (dG's by default)."""
     vector = dG.dim() == (4 if heads > 1 else 3)
     D = dG.shape[-1] if vector else 1
     T = dG.shape[1]
