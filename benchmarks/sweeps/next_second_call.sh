@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The next session's second call (one H200), written in session 52, kept in session 53 (its rows ran on H100s):
-# the host-bound rows (4x2048x16x128, 8x1024x8x64) of every fla-covered family with the fast kernel launch (session 52), both libraries
-# in the same runs, two processes at a time, checks at gate x1 and x10 first: the table's rows at these shapes are
-# all from before it. About 8 minutes (session 52, call 3, on the H100: 482 s).
+# the host-bound rows (4x2048x16x128, 8x1024x8x64) of every fla-covered family with the fast kernel launch
+# (session 52), both libraries in the same runs, two processes at a time, checks at gate x1 and x10 first: the
+# table's rows at these shapes are all from before it. About 8 minutes (session 52, call 3, on the H100: 482 s).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
