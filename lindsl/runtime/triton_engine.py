@@ -2157,10 +2157,11 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
 @_launched
 @triton.jit
 def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
-                      BD: tl.constexpr, HAS_P: tl.constexpr, HAS_FIN: tl.constexpr):
+                      BD: tl.constexpr, HAS_P: tl.constexpr, HAS_FIN: tl.constexpr, P_EXP: tl.constexpr = True):
     """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums, the final
     state's term added at the last token (HAS_FIN), summed over s >= t within the chunk, plus the boundary term
-    P[n, c] e^{g at the next chunk's first token} for every chunk but the last; stored in out's dtype."""
+    P[n, c] e^{g at the next chunk's first token} (P_EXP; else P[n, c] alone) for every chunk but the last; stored in
+    out's dtype."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
@@ -2178,8 +2179,10 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.
     if HAS_P:
         if c < NC - 1:
             p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-            g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-            y += (p * tl.exp(g))[None, :]
+            if P_EXP:
+                g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+                p = p * tl.exp(g)
+            y += p[None, :]
     tl.store(out_ptr + off, y, mask=mask)
 
 
@@ -2187,8 +2190,8 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
     and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
     state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk
-    the log-gate in dG's layout, whose value at each next chunk's first token weighs P. Returns dG's shape in
-    out_dtype (dG's by default)."""
+    the log-gate in dG's layout, whose value at each next chunk's first token weighs P (None: P unweighted, as the
+    chunk-level adjoint's boundary sums come). Returns dG's shape in out_dtype (dG's by default)."""
     vector = dG.dim() == (4 if heads > 1 else 3)
     D = dG.shape[-1] if vector else 1
     T = dG.shape[1]
@@ -2204,8 +2207,9 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(),
                                              _dummy(dev) if fin is None else fin.to(torch.float32).contiguous(),
                                              P.to(torch.float32).contiguous() if has_p else _dummy(dev),
-                                             gk.contiguous() if has_p else _dummy(dev), out, T, NC, heads, D=D, C=C,
-                                             BD=BD, HAS_P=has_p, HAS_FIN=fin is not None)
+                                             gk.contiguous() if has_p and gk is not None else _dummy(dev), out, T, NC,
+                                             heads, D=D, C=C, BD=BD, HAS_P=has_p, HAS_FIN=fin is not None,
+                                             P_EXP=gk is not None)
     return out.to(final)
 
 
@@ -2833,14 +2837,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             for x, d in zip(xs, dx):
                 g += (x.to(f32) * d).sum(-1)
             dG = torch.nn.functional.pad(to_rows(g), (0, Tp - T))
-        if dST is not None:
-            dG[:, T - 1] += (dST.to(f32) * ST.to(f32)).sum((-2, -1))
-        dG[:, T:] = 0.0
-        local = dG.reshape(N, NC, C).flip(2).cumsum(2).flip(2)
-        if NC > 1:
-            edge = bsums - bnd[:, 1:]
-            local[:, :-1] += edge[:, :, None]
-        dgk = local.reshape(N, Tp)[:, :T]
+        # summed within each chunk from its end, the final state's term at the last token and the chunk edges (no
+        # gate weight: the boundary sums come weighed) in one launch (gate_grad_triton), not four eager operations
+        fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
+        edge = (bsums - bnd[:, 1:])[..., None] if NC > 1 else None
+        dgk = gate_grad_triton(dG[:, :T, None], fin, edge, None, C, out_dtype=f32)[..., 0]
         out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
     return out
 
