@@ -1,8 +1,9 @@
-"""The eager PyTorch operations of one forward+backward per spec, and where each comes from (CPU, not a test): at the
-host-bound shapes every operation costs the GPU machine's host 8-15 us besides its launch (RESULTS, session 53),
-so this is the count to bring down there. Kernels are stubbed (cpu_stubs.py: values are garbage); a dispatch mode
-counts every operation that reaches ATen, views apart, and with --where names the generated module's or lindsl's
-three innermost frames of each compute operation:
+"""The eager PyTorch operations and Triton launches of one forward+backward per spec, and where each operation comes
+from (CPU, not a test): at the host-bound shapes every operation costs the GPU machine's host 8-15 us besides its
+launch, and every Triton launch 8-28 us (RESULTS, session 53), so these are the counts to bring down there. Kernels
+are stubbed (cpu_stubs.py: values are garbage, launches recorded); a dispatch mode counts every operation that
+reaches ATen, views apart, and with --where names the generated module's or lindsl's three innermost frames of
+each compute operation:
 
     TRITON_INTERPRET=1 python3 benchmarks/eager_ops.py --specs mamba2,gla,kda [--where]
 
@@ -55,7 +56,8 @@ def main():
     p.add_argument("--specs", default="mamba2,retnet,gla,hgrn2,rwkv6,rwkv7,deltanet,gated_deltanet,kda")
     p.add_argument("--where", action="store_true", help="name each compute operation's calling frames")
     a = p.parse_args()
-    stub_kernels()
+    launches = []
+    stub_kernels(launches)
     for name in a.specs.split(","):
         op = lindsl.load(name)
         args = random_inputs(op.spec, 1, 64, 1, default_sizes(op.spec, K=128, V=128, M=4), torch.bfloat16, 1.0, 0)
@@ -63,17 +65,20 @@ def main():
         for _ in range(3):  # the input gradients exist from here on, as in a training loop
             out = op(*xs, backend="triton")[0]
             out.backward(torch.ones_like(out))
+        launches.clear()
         with Counted() as fwd:
             out = op(*xs, backend="triton")[0]
+        n_fwd = len(launches)
         with Counted(a.where) as bwd:
             out.backward(torch.ones_like(out))
+        n_bwd = len(launches) - n_fwd
 
         def compute(c):
             return {k: v for k, v in c.items() if k not in VIEWS and k not in ALLOCATIONS}
         cf, cb = compute(fwd.ops), compute(bwd.ops)
-        print(f"{name:15s} forward {sum(cf.values()):3d} compute ops ({sum(fwd.ops.values())} with views), backward "
-              f"{sum(cb.values()):3d} ({sum(bwd.ops.values())}): "
-              f"{dict(sorted(cb.items(), key=lambda kv: -kv[1]))}", flush=True)
+        print(f"{name:15s} Triton launches forward {n_fwd:2d} backward {n_bwd:2d}; compute ops forward "
+              f"{sum(cf.values()):2d} ({sum(fwd.ops.values())} with views), backward {sum(cb.values()):3d} "
+              f"({sum(bwd.ops.values())}): {dict(sorted(cb.items(), key=lambda kv: -kv[1]))}", flush=True)
         for (op_name, site), n in sorted(bwd.sites.items(), key=lambda kv: kv[0][1]):
             print(f"    {n} {op_name:12s} {site}")
 
