@@ -2257,10 +2257,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     before = ((BEFORE_MASK >> (xx % NX)) & 1) == 1
     kv = kk[:, None] * V + vv[None, :]
     m_kv = k_ok[:, None] & v_ok[None, :]
-    if HAS_DST:
-        dS = tl.load(dST_ptr + n * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
-    else:
-        dS = tl.zeros([BK, BV], dtype=tl.float32)
+    dS = _initial_state(dST_ptr, n, kk, vv, m_kv, K, V, BK, BV, HAS_DST)
     for i in range(NC):
         c = NC - 1 - i
         nc = n * NC + c
@@ -2836,7 +2833,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             g[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
             for x, d in zip(xs, dx):
                 g += (x.to(f32) * d).sum(-1)
-            dG = torch.nn.functional.pad(to_rows(g), (0, Tp - T))
+            dG = to_rows(g)
         # summed within each chunk from its end, the final state's term at the last token and the chunk edges (no
         # gate weight: the boundary sums come weighed) in one launch (gate_grad_triton), not four eager operations
         fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
