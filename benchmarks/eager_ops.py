@@ -81,6 +81,9 @@ def main():
               f"({sum(bwd.ops.values())}): {dict(sorted(cb.items(), key=lambda kv: -kv[1]))}", flush=True)
         for (op_name, site), n in sorted(bwd.sites.items(), key=lambda kv: kv[0][1]):
             print(f"    {n} {op_name:12s} {site}")
+        if a.where:
+            print("    launches forward:", ", ".join(k[0] for k in launches[:n_fwd]))
+            print("    launches backward:", ", ".join(k[0] for k in launches[n_fwd:]))
 
 
 if __name__ == "__main__":

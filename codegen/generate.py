@@ -218,6 +218,9 @@ def generate_module(n: Normalized) -> str:
                          stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
+            gauge_terms=_gauge_kernel_terms(plan, vec_code, grad_vec_code, dict(
+                [(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.adjoint_reads + plan.forward_reads
+                 if r in plan.grad_of])),
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
             flip_read=_flip_read(plan),
             flip_rescan=_flip_rescan(plan),
@@ -508,6 +511,29 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
         key_total=" + ".join(x for x in (late_k + red if late_k else None, "dG_early" if early_k else None) if x)
         or "torch.zeros_like(gk, dtype=ST.dtype)",
         value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
+
+
+def _gauge_kernel_terms(plan, vec_code: dict, grad_code: dict, casts: dict) -> dict:
+    """The key gate's gauge sums as gauge_sum_triton's terms, split as _gradient_sums's (early, late): per part the
+    Python source of its term list [(sign, vec, res, shift, cast dtype or None)] (None: no terms) and of the names
+    its returned results are unpacked into (a result cast by the pass where casts, {result: dtype source}, names it
+    and it is a plain name; '_' else)."""
+    late = {r[0] for r in plan.forward_reads}
+
+    def part(terms):
+        if not terms:
+            return None, None
+        code, names = [], []
+        for g in terms:
+            res = grad_code.get(g.grad, g.grad)
+            cast = casts.get(g.grad) if res == g.grad else None
+            code.append(f"({g.sign}, {vec_code[g.vec]}, {res}, {bool(g.shift)}, {cast})")
+            names.append(g.grad if cast else "_")
+        return "[" + ", ".join(code) + "]", ", ".join(names) + ","
+    early, early_names = part([g for g in plan.key_gauge if g.grad not in late])
+    late_terms, late_names = part([g for g in plan.key_gauge if g.grad in late])
+    return dict(early=early, early_names=early_names, late=late_terms, late_names=late_names,
+                sum_d=plan.key_gate == "scalar")
 
 
 def _gauged_read_dtypes(plan, results, dtype_code) -> list[str]:

@@ -619,3 +619,58 @@ def test_gate_grad_kernel_against_its_sums(heads, D, weighted, with_fin):
         if c < NC - 1:
             want[:, t0:t1] += (P[:, c] * (g[:, t1].exp() if weighted else 1.0))[:, None]
     assert rel_err(rows(got), want) < 1e-6
+
+
+@pytest.mark.parametrize("heads,sum_d,n_terms,with_acc", [(1, False, 1, False), (1, True, 3, True),
+                                                          (2, False, 5, True), (2, True, 6, False)])
+def test_gauge_sum_kernel_against_its_products(heads, sum_d, n_terms, with_acc):
+    """gauge_sum_triton (interpreter) against the glue's sum it replaces: acc plus sign * vec * res per term, a
+    shifted term's product taken from the next token (zero at the last), summed over D for a scalar gate; more than
+    four terms in two launches; each term's res returned as it is or cast (to fp64 in the kernel, to bf16 by torch
+    on the CPU), rows or the token layout of heads."""
+    from lindsl.runtime.engine import shift_next
+    from lindsl.runtime.triton_engine import gauge_sum_triton
+    gen = torch.Generator().manual_seed(5)
+    lay = (2, 37, heads, 6) if heads > 1 else (2, 37, 6)
+    terms = [((-1) ** i, torch.randn(lay, generator=gen).to(torch.bfloat16 if i % 2 else torch.float32),
+              torch.randn(lay, generator=gen), i % 3 == 1, [None, torch.float64, torch.bfloat16][i % 3])
+             for i in range(n_terms)]
+    acc = torch.randn(lay[:-1] if sum_d else lay, generator=gen) if with_acc else None
+    got, results = gauge_sum_triton(terms, acc, heads, sum_d)
+    want = torch.zeros(lay, dtype=torch.float64)
+    for sign, v, r, shift, _ in terms:
+        p = v.double() * r.double()
+        want += sign * (shift_next(p) if shift else p)
+    want = want.sum(-1) if sum_d else want
+    want = want + acc.double() if with_acc else want
+    assert got.dtype == torch.float32 and rel_err(got.double(), want) < 1e-6
+    for (_, _, r, _, cast), res in zip(terms, results):
+        assert res.dtype == (cast or r.dtype) and torch.equal(res, r if cast is None else r.to(cast))
+
+
+@pytest.mark.parametrize("name,knob", [("gla", "GATED_GAUGE"), ("mamba2", "GAUGE_IN_READS"), ("rwkv7", None)])
+def test_gauge_kernel_gradients_equal_the_glue(name, knob, monkeypatch):
+    """The backward's gauge terms summed by gauge_sum_triton (LINDSL_TUNE_GAUGE_KERNEL=1) give the gradients the
+    glue's products give (=0), in the interpreter, per-dimension (GLA, RWKV-7 with its shifted rank-one term) and
+    scalar gates (Mamba-2); GLA and Mamba-2 with their reads' own gauge terms off, which would take them otherwise."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    if knob:
+        monkeypatch.setenv(f"LINDSL_TUNE_{knob}", "0")
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=9)
+    calls = []
+    kernel = op.module.gauge_sum_triton
+    monkeypatch.setattr(op.module, "gauge_sum_triton", lambda *a: calls.append(1) or kernel(*a))
+    res = []
+    for on in ("1", "0"):
+        monkeypatch.setenv("LINDSL_TUNE_GAUGE_KERNEL", on)
+        xs = {n: x.detach().float().requires_grad_(True) for n, x in args.items()}
+        o, final = op(**xs, chunk_size=16, backend="triton", output_final_state=True)
+        w = torch.linspace(-1, 1, o.numel()).reshape(o.shape)
+        loss = (o * w).sum() + (final * final).sum()
+        res.append(dict(zip(xs, torch.autograd.grad(loss, list(xs.values()), allow_unused=True))))
+        assert len(calls) == 2, on  # the early and the late parts, with the kernel only
+    for n, want in res[1].items():
+        if want is not None:
+            assert rel_err(res[0][n], want) < 1e-6, n

@@ -2213,6 +2213,109 @@ def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
     return out.to(final)
 
 
+GAUGE_TERMS = 4  # gauge terms per launch of _gauge_sum_kernel (more: further launches, each adding to the last)
+
+
+@triton.jit
+def _gauge_product(v_ptr, r_ptr, c_ptr, own, ok, next_ok, step, SHIFT: tl.constexpr, CAST: tl.constexpr):
+    """One gauge term's vec * res (fp32) over a tile whose elements lie at own (ok: those that exist), taken one token
+    later (step elements on; next_ok: the later token exists) with SHIFT; CAST: res's own elements also stored into
+    c in c's dtype."""
+    if CAST:
+        r = tl.load(r_ptr + own, mask=ok, other=0.0)
+        tl.store(c_ptr + own, r.to(c_ptr.dtype.element_ty), mask=ok)
+    if SHIFT:
+        r = tl.load(r_ptr + own + step, mask=next_ok, other=0.0)
+        v = tl.load(v_ptr + own + step, mask=next_ok, other=0.0)
+    else:
+        if not CAST:
+            r = tl.load(r_ptr + own, mask=ok, other=0.0)
+        v = tl.load(v_ptr + own, mask=ok, other=0.0)
+    return v.to(tl.float32) * r.to(tl.float32)
+
+
+@_launched
+@triton.jit
+def _gauge_sum_kernel(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, acc_ptr, out_ptr, W0, W1, W2, W3, T, HS,
+                      D: tl.constexpr, BT: tl.constexpr, BD: tl.constexpr, NT: tl.constexpr,
+                      SH0: tl.constexpr, SH1: tl.constexpr, SH2: tl.constexpr, SH3: tl.constexpr,
+                      CA0: tl.constexpr, CA1: tl.constexpr, CA2: tl.constexpr, CA3: tl.constexpr,
+                      HAS_ACC: tl.constexpr, SUM_D: tl.constexpr):
+    """A gate gradient's gauge sum per token: acc + sum over NT <= 4 terms of W_i vec_i res_i (W_i = +-1; at the next
+    token with SH_i, zero at the last; CA_i: res_i's elements also stored into c_i in c_i's dtype), fp32, per (block
+    of BT tokens, sequence, block of BD dimensions) in the [N, T, D] or [B, T, HS, D] layout (_seq_row); SUM_D: summed
+    over the D dimensions (a scalar gate's, one block of them), out and acc then [N, T] or [B, T, HS]."""
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    t = tl.program_id(0) * BT + tl.arange(0, BT)
+    dd = tl.program_id(2) * BD + tl.arange(0, BD)
+    d_ok = dd < D
+    row = _seq_row(n, T, HS)
+    own = row * D + (t * HS)[:, None] * D + dd[None, :]
+    ok = (t < T)[:, None] & d_ok[None, :]
+    next_ok = (t + 1 < T)[:, None] & d_ok[None, :]
+    step = HS * D
+    x = W0 * _gauge_product(v0, r0, c0, own, ok, next_ok, step, SH0, CA0)
+    if NT > 1:
+        x += W1 * _gauge_product(v1, r1, c1, own, ok, next_ok, step, SH1, CA1)
+    if NT > 2:
+        x += W2 * _gauge_product(v2, r2, c2, own, ok, next_ok, step, SH2, CA2)
+    if NT > 3:
+        x += W3 * _gauge_product(v3, r3, c3, own, ok, next_ok, step, SH3, CA3)
+    if SUM_D:
+        at = row + t * HS
+        y = tl.sum(x, 1)
+        if HAS_ACC:
+            y += tl.load(acc_ptr + at, mask=t < T, other=0.0).to(tl.float32)
+        tl.store(out_ptr + at, y, mask=t < T)
+    else:
+        if HAS_ACC:
+            x += tl.load(acc_ptr + own, mask=ok, other=0.0).to(tl.float32)
+        tl.store(out_ptr + own, x, mask=ok)
+
+
+def gauge_sum_triton(terms, acc=None, heads=1, sum_d=False):
+    """A key log-gate's gauge sum per token (the glue's sum of sign * vec * res products), in one pass per four
+    terms: acc (None: zero) plus, over terms (sign, vec, res, shift, cast), sign * vec * res, at token t + 1 for a
+    shifted term (zero at the last token), fp32, in the terms' layout [N, T, D] (or [B, T, heads, D]); sum_d: summed
+    over D (a scalar gate's terms), [N, T] (or [B, T, heads]). A term's cast (a dtype, or None) also gives its res in
+    that dtype, stored by the same pass (its input's gradient, the glue's cast). Returns (sum, [each res, cast])."""
+    vec = terms[0][1]
+    D = vec.shape[-1]
+    T = vec.shape[1]
+    N = vec.shape[0] * heads
+    dev = vec.device
+    dummy = _dummy(dev)
+    out = _empty(*vec.shape[:-1], *(() if sum_d else (D,)), device=dev, dtype=torch.float32)
+    BD = _p2(D) if sum_d else min(_p2(D), 128)
+    BT = max(1, min(32, 4096 // BD))
+    done = []
+    for first in range(0, len(terms), GAUGE_TERMS):
+        group = terms[first:first + GAUGE_TERMS]
+        args, shifts, casts, weights = [], [], [], []
+        for sign, v, r, shift, cast in group:
+            r = r.contiguous()
+            # the interpreter's fp32 -> bf16 and fp16 stores do not round to nearest (Triton 3.6, unlike the GPU's
+            # and torch's casts): on the CPU torch makes those
+            in_kernel = cast is not None and cast != r.dtype and (dev.type == "cuda" or cast.itemsize > 2)
+            c = _empty(*r.shape, device=dev, dtype=cast) if in_kernel else None
+            done.append(r if cast is None else (c if c is not None else r.to(cast)))
+            args += [v.contiguous(), r, dummy if c is None else c]
+            shifts.append(bool(shift))
+            casts.append(c is not None)
+            weights.append(float(sign))
+        pad = GAUGE_TERMS - len(group)
+        args += [dummy] * (3 * pad)
+        shifts += [False] * pad
+        casts += [False] * pad
+        weights += [0.0] * pad
+        _gauge_sum_kernel[(_cdiv(T, BT), N, 1 if sum_d else _cdiv(D, BD))](
+            *args, dummy if acc is None else acc.contiguous(), out, *weights, T, heads, D=D, BT=BT, BD=BD,
+            NT=len(group), SH0=shifts[0], SH1=shifts[1], SH2=shifts[2], SH3=shifts[3], CA0=casts[0], CA1=casts[1],
+            CA2=casts[2], CA3=casts[3], HAS_ACC=acc is not None, SUM_D=sum_d)
+        acc = out
+    return out, done
+
+
 @_launched
 @triton.jit
 def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_ptr, dST_ptr, hend_ptr, du_ptr,
