@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The next session's second call (one H200), written in session 52, kept in session 53 (its rows ran on H100s):
-# the host-bound rows (4x2048x16x128, 8x1024x8x64) of every fla-covered family with the fast kernel launch
-# (session 52), both libraries in the same runs, two processes at a time, checks at gate x1 and x10 first: the
-# table's rows at these shapes are all from before it. About 8 minutes (session 52, call 3, on the H100: 482 s).
+# The next session's second call (one GPU), written in session 54 from session 53's next first call: about 5
+# minutes, timeout_s 360.
+# (1) GPU tests of the fast launch (plans found by the arguments' values, session 53) and the kernelized scores.
+# (2) The host's microseconds per launch (Triton's parts against the fast launch) and the enqueue time of a
+#     forward+backward at the host-bound shape: what sessions 53's and 54's eager-operation cuts did to the host.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 rwkv7:rwkv7 dn:deltanet gdn:gated_deltanet kda:kda" \
-  TABLE_GPU1="" WITH_D256=0 MAX_PROCS=2 TABLE_SHAPES="h16:4,2048,16,128 d64:8,1024,8,64" DEADLINE=110 \
-  JOB_TIMEOUT=140 bash benchmarks/sweeps/table_call.sh
+timeout 150 python3 -m pytest -q -n 6 -p no:cacheprovider tests/test_fast_launch.py tests/test_kernel_scores.py \
+  > "$OUT/tests.txt" 2>&1
+grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
+echo "tests done at ${SECONDS}s"
+timeout 60 python3 benchmarks/launch_cost.py --specs mamba2 --reps 200 2>&1 | quiet
+timeout 100 python3 benchmarks/host_split.py --specs mamba2,retnet,gated_deltanet,kda,rwkv7 --shapes "4,2048,16,128" 2>&1 | quiet
 echo "all done at ${SECONDS}s"
