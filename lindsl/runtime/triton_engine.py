@@ -2810,7 +2810,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     g_adj = None
     if gk is not None:
         g_adj = gk.clone()
-        g_adj[:, C::C] = 0
+        g_adj[:, C::C].zero_()
 
     # the adjoint reads take the sources (x, dO) reversed where they lie, or (LINDSL_TUNE_CA_FLIP=1) flipped copies
     # (session 32 measured ungauged reads slower reversed; not measured here yet)
@@ -2924,16 +2924,16 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         if in_kernels:
             g_src, g_fac = gauges[0]
             dG = g_src.clone()
-            dG[:, :T - 1] += g_fac[:, 1:T]
+            dG[:, :T - 1].add_(g_fac[:, 1:T])  # (in place on the view: no copy back as += on an index makes)
             for g in part_gauges:  # the read's parts' gauge terms (low_parts)
                 if g is not None:
-                    dG[:, :T] += to_rows(g)
+                    dG[:, :T].add_(to_rows(g))
             for g in gx:  # x . dx of the unscaled x and its gradient: the scaled read's x . dx
-                dG[:, :T] += to_rows(g)
+                dG[:, :T].add_(to_rows(g))
         else:
             red = tuple(range(lead, b.dim()))
             g = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
-            g[:, :-1] += (a.to(f32) * da).sum(red)[:, 1:]
+            g[:, :-1].add_((a.to(f32) * da).sum(red)[:, 1:])
             for x, d in zip(xs, dx):
                 g += (x.to(f32) * d).sum(-1)
             dG = to_rows(g)
