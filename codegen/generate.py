@@ -210,6 +210,10 @@ def generate_module(n: Normalized) -> str:
                 f"read_scales[{vec[2:]}], " if re.fullmatch(r"dO\d+", vec) and coefs[int(vec[2:])] else "None, "
                 for _, _, _, vec, _ in plan.forward_reads) + "]",
             final_shape="(" + ", ".join(shape) + ")", vector_state=vector_state,
+            # every adjoint input the next token's (reads before the update): the flipped copies shift as they flip
+            adj_shifted=bool(plan.adjoint_inputs) and all(sh for _, _, sh in plan.adjoint_inputs),
+            adj_k_plain=stack([f"xs[{i}]" for i in range(len(plan.adjoint_inputs))]),
+            adj_v_plain=stack([f"dO[{i}]" for i in range(len(plan.adjoint_inputs))]),
             adj_k_stack=stack([f"shift_next(xs[{i}])" if sh else f"xs[{i}]"
                                for i, (_, _, sh) in enumerate(plan.adjoint_inputs)]),
             adj_v_stack=stack([f"shift_next(dO[{i}])" if sh else f"dO[{i}]"
