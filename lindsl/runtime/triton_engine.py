@@ -3533,8 +3533,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     kernel writes sign * sum_o vec_to out_to per token into g (the vector's layout without its last dimension) from
     its fp32 result, which may then be stored in a low-precision out_dtype (_read_kernel's tensor-core path only).
     fold_reads: the indices of reads whose vector is -s x for the given x (s: the fold's; the delta rule's
-    du = -s dv read from dv): _read_kernel's tensor-core path scales its result rows by -s, every other path reads
-    a scaled copy of x.
+    du = -s dv read from dv): _read_kernel's tensor-core path scales its result rows by -s, every other path
+    negates its read scale (s = 1) or reads a scaled copy of x.
     keep_scores: {read: None} for the reads whose pair scores to keep, filled with {read: A} where the read is
     sub-chunked (_sub_read: the forward's for its adjoint, the adjoint's for the rescan). flipped_scores: {read: A}
     such scores of the scan over the reversed time (the forward's, given to its adjoint, or the adjoint's, given to
@@ -3678,7 +3678,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # variant in its own process: forward+backward 9.853 -> 9.758 ms against the copy; LINDSL_TUNE_FOLD_IN_READS=0
     # makes the copy)
     in_kernel_fold = bool(FOLD) and not loop and not reversed_reads and bool(_knob("FOLD_IN_READS", 1))
-    if fold_reads and not in_kernel_fold:
+    if fold_reads and not in_kernel_fold and fold is True:
+        # s = 1: -x read as x, the result negated (every read path multiplies its results by its read scale, a gauge
+        # term's too), not from a negated copy of x (KDA's rescan: one [B, T, H, V] copy fewer)
+        scales = [-c if i in fold_reads else c for i, c in enumerate(scales)]
+    elif fold_reads and not in_kernel_fold:
         reads = _scaled_copies(reads, fold_reads, fold)
     fold_reads = frozenset(fold_reads) if in_kernel_fold else frozenset()
     if states is None and R and GV:
