@@ -365,7 +365,9 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
         return "a routed state"
     if any(st.ty.kind != "mat" for st in spec.states):
         return "a vector state"
-    pro = prologue_kernel(spec, [(name, e, vector, raw) for name, e, vector, raw, *_ in row_tensors], shifts)
+    cum = _prologue_cum(spec, n)
+    pro = prologue_kernel(spec, [(name, e, vector, raw) for name, e, vector, raw, *_ in row_tensors], shifts,
+                          gate=cum["gate"] if cum else None)
     if isinstance(pro, str):
         return pro
     epi = None
@@ -383,9 +385,26 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
     if not isinstance(grad, str):
         source += "\n\n" + grad["source"]
     return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
+                cum=cum if pro.gated and pro.writes else None,
                 outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts),
                 grad=grad if not isinstance(grad, str) else None, grad_status=repr(True if not isinstance(grad, str)
                                                                                    else grad))
+
+
+def _prologue_cum(spec: Spec, n: Normalized) -> dict | None:
+    """Where the rows prologue also writes the key gate's sums within the forward scan's chunks (one launch of
+    _chunk_cumsum_kernel fewer per forward): one matrix state with a key gate and no value gate. Its gate tensor's
+    name and the sizes the chunk follows (chunk_for's), whether the scan needs the exclusive sums (rank-one factors
+    or a read before the update), or None."""
+    if len(spec.states) != 1 or spec.states[0].ty.kind != "mat" or spec.states[0].ty.mem:
+        return None
+    st = spec.states[0]
+    c = n.canon[st.name]
+    if c.key_gate is None or c.value_gate is not None:
+        return None
+    before = any(r.timing == "before" for r in n.reads if r.state == st.name)
+    return dict(gate="c0_gk", key_vector=c.key_gate.ty.kind != "scalar", R=len(c.pairs), P=len(c.inputs),
+                K=st.key_dim, V=st.value_dim, exclusive=bool(c.pairs) or before)
 
 
 def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:

@@ -26,6 +26,7 @@ class RowsKernel:
     passed: dict[str, str]
     values: list  # the (label, expr) it writes
     reads: list  # the (name, dim or None) it loads
+    gated: bool = False  # blocks of one sequence's tokens, with the key gate's sums within chunks (CUM)
 
 
 @dataclass
@@ -41,10 +42,12 @@ class RowsBackward:
     passed: list[tuple[str, str, int]]
 
 
-def _kernel(spec, name, values, shifts, reads=(), skip=()) -> tuple[str, list]:
+def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range; reads
     [(name, dim or None)]: per-row tensors it loads (rd_<i>), named as the values' read leaves; those named in skip
-    keep their parameter but are not loaded (no value reads them)."""
+    keep their parameter but are not loaded (no value reads them). gate (an expr: a key log-gate, per token or per
+    key): the kernel's blocks are runs of one sequence's tokens, and with CUM (blocks of the scan's chunk) it also
+    writes the gate's sums within them (the rows template's gated form)."""
     full = {d: Axis(f"{a.index}[None, :]", f"{a.mask}[None, :]") for d, a in full_axes(spec).items()}
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts, rows=True), rows=True)
     for gi, (rname, dim) in enumerate(reads):
@@ -74,18 +77,29 @@ def _kernel(spec, name, values, shifts, reads=(), skip=()) -> tuple[str, list]:
             stores.append(f"tl.store(out_{j} + row, ({value} + tl.zeros([ROWS], tl.float32))"
                           f".to(out_{j}.dtype.element_ty), mask=rm)")
         writes.append((label, [dim] if dim else []))
+    gate_form = None
+    if gate is not None:
+        if gate.ty.mem or gate.ty.kind not in ("scalar", "vec", "row"):
+            raise NotFusable(f"a key gate of type {gate.ty}")
+        dim = vector_type(gate.ty)
+        before = len(em.lines)
+        code = em.value(gate, ctx_of(**{dim: full[dim]}) if dim else ())
+        gate_form = dict(code=code, dim=spec.dims.index(dim) if dim else None, lines=em.lines[before:])
+        em.lines = em.lines[:before]
     shifted = list(shifts.items())
     source = kernel_template("rows_kernel.py.j2").render(
         name=name, args=leading_params(spec, shifted) + [f"rd_{gi}" for gi in range(len(reads))]
         + [f"out_{j}" for j in range(len(values))],
         constexprs=constexpr_params(spec, shifted),
-        dims=list(range(len(spec.dims))), lines=em.lines, stores=stores)
+        dims=list(range(len(spec.dims))), lines=em.lines, stores=stores, gate=gate_form)
     return source, writes
 
 
-def prologue_kernel(spec, tensors, shifts) -> RowsKernel | str:
+def prologue_kernel(spec, tensors, shifts, gate=None) -> RowsKernel | str:
     """The prologue kernel for the canonical tensors [(name, expr, vector, raw input name or None)] (raw: a gate that
-    may pass through), or why there is none. A tensor that is an input as it stands passes through."""
+    may pass through), or why there is none. A tensor that is an input as it stands passes through. gate: the name
+    of the key log-gate among them whose sums within the scan's chunks the kernel also writes (_kernel's gate), or
+    None."""
     computed, passed = [], {}
     for name, e, vector, raw in tensors:
         if e is None:
@@ -94,11 +108,12 @@ def prologue_kernel(spec, tensors, shifts) -> RowsKernel | str:
             passed[name] = e.name
         else:
             computed.append((name, e))
+    gate_expr = next((e for name, e, *_ in tensors if name == gate), None)
     try:
-        source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts)
+        source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts, gate=gate_expr)
     except NotFusable as why:
         return str(why)
-    return RowsKernel(source, writes, passed, computed, [])
+    return RowsKernel(source, writes, passed, computed, [], gate is not None and gate_expr is not None)
 
 
 def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:

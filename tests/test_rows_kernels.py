@@ -291,3 +291,43 @@ def test_random_specs_rows_equal_fp64_and_their_gradients_the_torch_prologue(tex
     if op.module.ROWS_GRAD is True:
         with pytest.MonkeyPatch.context() as mp:
             _agree(_grad_call(op, args, True, mp), _grad_call(op, args, False, mp), 1e-4)
+
+
+class _Launches:
+    """A Triton kernel whose launches (kernel[grid](...)) are counted in a list."""
+
+    def __init__(self, kernel, seen):
+        self.kernel, self.seen = kernel, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append(kwargs.get("CUM"))
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
+@pytest.mark.parametrize("name", ["mamba2", "retnet", "hgrn2", "kda"])
+def test_prologue_writes_the_gate_sums_within_chunks(name, monkeypatch):
+    """The rows prologue's gated form: its blocks the forward scan's chunks, it also writes the key gate's sums within
+    them (scalar: Mamba-2's dt A, RetNet's constant per head; per key: HGRN2's g passed through; with the exclusive
+    sums: KDA's rank-one factor), and the forward launches no _chunk_cumsum_kernel; outputs and final state bit for
+    bit those of the scan's own sums (LINDSL_TUNE_PROLOGUE_CUM=0), with and without gradients, at T past a chunk."""
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 2, 77, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=3)
+    mod = op.module
+    res = {}
+    for on in ("1", "0"):
+        cums, pro = [], []
+        monkeypatch.setenv("LINDSL_TUNE_PROLOGUE_CUM", on)
+        monkeypatch.setattr(mod, "_chunk_cumsum_kernel", _Launches(mod._chunk_cumsum_kernel, cums))
+        monkeypatch.setattr(mod, "_prologue_rows_kernel", _Launches(mod._prologue_rows_kernel, pro))
+        for grad in (False, True):
+            xs = [x.detach().requires_grad_(grad and x.is_floating_point()) for x in args.values()]
+            with torch.set_grad_enabled(grad):
+                res[on, grad] = _flat(op(*xs, backend="triton", output_final_state=True))
+        monkeypatch.undo()
+        assert pro == [on == "1"] * 2
+        assert len(cums) == (0 if on == "1" else 2)
+    for grad in (False, True):
+        for x, y in zip(res["1", grad], res["0", grad]):
+            assert torch.equal(x, y)

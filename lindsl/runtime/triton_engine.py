@@ -3048,19 +3048,27 @@ def triton_chunk(gk, gv, b=None, k=None, V=None, heads=1):
     (benchmarks/aot_check.py: three factors at K=128, two at K=256); keys wider than 256 take chunks of 32. heads:
     as chunk_scan_triton's (the tensors' dimensions before a token's own are [N, T] or [B, T, heads])."""
     lead = _lead_dims(heads)
-    per_dim = (gk is not None and gk.dim() == lead + 1) or gv is not None
-    R = b.shape[lead] if b is not None else 0
-    if per_dim and not _sub_chunked(b, k, V) and not _r1_chunk64(gk, gv, b, R):
+    keys = b if b is not None else k
+    return chunk_for(gk is not None and gk.dim() == lead + 1, gk is not None, gv is not None,
+                     b.shape[lead] if b is not None else 0, k.shape[lead] if k is not None else 0,
+                     keys.shape[-1] if keys is not None else 0, V)
+
+
+def chunk_for(key_vector, key_gate, value_gate, R, P, K, V):
+    """triton_chunk by the sizes alone: a per-dimension key gate (key_vector), a key gate at all, a value gate, R
+    rank-one factors and P inputs over K keys and V values."""
+    per_dim = key_vector or value_gate
+    if per_dim and not _sub_chunked_for(R, P, K, V) and not (R == 1 and not value_gate and key_gate
+                                                              and _r1_chunk64_for(K)):
         return 16
-    width = max(_p2(b.shape[-1]), _p2(V or 1)) if R else 0
+    width = max(_p2(K), _p2(V or 1)) if R else 0
     C = 64
     while R and C > 16 and _p2(C * R) * width > 128 * 128:
         C //= 2
     # keys wider than 256 in chunks of at most 32: in chunks of 64 Based's fp32 keys (273, padded to 512) asked the
     # fused pass for 256 KiB of shared memory on the H200, and the stored-state read's bf16 products gave 0.27
     # relative error at 273 and 288 keys alike (right with tf32 products or in chunks of 32 or 16; session 50)
-    keys = b if R else k
-    if keys is not None and _p2(keys.shape[-1]) > 256:
+    if (R or P) and _p2(K) > 256:
         C = min(C, 32)
     return C
 
@@ -3072,8 +3080,12 @@ def _r1_chunk64(gk, gv, b, R):
     2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: KDA forward 6.298 -> 4.263
     ms, forward+backward 29.921 -> 23.161, peak 10462 -> 7378 MB; RWKV-7 6.931 -> 5.342, 33.294 -> 27.109, 10842 ->
     7758 MB (NOTES.md, v23). LINDSL_TUNE_R1_CHUNK=16 keeps chunks of 16."""
-    return (R == 1 and gv is None and gk is not None and b.shape[-1] <= 128
-            and _knob("R1_CHUNK", 64) == 64)
+    return R == 1 and gv is None and gk is not None and _r1_chunk64_for(b.shape[-1])
+
+
+def _r1_chunk64_for(K):
+    """_r1_chunk64's size and knob rule for one factor over K keys (no value gate, a key gate)."""
+    return K <= 128 and _knob("R1_CHUNK", 64) == 64
 
 
 @_launched
@@ -3129,8 +3141,14 @@ def _sub_chunked(b, k, V):
     factors. On by default up to K = V = 128: GLA, HGRN2 and RWKV-6 at 4x8192x16x128 7 % faster forward, 9-14 %
     forward+backward than chunks of 16 with pair loops (benchmarks/NOTES.md, v9). Above 128 the diagonal scores
     hold [16, K] rows per warp pair and are unmeasured, so chunks of 16 stay; LINDSL_TUNE_SUBCHUNK=0/1 overrides."""
-    fits = k is not None and k.shape[-1] <= 128 and (V or 1) <= 128
-    return bool(_knob("SUBCHUNK", int(fits))) and b is None and k is not None and k.shape[-2] == 1
+    return _sub_chunked_for(0 if b is None else b.shape[-2], 0 if k is None else k.shape[-2],
+                            0 if k is None else k.shape[-1], V)
+
+
+def _sub_chunked_for(R, P, K, V):
+    """_sub_chunked by the sizes alone: R rank-one factors, P inputs over K keys, V values."""
+    fits = P > 0 and K <= 128 and (V or 1) <= 128
+    return bool(_knob("SUBCHUNK", int(fits))) and R == 0 and P == 1
 
 
 def _pairs_by_key(keys):
@@ -3496,7 +3514,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
-                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None):
+                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3556,7 +3574,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     kernel_scores: {read: (xb, kb, coefficients)} for key-side reads whose pair scores x_t . k_s are the polynomial
     sum_p coefficients[p] (xb_t . kb_s)^p (lindsl.passes.kernelize; degree <= 4; xb laid out as the read's vector, kb
     as k, one input and no rank-one factors or per-dimension gates): the read kernel makes the scores from the base
-    rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone."""
+    rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
+    cum: (chunk, G, Gex), the key gate's sums within chunks made by the caller (the per-row prologue's chunked
+    kernel, as _cum makes them: G [N, Tp(, K)] fp32, Gex None or G - gk) for this scan's chunk; with another chunk, or
+    without the exclusive sums the scan needs, _cum makes them."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3612,7 +3633,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if reversed_gates and any(g is not None and g.shape[1] > T for g in (gk, gv)):
         raise ValueError(f"reversed_gates: the gates need at most the scan's {T} tokens; got "
                          f"{[g.shape[1] for g in (gk, gv) if g is not None]}")
-    G, Gex = (None, None) if reads_at_64 else _cum(gk, C, Tp, HS, exclusive, rev=rev_g)
+    if reads_at_64:
+        G = Gex = None
+    elif cum is not None and cum[0] == C and (cum[2] is not None or not exclusive) and not reversed_gates:
+        G, Gex = cum[1:]
+    else:
+        G, Gex = _cum(gk, C, Tp, HS, exclusive, rev=rev_g)
     Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive, rev=rev_g)
     dummy = _dummy(dev)
 
