@@ -1462,7 +1462,7 @@ out o = S^T (scale * q) + S^T (c * q) + S^T (w * q) + S^T (2 * (scale * k))
     assert [c is not None for c in coefs] == [True, False, False, True]
 
 
-@pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet", "based"])
+@pytest.mark.parametrize("name", ["retnet", "gla", "gated_deltanet", "mom_gated_deltanet", "based", "rwkv7"])
 def test_backward_glue_traces_under_torch_compile(name, monkeypatch):
     """LINDSL_TUNE_BWD_GLUE=trace: a core's backward through torch.compile (dynamo's graphs without code generation;
     graph breaks at the kernel launches), what =compiled hands to inductor on CUDA: every gradient equals the eager

@@ -4,10 +4,11 @@
 # (2) The key gate's gauge terms summed by gauge_sum_triton (session 54: one pass per part, which also stores the
 #     input gradients' casts in bf16, against the glue's ten PyTorch operations): GLA with its gated read-outs' own
 #     gauge terms off (GATED_GAUGE=0), which then takes the pass, checked against fp64 at gate x1 and x10; RWKV-7 and
-#     KDA forward+backward at 2x16384x16x128 with the pass (the default) against the glue (GAUGE_KERNEL=0), each
-#     variant in its own process and checked at gate x1 and x10 first, wall clock and kernel sums (variant_sweep.py).
-#     Predicted from the bytes (RWKV-7 at 4x2048x16x128, session 53's trace: 0.66 ms of eager glue over [B, T, H, K]
-#     against about 0.27 ms for the two passes at 3 TB/s): about -0.4 ms there and -1.5 ms at 2x16384x16x128.
+#     KDA forward+backward at 4x2048x16x128 (below GLUE_COMPILE_MIN: the glue runs eagerly there) with the pass (the
+#     default) against the glue (GAUGE_KERNEL=0), each variant in its own process and checked at gate x1 and x10
+#     first, wall clock and kernel sums (variant_sweep.py). Predicted from the bytes (RWKV-7 there, session 53's
+#     trace: 0.66 ms of eager glue over [B, T, H, K] against about 0.27 ms for the two passes at 3 TB/s): about
+#     -0.4 ms of kernel time each, and ten eager operations less host time.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
@@ -15,7 +16,7 @@ bash benchmarks/sweeps/s53_call6.sh
 CHECK_TIMEOUT=45 checks gauge_gla "gla:1,10" LINDSL_TUNE_GATED_GAUGE=0 | grep -v "^    "
 echo "gauge checks done at ${SECONDS}s"
 for s in rwkv7 kda; do
-  timeout 170 python3 benchmarks/variant_sweep.py --isolate --specs $s --bench-shape 2,16384,16,128 \
+  timeout 170 python3 benchmarks/variant_sweep.py --isolate --specs $s --bench-shape 4,2048,16,128 \
     --variants "GAUGE_KERNEL=0" --budget 120 --out "$OUT/${s}_gauge" 2>&1 | quiet | tail -4
   echo "$s done at ${SECONDS}s"
 done
