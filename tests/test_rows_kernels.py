@@ -306,28 +306,37 @@ class _Launches:
         return launch
 
 
-@pytest.mark.parametrize("name", ["mamba2", "retnet", "hgrn2", "kda"])
-def test_prologue_writes_the_gate_sums_within_chunks(name, monkeypatch):
+@pytest.mark.parametrize("name,scalar", [("mamba2", True), ("retnet", True), ("gated_deltanet", True),
+                                         ("hgrn2", False), ("kda", False)])
+def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
     """The rows prologue's gated form: its blocks the forward scan's chunks, it also writes the key gate's sums within
-    them (scalar: Mamba-2's dt A, RetNet's constant per head; per key: HGRN2's g passed through; with the exclusive
-    sums: KDA's rank-one factor), and the forward launches no _chunk_cumsum_kernel; outputs and final state bit for
-    bit those of the scan's own sums (LINDSL_TUNE_PROLOGUE_CUM=0), with and without gradients, at T past a chunk."""
+    them (scalar: Mamba-2's dt A, RetNet's constant per head, Gated DeltaNet's g with the exclusive sums of its
+    rank-one factor; per key: HGRN2's g passed through, KDA's), so the forward launches no _chunk_cumsum_kernel, and
+    a scalar gate's sums serve the backward's rescan too (one launch fewer there); outputs, final state and every
+    gradient bit for bit those of the scans' own sums (LINDSL_TUNE_PROLOGUE_CUM=0), at T past a chunk."""
     op = lindsl.load(name)
     args = random_inputs(op.spec, 2, 77, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=3)
     mod = op.module
-    res = {}
+    res, launches = {}, {}
     for on in ("1", "0"):
         cums, pro = [], []
         monkeypatch.setenv("LINDSL_TUNE_PROLOGUE_CUM", on)
         monkeypatch.setattr(mod, "_chunk_cumsum_kernel", _Launches(mod._chunk_cumsum_kernel, cums))
         monkeypatch.setattr(mod, "_prologue_rows_kernel", _Launches(mod._prologue_rows_kernel, pro))
-        for grad in (False, True):
-            xs = [x.detach().requires_grad_(grad and x.is_floating_point()) for x in args.values()]
-            with torch.set_grad_enabled(grad):
-                res[on, grad] = _flat(op(*xs, backend="triton", output_final_state=True))
+        with torch.no_grad():
+            res[on] = _flat(op(*args.values(), backend="triton", output_final_state=True))
+        assert pro == [on == "1"]  # the prologue's CUM flag
+        assert (len(cums) == 0) == (on == "1")
+        pro.clear()
+        xs = [x.detach().requires_grad_(x.is_floating_point()) for x in args.values()]
+        o, final = op(*xs, backend="triton", output_final_state=True)
+        forward = len(cums)
+        (o * torch.linspace(-1, 1, o.numel()).reshape(o.shape)).sum().add((final * final).sum()).backward()
+        res[on] += [o, final] + [x.grad for x in xs if x.grad is not None]
+        launches[on] = (forward, len(cums) - forward)
         monkeypatch.undo()
-        assert pro == [on == "1"] * 2
-        assert len(cums) == (0 if on == "1" else 2)
-    for grad in (False, True):
-        for x, y in zip(res["1", grad], res["0", grad]):
-            assert torch.equal(x, y)
+    assert launches["1"][0] == 0 and launches["0"][0] > 0
+    assert launches["1"][1] == launches["0"][1] - (1 if scalar else 0), launches
+    assert len(res["1"]) == len(res["0"])
+    for x, y in zip(res["1"], res["0"]):
+        assert torch.equal(x, y)
