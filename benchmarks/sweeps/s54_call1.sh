@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 54's GPU check, for the next session's first call (session 54 had no device): about 8 minutes, timeout_s 560.
+# Session 54's GPU check, for the next session's first call (session 54 had no device): about 9 minutes, timeout_s 580.
 # (1) Session 53's unused final state's cotangent left None (never run on a GPU): sweeps/s53_call6.sh.
 # (2) The key gate's gauge terms summed by gauge_sum_triton (session 54: one pass per part, which also stores the
 #     input gradients' casts in bf16, against the glue's ten PyTorch operations): GLA with its gated read-outs' own
@@ -14,10 +14,13 @@ export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 bash benchmarks/sweeps/s53_call6.sh
 CHECK_TIMEOUT=45 checks gauge_gla "gla:1,10" LINDSL_TUNE_GATED_GAUGE=0 | grep -v "^    "
+# (3) the other families session 54 changed, checked at gate x1 and x10 on the default path: the prologue's gate
+#     sums (HGRN2, Gated DeltaNet, Mamba-2), the rescan's (Mamba-2, Gated DeltaNet), RWKV-6's shifted flips
+CHECK_TIMEOUT=150 checks s54 "hgrn2:1,10 gated_deltanet:1,10 rwkv6:1,10 mamba2:1,10" | grep -v "^    "
 echo "gauge checks done at ${SECONDS}s"
 for s in rwkv7 kda; do
-  timeout 170 python3 benchmarks/variant_sweep.py --isolate --specs $s --bench-shape 4,2048,16,128 \
-    --variants "GAUGE_KERNEL=0" --budget 120 --out "$OUT/${s}_gauge" 2>&1 | quiet | tail -4
+  timeout 150 python3 benchmarks/variant_sweep.py --isolate --specs $s --bench-shape 4,2048,16,128 \
+    --variants "GAUGE_KERNEL=0" --budget 100 --out "$OUT/${s}_gauge" 2>&1 | quiet | tail -4
   echo "$s done at ${SECONDS}s"
 done
 echo "all done at ${SECONDS}s"
