@@ -175,6 +175,10 @@ def generate_module(n: Normalized) -> str:
             m = re.fullmatch(r"x(\d+)", name)
             return f"work_dtypes[{7 + int(m.group(1))}]" if m else vec_code.get(name, name) + ".dtype"
 
+        # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
+        adj_casts = [(r, dtype_code(plan.grad_of[r]))
+                     for r, *_ in plan.adjoint_reads + plan.pseudo_reads + plan.scaled_reads if r in plan.grad_of]
+        fwd_casts = [(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.forward_reads]
         grad_vec_code = {f"dO{li}": f"dO[{li}]" for li, _ in local}
         grad_vec_code.update({f"egv*du{j}": f"(du{j} * egv if egv is not None else du{j})" for j in range(len(c.pairs))})
         cores.append(dict(
@@ -222,17 +226,13 @@ def generate_module(n: Normalized) -> str:
                          stack([f"{g}{j}" for j in range(len(c.pairs) if g in ("db", "da") else len(c.inputs))])
                          for g in ("db", "da", "dk", "dv")},
             gauge=_gradient_sums(plan, vec_code, grad_vec_code),
-            gauge_terms=_gauge_kernel_terms(plan, vec_code, grad_vec_code, dict(
-                [(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.adjoint_reads + plan.forward_reads
-                 if r in plan.grad_of])),
+            gauge_terms=_gauge_kernel_terms(plan, vec_code, grad_vec_code, dict(adj_casts + fwd_casts)),
             read_gauge=_read_gauges(plan, vec_code, dtype_code),
             flip_read=_flip_read(plan),
             flip_rescan=_flip_rescan(plan),
-            # the input gradients among the reads' results and the tensor whose dtype each takes (du is not one)
-            adj_casts=[(r, dtype_code(plan.grad_of[r]))
-                       for r, *_ in plan.adjoint_reads + plan.pseudo_reads + plan.scaled_reads if r in plan.grad_of],
+            adj_casts=adj_casts,
             pseudo_dtype={r: dtype_code(plan.grad_of[r]) for r, *_ in plan.pseudo_reads},
-            fwd_casts=[(r, dtype_code(plan.grad_of[r])) for r, *_ in plan.forward_reads],
+            fwd_casts=fwd_casts,
             # each read's dtype when no gate gradient takes it: its input's, or the working dtype for one that is
             # not an input's gradient (an unfolded du, which a later read takes)
             adj_out=[dtype_code(plan.grad_of[r]) if r in plan.grad_of else "ST.dtype" for r, *_ in plan.adjoint_reads],
