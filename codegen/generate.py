@@ -536,6 +536,10 @@ def _gradient_sums(plan, vec_code: dict, grad_code: dict) -> dict:
         value=_gauge_sum(plan.value_gauge, vec_code, grad_code))
 
 
+# gauge terms one launch of the gate gradient's kernel takes (triton_engine.GAUGE_TERMS; the generator imports no Triton)
+GATE_GRAD_TERMS = 4
+
+
 def _gauge_kernel_terms(plan, vec_code: dict, grad_code: dict, casts: dict) -> dict:
     """The key gate's gauge sums as gauge_sum_triton's terms, split as _gradient_sums's (early, late): per part the
     Python source of its term list [(sign, vec, res, shift, cast dtype or None)] (None: no terms) and of the names
@@ -554,9 +558,12 @@ def _gauge_kernel_terms(plan, vec_code: dict, grad_code: dict, casts: dict) -> d
             names.append(g.grad if cast else "_")
         return "[" + ", ".join(code) + "]", ", ".join(names) + ","
     early, early_names = part([g for g in plan.key_gauge if g.grad not in late])
-    late_terms, late_names = part([g for g in plan.key_gauge if g.grad in late])
+    late_gauge = [g for g in plan.key_gauge if g.grad in late]
+    late_terms, late_names = part(late_gauge)
+    # the late part summed by the gate gradient's own kernel (one launch: gauge_gate_grad_triton)
+    fold = bool(late_gauge) and len(late_gauge) <= GATE_GRAD_TERMS and plan.key_gate == "vector"
     return dict(early=early, early_names=early_names, late=late_terms, late_names=late_names,
-                sum_d=plan.key_gate == "scalar")
+                sum_d=plan.key_gate == "scalar", fold=fold)
 
 
 def _gauged_read_dtypes(plan, results, dtype_code) -> list[str]:

@@ -648,29 +648,63 @@ def test_gauge_sum_kernel_against_its_products(heads, sum_d, n_terms, with_acc):
         assert res.dtype == (cast or r.dtype) and torch.equal(res, r if cast is None else r.to(cast))
 
 
+@pytest.mark.parametrize("heads,n_terms,with_acc,with_fin", [(1, 1, False, True), (2, 4, True, False),
+                                                               (1, 3, True, True)])
+def test_gauge_gate_grad_kernel_against_two_passes(heads, n_terms, with_acc, with_fin):
+    """gauge_gate_grad_triton (interpreter): the gate gradient with the gauge terms summed in its own kernel equals
+    gauge_sum_triton's sum fed to gate_grad_triton (T not a multiple of C, shifted terms across chunk edges, the
+    token layout of heads), and returns each term's res as gauge_sum_triton does."""
+    from lindsl.runtime.triton_engine import gate_grad_triton, gauge_gate_grad_triton, gauge_sum_triton
+    gen = torch.Generator().manual_seed(6)
+    B, T, C, D = 2, 37, 16, 6
+    NC = -(-T // C)
+    lay = (B, T, heads, D) if heads > 1 else (B, T, D)
+    terms = [((-1) ** i, torch.randn(lay, generator=gen).to(torch.bfloat16 if i % 2 else torch.float32),
+              torch.randn(lay, generator=gen), i % 2 == 0, [None, torch.float64, torch.bfloat16][i % 3])
+             for i in range(n_terms)]
+    acc = torch.randn(lay, generator=gen) if with_acc else None
+    gk = -torch.rand(lay, generator=gen)
+    P = torch.randn(B * heads, NC - 1, D, generator=gen)
+    fin = torch.randn(B * heads, D, generator=gen) if with_fin else None
+    got, results = gauge_gate_grad_triton(terms, acc, fin, P, gk, C, heads)
+    dG, want_results = gauge_sum_triton(terms, acc, heads)
+    want = gate_grad_triton(dG, fin, P, gk, C, heads)
+    assert got.dtype == torch.float32 and rel_err(got, want) < 1e-6
+    for res, want_res in zip(results, want_results, strict=True):
+        assert res.dtype == want_res.dtype and torch.equal(res, want_res)
+
+
 @pytest.mark.parametrize("name,knob", [("gla", "GATED_GAUGE"), ("mamba2", "GAUGE_IN_READS"), ("rwkv7", None)])
 def test_gauge_kernel_gradients_equal_the_glue(name, knob, monkeypatch):
-    """The backward's gauge terms summed by gauge_sum_triton (LINDSL_TUNE_GAUGE_KERNEL=1) give the gradients the
-    glue's products give (=0), in the interpreter, per-dimension (GLA, RWKV-7 with its shifted rank-one term) and
-    scalar gates (Mamba-2); GLA and Mamba-2 with their reads' own gauge terms off, which would take them otherwise."""
+    """The backward's gauge terms summed by gauge_sum_triton (LINDSL_TUNE_GAUGE_KERNEL=1), the last of a
+    per-dimension gate's by the gate gradient's kernel (gauge_gate_grad_triton, LINDSL_TUNE_GAUGE_IN_GATE_GRAD=1)
+    or by a pass of their own (=0), give the gradients the glue's products give (GAUGE_KERNEL=0), in the
+    interpreter, per-dimension (GLA, RWKV-7 with its shifted rank-one term) and scalar gates (Mamba-2: never folded);
+    GLA and Mamba-2 with their reads' own gauge terms off, which would take them otherwise."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     if knob:
         monkeypatch.setenv(f"LINDSL_TUNE_{knob}", "0")
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=9)
-    calls = []
-    kernel = op.module.gauge_sum_triton
-    monkeypatch.setattr(op.module, "gauge_sum_triton", lambda *a: calls.append(1) or kernel(*a))
+    calls = {"sum": 0, "fold": 0}
+    for fn, key in (("gauge_sum_triton", "sum"), ("gauge_gate_grad_triton", "fold")):
+        monkeypatch.setattr(op.module, fn, lambda *a, _f=getattr(op.module, fn), _k=key: calls.__setitem__(
+            _k, calls[_k] + 1) or _f(*a))
+    scalar = name == "mamba2"
     res = []
-    for on in ("1", "0"):
-        monkeypatch.setenv("LINDSL_TUNE_GAUGE_KERNEL", on)
+    for kernel, fold, want_calls in (("1", "1", {"sum": 2} if scalar else {"sum": 1, "fold": 1}),
+                                     ("1", "0", {"sum": 2}), ("0", "1", {})):
+        monkeypatch.setenv("LINDSL_TUNE_GAUGE_KERNEL", kernel)
+        monkeypatch.setenv("LINDSL_TUNE_GAUGE_IN_GATE_GRAD", fold)
+        calls.update(sum=0, fold=0)
         xs = {n: x.detach().float().requires_grad_(True) for n, x in args.items()}
         o, final = op(**xs, chunk_size=16, backend="triton", output_final_state=True)
         w = torch.linspace(-1, 1, o.numel()).reshape(o.shape)
         loss = (o * w).sum() + (final * final).sum()
         res.append(dict(zip(xs, torch.autograd.grad(loss, list(xs.values()), allow_unused=True))))
-        assert len(calls) == 2, on  # the early and the late parts, with the kernel only
-    for n, want in res[1].items():
-        if want is not None:
-            assert rel_err(res[0][n], want) < 1e-6, n
+        assert calls == {"sum": 0, "fold": 0, **want_calls}, (kernel, fold, calls)
+    for got in res[:2]:
+        for n, want in res[2].items():
+            if want is not None:
+                assert rel_err(got[n], want) < 1e-6, n

@@ -5,4 +5,4 @@
 # minutes, timeout_s 560), sweeps/next_second_call.sh (the tests and the host's split, about 5 minutes),
 # sweeps/next_third_call.sh (the table's host-bound rows, about 8 minutes).
 set -u
-bash benchmarks/sweeps/s54_call2.sh
+bash benchmarks/sweeps/s55_call1.sh

@@ -2154,65 +2154,6 @@ def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=F
     return (r if rows else None), (c if cols else None)
 
 
-@_launched
-@triton.jit
-def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, T, NC, HS, D: tl.constexpr, C: tl.constexpr,
-                      BD: tl.constexpr, HAS_P: tl.constexpr, HAS_FIN: tl.constexpr, P_EXP: tl.constexpr = True):
-    """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums, the final
-    state's term added at the last token (HAS_FIN), summed over s >= t within the chunk, plus the boundary term
-    P[n, c] e^{g at the next chunk's first token} (P_EXP; else P[n, c] alone) for every chunk but the last; stored in
-    out's dtype."""
-    c = tl.program_id(0)
-    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    dd = tl.program_id(2) * BD + tl.arange(0, BD)
-    d_ok = dd < D
-    t = c * C + tl.arange(0, C)
-    t_ok = t < T
-    mask = t_ok[:, None] & d_ok[None, :]
-    seq = _seq_row(n, T, HS) * D
-    off = seq + (t * HS)[:, None] * D + dd[None, :]
-    x = tl.load(dG_ptr + off, mask=mask, other=0.0).to(tl.float32)
-    if HAS_FIN:
-        fin = tl.load(fin_ptr + n * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-        x += tl.where((t == T - 1)[:, None], fin[None, :], 0.0)
-    y = tl.cumsum(x, axis=0, reverse=True)
-    if HAS_P:
-        if c < NC - 1:
-            p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-            if P_EXP:
-                g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
-                p = p * tl.exp(g)
-            y += p[None, :]
-    tl.store(out_ptr + off, y, mask=mask)
-
-
-def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
-    """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
-    and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
-    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk
-    the log-gate in dG's layout, whose value at each next chunk's first token weighs P (None: P unweighted, as the
-    chunk-level adjoint's boundary sums come). Returns dG's shape in out_dtype (dG's by default)."""
-    vector = dG.dim() == (4 if heads > 1 else 3)
-    D = dG.shape[-1] if vector else 1
-    T = dG.shape[1]
-    N = dG.shape[0] * heads
-    NC = _cdiv(T, C)
-    dev = dG.device
-    final = out_dtype or dG.dtype
-    # the interpreter's fp32 -> bf16 stores do not round to nearest (Triton 3.6, unlike the GPU's and torch's casts):
-    # on the CPU the kernel stores fp32 and torch casts
-    out = _empty(*dG.shape, device=dev, dtype=final if dG.is_cuda else torch.float32)
-    has_p = P is not None and NC > 1
-    BD = min(_p2(D), 64)
-    _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dG.contiguous(),
-                                             _dummy(dev) if fin is None else fin.to(torch.float32).contiguous(),
-                                             P.to(torch.float32).contiguous() if has_p else _dummy(dev),
-                                             gk.contiguous() if has_p and gk is not None else _dummy(dev), out, T, NC,
-                                             heads, D=D, C=C, BD=BD, HAS_P=has_p, HAS_FIN=fin is not None,
-                                             P_EXP=gk is not None)
-    return out.to(final)
-
-
 GAUGE_TERMS = 4  # gauge terms per launch of _gauge_sum_kernel (more: further launches, each adding to the last)
 
 
@@ -2234,6 +2175,21 @@ def _gauge_product(v_ptr, r_ptr, c_ptr, own, ok, next_ok, step, SHIFT: tl.conste
     return v.to(tl.float32) * r.to(tl.float32)
 
 
+@triton.jit
+def _gauge_terms(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2, W3, own, ok, next_ok, step,
+                 NT: tl.constexpr, SH0: tl.constexpr, SH1: tl.constexpr, SH2: tl.constexpr, SH3: tl.constexpr,
+                 CA0: tl.constexpr, CA1: tl.constexpr, CA2: tl.constexpr, CA3: tl.constexpr):
+    """sum over NT <= 4 gauge terms of W_i vec_i res_i over a tile (fp32; _gauge_product's shifts and casts)."""
+    x = W0 * _gauge_product(v0, r0, c0, own, ok, next_ok, step, SH0, CA0)
+    if NT > 1:
+        x += W1 * _gauge_product(v1, r1, c1, own, ok, next_ok, step, SH1, CA1)
+    if NT > 2:
+        x += W2 * _gauge_product(v2, r2, c2, own, ok, next_ok, step, SH2, CA2)
+    if NT > 3:
+        x += W3 * _gauge_product(v3, r3, c3, own, ok, next_ok, step, SH3, CA3)
+    return x
+
+
 @_launched
 @triton.jit
 def _gauge_sum_kernel(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, acc_ptr, out_ptr, W0, W1, W2, W3, T, HS,
@@ -2252,15 +2208,8 @@ def _gauge_sum_kernel(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, acc_ptr, o
     row = _seq_row(n, T, HS)
     own = row * D + (t * HS)[:, None] * D + dd[None, :]
     ok = (t < T)[:, None] & d_ok[None, :]
-    next_ok = (t + 1 < T)[:, None] & d_ok[None, :]
-    step = HS * D
-    x = W0 * _gauge_product(v0, r0, c0, own, ok, next_ok, step, SH0, CA0)
-    if NT > 1:
-        x += W1 * _gauge_product(v1, r1, c1, own, ok, next_ok, step, SH1, CA1)
-    if NT > 2:
-        x += W2 * _gauge_product(v2, r2, c2, own, ok, next_ok, step, SH2, CA2)
-    if NT > 3:
-        x += W3 * _gauge_product(v3, r3, c3, own, ok, next_ok, step, SH3, CA3)
+    x = _gauge_terms(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2, W3, own, ok,
+                     (t + 1 < T)[:, None] & d_ok[None, :], HS * D, NT, SH0, SH1, SH2, SH3, CA0, CA1, CA2, CA3)
     if SUM_D:
         at = row + t * HS
         y = tl.sum(x, 1)
@@ -2271,6 +2220,30 @@ def _gauge_sum_kernel(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, acc_ptr, o
         if HAS_ACC:
             x += tl.load(acc_ptr + own, mask=ok, other=0.0).to(tl.float32)
         tl.store(out_ptr + own, x, mask=ok)
+
+
+def _gauge_term_args(group, dev, dummy):
+    """A launch's gauge terms (at most GAUGE_TERMS of gauge_sum_triton's (sign, vec, res, shift, cast)) as the
+    kernels' arguments: (the 12 pointers and 4 weights, the NT / SH_i / CA_i flags, each res as its cast gives)."""
+    args, shifts, casts, weights, done = [], [], [], [], []
+    for sign, v, r, shift, cast in group:
+        r = r.contiguous()
+        # the interpreter's fp32 -> bf16 and fp16 stores do not round to nearest (Triton 3.6, unlike the GPU's
+        # and torch's casts): on the CPU torch makes those
+        in_kernel = cast is not None and cast != r.dtype and (dev.type == "cuda" or cast.itemsize > 2)
+        c = _empty(*r.shape, device=dev, dtype=cast) if in_kernel else None
+        done.append(r if cast is None else (c if c is not None else r.to(cast)))
+        args += [v.contiguous(), r, dummy if c is None else c]
+        shifts.append(bool(shift))
+        casts.append(c is not None)
+        weights.append(float(sign))
+    pad = GAUGE_TERMS - len(group)
+    args += [dummy] * (3 * pad) + weights + [0.0] * pad
+    shifts += [False] * pad
+    casts += [False] * pad
+    flags = dict(NT=len(group), **{f"SH{i}": shifts[i] for i in range(GAUGE_TERMS)},
+                 **{f"CA{i}": casts[i] for i in range(GAUGE_TERMS)})
+    return args, flags, done
 
 
 def gauge_sum_triton(terms, acc=None, heads=1, sum_d=False):
@@ -2290,30 +2263,98 @@ def gauge_sum_triton(terms, acc=None, heads=1, sum_d=False):
     BT = max(1, min(32, 4096 // BD))
     done = []
     for first in range(0, len(terms), GAUGE_TERMS):
-        group = terms[first:first + GAUGE_TERMS]
-        args, shifts, casts, weights = [], [], [], []
-        for sign, v, r, shift, cast in group:
-            r = r.contiguous()
-            # the interpreter's fp32 -> bf16 and fp16 stores do not round to nearest (Triton 3.6, unlike the GPU's
-            # and torch's casts): on the CPU torch makes those
-            in_kernel = cast is not None and cast != r.dtype and (dev.type == "cuda" or cast.itemsize > 2)
-            c = _empty(*r.shape, device=dev, dtype=cast) if in_kernel else None
-            done.append(r if cast is None else (c if c is not None else r.to(cast)))
-            args += [v.contiguous(), r, dummy if c is None else c]
-            shifts.append(bool(shift))
-            casts.append(c is not None)
-            weights.append(float(sign))
-        pad = GAUGE_TERMS - len(group)
-        args += [dummy] * (3 * pad)
-        shifts += [False] * pad
-        casts += [False] * pad
-        weights += [0.0] * pad
+        args, flags, casts = _gauge_term_args(terms[first:first + GAUGE_TERMS], dev, dummy)
         _gauge_sum_kernel[(_cdiv(T, BT), N, 1 if sum_d else _cdiv(D, BD))](
-            *args, dummy if acc is None else acc.contiguous(), out, *weights, T, heads, D=D, BT=BT, BD=BD,
-            NT=len(group), SH0=shifts[0], SH1=shifts[1], SH2=shifts[2], SH3=shifts[3], CA0=casts[0], CA1=casts[1],
-            CA2=casts[2], CA3=casts[3], HAS_ACC=acc is not None, SUM_D=sum_d)
+            *args[:12], dummy if acc is None else acc.contiguous(), out, *args[12:], T, heads, D=D, BT=BT, BD=BD,
+            HAS_ACC=acc is not None, SUM_D=sum_d, **flags)
+        done += casts
         acc = out
     return out, done
+
+
+@_launched
+@triton.jit
+def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2,
+                      W3, T, NC, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr, HAS_P: tl.constexpr,
+                      HAS_FIN: tl.constexpr, P_EXP: tl.constexpr = True, HAS_DG: tl.constexpr = True,
+                      NT: tl.constexpr = 0, SH0: tl.constexpr = False, SH1: tl.constexpr = False,
+                      SH2: tl.constexpr = False, SH3: tl.constexpr = False, CA0: tl.constexpr = False,
+                      CA1: tl.constexpr = False, CA2: tl.constexpr = False, CA3: tl.constexpr = False):
+    """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums (dG, with
+    HAS_DG, plus NT <= 4 gauge terms as _gauge_sum_kernel's), the final state's term added at the last token
+    (HAS_FIN), summed over s >= t within the chunk, plus the boundary term P[n, c] e^{g at the next chunk's first
+    token} (P_EXP; else P[n, c] alone) for every chunk but the last; stored in out's dtype."""
+    c = tl.program_id(0)
+    n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
+    dd = tl.program_id(2) * BD + tl.arange(0, BD)
+    d_ok = dd < D
+    t = c * C + tl.arange(0, C)
+    t_ok = t < T
+    mask = t_ok[:, None] & d_ok[None, :]
+    seq = _seq_row(n, T, HS) * D
+    off = seq + (t * HS)[:, None] * D + dd[None, :]
+    x = tl.zeros((C, BD), dtype=tl.float32)
+    if HAS_DG:
+        x += tl.load(dG_ptr + off, mask=mask, other=0.0).to(tl.float32)
+    if NT > 0:
+        x += _gauge_terms(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2, W3, off, mask,
+                          (t + 1 < T)[:, None] & d_ok[None, :], HS * D, NT, SH0, SH1, SH2, SH3, CA0, CA1, CA2, CA3)
+    if HAS_FIN:
+        fin = tl.load(fin_ptr + n * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+        x += tl.where((t == T - 1)[:, None], fin[None, :], 0.0)
+    y = tl.cumsum(x, axis=0, reverse=True)
+    if HAS_P:
+        if c < NC - 1:
+            p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+            if P_EXP:
+                g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+                p = p * tl.exp(g)
+            y += p[None, :]
+    tl.store(out_ptr + off, y, mask=mask)
+
+
+def _gate_grad_launch(dG, terms, fin, P, gk, C, heads, out_dtype):
+    """_gate_grad_kernel's launch for gate_grad_triton and gauge_gate_grad_triton: dG (None: zero) plus terms (at
+    most GAUGE_TERMS, as gauge_sum_triton's) per token. Returns (the gradient, each term's res as its cast gives)."""
+    like = dG if dG is not None else terms[0][1]
+    vector = like.dim() == (4 if heads > 1 else 3)
+    D = like.shape[-1] if vector else 1
+    T = like.shape[1]
+    N = like.shape[0] * heads
+    NC = _cdiv(T, C)
+    dev = like.device
+    dummy = _dummy(dev)
+    final = out_dtype or (dG.dtype if dG is not None else torch.float32)
+    # the interpreter's fp32 -> bf16 stores do not round to nearest (Triton 3.6, unlike the GPU's and torch's casts):
+    # on the CPU the kernel stores fp32 and torch casts
+    out = _empty(*like.shape, device=dev, dtype=final if like.is_cuda else torch.float32)
+    has_p = P is not None and NC > 1
+    BD = min(_p2(D), 64)
+    args, flags, done = _gauge_term_args(terms, dev, dummy)
+    _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dummy if dG is None else dG.contiguous(),
+                                             dummy if fin is None else fin.to(torch.float32).contiguous(),
+                                             P.to(torch.float32).contiguous() if has_p else dummy,
+                                             gk.contiguous() if has_p and gk is not None else dummy, out, *args, T, NC,
+                                             heads, D=D, C=C, BD=BD, HAS_P=has_p, HAS_FIN=fin is not None,
+                                             P_EXP=gk is not None, HAS_DG=dG is not None, **flags)
+    return out.to(final), done
+
+
+def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
+    """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
+    and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
+    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk
+    the log-gate in dG's layout, whose value at each next chunk's first token weighs P (None: P unweighted, as the
+    chunk-level adjoint's boundary sums come). Returns dG's shape in out_dtype (dG's by default)."""
+    return _gate_grad_launch(dG, [], fin, P, gk, C, heads, out_dtype)[0]
+
+
+def gauge_gate_grad_triton(terms, acc, fin, P, gk, C, heads=1, out_dtype=None):
+    """gate_grad_triton with the last gauge terms summed in the same pass: the per-token sums are acc (None: zero)
+    plus gauge_sum_triton's terms (at most GAUGE_TERMS, a per-dimension gate's: no sum over D), never stored.
+    Returns (the gradient, [each term's res, cast]) as gauge_sum_triton's results."""
+    assert 0 < len(terms) <= GAUGE_TERMS, "one launch takes at most GAUGE_TERMS terms"
+    return _gate_grad_launch(acc, terms, fin, P, gk, C, heads, out_dtype)
 
 
 @_launched
