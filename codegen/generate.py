@@ -383,7 +383,7 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
     grad = _rows_backward(spec, pro, epi, shifts)
     if not isinstance(grad, str):
-        source += "\n\n" + grad["source"]
+        source += "\n\n" + grad["source"] + ("\n\n" + grad["source_merged"] if grad.get("merged") else "")
     return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
                 cum=cum if pro.gated and pro.writes else None,
                 outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts),
@@ -415,7 +415,8 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     so that the prologue's backward kernel adds the epilogue's part (its cotangent) into the one gradient it writes
     (autograd would add the two: one more pass and buffer) [(input index, name)]; or why not."""
     out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None,
-           "prologue_passed": [], "epilogue_passed": [], "aliases": []}
+           "prologue_passed": [], "epilogue_passed": [], "aliases": [], "merged": None, "merged_passed": [],
+           "epilogue_reads_passed": [], "carriers": [], "source_merged": ""}
     names = [d.name for d in spec.inputs]
     bwds = {}
     for part, fwd, name in [("epilogue", epi, "_epilogue_rows_bwd_kernel"),
@@ -439,7 +440,30 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
         out[part + "_passed"] = [dict(pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), ct=j)
                                  for kind, leaf, j in bwd.passed]
+    out.update(_merged_rows_backward(spec, pro, epi, bwds, shifts, names) or {})
     return out
+
+
+def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list) -> dict | None:
+    """Both rows kernels' input and param cotangents from one backward kernel after the cores' (the prologue's,
+    with the epilogue's outputs among its values), where the epilogue's backward writes no read's cotangent (each
+    is an output's as it stands: Mamba-2's S^T q + D v) and its other cotangents take no read: the epilogue's
+    backward then launches nothing and hands the outputs' cotangents to the prologue's autograd function through
+    carriers (zero-stride outputs of it shaped as the epilogue's outputs, which the epilogue takes). The merged
+    kernel's entries and passed cotangents, the epilogue's passed read cotangents and the carriers' dims; or None."""
+    epi_b, pro_b = bwds.get("epilogue"), bwds.get("prologue")
+    if epi_b is None or pro_b is None or any(kind == "read" for kind, _, _ in epi_b.grads):
+        return None
+    merged = backward_kernel(spec, "_merged_rows_bwd_kernel", list(pro.values) + list(epi.values), shifts,
+                             drop_reads=True)
+    if isinstance(merged, str):
+        return None
+    return dict(source_merged=merged.source,
+                merged=[dict(kind=kind, pos=names.index(leaf), dims=dims) for kind, leaf, dims in merged.grads],
+                merged_passed=[dict(pos=names.index(leaf), ct=j) for kind, leaf, j in merged.passed],
+                epilogue_reads_passed=[dict(pos=len(names) + int(leaf[4:]), ct=j) for kind, leaf, j in epi_b.passed
+                                       if kind == "read"],
+                carriers=[dims for _, dims in epi.writes])
 
 
 def prologue_ops(spec: Spec, n: Normalized) -> int:

@@ -126,11 +126,12 @@ def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:
     return RowsKernel(source, writes, {}, list(epilogue), reads)
 
 
-def backward_kernel(spec, name, values, shifts, reads=()) -> RowsBackward | str:
+def backward_kernel(spec, name, values, shifts, reads=(), drop_reads=False) -> RowsBackward | str:
     """The backward of the per-row kernel writing values [(label, expr)] from reads [(name, dim)], or why there is
     none: it loads the forward's reads and each value's cotangent and writes the cotangent of every input, param and
     read the values depend on, but for an input's or read's that is one value's cotangent unchanged (of its type: no
-    broadcast), which the module passes on instead of a copy."""
+    broadcast), which the module passes on instead of a copy. drop_reads: no read's cotangent (another backward
+    hands them on) and no read loaded (reads empty; why not where an input's or param's cotangent takes one)."""
     if shifts:
         return "a token shift (its gradient reaches another token's row)"
     cts = [Var(f"ct{j}", "read", ty=e.ty) for j, (_, e) in enumerate(values)]
@@ -139,12 +140,16 @@ def backward_kernel(spec, name, values, shifts, reads=()) -> RowsBackward | str:
         index = {ct.name: j for j, ct in enumerate(cts)}
         leaf_dim = {("read", rname): dim for rname, dim in reads}
         leaf_dim.update({("input", d.name): vector_type(d.ty) for d in spec.token_inputs})
+        if drop_reads:
+            grads = {key: g for key, g in grads.items() if key[0] != "read"}
         passed = [(kind, leaf, index[g.name]) for (kind, leaf), g in sorted(grads.items())
                   if kind != "param" and isinstance(g, Var) and g.name in index
                   and leaf_dim.get((kind, leaf), "?") == vector_type(g.ty)]
         passed = passed if len(passed) < len(grads) else []  # (a kernel that writes nothing: kept as it was)
         order = [key for key in sorted(grads) if key not in {(kind, leaf) for kind, leaf, _ in passed}]
         used = {v.name for key in order for v in grads[key].walk() if isinstance(v, Var) and v.kind == "read"}
+        if drop_reads and used - {ct.name for ct in cts}:
+            return "an input's or param's cotangent takes a read's value"
         source, writes = _kernel(spec, name, [(f"{kind}:{leaf}", grads[kind, leaf]) for kind, leaf in order], shifts,
                                  list(reads) + [(ct.name, vector_type(ct.ty)) for ct in cts],
                                  skip={rname for rname, _ in reads if rname not in used})

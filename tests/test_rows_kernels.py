@@ -136,32 +136,39 @@ def test_bf16_gradients_match_the_torch_prologue(monkeypatch):
     _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 1e-2)
 
 
-def test_bf16_epilogue_gives_the_read_its_cotangent_in_bf16(monkeypatch):
+@pytest.mark.parametrize("merged", [True, False])
+def test_bf16_epilogue_gives_the_read_its_cotangent_in_bf16(merged, monkeypatch):
     """Mamba-2's epilogue o = S^T q + D v with bf16 inputs: the rows backward gives the read its cotangent in the
     read's dtype (bf16, which autograd would cast an fp32 one to: on the H200 a 95 us copy per call at
     2x16384x16x128), here the output's cotangent itself (the read's is it unchanged: no copy written, 128 MB less
-    at that shape), and the gradients stay within bf16 rounding of the PyTorch prologue's."""
+    at that shape), and the gradients stay within bf16 rounding of the PyTorch prologue's; with the rows backwards
+    merged (the epilogue's launching nothing) and without (ROWS_MERGED_BWD=0)."""
     op = lindsl.load("mamba2")
-    cotangents, grads = [], op.module._epilogue_rows_grads
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_MERGED_BWD", "1" if merged else "0")
+    name = "_epilogue_handed_grads" if merged else "_epilogue_rows_grads"
+    cotangents, grads = [], getattr(op.module, name)
 
     def recorded(*args, **kwargs):
         cotangents.append((args[1], grads(*args, **kwargs)))
         return cotangents[-1][1]
-    monkeypatch.setitem(op.module.__dict__, "_epilogue_rows_grads", recorded)
+    monkeypatch.setitem(op.module.__dict__, name, recorded)
     base = {k: v.to(torch.bfloat16) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
                                                              seed=10).items()}
     rows = _grad_call(op, base, True, monkeypatch)
     cts, made = cotangents[0]
-    reads = [g for g in made[len(op.module._ROWS_INPUTS):] if g is not None]
-    assert len(reads) == 1 and reads[0] is cts[0] and reads[0].dtype == torch.bfloat16
+    n = len(op.module._ROWS_INPUTS)
+    read = made[n]
+    assert read is cts[0] and read.dtype == torch.bfloat16
+    assert made[n + 1:] == ([cts[0]] if merged else [])  # the carrier's: the output's cotangent
     _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
 
 
 def test_input_of_both_rows_kernels_gets_one_gradient(monkeypatch):
-    """Mamba-2's v reaches the prologue (v0 = dt v) and the epilogue (D v): under autograd the epilogue takes it as an
-    output of the prologue's function (an alias), so the epilogue's part of dv is a cotangent of that function, whose
-    backward kernel adds it into the one dv it writes (no second gradient for autograd to add: one pass and a buffer
-    less); the gradients equal the PyTorch prologue's (bf16)."""
+    """Mamba-2's v reaches the prologue (v0 = dt v) and the epilogue (D v): with the rows backwards not merged
+    (ROWS_MERGED_BWD=0) the epilogue takes it as an output of the prologue's function (an alias), so the epilogue's
+    part of dv is a cotangent of that function, whose backward kernel adds it into the one dv it writes (no second
+    gradient for autograd to add: one pass and a buffer less); the gradients equal the PyTorch prologue's (bf16)."""
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_MERGED_BWD", "0")
     op = lindsl.load("mamba2")
     assert op.module._ROWS_INPUTS.index("v") == 2
     cts, grads = [], op.module._prologue_rows_grads
@@ -180,6 +187,36 @@ def test_input_of_both_rows_kernels_gets_one_gradient(monkeypatch):
     rows = _grad_call(op, base, True, monkeypatch)
     assert len(cts[-1]) == 3 and cts[-1][2].abs().sum() > 0  # v0, the log-gate and the alias's cotangent (D dO)
     _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_merged_rows_backward(dtype, monkeypatch):
+    """Mamba-2's rows backwards in one kernel (the default): the epilogue's function takes the prologue's carrier,
+    its backward launches nothing and hands the output's cotangent on; the prologue's merged kernel runs once and
+    neither kernel of the two-kernel form does; every gradient equals the two kernels' (fp32: to rounding; bf16:
+    within its rounding) and the PyTorch prologue's."""
+    op = lindsl.load("mamba2")
+    mod = op.module
+    calls = {"_merged_rows_grads": [], "_prologue_rows_grads": [], "_epilogue_rows_grads": []}
+    for fname, seen in calls.items():
+        monkeypatch.setitem(mod.__dict__, fname, lambda ts, cts, *a, _f=getattr(mod, fname), _s=seen: _s.append(cts)
+                            or _f(ts, cts, *a))
+    base = {k: v.to(dtype) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
+                                                    seed=12).items()}
+    xs = {k: v.to(DEVICE).clone().requires_grad_(True) for k, v in base.items()}
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", "1")
+    o, _ = op(*xs.values(), backend="triton", chunk_size=16)
+    n = len(mod._ROWS_INPUTS)
+    carrier_edge = o.grad_fn.next_functions[n + 1][0]  # (_ROWS_INPUTS, the read, then the carrier)
+    assert type(carrier_edge).__name__ == "_RowsGradBackward" and carrier_edge is not o.grad_fn
+    merged = _grad_call(op, base, True, monkeypatch)
+    assert [len(v) for v in calls.values()] == [1, 0, 0]
+    assert len(calls["_merged_rows_grads"][0]) == 3  # the log-gate's, v0's and the carrier's cotangents
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_MERGED_BWD", "0")
+    two = _grad_call(op, base, True, monkeypatch)
+    assert [len(v) for v in calls.values()] == [1, 1, 1]
+    _agree(merged, two, 1e-6 if dtype == torch.float32 else 1e-2)
+    _agree(merged, _grad_call(op, base, False, monkeypatch), 2e-5 if dtype == torch.float32 else 1e-2)
 
 
 @pytest.mark.parametrize("name,passed", [("mamba2", [("read", "read0", 0)]), ("rwkv6", [("read", "read0", 0)]),
