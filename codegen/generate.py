@@ -437,11 +437,27 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         out["source"] += ("\n\n" if out["source"] else "") + bwd.source
         out[part] = [dict(kind=kind, pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), dims=dims)
                      for kind, leaf, dims in bwd.grads]
+        _group_params(out[part])
         out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
         out[part + "_passed"] = [dict(pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), ct=j)
                                  for kind, leaf, j in bwd.passed]
     out.update(_merged_rows_backward(spec, pro, epi, bwds, shifts, names) or {})
     return out
+
+
+def _group_params(entries: list) -> None:
+    """Marks a rows backward's param cotangents of one shape (their dims) as a group, group / slot in each entry
+    (None / None alone): the kernel writes a group's per-row parts into one buffer, summed over the tokens in one
+    reduction and cast once (two eager operations per group instead of two per param)."""
+    by_dims = {}
+    for e in entries:
+        e["group"] = e["slot"] = None
+        if e["kind"] == "param":
+            by_dims.setdefault(tuple(e["dims"]), []).append(e)
+    for members in (m for m in by_dims.values() if len(m) > 1):
+        group = 1 + max([e["group"] for e in entries if e["group"] is not None], default=-1)
+        for slot, e in enumerate(members):
+            e["group"], e["slot"] = group, slot
 
 
 def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list) -> dict | None:
@@ -458,8 +474,9 @@ def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list)
                              drop_reads=True)
     if isinstance(merged, str):
         return None
-    return dict(source_merged=merged.source,
-                merged=[dict(kind=kind, pos=names.index(leaf), dims=dims) for kind, leaf, dims in merged.grads],
+    entries = [dict(kind=kind, pos=names.index(leaf), dims=dims) for kind, leaf, dims in merged.grads]
+    _group_params(entries)
+    return dict(source_merged=merged.source, merged=entries,
                 merged_passed=[dict(pos=names.index(leaf), ct=j) for kind, leaf, j in merged.passed],
                 epilogue_reads_passed=[dict(pos=len(names) + int(leaf[4:]), ct=j) for kind, leaf, j in epi_b.passed
                                        if kind == "read"],
