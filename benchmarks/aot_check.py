@@ -33,7 +33,7 @@ from lindsl.check import default_sizes, random_inputs
 
 # generated per spec (codegen.rows, codegen.step): recorded under the spec's name too
 GENERATED = ("_prologue_rows_kernel", "_epilogue_rows_kernel", "_prologue_rows_bwd_kernel",
-             "_epilogue_rows_bwd_kernel", "_fused_step_kernel")
+             "_epilogue_rows_bwd_kernel", "_merged_rows_bwd_kernel", "_fused_step_kernel")
 SHARED_LIMIT = 232448
 
 
