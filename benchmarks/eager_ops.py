@@ -55,12 +55,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--specs", default="mamba2,retnet,gla,hgrn2,rwkv6,rwkv7,deltanet,gated_deltanet,kda")
     p.add_argument("--where", action="store_true", help="name each compute operation's calling frames")
+    p.add_argument("--shape", default="1,64,1,128", help="B,T,H,D (T above one chunk: the chunk boundaries' terms)")
     a = p.parse_args()
     launches = []
     stub_kernels(launches)
     for name in a.specs.split(","):
         op = lindsl.load(name)
-        args = random_inputs(op.spec, 1, 64, 1, default_sizes(op.spec, K=128, V=128, M=4), torch.bfloat16, 1.0, 0)
+        B, T, H, D = map(int, a.shape.split(","))
+        args = random_inputs(op.spec, B, T, H, default_sizes(op.spec, K=D, V=D, M=4), torch.bfloat16, 1.0, 0)
         xs = [v.requires_grad_(v.is_floating_point()) for v in args.values()]
         for _ in range(3):  # the input gradients exist from here on, as in a training loop
             out = op(*xs, backend="triton")[0]

@@ -642,8 +642,11 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     adj_vecs, adj_out = per_read(adjoint)
     fwd_vecs, fwd_out = per_read(forward)
     early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
+    addends = [x for x in (late, "dG_early" if early else None) if x]
+    # the gate gradient's kernel adds up to two plain per-token sums itself (gate_grad_triton's dG as a pair)
+    plain = len(addends) <= 2 and not any("+" in x or "shift_next" in x for x in addends)
     return dict(vector=False, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
-                key_total=" + ".join(x for x in (late, "dG_early" if early else None) if x))
+                key_total=" + ".join(addends), key_addends=f"({', '.join(addends)},)" if plain else None)
 
 
 def _key_terms_by_read(plan, results: list[str]) -> dict | None:
@@ -704,7 +707,7 @@ def _gated_read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
     adj_vecs, adj_out = per_read([r[0] for r in plan.adjoint_reads])
     fwd_vecs, fwd_out = per_read([r[0] for r in plan.forward_reads])
     return dict(vector=True, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early="None",
-                key_total="g_key", buffer=vec_code[term[first].vec])
+                key_total="g_key", key_addends=None, buffer=vec_code[term[first].vec])
 
 
 def _unpack(names: list[str]) -> str:

@@ -591,13 +591,15 @@ def test_an_unused_final_state_gives_the_gradients_of_a_zero_cotangent(name):
             assert rel_err(res[0][n], want) < 1e-6, n
 
 
-@pytest.mark.parametrize("heads,D,weighted,with_fin", [(1, 1, True, True), (1, 1, False, True), (1, 1, False, False),
-                                                       (2, 1, True, False), (1, 3, True, True), (2, 3, False, True)])
-def test_gate_grad_kernel_against_its_sums(heads, D, weighted, with_fin):
+@pytest.mark.parametrize("heads,D,weighted,with_fin,pair", [(1, 1, True, True, False), (1, 1, False, True, True),
+                                                            (1, 1, False, False, False), (2, 1, True, False, True),
+                                                            (1, 3, True, True, False), (2, 3, False, True, True)])
+def test_gate_grad_kernel_against_its_sums(heads, D, weighted, with_fin, pair):
     """gate_grad_triton (interpreter, fp32) against the sums it stands for: per chunk of C tokens the gauge terms
     summed from each token to the chunk's end, the final state's term at the last token, and for every chunk but the
-    last the boundary term P, times e^{gk at the next chunk's first token} or (gk None) alone; T not a multiple of C,
-    rows or the token layout of heads, scalar (D = 1) or per-dimension terms."""
+    last the boundary term P (times a constant with pair), times e^{gk at the next chunk's first token} or (gk None)
+    alone; T not a multiple of C, rows or the token layout of heads, scalar (D = 1) or per-dimension terms, the terms
+    given whole or (pair) as two tensors the kernel adds."""
     from lindsl.runtime.triton_engine import gate_grad_triton
     gen = torch.Generator().manual_seed(4)
     B, T, C = 2, 37, 16
@@ -607,7 +609,11 @@ def test_gate_grad_kernel_against_its_sums(heads, D, weighted, with_fin):
     gk = -torch.rand(lay, generator=gen)
     P = torch.randn(B * heads, NC - 1, D, generator=gen)
     fin = torch.randn(B * heads, D, generator=gen) if with_fin else None
-    got = gate_grad_triton(dG, fin, P, gk if weighted else None, C, heads=heads)
+    p_scale = 0.5 if pair else None
+    split = torch.randn(lay, generator=gen)
+    got = gate_grad_triton((dG - split, split) if pair else dG, fin, P, gk if weighted else None, C, heads=heads,
+                           p_scale=p_scale)
+    P = P * (p_scale or 1.0)
     rows = (lambda x: x.transpose(1, 2).reshape(B * heads, T, D)) if heads > 1 else (lambda x: x)
     x, g = rows(dG).clone(), rows(gk)
     if with_fin:

@@ -2104,9 +2104,9 @@ def _recurrent_kernel(gk_ptr, gv_ptr, b_ptr, a_ptr, k_ptr, v_ptr, S0_ptr, ST_ptr
 @triton.jit
 def _boundary_kernel(ha_ptr, hf_ptr, wk_ptr, wv_ptr, r_ptr, c_ptr, NC, K: tl.constexpr, V: tl.constexpr,
                      BKB: tl.constexpr, BV: tl.constexpr, WK: tl.constexpr, WV: tl.constexpr, ROWS: tl.constexpr,
-                     COLS: tl.constexpr):
-    """Boundary j + 1 of sequence n: E = h_adj[NC - 1 - j] * h_fwd[j + 1]; row sums (weights over V) and column
-    sums (weights over K), the key rows in blocks of BKB."""
+                     COLS: tl.constexpr, ROWSUM: tl.constexpr = False):
+    """Boundary j + 1 of sequence n: E = h_adj[NC - 1 - j] * h_fwd[j + 1]; row sums (weights over V; with ROWSUM
+    summed over the rows too, one value) and column sums (weights over K), the key rows in blocks of BKB."""
     j = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     NB = NC - 1
@@ -2117,6 +2117,7 @@ def _boundary_kernel(ha_ptr, hf_ptr, wk_ptr, wv_ptr, r_ptr, c_ptr, NC, K: tl.con
     if WV:
         wv = tl.load(wv_ptr + (n * NB + j) * V + vv, mask=v_ok, other=0.0).to(tl.float32)
     colsum = tl.zeros([BV], dtype=tl.float32)
+    total = tl.zeros([BKB], dtype=tl.float32)
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
@@ -2125,32 +2126,38 @@ def _boundary_kernel(ha_ptr, hf_ptr, wk_ptr, wv_ptr, r_ptr, c_ptr, NC, K: tl.con
              * tl.load(hf + kk[:, None] * V + vv[None, :], mask=m, other=0.0).to(tl.float32))
         if ROWS:
             rs = tl.sum(E * wv[None, :], 1) if WV else tl.sum(E, 1)
-            tl.store(r_ptr + (n * NB + j) * K + kk, rs, mask=k_ok)
+            if ROWSUM:
+                total += rs
+            else:
+                tl.store(r_ptr + (n * NB + j) * K + kk, rs, mask=k_ok)
         if COLS:
             if WK:
                 wk = tl.load(wk_ptr + (n * NB + j) * K + kk, mask=k_ok, other=0.0).to(tl.float32)
                 colsum += tl.sum(E * wk[:, None], 0)
             else:
                 colsum += tl.sum(E, 0)
+    if ROWSUM:
+        tl.store(r_ptr + n * NB + j, tl.sum(total, 0))
     if COLS:
         tl.store(c_ptr + (n * NB + j) * V + vv, colsum, mask=v_ok)
 
 
-def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=False):
+def chunk_boundary_sums_triton(h_adj, h_fwd, wk=None, wv=None, rows=True, cols=False, rowsum=False):
     """Triton version of engine.chunk_boundary_sums (fp32): one pass over both state sequences, no flipped copy
-    and no [N, NC-1, K, V] product in memory."""
+    and no [N, NC-1, K, V] product in memory. rowsum: the row sums summed over K too, [N, NC - 1, 1] (a scalar
+    gate's: no eager sum after the launch)."""
     N, NC, K, V = h_fwd.shape
     dev = h_fwd.device
     f32 = torch.float32
     dummy = _dummy(dev)
-    r = _empty(N, NC - 1, K, device=dev, dtype=f32) if rows else dummy
+    r = _empty(N, NC - 1, 1 if rowsum else K, device=dev, dtype=f32) if rows else dummy
     c = _empty(N, NC - 1, V, device=dev, dtype=f32) if cols else dummy
     wk_ = dummy if wk is None else wk.to(f32).contiguous()
     wv_ = dummy if wv is None else wv.to(f32).contiguous()
     BV = _p2(V)
     _boundary_kernel[(NC - 1, N)](h_adj.contiguous(), h_fwd.contiguous(), wk_, wv_, r, c, NC, K=K, V=V,
                                   BKB=max(1, min(_p2(K), 8192 // BV)), BV=BV, WK=wk is not None,
-                                  WV=wv is not None, ROWS=rows, COLS=cols)
+                                  WV=wv is not None, ROWS=rows, COLS=cols, ROWSUM=rows and rowsum)
     return (r if rows else None), (c if cols else None)
 
 
@@ -2274,16 +2281,17 @@ def gauge_sum_triton(terms, acc=None, heads=1, sum_d=False):
 
 @_launched
 @triton.jit
-def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2,
-                      W3, T, NC, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr, HAS_P: tl.constexpr,
-                      HAS_FIN: tl.constexpr, P_EXP: tl.constexpr = True, HAS_DG: tl.constexpr = True,
+def _gate_grad_kernel(dG_ptr, dG2_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3,
+                      W0, W1, W2, W3, PS, T, NC, HS, D: tl.constexpr, C: tl.constexpr, BD: tl.constexpr,
+                      HAS_P: tl.constexpr, HAS_FIN: tl.constexpr, P_EXP: tl.constexpr = True,
+                      HAS_DG: tl.constexpr = True, HAS_DG2: tl.constexpr = False,
                       NT: tl.constexpr = 0, SH0: tl.constexpr = False, SH1: tl.constexpr = False,
                       SH2: tl.constexpr = False, SH3: tl.constexpr = False, CA0: tl.constexpr = False,
                       CA1: tl.constexpr = False, CA2: tl.constexpr = False, CA3: tl.constexpr = False):
-    """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums (dG, with
-    HAS_DG, plus NT <= 4 gauge terms as _gauge_sum_kernel's), the final state's term added at the last token
-    (HAS_FIN), summed over s >= t within the chunk, plus the boundary term P[n, c] e^{g at the next chunk's first
-    token} (P_EXP; else P[n, c] alone) for every chunk but the last; stored in out's dtype."""
+    """A key log-gate's gradient per (chunk, sequence, dimension block): the chunk's rows of gauge sums (dG with
+    HAS_DG, dG2 with HAS_DG2, plus NT <= 4 gauge terms as _gauge_sum_kernel's), the final state's term added at the last token
+    (HAS_FIN), summed over s >= t within the chunk, plus the boundary term PS P[n, c] e^{g at the next chunk's first
+    token} (P_EXP; else PS P[n, c]) for every chunk but the last; stored in out's dtype."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
@@ -2296,6 +2304,8 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r
     x = tl.zeros((C, BD), dtype=tl.float32)
     if HAS_DG:
         x += tl.load(dG_ptr + off, mask=mask, other=0.0).to(tl.float32)
+    if HAS_DG2:
+        x += tl.load(dG2_ptr + off, mask=mask, other=0.0).to(tl.float32)
     if NT > 0:
         x += _gauge_terms(v0, r0, c0, v1, r1, c1, v2, r2, c2, v3, r3, c3, W0, W1, W2, W3, off, mask,
                           (t + 1 < T)[:, None] & d_ok[None, :], HS * D, NT, SH0, SH1, SH2, SH3, CA0, CA1, CA2, CA3)
@@ -2305,7 +2315,7 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r
     y = tl.cumsum(x, axis=0, reverse=True)
     if HAS_P:
         if c < NC - 1:
-            p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
+            p = tl.load(P_ptr + (n * (NC - 1) + c) * D + dd, mask=d_ok, other=0.0).to(tl.float32) * PS
             if P_EXP:
                 g = tl.load(gk_ptr + seq + ((c + 1) * C * HS) * D + dd, mask=d_ok, other=0.0).to(tl.float32)
                 p = p * tl.exp(g)
@@ -2313,9 +2323,11 @@ def _gate_grad_kernel(dG_ptr, fin_ptr, P_ptr, gk_ptr, out_ptr, v0, r0, c0, v1, r
     tl.store(out_ptr + off, y, mask=mask)
 
 
-def _gate_grad_launch(dG, terms, fin, P, gk, C, heads, out_dtype):
-    """_gate_grad_kernel's launch for gate_grad_triton and gauge_gate_grad_triton: dG (None: zero) plus terms (at
-    most GAUGE_TERMS, as gauge_sum_triton's) per token. Returns (the gradient, each term's res as its cast gives)."""
+def _gate_grad_launch(dG, terms, fin, P, gk, C, heads, out_dtype, p_scale=None):
+    """_gate_grad_kernel's launch for gate_grad_triton and gauge_gate_grad_triton: dG (None: zero; a tensor or a
+    pair of them, added) plus terms (at most GAUGE_TERMS, as gauge_sum_triton's) per token. Returns (the gradient,
+    each term's res as its cast gives); P times p_scale (None: 1)."""
+    dG, dG2 = (tuple(dG) + (None,))[:2] if isinstance(dG, (tuple, list)) else (dG, None)
     like = dG if dG is not None else terms[0][1]
     vector = like.dim() == (4 if heads > 1 else 3)
     D = like.shape[-1] if vector else 1
@@ -2332,29 +2344,33 @@ def _gate_grad_launch(dG, terms, fin, P, gk, C, heads, out_dtype):
     BD = min(_p2(D), 64)
     args, flags, done = _gauge_term_args(terms, dev, dummy)
     _gate_grad_kernel[(NC, N, _cdiv(D, BD))](dummy if dG is None else dG.contiguous(),
+                                             dummy if dG2 is None else dG2.contiguous(),
                                              dummy if fin is None else fin.to(torch.float32).contiguous(),
                                              P.to(torch.float32).contiguous() if has_p else dummy,
-                                             gk.contiguous() if has_p and gk is not None else dummy, out, *args, T, NC,
+                                             gk.contiguous() if has_p and gk is not None else dummy, out, *args,
+                                             1.0 if p_scale is None else float(p_scale), T, NC,
                                              heads, D=D, C=C, BD=BD, HAS_P=has_p, HAS_FIN=fin is not None,
-                                             P_EXP=gk is not None, HAS_DG=dG is not None, **flags)
+                                             P_EXP=gk is not None, HAS_DG=dG is not None, HAS_DG2=dG2 is not None,
+                                             **flags)
     return out.to(final), done
 
 
-def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None):
+def gate_grad_triton(dG, fin, P, gk, C, heads=1, out_dtype=None, p_scale=None):
     """A key log-gate's gradient from its gauge sums in one pass (the glue's engine.local_rev_cumsum, final-state
-    and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]), fin [N(, D)] the final
-    state's term at the last token (None: none), P [N, NC - 1(, D)] the chunk-boundary sums (None for one chunk), gk
-    the log-gate in dG's layout, whose value at each next chunk's first token weighs P (None: P unweighted, as the
-    chunk-level adjoint's boundary sums come). Returns dG's shape in out_dtype (dG's by default)."""
-    return _gate_grad_launch(dG, [], fin, P, gk, C, heads, out_dtype)[0]
+    and boundary adds and the cast): dG [N, T(, D)] per token (or [B, T, heads(, D)]; or a pair of them, added by
+    the kernel), fin [N(, D)] the final state's term at the last token (None: none), P [N, NC - 1(, D)] the
+    chunk-boundary sums (None for one chunk), gk the log-gate in dG's layout, whose value at each next chunk's first
+    token weighs P (None: P unweighted, as the chunk-level adjoint's boundary sums come), p_scale a constant factor
+    of P (None: 1). Returns dG's shape in out_dtype (dG's by default)."""
+    return _gate_grad_launch(dG, [], fin, P, gk, C, heads, out_dtype, p_scale)[0]
 
 
-def gauge_gate_grad_triton(terms, acc, fin, P, gk, C, heads=1, out_dtype=None):
+def gauge_gate_grad_triton(terms, acc, fin, P, gk, C, heads=1, out_dtype=None, p_scale=None):
     """gate_grad_triton with the last gauge terms summed in the same pass: the per-token sums are acc (None: zero)
     plus gauge_sum_triton's terms (at most GAUGE_TERMS, a per-dimension gate's: no sum over D), never stored.
     Returns (the gradient, [each term's res, cast]) as gauge_sum_triton's results."""
     assert 0 < len(terms) <= GAUGE_TERMS, "one launch takes at most GAUGE_TERMS terms"
-    return _gate_grad_launch(acc, terms, fin, P, gk, C, heads, out_dtype)
+    return _gate_grad_launch(acc, terms, fin, P, gk, C, heads, out_dtype, p_scale)
 
 
 @_launched
