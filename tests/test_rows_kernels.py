@@ -216,7 +216,10 @@ def test_merged_rows_backward(dtype, monkeypatch):
     two = _grad_call(op, base, True, monkeypatch)
     assert [len(v) for v in calls.values()] == [1, 1, 1]
     _agree(merged, two, 1e-6 if dtype == torch.float32 else 1e-2)
-    _agree(merged, _grad_call(op, base, False, monkeypatch), 2e-5 if dtype == torch.float32 else 1e-2)
+    # (on the GPU the compiled PyTorch prologue's values differ from the kernel's in the last bits, which the cores'
+    # tf32 products carry into dA, a sum of cancelling terms: 1.1e-4 there, session 55)
+    _agree(merged, _grad_call(op, base, False, monkeypatch),
+           1e-2 if dtype != torch.float32 else 2e-5 if DEVICE == "cpu" else 1e-3)
 
 
 @pytest.mark.parametrize("name,passed", [("mamba2", [("read", "read0", 0)]), ("rwkv6", [("read", "read0", 0)]),

@@ -3626,8 +3626,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     order (the adjoint's x and dO, not their flipped and padded copies): the scan's positions are the tokens padded
     to whole chunks, and position p takes token T - 1 - p of them. The kernels read them so, but for a
     per-dimension gate's reads without the sub-chunked read-outs, which take a flipped copy (time_reversed).
-    tile_bf16: the reads without rank-one factors multiply two loaded bf16 tiles in bf16 as the rank-one reads do
-    (_tile_prec; the chunk-level adjoint's reads); LINDSL_TUNE_R0_TILE_BF16=1 asks it of every scan.
+    tile_bf16: every read without rank-one factors (kernelized ones included) multiplies two loaded bf16 tiles in bf16
+    as the rank-one reads do (_tile_prec); without it so do those reads but the kernelized ones, by default
+    (LINDSL_TUNE_R0_TILE_BF16=0: tf32 for all of them).
     kernel_scores: {read: (xb, kb, coefficients)} for key-side reads whose pair scores x_t . k_s are the polynomial
     sum_p coefficients[p] (xb_t . kb_s)^p (lindsl.passes.kernelize; degree <= 4; xb laid out as the read's vector, kb
     as k, one input and no rank-one factors or per-dimension gates): the read kernel makes the scores from the base
@@ -4063,11 +4064,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
-        # reads without rank-one factors likewise with tile_bf16 (the chunk-level adjoint's: session 41, calls 3-4,
-        # Gated DeltaNet forward+backward 8.305 -> 8.152 ms at 2x16384x16x128, 14.824 -> 14.539 at 4x4096x64x128)
-        # or LINDSL_TUNE_R0_TILE_BF16=1 (every scan's; 0 turns tile_bf16 off too)
+        # reads without rank-one factors likewise (the chunk-level adjoint's with tile_bf16: session 41, calls 3-4,
+        # Gated DeltaNet forward+backward 8.305 -> 8.152 ms at 2x16384x16x128, 14.824 -> 14.539 at 4x4096x64x128;
+        # every scan's: session 55, call 2, H200, 2x16384x16x128, each variant in its own process, checks green at
+        # gate x1 and x10: Mamba-2 4.038 -> 3.749 ms, RetNet 3.003 -> 2.744), but for the kernelized reads (Based's
+        # wide bf16 reads went wrong in chunks of 64, session 53: not measured with it). LINDSL_TUNE_R0_TILE_BF16=0
+        # keeps tf32 (and turns tile_bf16 off too)
         readers = (x,) if also is None else (x, also[0])
-        r0_tiles = tile_bf16 or _knob("R0_TILE_BF16", 0)
+        r0_tiles = tile_bf16 or (_knob("R0_TILE_BF16", 1) and not (kernel_scores and i_read in kernel_scores))
         xs_prec, xr_prec, xp_prec = (_tile_prec(precision, "R1_TILE_BF16" if R else "R0_TILE_BF16", *readers, t)
                                      if (R or r0_tiles) and not loop else precision for t in (h, src, srcin))
         # two merged readers on eight warps with rank-one factors (the rescan's, session 23), on four without (the
