@@ -435,29 +435,28 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         if isinstance(bwd, str):
             return f"the {part}'s backward: {bwd}"
         out["source"] += ("\n\n" if out["source"] else "") + bwd.source
-        out[part] = [dict(kind=kind, pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), dims=dims)
-                     for kind, leaf, dims in bwd.grads]
-        _group_params(out[part])
+        out[part], out[part + "_passed"] = _grad_entries(bwd, names)
         out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
-        out[part + "_passed"] = [dict(pos=names.index(leaf) if kind != "read" else len(names) + int(leaf[4:]), ct=j)
-                                 for kind, leaf, j in bwd.passed]
     out.update(_merged_rows_backward(spec, pro, epi, bwds, shifts, names) or {})
     return out
 
 
-def _group_params(entries: list) -> None:
-    """Marks a rows backward's param cotangents of one shape (their dims) as a group, group / slot in each entry
-    (None / None alone): the kernel writes a group's per-row parts into one buffer, summed over the tokens in one
-    reduction and cast once (two eager operations per group instead of two per param)."""
-    by_dims = {}
+def _grad_entries(bwd, names: list) -> tuple[list, list]:
+    """A rows backward's (written cotangents, passed ones) as the module's templates take them: each written one as
+    (kind, pos: the input's or read's index among the autograd function's tensors, dims, and for a param its group
+    and slot), each passed one as (pos, the value's index whose cotangent it is). The params of one shape (dims) form
+    a group: the kernel writes their per-row parts into one buffer, summed over the tokens in one reduction and cast
+    once (_param_grads: two eager operations per group instead of two per param)."""
+    def pos(kind, leaf):
+        return names.index(leaf) if kind != "read" else len(names) + int(leaf[4:])
+    entries = [dict(kind=kind, pos=pos(kind, leaf), dims=dims, group=None, slot=None) for kind, leaf, dims in bwd.grads]
+    groups = {}
     for e in entries:
-        e["group"] = e["slot"] = None
         if e["kind"] == "param":
-            by_dims.setdefault(tuple(e["dims"]), []).append(e)
-    for members in (m for m in by_dims.values() if len(m) > 1):
-        group = 1 + max([e["group"] for e in entries if e["group"] is not None], default=-1)
-        for slot, e in enumerate(members):
-            e["group"], e["slot"] = group, slot
+            members = groups.setdefault(tuple(e["dims"]), [])
+            e["group"], e["slot"] = list(groups).index(tuple(e["dims"])), len(members)
+            members.append(e)
+    return entries, [dict(pos=pos(kind, leaf), ct=j) for kind, leaf, j in bwd.passed]
 
 
 def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list) -> dict | None:
@@ -474,12 +473,9 @@ def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list)
                              drop_reads=True)
     if isinstance(merged, str):
         return None
-    entries = [dict(kind=kind, pos=names.index(leaf), dims=dims) for kind, leaf, dims in merged.grads]
-    _group_params(entries)
-    return dict(source_merged=merged.source, merged=entries,
-                merged_passed=[dict(pos=names.index(leaf), ct=j) for kind, leaf, j in merged.passed],
-                epilogue_reads_passed=[dict(pos=len(names) + int(leaf[4:]), ct=j) for kind, leaf, j in epi_b.passed
-                                       if kind == "read"],
+    entries, passed = _grad_entries(merged, names)
+    return dict(source_merged=merged.source, merged=entries, merged_passed=passed,
+                epilogue_reads_passed=[e for e in _grad_entries(epi_b, names)[1] if e["pos"] >= len(names)],
                 carriers=[dims for _, dims in epi.writes])
 
 
@@ -634,19 +630,22 @@ def _read_gauges(plan, vec_code: dict, dtype_code) -> dict | None:
         return ([f"({vec_code[term[r].vec]}, {term[r].sign})" if r in term else None for r in results],
                 _gauged_read_dtypes(plan, results, dtype_code))
 
-    def total(results, name):
-        parts = [f"shift_next({name}[{i}])" if term[r].shift else f"{name}[{i}]"
-                 for i, r in enumerate(results) if r in term]
-        return " + ".join(parts) if parts else None
+    def parts(results, name):
+        return [(f"{name}[{i}]", term[r].shift) for i, r in enumerate(results) if r in term]
+
+    def total(terms):
+        return " + ".join(f"shift_next({x})" if shift else x for x, shift in terms) or None
 
     adj_vecs, adj_out = per_read(adjoint)
     fwd_vecs, fwd_out = per_read(forward)
-    early, late = total(adjoint, "g_adj"), total(forward, "g_fwd")
-    addends = [x for x in (late, "dG_early" if early else None) if x]
-    # the gate gradient's kernel adds up to two plain per-token sums itself (gate_grad_triton's dG as a pair)
-    plain = len(addends) <= 2 and not any("+" in x or "shift_next" in x for x in addends)
+    early_parts, late_parts = parts(adjoint, "g_adj"), parts(forward, "g_fwd")
+    early = total(early_parts)
+    addends = late_parts + ([("dG_early", False)] if early_parts else [])
+    # the gate gradient's kernel adds up to two unshifted per-token sums itself (gate_grad_triton's dG as a pair)
+    plain = len(addends) <= 2 and not any(shift for _, shift in addends)
     return dict(vector=False, adj=adj_vecs, adj_out=adj_out, fwd=fwd_vecs, fwd_out=fwd_out, key_early=early,
-                key_total=" + ".join(addends), key_addends=f"({', '.join(addends)},)" if plain else None)
+                key_total=total(addends), key_addends="(" + "".join(x + ", " for x, _ in addends) + ")" if plain
+                else None)
 
 
 def _key_terms_by_read(plan, results: list[str]) -> dict | None:
