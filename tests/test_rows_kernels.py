@@ -355,7 +355,8 @@ def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
     a scalar gate's sums serve the backward's rescan too (one launch fewer there); outputs, final state and every
     gradient bit for bit those of the scans' own sums (LINDSL_TUNE_PROLOGUE_CUM=0), at T past a chunk."""
     op = lindsl.load(name)
-    args = random_inputs(op.spec, 2, 77, 2, {"K": 8, "V": 8, "M": 2}, torch.float32, seed=3)
+    args = {k: v.to(DEVICE) for k, v in random_inputs(op.spec, 2, 77, 2, {"K": 8, "V": 8, "M": 2}, torch.float32,
+                                                    seed=3).items()}
     mod = op.module
     res, launches = {}, {}
     for on in ("1", "0"):
@@ -371,7 +372,7 @@ def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
         xs = [x.detach().requires_grad_(x.is_floating_point()) for x in args.values()]
         o, final = op(*xs, backend="triton", output_final_state=True)
         forward = len(cums)
-        (o * torch.linspace(-1, 1, o.numel()).reshape(o.shape)).sum().add((final * final).sum()).backward()
+        (o * torch.linspace(-1, 1, o.numel(), device=o.device).reshape(o.shape)).sum().add((final * final).sum()).backward()
         res[on] += [o, final] + [x.grad for x in xs if x.grad is not None]
         launches[on] = (forward, len(cums) - forward)
         monkeypatch.undo()
