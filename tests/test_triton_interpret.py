@@ -671,36 +671,6 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
         assert rel_err(x, y) < 1e-4
 
 
-@pytest.mark.parametrize("name", ["mamba2", "gla", "rwkv6"])
-def test_rescan_state_pass_makes_the_boundary_sums(name, monkeypatch):
-    """The key gate's chunk-boundary sums made by the backward rescan's state pass from the chunk-start state in its
-    registers and the adjoint's stored states (RESCAN_BOUNDARY, default; its programs' partial sums over value
-    blocks, key blocks apart) give the gradients of the boundary kernel's pass over both state sequences
-    (RESCAN_BOUNDARY=0) and of the torch engine: scalar (Mamba-2) and per-dimension (GLA, RWKV-6) gates, three
-    chunks, the last cut short, one and two value and key blocks, an initial state. The boundary kernel ran only
-    with the knob off; the rescan's pass made the sums only with it on."""
-    op = lindsl.load(name)
-    seen, bounds = [], []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("BOUND",), seen))
-    pass_over_both = op.module.chunk_boundary_sums_triton
-    monkeypatch.setitem(op.module.__dict__, "chunk_boundary_sums_triton",
-                        lambda *a, **kw: bounds.append(1) or pass_over_both(*a, **kw))
-    base = random_inputs(op.spec, 1, 150, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=12)
-    forms = ("RESCAN_BOUNDARY=0", "RESCAN_BOUNDARY=1", "RESCAN_BOUNDARY=1 STATE_BV=4 STATE_BK=4", "torch")
-    runs, made = {}, {}
-    for form in forms:
-        bounds.clear()
-        runs.update(results_by_forms(op, base, (form,), seen, monkeypatch, state=True))
-        made[form] = (sum(d["BOUND"] for d in runs[form][1]), len(bounds))
-    assert made["RESCAN_BOUNDARY=0"] == (0, 1)
-    assert made["RESCAN_BOUNDARY=1"] == made["RESCAN_BOUNDARY=1 STATE_BV=4 STATE_BK=4"] == (1, 0)
-    for form in forms[1:3]:
-        for x, y in zip(runs[form][0], runs["RESCAN_BOUNDARY=0"][0]):
-            assert torch.isfinite(x).all() and rel_err(x, y) < 1e-5, form
-    for x, y in zip(runs["RESCAN_BOUNDARY=1"][0], runs["torch"][0]):
-        assert rel_err(x, y) < 1e-4
-
-
 @pytest.mark.parametrize("name,forms", [
     ("gla", ("GATED_GAUGE=1 GATE_GRAD_KERNEL=0", "GATED_GAUGE=1 SUBCHUNK=0", "GATED_GAUGE=1 GATE_GRAD_KERNEL=1")),
     ("rwkv6", ("GATED_GAUGE=1",)),

@@ -833,13 +833,13 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 @_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HB_ptr, BS_ptr, HS, OSCALE, TX,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
-                  DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, BOUND: tl.constexpr = False):
+                  DECAYED: tl.constexpr = False, SREV: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
@@ -849,13 +849,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
     (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials.
     SREV (no rank-one factors, no fused reads): the inputs k, v are the callers' tensors of TX tokens in their own
-    order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies.
-    BOUND (the backward's rescan; H_EVERY 1, no value gate): the gate gradient's boundary row sums
-    rowsum(h_adj[NC - c] * S_c) for c >= 1 from the chunk-start state in registers and the adjoint's stored states
-    (HB_ptr, [N, NC, K, V], reversed time), each program's over its value block into BS_ptr [N, value blocks, NC - 1,
-    K] (chunk_boundary_sums_triton's rows without a second pass over both state sequences)."""
+    order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies."""
     tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
-    tl.static_assert(not BOUND or (H_EVERY == 1 and not GV), "boundary sums: every chunk's state, no value gate")
     n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     vb = tl.program_id(1)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
@@ -873,12 +868,6 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if c % H_EVERY == 0:
                 NCH = (NC + H_EVERY - 1) // H_EVERY
                 tl.store(h_ptr + (n * NCH + c // H_EVERY) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
-        if BOUND:
-            if c > 0:
-                ha = tl.load(HB_ptr + (n * NC + NC - c) * K * V + kk[:, None] * V + vv[None, :], mask=smask,
-                             other=0.0).to(tl.float32)
-                tl.store(BS_ptr + ((n * tl.num_programs(1) + vb) * (NC - 1) + c - 1) * K + kk, tl.sum(S * ha, 1),
-                         mask=k_ok)
         last = c * C + C - 1
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
@@ -3435,12 +3424,11 @@ def _read_launch(d_in, d_out, side_k, R, loop, precision):
 
 
 def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_bf16, occupancy_rules, sms,
-                       decayed=False, bound=False):
+                       decayed=False):
     """The state pass's launch, (key block, value block, warps, stages), by the kind of pass: fused with the reads,
-    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel;
-    bound: making the boundary sums from the adjoint's states, _state_kernel's BOUND).
+    storing without rank-one factors, storing with them (decayed: its sources decayed by the WY system's kernel).
     LINDSL_TUNE_STATE_BK (storing, no rank-one factors), STATE_BV, STATE_WARPS, STATE_STAGES (fused) and
-    STORE_H_STAGES (storing) override the choice; BOUND_BK, BOUND_WARPS, BOUND_STAGES that of a bound pass."""
+    STORE_H_STAGES (storing) override the choice."""
     BK, BV = _p2(K), _p2(V)
     bk, warps = BK, 4
     if fused:
@@ -3482,12 +3470,6 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             whole = GK != 2 and N * _cdiv(V, bv) * _cdiv(K, 128) >= 3 * sms
             bk = BK if whole else min(BK, 64)
             stages = 3 if N * _cdiv(V, bv) * _cdiv(K, bk) <= 2 * sms else 2
-        if bound and state_prec == "tf32":
-            # a tile of the adjoint's state beside the pass's own: in 64 key rows and two warps the scalar gate's
-            # pass spilled 884 B (ptxas, sm_90, bf16 inputs at K = V = 128; 232 B without the tile); 32 rows in four
-            # warps and three stages, the per-dimension gate's rule, hold both in 168 registers
-            bk, warps, stages = (min(BK, _p2(_knob("BOUND_BK", 32))), _knob("BOUND_WARPS", 4),
-                                 _knob("BOUND_STAGES", 3))
         bk = min(BK, _p2(_knob("STATE_BK", bk)))
         stages = _knob("STORE_H_STAGES", stages)
     else:
@@ -3589,8 +3571,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
-                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      bound=None):
+                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3654,11 +3635,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
     cum: (chunk, G, Gex), the key gate's sums within chunks made by the caller (the per-row prologue's chunked
     kernel, as _cum makes them: G [N, Tp(, K)] fp32, Gex None or G - gk) for this scan's chunk; with another chunk, or
-    without the exclusive sums the scan needs, _cum makes them.
-    bound: (h_adj, rowsum), the adjoint's chunk states [N, NC, K, V] of this scan's chunks (the backward's rescan,
-    with return_states; no rank-one factors or value gate): the state pass also makes the key gate's boundary sums
-    chunk_boundary_sums_triton(h_adj, h)'s rows (rowsum: summed over K too, [N, NC - 1, 1]) from its registers,
-    returned last."""
+    without the exclusive sums the scan needs, _cum makes them."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3956,8 +3933,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # rounding of the output itself: the state term and the chunk's pair term cancel (NOTES.md, v10)
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
-                                                       wy_dtype != f32, occupancy_rules, sms, decayed,
-                                                       bound is not None)
+                                                       wy_dtype != f32, occupancy_rules, sms, decayed)
     if state_prec == "tf32" and GK == 1 and not GV and FOLD and wy_dtype == torch.bfloat16 and k_.dtype == torch.bfloat16:
         # the exact pass of a scalar key gate under the fold (Gated DeltaNet's backward rescan), whose products take
         # a bf16 tile (W, k') exact and the state or v' - s u in fp32: each as two bf16 products with the fp32
@@ -3970,16 +3946,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # LINDSL_TUNE_EXACT_STATE_PREC overrides
         hilo = (K, BVs) == (128, 32) and C > 16
         state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
-    if bound is not None and (R or GV or states is not None or h_every != 1 or not return_states
-                              or tuple(bound[0].shape) != (N, NC, K, V)):
-        raise ValueError(f"bound: the rescan's state pass of a scan with return_states and without rank-one factors "
-                         f"or value gate, and the adjoint's states [N, NC, K, V] = {[N, NC, K, V]}")
-    bsum = dummy if bound is None else _empty(N, _cdiv(V, BVs), max(NC - 1, 0), K, device=dev, dtype=f32)
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, dummy if bound is None else bound[0].contiguous(), bsum,
-                                         HS, scales[0] if fused else 1.0, TX, FOLD=FOLD, BOUND=bound is not None,
+                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, FOLD=FOLD,
                                          H_EVERY=h_every, DECAYED=decayed, SREV=reversed_sources,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
@@ -4164,9 +4134,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         outs[i_read] = outs[i_read].to(odt)
     if keep_t_only:
         wy[1:3] = [None, None]  # _wy_keep_rows: W and U0 made again from (I - M)^-1 by the backward's rescan
-    if bound is not None:
-        bsum = bsum.sum((1, 3))[..., None] if bound[1] else (bsum[:, 0] if bsum.shape[1] == 1 else bsum.sum(1))
-        return outs, ST, None, h, C, bsum
     if return_states:
         return outs, ST, (u if R else None), h, C
     return outs, ST, (u if R else None)
