@@ -3946,6 +3946,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # LINDSL_TUNE_EXACT_STATE_PREC overrides
         hilo = (K, BVs) == (128, 32) and C > 16
         state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
+    if state_prec == "tf32" and not R and GK < 2 and not GV and not fused and k_.dtype == torch.bfloat16:
+        # the storing pass of bf16 sources with a scalar or no key gate (Mamba-2's two backward passes, tf32 for the
+        # gate gradient's fp32 chunk states): the source keys are exact in bf16 and the values carry the decays, so
+        # the update's product may be hilo's two bf16 products (LINDSL_TUNE_R0_STATE_PREC=hilo; a trial, tf32 by
+        # default)
+        state_prec = _for_interpreter(_knob("R0_STATE_PREC", "tf32"))
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
