@@ -372,7 +372,8 @@ def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
         xs = [x.detach().requires_grad_(x.is_floating_point()) for x in args.values()]
         o, final = op(*xs, backend="triton", output_final_state=True)
         forward = len(cums)
-        (o * torch.linspace(-1, 1, o.numel(), device=o.device).reshape(o.shape)).sum().add((final * final).sum()).backward()
+        weights = torch.linspace(-1, 1, o.numel(), device=o.device).reshape(o.shape)
+        (o * weights).sum().add((final * final).sum()).backward()
         res[on] += [o, final] + [x.grad for x in xs if x.grad is not None]
         launches[on] = (forward, len(cums) - forward)
         monkeypatch.undo()
