@@ -650,6 +650,34 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, depths, monkeypatc
         assert rel_err(x, y) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["gla", "retnet", "rwkv6"])
+def test_backward_without_initial_state_skips_its_products(name, monkeypatch):
+    """A backward from no initial state makes no initial-state terms: the first token's cotangents and the adjoint's
+    final state times the reads' constant (GLA's, RetNet's and RWKV-6's K^-0.5) are not formed, so the token-level
+    backward runs no eager multiply at all (two per backward before); from an initial state its gradient is the
+    torch engine's."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Multiplies(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.count = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.count += func.overloadpacket.__name__ == "mul"
+            return func(*args, **(kwargs or {}))
+    op = lindsl.load(name)
+    base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, seed=6)
+    args = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+    o, _ = op(*args.values(), backend="triton")
+    counted = Multiplies()
+    with counted:
+        o.sum().backward()
+    assert counted.count == 0
+    runs = results_by_forms(op, base, ("", "torch"), [], monkeypatch, state=True)
+    assert rel_err(runs[""][0][-1], runs["torch"][0][-1]) < 1e-4
+
+
 @pytest.mark.parametrize("name", ["gla", "mamba2", "kda"])
 def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     """The key log-gate's gradient made in one kernel from its gauge sums (GATE_GRAD_KERNEL: the within-chunk sums,
