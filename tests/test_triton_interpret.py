@@ -2034,20 +2034,21 @@ def test_gated_delta_rule_exact_state_pass_precisions(prec, monkeypatch):
 def test_split_products_in_the_backward_state_passes(name, split, monkeypatch):
     """LINDSL_TUNE_R0_STATE_PREC=hilo (a trial): the backward's storing state passes of bf16 sources without rank-one
     factors take the update as two bf16 products with the decayed operand split, the values with a scalar gate
-    (Mamba-2: hilo), the keys with a per-dimension one (GLA: lohi); both passes took it, and every gradient stays
-    within 1e-2 of the tf32 passes' (gate x3, three chunks) and as close to fp64."""
+    (Mamba-2: hilo), the keys with a per-dimension one (GLA: lohi); both passes took it, in four warps, and every
+    gradient stays within 1e-2 of the tf32 passes' (gate x3, three chunks) and as close to fp64."""
     op = lindsl.load(name)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_state_kernel",
-                        LaunchFlags(op.module._state_kernel, ("PREC", "STORE_H"), seen))
+                        LaunchFlags(op.module._state_kernel, ("PREC", "STORE_H", "num_warps"), seen))
     runs = {}
     for prec in ("tf32", "hilo"):
         monkeypatch.setenv("LINDSL_TUNE_R0_STATE_PREC", prec)
         seen.clear()
         runs[prec] = _bf16_against_fp64(op, 140, 16, gate_scale=3.0, seed=1, wseed=2)[1]
-        passes = [d["PREC"] for d in seen if d["STORE_H"]][-2:]  # the backward's two (GLA's forward stores too)
+        passes = [d for d in seen if d["STORE_H"]][-2:]  # the backward's two (GLA's forward stores too)
     expect = split if os.environ.get("TRITON_INTERPRET") != "1" else split + "-rounded"
-    assert passes == [expect, expect]
+    assert [d["PREC"] for d in passes] == [expect, expect]
+    assert all(d["num_warps"] == 4 for d in passes)  # hilo's launch: in two warps its pass spilled (ptxas)
     for k, (got, want) in runs["hilo"].items():
         base = runs["tf32"][k][0]
         assert torch.isfinite(got).all() and rel_err(got, base) < 1e-2, k

@@ -3961,8 +3961,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # the storing pass of bf16 sources (the backward's passes, tf32 for the gate gradients' fp32 chunk states):
         # the update k^T v takes its decays on the values with a scalar or no key gate (exact keys: hilo) and on the
         # keys with a per-dimension one (exact values: lohi), so it may be two bf16 products with the decayed
-        # operand's high and low parts (LINDSL_TUNE_R0_STATE_PREC=hilo; a trial, tf32 by default)
+        # operand's high and low parts (LINDSL_TUNE_R0_STATE_PREC=hilo; a trial, tf32 by default). Four warps for
+        # hilo: in the tf32 rule's two (64x64 tiles) ptxas spilled 576 B, in four 168 registers and none (sm_90, bf16,
+        # K = V = 128); the per-dimension gate's rule has four already (lohi: 102 registers)
         state_prec = _for_interpreter("lohi" if GK == 2 else "hilo")
+        state_warps = _knob("STATE_WARPS", max(state_warps, 4))
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
