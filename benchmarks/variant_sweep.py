@@ -9,7 +9,14 @@ baseline is the engine's defaults. Not a test:
 Every variant a default may switch to has to pass the check on the GPU (Triton 3.6 miscompiled one configuration
 of a correct kernel there: shared/device/README.md).
 
---isolate runs each variant in a process of its own (the same sequence of checks and timings in each). Needed for
+--isolate runs each variant in a process of its own (the same sequence of checks and timings in each); there a
+variant TREE=<dir> runs another copy of the package first on the path, with a cache of its own: an A/B of a code
+change no knob switches. The copy is laid out as installed (codegen/, grammar/ and library/ inside lindsl/, so
+that the editable install's mapping of lindsl.codegen does not take this tree's):
+
+    git archive <commit> lindsl codegen grammar library | tar -x -C <dir> && (cd <dir> && mv codegen grammar library lindsl/)
+
+Needed for
 variants that change what torch.compile sees (the layout, dtypes, shapes): in one process the later variant's
 compiled glue recompiles and runs with dynamic shapes (session 17: DeltaNet's forward+backward 11.18 ms second in
 its process, 8.73 alone; benchmarks/NOTES.md, v19).
@@ -115,9 +122,13 @@ def isolated(a):
         out = os.path.join(a.out, f"variant{i}")
         why = "time budget"
         if left > 0:
+            knobs = {k: v for k, v in env.items() if k != "TREE"}
+            tree = {} if "TREE" not in env else {
+                "PYTHONPATH": os.path.abspath(env["TREE"]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                "LINDSL_CACHE": os.path.join(os.path.abspath(out), "cache")}
             run = subprocess.run([sys.executable, os.path.abspath(__file__), "--specs", a.specs, "--check-shape",
                                   a.check_shape, "--bench-shape", a.bench_shape, "--budget", str(left), "--out", out],
-                                 env={**os.environ, **{"LINDSL_TUNE_" + k: v for k, v in env.items()}})
+                                 env={**os.environ, **{"LINDSL_TUNE_" + k: v for k, v in knobs.items()}, **tree})
             why = f"no result (its process exited {run.returncode})"
         try:
             with open(os.path.join(out, "variant_sweep.json")) as fh:

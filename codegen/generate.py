@@ -415,15 +415,20 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
     so that the prologue's backward kernel adds the epilogue's part (its cotangent) into the one gradient it writes
     (autograd would add the two: one more pass and buffer) [(input index, name)]; or why not."""
     out = {"source": "", "prologue": None, "epilogue": None, "prologue_keep": None, "epilogue_keep": None,
-           "prologue_passed": [], "epilogue_passed": [], "aliases": [], "merged": None, "merged_passed": [],
-           "epilogue_reads_passed": [], "carriers": [], "source_merged": ""}
+           "prologue_passed": [], "epilogue_passed": [], "aliases": [], "passes": [], "merged": None,
+           "merged_passed": [], "epilogue_reads_passed": [], "carriers": [], "source_merged": ""}
     names = [d.name for d in spec.inputs]
     bwds = {}
+    pro_values = list(pro.values)
     for part, fwd, name in [("epilogue", epi, "_epilogue_rows_bwd_kernel"),
                             ("prologue", pro, "_prologue_rows_bwd_kernel")]:  # the epilogue's first: the aliases
-        if fwd is None or not fwd.values:
+        if part == "prologue":
+            out["passes"] = _rows_passes(spec, pro, bwds.get("epilogue"), shifts, names)
+            pro_values += [(f"pass:{leaf}", Var(leaf, "input", ty=spec.input(leaf).ty)) for _, leaf in out["passes"]]
+        values = pro_values if part == "prologue" else list(fwd.values) if fwd is not None else []
+        if not values:
             continue
-        values = list(fwd.values)
+        values = list(values)
         if part == "prologue" and "epilogue" in bwds:
             written = {leaf for kind, leaf, _ in bwds["epilogue"].grads if kind == "input"}
             plain = backward_kernel(spec, name, values, shifts, fwd.reads)
@@ -437,8 +442,27 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         out["source"] += ("\n\n" if out["source"] else "") + bwd.source
         out[part], out[part + "_passed"] = _grad_entries(bwd, names)
         out[part + "_keep"] = [True] * len(names) + bwd.reads_used  # the tensors its autograd function keeps
-    out.update(_merged_rows_backward(spec, pro, epi, bwds, shifts, names) or {})
+    out.update(_merged_rows_backward(spec, pro_values, epi, bwds, shifts, names) or {})
     return out
+
+
+def _rows_passes(spec: Spec, pro, epi_b, shifts, names: list) -> list:
+    """The inputs a core takes as they stand (the prologue passes them through) whose gradient a rows backward
+    writes a part of too (the prologue's values', HGRN2's k0 = 1 - exp(g) and KDA's decayed a0 of the gate they pass
+    through; the epilogue's, RWKV-6's r, k, v in its bonus term): the prologue's autograd function returns each as
+    an output ("pass:<input>", its value the input itself), so that the cores' part of its gradient reaches the
+    prologue's backward kernel as that output's cotangent and is added there (autograd would add the two: a launch,
+    two reads and a write of the input's size) [(input index, name)]."""
+    written = set()
+    if pro.values:
+        own = backward_kernel(spec, "_prologue_rows_bwd_kernel", list(pro.values), shifts, pro.reads)
+        if isinstance(own, str):
+            return []
+        written |= {leaf for kind, leaf, *_ in own.grads + own.passed if kind == "input"}
+    if epi_b is not None:
+        written |= {leaf for kind, leaf, *_ in epi_b.grads + epi_b.passed if kind == "input"}
+    leaves = {leaf for leaf in pro.passed.values() if leaf in written}
+    return [(names.index(leaf), leaf) for leaf in sorted(leaves, key=names.index)]
 
 
 def _grad_entries(bwd, names: list) -> tuple[list, list]:
@@ -459,7 +483,7 @@ def _grad_entries(bwd, names: list) -> tuple[list, list]:
     return entries, [dict(pos=pos(kind, leaf), ct=j) for kind, leaf, j in bwd.passed]
 
 
-def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list) -> dict | None:
+def _merged_rows_backward(spec: Spec, pro_values: list, epi, bwds: dict, shifts, names: list) -> dict | None:
     """Both rows kernels' input and param cotangents from one backward kernel after the cores' (the prologue's,
     with the epilogue's outputs among its values), where the epilogue's backward writes no read's cotangent (each
     is an output's as it stands: Mamba-2's S^T q + D v) and its other cotangents take no read: the epilogue's
@@ -469,7 +493,7 @@ def _merged_rows_backward(spec: Spec, pro, epi, bwds: dict, shifts, names: list)
     epi_b, pro_b = bwds.get("epilogue"), bwds.get("prologue")
     if epi_b is None or pro_b is None or any(kind == "read" for kind, _, _ in epi_b.grads):
         return None
-    merged = backward_kernel(spec, "_merged_rows_bwd_kernel", list(pro.values) + list(epi.values), shifts,
+    merged = backward_kernel(spec, "_merged_rows_bwd_kernel", list(pro_values) + list(epi.values), shifts,
                              drop_reads=True)
     if isinstance(merged, str):
         return None
