@@ -189,6 +189,44 @@ def test_input_of_both_rows_kernels_gets_one_gradient(monkeypatch):
     _agree(rows, _grad_call(op, base, False, monkeypatch), 1e-2)
 
 
+@pytest.mark.parametrize("name,passes,merged", [("rwkv6", ["r", "k", "v"], "1"), ("rwkv6", ["r", "k", "v"], "0"),
+                                                ("hgrn2", ["g"], "1"), ("kda", ["g"], "1"), ("mamba2", [], "1")])
+def test_core_inputs_a_rows_backward_differentiates_get_one_gradient(name, passes, merged, monkeypatch):
+    """An input a core takes as it stands whose gradient a rows backward also writes (RWKV-6's r, k, v in its bonus
+    term; the gate HGRN2's k0 = 1 - exp(g) and KDA's decayed a0 take) is an output of the prologue's autograd
+    function (a pass), so the cores' part of its gradient reaches the rows backward kernel, which adds it: no input
+    gets two gradients for autograd to add (its add, two reads and a write of the input's size), merged rows
+    backwards or not; every bf16 gradient within bf16 rounding of the PyTorch prologue's."""
+    import traceback
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class AutogradAdds(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.shapes = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.overloadpacket.__name__ in ("add", "add_") and not any(
+                    "lindsl" in f.filename or f.filename == op.module.__file__ for f in traceback.extract_stack()):
+                self.shapes.append(tuple(args[0].shape))
+            return func(*args, **(kwargs or {}))
+
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_MERGED_BWD", merged)
+    monkeypatch.setenv("LINDSL_TUNE_ROWS_GRAD", "1")
+    op = lindsl.load(name)
+    assert [leaf for _, leaf in op.module.ROWS_PASSES] == passes
+    base = {k: v.to(torch.bfloat16) for k, v in random_inputs(op.spec, 2, 40, 2, {"K": 16, "V": 16}, torch.float32,
+                                                             seed=13).items()}
+    xs = {k: v.to(DEVICE).clone().requires_grad_(True) for k, v in base.items()}
+    o, _ = op(*xs.values(), backend="triton", chunk_size=16)
+    seen = AutogradAdds()
+    with seen:
+        torch.autograd.grad(o.float().sum(), list(xs.values()))
+    assert seen.shapes == []
+    _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 1e-2)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_merged_rows_backward(dtype, monkeypatch):
     """Mamba-2's rows backwards in one kernel (the default): the epilogue's function takes the prologue's carrier,
