@@ -325,8 +325,7 @@ def _dot(x, y, PREC: tl.constexpr):
     """A matrix product with fp32 accumulation: "bf16" rounds both operands to bf16 (the bf16-input forward);
     "tf32", "tf32x3" (fp32-accurate) and "ieee" are Triton's input precisions for fp32 operands; "hilo" (x a tile
     stored in bf16, so exact in bf16; y in fp32): two bf16 products, x times y's high and low bf16 parts (y to about
-    16 bits, tf32's 11); "lohi" the same with the roles swapped (x in fp32, y exact in bf16). Operands may come in
-    their storage dtype (bf16 tiles stay bf16 in registers until here).
+    16 bits, tf32's 11). Operands may come in their storage dtype (bf16 tiles stay bf16 in registers until here).
     The "-rounded" forms are the interpreter's (its bf16 products are wrong): the same roundings, fp32 products."""
     if PREC == "bf16":
         return tl.dot(x.to(tl.bfloat16), y.to(tl.bfloat16))
@@ -341,15 +340,6 @@ def _dot(x, y, PREC: tl.constexpr):
         hi = y.to(tl.bfloat16).to(tl.float32)
         lo = (y.to(tl.float32) - hi).to(tl.bfloat16).to(tl.float32)
         return tl.dot(xr, lo, tl.dot(xr, hi, input_precision="ieee"), input_precision="ieee")
-    elif PREC == "lohi":
-        yb = y.to(tl.bfloat16)
-        hi = x.to(tl.bfloat16)
-        return tl.dot((x.to(tl.float32) - hi.to(tl.float32)).to(tl.bfloat16), yb, tl.dot(hi, yb))
-    elif PREC == "lohi-rounded":
-        yr = y.to(tl.bfloat16).to(tl.float32)
-        hi = x.to(tl.bfloat16).to(tl.float32)
-        lo = (x.to(tl.float32) - hi).to(tl.bfloat16).to(tl.float32)
-        return tl.dot(lo, yr, tl.dot(hi, yr, input_precision="ieee"), input_precision="ieee")
     else:
         return tl.dot(x.to(tl.float32), y.to(tl.float32), input_precision=PREC)
 
@@ -3395,7 +3385,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
 
 def _for_interpreter(precision):
     """The interpreter's bf16 products are wrong: there, round the operands and multiply in fp32."""
-    if precision in ("bf16", "hilo", "lohi") and _env("TRITON_INTERPRET") == "1":
+    if precision in ("bf16", "hilo") and _env("TRITON_INTERPRET") == "1":
         return precision + "-rounded"
     return precision
 
@@ -3956,16 +3946,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # LINDSL_TUNE_EXACT_STATE_PREC overrides
         hilo = (K, BVs) == (128, 32) and C > 16
         state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
-    if (state_prec == "tf32" and not R and not GV and not fused and not decayed
-            and k_.dtype == v_.dtype == torch.bfloat16 and _knob("R0_STATE_PREC", "tf32") == "hilo"):
-        # the storing pass of bf16 sources (the backward's passes, tf32 for the gate gradients' fp32 chunk states):
-        # the update k^T v takes its decays on the values with a scalar or no key gate (exact keys: hilo) and on the
-        # keys with a per-dimension one (exact values: lohi), so it may be two bf16 products with the decayed
-        # operand's high and low parts (LINDSL_TUNE_R0_STATE_PREC=hilo; a trial, tf32 by default). Four warps for
-        # hilo: in the tf32 rule's two (64x64 tiles) ptxas spilled 576 B, in four 168 registers and none (sm_90, bf16,
-        # K = V = 128); the per-dimension gate's rule has four already (lohi: 102 registers)
-        state_prec = _for_interpreter("lohi" if GK == 2 else "hilo")
-        state_warps = _knob("STATE_WARPS", max(state_warps, 4))
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
