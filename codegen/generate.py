@@ -425,10 +425,9 @@ def _rows_backward(spec: Spec, pro, epi, shifts) -> dict | str:
         if part == "prologue":
             out["passes"] = _rows_passes(spec, pro, bwds.get("epilogue"), shifts, names)
             pro_values += [(f"pass:{leaf}", Var(leaf, "input", ty=spec.input(leaf).ty)) for _, leaf in out["passes"]]
-        values = pro_values if part == "prologue" else list(fwd.values) if fwd is not None else []
+        values = list(pro_values) if part == "prologue" else list(fwd.values) if fwd is not None else []
         if not values:
             continue
-        values = list(values)
         if part == "prologue" and "epilogue" in bwds:
             written = {leaf for kind, leaf, _ in bwds["epilogue"].grads if kind == "input"}
             plain = backward_kernel(spec, name, values, shifts, fwd.reads)
