@@ -363,8 +363,6 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
     kernels' sources and what the module's launchers need, or why not."""
     if any(routed for *_, routed in row_tensors):
         return "a routed state"
-    if any(st.ty.kind != "mat" for st in spec.states):
-        return "a vector state"
     cum = _prologue_cum(spec, n)
     pro = prologue_kernel(spec, [(name, e, vector, raw) for name, e, vector, raw, *_ in row_tensors], shifts,
                           gate=cum["gate"] if cum else None)
@@ -378,7 +376,8 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
     dims_of = dict(pro.writes)
     roles = {d.name: d.role for d in spec.inputs}
     tensors = [dict(name=name, vector=vector, raw=raw, index=si, core=core, dims=dims_of.get(name),
-                    passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"))
+                    passed=pro.passed.get(name), keep=roles.get(pro.passed.get(name)) in ("real", "unitnorm"),
+                    ones=name in pro.ones)
                for name, _, vector, raw, si, core, _ in row_tensors]
     source = pro.source + ("\n\n" + epi.source if epi is not None else "")
     grad = _rows_backward(spec, pro, epi, shifts)

@@ -27,6 +27,7 @@ class RowsKernel:
     values: list  # the (label, expr) it writes
     reads: list  # the (name, dim or None) it loads
     gated: bool = False  # blocks of one sequence's tokens, with the key gate's sums within chunks (CUM)
+    ones: tuple = ()  # the canonical tensors that are a vector state's implicit ones (the module makes them)
 
 
 @dataclass
@@ -97,14 +98,15 @@ def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[s
 
 def prologue_kernel(spec, tensors, shifts, gate=None) -> RowsKernel | str:
     """The prologue kernel for the canonical tensors [(name, expr, vector, raw input name or None)] (raw: a gate that
-    may pass through), or why there is none. A tensor that is an input as it stands passes through. gate: the name
+    may pass through), or why there is none. A tensor that is an input as it stands passes through; a vector
+    state's implicit ones (expr None) the module makes. gate: the name
     of the key log-gate among them whose sums within the scan's chunks the kernel also writes (_kernel's gate), or
     None."""
-    computed, passed = [], {}
+    computed, passed, ones = [], {}, []
     for name, e, vector, raw in tensors:
         if e is None:
-            return "a vector state's implicit ones"
-        if isinstance(e, Var) and e.kind == "input" and e.shift == 0:
+            ones.append(name)
+        elif isinstance(e, Var) and e.kind == "input" and e.shift == 0:
             passed[name] = e.name
         else:
             computed.append((name, e))
@@ -113,7 +115,7 @@ def prologue_kernel(spec, tensors, shifts, gate=None) -> RowsKernel | str:
         source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts, gate=gate_expr)
     except NotFusable as why:
         return str(why)
-    return RowsKernel(source, writes, passed, computed, [], gate is not None and gate_expr is not None)
+    return RowsKernel(source, writes, passed, computed, [], gate is not None and gate_expr is not None, tuple(ones))
 
 
 def epilogue_kernel(spec, epilogue, read_dims, shifts) -> RowsKernel | str:
