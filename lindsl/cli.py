@@ -27,7 +27,7 @@ def cmd_check(a) -> int:
 def cmd_explain(a) -> int:
     from .explain import explain
     op = _load(a.spec)
-    print(explain(op.compiled))
+    print(explain(op.compiled, op.module))
     return 0
 
 

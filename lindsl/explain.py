@@ -57,8 +57,32 @@ def _p(e: Expr) -> str:
     return s
 
 
-def explain(c: Compiled) -> str:
-    """The full derivation report for a compiled spec."""
+def kernel_plan(module) -> list[str]:
+    """What the generated module runs on the Triton engine beside the scans, and why not where it falls back: the
+    per-row prologue and epilogue kernels (lindsl.codegen.rows) without and with gradients, the inputs their
+    backward adds the cores' gradient part into, and the fused decode step (lindsl.codegen.step)."""
+    def status(value, taken):
+        return taken if value is True else f"no: {value} (the PyTorch prologue and epilogue, compiled on CUDA)"
+    merged = "_merged_rows_grads" in vars(module)
+    out = ["== generated kernels (Triton engine)",
+           "  prologue and epilogue, calls without gradients: "
+           + status(module.PROLOGUE_ROWS, "one generated per-row kernel each"),
+           "  their backward: " + status(module.ROWS_GRAD, "generated vector-Jacobian kernels" + (
+               ", one kernel after the cores' backward (the epilogue's launches nothing)" if merged else ""))]
+    passes = [leaf for _, leaf in getattr(module, "ROWS_PASSES", [])]
+    if passes:
+        out.append("  inputs the cores take as they stand whose gradient the rows backward completes (the cores' "
+                   "part added in its kernel, not by autograd): " + ", ".join(passes))
+    step = module.FUSED_STEP
+    out.append("  decode step: " + ("one generated kernel per token (prologue, update, epilogue)" if step is True
+                                    else f"no fused kernel: {step} (the engine's recurrent kernel between the "
+                                         "PyTorch prologue and epilogue)"))
+    return out
+
+
+def explain(c: Compiled, module=None) -> str:
+    """The full derivation report for a compiled spec; with its generated module, also what the module's kernels
+    take on (kernel_plan)."""
     spec, n = c.spec, c.normalized
     out = [f"spec {spec.name} ({spec.file})", ""]
     out.append("inputs:")
@@ -114,6 +138,8 @@ def explain(c: Compiled) -> str:
                        "(LINDSL_TUNE_CHUNK_ADJOINT=0: the above):")
             out += [f"    {line}" for line in plan.chunk_level_equations()]
     out.append("")
+    if module is not None:
+        out += kernel_plan(module) + [""]
     out.append("== LaTeX")
     for st in spec.states:
         cn = n.canon[st.name]

@@ -92,6 +92,25 @@ def test_op_reports_its_backend_and_rejects_bad_shapes():
         op(q, torch.randn(1, 5, 2, 3), q, -torch.rand(1, 5, 2, 4))
 
 
+@pytest.mark.parametrize("name,pieces", [
+    ("rwkv6", ["one generated per-row kernel each", "one kernel after the cores' backward", "): r, k, v",
+               "decode step: one generated kernel per token"]),
+    ("mom_gated_deltanet", ["calls without gradients: no: a routed state", "their backward: no: a routed state"]),
+    ("based", ["one generated per-row kernel each", "their backward: no: the prologue's backward: cat()"])])
+def test_explain_says_which_generated_kernels_run(name, pieces):
+    """`lindsl explain` (the op's generated module given) says what the Triton engine runs beside the scans: the
+    per-row prologue and epilogue kernels without and with gradients or why not, the inputs whose gradient the rows
+    backward completes, the fused decode step or why not."""
+    from lindsl.explain import explain
+    op = lindsl.load(name)
+    text = explain(op.compiled, op.module)
+    section = text[text.index("== generated kernels (Triton engine)"):text.index("== LaTeX")]
+    for piece in pieces:
+        assert piece in section, (piece, section)
+    assert "== generated kernels" not in explain(op.compiled)
+    assert "== generated kernels (Triton engine)" in run_cli("explain", f"library/{name}.lin").stdout
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "library").glob("*.lin")))
 def test_explain_every_library_spec(name):
     from lindsl.explain import explain
