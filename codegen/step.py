@@ -4,8 +4,9 @@ inlined into one template, templates/step_kernel.py.j2). One launch per step, wh
 prologue and the epilogue as PyTorch operations around its recurrent kernel.
 
 Covered: one matrix state without a memory axis, any key gate, value gate, rank-one pairs and inputs, reads before
-or after the update, token shifts, and every builtin but topk. Anything else keeps the engine's step, and the module
-says why (FUSED_STEP)."""
+or after the update, token shifts, and every builtin but topk; beside it any number of vector states (normalizers
+such as z_t = z_(t-1) + phi(k_t), read as z^T phi(q)), each program keeping its own copy of them. Anything else keeps
+the engine's step, and the module says why (FUSED_STEP)."""
 from __future__ import annotations
 
 import re
@@ -31,6 +32,8 @@ class FusedStep:
     options: list[str]
     shifted: list[tuple[str, int]]  # (input, largest shift), in SHIFTS' order
     outputs: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, dims after [B, T, H])
+    index: int = 0  # the matrix state's among the spec's states
+    vector_states: list[tuple[int, str, str]] = field(default_factory=list)  # (index, name, key dim) of the others
 
 
 class KernelLeaves:
@@ -109,11 +112,12 @@ def kernel_template(name: str) -> jinja2.Template:
 def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
     """The fused step of a normalized spec, or why there is none. shifts: SHIFTS (input -> its largest shift)."""
     spec = n.spec
-    if len(spec.states) != 1:
-        return "more than one state"
-    st = spec.states[0]
-    if st.ty.mem or st.ty.kind != "mat":
-        return "a routed state" if st.ty.mem else "a vector state"
+    if any(s.ty.mem for s in spec.states):
+        return "a routed state"
+    mats = [s for s in spec.states if s.ty.kind == "mat"]
+    if len(mats) != 1:
+        return "more than one matrix state" if mats else "no matrix state (vector states only)"
+    st = mats[0]
     c = n.canon[st.name]
     full = full_axes(spec)
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts))
@@ -134,8 +138,11 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
             return "a vector state"
         terms = [(vec(r.k, "k"), vec(r.v, "v")) for r in c.inputs]
         reads = [(gi, r, vec(r.x, "k")) for gi, r in enumerate(n.reads) if r.state == st.name]
+        vstates = [_vector_state(em, n, si, z, KEY if z.key_dim == st.key_dim else full[z.key_dim])
+                   for si, z in enumerate(spec.states) if z is not st]
         prologue = list(em.lines)
         em.reads = {f"read{gi}": (f"r{gi}", st.value_dim, VALUE) for gi, _, _ in reads}
+        em.reads.update({f"read{gi}": (f"r{gi}", None, None) for z in vstates for gi, _, _ in z["reads"]})
         outputs = []
         for name, e in n.epilogue:
             dim = vector_type(e.ty)
@@ -163,6 +170,29 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         dims=list(range(len(spec.dims))), key=spec.dims.index(st.key_dim), value=spec.dims.index(st.value_dim),
         prologue=prologue, gk=gk, gk_vector=c.key_gate is not None and c.key_gate.ty.kind != "scalar", gv=gv,
         pairs=pairs, terms=terms, reads=[(gi, r.timing, x) for gi, r, x in reads], epilogue=epilogue,
-        stores=stores, constexprs=constexpr_params(spec, shifted))
+        stores=stores, constexprs=constexpr_params(spec, shifted), vstates=vstates)
     return FusedStep(kernel, st.name, st.key_dim, st.value_dim, [d.name for d in spec.inputs], list(spec.options),
-                     shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs])
+                     shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs], spec.states.index(st),
+                     [(z["index"], z["name"], z["key_dim"]) for z in vstates])
+
+
+def _vector_state(em: TritonEmitter, n: Normalized, si: int, z, axis: Axis) -> dict:
+    """A vector state's part of the fused step over axis, its key dim's whole range (the matrix state's key block
+    where they share the dim, so that their common vectors are made once): its gate, rank-one pairs and inputs, its
+    reads' vectors (the emitter's lines for them), as the template takes them."""
+    c = n.canon[z.name]
+    ctx = ctx_of(**{z.key_dim: axis})
+    if c.value_gate is not None:
+        raise NotFusable("a vector state with a value gate")
+
+    def vec(e):
+        return em.emit(f"tl.where({axis.mask}, {em.value(e, ctx)}, 0.0)")
+    gk = None
+    if c.key_gate is not None:
+        gk = vec(c.key_gate) if c.key_gate.ty.kind != "scalar" else em.scalar_arg(c.key_gate, ctx)
+    reads = [(gi, r.timing, vec(r.x)) for gi, r in enumerate(n.reads) if r.state == z.name]
+    d = n.spec.dims.index(z.key_dim)
+    return dict(i=si, index=si, name=z.name, key_dim=z.key_dim, dim=d, idx=axis.index, mask=axis.mask,
+                width="BK" if axis is KEY else f"F_{d}", gk=gk, pairs=[(vec(p.b), vec(p.a)) for p in c.pairs],
+                terms=[vec(r.k) for r in c.inputs], reads=reads,
+                uses_prev=bool(c.pairs) or any(timing == "before" for _, timing, _ in reads))

@@ -30,12 +30,17 @@ def _tuple(x):
 def _step_pair(op, args, state, monkeypatch, **kw):
     """(fused step on the Triton interpreter, fp64 PyTorch step) outputs and final states, as tuples."""
     monkeypatch.setenv("LINDSL_TUNE_STEP", "fused")
-    got = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=None if state is None else state.to(DEVICE),
+    got = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=_each(state, lambda x: x.to(DEVICE)),
                   output_final_state=True, backend="triton", **{k: _to(v, DEVICE) for k, v in kw.items()})
     got = tuple(x.cpu() if torch.is_tensor(x) else tuple(y.cpu() for y in x) for x in got)
-    ref = op.step(*[x.double() for x in args.values()], initial_state=None if state is None else state.double(),
+    ref = op.step(*[x.double() for x in args.values()], initial_state=_each(state, torch.Tensor.double),
                   output_final_state=True, backend="torch", **{k: _to(v, torch.float64) for k, v in kw.items()})
     return got, ref
+
+
+def _each(state, fn):
+    """fn of a state, or of each of a tuple of states (None: None)."""
+    return None if state is None else fn(state) if torch.is_tensor(state) else tuple(fn(x) for x in state)
 
 
 def _to(v, where):
@@ -44,11 +49,16 @@ def _to(v, where):
 
 
 def _state(op, B, H, sizes, seed=5):
+    """A random initial state, or a tuple of one per state (positive for a vector state: a normalizer's sums)."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(state_shape(op.spec.states[0], B, H, sizes), generator=g)
+    sizes = with_derived(op.spec.derived_dims, sizes)
+    states = [torch.randn(state_shape(st, B, H, sizes), generator=g).abs() if st.ty.kind == "vec"
+              else torch.randn(state_shape(st, B, H, sizes), generator=g) for st in op.spec.states]
+    return states[0] if len(states) == 1 else tuple(states)
 
 
 def _close(got, ref, tol):
+    assert len(_tuple(got[0]) + _tuple(got[1])) == len(_tuple(ref[0]) + _tuple(ref[1]))
     for a, b in zip(_tuple(got[0]) + _tuple(got[1]), _tuple(ref[0]) + _tuple(ref[1])):
         assert a.dtype != torch.float64 and torch.isfinite(a).all()
         assert rel_err(a.double(), b) < tol, (rel_err(a.double(), b), tol)
@@ -56,12 +66,13 @@ def _close(got, ref, tol):
 
 @pytest.mark.parametrize("name", LIBRARY)
 def test_library_step_fused_equals_fp64(name, monkeypatch):
-    """Every library spec with one matrix state without memories takes the fused step and matches the fp64 step;
-    the others say why not."""
+    """Every library spec with one matrix state, beside any vector states (normalizers: linear_attn_normalized,
+    Based, Hedgehog), and no memories takes the fused step and matches the fp64 step and the engine's; the others
+    say why not."""
     op = lindsl.load(name)
     spec = op.spec
-    single = len(spec.states) == 1 and spec.states[0].ty.kind == "mat" and not spec.states[0].ty.mem
-    if not single:
+    fused = not any(st.ty.mem for st in spec.states) and [st.ty.kind for st in spec.states].count("mat") == 1
+    if not fused:
         assert isinstance(op.module.FUSED_STEP, str) and op.module.FUSED_STEP
         return
     assert op.module.FUSED_STEP is True
@@ -69,9 +80,10 @@ def test_library_step_fused_equals_fp64(name, monkeypatch):
     got, ref = _step_pair(op, args, _state(op, 2, 3, SIZES), monkeypatch)
     _close(got, ref, 2e-5)
     monkeypatch.setenv("LINDSL_TUNE_STEP", "engine")
-    eng = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=_state(op, 2, 3, SIZES).to(DEVICE),
+    eng = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=_each(_state(op, 2, 3, SIZES),
+                                                                              lambda x: x.to(DEVICE)),
                   output_final_state=True, backend="triton")
-    _close(got, (eng[0].double().cpu(), eng[1].double().cpu()), 2e-5)
+    _close(got, (_each(eng[0], lambda x: x.double().cpu()), _each(eng[1], lambda x: x.double().cpu())), 2e-5)
 
 
 def test_value_blocks_and_no_initial_state(monkeypatch):
@@ -81,6 +93,28 @@ def test_value_blocks_and_no_initial_state(monkeypatch):
     monkeypatch.setenv("LINDSL_TUNE_DECODE_BV", "16")
     got, ref = _step_pair(op, args, None, monkeypatch)
     _close(got, ref, 2e-5)
+
+
+@pytest.mark.parametrize("initial", [False, True])
+def test_vector_states_beside_the_matrix_state(initial, monkeypatch):
+    """A normalizer z beside S (linear_attn_normalized: o = S^T phi(q) / (z^T phi(q) + eps)) in the fused step,
+    several value blocks per (sequence, head) (DECODE_BV below V: each block's program keeps its own copy of z, the
+    first stores it), from no initial state or from given ones written in place (state_in_place: the returned final
+    states are their memory); outputs and both final states match the fp64 step."""
+    op = lindsl.load("linear_attn_normalized")
+    assert op.module.FUSED_STEP is True and [st.ty.kind for st in op.spec.states] == ["mat", "vec"]
+    sizes = {"K": 8, "V": 20}
+    args = random_inputs(op.spec, 2, 4, 2, sizes, torch.float32, seed=4)
+    monkeypatch.setenv("LINDSL_TUNE_DECODE_BV", "8")
+    state = _state(op, 2, 2, sizes) if initial else None
+    got, ref = _step_pair(op, args, state, monkeypatch)
+    _close(got, ref, 2e-5)
+    if initial:
+        given = tuple(x.to(DEVICE).contiguous() for x in state)
+        out, finals = op.step(*[x.to(DEVICE) for x in args.values()], initial_state=given, output_final_state=True,
+                              backend="triton", state_in_place=True)
+        assert all(f.data_ptr() == g.data_ptr() for f, g in zip(finals, given))
+        _close((out.cpu(), tuple(f.cpu() for f in finals)), ref, 2e-5)
 
 
 def test_bf16_inputs(monkeypatch):
