@@ -173,7 +173,7 @@ def fused_step(n: Normalized, shifts: dict[str, int]) -> FusedStep | str:
         stores=stores, constexprs=constexpr_params(spec, shifted), vstates=vstates)
     return FusedStep(kernel, st.name, st.key_dim, st.value_dim, [d.name for d in spec.inputs], list(spec.options),
                      shifted, [(name, [dim] if dim else []) for name, dim, _ in outputs], spec.states.index(st),
-                     [(z["index"], z["name"], z["key_dim"]) for z in vstates])
+                     [(z["i"], z["name"], z["key_dim"]) for z in vstates])
 
 
 def _vector_state(em: TritonEmitter, n: Normalized, si: int, z, axis: Axis) -> dict:
@@ -192,7 +192,7 @@ def _vector_state(em: TritonEmitter, n: Normalized, si: int, z, axis: Axis) -> d
         gk = vec(c.key_gate) if c.key_gate.ty.kind != "scalar" else em.scalar_arg(c.key_gate, ctx)
     reads = [(gi, r.timing, vec(r.x)) for gi, r in enumerate(n.reads) if r.state == z.name]
     d = n.spec.dims.index(z.key_dim)
-    return dict(i=si, index=si, name=z.name, key_dim=z.key_dim, dim=d, idx=axis.index, mask=axis.mask,
+    return dict(i=si, name=z.name, key_dim=z.key_dim, dim=d, idx=axis.index, mask=axis.mask,
                 width="BK" if axis is KEY else f"F_{d}", gk=gk, pairs=[(vec(p.b), vec(p.a)) for p in c.pairs],
                 terms=[vec(r.k) for r in c.inputs], reads=reads,
                 uses_prev=bool(c.pairs) or any(timing == "before" for _, timing, _ in reads))

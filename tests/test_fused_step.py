@@ -117,6 +117,30 @@ def test_vector_states_beside_the_matrix_state(initial, monkeypatch):
         _close((out.cpu(), tuple(f.cpu() for f in finals)), ref, 2e-5)
 
 
+VALUE_NORMALIZER = """lin value_normalizer
+dim K, V
+in q[K], k[K], v[V]
+in a: loggate
+state S[K, V]
+state z[V]
+S = exp(a) * S + k v^T
+z = exp(a) * z + v
+out o = (S^T q) / (1 + (z^T v) * (z^T v))
+"""
+
+
+def test_vector_state_over_another_dim(monkeypatch):
+    """A vector state over the value dim beside S[K, V] (its own axis in the kernel, not the key block), gated, read
+    at each token, in several value blocks: outputs and both final states match the fp64 step."""
+    op = lindsl.load(VALUE_NORMALIZER)
+    assert op.module.FUSED_STEP is True
+    sizes = {"K": 6, "V": 10}
+    args = random_inputs(op.spec, 2, 5, 3, sizes, torch.float32, seed=6)
+    monkeypatch.setenv("LINDSL_TUNE_DECODE_BV", "4")
+    got, ref = _step_pair(op, args, _state(op, 2, 3, sizes), monkeypatch)
+    _close(got, ref, 2e-5)
+
+
 def test_bf16_inputs(monkeypatch):
     """bf16 inputs: outputs in bf16, the state in fp32, within bf16's rounding of the fp64 step."""
     op = lindsl.load("gated_deltanet")
