@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The next session's first call (one GPU, about 7 minutes, timeout_s 480), written in session 57 (its five calls on
-# an H100: RESULTS "Session 57"; the changes after them unchecked on a GPU). Then sweeps/next_third_call.sh (the
-# host-bound rows of every fla-covered family, none of which is from the current code; about 8 minutes).
+# an H100: RESULTS "Session 57"; the changes after them unchecked on a GPU). Then next_second_call.sh (every
+# family's 4x4096x64x128 row), next_third_call.sh (the host-bound rows, none of which is from the current code) and
+# next_fourth_call.sh (1x8192x96x128), about 9 minutes each: the whole table on the current code.
 # (1) The GPU tests of the rows kernels (session 57: passes, vector states, the gate-sums test now within fp32
 #     rounding on a GPU), the fused decode step (session 57: vector states beside the matrix state), the fast
 #     launch, the kernelized scores and the sources-in-place defaults.

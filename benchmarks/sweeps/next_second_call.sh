@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
-# The next session's second call (one GPU), written in session 54 from session 53's next first call, the rows tests
-# added in session 55: about 6 minutes, timeout_s 420.
-# (1) GPU tests of the fast launch (plans found by the arguments' values, session 53), the kernelized scores and the
-#     rows kernels (session 55's merged rows backward, bf16 on the GPU).
-# (2) The host's microseconds per launch (Triton's parts against the fast launch) and the enqueue time of a
-#     forward+backward at the host-bound shape: what sessions 53's and 54's eager-operation cuts did to the host.
+# The next session's second call (one GPU, about 9 minutes, timeout_s 590), written in session 57: the
+# 4x4096x64x128 rows of every fla-covered family against fla and SDPA on the current code (the table's rows there
+# are sessions 47-49's, from before sessions 52-57), two processes at a time, each family checked at gate x1 and x10
+# first. sweeps/next_fourth_call.sh does the same at 1x8192x96x128. (Session 54's second call, the fast launch's
+# tests and host microseconds, is covered by next_first_call.sh's tests.)
 set -u
+# (the shape group is tagged h16: the checks ride with that tag in table_call.sh)
 export TRITON_INTERPRET=0
-. benchmarks/sweeps/lib.sh
-timeout 210 python3 -m pytest -q -n 6 -p no:cacheprovider tests/test_fast_launch.py tests/test_kernel_scores.py \
-  tests/test_rows_kernels.py \
-  > "$OUT/tests.txt" 2>&1
-grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
-echo "tests done at ${SECONDS}s"
-timeout 60 python3 benchmarks/launch_cost.py --specs mamba2 --reps 200 2>&1 | quiet
-timeout 100 python3 benchmarks/host_split.py --specs mamba2,retnet,gated_deltanet,kda,rwkv7 --shapes "4,2048,16,128" 2>&1 | quiet
+TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 rwkv7:rwkv7 dn:deltanet gdn:gated_deltanet kda:kda" \
+  TABLE_GPU1="" WITH_D256=0 MAX_PROCS=2 TABLE_SHAPES="h16:4,4096,64,128" CHECK_SHAPE=2,4096,8,128 DEADLINE=130 \
+  JOB_TIMEOUT=160 timeout 580 bash benchmarks/sweeps/table_call.sh
 echo "all done at ${SECONDS}s"
