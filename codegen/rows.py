@@ -60,8 +60,9 @@ def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[s
         j = spec.dims.index(dim)
         em.lines.append(f"r{gi} = tl.load(rd_{gi} + rowc * DIM_{j} + f{j}[None, :], mask=fm{j}[None, :] & rmc, "
                         "other=0.0).to(tl.float32)")
-    em.reads = {rname: (f"r{gi}", dim, full[dim] if dim else None) for gi, (rname, dim) in enumerate(reads)
-                if rname not in skip}
+    em.reads = {rname: (f"r{gi}", dim, full[dim] if dim else None)
+                + ((f"rd_{gi} + rowc * DIM_{spec.dims.index(dim)}",) if dim else ())
+                for gi, (rname, dim) in enumerate(reads) if rname not in skip}
     stores, writes = [], []
     for j, (label, e) in enumerate(values):
         if e.ty.mem or e.ty.kind not in ("scalar", "vec", "row"):

@@ -144,9 +144,14 @@ class TritonEmitter:
         if e.kind == "head":
             return "hf"
         if e.kind == "read":
-            code, dim, axis = self.reads[e.name]
+            code, dim, axis, *base = self.reads[e.name]
             if dim is not None and self.axis(ctx, dim) != axis:
-                raise NotFusable("an output reduces a read over its value axis (the step computes one block of it)")
+                if not base:
+                    raise NotFusable("an output reduces a read over its value axis (the step computes one block of "
+                                     "it)")
+                # (a read from memory, the rows kernels': loaded again at the entries ctx asks for)
+                a = self.axis(ctx, dim)
+                return self.emit(f"tl.load({base[0]} + {a.index}, mask=({a.mask}) & rmc, other=0.0).to(tl.float32)")
             return code
         if e.kind in ("input", "param"):
             i = next(j for j, d in enumerate(self.spec.inputs) if d.name == e.name)
@@ -183,18 +188,36 @@ class TritonEmitter:
         """(in-part mask, value) of each part of cat(e.args) in ctx: a vector part evaluated at its entries' indices
         (the result's index less the part's offset), a scalar at its one entry."""
         a = self.axis(ctx, e.ty.dims[0])
-        offset, parts = "0", []
-        for x in e.args:
+        parts = []
+        for x, offset in zip(e.args, self.cat_offsets(e)):
             if x.ty.kind == "scalar":
                 parts.append((f"({a.index} == {offset})", self.side(x, ctx, e.ty)))
-                offset = f"({offset} + 1)"
                 continue
             d = x.ty.dims[0]
-            size = self.size(d)
-            inside = f"({a.mask} & ({a.index} >= {offset}) & ({a.index} < {offset} + {size}))"
+            inside = f"({a.mask} & ({a.index} >= {offset}) & ({a.index} < {offset} + {self.size(d)}))"
             parts.append((inside, self.value(x, self.with_axis(ctx, d, Axis(f"({a.index} - {offset})", inside)))))
-            offset = f"({offset} + {size})"
         return parts
+
+    def cat_offsets(self, e: Call) -> list[str]:
+        """Where each part of cat(e.args) starts in the result (a scalar part takes one entry)."""
+        offset, out = "0", []
+        for x in e.args:
+            out.append(offset)
+            offset = f"({offset} + {1 if x.ty.kind == 'scalar' else self.size(x.ty.dims[0])})"
+        return out
+
+    def cat_part(self, e: Call, ctx: Ctx) -> str:
+        """_catpart(c, cat(...), j) (lindsl.passes.vjp): the cotangent c of a cat() at its part j's entries, a vector
+        part's as c at the part's indices plus its offset, a scalar part's as c's entry there."""
+        c, whole, j = e.args
+        d = whole.ty.dims[0]
+        offset = self.cat_offsets(whole)[int(j.value)]
+        if e.ty.kind == "scalar":
+            a = self.full[d]
+            hit = self.emit(f"tl.where({a.index} == {offset}, {self.value(c, self.widen(ctx, d))}, 0.0)")
+            return self.masked_sum(hit, a.mask)
+        a = self.axis(ctx, e.ty.dims[0])
+        return self.value(c, self.with_axis(ctx, d, Axis(f"({a.index} + {offset})", a.mask)))
 
     def masked_sum(self, code: str, mask: str) -> str:
         return self.emit(f"tl.sum(tl.where({mask}, {code}, 0.0), {self.axis_of_dims})")
@@ -261,6 +284,8 @@ class TritonEmitter:
             return self.emit(f"{fn}({self.scalar_arg(e.args[0], ctx, e.ty)}, {self.scalar_arg(e.args[1], ctx, e.ty)})")
         if e.fn == "cat":
             return self.cat(e, ctx)
+        if e.fn == "_catpart":
+            return self.cat_part(e, ctx)
         if e.fn == "kron":
             a = self.axis(ctx, e.ty.dims[0])
             x, y = e.args

@@ -96,7 +96,7 @@ def test_op_reports_its_backend_and_rejects_bad_shapes():
     ("rwkv6", ["one generated per-row kernel each", "one kernel after the cores' backward", "): r, k, v",
                "decode step: one generated kernel per token"]),
     ("mom_gated_deltanet", ["calls without gradients: no: a routed state", "their backward: no: a routed state"]),
-    ("based", ["one generated per-row kernel each", "their backward: no: the prologue's backward: cat()"])])
+    ("based", ["one generated per-row kernel each", "their backward: no: the prologue's backward: kron()"])])
 def test_explain_says_which_generated_kernels_run(name, pieces):
     """`lindsl explain` (the op's generated module given) says what the Triton engine runs beside the scans: the
     per-row prologue and epilogue kernels without and with gradients or why not, the inputs whose gradient the rows

@@ -63,19 +63,45 @@ def test_library_rows_equal_fp64(name, monkeypatch):
 
 @pytest.mark.parametrize("which", ["FEATURES", "SOFTMAX_FEATURES"])
 def test_feature_maps_in_the_rows_prologue(which, monkeypatch):
-    """cat() and kron() in the rows prologue (the forward without gradients: their vector-Jacobian products are not
-    derived, so calls with gradients take the PyTorch prologue, which ROWS_GRAD names): equal to fp64."""
+    """cat() and kron() in the rows prologue without gradients: equal to fp64. With gradients cat()'s rows backward
+    is derived (SOFTMAX_FEATURES, Hedgehog's map), kron()'s and a token shift's are not: calls with gradients take
+    the PyTorch prologue there, which ROWS_GRAD names."""
     import test_fused_step
     op = lindsl.load(getattr(test_fused_step, which))
-    assert op.module.PROLOGUE_ROWS is True and op.module.ROWS_GRAD in ("the prologue's backward: cat()",
-                                                                       "the prologue's backward: a token shift (its "
-                                                                       "gradient reaches another token's row)")
+    assert op.module.PROLOGUE_ROWS is True and op.module.ROWS_GRAD in (
+        (True,) if which == "SOFTMAX_FEATURES" else
+        ("the prologue's backward: kron()", "the prologue's backward: a token shift (its gradient reaches another "
+                                            "token's row)"))
     args = random_inputs(op.spec, 2, 21, 3, {"K": 5, "V": 7}, torch.float32, seed=3)
     got = _tensors(_rows_call(op, args, monkeypatch))
     ref = [x for x in _flat(op(*[x.double() for x in args.values()], backend="torch", output_final_state=True))
            if torch.is_tensor(x)]
     for a, b in zip(got, ref):
         assert torch.isfinite(a).all() and rel_err(a.double(), b) < 2e-5
+
+
+CAT_GRAD = """lin cat_grad
+dim K, V
+dim F = 1 + K + K
+dim F1 = 1 + K
+in q[K], k[K], v[V], a
+in g: loggate
+let fk = cat(sigmoid(a), l2norm(k), k * k)
+state S[F, V]
+S = exp(g) * S + fk v^T
+out o = S^T cat(1, q, tanh(q)) + v * sum(cat(a, q))
+"""
+
+
+@pytest.mark.parametrize("text", [CAT_GRAD, "hedgehog"], ids=["parts", "hedgehog"])
+def test_cat_gradients_in_the_rows_backward(text, monkeypatch):
+    """cat()'s vector-Jacobian product in the rows backward: each part takes the cotangent's entries at its offset (a
+    vector part the cotangent read again at its shifted indices, a scalar part its one entry; a softmax over the
+    concatenation in Hedgehog's map, cat() inside the epilogue too): every gradient equals the PyTorch prologue's."""
+    op = lindsl.load(text)
+    assert op.module.ROWS_GRAD is True
+    base = random_inputs(op.spec, 1, 18, 2, {"K": 5, "V": 6}, torch.float32, gate_scale=2.0, seed=14)
+    _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 2e-5)
 
 
 def _grad_call(op, base, grad_rows, monkeypatch, scale=1.0):
@@ -111,7 +137,7 @@ def test_library_gradients_equal_the_torch_prologue(name, monkeypatch):
     prologue's autograd (fp32); the others say why not."""
     op = lindsl.load(name)
     if op.module.ROWS_GRAD is not True:
-        assert op.module.ROWS_GRAD in ("a routed state", "the prologue's backward: cat()"), op.module.ROWS_GRAD
+        assert op.module.ROWS_GRAD in ("a routed state", "the prologue's backward: kron()"), op.module.ROWS_GRAD
         return
     base = random_inputs(op.spec, 1, 18, 2, SIZES, torch.float32, gate_scale=2.0, seed=7)
     _agree(_grad_call(op, base, True, monkeypatch), _grad_call(op, base, False, monkeypatch), 2e-5)

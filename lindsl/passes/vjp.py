@@ -14,6 +14,7 @@ Rules (y = the node's value, c = its cotangent; a scalar cotangent of a vector i
   l2norm(x) = x r, r = (x.x + eps)^-1/2    r (c - y (y . c))
   softmax(x)                          y (c - y . c)
   sum(x) over a vector's dim          c broadcast
+  cat(x_1, ..., x_n)                  each part's entries of c (_catpart(c, the cat, j): the emitter reads c there)
 Not differentiated (NotDifferentiable, with the construct): token shifts, topk, diag, matrices, memories.
 """
 from __future__ import annotations
@@ -166,6 +167,9 @@ def _local(e: Expr, c: Expr) -> list[tuple[Expr, Expr]]:
                 return [(x, mul(e, inner))]
             r = div(ONE, call("sqrt", add(dot(x, x), Num(1e-6))))
             return [(x, mul(r, inner))]
+        if fn == "cat":
+            cv = as_vector(c, e.ty.dims[0])
+            return [(a, Call("_catpart", (cv, e, Num(float(j))), ty=a.ty)) for j, a in enumerate(e.args)]
         raise NotDifferentiable(f"{fn}()")
     raise NotDifferentiable(f"a {type(e).__name__} node")
 
