@@ -23,6 +23,7 @@ from lindsl.passes.chunk import recurrence_text
 from lindsl.passes.classify import delta_fold
 from lindsl.passes.kernelize import PairScore, kernelized_reads
 from lindsl.passes.normalize import Normalized, split_scale
+from lindsl.passes.vjp import NotDifferentiable, vector_jacobian
 from lindsl.sp.payload import sp_info
 
 from .emit import Emitter, align, is_const, safe
@@ -451,12 +452,16 @@ def _rows_passes(spec: Spec, pro, epi_b, shifts, names: list) -> list:
     an output ("pass:<input>", its value the input itself), so that the cores' part of its gradient reaches the
     prologue's backward kernel as that output's cotangent and is added there (autograd would add the two: a launch,
     two reads and a write of the input's size) [(input index, name)]."""
+    if shifts:
+        return []  # (no rows backward: backward_kernel says why)
     written = set()
     if pro.values:
-        own = backward_kernel(spec, "_prologue_rows_bwd_kernel", list(pro.values), shifts, pro.reads)
-        if isinstance(own, str):
+        try:
+            own = vector_jacobian([(e, Var(f"ct{j}", "read", ty=e.ty)) for j, (_, e) in enumerate(pro.values)],
+                                  dict(spec.lets))
+        except NotDifferentiable:
             return []
-        written |= {leaf for kind, leaf, *_ in own.grads + own.passed if kind == "input"}
+        written |= {leaf for kind, leaf in own if kind == "input"}
     if epi_b is not None:
         written |= {leaf for kind, leaf, *_ in epi_b.grads + epi_b.passed if kind == "input"}
     leaves = {leaf for leaf in pro.passed.values() if leaf in written}

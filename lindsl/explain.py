@@ -69,7 +69,7 @@ def kernel_plan(module) -> list[str]:
            + status(module.PROLOGUE_ROWS, "one generated per-row kernel each"),
            "  their backward: " + status(module.ROWS_GRAD, "generated vector-Jacobian kernels" + (
                ", one kernel after the cores' backward (the epilogue's launches nothing)" if merged else ""))]
-    passes = [leaf for _, leaf in getattr(module, "ROWS_PASSES", [])]
+    passes = [leaf for _, leaf in module.ROWS_PASSES]
     if passes:
         out.append("  inputs the cores take as they stand whose gradient the rows backward completes (the cores' "
                    "part added in its kernel, not by autograd): " + ", ".join(passes))

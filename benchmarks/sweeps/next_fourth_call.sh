@@ -1,12 +1,4 @@
 #!/usr/bin/env bash
-# The next session's fourth call (one GPU, about 9 minutes, timeout_s 590), written in session 57: the
-# 1x8192x96x128 rows of every fla-covered family against fla and SDPA on the current code (the table's rows there
-# are sessions 47-49's, from before sessions 52-57), two processes at a time, each family checked at gate x1 and x10
-# first (next_second_call.sh does 4x4096x64x128).
-set -u
-# (the shape group is tagged h16: the checks ride with that tag in table_call.sh)
-export TRITON_INTERPRET=0
-TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 rwkv7:rwkv7 dn:deltanet gdn:gated_deltanet kda:kda" \
-  TABLE_GPU1="" WITH_D256=0 MAX_PROCS=2 TABLE_SHAPES="h16:1,8192,96,128" CHECK_SHAPE=2,4096,8,128 DEADLINE=130 \
-  JOB_TIMEOUT=160 timeout 580 bash benchmarks/sweeps/table_call.sh
-echo "all done at ${SECONDS}s"
+# The next session's fourth call (one GPU, about 9 minutes, timeout_s 590), written in session 57: next_second_call.sh
+# at 1x8192x96x128.
+SHAPE=1,8192,96,128 bash benchmarks/sweeps/next_second_call.sh
