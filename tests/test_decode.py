@@ -14,6 +14,16 @@ from lindsl.runtime.naive import state_shape
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
 SIZES = {"K": 4, "V": 4, "M": 2}
+TRITON_DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+
+
+def _on(x, device):
+    """x (a tensor, a tuple of them, a dict of them or None) on device."""
+    if isinstance(x, tuple):
+        return tuple(_on(y, device) for y in x)
+    if isinstance(x, dict):
+        return {k: _on(y, device) for k, y in x.items()}
+    return None if x is None else x.to(device)
 
 
 def _init(spec, B, H, dtype, seed=5):
@@ -32,7 +42,9 @@ def test_recurrent_equals_chunked(name, backend):
     args = random_inputs(op.spec, 2, 9, 2, SIZES, torch.float32, seed=2)
     h0 = _init(op.spec, 2, 2, torch.float32)
     o1, f1 = op(*args.values(), initial_state=h0, output_final_state=True, backend="torch")
-    o2, f2 = op.step(*args.values(), initial_state=h0, output_final_state=True, backend=backend)
+    dev = TRITON_DEVICE if backend == "triton" else "cpu"
+    o2, f2 = _on(op.step(*_on(args, dev).values(), initial_state=_on(h0, dev), output_final_state=True,
+                         backend=backend), "cpu")
     assert op.last_backend == backend
     for a, b in zip((o2, *(f2 if isinstance(f2, tuple) else (f2,))), (o1, *(f1 if isinstance(f1, tuple) else (f1,)))):
         assert rel_err(a, b) < 1e-5
@@ -110,7 +122,9 @@ def test_chunked_continuation_with_token_shifts(source):
     torch.testing.assert_close(torch.cat(outs, 1), full, rtol=1e-10, atol=1e-12)
     a32 = {k: x.float() for k, x in args.items()}
     o1, s1, p1 = op(*_tok(op, a32, 0, 5).values(), output_final_state=True, output_prev_inputs=True)
-    o2, _ = op.step(*_tok(op, a32, 5, 9).values(), initial_state=s1, prev_inputs=p1, backend="triton")
+    o2, _ = op.step(*_on(_tok(op, a32, 5, 9), TRITON_DEVICE).values(), initial_state=_on(s1, TRITON_DEVICE),
+                    prev_inputs=_on(p1, TRITON_DEVICE), backend="triton")
+    o2 = o2.cpu()
     assert op.last_backend == "triton"
     torch.testing.assert_close(torch.cat([o1, o2], 1), full.float(), rtol=1e-4, atol=1e-5)
 
@@ -221,8 +235,9 @@ def test_step_state_in_place(name, backend):
         pytest.importorskip("triton")
     op = lindsl.load(name)
     dtype = torch.float32
-    args = list(random_inputs(op.spec, 2, 3, 2, SIZES, dtype, seed=3).values())
-    st = _init(op.spec, 2, 2, dtype)
+    dev = TRITON_DEVICE if backend == "triton" else "cpu"
+    args = list(_on(random_inputs(op.spec, 2, 3, 2, SIZES, dtype, seed=3), dev).values())
+    st = _on(_init(op.spec, 2, 2, dtype), dev)
     o_ref, f_ref = op.step(*args, initial_state=st, output_final_state=True, backend=backend)
     buf = tuple(x.clone() for x in st) if isinstance(st, tuple) else st.clone()
     o, f = op.step(*args, initial_state=buf, output_final_state=True, backend=backend, state_in_place=True)

@@ -932,13 +932,13 @@ def test_adjoint_sources_read_in_reverse_equal_flipped_copies(name, heads, monke
 
 @pytest.mark.parametrize("name,frozen,in_place", [("retnet", (), True), ("lightning", (), True),
                                                  ("mamba2", (), True), ("mamba2", ("A", "dt"), True),
-                                                 ("gla", (), False), ("linear_attn", (), False)])
+                                                 ("gla", (), False), ("linear_attn", (), True)])
 def test_adjoint_sources_in_place_by_default(name, frozen, in_place, monkeypatch):
     """With LINDSL_TUNE_REV_SOURCES unset the adjoint reads its sources in place (no flipped copies:
     _time_reversed_kernel not launched) where a scalar gate's reads make its gauge terms (Mamba-2) or its gate needs
     no gradient (RetNet's and Lightning's fixed decays, Mamba-2's frozen A and dt: ungauged reads, faster in place
-    since the bf16 tile products, session 57); the per-dimension gate's gated read-outs (GLA) and the ungated reads
-    (linear attention, not yet checked on a GPU) keep the copies."""
+    since the bf16 tile products, session 57) or no gate at all (linear attention, session 58); the per-dimension
+    gate's gated read-outs (GLA) keep the copies."""
     monkeypatch.delenv("LINDSL_TUNE_REV_SOURCES", raising=False)
     op = lindsl.load(name)
     seen, copies = [], []
@@ -946,7 +946,7 @@ def test_adjoint_sources_in_place_by_default(name, frozen, in_place, monkeypatch
     monkeypatch.setitem(op.module.__dict__, "_time_reversed_kernel",
                         KernelFlag(op.module._time_reversed_kernel, "copy", "SHIFT", copies))
     base = random_inputs(op.spec, 1, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=5)
-    args = {k: v.clone().requires_grad_(k not in frozen and v.is_floating_point()) for k, v in base.items()}
+    args = {k: v.to(DEVICE).requires_grad_(k not in frozen and v.is_floating_point()) for k, v in base.items()}
     o, _ = op(*args.values(), backend="triton")
     o.sum().backward()
     assert any(d["SREV"] for d in seen) == in_place
