@@ -252,6 +252,13 @@ def generate_module(n: Normalized) -> str:
         # with stays fp32 until the epilogue is done
         c["direct"] = [f"read{gi}" in direct for gi in c["read_ids"]]
         c["added"] = [f"read{gi}" in added for gi in c["read_ids"]]
+    skips = _epilogue_skips(n.epilogue)
+    for c in cores:
+        # an output's skip term added by the scan's read kernels (chunk_scan_triton's skips): the core's own reads'
+        # indices -> (the input y, the param c); reads of the tensor-core path only (no per-dimension or value gate)
+        plain = c["plan"].key_gate != "vector" and not c["plan"].value_gate and not c["mem"] and not c["vector_state"]
+        c["skips"] = {i: skips[f"read{gi}"] for i, gi in enumerate(c["read_ids"]) if plain and f"read{gi}" in skips}
+    skip_core = next((c for c in cores if c["skips"]), None)
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, *_ in c["tensors"]]
     epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
@@ -277,6 +284,8 @@ def generate_module(n: Normalized) -> str:
         launch=launch, input_names=json.dumps([d.name for d in spec.inputs]),
         rows=rows if not isinstance(rows, str) else None, rows_status=repr(True if not isinstance(rows, str) else rows),
         read_names=[f"read{gi}" for gi in range(len(n.reads))],
+        skip_read=int(next(iter(skips))[4:]) if skip_core else None, skip_core=skip_core["name"] if skip_core else None,
+        skip_terms=repr(skips if skip_core else {}),
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),
@@ -525,6 +534,33 @@ def read_coefficient(x: Expr) -> tuple[Expr | None, Expr]:
     if c is None or not is_const(c) or y.ty != x.ty:
         return None, x
     return c, y
+
+
+def _epilogue_skips(epilogue) -> dict[str, tuple[str, str, bool]]:
+    """{read: (y, c, per_token)} for an epilogue of one output o = read + c y (either order): y an input at the token
+    over the read's dim, c a param (one per head or over that dim) or a scalar input at the token (per_token), the
+    read used nowhere else. The scan's read kernels then store read + c y, the output itself, and the epilogue
+    launches nothing (its backward is unchanged: o is linear in the read, whose cotangent is o's)."""
+    if len(epilogue) != 1:
+        return {}
+    _, e = epilogue[0]
+    uses = [v.name for v in e.walk() if isinstance(v, Var) and v.kind == "read"]
+    if not (isinstance(e, Binary) and e.op == "+") or len(uses) != 1:
+        return {}
+    for read, term in ((e.l, e.r), (e.r, e.l)):
+        if not (isinstance(read, Var) and read.kind == "read" and read.shift == 0 and read.ty == e.ty
+                and e.ty.kind == "vec" and not e.ty.mem and isinstance(term, Binary) and term.op == "*"):
+            continue
+        for c, y in ((term.l, term.r), (term.r, term.l)):
+            if not (isinstance(y, Var) and y.kind == "input" and y.shift == 0 and y.ty == e.ty and isinstance(c, Var)
+                    and c.shift == 0):
+                continue
+            scalar = c.ty.kind == "scalar" and not c.ty.mem
+            if c.kind == "param" and (scalar or c.ty == e.ty):
+                return {read.name: (y.name, c.name, False)}
+            if c.kind == "input" and scalar:
+                return {read.name: (y.name, c.name, True)}
+    return {}
 
 
 def _epilogue_reads(epilogue) -> tuple[set[str], set[str]]:

@@ -1,29 +1,28 @@
 #!/usr/bin/env bash
-# The next session's first call (one GPU, about 7 minutes, timeout_s 480), written in session 57 (its five calls on
-# an H100: RESULTS "Session 57"; the changes after them unchecked on a GPU). Then next_second_call.sh (every
-# family's 4x4096x64x128 row), next_third_call.sh (the host-bound rows, none of which is from the current code) and
-# next_fourth_call.sh (1x8192x96x128), about 9 minutes each: the whole table on the current code.
-# (1) The GPU tests of the rows kernels (session 57: passes, vector states, the gate-sums test now within fp32
-#     rounding on a GPU), the fused decode step (session 57: vector states beside the matrix state), the fast
-#     launch, the kernelized scores and the sources-in-place defaults.
-# (2) Vector states in the rows kernels (new, on by default): linear_attn_normalized and hedgehog against the
-#     compiled PyTorch prologue (ROWS=0), checked at gate x1 and x10, 2x16384x16x128.
-# (3) Linear attention's adjoint sources in place (REV_SOURCES=1; off until checked on a GPU; RetNet and Lightning
-#     took it in session 57: -0.11 ms at 2x16384x16x128).
+# The next session's first call (one GPU, about 8 minutes, timeout_s 560), written in session 58 (its calls:
+# RESULTS "Session 58"; the skip term in the read kernels built after them, unchecked on a GPU). Then
+# next_fourth_call.sh (1x8192x96x128, the table's last rows from before session 52) and next_second_call.sh /
+# next_third_call.sh again on the H200 (the table's other rows are the H100's).
+# (1) The GPU tests of the skip term in the read kernels (new, off by default) and of session 58's test fixes
+#     (decode, sources in place), the rows kernels and the fused step (about 110 s with -n 14 in session 58).
+# (2) The skip term in the read kernels (LINDSL_TUNE_SKIP_IN_READ=1: Mamba-2's o = S^T q + D v stored by the read
+#     kernel, no epilogue launch): Mamba-2 at 2x16384x16x128 (the separate read kernel: few long sequences) and
+#     4x4096x64x128 (the fused state pass), checked at gate x1 and x10. Predicted: the read's bf16 store and the
+#     epilogue's loads of it and of v, about 0.54 GB at 4x4096x64x128, -0.16 ms of forward on an H100.
+# (3) Gated DeltaNet and DeltaNet by launch at 8x1024x8x64 (Gated DeltaNet 5.10 ms forward+backward against
+#     DeltaNet's 1.72 in session 58; fla's 4.37 against 2.05): which kernels.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-timeout 240 python3 -m pytest -q -n 6 -p no:cacheprovider tests/test_rows_kernels.py tests/test_fast_launch.py \
-  tests/test_fused_step.py tests/test_decode.py \
-  tests/test_kernel_scores.py "tests/test_triton_interpret.py::test_adjoint_sources_in_place_by_default" \
-  > "$OUT/tests.txt" 2>&1
+timeout 200 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_skip_terms.py \
+  tests/test_decode.py tests/test_rows_kernels.py tests/test_fused_step.py \
+  "tests/test_triton_interpret.py::test_adjoint_sources_in_place_by_default" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-timeout 190 python3 benchmarks/variant_sweep.py --isolate --specs linear_attn_normalized,hedgehog \
-  --bench-shape 2,16384,16,128 --variants "ROWS=0" --budget 140 --out "$OUT/vector_rows" 2>&1 | quiet \
-  | grep -v "^variant sweep"
-timeout 110 python3 benchmarks/variant_sweep.py --isolate --specs linear_attn --bench-shape 2,16384,16,128 \
-  --variants "REV_SOURCES=1" --budget 50 --out "$OUT/rev_linear" 2>&1 | quiet | grep -v "^variant sweep"
-timeout 90 python3 benchmarks/decode_ab.py --specs linear_attn_normalized --batches 64,256 --variants "STEP=engine" \
-  --rounds 3 2>&1 | quiet
+for shape in 2,16384,16,128 4,4096,64,128; do
+  timeout 110 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape $shape \
+    --variants "SKIP_IN_READ=1" --budget 80 --out "$OUT/skip_$shape" 2>&1 | quiet | grep -v "^variant sweep"
+done
+timeout 120 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet --shape 8,1024,8,64 --out "$OUT" \
+  2>&1 | quiet | tail -70
 echo "all done at ${SECONDS}s"

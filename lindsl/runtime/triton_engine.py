@@ -783,12 +783,28 @@ def _pair_col(a, y, Gex, G_ptr, n, tj, Tp, kk, k_ok, ok, K: tl.constexpr, GK: tl
 
 
 @triton.jit
+def _skip_term(out, y_ptr, c_ptr, at, mask, h, oo, o_ok, rows, rows_ok, D_OUT: tl.constexpr, SKIP: tl.constexpr):
+    """out + c y over a tile of a read's results: y the rows of an input laid out as the results (at, mask), c the
+    head h's coefficient, one (SKIP 1) or one per result column (SKIP 2: [heads, D_OUT]), or each token's (SKIP 3:
+    laid out as a per-token scalar, at the tile's rows); an output's skip term (chunk_scan_triton's skips: Mamba-2's
+    o = S^T q + D v) added as the read is stored."""
+    y = tl.load(y_ptr + at, mask=mask, other=0.0).to(tl.float32)
+    if SKIP == 1:
+        return out + tl.load(c_ptr + h).to(tl.float32) * y
+    elif SKIP == 2:
+        return out + tl.load(c_ptr + h * D_OUT + oo, mask=o_ok, other=0.0).to(tl.float32)[None, :] * y
+    else:
+        return out + tl.load(c_ptr + rows, mask=rows_ok, other=0.0).to(tl.float32)[:, None] * y
+
+
+@triton.jit
 def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS, kk, k_ok, vv, v_ok,
-                 oscale, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
-                 BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr, NREAD: tl.constexpr,
-                 BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr):
+                 oscale, skip_ptr, skipc_ptr, NH, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                 R: tl.constexpr, P: tl.constexpr, BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr,
+                 NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr, SKIP: tl.constexpr,
+                 SKIP_READ: tl.constexpr):
     """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u, each result
-    times oscale (chunk_scan_triton's read_scales)."""
+    times oscale (chunk_scan_triton's read_scales); read SKIP_READ plus its skip term (_skip_term) where SKIP."""
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
@@ -816,7 +832,11 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
                          mask=p_ok[:, None] & v_ok[None, :], other=0.0)
             o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, P, BLP,
                                     (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
-        tl.store(o_ptr + (r * NSEQ * T + seq) * V + (tok * HS)[:, None] * V + vv[None, :], o * oscale,
+        o = o * oscale
+        if SKIP > 0 and r == SKIP_READ:
+            o = _skip_term(o, skip_ptr, skipc_ptr, seq * V + (tok * HS)[:, None] * V + vv[None, :],
+                           t_ok[:, None] & v_ok[None, :], n % NH, vv, v_ok, seq + tok * HS, t_ok, V, SKIP)
+        tl.store(o_ptr + (r * NSEQ * T + seq) * V + (tok * HS)[:, None] * V + vv[None, :], o,
                  mask=t_ok[:, None] & v_ok[None, :])
 
 
@@ -833,17 +853,19 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 @_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX, skip_ptr, skipc_ptr, NH,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
-                  DECAYED: tl.constexpr = False, SREV: tl.constexpr = False):
+                  DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
+                  SKIP_READ: tl.constexpr = 0):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
-    go to memory (STORE_H off). FOLD (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is
-    taken as one product k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
+    go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). FOLD
+    (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is taken as one product
+    k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
     fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
@@ -902,7 +924,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                      mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
-                         kk, k_ok, vv, v_ok, OSCALE, K, V, C, R, P, BL, BLP, GK, NREAD, BEFORE_MASK, RPREC)
+                         kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, K, V, C, R, P, BL, BLP, GK, NREAD,
+                         BEFORE_MASK, RPREC, SKIP, SKIP_READ)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
             S = S * tl.exp(GC)
@@ -1950,7 +1973,8 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
-                 OSCALE2, xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, D_IN: tl.constexpr, D_OUT: tl.constexpr,
+                 OSCALE2, xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, skip_ptr, skipc_ptr, NH, D_IN: tl.constexpr,
+                 D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
@@ -1961,7 +1985,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
                  NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False,
                  HAS_H: tl.constexpr = True, DB: tl.constexpr = 16, BDB: tl.constexpr = 16,
-                 POLY: tl.constexpr = 0):
+                 POLY: tl.constexpr = 0, SKIP: tl.constexpr = 0):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -1977,8 +2001,10 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     LOOP, R = 0): the input rows too are the callers' tensors of TX tokens in their own order (_source_rows).
     HAS_H (not LOOP): whether the chunk-start states' term is read (without it, the pair terms alone).
     POLY > 0 (not LOOP, NX = 1): kernelized pair scores from the base rows xb, kb (DB wide) and the coefficients
-    PC0.. (_read_chunk_products)."""
+    PC0.. (_read_chunk_products). SKIP > 0 (not LOOP or REV, NX = 1): out stored with its skip term (_skip_term; NH
+    heads)."""
     tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
+    tl.static_assert(SKIP == 0 or not (LOOP or REV or NX == 2), "a skip term: a forward's lone tensor-core read")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
     c = tl.program_id(0)
@@ -2005,6 +2031,9 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
         out = out * OSCALE
         out2 = out2 * OSCALE2
         at = xseq * D_OUT + xrow[:, None] * D_OUT + oo[None, :]
+        if SKIP > 0:
+            out = _skip_term(out, skip_ptr, skipc_ptr, at, (t_ok & x_ok)[:, None] & o_ok[None, :], n % NH, oo, o_ok,
+                             xseq + xrow, t_ok & x_ok, D_OUT, SKIP)
         tl.store(out_ptr + at, out, mask=(t_ok & x_ok)[:, None] & o_ok[None, :])
         if GAUGE != 0:
             _gauge_partial(gv_ptr, gout_ptr + ob * GSTRIDE, out, xseq, xrow, t_ok & x_ok, oo, o_ok, D_OUT, GAUGE)
@@ -3567,11 +3596,50 @@ def _unscaled(reads, scales, indices):
     return reads, scales
 
 
+def _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V):
+    """chunk_scan_triton's skips: key-side reads of a forward scan with scalar or no gates, each y laid out as the
+    read's result ([N, T, V], or [B, T, HS, V]) and each c the heads' coefficients ([heads] or [heads, V]) or the
+    tokens' ([N, T], or [B, T, HS])."""
+    if loop or reversed_reads:
+        raise ValueError("skip terms are added by the tensor-core reads of a forward scan (scalar or no gates)")
+    shape = (N, T, V) if HS == 1 else (N // HS, T, HS, V)
+    for i, (y, c, per_token) in skips.items():
+        if not 0 <= i < len(reads) or reads[i][0] != "k":
+            raise ValueError(f"skip term of read {i}: not one of the scan's key-side reads")
+        if tuple(y.shape) != shape or not y.is_contiguous():
+            raise ValueError(f"skip term of read {i}: y must be contiguous and laid out as the result {list(shape)}, "
+                             f"got {list(y.shape)}")
+        if per_token:
+            if tuple(c.shape) != shape[:-1] or not c.is_contiguous():
+                raise ValueError(f"skip term of read {i}: a per-token c must be contiguous and laid out as a "
+                                 f"per-token scalar {list(shape[:-1])}, got {list(c.shape)}")
+            continue
+        heads = c.shape[0] if c.dim() in (1, 2) else 0
+        if not heads or (c.dim() == 2 and c.shape[1] != V) or N % heads or HS not in (1, heads):
+            raise ValueError(f"skip term of read {i}: c must be [heads] or [heads, {V}] with the rows' heads, got "
+                             f"{list(c.shape)}")
+
+
+def _skip_kind(skip):
+    """_read_kernel's and _state_kernel's SKIP for a skip term (y, c, per_token) or None: 0 none, 1 a coefficient per
+    head, 2 one per head and result column, 3 one per token."""
+    if skip is None:
+        return 0
+    _, c, per_token = skip
+    return 3 if per_token else 1 if c.dim() == 1 else 2
+
+
+def _skip_heads(skip):
+    """The heads of a skip term's coefficients per head (1 without one, or with one per token)."""
+    return skip[1].shape[0] if _skip_kind(skip) in (1, 2) else 1
+
+
 def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None, precision=ACCURATE,
                       return_states=False, out_dtypes=None, force_chunk=False, fold=None, exact_u=True, wy=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
-                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None):
+                      reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
+                      skips=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3635,7 +3703,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
     cum: (chunk, G, Gex), the key gate's sums within chunks made by the caller (the per-row prologue's chunked
     kernel, as _cum makes them: G [N, Tp(, K)] fp32, Gex None or G - gk) for this scan's chunk; with another chunk, or
-    without the exclusive sums the scan needs, _cum makes them."""
+    without the exclusive sums the scan needs, _cum makes them.
+    skips: {read: (y, c, per_token)} for key-side reads of a scan without per-dimension or value gates (not
+    reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
+    kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
+    coefficients, [heads] or [heads, V], the rows' head their sequence's index modulo heads (the [B, T, H] layout, or
+    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3656,6 +3729,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     loop = GK == 2 or GV == 2
     if kernel_scores:
         _check_kernel_scores(kernel_scores, reads, loop, R, P, fold)
+    skips = dict(skips or {})
+    if skips:
+        _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V)
     TS = k.shape[1] if reversed_sources and k is not None else None  # the sources' own tokens
     if reversed_sources:
         if not (reversed_reads and force_chunk) or R or GV:
@@ -3876,7 +3952,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # feature rows)
     fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores))) and not loop
              and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
-             and not reversed_reads and not fold_reads)
+             and not reversed_reads and not fold_reads and len(skips) <= 1)
+    # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
+    skip_read = next(iter(skips), 0)
+    skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
     if fused and len(set(scales)) > 1:
         reads, scales = _unscaled(reads, scales, range(len(reads)))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
@@ -3949,7 +4028,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if states is None:
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
-                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, FOLD=FOLD,
+                                         fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
+                                         _skip_heads(skips.get(skip_read)),
+                                         SKIP=_skip_kind(skips.get(skip_read)) if fused else 0, SKIP_READ=skip_read,
+                                         FOLD=FOLD,
                                          H_EVERY=h_every, DECAYED=decayed, SREV=reversed_sources,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
@@ -3996,6 +4078,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                          "without a value gate")
     partners = ({} if fused else _merged_plain_reads(reads, alone=kernel_scores) if plain_reads
                 else _merged_gated_reads(reads, GK, GV) if sub_r1 or sub_amat else {})
+    partners = {i: j for i, j in partners.items() if i not in skips and j not in skips}  # a skip's read alone
     read_outs = {}
     torch_gauged = {}  # read -> its dtype: per-element gauge terms no gated read-out makes, summed below in fp32
     for i_read, ((side, timing, x), odt) in enumerate([] if fused else zip(reads, out_dtypes)):
@@ -4111,7 +4194,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
-            oscale2, xb, kb, *pcs, D_IN=d_in,
+            oscale2, xb, kb, *pcs, *skips.get(i_read, (dummy, dummy, False))[:2], _skip_heads(skips.get(i_read)),
+            SKIP=_skip_kind(skips.get(i_read)), D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,

@@ -1,0 +1,193 @@
+"""An output's skip term in the scan's read kernels (chunk_scan_triton's skips, LINDSL_TUNE_SKIP_IN_READ=1): for an
+epilogue o = read + c y (Mamba-2's S^T q + D v) the read kernel stores read + c y, the output itself, and the epilogue
+launches nothing; the backward is unchanged. Checked against the epilogue's own launch (knob off) and against the
+engine's read plus c y, for both read kernels (the fused state pass and the separate read), both layouts, a
+coefficient per head and one per head and value."""
+import os
+
+import pytest
+import torch
+
+import lindsl
+from codegen.generate import _epilogue_skips
+from lindsl.check import random_inputs, rel_err
+from lindsl.passes.normalize import normalize
+
+triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
+
+DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+TOL = 1e-6 if DEVICE == "cpu" else 1e-4
+
+PER_CHANNEL = """
+lin mamba2_channel_skip
+dim K, V
+in q[K], k[K], v[V]
+in dt: positive
+param A: negative
+param D[V]
+state S[K, V]
+S = exp(dt * A) * S + k (dt * v)^T
+out o = D * v + S^T q
+"""
+
+TOKEN_COEFFICIENT = """
+lin token_skip
+dim K, V
+in q[K], k[K], v[V]
+in g: loggate
+in c
+state S[K, V]
+S = exp(g) * S + k v^T
+out o = S^T q + c * v
+"""
+
+DELTA_SKIP = """
+lin gated_delta_skip
+dim K, V
+in q[K], k[K], v[V]
+in g: loggate
+in beta: unit
+param D
+let kn = l2norm(k)
+state S[K, V]
+S = exp(g) * (I - beta * kn kn^T) S + beta * kn v^T
+out o = S^T q + D * v
+"""
+
+TWO_OUTPUTS = """
+lin two_outputs
+dim K, V
+in q[K], k[K], v[V]
+param D
+state S[K, V]
+S = S + k v^T
+out o = S^T q + D * v
+out p = D * v
+"""
+
+SCALED_READ = """
+lin scaled_read
+dim K, V
+in q[K], k[K], v[V]
+param D
+state S[K, V]
+S = S + k v^T
+out o = 2 * (S^T q) + D * v
+"""
+
+
+def _skips(source):
+    return _epilogue_skips(normalize(lindsl.load(source).spec).epilogue)
+
+
+@pytest.mark.parametrize("source, expected", [("mamba2", {"read0": ("v", "D", False)}),
+                                              (PER_CHANNEL, {"read0": ("v", "D", False)}),
+                                              (TOKEN_COEFFICIENT, {"read0": ("v", "c", True)}), (TWO_OUTPUTS, {}),
+                                              (SCALED_READ, {}),
+                                              ("rwkv6", {}), ("retnet", {})],
+                         ids=["mamba2", "per_channel", "token_coefficient", "two_outputs", "scaled_read", "rwkv6",
+                              "retnet"])
+def test_the_codegen_finds_skip_terms(source, expected):
+    """A skip term is o = read + c y with c a param (per head, or per head and value) or a scalar input and y an
+    input; a second output, a scaled read or a computed coefficient (RWKV-6's bonus) is none (the epilogue keeps its
+    launch)."""
+    assert _skips(source) == expected
+
+
+@pytest.mark.parametrize("heads", [1, 3])
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+@pytest.mark.parametrize("coefficient", ["head", "head_value", "token"])
+def test_engine_adds_the_skip_term_as_it_stores_the_read(heads, fuse, coefficient, monkeypatch):
+    """chunk_scan_triton's result with skips {0: (y, c, per_token)} is its result without them plus c y (c per head,
+    the head of a row n % heads; per head and value; or per token), in the engine's rows ([B H, T, V]) and the token
+    layout ([B, T, H, V]), from the fused state pass and from the separate read kernel."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    g = torch.Generator().manual_seed(5)
+    B, T, H, K, V = 2, 70, 3, 16, 8
+    lead = (B * H, T) if heads == 1 else (B, T, H)
+
+    def rnd(*shape):
+        return torch.randn(*shape, generator=g).to(DEVICE)
+    gk = -0.3 * torch.rand(*lead, generator=g).to(DEVICE)
+    k, v, q, y = rnd(*lead, 1, K), rnd(*lead, 1, V), rnd(*lead, K), rnd(*lead, V)
+    c = rnd(H, V) if coefficient == "head_value" else rnd(H) if coefficient == "head" else rnd(*lead)
+    args = (gk, None, None, None, k, v, None, [("k", "after", q)])
+    plain = triton_engine.chunk_scan_triton(*args, chunk=16, force_chunk=True, heads=heads)[0][0]
+    got = triton_engine.chunk_scan_triton(*args, chunk=16, force_chunk=True, heads=heads,
+                                          skips={0: (y, c, coefficient == "token")})[0][0]
+    if coefficient == "token":
+        expected = plain + c[..., None] * y
+    else:
+        coef = c if coefficient == "head_value" else c[:, None]  # [H, V or 1]
+        expected = plain + (coef.repeat(B, 1)[:, None, :] if heads == 1 else coef[None, None]) * y
+    assert torch.isfinite(got).all()
+    assert rel_err(got, expected) < TOL
+    assert rel_err(got, plain) > 1e-2  # (the term is there)
+
+
+def test_engine_refuses_skip_terms_it_cannot_add():
+    """A per-dimension key gate's reads (the pair loop) and a y not laid out as the result are errors."""
+    T, K, V = 32, 8, 8
+    k, v, q = torch.randn(2, T, 1, K), torch.randn(2, T, 1, V), torch.randn(2, T, K)
+    with pytest.raises(ValueError, match="scalar or no gates"):
+        triton_engine.chunk_scan_triton(-torch.rand(2, T, K), None, None, None, k, v, None, [("k", "after", q)],
+                                        skips={0: (torch.randn(2, T, V), torch.randn(2), False)})
+    with pytest.raises(ValueError, match="laid out as the result"):
+        triton_engine.chunk_scan_triton(-torch.rand(2, T), None, None, None, k, v, None, [("k", "after", q)],
+                                        skips={0: (torch.randn(2, T, V + 1), torch.randn(2), False)})
+    with pytest.raises(ValueError, match="per-token scalar"):
+        triton_engine.chunk_scan_triton(-torch.rand(2, T), None, None, None, k, v, None, [("k", "after", q)],
+                                        skips={0: (torch.randn(2, T, V), torch.randn(2, T + 1), True)})
+
+
+class Launches:
+    """A Triton kernel whose launches append its name to a list."""
+
+    def __init__(self, kernel, name, seen):
+        self.kernel, self.name, self.seen = kernel, name, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append((self.name, kwargs.get("SKIP", 0)))
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
+@pytest.mark.parametrize("source", ["mamba2", PER_CHANNEL, TOKEN_COEFFICIENT, DELTA_SKIP],
+                         ids=["mamba2", "per_channel", "token_coefficient", "delta_rule"])
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+@pytest.mark.parametrize("heads", [1, 2])
+def test_skip_in_read_equals_the_epilogue(source, fuse, heads, monkeypatch):
+    """With LINDSL_TUNE_SKIP_IN_READ=1 the output, final state and every gradient equal the epilogue's launch's
+    (fp32; the same operations), with and without gradients, no epilogue kernel launched and a read kernel given
+    the skip term; the knob off launches the epilogue."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    op = lindsl.load(source)
+    base = random_inputs(op.spec, 2, 70, heads, {"K": 8, "V": 8}, torch.float32, seed=3)
+    w = torch.randn(2, 70, heads, 8, generator=torch.Generator().manual_seed(1)).to(DEVICE)
+    runs = {}
+    kernels = {name: getattr(op.module, name) for name in ("_epilogue_rows_kernel", "_state_kernel", "_read_kernel")}
+    for knob in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", knob)
+        seen = []
+        for name, kernel in kernels.items():
+            monkeypatch.setitem(op.module.__dict__, name, Launches(kernel, name, seen))
+        xs = {n: x.to(DEVICE).requires_grad_(True) for n, x in base.items()}
+        o, f = op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16)
+        grads = torch.autograd.grad((o * w).sum() + f.sum(), list(xs.values()))
+        with torch.no_grad():
+            o_inference = op(*xs.values(), backend="triton", chunk_size=16)[0]
+        runs[knob] = [o, f, o_inference, *grads], seen
+    (ref, seen_off), (got, seen_on) = runs["0"], runs["1"]
+    for x, y in zip(ref, got):
+        assert torch.isfinite(y).all() and rel_err(y, x) < TOL
+    assert ("_epilogue_rows_kernel", 0) in seen_off and not any(n == "_epilogue_rows_kernel" for n, _ in seen_on)
+    assert sum(1 for _, skip in seen_on if skip) == 2  # the forward under autograd and the one without
+    assert not any(skip for _, skip in seen_off)
+
+
+def test_explain_names_the_skip_term():
+    """`lindsl explain` says which output's skip term the read kernels may add, and nothing for a spec without one."""
+    from lindsl.explain import kernel_plan
+    assert any("skip term D v" in line and "read0" in line for line in kernel_plan(lindsl.load("mamba2").module))
+    assert not any("skip term" in line for line in kernel_plan(lindsl.load("retnet").module))
