@@ -255,7 +255,8 @@ def generate_module(n: Normalized) -> str:
     skips = _epilogue_skips(n.epilogue)
     for c in cores:
         # an output's skip term added by the scan's read kernels (chunk_scan_triton's skips): the core's own reads'
-        # indices -> (the input y, the param c); reads of the tensor-core path only (no per-dimension or value gate)
+        # indices -> (the input y, the coefficient c, whether c is per token); reads of the tensor-core path only (no
+        # per-dimension or value gate)
         plain = c["plan"].key_gate != "vector" and not c["plan"].value_gate and not c["mem"] and not c["vector_state"]
         c["skips"] = {i: skips[f"read{gi}"] for i, gi in enumerate(c["read_ids"]) if plain and f"read{gi}" in skips}
     skip_core = next((c for c in cores if c["skips"]), None)
