@@ -9,8 +9,9 @@
 #     kernel, no epilogue launch): Mamba-2 at 2x16384x16x128 (the separate read kernel: few long sequences) and
 #     4x4096x64x128 (the fused state pass), checked at gate x1 and x10. Predicted: the read's bf16 store and the
 #     epilogue's loads of it and of v, about 0.54 GB at 4x4096x64x128, -0.16 ms of forward on an H100.
-# (3) Gated DeltaNet and DeltaNet by launch at 8x1024x8x64 (Gated DeltaNet 5.10 ms forward+backward against
-#     DeltaNet's 1.72 in session 58; fla's 4.37 against 2.05): which kernels.
+# (3) Gated DeltaNet, DeltaNet, RWKV-6 and GLA by launch at 8x1024x8x64 (session 58, forward+backward: Gated
+#     DeltaNet 5.10 ms against DeltaNet's 1.72, fla's 4.37 against 2.05; RWKV-6 2.96 against GLA's 1.83): kernels or
+#     host (the trace's kernel times against the wall).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
@@ -23,6 +24,7 @@ for shape in 2,16384,16,128 4,4096,64,128; do
   timeout 110 python3 benchmarks/variant_sweep.py --isolate --specs mamba2 --bench-shape $shape \
     --variants "SKIP_IN_READ=1" --budget 80 --out "$OUT/skip_$shape" 2>&1 | quiet | grep -v "^variant sweep"
 done
-timeout 120 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet --shape 8,1024,8,64 --out "$OUT" \
-  2>&1 | quiet | tail -70
+timeout 150 python3 benchmarks/launch_trace.py --specs gated_deltanet,deltanet,rwkv6,gla --shape 8,1024,8,64 --fla \
+  --out "$OUT" 2>&1 | quiet > "$OUT/trace_8x1024x8x64.txt"
+grep -v "^  " "$OUT/trace_8x1024x8x64.txt" | tail -20
 echo "all done at ${SECONDS}s"
