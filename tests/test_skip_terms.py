@@ -54,6 +54,17 @@ S = exp(g) * (I - beta * kn kn^T) S + beta * kn v^T
 out o = S^T q + D * v
 """
 
+OTHER_INPUT_BEFORE = """
+lin other_input_before
+dim K, V
+in q[K], k[K], v[V], x[V]
+in a: loggate
+param D
+state S[K, V]
+S = exp(a) * S + k v^T
+out o = D * x + S[t-1]^T q
+"""
+
 TWO_OUTPUTS = """
 lin two_outputs
 dim K, V
@@ -153,8 +164,8 @@ class Launches:
         return launch
 
 
-@pytest.mark.parametrize("source", ["mamba2", PER_CHANNEL, TOKEN_COEFFICIENT, DELTA_SKIP],
-                         ids=["mamba2", "per_channel", "token_coefficient", "delta_rule"])
+@pytest.mark.parametrize("source", ["mamba2", PER_CHANNEL, TOKEN_COEFFICIENT, DELTA_SKIP, OTHER_INPUT_BEFORE],
+                         ids=["mamba2", "per_channel", "token_coefficient", "delta_rule", "other_input_before"])
 @pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
 @pytest.mark.parametrize("heads", [1, 2])
 def test_skip_in_read_equals_the_epilogue(source, fuse, heads, monkeypatch):
