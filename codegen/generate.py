@@ -260,6 +260,13 @@ def generate_module(n: Normalized) -> str:
         plain = c["plan"].key_gate != "vector" and not c["plan"].value_gate and not c["mem"] and not c["vector_state"]
         c["skips"] = {i: skips[f"read{gi}"] for i, gi in enumerate(c["read_ids"]) if plain and f"read{gi}" in skips}
     skip_core = next((c for c in cores if c["skips"]), None)
+    for si, st in enumerate(spec.states):
+        # a value the scan may take as an input and a per-token scale (chunk_scan_triton's value_scale) in calls
+        # without gradients, the rows prologue then not writing it: (the tensor's name, y, s) or None
+        scaled = (_scaled_value(n.canon[st.name]) if len(spec.states) == 1 and not cores[si]["mem"]
+                  and st.ty.kind == "mat" else None)
+        cores[si]["value_scale"] = (f"c{si}_v0",) + scaled if scaled else None
+    scaled_core = next((c for c in cores if c["value_scale"]), None)
     # what the prologue function returns: the canonical tensors and the inputs/lets the epilogue computes with
     prologue_outputs = [name for c in cores for name, *_ in c["tensors"]]
     epilogue_lets = sorted(set(re.findall(r"\bv_\w+", " ".join(codes))))
@@ -269,7 +276,8 @@ def generate_module(n: Normalized) -> str:
     shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
     step = fused_step(n, shift_of)
     launch = _launch_args(spec, list(shift_of.items()), 12)
-    rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes))
+    rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes),
+                         omit=scaled_core["value_scale"][0] if scaled_core else None)
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
         summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
@@ -287,6 +295,8 @@ def generate_module(n: Normalized) -> str:
         read_names=[f"read{gi}" for gi in range(len(n.reads))],
         skip_read=int(next(iter(skips))[4:]) if skip_core else None, skip_core=skip_core["name"] if skip_core else None,
         skip_terms=repr(skips if skip_core else {}),
+        value_scale=scaled_core["value_scale"] if scaled_core and not isinstance(rows, str) and rows["omittable"]
+        else None, value_scale_index=scaled_core["index"] if scaled_core else None,
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),
@@ -369,14 +379,15 @@ def _wrap(items: list[str], indent: int, width: int = 116) -> str:
     return ("\n" + " " * indent).join(line for line in lines if line)
 
 
-def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue) -> dict | str:
+def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue, omit=None) -> dict | str:
     """The prologue and epilogue as per-row Triton kernels for chunked calls without gradients (codegen.rows): the
-    kernels' sources and what the module's launchers need, or why not."""
+    kernels' sources and what the module's launchers need, or why not. omit: a tensor the prologue kernel may leave
+    unwritten (its OMIT; the scan's value_scale)."""
     if any(routed for *_, routed in row_tensors):
         return "a routed state"
     cum = _prologue_cum(spec, n)
     pro = prologue_kernel(spec, [(name, e, vector, raw) for name, e, vector, raw, *_ in row_tensors], shifts,
-                          gate=cum["gate"] if cum else None)
+                          gate=cum["gate"] if cum else None, omit=omit)
     if isinstance(pro, str):
         return pro
     epi = None
@@ -395,6 +406,7 @@ def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilog
     if not isinstance(grad, str):
         source += "\n\n" + grad["source"] + ("\n\n" + grad["source_merged"] if grad.get("merged") else "")
     return dict(source=_indent(source), tensors=tensors, written="".join(name + ", " for name, _ in pro.writes),
+                omittable=omit if any(name == omit for name, _ in pro.writes) else None,
                 cum=cum if pro.gated and pro.writes else None,
                 outputs=[dims for _, dims in epi.writes] if epi is not None else None, shifted=bool(shifts),
                 grad=grad if not isinstance(grad, str) else None, grad_status=repr(True if not isinstance(grad, str)
@@ -535,6 +547,24 @@ def read_coefficient(x: Expr) -> tuple[Expr | None, Expr]:
     if c is None or not is_const(c) or y.ty != x.ty:
         return None, x
     return c, y
+
+
+def _scaled_value(c) -> tuple[str, str] | None:
+    """(y, s) where a normalized recurrence's one input pair has the value v' = s y (either order: s a scalar input,
+    y a vector input, both at the token), no rank-one factors and no per-dimension or value gate (Mamba-2's dt v):
+    the Triton scan may then take y and weigh its rows by s (chunk_scan_triton's value_scale). None otherwise."""
+    if c.pairs or len(c.inputs) != 1 or c.value_gate is not None:
+        return None
+    if c.key_gate is not None and c.key_gate.ty.kind != "scalar":
+        return None
+    v = c.inputs[0].v
+    if not (isinstance(v, Binary) and v.op == "*"):
+        return None
+    for s, y in ((v.l, v.r), (v.r, v.l)):
+        if (isinstance(s, Var) and s.kind == "input" and s.shift == 0 and s.ty.kind == "scalar" and not s.ty.mem
+                and isinstance(y, Var) and y.kind == "input" and y.shift == 0 and y.ty == v.ty and not y.ty.mem):
+            return y.name, s.name
+    return None
 
 
 def _epilogue_skips(epilogue) -> dict[str, tuple[str, str, bool]]:

@@ -43,12 +43,13 @@ class RowsBackward:
     passed: list[tuple[str, str, int]]
 
 
-def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[str, list]:
+def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None, omit=None) -> tuple[str, list]:
     """Source of a per-row kernel writing each (label, expr) of values over its own dim's full range; reads
     [(name, dim or None)]: per-row tensors it loads (rd_<i>), named as the values' read leaves; those named in skip
     keep their parameter but are not loaded (no value reads them). gate (an expr: a key log-gate, per token or per
     key): the kernel's blocks are runs of one sequence's tokens, and with CUM (blocks of the scan's chunk) it also
-    writes the gate's sums within them (the rows template's gated form)."""
+    writes the gate's sums within them (the rows template's gated form). omit: the label of a value stored only
+    where the kernel's constexpr OMIT is false (its inputs' loads then dead code)."""
     full = {d: Axis(f"{a.index}[None, :]", f"{a.mask}[None, :]") for d, a in full_axes(spec).items()}
     em = TritonEmitter(spec, full, KernelLeaves(spec, shifts, rows=True), rows=True)
     for gi, (rname, dim) in enumerate(reads):
@@ -70,13 +71,16 @@ def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[s
         dim = vector_type(e.ty)
         ctx = ctx_of(**{dim: full[dim]}) if dim else ()
         code = em.value(e, ctx)
+        if label == omit:
+            stores.append("if not OMIT:")
+        indent = "    " if label == omit else ""
         if dim:
             d = spec.dims.index(dim)
-            stores.append(f"tl.store(out_{j} + rowc * DIM_{d} + f{d}[None, :], ({code} + tl.zeros([ROWS, F_{d}], "
-                          f"tl.float32)).to(out_{j}.dtype.element_ty), mask=fm{d}[None, :] & rmc)")
+            stores.append(f"{indent}tl.store(out_{j} + rowc * DIM_{d} + f{d}[None, :], ({code} + tl.zeros([ROWS, "
+                          f"F_{d}], tl.float32)).to(out_{j}.dtype.element_ty), mask=fm{d}[None, :] & rmc)")
         else:
             value = code if re.fullmatch(r"[er]\d+", code) else f"({code} + fzero)"
-            stores.append(f"tl.store(out_{j} + row, ({value} + tl.zeros([ROWS], tl.float32))"
+            stores.append(f"{indent}tl.store(out_{j} + row, ({value} + tl.zeros([ROWS], tl.float32))"
                           f".to(out_{j}.dtype.element_ty), mask=rm)")
         writes.append((label, [dim] if dim else []))
     gate_form = None
@@ -92,17 +96,18 @@ def _kernel(spec, name, values, shifts, reads=(), skip=(), gate=None) -> tuple[s
     source = kernel_template("rows_kernel.py.j2").render(
         name=name, args=leading_params(spec, shifted) + [f"rd_{gi}" for gi in range(len(reads))]
         + [f"out_{j}" for j in range(len(values))],
-        constexprs=constexpr_params(spec, shifted),
+        constexprs=constexpr_params(spec, shifted) + (", OMIT: tl.constexpr" if omit is not None and any(
+            label == omit for label, _ in values) else ""),
         dims=list(range(len(spec.dims))), lines=em.lines, stores=stores, gate=gate_form)
     return source, writes
 
 
-def prologue_kernel(spec, tensors, shifts, gate=None) -> RowsKernel | str:
+def prologue_kernel(spec, tensors, shifts, gate=None, omit=None) -> RowsKernel | str:
     """The prologue kernel for the canonical tensors [(name, expr, vector, raw input name or None)] (raw: a gate that
     may pass through), or why there is none. A tensor that is an input as it stands passes through; a vector
     state's implicit ones (expr None) the module makes. gate: the name
     of the key log-gate among them whose sums within the scan's chunks the kernel also writes (_kernel's gate), or
-    None."""
+    None. omit: a tensor's name the kernel stores only without its constexpr OMIT (_kernel's omit)."""
     computed, passed, ones = [], {}, []
     for name, e, vector, raw in tensors:
         if e is None:
@@ -113,7 +118,7 @@ def prologue_kernel(spec, tensors, shifts, gate=None) -> RowsKernel | str:
             computed.append((name, e))
     gate_expr = next((e for name, e, *_ in tensors if name == gate), None)
     try:
-        source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts, gate=gate_expr)
+        source, writes = _kernel(spec, "_prologue_rows_kernel", computed, shifts, gate=gate_expr, omit=omit)
     except NotFusable as why:
         return str(why)
     return RowsKernel(source, writes, passed, computed, [], gate is not None and gate_expr is not None, tuple(ones))

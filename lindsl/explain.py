@@ -60,8 +60,8 @@ def _p(e: Expr) -> str:
 def kernel_plan(module) -> list[str]:
     """What the generated module runs on the Triton engine beside the scans, and why not where it falls back: the
     per-row prologue and epilogue kernels (lindsl.codegen.rows) without and with gradients, the inputs their
-    backward adds the cores' gradient part into, an output's skip term the read kernels may add, and the fused decode
-    step (lindsl.codegen.step)."""
+    backward adds the cores' gradient part into, an output's skip term the read kernels may add, a value the scan may
+    weigh per token, and the fused decode step (lindsl.codegen.step)."""
     def status(value, taken):
         return taken if value is True else f"no: {value} (the PyTorch prologue and epilogue, compiled on CUDA)"
     merged = "_merged_rows_grads" in vars(module)
@@ -77,6 +77,11 @@ def kernel_plan(module) -> list[str]:
     for read, (y, c, _) in getattr(module, "SKIP_TERMS", {}).items():
         out.append(f"  the output's skip term {c} {y}: added by the scan's read kernels as they store {read}, no "
                    "epilogue launch, with LINDSL_TUNE_SKIP_IN_READ=1 (off by default: not yet timed)")
+    scaled = getattr(module, "SCALED_VALUE", None)
+    if scaled:
+        s, y = scaled[2], scaled[1]
+        out.append(f"  the value {s} {y}: taken by the scan as {y} weighed by {s} in calls without gradients, the "
+                   "prologue not writing it, with LINDSL_TUNE_VALUE_SCALE=1 (off by default: not yet timed)")
     step = module.FUSED_STEP
     out.append("  decode step: " + ("one generated kernel per token (prologue, update, epilogue)" if step is True
                                     else f"no fused kernel: {step} (the engine's recurrent kernel between the "

@@ -799,12 +799,13 @@ def _skip_term(out, y_ptr, c_ptr, at, mask, h, oo, o_ok, rows, rows_ok, D_OUT: t
 
 @triton.jit
 def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS, kk, k_ok, vv, v_ok,
-                 oscale, skip_ptr, skipc_ptr, NH, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                 oscale, skip_ptr, skipc_ptr, NH, vs_ptr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                  R: tl.constexpr, P: tl.constexpr, BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr,
                  NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr, SKIP: tl.constexpr,
-                 SKIP_READ: tl.constexpr):
+                 SKIP_READ: tl.constexpr, VS: tl.constexpr):
     """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u, each result
-    times oscale (chunk_scan_triton's read_scales); read SKIP_READ plus its skip term (_skip_term) where SKIP."""
+    times oscale (chunk_scan_triton's read_scales); read SKIP_READ plus its skip term (_skip_term) where SKIP; VS:
+    the value rows weighed per token (vs_ptr, _state_kernel's)."""
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
@@ -830,8 +831,11 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
             p_ok = (prow < C * P) & (c * C + prow // P < T)
             vp = tl.load(v_ptr + seq * P * V + ((c * C + prow // P) * HS * P + prow % P)[:, None] * V + vv[None, :],
                          mask=p_ok[:, None] & v_ok[None, :], other=0.0)
-            o += _dot(_chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, P, BLP,
-                                    (BEFORE_MASK >> r) & 1, GK, RPREC), vp, RPREC)
+            cm = _chunk_coef(x, Gx, k_ptr, G_ptr, n, c, T, Tp, HS, t, t_ok, kk, k_ok, K, C, P, BLP,
+                             (BEFORE_MASK >> r) & 1, GK, RPREC)
+            if VS:
+                cm = cm * _fold_scale(vs_ptr, c, n, T, HS, C, BLP, 2)[None, :]
+            o += _dot(cm, vp, RPREC)
         o = o * oscale
         if SKIP > 0 and r == SKIP_READ:
             o = _skip_term(o, skip_ptr, skipc_ptr, seq * V + (tok * HS)[:, None] * V + vv[None, :],
@@ -853,17 +857,18 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 @_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX, skip_ptr, skipc_ptr, NH,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX, skip_ptr, skipc_ptr, NH, vs_ptr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
-                  SKIP_READ: tl.constexpr = 0):
+                  SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
-    go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). FOLD
+    go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
+    R = 0): the input pair's value rows weighed by a per-token scale from vs_ptr (chunk_scan_triton's value_scale). FOLD
     (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is taken as one product
     k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
@@ -924,8 +929,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                      mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
-                         kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, K, V, C, R, P, BL, BLP, GK, NREAD,
-                         BEFORE_MASK, RPREC, SKIP, SKIP_READ)
+                         kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, vs_ptr, K, V, C, R, P, BL, BLP, GK,
+                         NREAD, BEFORE_MASK, RPREC, SKIP, SKIP_READ, VS)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
             S = S * tl.exp(GC)
@@ -957,7 +962,12 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * u
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
-                vp = vp * tl.exp(GC - Gp)[:, None]
+                if VS:
+                    vp = vp * (tl.exp(GC - Gp) * _fold_scale(vs_ptr, c, n, T, HS, C, BLP, 2))[:, None]
+                else:
+                    vp = vp * tl.exp(GC - Gp)[:, None]
+            elif VS:
+                vp = vp * _fold_scale(vs_ptr, c, n, T, HS, C, BLP, 2)[:, None]
             if GK == 2 and not DECAYED:
                 Gp2 = tl.load(G_ptr + (n * Tp) * K + ptok[:, None] * K + kk[None, :],
                               mask=p_ok[:, None] & k_ok[None, :], other=0.0).to(tl.float32)
@@ -1813,7 +1823,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                   PREC: tl.constexpr, FOLD: tl.constexpr, PREC_XS: tl.constexpr,
                   PREC_XR: tl.constexpr, PREC_XP: tl.constexpr, x2_ptr, NX: tl.constexpr, BEFORE2: tl.constexpr,
                   xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, DB: tl.constexpr, BDB: tl.constexpr,
-                  POLY: tl.constexpr, TS, SREV: tl.constexpr, HAS_H: tl.constexpr = True):
+                  POLY: tl.constexpr, TS, SREV: tl.constexpr, HAS_H: tl.constexpr = True, vs_ptr=None,
+                  VS: tl.constexpr = False):
     """A read with scalar or no gates, the contracted dimension in blocks of BKI: x S, x src^T and x srcin^T are
     accumulated block by block (tiles kept in their storage dtype), then the row decays, the causal mask and the
     pair decays are applied and the pair products multiply the returned rows. Fewer registers than one [C, D_IN]
@@ -1830,7 +1841,8 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
     Without HAS_H the state term is left out (the pair terms alone).
     POLY > 0 (NX = 1, R = 0, no fold): kernelized pair scores (lindsl.passes.kernelize): x_t . srcin_s is the
     polynomial PC0 + PC1 s + ... (POLY coefficients) in s = xb_t . kb_s, the base rows' product over DB, so the
-    srcin tiles are not loaded and the scores cost DB per pair instead of D_IN."""
+    srcin tiles are not loaded and the scores cost DB per pair instead of D_IN. VS: the input pair's returned rows
+    weighed per token (vs_ptr; _weighted_pairs)."""
     out = tl.zeros([BC, BO], dtype=tl.float32)
     cmr = tl.zeros([BC, BL], dtype=tl.float32)
     cmp = tl.zeros([BC, BLP], dtype=tl.float32)
@@ -1875,7 +1887,7 @@ def _read_chunk_products(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_p
                                  C, P, BLP, POLY, PREC_XP, TS, SREV)
     out = _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T, Tp, HS,
                           t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE, GIN, GOUT, PREC, FOLD, TS,
-                          SREV)
+                          SREV, vs_ptr, VS)
     if NX == 2:
         out2 = _weighted_pairs(out2, cmr2, cmp2, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, fold_ptr, c, n, T,
                                Tp, HS, t, tok, t_ok, oo, o_ok, D_OUT, C, R, P, BL, BLP, SIDE_K, BEFORE2, GIN, GOUT,
@@ -1915,7 +1927,7 @@ def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_
                     t_ok, oo, o_ok, D_OUT: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                     BL: tl.constexpr, BLP: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, FOLD: tl.constexpr, TS,
-                    SREV: tl.constexpr):
+                    SREV: tl.constexpr, vs_ptr=None, VS: tl.constexpr = False):
     """One reader's chunk read from its products (_read_chunk_products): the state term x S decayed by the reader's
     row exponents, plus the pair products cmr, cmp under the causal mask and pair decays (_pair_weights) times the
     returned rows (w, win; win - s w with the fold on the key side), loaded here (a second reader's load of them
@@ -1940,6 +1952,8 @@ def _weighted_pairs(out, cmr, cmp, w_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_
         out = _dot_acc(out, cm, _source_rows(w_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, R, BL, TS, SREV), PREC)
     if P > 0:
         cm = _pair_weights(cmp, Gi, Go, Gi_src, Go_src, c, n, T, Tp, t, t_ok, C, P, BLP, BEFORE, GIN, GOUT)
+        if VS:
+            cm = cm * _fold_scale(vs_ptr, c, n, T, HS, C, BLP, 2)[None, :]
         rows = _source_rows(win_ptr, c, n, T, HS, oo, o_ok, D_OUT, C, P, BLP, TS, SREV)
         if FOLD > 0 and SIDE_K:
             rows = rows.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * _source_rows(
@@ -1973,8 +1987,8 @@ def _fold_scale(fold_ptr, c, n, T, HS, C: tl.constexpr, BROWS: tl.constexpr, FOL
 @triton.jit
 def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr,
                  fold_ptr, x2_ptr, out2_ptr, gv_ptr, gout_ptr, gv2_ptr, gout2_ptr, T, Tp, NC, HS, TX, GSTRIDE, OSCALE,
-                 OSCALE2, xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, skip_ptr, skipc_ptr, NH, D_IN: tl.constexpr,
-                 D_OUT: tl.constexpr,
+                 OSCALE2, xb_ptr, kb_ptr, PC0, PC1, PC2, PC3, PC4, skip_ptr, skipc_ptr, NH, vs_ptr,
+                 D_IN: tl.constexpr, D_OUT: tl.constexpr,
                  K: tl.constexpr, V: tl.constexpr,
                  C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, BC: tl.constexpr, BL: tl.constexpr,
                  BLP: tl.constexpr, BI: tl.constexpr, BO: tl.constexpr,
@@ -1985,7 +1999,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
                  NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False,
                  HAS_H: tl.constexpr = True, DB: tl.constexpr = 16, BDB: tl.constexpr = 16,
-                 POLY: tl.constexpr = 0, SKIP: tl.constexpr = 0):
+                 POLY: tl.constexpr = 0, SKIP: tl.constexpr = 0, VS: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -2002,7 +2016,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     HAS_H (not LOOP): whether the chunk-start states' term is read (without it, the pair terms alone).
     POLY > 0 (not LOOP, NX = 1): kernelized pair scores from the base rows xb, kb (DB wide) and the coefficients
     PC0.. (_read_chunk_products). SKIP > 0 (not LOOP or REV, NX = 1): out stored with its skip term (_skip_term; NH
-    heads)."""
+    heads). VS (not LOOP, SIDE_K, R = 0, P = 1): the input pair's value rows weighed per token (vs_ptr,
+    _state_kernel's)."""
     tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
     tl.static_assert(SKIP == 0 or not (LOOP or REV or NX == 2), "a skip term: a forward's lone tensor-core read")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
@@ -2021,7 +2036,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                                          h_ptr, fold_ptr, c, n, T, Tp, NC, HS, xseq, xrow, x_ok, t, tok, t_ok, oo, o_ok,
                                          D_IN, D_OUT, K, V, C, R, P, BC, BL, BLP, BI, BKI, BO, SIDE_K, BEFORE, GIN,
                                          GOUT, PREC, FOLD, PREC_XS, PREC_XR, PREC_XP, x2_ptr, NX, BEFORE2, xb_ptr,
-                                         kb_ptr, PC0, PC1, PC2, PC3, PC4, DB, BDB, POLY, TX, SREV, HAS_H)
+                                         kb_ptr, PC0, PC1, PC2, PC3, PC4, DB, BDB, POLY, TX, SREV, HAS_H, vs_ptr, VS)
         if NEGF or NEGF2:
             neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BC, FOLD)
             if NEGF:
@@ -3620,6 +3635,11 @@ def _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V):
                              f"{list(c.shape)}")
 
 
+def per_token_shape(N, T, HS):
+    """The shape of a per-token scalar in chunk_scan_triton's layout: [N, T], or [N / HS, T, HS] (heads HS)."""
+    return (N, T) if HS == 1 else (N // HS, T, HS)
+
+
 def _skip_kind(skip):
     """_read_kernel's and _state_kernel's SKIP for a skip term (y, c, per_token) or None: 0 none, 1 a coefficient per
     head, 2 one per head and result column, 3 one per token."""
@@ -3639,7 +3659,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
                       reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      skips=None):
+                      skips=None, value_scale=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3708,7 +3728,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
     coefficients, [heads] or [heads, V], the rows' head their sequence's index modulo heads (the [B, T, H] layout, or
-    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar."""
+    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar.
+    value_scale (one input pair, no rank-one factors, no per-dimension or value gates, key-side reads, a forward
+    scan): a per-token scalar s ([N, T] or [B, T, heads]) the input pair's value rows are weighed by where the kernels
+    take them (the state's update and the reads' pair terms): the scan of v' = s v from v, no v' in memory (Mamba-2's
+    dt v)."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3732,6 +3756,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     skips = dict(skips or {})
     if skips:
         _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V)
+    if value_scale is not None and (R or P != 1 or loop or reversed_reads or reversed_sources or states is not None
+                                    or any(side != "k" for side, _, _ in reads)
+                                    or tuple(value_scale.shape) != per_token_shape(N, T, HS)
+                                    or not value_scale.is_contiguous()):
+        raise ValueError(f"value_scale: a contiguous per-token scalar {list(per_token_shape(N, T, HS))} for one input "
+                         f"pair without rank-one factors or per-dimension gates, key-side reads of a forward scan; "
+                         f"got {list(value_scale.shape)} with R={R}, P={P}")
     TS = k.shape[1] if reversed_sources and k is not None else None  # the sources' own tokens
     if reversed_sources:
         if not (reversed_reads and force_chunk) or R or GV:
@@ -3956,6 +3987,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
     skip_read = next(iter(skips), 0)
     skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
+    vs_ = dummy if value_scale is None else value_scale
     if fused and len(set(scales)) > 1:
         reads, scales = _unscaled(reads, scales, range(len(reads)))
     # chunk-start states in bf16 for low-precision inputs with per-dimension or no key gates and no rank-one factors
@@ -4029,8 +4061,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
-                                         _skip_heads(skips.get(skip_read)),
+                                         _skip_heads(skips.get(skip_read)), vs_,
                                          SKIP=_skip_kind(skips.get(skip_read)) if fused else 0, SKIP_READ=skip_read,
+                                         VS=value_scale is not None,
                                          FOLD=FOLD,
                                          H_EVERY=h_every, DECAYED=decayed, SREV=reversed_sources,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
@@ -4195,7 +4228,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
             oscale2, xb, kb, *pcs, *skips.get(i_read, (dummy, dummy, False))[:2], _skip_heads(skips.get(i_read)),
-            SKIP=_skip_kind(skips.get(i_read)), D_IN=d_in,
+            vs_, SKIP=_skip_kind(skips.get(i_read)), VS=value_scale is not None, D_IN=d_in,
             D_OUT=d_out, K=K,
             V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,

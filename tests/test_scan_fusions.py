@@ -1,8 +1,10 @@
-"""An output's skip term in the scan's read kernels (chunk_scan_triton's skips, LINDSL_TUNE_SKIP_IN_READ=1): for an
-epilogue o = read + c y (Mamba-2's S^T q + D v) the read kernel stores read + c y, the output itself, and the epilogue
-launches nothing; the backward is unchanged. Checked against the epilogue's own launch (knob off) and against the
-engine's read plus c y, for both read kernels (the fused state pass and the separate read), both layouts, a
-coefficient per head and one per head and value."""
+"""Work the forward scan's kernels take over from the per-row prologue and epilogue (chunk_scan_triton's fusions):
+an output's skip term (skips, LINDSL_TUNE_SKIP_IN_READ=1): for an epilogue o = read + c y (Mamba-2's S^T q + D v)
+the read kernel stores read + c y, the output itself, and the epilogue launches nothing, its backward unchanged;
+a value's per-token scale (value_scale, LINDSL_TUNE_VALUE_SCALE=1): for a value v' = s y (Mamba-2's dt v) a call
+without gradients hands the scan y and s, whose kernels weigh the value rows as they load them, and the prologue
+does not write v'. Each checked against the unfused module and against the engine's own results, for both read
+kernels (the fused state pass and the separate read), both layouts and the coefficients' kinds."""
 import os
 
 import pytest
@@ -197,8 +199,125 @@ def test_skip_in_read_equals_the_epilogue(source, fuse, heads, monkeypatch):
     assert not any(skip for _, skip in seen_off)
 
 
-def test_explain_names_the_skip_term():
-    """`lindsl explain` says which output's skip term the read kernels may add, and nothing for a spec without one."""
+def test_explain_names_the_fusions():
+    """`lindsl explain` says which output's skip term the read kernels may add and which value the scan may weigh,
+    and nothing for a spec without them."""
     from lindsl.explain import kernel_plan
     assert any("skip term D v" in line and "read0" in line for line in kernel_plan(lindsl.load("mamba2").module))
     assert not any("skip term" in line for line in kernel_plan(lindsl.load("retnet").module))
+    assert any("the value dt v" in line for line in kernel_plan(lindsl.load("mamba2").module))
+    assert not any("the value" in line for line in kernel_plan(lindsl.load("retnet").module))
+
+
+# ---------------------------------------------------------------- a value's per-token scale (value_scale)
+SCALED_VALUE_NO_GATE = """
+lin scaled_value
+dim K, V
+in q[K], k[K], v[V]
+in c
+state S[K, V]
+S = S + k (c * v)^T
+out o = S[t-1]^T q
+"""
+
+PER_KEY_GATE = """
+lin scaled_value_per_key_gate
+dim K, V
+in q[K], k[K], v[V]
+in dt: positive
+in w[K]: loggate
+state S[K, V]
+S = diag(exp(w)) S + k (dt * v)^T
+out o = S^T q
+"""
+
+
+@pytest.mark.parametrize("source, expected", [("mamba2", ("v", "dt")), (SCALED_VALUE_NO_GATE, ("v", "c")),
+                                              (PER_KEY_GATE, None), ("gated_deltanet", None), ("retnet", None)],
+                         ids=["mamba2", "no_gate", "per_key_gate", "gated_deltanet", "retnet"])
+def test_the_codegen_finds_scaled_values(source, expected):
+    """A value s y (s a scalar input, y a vector input) of one input pair without rank-one factors, per-dimension or
+    value gates is one the scan may weigh; a per-key gate, a delta rule or an unscaled value is not."""
+    from codegen.generate import _scaled_value
+    spec = lindsl.load(source).spec
+    assert _scaled_value(normalize(spec).canon[spec.states[0].name]) == expected
+
+
+@pytest.mark.parametrize("heads", [1, 3])
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+@pytest.mark.parametrize("gated, timing", [(True, "after"), (True, "before"), (False, "after")])
+def test_engine_weighs_the_value_rows(heads, fuse, gated, timing, monkeypatch):
+    """chunk_scan_triton with value_scale s from v equals the scan of s v: reads and final state, both layouts, both
+    read kernels, a scalar gate or none, reads after and before the update."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    g = torch.Generator().manual_seed(3)
+    B, T, H, K, V = 2, 70, 3, 16, 8
+    lead = (B * H, T) if heads == 1 else (B, T, H)
+
+    def rnd(*shape):
+        return torch.randn(*shape, generator=g).to(DEVICE)
+    gk = (-0.3 * torch.rand(*lead, generator=g)).to(DEVICE) if gated else None
+    k, v, q = rnd(*lead, 1, K), rnd(*lead, 1, V), rnd(*lead, K)
+    s = (torch.rand(*lead, generator=g) + 0.5).to(DEVICE)
+    reads = [("k", timing, q)]
+    ref = triton_engine.chunk_scan_triton(gk, None, None, None, k, v * s[..., None, None], None, reads, chunk=16,
+                                          force_chunk=True, heads=heads)
+    got = triton_engine.chunk_scan_triton(gk, None, None, None, k, v, None, reads, chunk=16, force_chunk=True,
+                                          heads=heads, value_scale=s)
+    for x, y in ((got[0][0], ref[0][0]), (got[1], ref[1])):
+        assert torch.isfinite(x).all() and rel_err(x, y) < (1e-5 if DEVICE == "cpu" else 1e-4)
+
+
+def test_engine_refuses_a_value_scale_it_cannot_take():
+    """value_scale with a per-dimension gate, rank-one factors or a misshapen scale is an error."""
+    T, K, V = 32, 8, 8
+    k, v, q = torch.randn(2, T, 1, K), torch.randn(2, T, 1, V), torch.randn(2, T, K)
+    for gk, s in ((-torch.rand(2, T, K), torch.rand(2, T)), (-torch.rand(2, T), torch.rand(2, T + 1))):
+        with pytest.raises(ValueError, match="value_scale"):
+            triton_engine.chunk_scan_triton(gk, None, None, None, k, v, None, [("k", "after", q)], value_scale=s)
+
+
+class LaunchOmits:
+    """The prologue rows kernel, its launches' OMIT appended to a list."""
+
+    def __init__(self, kernel, seen):
+        self.kernel, self.seen = kernel, seen
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.seen.append(kwargs["OMIT"])
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
+@pytest.mark.parametrize("source", ["mamba2", SCALED_VALUE_NO_GATE], ids=["mamba2", "no_gate"])
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+@pytest.mark.parametrize("heads", [1, 2])
+@pytest.mark.parametrize("skip", ["0", "1"], ids=["epilogue", "skip_in_read"])
+def test_value_scale_equals_the_prologue(source, fuse, heads, skip, monkeypatch):
+    """With LINDSL_TUNE_VALUE_SCALE=1 a call without gradients gives the output and final state of the prologue's
+    v' (fp32 rounding apart), its prologue kernel launched with OMIT; a call with gradients is the unfused one, bit
+    for bit, gradients included (the backward's kernels take v')."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", skip)
+    op = lindsl.load(source)
+    base = random_inputs(op.spec, 2, 70, heads, {"K": 8, "V": 8}, torch.float32, seed=4)
+    kernel = op.module._prologue_rows_kernel
+    runs = {}
+    for knob in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_VALUE_SCALE", knob)
+        seen = []
+        monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
+        xs = {n: x.to(DEVICE) for n, x in base.items()}
+        with torch.no_grad():
+            inference = op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16)
+        xs = {n: x.clone().requires_grad_(True) for n, x in xs.items()}
+        o, f = op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16)
+        grads = torch.autograd.grad(o.square().sum() + f.sum(), list(xs.values()))
+        runs[knob] = list(inference), [o, f, *grads], seen
+    (inf_off, trained_off, seen_off), (inf_on, trained_on, seen_on) = runs["0"], runs["1"]
+    for x, y in zip(inf_on, inf_off):
+        assert torch.isfinite(x).all() and rel_err(x, y) < (1e-6 if DEVICE == "cpu" else 1e-4)
+    for x, y in zip(trained_on, trained_off):
+        assert torch.equal(x, y)
+    assert seen_off == [False, False] and seen_on == [True, False]
