@@ -113,8 +113,9 @@ def test_the_codegen_finds_skip_terms(source, expected):
 def test_engine_adds_the_skip_term_as_it_stores_the_read(heads, fuse, coefficient, monkeypatch):
     """chunk_scan_triton's result with skips {0: (y, c, per_token)} is its result without them plus c y (c per head,
     the head of a row n % heads; per head and value; or per token), in the engine's rows ([B H, T, V]) and the token
-    layout ([B, T, H, V]), from the fused state pass and from the separate read kernel."""
+    layout ([B, T, H, V]), from the fused state pass (LINDSL_TUNE_SKIP_IN_READ=2) and from the separate read kernel."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", "2")
     g = torch.Generator().manual_seed(5)
     B, T, H, K, V = 2, 70, 3, 16, 8
     lead = (B * H, T) if heads == 1 else (B, T, H)
@@ -136,6 +137,27 @@ def test_engine_adds_the_skip_term_as_it_stores_the_read(heads, fuse, coefficien
     assert torch.isfinite(got).all()
     assert rel_err(got, expected) < TOL
     assert rel_err(got, plain) > 1e-2  # (the term is there)
+
+
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+def test_engine_leaves_the_skip_term_out_of_the_fused_pass(fuse, monkeypatch):
+    """By default (LINDSL_TUNE_SKIP_IN_READ unset or 1) the fused state pass leaves a skip term out and empties the
+    caller's dict, so that the caller adds it; the read kernel adds it and keeps the dict."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    monkeypatch.delenv("LINDSL_TUNE_SKIP_IN_READ", raising=False)
+    T, K, V = 40, 8, 8
+    k, v, q, y = torch.randn(2, T, 1, K), torch.randn(2, T, 1, V), torch.randn(2, T, K), torch.randn(2, T, V)
+    gk, c = -torch.rand(2, T), torch.randn(2)
+    args = [x.to(DEVICE) for x in (gk, k, v, q, y, c)]
+    skips = {0: (args[4], args[5], False)}
+    plain = triton_engine.chunk_scan_triton(args[0], None, None, None, args[1], args[2], None,
+                                            [("k", "after", args[3])], chunk=16, force_chunk=True)[0][0]
+    got = triton_engine.chunk_scan_triton(args[0], None, None, None, args[1], args[2], None,
+                                          [("k", "after", args[3])], chunk=16, force_chunk=True, skips=skips)[0][0]
+    if fuse == "1":
+        assert skips == {} and torch.equal(got, plain)
+    else:
+        assert 0 in skips and rel_err(got, plain + args[5][:, None, None] * args[4]) < TOL
 
 
 def test_engine_refuses_skip_terms_it_cannot_add():
@@ -168,19 +190,21 @@ class Launches:
 
 @pytest.mark.parametrize("source", ["mamba2", PER_CHANNEL, TOKEN_COEFFICIENT, DELTA_SKIP, OTHER_INPUT_BEFORE],
                          ids=["mamba2", "per_channel", "token_coefficient", "delta_rule", "other_input_before"])
-@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+@pytest.mark.parametrize("fuse, mode", [("1", "2"), ("0", "1"), ("1", "1")],
+                         ids=["fused_pass", "read_kernel", "fused_pass_left_out"])
 @pytest.mark.parametrize("heads", [1, 2])
-def test_skip_in_read_equals_the_epilogue(source, fuse, heads, monkeypatch):
-    """With LINDSL_TUNE_SKIP_IN_READ=1 the output, final state and every gradient equal the epilogue's launch's
-    (fp32; the same operations), with and without gradients, no epilogue kernel launched and a read kernel given
-    the skip term; the knob off launches the epilogue."""
+def test_skip_in_read_equals_the_epilogue(source, fuse, mode, heads, monkeypatch):
+    """With LINDSL_TUNE_SKIP_IN_READ=1 where the reads are not fused into the state pass, and =2 also where they are,
+    the output, final state and every gradient equal the epilogue's launch's (fp32; the same operations), with and
+    without gradients, no epilogue kernel launched and a read kernel given the skip term; the knob off, or 1 with
+    the fused pass, launches the epilogue."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
     op = lindsl.load(source)
     base = random_inputs(op.spec, 2, 70, heads, {"K": 8, "V": 8}, torch.float32, seed=3)
     w = torch.randn(2, 70, heads, 8, generator=torch.Generator().manual_seed(1)).to(DEVICE)
     runs = {}
     kernels = {name: getattr(op.module, name) for name in ("_epilogue_rows_kernel", "_state_kernel", "_read_kernel")}
-    for knob in ("0", "1"):
+    for knob in ("0", mode):
         monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", knob)
         seen = []
         for name, kernel in kernels.items():
@@ -191,12 +215,15 @@ def test_skip_in_read_equals_the_epilogue(source, fuse, heads, monkeypatch):
         with torch.no_grad():
             o_inference = op(*xs.values(), backend="triton", chunk_size=16)[0]
         runs[knob] = [o, f, o_inference, *grads], seen
-    (ref, seen_off), (got, seen_on) = runs["0"], runs["1"]
+    (ref, seen_off), (got, seen_on) = runs["0"], runs[mode]
     for x, y in zip(ref, got):
         assert torch.isfinite(y).all() and rel_err(y, x) < TOL
-    assert ("_epilogue_rows_kernel", 0) in seen_off and not any(n == "_epilogue_rows_kernel" for n, _ in seen_on)
-    assert sum(1 for _, skip in seen_on if skip) == 2  # the forward under autograd and the one without
-    assert not any(skip for _, skip in seen_off)
+    assert ("_epilogue_rows_kernel", 0) in seen_off and not any(skip for _, skip in seen_off)
+    if (fuse, mode) == ("1", "1"):
+        assert seen_on == seen_off
+    else:
+        assert not any(n == "_epilogue_rows_kernel" for n, _ in seen_on)
+        assert sum(1 for _, skip in seen_on if skip) == 2  # the forward under autograd and the one without
 
 
 def test_explain_names_the_fusions():
@@ -293,18 +320,20 @@ class LaunchOmits:
 @pytest.mark.parametrize("source", ["mamba2", SCALED_VALUE_NO_GATE], ids=["mamba2", "no_gate"])
 @pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
 @pytest.mark.parametrize("heads", [1, 2])
-@pytest.mark.parametrize("skip", ["0", "1"], ids=["epilogue", "skip_in_read"])
-def test_value_scale_equals_the_prologue(source, fuse, heads, skip, monkeypatch):
-    """With LINDSL_TUNE_VALUE_SCALE=1 a call without gradients gives the output and final state of the prologue's
-    v' (fp32 rounding apart), its prologue kernel launched with OMIT; a call with gradients is the unfused one, bit
-    for bit, gradients included (the backward's kernels take v')."""
+@pytest.mark.parametrize("skip", ["0", "2"], ids=["epilogue", "skip_in_read"])
+@pytest.mark.parametrize("mode", ["2", "1"], ids=["always", "where_fused"])
+def test_value_scale_equals_the_prologue(source, fuse, heads, skip, mode, monkeypatch):
+    """With LINDSL_TUNE_VALUE_SCALE=2 (and =1 where the scan's reads run inside its state pass) a call without
+    gradients gives the output and final state of the prologue's v' (fp32 rounding apart), its prologue kernel
+    launched with OMIT; =1 with the separate read kernel leaves the prologue as it is; a call with gradients is the
+    unfused one, bit for bit, gradients included (the backward's kernels take v')."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
     monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", skip)
     op = lindsl.load(source)
     base = random_inputs(op.spec, 2, 70, heads, {"K": 8, "V": 8}, torch.float32, seed=4)
     kernel = op.module._prologue_rows_kernel
     runs = {}
-    for knob in ("0", "1"):
+    for knob in ("0", mode):
         monkeypatch.setenv("LINDSL_TUNE_VALUE_SCALE", knob)
         seen = []
         monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
@@ -315,9 +344,10 @@ def test_value_scale_equals_the_prologue(source, fuse, heads, skip, monkeypatch)
         o, f = op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16)
         grads = torch.autograd.grad(o.square().sum() + f.sum(), list(xs.values()))
         runs[knob] = list(inference), [o, f, *grads], seen
-    (inf_off, trained_off, seen_off), (inf_on, trained_on, seen_on) = runs["0"], runs["1"]
+    (inf_off, trained_off, seen_off), (inf_on, trained_on, seen_on) = runs["0"], runs[mode]
     for x, y in zip(inf_on, inf_off):
         assert torch.isfinite(x).all() and rel_err(x, y) < (1e-6 if DEVICE == "cpu" else 1e-4)
     for x, y in zip(trained_on, trained_off):
         assert torch.equal(x, y)
-    assert seen_off == [False, False] and seen_on == [True, False]
+    omitted = mode == "2" or fuse == "1"
+    assert seen_off == [False, False] and seen_on == [omitted, False]

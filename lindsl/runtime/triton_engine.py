@@ -3635,6 +3635,16 @@ def _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V):
                              f"{list(c.shape)}")
 
 
+def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
+    """Whether a forward scan's reads (chunk_scan_triton's, no per-dimension or value gate) run inside its state pass
+    by default: not with rank-one factors, keys over 256 or kernelized scores, nor with a scalar key gate where few
+    long sequences leave the pass short of programs (its chain then the bottleneck); LINDSL_TUNE_FUSE_READS
+    overrides. Session 11, call 5 and 6 (the reasons at chunk_scan_triton's fused)."""
+    occupancy_rules = GK == 1 and not R and K <= 128
+    few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * _sm_count(device) and T >= 4096
+    return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
+
+
 def per_token_shape(N, T, HS):
     """The shape of a per-token scalar in chunk_scan_triton's layout: [N, T], or [N / HS, T, HS] (heads HS)."""
     return (N, T) if HS == 1 else (N // HS, T, HS)
@@ -3728,7 +3738,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
     coefficients, [heads] or [heads, V], the rows' head their sequence's index modulo heads (the [B, T, H] layout, or
-    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar.
+    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar. Where the reads are fused
+    into the state pass the terms are not added (but with LINDSL_TUNE_SKIP_IN_READ=2) and the dict is emptied.
     value_scale (one input pair, no rank-one factors, no per-dimension or value gates, key-side reads, a forward
     scan): a per-token scalar s ([N, T] or [B, T, heads]) the input pair's value rows are weighed by where the kernels
     take them (the state's update and the reads' pair terms): the scan of v' = s v from v, no v' in memory (Mamba-2's
@@ -3753,7 +3764,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     loop = GK == 2 or GV == 2
     if kernel_scores:
         _check_kernel_scores(kernel_scores, reads, loop, R, P, fold)
-    skips = dict(skips or {})
+    skips_given, skips = skips, dict(skips or {})
     if skips:
         _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V)
     if value_scale is not None and (R or P != 1 or loop or reversed_reads or reversed_sources or states is not None
@@ -3971,7 +3982,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # gates without rank-one factors (K = 256 not measured)
     occupancy_rules = GK == 1 and not R and K <= 128
     sms = _sm_count(dev)
-    few_long = occupancy_rules and N * _cdiv(V, 64) < 2 * sms and T >= 4096
     # The fused pass holds whole key rows: above K = 256 (Based's 273, padded to 512) ptxas spills 2.5-3.1 KB a thread
     # and it is slow; there the stored states and the read kernel, in chunks of 32 (triton_chunk: in chunks of 64 its
     # bf16 products were wrong on the H200). Session 50, Based at 8x2048x16 (K 16, V 64), checks PASS: forward 3.72 ->
@@ -3981,10 +3991,16 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # rows): session 51, call 3, on an H100, Based at K = 8 (F = 73) 8x2048x16, forward kernels 0.543 ms fused ->
     # 0.362 kernelized, forward+backward 2.057 -> 1.836. LINDSL_TUNE_FUSE_READS=1 fuses them (scores from the
     # feature rows)
-    fused = (bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores))) and not loop
+    fused = (forward_reads_fuse(N, T, K, V, R, GK, bool(kernel_scores), dev) and not loop
              and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
              and not reversed_reads and not fold_reads and len(skips) <= 1)
-    # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
+    # the read kernel adds its read's skip term; the fused pass (SKIP_READ) only with LINDSL_TUNE_SKIP_IN_READ=2: there
+    # the term's tile load lengthens the pass's sequential chain (session 58, calls 5-6, on an H100, one process:
+    # Mamba-2's forward at 4x4096x64x128 1.352 -> 1.406 ms with it in the pass, at 2x16384x16x128 0.852 -> 0.762 with
+    # it in the read kernel), and the terms it does not add leave the caller's dict (the module's epilogue adds them)
+    if fused and skips and _knob("SKIP_IN_READ", 1) != 2:
+        skips_given.clear()
+        skips = {}
     skip_read = next(iter(skips), 0)
     skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
     vs_ = dummy if value_scale is None else value_scale
