@@ -549,6 +549,18 @@ def read_coefficient(x: Expr) -> tuple[Expr | None, Expr]:
     return c, y
 
 
+def _scaled_input(e: Expr, ty) -> tuple[Var, Var] | None:
+    """(c, y) where e is c y or y c with y an input of type ty at the token and c a variable at the token (what a
+    caller then asks of c: a scalar input, a param); None otherwise."""
+    if not (isinstance(e, Binary) and e.op == "*"):
+        return None
+    for c, y in ((e.l, e.r), (e.r, e.l)):
+        if (isinstance(y, Var) and y.kind == "input" and y.shift == 0 and y.ty == ty and not ty.mem
+                and isinstance(c, Var) and c.shift == 0):
+            return c, y
+    return None
+
+
 def _scaled_value(c) -> tuple[str, str] | None:
     """(y, s) where a normalized recurrence's one input pair has the value v' = s y (either order: s a scalar input,
     y a vector input, both at the token), no rank-one factors and no per-dimension or value gate (Mamba-2's dt v):
@@ -558,13 +570,10 @@ def _scaled_value(c) -> tuple[str, str] | None:
     if c.key_gate is not None and c.key_gate.ty.kind != "scalar":
         return None
     v = c.inputs[0].v
-    if not (isinstance(v, Binary) and v.op == "*"):
+    term = _scaled_input(v, v.ty) if v is not None else None
+    if term is None or term[0].kind != "input" or term[0].ty.kind != "scalar" or term[0].ty.mem:
         return None
-    for s, y in ((v.l, v.r), (v.r, v.l)):
-        if (isinstance(s, Var) and s.kind == "input" and s.shift == 0 and s.ty.kind == "scalar" and not s.ty.mem
-                and isinstance(y, Var) and y.kind == "input" and y.shift == 0 and y.ty == v.ty and not y.ty.mem):
-            return y.name, s.name
-    return None
+    return term[1].name, term[0].name
 
 
 def _epilogue_skips(epilogue) -> dict[str, tuple[str, str, bool]]:
@@ -580,17 +589,14 @@ def _epilogue_skips(epilogue) -> dict[str, tuple[str, str, bool]]:
         return {}
     for read, term in ((e.l, e.r), (e.r, e.l)):
         if not (isinstance(read, Var) and read.kind == "read" and read.shift == 0 and read.ty == e.ty
-                and e.ty.kind == "vec" and not e.ty.mem and isinstance(term, Binary) and term.op == "*"):
+                and e.ty.kind == "vec"):
             continue
-        for c, y in ((term.l, term.r), (term.r, term.l)):
-            if not (isinstance(y, Var) and y.kind == "input" and y.shift == 0 and y.ty == e.ty and isinstance(c, Var)
-                    and c.shift == 0):
-                continue
-            scalar = c.ty.kind == "scalar" and not c.ty.mem
-            if c.kind == "param" and (scalar or c.ty == e.ty):
-                return {read.name: (y.name, c.name, False)}
-            if c.kind == "input" and scalar:
-                return {read.name: (y.name, c.name, True)}
+        c, y = _scaled_input(term, e.ty) or (None, None)
+        scalar = c is not None and c.ty.kind == "scalar" and not c.ty.mem
+        if c is not None and c.kind == "param" and (scalar or c.ty == e.ty):
+            return {read.name: (y.name, c.name, False)}
+        if c is not None and c.kind == "input" and scalar:
+            return {read.name: (y.name, c.name, True)}
     return {}
 
 

@@ -113,9 +113,8 @@ def test_the_codegen_finds_skip_terms(source, expected):
 def test_engine_adds_the_skip_term_as_it_stores_the_read(heads, fuse, coefficient, monkeypatch):
     """chunk_scan_triton's result with skips {0: (y, c, per_token)} is its result without them plus c y (c per head,
     the head of a row n % heads; per head and value; or per token), in the engine's rows ([B H, T, V]) and the token
-    layout ([B, T, H, V]), from the fused state pass (LINDSL_TUNE_SKIP_IN_READ=2) and from the separate read kernel."""
+    layout ([B, T, H, V]), from the fused state pass and from the separate read kernel."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
-    monkeypatch.setenv("LINDSL_TUNE_SKIP_IN_READ", "2")
     g = torch.Generator().manual_seed(5)
     B, T, H, K, V = 2, 70, 3, 16, 8
     lead = (B * H, T) if heads == 1 else (B, T, H)
@@ -137,27 +136,6 @@ def test_engine_adds_the_skip_term_as_it_stores_the_read(heads, fuse, coefficien
     assert torch.isfinite(got).all()
     assert rel_err(got, expected) < TOL
     assert rel_err(got, plain) > 1e-2  # (the term is there)
-
-
-@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
-def test_engine_leaves_the_skip_term_out_of_the_fused_pass(fuse, monkeypatch):
-    """By default (LINDSL_TUNE_SKIP_IN_READ unset or 1) the fused state pass leaves a skip term out and empties the
-    caller's dict, so that the caller adds it; the read kernel adds it and keeps the dict."""
-    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
-    monkeypatch.delenv("LINDSL_TUNE_SKIP_IN_READ", raising=False)
-    T, K, V = 40, 8, 8
-    k, v, q, y = torch.randn(2, T, 1, K), torch.randn(2, T, 1, V), torch.randn(2, T, K), torch.randn(2, T, V)
-    gk, c = -torch.rand(2, T), torch.randn(2)
-    args = [x.to(DEVICE) for x in (gk, k, v, q, y, c)]
-    skips = {0: (args[4], args[5], False)}
-    plain = triton_engine.chunk_scan_triton(args[0], None, None, None, args[1], args[2], None,
-                                            [("k", "after", args[3])], chunk=16, force_chunk=True)[0][0]
-    got = triton_engine.chunk_scan_triton(args[0], None, None, None, args[1], args[2], None,
-                                          [("k", "after", args[3])], chunk=16, force_chunk=True, skips=skips)[0][0]
-    if fuse == "1":
-        assert skips == {} and torch.equal(got, plain)
-    else:
-        assert 0 in skips and rel_err(got, plain + args[5][:, None, None] * args[4]) < TOL
 
 
 def test_engine_refuses_skip_terms_it_cannot_add():

@@ -3738,8 +3738,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
     coefficients, [heads] or [heads, V], the rows' head their sequence's index modulo heads (the [B, T, H] layout, or
-    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar. Where the reads are fused
-    into the state pass the terms are not added (but with LINDSL_TUNE_SKIP_IN_READ=2) and the dict is emptied.
+    [N, T] with N = B H), or with per_token each token's, laid out as a per-token scalar.
     value_scale (one input pair, no rank-one factors, no per-dimension or value gates, key-side reads, a forward
     scan): a per-token scalar s ([N, T] or [B, T, heads]) the input pair's value rows are weighed by where the kernels
     take them (the state's update and the reads' pair terms): the scan of v' = s v from v, no v' in memory (Mamba-2's
@@ -3764,7 +3763,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     loop = GK == 2 or GV == 2
     if kernel_scores:
         _check_kernel_scores(kernel_scores, reads, loop, R, P, fold)
-    skips_given, skips = skips, dict(skips or {})
+    skips = dict(skips or {})
     if skips:
         _check_skips(skips, reads, loop, reversed_reads, N, HS, T, V)
     if value_scale is not None and (R or P != 1 or loop or reversed_reads or reversed_sources or states is not None
@@ -3994,13 +3993,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fused = (forward_reads_fuse(N, T, K, V, R, GK, bool(kernel_scores), dev) and not loop
              and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
              and not reversed_reads and not fold_reads and len(skips) <= 1)
-    # the read kernel adds its read's skip term; the fused pass (SKIP_READ) only with LINDSL_TUNE_SKIP_IN_READ=2: there
-    # the term's tile load lengthens the pass's sequential chain (session 58, calls 5-6, on an H100, one process:
-    # Mamba-2's forward at 4x4096x64x128 1.352 -> 1.406 ms with it in the pass, at 2x16384x16x128 0.852 -> 0.762 with
-    # it in the read kernel), and the terms it does not add leave the caller's dict (the module's epilogue adds them)
-    if fused and skips and _knob("SKIP_IN_READ", 1) != 2:
-        skips_given.clear()
-        skips = {}
+    # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
     skip_read = next(iter(skips), 0)
     skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
     vs_ = dummy if value_scale is None else value_scale
