@@ -76,14 +76,14 @@ def kernel_plan(module) -> list[str]:
                    "part added in its kernel, not by autograd): " + ", ".join(passes))
     for read, (y, c, _) in getattr(module, "SKIP_TERMS", {}).items():
         out.append(f"  the output's skip term {c} {y}: added by the scan's read kernels as they store {read}, no "
-                   "epilogue launch, with LINDSL_TUNE_SKIP_IN_READ=1 where the reads run in their own kernel (=2: in "
-                   "the fused state pass too; off by default: not yet timed in its own process)")
+                   "epilogue launch, in the read kernel and in the state pass holding the reads (LINDSL_TUNE_SKIP_IN_READ=2, "
+                   "the default; =1: only where the reads run in their own kernel, 0: never)")
     scaled = getattr(module, "SCALED_VALUE", None)
     if scaled:
         s, y = scaled[2], scaled[1]
         out.append(f"  the value {s} {y}: taken by the scan as {y} weighed by {s} in calls without gradients, the "
-                   "prologue not writing it, with LINDSL_TUNE_VALUE_SCALE=1 where the reads run inside the state pass "
-                   "(=2: everywhere; off by default: not yet timed in its own process)")
+                   "prologue not writing it, where the reads run inside the state pass (LINDSL_TUNE_VALUE_SCALE=1, the "
+                   "default; =2: everywhere, 0: never)")
     step = module.FUSED_STEP
     out.append("  decode step: " + ("one generated kernel per token (prologue, update, epilogue)" if step is True
                                     else f"no fused kernel: {step} (the engine's recurrent kernel between the "

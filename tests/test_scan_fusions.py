@@ -1,7 +1,7 @@
 """Work the forward scan's kernels take over from the per-row prologue and epilogue (chunk_scan_triton's fusions):
-an output's skip term (skips, LINDSL_TUNE_SKIP_IN_READ=1): for an epilogue o = read + c y (Mamba-2's S^T q + D v)
+an output's skip term (skips, LINDSL_TUNE_SKIP_IN_READ, 2 by default): for an epilogue o = read + c y (Mamba-2's S^T q + D v)
 the read kernel stores read + c y, the output itself, and the epilogue launches nothing, its backward unchanged;
-a value's per-token scale (value_scale, LINDSL_TUNE_VALUE_SCALE=1): for a value v' = s y (Mamba-2's dt v) a call
+a value's per-token scale (value_scale, LINDSL_TUNE_VALUE_SCALE, 1 by default): for a value v' = s y (Mamba-2's dt v) a call
 without gradients hands the scan y and s, whose kernels weigh the value rows as they load them, and the prologue
 does not write v'. Each checked against the unfused module and against the engine's own results, for both read
 kernels (the fused state pass and the separate read), both layouts and the coefficients' kinds."""
@@ -329,3 +329,23 @@ def test_value_scale_equals_the_prologue(source, fuse, heads, skip, mode, monkey
         assert torch.equal(x, y)
     omitted = mode == "2" or fuse == "1"
     assert seen_off == [False, False] and seen_on == [omitted, False]
+
+
+@pytest.mark.parametrize("fuse", ["1", "0"], ids=["fused_pass", "read_kernel"])
+def test_fusions_by_default(fuse, monkeypatch):
+    """Without the knobs set, Mamba-2's call without gradients takes the skip term in either read kernel (no
+    epilogue launch) and the value scale only where the reads run inside the state pass (session 59's rule)."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", fuse)
+    monkeypatch.delenv("LINDSL_TUNE_SKIP_IN_READ", raising=False)
+    monkeypatch.delenv("LINDSL_TUNE_VALUE_SCALE", raising=False)
+    op = lindsl.load("mamba2")
+    xs = {n: x.to(DEVICE) for n, x in random_inputs(op.spec, 2, 40, 2, {"K": 8, "V": 8}, torch.float32, seed=5).items()}
+    seen, omits = [], []
+    for name in ("_epilogue_rows_kernel", "_state_kernel", "_read_kernel"):
+        monkeypatch.setitem(op.module.__dict__, name, Launches(getattr(op.module, name), name, seen))
+    monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(op.module._prologue_rows_kernel, omits))
+    with torch.no_grad():
+        op(*xs.values(), backend="triton", chunk_size=16)
+    assert not any(n == "_epilogue_rows_kernel" for n, _ in seen)
+    assert sum(1 for _, skip in seen if skip) == 1
+    assert omits == [fuse == "1"]
