@@ -864,13 +864,14 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
-                  SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False):
+                  SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
     R = 0): the input pair's value rows weighed by a per-token scale from vs_ptr (chunk_scan_triton's value_scale). FOLD
     (one rank-one factor and one input, b = -s k'): the update b^T u + k'^T v' is taken as one product
-    k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2). H_EVERY: the chunk-start
+    k'^T (v' - s u), s = 1 (FOLD 1) or per token from fold_ptr (FOLD 2); STORE_VNEW (FOLD): u_ptr takes those value
+    rows v' - s u (fla's v_new) instead of u, for reads of the one pair (k', v' - s u). H_EVERY: the chunk-start
     states stored for every H_EVERY-th chunk only (reads in chunks of H_EVERY * C). Without rank-one factors and
     fused reads the state's rows are independent, and the launch may split the keys as well: program_id(2) picks a
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
@@ -925,8 +926,9 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                              other=0.0)
                 u = _dot(Wc, S, PREC) + U0c
             roff = (tok * HS * R + rows % R)[:, None]
-            tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty),
-                     mask=row_ok[:, None] & v_ok[None, :])
+            if not STORE_VNEW:
+                tl.store(u_ptr + seq * R * V + roff * V + vv[None, :], u.to(u_ptr.dtype.element_ty),
+                         mask=row_ok[:, None] & v_ok[None, :])
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, vs_ptr, K, V, C, R, P, BL, BLP, GK,
@@ -960,6 +962,9 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             vp = _source_rows(v_ptr, c, n, T, HS, vv, v_ok, V, C, P, BLP, TX, SREV)
             if FOLD > 0:
                 vp = vp.to(tl.float32) - _fold_scale(fold_ptr, c, n, T, HS, C, BLP, FOLD)[:, None] * u
+                if STORE_VNEW:  # R = P = 1: u's rows are the tokens'
+                    tl.store(u_ptr + seq * V + (ptok * HS)[:, None] * V + vv[None, :], vp.to(u_ptr.dtype.element_ty),
+                             mask=p_ok[:, None] & v_ok[None, :])
             if GK == 1:
                 Gp = tl.load(G_ptr + n * Tp + ptok, mask=p_ok, other=0.0).to(tl.float32)
                 if VS:
@@ -3669,7 +3674,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
                       reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      skips=None, value_scale=None):
+                      skips=None, value_scale=None, keep_u=True):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -3742,7 +3747,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     value_scale (one input pair, no rank-one factors, no per-dimension or value gates, key-side reads, a forward
     scan): a per-token scalar s ([N, T] or [B, T, heads]) the input pair's value rows are weighed by where the kernels
     take them (the state's update and the reads' pair terms): the scan of v' = s v from v, no v' in memory (Mamba-2's
-    dt v)."""
+    dt v).
+    keep_u=False (a caller that does not take u: the forward on the Triton engine, whose backward makes u again):
+    with the fold, LINDSL_TUNE_FOLDED_VALUES=1, no stored states asked for and the reads not in the state pass, the
+    state pass stores the fold's value rows v' - s u (fla's v_new) where u would go, and the reads take the one pair
+    (k', v' - s u) as a scan without rank-one factors reads its input pair (no u, s or v' tiles); u is then None."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -3993,6 +4002,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fused = (forward_reads_fuse(N, T, K, V, R, GK, bool(kernel_scores), dev) and not loop
              and not return_states and bool(reads) and all(side == "k" for side, _, _ in reads) and states is None
              and not reversed_reads and not fold_reads and len(skips) <= 1)
+    # the delta rule's forward reads (keep_u False) of the one pair (k', v' - s u) from the value rows the state pass
+    # stores in u's place, as fla's output kernel reads its v_new: the read kernel loads k' and those rows instead of
+    # k', v', u and s, and multiplies no fp32 v' - s u tile. LINDSL_TUNE_FOLDED_VALUES=1 (off: not yet timed)
+    folded_values = (not keep_u and bool(FOLD) and states is None and not return_states and not fused
+                     and bool(reads) and (not loop or sub_r1) and not reversed_reads and not reversed_sources
+                     and not fold_reads and bool(_knob("FOLDED_VALUES", 0)))
     # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
     skip_read = next(iter(skips), 0)
     skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
@@ -4072,7 +4087,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
                                          SKIP=_skip_kind(skips.get(skip_read)) if fused else 0, SKIP_READ=skip_read,
-                                         VS=value_scale is not None,
+                                         VS=value_scale is not None, STORE_VNEW=folded_values,
                                          FOLD=FOLD,
                                          H_EVERY=h_every, DECAYED=decayed, SREV=reversed_sources,
                                          STORE_H=store_h, NREAD=len(reads) if fused else 0,
@@ -4093,7 +4108,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         else:
             r1_gates = tuple(c32(g) for g in _cum(gk, r1_C, r1_Tp, HS, rev=rev_g)
                              + _cum(gv, r1_C, r1_Tp, rev=rev_g)) + (r1_Tp,)
-        if FOLD:
+        if folded_values:  # the pair (k', v' - s u), its value rows stored by the state pass
+            r1_pairs, r1_fold = [(k_.select(-2, 0), u.select(-2, 0))], None
+        elif FOLD:
             # the pair (k', v' - s u), its value rows given as v' (_sub_read makes v' - s u where it is loaded)
             r1_pairs = [(k_.select(-2, 0), v_.select(-2, 0))]
             r1_fold = (u.select(-2, 0), fold_s, FOLD)
@@ -4140,7 +4157,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             also = (_data(reads[j_read][2], dummy),
                     _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else out_dtypes[j_read]))
             read_outs[j_read] = also[1]
-        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, R, loop, precision)
+        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, 0 if folded_values else R, loop,
+                                                             precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
             # rank-one factors with per-dimension gates: the state pass (chunks of 64, _r1_chunk64, or of 16) gave
@@ -4186,8 +4204,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
             outs.append(out)
             continue
-        src, srcin = (b_ if side_k else u), (k_ if side_k else v_)
+        src, w, srcin, win = (b_, u, k_, v_) if side_k else (u, b_, v_, k_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
+        read_R = R
+        if folded_values:  # the one pair (k', v' - s u): u holds its value rows
+            src, w, srcin, win = (dummy, dummy, k_, u) if side_k else (dummy, dummy, u, k_)
+            read_fold = read_R = 0
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
         # reads without rank-one factors likewise (the chunk-level adjoint's with tile_bf16: session 41, calls 3-4,
         # Gated DeltaNet forward+backward 8.305 -> 8.152 ms at 2x16384x16x128, 14.824 -> 14.539 at 4x4096x64x128;
@@ -4202,7 +4224,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         # two merged readers on eight warps with rank-one factors (the rescan's, session 23), on four without (the
         # chunk-level adjoint's reads over hend: session 41, call 2, 2x16384x16x128, checks green, DeltaNet
         # forward+backward 6.924 -> 6.357 ms, Gated DeltaNet 8.960 -> 8.353, that read 1.34 ms at eight warps)
-        warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 8 if also is not None and R else 4)
+        warps = _knob("READ_LOOP_WARPS", 4) if loop else _knob("READ_WARPS", 8 if also is not None and read_R else 4)
         # a gauge term sums the whole returned row: the read keeps its value blocks, each writing its partial sums,
         # added here (session 26, call 1, Mamba-2 at 2x16384x16x128, each form in its own process, checks green:
         # forward+backward 5.626 -> 5.395 ms against one 128-wide block of eight warps, whose two gauged reads took
@@ -4234,12 +4256,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             oscale, oscale2 = -oscale if negf else oscale, -oscale2 if negf2 else oscale2
             negf = negf2 = False
         _read_kernel[(NC, N, _cdiv(d_out, BO))](
-            x, src, u if side_k else b_, srcin, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
+            x, src, w, srcin, win, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
             oscale2, xb, kb, *pcs, *skips.get(i_read, (dummy, dummy, False))[:2], _skip_heads(skips.get(i_read)),
             vs_, SKIP=_skip_kind(skips.get(i_read)), VS=value_scale is not None, D_IN=d_in,
             D_OUT=d_out, K=K,
-            V=V, C=C, R=R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
+            V=V, C=C, R=read_R, P=P, BC=_p2(C), BL=BL, BLP=BLP, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
@@ -4262,4 +4284,4 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         wy[1:3] = [None, None]  # _wy_keep_rows: W and U0 made again from (I - M)^-1 by the backward's rescan
     if return_states:
         return outs, ST, (u if R else None), h, C
-    return outs, ST, (u if R else None)
+    return outs, ST, (u if R and not folded_values else None)
