@@ -2092,20 +2092,24 @@ def test_merged_reads_of_narrow_blocks_take_four_warps(monkeypatch):
 
 
 def test_library_kernels_compile_for_hopper():
-    """Every kernel variant that Gated DeltaNet's, KDA's and Mamba-2's bf16 forward, backward and decode step launch
-    compiles for sm_90 on the CPU: the engine's and the ones generated per spec (rows kernels, fused step), by
-    benchmarks/aot_check.py in a process without the interpreter (the launches recorded, not run; Triton ships
-    ptxas). The interpreter runs code that Triton's compiler refuses (session 39, call 2), so this catches what only
-    a GPU run would otherwise."""
+    """Every kernel variant that Gated DeltaNet's, KDA's, Mamba-2's and RWKV-6's bf16 forward, backward and decode
+    step launch compiles for sm_90 on the CPU: the engine's and the ones generated per spec (rows kernels, fused
+    step), by benchmarks/aot_check.py in a process without the interpreter (the launches recorded, not run; Triton
+    ships ptxas). The interpreter runs code that Triton's compiler refuses (session 39, call 2), so this catches what
+    only a GPU run would otherwise. Mamba-2's forward takes its skip term in the scan's kernels and its prologue
+    leaves dt v unwritten (OMIT) by default; RWKV-6's launches the epilogue kernel."""
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import aot_check
-    run = aot_check.run_clean("gated_deltanet,kda,mamba2", timeout=600)
+    run = aot_check.run_clean("gated_deltanet,kda,mamba2,rwkv6", timeout=600)
     assert run.returncode == 0 and " 0 problems" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
     for kernel in ("_time_reversed_kernel", "_prologue_rows_kernel (kda)", "_prologue_rows_bwd_kernel (kda)",
-                   "_epilogue_rows_kernel (mamba2)", "_fused_step_kernel (gated_deltanet)"):
+                   "_epilogue_rows_kernel (rwkv6)", "_fused_step_kernel (gated_deltanet)"):
         assert kernel in run.stdout, (kernel, run.stdout[-3000:])
+    lines = run.stdout.splitlines()
+    assert any(line.startswith(("_read_kernel", "_state_kernel")) and "'SKIP': 1" in line for line in lines)
+    assert any(line.startswith("_prologue_rows_kernel (mamba2)") and "'OMIT': True" in line for line in lines)
 
 
 def test_per_dimension_gates_pair_loop_reads_in_value_blocks(monkeypatch):
