@@ -4126,6 +4126,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if reversed_sources and not read_srev:
         k_, v_ = time_reversed(k_, T), time_reversed(v_, T)
     plain_reads = not loop  # _read_kernel's tensor-core path
+    read_R = 0 if folded_values else R  # the reads' rank-one factors (none: the fold's pair from the stored rows)
     gated_gauges = [g if g is not None and len(g) == 5 else None for g in gauges]
     # _read_kernel sums a scalar gate's terms (vec, sign, g) per token; a per-element term (five elements) is made
     # by the gated read-outs or, for the pair-loop reads, summed from the result below (torch_gauged)
@@ -4157,8 +4158,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             also = (_data(reads[j_read][2], dummy),
                     _empty(*per_token(d_out, T=TX), device=dev, dtype=f32 if several else out_dtypes[j_read]))
             read_outs[j_read] = also[1]
-        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, 0 if folded_values else R, loop,
-                                                             precision)
+        BO, BKI, read_stages = _read_launch(d_in, d_out, side_k, read_R, loop, precision)
         gin, gout = (GK, GV) if side_k else (GV, GK)
         if sub_r1:
             # rank-one factors with per-dimension gates: the state pass (chunks of 64, _r1_chunk64, or of 16) gave
@@ -4205,11 +4205,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             outs.append(out)
             continue
         src, w, srcin, win = (b_, u, k_, v_) if side_k else (u, b_, v_, k_)
-        read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) else FOLD
-        read_R = R
+        read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) or folded_values else FOLD
         if folded_values:  # the one pair (k', v' - s u): u holds its value rows
             src, w, srcin, win = (dummy, dummy, k_, u) if side_k else (dummy, dummy, u, k_)
-            read_fold = read_R = 0
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
         # reads without rank-one factors likewise (the chunk-level adjoint's with tile_bf16: session 41, calls 3-4,
         # Gated DeltaNet forward+backward 8.305 -> 8.152 ms at 2x16384x16x128, 14.824 -> 14.539 at 4x4096x64x128;
