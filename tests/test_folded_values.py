@@ -1,5 +1,5 @@
 """The delta rule's forward reads from the fold's value rows (chunk_scan_triton's keep_u=False with
-LINDSL_TUNE_FOLDED_VALUES=1): the state pass stores v' - s u where u would go and the reads take the one pair
+LINDSL_TUNE_FOLDED_VALUES on, its default): the state pass stores v' - s u where u would go and the reads take the one pair
 (k', v' - s u) as a scan without rank-one factors reads its input pair. Checked against the fp64 torch engine and
 the fold's own reads, for every gate kind the path takes (none and scalar: the tensor-core read kernel; per-dimension:
 the sub-chunked reads), and through the generated modules of library and unseen specs, with and without gradients."""
@@ -111,12 +111,16 @@ def flat(x):
                          ids=["gated_deltanet", "deltanet", "kda", "delta_before", "two_reads"])
 def test_module_with_folded_values_equals_the_fold(source, monkeypatch):
     """A generated module's outputs, final state and every gradient with the knob on equal the fold's reads (fp32:
-    the same value rows, the same products), with and without gradients, and its state pass stores the value rows."""
+    the same value rows, the same products), with and without gradients, and its state pass stores the value rows,
+    as it does without the knob set."""
     op = lindsl.load(source)
     base = random_inputs(op.spec, 2, 70, 2, {"K": 16, "V": 16}, torch.float32, seed=3)
     runs = {}
-    for knob in ("0", "1"):
-        monkeypatch.setenv("LINDSL_TUNE_FOLDED_VALUES", knob)
+    for knob in ("0", "1", None):
+        if knob is None:
+            monkeypatch.delenv("LINDSL_TUNE_FOLDED_VALUES", raising=False)
+        else:
+            monkeypatch.setenv("LINDSL_TUNE_FOLDED_VALUES", knob)
         seen = []
         monkeypatch.setitem(op.module.__dict__, "_state_kernel", Launches(triton_engine._state_kernel, "_state_kernel",
                                                                          seen))
@@ -126,8 +130,9 @@ def test_module_with_folded_values_equals_the_fold(source, monkeypatch):
         with torch.no_grad():
             inference = flat(op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16))
         runs[knob] = [*outs, *inference, *grads], seen
-    (ref, seen_off), (got, seen_on) = runs["0"], runs["1"]
-    for x, y in zip(got, ref):
-        assert torch.isfinite(x).all() and rel_err(x, y) < TOL
+    (ref, seen_off), (got, seen_on), (by_default, seen_default) = runs["0"], runs["1"], runs[None]
+    for x, y, z in zip(got, ref, by_default):
+        assert torch.isfinite(x).all() and rel_err(x, y) < TOL and torch.equal(x, z)
     assert not any(vnew for _, _, vnew in seen_off)
     assert sum(1 for _, _, vnew in seen_on if vnew) == 2  # the forward under autograd and the one without
+    assert seen_default == seen_on  # on by default (session 60's timings)

@@ -3749,7 +3749,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     take them (the state's update and the reads' pair terms): the scan of v' = s v from v, no v' in memory (Mamba-2's
     dt v).
     keep_u=False (a caller that does not take u: the forward on the Triton engine, whose backward makes u again):
-    with the fold, LINDSL_TUNE_FOLDED_VALUES=1, no stored states asked for and the reads not in the state pass, the
+    with the fold (LINDSL_TUNE_FOLDED_VALUES, on by default), no stored states asked for and the reads not in the state pass, the
     state pass stores the fold's value rows v' - s u (fla's v_new) where u would go, and the reads take the one pair
     (k', v' - s u) as a scan without rank-one factors reads its input pair (no u, s or v' tiles); u is then None."""
     precision = _for_interpreter(precision)
@@ -4004,10 +4004,13 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
              and not reversed_reads and not fold_reads and len(skips) <= 1)
     # the delta rule's forward reads (keep_u False) of the one pair (k', v' - s u) from the value rows the state pass
     # stores in u's place, as fla's output kernel reads its v_new: the read kernel loads k' and those rows instead of
-    # k', v', u and s, and multiplies no fp32 v' - s u tile. LINDSL_TUNE_FOLDED_VALUES=1 (off: not yet timed)
+    # k', v', u and s, and multiplies no fp32 v' - s u tile. Session 60, call 1, on an H100, each in its own process,
+    # checks green: Gated DeltaNet forward 3.435 -> 3.143 ms at 4x4096x64x128, 1.894 -> 1.749 at 2x16384x16x128;
+    # DeltaNet 3.077 -> 2.987, 1.654 -> 1.612; KDA (sub-chunked reads) 3.863 -> 3.829 at 2x16384x16x128; forward+
+    # backward 0.5-2 % less. LINDSL_TUNE_FOLDED_VALUES=0 turns it off
     folded_values = (not keep_u and bool(FOLD) and states is None and not return_states and not fused
                      and bool(reads) and (not loop or sub_r1) and not reversed_reads and not reversed_sources
-                     and not fold_reads and bool(_knob("FOLDED_VALUES", 0)))
+                     and not fold_reads and bool(_knob("FOLDED_VALUES", 1)))
     # the fused pass adds one read's skip term (SKIP_READ), the read kernel its own read's
     skip_read = next(iter(skips), 0)
     skip_y, skip_c, _ = skips.get(skip_read, (dummy, dummy, False))
