@@ -75,6 +75,14 @@ def _knob(name, default):
     return default if value is None else type(default)(value)
 
 
+def _grid_vadj(kernel_bit):
+    """Whether a kernel's launch puts a sequence's (or a chunk's) value blocks next to each other in the launch
+    order, so that programs sharing the key-side tiles run together and take them from L2 once (fla's grids put the
+    value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit (1 the state pass, 2 the chunk-level adjoint's pass,
+    4 the read kernel); off by default until timed."""
+    return bool(int(_knob("GRID_VADJ", 0)) & kernel_bit)
+
+
 def _sm_count(device):
     """Streaming multiprocessors of a CUDA device (132 on the H200; the H200's count for the CPU interpreter)."""
     if device.type != "cuda":
@@ -802,14 +810,15 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
                  oscale, skip_ptr, skipc_ptr, NH, vs_ptr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                  R: tl.constexpr, P: tl.constexpr, BL: tl.constexpr, BLP: tl.constexpr, GK: tl.constexpr,
                  NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr, RPREC: tl.constexpr, SKIP: tl.constexpr,
-                 SKIP_READ: tl.constexpr, VS: tl.constexpr):
+                 SKIP_READ: tl.constexpr, VS: tl.constexpr, NVB: tl.constexpr):
     """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u, each result
     times oscale (chunk_scan_triton's read_scales); read SKIP_READ plus its skip term (_skip_term) where SKIP; VS:
-    the value rows weighed per token (vs_ptr, _state_kernel's)."""
+    the value rows weighed per token (vs_ptr, _state_kernel's). NVB: the launch's programs per sequence on its
+    first axis (_seq_and_block)."""
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
-    NSEQ = tl.num_programs(0)
+    NSEQ = tl.num_programs(0) // NVB
     seq = _seq_row(n, T, HS)
     for r in tl.static_range(NREAD):
         x = tl.load(x_ptr + (r * NSEQ * T + seq) * K + (tok * HS)[:, None] * K + kk[None, :],
@@ -845,6 +854,16 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
 
 
 @triton.jit
+def _seq_and_block(V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
+    """A state pass's (sequence, value block) from its program ids: (program_id(0), program_id(1)), or with VADJ
+    both from program_id(0) = n * value blocks + vb (_grid_vadj)."""
+    if VADJ:
+        NVB: tl.constexpr = (V + BV - 1) // BV
+        return (tl.program_id(0) // NVB).to(tl.int64), tl.program_id(0) % NVB
+    return tl.program_id(0).to(tl.int64), tl.program_id(1)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
+
+
+@triton.jit
 def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                    HAS_S0: tl.constexpr):
     """The [BK, BV] block of sequence n's initial state, fp32 (zeros without one)."""
@@ -864,7 +883,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   COLW: tl.constexpr, STORE_H: tl.constexpr, NREAD: tl.constexpr, BEFORE_MASK: tl.constexpr,
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
-                  SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False):
+                  SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False,
+                  VADJ: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
@@ -877,10 +897,11 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     BK-row block. DECAYED (a per-dimension key gate): b and k already carry their decay to the chunk's end
     (_prep_kernel's DECAY), loaded as they are instead of with the chunk's [C, K] gate tile and its exponentials.
     SREV (no rank-one factors, no fused reads): the inputs k, v are the callers' tensors of TX tokens in their own
-    order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies."""
+    order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies.
+    VADJ: a sequence's value blocks adjacent in the launch order (program_id(0) = n * value blocks + vb, the grid's
+    second axis 1), so that they run together and share the key-side tiles through L2 (_grid_vadj)."""
     tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
-    n = tl.program_id(0).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
-    vb = tl.program_id(1)
+    n, vb = _seq_and_block(V, BV, VADJ)
     kk = tl.program_id(2) * BK + tl.arange(0, BK)
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
@@ -932,7 +953,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, vs_ptr, K, V, C, R, P, BL, BLP, GK,
-                         NREAD, BEFORE_MASK, RPREC, SKIP, SKIP_READ, VS)
+                         NREAD, BEFORE_MASK, RPREC, SKIP, SKIP_READ, VS, (V + BV - 1) // BV if VADJ else 1)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
             S = S * tl.exp(GC)
@@ -2004,7 +2025,8 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
                  BEFORE2: tl.constexpr = False, GAUGE: tl.constexpr = 0, GAUGE2: tl.constexpr = 0,
                  NEGF: tl.constexpr = False, NEGF2: tl.constexpr = False, SREV: tl.constexpr = False,
                  HAS_H: tl.constexpr = True, DB: tl.constexpr = 16, BDB: tl.constexpr = 16,
-                 POLY: tl.constexpr = 0, SKIP: tl.constexpr = 0, VS: tl.constexpr = False):
+                 POLY: tl.constexpr = 0, SKIP: tl.constexpr = 0, VS: tl.constexpr = False,
+                 VADJ: tl.constexpr = False):
     """out_t = S_t^T x_t (SIDE_K: x over K, out over V) or S_t y_t (x over V, out over K).
     'in' is the contracted side, 'out' the returned side; GIN/GOUT: 0 none, 1 scalar, 2 vector gate.
     src/w: the rank-one rows (b, u for SIDE_K; u, b otherwise) and srcin/win the input rows (k, v / v, k).
@@ -2022,14 +2044,16 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     POLY > 0 (not LOOP, NX = 1): kernelized pair scores from the base rows xb, kb (DB wide) and the coefficients
     PC0.. (_read_chunk_products). SKIP > 0 (not LOOP or REV, NX = 1): out stored with its skip term (_skip_term; NH
     heads). VS (not LOOP, SIDE_K, R = 0, P = 1): the input pair's value rows weighed per token (vs_ptr,
-    _state_kernel's)."""
+    _state_kernel's). VADJ: a chunk's output blocks adjacent in the launch order (program_id(0) = c * blocks + ob,
+    the grid's third axis 1), so that they share the chunk's input tiles through L2 (_grid_vadj)."""
     tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
     tl.static_assert(SKIP == 0 or not (LOOP or REV or NX == 2), "a skip term: a forward's lone tensor-core read")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
-    c = tl.program_id(0)
+    NOB: tl.constexpr = (D_OUT + BO - 1) // BO
+    c = tl.program_id(0) // NOB if VADJ else tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
-    ob = tl.program_id(2)
+    ob = tl.program_id(0) % NOB if VADJ else tl.program_id(2)
     t = tl.arange(0, BC)
     tok = c * C + t
     t_ok = (t < C) & (tok < T)
@@ -2432,7 +2456,8 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
                                PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = False,
-                               BOUNDARY: tl.constexpr = False, HAS_DST: tl.constexpr = True):
+                               BOUNDARY: tl.constexpr = False, HAS_DST: tl.constexpr = True,
+                               VADJ: tl.constexpr = False):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -2452,11 +2477,13 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     boundary sums <hend_c, h_(c+1)> over the program's value block, from the fp32 dS and the forward's chunk-start
     states h [N, NC, K, V], into bsum [N, programs over V, NC] (chunk_boundary_sums_triton's, without reading hend
     again). OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
-    chunk_adjoint_triton's read_scale)."""
+    chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the launch order
+    (_state_kernel's)."""
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
-    n = tl.program_id(0).to(tl.int64)
+    n, vb = _seq_and_block(V, BV, VADJ)
+    NVB: tl.constexpr = (V + BV - 1) // BV
     kk = tl.arange(0, BK)
-    vv = tl.program_id(1) * BV + tl.arange(0, BV)
+    vv = vb * BV + tl.arange(0, BV)
     k_ok, v_ok = kk < K, vv < V
     L: tl.constexpr = C * R
     ll = tl.arange(0, BL)
@@ -2474,7 +2501,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         if BOUNDARY:
             if i > 0:
                 h_next = tl.load(h_ptr + (nc + 1) * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
-                tl.store(bsum_ptr + (n * tl.num_programs(1) + tl.program_id(1)) * NC + c,
+                tl.store(bsum_ptr + (n * NVB + vb) * NC + c,
                          tl.sum(tl.sum(dS * h_next, 1), 0) * OSCALE)
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
@@ -2579,7 +2606,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     # 6.93 ms alone (checks green at gate x1 and x10). LINDSL_TUNE_PASS_SCALE_ROWS=0 restores the old tiles
     scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
     bsum = dummy if h_bound is None else _empty(N, _cdiv(V, BV), NC, device=dev, dtype=f32)  # c < NC - 1 written
-    _chunk_adjoint_pass_kernel[(N, _cdiv(V, BV))](
+    vadj = _grid_vadj(2)
+    _chunk_adjoint_pass_kernel[(N * _cdiv(V, BV), 1) if vadj else (N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dummy if dST is None else dST.to(f32).contiguous(),
         hend, du, dS0,
         _data(fold, dummy) if FOLD == 2 else dummy, dvd, dummy if h_bound is None else h_bound.contiguous(), bsum, T,
@@ -2587,7 +2615,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
         BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
         FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None,
+        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None, VADJ=vadj,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
     return ((hend, du, dS0) + ((dvd,) if FOLD else ())
             + (() if h_bound is None else (bsum.sum(1)[:, :NC - 1],)))
@@ -4085,7 +4113,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         hilo = (K, BVs) == (128, 32) and C > 16
         state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
     if states is None:
-        _state_kernel[(N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
+        vadj = _grid_vadj(1)
+        _state_kernel[(N * _cdiv(V, BVs), 1, _cdiv(K, BKs)) if vadj else (N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
@@ -4097,7 +4126,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
-                                         COLW=bool(R and GV), num_stages=stages,
+                                         COLW=bool(R and GV), VADJ=vadj, num_stages=stages,
                                          num_warps=_mma_warps(state_warps, min(BKs, BVs)))
     W = U0 = Bd = Kd = None  # the state pass was their one reader (a later scan finds them in wy): freed before the reads
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
@@ -4256,7 +4285,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # the interpreter (session 38, calls 5-7, benchmarks/merged_read_check.py)
             oscale, oscale2 = -oscale if negf else oscale, -oscale2 if negf2 else oscale2
             negf = negf2 = False
-        _read_kernel[(NC, N, _cdiv(d_out, BO))](
+        vadj = _grid_vadj(4) and _cdiv(d_out, BO) > 1
+        _read_kernel[(NC * _cdiv(d_out, BO), N, 1) if vadj else (NC, N, _cdiv(d_out, BO))](
             x, src, w, srcin, win, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
             oscale2, xb, kb, *pcs, *skips.get(i_read, (dummy, dummy, False))[:2], _skip_heads(skips.get(i_read)),
@@ -4266,7 +4296,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             BEFORE=timing == "before", GIN=gin, GOUT=gout, LOOP=loop, PREC=precision, PREC_XS=xs_prec,
             PREC_XR=xr_prec, PREC_XP=xp_prec, BKI=BKI, FOLD=read_fold, REV=reversed_reads, NX=1 if also is None else 2,
             BEFORE2=also is not None and reads[partners[i_read]][1] == "before", GAUGE=gauge[1], GAUGE2=gauge2[1],
-            NEGF=negf, NEGF2=negf2, SREV=read_srev, HAS_H=has_h, DB=DB, BDB=_p2(DB), POLY=poly,
+            NEGF=negf, NEGF2=negf2, SREV=read_srev, HAS_H=has_h, DB=DB, BDB=_p2(DB), POLY=poly, VADJ=vadj,
             num_stages=read_stages,
             num_warps=_mma_warps(warps, BO))
         for blocks, g in partials:
