@@ -79,8 +79,12 @@ def _grid_vadj(kernel_bit):
     """Whether a kernel's launch puts a sequence's (or a chunk's) value blocks next to each other in the launch
     order, so that programs sharing the key-side tiles run together and take them from L2 once (fla's grids put the
     value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit (1 the state pass, 2 the chunk-level adjoint's pass,
-    4 the read kernel); off by default until timed."""
-    return bool(int(_knob("GRID_VADJ", 0)) & kernel_bit)
+    4 the read kernel), all three by default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
+    own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 -> 2.725 /
+    9.765 (the two passes alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 / 14.071),
+    GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. LINDSL_TUNE_GRID_VADJ=0: the
+    sequences first."""
+    return bool(int(_knob("GRID_VADJ", 7)) & kernel_bit)
 
 
 def _sm_count(device):
