@@ -340,8 +340,10 @@ def test_delta_rule_at_k128(gk_kind, folded, monkeypatch):
     """The delta rule at K = V = 128 with tf32 products, folded or not: the state pass in its default value blocks
     (folded: the widest giving enough programs, 16 here at one sequence) and the reads in theirs (the value side in
     one 128-wide block, the key side in two) against the fp64 engine: final state, pseudo-values and reads from
-    either side (the value side's two in one launch)."""
+    either side (the value side's two in one launch). The sequences-first grids (GRID_VADJ=0), whose axes show the
+    blocks."""
     from lindsl.runtime import triton_engine
+    monkeypatch.setenv("LINDSL_TUNE_GRID_VADJ", "0")
     launches, read_launches = [], []
     monkeypatch.setattr(triton_engine, "_state_kernel", CountedLaunches(triton_engine._state_kernel, launches))
     monkeypatch.setattr(triton_engine, "_read_kernel", CountedLaunches(triton_engine._read_kernel, read_launches))
@@ -573,7 +575,9 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
     """KDA's reads of the delta rule's fold with a per-dimension key gate make its rows v' - s u where they are
     loaded (the forward's key-side read-out, _read_amat_kernel's WFOLD; the backward's value-side plain scores,
     _plain_scores_kernel's SFOLD) instead of a tensor of their own: forward and every gradient of bf16 inputs
-    bit-identical to LINDSL_TUNE_READ_WFOLD=0, and both kernels did take the fold."""
+    bit-identical to LINDSL_TUNE_READ_WFOLD=0, and both kernels did take the fold. The forward reading the rows its
+    state pass stores instead (FOLDED_VALUES, the default: test_folded_values.py) is off here."""
+    monkeypatch.setenv("LINDSL_TUNE_FOLDED_VALUES", "0")
     op = lindsl.load("kda")
     seen = []
     for name, flag in (("_read_amat_kernel", "WFOLD"), ("_plain_scores_kernel", "SFOLD")):
@@ -1182,8 +1186,11 @@ def test_pseudo_values_in_bf16_where_no_gate_gradient_takes_them(name, u_bf16, d
     """bf16 inputs: the forward's scan stores its pseudo-values u in bf16 (on the Triton engine the backward
     recomputes them), and without gates so does the backward's rescan; the adjoint's scan keeps its own in fp32 (in
     bf16 they put DeltaNet's dv at 1.0e-2 against 6.5e-3 here), and so does a gated spec's rescan, whose u feeds
-    the gate gradient. LINDSL_TUNE_U_BF16=0: every u in fp32. Accuracy: test_bf16_inputs_forward_and_gradients."""
+    the gate gradient. LINDSL_TUNE_U_BF16=0: every u in fp32. Accuracy: test_bf16_inputs_forward_and_gradients.
+    The forward keeps u here (FOLDED_VALUES=0; by default it stores the fold's value rows and returns no u:
+    test_folded_values.py)."""
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
+    monkeypatch.setenv("LINDSL_TUNE_FOLDED_VALUES", "0")
     monkeypatch.setenv("LINDSL_TUNE_U_BF16", u_bf16)
     op = lindsl.load(name)
     seen = []
