@@ -1,8 +1,9 @@
 """The launch order of value blocks (LINDSL_TUNE_GRID_VADJ): the state pass, the chunk-level adjoint's pass and the
-read kernel may put a sequence's (or a chunk's) value blocks next to each other on the grid's first axis, so that
-programs sharing the key-side tiles run together. The order changes no result: every output, final state and
-gradient equals the sequences-first launch's bit for bit, with several value blocks per sequence and chunk; the
-adjacent order is the default (session 60's timings)."""
+read kernel (bits 1, 2, 4: the default), the sub-chunked read, the read-outs from pair scores and the WY backward's
+dW (bits 8, 16, 32: off until timed) may put a sequence's (or a chunk's) blocks next to each other on the grid's
+first axis, so that programs sharing the key-side tiles run together. The order changes no result: every output,
+final state and gradient equals the sequences-first launch's bit for bit, with several blocks per sequence and
+chunk."""
 import math
 import os
 
@@ -15,7 +16,9 @@ from lindsl.check import random_inputs
 triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
 
 DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
-KERNELS = ("_state_kernel", "_chunk_adjoint_pass_kernel", "_read_kernel")
+DEFAULT_ON = ("_state_kernel", "_chunk_adjoint_pass_kernel", "_read_kernel")
+DEFAULT_OFF = ("_read_sub_kernel", "_read_amat_kernel", "_read_amat_gated_kernel", "_chunk_dw_kernel")
+FOLDED_AXIS = {"_state_kernel": 1, "_chunk_adjoint_pass_kernel": 1}  # the others fold their third axis
 
 TWO_READS = """
 lin two_reads_scalar_gate
@@ -47,32 +50,38 @@ def flat(x):
     return [t for y in x for t in flat(y)] if isinstance(x, (tuple, list)) else [x]
 
 
-@pytest.mark.parametrize("source,fuse", [("gated_deltanet", "0"), ("deltanet", "0"), ("mamba2", "1"),
-                                         (TWO_READS, "1"), (TWO_READS, "0")],
-                         ids=["gated_deltanet", "deltanet", "mamba2_fused", "two_reads_fused", "two_reads"])
-def test_value_blocks_adjacent_change_no_result(source, fuse, monkeypatch):
-    """Outputs, final state and every gradient in the default order (GRID_VADJ unset: 7) equal the sequences-first
-    order's (GRID_VADJ=0; fp32, bit for bit), and the launches took the flattened grids: one program per (sequence or
-    chunk, value block) on the first axis."""
-    for knob, value in (("STATE_BV", "16"), ("PASS_BV", "16"), ("READ_BO", "16"), ("FUSE_READS", fuse)):
+@pytest.mark.parametrize("source,knobs,order", [
+    ("gated_deltanet", "", None), ("deltanet", "", None), ("mamba2", "FUSE_READS=1", None),
+    (TWO_READS, "FUSE_READS=1", None), (TWO_READS, "", None), ("gated_deltanet", "", "63"), ("gla", "", "63"),
+    ("kda", "", "63"), ("gla", "SUB_AMAT=0", "63")],
+    ids=["gated_deltanet", "deltanet", "mamba2_fused", "two_reads_fused", "two_reads", "gated_deltanet_all",
+         "gla_all", "kda_all", "gla_one_kernel_reads_all"])
+def test_value_blocks_adjacent_change_no_result(source, knobs, order, monkeypatch):
+    """Outputs, final state and every gradient in the default order (GRID_VADJ unset: 7) or with every bit (63)
+    equal the sequences-first order's (GRID_VADJ=0; fp32, bit for bit), and the launches took the flattened grids:
+    one program per (sequence or chunk, block) on the first axis; by default only the first three kernels."""
+    monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
+    for knob, value in [("STATE_BV", "16"), ("PASS_BV", "16"), ("READ_BO", "16"), ("GATED_BO", "16"),
+                        ("WYB_BK", "16")] + [kv.split("=") for kv in knobs.split()]:
         monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(source)
-    base = random_inputs(op.spec, 2, 70, 2, {"K": 32, "V": 32}, torch.float32, seed=11)
+    # 130 tokens: more chunks than blocks, so that a swapped (chunk, block) decoding misses some
+    base = random_inputs(op.spec, 2, 130, 2, {"K": 32, "V": 32}, torch.float32, seed=11)
     runs = {}
-    for order in ("0", None):
-        if order is None:
+    for knob in ("0", order):
+        if knob is None:
             monkeypatch.delenv("LINDSL_TUNE_GRID_VADJ", raising=False)
         else:
-            monkeypatch.setenv("LINDSL_TUNE_GRID_VADJ", order)
+            monkeypatch.setenv("LINDSL_TUNE_GRID_VADJ", knob)
         seen = []
-        for name in KERNELS:
+        for name in DEFAULT_ON + DEFAULT_OFF:
             if hasattr(op.module, name):
                 monkeypatch.setitem(op.module.__dict__, name, Launches(getattr(triton_engine, name), name, seen))
         xs = {n: x.to(DEVICE).requires_grad_(True) for n, x in base.items()}
         outs = flat(op(*xs.values(), backend="triton", output_final_state=True, chunk_size=16))
         grads = torch.autograd.grad(sum(o.square().sum() for o in outs), list(xs.values()), allow_unused=True)
-        runs[order] = [*outs, *(g for g in grads if g is not None)], seen
-    (ref, seen_default), (got, seen_adjacent) = runs["0"], runs[None]
+        runs[knob] = [*outs, *(g for g in grads if g is not None)], seen
+    (ref, seen_default), (got, seen_adjacent) = runs["0"], runs[order]
     assert len(got) == len(ref)
     for x, y in zip(got, ref):
         assert torch.isfinite(x).all() and torch.equal(x, y)
@@ -83,4 +92,9 @@ def test_value_blocks_adjacent_change_no_result(source, fuse, monkeypatch):
     assert flattened, "no launch took the adjacent order"
     for name, grid, grid0 in flattened:
         assert math.prod(grid) == math.prod(grid0) and grid[0] > grid0[0]
-        assert grid[2 if name == "_read_kernel" else 1] == 1
+        assert grid[FOLDED_AXIS.get(name, 2)] == 1
+    for (name, grid, vadj), (_, grid0, _) in zip(seen_adjacent, seen_default):
+        several = grid0[FOLDED_AXIS.get(name, 2)] > 1
+        assert vadj == (several and (order == "63" or name in DEFAULT_ON)), (name, grid0)
+    if order == "63":
+        assert {name for name, _, _ in flattened} & set(DEFAULT_OFF)

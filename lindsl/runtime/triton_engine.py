@@ -79,12 +79,20 @@ def _grid_vadj(kernel_bit):
     """Whether a kernel's launch puts a sequence's (or a chunk's) value blocks next to each other in the launch
     order, so that programs sharing the key-side tiles run together and take them from L2 once (fla's grids put the
     value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit (1 the state pass, 2 the chunk-level adjoint's pass,
-    4 the read kernel), all three by default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
+    4 the read kernel; 8 the sub-chunked read, 16 the read-outs from pair scores, 32 the WY backward's dW, built in
+    session 60 and off until timed), the first three by default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
     own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 -> 2.725 /
     9.765 (the two passes alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 / 14.071),
     GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. LINDSL_TUNE_GRID_VADJ=0: the
     sequences first."""
     return bool(int(_knob("GRID_VADJ", 7)) & kernel_bit)
+
+
+def _grid_blocks(first, n, blocks, kernel_bit):
+    """A chunk kernel's grid and VADJ: (first, n, blocks), or where _grid_vadj(kernel_bit) holds and there are
+    several blocks (first * blocks, n, 1), a first-axis index's blocks next to each other (_first_and_block)."""
+    vadj = blocks > 1 and _grid_vadj(kernel_bit)
+    return ((first * blocks, n, 1) if vadj else (first, n, blocks)), vadj
 
 
 def _sm_count(device):
@@ -858,6 +866,15 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
 
 
 @triton.jit
+def _first_and_block(NB: tl.constexpr, VADJ: tl.constexpr):
+    """A chunk kernel's (first-axis index, block) from its program ids: (program_id(0), program_id(2)), or with VADJ
+    both from program_id(0) = index * NB + block (_grid_blocks)."""
+    if VADJ:
+        return tl.program_id(0) // NB, tl.program_id(0) % NB
+    return tl.program_id(0), tl.program_id(2)
+
+
+@triton.jit
 def _seq_and_block(V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
     """A state pass's (sequence, value block) from its program ids: (program_id(0), program_id(1)), or with VADJ
     both from program_id(0) = n * value blocks + vb (_grid_vadj)."""
@@ -1092,14 +1109,15 @@ def _pairs_loop(out, x, Gi, Go, s_ptr, q_ptr, Gi_src, Go_src, c, n, T, Tp, HS, t
 def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_ptr, out_ptr, T, Tp, NC, HS, TX, OSCALE,
                      D_IN: tl.constexpr, D_OUT: tl.constexpr, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                      BI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr, BEFORE: tl.constexpr,
-                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, REV: tl.constexpr = False):
+                     GIN: tl.constexpr, GOUT: tl.constexpr, PREC: tl.constexpr, REV: tl.constexpr = False,
+                     VADJ: tl.constexpr = False):
     """A read with one source row per token (no rank-one factors, one input) in chunks of C = 16 * NSB, for
     gates of any kind: the chunk-start term, then for each 16-row block I the exact pairs within the block (one
     source row at a time) and, for each earlier block J, one tensor-core product through J's last row r:
-    e^{G_t - G_s} = e^{G_t - G_r} e^{G_r - G_s}, both factors at most 1 (G is non-increasing in time)."""
-    c = tl.program_id(0)
+    e^{G_t - G_s} = e^{G_t - G_r} e^{G_r - G_s}, both factors at most 1 (G is non-increasing in time). VADJ: a
+    chunk's output blocks adjacent in the launch order (_first_and_block)."""
+    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    ob = tl.program_id(2)
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
     oo = ob * BO + tl.arange(0, BO)
@@ -1485,7 +1503,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
                       C: tl.constexpr, BI: tl.constexpr, BKI: tl.constexpr, BO: tl.constexpr, SIDE_K: tl.constexpr,
                       GIN: tl.constexpr, PREC: tl.constexpr, H_STEP: tl.constexpr, HAS_H: tl.constexpr,
                       ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False, WFOLD: tl.constexpr = 0,
-                      AFLIP: tl.constexpr = False, SREV: tl.constexpr = False):
+                      AFLIP: tl.constexpr = False, SREV: tl.constexpr = False, VADJ: tl.constexpr = False):
     """A sub-chunked read's output from its pair scores (_sub_offdiag_kernel, _sub_diag_scores_kernel):
     out_t = (x_t e^{Gi_t}) S_c + sum_s A[t, s] w_s, both on the tensor cores, the contracted dimension in blocks of
     BKI; no gate on the returned side. S_c is stored state H_STEP * c of NCH (states stored every C / H_STEP tokens);
@@ -1494,10 +1512,9 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     made here from v' (w_ptr), u (wu_ptr) and s (1, or per token from ws_ptr) instead of a tensor of their own.
     AFLIP: A is a scan's over the reversed time, transposed: A[t, s] is its [NC-1-c][C-1-s][C-1-t] (the adjoint's
     read of the forward's scores; blocks above the diagonal map to blocks above it). TS, SREV: the rows w's tokens
-    and order (_src_row0)."""
-    c = tl.program_id(0)
+    and order (_src_row0). VADJ: a chunk's output blocks adjacent in the launch order (_first_and_block)."""
+    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    ob = tl.program_id(2)
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
@@ -1548,7 +1565,8 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             HAS_H: tl.constexpr, ACC: tl.constexpr, TWO: tl.constexpr, REV: tl.constexpr = False,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
                             LEVELS: tl.constexpr = 0, GX: tl.constexpr = 0, GACC: tl.constexpr = False,
-                            GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False, SREV: tl.constexpr = False):
+                            GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False, SREV: tl.constexpr = False,
+                            VADJ: tl.constexpr = False):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1564,12 +1582,13 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     gsign * gv * out; bit 2: out2's, gsign2 * gv2 * out2) summed per element into g (fp32, the results' layout),
     added to what g holds with GACC, each at the token before its own with GSHIFT. AFLIP (NX = 1, no TWO): A is a
     scan's over the reversed time, transposed, as _read_amat_kernel's (the rescan's read of the adjoint's scores).
-    TS, SREV: the rows w's (and w2's) tokens and order (_src_row0)."""
+    TS, SREV: the rows w's (and w2's) tokens and order (_src_row0). VADJ: a row block's output blocks adjacent in
+    the launch order (_first_and_block)."""
     SB: tl.constexpr = 16
-    c = tl.program_id(0) // (C // RB)
-    r0 = (tl.program_id(0) % (C // RB)) * RB
+    first, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
+    c = first // (C // RB)
+    r0 = (first % (C // RB)) * RB
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
-    ob = tl.program_id(2)
     rr = tl.arange(0, RB)
     t = r0 + rr
     sb = t % SB
@@ -2048,16 +2067,14 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     POLY > 0 (not LOOP, NX = 1): kernelized pair scores from the base rows xb, kb (DB wide) and the coefficients
     PC0.. (_read_chunk_products). SKIP > 0 (not LOOP or REV, NX = 1): out stored with its skip term (_skip_term; NH
     heads). VS (not LOOP, SIDE_K, R = 0, P = 1): the input pair's value rows weighed per token (vs_ptr,
-    _state_kernel's). VADJ: a chunk's output blocks adjacent in the launch order (program_id(0) = c * blocks + ob,
-    the grid's third axis 1), so that they share the chunk's input tiles through L2 (_grid_vadj)."""
+    _state_kernel's). VADJ: a chunk's output blocks adjacent in the launch order (_first_and_block), so that they
+    share the chunk's input tiles through L2 (_grid_vadj)."""
     tl.static_assert(HAS_H or not LOOP, "a read without the state term: the tensor-core path only")
     tl.static_assert(SKIP == 0 or not (LOOP or REV or NX == 2), "a skip term: a forward's lone tensor-core read")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
-    NOB: tl.constexpr = (D_OUT + BO - 1) // BO
-    c = tl.program_id(0) // NOB if VADJ else tl.program_id(0)
+    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
-    ob = tl.program_id(0) % NOB if VADJ else tl.program_id(2)
     t = tl.arange(0, BC)
     tok = c * C + t
     t_ok = (t < C) & (tok < T)
@@ -2649,14 +2666,14 @@ def _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_col, ctok, col_ok, T
 @triton.jit
 def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.constexpr, V: tl.constexpr,
                      C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
-                     BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr):
+                     BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr,
+                     VADJ: tl.constexpr = False):
     """The chunk-level adjoint's products of the pass's du [N, NC, L, V] with the forward's chunk-start state and
     values, per (chunk, sequence, key block): dW = du S_c^T into dw [N, NC, L, K] and, by the first key block's
     program, du V^T into dvv [N, NC, L, C P] (fla's dw of chunk_bwd_dqkwg); fp32 sums stored in dw's and dvv's
-    dtype."""
-    c = tl.program_id(0)
+    dtype. VADJ: a chunk's key blocks adjacent in the launch order (_first_and_block), sharing its du tile."""
+    c, kb = _first_and_block((K + BKB - 1) // BKB, VADJ)
     n = tl.program_id(1).to(tl.int64)
-    kb = tl.program_id(2)
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
     kk = kb * BKB + tl.arange(0, BKB)
@@ -2884,9 +2901,11 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     dw = _empty(N, NC, C * R, K, device=dev, dtype=mid)
     dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=mid) if P else dummy
     warps = _knob("WYB_WARPS", 4)
-    _chunk_dw_kernel[(NC, N, _cdiv(K, BKB))](
+    grid, vadj = _grid_blocks(NC, N, _cdiv(K, BKB), 32)
+    _chunk_dw_kernel[grid](
         du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
-        BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
+        BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, VADJ=vadj, num_stages=2,
+        num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
     odt = out_dtype or f32
     da = _empty(*a.shape, device=dev, dtype=odt)
     # a gradient given in out_dtype is written in place (each program loads its tile before it stores it there: dv's
@@ -3428,11 +3447,12 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     if gout == 0:
         assert also is None and gauges == (None, None), "a second reader and gauge terms: gated read-outs only"
         wu, ws, wfold_kind = wfold if wfold is not None else (w, w, 0)
-        _read_amat_kernel[(NC, N, _cdiv(d_out, BO))](
+        grid, vadj = _grid_blocks(NC, N, _cdiv(d_out, BO), 16)
+        _read_amat_kernel[grid](
             x, w, w2, A, A2, gi, h, out, wu, ws, T, Tp, NC, NCH, HS, TX, TS, float(oscale), D_IN=d_in, D_OUT=d_out,
             K=K, V=V, C=C, BI=_p2(d_in), BKI=min(_p2(d_in), 64), BO=BO, SIDE_K=side_k, GIN=gin, PREC=precision,
             H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, WFOLD=wfold_kind, AFLIP=flipped, SREV=srev,
-            num_stages=1)
+            VADJ=vadj, num_stages=1)
     else:
         assert wfold is None, "the gated read-out takes no fold"
         x2, out2 = also if also is not None else (x, out)
@@ -3452,14 +3472,15 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         terms = [t for t in gauges if t is not None]
         assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
         gfirst = terms[0] if terms else (x, 0.0, out, False, False)
-        _read_amat_gated_kernel[(NC * (C // rb), N, _cdiv(d_out, BO))](
+        grid, vadj = _grid_blocks(NC * (C // rb), N, _cdiv(d_out, BO), 16)
+        _read_amat_gated_kernel[grid](
             x, w, w2, A, A2, gi, go, Gv if side_k else G, h, out, x2, A3, A4, out2,
             g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
             float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, TS, float(oscale), float(oscale2),
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
-            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, num_stages=1,
+            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, VADJ=vadj, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
     return A, A2
 
@@ -4234,10 +4255,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             outs.append(out)
             continue
         if sub:
-            _read_sub_kernel[(NC, N, _cdiv(d_out, BO))](
+            grid, vadj = _grid_blocks(NC, N, _cdiv(d_out, BO), 8)
+            _read_sub_kernel[grid](
                 x, k_ if side_k else v_, v_ if side_k else k_, G_, Gex_, Gv_, Gvex_, h, out, T, Tp, NC, HS, TX,
-                scales[i_read], D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, BEFORE=timing == "before",
-                GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, num_stages=1)
+                scales[i_read], D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k,
+                BEFORE=timing == "before", GIN=gin, GOUT=gout, PREC=precision, REV=reversed_reads, VADJ=vadj,
+                num_stages=1)
             outs.append(out)
             continue
         src, w, srcin, win = (b_, u, k_, v_) if side_k else (u, b_, v_, k_)
@@ -4289,8 +4312,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # the interpreter (session 38, calls 5-7, benchmarks/merged_read_check.py)
             oscale, oscale2 = -oscale if negf else oscale, -oscale2 if negf2 else oscale2
             negf = negf2 = False
-        vadj = _grid_vadj(4) and _cdiv(d_out, BO) > 1
-        _read_kernel[(NC * _cdiv(d_out, BO), N, 1) if vadj else (NC, N, _cdiv(d_out, BO))](
+        grid, vadj = _grid_blocks(NC, N, _cdiv(d_out, BO), 4)
+        _read_kernel[grid](
             x, src, w, srcin, win, G_, Gex_, Gv_, Gvex_, h, out, fold_s,
             *(also or (x, out)), gauge[0], gauge[2], gauge2[0], gauge2[2], T, Tp, NC, HS, TX, gstride, oscale,
             oscale2, xb, kb, *pcs, *skips.get(i_read, (dummy, dummy, False))[:2], _skip_heads(skips.get(i_read)),
