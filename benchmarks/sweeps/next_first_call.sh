@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
-# The next session's first call (one GPU, about 7 minutes, timeout_s 590), written in session 59 (its calls: RESULTS
-# "Session 59"; the folded values built after them, unchecked on a GPU). Then next_second_call.sh (4x4096x64x128)
-# and next_fourth_call.sh (1x8192x96x128) where a default changed, on the H200 if one comes.
-# (1) The GPU tests of the delta rule's folded values (tests/test_folded_values.py, new) and of the scan fusions.
-# (2) LINDSL_TUNE_FOLDED_VALUES=1 (the forward's reads of (k', v' - s u) from the value rows the state pass stores;
-#     predicted: the forward read kernel 1.08 -> about 0.6 ms for Gated DeltaNet at 4x4096x64x128 on an H100, session
-#     59 call 3's trace) against the default, each in its own process, checked at gate x1 and x10: Gated DeltaNet,
-#     DeltaNet at 4x4096x64x128 and 2x16384x16x128, KDA at 2x16384x16x128 (its sub-chunked reads). Make it the
-#     default where it wins with the checks green (the forward with and without gradients both take it).
+# The next session's first call (one GPU, about 8 minutes, timeout_s 590), written in session 60 (its calls: RESULTS
+# "Session 60"; the grid-order bits 8, 16, 32 built after them, off by default, unchecked on a GPU).
+# (1) GPU tests of the grid order (all bits, tests/test_grid_order.py), the folded values and the launch-shape tests
+#     that follow the new defaults.
+# (2) LINDSL_TUNE_GRID_VADJ with the new bits against the default (7), each variant in its own process, checked at
+#     gate x1 and x10: 63 (the read-outs from pair scores, bit 16, which GLA, HGRN2, RWKV-6, KDA and RWKV-7 launch in
+#     value blocks of 32-64; bit 8's one-kernel read is not a default path) for GLA and RWKV-6 at 4x4096x64x128, KDA
+#     and RWKV-7 at 2x16384x16x128; 39 (the WY backward's dW in key blocks, bit 32) for Gated DeltaNet and DeltaNet at
+#     4x4096x64x128. Make a bit default where it wins with the checks green (_grid_vadj's default), then the table
+#     rows of the families it changes (next_second_call.sh, SHAPE=...).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-timeout 150 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_folded_values.py \
-  tests/test_scan_fusions.py > "$OUT/tests.txt" 2>&1
+timeout 100 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_grid_order.py \
+  tests/test_folded_values.py tests/test_triton_interpret.py -k "grid or folded or delta_rule_at_k128 or fold_made \
+  or pseudo_values" > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-for shape in 4,4096,64,128 2,16384,16,128; do
-  timeout 170 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet,deltanet --bench-shape $shape \
-    --variants "FOLDED_VALUES=1" --budget 140 --out "$OUT/folded_${shape//,/x}" 2>&1 | quiet | grep -v "^variant sweep" \
-    | tail -4
-done
-timeout 120 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 2,16384,16,128 \
-  --variants "FOLDED_VALUES=1" --budget 90 --out "$OUT/folded_kda" 2>&1 | quiet | grep -v "^variant sweep" | tail -2
+timeout 180 python3 benchmarks/variant_sweep.py --isolate --specs gla,rwkv6 --bench-shape 4,4096,64,128 \
+  --variants "GRID_VADJ=63" --budget 165 --out "$OUT/vadj63_gla_rwkv6" 2>&1 | quiet | grep -v "^variant sweep" | tail -4
+echo "gla/rwkv6 done at ${SECONDS}s"
+timeout 130 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet,deltanet --bench-shape 4,4096,64,128 \
+  --variants "GRID_VADJ=39" --budget 115 --out "$OUT/vadj39_delta" 2>&1 | quiet | grep -v "^variant sweep" | tail -4
+echo "delta done at ${SECONDS}s"
+timeout 165 python3 benchmarks/variant_sweep.py --isolate --specs kda,rwkv7 --bench-shape 2,16384,16,128 \
+  --variants "GRID_VADJ=63" --budget 150 --out "$OUT/vadj63_kda_rwkv7" 2>&1 | quiet | grep -v "^variant sweep" | tail -4
 echo "all done at ${SECONDS}s"
