@@ -262,7 +262,8 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "0"}),
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
                                                             "CA_H_BF16": "0", "CA_DVD_BF16": "0"}),
-                                        ("deltanet", {"CA_DBK_BF16": "0"}), ("gated_deltanet", {"CA_DBK_BF16": "0"})])
+                                        ("deltanet", {"CA_DBK_BF16": "0"}), ("gated_deltanet", {"CA_DBK_BF16": "0"}),
+                                        ("gated_deltanet", {"CA_D0_BF16": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
@@ -270,7 +271,8 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     rounding of each gradient is about 4e-3), with the defaults of session 46 (the pass's scalar decays on the
     narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16, dv's direct part
     stored in bf16: the pass's dvd_dtype, checked by a spy; session 47's merged read's parts of db and dk in bf16,
-    the gate's gauge terms of those parts summed by the read in fp32) and with each of them off."""
+    the gate's gauge terms of those parts summed by the read in fp32) and with each of them off; and with the pair
+    terms D0 in bf16 (CA_D0_BF16=1, off by default; a gate's: without one the pass makes them)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -287,12 +289,14 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     default = grads("0", torch.bfloat16)
     for knob, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{knob}", value)
-    dvd = []
+    dvd, d0 = [], []
     pass_fn = op.module.chunk_adjoint_pass_triton
     monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_pass_triton",
-                        lambda *a, **kw: dvd.append(kw.get("dvd_dtype")) or pass_fn(*a, **kw))
+                        lambda *a, **kw: dvd.append(kw.get("dvd_dtype")) or d0.append(a[2] is not None and a[2].dtype)
+                        or pass_fn(*a, **kw))
     chunked = grads("1", torch.bfloat16)
     assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16", "1") == "1" else torch.float32]
+    assert d0 == [name == "gated_deltanet" and (torch.bfloat16 if knobs.get("CA_D0_BF16") == "1" else torch.float32)]
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
 

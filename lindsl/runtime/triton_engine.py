@@ -2992,8 +2992,14 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # LINDSL_TUNE_PASS_PAIRS=0: the read), or by a read without the state term (with a gate: the pass's pairs
     # faulted on the H200 and were slower, 8.41 / 7.96 ms for Gated DeltaNet at 2x16384x16x128, session 42, call 1)
     pairs_in_pass = gk is None and bool(_knob("PASS_PAIRS", 1))
+    # the pair terms in bf16 for bf16 gradients (LINDSL_TUNE_CA_D0_BF16=1, built in session 60, off until timed): the
+    # read writes and the pass loads half the bytes (537 -> 268 MB each at 4x4096x64x128), D0 rounded once more
+    # before the pass adds the state term, as fla's dv between its kernels; du and dv's direct part are stored in
+    # bf16 after that sum anyway
+    d0_low = out_dtype == torch.bfloat16 and bool(_knob("CA_D0_BF16", 0))
     D0 = None if pairs_in_pass else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)],
-                                                        (None, None, None), scaled=False))
+                                                        (None, None, None), scaled=False,
+                                                        dtype=torch.bfloat16 if d0_low else None))
     G, Gex = _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
