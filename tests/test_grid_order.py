@@ -1,6 +1,6 @@
 """The launch order of value blocks (LINDSL_TUNE_GRID_VADJ): the state pass, the chunk-level adjoint's pass and the
-read kernel (bits 1, 2, 4: the default), the sub-chunked read, the read-outs from pair scores and the WY backward's
-dW (bits 8, 16, 32: off until timed) may put a sequence's (or a chunk's) blocks next to each other on the grid's
+read kernel (bits 1, 2, 4: the default), the sub-chunked read, the read-outs from pair scores, the WY backward's
+dW and the state pass's key blocks (bits 8, 16, 32, 64: off until timed) may put a sequence's (or a chunk's) blocks next to each other on the grid's
 first axis, so that programs sharing the key-side tiles run together. The order changes no result: every output,
 final state and gradient equals the sequences-first launch's bit for bit, with several blocks per sequence and
 chunk."""
@@ -52,17 +52,17 @@ def flat(x):
 
 @pytest.mark.parametrize("source,knobs,order", [
     ("gated_deltanet", "", None), ("deltanet", "", None), ("mamba2", "FUSE_READS=1", None),
-    (TWO_READS, "FUSE_READS=1", None), (TWO_READS, "", None), ("gated_deltanet", "", "63"), ("gla", "", "63"),
-    ("kda", "", "63"), ("gla", "SUB_AMAT=0", "63")],
+    (TWO_READS, "FUSE_READS=1", None), (TWO_READS, "", None), ("gated_deltanet", "", "127"), ("gla", "", "127"),
+    ("kda", "", "127"), ("gla", "SUB_AMAT=0", "127")],
     ids=["gated_deltanet", "deltanet", "mamba2_fused", "two_reads_fused", "two_reads", "gated_deltanet_all",
          "gla_all", "kda_all", "gla_one_kernel_reads_all"])
 def test_value_blocks_adjacent_change_no_result(source, knobs, order, monkeypatch):
-    """Outputs, final state and every gradient in the default order (GRID_VADJ unset: 7) or with every bit (63)
+    """Outputs, final state and every gradient in the default order (GRID_VADJ unset: 7) or with every bit (127)
     equal the sequences-first order's (GRID_VADJ=0; fp32, bit for bit), and the launches took the flattened grids:
     one program per (sequence or chunk, block) on the first axis; by default only the first three kernels."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
-    for knob, value in [("STATE_BV", "16"), ("PASS_BV", "16"), ("READ_BO", "16"), ("GATED_BO", "16"),
-                        ("WYB_BK", "16")] + [kv.split("=") for kv in knobs.split()]:
+    for knob, value in [("STATE_BV", "16"), ("STATE_BK", "16"), ("PASS_BV", "16"), ("READ_BO", "16"),
+                        ("GATED_BO", "16"), ("WYB_BK", "16")] + [kv.split("=") for kv in knobs.split()]:
         monkeypatch.setenv("LINDSL_TUNE_" + knob, value)
     op = lindsl.load(source)
     # 130 tokens: more chunks than blocks, so that a swapped (chunk, block) decoding misses some
@@ -95,6 +95,9 @@ def test_value_blocks_adjacent_change_no_result(source, knobs, order, monkeypatc
         assert grid[FOLDED_AXIS.get(name, 2)] == 1
     for (name, grid, vadj), (_, grid0, _) in zip(seen_adjacent, seen_default):
         several = grid0[FOLDED_AXIS.get(name, 2)] > 1
-        assert vadj == (several and (order == "63" or name in DEFAULT_ON)), (name, grid0)
-    if order == "63":
+        assert vadj == (several and (order == "127" or name in DEFAULT_ON)), (name, grid0)
+        if name == "_state_kernel" and vadj:  # the key blocks (grid0's third axis) folded too with bit 64
+            assert grid[2] == (1 if order == "127" else grid0[2])
+    if order == "127":
         assert {name for name, _, _ in flattened} & set(DEFAULT_OFF)
+        assert any(name == "_state_kernel" and grid0[2] > 1 for name, _, grid0 in flattened) == (source == "gla")

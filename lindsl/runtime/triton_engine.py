@@ -79,8 +79,9 @@ def _grid_vadj(kernel_bit):
     """Whether a kernel's launch puts a sequence's (or a chunk's) value blocks next to each other in the launch
     order, so that programs sharing the key-side tiles run together and take them from L2 once (fla's grids put the
     value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit (1 the state pass, 2 the chunk-level adjoint's pass,
-    4 the read kernel; 8 the sub-chunked read, 16 the read-outs from pair scores, 32 the WY backward's dW, built in
-    session 60 and off until timed), the first three by default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
+    4 the read kernel; 8 the sub-chunked read, 16 the read-outs from pair scores, 32 the WY backward's dW, 64 the
+    state pass's key blocks within its value blocks, built in session 60 and off until timed), the first three by
+    default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
     own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 -> 2.725 /
     9.765 (the two passes alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 / 14.071),
     GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. LINDSL_TUNE_GRID_VADJ=0: the
@@ -875,13 +876,14 @@ def _first_and_block(NB: tl.constexpr, VADJ: tl.constexpr):
 
 
 @triton.jit
-def _seq_and_block(V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
-    """A state pass's (sequence, value block) from its program ids: (program_id(0), program_id(1)), or with VADJ
-    both from program_id(0) = n * value blocks + vb (_grid_vadj)."""
+def _seq_and_block(first, V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
+    """A state pass's (sequence, value block) from its first-axis index (program_id(0), or its part before the key
+    block: _state_kernel's KADJ) and program_id(1), or with VADJ both from first = n * value blocks + vb
+    (_grid_vadj)."""
     if VADJ:
         NVB: tl.constexpr = (V + BV - 1) // BV
-        return (tl.program_id(0) // NVB).to(tl.int64), tl.program_id(0) % NVB
-    return tl.program_id(0).to(tl.int64), tl.program_id(1)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
+        return (first // NVB).to(tl.int64), first % NVB
+    return first.to(tl.int64), tl.program_id(1)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
 
 
 @triton.jit
@@ -905,7 +907,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
                   SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False,
-                  VADJ: tl.constexpr = False):
+                  VADJ: tl.constexpr = False, KADJ: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
@@ -920,10 +922,18 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     SREV (no rank-one factors, no fused reads): the inputs k, v are the callers' tensors of TX tokens in their own
     order while the scan runs over reversed time padded to T (the adjoint; _reader_rows' REV), not flipped copies.
     VADJ: a sequence's value blocks adjacent in the launch order (program_id(0) = n * value blocks + vb, the grid's
-    second axis 1), so that they run together and share the key-side tiles through L2 (_grid_vadj)."""
+    second axis 1), so that they run together and share the key-side tiles through L2 (_grid_vadj); KADJ (with VADJ,
+    key blocks): a value block's key blocks next to each other too (program_id(0) = (n * value blocks + vb) * key
+    blocks + kb, the grid's third axis 1), sharing its value tiles."""
     tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
-    n, vb = _seq_and_block(V, BV, VADJ)
-    kk = tl.program_id(2) * BK + tl.arange(0, BK)
+    tl.static_assert(VADJ or not KADJ, "the key blocks adjacent within adjacent value blocks")
+    NKB: tl.constexpr = (K + BK - 1) // BK
+    if KADJ:
+        n, vb = _seq_and_block(tl.program_id(0) // NKB, V, BV, VADJ)
+        kk = (tl.program_id(0) % NKB) * BK + tl.arange(0, BK)
+    else:
+        n, vb = _seq_and_block(tl.program_id(0), V, BV, VADJ)
+        kk = tl.program_id(2) * BK + tl.arange(0, BK)
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
@@ -974,7 +984,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
         if NREAD > 0:
             _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, T, Tp, HS,
                          kk, k_ok, vv, v_ok, OSCALE, skip_ptr, skipc_ptr, NH, vs_ptr, K, V, C, R, P, BL, BLP, GK,
-                         NREAD, BEFORE_MASK, RPREC, SKIP, SKIP_READ, VS, (V + BV - 1) // BV if VADJ else 1)
+                         NREAD, BEFORE_MASK, RPREC, SKIP, SKIP_READ, VS,
+                         ((V + BV - 1) // BV) * (NKB if KADJ else 1) if VADJ else 1)
         # the chunk's decay and inputs, after the reads: one [K, BV] state tile live across them, not two
         if GK == 1:
             S = S * tl.exp(GC)
@@ -2501,7 +2512,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the launch order
     (_state_kernel's)."""
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
-    n, vb = _seq_and_block(V, BV, VADJ)
+    n, vb = _seq_and_block(tl.program_id(0), V, BV, VADJ)
     NVB: tl.constexpr = (V + BV - 1) // BV
     kk = tl.arange(0, BK)
     vv = vb * BV + tl.arange(0, BV)
@@ -4145,7 +4156,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         state_prec = _for_interpreter(_knob("EXACT_STATE_PREC", "hilo" if hilo else "tf32"))
     if states is None:
         vadj = _grid_vadj(1)
-        _state_kernel[(N * _cdiv(V, BVs), 1, _cdiv(K, BKs)) if vadj else (N, _cdiv(V, BVs), _cdiv(K, BKs))](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
+        kadj = vadj and K > BKs and _grid_vadj(64)
+        NV_, NK_ = _cdiv(V, BVs), _cdiv(K, BKs)
+        _state_kernel[(N * NV_ * NK_, 1, 1) if kadj else (N * NV_, 1, NK_) if vadj else (N, NV_, NK_)](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
@@ -4157,7 +4170,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
-                                         COLW=bool(R and GV), VADJ=vadj, num_stages=stages,
+                                         COLW=bool(R and GV), VADJ=vadj, KADJ=kadj, num_stages=stages,
                                          num_warps=_mma_warps(state_warps, min(BKs, BVs)))
     W = U0 = Bd = Kd = None  # the state pass was their one reader (a later scan finds them in wy): freed before the reads
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
