@@ -263,7 +263,8 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
                                                             "CA_H_BF16": "0", "CA_DVD_BF16": "0"}),
                                         ("deltanet", {"CA_DBK_BF16": "0"}), ("gated_deltanet", {"CA_DBK_BF16": "0"}),
-                                        ("gated_deltanet", {"CA_D0_BF16": "1"})])
+                                        ("gated_deltanet", {"CA_D0_BF16": "1"}), ("deltanet", {"CA_DU_FROM_DV": "1"}),
+                                        ("gated_deltanet", {"CA_DU_FROM_DV": "1"})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
@@ -718,3 +719,31 @@ def test_gauge_kernel_gradients_equal_the_glue(name, knob, monkeypatch):
         for n, want in res[2].items():
             if want is not None:
                 assert rel_err(got[n], want) < 1e-6, n
+
+
+@pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
+def test_du_made_from_dv_equals_the_stored_du(name, monkeypatch):
+    """CA_DU_FROM_DV=1 (off by default): with the delta rule's fold the pass stores no du and the WY backward's two
+    kernels make du = -s dv from dv's direct part: fp32 outputs and every gradient as with du stored (the same
+    products; -s times a value rounded once more where the reads' scale is not 1), and the pass did return no du."""
+    import lindsl
+    from lindsl.check import default_sizes, random_inputs
+    op = lindsl.load(name)
+    args = random_inputs(op.spec, 2, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=9)
+    monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
+    pass_fn = op.module.chunk_adjoint_pass_triton
+    runs = {}
+    for knob in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_CA_DU_FROM_DV", knob)
+        stored = []
+        monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_pass_triton",
+                            lambda *a, **kw: (lambda r: stored.append(r[1] is not None) or r)(pass_fn(*a, **kw)))
+        xs = {n: x.detach().clone().requires_grad_(True) for n, x in args.items()}
+        out, _ = op(**xs, chunk_size=16, backend="triton")
+        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5))
+        (out * do).sum().backward()
+        runs[knob] = [out.detach()] + [x.grad for x in xs.values()], stored
+    (ref, stored_off), (got, stored_on) = runs["0"], runs["1"]
+    assert stored_off == [True] and stored_on == [False]
+    for x, y in zip(got, ref):
+        assert torch.isfinite(x).all() and rel_err(x.double(), y.double()) < 1e-6

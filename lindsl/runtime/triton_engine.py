@@ -2489,7 +2489,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
                                PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = False,
                                BOUNDARY: tl.constexpr = False, HAS_DST: tl.constexpr = True,
-                               VADJ: tl.constexpr = False):
+                               VADJ: tl.constexpr = False, STORE_DU: tl.constexpr = True):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
     entering chunk c (the cotangent of its end state) is stored as hend[c], the last one as dS0. b [.., R, K], D0
@@ -2510,7 +2510,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     states h [N, NC, K, V], into bsum [N, programs over V, NC] (chunk_boundary_sums_triton's, without reading hend
     again). OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
     chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the launch order
-    (_state_kernel's)."""
+    (_state_kernel's). STORE_DU False (FOLD): no du stored, its readers make it from dvd (du = -s dvd: the WY
+    backward's DU_FOLD)."""
+    tl.static_assert(STORE_DU or FOLD > 0, "du made from dv's direct part: the fold's")
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     n, vb = _seq_and_block(tl.program_id(0), V, BV, VADJ)
     NVB: tl.constexpr = (V + BV - 1) // BV
@@ -2576,8 +2578,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
             tl.store(dvd_ptr + seq * V + l_at * V + vv[None, :], (du * OSCALE).to(dvd_ptr.dtype.element_ty),
                      mask=l_ok[:, None] & v_ok[None, :])
             du = du * -_fold_scale(fold_ptr, c, n, T, HS, C, BL, FOLD)[:, None]
-        tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], (du * OSCALE).to(du_ptr.dtype.element_ty),
-                 mask=(ll < L)[:, None] & v_ok[None, :])
+        if STORE_DU:
+            tl.store(du_ptr + nc * L * V + ll[:, None] * V + vv[None, :], (du * OSCALE).to(du_ptr.dtype.element_ty),
+                     mask=(ll < L)[:, None] & v_ok[None, :])
         w = tl.load(w_ptr + nc * L * K + ll[:, None] * K + kk[None, :], mask=(ll < L)[:, None] & k_ok[None, :],
                     other=0.0)
         if not PAIRS:
@@ -2595,7 +2598,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
 
 def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, before_mask=0, precision=ACCURATE,
                               block_v=None, reversed_h=False, h_dtype=torch.float32, fold=None, du_dtype=torch.float32,
-                              h_bound=None, out_scale=1.0, dvd_dtype=torch.float32):
+                              h_bound=None, out_scale=1.0, dvd_dtype=torch.float32, store_du=True):
     """The chunk-level adjoint's state pass (_chunk_adjoint_pass_kernel): b [.., R, K], D0 [.., R, V], x [.., NX, K],
     dO [.., NX, V] in the token layout of heads, W [N, NC, C R, K], G and Gex the key gate's sums within chunks
     ([N, Tp] or [N, Tp, K]; None without a gate; Gex only for reads before, before_mask's bits), dST [N, K, V]
@@ -2608,6 +2611,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     forward's chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)>
     [N, NC - 1] (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the
     kernel's BOUNDARY). out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
+    store_du False (with fold): du is None, its readers make it from dv's direct part (the kernel's STORE_DU).
     LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
     warps (4)."""
     HS = int(heads)
@@ -2621,10 +2625,12 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     dev = b.device
     dummy = _dummy(dev)
     hend = _empty(N, NC, K, V, device=dev, dtype=h_dtype)
-    du = _empty(N, NC, C * R, V, device=dev, dtype=du_dtype)
+    du = _empty(N, NC, C * R, V, device=dev, dtype=du_dtype) if store_du else dummy
     dS0 = _empty(N, K, V, device=dev, dtype=f32)
     GK = 0 if G is None else (1 if G.dim() == 2 else 2)
     FOLD = 0 if fold is None or fold is False else (1 if fold is True else 2)
+    if not store_du and not FOLD:
+        raise ValueError("du made from dv's direct part (store_du False) takes the fold")
     pairs = D0 is None
     if before_mask and G is not None and Gex is None:
         raise ValueError("reads before the update (before_mask) need the exclusive gate sums Gex")
@@ -2647,9 +2653,9 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
         BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
         FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None, VADJ=vadj,
+        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None, VADJ=vadj, STORE_DU=store_du,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
-    return ((hend, du, dS0) + ((dvd,) if FOLD else ())
+    return ((hend, du if store_du else None, dS0) + ((dvd,) if FOLD else ())
             + (() if h_bound is None else (bsum.sum(1)[:, :NC - 1],)))
 
 
@@ -2675,14 +2681,17 @@ def _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_col, ctok, col_ok, T
 
 @_launched
 @triton.jit
-def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.constexpr, V: tl.constexpr,
-                     C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
-                     BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr,
-                     VADJ: tl.constexpr = False):
+def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, dvu_ptr, fold_ptr, T, NC, HS, K: tl.constexpr,
+                     V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr,
+                     BL: tl.constexpr, BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, PREC: tl.constexpr,
+                     VADJ: tl.constexpr = False, DU_FOLD: tl.constexpr = 0):
     """The chunk-level adjoint's products of the pass's du [N, NC, L, V] with the forward's chunk-start state and
     values, per (chunk, sequence, key block): dW = du S_c^T into dw [N, NC, L, K] and, by the first key block's
     program, du V^T into dvv [N, NC, L, C P] (fla's dw of chunk_bwd_dqkwg); fp32 sums stored in dw's and dvv's
-    dtype. VADJ: a chunk's key blocks adjacent in the launch order (_first_and_block), sharing its du tile."""
+    dtype. VADJ: a chunk's key blocks adjacent in the launch order (_first_and_block), sharing its du tile.
+    DU_FOLD (the delta rule's fold, R = P = 1; 1: s = 1, 2: s per token from fold_ptr): du made from dv's direct
+    part dvu in the token layout, du = -s dvu (the pass's STORE_DU False), instead of loaded from du_ptr."""
+    tl.static_assert(DU_FOLD == 0 or (R == 1 and P == 1), "du from dv's direct part: the fold's one pair")
     c, kb = _first_and_block((K + BKB - 1) // BKB, VADJ)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
@@ -2696,11 +2705,17 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, T, NC, HS, K: tl.con
     cbase = n * NC + c
     dW = tl.zeros([BL, BKB], dtype=tl.float32)
     DV = tl.zeros([BL, BLP], dtype=tl.float32)
+    if DU_FOLD > 0:
+        neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BL, DU_FOLD)
     for v0 in range(0, V, BV):
         vv = v0 + tl.arange(0, BV)
         v_ok = vv < V
-        du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :], mask=(rows < L)[:, None] & v_ok[None, :],
-                     other=0.0)
+        if DU_FOLD > 0:
+            du = tl.load(dvu_ptr + seq * V + poff * V + vv[None, :], mask=p_ok[:, None] & v_ok[None, :],
+                         other=0.0).to(tl.float32) * neg_s[:, None]
+        else:
+            du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :],
+                         mask=(rows < L)[:, None] & v_ok[None, :], other=0.0)
         S = tl.load(h_ptr + cbase * K * V + kk[:, None] * V + vv[None, :], mask=k_ok[:, None] & v_ok[None, :],
                     other=0.0)
         dW = _dot_acc(dW, du, tl.trans(S), PREC)
@@ -2737,7 +2752,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
                               LOAD_T: tl.constexpr = False, GAUGE: tl.constexpr = False,
-                              GAUGE_OWN: tl.constexpr = False):
+                              GAUGE_OWN: tl.constexpr = False, DU_FOLD: tl.constexpr = 0):
     """The chunk-level adjoint's WY backward of one chunk (engine.chunk_adjoint's equations; fla's
     prepare_wy_repr_bwd), scalar or no key gate, from _chunk_dw_kernel's dW = du S_c^T and du V^T: with M, N and
     T = (I - M)^-1 made again from a, b, k (key blocks of BKB), dT = dW (e^{G-} a)^T + du (N V)^T,
@@ -2748,8 +2763,10 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again. The sums go to dbo, dko, dvo (db, dk, dv
     themselves, or tensors of the gradients' dtype) and da in its own. GAUGE (R = P = 1): the key gate's gauge
     terms per token from the fp32 sums, -(b . db) - (k . dk) into gsrc and a . da into gfac ([N, Tp]; the caller
-    shifts the latter by one token)."""
+    shifts the latter by one token). DU_FOLD (_chunk_dw_kernel's, du_ptr the fold's s or a dummy): du = -s dv made
+    from the dv tile loaded for dv's WY term (dv given as the pass's direct part)."""
     tl.static_assert(not GAUGE or (R == 1 and P <= 1), "per-token gauge terms: one factor and one input")
+    tl.static_assert(DU_FOLD == 0 or (R == 1 and P == 1), "du from dv's direct part: the fold's one pair")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
@@ -2790,16 +2807,20 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         dT = _dot(DV, tl.trans(Nin), PREC)
         TN = _dot(Tm, Nin, PREC)
         dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        if DU_FOLD > 0:
+            neg_s = -_fold_scale(du_ptr, c, n, T, HS, C, BL, DU_FOLD)
         for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
             vv = v0 + tl.arange(0, BV)
             v_ok = vv < V
-            du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :],
-                         mask=(rows < L)[:, None] & v_ok[None, :], other=0.0)
-            dv_at = dv_ptr + seq * P * V + poff * V + vv[None, :]
             mv = p_ok[:, None] & v_ok[None, :]
+            dv_t = tl.load(dv_ptr + seq * P * V + poff * V + vv[None, :], mask=mv, other=0.0)
+            if DU_FOLD > 0:
+                du = dv_t.to(tl.float32) * neg_s[:, None]
+            else:
+                du = tl.load(du_ptr + cbase * L * V + rows[:, None] * V + vv[None, :],
+                             mask=(rows < L)[:, None] & v_ok[None, :], other=0.0)
             tl.store(dvo_ptr + seq * P * V + poff * V + vv[None, :],
-                     (tl.load(dv_at, mask=mv, other=0.0) + _dot(tl.trans(TN), du, PREC)).to(dvo_ptr.dtype.element_ty),
-                     mask=mv)
+                     (dv_t + _dot(tl.trans(TN), du, PREC)).to(dvo_ptr.dtype.element_ty), mask=mv)
     row_decay = tl.exp(tl.load(Gex_ptr + n * Tp + tok, mask=row_ok, other=0.0)) if GK == 1 else 1.0
     for k0 in range(0, K, BKB):
         kk = k0 + tl.arange(0, BKB)
@@ -2880,7 +2901,7 @@ def _low_intermediates(precision):
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
-                             tinv=None, out_dtype=None, gauge=False, gauge_own=False):
+                             tinv=None, out_dtype=None, gauge=False, gauge_own=False, du_fold=None):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
     k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv in the sources' layout (fp32, or
@@ -2889,14 +2910,19 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     ones where they are contiguous in it, written in place) and, with bnd, the boundary terms [N, NC], with gauge (one
     factor and at most one input) the key gate's gauge terms too: ((da, db, dk, dv), bnd, (-(b . db) - (k . dk), a . da)
     per token [N, Tp]); gauge_own: -(b . db) - (k . dk) of this kernel's parts alone (the given db, dk summed by the
-    read that made them). du may be bf16 where the products are (_low_intermediates). LINDSL_TUNE_WYB_BK: the key block
-    (64); LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
+    read that made them). du may be bf16 where the products are (_low_intermediates). du_fold (du None; the delta
+    rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
+    kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
+    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
     R, K = a.shape[lead], a.shape[-1]
     P = k.shape[lead] if k is not None else 0
-    V = du.shape[-1]
+    DU_FOLD = 0 if du_fold is None or du_fold is False else (1 if du_fold is True else 2)
+    if DU_FOLD and (du is not None or dv is None or (R, P) != (1, 1)):
+        raise ValueError("du made from dv (du_fold) takes du None, dv given and one factor and one input")
+    V = (dv if DU_FOLD else du).shape[-1]
     NC = h.shape[1]
     Tp = NC * C
     dev = a.device
@@ -2913,10 +2939,12 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     dvv = _empty(N, NC, C * R, C * P, device=dev, dtype=mid) if P else dummy
     warps = _knob("WYB_WARPS", 4)
     grid, vadj = _grid_blocks(NC, N, _cdiv(K, BKB), 32)
+    fold_s = _data(du_fold, dummy) if DU_FOLD == 2 else dummy
+    du = dummy if DU_FOLD else du.contiguous()
     _chunk_dw_kernel[grid](
-        du.contiguous(), h.contiguous(), _data(v, dummy), dw, dvv, T, NC, HS, K=K, V=V, C=C, R=R, P=P, PD=max(P, 1),
-        BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, VADJ=vadj, num_stages=2,
-        num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
+        du, h.contiguous(), _data(v, dummy), dw, dvv, _data(dv, dummy) if DU_FOLD else dummy, fold_s, T, NC, HS, K=K,
+        V=V, C=C, R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, PREC=prec, VADJ=vadj, DU_FOLD=DU_FOLD,
+        num_stages=2, num_warps=_mma_warps(warps, min(BL, BLP, BKB)))
     odt = out_dtype or f32
     da = _empty(*a.shape, device=dev, dtype=odt)
     # a gradient given in out_dtype is written in place (each program loads its tile before it stores it there: dv's
@@ -2927,11 +2955,12 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
     solve = _wy_solve(prec, BL, GK)
     _chunk_wy_backward_kernel[(NC, N)](
-        _data(a, dummy), _data(b, dummy), _data(k, dummy), du.contiguous(), dw, dvv,
+        _data(a, dummy), _data(b, dummy), _data(k, dummy), fold_s if DU_FOLD else du, dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
         *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
-        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, GAUGE_OWN=gauge_own, num_stages=1,
+        LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, GAUGE_OWN=gauge_own,
+        DU_FOLD=DU_FOLD, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
@@ -3033,6 +3062,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
     # PASS_BOUNDARY and CA_H_BF16: forward+backward 7.14 -> 6.62 ms, peak 3742 -> 3358 MB, checks green at x1, x10
     dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 1))
+    du_low = _low_intermediates(_knob("WYB_PREC", wy_prec))
+    # with the fold the pass stores no du, as du = -s times dv's direct part, which it stores anyway: the WY
+    # backward's kernels make du from that (LINDSL_TUNE_CA_DU_FROM_DV=1, built in session 60, off until timed; 268 MB
+    # less written and held at 4x4096x64x128 in bf16), where dv's part is kept at least as finely as du would be
+    du_from_dv = in_pass and not (dvd_low and not du_low) and bool(_knob("CA_DU_FROM_DV", 0))
     W_held, W = (W, W[0]) if isinstance(W, list) else (None, W)
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
                                                       dST if rs == 1.0 or dST is None else dST.to(f32) / rs, C,
@@ -3040,8 +3074,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                                                       heads=HS, precision=pass_prec, reversed_h=True,
                                                       h_dtype=torch.bfloat16 if low else f32,
                                                       fold=fold if in_pass else None,
-                                                      du_dtype=torch.bfloat16 if _low_intermediates(
-                                                          _knob("WYB_PREC", wy_prec)) else f32,
+                                                      du_dtype=torch.bfloat16 if du_low else f32,
+                                                      store_du=not du_from_dv,
                                                       h_bound=h if pass_bound else None,
                                                       dvd_dtype=torch.bfloat16 if dvd_low else f32)
     bsums = extra.pop() if pass_bound else None  # last; before it dv's direct part with the fold
@@ -3082,7 +3116,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     hend = None
     (da, db, dk, dv), bnd, *gauges = chunk_wy_backward_triton(
         a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec, bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt,
-        gauge=in_kernels, gauge_own=low_parts and in_kernels)
+        gauge=in_kernels, gauge_own=low_parts and in_kernels, du_fold=fold if du_from_dv else None)
     du = None
     gx = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if in_kernels else None for x in xs]
     dx = chunk_scan_triton(gk, None, b, a, k, v, None,
