@@ -110,9 +110,11 @@ for tile, GK, FOLD, PAIRS, SCALE_ROWS, BOUNDARY in [
         ("*fp32", 1, 0, False, False, False), ("*fp32", 1, 0, False, True, True), ("*bf16", 1, 2, False, True, True),
         ("*bf16", 2, 0, False, False, False), ("*bf16", 0, 2, False, False, False), ("*bf16", 0, 1, True, False, False)]:
     params = list(inspect.signature(kernel.fn).parameters)
-    consts = dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32", BEFORE_MASK=0,
-                  REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32", SCALE_ROWS=SCALE_ROWS,
-                  BOUNDARY=BOUNDARY)
+    defaults = {n: p.default for n, p in inspect.signature(kernel.fn).parameters.items()
+                if p.default is not inspect.Parameter.empty}  # the constexprs the launches leave at their defaults
+    consts = defaults | dict(K=128, V=128, C=64, R=1, NX=1, BK=128, BV=32, BL=64, BLX=64, GK=GK, PREC="tf32",
+                             BEFORE_MASK=0, REV_H=True, FOLD=FOLD, PAIRS=PAIRS, PAIR_PREC="tf32",
+                             SCALE_ROWS=SCALE_ROWS, BOUNDARY=BOUNDARY, VADJ=True)
     types = {p: tile for p in ("b_ptr", "w_ptr", "x_ptr", "do_ptr", "h_ptr")} | {"OSCALE": "fp32"}
     sig = {p: "constexpr" if p in consts else types.get(p, "*fp32" if p.endswith("_ptr") else "i32") for p in params}
     src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
@@ -125,7 +127,8 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
     """The chunk-level adjoint's pass kernel compiles for sm_90 on the CPU (aot_check's recorder sees only the variants
     the library's specs launch), at K = V = 128 in chunks of 64 with fp32 or bf16 tiles, the pair terms
     loaded or made (PAIRS), the scalar decays on the narrow rows (SCALE_ROWS) and the boundary sums (BOUNDARY) or
-    not, in a process without the interpreter, with its shared memory within the H200's."""
+    not, the value blocks adjacent (VADJ, the default), in a process without the interpreter, with its shared memory
+    within the H200's."""
     import subprocess
     import sys
     from pathlib import Path
