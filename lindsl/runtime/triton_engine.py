@@ -78,14 +78,13 @@ def _knob(name, default):
 def _grid_vadj(kernel_bit):
     """Whether a kernel's launch puts a sequence's (or a chunk's) value blocks next to each other in the launch
     order, so that programs sharing the key-side tiles run together and take them from L2 once (fla's grids put the
-    value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit (1 the state pass, 2 the chunk-level adjoint's pass,
-    4 the read kernel; 8 the sub-chunked read, 16 the read-outs from pair scores, 32 the WY backward's dW, 64 the
-    state pass's key blocks within its value blocks, built in session 60 and off until timed), the first three by
-    default. Session 60, call 2, on an H100 at 4x4096x64x128, each variant in its
-    own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 -> 2.725 /
-    9.765 (the two passes alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 / 14.071),
-    GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. LINDSL_TUNE_GRID_VADJ=0: the
-    sequences first."""
+    value blocks first): LINDSL_TUNE_GRID_VADJ's bit kernel_bit. Bits 1, 2, 4 (the state pass, the chunk-level
+    adjoint's pass, the read kernel) are the default 7: session 60, call 2, on an H100 at 4x4096x64x128, each variant
+    in its own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 ->
+    2.725 / 9.765 (bits 1 and 2 alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 /
+    14.071), GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. Bits 8, 16, 32, 64 (the
+    sub-chunked read, the read-outs from pair scores, the WY backward's dW, the state pass's key blocks within its
+    value blocks) were built after those calls and stay off until timed. GRID_VADJ=0: the sequences first."""
     return bool(int(_knob("GRID_VADJ", 7)) & kernel_bit)
 
 
@@ -877,9 +876,8 @@ def _first_and_block(NB: tl.constexpr, VADJ: tl.constexpr):
 
 @triton.jit
 def _seq_and_block(first, V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
-    """A state pass's (sequence, value block) from its first-axis index (program_id(0), or its part before the key
-    block: _state_kernel's KADJ) and program_id(1), or with VADJ both from first = n * value blocks + vb
-    (_grid_vadj)."""
+    """A state pass's (sequence, value block): (first, program_id(1)), or with VADJ both from first = n * value
+    blocks + vb (_grid_vadj). first: program_id(0), or its part above the key block (_state_kernel's KADJ)."""
     if VADJ:
         NVB: tl.constexpr = (V + BV - 1) // BV
         return (first // NVB).to(tl.int64), first % NVB
@@ -4191,8 +4189,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if states is None:
         vadj = _grid_vadj(1)
         kadj = vadj and K > BKs and _grid_vadj(64)
-        NV_, NK_ = _cdiv(V, BVs), _cdiv(K, BKs)
-        _state_kernel[(N * NV_ * NK_, 1, 1) if kadj else (N * NV_, 1, NK_) if vadj else (N, NV_, NK_)](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
+        value_blocks, key_blocks = _cdiv(V, BVs), _cdiv(K, BKs)
+        grid = ((N * value_blocks * key_blocks, 1, 1) if kadj else (N * value_blocks, 1, key_blocks) if vadj
+                else (N, value_blocks, key_blocks))
+        _state_kernel[grid](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
