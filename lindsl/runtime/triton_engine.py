@@ -826,7 +826,7 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
     """The forward's reads of one chunk, from the chunk-start state S and the chunk's pseudo-values u, each result
     times oscale (chunk_scan_triton's read_scales); read SKIP_READ plus its skip term (_skip_term) where SKIP; VS:
     the value rows weighed per token (vs_ptr, _state_kernel's). NVB: the launch's programs per sequence on its
-    first axis (_seq_and_block)."""
+    first axis (_first_and_block)."""
     t = tl.arange(0, C)
     tok = c * C + t
     t_ok = tok < T
@@ -866,22 +866,13 @@ def _fused_reads(S, u, x_ptr, o_ptr, b_ptr, k_ptr, v_ptr, G_ptr, Gex_ptr, n, c, 
 
 
 @triton.jit
-def _first_and_block(NB: tl.constexpr, VADJ: tl.constexpr):
-    """A chunk kernel's (first-axis index, block) from its program ids: (program_id(0), program_id(2)), or with VADJ
-    both from program_id(0) = index * NB + block (_grid_blocks)."""
+def _first_and_block(first, NB: tl.constexpr, VADJ: tl.constexpr, AXIS: tl.constexpr = 2):
+    """A launch's (first-axis index, block) for blocks on grid axis AXIS: (first, program_id(AXIS)), or with VADJ
+    both from first = index * NB + block, the NB blocks next to each other (_grid_vadj). first: program_id(0), or
+    its part above a further block (_state_kernel's KADJ)."""
     if VADJ:
-        return tl.program_id(0) // NB, tl.program_id(0) % NB
-    return tl.program_id(0), tl.program_id(2)
-
-
-@triton.jit
-def _seq_and_block(first, V: tl.constexpr, BV: tl.constexpr, VADJ: tl.constexpr):
-    """A state pass's (sequence, value block): (first, program_id(1)), or with VADJ both from first = n * value
-    blocks + vb (_grid_vadj). first: program_id(0), or its part above the key block (_state_kernel's KADJ)."""
-    if VADJ:
-        NVB: tl.constexpr = (V + BV - 1) // BV
-        return (first // NVB).to(tl.int64), first % NVB
-    return first.to(tl.int64), tl.program_id(1)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
+        return first // NB, first % NB
+    return first, tl.program_id(AXIS)
 
 
 @triton.jit
@@ -927,11 +918,12 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     tl.static_assert(VADJ or not KADJ, "the key blocks adjacent within adjacent value blocks")
     NKB: tl.constexpr = (K + BK - 1) // BK
     if KADJ:
-        n, vb = _seq_and_block(tl.program_id(0) // NKB, V, BV, VADJ)
+        n, vb = _first_and_block(tl.program_id(0) // NKB, (V + BV - 1) // BV, VADJ, 1)
         kk = (tl.program_id(0) % NKB) * BK + tl.arange(0, BK)
     else:
-        n, vb = _seq_and_block(tl.program_id(0), V, BV, VADJ)
+        n, vb = _first_and_block(tl.program_id(0), (V + BV - 1) // BV, VADJ, 1)
         kk = tl.program_id(2) * BK + tl.arange(0, BK)
+    n = n.to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
     v_ok = vv < V
@@ -1125,7 +1117,7 @@ def _read_sub_kernel(x_ptr, s_ptr, w_ptr, G_ptr, Gex_ptr, Gv_ptr, Gvex_ptr, h_pt
     source row at a time) and, for each earlier block J, one tensor-core product through J's last row r:
     e^{G_t - G_s} = e^{G_t - G_r} e^{G_r - G_s}, both factors at most 1 (G is non-increasing in time). VADJ: a
     chunk's output blocks adjacent in the launch order (_first_and_block)."""
-    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
+    c, ob = _first_and_block(tl.program_id(0), (D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     ii = tl.arange(0, BI)
     i_ok = ii < D_IN
@@ -1522,7 +1514,7 @@ def _read_amat_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, h_ptr, out_pt
     AFLIP: A is a scan's over the reversed time, transposed: A[t, s] is its [NC-1-c][C-1-s][C-1-t] (the adjoint's
     read of the forward's scores; blocks above the diagonal map to blocks above it). TS, SREV: the rows w's tokens
     and order (_src_row0). VADJ: a chunk's output blocks adjacent in the launch order (_first_and_block)."""
-    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
+    c, ob = _first_and_block(tl.program_id(0), (D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     t = tl.arange(0, C)
     tok = c * C + t
@@ -1594,7 +1586,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     TS, SREV: the rows w's (and w2's) tokens and order (_src_row0). VADJ: a row block's output blocks adjacent in
     the launch order (_first_and_block)."""
     SB: tl.constexpr = 16
-    first, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
+    first, ob = _first_and_block(tl.program_id(0), (D_OUT + BO - 1) // BO, VADJ)
     c = first // (C // RB)
     r0 = (first % (C // RB)) * RB
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
@@ -2082,7 +2074,7 @@ def _read_kernel(x_ptr, src_ptr, w_ptr, srcin_ptr, win_ptr, G_ptr, Gex_ptr, Gv_p
     tl.static_assert(SKIP == 0 or not (LOOP or REV or NX == 2), "a skip term: a forward's lone tensor-core read")
     tl.static_assert(not SREV or (REV and not LOOP and R == 0), "reversed sources: input rows of the adjoint only")
     tl.static_assert(not (NEGF or NEGF2) or FOLD == 2, "a read of -s x scaled in the kernel: s loaded (FOLD 2)")
-    c, ob = _first_and_block((D_OUT + BO - 1) // BO, VADJ)
+    c, ob = _first_and_block(tl.program_id(0), (D_OUT + BO - 1) // BO, VADJ)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     t = tl.arange(0, BC)
     tok = c * C + t
@@ -2512,8 +2504,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     backward's DU_FOLD)."""
     tl.static_assert(STORE_DU or FOLD > 0, "du made from dv's direct part: the fold's")
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
-    n, vb = _seq_and_block(tl.program_id(0), V, BV, VADJ)
     NVB: tl.constexpr = (V + BV - 1) // BV
+    n, vb = _first_and_block(tl.program_id(0), NVB, VADJ, 1)
+    n = n.to(tl.int64)
     kk = tl.arange(0, BK)
     vv = vb * BV + tl.arange(0, BV)
     k_ok, v_ok = kk < K, vv < V
@@ -2690,7 +2683,7 @@ def _chunk_dw_kernel(du_ptr, h_ptr, v_ptr, dw_ptr, dvv_ptr, dvu_ptr, fold_ptr, T
     DU_FOLD (the delta rule's fold, R = P = 1; 1: s = 1, 2: s per token from fold_ptr): du made from dv's direct
     part dvu in the token layout, du = -s dvu (the pass's STORE_DU False), instead of loaded from du_ptr."""
     tl.static_assert(DU_FOLD == 0 or (R == 1 and P == 1), "du from dv's direct part: the fold's one pair")
-    c, kb = _first_and_block((K + BKB - 1) // BKB, VADJ)
+    c, kb = _first_and_block(tl.program_id(0), (K + BKB - 1) // BKB, VADJ)
     n = tl.program_id(1).to(tl.int64)
     L: tl.constexpr = C * R
     rows = tl.arange(0, BL)
@@ -2745,7 +2738,8 @@ def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC:
 @_launched
 @triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
-                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, fold_ptr, T, Tp,
+                              NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
@@ -2761,8 +2755,8 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     forward's WY kernel's, tinv [N, NC, L, L]) instead of solved again. The sums go to dbo, dko, dvo (db, dk, dv
     themselves, or tensors of the gradients' dtype) and da in its own. GAUGE (R = P = 1): the key gate's gauge
     terms per token from the fp32 sums, -(b . db) - (k . dk) into gsrc and a . da into gfac ([N, Tp]; the caller
-    shifts the latter by one token). DU_FOLD (_chunk_dw_kernel's, du_ptr the fold's s or a dummy): du = -s dv made
-    from the dv tile loaded for dv's WY term (dv given as the pass's direct part)."""
+    shifts the latter by one token). DU_FOLD (_chunk_dw_kernel's; s from fold_ptr): du = -s dv made from the dv
+    tile loaded for dv's WY term (dv given as the pass's direct part)."""
     tl.static_assert(not GAUGE or (R == 1 and P <= 1), "per-token gauge terms: one factor and one input")
     tl.static_assert(DU_FOLD == 0 or (R == 1 and P == 1), "du from dv's direct part: the fold's one pair")
     c = tl.program_id(0)
@@ -2806,7 +2800,7 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         TN = _dot(Tm, Nin, PREC)
         dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
         if DU_FOLD > 0:
-            neg_s = -_fold_scale(du_ptr, c, n, T, HS, C, BL, DU_FOLD)
+            neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BL, DU_FOLD)
         for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
             vv = v0 + tl.arange(0, BV)
             v_ok = vv < V
@@ -2953,9 +2947,10 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
     solve = _wy_solve(prec, BL, GK)
     _chunk_wy_backward_kernel[(NC, N)](
-        _data(a, dummy), _data(b, dummy), _data(k, dummy), fold_s if DU_FOLD else du, dw, dvv,
+        _data(a, dummy), _data(b, dummy), _data(k, dummy), du, dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
-        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, T, Tp, NC, HS, K=K, V=V, C=C,
+        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, fold_s, T, Tp, NC, HS, K=K,
+        V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
         LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, GAUGE_OWN=gauge_own,
         DU_FOLD=DU_FOLD, num_stages=1,
