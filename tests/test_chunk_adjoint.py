@@ -144,10 +144,10 @@ def test_chunk_adjoint_pass_kernel_compiles_for_hopper():
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet", "kda", "rwkv7", "mom_gated_deltanet"])
 def test_library_backward_through_the_chunk_level_adjoint(name, monkeypatch):
     """LINDSL_TUNE_CHUNK_ADJOINT=1 (the ops' backward through the chunk-level adjoint: engine.chunk_adjoint on the
-    PyTorch engine and, with a per-dimension gate, on the Triton engine with its pass kernel; chunk_adjoint_triton,
-    every phase a kernel, for no or a scalar key gate): every rank-one library spec's outputs, final states and every
-    gradient equal the naive recurrence's, in fp64 on the PyTorch engine and in fp32 on the Triton kernels
-    (interpreter), with initial states, over chunks of 16 with the last cut short."""
+    PyTorch engine, chunk_adjoint_triton, every phase a kernel, on the Triton engine: a per-dimension gate's too,
+    KDA's and RWKV-7's): every rank-one library spec's outputs, final states and every gradient equal the naive
+    recurrence's, in fp64 on the PyTorch engine and in fp32 on the Triton kernels (interpreter), with initial
+    states, over chunks of 16 with the last cut short."""
     import lindsl
     from lindsl.check import compare, default_sizes
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
@@ -158,12 +158,11 @@ def test_library_backward_through_the_chunk_level_adjoint(name, monkeypatch):
         monkeypatch.setitem(op.module.__dict__, fn,
                             lambda *a, _fn=fn, _through=through, **kw: calls.append(_fn) or _through(*a, **kw))
     sizes = default_sizes(op.spec, K=16, V=16, M=2)
-    vector_gate = name in ("kda", "rwkv7")
     for backend, dtype in (("torch", torch.float64), ("triton", torch.float32)):
         calls.clear()
         for cmp in compare(op, B=1, T=37, H=2, sizes=sizes, dtype=dtype, chunk=16, gate_scale=3.0, backend=backend):
             assert cmp.ok, (backend, cmp)
-        want = "chunk_adjoint_triton" if backend == "triton" and not vector_gate else "chunk_adjoint"
+        want = "chunk_adjoint_triton" if backend == "triton" else "chunk_adjoint"
         assert calls and set(calls) == {want}, (backend, calls)
 
 
@@ -201,7 +200,8 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
         s = torch.rand(*lay(), generator=g) if fold == "tensor" else None
         b = -(k if s is None else s[..., None, None] * k)
         fold = True if s is None else s
-    gk = -torch.rand(*lay(), generator=g) * 0.5 if gate == "scalar" else None
+    gk = {"scalar": lambda: -torch.rand(*lay(), generator=g) * 0.5,
+          "vector": lambda: -torch.rand(*lay(K), generator=g) * 0.5}.get(gate, lambda: None)()
     return gk, b, a, k, v, [f(*lay(K)) for _ in range(NR)], [f(*lay(V)) for _ in range(NR)], f(B * HS, K, V), fold
 
 
@@ -219,6 +219,10 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("none", 1, 1, 1, 2, "tensor", True, {"PASS_PAIRS": "0"}),
     ("none", 2, 1, 2, 1, None, False, {"PASS_BV": "8"}),
     ("none", 2, 2, 1, 1, None, True, {"PASS_PAIRS": "0"}),
+    ("vector", 1, 1, 1, 1, None, True, {}),
+    ("vector", 1, 1, 1, 2, "tensor", True, {"PAIRS_BK": "8", "PASS_BV": "8"}),
+    ("vector", 1, 1, 1, 2, None, False, {"PASS_BV": "8"}),
+    ("vector", 1, 1, 1, 1, "one", False, {"CA_FLIP": "1"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
@@ -260,6 +264,45 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     assert rel_err(got["dS0"].double(), want["dS0"]) < 1e-5
     for d, w in zip(got["dx"], want["dx"]):
         assert rel_err(d.double(), unrows(w)) < 1e-5
+
+
+@pytest.mark.parametrize("HS,fold,tinv,scale,knobs", [(1, None, True, 0.5, {}),
+                                                     (2, "tensor", True, 5.0, {"PAIRS_BK": "8"}),
+                                                     (1, "one", False, 20.0, {"PASS_BV": "8"}),
+                                                     (2, None, False, 2.0, {"CA_FLIP": "1"})])
+def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, knobs, monkeypatch):
+    """A per-dimension key gate's chunk-level adjoint on the Triton kernels (KDA's, RWKV-7's class: one factor, one
+    input, one read) in chunks of 64 over four 16-row blocks, T past whole chunks: the pair scores' blocks above the
+    diagonal are never written (poisoned under the tests), the block pairs of _gated_pairs_kernel go through their
+    reference rows, gates up to 20 per token (decays far below fp32's range within a chunk); every gradient and the
+    gate's within 1e-4 of engine.chunk_adjoint's in fp64, with (I - M)^-1 from the forward or solved again."""
+    from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
+    for name, value in knobs.items():
+        monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
+    B, T, K, V, C = 1 if HS > 1 else 2, 150, 16, 16, 64
+    gk, b, a, k, v, xs, dO, dST, fold = _token_problem("vector", 1, 1, 1, HS, B, T, K, V, fold)
+    gk = gk * (scale / 0.5)
+    wy = []
+    _, ST, u, h, _ = chunk_scan_triton(gk, None, b, a, k, v, None, [], chunk=C, K=K, V=V, precision=ACCURATE,
+                                       return_states=True, force_chunk=True, wy=wy, heads=HS, wy_inverse=tinv,
+                                       fold=fold)
+    got = chunk_adjoint_triton(gk, b, a, k, v, [("after", x) for x in xs], dO, dST, h, u, wy[1], C, heads=HS,
+                               precision=ACCURATE, ST=ST, gate_grad=True, fold=fold, tinv=wy[5] if tinv else None)
+    N = B * HS
+
+    def rows(x):
+        return None if x is None else (x if HS == 1 else x.transpose(1, 2).reshape((N, T) + x.shape[3:])).double()
+
+    def unrows(x):
+        return x if HS == 1 else x.reshape((B, HS, T) + x.shape[2:]).transpose(1, 2)
+    _, ST2, u2, h2, _ = chunk_scan(rows(gk), None, rows(b), rows(a), rows(k), rows(v), None, [], chunk=C, K=K, V=V,
+                                   return_states=True)
+    want = chunk_adjoint(rows(gk), rows(b), rows(a), rows(k), rows(v), [("after", rows(x)) for x in xs],
+                         [rows(d) for d in dO], dST.double(), h2, u2, ST=ST2, chunk=C)
+    for name in ("db", "da", "dk", "dv", "dgk"):
+        assert rel_err(got[name].double(), unrows(want[name])) < 1e-4, name
+    assert rel_err(got["dx"][0].double(), unrows(want["dx"][0])) < 1e-4
+    assert rel_err(got["dS0"].double(), want["dS0"]) < 1e-4
 
 
 @pytest.mark.parametrize("name,knobs", [("deltanet", {}), ("gated_deltanet", {}), ("deltanet", {"CA_DVD_BF16": "0"}),

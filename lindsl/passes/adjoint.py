@@ -69,12 +69,20 @@ class AdjointPlan:
     @property
     def chunk_level_kernels(self) -> bool:
         """Whether the chunk-level adjoint (reverse mode through the chunk map, the forward's WY system reused) has
-        every phase as a Triton kernel (runtime chunk_adjoint_triton): rank-one factors, no or a scalar key gate, no
-        value gate, reads after the update. Where it does, it is also the Triton engine's default backward instead
-        of this token-level adjoint's rescan (measured faster at fla's five D <= 128 shapes with a scalar key gate,
-        session 41, and without a gate, session 42; benchmarks/NOTES.md v41, v42)."""
-        return (self.R > 0 and self.key_gate != "vector" and not self.value_gate
+        every phase as a Triton kernel (runtime chunk_adjoint_triton): rank-one factors, no value gate, reads after
+        the update, and no or a scalar key gate, or a per-dimension one with one factor, at most one input and one
+        read (KDA's, RWKV-7's class)."""
+        vector_ok = self.R == 1 and self.P <= 1 and len(self.reads) == 1
+        return (self.R > 0 and (self.key_gate != "vector" or vector_ok) and not self.value_gate
                 and all(timing == "after" for _, timing in self.reads))
+
+    @property
+    def chunk_level_default(self) -> bool:
+        """Whether the chunk-level adjoint is the Triton engine's default backward instead of this token-level
+        adjoint's rescan: where its kernels exist and were measured faster, at fla's five D <= 128 shapes with a
+        scalar key gate (session 41) and without a gate (session 42; benchmarks/NOTES.md v41, v42). A per-dimension
+        gate's (built in session 61) is not yet timed: LINDSL_TUNE_CHUNK_ADJOINT=1 turns it on."""
+        return self.chunk_level_kernels and self.key_gate != "vector"
 
     def chunk_level_equations(self) -> list[str]:
         """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""

@@ -2737,9 +2737,111 @@ def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC:
 
 @_launched
 @triton.jit
+def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, out2_ptr, T, Tp, NC, HS,
+                        K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TRANS: tl.constexpr, TWO: tl.constexpr,
+                        PREC: tl.constexpr):
+    """The chunk-level adjoint's products of pair matrices A [N, NC, C, C] (rows t, columns s of a chunk; only
+    s < t taken) with a per-dimension key gate's decays, added to out (the WY backward's dcoef through M and N):
+        not TRANS: out_t += sum_(s<t) A[t, s] w_s e^{Gex_t - G_s}  (+ the same of A2 and w2 with TWO),
+        TRANS:     out_s += sum_(t>s) A[t, s] w_t e^{Gex_t - G_s}  (out2 likewise from A2 and the same w),
+    G, Gex the gate's inclusive and exclusive sums within chunks [N, Tp, K]; w, out per-token rows [.., K] in the
+    token layout of HS (_seq_row). One program per (chunk, 16-row block, key block of BK). Block pairs through one
+    reference row per program, both factors at most 1 (not TRANS: the row before the block, e^{Gex_t - G_r} and
+    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair. The
+    gate sums are loaded past T too (rows to Tp, flat there: every exponent stays at most 0)."""
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    NKB: tl.constexpr = (K + BK - 1) // BK
+    pid = tl.program_id(0)
+    c = pid // (NSB * NKB)
+    I = (pid // NKB) % NSB
+    n = tl.program_id(1).to(tl.int64)
+    seq = _seq_row(n, T, HS)
+    sb = tl.arange(0, SB)
+    kk = (pid % NKB) * BK + tl.arange(0, BK)
+    k_ok = kk < K
+    own = I * SB + sb
+    own_tok = c * C + own
+    own_ok = own_tok < T
+    m_own = own_ok[:, None] & k_ok[None, :]
+    at_own = seq * K + (own_tok * HS)[:, None] * K + kk[None, :]
+    a_base = (n * NC + c) * C * C
+    g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
+    m_gate = (own < C)[:, None] & k_ok[None, :]
+    acc = tl.zeros([SB, BK], dtype=tl.float32)
+    acc2 = tl.zeros([SB, BK], dtype=tl.float32)
+    if not TRANS:
+        Gex_own = tl.load(Gex_ptr + g_own, mask=m_gate, other=0.0)
+        if I > 0:
+            G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
+            for J in range(0, I):
+                src = J * SB + sb
+                stok = c * C + src
+                m_src = (stok < T)[:, None] & k_ok[None, :]
+                dec = tl.exp(G_r[None, :] - tl.load(G_ptr + (n * Tp + stok)[:, None] * K + kk[None, :], mask=m_gate,
+                                                    other=0.0))
+                at_src = seq * K + (stok * HS)[:, None] * K + kk[None, :]
+                a_ij = tl.load(A_ptr + a_base + own[:, None] * C + src[None, :])
+                w = tl.load(w_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
+                acc = _dot_acc(acc, a_ij, w, PREC)
+                if TWO:
+                    a_ij = tl.load(A2_ptr + a_base + own[:, None] * C + src[None, :])
+                    w = tl.load(w2_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
+                    acc = _dot_acc(acc, a_ij, w, PREC)
+            acc = acc * tl.exp(Gex_own - G_r[None, :])
+        for j in range(SB):
+            s = I * SB + j
+            stok = c * C + s
+            s_ok = stok < T
+            G_s = tl.load(G_ptr + (n * Tp + stok) * K + kk, mask=k_ok, other=0.0)
+            dec = tl.exp(tl.where((sb > j)[:, None] & m_own, Gex_own - G_s[None, :], float("-inf")))
+            at_s = seq * K + stok * HS * K + kk
+            col = tl.load(A_ptr + a_base + own * C + s)
+            acc += (col[:, None] * tl.load(w_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]) * dec
+            if TWO:
+                col = tl.load(A2_ptr + a_base + own * C + s)
+                acc += (col[:, None] * tl.load(w2_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]
+                        ) * dec
+    else:
+        G_own = tl.load(G_ptr + g_own, mask=m_gate, other=0.0)
+        G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
+        for Ib in range(I + 1, NSB):
+            row = Ib * SB + sb
+            rtok = c * C + row
+            m_row = (rtok < T)[:, None] & k_ok[None, :]
+            w = (tl.load(w_ptr + seq * K + (rtok * HS)[:, None] * K + kk[None, :], mask=m_row, other=0.0)
+                 .to(tl.float32) * tl.exp(tl.load(Gex_ptr + (n * Tp + rtok)[:, None] * K + kk[None, :], mask=m_gate,
+                                                  other=0.0) - G_r[None, :]))
+            a_ij = tl.load(A_ptr + a_base + row[:, None] * C + own[None, :])
+            acc = _dot_acc(acc, tl.trans(a_ij), w, PREC)
+            if TWO:
+                a_ij = tl.load(A2_ptr + a_base + row[:, None] * C + own[None, :])
+                acc2 = _dot_acc(acc2, tl.trans(a_ij), w, PREC)
+        dec = tl.exp(G_r[None, :] - G_own)
+        acc = acc * dec
+        acc2 = acc2 * dec
+        for i in range(SB):
+            t = I * SB + i
+            ttok = c * C + t
+            t_ok = ttok < T
+            Gex_t = tl.load(Gex_ptr + (n * Tp + ttok) * K + kk, mask=k_ok, other=0.0)
+            dec = tl.exp(tl.where((sb < i)[:, None] & m_own, Gex_t[None, :] - G_own, float("-inf")))
+            w_t = tl.load(w_ptr + seq * K + ttok * HS * K + kk, mask=k_ok & t_ok, other=0.0).to(tl.float32)
+            acc += (tl.load(A_ptr + a_base + t * C + own)[:, None] * w_t[None, :]) * dec
+            if TWO:
+                acc2 += (tl.load(A2_ptr + a_base + t * C + own)[:, None] * w_t[None, :]) * dec
+    tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+             .to(out_ptr.dtype.element_ty), mask=m_own)
+    if TRANS and TWO:
+        tl.store(out2_ptr + at_own, (tl.load(out2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc2)
+                 .to(out2_ptr.dtype.element_ty), mask=m_own)
+
+
+@_launched
+@triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
-                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, fold_ptr, T, Tp,
-                              NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
+                              dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, fold_ptr, m_ptr,
+                              nin_ptr, dm_ptr, dn_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
                               R: tl.constexpr, P: tl.constexpr, PD: tl.constexpr, BL: tl.constexpr,
                               BLP: tl.constexpr, BKB: tl.constexpr, BV: tl.constexpr, GK: tl.constexpr,
                               PREC: tl.constexpr, SOLVE: tl.constexpr, LOG2: tl.constexpr, BND: tl.constexpr,
@@ -2756,8 +2858,13 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
     themselves, or tensors of the gradients' dtype) and da in its own. GAUGE (R = P = 1): the key gate's gauge
     terms per token from the fp32 sums, -(b . db) - (k . dk) into gsrc and a . da into gfac ([N, Tp]; the caller
     shifts the latter by one token). DU_FOLD (_chunk_dw_kernel's; s from fold_ptr): du = -s dv made from the dv
-    tile loaded for dv's WY term (dv given as the pass's direct part)."""
+    tile loaded for dv's WY term (dv given as the pass's direct part). GK 2 (a per-dimension key gate, one factor):
+    M (without LOAD_T) and N given decayed (m_ptr, nin_ptr: pair scores, _sub_scores), the products through the decays
+    left to _gated_pairs_kernel: dM and dN (masked, undecayed) stored to dm, dn [N, NC, L, L | LP], da's direct part
+    e^{G-} (T^T dW) to da, and bnd per key dimension [N, NC, K]."""
     tl.static_assert(not GAUGE or (R == 1 and P <= 1), "per-token gauge terms: one factor and one input")
+    tl.static_assert(GK < 2 or (R == 1 and not GAUGE), "a per-dimension gate: one factor")
+    SGK: tl.constexpr = GK if GK < 2 else 0  # the pair decays the kernel applies (a vector gate's: given or after)
     tl.static_assert(DU_FOLD == 0 or (R == 1 and P == 1), "du from dv's direct part: the fold's one pair")
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)
@@ -2776,10 +2883,10 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         kk = k0 + tl.arange(0, BKB)
         k_ok = kk < K
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
-        if not LOAD_T:
+        if not LOAD_T and GK < 2:
             b = tl.load(b_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
             M = _dot_acc(M, a, tl.trans(b), PREC)
-        if P > 0:
+        if P > 0 and GK < 2:
             kp = tl.load(k_ptr + seq * P * K + poff * K + kk[None, :], mask=p_ok[:, None] & k_ok[None, :], other=0.0)
             Nin = _dot_acc(Nin, a, tl.trans(kp), PREC)
     # the pair decays are made again where used and each [L, L] tile dropped as soon as it can be (registers)
@@ -2787,18 +2894,29 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         Tm = tl.load(tinv_ptr + cbase * L * L + rows[:, None] * L + rows[None, :],
                      mask=(rows < L)[:, None] & (rows < L)[None, :], other=0.0)
     else:
-        M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, GK)
+        if GK == 2:  # (only the strictly lower part is written: the rest masked, not multiplied by 0)
+            M = tl.where((t_row[:, None] > t_row[None, :]) & row_ok[:, None] & row_ok[None, :],
+                         tl.load(m_ptr + cbase * L * L + rows[:, None] * L + rows[None, :],
+                                 mask=(rows < L)[:, None] & (rows < L)[None, :], other=0.0), 0.0)
+        M = M * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok, row_ok, Tp, SGK)
         Tm = _unit_lower_inverse_by(M, rows, L, LOG2, PREC, SOLVE)
     TmT = tl.trans(Tm)
     dT = tl.zeros([BL, BL], dtype=tl.float32)
     dN = tl.zeros([BL, BLP], dtype=tl.float32)
     if P > 0:
-        Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        if GK == 2:
+            Nin = tl.where((t_row[:, None] > t_p[None, :]) & row_ok[:, None] & p_ok[None, :],
+                           tl.load(nin_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
+                                   mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0), 0.0)
+        Nin = Nin * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, SGK)
         DV = tl.load(dvv_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :],
                      mask=(rows < L)[:, None] & (prow < LP)[None, :], other=0.0)
         dT = _dot(DV, tl.trans(Nin), PREC)
         TN = _dot(Tm, Nin, PREC)
-        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, GK)
+        dN = _dot(TmT, DV, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_p, ptok, p_ok, Tp, SGK)
+        if GK == 2:
+            tl.store(dn_ptr + cbase * L * LP + rows[:, None] * LP + prow[None, :], dN,
+                     mask=(rows < L)[:, None] & (prow < LP)[None, :])
         if DU_FOLD > 0:
             neg_s = -_fold_scale(fold_ptr, c, n, T, HS, C, BL, DU_FOLD)
         for v0 in range(0, V, BV):  # dv's WY term (T N)^T du
@@ -2820,10 +2938,19 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         a = tl.load(a_ptr + seq * R * K + roff * K + kk[None, :], mask=row_ok[:, None] & k_ok[None, :], other=0.0)
         dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
                      mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
-        a_dec = a.to(tl.float32) * row_decay[:, None] if GK == 1 else a
+        if GK == 1:
+            a_dec = a.to(tl.float32) * row_decay[:, None]
+        elif GK == 2:
+            a_dec = a.to(tl.float32) * tl.exp(tl.load(Gex_ptr + (n * Tp + tok)[:, None] * K + kk[None, :],
+                                                      mask=row_ok[:, None] & k_ok[None, :], other=0.0))
+        else:
+            a_dec = a
         dT = _dot_acc(dT, dW, tl.trans(a_dec), PREC)
     dM = _dot(_dot(TmT, dT, PREC), TmT, PREC) * _strict_decays(G_ptr, Gex_ptr, n, t_row, tok, row_ok, t_row, tok,
-                                                               row_ok, Tp, GK)
+                                                               row_ok, Tp, SGK)
+    if GK == 2:
+        tl.store(dm_ptr + cbase * L * L + rows[:, None] * L + rows[None, :], dM,
+                 mask=(rows < L)[:, None] & (rows < L)[None, :])
     bnd = 0.0
     g_src = tl.zeros([BL], dtype=tl.float32)
     g_fac = tl.zeros([BL], dtype=tl.float32)
@@ -2836,18 +2963,24 @@ def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_pt
         dW = tl.load(dw_ptr + cbase * L * K + rows[:, None] * K + kk[None, :],
                      mask=(rows < L)[:, None] & k_ok[None, :], other=0.0)
         da = _dot(TmT, dW, PREC)
-        if BND:
+        if BND and GK == 2:
+            tl.store(bnd_ptr + cbase * K + kk, tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0),
+                                                      0), mask=k_ok)
+        elif BND:
             bnd += tl.sum(tl.sum(tl.where((rows < R)[:, None] & m2, a.to(tl.float32) * da, 0.0), 1), 0)
         if GK == 1:
             da = da * row_decay[:, None]
-        da, g_src = _wy_source_grads(b_ptr, db_ptr, dbo_ptr, at, m2, dM, a, da, g_src, PREC, GAUGE, GAUGE_OWN)
-        if P > 0:
+        elif GK == 2:
+            da = da * tl.exp(tl.load(Gex_ptr + (n * Tp + tok)[:, None] * K + kk[None, :], mask=m2, other=0.0))
+        if GK < 2:
+            da, g_src = _wy_source_grads(b_ptr, db_ptr, dbo_ptr, at, m2, dM, a, da, g_src, PREC, GAUGE, GAUGE_OWN)
+        if P > 0 and GK < 2:
             da, g_src = _wy_source_grads(k_ptr, dk_ptr, dko_ptr, seq * P * K + poff * K + kk[None, :],
                                          p_ok[:, None] & k_ok[None, :], dN, a, da, g_src, PREC, GAUGE, GAUGE_OWN)
         if GAUGE:
             g_fac += tl.sum(a.to(tl.float32) * da, 1)
         tl.store(da_ptr + at, da.to(da_ptr.dtype.element_ty), mask=m2)
-    if BND:
+    if BND and GK < 2:
         tl.store(bnd_ptr + cbase, bnd)
     if GAUGE:
         tl.store(gsrc_ptr + n * Tp + tok, g_src, mask=row_ok)
@@ -2893,9 +3026,12 @@ def _low_intermediates(precision):
 
 
 def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, precision=ACCURATE, bnd=False,
-                             tinv=None, out_dtype=None, gauge=False, gauge_own=False, du_fold=None):
+                             tinv=None, out_dtype=None, gauge=False, gauge_own=False, du_fold=None, precision_pairs=None):
     """The chunk-level adjoint's WY backward (_chunk_dw_kernel, then _chunk_wy_backward_kernel): a, b [.., R, K],
-    k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] (or None), h the
+    k, v [.., P, K | V] in the token layout (heads), G, Gex the key gate's sums within chunks [N, Tp] or [N, Tp, K]
+    (a per-dimension gate: one factor, fp32 gradients; the decayed pair products M (where tinv is None) and N made
+    again by _sub_scores, and the products of dM and dN through the decays by _gated_pairs_kernel, in
+    precision_pairs; bnd then [N, NC, K]) (or None), h the
     forward's chunk-start states and du the pass's [N, NC, L, V]; db, dk, dv in the sources' layout (fp32, or
     out_dtype), added to; tinv: the forward's (I - M)^-1 [N, NC, L, L] (chunk_scan_triton's wy_inverse), else solved
     again. Returns (da, db, dk, dv) (fp32, db, dk, dv themselves; with out_dtype new tensors of that dtype, or the given
@@ -2920,7 +3056,9 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     dev = a.device
     dummy = _dummy(dev)
     f32 = torch.float32
-    GK = 0 if G is None else 1
+    GK = 0 if G is None else (1 if G.dim() == 2 else 2)
+    if GK == 2 and (R != 1 or out_dtype is not None or gauge or C % 16):
+        raise ValueError("the WY backward of a per-dimension gate takes one factor, chunks of 16s and fp32 gradients")
     BL, BLP = _p2(C * R), _p2(C * max(P, 1))
     BKB = min(_p2(K), _knob("WYB_BK", 64))
     BV = min(_p2(V), 64)
@@ -2943,18 +3081,41 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     # direct part in bf16, CA_DVD_BF16, and the read's db and dk parts, CA_DBK_BF16; 128 MB each at the peak)
     outs = [x if x is None or out_dtype is None or (x.dtype == odt and x.is_contiguous())
             else _empty(*x.shape, device=dev, dtype=odt) for x in (db, dk, dv)]
-    out_bnd = _empty(N, NC, device=dev, dtype=f32) if bnd else dummy
+    out_bnd = _empty(*((N, NC, K) if GK == 2 else (N, NC)), device=dev, dtype=f32) if bnd else dummy
     gsrc, gfac = (_empty(N, Tp, device=dev, dtype=f32) for _ in range(2)) if gauge else (dummy, dummy)
     solve = _wy_solve(prec, BL, GK)
+    Mg = Ng = dM = dN = dummy
+    if GK == 2:
+        # the decayed pair products as the forward's WY kernel takes them (_sub_scores: a against b and k, reads
+        # before the update with the exclusive gates)
+        pp = _for_interpreter(precision_pairs or precision)
+        two = tinv is None and P > 0
+        if tinv is None or P > 0:
+            made = _sub_scores(_data(a, dummy), _data(b if tinv is None else k, dummy), _data(k, dummy), Gex, G, N, T,
+                               Tp, C, HS, T, K, 2, True, pp, two, False)
+            Mg, Ng = (made[0], made[1] if P else dummy) if tinv is None else (dummy, made[0])
+        dM = _empty(N, NC, C, C, device=dev, dtype=f32)
+        dN = _empty(N, NC, C, C, device=dev, dtype=f32) if P else dummy
     _chunk_wy_backward_kernel[(NC, N)](
         _data(a, dummy), _data(b, dummy), _data(k, dummy), du, dw, dvv,
         G if G is not None else dummy, Gex if Gex is not None else dummy, dummy if tinv is None else tinv, da,
-        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, fold_s, T, Tp, NC, HS, K=K,
-        V=V, C=C,
+        *(dummy if x is None else x for x in [db, dk, dv] + outs), out_bnd, gsrc, gfac, fold_s, Mg, Ng, dM, dN, T, Tp,
+        NC, HS, K=K, V=V, C=C,
         R=R, P=P, PD=max(P, 1), BL=BL, BLP=BLP, BKB=BKB, BV=BV, GK=GK, PREC=prec, SOLVE=solve,
         LOG2=(BL - 1).bit_length(), BND=bnd, LOAD_T=tinv is not None, GAUGE=gauge, GAUGE_OWN=gauge_own,
         DU_FOLD=DU_FOLD, num_stages=1,
         num_warps=_mma_warps(warps, min(BL, BLP, BKB, BV)))
+    if GK == 2:
+        Mg = Ng = None
+        # da += (dM o decays) b + (dN o decays) k; db += (dM o decays)^T a, dk += (dN o decays)^T a
+        BKP = min(_p2(K), _knob("PAIRS_BK", 64))
+        grid = (NC * (C // 16) * _cdiv(K, BKP), N)
+        pp = _for_interpreter(precision_pairs or precision)
+        _gated_pairs_kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K,
+                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 2))
+        _gated_pairs_kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC,
+                                  HS, K=K, C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp,
+                                  num_warps=_knob("PAIRS_WARPS", 2))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
@@ -2962,8 +3123,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
                          gate_grad=False, fold=None, tinv=None, out_dtype=None, read_scale=None):
-    """engine.chunk_adjoint on the Triton engine (the same equations and results), for no or a scalar key gate, no
-    value gate and reads after the update. The pair terms D0 and the reads over the adjoint's states are reads of an
+    """engine.chunk_adjoint on the Triton engine (the same equations and results), for no, a scalar or (one factor,
+    at most one input, one read) a per-dimension key gate, no value gate and reads after the update. The pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
     chunk's first position zeroed so that the state term decays from the chunk's end: e^{G_C - G_t}) from given
     states (none for D0, the pass's hend for db, dk and, without the delta rule's fold, dv; with it the pass makes
@@ -2988,8 +3149,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     C = int(chunk)
     NC = _cdiv(T, C)
     Tp = NC * C
-    if any(timing != "after" for timing, _ in reads) or (gk is not None and gk.dim() != lead):
-        raise ValueError("chunk_adjoint_triton takes reads after the update and no or a scalar key gate")
+    vec = gk is not None and gk.dim() == lead + 1
+    if any(timing != "after" for timing, _ in reads) or (vec and ((R, min(P, 1)) != (1, P) or len(reads) != 1)):
+        raise ValueError("chunk_adjoint_triton takes reads after the update and a per-dimension key gate with one "
+                         "factor, at most one input and one read")
     f32 = torch.float32
     xs = [x for _, x in reads]
     # the adjoint of unscaled reads (x, dO) from dST / c is the adjoint / c: every result the kernels store is
@@ -3049,7 +3212,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         tinv = None  # kept in bf16 for bf16 products (_tinv_dtype), taken by finer ones: solved again
     # the gate gradient's boundary sums made by the pass from its fp32 states (the separate _boundary_kernel read
     # hend and h again: 0.24 ms at 2x16384x16x128); LINDSL_TUNE_PASS_BOUNDARY=0 keeps that kernel
-    pass_bound = gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
+    pass_bound = gate_grad and gk is not None and not vec and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
     # dv's direct part from the pass in bf16 for bf16 gradients (134 MB less at the WY backward's peak and 268 MB of
     # traffic at 2x16384x16x128; dv rounded twice, as fla's dv between its kernels; no gauge sum takes it);
     # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
@@ -3080,8 +3243,9 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # input: the WY backward's; the dx read's _read_kernel GAUGE), so that every gradient may leave in out_dtype
     # (LINDSL_TUNE_CA_GAUGE=0: summed here from fp32 gradients)
     need_dgk = gate_grad and gk is not None
-    in_kernels = need_dgk and R == 1 and P <= 1 and bool(_knob("CA_GAUGE", 1))
-    odt = None if (need_dgk and not in_kernels) or out_dtype is None else out_dtype
+    in_kernels = need_dgk and R == 1 and P <= 1 and not vec and bool(_knob("CA_GAUGE", 1))
+    # a per-dimension gate's WY backward adds its gated products to fp32 gradients (chunk_wy_backward_triton)
+    odt = None if (need_dgk and not in_kernels) or out_dtype is None or vec else out_dtype
     # the merged read's parts of db, dk (and dv) stored in odt for the WY backward to add to, as dv's direct part
     # (default since session 47, LINDSL_TUNE_CA_DBK_BF16=0 keeps them fp32; H200 2x16384x16x128 forward+backward:
     # DeltaNet 5.05 -> 4.88 ms, peak -512 MB, Gated DeltaNet 6.62 -> 6.68, peak -194 MB; each part rounded twice,
@@ -3103,13 +3267,14 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
     if gate_grad and gk is not None and NC > 1 and not pass_bound:
-        bsums = chunk_boundary_sums_triton(hend, h)[0].sum(-1) * rs
+        bsums = chunk_boundary_sums_triton(hend, h, rowsum=not vec)[0] * rs
     # hend's last reader is done: freed before the WY backward's outputs are made (session 45: Gated DeltaNet's
     # peak at 2x16384x16x128 was there, with hend's 537 MB alive; benchmarks/mem_cpu.py)
     hend = None
     (da, db, dk, dv), bnd, *gauges = chunk_wy_backward_triton(
         a, b, k, v, G, Gex, h, du, db, dk, dv, C, HS, wy_prec, bnd=gate_grad and NC > 1, tinv=tinv, out_dtype=odt,
-        gauge=in_kernels, gauge_own=low_parts and in_kernels, du_fold=fold if du_from_dv else None)
+        gauge=in_kernels, gauge_own=low_parts and in_kernels, du_fold=fold if du_from_dv else None,
+        precision_pairs=_knob("CA_PAIRS_PREC", "tf32" if precision != ACCURATE else precision))
     du = None
     gx = [torch.empty(x.shape[:-1], device=x.device, dtype=f32) if in_kernels else None for x in xs]
     dx = chunk_scan_triton(gk, None, b, a, k, v, None,
@@ -3121,7 +3286,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
         # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
-        to_rows = lambda x: x.transpose(1, 2).reshape(N, -1) if HS > 1 else x  # noqa: E731
+        def to_rows(x):  # [B, T, HS(, K)] to [N, T(, K)]
+            return x.transpose(1, 2).reshape((N, T) + tuple(x.shape[3:])) if HS > 1 else x
         if in_kernels:
             g_src, g_fac = gauges[0]
             dG = g_src.clone()
@@ -3132,18 +3298,24 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             for g in gx:  # x . dx of the unscaled x and its gradient: the scaled read's x . dx
                 dG[:, :T].add_(to_rows(g))
         else:
-            red = tuple(range(lead, b.dim()))
+            red = tuple(range(lead, b.dim() - 1 if vec else b.dim()))  # a per-dimension gate's keep K
             g = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
             g[:, :-1].add_((a.to(f32) * da).sum(red)[:, 1:])
             for x, d in zip(xs, dx):
-                g += (x.to(f32) * d).sum(-1)
+                g += x.to(f32) * d if vec else (x.to(f32) * d).sum(-1)
             dG = to_rows(g)
         # summed within each chunk from its end, the final state's term at the last token and the chunk edges (no
         # gate weight: the boundary sums come weighed) in one launch (gate_grad_triton), not four eager operations
-        fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
-        edge = (bsums - bnd[:, 1:])[..., None] if NC > 1 else None
-        dgk = gate_grad_triton(dG[:, :T, None], fin, edge, None, C, out_dtype=f32)[..., 0]
-        out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
+        if vec:  # per key dimension: the final state's and the boundaries' sums over V alone
+            fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum(-1)
+            edge = bsums - bnd[:, 1:] if NC > 1 else None
+            dgk = gate_grad_triton(dG[:, :T], fin, edge, None, C, out_dtype=f32)
+            out["dgk"] = dgk.reshape(-1, HS, T, K).transpose(1, 2) if HS > 1 else dgk
+        else:
+            fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
+            edge = (bsums - bnd[:, 1:])[..., None] if NC > 1 else None
+            dgk = gate_grad_triton(dG[:, :T, None], fin, edge, None, C, out_dtype=f32)[..., 0]
+            out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
     return out
 
 
@@ -4143,8 +4315,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     # either (the sequence-parallel summary's state pass) keeps them in registers
     store_h = not fused and (bool(reads) or return_states) and states is None
     has_h = states is None or states[0] is not None
-    if not has_h and (loop or sub):
-        raise ValueError("reads without the state term (states=(None, ...)) take scalar or no gates")
+    if not has_h and loop and not (sub and not R and _knob("SUB_AMAT", 1)):
+        raise ValueError("reads without the state term (states=(None, ...)) take scalar or no gates, or a "
+                         "per-dimension gate without rank-one factors (the sub-chunked read-outs)")
     if states is not None:
         h, u, ST = states
         h = h if has_h else dummy
@@ -4291,7 +4464,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # through a reference row for a returned-side gate); LINDSL_TUNE_SUB_AMAT=0: the one-kernel form below.
             given = (flipped_scores or {}).get(i_read)
             made = _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out,
-                             side_k, timing == "before", gin, gout, N, T, K, V, C, NC, 1, True, False, precision,
+                             side_k, timing == "before", gin, gout, N, T, K, V, C, NC, 1, has_h, False, precision,
                              wide=True, HS=HS, TX=TX, rev=reversed_reads, also=also,
                              gated_rows=_knob("GATED_ROWS", 16),
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
