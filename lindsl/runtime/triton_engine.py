@@ -3286,8 +3286,20 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
         # (engine.chunk_adjoint's): <hend_(c-1), S_c> - sum a . (T^T dW) over that token's factors
-        def to_rows(x):  # [B, T, HS(, K)] to [N, T(, K)]
-            return x.transpose(1, 2).reshape((N, T) + tuple(x.shape[3:])) if HS > 1 else x
+        to_rows = lambda x: x.transpose(1, 2).reshape(N, -1) if HS > 1 else x  # noqa: E731
+        if vec:
+            # a per-dimension gate's: its four gauge terms (one factor, one input, one read), the final state's and the
+            # boundaries' sums over V alone, summed within chunks in one launch (gauge_gate_grad_triton), the
+            # gradients cast to out_dtype by the same pass
+            fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum(-1)
+            terms = [(-1, sel(b, 0), sel(db, 0), False, out_dtype), (1, sel(a, 0), sel(da, 0), True, out_dtype),
+                     (1, xs[0], dx[0], False, out_dtype)] + ([(-1, sel(k, 0), sel(dk, 0), False, out_dtype)] if P else [])
+            dgk, cast = gauge_gate_grad_triton(terms, None, fin, bsums - bnd[:, 1:] if NC > 1 else None, None, C,
+                                               heads=HS, out_dtype=f32)
+            out.update(dgk=dgk, db=cast[0].unsqueeze(lead), da=cast[1].unsqueeze(lead), dx=[cast[2]])
+            if P:
+                out["dk"] = cast[3].unsqueeze(lead)
+            return out
         if in_kernels:
             g_src, g_fac = gauges[0]
             dG = g_src.clone()
@@ -3298,24 +3310,18 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
             for g in gx:  # x . dx of the unscaled x and its gradient: the scaled read's x . dx
                 dG[:, :T].add_(to_rows(g))
         else:
-            red = tuple(range(lead, b.dim() - 1 if vec else b.dim()))  # a per-dimension gate's keep K
+            red = tuple(range(lead, b.dim()))
             g = -(b.to(f32) * db).sum(red) - ((k.to(f32) * dk).sum(red) if P else 0)
             g[:, :-1].add_((a.to(f32) * da).sum(red)[:, 1:])
             for x, d in zip(xs, dx):
-                g += x.to(f32) * d if vec else (x.to(f32) * d).sum(-1)
+                g += (x.to(f32) * d).sum(-1)
             dG = to_rows(g)
         # summed within each chunk from its end, the final state's term at the last token and the chunk edges (no
         # gate weight: the boundary sums come weighed) in one launch (gate_grad_triton), not four eager operations
-        if vec:  # per key dimension: the final state's and the boundaries' sums over V alone
-            fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum(-1)
-            edge = bsums - bnd[:, 1:] if NC > 1 else None
-            dgk = gate_grad_triton(dG[:, :T], fin, edge, None, C, out_dtype=f32)
-            out["dgk"] = dgk.reshape(-1, HS, T, K).transpose(1, 2) if HS > 1 else dgk
-        else:
-            fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
-            edge = (bsums - bnd[:, 1:])[..., None] if NC > 1 else None
-            dgk = gate_grad_triton(dG[:, :T, None], fin, edge, None, C, out_dtype=f32)[..., 0]
-            out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
+        fin = None if dST is None else (dST.to(f32) * ST.to(f32)).sum((-2, -1))[:, None]
+        edge = (bsums - bnd[:, 1:])[..., None] if NC > 1 else None
+        dgk = gate_grad_triton(dG[:, :T, None], fin, edge, None, C, out_dtype=f32)[..., 0]
+        out["dgk"] = dgk.reshape(-1, HS, T).transpose(1, 2) if HS > 1 else dgk
     return out
 
 
