@@ -2747,7 +2747,8 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
     G, Gex the gate's inclusive and exclusive sums within chunks [N, Tp, K]; w, out per-token rows [.., K] in the
     token layout of HS (_seq_row). One program per (chunk, 16-row block, key block of BK). Block pairs through one
     reference row per program, both factors at most 1 (not TRANS: the row before the block, e^{Gex_t - G_r} and
-    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair. The
+    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair, the
+    loop unrolled (its loads issued together: one program's 16 dependent steps were latency-bound). The
     gate sums are loaded past T too (rows to Tp, flat there: every exponent stays at most 0)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
@@ -2789,7 +2790,7 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
                     w = tl.load(w2_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
                     acc = _dot_acc(acc, a_ij, w, PREC)
             acc = acc * tl.exp(Gex_own - G_r[None, :])
-        for j in range(SB):
+        for j in tl.static_range(SB):
             s = I * SB + j
             stok = c * C + s
             s_ok = stok < T
@@ -2820,7 +2821,7 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
         dec = tl.exp(G_r[None, :] - G_own)
         acc = acc * dec
         acc2 = acc2 * dec
-        for i in range(SB):
+        for i in tl.static_range(SB):
             t = I * SB + i
             ttok = c * C + t
             t_ok = ttok < T
@@ -3041,7 +3042,8 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     read that made them). du may be bf16 where the products are (_low_intermediates). du_fold (du None; the delta
     rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
     kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
-    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's)."""
+    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_BK (64) and
+    PAIRS_WARPS (4): _gated_pairs_kernel's key block and warps."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -3112,10 +3114,10 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         grid = (NC * (C // 16) * _cdiv(K, BKP), N)
         pp = _for_interpreter(precision_pairs or precision)
         _gated_pairs_kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K,
-                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 2))
+                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 4))
         _gated_pairs_kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC,
                                   HS, K=K, C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp,
-                                  num_warps=_knob("PAIRS_WARPS", 2))
+                                  num_warps=_knob("PAIRS_WARPS", 4))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
