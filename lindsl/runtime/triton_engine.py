@@ -2747,8 +2747,8 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
     G, Gex the gate's inclusive and exclusive sums within chunks [N, Tp, K]; w, out per-token rows [.., K] in the
     token layout of HS (_seq_row). One program per (chunk, 16-row block, key block of BK). Block pairs through one
     reference row per program, both factors at most 1 (not TRANS: the row before the block, e^{Gex_t - G_r} and
-    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair, the
-    loop unrolled (its loads issued together: one program's 16 dependent steps were latency-bound). The
+    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair (the
+    loop unrolled on four warps measured slower: session 61, benchmarks/NOTES.md v61). The
     gate sums are loaded past T too (rows to Tp, flat there: every exponent stays at most 0)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
@@ -2790,7 +2790,7 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
                     w = tl.load(w2_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
                     acc = _dot_acc(acc, a_ij, w, PREC)
             acc = acc * tl.exp(Gex_own - G_r[None, :])
-        for j in tl.static_range(SB):
+        for j in range(SB):
             s = I * SB + j
             stok = c * C + s
             s_ok = stok < T
@@ -2821,7 +2821,7 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
         dec = tl.exp(G_r[None, :] - G_own)
         acc = acc * dec
         acc2 = acc2 * dec
-        for i in tl.static_range(SB):
+        for i in range(SB):
             t = I * SB + i
             ttok = c * C + t
             t_ok = ttok < T
@@ -3043,7 +3043,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
     kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
     LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_BK (64) and
-    PAIRS_WARPS (4): _gated_pairs_kernel's key block and warps."""
+    PAIRS_WARPS (2): _gated_pairs_kernel's key block and warps."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -3114,10 +3114,10 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         grid = (NC * (C // 16) * _cdiv(K, BKP), N)
         pp = _for_interpreter(precision_pairs or precision)
         _gated_pairs_kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K,
-                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 4))
+                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 2))
         _gated_pairs_kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC,
                                   HS, K=K, C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp,
-                                  num_warps=_knob("PAIRS_WARPS", 4))
+                                  num_warps=_knob("PAIRS_WARPS", 2))
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
@@ -3172,10 +3172,14 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     flip_src = bool(_knob("CA_FLIP", 0))
     rev_k, rev_v = (time_reversed(src_k, Tp), time_reversed(src_v, Tp)) if flip_src else (src_k, src_v)
 
+    # a per-dimension gate's reads: the gated read-outs a whole chunk per program (session 61, call 3, H100, KDA at
+    # 4x4096x64x128 through this adjoint, checks green: forward+backward 46.78 -> 43.06 ms, RWKV-7 54.81 -> 51.15;
+    # in 16-row blocks one launch took 9.1 ms at occupancy 0 on the H200, call 2)
     def adjoint_reads(rd, states, scaled=True, dtype=None):
         return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
                                  reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True,
+                                 gated_rows=64 if vec else 16,
                                  read_scales=[rs] * len(rd) if scaled and rs != 1.0 else None,
                                  out_dtypes=None if dtype is None else [dtype] * len(rd))[0]
 
@@ -3269,7 +3273,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dv = extra[0] if in_pass else stack(outs[R + P:]) if P else None
     outs = None
     if gate_grad and gk is not None and NC > 1 and not pass_bound:
-        bsums = chunk_boundary_sums_triton(hend, h, rowsum=not vec)[0] * rs
+        bsums = chunk_boundary_sums_triton(hend, h)[0] * rs  # [N, NC - 1, K]: a scalar gate's summed over K
+        bsums = bsums if vec else bsums.sum(-1)
     # hend's last reader is done: freed before the WY backward's outputs are made (session 45: Gated DeltaNet's
     # peak at 2x16384x16x128 was there, with hend's 537 MB alive; benchmarks/mem_cpu.py)
     hend = None
@@ -3951,7 +3956,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
                       reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      skips=None, value_scale=None, keep_u=True):
+                      skips=None, value_scale=None, keep_u=True, gated_rows=16):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -4028,7 +4033,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     keep_u=False (a caller that does not take u: the forward on the Triton engine, whose backward makes u again):
     with the fold (LINDSL_TUNE_FOLDED_VALUES, on by default), no stored states asked for and the reads not in the state pass, the
     state pass stores the fold's value rows v' - s u (fla's v_new) where u would go, and the reads take the one pair
-    (k', v' - s u) as a scan without rank-one factors reads its input pair (no u, s or v' tiles); u is then None."""
+    (k', v' - s u) as a scan without rank-one factors reads its input pair (no u, s or v' tiles); u is then None.
+    gated_rows: the rows per program of the sub-chunked reads' gated read-outs without rank-one factors (16, or 64: a
+    whole chunk; LINDSL_TUNE_GATED_ROWS overrides)."""
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -4474,7 +4481,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             made = _sub_read(x, k_ if side_k else v_, v_ if side_k else k_, (G_, Gex_, Gv_, Gvex_, Tp), h, out,
                              side_k, timing == "before", gin, gout, N, T, K, V, C, NC, 1, has_h, False, precision,
                              wide=True, HS=HS, TX=TX, rev=reversed_reads, also=also,
-                             gated_rows=_knob("GATED_ROWS", 16),
+                             gated_rows=_knob("GATED_ROWS", gated_rows),
                              gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None),
                              scores=None if given is None else (given, given), flipped=given is not None,
                              oscale=scales[i_read], oscale2=scales[partners[i_read]] if also is not None else 1.0,
