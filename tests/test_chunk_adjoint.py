@@ -269,13 +269,16 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
 @pytest.mark.parametrize("HS,fold,tinv,scale,knobs", [(1, None, True, 0.5, {}),
                                                      (2, "tensor", True, 5.0, {"PAIRS_BK": "8"}),
                                                      (1, "one", False, 20.0, {"PASS_BV": "8"}),
-                                                     (2, None, False, 2.0, {"CA_FLIP": "1"})])
+                                                     (2, None, False, 2.0, {"CA_FLIP": "1"}),
+                                                     (2, "tensor", True, 5.0, {"PAIRS_FORM": "chunk"}),
+                                                     (1, "one", False, 20.0, {"PAIRS_FORM": "chunk"})])
 def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, knobs, monkeypatch):
     """A per-dimension key gate's chunk-level adjoint on the Triton kernels (KDA's, RWKV-7's class: one factor, one
     input, one read) in chunks of 64 over four 16-row blocks, T past whole chunks: the pair scores' blocks above the
     diagonal are never written (poisoned under the tests), the block pairs of _gated_pairs_kernel go through their
     reference rows, gates up to 20 per token (decays far below fp32's range within a chunk); every gradient and the
-    gate's within 1e-4 of engine.chunk_adjoint's in fp64, with (I - M)^-1 from the forward or solved again."""
+    gate's within 1e-4 of engine.chunk_adjoint's in fp64, with (I - M)^-1 from the forward or solved again, and with
+    the products through the decays one program per chunk (PAIRS_FORM=chunk, _gated_pairs_chunk_kernel)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)

@@ -118,6 +118,9 @@ def test_explain_every_library_spec(name):
     for section in ("normalized recurrences", "chunkwise form", "backward", "LaTeX"):
         assert section in text
     # which backward the Triton engine runs by default: the chunk-level adjoint for rank-one factors with no or a
-    # scalar key gate (AdjointPlan.chunk_level_kernels), the token-level adjoint's rescan elsewhere
-    assert ("the chunk-level adjoint instead" in text) == (name in ("deltanet", "gated_deltanet",
-                                                                     "mom_gated_deltanet"))
+    # scalar key gate (AdjointPlan.chunk_level_default), the token-level adjoint's rescan elsewhere; a per-dimension
+    # gate's chunk-level adjoint (its kernels exist: chunk_level_kernels) shown as the knob's
+    assert ("by default the chunk-level adjoint instead" in text) == (name in ("deltanet", "gated_deltanet",
+                                                                                "mom_gated_deltanet"))
+    assert ("with LINDSL_TUNE_CHUNK_ADJOINT=1 on the Triton engine the chunk-level adjoint instead" in text) == (
+        name in ("kda", "rwkv7"))

@@ -2840,6 +2840,97 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
 
 @_launched
 @triton.jit
+def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, out2_ptr, T, Tp, NC, HS,
+                              K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TRANS: tl.constexpr,
+                              TWO: tl.constexpr, PREC: tl.constexpr):
+    """_gated_pairs_kernel's products (the same results) one program per (chunk, key block of BK) over the chunk's
+    16-row blocks: the chunk's rows w, G and Gex loaded once; per row block the block pairs as one [16, C] x [C, BK]
+    product of the decayed rows (those outside the pairs masked to 0) through the block's reference row; the diagonal
+    block's pairs as one masked [16, 16, BK] product instead of a loop over its 16 source rows."""
+    SB: tl.constexpr = 16
+    NSB: tl.constexpr = C // SB
+    NKB: tl.constexpr = (K + BK - 1) // BK
+    c = tl.program_id(0) // NKB
+    n = tl.program_id(1).to(tl.int64)
+    seq = _seq_row(n, T, HS)
+    kk = (tl.program_id(0) % NKB) * BK + tl.arange(0, BK)
+    k_ok = kk < K
+    rr = tl.arange(0, C)
+    rtok = c * C + rr
+    m_rows = (rtok < T)[:, None] & k_ok[None, :]
+    at_rows = seq * K + (rtok * HS)[:, None] * K + kk[None, :]
+    g_rows = (n * Tp + rtok)[:, None] * K + kk[None, :]
+    m_gate = (rr < C)[:, None] & k_ok[None, :]
+    G = tl.load(G_ptr + g_rows, mask=m_gate, other=0.0)
+    Gex = tl.load(Gex_ptr + g_rows, mask=m_gate, other=0.0)
+    w = tl.load(w_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
+    if TWO and not TRANS:
+        w2 = tl.load(w2_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
+    sb = tl.arange(0, SB)
+    a_base = (n * NC + c) * C * C
+    for I in tl.static_range(NSB):
+        own = I * SB + sb
+        own_tok = c * C + own
+        m_own = (own_tok < T)[:, None] & k_ok[None, :]
+        g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
+        G_own = tl.load(G_ptr + g_own, mask=k_ok[None, :], other=0.0)
+        Gex_own = tl.load(Gex_ptr + g_own, mask=k_ok[None, :], other=0.0)
+        at_own = seq * K + (own_tok * HS)[:, None] * K + kk[None, :]
+        if not TRANS:
+            pair = (sb[:, None, None] > sb[None, :, None]) & k_ok[None, None, :]
+            acc = tl.zeros([SB, BK], dtype=tl.float32)
+            if I > 0:
+                G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
+                before = (rr < I * SB)[:, None]
+                dec = tl.exp(tl.where(before, G_r[None, :] - G, float("-inf")))
+                a_rows = tl.load(A_ptr + a_base + own[:, None] * C + rr[None, :])
+                acc = _dot_acc(acc, a_rows, w * dec, PREC)
+                if TWO:
+                    acc = _dot_acc(acc, tl.load(A2_ptr + a_base + own[:, None] * C + rr[None, :]), w2 * dec, PREC)
+                acc = acc * tl.exp(Gex_own - G_r[None, :])
+            dec3 = tl.exp(tl.where(pair, Gex_own[:, None, :] - G_own[None, :, :], float("-inf")))
+            a_blk = tl.load(A_ptr + a_base + own[:, None] * C + own[None, :])
+            w_blk = tl.load(w_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
+            acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+            if TWO:
+                a_blk = tl.load(A2_ptr + a_base + own[:, None] * C + own[None, :])
+                w_blk = tl.load(w2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
+                acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+            tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+                     .to(out_ptr.dtype.element_ty), mask=m_own)
+        else:
+            acc = tl.zeros([SB, BK], dtype=tl.float32)
+            acc2 = tl.zeros([SB, BK], dtype=tl.float32)
+            if I < NSB - 1:
+                G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
+                after = (rr >= (I + 1) * SB)[:, None]
+                wd = w * tl.exp(tl.where(after, Gex - G_r[None, :], float("-inf")))
+                a_cols = tl.load(A_ptr + a_base + rr[:, None] * C + own[None, :])
+                acc = _dot_acc(acc, tl.trans(a_cols), wd, PREC)
+                if TWO:
+                    acc2 = _dot_acc(acc2, tl.trans(tl.load(A2_ptr + a_base + rr[:, None] * C + own[None, :])), wd,
+                                    PREC)
+                dec = tl.exp(G_r[None, :] - G_own)
+                acc = acc * dec
+                acc2 = acc2 * dec
+            # out_s += sum_(t > s) A[t, s] w_t e^{Gex_t - G_s}: axis 0 the sources s (own rows), axis 1 the readers t
+            later = (sb[:, None, None] < sb[None, :, None]) & k_ok[None, None, :]
+            dec3 = tl.exp(tl.where(later, Gex_own[None, :, :] - G_own[:, None, :], float("-inf")))
+            a_blk = tl.load(A_ptr + a_base + own[None, :] * C + own[:, None])
+            w_blk = tl.load(w_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
+            acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+            if TWO:
+                a_blk = tl.load(A2_ptr + a_base + own[None, :] * C + own[:, None])
+                acc2 += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+            tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+                     .to(out_ptr.dtype.element_ty), mask=m_own)
+            if TWO:
+                tl.store(out2_ptr + at_own, (tl.load(out2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc2)
+                         .to(out2_ptr.dtype.element_ty), mask=m_own)
+
+
+@_launched
+@triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
                               dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, fold_ptr, m_ptr,
                               nin_ptr, dm_ptr, dn_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
@@ -3042,8 +3133,9 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     read that made them). du may be bf16 where the products are (_low_intermediates). du_fold (du None; the delta
     rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
     kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
-    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_BK (64) and
-    PAIRS_WARPS (2): _gated_pairs_kernel's key block and warps."""
+    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_FORM ("blocks":
+    _gated_pairs_kernel, or "chunk": _gated_pairs_chunk_kernel), PAIRS_BK (64, 32) and PAIRS_WARPS (2, 8): the
+    per-dimension gate's products' kernel, key block and warps."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -3110,14 +3202,20 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     if GK == 2:
         Mg = Ng = None
         # da += (dM o decays) b + (dN o decays) k; db += (dM o decays)^T a, dk += (dN o decays)^T a
-        BKP = min(_p2(K), _knob("PAIRS_BK", 64))
-        grid = (NC * (C // 16) * _cdiv(K, BKP), N)
         pp = _for_interpreter(precision_pairs or precision)
-        _gated_pairs_kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K,
-                                  C=C, BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=_knob("PAIRS_WARPS", 2))
-        _gated_pairs_kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC,
-                                  HS, K=K, C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp,
-                                  num_warps=_knob("PAIRS_WARPS", 2))
+        # one program per (chunk, 16-row block, key block), or (LINDSL_TUNE_PAIRS_FORM=chunk, built in session 61, not
+        # yet timed) per (chunk, key block) with the diagonal blocks as masked products
+        chunk_form = _knob("PAIRS_FORM", "blocks") == "chunk"
+        kernel = _gated_pairs_chunk_kernel if chunk_form else _gated_pairs_kernel
+        BKP = min(_p2(K), _knob("PAIRS_BK", 32 if chunk_form else 64))
+        grid = (NC * (1 if chunk_form else C // 16) * _cdiv(K, BKP), N)
+        # (ptxas sm_90, KDA at K = 128: the chunk form in key blocks of 32 on eight warps 178-186 registers, no spill;
+        # on four 255 and a 16 B spill)
+        warps = _mma_warps(_knob("PAIRS_WARPS", 8 if chunk_form else 2), BKP)
+        kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K, C=C, BK=BKP,
+                     TRANS=False, TWO=P > 0, PREC=pp, num_warps=warps)
+        kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC, HS, K=K, C=C,
+                     BK=BKP, TRANS=True, TWO=P > 0, PREC=pp, num_warps=warps)
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
