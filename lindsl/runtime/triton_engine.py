@@ -2768,7 +2768,7 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
     at_own = seq * K + (own_tok * HS)[:, None] * K + kk[None, :]
     a_base = (n * NC + c) * C * C
     g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
-    m_gate = (own < C)[:, None] & k_ok[None, :]
+    m_gate = k_ok[None, :]  # the gate sums' rows all exist (to Tp)
     acc = tl.zeros([SB, BK], dtype=tl.float32)
     acc2 = tl.zeros([SB, BK], dtype=tl.float32)
     if not TRANS:
@@ -2860,7 +2860,7 @@ def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_
     m_rows = (rtok < T)[:, None] & k_ok[None, :]
     at_rows = seq * K + (rtok * HS)[:, None] * K + kk[None, :]
     g_rows = (n * Tp + rtok)[:, None] * K + kk[None, :]
-    m_gate = (rr < C)[:, None] & k_ok[None, :]
+    m_gate = k_ok[None, :]  # the gate sums' rows all exist (to Tp)
     G = tl.load(G_ptr + g_rows, mask=m_gate, other=0.0)
     Gex = tl.load(Gex_ptr + g_rows, mask=m_gate, other=0.0)
     w = tl.load(w_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
