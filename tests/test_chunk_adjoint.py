@@ -187,6 +187,40 @@ def test_chunk_adjoint_kernels_compile_for_hopper(monkeypatch):
     assert any(line.startswith("_read_kernel") and "'HAS_H': False" in line for line in lines)
 
 
+GATED_PAIRS_AOT = """
+import inspect
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from lindsl.runtime import triton_engine as te
+for name, BK, warps in [("_gated_pairs_kernel", 64, 2), ("_gated_pairs_chunk_kernel", 32, 8)]:
+    kernel = getattr(getattr(te, name), "jitted", getattr(te, name))
+    params = list(inspect.signature(kernel.fn).parameters)
+    for trans in (False, True):
+        consts = dict(K=128, C=64, BK=BK, TRANS=trans, TWO=True, PREC="tf32")
+        sig = {p: "constexpr" if p in consts else "*bf16" if p in ("w_ptr", "w2_ptr") else
+               "*fp32" if p.endswith("_ptr") else "i32" for p in params}
+        src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
+        meta = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": warps}).metadata
+        print(name, trans, meta.shared)
+"""
+
+
+def test_gated_pairs_kernels_compile_for_hopper():
+    """The per-dimension gate's products through the decays (_gated_pairs_kernel, _gated_pairs_chunk_kernel, both
+    directions, K = 128 in chunks of 64 at their default key blocks and warps) compile for sm_90 on the CPU, in a
+    process without the interpreter (the interpreter runs what the compiler may refuse: session 40)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import aot_check
+    run = subprocess.run([sys.executable, "-c", GATED_PAIRS_AOT], env=aot_check.clean_env(), capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert len(run.stdout.splitlines()) == 4, run.stdout
+
+
 def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     """fp32 inputs in the token layout of HS heads ([N, T, ...] for HS = 1): chunk_adjoint_triton's."""
     g = torch.Generator().manual_seed(seed)
