@@ -144,12 +144,10 @@ def explain(c: Compiled, module=None) -> str:
         plan = derive_adjoint(n.canon[st.name], reads)
         out.append(f"  [{st.name}]")
         out += [f"    {line}" for line in plan.equations()]
-        if plan.chunk_level_default:
-            out.append("    on the Triton engine by default the chunk-level adjoint instead "
-                       "(LINDSL_TUNE_CHUNK_ADJOINT=0: the above):")
-            out += [f"    {line}" for line in plan.chunk_level_equations()]
-        elif plan.chunk_level_kernels:
-            out.append("    with LINDSL_TUNE_CHUNK_ADJOINT=1 on the Triton engine the chunk-level adjoint instead:")
+        if plan.chunk_level_kernels:
+            out.append("    on the Triton engine by default the chunk-level adjoint instead (LINDSL_TUNE_CHUNK_ADJOINT=0: "
+                       "the above):" if plan.chunk_level_default else
+                       "    with LINDSL_TUNE_CHUNK_ADJOINT=1 on the Triton engine the chunk-level adjoint instead:")
             out += [f"    {line}" for line in plan.chunk_level_equations()]
     out.append("")
     if module is not None:

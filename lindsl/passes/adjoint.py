@@ -81,7 +81,8 @@ class AdjointPlan:
         """Whether the chunk-level adjoint is the Triton engine's default backward instead of this token-level
         adjoint's rescan: where its kernels exist and were measured faster, at fla's five D <= 128 shapes with a
         scalar key gate (session 41) and without a gate (session 42; benchmarks/NOTES.md v41, v42). A per-dimension
-        gate's (built in session 61) is not yet timed: LINDSL_TUNE_CHUNK_ADJOINT=1 turns it on."""
+        gate's (session 61) measured slower than the rescan so far (NOTES v61): LINDSL_TUNE_CHUNK_ADJOINT=1 turns
+        it on."""
         return self.chunk_level_kernels and self.key_gate != "vector"
 
     def chunk_level_equations(self) -> list[str]:
