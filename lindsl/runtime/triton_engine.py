@@ -2840,13 +2840,15 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
 
 @_launched
 @triton.jit
-def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, out2_ptr, T, Tp, NC, HS,
-                              K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TRANS: tl.constexpr,
-                              TWO: tl.constexpr, PREC: tl.constexpr):
-    """_gated_pairs_kernel's products (the same results) one program per (chunk, key block of BK) over the chunk's
-    16-row blocks: the chunk's rows w, G and Gex loaded once; per row block the block pairs as one [16, C] x [C, BK]
-    product of the decayed rows (those outside the pairs masked to 0) through the block's reference row; the diagonal
-    block's pairs as one masked [16, 16, BK] product instead of a loop over its 16 source rows."""
+def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, da_ptr, db_ptr, dk_ptr, T, Tp, NC,
+                              HS, K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TWO: tl.constexpr,
+                              PREC: tl.constexpr):
+    """_gated_pairs_kernel's products, both directions in one launch (the same results): da from b (and k with
+    TWO) and db (and dk) from a, one program per (chunk, key block of BK) over the chunk's 16-row blocks. The
+    chunk's rows a, b, k, G and Gex loaded once; per row block I, its block pairs with the earlier rows as one
+    [16, C] x [C, BK] product through the row before I (da) and with the later rows through I's last row (db, dk),
+    the decayed rows outside the pairs masked to 0; I's diagonal pairs as masked [16, 16, BK] products whose
+    decays D[t, s] = e^{Gex_t - G_s} (t > s) both directions share: da_t sums them over s, db_s over t."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     NKB: tl.constexpr = (K + BK - 1) // BK
@@ -2863,70 +2865,56 @@ def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_
     m_gate = k_ok[None, :]  # the gate sums' rows all exist (to Tp)
     G = tl.load(G_ptr + g_rows, mask=m_gate, other=0.0)
     Gex = tl.load(Gex_ptr + g_rows, mask=m_gate, other=0.0)
-    w = tl.load(w_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
-    if TWO and not TRANS:
-        w2 = tl.load(w2_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
+    a = tl.load(a_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
+    b = tl.load(b_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
+    if TWO:
+        kv = tl.load(k_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
     sb = tl.arange(0, SB)
     a_base = (n * NC + c) * C * C
-    for I in tl.static_range(NSB):
+    pair = (sb[:, None, None] > sb[None, :, None]) & k_ok[None, None, :]  # [t, s, key]: t after s
+    for I in range(NSB):
         own = I * SB + sb
         own_tok = c * C + own
         m_own = (own_tok < T)[:, None] & k_ok[None, :]
         g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
-        G_own = tl.load(G_ptr + g_own, mask=k_ok[None, :], other=0.0)
-        Gex_own = tl.load(Gex_ptr + g_own, mask=k_ok[None, :], other=0.0)
+        G_own = tl.load(G_ptr + g_own, mask=m_gate, other=0.0)
+        Gex_own = tl.load(Gex_ptr + g_own, mask=m_gate, other=0.0)
         at_own = seq * K + (own_tok * HS)[:, None] * K + kk[None, :]
-        if not TRANS:
-            pair = (sb[:, None, None] > sb[None, :, None]) & k_ok[None, None, :]
-            acc = tl.zeros([SB, BK], dtype=tl.float32)
-            if I > 0:
-                G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
-                before = (rr < I * SB)[:, None]
-                dec = tl.exp(tl.where(before, G_r[None, :] - G, float("-inf")))
-                a_rows = tl.load(A_ptr + a_base + own[:, None] * C + rr[None, :])
-                acc = _dot_acc(acc, a_rows, w * dec, PREC)
-                if TWO:
-                    acc = _dot_acc(acc, tl.load(A2_ptr + a_base + own[:, None] * C + rr[None, :]), w2 * dec, PREC)
-                acc = acc * tl.exp(Gex_own - G_r[None, :])
-            dec3 = tl.exp(tl.where(pair, Gex_own[:, None, :] - G_own[None, :, :], float("-inf")))
-            a_blk = tl.load(A_ptr + a_base + own[:, None] * C + own[None, :])
-            w_blk = tl.load(w_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
-            acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+        acc = tl.zeros([SB, BK], dtype=tl.float32)  # da of the rows I (readers)
+        acc_b = tl.zeros([SB, BK], dtype=tl.float32)  # db of the rows I (sources)
+        acc_k = tl.zeros([SB, BK], dtype=tl.float32)  # dk
+        if I > 0:
+            G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
+            dec = tl.exp(tl.where((rr < I * SB)[:, None], G_r[None, :] - G, float("-inf")))
+            acc = _dot_acc(acc, tl.load(A_ptr + a_base + own[:, None] * C + rr[None, :]), b * dec, PREC)
             if TWO:
-                a_blk = tl.load(A2_ptr + a_base + own[:, None] * C + own[None, :])
-                w_blk = tl.load(w2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
-                acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
-            tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
-                     .to(out_ptr.dtype.element_ty), mask=m_own)
-        else:
-            acc = tl.zeros([SB, BK], dtype=tl.float32)
-            acc2 = tl.zeros([SB, BK], dtype=tl.float32)
-            if I < NSB - 1:
-                G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
-                after = (rr >= (I + 1) * SB)[:, None]
-                wd = w * tl.exp(tl.where(after, Gex - G_r[None, :], float("-inf")))
-                a_cols = tl.load(A_ptr + a_base + rr[:, None] * C + own[None, :])
-                acc = _dot_acc(acc, tl.trans(a_cols), wd, PREC)
-                if TWO:
-                    acc2 = _dot_acc(acc2, tl.trans(tl.load(A2_ptr + a_base + rr[:, None] * C + own[None, :])), wd,
-                                    PREC)
-                dec = tl.exp(G_r[None, :] - G_own)
-                acc = acc * dec
-                acc2 = acc2 * dec
-            # out_s += sum_(t > s) A[t, s] w_t e^{Gex_t - G_s}: axis 0 the sources s (own rows), axis 1 the readers t
-            later = (sb[:, None, None] < sb[None, :, None]) & k_ok[None, None, :]
-            dec3 = tl.exp(tl.where(later, Gex_own[None, :, :] - G_own[:, None, :], float("-inf")))
-            a_blk = tl.load(A_ptr + a_base + own[None, :] * C + own[:, None])
-            w_blk = tl.load(w_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
-            acc += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
+                acc = _dot_acc(acc, tl.load(A2_ptr + a_base + own[:, None] * C + rr[None, :]), kv * dec, PREC)
+            acc = acc * tl.exp(Gex_own - G_r[None, :])
+        if I < NSB - 1:
+            G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
+            ad = a * tl.exp(tl.where((rr >= (I + 1) * SB)[:, None], Gex - G_r[None, :], float("-inf")))
+            acc_b = _dot_acc(acc_b, tl.trans(tl.load(A_ptr + a_base + rr[:, None] * C + own[None, :])), ad, PREC)
             if TWO:
-                a_blk = tl.load(A2_ptr + a_base + own[None, :] * C + own[:, None])
-                acc2 += tl.sum(a_blk[:, :, None] * w_blk[None, :, :] * dec3, 1)
-            tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
-                     .to(out_ptr.dtype.element_ty), mask=m_own)
-            if TWO:
-                tl.store(out2_ptr + at_own, (tl.load(out2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc2)
-                         .to(out2_ptr.dtype.element_ty), mask=m_own)
+                acc_k = _dot_acc(acc_k, tl.trans(tl.load(A2_ptr + a_base + rr[:, None] * C + own[None, :])), ad,
+                                 PREC)
+            dec = tl.exp(G_r[None, :] - G_own)
+            acc_b = acc_b * dec
+            acc_k = acc_k * dec
+        D = tl.exp(tl.where(pair, Gex_own[:, None, :] - G_own[None, :, :], float("-inf")))
+        blk = tl.load(A_ptr + a_base + own[:, None] * C + own[None, :])[:, :, None] * D
+        a_own = tl.load(a_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
+        acc += tl.sum(blk * tl.load(b_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)[None, :, :], 1)
+        acc_b += tl.sum(blk * a_own[:, None, :], 0)
+        tl.store(db_ptr + at_own, (tl.load(db_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc_b)
+                 .to(db_ptr.dtype.element_ty), mask=m_own)
+        if TWO:
+            blk = tl.load(A2_ptr + a_base + own[:, None] * C + own[None, :])[:, :, None] * D
+            acc += tl.sum(blk * tl.load(k_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)[None, :, :], 1)
+            acc_k += tl.sum(blk * a_own[:, None, :], 0)
+            tl.store(dk_ptr + at_own, (tl.load(dk_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc_k)
+                     .to(dk_ptr.dtype.element_ty), mask=m_own)
+        tl.store(da_ptr + at_own, (tl.load(da_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+                 .to(da_ptr.dtype.element_ty), mask=m_own)
 
 
 @_launched
@@ -3203,19 +3191,24 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         Mg = Ng = None
         # da += (dM o decays) b + (dN o decays) k; db += (dM o decays)^T a, dk += (dN o decays)^T a
         pp = _for_interpreter(precision_pairs or precision)
-        # one program per (chunk, 16-row block, key block), or (LINDSL_TUNE_PAIRS_FORM=chunk, built in session 61, not
-        # yet timed) per (chunk, key block) with the diagonal blocks as masked products
+        # one program per (chunk, 16-row block, key block) and direction, or (LINDSL_TUNE_PAIRS_FORM=chunk, built in
+        # sessions 61-62, not yet timed) per (chunk, key block), both directions, the diagonal blocks masked products
         chunk_form = _knob("PAIRS_FORM", "blocks") == "chunk"
         kernel = _gated_pairs_chunk_kernel if chunk_form else _gated_pairs_kernel
         BKP = min(_p2(K), _knob("PAIRS_BK", 32 if chunk_form else 64))
         grid = (NC * (1 if chunk_form else C // 16) * _cdiv(K, BKP), N)
-        # (ptxas sm_90, KDA at K = 128: the chunk form in key blocks of 32 on eight warps 178-186 registers, no spill;
-        # on four 255 and a 16 B spill)
+        # (ptxas sm_90, bf16 rows at K = 128: the chunk form in key blocks of 32 on eight warps 223 registers, no
+        # spill, its row blocks a loop: unrolled 255 and 136 B spilled; on four warps 255 and 152 B; key blocks of 16
+        # on eight 212, no spill)
         warps = _mma_warps(_knob("PAIRS_WARPS", 8 if chunk_form else 2), BKP)
-        kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K, C=C, BK=BKP,
-                     TRANS=False, TWO=P > 0, PREC=pp, num_warps=warps)
-        kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC, HS, K=K, C=C,
-                     BK=BKP, TRANS=True, TWO=P > 0, PREC=pp, num_warps=warps)
+        if chunk_form:
+            kernel[grid](dM, dN, _data(a, dummy), _data(b, dummy), _data(k, dummy), G, Gex, da, outs[0],
+                         outs[1] if P else dummy, T, Tp, NC, HS, K=K, C=C, BK=BKP, TWO=P > 0, PREC=pp, num_warps=warps)
+        else:
+            kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K, C=C,
+                         BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=warps)
+            kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC, HS, K=K,
+                         C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp, num_warps=warps)
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
