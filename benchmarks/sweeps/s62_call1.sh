@@ -4,7 +4,7 @@
 # (PAIRS_FORM=blocks, the default of the path: one program per (chunk, 16-row block, key block of 64) and direction;
 # chunk: one per (chunk, key block of 32 or 16) for both directions, built in sessions 61-62, never timed) against
 # the default rescan, each variant in its own process, checked at gate x1 and x10; then KDA by launch through the
-# chunk form, to see what is left.
+# chunk form beside fla's launches (its configs pinned), to see what is left and what fla's intra kernels take.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
@@ -14,5 +14,5 @@ timeout 420 python3 benchmarks/variant_sweep.py --isolate --specs kda,rwkv7 --be
   --budget 400 --out "$OUT/vec_adjoint" 2>&1 | quiet | grep -v "^variant sweep" | tail -10
 echo "sweep done at ${SECONDS}s"
 LINDSL_TUNE_CHUNK_ADJOINT=1 LINDSL_TUNE_PAIRS_FORM=chunk timeout $((570 - SECONDS)) python3 benchmarks/launch_trace.py \
-  --specs kda --shape 4,4096,64,128 --min-us 40 --out "$OUT/ca_chunk" 2>&1 | quiet | tail -45
+  --specs kda --shape 4,4096,64,128 --fla --min-us 40 --out "$OUT/ca_chunk" 2>&1 | quiet | tail -60
 echo "all done at ${SECONDS}s"
