@@ -193,13 +193,14 @@ import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from lindsl.runtime import triton_engine as te
-for name, BK, warps, modes in [("_gated_pairs_kernel", 64, 2, (False, True)),
+for name, BK, warps, modes in [("_gated_pairs_kernel", 64, 2, ((True, False), (False, True), (True, True))),
                                ("_gated_pairs_chunk_kernel", 32, 8, (None,))]:
     kernel = getattr(getattr(te, name), "jitted", getattr(te, name))
     params = list(inspect.signature(kernel.fn).parameters)
     for trans in modes:
-        consts = dict(K=128, C=64, BK=BK, TWO=True, PREC="tf32", **({} if trans is None else {"TRANS": trans}))
-        sig = {p: "constexpr" if p in consts else "*bf16" if p in ("w_ptr", "w2_ptr", "a_ptr", "b_ptr", "k_ptr") else
+        consts = dict(K=128, C=64, BK=BK, TWO=True, PREC="tf32",
+                      **({} if trans is None else {"FWD": trans[0], "BWD": trans[1]}))
+        sig = {p: "constexpr" if p in consts else "*bf16" if p in ("a_ptr", "b_ptr", "k_ptr") else
                "*fp32" if p.endswith("_ptr") else "i32" for p in params}
         src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
         meta = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": warps}).metadata
@@ -208,7 +209,7 @@ for name, BK, warps, modes in [("_gated_pairs_kernel", 64, 2, (False, True)),
 
 
 def test_gated_pairs_kernels_compile_for_hopper():
-    """The per-dimension gate's products through the decays (_gated_pairs_kernel in both directions,
+    """The per-dimension gate's products through the decays (_gated_pairs_kernel in either direction or both,
     _gated_pairs_chunk_kernel both in one program; K = 128 in chunks of 64 at their default key blocks and warps)
     compile for sm_90 on the CPU, in a process without the interpreter (the interpreter runs what the compiler may refuse: session 40)."""
     import subprocess
@@ -219,7 +220,7 @@ def test_gated_pairs_kernels_compile_for_hopper():
     run = subprocess.run([sys.executable, "-c", GATED_PAIRS_AOT], env=aot_check.clean_env(), capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert len(run.stdout.splitlines()) == 3, run.stdout
+    assert len(run.stdout.splitlines()) == 4, run.stdout
 
 
 def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
@@ -306,14 +307,16 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
                                                      (1, "one", False, 20.0, {"PASS_BV": "8"}),
                                                      (2, None, False, 2.0, {"CA_FLIP": "1"}),
                                                      (2, "tensor", True, 5.0, {"PAIRS_FORM": "chunk"}),
-                                                     (1, "one", False, 20.0, {"PAIRS_FORM": "chunk"})])
+                                                     (1, "one", False, 20.0, {"PAIRS_FORM": "chunk"}),
+                                                     (2, "tensor", False, 20.0, {"PAIRS_ONE": "1"})])
 def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, knobs, monkeypatch):
     """A per-dimension key gate's chunk-level adjoint on the Triton kernels (KDA's, RWKV-7's class: one factor, one
     input, one read) in chunks of 64 over four 16-row blocks, T past whole chunks: the pair scores' blocks above the
     diagonal are never written (poisoned under the tests), the block pairs of _gated_pairs_kernel go through their
     reference rows, gates up to 20 per token (decays far below fp32's range within a chunk); every gradient and the
     gate's within 1e-4 of engine.chunk_adjoint's in fp64, with (I - M)^-1 from the forward or solved again, and with
-    the products through the decays one program per chunk (PAIRS_FORM=chunk, _gated_pairs_chunk_kernel)."""
+    the products through the decays one program per chunk (PAIRS_FORM=chunk, _gated_pairs_chunk_kernel) or both
+    directions in one launch of _gated_pairs_kernel (PAIRS_ONE=1)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)

@@ -2737,19 +2737,21 @@ def _wy_source_grads(src_ptr, dsrc_ptr, dout_ptr, at, m, dS, a, da, g_src, PREC:
 
 @_launched
 @triton.jit
-def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, out2_ptr, T, Tp, NC, HS,
-                        K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TRANS: tl.constexpr, TWO: tl.constexpr,
-                        PREC: tl.constexpr):
+def _gated_pairs_kernel(A_ptr, A2_ptr, a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, da_ptr, db_ptr, dk_ptr, T, Tp, NC, HS,
+                        K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, FWD: tl.constexpr, BWD: tl.constexpr,
+                        TWO: tl.constexpr, PREC: tl.constexpr):
     """The chunk-level adjoint's products of pair matrices A [N, NC, C, C] (rows t, columns s of a chunk; only
-    s < t taken) with a per-dimension key gate's decays, added to out (the WY backward's dcoef through M and N):
-        not TRANS: out_t += sum_(s<t) A[t, s] w_s e^{Gex_t - G_s}  (+ the same of A2 and w2 with TWO),
-        TRANS:     out_s += sum_(t>s) A[t, s] w_t e^{Gex_t - G_s}  (out2 likewise from A2 and the same w),
-    G, Gex the gate's inclusive and exclusive sums within chunks [N, Tp, K]; w, out per-token rows [.., K] in the
-    token layout of HS (_seq_row). One program per (chunk, 16-row block, key block of BK). Block pairs through one
-    reference row per program, both factors at most 1 (not TRANS: the row before the block, e^{Gex_t - G_r} and
-    e^{G_r - G_s}; TRANS: the block's last row), on the tensor cores in PREC; the diagonal block pair by pair (the
-    loop unrolled on four warps measured slower: session 61, benchmarks/NOTES.md v61). The
-    gate sums are loaded past T too (rows to Tp, flat there: every exponent stays at most 0)."""
+    s < t taken) with a per-dimension key gate's decays D_ts = e^{Gex_t - G_s}, added to the WY backward's
+    gradients through M and N:
+        FWD: da_t += sum_(s<t) (A[t, s] b_s + A2[t, s] k_s) D_ts  (A2 and k with TWO),
+        BWD: db_s += sum_(t>s) A[t, s] a_t D_ts, dk_s += sum_(t>s) A2[t, s] a_t D_ts (with TWO),
+    G, Gex the gate's inclusive and exclusive sums within chunks [N, Tp, K]; a, b, k and the gradients per-token rows
+    [.., K] in the token layout of HS (_seq_row). One program per (chunk, 16-row block, key block of BK), either
+    direction or both (fla's chunk_kda_bwd_kernel_intra's layout). Block pairs through one reference row per
+    program, both factors at most 1 (FWD: the row before the block, e^{Gex_t - G_r} and e^{G_r - G_s}; BWD: the
+    block's last row), on the tensor cores in PREC; the diagonal block pair by pair (the loop unrolled on four warps
+    measured slower: session 61, benchmarks/NOTES.md v61). The gate sums are loaded past T too (rows to Tp, flat
+    there: every exponent stays at most 0)."""
     SB: tl.constexpr = 16
     NSB: tl.constexpr = C // SB
     NKB: tl.constexpr = (K + BK - 1) // BK
@@ -2769,9 +2771,8 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
     a_base = (n * NC + c) * C * C
     g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
     m_gate = k_ok[None, :]  # the gate sums' rows all exist (to Tp)
-    acc = tl.zeros([SB, BK], dtype=tl.float32)
-    acc2 = tl.zeros([SB, BK], dtype=tl.float32)
-    if not TRANS:
+    if FWD:
+        acc = tl.zeros([SB, BK], dtype=tl.float32)
         Gex_own = tl.load(Gex_ptr + g_own, mask=m_gate, other=0.0)
         if I > 0:
             G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
@@ -2783,11 +2784,11 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
                                                     other=0.0))
                 at_src = seq * K + (stok * HS)[:, None] * K + kk[None, :]
                 a_ij = tl.load(A_ptr + a_base + own[:, None] * C + src[None, :])
-                w = tl.load(w_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
+                w = tl.load(b_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
                 acc = _dot_acc(acc, a_ij, w, PREC)
                 if TWO:
                     a_ij = tl.load(A2_ptr + a_base + own[:, None] * C + src[None, :])
-                    w = tl.load(w2_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
+                    w = tl.load(k_ptr + at_src, mask=m_src, other=0.0).to(tl.float32) * dec
                     acc = _dot_acc(acc, a_ij, w, PREC)
             acc = acc * tl.exp(Gex_own - G_r[None, :])
         for j in range(SB):
@@ -2798,19 +2799,23 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
             dec = tl.exp(tl.where((sb > j)[:, None] & m_own, Gex_own - G_s[None, :], float("-inf")))
             at_s = seq * K + stok * HS * K + kk
             col = tl.load(A_ptr + a_base + own * C + s)
-            acc += (col[:, None] * tl.load(w_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]) * dec
+            acc += (col[:, None] * tl.load(b_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]) * dec
             if TWO:
                 col = tl.load(A2_ptr + a_base + own * C + s)
-                acc += (col[:, None] * tl.load(w2_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]
+                acc += (col[:, None] * tl.load(k_ptr + at_s, mask=k_ok & s_ok, other=0.0).to(tl.float32)[None, :]
                         ) * dec
-    else:
+        tl.store(da_ptr + at_own, (tl.load(da_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+                 .to(da_ptr.dtype.element_ty), mask=m_own)
+    if BWD:
+        acc = tl.zeros([SB, BK], dtype=tl.float32)
+        acc2 = tl.zeros([SB, BK], dtype=tl.float32)
         G_own = tl.load(G_ptr + g_own, mask=m_gate, other=0.0)
         G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
         for Ib in range(I + 1, NSB):
             row = Ib * SB + sb
             rtok = c * C + row
             m_row = (rtok < T)[:, None] & k_ok[None, :]
-            w = (tl.load(w_ptr + seq * K + (rtok * HS)[:, None] * K + kk[None, :], mask=m_row, other=0.0)
+            w = (tl.load(a_ptr + seq * K + (rtok * HS)[:, None] * K + kk[None, :], mask=m_row, other=0.0)
                  .to(tl.float32) * tl.exp(tl.load(Gex_ptr + (n * Tp + rtok)[:, None] * K + kk[None, :], mask=m_gate,
                                                   other=0.0) - G_r[None, :]))
             a_ij = tl.load(A_ptr + a_base + row[:, None] * C + own[None, :])
@@ -2827,15 +2832,15 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, w_ptr, w2_ptr, G_ptr, Gex_ptr, out_ptr, o
             t_ok = ttok < T
             Gex_t = tl.load(Gex_ptr + (n * Tp + ttok) * K + kk, mask=k_ok, other=0.0)
             dec = tl.exp(tl.where((sb < i)[:, None] & m_own, Gex_t[None, :] - G_own, float("-inf")))
-            w_t = tl.load(w_ptr + seq * K + ttok * HS * K + kk, mask=k_ok & t_ok, other=0.0).to(tl.float32)
+            w_t = tl.load(a_ptr + seq * K + ttok * HS * K + kk, mask=k_ok & t_ok, other=0.0).to(tl.float32)
             acc += (tl.load(A_ptr + a_base + t * C + own)[:, None] * w_t[None, :]) * dec
             if TWO:
                 acc2 += (tl.load(A2_ptr + a_base + t * C + own)[:, None] * w_t[None, :]) * dec
-    tl.store(out_ptr + at_own, (tl.load(out_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
-             .to(out_ptr.dtype.element_ty), mask=m_own)
-    if TRANS and TWO:
-        tl.store(out2_ptr + at_own, (tl.load(out2_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc2)
-                 .to(out2_ptr.dtype.element_ty), mask=m_own)
+        tl.store(db_ptr + at_own, (tl.load(db_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
+                 .to(db_ptr.dtype.element_ty), mask=m_own)
+        if TWO:
+            tl.store(dk_ptr + at_own, (tl.load(dk_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc2)
+                     .to(dk_ptr.dtype.element_ty), mask=m_own)
 
 
 @_launched
@@ -3122,8 +3127,9 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
     kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
     LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_FORM ("blocks":
-    _gated_pairs_kernel, or "chunk": _gated_pairs_chunk_kernel), PAIRS_BK (64, 32) and PAIRS_WARPS (2, 8): the
-    per-dimension gate's products' kernel, key block and warps."""
+    _gated_pairs_kernel, or "chunk": _gated_pairs_chunk_kernel), PAIRS_ONE (blocks: both directions in one launch),
+    PAIRS_BK (64, 32) and PAIRS_WARPS (2, 4 with PAIRS_ONE, 8): the per-dimension gate's products' kernel, key block
+    and warps."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -3200,15 +3206,18 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         # (ptxas sm_90, bf16 rows at K = 128: the chunk form in key blocks of 32 on eight warps 223 registers, no
         # spill, its row blocks a loop: unrolled 255 and 136 B spilled; on four warps 255 and 152 B; key blocks of 16
         # on eight 212, no spill)
-        warps = _mma_warps(_knob("PAIRS_WARPS", 8 if chunk_form else 2), BKP)
+        # (both directions in one program on two warps: 255 registers and 32 B spilled; on four 168, no spill)
+        one = bool(_knob("PAIRS_ONE", 0))
+        warps = _mma_warps(_knob("PAIRS_WARPS", 8 if chunk_form else (4 if one else 2)), BKP)
+        rows = (_data(a, dummy), _data(b, dummy), _data(k, dummy), G, Gex, da, outs[0], outs[1] if P else dummy, T,
+                Tp, NC, HS)
         if chunk_form:
-            kernel[grid](dM, dN, _data(a, dummy), _data(b, dummy), _data(k, dummy), G, Gex, da, outs[0],
-                         outs[1] if P else dummy, T, Tp, NC, HS, K=K, C=C, BK=BKP, TWO=P > 0, PREC=pp, num_warps=warps)
+            kernel[grid](dM, dN, *rows, K=K, C=C, BK=BKP, TWO=P > 0, PREC=pp, num_warps=warps)
         else:
-            kernel[grid](dM, dN, _data(b, dummy), _data(k, dummy), G, Gex, da, dummy, T, Tp, NC, HS, K=K, C=C,
-                         BK=BKP, TRANS=False, TWO=P > 0, PREC=pp, num_warps=warps)
-            kernel[grid](dM, dN, _data(a, dummy), dummy, G, Gex, outs[0], outs[1] if P else dummy, T, Tp, NC, HS, K=K,
-                         C=C, BK=BKP, TRANS=True, TWO=P > 0, PREC=pp, num_warps=warps)
+            # both directions in one program (LINDSL_TUNE_PAIRS_ONE=1, fla's layout; built in session 62, not yet
+            # timed), or one launch each
+            for fwd, bwd in ([(True, True)] if one else [(True, False), (False, True)]):
+                kernel[grid](dM, dN, *rows, K=K, C=C, BK=BKP, FWD=fwd, BWD=bwd, TWO=P > 0, PREC=pp, num_warps=warps)
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
