@@ -193,25 +193,23 @@ import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from lindsl.runtime import triton_engine as te
-for name, BK, warps, modes in [("_gated_pairs_kernel", 64, 2, ((True, False), (False, True), (True, True))),
-                               ("_gated_pairs_chunk_kernel", 32, 8, (None,))]:
-    kernel = getattr(getattr(te, name), "jitted", getattr(te, name))
-    params = list(inspect.signature(kernel.fn).parameters)
-    for trans in modes:
-        consts = dict(K=128, C=64, BK=BK, TWO=True, PREC="tf32",
-                      **({} if trans is None else {"FWD": trans[0], "BWD": trans[1]}))
+kernel = getattr(te._gated_pairs_kernel, "jitted", te._gated_pairs_kernel)
+params = list(inspect.signature(kernel.fn).parameters)
+for warps, modes in [(2, ((True, False), (False, True))), (4, ((True, True),))]:
+    for fwd, bwd in modes:
+        consts = dict(K=128, C=64, BK=64, TWO=True, PREC="tf32", FWD=fwd, BWD=bwd)
         sig = {p: "constexpr" if p in consts else "*bf16" if p in ("a_ptr", "b_ptr", "k_ptr") else
                "*fp32" if p.endswith("_ptr") else "i32" for p in params}
         src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
         meta = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": warps}).metadata
-        print(name, trans, meta.shared)
+        print(fwd, bwd, meta.shared)
 """
 
 
 def test_gated_pairs_kernels_compile_for_hopper():
-    """The per-dimension gate's products through the decays (_gated_pairs_kernel in either direction or both,
-    _gated_pairs_chunk_kernel both in one program; K = 128 in chunks of 64 at their default key blocks and warps)
-    compile for sm_90 on the CPU, in a process without the interpreter (the interpreter runs what the compiler may refuse: session 40)."""
+    """The per-dimension gate's products through the decays (_gated_pairs_kernel, either direction on two warps,
+    both in one program on four; K = 128 in chunks of 64, key blocks of 64) compile for sm_90 on the CPU, in a
+    process without the interpreter (the interpreter runs what the compiler may refuse: session 40)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -220,7 +218,7 @@ def test_gated_pairs_kernels_compile_for_hopper():
     run = subprocess.run([sys.executable, "-c", GATED_PAIRS_AOT], env=aot_check.clean_env(), capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert len(run.stdout.splitlines()) == 4, run.stdout
+    assert len(run.stdout.splitlines()) == 3, run.stdout
 
 
 def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
@@ -306,8 +304,7 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
                                                      (2, "tensor", True, 5.0, {"PAIRS_BK": "8"}),
                                                      (1, "one", False, 20.0, {"PASS_BV": "8"}),
                                                      (2, None, False, 2.0, {"CA_FLIP": "1"}),
-                                                     (2, "tensor", True, 5.0, {"PAIRS_FORM": "chunk"}),
-                                                     (1, "one", False, 20.0, {"PAIRS_FORM": "chunk"}),
+                                                     (1, "one", False, 20.0, {"PAIRS_ONE": "1"}),
                                                      (2, "tensor", False, 20.0, {"PAIRS_ONE": "1"})])
 def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, knobs, monkeypatch):
     """A per-dimension key gate's chunk-level adjoint on the Triton kernels (KDA's, RWKV-7's class: one factor, one
@@ -315,8 +312,7 @@ def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, k
     diagonal are never written (poisoned under the tests), the block pairs of _gated_pairs_kernel go through their
     reference rows, gates up to 20 per token (decays far below fp32's range within a chunk); every gradient and the
     gate's within 1e-4 of engine.chunk_adjoint's in fp64, with (I - M)^-1 from the forward or solved again, and with
-    the products through the decays one program per chunk (PAIRS_FORM=chunk, _gated_pairs_chunk_kernel) or both
-    directions in one launch of _gated_pairs_kernel (PAIRS_ONE=1)."""
+    the products through the decays in both directions in one launch (PAIRS_ONE=1)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
@@ -481,11 +477,13 @@ def _triton_fp32_and_engine_fp64(op, seed, dims=16):
 
 
 @pytest.mark.parametrize("name,forced,chunked", [("gated_deltanet", None, True), ("mom_gated_deltanet", None, True),
-                                                 ("deltanet", None, True), ("kda", None, False),
-                                                 ("gated_deltanet", "0", False), ("deltanet", "0", False)])
-def test_chunk_level_adjoint_by_default_without_or_with_a_scalar_key_gate(name, forced, chunked, monkeypatch):
+                                                 ("deltanet", None, True), ("rwkv7", None, True), ("kda", None, False),
+                                                 ("gated_deltanet", "0", False), ("deltanet", "0", False),
+                                                 ("rwkv7", "0", False)])
+def test_chunk_level_adjoint_by_default_where_measured_faster(name, forced, chunked, monkeypatch):
     """On the Triton engine the backward of a rank-one spec with no or a scalar key gate (DeltaNet, Gated DeltaNet,
-    MoM) is the chunk-level adjoint (chunk_adjoint_triton) by default; with a per-dimension one (KDA) the rescan's;
+    MoM), or a per-dimension one without the delta rule's fold (RWKV-7), is the chunk-level adjoint
+    (chunk_adjoint_triton) by default; with a per-dimension gate and the fold (KDA) the rescan's;
     LINDSL_TUNE_CHUNK_ADJOINT=0 / 1 forces either. fp32 gradients equal the fp64 engine's."""
     import lindsl
     if forced is None:
@@ -778,11 +776,14 @@ def test_gauge_kernel_gradients_equal_the_glue(name, knob, monkeypatch):
     per-dimension gate's by the gate gradient's kernel (gauge_gate_grad_triton, LINDSL_TUNE_GAUGE_IN_GATE_GRAD=1)
     or by a pass of their own (=0), give the gradients the glue's products give (GAUGE_KERNEL=0), in the
     interpreter, per-dimension (GLA, RWKV-7 with its shifted rank-one term) and scalar gates (Mamba-2: never folded);
-    GLA and Mamba-2 with their reads' own gauge terms off, which would take them otherwise."""
+    GLA and Mamba-2 with their reads' own gauge terms off, which would take them otherwise; RWKV-7 through the
+    rescan (its default backward is the chunk-level adjoint, whose gate gradient is one gauge_gate_grad_triton)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     if knob:
         monkeypatch.setenv(f"LINDSL_TUNE_{knob}", "0")
+    else:
+        monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")
     op = lindsl.load(name)
     args = random_inputs(op.spec, 1, 40, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=9)
     calls = {"sum": 0, "fold": 0}

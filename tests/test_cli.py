@@ -118,9 +118,10 @@ def test_explain_every_library_spec(name):
     for section in ("normalized recurrences", "chunkwise form", "backward", "LaTeX"):
         assert section in text
     # which backward the Triton engine runs by default: the chunk-level adjoint for rank-one factors with no or a
-    # scalar key gate (AdjointPlan.chunk_level_default), the token-level adjoint's rescan elsewhere; a per-dimension
-    # gate's chunk-level adjoint (its kernels exist: chunk_level_kernels) shown as the knob's
+    # scalar key gate, or a per-dimension one without the delta rule's fold (AdjointPlan.chunk_level_default), the
+    # token-level adjoint's rescan elsewhere; KDA's chunk-level adjoint (its kernels exist: chunk_level_kernels)
+    # shown as the knob's
     assert ("by default the chunk-level adjoint instead" in text) == (name in ("deltanet", "gated_deltanet",
-                                                                                "mom_gated_deltanet"))
+                                                                                "mom_gated_deltanet", "rwkv7"))
     assert ("with LINDSL_TUNE_CHUNK_ADJOINT=1 on the Triton engine the chunk-level adjoint instead" in text) == (
-        name in ("kda", "rwkv7"))
+        name == "kda")

@@ -547,13 +547,16 @@ def test_sub_chunked_engine_over_several_chunks(gk_kind, gv_kind, amat, parts, p
 @pytest.mark.parametrize("name,knobs,T", [("gla", "SUBCHUNK=0", 150), ("gla", "SUBCHUNK=1", 150),
                                           ("rwkv6", "SUBCHUNK=0", 150), ("rwkv6", "SUBCHUNK=1", 150),
                                           ("kda", "", 100), ("rwkv7", "", 100), ("kda", "R1_CHUNK=16", 100),
-                                          ("kda", "R1_CHUNK=16 SUBCHUNK_R1=0", 40), ("rwkv7", "R1_CHUNK=16", 70)])
+                                          ("kda", "R1_CHUNK=16 SUBCHUNK_R1=0", 40), ("rwkv7", "R1_CHUNK=16", 70),
+                                          ("rwkv7", "CHUNK_ADJOINT=0", 100),
+                                          ("rwkv7", "R1_CHUNK=16 CHUNK_ADJOINT=0", 70)])
 def test_per_dim_gate_spec_gradients_over_several_chunks(name, knobs, T, monkeypatch):
     """Forward and every gradient of a per-dimension-gate spec over several chunks (chunk boundaries in the derived
     backward), Triton interpreter against the PyTorch backend: GLA and RWKV-6 in chunks of 16 and of 64 (SUBCHUNK);
     KDA (the fold: one source pair) and RWKV-7 (two pairs) in chunks of 64 (the default), and in chunks of 16
     (R1_CHUNK=16) with the reads in chunks of 64 from every fourth state or, for KDA, with the chunks-of-16
-    pair-loop reads (SUBCHUNK_R1=0, three chunks of 16), the backward's adjoint and rescan reads included."""
+    pair-loop reads (SUBCHUNK_R1=0, three chunks of 16), the backward's adjoint and rescan reads included (RWKV-7's
+    backward by default the chunk-level adjoint, its rescan with CHUNK_ADJOINT=0)."""
     for knob in knobs.split():
         monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
     op = lindsl.load(name)

@@ -80,10 +80,12 @@ class AdjointPlan:
     def chunk_level_default(self) -> bool:
         """Whether the chunk-level adjoint is the Triton engine's default backward instead of this token-level
         adjoint's rescan: where its kernels exist and were measured faster, at fla's five D <= 128 shapes with a
-        scalar key gate (session 41) and without a gate (session 42; benchmarks/NOTES.md v41, v42). A per-dimension
-        gate's (session 61) measured slower than the rescan so far (NOTES v61): LINDSL_TUNE_CHUNK_ADJOINT=1 turns
-        it on."""
-        return self.chunk_level_kernels and self.key_gate != "vector"
+        scalar key gate (session 41) and without a gate (session 42; benchmarks/NOTES.md v41, v42), and with a
+        per-dimension gate where the delta rule's fold is absent (RWKV-7's class; session 62, H100, forward+backward
+        51.77 -> 48.71 ms at 4x4096x64x128, 25.95 -> 25.04 at 2x16384x16x128, NOTES v62). With the fold (KDA's)
+        the rescan is the cheaper one: its adjoint's pseudo-values give dv and the fold saves it a read, and the
+        chunk-level adjoint measured 5.7-7.6 % slower at those shapes (LINDSL_TUNE_CHUNK_ADJOINT=1 turns it on)."""
+        return self.chunk_level_kernels and (self.key_gate != "vector" or not self.scaled_reads)
 
     def chunk_level_equations(self) -> list[str]:
         """The chunk-level adjoint's equations per chunk (engine.chunk_adjoint's docstring has their derivation)."""

@@ -2845,85 +2845,6 @@ def _gated_pairs_kernel(A_ptr, A2_ptr, a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, da_p
 
 @_launched
 @triton.jit
-def _gated_pairs_chunk_kernel(A_ptr, A2_ptr, a_ptr, b_ptr, k_ptr, G_ptr, Gex_ptr, da_ptr, db_ptr, dk_ptr, T, Tp, NC,
-                              HS, K: tl.constexpr, C: tl.constexpr, BK: tl.constexpr, TWO: tl.constexpr,
-                              PREC: tl.constexpr):
-    """_gated_pairs_kernel's products, both directions in one launch (the same results): da from b (and k with
-    TWO) and db (and dk) from a, one program per (chunk, key block of BK) over the chunk's 16-row blocks. The
-    chunk's rows a, b, k, G and Gex loaded once; per row block I, its block pairs with the earlier rows as one
-    [16, C] x [C, BK] product through the row before I (da) and with the later rows through I's last row (db, dk),
-    the decayed rows outside the pairs masked to 0; I's diagonal pairs as masked [16, 16, BK] products whose
-    decays D[t, s] = e^{Gex_t - G_s} (t > s) both directions share: da_t sums them over s, db_s over t."""
-    SB: tl.constexpr = 16
-    NSB: tl.constexpr = C // SB
-    NKB: tl.constexpr = (K + BK - 1) // BK
-    c = tl.program_id(0) // NKB
-    n = tl.program_id(1).to(tl.int64)
-    seq = _seq_row(n, T, HS)
-    kk = (tl.program_id(0) % NKB) * BK + tl.arange(0, BK)
-    k_ok = kk < K
-    rr = tl.arange(0, C)
-    rtok = c * C + rr
-    m_rows = (rtok < T)[:, None] & k_ok[None, :]
-    at_rows = seq * K + (rtok * HS)[:, None] * K + kk[None, :]
-    g_rows = (n * Tp + rtok)[:, None] * K + kk[None, :]
-    m_gate = k_ok[None, :]  # the gate sums' rows all exist (to Tp)
-    G = tl.load(G_ptr + g_rows, mask=m_gate, other=0.0)
-    Gex = tl.load(Gex_ptr + g_rows, mask=m_gate, other=0.0)
-    a = tl.load(a_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
-    b = tl.load(b_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
-    if TWO:
-        kv = tl.load(k_ptr + at_rows, mask=m_rows, other=0.0).to(tl.float32)
-    sb = tl.arange(0, SB)
-    a_base = (n * NC + c) * C * C
-    pair = (sb[:, None, None] > sb[None, :, None]) & k_ok[None, None, :]  # [t, s, key]: t after s
-    for I in range(NSB):
-        own = I * SB + sb
-        own_tok = c * C + own
-        m_own = (own_tok < T)[:, None] & k_ok[None, :]
-        g_own = (n * Tp + own_tok)[:, None] * K + kk[None, :]
-        G_own = tl.load(G_ptr + g_own, mask=m_gate, other=0.0)
-        Gex_own = tl.load(Gex_ptr + g_own, mask=m_gate, other=0.0)
-        at_own = seq * K + (own_tok * HS)[:, None] * K + kk[None, :]
-        acc = tl.zeros([SB, BK], dtype=tl.float32)  # da of the rows I (readers)
-        acc_b = tl.zeros([SB, BK], dtype=tl.float32)  # db of the rows I (sources)
-        acc_k = tl.zeros([SB, BK], dtype=tl.float32)  # dk
-        if I > 0:
-            G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB - 1) * K + kk, mask=k_ok, other=0.0)
-            dec = tl.exp(tl.where((rr < I * SB)[:, None], G_r[None, :] - G, float("-inf")))
-            acc = _dot_acc(acc, tl.load(A_ptr + a_base + own[:, None] * C + rr[None, :]), b * dec, PREC)
-            if TWO:
-                acc = _dot_acc(acc, tl.load(A2_ptr + a_base + own[:, None] * C + rr[None, :]), kv * dec, PREC)
-            acc = acc * tl.exp(Gex_own - G_r[None, :])
-        if I < NSB - 1:
-            G_r = tl.load(G_ptr + (n * Tp + c * C + I * SB + SB - 1) * K + kk, mask=k_ok, other=0.0)
-            ad = a * tl.exp(tl.where((rr >= (I + 1) * SB)[:, None], Gex - G_r[None, :], float("-inf")))
-            acc_b = _dot_acc(acc_b, tl.trans(tl.load(A_ptr + a_base + rr[:, None] * C + own[None, :])), ad, PREC)
-            if TWO:
-                acc_k = _dot_acc(acc_k, tl.trans(tl.load(A2_ptr + a_base + rr[:, None] * C + own[None, :])), ad,
-                                 PREC)
-            dec = tl.exp(G_r[None, :] - G_own)
-            acc_b = acc_b * dec
-            acc_k = acc_k * dec
-        D = tl.exp(tl.where(pair, Gex_own[:, None, :] - G_own[None, :, :], float("-inf")))
-        blk = tl.load(A_ptr + a_base + own[:, None] * C + own[None, :])[:, :, None] * D
-        a_own = tl.load(a_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)
-        acc += tl.sum(blk * tl.load(b_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)[None, :, :], 1)
-        acc_b += tl.sum(blk * a_own[:, None, :], 0)
-        tl.store(db_ptr + at_own, (tl.load(db_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc_b)
-                 .to(db_ptr.dtype.element_ty), mask=m_own)
-        if TWO:
-            blk = tl.load(A2_ptr + a_base + own[:, None] * C + own[None, :])[:, :, None] * D
-            acc += tl.sum(blk * tl.load(k_ptr + at_own, mask=m_own, other=0.0).to(tl.float32)[None, :, :], 1)
-            acc_k += tl.sum(blk * a_own[:, None, :], 0)
-            tl.store(dk_ptr + at_own, (tl.load(dk_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc_k)
-                     .to(dk_ptr.dtype.element_ty), mask=m_own)
-        tl.store(da_ptr + at_own, (tl.load(da_ptr + at_own, mask=m_own, other=0.0).to(tl.float32) + acc)
-                 .to(da_ptr.dtype.element_ty), mask=m_own)
-
-
-@_launched
-@triton.jit
 def _chunk_wy_backward_kernel(a_ptr, b_ptr, k_ptr, du_ptr, dw_ptr, dvv_ptr, G_ptr, Gex_ptr, tinv_ptr, da_ptr, db_ptr,
                               dk_ptr, dv_ptr, dbo_ptr, dko_ptr, dvo_ptr, bnd_ptr, gsrc_ptr, gfac_ptr, fold_ptr, m_ptr,
                               nin_ptr, dm_ptr, dn_ptr, T, Tp, NC, HS, K: tl.constexpr, V: tl.constexpr, C: tl.constexpr,
@@ -3126,10 +3047,9 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
     read that made them). du may be bf16 where the products are (_low_intermediates). du_fold (du None; the delta
     rule's fold, one factor and one input: True for s = 1, or s [N, T] / [B, T, heads]): du = -s dv made by the
     kernels from dv, the pass's direct part (its store_du False). LINDSL_TUNE_WYB_BK: the key block (64);
-    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_FORM ("blocks":
-    _gated_pairs_kernel, or "chunk": _gated_pairs_chunk_kernel), PAIRS_ONE (blocks: both directions in one launch),
-    PAIRS_BK (64, 32) and PAIRS_WARPS (2, 4 with PAIRS_ONE, 8): the per-dimension gate's products' kernel, key block
-    and warps."""
+    LINDSL_TUNE_WYB_WARPS (4); LINDSL_TUNE_WYB_PREC: the products' precision (the caller's); PAIRS_ONE (both
+    directions in one launch), PAIRS_BK (64) and PAIRS_WARPS (2, 4 with PAIRS_ONE): the per-dimension gate's
+    products' launches, key block and warps."""
     HS = int(heads)
     lead = _lead_dims(HS)
     N, T = a.shape[0] * HS, a.shape[1]
@@ -3197,27 +3117,20 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
         Mg = Ng = None
         # da += (dM o decays) b + (dN o decays) k; db += (dM o decays)^T a, dk += (dN o decays)^T a
         pp = _for_interpreter(precision_pairs or precision)
-        # one program per (chunk, 16-row block, key block) and direction, or (LINDSL_TUNE_PAIRS_FORM=chunk, built in
-        # sessions 61-62, not yet timed) per (chunk, key block), both directions, the diagonal blocks masked products
-        chunk_form = _knob("PAIRS_FORM", "blocks") == "chunk"
-        kernel = _gated_pairs_chunk_kernel if chunk_form else _gated_pairs_kernel
-        BKP = min(_p2(K), _knob("PAIRS_BK", 32 if chunk_form else 64))
-        grid = (NC * (1 if chunk_form else C // 16) * _cdiv(K, BKP), N)
-        # (ptxas sm_90, bf16 rows at K = 128: the chunk form in key blocks of 32 on eight warps 223 registers, no
-        # spill, its row blocks a loop: unrolled 255 and 136 B spilled; on four warps 255 and 152 B; key blocks of 16
-        # on eight 212, no spill)
-        # (both directions in one program on two warps: 255 registers and 32 B spilled; on four 168, no spill)
+        BKP = min(_p2(K), _knob("PAIRS_BK", 64))
+        grid = (NC * (C // 16) * _cdiv(K, BKP), N)
+        # both directions in one program (LINDSL_TUNE_PAIRS_ONE=1, fla's layout: session 62, call 1, H100, KDA at
+        # 4x4096x64x128 forward+backward 40.84 ms against 40.51 in two launches, RWKV-7 48.84 against call 2's 48.71;
+        # ptxas sm_90 at K = 128: on two warps 255 registers and 32 B spilled, on four 168, no spill), or one launch
+        # per direction (two warps: 233 and 166 registers). One program per (chunk, key block) over the row blocks,
+        # the diagonal blocks as masked [16, 16, 32] products, took 28.4 ms (call 1): removed
         one = bool(_knob("PAIRS_ONE", 0))
-        warps = _mma_warps(_knob("PAIRS_WARPS", 8 if chunk_form else (4 if one else 2)), BKP)
+        warps = _mma_warps(_knob("PAIRS_WARPS", 4 if one else 2), BKP)
         rows = (_data(a, dummy), _data(b, dummy), _data(k, dummy), G, Gex, da, outs[0], outs[1] if P else dummy, T,
                 Tp, NC, HS)
-        if chunk_form:
-            kernel[grid](dM, dN, *rows, K=K, C=C, BK=BKP, TWO=P > 0, PREC=pp, num_warps=warps)
-        else:
-            # both directions in one program (LINDSL_TUNE_PAIRS_ONE=1, fla's layout; built in session 62, not yet
-            # timed), or one launch each
-            for fwd, bwd in ([(True, True)] if one else [(True, False), (False, True)]):
-                kernel[grid](dM, dN, *rows, K=K, C=C, BK=BKP, FWD=fwd, BWD=bwd, TWO=P > 0, PREC=pp, num_warps=warps)
+        for fwd, bwd in ([(True, True)] if one else [(True, False), (False, True)]):
+            _gated_pairs_kernel[grid](dM, dN, *rows, K=K, C=C, BK=BKP, FWD=fwd, BWD=bwd, TWO=P > 0, PREC=pp,
+                                      num_warps=warps)
     if gauge:
         return (da, *outs), (out_bnd if bnd else None), (gsrc, gfac)
     return (da, *outs), (out_bnd if bnd else None)
