@@ -3137,7 +3137,7 @@ def chunk_wy_backward_triton(a, b, k, v, G, Gex, h, du, db, dk, dv, C, heads=1, 
 
 
 def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1, precision=ACCURATE, ST=None,
-                         gate_grad=False, fold=None, tinv=None, out_dtype=None, read_scale=None):
+                         gate_grad=False, fold=None, tinv=None, out_dtype=None, read_scale=None, cum=None):
     """engine.chunk_adjoint on the Triton engine (the same equations and results), for no, a scalar or (one factor,
     at most one input, one read) a per-dimension key gate, no value gate and reads after the update. The pair terms D0 and the reads over the adjoint's states are reads of an
     adjoint scan without rank-one factors (its inputs the reads' (x, dO), over reversed time, the gate of each
@@ -3152,6 +3152,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     reads' vectors x given without it: the adjoint runs on them from dST / c, its results scaled by c as the kernels
     store them (hend, which only its reads take, stays unscaled), and dx is the gradient of the unscaled x (no scaled
     copy of x). dST None: the final state's cotangent is zero (no load, no final-state term in the gate gradient).
+    cum: (chunk, G, Gex), the key gate's inclusive and exclusive sums within chunks of C as _cum makes them (the
+    caller's rescan took them; chunk_scan_triton's cum), or None: made here.
     Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
     gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs ST);
     hend None (freed once read)."""
@@ -3215,7 +3217,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     D0 = None if pairs_in_pass else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)],
                                                         (None, None, None), scaled=False,
                                                         dtype=torch.bfloat16 if d0_low else None))
-    G, Gex = _cum(gk, C, Tp, HS, True)
+    # the key gate's sums within chunks: the caller's (its recomputing scan's), else made here; the dx read below
+    # takes them too (session 62's trace: three launches made the same sums, 0.48 ms each for RWKV-7's gate at
+    # 4x4096x64x128)
+    G, Gex = cum[1:] if cum is not None and cum[0] == C and cum[2] is not None else _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
     # (with a gate gradient too, as fla keeps its dh, Gated DeltaNet's dg went to 2.0e-2 at gate x1 and 0.33 at x10
@@ -3301,7 +3306,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                            [("v", "after", d) + (((x, 1, g),) if in_kernels else ()) for d, x, g in zip(dO, xs, gx)],
                            chunk=C, K=K, V=V, precision=precision, force_chunk=True, fold=fold, states=(h, u, ST),
                            heads=HS, out_dtypes=None if odt is None else [odt] * len(dO),
-                           read_scales=None if read_scale is None else [rs] * len(dO))[0]
+                           read_scales=None if read_scale is None else [rs] * len(dO),
+                           cum=None if G is None else (C, G, Gex))[0]
     out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=None, dgk=None)
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
