@@ -859,3 +859,25 @@ def test_chunk_level_adjoint_makes_the_gate_sums_once(name, monkeypatch):
     assert seen.count(False) <= 1 and seen.count(True) == 2, seen
     for n, want in res["torch"][1].items():
         assert rel_err(res["triton"][1][n], want) < 1e-4, n
+
+
+@pytest.mark.parametrize("cum_path", ["kernel", "torch"])
+def test_gate_sums_with_chunk_starts_zeroed_equal_a_zeroed_copy(cum_path, monkeypatch):
+    """_cum's zero_every (the chunk-level adjoint's reads' gates: each chunk's first token's gate taken as 0) gives
+    the sums of a copy with those tokens zeroed, over reversed time, two heads in the token layout, a length past
+    whole chunks, in the Triton kernel and the PyTorch path; a scan given reversed sums that are not its own
+    (another reversal length) refuses them rather than remaking them from a gate they did not come from."""
+    from lindsl.runtime.triton_engine import _cum, chunk_scan_triton
+    monkeypatch.setenv("LINDSL_TUNE_CUM", cum_path)
+    g = -torch.rand(2, 40, 2, 8, generator=torch.Generator().manual_seed(1))
+    zeroed = g.clone()
+    zeroed[:, 16::16] = 0
+    got = _cum(g, 16, 48, 2, False, rev=48, zero_every=16)[0]
+    want = _cum(zeroed, 16, 48, 2, False, rev=48)[0]
+    assert torch.equal(got, want)
+    assert not torch.equal(got, _cum(g, 16, 48, 2, False, rev=48)[0])
+    x = torch.randn(2, 40, 2, 8)
+    with pytest.raises(ValueError, match="not this scan's"):
+        chunk_scan_triton(g, None, None, None, x, x, None, [("k", "after", x)], chunk=16, K=8, V=8, force_chunk=True,
+                          heads=2, reversed_reads=True, reversed_gates=True, reversed_sources=True,
+                          cum=(16, got, None, 40))

@@ -1259,11 +1259,13 @@ def _offdiag_scores(x, Gi, s_seq, Gs_ptr, n, stok, s_ok, ref, Tp, s_step, ii, i_
 @_launched
 @triton.jit
 def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr, C: tl.constexpr,
-                         BD: tl.constexpr, EX: tl.constexpr = True, REV: tl.constexpr = False):
+                         BD: tl.constexpr, EX: tl.constexpr = True, REV: tl.constexpr = False, ZE: tl.constexpr = 0):
     """Within-chunk sums of a per-dimension log-gate g [N, T, D] (or [B, T, HS, D], _seq_row): G (inclusive) and,
     with EX, G - g (exclusive), fp32 [N, Tp, D], the rows past T summing zeros. One program per (chunk, sequence,
     block of BD dimensions). REV: position p sums the gate of token TREV - p (the adjoint's gates, shifted by one
-    token and flipped over its TREV positions, read where they lie: chunk_scan_triton's reversed_gates)."""
+    token and flipped over its TREV positions, read where they lie: chunk_scan_triton's reversed_gates). ZE > 0: the
+    gate of every token t = ZE, 2 ZE, ... taken as 0 (the chunk-level adjoint's reads: each forward chunk's state
+    term decays from the chunk's end)."""
     c = tl.program_id(0)
     n = tl.program_id(1).to(tl.int64)  # 64-bit offsets
     dd = tl.program_id(2) * BD + tl.arange(0, BD)
@@ -1275,6 +1277,8 @@ def _chunk_cumsum_kernel(g_ptr, G_ptr, Gex_ptr, T, Tp, HS, TREV, D: tl.constexpr
     else:
         gt = tok
         g_ok = gt < T
+    if ZE > 0:
+        g_ok = g_ok & ((gt % ZE != 0) | (gt == 0))
     g = tl.load(g_ptr + _seq_row(n, T, HS) * D + (gt * HS)[:, None] * D + dd[None, :],
                 mask=g_ok[:, None] & d_ok[None, :], other=0.0).to(tl.float32)
     G = tl.cumsum(g, 0)
@@ -3177,11 +3181,6 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     rs = 1.0 if read_scale is None else float(read_scale)
     src_k = xs[0].unsqueeze(lead) if len(xs) == 1 else torch.stack(xs, lead)
     src_v = dO[0].unsqueeze(lead) if len(dO) == 1 else torch.stack(dO, lead)
-    g_adj = None
-    if gk is not None:
-        g_adj = gk.clone()
-        g_adj[:, C::C].zero_()
-
     # the adjoint reads take the sources (x, dO) reversed where they lie, or (LINDSL_TUNE_CA_FLIP=1) flipped copies
     # (session 32 measured ungauged reads slower reversed; not measured here yet)
     flip_src = bool(_knob("CA_FLIP", 0))
@@ -3190,8 +3189,15 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # a per-dimension gate's reads: the gated read-outs a whole chunk per program (session 61, call 3, H100, KDA at
     # 4x4096x64x128 through this adjoint, checks green: forward+backward 46.78 -> 43.06 ms, RWKV-7 54.81 -> 51.15;
     # in 16-row blocks one launch took 9.1 ms at occupancy 0 on the H200, call 2)
+    # their gates: the key gate with each chunk's first token's zeroed (so that the state term decays from the
+    # chunk's end), over reversed time: its sums made here with those tokens skipped (_cum's zero_every), no zeroed
+    # copy of the gate (a clone of [B, T, H, K] and a strided fill, 0.26 ms for RWKV-7 at 4x4096x64x128 on an H100,
+    # session 62, and the copy held through the pass)
     def adjoint_reads(rd, states, scaled=True, dtype=None):
-        return chunk_scan_triton(g_adj, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V,
+        # (the scans' positions are the padded reversed time, Tp, whether the sources are reversed where they lie or
+        # flipped copies)
+        cum_rev = None if gk is None else (C, _cum(gk, C, Tp, HS, False, rev=Tp, zero_every=C)[0], None, Tp)
+        return chunk_scan_triton(gk, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V, cum=cum_rev,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
                                  reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True,
                                  gated_rows=64 if vec else 16,
@@ -3395,7 +3401,7 @@ def _lead_dims(heads):
     return 2 if heads == 1 else 3
 
 
-def _cum(g, C, Tp, HS=1, exclusive=True, rev=None):
+def _cum(g, C, Tp, HS=1, exclusive=True, rev=None, zero_every=None):
     """Within-chunk cumulative sums (inclusive and exclusive) of a log-gate, padded to Tp, fp32, in one kernel
     (_chunk_cumsum_kernel: g read once, G and G - g written once; session 10: GLA, RWKV-6, KDA, RWKV-7 forward
     6-9 %, forward+backward 2.5-4 % faster than LINDSL_TUNE_CUM=torch). A scalar gate [N, T] goes through it as
@@ -3403,7 +3409,8 @@ def _cum(g, C, Tp, HS=1, exclusive=True, rev=None):
     (session 11, benchmarks/host_overhead.py). CUM=torch: a cast, a pad, a cumsum and a difference in PyTorch.
     HS > 1: g is [B, T, HS(, D)] (chunk_scan_triton's heads); G and Gex are [N, Tp(, D)] either way. exclusive
     False: Gex is None (not written: a third of the kernel's bytes for an fp32 gate, [N, Tp, D] fp32). rev (an
-    integer T'): position p sums g's token T' - p, zero past g's end (chunk_scan_triton's reversed_gates)."""
+    integer T'): position p sums g's token T' - p, zero past g's end (chunk_scan_triton's reversed_gates).
+    zero_every (an integer Z): the gates of tokens Z, 2 Z, ... taken as 0 (no copy of g with them zeroed)."""
     if g is None:
         return None, None
     scalar = g.dim() == _lead_dims(HS)
@@ -3416,13 +3423,16 @@ def _cum(g, C, Tp, HS=1, exclusive=True, rev=None):
         BD = min(_p2(D), 64)
         _chunk_cumsum_kernel[(Tp // C, N, _cdiv(D, BD))](g, G, G if Gex is None else Gex, T, Tp, HS,
                                                          0 if rev is None else int(rev), D=D, C=C, BD=BD,
-                                                         EX=exclusive, REV=rev is not None)
+                                                         EX=exclusive, REV=rev is not None, ZE=int(zero_every or 0))
         if scalar:
             G, Gex = G.squeeze(-1), None if Gex is None else Gex.squeeze(-1)
         return G, Gex
     if HS > 1:
         g = g.transpose(1, 2).reshape((-1,) + tuple(g.shape[1:2]) + tuple(g.shape[3:]))
     g = g.float()
+    if zero_every:
+        g = g.clone()
+        g[:, zero_every::zero_every] = 0
     if rev is not None:
         # token T' - p at position p: padded to T' + 1 tokens and flipped, the last (token 0) dropped
         pad = [0, 0] * (g.dim() - 2) + [0, int(rev) + 1 - g.shape[1]]
@@ -4039,7 +4049,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
     cum: (chunk, G, Gex), the key gate's sums within chunks made by the caller (the per-row prologue's chunked
     kernel, as _cum makes them: G [N, Tp(, K)] fp32, Gex None or G - gk) for this scan's chunk; with another chunk, or
-    without the exclusive sums the scan needs, _cum makes them.
+    without the exclusive sums the scan needs, _cum makes them. (chunk, G, Gex, T'): the sums over reversed time
+    (reversed_gates at T' = this scan's T; _cum's rev), taken as given whatever gk is (gk then only says the gate's
+    kind), an error where they are not this scan's.
     skips: {read: (y, c, per_token)} for key-side reads of a scan without per-dimension or value gates (not
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
@@ -4120,10 +4132,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if reversed_gates and any(g is not None and g.shape[1] > T for g in (gk, gv)):
         raise ValueError(f"reversed_gates: the gates need at most the scan's {T} tokens; got "
                          f"{[g.shape[1] for g in (gk, gv) if g is not None]}")
+    given_rev = cum[3] if cum is not None and len(cum) > 3 else None
+    if given_rev is not None and (cum[0] != C or given_rev != rev_g or (cum[2] is None and exclusive) or reads_at_64):
+        # (the caller's gk need not be the gate they were made from: chunk_adjoint_triton's zeroed chunk starts)
+        raise ValueError(f"cum's reversed sums (chunk {cum[0]}, reversed at {given_rev}) are not this scan's (chunk "
+                         f"{C}, reversed_gates at {rev_g}{', exclusive sums' if exclusive else ''})")
     if reads_at_64:
         G = Gex = None
-    elif cum is not None and cum[0] == C and (cum[2] is not None or not exclusive) and not reversed_gates:
-        G, Gex = cum[1:]
+    elif cum is not None and cum[0] == C and (cum[2] is not None or not exclusive) and given_rev == rev_g:
+        G, Gex = cum[1:3]
     else:
         G, Gex = _cum(gk, C, Tp, HS, exclusive, rev=rev_g)
     Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive, rev=rev_g)
