@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Superseded: session 62 ran these variants as sweeps/s62_call1.sh (RESULTS "Session 62") and removed the chunk
+# form (PAIRS_FORM), so this script's last two variants now time the default form. Kept as session 61's record.
 # For the next session (one GPU, about 9 minutes, timeout_s 590), written in session 61: KDA and RWKV-7 at
 # 4x4096x64x128 through the per-dimension gate's chunk-level adjoint (CHUNK_ADJOINT=1; session 61, call 3, H100:
 # KDA 43.06 ms against the rescan's 38.25, RWKV-7 51.15 against 51.44, with _gated_pairs_kernel's products through
