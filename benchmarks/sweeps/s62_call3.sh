@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 62's last call (one GPU, about 4 minutes, timeout_s 300; at 176 s, call 3, it warmed both libraries and
-# timed nothing): RWKV-7's table rows at 4x4096x64x128 and 2x16384x16x128 on the current code (its backward now the chunk-level adjoint, the gate sums made once) against fla
-# and SDPA, checked at gate x1 and x10 first.
+# timed nothing): RWKV-7's table rows at 4x4096x64x128 and 2x16384x16x128 on the current code (its backward now the
+# chunk-level adjoint, the gate sums made once) against fla and SDPA, checked at gate x1 and x10 first.
 set -u
 export TRITON_INTERPRET=0
 nvidia-smi --query-gpu=name --format=csv,noheader
