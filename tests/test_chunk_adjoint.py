@@ -346,8 +346,8 @@ def test_chunk_adjoint_triton_with_a_per_dimension_gate(HS, fold, tinv, scale, k
                                         ("gated_deltanet", {"PASS_SCALE_ROWS": "0", "PASS_BOUNDARY": "0",
                                                             "CA_H_BF16": "0", "CA_DVD_BF16": "0"}),
                                         ("deltanet", {"CA_DBK_BF16": "0"}), ("gated_deltanet", {"CA_DBK_BF16": "0"}),
-                                        ("gated_deltanet", {"CA_D0_BF16": "1"}), ("deltanet", {"CA_DU_FROM_DV": "1"}),
-                                        ("gated_deltanet", {"CA_DU_FROM_DV": "1"})])
+                                        ("gated_deltanet", {"CA_D0_BF16": "0"}), ("deltanet", {"CA_DU_FROM_DV": "0"}),
+                                        ("gated_deltanet", {"CA_DU_FROM_DV": "0"}), ("rwkv7", {})])
 def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, monkeypatch):
     """DeltaNet's and Gated DeltaNet's bf16 gradients through the chunk-level adjoint (LINDSL_TUNE_CHUNK_ADJOINT=1:
     the pass's and the WY backward's bf16 products, the gradients stored in bf16 by the kernels, the gate's gauge
@@ -355,8 +355,9 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
     rounding of each gradient is about 4e-3), with the defaults of session 46 (the pass's scalar decays on the
     narrow rows, the boundary sums made by the pass, the rescan's chunk-start states h in bf16, dv's direct part
     stored in bf16: the pass's dvd_dtype, checked by a spy; session 47's merged read's parts of db and dk in bf16,
-    the gate's gauge terms of those parts summed by the read in fp32) and with each of them off; and with the pair
-    terms D0 in bf16 (CA_D0_BF16=1, off by default; a gate's: without one the pass makes them)."""
+    the gate's gauge terms of those parts summed by the read in fp32; session 63's pair terms D0 in bf16 where the
+    gate is scalar, CA_D0_BF16, and du made from dv's direct part, CA_DU_FROM_DV) and with each of them off; RWKV-7
+    (a per-dimension gate, no fold) keeps its D0 in fp32."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load(name)
@@ -380,7 +381,8 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
                         or pass_fn(*a, **kw))
     chunked = grads("1", torch.bfloat16)
     assert dvd == [torch.bfloat16 if knobs.get("CA_DVD_BF16", "1") == "1" else torch.float32]
-    assert d0 == [name == "gated_deltanet" and (torch.bfloat16 if knobs.get("CA_D0_BF16") == "1" else torch.float32)]
+    low_d0 = name == "gated_deltanet" and knobs.get("CA_D0_BF16", "1") == "1"
+    assert d0 == [name != "deltanet" and (torch.bfloat16 if low_d0 else torch.float32)]
     for name, w in want.items():
         assert rel_err(chunked[name], w) < max(1.5 * rel_err(default[name], w), 1e-2), name
 
@@ -506,11 +508,12 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates) and the forward
     keeps (I - M)^-1 in bf16 (_tinv_dtype), which only bf16 products take, so every gradient is bit-identical to
     storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0). The WY backward's bf16 products forced (below K = 64 they are
-    tf32 by default)."""
+    tf32 by default); du stored by the pass (CA_DU_FROM_DV=0: by default the fold's du is made from dv's part)."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
     monkeypatch.setenv("LINDSL_TUNE_WYB_PREC", "bf16")
+    monkeypatch.setenv("LINDSL_TUNE_CA_DU_FROM_DV", "0")
     op = lindsl.load(name)
     seen = []
     wy_backward = op.module.chunk_wy_backward_triton
@@ -811,7 +814,7 @@ def test_gauge_kernel_gradients_equal_the_glue(name, knob, monkeypatch):
 
 @pytest.mark.parametrize("name", ["deltanet", "gated_deltanet"])
 def test_du_made_from_dv_equals_the_stored_du(name, monkeypatch):
-    """CA_DU_FROM_DV=1 (off by default): with the delta rule's fold the pass stores no du and the WY backward's two
+    """CA_DU_FROM_DV=1 (the default since session 63): with the delta rule's fold the pass stores no du and the WY backward's two
     kernels make du = -s dv from dv's direct part: fp32 outputs and every gradient as with du stored (the same
     products; -s times a value rounded once more where the reads' scale is not 1), and the pass did return no du."""
     import lindsl

@@ -82,10 +82,11 @@ def _grid_vadj(kernel_bit):
     adjoint's pass, the read kernel) are the default 7: session 60, call 2, on an H100 at 4x4096x64x128, each variant
     in its own process, checks green at gate x1 and x10, forward / forward+backward ms: DeltaNet 3.040 / 11.429 ->
     2.725 / 9.765 (bits 1 and 2 alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 /
-    14.071), GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. Bits 8, 16, 32, 64 (the
-    sub-chunked read, the read-outs from pair scores, the WY backward's dW, the state pass's key blocks within its
-    value blocks) were built after those calls and stay off until timed. GRID_VADJ=0: the sequences first."""
-    return bool(int(_knob("GRID_VADJ", 7)) & kernel_bit)
+    14.071), GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. Bit 32 (the WY
+    backward's dW in key blocks) is default too: session 63, same GPU and shape, forward+backward Gated DeltaNet
+    13.561 -> 13.465, DeltaNet 9.649 -> 9.551. Bits 8, 16, 64 (the sub-chunked read, the read-outs from pair scores,
+    the state pass's key blocks within its value blocks) stay off until timed. GRID_VADJ=0: the sequences first."""
+    return bool(int(_knob("GRID_VADJ", 39)) & kernel_bit)
 
 
 def _grid_blocks(first, n, blocks, kernel_bit):
@@ -3215,11 +3216,12 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # LINDSL_TUNE_PASS_PAIRS=0: the read), or by a read without the state term (with a gate: the pass's pairs
     # faulted on the H200 and were slower, 8.41 / 7.96 ms for Gated DeltaNet at 2x16384x16x128, session 42, call 1)
     pairs_in_pass = gk is None and bool(_knob("PASS_PAIRS", 1))
-    # the pair terms in bf16 for bf16 gradients (LINDSL_TUNE_CA_D0_BF16=1, built in session 60, off until timed): the
-    # read writes and the pass loads half the bytes (537 -> 268 MB each at 4x4096x64x128), D0 rounded once more
-    # before the pass adds the state term, as fla's dv between its kernels; du and dv's direct part are stored in
-    # bf16 after that sum anyway
-    d0_low = out_dtype == torch.bfloat16 and bool(_knob("CA_D0_BF16", 0))
+    # the pair terms in bf16 for bf16 gradients: the read writes and the pass loads half the bytes (537 -> 268 MB
+    # each at 4x4096x64x128), D0 rounded once more before the pass adds the state term, as fla's dv between its
+    # kernels; du and dv's direct part are stored in bf16 after that sum anyway. Session 63 (H100, 4x4096x64x128,
+    # checks green at gate x1 and x10): Gated DeltaNet forward+backward 13.561 -> 13.378 ms, peak -228 MB. Not for
+    # a per-dimension gate (RWKV-7's class) until checked there; LINDSL_TUNE_CA_D0_BF16 overrides
+    d0_low = out_dtype == torch.bfloat16 and bool(_knob("CA_D0_BF16", int(not vec)))
     D0 = None if pairs_in_pass else stack(adjoint_reads([("k", "after", sel(k if in_pass else b, r)) for r in range(R)],
                                                         (None, None, None), scaled=False,
                                                         dtype=torch.bfloat16 if d0_low else None))
@@ -3250,9 +3252,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     dvd_low = out_dtype == torch.bfloat16 and bool(_knob("CA_DVD_BF16", 1))
     du_low = _low_intermediates(_knob("WYB_PREC", wy_prec))
     # with the fold the pass stores no du, as du = -s times dv's direct part, which it stores anyway: the WY
-    # backward's kernels make du from that (LINDSL_TUNE_CA_DU_FROM_DV=1, built in session 60, off until timed; 268 MB
-    # less written and held at 4x4096x64x128 in bf16), where dv's part is kept at least as finely as du would be
-    du_from_dv = in_pass and not (dvd_low and not du_low) and bool(_knob("CA_DU_FROM_DV", 0))
+    # backward's kernels make du from that (268 MB less written and held at 4x4096x64x128 in bf16), where dv's part
+    # is kept at least as finely as du would be. Session 63 (H100, 4x4096x64x128, checks green at gate x1 and x10):
+    # forward+backward DeltaNet 9.649 -> 9.475 ms, Gated DeltaNet 13.561 -> 13.408, peaks -256 MB;
+    # LINDSL_TUNE_CA_DU_FROM_DV=0: the pass stores du
+    du_from_dv = in_pass and not (dvd_low and not du_low) and bool(_knob("CA_DU_FROM_DV", 1))
     W_held, W = (W, W[0]) if isinstance(W, list) else (None, W)
     hend, du, dS0, *extra = chunk_adjoint_pass_triton(k if in_pass else b, W, D0, src_k, src_v, G, None,
                                                       dST if rs == 1.0 or dST is None else dST.to(f32) / rs, C,
