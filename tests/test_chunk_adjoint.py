@@ -870,7 +870,7 @@ def test_gate_sums_with_chunk_starts_zeroed_equal_a_zeroed_copy(cum_path, monkey
     the sums of a copy with those tokens zeroed, over reversed time, two heads in the token layout, a length past
     whole chunks, in the Triton kernel and the PyTorch path; a scan given reversed sums that are not its own
     (another reversal length) refuses them rather than remaking them from a gate they did not come from."""
-    from lindsl.runtime.triton_engine import _cum, chunk_scan_triton
+    from lindsl.runtime.triton_engine import GateSums, _cum, chunk_scan_triton
     monkeypatch.setenv("LINDSL_TUNE_CUM", cum_path)
     g = -torch.rand(2, 40, 2, 8, generator=torch.Generator().manual_seed(1))
     zeroed = g.clone()
@@ -883,4 +883,16 @@ def test_gate_sums_with_chunk_starts_zeroed_equal_a_zeroed_copy(cum_path, monkey
     with pytest.raises(ValueError, match="not this scan's"):
         chunk_scan_triton(g, None, None, None, x, x, None, [("k", "after", x)], chunk=16, K=8, V=8, force_chunk=True,
                           heads=2, reversed_reads=True, reversed_gates=True, reversed_sources=True,
-                          cum=(16, got, None, 40))
+                          cum=GateSums(16, got, None, 40))
+
+
+def test_gate_sums_serve_only_their_own_scan():
+    """GateSums.serves: a scan takes handed sums only at their chunk, over their time (forward, or reversed at its
+    length), and with the exclusive sums where it needs them."""
+    from lindsl.runtime.triton_engine import GateSums
+    G = torch.zeros(2, 32)
+    inclusive, both, reversed_ = GateSums(16, G), GateSums(16, G, G), GateSums(16, G, None, 32)
+    assert inclusive.serves(16, False) and not inclusive.serves(16, True) and not inclusive.serves(32, False)
+    assert both.serves(16, True) and both.serves(16, False) and not both.serves(16, False, 32)
+    assert reversed_.serves(16, False, 32) and not reversed_.serves(16, False) and not reversed_.serves(16, False, 31)
+    assert GateSums(*(16, G, G)) == both

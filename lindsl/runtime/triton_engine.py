@@ -14,6 +14,7 @@ tiles cost two registers per element and made the kernels spill (benchmarks/aot_
 import math
 import os
 import warnings
+from typing import NamedTuple
 
 import torch
 import triton
@@ -3157,8 +3158,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     reads' vectors x given without it: the adjoint runs on them from dST / c, its results scaled by c as the kernels
     store them (hend, which only its reads take, stays unscaled), and dx is the gradient of the unscaled x (no scaled
     copy of x). dST None: the final state's cotangent is zero (no load, no final-state term in the gate gradient).
-    cum: (chunk, G, Gex), the key gate's inclusive and exclusive sums within chunks of C as _cum makes them (the
-    caller's rescan took them; chunk_scan_triton's cum), or None: made here.
+    cum: GateSums over forward time, the key gate's inclusive and exclusive sums within chunks of C (the caller's
+    rescan took them; chunk_scan_triton's cum), or None: made here.
     Returns engine.chunk_adjoint's dict: the gradients in out_dtype (fp32 without it, or where a gate
     gradient's gauge terms are summed here from them: more than one factor or input); dgk with gate_grad (needs ST);
     hend None (freed once read)."""
@@ -3197,7 +3198,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     def adjoint_reads(rd, states, scaled=True, dtype=None):
         # (the scans' positions are the padded reversed time, Tp, whether the sources are reversed where they lie or
         # flipped copies)
-        cum_rev = None if gk is None else (C, _cum(gk, C, Tp, HS, False, rev=Tp, zero_every=C)[0], None, Tp)
+        cum_rev = None if gk is None else GateSums(C, _cum(gk, C, Tp, HS, False, rev=Tp, zero_every=C)[0], None, Tp)
         return chunk_scan_triton(gk, None, None, None, rev_k, rev_v, None, rd, chunk=C, K=K, V=V, cum=cum_rev,
                                  precision=precision, force_chunk=True, states=states, heads=HS, reversed_reads=True,
                                  reversed_gates=True, reversed_sources=not flip_src, tile_bf16=True,
@@ -3228,7 +3229,8 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the key gate's sums within chunks: the caller's (its recomputing scan's), else made here; the dx read below
     # takes them too (session 62's trace: three launches made the same sums, 0.48 ms each for RWKV-7's gate at
     # 4x4096x64x128)
-    G, Gex = cum[1:] if cum is not None and cum[0] == C and cum[2] is not None else _cum(gk, C, Tp, HS, True)
+    cum = None if cum is None else GateSums(*cum)
+    G, Gex = (cum.G, cum.Gex) if cum is not None and cum.serves(C, True) else _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
     # (with a gate gradient too, as fla keeps its dh, Gated DeltaNet's dg went to 2.0e-2 at gate x1 and 0.33 at x10
@@ -3317,7 +3319,7 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
                            chunk=C, K=K, V=V, precision=precision, force_chunk=True, fold=fold, states=(h, u, ST),
                            heads=HS, out_dtypes=None if odt is None else [odt] * len(dO),
                            read_scales=None if read_scale is None else [rs] * len(dO),
-                           cum=None if G is None else (C, G, Gex))[0]
+                           cum=None if G is None else GateSums(C, G, Gex))[0]
     out = dict(dx=dx, db=db, da=da, dk=dk, dv=dv, dS0=dS0, hend=None, dgk=None)
     if need_dgk:
         # the gauge terms summed within each chunk, plus the next chunk's first token's exact derivative
@@ -3403,6 +3405,21 @@ def _lead_dims(heads):
     """How many dimensions come before a token's own in a per-token tensor: [N, T] (heads = 1, the engine's rows)
     or [B, T, heads] (the token layout)."""
     return 2 if heads == 1 else 3
+
+
+class GateSums(NamedTuple):
+    """A key gate's sums within chunks as _cum makes them, handed from the scan or kernel that made them to the scans
+    that take them (one launch of _chunk_cumsum_kernel each fewer): G inclusive and Gex exclusive (None where not
+    made), [N, Tp(, K)] fp32, over forward time (reversed_at None) or over reversed time at the scan length
+    reversed_at (_cum's rev)."""
+    chunk: int
+    G: torch.Tensor
+    Gex: object = None
+    reversed_at: object = None
+
+    def serves(self, chunk, exclusive, reversed_at=None):
+        """Whether these are the sums a scan in chunks of `chunk` over that time takes (exclusive: it needs Gex)."""
+        return self.chunk == chunk and self.reversed_at == reversed_at and (self.Gex is not None or not exclusive)
 
 
 def _cum(g, C, Tp, HS=1, exclusive=True, rev=None, zero_every=None):
@@ -4051,11 +4068,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sum_p coefficients[p] (xb_t . kb_s)^p (lindsl.passes.kernelize; degree <= 4; xb laid out as the read's vector, kb
     as k, one input and no rank-one factors or per-dimension gates): the read kernel makes the scores from the base
     rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
-    cum: (chunk, G, Gex), the key gate's sums within chunks made by the caller (the per-row prologue's chunked
-    kernel, as _cum makes them: G [N, Tp(, K)] fp32, Gex None or G - gk) for this scan's chunk; with another chunk, or
-    without the exclusive sums the scan needs, _cum makes them. (chunk, G, Gex, T'): the sums over reversed time
-    (reversed_gates at T' = this scan's T; _cum's rev), taken as given whatever gk is (gk then only says the gate's
-    kind), an error where they are not this scan's.
+    cum: GateSums (or a tuple of its fields), the key gate's sums within chunks made by the caller (the per-row
+    prologue's chunked kernel, an earlier scan); over forward time, taken where they serve this scan (its chunk, and
+    the exclusive sums where it needs them), else _cum makes them; over reversed time (reversed_at = this scan's T,
+    reversed_gates), taken as given whatever gk is (gk then only says the gate's kind), an error where they are not
+    this scan's.
     skips: {read: (y, c, per_token)} for key-side reads of a scan without per-dimension or value gates (not
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
@@ -4136,15 +4153,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if reversed_gates and any(g is not None and g.shape[1] > T for g in (gk, gv)):
         raise ValueError(f"reversed_gates: the gates need at most the scan's {T} tokens; got "
                          f"{[g.shape[1] for g in (gk, gv) if g is not None]}")
-    given_rev = cum[3] if cum is not None and len(cum) > 3 else None
-    if given_rev is not None and (cum[0] != C or given_rev != rev_g or (cum[2] is None and exclusive) or reads_at_64):
+    cum = None if cum is None else GateSums(*cum)
+    if cum is not None and cum.reversed_at is not None and (reads_at_64 or not cum.serves(C, exclusive, rev_g)):
         # (the caller's gk need not be the gate they were made from: chunk_adjoint_triton's zeroed chunk starts)
-        raise ValueError(f"cum's reversed sums (chunk {cum[0]}, reversed at {given_rev}) are not this scan's (chunk "
-                         f"{C}, reversed_gates at {rev_g}{', exclusive sums' if exclusive else ''})")
+        raise ValueError(f"cum's reversed sums (chunk {cum.chunk}, reversed at {cum.reversed_at}) are not this "
+                         f"scan's (chunk {C}, reversed_gates at {rev_g}{', exclusive sums' if exclusive else ''})")
     if reads_at_64:
         G = Gex = None
-    elif cum is not None and cum[0] == C and (cum[2] is not None or not exclusive) and given_rev == rev_g:
-        G, Gex = cum[1:3]
+    elif cum is not None and cum.serves(C, exclusive, rev_g):
+        G, Gex = cum.G, cum.Gex
     else:
         G, Gex = _cum(gk, C, Tp, HS, exclusive, rev=rev_g)
     Gv, Gvex = (None, None) if reads_at_64 else _cum(gv, C, Tp, exclusive=exclusive, rev=rev_g)
