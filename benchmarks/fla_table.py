@@ -12,7 +12,9 @@ hit across device calls (session 6, call 1: fla retuned kernels whose result fil
 3. Measure: each process takes the lock and times its rows (lindsl, fla, SDPA: medians of do_bench 25/100 ms,
    forward and forward+backward, peak memory) on a quiet GPU with idle CPUs. Shapes bound by the host's time
    (B*T*H <= --host-bound) also take --host-lock, shared by every GPU's processes: two host-bound timings side by
-   side disturbed each other by up to 20 % (session 11).
+   side disturbed each other by up to 20 % (session 11). With --rounds N those shapes time
+   lindsl and fla in turn N times and report medians (session 63: two calls' host-bound rows disagreed by up to 2x
+   on both sides).
 4. fla's chosen configs are written to $OUT/fla_configs_<tag>.json; `--fla-configs FILE` loads such a file so a later
    run skips the autotuning (benchmarks/fla_configs.json is the merged file in the repository).
 
@@ -26,6 +28,7 @@ import functools
 import json
 import math
 import os
+import statistics
 import sys
 import time
 import traceback
@@ -145,6 +148,20 @@ def seed_from_triton_results(directory):
     return n
 
 
+def interleaved(cases, rounds, bench):
+    """Times each case `rounds` times in turn (A B A B ...) with bench(fwd, fb) -> (fwd ms, f+b ms, peak MB): per
+    case the median of its rounds' forward and forward+backward times, the largest peak, and every round's times.
+    Host-bound shapes measure the host's launch path, which drifts during a call (session 63: two calls disagreed by
+    up to 2x on both libraries); timings taken in turn share the drift, so their ratio holds where one reading
+    each does not. cases: {who: (fwd, fb)}; returns {who: (fwd, fb, mem, [(fwd, fb), ...])}."""
+    times = {who: [] for who in cases}
+    for _ in range(rounds):
+        for who, (f1, f2) in cases.items():
+            times[who].append(bench(f1, f2))
+    return {who: (statistics.median(t[0] for t in ts), statistics.median(t[1] for t in ts), max(t[2] for t in ts),
+                  [t[:2] for t in ts]) for who, ts in times.items()}
+
+
 def wait_for_peers(barrier, tag, peers, deadline):
     """Mark this process warm and wait until `peers` processes are (or `deadline` seconds since start pass)."""
     os.makedirs(barrier, exist_ok=True)
@@ -169,6 +186,8 @@ def main():
                    help="a lock shared by every GPU's processes, held while timing host-bound shapes")
     p.add_argument("--host-bound", type=int, default=1 << 17,
                    help="B*T*H at or below which a shape is host-bound (session 11: 4x2048x16 and 8x1024x8)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="host-bound shapes: lindsl and fla timed in turn this many times, medians (interleaved)")
     p.add_argument("--fla-configs", default="")
     p.add_argument("--seed-triton-results", default="",
                    help="directory of Triton's *.autotune.json files (benchmarks/triton-autotune) to seed fla's caches")
@@ -253,6 +272,27 @@ def main():
                 row = dict(spec=name, shape=[B, T, H, D], sdpa_fwd=sd[0], sdpa_fb=sd[1], sdpa_mem=sd[2],
                            io_floor_fwd=gs.io_floor_ms(B, T, H, D), roofline_fwd=gs.roofline_ms(B, T, H, D),
                            all_peers_warm=all_warm, first_call_s=first.get((name, B, T, H, D)))
+                op = gs.FLA_OPS.get(name)
+                if host_bound and a.rounds > 1 and not a.no_fla:
+                    try:
+                        cases = {"lindsl": gs.lindsl_fns(name, B, T, H, D)[:2], "fla": gs.fla_fns(name, B, T, H, D)[:2]}
+                        got = interleaved(cases, a.rounds, lambda f1, f2: gs.bench_case(name, f1, f2))
+                        for who, (fwd, fb, mem, each) in got.items():
+                            row.update({f"{who}_fwd": fwd, f"{who}_fb": fb, f"{who}_mem": mem, f"{who}_rounds": each})
+                        row["fla_first_call_s"] = first.get((op, B, T, H, D))
+                        del cases
+                    except Exception as e:
+                        row["lindsl_error"] = repr(e)
+                        traceback.print_exc()
+                    torch.cuda.empty_cache()
+                    res["rows"].append(row)
+                    dump()
+                    spread = " ".join(f"{who} f+b {min(t[1] for t in row[who + '_rounds']):.3f}-"
+                                      f"{max(t[1] for t in row[who + '_rounds']):.3f}" for who in ("lindsl", "fla")
+                                      if who + "_rounds" in row)
+                    log(gs.fmt_row(dict(row, compile_s=row["first_call_s"])) + f" (medians of {a.rounds} rounds in "
+                        f"turn; {spread})")
+                    continue
                 try:
                     f1, f2, _ = gs.lindsl_fns(name, B, T, H, D)
                     row.update(zip(("lindsl_fwd", "lindsl_fb", "lindsl_mem"), gs.bench_case(name, f1, f2)))
@@ -261,7 +301,6 @@ def main():
                     row["lindsl_error"] = repr(e)
                     traceback.print_exc()
                 torch.cuda.empty_cache()
-                op = gs.FLA_OPS.get(name)
                 if not a.no_fla and op in fla_rows:
                     row.update({k: v for k, v in fla_rows[op].items() if k.startswith("fla_")},
                                fla_timed_with=fla_rows[op]["spec"])

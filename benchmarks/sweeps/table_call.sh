@@ -15,7 +15,8 @@ read -r -a GPU1 <<< "${TABLE_GPU1-gdn:gated_deltanet kda:kda rwkv7:rwkv7}"
 DEADLINE=${DEADLINE:-380}
 JOB_TIMEOUT=${JOB_TIMEOUT:-540}
 export TORCHINDUCTOR_COMPILE_THREADS=1
-COMMON="--seed-triton-results benchmarks/triton-autotune --fla-configs benchmarks/fla_configs.json --deadline $DEADLINE"
+# ROUNDS: host-bound shapes timed lindsl / fla in turn that many times (fla_table.py --rounds; default one each)
+COMMON="--seed-triton-results benchmarks/triton-autotune --fla-configs benchmarks/fla_configs.json --deadline $DEADLINE --rounds ${ROUNDS:-1}"
 rm -rf /tmp/gpu0.lock /tmp/gpu1.lock /tmp/host.lock
 FLA_TABLE=${FLA_TABLE:-benchmarks/fla_table.py}  # a stand-in that prints its arguments tries the schedule on a CPU
 launch() {  # gpu peers tag args...
