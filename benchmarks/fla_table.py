@@ -162,6 +162,50 @@ def interleaved(cases, rounds, bench):
                   [t[:2] for t in ts]) for who, ts in times.items()}
 
 
+def time_one_each(row, name, shape, op, fla_rows, first, no_fla):
+    """Fills a row with one reading each of lindsl and fla (fla's taken once per op: a later spec of the same op
+    shares it)."""
+    try:
+        f1, f2, _ = gs.lindsl_fns(name, *shape)
+        row.update(zip(("lindsl_fwd", "lindsl_fb", "lindsl_mem"), gs.bench_case(name, f1, f2)))
+        del f1, f2
+    except Exception as e:
+        row["lindsl_error"] = repr(e)
+        traceback.print_exc()
+    torch.cuda.empty_cache()
+    if not no_fla and op in fla_rows:
+        row.update({k: v for k, v in fla_rows[op].items() if k.startswith("fla_")}, fla_timed_with=fla_rows[op]["spec"])
+    elif not no_fla:
+        try:
+            f1, f2, _ = gs.fla_fns(name, *shape)
+            row.update(zip(("fla_fwd", "fla_fb", "fla_mem"), gs.bench_case(name, f1, f2)))
+            row["fla_first_call_s"] = first.get((op, *shape))
+            fla_rows[op] = row
+            del f1, f2
+        except Exception as e:
+            row["fla_error"] = repr(e)
+            traceback.print_exc()
+        torch.cuda.empty_cache()
+
+
+def time_in_turn(row, name, shape, rounds):
+    """Fills a row with lindsl's and fla's medians over rounds timed in turn (interleaved); returns the log's note of
+    each side's forward+backward spread."""
+    try:
+        cases = {"lindsl": gs.lindsl_fns(name, *shape)[:2], "fla": gs.fla_fns(name, *shape)[:2]}
+        for who, (fwd, fb, mem, each) in interleaved(cases, rounds, lambda f1, f2: gs.bench_case(name, f1, f2)).items():
+            row.update({f"{who}_fwd": fwd, f"{who}_fb": fb, f"{who}_mem": mem, f"{who}_rounds": each})
+        del cases
+    except Exception as e:
+        row["error"] = repr(e)
+        traceback.print_exc()
+    torch.cuda.empty_cache()
+    spread = "; ".join(f"{who} f+b {min(t[1] for t in row[who + '_rounds']):.3f}-"
+                       f"{max(t[1] for t in row[who + '_rounds']):.3f}"
+                       for who in ("lindsl", "fla") if who + "_rounds" in row)
+    return f" (medians of {rounds} rounds in turn; {spread})"
+
+
 def wait_for_peers(barrier, tag, peers, deadline):
     """Mark this process warm and wait until `peers` processes are (or `deadline` seconds since start pass)."""
     os.makedirs(barrier, exist_ok=True)
@@ -273,51 +317,15 @@ def main():
                            io_floor_fwd=gs.io_floor_ms(B, T, H, D), roofline_fwd=gs.roofline_ms(B, T, H, D),
                            all_peers_warm=all_warm, first_call_s=first.get((name, B, T, H, D)))
                 op = gs.FLA_OPS.get(name)
+                note = ""
                 if host_bound and a.rounds > 1 and not a.no_fla:
-                    try:
-                        cases = {"lindsl": gs.lindsl_fns(name, B, T, H, D)[:2], "fla": gs.fla_fns(name, B, T, H, D)[:2]}
-                        got = interleaved(cases, a.rounds, lambda f1, f2: gs.bench_case(name, f1, f2))
-                        for who, (fwd, fb, mem, each) in got.items():
-                            row.update({f"{who}_fwd": fwd, f"{who}_fb": fb, f"{who}_mem": mem, f"{who}_rounds": each})
-                        row["fla_first_call_s"] = first.get((op, B, T, H, D))
-                        del cases
-                    except Exception as e:
-                        row["lindsl_error"] = repr(e)
-                        traceback.print_exc()
-                    torch.cuda.empty_cache()
-                    res["rows"].append(row)
-                    dump()
-                    spread = " ".join(f"{who} f+b {min(t[1] for t in row[who + '_rounds']):.3f}-"
-                                      f"{max(t[1] for t in row[who + '_rounds']):.3f}" for who in ("lindsl", "fla")
-                                      if who + "_rounds" in row)
-                    log(gs.fmt_row(dict(row, compile_s=row["first_call_s"])) + f" (medians of {a.rounds} rounds in "
-                        f"turn; {spread})")
-                    continue
-                try:
-                    f1, f2, _ = gs.lindsl_fns(name, B, T, H, D)
-                    row.update(zip(("lindsl_fwd", "lindsl_fb", "lindsl_mem"), gs.bench_case(name, f1, f2)))
-                    del f1, f2
-                except Exception as e:
-                    row["lindsl_error"] = repr(e)
-                    traceback.print_exc()
-                torch.cuda.empty_cache()
-                if not a.no_fla and op in fla_rows:
-                    row.update({k: v for k, v in fla_rows[op].items() if k.startswith("fla_")},
-                               fla_timed_with=fla_rows[op]["spec"])
-                elif not a.no_fla:
-                    try:
-                        f1, f2, _ = gs.fla_fns(name, B, T, H, D)
-                        row.update(zip(("fla_fwd", "fla_fb", "fla_mem"), gs.bench_case(name, f1, f2)))
-                        row["fla_first_call_s"] = first.get((op, B, T, H, D))
-                        fla_rows[op] = row
-                        del f1, f2
-                    except Exception as e:
-                        row["fla_error"] = repr(e)
-                        traceback.print_exc()
-                    torch.cuda.empty_cache()
+                    note = time_in_turn(row, name, (B, T, H, D), a.rounds)
+                    row["fla_first_call_s"] = first.get((op, B, T, H, D))
+                else:
+                    time_one_each(row, name, (B, T, H, D), op, fla_rows, first, a.no_fla)
                 res["rows"].append(row)
                 dump()
-                log(gs.fmt_row(dict(row, compile_s=row["first_call_s"])))
+                log(gs.fmt_row(dict(row, compile_s=row["first_call_s"])) + note)
     log("done")
 
 
