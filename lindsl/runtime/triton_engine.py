@@ -3229,7 +3229,6 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
     # the key gate's sums within chunks: the caller's (its recomputing scan's), else made here; the dx read below
     # takes them too (session 62's trace: three launches made the same sums, 0.48 ms each for RWKV-7's gate at
     # 4x4096x64x128)
-    cum = None if cum is None else GateSums(*cum)
     G, Gex = (cum.G, cum.Gex) if cum is not None and cum.serves(C, True) else _cum(gk, C, Tp, HS, True)
     # the adjoint's states in bf16 for low-precision inputs where no gate gradient sums over them (as the default
     # backward's adjoint keeps its chunk states: chunk_scan_triton's h_bf16)
@@ -4068,11 +4067,10 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     sum_p coefficients[p] (xb_t . kb_s)^p (lindsl.passes.kernelize; degree <= 4; xb laid out as the read's vector, kb
     as k, one input and no rank-one factors or per-dimension gates): the read kernel makes the scores from the base
     rows (_kernelized_scores) instead of the feature rows, and those reads leave the fused pass and read alone.
-    cum: GateSums (or a tuple of its fields), the key gate's sums within chunks made by the caller (the per-row
-    prologue's chunked kernel, an earlier scan); over forward time, taken where they serve this scan (its chunk, and
-    the exclusive sums where it needs them), else _cum makes them; over reversed time (reversed_at = this scan's T,
-    reversed_gates), taken as given whatever gk is (gk then only says the gate's kind), an error where they are not
-    this scan's.
+    cum: GateSums, the key gate's sums within chunks made by the caller (the per-row prologue's chunked kernel, an
+    earlier scan); over forward time, taken where they serve this scan (its chunk, and the exclusive sums where it
+    needs them), else _cum makes them; over reversed time (reversed_at = this scan's T, reversed_gates), taken as
+    given whatever gk is (gk then only says the gate's kind), an error where they are not this scan's.
     skips: {read: (y, c, per_token)} for key-side reads of a scan without per-dimension or value gates (not
     reversed_reads): the read's result plus its output's skip term c y (Mamba-2's o = S^T q + D v), added as the
     kernel stores it (_skip_term), so the result is that output: y laid out as the result; c the heads'
@@ -4153,7 +4151,6 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     if reversed_gates and any(g is not None and g.shape[1] > T for g in (gk, gv)):
         raise ValueError(f"reversed_gates: the gates need at most the scan's {T} tokens; got "
                          f"{[g.shape[1] for g in (gk, gv) if g is not None]}")
-    cum = None if cum is None else GateSums(*cum)
     if cum is not None and cum.reversed_at is not None and (reads_at_64 or not cum.serves(C, exclusive, rev_g)):
         # (the caller's gk need not be the gate they were made from: chunk_adjoint_triton's zeroed chunk starts)
         raise ValueError(f"cum's reversed sums (chunk {cum.chunk}, reversed at {cum.reversed_at}) are not this "
