@@ -4,12 +4,11 @@
 # at gate x1 and x10. The forward's pass took 1.340 ms against fla's 0.601 (1024 programs of 32-wide value blocks at
 # 236 registers against fla's 512 of 64-wide at 158), the rescan's 1.595, the adjoint's 3.048 against fla's dh 0.930
 # (255 registers, 127 KB of shared memory). STATE_BV sets every pass's value block (session 23 measured 32 against 16
-# for the forward only, before the launch order put a sequence's blocks next to each other); STORE_H_STAGES the
-# pipeline depth (two by default for these passes).
+# for the forward only, before the launch order put a sequence's blocks next to each other).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 timeout 575 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
-  --variants "STATE_BV=64;STATE_BV=16;STORE_H_STAGES=3" --budget 560 --out "$OUT/kda_state" 2>&1 \
+  --variants "STATE_BV=64;STATE_BV=16" --budget 560 --out "$OUT/kda_state" 2>&1 \
   | quiet | grep -v "^variant sweep" | tail -6
 echo "all done at ${SECONDS}s"
