@@ -14,7 +14,7 @@ tiles cost two registers per element and made the kernels spill (benchmarks/aot_
 import math
 import os
 import warnings
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import torch
 import triton
@@ -3413,8 +3413,8 @@ class GateSums(NamedTuple):
     reversed_at (_cum's rev)."""
     chunk: int
     G: torch.Tensor
-    Gex: object = None
-    reversed_at: object = None
+    Gex: Optional[torch.Tensor] = None
+    reversed_at: Optional[int] = None
 
     def serves(self, chunk, exclusive, reversed_at=None):
         """Whether these are the sums a scan in chunks of `chunk` over that time takes (exclusive: it needs Gex)."""
