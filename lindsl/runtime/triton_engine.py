@@ -1654,11 +1654,13 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         if TWO:
             w2 = tl.load(w2_seq + (stok * w_step)[:, None] * D_OUT + oo[None, :], mask=w_ok, other=0.0).to(tl.float32)
         for lvl in tl.static_range(LEVELS):
-            HALF: tl.constexpr = SB >> (lvl + 1)
-            hi = sb % (2 * HALF) >= HALF
-            keep = (t[:, None] // (2 * HALF) == t[None, :] // (2 * HALF)) & hi[:, None] & (~hi)[None, :]
+            # the level's half block (SB >> (lvl + 1)) written out each time: an annotated constexpr cannot be
+            # assigned again in the next unrolled level (Triton's compiler refuses it; the interpreter does not)
+            hi = sb % (2 * (SB >> (lvl + 1))) >= (SB >> (lvl + 1))
+            keep = ((t[:, None] // (2 * (SB >> (lvl + 1))) == t[None, :] // (2 * (SB >> (lvl + 1))))
+                    & hi[:, None] & (~hi)[None, :])
             # (a reference row past T has no reader after it: gate 0 keeps the sources finite)
-            r_tok = stok - sb % (2 * HALF) + HALF - 1
+            r_tok = stok - sb % (2 * (SB >> (lvl + 1))) + (SB >> (lvl + 1)) - 1
             Gr = _gate_rows(Gos_ptr, n, r_tok, r_tok < T, oo, o_ok, Tp, D_OUT, GOUT, RB)
             wd = tl.where((~hi)[:, None], w, 0.0) * _decays(Gr, Gs, GOUT)
             w2d = wd
