@@ -657,6 +657,42 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, depths, monkeypatc
         assert rel_err(x, y) < 1e-4
 
 
+GATED_LEVELS_AOT = """
+import inspect
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from lindsl.runtime import triton_engine as te
+kernel = getattr(te._read_amat_gated_kernel, "jitted", te._read_amat_gated_kernel)
+params = list(inspect.signature(kernel.fn).parameters)
+defaults = {n: p.default for n, p in inspect.signature(kernel.fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+for rows, levels in [(64, 2), (16, 2)]:
+    consts = defaults | dict(D_IN=128, D_OUT=128, K=128, V=128, C=64, BI=128, BO=32, SIDE_K=False, GIN=0, GOUT=2,
+                             PREC="tf32", H_STEP=1, HAS_H=True, ACC=False, TWO=False, RB=rows, LEVELS=levels)
+    sig = {p: "constexpr" if p in consts else "fp32" if p in ("gsign", "gsign2", "OSCALE", "OSCALE2") else
+           "*bf16" if p in ("x_ptr", "w_ptr", "w2_ptr", "x2_ptr") else "*fp32" if p.endswith("_ptr") else "i32"
+           for p in params}
+    src = ASTSource(fn=kernel, signature=sig, constexprs={(params.index(k),): v for k, v in consts.items()})
+    print(rows, levels, triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4}).metadata.shared)
+"""
+
+
+def test_gated_read_outs_at_two_levels_compile_for_hopper():
+    """The gated read-out at two diagonal levels (whole chunks of 64 rows and 16-row blocks, K = V = 128) compiles
+    for sm_90 on the CPU, in a process without the interpreter: the interpreter ran the levels' unrolled loop that
+    the compiler refused (an annotated constexpr assigned again at the second level; session 65, call 1)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import aot_check
+    run = subprocess.run([sys.executable, "-c", GATED_LEVELS_AOT], env=aot_check.clean_env(), capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert len(run.stdout.splitlines()) == 2, run.stdout
+
+
 @pytest.mark.parametrize("name", ["gla", "retnet", "rwkv6"])
 def test_backward_without_initial_state_skips_its_products(name, monkeypatch):
     """A backward from no initial state makes no initial-state terms: the first token's cotangents and the adjoint's
