@@ -276,8 +276,17 @@ def generate_module(n: Normalized) -> str:
     shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
     step = fused_step(n, shift_of)
     launch = _launch_args(spec, list(shift_of.items()), 12)
+    # the delta rule's fold b = -s k' (the core's one pair): the Triton engine's forward scan never loads b (its
+    # kernels make what they need from k' and s), so the rows prologue of a call without gradients need not write
+    # it ({name of b, name of k'}; value_scale's and the fold's cores never meet: no rank-one factors there, one here)
+    fold_core = next((c for c in cores if c["fold_arg"] != "None" and c["b_arg"] == f"c{c['index']}_b0.unsqueeze(-2)"
+                      and c["k_arg"] == f"c{c['index']}_k0.unsqueeze(-2)"), None)
+    fold_b = (dict(b=f"c{fold_core['index']}_b0", k=f"c{fold_core['index']}_k0",
+                   gates=f"{ {'none': 0, 'scalar': 1, 'vector': 2}[fold_core['plan'].key_gate]}, "
+                         f"{int(bool(fold_core['plan'].value_gate))}")
+              if fold_core and not scaled_core else None)
     rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes),
-                         omit=scaled_core["value_scale"][0] if scaled_core else None)
+                         omit=scaled_core["value_scale"][0] if scaled_core else fold_b["b"] if fold_b else None)
     ctx = dict(
         version=__version__, source_file=Path(spec.file).name, spec_name=spec.name, spec_hash=spec_hash(spec),
         summary=[recurrence_text(n.canon[s.name]).replace("\n", " ") for s in spec.states],
@@ -297,6 +306,7 @@ def generate_module(n: Normalized) -> str:
         skip_terms=repr(skips if skip_core else {}),
         value_scale=scaled_core["value_scale"] if scaled_core and not isinstance(rows, str) and rows["omittable"]
         else None, value_scale_index=scaled_core["index"] if scaled_core else None,
+        fold_b=fold_b if fold_b and not isinstance(rows, str) and rows["omittable"] == fold_b["b"] else None,
         lets=lets, epilogue=epilogue, prologue_outputs=prologue_outputs, epilogue_lets=epilogue_lets,
         epilogue_reads=epilogue_reads, epilogue_head=any(re.search(r"\bhead\b", code) for code in codes),
         prologue_ops=prologue_ops(spec, n),
@@ -382,7 +392,7 @@ def _wrap(items: list[str], indent: int, width: int = 116) -> str:
 def _rows_kernels(spec: Spec, n: Normalized, row_tensors, shifts, trivial_epilogue, omit=None) -> dict | str:
     """The prologue and epilogue as per-row Triton kernels for chunked calls without gradients (codegen.rows): the
     kernels' sources and what the module's launchers need, or why not. omit: a tensor the prologue kernel may leave
-    unwritten (its OMIT; the scan's value_scale)."""
+    unwritten (its OMIT; the scan's value_scale, or the delta rule's fold b = -s k' in calls without gradients)."""
     if any(routed for *_, routed in row_tensors):
         return "a routed state"
     cum = _prologue_cum(spec, n)

@@ -349,3 +349,44 @@ def test_fusions_by_default(fuse, monkeypatch):
     assert not any(n == "_epilogue_rows_kernel" for n, _ in seen)
     assert sum(1 for _, skip in seen if skip) == 1
     assert omits == [fuse == "1"]
+
+
+@pytest.mark.parametrize("name,chunk,knob", [("deltanet", 16, None), ("gated_deltanet", 64, None), ("kda", 64, None),
+                                             ("kda", 16, None), ("deltanet", 16, "WY_FOLD=0"),
+                                             ("gated_deltanet", 16, "FUSE_READS=1")])
+def test_fold_b_left_unwritten_without_gradients(name, chunk, knob, monkeypatch):
+    """The delta rule's fold b = -s k' (LINDSL_TUNE_FOLD_B_OMIT, 1 by default): a call without gradients launches the
+    rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place, which none of its
+    kernels loads: with NaN handed there the output and final state are finite and equal those of the prologue that
+    writes b (=0), from an initial state over a last chunk cut short, in chunks of 16 and 64 (the sub-chunked and
+    the blocked WY kernels); a call with gradients writes b and hands nothing. Knobs whose kernels load b (the WY
+    system's M from b's tile, the reads inside the state pass: fold_b_unread) keep b written (these cases failed
+    with NaN before the rule)."""
+    if knob:
+        monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
+    op = lindsl.load(name)
+    base = {n: x.to(DEVICE) for n, x in random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32,
+                                                       gate_scale=3.0, seed=6).items()}
+    with torch.no_grad():
+        S0 = torch.randn_like(op(*base.values(), output_final_state=True, backend="torch")[1]) * 0.5
+    kernel = op.module._prologue_rows_kernel
+    runs = {}
+    for omit in ("0", "1"):
+        monkeypatch.setenv("LINDSL_TUNE_FOLD_B_OMIT", omit)
+        seen, handed = [], []
+        monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
+        monkeypatch.setitem(op.module.__dict__, "_fold_stand_in",
+                            lambda k, handed=handed: handed.append(k.shape) or torch.full_like(k, float("nan")))
+        with torch.no_grad():
+            out = op(*base.values(), initial_state=S0, output_final_state=True, chunk_size=chunk, backend="triton")
+        runs[omit] = out, seen, handed
+    (off, seen_off, handed_off), (on, seen_on, handed_on) = runs["0"], runs["1"]
+    assert seen_off == [False] and handed_off == []
+    assert (seen_on, len(handed_on)) == (([False], 0) if knob else ([True], 1))
+    for x, y in zip(on, off):
+        assert torch.isfinite(x).all() and rel_err(x, y) < TOL
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
+    xs = {n: x.clone().requires_grad_(True) for n, x in base.items()}
+    op(*xs.values(), chunk_size=chunk, backend="triton")[0].sum().backward()
+    assert seen == [False]

@@ -3983,6 +3983,16 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
+def fold_b_unread(GK, GV):
+    """Whether a forward scan handed the delta rule's fold (b = -s k', one pair) loads no b with the knobs as set: its
+    WY system makes M from a k'^T (the blocked kernel for a per-dimension key gate; _prep_kblock_kernel's M_FROM_N
+    otherwise, WY_FOLD), its state pass takes the update from k' and s (FOLD), and its reads run apart from the pass
+    (FUSE_READS, off by default with rank-one factors). Then a call without gradients need not make b: the rows
+    prologue leaves it unwritten (the module's fold_free; tests hand NaN in its place and check the outputs)."""
+    return (not GV and bool(_knob("FOLD", 1)) and (GK == 2 or bool(_knob("WY_FOLD", 1)))
+            and not _knob("FUSE_READS", 0))
+
+
 def per_token_shape(N, T, HS):
     """The shape of a per-token scalar in chunk_scan_triton's layout: [N, T], or [N / HS, T, HS] (heads HS)."""
     return (N, T) if HS == 1 else (N // HS, T, HS)
