@@ -436,7 +436,7 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
 
 def check_triton(spec, op, shape, rng):
     """Triton kernels (interpreter) in fp32 vs the fp64 torch engine at gate scale 1: the op with an initial state
-    (forward, gradients), op.step over the sequence, and varlen (or, with token shifts, a step continuing from
+    (forward, gradients; forward without gradients), op.step over the sequence, and varlen (or, with token shifts, a step continuing from
     the chunked op's state and prev_inputs)."""
     _, Tn, H, sizes, _ = shape
     B, Tn = 1, min(max(Tn, 7), 20)  # the interpreter runs one program at a time: keep the grid and T small
@@ -445,6 +445,13 @@ def check_triton(spec, op, shape, rng):
     h0 = init_states(spec, B, H, sizes, torch.float64, gen)
     names, ref = _fp32_vs_fp64("", spec, op, args, h0, gen)
     a32 = {k: x.float() for k, x in args.items()}
+    with torch.no_grad():
+        # a call without gradients may take other kernels and leave prologue tensors unwritten (value_scale, the
+        # delta rule's fold b)
+        no, nf = op(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
+                    backend="triton")
+    compare_all("triton fp32 without gradients vs torch fp64", list(zip(names, list(tup(no)) + list(tup(nf)))), ref,
+                TOL32)
     with torch.no_grad():
         so, sf = op.step(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
                          backend="triton")
