@@ -353,17 +353,18 @@ def test_fusions_by_default(fuse, monkeypatch):
 
 @pytest.mark.parametrize("name,chunk,knob", [("deltanet", 16, None), ("gated_deltanet", 64, None), ("kda", 64, None),
                                              ("kda", 16, None), ("deltanet", 16, "WY_FOLD=0"),
-                                             ("gated_deltanet", 16, "FUSE_READS=1")])
+                                             ("gated_deltanet", 16, "FUSE_READS=1"), ("kda", 64, "R1_CHUNK=16"),
+                                             ("kda", 64, "SUBCHUNK_R1=0 LOOP_FOLD=0")])
 def test_fold_b_left_unwritten_without_gradients(name, chunk, knob, monkeypatch):
     """The delta rule's fold b = -s k' (LINDSL_TUNE_FOLD_B_OMIT, 1 by default): a call without gradients launches the
     rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place, which none of its
     kernels loads: with NaN handed there the output and final state are finite and equal those of the prologue that
     writes b (=0), from an initial state over a last chunk cut short, in chunks of 16 and 64 (the sub-chunked and
     the blocked WY kernels); a call with gradients writes b and hands nothing. Knobs whose kernels load b (the WY
-    system's M from b's tile, the reads inside the state pass: fold_b_unread) keep b written (these cases failed
-    with NaN before the rule)."""
-    if knob:
-        monkeypatch.setenv("LINDSL_TUNE_" + knob.split("=")[0], knob.split("=")[1])
+    system's M from b's tile or rows, the reads inside the state pass or without the fold: fold_b_unread) keep b
+    written (each of these cases fails with NaN where the rule says True)."""
+    for setting in (knob or "").split():
+        monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
     op = lindsl.load(name)
     base = {n: x.to(DEVICE) for n, x in random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32,
                                                        gate_scale=3.0, seed=6).items()}
@@ -390,3 +391,13 @@ def test_fold_b_left_unwritten_without_gradients(name, chunk, knob, monkeypatch)
     xs = {n: x.clone().requires_grad_(True) for n, x in base.items()}
     op(*xs.values(), chunk_size=chunk, backend="triton")[0].sum().backward()
     assert seen == [False]
+
+
+def test_fold_b_unread_by_gate_and_size(monkeypatch):
+    """fold_b_unread: a per-dimension key gate over more than 128 keys takes chunks of 16, whose WY kernel makes M
+    from b's rows (no omission); the scalar and ungated rule holds at any width; a value gate never."""
+    for knob in ("FOLD", "FUSE_READS", "WY_FOLD", "R1_CHUNK", "SUBCHUNK_R1", "LOOP_FOLD"):
+        monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
+    unread = triton_engine.fold_b_unread
+    assert unread(2, 0, 128, 128) and not unread(2, 0, 256, 256)
+    assert unread(1, 0, 256, 256) and unread(0, 0, 64, 64) and not unread(1, 1, 64, 64)

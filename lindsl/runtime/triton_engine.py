@@ -3983,14 +3983,21 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
-def fold_b_unread(GK, GV):
-    """Whether a forward scan handed the delta rule's fold (b = -s k', one pair) loads no b with the knobs as set: its
-    WY system makes M from a k'^T (the blocked kernel for a per-dimension key gate; _prep_kblock_kernel's M_FROM_N
-    otherwise, WY_FOLD), its state pass takes the update from k' and s (FOLD), and its reads run apart from the pass
-    (FUSE_READS, off by default with rank-one factors). Then a call without gradients need not make b: the rows
-    prologue leaves it unwritten (the module's fold_free; tests hand NaN in its place and check the outputs)."""
-    return (not GV and bool(_knob("FOLD", 1)) and (GK == 2 or bool(_knob("WY_FOLD", 1)))
-            and not _knob("FUSE_READS", 0))
+def fold_b_unread(GK, GV, K, V):
+    """Whether a forward scan handed the delta rule's fold (b = -s k', one pair, K keys, V values) loads no b with
+    the knobs as set: its WY system makes M from a k'^T (a per-dimension key gate's blocked kernel in chunks over 16,
+    _prep_kblock_kernel's M_FROM_N otherwise: WY_FOLD), its state pass takes the update from k' and s (FOLD), its
+    reads take the fold's pair (the sub-chunked reads or LOOP_FOLD for a per-dimension gate) and run apart from the
+    pass (FUSE_READS, off by default with rank-one factors). Then a call without gradients need not make b: the rows
+    prologue leaves it unwritten (the module's fold_free). A NaN handed for b in tests found each knob that loads it
+    (WY_FOLD=0, FUSE_READS=1, R1_CHUNK=16 and any K over 128 for a per-dimension gate: chunks of 16, M from b's
+    rows; SUBCHUNK_R1=0 with LOOP_FOLD=0); any other configuration writes b."""
+    if GV or not _knob("FOLD", 1) or _knob("FUSE_READS", 0):
+        return False
+    if GK == 2:
+        return (chunk_for(True, True, False, 1, 1, K, V) > 16 and bool(_knob("SUBCHUNK_R1", 1))
+                and bool(_knob("LOOP_FOLD", 1)))
+    return bool(_knob("WY_FOLD", 1))
 
 
 def per_token_shape(N, T, HS):
