@@ -351,18 +351,19 @@ def test_fusions_by_default(fuse, monkeypatch):
     assert omits == [fuse == "1"]
 
 
-@pytest.mark.parametrize("name,chunk,knob", [("deltanet", 16, None), ("gated_deltanet", 64, None), ("kda", 64, None),
-                                             ("kda", 16, None), ("deltanet", 16, "WY_FOLD=0"),
-                                             ("gated_deltanet", 16, "FUSE_READS=1"), ("kda", 64, "R1_CHUNK=16"),
-                                             ("kda", 64, "SUBCHUNK_R1=0 LOOP_FOLD=0")])
-def test_fold_b_left_unwritten_without_gradients(name, chunk, knob, monkeypatch):
+@pytest.mark.parametrize("name,knob", [("deltanet", None), ("gated_deltanet", None), ("kda", None),
+                                       ("deltanet", "WY_FOLD=0"), ("gated_deltanet", "FUSE_READS=1"),
+                                       ("kda", "R1_CHUNK=16"), ("kda", "SUBCHUNK_R1=0 LOOP_FOLD=0")])
+def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     """The delta rule's fold b = -s k' (LINDSL_TUNE_FOLD_B_OMIT, 1 by default): a call without gradients launches the
     rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place, which none of its
     kernels loads: with NaN handed there the output and final state are finite and equal those of the prologue that
-    writes b (=0), from an initial state over a last chunk cut short, in chunks of 16 and 64 (the sub-chunked and
-    the blocked WY kernels); a call with gradients writes b and hands nothing. Knobs whose kernels load b (the WY
-    system's M from b's tile or rows, the reads inside the state pass or without the fold: fold_b_unread) keep b
+    writes b (=0), from an initial state over a last chunk cut short (the forward scan's own chunks of 64: the
+    blocked WY kernel for KDA's per-dimension gate, _prep_kblock_kernel's fold for the scalar and no gate); a call
+    with gradients writes b and hands nothing. Knobs whose kernels load b (the WY system's M from b's tile or rows:
+    WY_FOLD=0, KDA in chunks of 16; the reads inside the state pass or without the fold: fold_b_unread) keep b
     written (each of these cases fails with NaN where the rule says True)."""
+    chunk = 64
     for setting in (knob or "").split():
         monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
     op = lindsl.load(name)
