@@ -413,25 +413,36 @@ def _projected_grads(outs, leaves, ws):
 
 
 def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
-    """The op in fp32 on the Triton kernels vs in fp64 on the torch engine: forward, then every gradient."""
+    """The op in fp32 on the Triton kernels vs in fp64 on the torch engine: forward, then every gradient. Returns the
+    outputs' names, their fp64 values and each one's tolerance (TOL32, or FP32_SLACK times the torch engine's fp32
+    error on them, the larger) for the caller's other fp32 paths."""
     ref, leaves64 = _run(op, args, h0, torch.float64, "torch", **kw)
     got, leaves32 = _run(op, args, h0, torch.float32, "triton", **kw)
     if op.last_backend != "triton":
         raise CheckFailed(f"asked for triton, ran {op.last_backend}")
     names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
-    compare_all(f"triton fp32 vs torch fp64 {label}forward", list(zip(names, got)), ref, TOL32)
+    torch32, torch32_leaves = _run(op, args, h0, torch.float32, "torch", **kw)  # the conditioning's yardstick
+    tols = []
+    for name, x, t, r in zip(names, got, torch32, ref):
+        # an output's tolerance is also FP32_SLACK times the torch engine's own fp32 error, as every gradient's (a
+        # quotient read-out divides by a normalizer near its cancellation: session 65's fuzz, a Based variant with
+        # RWKV-6's bonus read-out, 1.39e-4 on the Triton kernels)
+        base = rel_err(t.detach().double(), r.detach())
+        tols.append(max(TOL32, FP32_SLACK * base))
+        compare_all(f"triton fp32 vs torch fp64 {label}forward (torch fp32's error {base:.1e})", [(name, x)], [r],
+                    tols[-1])
     ws = [torch.randn(x.shape, generator=gen, dtype=torch.float64) for x in ref]
     g64 = _projected_grads(ref, leaves64, ws)
     g32 = _projected_grads(got, leaves32, ws)
     gn = [f"d{n}" for n in args] + [f"dh0:{s.name}" for s in spec.states]
     # fp32: a gradient that is zero in exact arithmetic is compared on 1e-3 of the largest gradient
     floor = max(1e-3 * max((float(g.abs().max()) for g in g64 if g is not None), default=0.0), 1e-30)
-    t32 = _projected_grads(*_run(op, args, h0, torch.float32, "torch", **kw), ws)  # the conditioning's yardstick
+    t32 = _projected_grads(torch32, torch32_leaves, ws)
     for i in range(len(gn)):
         base = 0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor)
         compare_all(f"triton fp32 vs torch fp64 {label}gradients (torch fp32's error {base:.1e})",
                     [(gn[i], g32[i])], [g64[i]], max(TOL32, FP32_SLACK * base), floor)
-    return names, [x.detach() for x in ref]
+    return names, [x.detach() for x in ref], tols
 
 
 def check_triton(spec, op, shape, rng):
@@ -443,19 +454,20 @@ def check_triton(spec, op, shape, rng):
     args = random_inputs(spec, B, Tn, H, sizes, torch.float64, 1.0, seed=rng.randrange(1 << 30))
     gen = torch.Generator().manual_seed(rng.randrange(1 << 30))
     h0 = init_states(spec, B, H, sizes, torch.float64, gen)
-    names, ref = _fp32_vs_fp64("", spec, op, args, h0, gen)
+    names, ref, tols = _fp32_vs_fp64("", spec, op, args, h0, gen)
     a32 = {k: x.float() for k, x in args.items()}
     with torch.no_grad():
         # a call without gradients may take other kernels and leave prologue tensors unwritten (value_scale, the
         # delta rule's fold b)
         no, nf = op(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
                     backend="triton")
-    compare_all("triton fp32 without gradients vs torch fp64", list(zip(names, list(tup(no)) + list(tup(nf)))), ref,
-                TOL32)
+    for name, x, r, tol in zip(names, list(tup(no)) + list(tup(nf)), ref, tols):
+        compare_all("triton fp32 without gradients vs torch fp64", [(name, x)], [r], tol)
     with torch.no_grad():
         so, sf = op.step(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
                          backend="triton")
-    compare_all("triton op.step fp32 vs torch fp64", list(zip(names, list(tup(so)) + list(tup(sf)))), ref, TOL32)
+    for name, x, r, tol in zip(names, list(tup(so)) + list(tup(sf)), ref, tols):
+        compare_all("triton op.step fp32 vs torch fp64", [(name, x)], [r], tol)
     if op.shifts:
         cut = rng.randint(1, Tn - 1)
         with torch.no_grad():
@@ -464,7 +476,8 @@ def check_triton(spec, op, shape, rng):
             o2, s2 = op.step(*tok(spec, a32, cut, Tn).values(), initial_state=s1, prev_inputs=p1,
                              output_final_state=True, backend="triton")
         got = [torch.cat([a, b], 1) for a, b in zip(tup(o1), tup(o2))] + list(tup(s2))
-        compare_all(f"triton op then step from {cut} (prev_inputs) vs torch fp64", list(zip(names, got)), ref, TOL32)
+        for name, x, r, tol in zip(names, got, ref, tols):
+            compare_all(f"triton op then step from {cut} (prev_inputs) vs torch fp64", [(name, x)], [r], tol)
         return
     a, b = sorted(rng.sample(range(1, Tn), 2))
     cu = torch.tensor([0, a, a, b, Tn])
