@@ -447,8 +447,8 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
 
 def check_triton(spec, op, shape, rng):
     """Triton kernels (interpreter) in fp32 vs the fp64 torch engine at gate scale 1: the op with an initial state
-    (forward, gradients; forward without gradients), op.step over the sequence, and varlen (or, with token shifts, a step continuing from
-    the chunked op's state and prev_inputs)."""
+    (forward, gradients; forward without gradients), op.step over the sequence, and varlen (or, with token shifts, a
+    step continuing from the chunked op's state and prev_inputs)."""
     _, Tn, H, sizes, _ = shape
     B, Tn = 1, min(max(Tn, 7), 20)  # the interpreter runs one program at a time: keep the grid and T small
     args = random_inputs(spec, B, Tn, H, sizes, torch.float64, 1.0, seed=rng.randrange(1 << 30))
