@@ -397,6 +397,12 @@ def _compare_with_grads(label, spec, args, h0, got, ref, gen):
     compare_all(f"{label}, gradients", list(zip(gn, g1)), g2, TOL64, grad_floor(g2))
 
 
+def compare_each(label, names, got, ref, tols):
+    """compare_all for each output on its own tolerance (_fp32_vs_fp64's)."""
+    for name, x, r, tol in zip(names, got, ref, tols):
+        compare_all(label, [(name, x)], [r], tol)
+
+
 def _run(op, args, h0, dtype, backend, **kw):
     """The op on copies of args and h0 in dtype that require gradients (the torch engine in chunks of 16): its
     outputs and final states as one list, and the copies (the gradients' leaves)."""
@@ -461,13 +467,11 @@ def check_triton(spec, op, shape, rng):
         # delta rule's fold b)
         no, nf = op(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
                     backend="triton")
-    for name, x, r, tol in zip(names, list(tup(no)) + list(tup(nf)), ref, tols):
-        compare_all("triton fp32 without gradients vs torch fp64", [(name, x)], [r], tol)
+    compare_each("triton fp32 without gradients vs torch fp64", names, list(tup(no)) + list(tup(nf)), ref, tols)
     with torch.no_grad():
         so, sf = op.step(*a32.values(), initial_state=one(tuple(h.float() for h in h0)), output_final_state=True,
                          backend="triton")
-    for name, x, r, tol in zip(names, list(tup(so)) + list(tup(sf)), ref, tols):
-        compare_all("triton op.step fp32 vs torch fp64", [(name, x)], [r], tol)
+    compare_each("triton op.step fp32 vs torch fp64", names, list(tup(so)) + list(tup(sf)), ref, tols)
     if op.shifts:
         cut = rng.randint(1, Tn - 1)
         with torch.no_grad():
@@ -476,8 +480,7 @@ def check_triton(spec, op, shape, rng):
             o2, s2 = op.step(*tok(spec, a32, cut, Tn).values(), initial_state=s1, prev_inputs=p1,
                              output_final_state=True, backend="triton")
         got = [torch.cat([a, b], 1) for a, b in zip(tup(o1), tup(o2))] + list(tup(s2))
-        for name, x, r, tol in zip(names, got, ref, tols):
-            compare_all(f"triton op then step from {cut} (prev_inputs) vs torch fp64", [(name, x)], [r], tol)
+        compare_each(f"triton op then step from {cut} (prev_inputs) vs torch fp64", names, got, ref, tols)
         return
     a, b = sorted(rng.sample(range(1, Tn), 2))
     cu = torch.tensor([0, a, a, b, Tn])

@@ -280,8 +280,7 @@ def generate_module(n: Normalized) -> str:
     # kernels make what they need from k' and s: triton_engine.fold_b_unread), the rows prologue of a call without
     # gradients need not write it ({names of b and k', the gate kinds and sizes}; value_scale's and the fold's cores
     # never meet: no rank-one factors there, one here)
-    fold_core = next((c for c in cores if c["fold_arg"] != "None" and c["b_arg"] == f"c{c['index']}_b0.unsqueeze(-2)"
-                      and c["k_arg"] == f"c{c['index']}_k0.unsqueeze(-2)"), None)
+    fold_core = next((c for c in cores if c["fold_arg"] != "None"), None)  # (the fold: one pair, one input)
     fold_b = (dict(b=f"c{fold_core['index']}_b0", k=f"c{fold_core['index']}_k0",
                    gates=f"{ {'none': 0, 'scalar': 1, 'vector': 2}[fold_core['plan'].key_gate]}, "
                          f"{int(bool(fold_core['plan'].value_gate))}, sizes[{fold_core['K']!r}], {fold_core['V_code']}")

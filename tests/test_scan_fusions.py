@@ -363,7 +363,6 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     with gradients writes b and hands nothing. Knobs whose kernels load b (the WY system's M from b's tile or rows:
     WY_FOLD=0, KDA in chunks of 16; the reads inside the state pass or without the fold: fold_b_unread) keep b
     written (each of these cases fails with NaN where the rule says True)."""
-    chunk = 64
     for setting in (knob or "").split():
         monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
     op = lindsl.load(name)
@@ -380,7 +379,7 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
         monkeypatch.setitem(op.module.__dict__, "_fold_stand_in",
                             lambda k, handed=handed: handed.append(k.shape) or torch.full_like(k, float("nan")))
         with torch.no_grad():
-            out = op(*base.values(), initial_state=S0, output_final_state=True, chunk_size=chunk, backend="triton")
+            out = op(*base.values(), initial_state=S0, output_final_state=True, backend="triton")
         runs[omit] = out, seen, handed
     (off, seen_off, handed_off), (on, seen_on, handed_on) = runs["0"], runs["1"]
     assert seen_off == [False] and handed_off == []
@@ -390,7 +389,7 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
     xs = {n: x.clone().requires_grad_(True) for n, x in base.items()}
-    op(*xs.values(), chunk_size=chunk, backend="triton")[0].sum().backward()
+    op(*xs.values(), backend="triton")[0].sum().backward()
     assert seen == [False]
 
 
