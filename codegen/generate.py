@@ -276,14 +276,12 @@ def generate_module(n: Normalized) -> str:
     shift_of = {name: max(k for x, k in shifted if x == name) for name in dict.fromkeys(x for x, _ in shifted)}
     step = fused_step(n, shift_of)
     launch = _launch_args(spec, list(shift_of.items()), 12)
-    # the delta rule's fold b = -s k' (the core's one pair): where the Triton engine's forward scan loads no b (its
-    # kernels make what they need from k' and s: triton_engine.fold_b_unread), the rows prologue of a call without
-    # gradients need not write it ({names of b and k', the gate kinds and sizes}; value_scale's and the fold's cores
-    # never meet: no rank-one factors there, one here)
+    # the delta rule's fold b = -s k' (the core's one pair): the rows prologue of a call without gradients on the
+    # Triton engine need not write it, the scan makes it where a kernel it chose loads b (chunk_scan_triton's
+    # fold_b_unmade) ({names of b and k', the core's index}; value_scale's and the fold's cores never meet: no
+    # rank-one factors there, one here)
     fold_core = next((c for c in cores if c["fold_arg"] != "None"), None)  # (the fold: one pair, one input)
-    fold_b = (dict(b=f"c{fold_core['index']}_b0", k=f"c{fold_core['index']}_k0",
-                   gates=f"{ {'none': 0, 'scalar': 1, 'vector': 2}[fold_core['plan'].key_gate]}, "
-                         f"{int(bool(fold_core['plan'].value_gate))}, sizes[{fold_core['K']!r}], {fold_core['V_code']}")
+    fold_b = (dict(b=f"c{fold_core['index']}_b0", k=f"c{fold_core['index']}_k0", index=fold_core["index"])
               if fold_core and not scaled_core else None)
     rows = _rows_kernels(spec, n, row_tensors, shift_of, all(re.fullmatch(r"read\d+", code) for code in codes),
                          omit=scaled_core["value_scale"][0] if scaled_core else fold_b["b"] if fold_b else None)

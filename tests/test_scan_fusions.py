@@ -353,16 +353,18 @@ def test_fusions_by_default(fuse, monkeypatch):
 
 @pytest.mark.parametrize("name,knob", [("deltanet", None), ("gated_deltanet", None), ("kda", None),
                                        ("deltanet", "WY_FOLD=0"), ("gated_deltanet", "FUSE_READS=1"),
-                                       ("kda", "R1_CHUNK=16"), ("kda", "SUBCHUNK_R1=0 LOOP_FOLD=0")])
+                                       ("gated_deltanet", "FOLD=0"), ("kda", "R1_CHUNK=16"),
+                                       ("kda", "SUBCHUNK_R1=0 LOOP_FOLD=0")])
 def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     """The delta rule's fold b = -s k' (LINDSL_TUNE_FOLD_B_OMIT, 1 by default): a call without gradients launches the
-    rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place, which none of its
-    kernels loads: with NaN handed there the output and final state are finite and equal those of the prologue that
-    writes b (=0), from an initial state over a last chunk cut short (the forward scan's own chunks of 64: the
-    blocked WY kernel for KDA's per-dimension gate, _prep_kblock_kernel's fold for the scalar and no gate); a call
-    with gradients writes b and hands nothing. Knobs whose kernels load b (the WY system's M from b's tile or rows:
-    WY_FOLD=0, KDA in chunks of 16; the reads inside the state pass or without the fold: fold_b_unread) keep b
-    written (each of these cases fails with NaN where the rule says True)."""
+    rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place with
+    fold_b_unmade; the scan makes -s k' for the kernels that load b as it configured them. With NaN handed there the
+    output and final state are finite and equal those of the prologue that writes b (=0), from an initial state over
+    a last chunk cut short (the forward scan's own chunks of 64: the blocked WY kernel for KDA's per-dimension gate,
+    _prep_kblock_kernel's fold for the scalar and no gate), and under the knobs whose kernels load b (the WY system's
+    M from b's tile or rows: WY_FOLD=0, KDA in chunks of 16; the update's two terms apart: FOLD=0; the reads inside
+    the state pass or without the fold): the scan made b where they load it (each of these cases fails with NaN if
+    its site takes the stand-in), once; by default it makes none. A call with gradients writes b and hands nothing."""
     for setting in (knob or "").split():
         monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
     op = lindsl.load(name)
@@ -371,19 +373,25 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     with torch.no_grad():
         S0 = torch.randn_like(op(*base.values(), output_final_state=True, backend="torch")[1]) * 0.5
     kernel = op.module._prologue_rows_kernel
+    scan, fold_b = op.module._scan, op.module._fold_b
+    made = []
+    monkeypatch.setitem(op.module.__dict__, "_fold_b", lambda *a: made.append(1) or fold_b(*a))
     runs = {}
     for omit in ("0", "1"):
         monkeypatch.setenv("LINDSL_TUNE_FOLD_B_OMIT", omit)
-        seen, handed = [], []
+        seen, handed, unmade = [], [], []
         monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
         monkeypatch.setitem(op.module.__dict__, "_fold_stand_in",
                             lambda k, handed=handed: handed.append(k.shape) or torch.full_like(k, float("nan")))
+        monkeypatch.setitem(op.module.__dict__, "_scan",
+                            lambda *a, unmade=unmade, **kw: unmade.append(kw.get("fold_b_unmade", False)) or scan(*a, **kw))
         with torch.no_grad():
             out = op(*base.values(), initial_state=S0, output_final_state=True, backend="triton")
-        runs[omit] = out, seen, handed
-    (off, seen_off, handed_off), (on, seen_on, handed_on) = runs["0"], runs["1"]
-    assert seen_off == [False] and handed_off == []
-    assert (seen_on, len(handed_on)) == (([False], 0) if knob else ([True], 1))
+        runs[omit] = out, seen, handed, unmade
+    (off, seen_off, handed_off, unmade_off), (on, seen_on, handed_on, unmade_on) = runs["0"], runs["1"]
+    assert (seen_off, handed_off, unmade_off) == ([False], [], [False])
+    assert (seen_on, len(handed_on), unmade_on) == ([True], 1, [True])
+    assert len(made) == (1 if knob else 0)  # made once where loaded; in the default configurations never
     for x, y in zip(on, off):
         assert torch.isfinite(x).all() and rel_err(x, y) < TOL
     seen = []
@@ -393,11 +401,8 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     assert seen == [False]
 
 
-def test_fold_b_unread_by_gate_and_size(monkeypatch):
-    """fold_b_unread: a per-dimension key gate over more than 128 keys takes chunks of 16, whose WY kernel makes M
-    from b's rows (no omission); the scalar and ungated rule holds at any width; a value gate never."""
-    for knob in ("FOLD", "FUSE_READS", "WY_FOLD", "R1_CHUNK", "SUBCHUNK_R1", "LOOP_FOLD"):
-        monkeypatch.delenv("LINDSL_TUNE_" + knob, raising=False)
-    unread = triton_engine.fold_b_unread
-    assert unread(2, 0, 128, 128) and not unread(2, 0, 256, 256)
-    assert unread(1, 0, 256, 256) and unread(0, 0, 64, 64) and not unread(1, 1, 64, 64)
+def test_fold_b_unmade_needs_the_fold():
+    """chunk_scan_triton's fold_b_unmade without the fold (nothing to make b from) is refused."""
+    x = torch.randn(1, 16, 1, 8)
+    with pytest.raises(ValueError, match="fold_b_unmade"):
+        triton_engine.chunk_scan_triton(None, None, x, x, x, torch.randn(1, 16, 1, 8), None, [], fold_b_unmade=True)

@@ -3983,21 +3983,12 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
-def fold_b_unread(GK, GV, K, V):
-    """Whether a forward scan handed the delta rule's fold (b = -s k', one pair, K keys, V values) loads no b with
-    the knobs as set: its WY system makes M from a k'^T (a per-dimension key gate's blocked kernel in chunks over 16,
-    _prep_kblock_kernel's M_FROM_N otherwise: WY_FOLD), its state pass takes the update from k' and s (FOLD), its
-    reads take the fold's pair (the sub-chunked reads or LOOP_FOLD for a per-dimension gate) and run apart from the
-    pass (FUSE_READS, off by default with rank-one factors). Then a call without gradients need not make b: the rows
-    prologue leaves it unwritten (the module's fold_free). A NaN handed for b in tests found each knob that loads it
-    (WY_FOLD=0, FUSE_READS=1, R1_CHUNK=16 and any K over 128 for a per-dimension gate: chunks of 16, M from b's
-    rows; SUBCHUNK_R1=0 with LOOP_FOLD=0); any other configuration writes b."""
-    if GV or not _knob("FOLD", 1) or _knob("FUSE_READS", 0):
-        return False
-    if GK == 2:
-        return (chunk_for(True, True, False, 1, 1, K, V) > 16 and bool(_knob("SUBCHUNK_R1", 1))
-                and bool(_knob("LOOP_FOLD", 1)))
-    return bool(_knob("WY_FOLD", 1))
+def _fold_b(k, s):
+    """The delta rule's fold b = -s k' from k' ([..., T, 1, K] or [..., T, H, 1, K]) and s (True for 1, or one
+    scalar per token), in k's dtype."""
+    if s is True:
+        return -k
+    return (-(s.to(torch.float32)[..., None, None] * k.to(torch.float32))).to(k.dtype)
 
 
 def per_token_shape(N, T, HS):
@@ -4024,7 +4015,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
                       reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      skips=None, value_scale=None, keep_u=True, gated_rows=16):
+                      skips=None, value_scale=None, keep_u=True, gated_rows=16, fold_b_unmade=False):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -4104,7 +4095,12 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     state pass stores the fold's value rows v' - s u (fla's v_new) where u would go, and the reads take the one pair
     (k', v' - s u) as a scan without rank-one factors reads its input pair (no u, s or v' tiles); u is then None.
     gated_rows: the rows per program of the sub-chunked reads' gated read-outs without rank-one factors (16, or 64: a
-    whole chunk; LINDSL_TUNE_GATED_ROWS overrides)."""
+    whole chunk; LINDSL_TUNE_GATED_ROWS overrides).
+    fold_b_unmade (with the fold): b is a stand-in of b's shape and dtype, the caller made no -s k' (the rows
+    prologue of a call without gradients leaves it unwritten); the kernels that load b as this scan configures them
+    take it made here from k' and s (once, _fold_b), the others never load it."""
+    if fold_b_unmade and (fold is None or fold is False or b is None or k is None):
+        raise ValueError("fold_b_unmade needs the fold (b = -s k') and a stand-in for b")
     precision = _for_interpreter(precision)
     # the gauge terms' vectors as the kernels index them (contiguous: a caller's view, e.g. MoM's read vector shared
     # by its memories, would be read at the wrong places)
@@ -4188,6 +4184,15 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
 
     a_, b_, k_, v_ = _data(a, dummy), _data(b, dummy), _data(k, dummy), _data(v, dummy)
     G_, Gex_, Gv_, Gvex_ = c32(G), c32(Gex), c32(Gv), c32(Gvex)
+    made_b = []
+
+    def b_loaded():
+        """b for a kernel that loads it: the caller's, or (fold_b_unmade) -s k' made once here."""
+        if not fold_b_unmade:
+            return b_
+        if not made_b:
+            made_b.append(_fold_b(k_, fold))
+        return made_b[0]
     BK, BV = _p2(K), _p2(V)
     BL, BLP = _p2(C * max(R, 1)), _p2(C * max(P, 1))
     # the rank-one state pass for low-precision inputs: bf16 products (as fla's) unless u feeds gate gradients,
@@ -4213,7 +4218,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ()))
         kblock = max(16, _p2(_knob("WY_KBLOCK", 32)))  # at least 16: a tensor-core product's K
         m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
-        _prep_kblock_kernel[(NC, N)](a_, b_, k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
+        _prep_kblock_kernel[(NC, N)](a_, b_ if m_from_n else b_loaded(), k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
                                      R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
                                      GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
                                      LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy and not load_t,
@@ -4256,7 +4261,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         L = C * R
         W = _empty(N, NC, V, L, K, device=dev, dtype=wy_dtype)
         U0 = _empty(N, NC, L, V, device=dev, dtype=wy_dtype)
-        _prep_col_kernel[(NC, N, V)](a_, b_, k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
+        _prep_col_kernel[(NC, N, V)](a_, b_loaded(), k_, v_, G_, Gex_, Gv_, W, U0, T, Tp, NC, K=K, V=V, C=C, R=R, P=P,
                                      BL=BL, BK=BK, GK=GK, PREC=wy_prec, num_stages=1,
                                      num_warps=_mma_warps(_knob("PREP_WARPS", 4), min(BL, BK)))
     elif states is None and R and wy and wy[0] == (C, wy_prec, wy_dtype) and _knob("WY_REUSE", 1):
@@ -4308,7 +4313,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                      and (FOLD or P == 0 or _knob("SUB_PAIRS", 2) == 2))
             shared_read = next((i for i, (side, timing, _) in enumerate(reads) if (side, timing) == ("k", "after")),
                                None) if share else None
-            made = _sub_scores(a_, k_ if FOLD else b_, k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
+            made = _sub_scores(a_, k_ if FOLD else b_loaded(), k_, Gex_, G_, N, T, Tp, C, HS, T, K, GK, True, wy_prec,
                                P > 0 and not FOLD, False,
                                x2=None if shared_read is None else _data(reads[shared_read][2], dummy))
             A, A2 = made[:2]
@@ -4321,7 +4326,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64:
             # forward 1.924 -> 2.294 ms; KDA not measured)
             prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
-            _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_, k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T,
+            _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_ if blocked and FOLD else b_loaded(), k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T,
                                                      Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
                                                      BL=BL, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
                                                      SOLVE=_knob("WY_SOLVE", wy_solve),
@@ -4448,7 +4453,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         value_blocks, key_blocks = _cdiv(V, BVs), _cdiv(K, BKs)
         grid = ((N * value_blocks * key_blocks, 1, 1) if kadj else (N * value_blocks, 1, key_blocks) if vadj
                 else (N, value_blocks, key_blocks))
-        _state_kernel[grid](b_ if Bd is dummy else Bd, k_ if Kd is dummy else Kd, v_,
+        _state_kernel[grid](Bd if Bd is not dummy else b_ if FOLD and not fused else b_loaded(), k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
@@ -4481,7 +4486,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             r1_pairs = [(k_.select(-2, 0), v_.select(-2, 0))]
             r1_fold = (u.select(-2, 0), fold_s, FOLD)
         else:
-            r1_pairs = ([(b_.select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
+            r1_pairs = ([(b_loaded().select(-2, r).contiguous(), u.select(-2, r).contiguous()) for r in range(R)]
                         + [(k_.select(-2, p).contiguous(), v_.select(-2, p).contiguous()) for p in range(P)])
             r1_fold = None
     sub_amat = sub and _knob("SUB_AMAT", 1)
@@ -4572,8 +4577,9 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                 num_stages=1)
             outs.append(out)
             continue
-        src, w, srcin, win = (b_, u, k_, v_) if side_k else (u, b_, v_, k_)
         read_fold = 0 if loop and not _knob("LOOP_FOLD", 1) or folded_values else FOLD
+        b_read = b_ if read_fold or folded_values or not R else b_loaded()
+        src, w, srcin, win = (b_read, u, k_, v_) if side_k else (u, b_read, v_, k_)
         if folded_values:  # the one pair (k', v' - s u): u holds its value rows
             src, w, srcin, win = (dummy, dummy, k_, u) if side_k else (dummy, dummy, u, k_)
         # the rank-one reads' products of the reader's tile with the state, src and srcin tiles (_tile_prec); the
