@@ -351,10 +351,26 @@ def test_fusions_by_default(fuse, monkeypatch):
     assert omits == [fuse == "1"]
 
 
+GATED_DELTANET_VALUE_GATE = """lin gated_deltanet_value_gate
+dim K, V
+in q[K]
+in k[K]
+in v[V]
+in g: loggate
+in beta: unit
+in gv[V]: loggate
+let qn = l2norm(q)
+let kn = l2norm(k)
+state S[K, V]
+S = exp(g) * (I - beta * kn kn^T) S diag(exp(gv)) + beta * kn v^T
+out o = S^T qn
+"""
+
+
 @pytest.mark.parametrize("name,knob", [("deltanet", None), ("gated_deltanet", None), ("kda", None),
                                        ("deltanet", "WY_FOLD=0"), ("gated_deltanet", "FUSE_READS=1"),
                                        ("gated_deltanet", "FOLD=0"), ("kda", "R1_CHUNK=16"),
-                                       ("kda", "SUBCHUNK_R1=0 LOOP_FOLD=0")])
+                                       ("kda", "SUBCHUNK_R1=0 LOOP_FOLD=0"), ("gated_deltanet_value_gate", None)])
 def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     """The delta rule's fold b = -s k' (LINDSL_TUNE_FOLD_B_OMIT, 1 by default): a call without gradients launches the
     rows prologue with OMIT (b not written) and hands the scan _fold_stand_in's tensor in b's place with
@@ -364,10 +380,13 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     _prep_kblock_kernel's fold for the scalar and no gate), and under the knobs whose kernels load b (the WY system's
     M from b's tile or rows: WY_FOLD=0, KDA in chunks of 16; the update's two terms apart: FOLD=0; the reads inside
     the state pass or without the fold): the scan made b where they load it (each of these cases fails with NaN if
-    its site takes the stand-in), once; by default it makes none. A call with gradients writes b and hands nothing."""
+    its site takes the stand-in), once; by default it makes none. A call with gradients writes b and hands nothing.
+    With a value gate the WY kernel takes b and the scan makes it from the fold's s in the rows layout, strided (a
+    broadcast product with it was strided too: fuzz seed 6601)."""
     for setting in (knob or "").split():
         monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
-    op = lindsl.load(name)
+    op = lindsl.load(GATED_DELTANET_VALUE_GATE if name == "gated_deltanet_value_gate" else name)
+    loads_b = bool(knob) or name == "gated_deltanet_value_gate"
     base = {n: x.to(DEVICE) for n, x in random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32,
                                                        gate_scale=3.0, seed=6).items()}
     with torch.no_grad():
@@ -391,7 +410,7 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     (off, seen_off, handed_off, unmade_off), (on, seen_on, handed_on, unmade_on) = runs["0"], runs["1"]
     assert (seen_off, handed_off, unmade_off) == ([False], [], [False])
     assert (seen_on, len(handed_on), unmade_on) == ([True], 1, [True])
-    assert len(made) == (1 if knob else 0)  # made once where loaded; in the default configurations never
+    assert len(made) == (1 if loads_b else 0)  # made once where loaded; in the default configurations never
     for x, y in zip(on, off):
         assert torch.isfinite(x).all() and rel_err(x, y) < TOL
     seen = []

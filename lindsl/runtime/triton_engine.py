@@ -3984,11 +3984,12 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
 
 
 def _fold_b(k, s):
-    """The delta rule's fold b = -s k' from k' ([..., T, 1, K] or [..., T, H, 1, K]) and s (True for 1, or one
-    scalar per token), in k's dtype."""
+    """The delta rule's fold b = -s k' from k' ([..., T, 1, K] or [..., T, H, 1, K], contiguous) and s (True for 1,
+    or one scalar per token), in k's dtype and contiguous: the product of k' with a strided s (a value gate's rows
+    layout) takes the operands' strides, which the kernels do not (session 66's fuzz: 5e-2 output error)."""
     if s is True:
         return -k
-    return (-(s.to(torch.float32)[..., None, None] * k.to(torch.float32))).to(k.dtype)
+    return (-(s.to(torch.float32)[..., None, None] * k.to(torch.float32))).to(k.dtype).contiguous()
 
 
 def per_token_shape(N, T, HS):
