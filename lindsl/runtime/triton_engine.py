@@ -4219,7 +4219,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         tile_prec = _tile_prec(wy_prec, "WY_TILE_BF16", a_, b_, *((k_,) if P else ()))
         kblock = max(16, _p2(_knob("WY_KBLOCK", 32)))  # at least 16: a tensor-core product's K
         m_from_n = FOLD if _knob("WY_FOLD", 1) else 0
-        _prep_kblock_kernel[(NC, N)](a_, b_ if m_from_n else b_loaded(), k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T, Tp, NC, HS, K=K, V=V, C=C,
+        _prep_kblock_kernel[(NC, N)](a_, b_ if m_from_n else b_loaded(), k_, v_, G_, Gex_, W, U0, fold_s, Tinv, T,
+                                     Tp, NC, HS, K=K, V=V, C=C,
                                      R=R, P=P, BL=BL, BLP=BLP, BKB=min(BK, kblock), BVB=min(BV, kblock),
                                      GK=GK, PREC=wy_prec, PREC_T=tile_prec, SOLVE=_knob("WY_SOLVE", wy_solve),
                                      LOG2=(BL - 1).bit_length(), STORE_T=Tinv is not dummy and not load_t,
@@ -4327,8 +4328,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # solving the chunk's system again; session 24, call 1, Gated DeltaNet at 2x16384x16x128 with 64:
             # forward 1.924 -> 2.294 ms; KDA not measured)
             prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
-            _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_ if blocked and FOLD else b_loaded(), k_, v_, G_, Gex_, W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T,
-                                                     Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
+            _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_ if blocked and FOLD else b_loaded(), k_, v_, G_, Gex_,
+                                                     W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
                                                      BL=BL, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
                                                      SOLVE=_knob("WY_SOLVE", wy_solve),
                                                      LOG2=(BL - 1).bit_length(), BLOCKED=blocked,
@@ -4454,7 +4455,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         value_blocks, key_blocks = _cdiv(V, BVs), _cdiv(K, BKs)
         grid = ((N * value_blocks * key_blocks, 1, 1) if kadj else (N * value_blocks, 1, key_blocks) if vadj
                 else (N, value_blocks, key_blocks))
-        _state_kernel[grid](Bd if Bd is not dummy else b_ if FOLD and not fused else b_loaded(), k_ if Kd is dummy else Kd, v_,
+        _state_kernel[grid](Bd if Bd is not dummy else b_ if FOLD and not fused else b_loaded(),
+                                         k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
