@@ -4329,7 +4329,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
             # forward 1.924 -> 2.294 ms; KDA not measured)
             prep_bv = min(BV, _p2(_knob("PREP_BV", BV)))
             _prep_kernel[(NC, N, _cdiv(V, prep_bv))](a_, b_ if blocked and FOLD else b_loaded(), k_, v_, G_, Gex_,
-                                                     W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp, NC, HS, K=K, V=V, C=C, R=R, P=P, DECAY=decayed,
+                                                     W, U0, Mp, Np, fold_s, Bd, Kd, Tinv, T, Tp, NC, HS, K=K, V=V,
+                                                     C=C, R=R, P=P, DECAY=decayed,
                                                      BL=BL, BK=BK, BV=prep_bv, GK=GK, PREC=wy_prec,
                                                      SOLVE=_knob("WY_SOLVE", wy_solve),
                                                      LOG2=(BL - 1).bit_length(), BLOCKED=blocked,
