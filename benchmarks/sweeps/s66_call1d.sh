@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Session 66, call 1 cut to its first two parts (190 s: the budget left after ten refusals) (one GPU, timeout_s 190): call 1's first three parts.
-# (1) GPU tests of session 63's defaults; (2) Gated DeltaNet with the fold's b written (FOLD_B_OMIT=0) against the
-# default that leaves it to the scan (chunk_scan_triton's fold_b_unmade), 4x4096x64x128, the checks (a forward
-# without gradients among them) on the GPU; (3) RWKV-7 with 64-wide state passes (STATE_BV=64; KDA -1.8 % on an H100).
+# Session 66, call 1 cut to its first two parts (one GPU, timeout_s 190: the budget left after ten refusals).
+# (1) GPU tests of session 63's defaults and of the fold's b; (2) Gated DeltaNet with the fold's b written
+# (FOLD_B_OMIT=0) against the default that leaves it to the scan (chunk_scan_triton's fold_b_unmade), 4x4096x64x128,
+# the checks (a forward without gradients among them) on the GPU.
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
