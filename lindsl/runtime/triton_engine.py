@@ -3983,13 +3983,32 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
+@_launched
+@triton.jit
+def _fold_b_kernel(k_ptr, s_ptr, b_ptr, rows, K: tl.constexpr, BK: tl.constexpr, ROWS: tl.constexpr):
+    """b = -s k' for ROWS token rows per program (_fold_b): k' and b [rows, K], s one scalar per row."""
+    rr = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
+    kk = tl.arange(0, BK)
+    m = (rr < rows)[:, None] & (kk < K)[None, :]
+    at = rr[:, None] * K + kk[None, :]
+    sr = tl.load(s_ptr + rr, mask=rr < rows, other=0.0).to(tl.float32)
+    kr = tl.load(k_ptr + at, mask=m, other=0.0).to(tl.float32)
+    tl.store(b_ptr + at, (-sr[:, None] * kr).to(b_ptr.dtype.element_ty), mask=m)
+
+
 def _fold_b(k, s):
     """The delta rule's fold b = -s k' from k' ([..., T, 1, K] or [..., T, H, 1, K], contiguous) and s (True for 1,
-    or one scalar per token), in k's dtype and contiguous: the product of k' with a strided s (a value gate's rows
-    layout) takes the operands' strides, which the kernels do not (session 66's fuzz: 5e-2 output error)."""
+    or one scalar per token, any strides), contiguous in k's dtype, in one pass (_fold_b_kernel: the product in fp32
+    rounded once, as the rows prologue writes b; a broadcast product with a value gate's strided s took its strides,
+    which the kernels do not: session 66's fuzz, 5e-2 output error)."""
     if s is True:
         return -k
-    return (-(s.to(torch.float32)[..., None, None] * k.to(torch.float32))).to(k.dtype).contiguous()
+    b = torch.empty_like(k, memory_format=torch.contiguous_format)
+    rows, K = k.numel() // k.shape[-1], k.shape[-1]
+    if rows:
+        block = max(1, 4096 // _p2(K))
+        _fold_b_kernel[(_cdiv(rows, block),)](k, s.contiguous(), b, rows, K=K, BK=_p2(K), ROWS=block, num_warps=4)
+    return b
 
 
 def per_token_shape(N, T, HS):
