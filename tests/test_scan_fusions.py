@@ -402,8 +402,8 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
         monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
         monkeypatch.setitem(op.module.__dict__, "_fold_stand_in",
                             lambda k, handed=handed: handed.append(k.shape) or torch.full_like(k, float("nan")))
-        monkeypatch.setitem(op.module.__dict__, "_scan",
-                            lambda *a, unmade=unmade, **kw: unmade.append(kw.get("fold_b_unmade", False)) or scan(*a, **kw))
+        monkeypatch.setitem(op.module.__dict__, "_scan", lambda *a, unmade=unmade, **kw:
+                            unmade.append(kw.get("fold_b_unmade", False)) or scan(*a, **kw))
         with torch.no_grad():
             out = op(*base.values(), initial_state=S0, output_final_state=True, backend="triton")
         runs[omit] = out, seen, handed, unmade

@@ -4003,7 +4003,7 @@ def _fold_b(k, s):
     which the kernels do not: session 66's fuzz, 5e-2 output error)."""
     if s is True:
         return -k
-    b = torch.empty_like(k, memory_format=torch.contiguous_format)
+    b = _empty(*k.shape, device=k.device, dtype=k.dtype)  # NaN under LINDSL_POISON=1, as every kernel output
     rows, K = k.numel() // k.shape[-1], k.shape[-1]
     if rows:
         block = max(1, 4096 // _p2(K))
