@@ -890,7 +890,7 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
 @_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
-                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX, skip_ptr, skipc_ptr, NH, vs_ptr,
+                  Gex_ptr, x_ptr, o_ptr, fold_ptr, HS, OSCALE, TX, skip_ptr, skipc_ptr, NH, vs_ptr, hb_ptr, bsum_ptr,
                   K: tl.constexpr, V: tl.constexpr, C: tl.constexpr, R: tl.constexpr, P: tl.constexpr,
                   BL: tl.constexpr, BLP: tl.constexpr, BK: tl.constexpr, BV: tl.constexpr,
                   GK: tl.constexpr, GV: tl.constexpr, HAS_S0: tl.constexpr, PREC: tl.constexpr,
@@ -898,7 +898,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
                   SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False,
-                  VADJ: tl.constexpr = False, KADJ: tl.constexpr = False):
+                  VADJ: tl.constexpr = False, KADJ: tl.constexpr = False, BND: tl.constexpr = 0):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
@@ -915,16 +915,24 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     VADJ: a sequence's value blocks adjacent in the launch order (program_id(0) = n * value blocks + vb, the grid's
     second axis 1), so that they run together and share the key-side tiles through L2 (_grid_vadj); KADJ (with VADJ,
     key blocks): a value block's key blocks next to each other too (program_id(0) = (n * value blocks + vb) * key
-    blocks + kb, the grid's third axis 1), sharing its value tiles."""
+    blocks + kb, the grid's third axis 1), sharing its value tiles.
+    BND (no rank-one factors, no value gate): a key gate's boundary sums <hb_(NC - c), S_c> for c = 1 .. NC - 1 from
+    the state in registers and the other scan's chunk states hb [N, NC, K, V] (the adjoint's, in its reversed order:
+    chunk_boundary_sums_triton's E without reading this scan's states back), this program's part into bsum: BND 1
+    (scalar gate) one sum over the block [N, NC - 1, value blocks, key blocks], BND 2 (per-dimension gate) its rows'
+    sums over the block's values [N, NC - 1, value blocks, K]."""
     tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
     tl.static_assert(VADJ or not KADJ, "the key blocks adjacent within adjacent value blocks")
+    tl.static_assert(BND == 0 or (R == 0 and GV == 0), "boundary sums: no rank-one factors, no value gate")
     NKB: tl.constexpr = (K + BK - 1) // BK
+    NVB: tl.constexpr = (V + BV - 1) // BV
     if KADJ:
-        n, vb = _first_and_block(tl.program_id(0) // NKB, (V + BV - 1) // BV, VADJ, 1)
-        kk = (tl.program_id(0) % NKB) * BK + tl.arange(0, BK)
+        n, vb = _first_and_block(tl.program_id(0) // NKB, NVB, VADJ, 1)
+        kb = tl.program_id(0) % NKB
     else:
-        n, vb = _first_and_block(tl.program_id(0), (V + BV - 1) // BV, VADJ, 1)
-        kk = tl.program_id(2) * BK + tl.arange(0, BK)
+        n, vb = _first_and_block(tl.program_id(0), NVB, VADJ, 1)
+        kb = tl.program_id(2)
+    kk = kb * BK + tl.arange(0, BK)
     n = n.to(tl.int64)  # 64-bit offsets: N*NC*K*V passes 2^31 at long T
     k_ok = kk < K
     vv = vb * BV + tl.arange(0, BV)
@@ -940,6 +948,15 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if c % H_EVERY == 0:
                 NCH = (NC + H_EVERY - 1) // H_EVERY
                 tl.store(h_ptr + (n * NCH + c // H_EVERY) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
+        if BND:
+            if c > 0:
+                E = S * tl.load(hb_ptr + (n * NC + NC - c) * K * V + kk[:, None] * V + vv[None, :], mask=smask,
+                                other=0.0).to(tl.float32)
+                at = (n * (NC - 1) + c - 1) * NVB + vb
+                if BND == 1:
+                    tl.store(bsum_ptr + at * NKB + kb, tl.sum(tl.sum(E, 1), 0))
+                else:
+                    tl.store(bsum_ptr + at * K + kk, tl.sum(E, 1), mask=k_ok)
         last = c * C + C - 1
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
@@ -3983,6 +4000,23 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
+def _boundary_in_pass(boundary, GK, GV, R, states, reversed_reads, N, NC, K, V):
+    """_state_kernel's BND for chunk_scan_triton's boundary (0 without one), or a ValueError where the scan cannot
+    make those sums in its state pass."""
+    if boundary is None:
+        return 0
+    h = boundary.get("h")
+    if not GK or GV or R or states is not None or reversed_reads or NC < 2:
+        raise ValueError("boundary sums in the state pass need a key gate, no value gate or rank-one factors, the "
+                         "state pass run by this scan over forward time and more than one chunk")
+    if h is None or tuple(h.shape) != (N, NC, K, V) or not h.is_contiguous():
+        raise ValueError(f"boundary: h must be the other scan's contiguous chunk states {[N, NC, K, V]}, got "
+                         f"{None if h is None else list(h.shape)}")
+    if bool(boundary.get("rowsum")) != (GK == 1):
+        raise ValueError("boundary: rowsum for a scalar key gate, row sums for a per-dimension one")
+    return 1 if GK == 1 else 2
+
+
 @_launched
 @triton.jit
 def _fold_b_kernel(k_ptr, s_ptr, b_ptr, rows, K: tl.constexpr, BK: tl.constexpr, ROWS: tl.constexpr):
@@ -4035,7 +4069,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                       states=None, heads=1, reversed_reads=False, low_u=False, low_h=False, fold_reads=(),
                       keep_scores=None, flipped_scores=None, read_scales=None, reversed_gates=False,
                       reversed_sources=False, wy_inverse=False, tile_bf16=False, kernel_scores=None, cum=None,
-                      skips=None, value_scale=None, keep_u=True, gated_rows=16, fold_b_unmade=False):
+                      skips=None, value_scale=None, keep_u=True, gated_rows=16, fold_b_unmade=False,
+                      boundary=None):
     """Triton version of engine.chunk_scan (same arguments and results; out_dtypes optionally sets each read's
     output dtype, fp32 by default; force_chunk uses the given chunk instead of the engine's choice, so that the
     backward's scans line up with the forward's chunks). Computes in fp32; precision is the state pass's and reads' matrix-product
@@ -4118,7 +4153,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     whole chunk; LINDSL_TUNE_GATED_ROWS overrides).
     fold_b_unmade (with the fold): b is a stand-in of b's shape and dtype, the caller made no -s k' (the rows
     prologue of a call without gradients leaves it unwritten); the kernels that load b as this scan configures them
-    take it made here from k' and s (once, _fold_b), the others never load it."""
+    take it made here from k' and s (once, _fold_b), the others never load it.
+    boundary (a key gate, no rank-one factors or value gate, the state pass run here): {"h": the adjoint's chunk
+    states [N, NC, K, V] in its reversed chunk order, "rowsum": a scalar gate's}; the state pass adds "sums", the
+    gate gradient's boundary sums chunk_boundary_sums_triton(h, this scan's states, rowsum=rowsum)[0] ([N, NC - 1, 1]
+    or [N, NC - 1, K], fp32), made from its state in registers: this scan's states are not read back for them."""
     if fold_b_unmade and (fold is None or fold is False or b is None or k is None):
         raise ValueError("fold_b_unmade needs the fold (b = -s k') and a stand-in for b")
     precision = _for_interpreter(precision)
@@ -4174,6 +4213,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     NC = max(1, _cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
+    BND = _boundary_in_pass(boundary, GK, GV, R, states, reversed_reads, N, NC, K, V)
     # the cumulative gates in chunks of C, except for reads from given states in chunks of 16 with rank-one factors
     # and per-dimension gates, which take them in chunks of 64 (sub_r1 below): one launch fewer in the backward
     # (rank-one factors and per-dimension gates never fuse their reads into the state pass: sub_r1 needs no `fused`)
@@ -4475,11 +4515,14 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         value_blocks, key_blocks = _cdiv(V, BVs), _cdiv(K, BKs)
         grid = ((N * value_blocks * key_blocks, 1, 1) if kadj else (N * value_blocks, 1, key_blocks) if vadj
                 else (N, value_blocks, key_blocks))
+        bsum = (_empty(N, NC - 1, value_blocks, key_blocks if BND == 1 else K, device=dev, dtype=f32) if BND
+                else dummy)
         _state_kernel[grid](Bd if Bd is not dummy else b_ if FOLD and not fused else b_loaded(),
                                          k_ if Kd is dummy else Kd, v_,
                                          G_, Gv_, W, U0, c32(S0), h, u, ST, T, Tp, NC, Gex_, xs,
                                          fused_out, fold_s, HS, scales[0] if fused else 1.0, TX, skip_y, skip_c,
                                          _skip_heads(skips.get(skip_read)), vs_,
+                                         boundary["h"] if BND else dummy, bsum,
                                          SKIP=_skip_kind(skips.get(skip_read)) if fused else 0, SKIP_READ=skip_read,
                                          VS=value_scale is not None, STORE_VNEW=folded_values,
                                          FOLD=FOLD,
@@ -4488,8 +4531,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
-                                         COLW=bool(R and GV), VADJ=vadj, KADJ=kadj, num_stages=stages,
+                                         COLW=bool(R and GV), VADJ=vadj, KADJ=kadj, BND=BND, num_stages=stages,
                                          num_warps=_mma_warps(state_warps, min(BKs, BVs)))
+        if BND:
+            # the programs' parts summed: [N, NC - 1, value blocks, key blocks or K]
+            boundary["sums"] = bsum.flatten(2).sum(-1, keepdim=True) if BND == 1 else bsum.sum(2)
     W = U0 = Bd = Kd = None  # the state pass was their one reader (a later scan finds them in wy): freed before the reads
     outs = [fused_out[i] for i in range(len(reads))] if fused else []
     if sub_r1:
