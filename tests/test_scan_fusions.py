@@ -382,7 +382,7 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     the state pass or without the fold): the scan made b where they load it (each of these cases fails with NaN if
     its site takes the stand-in), once; by default it makes none. A call with gradients writes b and hands nothing.
     With a value gate the WY kernel takes b and the scan makes it from the fold's s in the rows layout, strided (a
-    broadcast product with it was strided too: fuzz seed 6601)."""
+    broadcast product with it was strided too: fuzz seed 6601); its call with gradients is left to the others."""
     for setting in (knob or "").split():
         monkeypatch.setenv("LINDSL_TUNE_" + setting.split("=")[0], setting.split("=")[1])
     op = lindsl.load(GATED_DELTANET_VALUE_GATE if name == "gated_deltanet_value_gate" else name)
@@ -413,6 +413,8 @@ def test_fold_b_left_unwritten_without_gradients(name, knob, monkeypatch):
     assert len(made) == (1 if loads_b else 0)  # made once where loaded; in the default configurations never
     for x, y in zip(on, off):
         assert torch.isfinite(x).all() and rel_err(x, y) < TOL
+    if name == "gated_deltanet_value_gate":
+        return  # the backward's writing b: the library specs' cases (this spec's backward compiles for 20 s in CI)
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_prologue_rows_kernel", LaunchOmits(kernel, seen))
     xs = {n: x.clone().requires_grad_(True) for n, x in base.items()}
