@@ -3,7 +3,7 @@
 # Argument: the call's timeout_s (default 590); the parts that no longer fit are left out, in this order:
 # (1) GPU tests: session 63's defaults (grid order bit 32, du made from dv, the bf16 pair terms), the fold's b made
 #     by the scan (the NaN stand-in under real Triton) and the boundary sums made by the rescan's state pass;
-# (2) Mamba-2 and GLA with the boundary sums in the rescan's state pass (RESCAN_BOUNDARY=1: the separate
+# (2) Mamba-2 and GLA with the boundary sums in the rescan's state pass (SCAN_BOUNDARY=1: the separate
 #     _boundary_kernel reads both fp32 state sets, about 2.1 GB for Mamba-2 at 4x4096x64x128) against the default;
 # (3) Gated DeltaNet with the fold's b written by the prologue (FOLD_B_OMIT=0) against the default;
 # (4) RWKV-7 with 64-wide state passes (STATE_BV=64);
@@ -16,13 +16,13 @@ LIMIT=${1:-590}
 fits() { [ $((SECONDS + $1)) -le $((LIMIT - 5)) ]; }
 nvidia-smi --query-gpu=name --format=csv,noheader
 timeout 80 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_grid_order.py \
-  tests/test_chunk_adjoint.py tests/test_scan_fusions.py tests/test_rescan_boundary.py \
+  tests/test_chunk_adjoint.py tests/test_scan_fusions.py tests/test_scan_boundary.py \
   -k "grid or du_made_from_dv or as_accurate_as_the_default or intermediates or fold_b or boundary" \
   > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
 fits 200 && timeout 200 python3 benchmarks/variant_sweep.py --isolate --specs mamba2,gla \
-  --bench-shape 4,4096,64,128 --variants "RESCAN_BOUNDARY=1" --budget 185 --out "$OUT/rescan_bnd" 2>&1 | quiet \
+  --bench-shape 4,4096,64,128 --variants "SCAN_BOUNDARY=1" --budget 185 --out "$OUT/rescan_bnd" 2>&1 | quiet \
   | grep -v "^variant sweep" | tail -4
 echo "rescan boundary done at ${SECONDS}s"
 fits 105 && timeout 105 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet \

@@ -898,7 +898,8 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                   RPREC: tl.constexpr, FOLD: tl.constexpr = 0, H_EVERY: tl.constexpr = 1,
                   DECAYED: tl.constexpr = False, SREV: tl.constexpr = False, SKIP: tl.constexpr = 0,
                   SKIP_READ: tl.constexpr = 0, VS: tl.constexpr = False, STORE_VNEW: tl.constexpr = False,
-                  VADJ: tl.constexpr = False, KADJ: tl.constexpr = False, BND: tl.constexpr = 0):
+                  VADJ: tl.constexpr = False, KADJ: tl.constexpr = False, BND: tl.constexpr = 0,
+                  BND_ADJ: tl.constexpr = False):
     """Walks the chunks of one sequence for one block of value columns, the state in registers. With NREAD > 0
     (scalar or no gates only) it also computes the forward's reads S^T x chunk by chunk, so the chunk states never
     go to memory (STORE_H off); SKIP > 0: read SKIP_READ stored with its skip term (_skip_term; NH heads). VS (P = 1,
@@ -916,14 +917,15 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
     second axis 1), so that they run together and share the key-side tiles through L2 (_grid_vadj); KADJ (with VADJ,
     key blocks): a value block's key blocks next to each other too (program_id(0) = (n * value blocks + vb) * key
     blocks + kb, the grid's third axis 1), sharing its value tiles.
-    BND (no rank-one factors, no value gate): a key gate's boundary sums <hb_(NC - c), S_c> for c = 1 .. NC - 1 from
-    the state in registers and the other scan's chunk states hb [N, NC, K, V] (the adjoint's, in its reversed order:
-    chunk_boundary_sums_triton's E without reading this scan's states back), this program's part into bsum: BND 1
-    (scalar gate) one sum over the block [N, NC - 1, value blocks, key blocks], BND 2 (per-dimension gate) its rows'
-    sums over the block's values [N, NC - 1, value blocks, K]."""
+    BND (no value gate): a key gate's boundary sums <hb_(NC - c), S_c> for c = 1 .. NC - 1 from the state in
+    registers and the other scan's chunk states hb [N, NC, K, V] (chunk_boundary_sums_triton's E without reading this
+    scan's states back): the backward's rescan with the adjoint's states (in its reversed order), boundary c - 1, or
+    with BND_ADJ the adjoint with the rescan's, boundary NC - 1 - c; this program's part into bsum: BND 1 (scalar
+    gate) one sum over the block [N, NC - 1, value blocks, key blocks], BND 2 (per-dimension gate) its rows' sums over
+    the block's values [N, NC - 1, value blocks, K]."""
     tl.static_assert(not SREV or (R == 0 and NREAD == 0), "reversed sources: input rows only")
     tl.static_assert(VADJ or not KADJ, "the key blocks adjacent within adjacent value blocks")
-    tl.static_assert(BND == 0 or (R == 0 and GV == 0), "boundary sums: no rank-one factors, no value gate")
+    tl.static_assert(BND == 0 or GV == 0, "boundary sums: no value gate")
     NKB: tl.constexpr = (K + BK - 1) // BK
     NVB: tl.constexpr = (V + BV - 1) // BV
     if KADJ:
@@ -952,7 +954,7 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
             if c > 0:
                 E = S * tl.load(hb_ptr + (n * NC + NC - c) * K * V + kk[:, None] * V + vv[None, :], mask=smask,
                                 other=0.0).to(tl.float32)
-                at = (n * (NC - 1) + c - 1) * NVB + vb
+                at = (n * (NC - 1) + (NC - 1 - c if BND_ADJ else c - 1)) * NVB + vb
                 if BND == 1:
                     tl.store(bsum_ptr + at * NKB + kb, tl.sum(tl.sum(E, 1), 0))
                 else:
@@ -4000,15 +4002,15 @@ def forward_reads_fuse(N, T, K, V, R, GK, kernel_scores, device):
     return bool(_knob("FUSE_READS", int(not R and not few_long and K <= 256 and not kernel_scores)))
 
 
-def _boundary_in_pass(boundary, GK, GV, R, states, reversed_reads, N, NC, K, V):
+def _boundary_in_pass(boundary, GK, GV, states, N, NC, K, V):
     """_state_kernel's BND for chunk_scan_triton's boundary (0 without one), or a ValueError where the scan cannot
     make those sums in its state pass."""
     if boundary is None:
         return 0
     h = boundary.get("h")
-    if not GK or GV or R or states is not None or reversed_reads or NC < 2:
-        raise ValueError("boundary sums in the state pass need a key gate, no value gate or rank-one factors, the "
-                         "state pass run by this scan over forward time and more than one chunk")
+    if not GK or GV or states is not None or NC < 2:
+        raise ValueError("boundary sums in the state pass need a key gate, no value gate, the state pass run by this "
+                         "scan and more than one chunk")
     if h is None or tuple(h.shape) != (N, NC, K, V) or not h.is_contiguous():
         raise ValueError(f"boundary: h must be the other scan's contiguous chunk states {[N, NC, K, V]}, got "
                          f"{None if h is None else list(h.shape)}")
@@ -4154,10 +4156,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     fold_b_unmade (with the fold): b is a stand-in of b's shape and dtype, the caller made no -s k' (the rows
     prologue of a call without gradients leaves it unwritten); the kernels that load b as this scan configures them
     take it made here from k' and s (once, _fold_b), the others never load it.
-    boundary (a key gate, no rank-one factors or value gate, the state pass run here): {"h": the adjoint's chunk
-    states [N, NC, K, V] in its reversed chunk order, "rowsum": a scalar gate's}; the state pass adds "sums", the
-    gate gradient's boundary sums chunk_boundary_sums_triton(h, this scan's states, rowsum=rowsum)[0] ([N, NC - 1, 1]
-    or [N, NC - 1, K], fp32), made from its state in registers: this scan's states are not read back for them."""
+    boundary (a key gate, no value gate, the state pass run here): {"h": the other scan's chunk states [N, NC, K, V],
+    "rowsum": a scalar gate's, "adjoint": this scan is the backward's adjoint}; the state pass adds "sums", the gate
+    gradient's boundary sums chunk_boundary_sums_triton(adjoint's states, rescan's states, rowsum=rowsum)[0]
+    ([N, NC - 1, 1] or [N, NC - 1, K], fp32), made from its state in registers: this scan's states are not read back
+    for them. The rescan (no "adjoint") takes the adjoint's states, the adjoint the rescan's."""
     if fold_b_unmade and (fold is None or fold is False or b is None or k is None):
         raise ValueError("fold_b_unmade needs the fold (b = -s k') and a stand-in for b")
     precision = _for_interpreter(precision)
@@ -4213,7 +4216,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
     NC = max(1, _cdiv(T, C))
     Tp = NC * C
     f32 = torch.float32
-    BND = _boundary_in_pass(boundary, GK, GV, R, states, reversed_reads, N, NC, K, V)
+    BND = _boundary_in_pass(boundary, GK, GV, states, N, NC, K, V)
     # the cumulative gates in chunks of C, except for reads from given states in chunks of 16 with rank-one factors
     # and per-dimension gates, which take them in chunks of 64 (sub_r1 below): one launch fewer in the backward
     # (rank-one factors and per-dimension gates never fuse their reads into the state pass: sub_r1 needs no `fused`)
@@ -4531,7 +4534,8 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                                          BEFORE_MASK=before_mask, RPREC=precision, K=K, V=V, C=C,
                                          R=R, P=P, BL=BL, BLP=BLP, BK=BKs, BV=BVs, GK=GK, GV=GV,
                                          HAS_S0=S0 is not None, PREC=state_prec,
-                                         COLW=bool(R and GV), VADJ=vadj, KADJ=kadj, BND=BND, num_stages=stages,
+                                         COLW=bool(R and GV), VADJ=vadj, KADJ=kadj, BND=BND,
+                                         BND_ADJ=bool(BND and boundary.get("adjoint")), num_stages=stages,
                                          num_warps=_mma_warps(state_warps, min(BKs, BVs)))
         if BND:
             # the programs' parts summed: [N, NC - 1, value blocks, key blocks or K]
