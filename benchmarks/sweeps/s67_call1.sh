@@ -3,8 +3,9 @@
 # Argument: the call's timeout_s (default 590); the parts that no longer fit are left out, in this order:
 # (1) GPU tests: session 63's defaults (grid order bit 32, du made from dv, the bf16 pair terms), the fold's b made
 #     by the scan (the NaN stand-in under real Triton) and the boundary sums made by the rescan's state pass;
-# (2) Mamba-2 and GLA with the boundary sums in the rescan's state pass (SCAN_BOUNDARY=1: the separate
-#     _boundary_kernel reads both fp32 state sets, about 2.1 GB for Mamba-2 at 4x4096x64x128) against the default;
+# (2) Mamba-2, GLA and KDA with the gate gradient's boundary sums made in a backward scan's state pass
+#     (SCAN_BOUNDARY=1: the separate _boundary_kernel reads both state sets, 2.1 GB for Mamba-2 at 4x4096x64x128;
+#     0.70 ms of KDA's backward in session 64's trace) against the default;
 # (3) Gated DeltaNet with the fold's b written by the prologue (FOLD_B_OMIT=0) against the default;
 # (4) RWKV-7 with 64-wide state passes (STATE_BV=64);
 # (5) KDA with 64-wide passes and the diagonal by halves.
@@ -21,10 +22,13 @@ timeout 80 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark te
   > "$OUT/tests.txt" 2>&1
 grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
 echo "tests done at ${SECONDS}s"
-fits 200 && timeout 200 python3 benchmarks/variant_sweep.py --isolate --specs mamba2,gla \
-  --bench-shape 4,4096,64,128 --variants "SCAN_BOUNDARY=1" --budget 185 --out "$OUT/rescan_bnd" 2>&1 | quiet \
-  | grep -v "^variant sweep" | tail -4
-echo "rescan boundary done at ${SECONDS}s"
+for spec_t in mamba2:90 kda:130 gla:100; do
+  spec=${spec_t%%:*} t=${spec_t##*:}
+  fits "$t" && timeout "$t" python3 benchmarks/variant_sweep.py --isolate --specs "$spec" \
+    --bench-shape 4,4096,64,128 --variants "SCAN_BOUNDARY=1" --budget $((t - 12)) --out "$OUT/scan_bnd_$spec" 2>&1 \
+    | quiet | grep -v "^variant sweep" | tail -2
+done
+echo "scan boundary done at ${SECONDS}s"
 fits 105 && timeout 105 python3 benchmarks/variant_sweep.py --isolate --specs gated_deltanet \
   --bench-shape 4,4096,64,128 --variants "FOLD_B_OMIT=0" --budget 92 --out "$OUT/fold_b" 2>&1 | quiet \
   | grep -v "^variant sweep" | tail -2
