@@ -4500,6 +4500,11 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
         precision = _for_interpreter(_knob("R1_READ_PREC", "tf32"))
     BKs, BVs, state_warps, stages = _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec,
                                                        wy_dtype != f32, occupancy_rules, sms, decayed)
+    if BND:
+        # the boundary's loaded [BK, BV] fp32 tile on top of the state: in two warps ptxas spills (sm_90, bf16 inputs,
+        # K = V = 128: Mamba-2's rescan pass 232 -> 916 B of spill stores, GLA's 8 -> 256), in four it does not (254
+        # and 199 registers); LINDSL_TUNE_BND_WARPS overrides
+        state_warps = _knob("BND_WARPS", max(state_warps, 4))
     if state_prec == "tf32" and GK == 1 and not GV and FOLD and wy_dtype == torch.bfloat16 and k_.dtype == torch.bfloat16:
         # the exact pass of a scalar key gate under the fold (Gated DeltaNet's backward rescan), whose products take
         # a bf16 tile (W, k') exact and the state or v' - s u in fp32: each as two bf16 products with the fp32
