@@ -257,6 +257,8 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("vector", 1, 1, 1, 2, "tensor", True, {"PAIRS_BK": "8", "PASS_BV": "8"}),
     ("vector", 1, 1, 1, 2, None, False, {"PASS_BV": "8"}),
     ("vector", 1, 1, 1, 1, "one", False, {"CA_FLIP": "1"}),
+    ("vector", 1, 1, 1, 2, "tensor", True, {"PASS_BOUNDARY_ROWS": "1", "PASS_BV": "8"}),
+    ("vector", 1, 1, 1, 1, None, False, {"PASS_BOUNDARY_ROWS": "1"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
@@ -266,10 +268,15 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a
     read with PASS_PAIRS=0), the pass's scalar decays on the narrow tiles' rows or on whole tiles
     (PASS_SCALE_ROWS=0), the gate gradient's boundary sums made by the pass or by _boundary_kernel
-    (PASS_BOUNDARY=0)."""
+    (PASS_BOUNDARY=0; a per-dimension gate's row sums by the pass with PASS_BOUNDARY_ROWS=1)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
+    from lindsl.runtime import triton_engine
     for name, value in knobs.items():
         monkeypatch.setenv(f"LINDSL_TUNE_{name}", value)
+    separate = []  # the boundary sums by _boundary_kernel (not by the pass)
+    boundary_sums = triton_engine.chunk_boundary_sums_triton
+    monkeypatch.setattr(triton_engine, "chunk_boundary_sums_triton",
+                        lambda *a, **kw: separate.append(1) or boundary_sums(*a, **kw))
     B, T, K, V, C = 1 if HS > 1 else 2, 40, 16, 16, 16
     gk, b, a, k, v, xs, dO, dST, fold = _token_problem(gate, R, P, NR, HS, B, T, K, V, fold)
     wy = []
@@ -298,6 +305,8 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     assert rel_err(got["dS0"].double(), want["dS0"]) < 1e-5
     for d, w in zip(got["dx"], want["dx"]):
         assert rel_err(d.double(), unrows(w)) < 1e-5
+    in_pass = knobs.get("PASS_BOUNDARY") != "0" and (gate == "scalar" or knobs.get("PASS_BOUNDARY_ROWS") == "1")
+    assert len(separate) == (gate != "none" and not in_pass)
 
 
 @pytest.mark.parametrize("HS,fold,tinv,scale,knobs", [(1, None, True, 0.5, {}),

@@ -2505,7 +2505,7 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
                                BEFORE_MASK: tl.constexpr = 0, REV_H: tl.constexpr = False,
                                FOLD: tl.constexpr = 0, PAIRS: tl.constexpr = False,
                                PAIR_PREC: tl.constexpr = "tf32", SCALE_ROWS: tl.constexpr = False,
-                               BOUNDARY: tl.constexpr = False, HAS_DST: tl.constexpr = True,
+                               BOUNDARY: tl.constexpr = 0, HAS_DST: tl.constexpr = True,
                                VADJ: tl.constexpr = False, STORE_DU: tl.constexpr = True):
     """The chunk-level adjoint's state pass (engine.chunk_adjoint's), the chunks last to first, one program per
     (sequence, value block): du_c = (e^{G_C - G} b) dS + D0_c,  dS <- e^{G_C} dS + (e^E x)^T dO + W_c^T du_c; the dS
@@ -2524,8 +2524,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     as loaded and their decays scale the rows of the narrower tiles instead, (e^{G_C - G} b) dS = e^{G_C - G} (b dS)
     and (e^E x)^T dO = x^T (e^E dO), so no [C, K] fp32 tile is made (registers). BOUNDARY: also the gate gradient's
     boundary sums <hend_c, h_(c+1)> over the program's value block, from the fp32 dS and the forward's chunk-start
-    states h [N, NC, K, V], into bsum [N, programs over V, NC] (chunk_boundary_sums_triton's, without reading hend
-    again). OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
+    states h [N, NC, K, V], into bsum (chunk_boundary_sums_triton's, without reading hend again): BOUNDARY 1 (a
+    scalar gate) one sum per program, [N, programs over V, NC], BOUNDARY 2 (per-dimension) one per key row,
+    [N, programs over V, NC, K]. OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
     chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the launch order
     (_state_kernel's). STORE_DU False (FOLD): no du stored, its readers make it from dvd (du = -s dvd: the WY
     backward's DU_FOLD)."""
@@ -2553,8 +2554,11 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         if BOUNDARY:
             if i > 0:
                 h_next = tl.load(h_ptr + (nc + 1) * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
-                tl.store(bsum_ptr + (n * NVB + vb) * NC + c,
-                         tl.sum(tl.sum(dS * h_next, 1), 0) * OSCALE)
+                if BOUNDARY == 2:
+                    tl.store(bsum_ptr + ((n * NVB + vb) * NC + c) * K + kk, tl.sum(dS * h_next, 1) * OSCALE,
+                             mask=k_ok)
+                else:
+                    tl.store(bsum_ptr + (n * NVB + vb) * NC + c, tl.sum(tl.sum(dS * h_next, 1), 0) * OSCALE)
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
         xtok = c * C + t_x
@@ -2628,7 +2632,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     (PAIRS; their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the
     forward's chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)>
     [N, NC - 1] (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the
-    kernel's BOUNDARY). out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
+    kernel's BOUNDARY), or with a per-dimension gate G its row sums [N, NC - 1, K]. out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
     store_du False (with fold): du is None, its readers make it from dv's direct part (the kernel's STORE_DU).
     LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
     warps (4)."""
@@ -2661,7 +2665,9 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     # (the loaded tiles now pipelined); session 46, H200, Gated DeltaNet 2x16384x16x128 forward+backward 7.14 ->
     # 6.93 ms alone (checks green at gate x1 and x10). LINDSL_TUNE_PASS_SCALE_ROWS=0 restores the old tiles
     scale_rows = bool(_knob("PASS_SCALE_ROWS", 1))
-    bsum = dummy if h_bound is None else _empty(N, _cdiv(V, BV), NC, device=dev, dtype=f32)  # c < NC - 1 written
+    bound = 0 if h_bound is None else GK if GK else 1  # one sum per program, or per key row (per-dimension gate)
+    bsum = (dummy if h_bound is None
+            else _empty(N, _cdiv(V, BV), NC, *((K,) if bound == 2 else ()), device=dev, dtype=f32))  # c < NC - 1
     vadj = _grid_vadj(2)
     _chunk_adjoint_pass_kernel[(N * _cdiv(V, BV), 1) if vadj else (N, _cdiv(V, BV))](
         *(_data(t, dummy) for t in (b, W, D0, x, dO, G, Gex)), dummy if dST is None else dST.to(f32).contiguous(),
@@ -2671,7 +2677,7 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
         BLX=_p2(C * NX), GK=GK, PREC=_for_interpreter(precision), BEFORE_MASK=int(before_mask), REV_H=reversed_h,
         FOLD=FOLD, PAIRS=pairs,
         PAIR_PREC=_for_interpreter(_knob("PASS_PAIR_PREC", "tf32" if precision == "bf16" else precision)),
-        SCALE_ROWS=scale_rows, BOUNDARY=h_bound is not None, HAS_DST=dST is not None, VADJ=vadj, STORE_DU=store_du,
+        SCALE_ROWS=scale_rows, BOUNDARY=bound, HAS_DST=dST is not None, VADJ=vadj, STORE_DU=store_du,
         num_stages=_pass_stages(b.element_size(), GK, scale_rows), num_warps=_knob("PASS_WARPS", 4))
     return ((hend, du if store_du else None, dS0) + ((dvd,) if FOLD else ())
             + (() if h_bound is None else (bsum.sum(1)[:, :NC - 1],)))
@@ -3266,7 +3272,10 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         tinv = None  # kept in bf16 for bf16 products (_tinv_dtype), taken by finer ones: solved again
     # the gate gradient's boundary sums made by the pass from its fp32 states (the separate _boundary_kernel read
     # hend and h again: 0.24 ms at 2x16384x16x128); LINDSL_TUNE_PASS_BOUNDARY=0 keeps that kernel
-    pass_bound = gate_grad and gk is not None and not vec and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
+    # a per-dimension gate's (RWKV-7's) boundary row sums by the pass: LINDSL_TUNE_PASS_BOUNDARY_ROWS=1 (not yet
+    # timed on a GPU: the separate kernel by default)
+    pass_bound = (gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
+                  and (not vec or bool(_knob("PASS_BOUNDARY_ROWS", 0))))
     # dv's direct part from the pass in bf16 for bf16 gradients (134 MB less at the WY backward's peak and 268 MB of
     # traffic at 2x16384x16x128; dv rounded twice, as fla's dv between its kernels; no gauge sum takes it);
     # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
