@@ -1,9 +1,9 @@
 """The key gate's boundary sums made by a backward scan's state pass (chunk_scan_triton's boundary,
 LINDSL_TUNE_SCAN_BOUNDARY=1): from the state in registers and the other scan's stored states (the rescan's pass
 with the adjoint's; with rank-one factors the adjoint's pass with the rescan's, made before it), so that the
-scan's own chunk states are not read back by a separate _boundary_kernel. Checked against that kernel's sums over the stored states (every
-launch shape: several value blocks, split keys, key blocks adjacent in the launch order), against the module
-with the separate kernel, and the scan's refusals."""
+scan's own chunk states are not read back by a separate _boundary_kernel. Checked against that kernel's sums over
+the stored states (launch shapes: several value blocks, split keys, key blocks adjacent in the launch order),
+against the module with the separate kernel, and the scan's refusals."""
 import os
 
 import pytest

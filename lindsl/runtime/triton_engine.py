@@ -2526,10 +2526,10 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
     boundary sums <hend_c, h_(c+1)> over the program's value block, from the fp32 dS and the forward's chunk-start
     states h [N, NC, K, V], into bsum (chunk_boundary_sums_triton's, without reading hend again): BOUNDARY 1 (a
     scalar gate) one sum per program, [N, programs over V, NC], BOUNDARY 2 (per-dimension) one per key row,
-    [N, programs over V, NC, K]. OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are multiplied by (not hend:
-    chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the launch order
-    (_state_kernel's). STORE_DU False (FOLD): no du stored, its readers make it from dvd (du = -s dvd: the WY
-    backward's DU_FOLD)."""
+    [N, programs over V, NC, K]. OSCALE: a constant the stored du, dv's direct part, dS0 and boundary sums are
+    multiplied by (not hend: chunk_adjoint_triton's read_scale). VADJ: a sequence's value blocks adjacent in the
+    launch order (_state_kernel's). STORE_DU False (FOLD): no du stored, its readers make it from dvd (du = -s dvd:
+    the WY backward's DU_FOLD)."""
     tl.static_assert(STORE_DU or FOLD > 0, "du made from dv's direct part: the fold's")
     tl.static_assert(not (PAIRS and GK > 0), "the pass makes the pair terms without a gate only")
     NVB: tl.constexpr = (V + BV - 1) // BV
@@ -2632,7 +2632,8 @@ def chunk_adjoint_pass_triton(b, W, D0, x, dO, G, Gex, dST, chunk, heads=1, befo
     (PAIRS; their product with dO in tf32 for bf16 products, LINDSL_TUNE_PASS_PAIR_PREC overrides). h_bound: the
     forward's chunk-start states [N, NC, K, V]; then last the gate gradient's boundary sums <hend_c, h_(c+1)>
     [N, NC - 1] (chunk_boundary_sums_triton(hend, h)'s row sums summed, made from the pass's fp32 states: the
-    kernel's BOUNDARY), or with a per-dimension gate G its row sums [N, NC - 1, K]. out_scale: a constant every result but hend is multiplied by as stored (the kernel's OSCALE).
+    kernel's BOUNDARY), or with a per-dimension gate G its row sums [N, NC - 1, K]. out_scale: a constant every
+    result but hend is multiplied by as stored (the kernel's OSCALE).
     store_du False (with fold): du is None, its readers make it from dv's direct part (the kernel's STORE_DU).
     LINDSL_TUNE_PASS_BV: the value block (32), PASS_STAGES the pipeline's stages (_pass_stages), PASS_WARPS the
     warps (4)."""
