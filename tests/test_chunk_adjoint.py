@@ -3,12 +3,15 @@ default, any rank-one spec with LINDSL_TUNE_CHUNK_ADJOINT=1): engine.chunk_adjoi
 engine.chunk_scan, with its pass as a loop and as the Triton kernel, the kernels compiled for sm_90, the library's
 rank-one specs through the knob, and which backward runs by default."""
 import itertools
+import os
 
 import pytest
 import torch
 
 from lindsl.check import rel_err
 from lindsl.runtime.engine import chunk_adjoint, chunk_scan
+
+DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
 
 
 def _problem(gate, R, P, timings, N=2, T=37, K=6, V=5, seed=0):
@@ -257,8 +260,7 @@ def _token_problem(gate, R, P, NR, HS, B, T, K, V, fold, seed=0):
     ("vector", 1, 1, 1, 2, "tensor", True, {"PAIRS_BK": "8", "PASS_BV": "8"}),
     ("vector", 1, 1, 1, 2, None, False, {"PASS_BV": "8"}),
     ("vector", 1, 1, 1, 1, "one", False, {"CA_FLIP": "1"}),
-    ("vector", 1, 1, 1, 2, "tensor", True, {"PASS_BOUNDARY_ROWS": "1", "PASS_BV": "8"}),
-    ("vector", 1, 1, 1, 1, None, False, {"PASS_BOUNDARY_ROWS": "1"}),
+    ("vector", 1, 1, 1, 2, "tensor", True, {"PASS_BOUNDARY_ROWS": "0", "PASS_BV": "8"}),
 ])
 def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, knobs, monkeypatch):
     """chunk_adjoint_triton (every phase a Triton kernel; interpreter, fp32) gives engine.chunk_adjoint's gradients
@@ -268,7 +270,7 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     lie or flipped copies (CA_FLIP), T past whole chunks, the pair terms D0 made by the pass without a gate (by a
     read with PASS_PAIRS=0), the pass's scalar decays on the narrow tiles' rows or on whole tiles
     (PASS_SCALE_ROWS=0), the gate gradient's boundary sums made by the pass or by _boundary_kernel
-    (PASS_BOUNDARY=0; a per-dimension gate's row sums by the pass with PASS_BOUNDARY_ROWS=1)."""
+    (PASS_BOUNDARY=0; a per-dimension gate's row sums by _boundary_kernel with PASS_BOUNDARY_ROWS=0)."""
     from lindsl.runtime.triton_engine import ACCURATE, chunk_adjoint_triton, chunk_scan_triton
     from lindsl.runtime import triton_engine
     for name, value in knobs.items():
@@ -305,7 +307,7 @@ def test_chunk_adjoint_triton_equals_the_engine(gate, R, P, NR, HS, fold, tinv, 
     assert rel_err(got["dS0"].double(), want["dS0"]) < 1e-5
     for d, w in zip(got["dx"], want["dx"]):
         assert rel_err(d.double(), unrows(w)) < 1e-5
-    in_pass = knobs.get("PASS_BOUNDARY") != "0" and (gate == "scalar" or knobs.get("PASS_BOUNDARY_ROWS") == "1")
+    in_pass = knobs.get("PASS_BOUNDARY") != "0" and (gate == "scalar" or knobs.get("PASS_BOUNDARY_ROWS") != "0")
     assert len(separate) == (gate != "none" and not in_pass)
 
 
@@ -374,9 +376,9 @@ def test_chunk_adjoint_bf16_gradients_as_accurate_as_the_default(name, knobs, mo
 
     def grads(knob, dtype):
         monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", knob)
-        xs = {n: x.detach().clone().to(dtype).requires_grad_(True) for n, x in args.items()}
+        xs = {n: x.detach().clone().to(DEVICE, dtype).requires_grad_(True) for n, x in args.items()}
         out, _ = op(**xs, chunk_size=16, backend="torch" if dtype == torch.float64 else "triton")
-        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64).to(DEVICE)
         (out.double() * do).sum().backward()
         return {n: x.grad.double() for n, x in xs.items()}
     want = grads("0", torch.float64)
@@ -532,9 +534,9 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
 
     def grads(low):
         monkeypatch.setenv("LINDSL_TUNE_CA_LOW_MID", low)
-        xs = {n: x.detach().to(torch.bfloat16).requires_grad_(True) for n, x in args.items()}
+        xs = {n: x.detach().to(DEVICE, torch.bfloat16).requires_grad_(True) for n, x in args.items()}
         out, _ = op(**xs, chunk_size=16, backend="triton")
-        (out.float() * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
+        (out.float() * torch.linspace(-1, 1, out.numel(), device=DEVICE).reshape(out.shape)).sum().backward()
         return {n: x.grad for n, x in xs.items()}
     wide, low = grads("0"), grads("1")
     assert seen == [(torch.float32,) * 2, (torch.bfloat16,) * 2]
@@ -838,9 +840,9 @@ def test_du_made_from_dv_equals_the_stored_du(name, monkeypatch):
         stored = []
         monkeypatch.setitem(op.module.__dict__, "chunk_adjoint_pass_triton",
                             lambda *a, **kw: (lambda r: stored.append(r[1] is not None) or r)(pass_fn(*a, **kw)))
-        xs = {n: x.detach().clone().requires_grad_(True) for n, x in args.items()}
+        xs = {n: x.detach().clone().to(DEVICE).requires_grad_(True) for n, x in args.items()}
         out, _ = op(**xs, chunk_size=16, backend="triton")
-        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5))
+        do = torch.randn(out.shape, generator=torch.Generator().manual_seed(5)).to(DEVICE)
         (out * do).sum().backward()
         runs[knob] = [out.detach()] + [x.grad for x in xs.values()], stored
     (ref, stored_off), (got, stored_on) = runs["0"], runs["1"]

@@ -3273,10 +3273,11 @@ def chunk_adjoint_triton(gk, b, a, k, v, reads, dO, dST, h, u, W, chunk, heads=1
         tinv = None  # kept in bf16 for bf16 products (_tinv_dtype), taken by finer ones: solved again
     # the gate gradient's boundary sums made by the pass from its fp32 states (the separate _boundary_kernel read
     # hend and h again: 0.24 ms at 2x16384x16x128); LINDSL_TUNE_PASS_BOUNDARY=0 keeps that kernel
-    # a per-dimension gate's (RWKV-7's) boundary row sums by the pass: LINDSL_TUNE_PASS_BOUNDARY_ROWS=1 (not yet
-    # timed on a GPU: the separate kernel by default)
+    # a per-dimension gate's (RWKV-7's) boundary row sums by the pass as well (session 68, H100, RWKV-7 at
+    # 4x4096x64x128, checks green at gate x1 and x10: forward+backward 47.120 -> 47.030 ms, with 64-wide passes
+    # 45.931 -> 45.848); LINDSL_TUNE_PASS_BOUNDARY_ROWS=0 keeps the separate kernel for them
     pass_bound = (gate_grad and gk is not None and NC > 1 and bool(_knob("PASS_BOUNDARY", 1))
-                  and (not vec or bool(_knob("PASS_BOUNDARY_ROWS", 0))))
+                  and (not vec or bool(_knob("PASS_BOUNDARY_ROWS", 1))))
     # dv's direct part from the pass in bf16 for bf16 gradients (134 MB less at the WY backward's peak and 268 MB of
     # traffic at 2x16384x16x128; dv rounded twice, as fla's dv between its kernels; no gauge sum takes it);
     # LINDSL_TUNE_CA_DVD_BF16=0 keeps it fp32. Session 46, H200, Gated DeltaNet 2x16384x16x128 with PASS_SCALE_ROWS,
@@ -3775,8 +3776,10 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # 2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: forward+backward 9.981 ->
         # 9.679 ms; with whole chunks 10.370 -> 9.723); whole-chunk programs (KDA's, RWKV-7's) not measured with it.
         # LINDSL_TUNE_DIAG_LEVELS (0: whole blocks, 1: halves, 2: quarters, ...; not measured past halves) overrides
-        # both
-        levels = min(4, _knob("DIAG_LEVELS", int(rb == 16)))
+        # both. Whole-chunk programs by halves too (session 65, H100, KDA at 4x4096x64x128: 38.714 -> 38.476 ms;
+        # session 68, with 64-wide state passes, 38.306 -> 37.071, where session 65 had the passes alone at -0.7 ms;
+        # checks green at gate x1 and x10; RWKV-7 not measured with them)
+        levels = min(4, _knob("DIAG_LEVELS", 1))
         g1, g2 = gauges
         terms = [t for t in gauges if t is not None]
         assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
@@ -3920,7 +3923,12 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # [C, K] gate tile); with decayed sources, which have no gate tile, 16-wide where 32-wide blocks would
             # give fewer than 192 programs (session 22, call 2, KDA at 2x16384x16x128 with 128: forward 3.578 ->
             # 3.508 ms; session 23, call 2, at 4x4096x64x128 with 1024, 32 against 16: forward 8.182 -> 7.107)
-            bv, stages = min(BV, 16 if decayed and N * _cdiv(V, 32) < 192 else 32), 2
+            # 64-wide where they still give 192 programs (session 68, H100, 4x4096x64x128, 512 programs against
+            # 1024, each variant in its own process, checks green at gate x1 and x10: forward+backward KDA 38.714 ->
+            # 38.005 ms in session 65, RWKV-7 47.120 -> 45.886 and 47.132 -> 45.931; 192-511 programs not measured)
+            enough = _knob("STATE_PROGRAMS", 192)
+            bv = 64 if N * _cdiv(V, 64) >= enough else (16 if decayed and N * _cdiv(V, 32) < enough else 32)
+            bv, stages = min(BV, bv), 2
         if not FOLD and not GV and C > 16:
             stages = _knob("UNFOLDED_STAGES", stages)
         stages = _knob("STORE_H_STAGES", stages)
