@@ -887,6 +887,17 @@ def _initial_state(S0_ptr, n, kk, vv, smask, K: tl.constexpr, V: tl.constexpr, B
         return tl.zeros([BK, BV], dtype=tl.float32)
 
 
+@triton.jit
+def _store_boundary_part(S, other_ptr, kv, m_kv, out_ptr, kk, k_ok, ROWS: tl.constexpr, scale):
+    """A program's part of a key gate's boundary sum <other, S> over its [BK, BV] state block, times scale: the
+    block's total at out_ptr (a scalar gate) or, with ROWS (a per-dimension gate), each key row's at out_ptr + kk."""
+    E = S * tl.load(other_ptr + kv, mask=m_kv, other=0.0).to(tl.float32)
+    if ROWS:
+        tl.store(out_ptr + kk, tl.sum(E, 1) * scale, mask=k_ok)
+    else:
+        tl.store(out_ptr, tl.sum(tl.sum(E, 1), 0) * scale)
+
+
 @_launched
 @triton.jit
 def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_ptr, u_ptr, ST_ptr, T, Tp, NC,
@@ -952,13 +963,9 @@ def _state_kernel(b_ptr, k_ptr, v_ptr, G_ptr, Gv_ptr, W_ptr, U0_ptr, S0_ptr, h_p
                 tl.store(h_ptr + (n * NCH + c // H_EVERY) * K * V + kk[:, None] * V + vv[None, :], S, mask=smask)
         if BND:
             if c > 0:
-                E = S * tl.load(hb_ptr + (n * NC + NC - c) * K * V + kk[:, None] * V + vv[None, :], mask=smask,
-                                other=0.0).to(tl.float32)
                 at = (n * (NC - 1) + (NC - 1 - c if BND_ADJ else c - 1)) * NVB + vb
-                if BND == 1:
-                    tl.store(bsum_ptr + at * NKB + kb, tl.sum(tl.sum(E, 1), 0))
-                else:
-                    tl.store(bsum_ptr + at * K + kk, tl.sum(E, 1), mask=k_ok)
+                _store_boundary_part(S, hb_ptr + (n * NC + NC - c) * K * V, kk[:, None] * V + vv[None, :], smask,
+                                     bsum_ptr + (at * NKB + kb if BND == 1 else at * K), kk, k_ok, BND == 2, 1.0)
         last = c * C + C - 1
         if GK == 1:
             GC = tl.load(G_ptr + n * Tp + last).to(tl.float32)
@@ -2553,12 +2560,9 @@ def _chunk_adjoint_pass_kernel(b_ptr, w_ptr, d0_ptr, x_ptr, do_ptr, G_ptr, Gex_p
         tl.store(hend_ptr + (n * NC + i if REV_H else nc) * K * V + kv, dS.to(hend_ptr.dtype.element_ty), mask=m_kv)
         if BOUNDARY:
             if i > 0:
-                h_next = tl.load(h_ptr + (nc + 1) * K * V + kv, mask=m_kv, other=0.0).to(tl.float32)
-                if BOUNDARY == 2:
-                    tl.store(bsum_ptr + ((n * NVB + vb) * NC + c) * K + kk, tl.sum(dS * h_next, 1) * OSCALE,
-                             mask=k_ok)
-                else:
-                    tl.store(bsum_ptr + (n * NVB + vb) * NC + c, tl.sum(tl.sum(dS * h_next, 1), 0) * OSCALE)
+                at = (n * NVB + vb) * NC + c
+                _store_boundary_part(dS, h_ptr + (nc + 1) * K * V, kv, m_kv,
+                                     bsum_ptr + (at * K if BOUNDARY == 2 else at), kk, k_ok, BOUNDARY == 2, OSCALE)
         tok = c * C + t_l
         l_ok = (ll < L) & (tok < T)
         xtok = c * C + t_x
