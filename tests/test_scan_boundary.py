@@ -1,5 +1,5 @@
-"""The key gate's boundary sums made by a backward scan's state pass (chunk_scan_triton's boundary,
-LINDSL_TUNE_SCAN_BOUNDARY=1): from the state in registers and the other scan's stored states (the rescan's pass
+"""The key gate's boundary sums made by a backward scan's state pass (chunk_scan_triton's boundary; the module's
+default for the rescan's pass, LINDSL_TUNE_SCAN_BOUNDARY=1 for the adjoint's): from the state in registers and the other scan's stored states (the rescan's pass
 with the adjoint's; with rank-one factors the adjoint's pass with the rescan's, made before it), so that the
 scan's own chunk states are not read back by a separate _boundary_kernel. Checked against that kernel's sums over
 the stored states (launch shapes: several value blocks, split keys, key blocks adjacent in the launch order),
@@ -95,7 +95,7 @@ def test_state_pass_refuses_boundary_sums_it_cannot_make():
 
 @pytest.mark.parametrize("name,heads", [("mamba2", 2), ("kda", 1)])
 def test_module_with_the_boundary_in_a_scan_pass(name, heads, monkeypatch):
-    """With LINDSL_TUNE_SCAN_BOUNDARY=1 the generated backward launches no _boundary_kernel and its gradients (fp32,
+    """With LINDSL_TUNE_SCAN_BOUNDARY=1 (Mamba-2's default) the generated backward launches no _boundary_kernel and its gradients (fp32,
     130 tokens: three of the engine's chunks of 64, which the backward takes) equal the separate kernel's (checked
     against fp64 by the library's tests): the rescan makes the sums (Mamba-2's scalar gate) or, with rank-one
     factors, the adjoint (KDA's per-dimension gate; a per-dimension gate's rescan: the engine's cases above)."""
