@@ -657,6 +657,21 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, depths, monkeypatc
         assert rel_err(x, y) < 1e-4
 
 
+def test_gated_read_outs_default_levels(monkeypatch):
+    """The gated read-outs' default levels in whole-chunk programs (session 68's timings): halves in the reads after
+    a rank-one state pass (KDA's reads, RWKV-7's forward and its backward's rescan), whole blocks in the chunk-level
+    adjoint's one-pair reads (RWKV-7's backward)."""
+    monkeypatch.delenv("LINDSL_TUNE_DIAG_LEVELS", raising=False)
+    monkeypatch.delenv("LINDSL_TUNE_GATED_ROWS", raising=False)
+    op = lindsl.load("rwkv7")
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("LEVELS", "RB"), seen))
+    args = random_inputs(op.spec, 1, 70, 1, {"K": 8, "V": 8}, torch.float32, seed=5)
+    op(**{n: x.requires_grad_(True) for n, x in args.items()}, backend="triton")[0].sum().backward()
+    assert {tuple(d.values()) for d in seen} == {(1, 64), (0, 64)}, seen
+
+
 GATED_LEVELS_AOT = """
 import inspect
 import triton

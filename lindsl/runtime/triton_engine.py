@@ -3710,7 +3710,8 @@ def _sub_scores(x, src, src2, gi, gs, N, T, Tp, C, HS, TX, d_in, gin, before, pr
 
 def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C, NCH, h_step, has_h, acc,
               precision, second=None, wide=False, HS=1, TX=None, rev=False, fold=None, also=None, gated_rows=16,
-              scores=None, gauges=(None, None), flipped=False, oscale=1.0, oscale2=1.0, srev=False):
+              scores=None, gauges=(None, None), flipped=False, oscale=1.0, oscale2=1.0, srev=False,
+              whole_halves=False):
     """One source pair of a sub-chunked read (chunks of C made of 16-row blocks), or two with the same decays
     (second = (src2, w2)): the pair scores once per chunk (_sub_offdiag_kernel, _sub_diag_scores_kernel; one masked
     product, _plain_scores_kernel, when the contracted side has no gate), then the read-out per value block on the
@@ -3728,7 +3729,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
     (_read_amat_gated_kernel's GX). flipped: scores (A) are a scan's over the reversed time (the forward's, read by
     the adjoint; the adjoint's, read by the backward's rescan: the read-outs' AFLIP). oscale, oscale2: the
     results' constant factors (out's and also's: chunk_scan_triton's read_scales). srev: src and w are the callers'
-    tensors of TX tokens in their own order, read in reverse (chunk_scan_triton's reversed_sources).
+    tensors of TX tokens in their own order, read in reverse (chunk_scan_triton's reversed_sources). whole_halves:
+    whole-chunk read-outs take their diagonal blocks by halves (one-block programs always do).
     Returns the pair scores (A, A2) it read."""
     TX = T if TX is None else TX
     TS = TX if srev else T
@@ -3780,10 +3782,12 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # 2x16384x16x128, each variant in its own process, checks green at gate x1 and x10: forward+backward 9.981 ->
         # 9.679 ms; with whole chunks 10.370 -> 9.723); whole-chunk programs (KDA's, RWKV-7's) not measured with it.
         # LINDSL_TUNE_DIAG_LEVELS (0: whole blocks, 1: halves, 2: quarters, ...; not measured past halves) overrides
-        # both. Whole-chunk programs by halves too (session 65, H100, KDA at 4x4096x64x128: 38.714 -> 38.476 ms;
-        # session 68, with 64-wide state passes, 38.306 -> 37.071, where session 65 had the passes alone at -0.7 ms;
-        # checks green at gate x1 and x10; RWKV-7 not measured with them)
-        levels = min(4, _knob("DIAG_LEVELS", 1))
+        # both. Whole-chunk programs by halves where the caller asks (whole_halves: the rank-one factors' reads
+        # after the state pass; H100, 4x4096x64x128, checks green at gate x1 and x10: KDA, every read there, 38.714
+        # -> 38.476 ms in session 65, with 64-wide state passes 38.306 -> 37.071 in session 68; RWKV-7's forward
+        # 9.119 -> 9.070), not the chunk-level adjoint's one-pair reads (RWKV-7's backward with halves: 36.917 ->
+        # 37.372 ms, session 68, call 4)
+        levels = min(4, _knob("DIAG_LEVELS", int(rb == 16 or whole_halves)))
         g1, g2 = gauges
         terms = [t for t in gauges if t is not None]
         assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
@@ -4646,6 +4650,7 @@ def chunk_scan_triton(gk, gv, b, a, k, v, S0, reads, chunk=None, K=None, V=None,
                           NCH, r1_C // C // h_every, i == 0, i > 0, precision,
                           second=rows[i + 1] if r1_step == 2 and i + 1 < len(rows) else None, HS=HS, TX=TX,
                           rev=reversed_reads, fold=r1_fold, also=also, gated_rows=_knob("GATED_ROWS", 64),
+                          whole_halves=True,
                           scores=shared_scores if i_read == shared_read else None,
                           gauges=(gated_gauges[i_read], gated_gauges[partners[i_read]] if also else None)
                           if last else (None, None), oscale=scales[i_read],
