@@ -318,7 +318,8 @@ def test_unfolded_bf16_state_pass_refuses_one_stage(monkeypatch):
 def test_rank_one_state_pass_blocks_by_programs(monkeypatch):
     """The rank-one pass at K = 128 takes the widest value block giving 192 programs, down to 16 with bf16 products
     and to 32 with tf32 (sessions 14 and 25's sweeps), folded or not; stages by fold, precision and block; a
-    per-dimension key gate keeps 32-wide blocks; LINDSL_TUNE_STATE_PROGRAMS moves the count."""
+    per-dimension key gate takes 64-wide blocks where they give 192 programs, else 32 (16 with decayed sources
+    below 192 32-wide programs); LINDSL_TUNE_STATE_PROGRAMS moves the count."""
     from lindsl.runtime.triton_engine import _state_pass_launch
     args = dict(K=128, V=128, C=64, R=1, GV=0, fused=False, fast=False, wy_bf16=True, occupancy_rules=False,
                 sms=132)
@@ -330,7 +331,9 @@ def test_rank_one_state_pass_blocks_by_programs(monkeypatch):
                       (1, 256, "tf32"): (64, 1), (1, 256, "bf16"): (64, 2), (1, 96, "tf32"): (64, 1),
                       (1, 96, "bf16"): (64, 2), (1, 64, "tf32"): (32, 2), (1, 64, "bf16"): (32, 2),
                       (1, 32, "tf32"): (32, 2), (1, 32, "bf16"): (16, 3)}
-    assert _state_pass_launch(N=256, GK=2, FOLD=0, state_prec="tf32", **args)[1] == 32
+    per_dim = {n: _state_pass_launch(N=n, GK=2, FOLD=0, state_prec="tf32", **args)[1] for n in (256, 96, 64, 32)}
+    assert per_dim == {256: 64, 96: 64, 64: 32, 32: 32}
+    assert _state_pass_launch(N=32, GK=2, FOLD=0, state_prec="tf32", decayed=True, **args)[1] == 16
     monkeypatch.setenv("LINDSL_TUNE_STATE_PROGRAMS", "128")
     assert _state_pass_launch(N=64, GK=1, FOLD=1, state_prec="tf32", **args)[1:4:2] == (64, 1)
 
