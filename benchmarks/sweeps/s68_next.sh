@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The next session's first call (one GPU; argument: the call's timeout_s, default 590), written in session 68:
+# (1) GPU tests of session 68's defaults and of the tests that ran on CPU tensors before (now on the GPU);
+# (2) issue 4's table at 4x4096x64x128 on the current code for the families whose rows are older than their
+#     defaults: RetNet and Mamba-2 (sgla), GLA and HGRN2, RWKV-6, DeltaNet, Gated DeltaNet, RWKV-7 (each checked
+#     at gate x1 and x10 first; KDA's row is session 68's and its code unchanged since);
+# (3) KDA with the chunk-level adjoint (CHUNK_ADJOINT=1: no second WY system over reversed time, no flipped inputs;
+#     5.7-7.6 % slower in session 62, before the 64-wide passes) against the default, each in its own process.
+# The parts that no longer fit are left out, in this order.
+set -u
+export TRITON_INTERPRET=0
+. benchmarks/sweeps/lib.sh
+LIMIT=${1:-590}
+fits() { [ $((SECONDS + $1)) -le $((LIMIT - 5)) ]; }
+nvidia-smi --query-gpu=name --format=csv,noheader
+timeout 75 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_chunk_adjoint.py \
+  tests/test_scan_boundary.py -k "du_made_from_dv or as_accurate_as_the_default or intermediates or boundary" \
+  > "$OUT/tests.txt" 2>&1
+grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
+echo "tests done at ${SECONDS}s"
+if fits 300; then
+  TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 dn:deltanet gdn:gated_deltanet rwkv7:rwkv7" TABLE_GPU1="" \
+    WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" DEADLINE=190 JOB_TIMEOUT=290 bash benchmarks/sweeps/table_call.sh
+fi
+echo "table done at ${SECONDS}s"
+fits 150 && timeout 150 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
+  --variants "CHUNK_ADJOINT=1" --budget 138 --out "$OUT/kda_ca" 2>&1 | quiet | grep -v "^variant sweep" | tail -2
+echo "all done at ${SECONDS}s"
