@@ -20,3 +20,13 @@ for item in sys.argv[2].split():
         print("   ", " ".join(f"{r[0]} {r[1]:.1e}/{r[2]:.0e}" for r in rows), flush=True)
 PY
 }
+# fits SECONDS: whether a part taking that long still ends 5 s before LIMIT (the call's timeout_s; default 590).
+fits() { [ $((SECONDS + $1)) -le $((${LIMIT:-590} - 5)) ]; }
+# gpu_tests EXPR FILE...: the tests of FILE... selected by -k EXPR on the GPU (14 workers, 75 s at most) into
+#   $OUT/tests.txt, their failures and counts printed.
+gpu_tests() {
+  local expr=$1; shift
+  timeout 75 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark "$@" -k "$expr" > "$OUT/tests.txt" 2>&1
+  grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
+  echo "tests done at ${SECONDS}s"
+}

@@ -5,7 +5,6 @@ set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 LIMIT=${1:-590}
-fits() { [ $((SECONDS + $1)) -le $((LIMIT - 5)) ]; }
 nvidia-smi --query-gpu=name --format=csv,noheader
 fits 150 && timeout 150 python3 benchmarks/variant_sweep.py --isolate --specs rwkv7 \
   --bench-shape 4,4096,64,128 --variants "STATE_BV=64;PASS_BOUNDARY_ROWS=1,STATE_BV=64" --budget 138 --out "$OUT/rwkv7" 2>&1 \

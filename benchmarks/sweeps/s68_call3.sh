@@ -6,16 +6,11 @@
 # tests of the chunk-level adjoint and the scans' boundary first. Argument: the call's timeout_s.
 set -u
 export TRITON_INTERPRET=0
+. benchmarks/sweeps/lib.sh
 LIMIT=${1:-590}
 nvidia-smi --query-gpu=name --format=csv,noheader
-if [ "${TESTS:-0}" = 1 ]; then
-  timeout 75 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_grid_order.py \
-    tests/test_chunk_adjoint.py tests/test_scan_fusions.py tests/test_scan_boundary.py \
-    -k "grid or du_made_from_dv or as_accurate_as_the_default or intermediates or fold_b or boundary" \
-    > "$OUT/tests.txt" 2>&1
-  grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
-  echo "tests done at ${SECONDS}s"
-fi
+[ "${TESTS:-0}" = 1 ] && gpu_tests "grid or du_made_from_dv or as_accurate_as_the_default or intermediates or fold_b or boundary" \
+  tests/test_grid_order.py tests/test_chunk_adjoint.py tests/test_scan_fusions.py tests/test_scan_boundary.py
 left=$((LIMIT - SECONDS - 10))
 TABLE_GPU0=${TABLE_GPU0:-"m2:mamba2 gla:gla,hgrn2 kda:kda rwkv7:rwkv7 rwkv6:rwkv6"} \
   TABLE_GPU1="" WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" DEADLINE=$((left - 110)) JOB_TIMEOUT=$left \

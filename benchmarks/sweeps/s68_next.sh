@@ -11,13 +11,9 @@ set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 LIMIT=${1:-590}
-fits() { [ $((SECONDS + $1)) -le $((LIMIT - 5)) ]; }
 nvidia-smi --query-gpu=name --format=csv,noheader
-timeout 75 python3 -m pytest -q -n 14 -rf -p no:cacheprovider -p no:benchmark tests/test_chunk_adjoint.py \
-  tests/test_scan_boundary.py -k "du_made_from_dv or as_accurate_as_the_default or intermediates or boundary" \
-  > "$OUT/tests.txt" 2>&1
-grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
-echo "tests done at ${SECONDS}s"
+gpu_tests "du_made_from_dv or as_accurate_as_the_default or intermediates or boundary" tests/test_chunk_adjoint.py \
+  tests/test_scan_boundary.py
 if fits 300; then
   TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 dn:deltanet gdn:gated_deltanet rwkv7:rwkv7" TABLE_GPU1="" \
     WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" DEADLINE=190 JOB_TIMEOUT=290 bash benchmarks/sweeps/table_call.sh
