@@ -74,6 +74,9 @@ def parse_args(argv=None):
     p.add_argument("--budget", type=float, default=1e9, help="stop after this many seconds")
     p.add_argument("--triton", type=int, default=0, metavar="EVERY",
                    help="run the Triton interpreter check on every EVERY-th candidate (0: never)")
+    p.add_argument("--triton-tokens", type=int, default=20, metavar="T",
+                   help="the Triton check's sequence length at most (the backward's chunks are 64 tokens: above 64 "
+                        "its paths across chunk boundaries, such as the gate gradient's boundary sums, run too)")
     p.add_argument("--out", default="-", help="JSON lines of failures (default stdout)")
     p.add_argument("--aot", type=int, default=0, metavar="EVERY",
                    help="every EVERY-th candidate: its kernels compiled for sm_90 on the CPU (benchmarks/aot_check.py)")
@@ -456,7 +459,9 @@ def check_triton(spec, op, shape, rng):
     (forward, gradients; forward without gradients), op.step over the sequence, and varlen (or, with token shifts, a
     step continuing from the chunked op's state and prev_inputs)."""
     _, Tn, H, sizes, _ = shape
-    B, Tn = 1, min(max(Tn, 7), 20)  # the interpreter runs one program at a time: keep the grid and T small
+    # the interpreter runs one program at a time: keep the grid and T small (--triton-tokens)
+    most = ARGS.triton_tokens if ARGS is not None else 20
+    B, Tn = 1, min(max(Tn, 7, most if most > 64 else 0), most)
     args = random_inputs(spec, B, Tn, H, sizes, torch.float64, 1.0, seed=rng.randrange(1 << 30))
     gen = torch.Generator().manual_seed(rng.randrange(1 << 30))
     h0 = init_states(spec, B, H, sizes, torch.float64, gen)
