@@ -906,4 +906,3 @@ def test_gate_sums_serve_only_their_own_scan():
     assert inclusive.serves(16, False) and not inclusive.serves(16, True) and not inclusive.serves(32, False)
     assert both.serves(16, True) and both.serves(16, False) and not both.serves(16, False, 32)
     assert reversed_.serves(16, False, 32) and not reversed_.serves(16, False) and not reversed_.serves(16, False, 31)
-    assert GateSums(*(16, G, G)) == both
