@@ -675,6 +675,33 @@ def test_gated_read_outs_default_levels(monkeypatch):
     assert {tuple(d.values()) for d in seen} == {(1, 64), (0, 64)}, seen
 
 
+def test_gated_read_outs_in_bf16_as_accurate(monkeypatch):
+    """LINDSL_TUNE_GATED_PREC=bf16 (built in session 68, off until timed): KDA's gated read-outs multiply in bf16
+    (their launches say so) and its bf16 gradients stay within 1.5 times the default's error against the fp64 engine
+    (or 1e-2), over two chunks of 64, gate x3."""
+    monkeypatch.delenv("LINDSL_TUNE_GATED_PREC", raising=False)
+    op = lindsl.load("kda")
+    seen = []
+    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("PREC",), seen))
+    args = random_inputs(op.spec, 1, 70, 1, {"K": 8, "V": 8}, torch.float64, gate_scale=3.0, seed=6)
+
+    def grads(dtype, backend):
+        xs = {n: x.detach().clone().to(dtype).requires_grad_(True) for n, x in args.items()}
+        out = op(**xs, backend=backend)[0]
+        (out.double() * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        return [out.detach().double()] + [x.grad.double() for x in xs.values()]
+    want = grads(torch.float64, "torch")
+    default = grads(torch.bfloat16, "triton")
+    assert seen and all(d["PREC"] != "bf16-rounded" for d in seen)
+    seen.clear()
+    monkeypatch.setenv("LINDSL_TUNE_GATED_PREC", "bf16")
+    low = grads(torch.bfloat16, "triton")
+    assert seen and all(d["PREC"] == "bf16-rounded" for d in seen)
+    for got, base, w in zip(low, default, want):
+        assert rel_err(got, w) < max(1.5 * rel_err(base, w), 1e-2)
+
+
 GATED_LEVELS_AOT = """
 import inspect
 import triton

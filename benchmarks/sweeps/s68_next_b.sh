@@ -2,7 +2,8 @@
 # The next session's second call (one GPU; argument: the call's timeout_s, default 590), written in session 68:
 # (1) KDA's forward prologue (1.359 ms against fla's 0.691 in session 64's trace; eight warps, 13 % occupancy, the
 #     gate's inclusive and exclusive sums written in fp32): on four warps, or the sums left to the scan
-#     (ROWS_WARPS=4; PROLOGUE_CUM=0), each in its own process against the default, 4x4096x64x128;
+#     (ROWS_WARPS=4; PROLOGUE_CUM=0), and its gated read-outs' products in bf16 (GATED_PREC=bf16, built in session
+#     68: they multiply in tf32), each in its own process against the default, 4x4096x64x128;
 # (2) KDA's gated read-out under Nsight Compute (one launch of _read_amat_gated_kernel, the first: 7.05 ms in
 #     session 64's trace, more than fla's whole wy_dqkg_fused): speed of light, warp states, occupancy, memory.
 set -u
@@ -10,10 +11,10 @@ export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 LIMIT=${1:-590}
 nvidia-smi --query-gpu=name --format=csv,noheader
-fits 200 && timeout 200 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
-  --variants "ROWS_WARPS=4;PROLOGUE_CUM=0" --budget 188 --out "$OUT/kda_prologue" 2>&1 | quiet \
-  | grep -v "^variant sweep" | tail -3
-echo "prologue done at ${SECONDS}s"
+fits 260 && timeout 260 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
+  --variants "ROWS_WARPS=4;PROLOGUE_CUM=0;GATED_PREC=bf16" --budget 248 --out "$OUT/kda_prologue" 2>&1 | quiet \
+  | grep -v "^variant sweep" | tail -4
+echo "variants done at ${SECONDS}s"
 if fits 150 && command -v ncu > /dev/null; then
   timeout 150 ncu --clock-control none --profile-from-start off -k regex:_read_amat_gated --launch-count 1 \
     --section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis \

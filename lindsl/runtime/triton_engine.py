@@ -3788,6 +3788,10 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # 9.119 -> 9.070), not the chunk-level adjoint's one-pair reads (RWKV-7's backward with halves: 36.917 ->
         # 37.372 ms, session 68, call 4)
         levels = min(4, _knob("DIAG_LEVELS", int(rb == 16 or whole_halves)))
+        # the read-out's products (the reader's rows with the state block, the scores with the decayed sources) in
+        # bf16 as fla's gated reads take them: LINDSL_TUNE_GATED_PREC=bf16 (session 68, built, not yet timed: KDA's
+        # adjoint read-out of two readers, 7.05 ms in one launch in session 64's trace, multiplies in tf32)
+        gated_prec = _for_interpreter(_knob("GATED_PREC", precision))
         g1, g2 = gauges
         terms = [t for t in gauges if t is not None]
         assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
@@ -3798,7 +3802,7 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             g1[0] if g1 else x, g2[0] if g2 else x, gfirst[2], float(g1[1]) if g1 else 0.0,
             float(g2[1]) if g2 else 0.0, T, Tp, NC, NCH, HS, TX, TS, float(oscale), float(oscale2),
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
-            PREC=precision, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
+            PREC=gated_prec, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
             GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, VADJ=vadj, num_stages=1,
             num_warps=_knob("SUB_GATED_WARPS", 4))
