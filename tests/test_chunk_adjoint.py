@@ -3,7 +3,6 @@ default, any rank-one spec with LINDSL_TUNE_CHUNK_ADJOINT=1): engine.chunk_adjoi
 engine.chunk_scan, with its pass as a loop and as the Triton kernel, the kernels compiled for sm_90, the library's
 rank-one specs through the knob, and which backward runs by default."""
 import itertools
-import os
 
 import pytest
 import torch
@@ -11,7 +10,7 @@ import torch
 from lindsl.check import rel_err
 from lindsl.runtime.engine import chunk_adjoint, chunk_scan
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 
 
 def _problem(gate, R, P, timings, N=2, T=37, K=6, V=5, seed=0):

@@ -14,7 +14,7 @@ from lindsl.runtime.naive import state_shape
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
 SIZES = {"K": 4, "V": 4, "M": 2}
-TRITON_DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE as TRITON_DEVICE  # noqa: E402
 
 
 def _on(x, device):

@@ -15,7 +15,7 @@ import lindsl
 from lindsl.check import default_sizes, random_inputs
 from lindsl.runtime import triton_engine as te
 
-GPU = torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0"
+from devices import TRITON_GPU as GPU  # noqa: E402
 
 
 def _param(name, constexpr=False, default=None):

@@ -3,7 +3,6 @@ LINDSL_TUNE_FOLDED_VALUES on, its default): the state pass stores v' - s u where
 (k', v' - s u) as a scan without rank-one factors reads its input pair. Checked against the fp64 torch engine and
 the fold's own reads, for every gate kind the path takes (none and scalar: the tensor-core read kernel; per-dimension:
 the sub-chunked reads), and through the generated modules of library and unseen specs, with and without gradients."""
-import os
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from lindsl.runtime.engine import chunk_scan
 
 triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 TOL = 1e-5 if DEVICE == "cpu" else 1e-4
 
 

@@ -20,7 +20,7 @@ LIBRARY = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.pat
                                                                            "*.lin")))
 SIZES = {"K": 5, "V": 12, "M": 2}  # not powers of two: every lane mask matters
 # the interpreter on the CPU; compiled kernels on a GPU with TRITON_INTERPRET=0 (the fp64 reference stays on the CPU)
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 
 
 def _tuple(x):

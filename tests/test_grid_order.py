@@ -5,7 +5,6 @@ first axis, so that programs sharing the key-side tiles run together. The order 
 final state and gradient equals the sequences-first launch's bit for bit, with several blocks per sequence and
 chunk."""
 import math
-import os
 
 import pytest
 import torch
@@ -15,7 +14,7 @@ from lindsl.check import random_inputs
 
 triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 DEFAULT_ON = ("_state_kernel", "_chunk_adjoint_pass_kernel", "_read_kernel", "_chunk_dw_kernel")
 DEFAULT_OFF = ("_read_sub_kernel", "_read_amat_kernel", "_read_amat_gated_kernel")
 FOLDED_AXIS = {"_state_kernel": 1, "_chunk_adjoint_pass_kernel": 1}  # the others fold their third axis

@@ -3,7 +3,6 @@ chunk's pair scores x_t . k_s made as a polynomial in the base vectors' dot prod
 instead of from the feature rows, in the forward's read and the adjoint's dS^T k read. Run in Triton's interpreter,
 fp32, tiny shapes (on the GPU with TRITON_INTERPRET=0)."""
 import math
-import os
 
 import pytest
 import torch
@@ -19,7 +18,7 @@ from lindsl.passes.normalize import normalize  # noqa: E402
 from lindsl.runtime.triton_engine import chunk_scan_triton  # noqa: E402
 from test_kernelize import SCALED_CUBE, SHIFTED_READ  # noqa: E402
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 TOL = 1e-5 if DEVICE == "cpu" else 1e-4  # fp32 against fp64
 
 

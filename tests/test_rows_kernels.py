@@ -18,7 +18,7 @@ pytest.importorskip("triton")
 LIBRARY = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                            "*.lin")))
 SIZES = {"K": 5, "V": 12, "M": 2}
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 
 
 def _flat(x):

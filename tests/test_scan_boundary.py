@@ -4,7 +4,6 @@ with the adjoint's; with rank-one factors the adjoint's pass with the rescan's, 
 scan's own chunk states are not read back by a separate _boundary_kernel. Checked against that kernel's sums over
 the stored states (launch shapes: several value blocks, split keys, key blocks adjacent in the launch order),
 against the module with the separate kernel, and the scan's refusals."""
-import os
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from lindsl.check import default_sizes, random_inputs, rel_err
 
 triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 
 
 def _scan_inputs(gate, heads, g, N=4, T=90, K=32, V=32):

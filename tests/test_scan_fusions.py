@@ -5,7 +5,6 @@ a value's per-token scale (value_scale, LINDSL_TUNE_VALUE_SCALE, 1 by default): 
 without gradients hands the scan y and s, whose kernels weigh the value rows as they load them, and the prologue
 does not write v'. Each checked against the unfused module and against the engine's own results, for both read
 kernels (the fused state pass and the separate read), both layouts and the coefficients' kinds."""
-import os
 
 import pytest
 import torch
@@ -17,7 +16,7 @@ from lindsl.passes.normalize import normalize
 
 triton_engine = pytest.importorskip("lindsl.runtime.triton_engine")
 
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 TOL = 1e-6 if DEVICE == "cpu" else 1e-4
 
 PER_CHANNEL = """

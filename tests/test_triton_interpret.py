@@ -19,7 +19,7 @@ from lindsl.runtime.triton_engine import ACCURATE, _dot, _for_interpreter, chunk
 
 SPECS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(os.path.dirname(__file__), "..", "library",
                                                                           "*.lin")))
-DEVICE = "cuda" if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET") == "0" else "cpu"
+from devices import DEVICE  # noqa: E402
 COMBOS = [(None, None, 0, 1), (None, None, 2, 1), ("s", None, 1, 2), ("s", "v", 0, 1), ("v", None, 1, 1),
           ("v", "v", 0, 2), (None, None, 1, 0), ("s", "v", 1, 1),  # per-value-column WY
           ("s", None, 3, 1)]  # 3 x 64 rows: not four power-of-two blocks, so forward substitution over all rows
