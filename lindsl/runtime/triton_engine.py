@@ -3899,6 +3899,7 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
         bk = min(BK, _p2(_knob("STATE_BK", bk)))
         stages = _knob("STORE_H_STAGES", stages)
     else:
+        enough = _knob("STATE_PROGRAMS", 192)  # the programs a rank-one pass's value blocks should give (below)
         # rank-one factors: whole key rows (the factors mix them). In chunks of 64 two stages with bf16 products
         # (Gated DeltaNet's state pass 1.29 -> 1.02 ms, session 8) and one with tf32 (two measured 14-20 % slower,
         # three overflow shared memory); in chunks of 16 with bf16 W, U0 three (KDA, session 8)
@@ -3922,7 +3923,6 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # 192 programs in bf16 against 128: 6.922 -> 6.749. Not fp32 inputs (tf32x3, not measured).
             # LINDSL_TUNE_STATE_PROGRAMS sets the count
             low = state_prec.startswith("bf16")
-            enough = _knob("STATE_PROGRAMS", 192)
             bv = min(BV, next(b for b in (64, 32, 16) if b == (16 if low else 32) or N * _cdiv(V, b) >= enough))
             if not low:
                 stages = 1 if bv == 64 else 2
@@ -3938,7 +3938,6 @@ def _state_pass_launch(N, K, V, C, R, GK, GV, FOLD, fused, fast, state_prec, wy_
             # 64-wide where they still give 192 programs (session 68, H100, 4x4096x64x128, 512 programs against
             # 1024, each variant in its own process, checks green at gate x1 and x10: forward+backward KDA 38.714 ->
             # 38.005 ms in session 65, RWKV-7 47.120 -> 45.886 and 47.132 -> 45.931; 192-511 programs not measured)
-            enough = _knob("STATE_PROGRAMS", 192)
             bv = 64 if N * _cdiv(V, 64) >= enough else (16 if decayed and N * _cdiv(V, 32) < enough else 32)
             bv, stages = min(BV, bv), 2
         if not FOLD and not GV and C > 16:
