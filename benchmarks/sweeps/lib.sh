@@ -30,3 +30,13 @@ gpu_tests() {
   grep -E "^FAILED|^ERROR|passed|failed" "$OUT/tests.txt" | head -20
   echo "tests done at ${SECONDS}s"
 }
+# variants SECONDS SPEC "K=V;K=V,K2=V2" NAME: variant_sweep.py at 4x4096x64x128 (SHAPE overrides), each variant
+#   and the default in its own process, checked at gate x1 and x10, within SECONDS if they still fit; the table's
+#   rows printed, the JSON under $OUT/NAME.
+variants() {
+  local t=$1 spec=$2 list=$3 name=$4
+  fits "$t" || return 0
+  timeout "$t" python3 benchmarks/variant_sweep.py --isolate --specs "$spec" --bench-shape "${SHAPE:-4,4096,64,128}" \
+    --variants "$list" --budget $((t - 12)) --out "$OUT/$name" 2>&1 | quiet | grep -v "^variant sweep" \
+    | tail -$(($(tr -cd ';' <<< "$list" | wc -c) + 2))
+}

@@ -19,6 +19,5 @@ if fits 300; then
     WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" DEADLINE=190 JOB_TIMEOUT=290 bash benchmarks/sweeps/table_call.sh
 fi
 echo "table done at ${SECONDS}s"
-fits 150 && timeout 150 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
-  --variants "CHUNK_ADJOINT=1" --budget 138 --out "$OUT/kda_ca" 2>&1 | quiet | grep -v "^variant sweep" | tail -2
+variants 150 kda "CHUNK_ADJOINT=1" kda_ca
 echo "all done at ${SECONDS}s"

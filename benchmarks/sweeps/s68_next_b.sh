@@ -11,9 +11,7 @@ export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
 LIMIT=${1:-590}
 nvidia-smi --query-gpu=name --format=csv,noheader
-fits 260 && timeout 260 python3 benchmarks/variant_sweep.py --isolate --specs kda --bench-shape 4,4096,64,128 \
-  --variants "ROWS_WARPS=4;PROLOGUE_CUM=0;GATED_PREC=bf16" --budget 248 --out "$OUT/kda_prologue" 2>&1 | quiet \
-  | grep -v "^variant sweep" | tail -4
+variants 260 kda "ROWS_WARPS=4;PROLOGUE_CUM=0;GATED_PREC=bf16" kda_variants
 echo "variants done at ${SECONDS}s"
 if fits 150 && command -v ncu > /dev/null; then
   timeout 150 ncu --clock-control none --profile-from-start off -k regex:_read_amat_gated --launch-count 1 \
