@@ -10,7 +10,7 @@ import torch
 from lindsl.check import rel_err
 from lindsl.runtime.engine import chunk_adjoint, chunk_scan
 
-from devices import DEVICE  # noqa: E402
+from devices import DEVICE, TRITON_GPU  # noqa: E402
 
 
 def _problem(gate, R, P, timings, N=2, T=37, K=6, V=5, seed=0):
@@ -405,7 +405,8 @@ def test_low_precision_read_parts_keep_the_gate_gradient_exact(monkeypatch):
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     op = lindsl.load("gated_deltanet")
-    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=4)
+    D = 64 if TRITON_GPU else 16
+    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=D, V=D, M=2), gate_scale=3.0, seed=4)
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
     adjoint = op.module.chunk_adjoint_triton
     got = []
@@ -518,7 +519,9 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     """bf16 inputs: the chunk-level adjoint stores du, dW and du V^T in bf16 (_low_intermediates) and the forward
     keeps (I - M)^-1 in bf16 (_tinv_dtype), which only bf16 products take, so every gradient is bit-identical to
     storing them in fp32 (LINDSL_TUNE_CA_LOW_MID=0). The WY backward's bf16 products forced (below K = 64 they are
-    tf32 by default); du stored by the pass (CA_DU_FROM_DV=0: by default the fold's du is made from dv's part)."""
+    tf32 by default); du stored by the pass (CA_DU_FROM_DV=0: by default the fold's du is made from dv's part).
+    K = V = 64 on the GPU: at 16, Triton 3.6's Hopper dot reads outside its shared memory in the WY backward's bf16
+    products (compute-sanitizer, session 69), which is why _wy_backward_prec keeps them tf32 there."""
     import lindsl
     from lindsl.check import default_sizes, random_inputs
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "1")
@@ -529,7 +532,8 @@ def test_chunk_adjoint_bf16_intermediates_give_the_same_gradients(name, monkeypa
     wy_backward = op.module.chunk_wy_backward_triton
     monkeypatch.setitem(op.module.__dict__, "chunk_wy_backward_triton",
                         lambda *a, **kw: seen.append((a[7].dtype, kw["tinv"].dtype)) or wy_backward(*a, **kw))
-    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), gate_scale=3.0, seed=4)
+    D = 64 if TRITON_GPU else 16
+    args = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=D, V=D, M=2), gate_scale=3.0, seed=4)
 
     def grads(low):
         monkeypatch.setenv("LINDSL_TUNE_CA_LOW_MID", low)

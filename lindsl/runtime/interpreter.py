@@ -12,6 +12,11 @@ And one change of results, toward the GPU's: its fp32 -> bf16 casts (a store of 
 truncate the mantissa where a GPU, like torch's .to(torch.bfloat16), rounds to nearest even; they round here (the
 truncation's bias had put Gated DeltaNet's bf16 output 1.1e-2 from fp64 through the rows kernels, which the GPU
 rounds to within 1e-2 of it).
+And one check, on request (LINDSL_SANITIZE_BOUNDS=1, with or without the two changes): every masked-in address of
+a load, store or atomic must lie inside a tensor argument of the running launch (its whole storage), else
+OutOfBoundsAccess names the kernel, the operation and the first stray address. A GPU reports such an access as an
+illegal address at some later launch, or not at all where the address happens to be mapped; the interpreter reads
+whatever lies there.
 A Triton without these private hooks keeps its own behaviour.
 """
 import dataclasses
@@ -21,11 +26,18 @@ import types
 import numpy as np
 
 _applied = False
+_bounds_applied = False
+
+
+class OutOfBoundsAccess(RuntimeError):
+    """A kernel under the interpreter touched memory outside its tensor arguments (LINDSL_SANITIZE_BOUNDS=1)."""
 
 
 def lighten_if_asked():
     """Apply the two changes once, if TRITON_INTERPRET=1 and LINDSL_FAST_INTERPRETER=1 and Triton imports."""
     global _applied
+    if os.environ.get("TRITON_INTERPRET") == "1" and os.environ.get("LINDSL_SANITIZE_BOUNDS") == "1":
+        _check_bounds()
     if _applied or os.environ.get("TRITON_INTERPRET") != "1" or os.environ.get("LINDSL_FAST_INTERPRETER") != "1":
         return
     try:
@@ -91,3 +103,60 @@ def _round_bf16_casts(interpreter, tl):
             return handle(round_to_bf16_bits(src.data), dst_type.scalar)
         return cast_impl(self, src, dst_type)
     cls.cast_impl = cast_rounded
+
+
+def _check_bounds():
+    """Install LINDSL_SANITIZE_BOUNDS's checks on Triton's interpreter (once)."""
+    global _bounds_applied
+    if _bounds_applied:
+        return
+    try:
+        from triton.runtime import interpreter
+    except ImportError:
+        return
+    executor, builder = getattr(interpreter, "GridExecutor", None), getattr(interpreter, "InterpreterBuilder", None)
+    if executor is None or builder is None or not hasattr(executor, "_init_args_hst"):
+        return
+    _bounds_applied = True
+    launch = {"name": None, "starts": np.zeros(0, np.uint64), "ends": np.zeros(0, np.uint64)}
+    init_args = executor._init_args_hst
+
+    def init_args_recorded(self, args_dev, kwargs):
+        args_hst, kwargs_hst = init_args(self, args_dev, kwargs)
+        spans = sorted({(a.untyped_storage().data_ptr(), a.untyped_storage().data_ptr() + a.untyped_storage().nbytes())
+                        for a in list(args_hst) + list(kwargs_hst.values()) if hasattr(a, "untyped_storage")})
+        launch["name"] = getattr(self.fn, "__name__", "kernel")
+        launch["starts"] = np.array([b for b, _ in spans], dtype=np.uint64)
+        launch["ends"] = np.array([e for _, e in spans], dtype=np.uint64)
+        return args_hst, kwargs_hst
+    executor._init_args_hst = init_args_recorded
+
+    def check(op, ptrs, mask):
+        addr = np.asarray(ptrs.data, dtype=np.uint64)
+        if mask is not None:
+            addr = addr[np.broadcast_to(np.asarray(mask.data, dtype=bool), addr.shape)]
+        addr = addr.ravel()
+        if addr.size == 0:
+            return
+        width = np.uint64(max(ptrs.get_element_ty().primitive_bitwidth // 8, 1))
+        span = np.searchsorted(launch["starts"], addr, side="right").astype(np.int64) - 1
+        inside = span >= 0
+        inside[inside] = addr[inside] + width <= launch["ends"][span[inside]]
+        if not inside.all():
+            stray = int(addr[~inside][0])
+            raise OutOfBoundsAccess(f"{launch['name']}: {op} of {int((~inside).sum())} element(s) outside every "
+                                    f"tensor argument, the first at address {stray:#x}")
+
+    def wrap(name, ptr_at, mask_at):
+        original = getattr(builder, name, None)
+        if original is None:
+            return
+
+        def checked(self, *args):
+            check(name, args[ptr_at], args[mask_at] if mask_at is not None else None)
+            return original(self, *args)
+        setattr(builder, name, checked)
+    wrap("create_masked_load", 0, 1)
+    wrap("create_masked_store", 0, 2)
+    wrap("create_atomic_rmw", 1, 3)
+    wrap("create_atomic_cas", 0, None)

@@ -3046,7 +3046,11 @@ def _wy_backward_prec(precision, K):
     against tf32: DeltaNet forward+backward 7.920 -> 7.425 ms, Gated DeltaNet 12.896 -> 12.352), tf32 below: there
     the pair products and (I - M)^-1 grow (normalised keys of 16 dimensions), and bf16 put Gated DeltaNet's dk at
     4.4e-2, dv 8.4e-2, dg 1.2e-1 of fp64 on the H200 (1x70x2, K = V = 16, gate x3; 3.2e-3, 2.9e-3, 4.5e-3 in tf32;
-    session 43, call 4). ACCURATE stays ACCURATE. LINDSL_TUNE_WYB_PREC overrides where the callers read it."""
+    session 43, call 4). Those errors were likely not bf16's rounding: at K = V = 16 the kernel's bf16 products read
+    outside their shared memory (compute-sanitizer on an H100, Triton 3.6, session 69: an invalid __shared__ read
+    in _dot's bf16 tl.dot; an illegal address where the read leaves the allocation, wrong values where it does
+    not), so forcing bf16 there through the knob is unsafe. ACCURATE stays ACCURATE. LINDSL_TUNE_WYB_PREC overrides
+    where the callers read it."""
     if precision == ACCURATE:
         return precision
     return "bf16" if K >= 64 else "tf32"
