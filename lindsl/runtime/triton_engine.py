@@ -3793,8 +3793,9 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # 37.372 ms, session 68, call 4)
         levels = min(4, _knob("DIAG_LEVELS", int(rb == 16 or whole_halves)))
         # the read-out's products (the reader's rows with the state block, the scores with the decayed sources) in
-        # bf16 as fla's gated reads take them: LINDSL_TUNE_GATED_PREC=bf16 (session 68, built, not yet timed: KDA's
-        # adjoint read-out of two readers, 7.05 ms in one launch in session 64's trace, multiplies in tf32)
+        # bf16 as fla's gated reads take them: LINDSL_TUNE_GATED_PREC=bf16 (session 68; session 69, call 2, H100,
+        # KDA at 4x4096x64x128: forward+backward 37.189 -> 35.424 ms, but dg 3.6e-2 from fp64 against a tolerance of
+        # 2e-2 at gate x1 or x10, so off; both products in bf16 - one of them alone not measured)
         gated_prec = _for_interpreter(_knob("GATED_PREC", precision))
         g1, g2 = gauges
         terms = [t for t in gauges if t is not None]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The next session's second call (one GPU; argument: the call's timeout_s, default 590), written in session 69: the
+# table's 2x16384x16x128 rows on the current code for every fla-covered family (session 63's rows, stale by sessions
+# 63-69's defaults), each family checked at gate x1 and x10 first. Make GRID_VADJ's winners defaults before it.
+set -u
+export TRITON_INTERPRET=0
+. benchmarks/sweeps/lib.sh
+LIMIT=${1:-590}
+nvidia-smi --query-gpu=name --format=csv,noheader
+TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 dn:deltanet gdn:gated_deltanet kda:kda rwkv7:rwkv7" \
+  TABLE_GPU1="" WITH_D256=0 TABLE_SHAPES="h16:2,16384,16,128" DEADLINE=$((LIMIT - 140)) \
+  JOB_TIMEOUT=$((LIMIT - 20)) bash benchmarks/sweeps/table_call.sh
+echo "all done at ${SECONDS}s"
