@@ -675,15 +675,18 @@ def test_gated_read_outs_default_levels(monkeypatch):
     assert {tuple(d.values()) for d in seen} == {(1, 64), (0, 64)}, seen
 
 
-def test_gated_read_outs_in_bf16_as_accurate(monkeypatch):
-    """LINDSL_TUNE_GATED_PREC=bf16 (built in session 68, off until timed): KDA's gated read-outs multiply in bf16
-    (their launches say so) and its bf16 gradients stay within 1.5 times the default's error against the fp64 engine
-    (or 1e-2), over two chunks of 64, gate x3."""
+@pytest.mark.parametrize("knob", ["GATED_PREC", "GATED_STATE_PREC"])
+def test_gated_read_outs_in_bf16_as_accurate(knob, monkeypatch):
+    """LINDSL_TUNE_GATED_PREC=bf16 (built in session 68; on the GPU it put KDA's dg past tolerance at gate x10,
+    session 69) and GATED_STATE_PREC=bf16 (the readers' product with the state block alone): KDA's gated read-outs
+    multiply in bf16 where asked (their launches say so) and its bf16 gradients stay within 1.5 times the default's
+    error against the fp64 engine (or 1e-2), over two chunks of 64, gate x3."""
     monkeypatch.delenv("LINDSL_TUNE_GATED_PREC", raising=False)
+    monkeypatch.delenv("LINDSL_TUNE_GATED_STATE_PREC", raising=False)
     op = lindsl.load("kda")
     seen = []
     monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("PREC",), seen))
+                        LaunchFlags(op.module._read_amat_gated_kernel, ("PREC", "SPREC"), seen))
     args = random_inputs(op.spec, 1, 70, 1, {"K": 8, "V": 8}, torch.float64, gate_scale=3.0, seed=6)
 
     def grads(dtype, backend):
@@ -693,11 +696,12 @@ def test_gated_read_outs_in_bf16_as_accurate(monkeypatch):
         return [out.detach().double()] + [x.grad.double() for x in xs.values()]
     want = grads(torch.float64, "torch")
     default = grads(torch.bfloat16, "triton")
-    assert seen and all(d["PREC"] != "bf16-rounded" for d in seen)
+    assert seen and all("bf16-rounded" not in (d["PREC"], d["SPREC"]) for d in seen)
     seen.clear()
-    monkeypatch.setenv("LINDSL_TUNE_GATED_PREC", "bf16")
+    monkeypatch.setenv("LINDSL_TUNE_" + knob, "bf16")
     low = grads(torch.bfloat16, "triton")
-    assert seen and all(d["PREC"] == "bf16-rounded" for d in seen)
+    pairs_low = knob == "GATED_PREC"
+    assert seen and all(d["SPREC"] == "bf16-rounded" and (d["PREC"] == "bf16-rounded") == pairs_low for d in seen)
     for got, base, w in zip(low, default, want):
         assert rel_err(got, w) < max(1.5 * rel_err(base, w), 1e-2)
 

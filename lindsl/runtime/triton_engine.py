@@ -1599,7 +1599,7 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
                             BEFORE: tl.constexpr = False, NX: tl.constexpr = 1, RB: tl.constexpr = 16,
                             LEVELS: tl.constexpr = 0, GX: tl.constexpr = 0, GACC: tl.constexpr = False,
                             GSHIFT: tl.constexpr = False, AFLIP: tl.constexpr = False, SREV: tl.constexpr = False,
-                            VADJ: tl.constexpr = False):
+                            VADJ: tl.constexpr = False, SPREC: tl.constexpr = None):
     """_read_amat_kernel for a gate on the returned side (the backward's value-side reads of per-dimension key
     gates): one program per (RB rows of a chunk: one 16-row block or the whole chunk, value block). Each block
     pair J < I through J's last row r, e^{Go_t - Go_r} (A_IJ (w_J e^{Go_r - Go_s})), on the tensor cores; each
@@ -1616,8 +1616,10 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
     added to what g holds with GACC, each at the token before its own with GSHIFT. AFLIP (NX = 1, no TWO): A is a
     scan's over the reversed time, transposed, as _read_amat_kernel's (the rescan's read of the adjoint's scores).
     TS, SREV: the rows w's (and w2's) tokens and order (_src_row0). VADJ: a row block's output blocks adjacent in
-    the launch order (_first_and_block)."""
+    the launch order (_first_and_block). SPREC: the precision of the readers' product with the state block (PREC's
+    by default; PREC then the scored sums')."""
     SB: tl.constexpr = 16
+    STATE_PREC: tl.constexpr = PREC if SPREC is None else SPREC
     first, ob = _first_and_block(tl.program_id(0), (D_OUT + BO - 1) // BO, VADJ)
     c = first // (C // RB)
     r0 = (first % (C // RB)) * RB
@@ -1638,10 +1640,10 @@ def _read_amat_gated_kernel(x_ptr, w_ptr, w2_ptr, A_ptr, A2_ptr, Gi_ptr, Go_ptr,
         Sblk = _state_block(h_ptr, n, c * H_STEP, NCH, ii, i_ok, oo, o_ok, K, V, SIDE_K)
         eGo = tl.exp(Go)[:, None] if GOUT == 1 else tl.exp(Go)
         x = _decayed_reader_slice(x_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
-        out = _dot(x, Sblk, PREC) * eGo
+        out = _dot(x, Sblk, STATE_PREC) * eGo
         if NX == 2:
             x2 = _decayed_reader_slice(x2_ptr, Gi_ptr, n, tok, t_ok, ii, i_ok, T, Tp, HS, TX, D_IN, GIN, RB, REV)
-            out2 = _dot(x2, Sblk, PREC) * eGo
+            out2 = _dot(x2, Sblk, STATE_PREC) * eGo
     w_seq = _src_base(w_ptr, n, T, TS, HS, D_OUT, SREV)
     w2_seq = _src_base(w2_ptr, n, T, TS, HS, D_OUT, SREV)
     w_step = _src_step(HS, SREV)
@@ -3795,8 +3797,10 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
         # the read-out's products (the reader's rows with the state block, the scores with the decayed sources) in
         # bf16 as fla's gated reads take them: LINDSL_TUNE_GATED_PREC=bf16 (session 68; session 69, call 2, H100,
         # KDA at 4x4096x64x128: forward+backward 37.189 -> 35.424 ms, but dg 3.6e-2 from fp64 against a tolerance of
-        # 2e-2 at gate x1 or x10, so off; both products in bf16 - one of them alone not measured)
+        # 2e-2 at gate x10, so off; both products in bf16). LINDSL_TUNE_GATED_STATE_PREC: the readers' product with
+        # the state block alone (GATED_PREC then the scored sums'; built in session 69, not yet timed)
         gated_prec = _for_interpreter(_knob("GATED_PREC", precision))
+        state_prec = _for_interpreter(_knob("GATED_STATE_PREC", _knob("GATED_PREC", precision)))
         g1, g2 = gauges
         terms = [t for t in gauges if t is not None]
         assert len({t[4] for t in terms}) <= 1, "the terms of one launch share their timing, so their shift"
@@ -3809,8 +3813,8 @@ def _sub_read(x, src, w, gates, h, out, side_k, before, gin, gout, N, T, K, V, C
             D_IN=d_in, D_OUT=d_out, K=K, V=V, C=C, BI=_p2(d_in), BO=BO, SIDE_K=side_k, GIN=gin, GOUT=gout,
             PREC=gated_prec, H_STEP=h_step, HAS_H=has_h, ACC=acc, TWO=two, REV=rev, BEFORE=before,
             NX=1 if also is None else 2, RB=rb, LEVELS=levels, GX=(1 if g1 else 0) + (2 if g2 else 0),
-            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, VADJ=vadj, num_stages=1,
-            num_warps=_knob("SUB_GATED_WARPS", 4))
+            GACC=bool(gfirst[3]), GSHIFT=bool(gfirst[4]), AFLIP=flipped, SREV=srev, VADJ=vadj, SPREC=state_prec,
+            num_stages=1, num_warps=_knob("SUB_GATED_WARPS", 4))
     return A, A2
 
 
