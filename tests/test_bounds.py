@@ -1,8 +1,8 @@
 """Every address the Triton kernels touch lies inside their tensor arguments (lindsl.runtime.interpreter's bounds
-check), for library specs at odd sizes (K = 5, V = 12: every tile masked) across chunk boundaries (chunks
-of 16 and the default), forward with an
-initial and a final state, and every gradient. A GPU meets such an access as an illegal address at a later launch,
-or reads wrong data without a fault; the interpreter would read whatever lies there."""
+check), for library specs at odd sizes (K = 5, V = 12: every tile masked) across chunk boundaries (chunks of 16 and
+the default), forward with an initial and a final state, and every gradient. A GPU meets such an access as an
+illegal address at a later launch, or reads wrong data without a fault; the interpreter would read whatever lies
+there."""
 import os
 
 import pytest

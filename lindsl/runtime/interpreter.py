@@ -15,10 +15,10 @@ rounds to within 1e-2 of it).
 And one check, on request (LINDSL_SANITIZE_BOUNDS=1 for the whole process, or `bounds_checked()` around a block;
 with or without the two changes): every masked-in address of a load, store or atomic must lie inside a tensor
 argument of the running launch (its whole storage), else OutOfBoundsAccess names the kernel, the operation and the
-first stray address. It costs the test suite about a third more time (882 s against 651, session 69, no access
-found), so the suite turns it on for a few odd-sized cases (tests/test_bounds.py), not everywhere. A GPU reports such an access as an
-illegal address at some later launch, or not at all where the address happens to be mapped; the interpreter reads
-whatever lies there.
+first stray address. A GPU reports such an access as an illegal address at some later launch, or not at all where
+the address happens to be mapped; the interpreter reads whatever lies there. It costs the test suite about a third
+more time (882 s against 651, session 69, no access found), so the suite turns it on for a few odd-sized cases
+(tests/test_bounds.py), not everywhere.
 A Triton without these private hooks keeps its own behaviour.
 """
 import contextlib
@@ -33,7 +33,8 @@ _bounds = {"installed": False, "on": False}
 
 
 class OutOfBoundsAccess(RuntimeError):
-    """A kernel under the interpreter touched memory outside its tensor arguments (LINDSL_SANITIZE_BOUNDS=1)."""
+    """A kernel under the interpreter touched memory outside its tensor arguments (LINDSL_SANITIZE_BOUNDS=1 or
+    bounds_checked())."""
 
 
 def lighten_if_asked():
