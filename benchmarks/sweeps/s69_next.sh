@@ -5,8 +5,9 @@
 #     Nsight Compute of KDA's first gated read-out (7.51 ms, one launch): L2 hit rate 25.6 %, DRAM 1.40 TB/s, while
 #     its four 32-wide value blocks of a chunk each re-read the same readers' [64, 128] rows and gate sums, NC x N
 #     programs apart by default. Bit 64 (103 = 39 + 64: the storing state pass's key blocks adjacent) for GLA too.
-# (2) KDA's gated read-outs with the readers' product with the state block in bf16 alone (GATED_STATE_PREC=bf16;
-#     both products in bf16 gained 4.7 % but failed dg at gate x10 in session 69).
+# (2) KDA's gated read-outs with the scores' product with the decayed sources in bf16 alone (GATED_PREC=bf16; with
+#     the state product too, GATED_STATE_PREC=bf16, they gained 4.7 % but failed dg at gate x10 in session 69; under
+#     the interpreter the state product alone costs dg that, the scores' product alone nothing). RWKV-7 too.
 # s69_next_b.sh has the small-D check and the table.
 # The parts that no longer fit are left out, in this order.
 set -u
@@ -15,7 +16,8 @@ export TRITON_INTERPRET=0
 LIMIT=${1:-590}
 nvidia-smi --query-gpu=name --format=csv,noheader
 variants 110 kda "GRID_VADJ=55" kda_vadj
+variants 100 kda "GATED_PREC=bf16" kda_pair_prec
 variants 110 rwkv7 "GRID_VADJ=55" rwkv7_vadj
-variants 100 kda "GATED_STATE_PREC=bf16" kda_state_prec
 variants 130 gla "GRID_VADJ=55;GRID_VADJ=103" gla_vadj
+variants 100 rwkv7 "GATED_PREC=bf16" rwkv7_pair_prec
 echo "all done at ${SECONDS}s"
