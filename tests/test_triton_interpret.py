@@ -44,6 +44,13 @@ class LaunchFlags:
         return launch
 
 
+def watch_launches(monkeypatch, op, kernel, flags, seen=None):
+    """Replace op's module kernel by LaunchFlags recording flags into seen (a new list unless given); returns seen."""
+    seen = [] if seen is None else seen
+    monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), flags, seen))
+    return seen
+
+
 class KernelFlag:
     """A Triton kernel whose launches append {"kernel": its name, flag: the launch's value of it} to a list."""
 
@@ -587,7 +594,7 @@ def test_fold_made_in_the_read_out_equals_the_pair_made_apart(monkeypatch):
     op = lindsl.load("kda")
     seen = []
     for name, flag in (("_read_amat_kernel", "WFOLD"), ("_plain_scores_kernel", "SFOLD")):
-        monkeypatch.setitem(op.module.__dict__, name, LaunchFlags(getattr(op.module, name), (flag,), seen))
+        watch_launches(monkeypatch, op, name, (flag,), seen)
     base = random_inputs(op.spec, 1, 40, 1, {"K": 8, "V": 8}, torch.float32, seed=1)
     runs = []
     for flag in ("0", "1"):
@@ -611,9 +618,7 @@ def test_gated_read_outs_merged_and_by_whole_chunks_equal_one_block_each(monkeyp
     bit-identical on session 21's machine, 6e-8 apart on an AMD EPYC in session 26), for forward and every gradient over two heads and a chunk cut short; each form did
     launch; and both agree with the torch engine."""
     op = lindsl.load("kda")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("NX", "RB"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("NX", "RB"))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = {}
     forms = ("READ_MERGE=0 GATED_ROWS=16", "READ_MERGE=1 GATED_ROWS=64", "torch")
@@ -644,9 +649,7 @@ def test_gated_read_outs_by_diagonal_levels_agree(name, rows, depths, monkeypatc
     first's code as well). RWKV-7's reads before the update take the default level (1 at 16 rows) in its
     library-spec tests."""
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("LEVELS", "RB"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("LEVELS", "RB"))
     monkeypatch.setenv("LINDSL_TUNE_GATED_ROWS", str(rows))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=5)
     levels = [f"DIAG_LEVELS={n}" for n in depths]
@@ -667,9 +670,7 @@ def test_gated_read_outs_default_levels(monkeypatch):
     monkeypatch.delenv("LINDSL_TUNE_DIAG_LEVELS", raising=False)
     monkeypatch.delenv("LINDSL_TUNE_GATED_ROWS", raising=False)
     op = lindsl.load("rwkv7")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("LEVELS", "RB"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("LEVELS", "RB"))
     args = random_inputs(op.spec, 1, 70, 1, {"K": 8, "V": 8}, torch.float32, seed=5)
     op(**{n: x.requires_grad_(True) for n, x in args.items()}, backend="triton")[0].sum().backward()
     assert {tuple(d.values()) for d in seen} == {(1, 64), (0, 64)}, seen
@@ -685,9 +686,7 @@ def test_gated_read_outs_in_bf16_as_accurate(knob, monkeypatch):
     monkeypatch.delenv("LINDSL_TUNE_GATED_PREC", raising=False)
     monkeypatch.delenv("LINDSL_TUNE_GATED_STATE_PREC", raising=False)
     op = lindsl.load("kda")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("PREC", "SPREC"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("PREC", "SPREC"))
     args = random_inputs(op.spec, 1, 70, 1, {"K": 8, "V": 8}, torch.float64, gate_scale=3.0, seed=6)
 
     def grads(dtype, backend):
@@ -779,9 +778,7 @@ def test_gate_gradient_kernel_agrees_with_the_glue(name, monkeypatch):
     engine for every gradient, per-dimension (GLA; KDA, with a rank-one factor) and scalar (Mamba-2) gates, over
     two chunks, the second cut short, two heads in the token layout, with an initial state; the kernel did launch."""
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_gate_grad_kernel",
-                        LaunchFlags(op.module._gate_grad_kernel, ("HAS_P",), seen))
+    seen = watch_launches(monkeypatch, op, "_gate_grad_kernel", ("HAS_P",))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=9)
     runs = results_by_forms(op, base, ("GATE_GRAD_KERNEL=0", "GATE_GRAD_KERNEL=1", "torch"), seen, monkeypatch,
                             state=True)
@@ -805,9 +802,7 @@ def test_gated_read_outs_make_the_gauge_terms(name, forms, monkeypatch):
     an initial state, for GLA, RWKV-6 and KDA (two readers a launch, several launches per read); the kernels made
     the terms where they ran."""
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("GX", "GACC", "GSHIFT"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("GX", "GACC", "GSHIFT"))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=4)
     runs = results_by_forms(op, base, ("GATED_GAUGE=0",) + forms + ("torch",), seen, monkeypatch, state=True)
     assert not any(d["GX"] for d in runs["GATED_GAUGE=0"][1])
@@ -834,7 +829,7 @@ def test_backward_reads_the_pair_scores_flipped(name, monkeypatch):
     seen = []
     for kernel, flags in (("_read_amat_kernel", ("AFLIP",)), ("_read_amat_gated_kernel", ("AFLIP", "GX")),
                           ("_sub_diag_scores_kernel", ("BEFORE",)), ("_plain_scores_kernel", ("TWO",))):
-        monkeypatch.setitem(op.module.__dict__, kernel, LaunchFlags(getattr(op.module, kernel), flags, seen))
+        watch_launches(monkeypatch, op, kernel, flags, seen)
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=6)
     forms = ("FLIPPED_SCORES=0 FLIPPED_RESCAN=0", "FLIPPED_SCORES=1 FLIPPED_RESCAN=0",
              "FLIPPED_SCORES=1 FLIPPED_RESCAN=1", "torch")
@@ -864,9 +859,7 @@ def test_plain_reads_of_one_side_merged_equal_one_launch_each(name, monkeypatch)
     cut short; both forms did launch; and both agree with the torch engine."""
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("NX", "BEFORE",
-                                                                                                "BEFORE2"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_kernel", ("NX", "BEFORE", "BEFORE2"))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=11)
     runs = {}
     for form in ("0", "1", "torch"):
@@ -968,9 +961,7 @@ def test_exclusive_gate_sums_only_where_a_read_precedes_the_update(name, exclusi
     S[t-1]^T r) and rescan (its S_{t-1} dO read) but not its adjoint. The outputs against the torch engine are
     checked by the library tests; here the launches."""
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel",
-                        LaunchFlags(op.module._chunk_cumsum_kernel, ("EX",), seen))
+    seen = watch_launches(monkeypatch, op, "_chunk_cumsum_kernel", ("EX",))
     args = {k: v.requires_grad_(True) for k, v in
             random_inputs(op.spec, 1, 20, 1, {"K": 8, "V": 8}, torch.float32, gate_scale=1.0, seed=1).items()}
     o = op(*args.values(), backend="triton")[0]
@@ -1097,8 +1088,7 @@ def test_gauge_terms_by_value_block_equal_one_block(monkeypatch):
     Mamba-2's output, final state and every gradient within fp32 rounding of the one-block form's, the gauged reads
     launched over two blocks."""
     op = lindsl.load("mamba2")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("GAUGE", "BO"), seen))
+    seen = watch_launches(monkeypatch, op, "_read_kernel", ("GAUGE", "BO"))
     monkeypatch.setenv("LINDSL_TUNE_READ_BO", "16")
     base = random_inputs(op.spec, 1, 70, 2, {"K": 32, "V": 32}, torch.float32, gate_scale=3.0, seed=9)
     runs = results_by_knob(op, base, "GAUGE_BLOCKS", ("0", "1"), seen, monkeypatch)
@@ -1116,9 +1106,7 @@ def test_read_scores_made_with_the_wy_system(name, scale, monkeypatch):
     (two sources) at 3: the output and final state within 1e-5 of the separate scores' and of the torch engine's,
     finite; the shared diagonal kernel did launch."""
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_sub_diag_scores_kernel",
-                        LaunchFlags(op.module._sub_diag_scores_kernel, ("X2",), seen))
+    seen = watch_launches(monkeypatch, op, "_sub_diag_scores_kernel", ("X2",))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=scale, seed=4)
     runs = {}
     for shared in ("0", "1"):
@@ -1139,8 +1127,7 @@ def test_state_pass_sources_decayed_by_the_wy_system_equal_decayed_in_the_pass(m
     gate scale 3: output and final state bit-identical to the decay inside the pass (LINDSL_TUNE_STATE_DECAYED=0;
     the pass rounds the decayed tiles to bf16 either way), and the pass took the decayed sources."""
     op = lindsl.load("rwkv7")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("DECAYED",), seen))
+    seen = watch_launches(monkeypatch, op, "_state_kernel", ("DECAYED",))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=8)
     lo = {k: v.to(torch.bfloat16) for k, v in base.items()}
     runs = {}
@@ -1368,8 +1355,7 @@ def test_forward_state_pass_in_bf16_and_exact_u_in_the_backward(name, monkeypatc
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     from lindsl.check import default_sizes
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("DECAYED",), seen))
+    seen = watch_launches(monkeypatch, op, "_state_kernel", ("DECAYED",))
     base = random_inputs(op.spec, 1, 70, 2, default_sizes(op.spec, K=16, V=16, M=2), torch.float32, gate_scale=3.0)
     lo = {k: v.to(torch.bfloat16).requires_grad_(True) for k, v in base.items()}
     ref = {k: v.detach().double().requires_grad_(True) for k, v in lo.items()}
@@ -1491,8 +1477,7 @@ def test_dv_from_the_adjoints_pseudo_values(name, monkeypatch):
     over two chunks, the last cut short, with an initial state: dv_0 from the adjoint's final state)."""
     monkeypatch.setenv("LINDSL_TUNE_CHUNK_ADJOINT", "0")  # the rescan backward (a scalar gate: chunk-level)
     op = lindsl.load(name)
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_kernel", LaunchFlags(op.module._read_kernel, ("SIDE_K",), seen))
+    seen = watch_launches(monkeypatch, op, "_read_kernel", ("SIDE_K",))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=7)
     runs = results_by_forms(op, base, ("torch", "REV_COPY=1", "REV_COPY=0"), seen, monkeypatch, state=True)
     for form in ("REV_COPY=1", "REV_COPY=0"):
@@ -1580,9 +1565,7 @@ def test_bf16_gradients_with_read_constants_and_the_rescan_reading_the_adjoints_
     vectors c q (READ_SCALES=0); an adjoint fed a bf16 copy of c dO put dg at 1.8x the error. With the rescan's dx
     read taking the adjoint's pair scores (FLIPPED_RESCAN, its gated read-out's AFLIP) every gradient stays as close."""
     op = lindsl.load("gla")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_read_amat_gated_kernel",
-                        LaunchFlags(op.module._read_amat_gated_kernel, ("AFLIP",), seen))
+    seen = watch_launches(monkeypatch, op, "_read_amat_gated_kernel", ("AFLIP",))
     runs = bf16_errors(op, ("READ_SCALES=0 FLIPPED_RESCAN=0", "READ_SCALES=1 FLIPPED_RESCAN=0",
                             "READ_SCALES=1 FLIPPED_RESCAN=1"), monkeypatch, seen, scale=0.3)
     whole, split, flipped = (runs[f][0] for f in runs)
@@ -2006,9 +1989,7 @@ def test_adjoint_sums_the_gates_where_they_lie(monkeypatch):
     runs it against its oracle) equals the one with the flipped copy bit for bit, per-dimension key gates in the
     token layout over two chunks, the last cut short, two heads, with an initial state."""
     op = lindsl.load("gla")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_chunk_cumsum_kernel",
-                        LaunchFlags(op.module._chunk_cumsum_kernel, ("REV",), seen))
+    seen = watch_launches(monkeypatch, op, "_chunk_cumsum_kernel", ("REV",))
     base = random_inputs(op.spec, 1, 70, 2, {"K": 8, "V": 8}, torch.float32, gate_scale=3.0, seed=5)
     runs = results_by_forms(op, base, ("REV_GATES=0", "REV_GATES=1"), seen, monkeypatch, state=True)
     assert not any(d["REV"] for d in runs["REV_GATES=0"][1])
@@ -2138,8 +2119,7 @@ def test_gated_delta_rule_exact_state_pass_precisions(prec, monkeypatch):
     of fp64 (gate x3)."""
     monkeypatch.setenv("LINDSL_TUNE_EXACT_STATE_PREC", prec)
     op = lindsl.load("gated_deltanet")
-    seen = []
-    monkeypatch.setitem(op.module.__dict__, "_state_kernel", LaunchFlags(op.module._state_kernel, ("PREC",), seen))
+    seen = watch_launches(monkeypatch, op, "_state_kernel", ("PREC",))
     _, grads = _bf16_against_fp64(op, 70, 16, gate_scale=3.0, seed=0, wseed=2)
     for k, (got, want) in grads.items():
         assert rel_err(got, want) < 6e-3, k
