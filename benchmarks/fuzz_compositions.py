@@ -406,13 +406,13 @@ def compare_each(label, names, got, ref, tols):
         compare_all(label, [(name, x)], [r], tol)
 
 
-def _run(op, args, h0, dtype, backend, **kw):
-    """The op on copies of args and h0 in dtype that require gradients (the torch engine in chunks of 16): its
+def _run(op, args, h0, dtype, backend, chunk=16, **kw):
+    """The op on copies of args and h0 in dtype that require gradients (the torch engine in chunks of chunk): its
     outputs and final states as one list, and the copies (the gradients' leaves)."""
     a = [x.detach().to(dtype, copy=True).requires_grad_(True) for x in args.values()]
     h = tuple(x.detach().to(dtype, copy=True).requires_grad_(True) for x in h0)
     o, f = op(*a, initial_state=one(h), output_final_state=True, backend=backend,
-              **({"chunk_size": 16} if backend == "torch" else {}), **kw)
+              **({"chunk_size": chunk} if backend == "torch" else {}), **kw)
     return list(tup(o)) + list(tup(f)), a + list(h)
 
 
@@ -430,13 +430,17 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     if op.last_backend != "triton":
         raise CheckFailed(f"asked for triton, ran {op.last_backend}")
     names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
-    torch32, torch32_leaves = _run(op, args, h0, torch.float32, "torch", **kw)  # the conditioning's yardstick
+    # the conditioning's yardstick: the torch engine's own fp32 error, in chunks of 16 and of the Triton kernels' 64
+    # (the larger: the gate sums' range grows with the chunk; session 70's fuzz, a gated triple-factor rule under
+    # varlen, dA 1.18e-4 on the Triton kernels against 8.5e-7 of torch's fp32 in chunks of 16; at seed 2 of its
+    # inputs torch's fp32 2.2e-6 in chunks of 16, 2.3e-5 in chunks of 64, the kernels 6.5e-5)
+    yardsticks = [_run(op, args, h0, torch.float32, "torch", chunk=c, **kw) for c in (16, 32, 64)]
     tols = []
-    for name, x, t, r in zip(names, got, torch32, ref):
+    for i, (name, x, r) in enumerate(zip(names, got, ref)):
         # an output's tolerance is also FP32_SLACK times the torch engine's own fp32 error, as every gradient's (a
         # quotient read-out divides by a normalizer near its cancellation: session 65's fuzz, a Based variant with
         # RWKV-6's bonus read-out, 1.39e-4 on the Triton kernels)
-        base = rel_err(t.detach().double(), r.detach())
+        base = max(rel_err(t[i].detach().double(), r.detach()) for t, _ in yardsticks)
         tols.append(max(TOL32, FP32_SLACK * base))
         compare_all(f"triton fp32 vs torch fp64 {label}forward (torch fp32's error {base:.1e})", [(name, x)], [r],
                     tols[-1])
@@ -446,9 +450,9 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     gn = [f"d{n}" for n in args] + [f"dh0:{s.name}" for s in spec.states]
     # fp32: a gradient that is zero in exact arithmetic is compared on 1e-3 of the largest gradient
     floor = max(1e-3 * max((float(g.abs().max()) for g in g64 if g is not None), default=0.0), 1e-30)
-    t32 = _projected_grads(torch32, torch32_leaves, ws)
+    t32s = [_projected_grads(t, leaves, ws) for t, leaves in yardsticks]
     for i in range(len(gn)):
-        base = 0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor)
+        base = max(0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor) for t32 in t32s)
         compare_all(f"triton fp32 vs torch fp64 {label}gradients (torch fp32's error {base:.1e})",
                     [(gn[i], g32[i])], [g64[i]], max(TOL32, FP32_SLACK * base), floor)
     return names, [x.detach() for x in ref], tols
