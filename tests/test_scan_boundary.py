@@ -26,7 +26,7 @@ def _scan_inputs(gate, heads, g, N=4, T=90, K=32, V=32):
 
 
 LAUNCHES = {"default": {}, "value_blocks": {"STATE_BV": "8"}, "key_blocks": {"STATE_BV": "16", "STATE_BK": "16"},
-            "key_blocks_adjacent": {"STATE_BV": "16", "STATE_BK": "16", "GRID_VADJ": "103"}}
+            "key_blocks_adjacent": {"STATE_BV": "16", "STATE_BK": "16", "GRID_VADJ": "119"}}
 
 
 @pytest.mark.parametrize("gate", ["scalar", "vector"])

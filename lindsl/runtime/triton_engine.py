@@ -85,9 +85,13 @@ def _grid_vadj(kernel_bit):
     2.725 / 9.765 (bits 1 and 2 alone: 2.888 / 10.088), Gated DeltaNet 3.204 / 14.834 -> 2.946 / 13.649 (3.061 /
     14.071), GLA 3.337 / 14.904 -> 3.191 / 14.396, Mamba-2 1.222 / 8.152 -> 1.226 / 7.650. Bit 32 (the WY
     backward's dW in key blocks) is default too: session 63, same GPU and shape, forward+backward Gated DeltaNet
-    13.561 -> 13.465, DeltaNet 9.649 -> 9.551. Bits 8, 16, 64 (the sub-chunked read, the read-outs from pair scores,
-    the state pass's key blocks within its value blocks) stay off until timed. GRID_VADJ=0: the sequences first."""
-    return bool(int(_knob("GRID_VADJ", 39)) & kernel_bit)
+    13.561 -> 13.465, DeltaNet 9.649 -> 9.551. Bit 16 (the read-outs from pair scores) is default too: session 70,
+    same GPU and shape, forward+backward KDA 37.320 -> 35.720, RWKV-7 45.943 -> 44.765 (their whole-chunk gated
+    read-outs' value blocks each load the chunk's readers and gate sums; Nsight Compute of KDA's, session 69: L2 hit
+    rate 25.6 % in the sequences-first order); GLA, HGRN2 and RWKV-6 read out in one value block at D <= 128, which
+    no order changes. Bits 8 and 64 (the sub-chunked read, the state pass's key blocks within its value blocks) stay
+    off until timed. GRID_VADJ=0: the sequences first."""
+    return bool(int(_knob("GRID_VADJ", 55)) & kernel_bit)
 
 
 def _grid_blocks(first, n, blocks, kernel_bit):
