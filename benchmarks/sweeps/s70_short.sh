@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 70's short call (one GPU; argument: the call's timeout_s), for what ten failed starts left of the budget:
+# Session 70's short call (one GPU; argument: the call's timeout_s), for what thirteen failed starts left of the budget:
 # KDA's grid-order bit 16 first (GRID_VADJ=55; s70_call1.sh says why), then the small-D bf16 check at D = 16 in the
 # seconds that remain.
 set -u

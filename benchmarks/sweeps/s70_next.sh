@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The next session's first call (one GPU; argument: the call's timeout_s, default 590), written in session 70 after
+# GRID_VADJ bit 16 became the default (KDA -4.3 %, RWKV-7 -2.6 % forward+backward at 4x4096x64x128):
+# (1) KDA's gated read-outs on top of it: 16-wide value blocks (GATED_BO=16: ptxas for sm_90, the two-reader read
+#     192 -> 154 registers, three blocks a multiprocessor instead of two, eight value blocks a chunk, now adjacent) and
+#     the scores' product with the decayed sources in bf16 alone (GATED_PREC=bf16; session 69 under the interpreter:
+#     dg as accurate as by default; with the state product too it failed dg at gate x10); RWKV-7 the latter;
+# (2) KDA's and RWKV-7's table rows at 4x4096x64x128 against fla in the same run (their rows predate bit 16);
+# (3) the small-D bf16 check at D = 32 (session 70: D = 16 all PASS).
+# Then s69_next_b.sh (without its small-D part) and s69_next_c.sh.
+set -u
+export TRITON_INTERPRET=0
+. benchmarks/sweeps/lib.sh
+LIMIT=${1:-590}
+nvidia-smi --query-gpu=name --format=csv,noheader
+variants 200 kda "GATED_BO=16;GATED_PREC=bf16" kda_gated
+variants 110 rwkv7 "GATED_PREC=bf16" rwkv7_pair_prec
+if fits 200; then
+  TABLE_GPU0="kda:kda rwkv7:rwkv7" TABLE_GPU1="" WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" \
+    DEADLINE=$((LIMIT - SECONDS - 150)) JOB_TIMEOUT=$((LIMIT - SECONDS - 140)) bash benchmarks/sweeps/table_call.sh
+fi
+left=$((LIMIT - SECONDS - 8))
+if [ "$left" -gt 60 ]; then
+  timeout "$left" python3 benchmarks/small_d_check.py --dims 32 --jobs 16 --timeout $((left - 5)) 2>&1 | quiet \
+    | tee "$OUT/small_d.txt" | grep -v " PASS " | tail -40
+fi
+echo "all done at ${SECONDS}s"
