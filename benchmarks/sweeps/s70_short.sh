@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Session 70's short call (one GPU; argument: the call's timeout_s), for what thirteen failed starts left of the budget:
-# KDA's grid-order bit 16 first (GRID_VADJ=55; s70_call1.sh says why), then the small-D bf16 check at D = 16 in the
-# seconds that remain.
+# KDA's grid-order bit 16 first (GRID_VADJ=55: a chunk's gated value blocks adjacent in the launch, so the readers'
+# rows and gate sums they all load come from L2; session 69's ncu: L2 hit 25.6 %), then the small-D bf16 check at
+# D = 16 in the seconds that remain (Triton 3.6's illegal shared read of small bf16 Hopper dots, session 69).
 set -u
 export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
