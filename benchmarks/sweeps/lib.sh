@@ -40,3 +40,11 @@ variants() {
     --variants "$list" --budget $((t - 12)) --out "$OUT/$name" 2>&1 | quiet | grep -v "^variant sweep" \
     | tail -$(($(tr -cd ';' <<< "$list" | wc -c) + 2))
 }
+# small_d_rest DIMS: small_d_check.py at DIMS (e.g. 16 or 16,32) in the seconds left before LIMIT, if over 60; its
+#   lines into $OUT/small_d.txt as they come (kept if the call's limit cuts it), the non-PASS ones printed.
+small_d_rest() {
+  local left=$((${LIMIT:-590} - SECONDS - 8))
+  [ "$left" -gt 60 ] || return 0
+  timeout "$left" python3 benchmarks/small_d_check.py --dims "$1" --jobs 16 --timeout $((left - 5)) 2>&1 | quiet \
+    | tee "$OUT/small_d.txt" | grep -v " PASS " | tail -40
+}

@@ -19,9 +19,5 @@ if fits 200; then
   TABLE_GPU0="kda:kda rwkv7:rwkv7" TABLE_GPU1="" WITH_D256=0 TABLE_SHAPES="h16:4,4096,64,128" \
     DEADLINE=$((LIMIT - SECONDS - 150)) JOB_TIMEOUT=$((LIMIT - SECONDS - 140)) bash benchmarks/sweeps/table_call.sh
 fi
-left=$((LIMIT - SECONDS - 8))
-if [ "$left" -gt 60 ]; then
-  timeout "$left" python3 benchmarks/small_d_check.py --dims 32 --jobs 16 --timeout $((left - 5)) 2>&1 | quiet \
-    | tee "$OUT/small_d.txt" | grep -v " PASS " | tail -40
-fi
+small_d_rest 32
 echo "all done at ${SECONDS}s"
