@@ -430,8 +430,8 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     if op.last_backend != "triton":
         raise CheckFailed(f"asked for triton, ran {op.last_backend}")
     names = [f"out:{n}" for n, _ in spec.outputs] + [f"final:{s.name}" for s in spec.states]
-    # the conditioning's yardstick: the torch engine's own fp32 error, in chunks of 16 and of the Triton kernels' 64
-    # (the larger: the gate sums' range grows with the chunk; session 70's fuzz, a gated triple-factor rule under
+    # the conditioning's yardstick: the torch engine's own fp32 error in chunks of 16, 32 and the Triton kernels' 64
+    # (the largest: the gate sums' range grows with the chunk; session 70's fuzz, a gated triple-factor rule under
     # varlen, dA 1.18e-4 on the Triton kernels against 8.5e-7 of torch's fp32 in chunks of 16; at seed 2 of its
     # inputs torch's fp32 2.2e-6 in chunks of 16, 2.3e-5 in chunks of 64, the kernels 6.5e-5)
     yardsticks = [_run(op, args, h0, torch.float32, "torch", chunk=c, **kw) for c in (16, 32, 64)]
@@ -452,7 +452,8 @@ def _fp32_vs_fp64(label, spec, op, args, h0, gen, **kw):
     floor = max(1e-3 * max((float(g.abs().max()) for g in g64 if g is not None), default=0.0), 1e-30)
     t32s = [_projected_grads(t, leaves, ws) for t, leaves in yardsticks]
     for i in range(len(gn)):
-        base = max(0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor) for t32 in t32s)
+        base = max(0.0 if g64[i] is None or t32[i] is None else rel_err(t32[i].double(), g64[i], floor)
+                   for t32 in t32s)
         compare_all(f"triton fp32 vs torch fp64 {label}gradients (torch fp32's error {base:.1e})",
                     [(gn[i], g32[i])], [g64[i]], max(TOL32, FP32_SLACK * base), floor)
     return names, [x.detach() for x in ref], tols

@@ -1,9 +1,9 @@
 """The launch order of value blocks (LINDSL_TUNE_GRID_VADJ): the state pass, the chunk-level adjoint's pass, the
 read kernel, the read-outs from pair scores and the WY backward's dW (bits 1, 2, 4, 16, 32: the default), the
 sub-chunked read and the state pass's key blocks (bits 8, 64: off until timed) may put a sequence's (or a chunk's)
-blocks next to each other on the grid's first axis, so that programs sharing the key-side tiles run together. The order changes no result: every output,
-final state and gradient equals the sequences-first launch's bit for bit, with several blocks per sequence and
-chunk."""
+blocks next to each other on the grid's first axis, so that programs sharing the key-side tiles run together. The
+order changes no result: every output, final state and gradient equals the sequences-first launch's bit for bit,
+with several blocks per sequence and chunk."""
 import math
 
 import pytest
@@ -59,7 +59,7 @@ def flat(x):
 def test_value_blocks_adjacent_change_no_result(source, knobs, order, monkeypatch):
     """Outputs, final state and every gradient in the default order (GRID_VADJ unset: 55) or with every bit (127)
     equal the sequences-first order's (GRID_VADJ=0; fp32, bit for bit), and the launches took the flattened grids:
-    one program per (sequence or chunk, block) on the first axis; by default only the first three kernels."""
+    one program per (sequence or chunk, block) on the first axis; by default only DEFAULT_ON's kernels."""
     monkeypatch.setenv("LINDSL_TUNE_FUSE_READS", "0")
     for knob, value in [("STATE_BV", "16"), ("STATE_BK", "16"), ("PASS_BV", "16"), ("READ_BO", "16"),
                         ("GATED_BO", "16"), ("WYB_BK", "16")] + [kv.split("=") for kv in knobs.split()]:
