@@ -3,6 +3,9 @@
 # checks LABEL "SPEC:GATE,GATE SPEC:GATE ..." [NAME=VALUE ...]: gpu_suite.correctness at 2x1024x4x128 for each spec
 #   and gate scale, in one process with the given environment, one PASS/FAIL line each (worst ratio to tolerance)
 #   and one of every output's and gradient's error / tolerance.
+# call_start [LIMIT]: a call script's start: the kernels compiled for the GPU (TRITON_INTERPRET=0), LIMIT (the call's
+#   timeout_s; default 590) set for fits and small_d_rest, the GPU's name printed.
+call_start() { export TRITON_INTERPRET=0; LIMIT=${1:-590}; nvidia-smi --query-gpu=name --format=csv,noheader; }
 quiet() { grep -v -i "warning:\|warnings.warn\|online softmax\|split the reduction\|important use case\|^$\|_warn_once"; }
 checks() {
   local label=$1 specs=$2; shift 2

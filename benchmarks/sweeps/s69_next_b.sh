@@ -5,10 +5,8 @@
 #     sessions 63-69's defaults), each family checked at gate x1 and x10 first. Make the first call's winners
 #     defaults before this call.
 set -u
-export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-LIMIT=${1:-590}
-nvidia-smi --query-gpu=name --format=csv,noheader
+call_start "${1:-590}"
 TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 dn:deltanet gdn:gated_deltanet kda:kda rwkv7:rwkv7" \
   TABLE_GPU1="" WITH_D256=0 TABLE_SHAPES="h16:2,16384,16,128" DEADLINE=$((LIMIT - SECONDS - 130)) \
   JOB_TIMEOUT=$((LIMIT - SECONDS - 15)) bash benchmarks/sweeps/table_call.sh

@@ -6,10 +6,8 @@
 #     read-outs take one value block at D = 128, which no order changes);
 # (3) the table's 1x8192x96x128 rows for every fla-covered family on the current code, in what time is left.
 set -u
-export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-LIMIT=${1:-590}
-nvidia-smi --query-gpu=name --format=csv,noheader
+call_start "${1:-590}"
 variants 110 kda "SCAN_BOUNDARY=1" kda_bnd_adj
 if fits 200; then
   TABLE_GPU0="sgla:retnet,mamba2 gla:gla,hgrn2 rwkv6:rwkv6 dn:deltanet gdn:gated_deltanet kda:kda rwkv7:rwkv7" \

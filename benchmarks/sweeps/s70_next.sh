@@ -9,10 +9,8 @@
 # (3) the small-D bf16 check at D = 32 (session 70: D = 16 all PASS).
 # Then s69_next_b.sh (without its small-D part) and s69_next_c.sh.
 set -u
-export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-LIMIT=${1:-590}
-nvidia-smi --query-gpu=name --format=csv,noheader
+call_start "${1:-590}"
 variants 200 kda "GATED_BO=16;GATED_PREC=bf16" kda_gated
 variants 110 rwkv7 "GATED_PREC=bf16" rwkv7_pair_prec
 if fits 200; then

@@ -4,10 +4,8 @@
 # rows and gate sums they all load come from L2; session 69's ncu: L2 hit 25.6 %), then the small-D bf16 check at
 # D = 16 in the seconds that remain (Triton 3.6's illegal shared read of small bf16 Hopper dots, session 69).
 set -u
-export TRITON_INTERPRET=0
 . benchmarks/sweeps/lib.sh
-LIMIT=${1:-300}
-nvidia-smi --query-gpu=name --format=csv,noheader
+call_start "${1:-300}"
 variants 150 kda "GRID_VADJ=55" kda_vadj
 left=$((LIMIT - SECONDS - 8))
 if [ "$left" -gt 40 ]; then
